@@ -1,0 +1,158 @@
+/**
+ * Configuration: every environment variable Cité reads is declared here, once, with its default.
+ * Values come from the environment, then from an optional JSON config file (`CITE_CONFIG=path`),
+ * environment winning. An invalid value stops the process with a message naming the variable.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { CiteError } from '../errors.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: `expected a whole number between ${min} and ${max}` })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `expected a whole number between ${min} and ${max}` });
+const num = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, { message: `expected a number between ${min} and ${max}` })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `expected a number between ${min} and ${max}` });
+const url = z.string().url({ message: 'expected a URL such as http://host:port/v1' });
+
+export const configSchema = z.object({
+  /** PostgreSQL server URL; when absent, the embedded database (PGlite) under DATA_DIR is used. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'expected postgres://user:password@host:port/database' })
+    .optional(),
+  /** Where embedded data (database, models cache, uploads) lives. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  /** Size of the pg pool per process (server mode). */
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+
+  /** `hash` | `transformers:<model>` | `openai:<model>` */
+  EMBEDDINGS: z
+    .string()
+    .regex(/^(hash|transformers:.+|openai:.+)$/, {
+      message: 'expected hash, transformers:<model> or openai:<model>',
+    })
+    .default('hash'),
+  EMBEDDINGS_BASE_URL: url.optional(),
+  EMBEDDINGS_API_KEY: z.string().optional(),
+  /** Local models directory (air-gapped installs); when set, no download is attempted. */
+  MODELS_DIR: z.string().optional(),
+  /** Allow downloading local models from the Hugging Face hub when not found in MODELS_DIR. */
+  MODELS_ALLOW_DOWNLOAD: bool.default('false'),
+  /** Chunk size in tokens of the embedding model's tokenizer, and the overlap between chunks. */
+  CHUNK_TOKENS: int(32, 4096).default(350),
+  CHUNK_OVERLAP_TOKENS: int(0, 512).default(40),
+
+  LLM_BASE_URL: url.optional(),
+  LLM_API_KEY: z.string().optional(),
+  LLM_MODEL: z.string().optional(),
+  LLM_TIMEOUT_MS: int(1000, 600000).default(60000),
+  LLM_MAX_RETRIES: int(0, 10).default(2),
+
+  CRAWLER_USER_AGENT: z
+    .string()
+    .min(3)
+    .default('CiteBot/0.1 (+https://github.com/cite-gouv/cite; crawler of a public-sector search engine)'),
+  CRAWLER_ALLOW_PRIVATE_NETWORKS: bool.default('false'),
+  CRAWLER_CONCURRENCY: int(1, 256).default(8),
+  CRAWLER_PER_HOST_CONCURRENCY: int(1, 16).default(2),
+  CRAWLER_TIMEOUT_MS: int(100, 600000).default(30000),
+  CRAWLER_CONNECT_TIMEOUT_MS: int(100, 120000).default(10000),
+  CRAWLER_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+  /** Hosts or globs crawl targets are restricted to (comma separated); empty = no restriction. */
+  OUTBOUND_ALLOW: z.string().default(''),
+
+  /** Largest file accepted by ingestion (bytes), and zip limits. */
+  INGEST_MAX_FILE_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
+  INGEST_MAX_PDF_PAGES: int(1, 100000).default(2000),
+
+  /** Comma-separated origins allowed by CORS; empty = same origin only. */
+  CORS_ORIGINS: z.string().default(''),
+  /** Requests per minute per API key. */
+  RATE_LIMIT_PER_MINUTE: int(1, 1000000).default(600),
+  REQUEST_TIMEOUT_MS: int(1000, 3600000).default(120000),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { message: 'expected a size such as 1mb' }).default('1mb'),
+
+  /** Retention in days (0 = keep forever). */
+  RETENTION_ANSWERS_DAYS: int(0, 36500).default(0),
+  RETENTION_FEEDBACK_DAYS: int(0, 36500).default(0),
+  RETENTION_CRAWL_LOGS_DAYS: int(0, 36500).default(90),
+  RETENTION_AUDIT_DAYS: int(0, 36500).default(0),
+
+  /** Search defaults. */
+  SEARCH_RRF_K: int(1, 1000).default(60),
+  SEARCH_MIN_SCORE: num(0, 1000).default(0),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().default('production'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Human-readable list of what went wrong, one line per variable. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const name = issue.path.join('.') || '(config)';
+      return `  ${name}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+function readConfigFile(file: string): Record<string, string> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(path.resolve(file), 'utf8'));
+  } catch (e) {
+    throw new CiteError('CONFIG_INVALID', `CITE_CONFIG: cannot read ${file} as JSON: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new CiteError('CONFIG_INVALID', `CITE_CONFIG: ${file} must hold a JSON object of VARIABLE: value`);
+  }
+  return Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}
+
+/**
+ * Parses configuration from an environment-like record. Empty strings count as unset, so
+ * `LLM_BASE_URL=` in a compose file does not fail validation.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const fromFile = env.CITE_CONFIG ? readConfigFile(env.CITE_CONFIG) : {};
+  const merged: Record<string, string> = { ...fromFile };
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') merged[key] = value;
+  }
+  for (const key of Object.keys(merged)) if (merged[key] === '') delete merged[key];
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new CiteError('CONFIG_INVALID', `Invalid configuration:\n${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+let cached: Config | undefined;
+/** The process configuration, parsed once. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+/** Tests and the CLI use this to apply overrides. */
+export function setConfig(next: Config): void {
+  cached = next;
+}

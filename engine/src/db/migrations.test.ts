@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeEachDatabase } from '../testing/databases.js';
+import { MIGRATIONS_DIR, migrate, migrationsUpToDate, splitSql } from './migrations.js';
+
+describe('splitSql', () => {
+  it('keeps dollar-quoted bodies, strings and comments whole', () => {
+    const parts = splitSql(`-- a; comment\nCREATE TABLE a (x text DEFAULT ';');\nDO $$ BEGIN PERFORM 1; END $$;\nSELECT 'it''s; fine'`);
+    expect(parts).toEqual([`CREATE TABLE a (x text DEFAULT ';')`, 'DO $$ BEGIN PERFORM 1; END $$', `SELECT 'it''s; fine'`]);
+  });
+});
+
+describeEachDatabase(
+  'migrations',
+  (ctx) => {
+    it('apply from empty, then are idempotent', async () => {
+      const first = await migrate(ctx.db);
+      expect(first[0]).toBe('0001_schema.sql');
+      expect(await migrate(ctx.db)).toEqual([]);
+      expect(await migrationsUpToDate(ctx.db)).toBe(true);
+      const { rows } = await ctx.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN
+         ('collections','sources','crawl_runs','frontier','documents','chunks','answers','feedback','api_keys','audit_log','settings')`,
+      );
+      expect(rows[0]!.n).toBe(11);
+    });
+
+    it('refuses an applied migration that was edited', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-mig-'));
+      for (const f of fs.readdirSync(MIGRATIONS_DIR)) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+      await migrate(ctx.db, dir);
+      fs.appendFileSync(path.join(dir, '0001_schema.sql'), '\n-- edited\n');
+      await expect(migrate(ctx.db, dir)).rejects.toMatchObject({ code: 'MIGRATION_EDITED' });
+      expect(await migrationsUpToDate(ctx.db, dir)).toBe(false);
+    });
+
+    it('folds accents and stems French: État ↔ etat, démarches ↔ demarche', async () => {
+      const q = async (doc: string, query: string) =>
+        (
+          await ctx.db.query<{ m: boolean }>(
+            `SELECT to_tsvector('cite_french', $1) @@ plainto_tsquery('cite_french', $2) AS m`,
+            [doc, query],
+          )
+        ).rows[0]!.m;
+      expect(await q("Les services de l'État", 'etat')).toBe(true);
+      expect(await q('les services de l etat', 'État')).toBe(true);
+      expect(await q('Vos démarches en ligne', 'demarche')).toBe(true);
+      expect(await q('une demarche simple', 'démarches')).toBe(true);
+      expect(await q('congés payés', 'retraite')).toBe(false);
+    });
+
+    it('finds the nearest vector through the HNSW index', async () => {
+      const { rows: c } = await ctx.db.query<{ id: number }>(`INSERT INTO collections (name) VALUES ('vec') RETURNING id`);
+      const { rows: d } = await ctx.db.query<{ id: number }>(
+        `INSERT INTO documents (collection_id, url, format, content_hash) VALUES ($1, 'https://x.fr/a', 'text', 'h') RETURNING id`,
+        [c[0]!.id],
+      );
+      const vec = (hot: number) => `[${Array.from({ length: 384 }, (_, i) => (i === hot ? 1 : 0.01)).join(',')}]`;
+      for (let i = 0; i < 50; i++) {
+        await ctx.db.query(
+          `INSERT INTO chunks (document_id, ord, text, token_count, hash, embedding) VALUES ($1, $2, $3, 1, 'h', $4)`,
+          [d[0]!.id, i, `chunk ${i}`, vec(i)],
+        );
+      }
+      await ctx.db.transaction(async (tx) => {
+        await tx.query('SET LOCAL enable_seqscan = off');
+        const plan = await tx.query<Record<string, string>>(
+          `EXPLAIN SELECT id FROM chunks ORDER BY embedding <=> $1 LIMIT 3`,
+          [vec(17)],
+        );
+        expect(JSON.stringify(plan.rows)).toContain('chunks_embedding_idx');
+        const { rows } = await tx.query<{ text: string }>(`SELECT text FROM chunks ORDER BY embedding <=> $1 LIMIT 1`, [vec(17)]);
+        expect(rows[0]!.text).toBe('chunk 17');
+      });
+    });
+  },
+  { migrate: false },
+);
