@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { defineRoute } from '../http/route.js';
+import { listQuery, sendList } from '../http/simple-rest.js';
+import { listAudit } from './audit-repo.js';
+
+export const auditRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/admin/api/audit-log',
+    access: 'admin',
+    summary: 'Audit log of admin actions and refused keys',
+    tags: ['admin'],
+    query: listQuery(['at', 'id'], z.object({ action: z.string().max(200).optional(), actor_key_id: z.number().int().optional() }).strict(), ['at', 'DESC']),
+    raw: true,
+    handler: async ({ app, query, res }) => {
+      const { rows, total } = await listAudit(app.db, {
+        limit: query.limit,
+        offset: query.offset,
+        order: query.order,
+        action: query.filter.action,
+        actorKeyId: query.filter.actor_key_id,
+      });
+      sendList(res, 'audit-log', rows, total, query.offset);
+    },
+  }),
+];

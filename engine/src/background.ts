@@ -1,0 +1,23 @@
+/**
+ * Background work of an engine process in embedded mode (and of `cite worker`): crawl runs,
+ * scheduled recrawls, jobs. Each part registers here; returns one stop function.
+ */
+import type { AppContext } from './http/app-context.js';
+
+export type BackgroundPart = (app: AppContext) => Promise<() => Promise<void>>;
+
+const parts: BackgroundPart[] = [];
+
+/** Called by the modules that provide background work (crawler worker, job runner, retention purge). */
+export function registerBackground(part: BackgroundPart): void {
+  parts.push(part);
+}
+
+export async function startBackground(app: AppContext): Promise<() => Promise<void>> {
+  await import('./background-parts.js');
+  const stops: Array<() => Promise<void>> = [];
+  for (const part of parts) stops.push(await part(app));
+  return async () => {
+    for (const stop of stops.reverse()) await stop().catch((e) => app.log.error({ err: e }, 'background stop failed'));
+  };
+}

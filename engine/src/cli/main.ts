@@ -1,0 +1,34 @@
+/** The `cite` CLI. Each command lives in commands/<name>.ts and exports `register(program)`. */
+import { Command } from 'commander';
+import { isCiteError } from '../errors.js';
+import * as keys from './commands/keys.js';
+import * as migrate from './commands/migrate.js';
+import * as start from './commands/start.js';
+
+const commands: Array<{ register(program: Command): void }> = [start, migrate, keys];
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('cite')
+    .description('Cité: retrieval and grounded answers with verifiable citations')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const c of commands) c.register(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
+    if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
+    fail(e);
+  }
+}
+
+/** Prints an error the way a user should see it (code + message, no stack) and exits non-zero. */
+export function fail(e: unknown): never {
+  if (isCiteError(e)) {
+    process.stderr.write(`cite: ${e.code}: ${e.message}\n`);
+  } else {
+    process.stderr.write(`cite: ${(e as Error)?.stack ?? String(e)}\n`);
+  }
+  process.exit(1);
+}

@@ -1,0 +1,57 @@
+/**
+ * A route declares its method, path, the role it requires, and zod schemas for what it accepts and
+ * returns. The app builds Express handlers, access control, validation and the OpenAPI document from
+ * these declarations, so no route can exist without a declared role.
+ */
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Access, Caller } from '../auth/roles.js';
+import type { AppContext } from './app-context.js';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteContext<B, Q, P> {
+  app: AppContext;
+  body: B;
+  query: Q;
+  params: P;
+  /** The authenticated caller; undefined only on 'public' routes. */
+  caller: Caller | undefined;
+  log: Logger;
+  requestId: string;
+  ip: string;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+  /** For routes that stream (SSE) or set headers themselves; most routes just return a value. */
+  req: Request;
+  res: Response;
+}
+
+export interface RouteDef<B = any, Q = any, P = any> {
+  method: Method;
+  /** Express path, e.g. `/v1/answers/:id/feedback`. */
+  path: string;
+  access: Access;
+  summary: string;
+  tags?: string[];
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  params?: z.ZodType<P>;
+  /** Response schema for the OpenAPI document (documentation only). */
+  response?: z.ZodType;
+  /** Success status (default 200, or 201 for POST returning a created record if set). */
+  status?: number;
+  /** The handler writes the response itself (SSE, files, list headers); its return value is ignored. */
+  raw?: boolean;
+  /** Content types the body may have besides JSON (e.g. multipart/form-data for uploads). */
+  bodyContentType?: string;
+  /** Exempt from the per-request timeout (long streams). */
+  longRunning?: boolean;
+  handler: (ctx: RouteContext<B, Q, P>) => Promise<unknown> | unknown;
+}
+
+/** Identity function that keeps the handler's types tied to its schemas. */
+export function defineRoute<B = undefined, Q = undefined, P = undefined>(def: RouteDef<B, Q, P>): RouteDef<B, Q, P> {
+  return def;
+}

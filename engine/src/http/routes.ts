@@ -1,0 +1,20 @@
+/**
+ * Every HTTP route of the engine, in one list: the app, the OpenAPI document and the access-control
+ * test all read it. A new route module = one line here.
+ */
+import { auditRoutes } from '../audit/audit-routes.js';
+import { meRoutes } from '../auth/me-routes.js';
+import { apiKeysRoutes } from '../keys/api-keys-routes.js';
+import { systemRoutes } from '../system/system-routes.js';
+import { docsRoutes } from './docs-routes.js';
+import type { RouteDef } from './route.js';
+
+export function allRoutes(): RouteDef[] {
+  return [
+    ...systemRoutes,
+    ...docsRoutes,
+    ...meRoutes,
+    ...apiKeysRoutes,
+    ...auditRoutes,
+  ];
+}

@@ -1,0 +1,65 @@
+/** API keys: generation, hashing, authentication. The secret is shown once and stored only as a hash. */
+import crypto from 'node:crypto';
+import type { Queryable } from '../db/database.js';
+import { CiteError } from '../errors.js';
+import type { Caller, Role } from '../auth/roles.js';
+import * as repo from './api-keys-repo.js';
+
+const PREFIX = 'cite_';
+
+export function hashKey(secret: string): string {
+  return crypto.createHash('sha256').update(secret).digest('hex');
+}
+
+export interface CreatedKey {
+  key: string;
+  row: repo.ApiKeyRow;
+}
+
+export async function createKey(
+  db: Queryable,
+  input: { name: string; role: Role; collections?: number[] | null; expiresAt?: string | null; createdBy?: number | null },
+): Promise<CreatedKey> {
+  const key = PREFIX + crypto.randomBytes(24).toString('base64url');
+  const row = await repo.insertKey(db, {
+    name: input.name,
+    role: input.role,
+    keyHash: hashKey(key),
+    prefix: key.slice(0, PREFIX.length + 6),
+    collections: input.collections ?? null,
+    expiresAt: input.expiresAt ?? null,
+    createdBy: input.createdBy ?? null,
+  });
+  return { key, row };
+}
+
+/** Why a presented key was refused: recorded in the audit log and metrics, never told in detail to the caller. */
+export type KeyRefusal = 'unknown' | 'revoked' | 'expired' | 'malformed';
+
+export async function authenticate(
+  db: Queryable,
+  secret: string,
+): Promise<{ ok: true; caller: Caller } | { ok: false; reason: KeyRefusal; keyId?: number }> {
+  if (!secret.startsWith(PREFIX) || secret.length > 200) return { ok: false, reason: 'malformed' };
+  const row = await repo.findByHash(db, hashKey(secret));
+  if (!row) return { ok: false, reason: 'unknown' };
+  if (row.revoked_at) return { ok: false, reason: 'revoked', keyId: row.id };
+  if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) return { ok: false, reason: 'expired', keyId: row.id };
+  return {
+    ok: true,
+    caller: { keyId: row.id, name: row.name, role: row.role, collections: row.collections?.map(Number) ?? null },
+  };
+}
+
+/** On an empty database, creates the bootstrap admin key. Returns the secret, or undefined when keys exist. */
+export async function ensureBootstrapKey(db: Queryable): Promise<string | undefined> {
+  if ((await repo.countKeys(db)) > 0) return undefined;
+  const { key } = await createKey(db, { name: 'bootstrap-admin', role: 'admin' });
+  return key;
+}
+
+export async function revoke(db: Queryable, id: number): Promise<repo.ApiKeyRow> {
+  const row = await repo.revokeKey(db, id);
+  if (!row) throw new CiteError('API_KEY_NOT_FOUND', `No API key with id ${id}`, { status: 404 });
+  return row;
+}

@@ -1,0 +1,47 @@
+/** Health, readiness, metrics and API documentation. */
+import { z } from 'zod';
+import { migrationsUpToDate } from '../db/migrations.js';
+import { CiteError } from '../errors.js';
+import { defineRoute } from '../http/route.js';
+import { registry } from '../observability/metrics.js';
+
+export const systemRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/healthz',
+    access: 'public',
+    summary: 'Liveness: the process answers',
+    tags: ['system'],
+    response: z.object({ status: z.literal('ok') }),
+    handler: () => ({ status: 'ok' as const }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/readyz',
+    access: 'public',
+    summary: 'Readiness: database reachable and every migration applied',
+    tags: ['system'],
+    response: z.object({ status: z.literal('ready'), database: z.string() }),
+    handler: async ({ app }) => {
+      try {
+        await app.db.query('SELECT 1');
+      } catch (e) {
+        throw new CiteError('NOT_READY', 'Database unreachable', { status: 503, cause: e });
+      }
+      if (!(await migrationsUpToDate(app.db))) throw new CiteError('NOT_READY', 'Migrations not applied', { status: 503 });
+      return { status: 'ready' as const, database: app.db.mode };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/metrics',
+    access: 'public',
+    summary: 'Prometheus metrics',
+    tags: ['system'],
+    raw: true,
+    handler: async ({ res }) => {
+      res.setHeader('Content-Type', registry.contentType);
+      res.end(await registry.metrics());
+    },
+  }),
+];
