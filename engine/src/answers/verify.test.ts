@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { splitSentences } from './sentences.js';
+import { supportScore } from './support.js';
+import { numberSources, type RetrievedPassage } from './types.js';
+import { isModelAbstention, verifyAnswer } from './verify.js';
+
+const passage = (id: number, url: string, title: string, text: string): RetrievedPassage => ({
+  chunk_id: id,
+  text,
+  heading_path: [title],
+  locator: { anchor: `s${id}` },
+  score: 1 / id,
+  document: { id: id * 10, url, title },
+});
+
+const sources = numberSources([
+  passage(
+    1,
+    'https://www.service-public.fr/particuliers/vosdroits/F2883',
+    'Préavis de démission',
+    "Le salarié qui démissionne doit respecter un préavis. La durée du préavis est fixée par la convention collective. En l'absence de convention, elle est d'un mois pour un employé.",
+  ),
+  passage(
+    2,
+    'https://www.service-public.fr/particuliers/vosdroits/F1234',
+    'Congés payés',
+    'Le salarié a droit à 2,5 jours ouvrables de congé par mois de travail effectif. Les congés sont pris entre le 1er mai et le 31 octobre.',
+  ),
+]);
+
+describe('splitSentences', () => {
+  it('keeps trailing markers, abbreviations and decimals with their sentence', () => {
+    const s = splitSentences("Voir l'art. L. 1234-5 du code. [1] Le taux est de 1.5 %. Fin [2].\n- Un point de liste\n- Un autre");
+    expect(s.map((x) => x.text)).toEqual([
+      "Voir l'art. L. 1234-5 du code. [1]",
+      'Le taux est de 1.5 %.',
+      'Fin [2].',
+      '- Un point de liste',
+      '- Un autre',
+    ]);
+  });
+});
+
+describe('supportScore', () => {
+  it('scores a paraphrase high and an invented figure low, and quotes the best span', () => {
+    const p = { text: sources[0].text, title: sources[0].document.title };
+    const good = supportScore("Sans convention collective, le préavis d'un employé est d'un mois [1].", p);
+    expect(good.score).toBeGreaterThanOrEqual(0.5);
+    expect(good.quote).toContain("elle est d'un mois pour un employé");
+    const invented = supportScore('Le préavis du salarié qui démissionne est de 3 mois [1].', p);
+    expect(invented.score).toBeLessThan(good.score);
+    const link = supportScore('Le préavis se calcule sur https://evil.example/calcul [1].', p);
+    expect(link.score).toBe(0);
+  });
+});
+
+describe('verifyAnswer', () => {
+  it('flags uncited and unsupported sentences, removes invalid markers, builds citations', () => {
+    const text = [
+      "En l'absence de convention collective, le préavis de démission d'un employé est d'un mois [1].",
+      'Le salarié acquiert 2,5 jours ouvrables de congé par mois de travail [2][7].',
+      'La rupture conventionnelle ouvre droit aux allocations chômage versées par France Travail.',
+      'Le préavis de démission est toujours supprimé pour les cadres dirigeants [1].',
+    ].join(' ');
+    const v = verifyAnswer(text, sources);
+    expect(v.removed_citations).toBe(1);
+    expect(v.answer).not.toContain('[7]');
+    expect(v.citations.map((c) => c.n)).toEqual([1, 2]);
+    const c1 = v.citations[0];
+    expect(c1).toMatchObject({ chunk_id: 1, document_id: 10, url: sources[0].document.url, title: 'Préavis de démission', locator: { anchor: 's1' }, supported: true });
+    expect(c1.quote).toContain("d'un mois pour un employé");
+    expect(v.citations[1].quote).toContain('2,5 jours ouvrables');
+    expect(v.unsupported.map((u) => u.reason)).toEqual(['no_citation', 'not_supported']);
+    expect(v.unsupported[0].sentence).toContain('France Travail');
+    expect(v.unsupported[1].sentence).toContain('cadres dirigeants');
+    expect(v.unsupported[1].cited).toEqual([1]);
+  });
+
+  it('replaces links found in no source and flags their sentence', () => {
+    const v = verifyAnswer(
+      'Faites la démarche sur [ce site](https://phishing.example/login) [1]. La fiche officielle est https://www.service-public.fr/particuliers/vosdroits/F2883 [1].',
+      sources,
+    );
+    expect(v.removed_links).toBe(1);
+    expect(v.answer).not.toContain('phishing');
+    expect(v.answer).toContain('ce site (lien retiré)');
+    expect(v.answer).toContain('https://www.service-public.fr/particuliers/vosdroits/F2883');
+    expect(v.unsupported[0].reason).toBe('unknown_link');
+  });
+
+  it('does not count lead-ins and headings as claims', () => {
+    const v = verifyAnswer('Voici ce que disent les sources :\n\nLe préavis est fixé par la convention collective [1].', sources);
+    expect(v.unsupported).toEqual([]);
+    expect(isModelAbstention('[[NO_ANSWER]]')).toBe(true);
+  });
+});
