@@ -1,0 +1,279 @@
+/**
+ * HTTP fetcher on undici: the one way the crawler talks to the network (except the browser).
+ * Guards every hop: address check after DNS resolution and after each redirect, at most
+ * `maxRedirects` redirects with loop detection, connect and whole-response timeouts, a size cap on
+ * the decoded body, conditional requests, and Retry-After parsing for the caller's backoff.
+ */
+import zlib from 'node:zlib';
+import { Readable } from 'node:stream';
+import picomatch from 'picomatch';
+import { Agent, type Dispatcher } from 'undici';
+import { CiteError } from '@cite/engine/errors.js';
+import { assertHostAllowed, guardedLookup } from './address-guard.js';
+
+export interface FetcherOptions {
+  userAgent: string;
+  allowPrivateNetworks: boolean;
+  /** Whole response budget, redirects included (ms). */
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  /** Largest decoded body accepted (bytes). */
+  maxBytes: number;
+  maxRedirects: number;
+  /** Host globs every request must match (empty = any host). */
+  outboundAllow: string[];
+  /** Sockets kept per origin. */
+  connectionsPerOrigin: number;
+}
+
+export const FETCHER_DEFAULTS: FetcherOptions = {
+  userAgent: 'CiteBot/0.1',
+  allowPrivateNetworks: false,
+  timeoutMs: 30_000,
+  connectTimeoutMs: 10_000,
+  maxBytes: 50 * 1024 * 1024,
+  maxRedirects: 10,
+  outboundAllow: [],
+  connectionsPerOrigin: 8,
+};
+
+export interface FetchRequest {
+  url: string;
+  /** Validators of the copy we hold: the server may answer 304 Not Modified. */
+  etag?: string | null;
+  lastModified?: string | null;
+  accept?: string;
+  signal?: AbortSignal;
+}
+
+export interface FetchResponse {
+  requestedUrl: string;
+  /** URL after redirects. */
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  redirects: string[];
+  contentType?: string;
+  etag?: string;
+  lastModified?: string;
+  /** From Retry-After on 429/503 (ms from now). */
+  retryAfterMs?: number;
+  elapsedMs: number;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const DEFAULT_ACCEPT =
+  'text/html,application/xhtml+xml,application/xml;q=0.9,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/plain;q=0.8,*/*;q=0.5';
+
+export class Fetcher {
+  readonly options: FetcherOptions;
+  private readonly agent: Agent;
+  private readonly allowHost: ((host: string) => boolean) | null;
+
+  constructor(options: Partial<FetcherOptions> = {}) {
+    this.options = { ...FETCHER_DEFAULTS, ...options };
+    this.agent = new Agent({
+      connect: {
+        timeout: this.options.connectTimeoutMs,
+        lookup: guardedLookup(this.options.allowPrivateNetworks) as never,
+      },
+      headersTimeout: this.options.timeoutMs,
+      bodyTimeout: this.options.timeoutMs,
+      connections: this.options.connectionsPerOrigin,
+      keepAliveTimeout: 4_000,
+    });
+    const globs = this.options.outboundAllow.filter(Boolean);
+    this.allowHost = globs.length ? picomatch(globs, { nocase: true }) : null;
+  }
+
+  async fetch(req: FetchRequest): Promise<FetchResponse> {
+    const started = Date.now();
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
+    const redirects: string[] = [];
+    const seen = new Set<string>();
+    let current = req.url;
+    try {
+      for (;;) {
+        const url = this.checkUrl(current);
+        if (seen.has(url.href)) {
+          throw new CiteError('FETCH_REDIRECT_LOOP', `Redirect loop: ${[...redirects, url.href].join(' → ')}`, {
+            details: { redirects },
+          });
+        }
+        seen.add(url.href);
+        const res = await this.request(url, req, signal);
+        const location = res.headers.location;
+        if (REDIRECTS.has(res.statusCode) && typeof location === 'string' && location) {
+          res.body.resume();
+          if (redirects.length >= this.options.maxRedirects) {
+            res.body.destroy();
+            throw new CiteError(
+              'FETCH_TOO_MANY_REDIRECTS',
+              `More than ${this.options.maxRedirects} redirects from ${req.url}`,
+              { details: { redirects } },
+            );
+          }
+          let next: URL;
+          try {
+            next = new URL(location, url);
+          } catch {
+            throw new CiteError('FETCH_BAD_REDIRECT', `Redirect to an invalid URL: ${location}`);
+          }
+          next.hash = '';
+          redirects.push(next.href);
+          current = next.href;
+          continue;
+        }
+        const headers = flattenHeaders(res.headers);
+        const body = res.statusCode === 304 || res.statusCode === 204 ? (res.body.resume(), Buffer.alloc(0)) : await this.readBody(res, url.href);
+        return {
+          requestedUrl: req.url,
+          url: url.href,
+          status: res.statusCode,
+          headers,
+          body,
+          redirects,
+          contentType: headers['content-type'],
+          etag: headers.etag,
+          lastModified: headers['last-modified'],
+          retryAfterMs: res.statusCode === 429 || res.statusCode === 503 ? parseRetryAfter(headers['retry-after']) : undefined,
+          elapsedMs: Date.now() - started,
+        };
+      }
+    } catch (e) {
+      throw this.mapError(e, current, deadline.signal.aborted, req.signal?.aborted ?? false);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close().catch(() => {});
+  }
+
+  private checkUrl(raw: string): URL {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new CiteError('FETCH_BAD_URL', `Not a URL: ${raw}`, { status: 400 });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new CiteError('FETCH_UNSUPPORTED_SCHEME', `Only http and https are fetched, not ${url.protocol}`, { status: 400 });
+    }
+    if (this.allowHost && !this.allowHost(url.hostname)) {
+      throw new CiteError('FETCH_HOST_NOT_ALLOWED', `${url.hostname} is not in OUTBOUND_ALLOW`, { status: 400 });
+    }
+    assertHostAllowed(url, this.options.allowPrivateNetworks);
+    return url;
+  }
+
+  private request(url: URL, req: FetchRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = {
+      'user-agent': this.options.userAgent,
+      accept: req.accept ?? DEFAULT_ACCEPT,
+      'accept-encoding': 'gzip, deflate, br',
+      'accept-language': 'fr,en;q=0.5',
+    };
+    if (req.etag) headers['if-none-match'] = req.etag;
+    if (req.lastModified) headers['if-modified-since'] = req.lastModified;
+    return this.agent.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: 'GET',
+      headers,
+      signal,
+    });
+  }
+
+  /** Reads and decodes the body, stopping as soon as it passes the size cap. */
+  private async readBody(res: Dispatcher.ResponseData, url: string): Promise<Buffer> {
+    const max = this.options.maxBytes;
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > max) {
+      res.body.destroy();
+      throw tooLarge(url, max);
+    }
+    const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+    let stream: Readable = res.body;
+    if (encoding === 'gzip' || encoding === 'x-gzip') stream = res.body.pipe(zlib.createGunzip());
+    else if (encoding === 'deflate') stream = res.body.pipe(zlib.createInflate());
+    else if (encoding === 'br') stream = res.body.pipe(zlib.createBrotliDecompress());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of stream) {
+        size += (chunk as Buffer).length;
+        if (size > max) {
+          res.body.destroy();
+          stream.destroy();
+          throw tooLarge(url, max);
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (e) {
+      if (e instanceof CiteError) throw e;
+      if ((e as { code?: string }).code?.startsWith('Z_')) {
+        throw new CiteError('FETCH_BAD_ENCODING', `Cannot decode ${encoding} body of ${url}`, { cause: e });
+      }
+      throw e;
+    }
+    return Buffer.concat(chunks, size);
+  }
+
+  private mapError(e: unknown, url: string, timedOut: boolean, cancelled: boolean): CiteError {
+    const root = findCiteError(e);
+    if (root) return root;
+    const code = (e as { code?: string }).code ?? (e as { cause?: { code?: string } }).cause?.code ?? '';
+    if (cancelled) return new CiteError('FETCH_CANCELLED', `Fetch of ${url} was cancelled`, { cause: e });
+    if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+      return new CiteError('FETCH_TIMEOUT', `No complete response from ${url} within ${this.options.timeoutMs} ms`, {
+        cause: e,
+        retryable: true,
+      });
+    }
+    if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return new CiteError('FETCH_CONNECT_TIMEOUT', `Could not connect to ${url} within ${this.options.connectTimeoutMs} ms`, {
+        cause: e,
+        retryable: true,
+      });
+    }
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      return new CiteError('FETCH_DNS', `Host of ${url} not found`, { cause: e, retryable: code === 'EAI_AGAIN' });
+    }
+    if (code === 'ECONNREFUSED') return new CiteError('FETCH_REFUSED', `Connection refused by ${url}`, { cause: e, retryable: true });
+    if (code.startsWith('ERR_TLS') || code.includes('CERT')) {
+      return new CiteError('FETCH_TLS', `TLS error with ${url}: ${(e as Error).message}`, { cause: e });
+    }
+    return new CiteError('FETCH_NETWORK', `Network error on ${url}: ${(e as Error).message}`, { cause: e, retryable: true });
+  }
+}
+
+function findCiteError(e: unknown): CiteError | undefined {
+  for (let cur = e, i = 0; cur && i < 5; cur = (cur as { cause?: unknown }).cause, i++) {
+    if (cur instanceof CiteError) return cur;
+  }
+  return undefined;
+}
+
+const tooLarge = (url: string, max: number) =>
+  new CiteError('FETCH_TOO_LARGE', `Response of ${url} is larger than ${max} bytes`, { details: { maxBytes: max } });
+
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/** Retry-After as seconds or an HTTP date, in ms from now (capped to one day). */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Math.min(Number(v) * 1000, 86_400_000);
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.min(at - now, 86_400_000));
+}

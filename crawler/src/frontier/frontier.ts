@@ -1,0 +1,226 @@
+/**
+ * The frontier: one row per URL of a crawl run, shared by every worker through PostgreSQL.
+ * Claims use FOR UPDATE SKIP LOCKED on the URL and on its host's politeness row, in one statement,
+ * so two workers never take the same URL and a host never gets more than its concurrency.
+ */
+import type { Database, Queryable } from '@cite/engine/db/database.js';
+import { hostKey, pathKey } from '../urls/normalize.js';
+
+export type FrontierKind = 'page' | 'sitemap' | 'archive' | 'jsonl' | 'file' | 'revalidate';
+
+export interface FrontierItem {
+  id: number;
+  run_id: number;
+  url: string;
+  host: string;
+  depth: number;
+  parent_url: string | null;
+  kind: FrontierKind;
+  attempts: number;
+}
+
+export interface EnqueueItem {
+  url: string;
+  depth: number;
+  kind: FrontierKind;
+  parentUrl?: string | null;
+  /** Recorded as skipped with this reason instead of queued (robots, trap guards…). */
+  skipReason?: string;
+}
+
+export interface EnqueueLimits {
+  /** Pages (kind page) a run may queue; the rest are recorded as skipped 'max_pages'. */
+  maxPages: number;
+  /** Distinct query strings on one path before further ones count as a trap ('query_variants'). */
+  maxQueryVariants: number;
+}
+
+export const FRONTIER_DEFAULTS = { maxQueryVariants: 100, maxAttempts: 3 };
+
+/** Politeness key of a frontier URL: host[:port] for the web, 'local' for server files. */
+export function frontierHost(url: string): string {
+  return url.startsWith('file:') ? 'local' : hostKey(url);
+}
+
+/**
+ * Adds URLs to a run. Serialised per run (row lock on the run) so the max-pages budget and the
+ * trap counters hold with many workers. Returns how many new URLs were queued (pending).
+ */
+export async function enqueue(db: Database, runId: number, items: EnqueueItem[], limits: EnqueueLimits): Promise<number> {
+  if (!items.length) return 0;
+  const unique = new Map<string, EnqueueItem>();
+  for (const it of items) if (!unique.has(it.url)) unique.set(it.url, it);
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT id FROM crawl_runs WHERE id = $1 FOR UPDATE', [runId]);
+    const urls = [...unique.keys()];
+    const existing = await tx.query<{ url: string }>('SELECT url FROM frontier WHERE run_id = $1 AND url = ANY($2::text[])', [
+      runId,
+      urls,
+    ]);
+    for (const r of existing.rows) unique.delete(r.url);
+    if (!unique.size) return 0;
+
+    const fresh = [...unique.values()];
+    const pageItems = fresh.filter((i) => i.kind === 'page' && !i.skipReason);
+    const withQuery = pageItems.filter((i) => i.url.includes('?'));
+    const variantCounts = new Map<string, number>();
+    if (withQuery.length) {
+      const keys = [...new Set(withQuery.map((i) => pathKey(i.url)))];
+      const { rows } = await tx.query<{ path_key: string; n: number }>(
+        `SELECT path_key, count(*)::int AS n FROM frontier WHERE run_id = $1 AND path_key = ANY($2::text[]) GROUP BY path_key`,
+        [runId, keys],
+      );
+      for (const r of rows) variantCounts.set(r.path_key, Number(r.n));
+    }
+    let budget = Infinity;
+    if (pageItems.length) {
+      const { rows } = await tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM frontier WHERE run_id = $1 AND kind = 'page' AND status <> 'skipped'`,
+        [runId],
+      );
+      budget = limits.maxPages - Number(rows[0]?.n ?? 0);
+    }
+
+    const cols = { url: [] as string[], host: [] as string[], depth: [] as number[], parent: [] as (string | null)[], kind: [] as string[], status: [] as string[], outcome: [] as (string | null)[], pkey: [] as (string | null)[] };
+    let queued = 0;
+    for (const it of fresh) {
+      let skip = it.skipReason ?? null;
+      const pk = it.kind === 'page' ? pathKey(it.url) : null;
+      if (!skip && it.kind === 'page') {
+        if (it.url.includes('?')) {
+          const n = variantCounts.get(pk!) ?? 0;
+          if (n >= limits.maxQueryVariants) skip = 'query_variants';
+          variantCounts.set(pk!, n + 1);
+        }
+        if (!skip) {
+          if (budget <= 0) skip = 'max_pages';
+          else budget--;
+        }
+      }
+      if (!skip) queued++;
+      cols.url.push(it.url);
+      cols.host.push(frontierHost(it.url));
+      cols.depth.push(it.depth);
+      cols.parent.push(it.parentUrl ?? null);
+      cols.kind.push(it.kind);
+      cols.status.push(skip ? 'skipped' : 'pending');
+      cols.outcome.push(skip);
+      cols.pkey.push(pk);
+    }
+    await tx.query(
+      `INSERT INTO crawl_hosts (host) SELECT DISTINCT h FROM unnest($1::text[]) AS h ON CONFLICT (host) DO NOTHING`,
+      [[...new Set(cols.host)]],
+    );
+    await tx.query(
+      `INSERT INTO frontier (run_id, url, host, depth, parent_url, kind, status, outcome, path_key, finished_at)
+       SELECT $1, u.url, u.host, u.depth, u.parent, u.kind, u.status, u.outcome, u.pkey,
+              CASE WHEN u.status = 'skipped' THEN now() END
+         FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+              AS u(url, host, depth, parent, kind, status, outcome, pkey)
+       ON CONFLICT (run_id, url) DO NOTHING`,
+      [runId, cols.url, cols.host, cols.depth, cols.parent, cols.kind, cols.status, cols.outcome, cols.pkey],
+    );
+    return queued;
+  });
+}
+
+/**
+ * Takes the next URL a worker may fetch now: run running, URL due, host due (politeness) and under
+ * its concurrency. The host's next slot is pushed by the delay (robots Crawl-delay or the source's
+ * rate, whichever is longer) in the same statement.
+ */
+export async function claim(db: Queryable, workerId: string, perHostConcurrency: number): Promise<FrontierItem | null> {
+  const { rows } = await db.query<FrontierItem>(
+    `WITH busy AS (
+       SELECT host, count(*) AS n FROM frontier WHERE status = 'claimed' GROUP BY host
+     ), cand AS (
+       SELECT f.id, f.host,
+              greatest(coalesce(h.crawl_delay_ms, 0),
+                       coalesce(1000.0 / nullif((r.config->>'rate_per_host')::float8, 0), 0)) AS delay_ms
+         FROM frontier f
+         JOIN crawl_runs r ON r.id = f.run_id AND r.status = 'running'
+         JOIN crawl_hosts h ON h.host = f.host
+         LEFT JOIN busy b ON b.host = f.host
+        WHERE f.status = 'pending' AND f.not_before <= now() AND h.next_fetch_at <= now()
+          AND coalesce(b.n, 0) < $2
+        ORDER BY f.depth, f.id
+        LIMIT 1
+        FOR UPDATE OF f, h SKIP LOCKED
+     ), pace AS (
+       UPDATE crawl_hosts h SET next_fetch_at = clock_timestamp() + make_interval(secs => cand.delay_ms / 1000.0)
+         FROM cand WHERE h.host = cand.host AND cand.host <> 'local'
+     )
+     UPDATE frontier f SET status = 'claimed', claimed_by = $1, claimed_at = now(), attempts = f.attempts + 1
+       FROM cand WHERE f.id = cand.id
+     RETURNING f.id, f.run_id, f.url, f.host, f.depth, f.parent_url, f.kind, f.attempts`,
+    [workerId, perHostConcurrency],
+  );
+  const r = rows[0];
+  return r ? { ...r, id: Number(r.id), run_id: Number(r.run_id) } : null;
+}
+
+export interface Completion {
+  status: 'done' | 'failed' | 'skipped';
+  /** done: indexed | unchanged | deleted | sitemap | processed; skipped/failed: the reason code. */
+  outcome: string;
+  error?: string | null;
+  httpStatus?: number | null;
+  contentType?: string | null;
+  fetched?: boolean;
+  etag?: string | null;
+  lastModified?: string | null;
+  counts?: Record<string, number> | null;
+}
+
+/** Records what happened to a claimed URL (only while this worker still holds the claim). */
+export async function complete(db: Queryable, id: number, workerId: string, c: Completion): Promise<boolean> {
+  const r = await db.query(
+    `UPDATE frontier SET status = $3, outcome = $4, error = $5, http_status = $6, content_type = $7,
+            fetched_at = CASE WHEN $8 THEN now() ELSE fetched_at END, etag = $9, last_modified = $10,
+            counts = $11, finished_at = now()
+      WHERE id = $1 AND status = 'claimed' AND claimed_by = $2`,
+    [id, workerId, c.status, c.outcome, c.error ?? null, c.httpStatus ?? null, c.contentType ?? null, c.fetched ?? false,
+      c.etag ?? null, c.lastModified ?? null, c.counts ? JSON.stringify(c.counts) : null],
+  );
+  return r.rowCount > 0;
+}
+
+/** Puts a claimed URL back for a later attempt (429/503, timeouts). */
+export async function retryLater(db: Queryable, id: number, workerId: string, delayMs: number, error: string): Promise<void> {
+  await db.query(
+    `UPDATE frontier SET status = 'pending', claimed_by = NULL, claimed_at = NULL, error = $3,
+            not_before = now() + make_interval(secs => $4::double precision / 1000)
+      WHERE id = $1 AND status = 'claimed' AND claimed_by = $2`,
+    [id, workerId, error, delayMs],
+  );
+}
+
+/** Keeps every worker off a host for a while (Retry-After, repeated errors). */
+export async function deferHost(db: Queryable, host: string, delayMs: number): Promise<void> {
+  await db.query(
+    `UPDATE crawl_hosts SET next_fetch_at = greatest(next_fetch_at, now() + make_interval(secs => $2::double precision / 1000))
+      WHERE host = $1`,
+    [host, delayMs],
+  );
+}
+
+/**
+ * Claims held by workers that stopped heartbeating go back to pending (kill -9, lost machine);
+ * a URL that already cost `maxAttempts` claims is failed instead, so one poisonous page cannot
+ * crash workers forever.
+ */
+export async function requeueStaleClaims(db: Queryable, staleMs: number, maxAttempts: number): Promise<number> {
+  const alive = `SELECT id FROM crawl_workers WHERE heartbeat_at > now() - make_interval(secs => $1::double precision / 1000)`;
+  const failed = await db.query(
+    `UPDATE frontier SET status = 'failed', outcome = 'WORKER_LOST', finished_at = now(),
+            error = 'the worker processing this URL stopped ' || attempts || ' times'
+      WHERE status = 'claimed' AND attempts >= $2 AND (claimed_by IS NULL OR claimed_by NOT IN (${alive}))`,
+    [staleMs, maxAttempts],
+  );
+  const requeued = await db.query(
+    `UPDATE frontier SET status = 'pending', claimed_by = NULL, claimed_at = NULL, not_before = now()
+      WHERE status = 'claimed' AND (claimed_by IS NULL OR claimed_by NOT IN (${alive}))`,
+    [staleMs],
+  );
+  return requeued.rowCount + failed.rowCount;
+}

@@ -1,0 +1,130 @@
+/**
+ * robots.txt: Disallow/Allow and Crawl-delay for our user agent, plus the sitemaps it lists.
+ * Fetched once per host and kept in crawl_hosts (shared by every worker) for a day; each worker
+ * also keeps a short in-memory copy so checking a URL costs no query.
+ */
+import robotsParser from 'robots-parser';
+import type { Queryable } from '@cite/engine/db/database.js';
+import { CiteError } from '@cite/engine/errors.js';
+import type { Fetcher } from '../fetch/fetcher.js';
+import { hostKey } from '../urls/normalize.js';
+
+export interface RobotsRules {
+  isAllowed(url: string): boolean;
+  /** Crawl-delay for our agent (ms), when the site sets one. */
+  crawlDelayMs?: number;
+  sitemaps: string[];
+}
+
+export interface RobotsOptions {
+  userAgent: string;
+  /** How long a fetched robots.txt stays valid (ms). */
+  ttlMs: number;
+  /** How long a worker trusts its in-memory copy before rereading the table (ms). */
+  memoryTtlMs: number;
+  /** Largest Crawl-delay honoured (ms): a site asking for an hour between pages would never finish. */
+  maxCrawlDelayMs: number;
+}
+
+export const ROBOTS_DEFAULTS: Omit<RobotsOptions, 'userAgent'> = {
+  ttlMs: 24 * 3600_000,
+  memoryTtlMs: 60_000,
+  maxCrawlDelayMs: 60_000,
+};
+
+/** Marker stored when robots.txt could not be read: RFC 9309 says to assume everything is disallowed. */
+const UNREACHABLE = '# cite: robots.txt unreachable (server error), everything disallowed until refetched\nUser-agent: *\nDisallow: /\n';
+const UNREACHABLE_TTL_MS = 10 * 60_000;
+
+/** The product token robots.txt groups are matched against ("CiteBot" from "CiteBot/0.1 (+…)"). */
+export function productToken(userAgent: string): string {
+  return userAgent.split(/[\s/]/)[0] || userAgent;
+}
+
+export function parseRobots(url: string, text: string, userAgent: string, maxCrawlDelayMs = ROBOTS_DEFAULTS.maxCrawlDelayMs): RobotsRules {
+  const base = new URL(url);
+  const parser = robotsParser(`${base.protocol}//${base.host}/robots.txt`, text);
+  const token = productToken(userAgent);
+  const delay = parser.getCrawlDelay(token);
+  return {
+    isAllowed(target: string) {
+      const u = new URL(target);
+      // robots-parser answers undefined for another origin; rules are per host, whatever the scheme.
+      const same = `${base.protocol}//${base.host}${u.pathname}${u.search}`;
+      return parser.isAllowed(same, token) !== false;
+    },
+    crawlDelayMs: delay === undefined || !Number.isFinite(Number(delay)) ? undefined : Math.min(Number(delay) * 1000, maxCrawlDelayMs),
+    sitemaps: parser.getSitemaps(),
+  };
+}
+
+export class RobotsCache {
+  private readonly memory = new Map<string, { rules: RobotsRules; until: number }>();
+  private readonly inflight = new Map<string, Promise<RobotsRules>>();
+  private readonly options: RobotsOptions;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly fetcher: Fetcher,
+    options: Partial<RobotsOptions> & { userAgent: string },
+  ) {
+    this.options = { ...ROBOTS_DEFAULTS, ...options };
+  }
+
+  /** Rules for the host of `url`, fetching robots.txt when no fresh copy exists. */
+  async rulesFor(url: string): Promise<RobotsRules> {
+    const key = hostKey(url);
+    const cached = this.memory.get(key);
+    if (cached && cached.until > Date.now()) return cached.rules;
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.load(url, key).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private async load(url: string, key: string): Promise<RobotsRules> {
+    const { rows } = await this.db.query<{ robots_txt: string | null; fresh: boolean }>(
+      `SELECT robots_txt,
+              robots_fetched_at > now() - make_interval(secs => (CASE WHEN robots_txt LIKE '# cite: robots.txt unreachable%'
+                                                                     THEN $3 ELSE $2 END)::double precision / 1000) AS fresh
+         FROM crawl_hosts WHERE host = $1`,
+      [key, this.options.ttlMs, UNREACHABLE_TTL_MS],
+    );
+    const row = rows[0];
+    let text: string;
+    if (row?.robots_txt != null && row.fresh) {
+      text = row.robots_txt;
+    } else {
+      text = await this.download(url);
+      const delay = parseRobots(url, text, this.options.userAgent, this.options.maxCrawlDelayMs).crawlDelayMs;
+      await this.db.query(
+        `INSERT INTO crawl_hosts (host, robots_txt, robots_fetched_at, crawl_delay_ms)
+              VALUES ($1, $2, now(), $3)
+         ON CONFLICT (host) DO UPDATE SET robots_txt = EXCLUDED.robots_txt,
+              robots_fetched_at = now(), crawl_delay_ms = EXCLUDED.crawl_delay_ms`,
+        [key, text, delay ?? null],
+      );
+    }
+    const rules = parseRobots(url, text, this.options.userAgent, this.options.maxCrawlDelayMs);
+    this.memory.set(key, { rules, until: Date.now() + this.options.memoryTtlMs });
+    return rules;
+  }
+
+  /** 2xx → the file; 4xx → no rules; 5xx or network failure → everything disallowed for a while. */
+  private async download(url: string): Promise<string> {
+    const u = new URL(url);
+    const robotsUrl = `${u.protocol}//${u.host}/robots.txt`;
+    try {
+      const res = await this.fetcher.fetch({ url: robotsUrl, accept: 'text/plain,*/*;q=0.5' });
+      if (res.status >= 200 && res.status < 300) return res.body.subarray(0, 512 * 1024).toString('utf8');
+      if (res.status >= 400 && res.status < 500 && res.status !== 429) return '';
+      return UNREACHABLE;
+    } catch (e) {
+      if (e instanceof CiteError && (e.code === 'FETCH_PRIVATE_ADDRESS' || e.code === 'FETCH_HOST_NOT_ALLOWED')) throw e;
+      if (e instanceof CiteError && !e.retryable && e.code !== 'FETCH_TIMEOUT') return '';
+      return UNREACHABLE;
+    }
+  }
+}

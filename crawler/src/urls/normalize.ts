@@ -1,0 +1,61 @@
+/**
+ * URL normalisation: one spelling per page, so the frontier never holds the same page twice.
+ * Scheme and host lower-cased, default ports and fragments dropped, tracking parameters removed,
+ * query parameters sorted. Path case and trailing slashes are kept: servers may treat them differently.
+ */
+import normalizeUrlLib from 'normalize-url';
+
+/** Parameters that only track visitors and never change the page. */
+export const TRACKING_PARAMS: readonly RegExp[] = [
+  /^utm_\w+$/i,
+  /^(fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|twclid|igshid)$/i,
+  /^(mc_cid|mc_eid|_ga|_gl|_hsenc|_hsmi|mkt_tok|xtor|xtref|at_medium|at_campaign|pk_campaign|pk_kwd|pk_source|pk_medium)$/i,
+];
+
+/** Normalised absolute http(s) URL, or null when the input is not a crawlable URL. */
+export function normalizeUrl(raw: string, base?: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = base ? new URL(raw.trim(), base) : new URL(raw.trim());
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
+  if (!parsed.hostname) return null;
+  try {
+    return normalizeUrlLib(parsed.href, {
+      stripHash: true,
+      stripWWW: false,
+      removeTrailingSlash: false,
+      removeSingleSlash: false,
+      removeDirectoryIndex: false,
+      removeQueryParameters: [...TRACKING_PARAMS],
+      sortQueryParameters: true,
+      stripTextFragment: true,
+      normalizeProtocol: false,
+      forceHttp: false,
+      forceHttps: false,
+      stripAuthentication: true,
+      removeExplicitPort: false,
+    });
+  } catch {
+    return null;
+  }
+}
+
+/** Host (lower case, no port) of a normalised URL. */
+export function hostOf(url: string): string {
+  return new URL(url).hostname.toLowerCase();
+}
+
+/** Host key used for politeness: host plus non-default port, since each port is its own server. */
+export function hostKey(url: string): string {
+  const u = new URL(url);
+  return u.port ? `${u.hostname.toLowerCase()}:${u.port}` : u.hostname.toLowerCase();
+}
+
+/** The URL without its query string: calendar traps multiply queries on one path. */
+export function pathKey(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
