@@ -1,7 +1,15 @@
 /**
  * HTML → normalised document (main content only) + the page's links for the crawler.
+ *
+ * Parsing uses cheerio on htmlparser2 (several times faster than parse5, which matters when a crawl
+ * parses thousands of pages). Main content is found the cheap way first (semantic `<main>`,
+ * `role=main`, `<article>`, common content ids), then by a readability-style paragraph-density score
+ * when the page has no semantic markup. Blocks are produced by one walk over the raw DOM nodes.
  */
-import type { NormalisedDocument } from '../document.js';
+import { load, type CheerioAPI } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+import iconv from 'iconv-lite';
+import type { Block, Locator, NormalisedDocument, Section } from '../document.js';
 
 export interface HtmlInput {
   /** Raw bytes (charset found from the header, then <meta>, then sniffed) or a decoded string. */
@@ -28,11 +36,534 @@ export interface HtmlExtraction {
   robots: { noindex: boolean; nofollow: boolean };
 }
 
-/** Main content, headings, canonical, lang and links of a page. Empty pages return no sections. */
-export declare function extractHtml(input: HtmlInput): HtmlExtraction;
+export interface HtmlOptions {
+  /**
+   * Treat the input as a content fragment (JSONL `html` field, DOCX output): no boilerplate
+   * removal, everything is content. Default: whole pages are detected by <html>/<body>.
+   */
+  fragment?: boolean;
+  /** Set locator.paragraph to the index of the top-level block (DOCX). */
+  paragraphLocators?: boolean;
+  /** Format name written on the document. */
+  format?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charset
+
+const META_CHARSET = /<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)/i;
+const HEADER_CHARSET = /charset\s*=\s*["']?\s*([\w:.-]+)/i;
+
+function normaliseCharset(label: string | undefined): string | undefined {
+  if (!label) return undefined;
+  const l = label.trim().toLowerCase();
+  // Browsers decode "latin-1" pages as windows-1252 (the WHATWG encoding standard): so do we,
+  // otherwise curly quotes and the euro sign of real French pages turn into control characters.
+  if (['iso-8859-1', 'iso8859-1', 'latin1', 'latin-1', 'l1', 'us-ascii', 'ascii', 'cp1252'].includes(l))
+    return 'windows-1252';
+  if (l === 'utf8') return 'utf-8';
+  return iconv.encodingExists(l) ? l : undefined;
+}
+
+function isValidUtf8(buf: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decodes HTML bytes: BOM, then charset from Content-Type, then <meta charset> / http-equiv in the
+ * first 4 KiB, then UTF-8 when the bytes are valid UTF-8, else windows-1252.
+ */
+export function decodeHtml(body: Buffer, contentType?: string): string {
+  if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf)
+    return body.subarray(3).toString('utf8');
+  if (body.length >= 2 && body[0] === 0xff && body[1] === 0xfe) return iconv.decode(body.subarray(2), 'utf-16le');
+  if (body.length >= 2 && body[0] === 0xfe && body[1] === 0xff) return iconv.decode(body.subarray(2), 'utf-16be');
+  let charset = normaliseCharset(contentType?.match(HEADER_CHARSET)?.[1]);
+  if (!charset) charset = normaliseCharset(body.subarray(0, 4096).toString('latin1').match(META_CHARSET)?.[1]);
+  // A <meta> saying UTF-16 on bytes we could read as ASCII is a lie (HTML standard): ignore it.
+  if (charset?.startsWith('utf-16')) charset = undefined;
+  if (!charset) charset = isValidUtf8(body) ? 'utf-8' : 'windows-1252';
+  return charset === 'utf-8' ? body.toString('utf8') : iconv.decode(body, charset);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small DOM helpers (raw domhandler nodes: much faster than cheerio wrappers in the hot walk)
+
+const isElement = (n: AnyNode): n is Element => n.type === 'tag' || n.type === 'script' || n.type === 'style';
+
+function textOf(node: AnyNode): string {
+  if (node.type === 'text') return (node as unknown as { data: string }).data;
+  if (!isElement(node)) return '';
+  if (SKIP_TAGS.has(node.name)) return '';
+  if (node.name === 'br') return '\n';
+  let out = '';
+  for (const c of node.children) out += textOf(c);
+  return out;
+}
+
+const collapse = (s: string) =>
+  s
+    .replace(/[ \t\r\f\v\u00a0\u200b]+/g, ' ')
+    .replace(/ ?\n ?/g, '\n')
+    .replace(/\n{2,}/g, '\n')
+    .trim();
+
+function absoluteUrl(href: string | undefined, base: string): string | undefined {
+  if (!href) return undefined;
+  const h = href.trim();
+  if (!h || h.startsWith('#') || /^(javascript|mailto|tel|data):/i.test(h)) return undefined;
+  try {
+    const u = new URL(h, base);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    u.hash = '';
+    return u.href;
+  } catch {
+    return undefined;
+  }
+}
+
+function stripFragment(url: string): string {
+  const i = url.indexOf('#');
+  return i === -1 ? url : url.slice(0, i);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boilerplate
+
+/** Never content, wherever they are. */
+const SKIP_TAGS = new Set([
+  'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'embed', 'canvas',
+  'video', 'audio', 'map', 'button', 'input', 'select', 'textarea', 'option', 'label', 'dialog', 'head',
+  'link', 'meta', 'title',
+]);
+/** Page furniture: removed inside the main content too. */
+const BOILERPLATE_TAGS = new Set(['nav', 'aside', 'footer']);
+const BOILERPLATE_ROLES = new Set([
+  'navigation', 'banner', 'contentinfo', 'complementary', 'search', 'menu', 'menubar', 'dialog', 'alertdialog',
+]);
+// Matched against id and class tokens; written for the French public-sector stack too
+// (DSFR "fr-header", tarteaucitron/axeptio/didomi consent managers, "liens d'évitement").
+const BOILERPLATE_CLASS =
+  /(^|[-_\s])(cookies?|consent|gdpr|rgpd|tarteaucitron\w*|axeptio\w*|didomi\w*|cmp|skip|skiplinks?|skip-links?|evitement|breadcrumbs?|fil-ariane|ariane|share|sharing|partage|social|socials|newsletter|navbar|nav|menu|mega-menu|sidebar|pagination|pager|footer|header|banner|popup|modal|related|sr-only|visually-hidden|print-only)([-_\s]|$)/i;
+
+function isBoilerplate(el: Element, keep: Set<Element>): boolean {
+  if (keep.has(el)) return false;
+  if (BOILERPLATE_TAGS.has(el.name)) return true;
+  const a = el.attribs;
+  if (a.hidden !== undefined || a['aria-hidden'] === 'true') return true;
+  if (a.role && BOILERPLATE_ROLES.has(a.role.toLowerCase())) return true;
+  if (a.style && /display\s*:\s*none|visibility\s*:\s*hidden/i.test(a.style)) return true;
+  const marks = `${a.id ?? ''} ${a.class ?? ''}`;
+  if (marks.length > 1 && BOILERPLATE_CLASS.test(marks)) return true;
+  // The page header (logo, menu, search): kept only when it carries the page's title.
+  if (el.name === 'header') return true;
+  return false;
+}
+
+/** Elements that must survive boilerplate removal: the chosen root, its ancestors, and h1 holders. */
+function protectedSet(root: Element, $: CheerioAPI): Set<Element> {
+  const keep = new Set<Element>();
+  for (let p: Element | null = root; p; p = p.parent && isElement(p.parent) ? p.parent : null) keep.add(p);
+  $(root)
+    .find('h1')
+    .each((_, h) => {
+      for (let p: Element | null = h; p && p !== root; p = p.parent && isElement(p.parent) ? p.parent : null)
+        keep.add(p);
+    });
+  return keep;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main content
+
+const CANDIDATE_SELECTORS = [
+  'main',
+  '[role="main"]',
+  '#main-content, #maincontent, #main_content, #contenu, #content-main',
+  'article',
+  '#content, #main, .main-content, .content-main, #page-content, .page-content',
+];
+
+function textLength(el: Element): number {
+  return collapse(textOf(el)).length;
+}
+
+/** Readability-style: each paragraph gives its text length to its parent and half to the grandparent. */
+function densestElement($: CheerioAPI, body: Element): Element {
+  const scores = new Map<Element, number>();
+  $(body)
+    .find('p, pre, td, li')
+    .each((_, p) => {
+      const len = collapse(textOf(p)).length;
+      if (len < 25) return;
+      const score = 1 + Math.min(3, Math.floor(len / 100)) + (textOf(p).match(/[,;]/g)?.length ?? 0);
+      const parent = p.parent && isElement(p.parent) ? p.parent : null;
+      if (!parent) return;
+      scores.set(parent, (scores.get(parent) ?? 0) + score);
+      const grand = parent.parent && isElement(parent.parent) ? parent.parent : null;
+      if (grand) scores.set(grand, (scores.get(grand) ?? 0) + score / 2);
+    });
+  let best: Element = body;
+  let bestScore = 0;
+  for (const [el, s] of scores) {
+    if (s > bestScore) {
+      best = el;
+      bestScore = s;
+    }
+  }
+  return best;
+}
+
+function findMainRoot($: CheerioAPI): Element | null {
+  const body = ($('body')[0] as Element | undefined) ?? ($.root()[0].children.find(isElement) as Element | undefined);
+  if (!body) return null;
+  const bodyLen = textLength(body);
+  for (const sel of CANDIDATE_SELECTORS) {
+    const found = $(sel).toArray() as Element[];
+    if (found.length === 0) continue;
+    // Several <article>s (a listing) or a tiny candidate: keep looking.
+    const best = found.reduce((a, b) => (textLength(b) > textLength(a) ? b : a));
+    const len = textLength(best);
+    if (len >= 200 || len >= bodyLen * 0.3) return best;
+  }
+  return densestElement($, body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Walk: DOM → sections and blocks
+
+const BLOCK_TAGS = new Set([
+  'p', 'div', 'section', 'article', 'main', 'blockquote', 'pre', 'ul', 'ol', 'dl', 'dt', 'dd', 'table', 'figure',
+  'figcaption', 'address', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'li', 'form', 'fieldset', 'details',
+  'summary', 'header', 'footer', 'nav', 'aside', 'center', 'body', 'html', 'tr', 'td', 'th', 'tbody', 'thead',
+  'tfoot', 'caption', 'hgroup',
+]);
+const HEADING = /^h([1-6])$/;
+
+interface WalkState {
+  sections: Section[];
+  current: Section;
+  /** Heading texts by level (index 0 = h1). */
+  stack: (string | undefined)[];
+  anchor?: string;
+  inline: string;
+  paragraphIndex: number;
+  options: HtmlOptions;
+  keep: Set<Element>;
+  removeBoilerplate: boolean;
+  base: string;
+  firstHeading?: string;
+}
+
+function locatorOf(st: WalkState): Locator | undefined {
+  const loc: Locator = {};
+  if (st.anchor) loc.anchor = st.anchor;
+  if (st.options.paragraphLocators) loc.paragraph = st.paragraphIndex;
+  return loc.anchor !== undefined || loc.paragraph !== undefined ? loc : undefined;
+}
+
+function pushBlock(st: WalkState, text: string, kind: Block['kind']): void {
+  const t = kind === 'code' ? text.replace(/\s+$/, '') : text;
+  if (!t.trim()) return;
+  const block: Block = { text: t, kind };
+  const loc = locatorOf(st);
+  if (loc) block.locator = loc;
+  st.current.blocks.push(block);
+}
+
+function flushInline(st: WalkState): void {
+  const t = collapse(st.inline);
+  st.inline = '';
+  if (t) pushBlock(st, t, 'paragraph');
+}
+
+function startSection(st: WalkState, level: number, title: string): void {
+  flushInline(st);
+  st.stack[level - 1] = title;
+  for (let i = level; i < st.stack.length; i++) st.stack[i] = undefined;
+  const path = st.stack.filter((s): s is string => !!s);
+  if (st.current.blocks.length === 0) {
+    // The previous heading had no text of its own: replace it rather than keep an empty section.
+    st.current.headingPath = path;
+  } else {
+    st.current = { headingPath: path, blocks: [] };
+    st.sections.push(st.current);
+  }
+}
+
+const cellText = (el: Element) => collapse(textOf(el)).replace(/\n/g, ' ').replace(/\|/g, '\\|');
+
+function tableToMarkdown(table: Element): { markdown: string; rows: number; cols: number } {
+  const rows: string[][] = [];
+  let headerRow = -1;
+  const visit = (n: Element) => {
+    for (const c of n.children) {
+      if (!isElement(c)) continue;
+      if (c.name === 'table') continue; // nested tables are flattened into their cell's text
+      if (c.name === 'tr') {
+        const cells: string[] = [];
+        let allTh = true;
+        for (const cell of c.children) {
+          if (!isElement(cell) || (cell.name !== 'td' && cell.name !== 'th')) continue;
+          if (cell.name !== 'th') allTh = false;
+          cells.push(cellText(cell));
+          const span = Math.min(Number(cell.attribs.colspan) || 1, 50);
+          for (let i = 1; i < span; i++) cells.push('');
+        }
+        if (cells.length) {
+          if (allTh && headerRow === -1 && rows.length === 0) headerRow = 0;
+          rows.push(cells);
+        }
+      } else if (c.name === 'thead' || c.name === 'tbody' || c.name === 'tfoot') visit(c);
+    }
+  };
+  visit(table);
+  const cols = Math.max(0, ...rows.map((r) => r.length));
+  if (rows.length === 0 || cols === 0) return { markdown: '', rows: 0, cols: 0 };
+  const pad = (r: string[]) => [...r, ...Array(cols - r.length).fill('')];
+  const line = (r: string[]) => `| ${pad(r).join(' | ')} |`;
+  // Markdown tables need a header row: a table without <th> uses its first row.
+  const [head, ...rest] = rows;
+  const md = [line(head), `|${' --- |'.repeat(cols)}`, ...rest.map(line)].join('\n');
+  return { markdown: md, rows: rows.length, cols };
+}
+
+function walkList(st: WalkState, list: Element, depth: number): void {
+  let n = 1;
+  for (const li of list.children) {
+    if (!isElement(li) || li.name !== 'li') {
+      if (isElement(li) && (li.name === 'ul' || li.name === 'ol')) walkList(st, li, depth + 1);
+      continue;
+    }
+    if (li.attribs.id) st.anchor = li.attribs.id;
+    let own = '';
+    const nested: Element[] = [];
+    const blocksInside: Element[] = [];
+    for (const c of li.children) {
+      if (isElement(c) && (c.name === 'ul' || c.name === 'ol')) nested.push(c);
+      else if (isElement(c) && c.name === 'table') blocksInside.push(c);
+      else own += textOf(c);
+    }
+    const text = collapse(own).replace(/\n/g, ' ');
+    const bullet = list.name === 'ol' ? `${n}.` : '-';
+    if (text) pushBlock(st, `${'  '.repeat(depth)}${bullet} ${text}`, 'list-item');
+    n++;
+    for (const t of blocksInside) walkNode(st, t);
+    for (const sub of nested) walkList(st, sub, depth + 1);
+  }
+}
+
+function walkChildren(st: WalkState, el: Element): void {
+  for (const c of el.children) walkNode(st, c);
+}
+
+function walkNode(st: WalkState, node: AnyNode): void {
+  if (node.type === 'text') {
+    st.inline += (node as unknown as { data: string }).data;
+    return;
+  }
+  if (!isElement(node)) return;
+  const el = node;
+  const name = el.name;
+  if (SKIP_TAGS.has(name)) return;
+  if (st.removeBoilerplate && isBoilerplate(el, st.keep)) return;
+  if (el.attribs.id) st.anchor = el.attribs.id;
+  else if (name === 'a' && el.attribs.name) st.anchor = el.attribs.name;
+  if (name === 'br') {
+    st.inline += '\n';
+    return;
+  }
+  if (!BLOCK_TAGS.has(name)) {
+    walkChildren(st, el);
+    return;
+  }
+  flushInline(st);
+  const h = HEADING.exec(name);
+  if (h) {
+    const title = collapse(textOf(el)).replace(/\n/g, ' ');
+    if (title) {
+      st.firstHeading ??= title;
+      startSection(st, Number(h[1]), title);
+    }
+    st.paragraphIndex++;
+    return;
+  }
+  switch (name) {
+    case 'ul':
+    case 'ol':
+      walkList(st, el, 0);
+      break;
+    case 'table': {
+      const { markdown, rows, cols } = tableToMarkdown(el);
+      // One-column or one-row tables are layout, not data: read them as text.
+      if (rows > 1 && cols > 1) pushBlock(st, markdown, 'table');
+      else walkChildren(st, el);
+      break;
+    }
+    case 'pre':
+      pushBlock(st, textOf(el), 'code');
+      break;
+    case 'dl':
+      for (const c of el.children) {
+        if (!isElement(c)) continue;
+        const t = collapse(textOf(c)).replace(/\n/g, ' ');
+        if (!t) continue;
+        if (c.name === 'dt') pushBlock(st, `- ${t}`, 'list-item');
+        else pushBlock(st, `  ${t}`, 'list-item');
+      }
+      break;
+    case 'hr':
+      break;
+    default:
+      walkChildren(st, el);
+  }
+  flushInline(st);
+  if (name === 'p' || name === 'table' || name === 'ul' || name === 'ol' || name === 'pre' || name === 'blockquote')
+    st.paragraphIndex++;
+}
+
+/** Sections of an element's content (used by the HTML page path, JSONL `html` and DOCX). */
+export function htmlToSections(
+  root: Element,
+  options: HtmlOptions & { keep?: Set<Element>; removeBoilerplate?: boolean; base?: string },
+): { sections: Section[]; firstHeading?: string } {
+  const first: Section = { headingPath: [], blocks: [] };
+  const st: WalkState = {
+    sections: [first],
+    current: first,
+    stack: [],
+    inline: '',
+    paragraphIndex: 0,
+    options,
+    keep: options.keep ?? new Set(),
+    removeBoilerplate: options.removeBoilerplate ?? false,
+    base: options.base ?? '',
+  };
+  if (root.attribs?.id) st.anchor = root.attribs.id;
+  walkChildren(st, root);
+  flushInline(st);
+  return { sections: st.sections.filter((s) => s.blocks.length > 0), firstHeading: st.firstHeading };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page metadata and links
+
+function metaContent($: CheerioAPI, ...names: string[]): string | undefined {
+  for (const n of names) {
+    const v = $(`meta[name="${n}" i], meta[property="${n}" i]`).first().attr('content')?.trim();
+    if (v) return v;
+  }
+  return undefined;
+}
+
+function isoDate(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+function primaryLang(v: string | undefined): string | undefined {
+  const m = v?.trim().match(/^([a-z]{2,3})\b/i);
+  return m ? m[1].toLowerCase() : undefined;
+}
+
+function baseOf($: CheerioAPI, url: string): string {
+  const href = $('base[href]').first().attr('href');
+  return (href && absoluteUrl(href, url)) || url;
+}
+
+function robotsOf($: CheerioAPI): { noindex: boolean; nofollow: boolean } {
+  const v = ($('meta[name="robots" i]').attr('content') ?? '').toLowerCase();
+  return { noindex: /noindex|none/.test(v), nofollow: /nofollow|none/.test(v) };
+}
+
+function linksOf($: CheerioAPI, base: string, pageNofollow: boolean): HtmlLink[] {
+  const seen = new Set<string>();
+  const links: HtmlLink[] = [];
+  $('a[href], area[href]').each((_, a) => {
+    const url = absoluteUrl((a as Element).attribs.href, base);
+    if (!url || seen.has(url)) return;
+    seen.add(url);
+    const rel = ((a as Element).attribs.rel ?? '').toLowerCase();
+    links.push({
+      url,
+      text: collapse(textOf(a)).replace(/\n/g, ' '),
+      nofollow: pageNofollow || /\bnofollow\b/.test(rel),
+    });
+  });
+  return links;
+}
+
+function loadHtml(input: HtmlInput): { $: CheerioAPI; html: string } {
+  const html = typeof input.body === 'string' ? input.body : decodeHtml(input.body, input.contentType);
+  return { $: load(html, { xml: { xmlMode: false, decodeEntities: true } }), html };
+}
 
 /** Only the links of a page (cheaper than extractHtml when the content is not needed). */
-export declare function extractLinks(input: HtmlInput): HtmlLink[];
+export function extractLinks(input: HtmlInput): HtmlLink[] {
+  const { $ } = loadHtml(input);
+  return linksOf($, baseOf($, input.url), robotsOf($).nofollow);
+}
 
-/** Decodes HTML bytes: charset from Content-Type, else <meta charset>, else UTF-8 if valid, else windows-1252. */
-export declare function decodeHtml(body: Buffer, contentType?: string): string;
+/** Main content, headings, canonical, lang and links of a page. Empty pages return no sections. */
+export function extractHtml(input: HtmlInput, options: HtmlOptions = {}): HtmlExtraction {
+  const { $, html } = loadHtml(input);
+  const base = baseOf($, input.url);
+  const robots = robotsOf($);
+  const links = linksOf($, base, robots.nofollow);
+
+  const isPage = options.fragment === undefined ? /<(html|body)[\s>]/i.test(html) : !options.fragment;
+
+  let sections: Section[] = [];
+  let firstHeading: string | undefined;
+  if (isPage) {
+    const root = findMainRoot($);
+    if (root) {
+      const keep = protectedSet(root, $);
+      ({ sections, firstHeading } = htmlToSections(root, { ...options, keep, removeBoilerplate: true, base }));
+    }
+  } else {
+    const root = ($('body')[0] as Element | undefined) ?? ($.root()[0] as unknown as Element);
+    ({ sections, firstHeading } = htmlToSections(root, { ...options, removeBoilerplate: false, base }));
+  }
+
+  const canonical = absoluteUrl($('link[rel~="canonical" i]').first().attr('href'), base);
+  const htmlTitle = collapse($('head > title, title').first().text()).replace(/\n/g, ' ');
+  const ogTitle = metaContent($, 'og:title', 'dc.title', 'dcterms.title');
+  const title = firstHeading ?? ogTitle ?? htmlTitle ?? '';
+  const lang =
+    primaryLang($('html').attr('lang')) ??
+    primaryLang($('html').attr('xml:lang')) ??
+    primaryLang($('meta[http-equiv="content-language" i]').attr('content')) ??
+    primaryLang(metaContent($, 'og:locale', 'dc.language', 'language')) ??
+    'fr';
+
+  const metadata: Record<string, unknown> = {};
+  if (htmlTitle && htmlTitle !== title) metadata.htmlTitle = htmlTitle;
+  if (canonical) metadata.canonical = canonical;
+  const keywords = metaContent($, 'keywords');
+  if (keywords) metadata.keywords = keywords.split(',').map((k) => k.trim()).filter(Boolean);
+  const author = metaContent($, 'author', 'dc.creator');
+  if (author) metadata.author = author;
+
+  const document: NormalisedDocument = {
+    url: canonical ?? stripFragment(input.url),
+    title: title || htmlTitle || stripFragment(input.url),
+    lang,
+    sections,
+    metadata,
+    format: options.format ?? 'html',
+  };
+  const description = metaContent($, 'description', 'og:description', 'dc.description');
+  if (description) document.description = description;
+  const published = isoDate(metaContent($, 'article:published_time', 'dc.date', 'dcterms.created', 'date'));
+  const modified = isoDate(metaContent($, 'article:modified_time', 'og:updated_time', 'dcterms.modified', 'last-modified'));
+  if (published) document.publishedAt = published;
+  if (modified) document.modifiedAt = modified;
+  return { document, links, robots };
+}
