@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { parseEvalJsonl, toJsonlLine } from './eval-sets-import.js';
+
+const cdtnLine = JSON.stringify({
+  id: 'q0000',
+  query: '13eme mois',
+  variants: ['13 eme mois', 'treizième mois', '13eme mois'],
+  gold: [
+    { url: 'https://www.service-public.fr/particuliers/vosdroits/F2301', grade: 3 },
+    { url: 'https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000006902819', grade: 2 },
+  ],
+});
+const spfLine = JSON.stringify({
+  id: 'spf-F34355',
+  question: "Qu'est-ce que la médiation familiale ?",
+  answer: 'une autre voie dans le règlement de conflits',
+  gold: [{ url: 'https://www.service-public.fr/particuliers/vosdroits/F34355', grade: 1 }],
+});
+
+describe('eval set import (JSONL)', () => {
+  it('reads the cdtn-dev format: query, variants as phrasings (the query itself not repeated), graded gold', () => {
+    const parsed = parseEvalJsonl(`${cdtnLine}\n`);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.items).toEqual([
+      {
+        external_id: 'q0000',
+        question: '13eme mois',
+        phrasings: ['13 eme mois', 'treizième mois'],
+        gold: [
+          { url: 'https://www.service-public.fr/particuliers/vosdroits/F2301', grade: 3 },
+          { url: 'https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000006902819', grade: 2 },
+        ],
+        expected_answer: null,
+      },
+    ]);
+  });
+
+  it('reads the spf-qa-dev format: question and expected answer', () => {
+    const parsed = parseEvalJsonl(`\uFEFF${spfLine}\r\n\r\n`);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.lines).toBe(1);
+    expect(parsed.items[0]).toMatchObject({ external_id: 'spf-F34355', question: "Qu'est-ce que la médiation familiale ?", expected_answer: 'une autre voie dans le règlement de conflits', phrasings: [] });
+  });
+
+  it('reports every invalid line with its number and reason, and keeps the valid ones', () => {
+    const lines = [
+      cdtnLine, // 1 ok
+      '{"id": "q1", "query": "congés", "gold": [{"url": "https://a.fr/x", "grade": 3}]', // 2 truncated JSON
+      '["not", "an", "object"]', // 3
+      JSON.stringify({ id: 'q2', gold: [{ url: 'https://a.fr/y', grade: 1 }] }), // 4 no question
+      JSON.stringify({ id: 'q3', query: 'préavis', gold: [{ url: 'javascript:alert(1)', grade: 1 }] }), // 5 bad URL
+      JSON.stringify({ id: 'q4', query: 'préavis', gold: [{ url: 'https://a.fr/z', grade: 7 }] }), // 6 grade out of range
+      JSON.stringify({ id: 'q0000', query: 'doublon', gold: [{ url: 'https://a.fr/z', grade: 1 }] }), // 7 duplicate id
+      JSON.stringify({ id: 'q5', query: 'rien à mesurer', gold: [] }), // 8 nothing to measure
+      JSON.stringify({ id: 'q6', query: 'doublons', gold: [{ url: 'https://A.fr/p/', grade: 1 }, { url: 'https://a.fr/p#x', grade: 2 }] }), // 9
+      '', // blank: ignored
+      spfLine, // 11 ok
+    ];
+    const parsed = parseEvalJsonl(lines.join('\n'));
+    expect(parsed.items.map((i) => i.external_id)).toEqual(['q0000', 'spf-F34355']);
+    expect(parsed.lines).toBe(10);
+    const byLine = Object.fromEntries(parsed.errors.map((e) => [e.line, e.message]));
+    expect(Object.keys(byLine).map(Number)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(byLine[2]).toMatch(/not valid JSON/);
+    expect(byLine[3]).toMatch(/JSON object/);
+    expect(byLine[4]).toMatch(/question/);
+    expect(byLine[5]).toMatch(/gold\.0\.url: must be an http\(s\) URL/);
+    expect(byLine[6]).toMatch(/gold\.0\.grade/);
+    expect(byLine[7]).toMatch(/already used on line 1/);
+    expect(byLine[8]).toMatch(/gold sources or an expected answer/);
+    expect(byLine[9]).toMatch(/duplicate gold URL/);
+    expect(parsed.errors.find((e) => e.line === 6)?.id).toBe('q4');
+  });
+
+  it('round-trips through the export format', () => {
+    const first = parseEvalJsonl([cdtnLine, spfLine].join('\n'));
+    const again = parseEvalJsonl(first.items.map(toJsonlLine).join('\n'));
+    expect(again.errors).toEqual([]);
+    expect(again.items).toEqual(first.items);
+  });
+});
