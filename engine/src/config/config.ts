@@ -50,7 +50,13 @@ export const configSchema = z.object({
   /** Local models directory (air-gapped installs); when set, no download is attempted. */
   MODELS_DIR: z.string().optional(),
   /** Allow downloading local models from the Hugging Face hub when not found in MODELS_DIR. */
-  MODELS_ALLOW_DOWNLOAD: bool.default('false'),
+  MODELS_ALLOW_DOWNLOAD: bool.default(false),
+  /** When the local model cannot be loaded: use the hash embedder with a warning (true) or stop (false). */
+  EMBEDDINGS_FALLBACK_TO_HASH: bool.default(true),
+  /** OpenAI-compatible embeddings server: per-request timeout, retries (429/5xx/network), inputs per request. */
+  EMBEDDINGS_TIMEOUT_MS: int(100, 600000).default(30000),
+  EMBEDDINGS_MAX_RETRIES: int(0, 10).default(4),
+  EMBEDDINGS_BATCH_SIZE: int(1, 2048).default(64),
   /** Chunk size in tokens of the embedding model's tokenizer, and the overlap between chunks. */
   CHUNK_TOKENS: int(32, 4096).default(350),
   CHUNK_OVERLAP_TOKENS: int(0, 512).default(40),
@@ -65,7 +71,7 @@ export const configSchema = z.object({
     .string()
     .min(3)
     .default('CiteBot/0.1 (+https://github.com/cite-gouv/cite; crawler of a public-sector search engine)'),
-  CRAWLER_ALLOW_PRIVATE_NETWORKS: bool.default('false'),
+  CRAWLER_ALLOW_PRIVATE_NETWORKS: bool.default(false),
   CRAWLER_CONCURRENCY: int(1, 256).default(8),
   CRAWLER_PER_HOST_CONCURRENCY: int(1, 16).default(2),
   CRAWLER_TIMEOUT_MS: int(100, 600000).default(30000),
