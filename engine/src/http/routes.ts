@@ -2,6 +2,7 @@
  * Every HTTP route of the engine, in one list: the app, the OpenAPI document and the access-control
  * test all read it. A new route module = one line here.
  */
+import { statsRoutes } from '../admin/stats-route.js';
 import { auditRoutes } from '../audit/audit-routes.js';
 import { meRoutes } from '../auth/me-routes.js';
 import { apiKeysRoutes } from '../keys/api-keys-routes.js';
@@ -16,5 +17,6 @@ export function allRoutes(): RouteDef[] {
     ...meRoutes,
     ...apiKeysRoutes,
     ...auditRoutes,
+    ...statsRoutes,
   ];
 }
