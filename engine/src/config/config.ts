@@ -66,6 +66,14 @@ export const configSchema = z.object({
   LLM_MODEL: z.string().optional(),
   LLM_TIMEOUT_MS: int(1000, 600000).default(60000),
   LLM_MAX_RETRIES: int(0, 10).default(2),
+  /** Optional LLM judge of evaluation runs (any OpenAI-compatible server); defaults to the LLM_* values. */
+  EVAL_JUDGE_BASE_URL: url.optional(),
+  EVAL_JUDGE_API_KEY: z.string().optional(),
+  EVAL_JUDGE_MODEL: z.string().optional(),
+  /** Evaluation runs: a running run whose runner stopped beating for this long is taken over and resumed. */
+  EVAL_RUN_STALE_MS: int(1000, 3600000).default(60000),
+  /** Times a run may be interrupted by a dying runner before it is marked failed (its partial results kept). */
+  EVAL_RUN_MAX_ATTEMPTS: int(1, 100).default(3),
 
   CRAWLER_USER_AGENT: z
     .string()
