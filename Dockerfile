@@ -1,0 +1,19 @@
+# Cité engine and crawler worker image (one image, two commands).
+FROM node:20-bookworm-slim
+# chromium renders JavaScript-only pages (render mode auto/always); no browser download at build time.
+RUN apt-get update && apt-get install -y --no-install-recommends chromium ca-certificates tini \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY engine/package.json engine/package.json
+COPY crawler/package.json crawler/package.json
+COPY console/package.json console/package.json
+COPY scripts scripts
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY . .
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund || true
+ENV NODE_ENV=production PORT=8080 DATA_DIR=/data CHROMIUM_PATH=/usr/bin/chromium
+EXPOSE 8080
+USER node
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "engine/bin/cite.mjs"]
+CMD ["start"]
