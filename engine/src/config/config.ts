@@ -105,6 +105,9 @@ export const configSchema = z.object({
   RETENTION_FEEDBACK_DAYS: int(0, 36500).default(0),
   RETENTION_CRAWL_LOGS_DAYS: int(0, 36500).default(90),
   RETENTION_AUDIT_DAYS: int(0, 36500).default(0),
+  /** How often the background purge of expired rows runs (minutes), and rows deleted per statement. */
+  RETENTION_PURGE_INTERVAL_MINUTES: int(1, 10080).default(60),
+  RETENTION_PURGE_BATCH_SIZE: int(10, 100000).default(1000),
 
   /** Search defaults. */
   SEARCH_RRF_K: int(1, 1000).default(60),
