@@ -16,6 +16,7 @@ import { mountConsole } from './http/console-mount.js';
 import { createKey, ensureBootstrapKey } from './keys/api-keys.js';
 import { logger } from './observability/logger.js';
 import { startBackground } from './background.js';
+import { installOutboundGuard } from './outbound/outbound-guard.js';
 
 export interface RunningEngine {
   app: AppContext;
@@ -41,6 +42,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   const announce = opts.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
   const db = opts.db ?? (await openDatabase(cfg));
   let stopBackground: () => Promise<void> = async () => {};
+  let uninstallOutbound = () => {};
   try {
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
@@ -55,6 +57,8 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     }
 
     const app: AppContext = { db, config: cfg, log, services: new Map() };
+    // Model calls of the HTTP engine (embeddings, LLM) go through the outbound policy too.
+    uninstallOutbound = await installOutboundGuard(app);
     const routes = allRoutes();
     const expressApp = createApp(app, { routes, mount: (a) => mountConsole(a) });
     const server = await listen(expressApp, cfg.PORT, cfg.HOST);
@@ -79,6 +83,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
         await closed;
         clearTimeout(force);
         await stopBackground();
+        uninstallOutbound();
         removeLocalEngineFile(cfg);
         if (!opts.db) await db.close();
         log.info('stopped');
@@ -86,6 +91,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     return { app, server, url, stop };
   } catch (e) {
     await stopBackground();
+    uninstallOutbound();
     if (!opts.db) await db.close().catch(() => {});
     throw e;
   }
