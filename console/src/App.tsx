@@ -1,0 +1,68 @@
+import { Admin, CustomRoutes, Resource } from 'react-admin';
+import { Route } from 'react-router-dom';
+import { apiKeys } from './api-keys';
+import { answers } from './answers';
+import { AskPage } from './ask/AskPage';
+import { auditLog } from './audit-log';
+import { authProvider } from './authProvider/authProvider';
+import { collections } from './collections';
+import { crawlRuns } from './crawl-runs';
+import { Dashboard } from './dashboard/Dashboard';
+import { dataProvider } from './dataProvider/dataProvider';
+import { roleAtLeast } from './dataProvider/session';
+import { documents } from './documents';
+import { feedback } from './feedback';
+import { i18nProvider } from './i18n/i18nProvider';
+import { CiteLayout } from './layout/CiteLayout';
+import { LoginPage } from './layout/LoginPage';
+import { NotFound } from './layout/NotFound';
+import { sources } from './sources';
+import { theme } from './theme';
+
+/**
+ * Screens exist only for the roles allowed to use them: an agent's console has no admin resource
+ * at all, so typing /console/sources shows "not found" without a single admin request.
+ */
+export function App() {
+  return (
+    <Admin
+      basename="/console"
+      title="Cité"
+      dataProvider={dataProvider}
+      authProvider={authProvider}
+      i18nProvider={i18nProvider}
+      loginPage={LoginPage}
+      layout={CiteLayout}
+      dashboard={Dashboard}
+      catchAll={NotFound}
+      theme={theme}
+      requireAuth
+      disableTelemetry
+    >
+      {(role: string | undefined) => (
+        <>
+          <CustomRoutes>
+            <Route path="/ask" element={<AskPage />} />
+          </CustomRoutes>
+          {roleAtLeast(role, 'evaluator') ? (
+            <>
+              <Resource name="answers" {...answers} />
+              <Resource name="feedback" {...feedback} />
+            </>
+          ) : null}
+          {roleAtLeast(role, 'admin') ? (
+            <>
+              <Resource name="sources" {...sources} />
+              <Resource name="crawl-runs" {...crawlRuns} />
+              <Resource name="documents" {...documents} />
+              <Resource name="chunks" />
+              <Resource name="collections" {...collections} />
+              <Resource name="api-keys" {...apiKeys} />
+              <Resource name="audit-log" {...auditLog} />
+            </>
+          ) : null}
+        </>
+      )}
+    </Admin>
+  );
+}

@@ -1,0 +1,270 @@
+import AddCommentIcon from '@mui/icons-material/AddComment';
+import SendIcon from '@mui/icons-material/Send';
+import {
+  Alert,
+  Box,
+  Button,
+  Card,
+  CardContent,
+  LinearProgress,
+  List,
+  ListItemButton,
+  ListItemText,
+  TextField,
+  Typography,
+} from '@mui/material';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { Title, useDataProvider, useLocaleState, usePermissions, useTranslate } from 'react-admin';
+import { formatDate } from '../common/format';
+import type { CiteDataProvider } from '../dataProvider/dataProvider';
+import { roleAtLeast } from '../dataProvider/session';
+import { AnswerText } from './AnswerText';
+import type { AnswerResult, Citation, ConversationTurn, SearchResult } from './answer-types';
+import { loadHistory, saveToHistory, type HistoryEntry } from './ask-history';
+import { CitationDialog } from './CitationDialog';
+import { DebugPanel } from './DebugPanel';
+import { FeedbackPanel } from './FeedbackPanel';
+
+interface Turn {
+  key: string;
+  question: string;
+  text: string;
+  citations: Citation[];
+  answer?: AnswerResult;
+  phase: 'searching' | 'streaming' | 'done' | 'error';
+  error?: string;
+  debug?: SearchResult;
+}
+
+function TurnView({ turn, debug, onCite }: { turn: Turn; debug: boolean; onCite: (c: Citation) => void }) {
+  const translate = useTranslate();
+  const a = turn.answer;
+  const unsupportedCount = a?.unsupported?.length ?? 0;
+  return (
+    <Box component="section" sx={{ mb: 3 }} data-testid="turn" aria-busy={turn.phase === 'searching' || turn.phase === 'streaming'}>
+      <Box sx={{ display: 'flex', justifyContent: 'flex-end', mb: 1 }}>
+        <Box sx={{ bgcolor: 'primary.main', color: 'primary.contrastText', px: 2, py: 1, borderRadius: 2, maxWidth: '85%' }}>
+          <Typography component="p" sx={{ whiteSpace: 'pre-wrap' }}>
+            {turn.question}
+          </Typography>
+        </Box>
+      </Box>
+      <Card variant="outlined">
+        <CardContent>
+          {turn.phase === 'searching' && (
+            <>
+              <Typography variant="body2" color="text.secondary" role="status">
+                {translate('cite.ask.thinking')}
+              </Typography>
+              <LinearProgress sx={{ mt: 1 }} aria-label={translate('cite.ask.thinking')} />
+            </>
+          )}
+          {turn.phase === 'error' && <Alert severity="error">{translate('cite.ask.error', { message: turn.error ?? '' })}</Alert>}
+          {a?.abstained && (
+            <Alert severity="info" sx={{ mb: 1 }}>
+              {translate('cite.ask.abstained')}
+            </Alert>
+          )}
+          {(turn.phase === 'streaming' || turn.phase === 'done') && (
+            <AnswerText
+              text={a?.answer ?? turn.text}
+              citations={a?.citations ?? turn.citations}
+              unsupported={a?.unsupported}
+              onCite={onCite}
+            />
+          )}
+          {turn.phase === 'streaming' && (
+            <Typography variant="caption" color="text.secondary" role="status">
+              {translate('cite.ask.streaming')}
+            </Typography>
+          )}
+          {a && a.mode === 'extractive' && !a.abstained && (
+            <Typography variant="caption" color="text.secondary" component="p" sx={{ mt: 1 }}>
+              {translate('cite.ask.extractive')}
+            </Typography>
+          )}
+          {unsupportedCount > 0 && (
+            <Typography variant="caption" color="warning.main" component="p">
+              {translate('cite.ask.unsupported_count', { n: unsupportedCount })}
+            </Typography>
+          )}
+          {a && a.citations.length > 0 && (
+            <Box sx={{ mt: 2 }}>
+              <Typography variant="subtitle2" component="h3">
+                {translate('cite.ask.sources')}
+              </Typography>
+              <Box component="ol" sx={{ pl: 0, m: 0, listStyle: 'none' }} data-testid="sources">
+                {a.citations.map((c) => (
+                  <li key={c.n}>
+                    <Button
+                      size="small"
+                      onClick={() => onCite(c)}
+                      sx={{ textTransform: 'none', textAlign: 'left', justifyContent: 'flex-start' }}
+                      data-testid={`source-${c.n}`}
+                    >
+                      [{c.n}] {c.title || c.url}
+                    </Button>
+                  </li>
+                ))}
+              </Box>
+            </Box>
+          )}
+          {a && turn.phase === 'done' && <FeedbackPanel answerId={a.id} citations={a.citations} />}
+          {debug && turn.debug && <DebugPanel result={turn.debug} />}
+        </CardContent>
+      </Card>
+    </Box>
+  );
+}
+
+/**
+ * The screen agents use: a conversation where each answer streams in with its citations. Follow-up
+ * questions carry the earlier turns, so "et pour un CDD ?" is understood in context.
+ */
+export function AskPage() {
+  const translate = useTranslate();
+  const [locale] = useLocaleState();
+  const dataProvider = useDataProvider<CiteDataProvider>();
+  const { permissions } = usePermissions<string>();
+  const debug = roleAtLeast(permissions, 'evaluator');
+  const [turns, setTurns] = useState<Turn[]>([]);
+  const [question, setQuestion] = useState('');
+  const [open, setOpen] = useState<Citation | null>(null);
+  const [history, setHistory] = useState<HistoryEntry[]>(() => loadHistory());
+  const abort = useRef<AbortController | null>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const busy = turns.some((t) => t.phase === 'searching' || t.phase === 'streaming');
+
+  useEffect(() => () => abort.current?.abort(), []);
+
+  const update = (key: string, patch: Partial<Turn> | ((t: Turn) => Partial<Turn>)) =>
+    setTurns((ts) => ts.map((t) => (t.key === key ? { ...t, ...(typeof patch === 'function' ? patch(t) : patch) } : t)));
+
+  const ask = async (e?: FormEvent) => {
+    e?.preventDefault();
+    const q = question.trim();
+    if (!q || busy) return;
+    const key = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const conversation: ConversationTurn[] = turns
+      .filter((t) => t.phase === 'done' && t.answer)
+      .flatMap((t) => [
+        { role: 'user' as const, content: t.question },
+        { role: 'assistant' as const, content: t.answer!.answer },
+      ]);
+    const earlier = turns.filter((t) => t.answer).map((t) => t.answer!.id);
+    setTurns((ts) => [...ts, { key, question: q, text: '', citations: [], phase: 'searching' }]);
+    setQuestion('');
+    const controller = new AbortController();
+    abort.current = controller;
+    if (debug) {
+      dataProvider
+        .search({ query: q, debug: true })
+        .then((r) => update(key, { debug: r }))
+        .catch(() => {
+          /* the debug view is optional; the answer below reports real failures */
+        });
+    }
+    try {
+      const answer = await dataProvider.ask(
+        { question: q, ...(conversation.length ? { conversation } : {}) },
+        {
+          onDelta: (d) => update(key, (t) => ({ phase: 'streaming', text: t.text + d })),
+          onCitations: (c) => update(key, { citations: c }),
+        },
+        controller.signal,
+      );
+      update(key, { answer, phase: 'done' });
+      setHistory(saveToHistory({ id: answer.id, question: q, at: new Date().toISOString(), answer, conversation: earlier }));
+    } catch (err) {
+      if (controller.signal.aborted) return;
+      update(key, { phase: 'error', error: (err as Error).message });
+    } finally {
+      inputRef.current?.focus();
+    }
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    // Enter sends, Shift+Enter adds a line.
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      void ask();
+    }
+  };
+
+  const reopen = (h: HistoryEntry) => {
+    const byId = new Map(history.map((x) => [x.id, x]));
+    const chain = [...h.conversation.map((id) => byId.get(id)).filter((x): x is HistoryEntry => !!x), h];
+    setTurns(
+      chain.map((x) => ({ key: x.id, question: x.question, text: x.answer.answer, citations: x.answer.citations, answer: x.answer, phase: 'done' })),
+    );
+  };
+
+  return (
+    <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', lg: 'minmax(0, 1fr) 280px' }, gap: 2, mt: 2, pb: 2 }}>
+      <Title title={translate('cite.ask.title')} />
+      <Box component="main" aria-label={translate('cite.ask.title')} sx={{ minWidth: 0 }}>
+        <Box sx={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', mb: 2, gap: 1 }}>
+          <Typography variant="h5" component="h1">
+            {translate('cite.ask.title')}
+          </Typography>
+          {turns.length > 0 && (
+            <Button startIcon={<AddCommentIcon />} onClick={() => setTurns([])} disabled={busy}>
+              {translate('cite.ask.new_conversation')}
+            </Button>
+          )}
+        </Box>
+        <Box aria-live="polite" data-testid="conversation">
+          {turns.map((t) => (
+            <TurnView key={t.key} turn={t} debug={debug} onCite={setOpen} />
+          ))}
+        </Box>
+        <Box component="form" onSubmit={ask} sx={{ display: 'flex', gap: 1, alignItems: 'flex-end' }}>
+          <TextField
+            inputRef={inputRef}
+            id="ask-question"
+            label={translate(turns.length ? 'cite.ask.follow_up' : 'cite.ask.title')}
+            placeholder={translate('cite.ask.placeholder')}
+            value={question}
+            onChange={(e) => setQuestion(e.target.value)}
+            onKeyDown={onKeyDown}
+            multiline
+            maxRows={6}
+            fullWidth
+            autoFocus
+            slotProps={{ htmlInput: { maxLength: 4000, 'data-testid': 'question' } }}
+          />
+          <Button type="submit" variant="contained" disabled={busy || !question.trim()} endIcon={<SendIcon />} sx={{ height: 56 }} data-testid="ask-send">
+            {translate('cite.ask.send')}
+          </Button>
+        </Box>
+      </Box>
+      <Box component="aside" aria-labelledby="history-title">
+        <Card variant="outlined">
+          <CardContent sx={{ p: 1, '&:last-child': { pb: 1 } }}>
+            <Typography id="history-title" variant="subtitle1" component="h2" sx={{ px: 1 }}>
+              {translate('cite.ask.history')}
+            </Typography>
+            {history.length === 0 ? (
+              <Typography variant="body2" color="text.secondary" sx={{ px: 1 }}>
+                {translate('cite.ask.no_history')}
+              </Typography>
+            ) : (
+              <List dense data-testid="history">
+                {history.map((h) => (
+                  <ListItemButton key={h.id} onClick={() => reopen(h)} disabled={busy}>
+                    <ListItemText
+                      primary={h.question}
+                      secondary={formatDate(h.at, locale)}
+                      slotProps={{ primary: { noWrap: true } }}
+                    />
+                  </ListItemButton>
+                ))}
+              </List>
+            )}
+          </CardContent>
+        </Card>
+      </Box>
+      <CitationDialog citation={open} onClose={() => setOpen(null)} />
+    </Box>
+  );
+}

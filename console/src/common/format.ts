@@ -1,0 +1,39 @@
+/** Small display helpers shared by the screens. */
+export function formatDate(value: unknown, locale: string): string {
+  if (!value) return '—';
+  const d = new Date(String(value));
+  if (Number.isNaN(d.getTime())) return String(value);
+  return d.toLocaleString(locale === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'short', timeStyle: 'short' });
+}
+
+export function formatDuration(startIso: unknown, endIso: unknown): string {
+  if (!startIso) return '—';
+  const start = new Date(String(startIso)).getTime();
+  const end = endIso ? new Date(String(endIso)).getTime() : Date.now();
+  const s = Math.max(0, Math.round((end - start) / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** "Page 3 · #conges" from a chunk locator. */
+export function formatLocator(locator: unknown, t: (k: string, o?: object) => string): string {
+  if (!locator || typeof locator !== 'object') return '';
+  const l = locator as { page?: number; anchor?: string; paragraph?: number };
+  const parts: string[] = [];
+  if (l.page != null) parts.push(t('cite.ask.page', { page: l.page }));
+  if (l.anchor) parts.push(t('cite.ask.anchor', { anchor: l.anchor }));
+  if (l.paragraph != null) parts.push(`§${l.paragraph}`);
+  return parts.join(' · ');
+}
+
+/** Link to the exact place of a passage: PDF page (#page=N) or HTML anchor. */
+export function locatorHref(url: string, locator: unknown): string {
+  if (!locator || typeof locator !== 'object') return url;
+  const l = locator as { page?: number; anchor?: string };
+  const bare = url.split('#')[0];
+  if (l.anchor) return `${bare}#${encodeURIComponent(l.anchor.replace(/^#/, ''))}`;
+  if (l.page != null) return `${bare}#page=${l.page}`;
+  return url;
+}

@@ -1,0 +1,56 @@
+import { useMediaQuery, type Theme } from '@mui/material';
+import {
+  Datagrid,
+  DateField,
+  List,
+  NumberField,
+  ReferenceField,
+  ReferenceInput,
+  SearchInput,
+  SelectInput,
+  SimpleList,
+  TextField,
+  TopToolbar,
+  UrlField,
+  useTranslate,
+} from 'react-admin';
+import { StatusChip } from '../common/StatusChip';
+import { UploadButton } from './UploadDialog';
+
+const FORMATS = ['html', 'pdf', 'docx', 'xml', 'service-public', 'jsonl', 'text', 'markdown'];
+const STATUSES = ['active', 'deleted', 'error'];
+
+export function DocumentList() {
+  const translate = useTranslate();
+  const narrow = useMediaQuery<Theme>((t) => t.breakpoints.down('md'));
+  return (
+    <List
+      sort={{ field: 'id', order: 'DESC' }}
+      filters={[
+        <SearchInput key="q" source="q" alwaysOn placeholder={translate('cite.documents.search')} />,
+        <ReferenceInput key="source_id" source="source_id" reference="sources" />,
+        <SelectInput key="format" source="format" choices={FORMATS.map((f) => ({ id: f, name: f }))} />,
+        <SelectInput key="status" source="status" choices={STATUSES.map((s) => ({ id: s, name: translate(`cite.status.${s}`) }))} />,
+      ]}
+      actions={
+        <TopToolbar>
+          <UploadButton />
+        </TopToolbar>
+      }
+    >
+      {narrow ? (
+        <SimpleList primaryText={(r) => r.title || r.url} secondaryText={(r) => r.url} tertiaryText={(r) => String(r.chunk_count ?? '')} linkType="show" />
+      ) : (
+        <Datagrid rowClick="show" bulkActionButtons={false}>
+          <TextField source="title" />
+          <UrlField source="url" target="_blank" rel="noopener noreferrer" onClick={(e) => e.stopPropagation()} sortable={false} />
+          <ReferenceField source="source_id" reference="sources" link={false} sortable={false} emptyText="—" />
+          <TextField source="format" sortable={false} />
+          <NumberField source="chunk_count" sortable={false} />
+          <StatusChip source="status" label="resources.documents.fields.status" />
+          <DateField source="fetched_at" showTime sortable={false} emptyText="—" />
+        </Datagrid>
+      )}
+    </List>
+  );
+}

@@ -1,0 +1,162 @@
+import OpenInNewIcon from '@mui/icons-material/OpenInNew';
+import RefreshIcon from '@mui/icons-material/Refresh';
+import { Box, Typography } from '@mui/material';
+import { useMutation } from '@tanstack/react-query';
+import {
+  Button,
+  Datagrid,
+  DateField,
+  DeleteWithConfirmButton,
+  FunctionField,
+  Labeled,
+  NumberField,
+  Pagination,
+  ReferenceField,
+  ReferenceManyField,
+  Show,
+  TabbedShowLayout,
+  TextField,
+  TopToolbar,
+  UrlField,
+  useDataProvider,
+  useNotify,
+  useRecordContext,
+  useRefresh,
+  useTranslate,
+  type RaRecord,
+} from 'react-admin';
+import { JsonBlock } from '../common/JsonBlock';
+import { StatusChip } from '../common/StatusChip';
+import { formatLocator, locatorHref } from '../common/format';
+import type { CiteDataProvider } from '../dataProvider/dataProvider';
+
+function ReindexButton() {
+  const record = useRecordContext();
+  const dataProvider = useDataProvider<CiteDataProvider>();
+  const notify = useNotify();
+  const refresh = useRefresh();
+  const { mutate, isPending } = useMutation({
+    mutationFn: () => dataProvider.reindexDocument(record!.id),
+    onSuccess: () => {
+      notify('cite.documents.reindexed', { type: 'info' });
+      refresh();
+    },
+    onError: (e: Error) => notify('cite.errors.generic', { type: 'error', messageArgs: { message: e.message } }),
+  });
+  if (!record) return null;
+  return (
+    <Button label="cite.documents.reindex" onClick={() => mutate()} disabled={isPending || record.status === 'deleted'}>
+      <RefreshIcon />
+    </Button>
+  );
+}
+
+function OpenOriginal() {
+  const record = useRecordContext();
+  if (!record?.url || !/^https?:\/\//.test(String(record.url))) return null;
+  return (
+    <Button label="cite.documents.open" href={String(record.url)} target="_blank" rel="noopener noreferrer" component="a">
+      <OpenInNewIcon />
+    </Button>
+  );
+}
+
+function DocumentTitle() {
+  const record = useRecordContext();
+  return <span>{record?.title || record?.url || ''}</span>;
+}
+
+function Metadata() {
+  const record = useRecordContext();
+  return <JsonBlock value={record?.metadata ?? {}} />;
+}
+
+/** Chunks of the document: what search and answers actually see, with where each comes from. */
+function Chunks() {
+  const translate = useTranslate();
+  const doc = useRecordContext();
+  return (
+    <ReferenceManyField
+      reference="chunks"
+      target="document_id"
+      sort={{ field: 'ord', order: 'ASC' }}
+      perPage={25}
+      pagination={<Pagination rowsPerPageOptions={[25, 50, 100]} />}
+    >
+      <Datagrid bulkActionButtons={false} rowClick={false} data-testid="chunks" sx={{ '& td': { verticalAlign: 'top' } }}>
+        <NumberField source="ord" sortable={false} />
+        <FunctionField
+          source="heading_path"
+          sortable={false}
+          render={(r: RaRecord) => (Array.isArray(r.heading_path) ? r.heading_path.join(' › ') : '')}
+        />
+        <FunctionField
+          source="locator"
+          sortable={false}
+          render={(r: RaRecord) => {
+            const label = formatLocator(r.locator, translate);
+            if (!label) return '—';
+            return doc?.url ? (
+              <a href={locatorHref(String(doc.url), r.locator)} target="_blank" rel="noopener noreferrer">
+                {label}
+              </a>
+            ) : (
+              label
+            );
+          }}
+        />
+        <NumberField source="token_count" sortable={false} />
+        <FunctionField
+          source="text"
+          sortable={false}
+          render={(r: RaRecord) => (
+            <Typography variant="body2" sx={{ whiteSpace: 'pre-wrap', maxWidth: 720 }}>
+              {String(r.text ?? '')}
+            </Typography>
+          )}
+        />
+      </Datagrid>
+    </ReferenceManyField>
+  );
+}
+
+export function DocumentShow() {
+  const translate = useTranslate();
+  return (
+    <Show
+      title={<DocumentTitle />}
+      actions={
+        <TopToolbar>
+          <OpenOriginal />
+          <ReindexButton />
+          <DeleteWithConfirmButton mutationMode="pessimistic" redirect="list" />
+        </TopToolbar>
+      }
+    >
+      <TabbedShowLayout>
+        <TabbedShowLayout.Tab label={translate('resources.documents.name', { smart_count: 1 })}>
+          <TextField source="title" />
+          <UrlField source="url" target="_blank" rel="noopener noreferrer" />
+          <ReferenceField source="source_id" reference="sources" link="show" emptyText="—" />
+          <TextField source="format" />
+          <TextField source="lang" />
+          <StatusChip source="status" label="resources.documents.fields.status" />
+          <NumberField source="chunk_count" />
+          <TextField source="description" emptyText="—" />
+          <DateField source="published_at" showTime emptyText="—" />
+          <DateField source="modified_at" showTime emptyText="—" />
+          <DateField source="fetched_at" showTime emptyText="—" />
+          <DateField source="updated_at" showTime emptyText="—" />
+          <Labeled label="cite.documents.metadata">
+            <Box sx={{ width: '100%' }}>
+              <Metadata />
+            </Box>
+          </Labeled>
+        </TabbedShowLayout.Tab>
+        <TabbedShowLayout.Tab label="cite.documents.chunks" path="chunks">
+          <Chunks />
+        </TabbedShowLayout.Tab>
+      </TabbedShowLayout>
+    </Show>
+  );
+}
