@@ -353,6 +353,7 @@ function walkList(st: WalkState, list: Element, depth: number): void {
     const bullet = list.name === 'ol' ? `${n}.` : '-';
     if (text) pushBlock(st, `${'  '.repeat(depth)}${bullet} ${text}`, 'list-item');
     n++;
+    st.paragraphIndex++;
     for (const t of blocksInside) walkNode(st, t);
     for (const sub of nested) walkList(st, sub, depth + 1);
   }
@@ -387,7 +388,7 @@ function walkNode(st: WalkState, node: AnyNode): void {
   if (h) {
     const title = collapse(textOf(el)).replace(/\n/g, ' ');
     if (title) {
-      st.firstHeading ??= title;
+      if (h[1] === '1') st.firstHeading ??= title;
       startSection(st, Number(h[1]), title);
     }
     st.paragraphIndex++;
@@ -423,7 +424,7 @@ function walkNode(st: WalkState, node: AnyNode): void {
       walkChildren(st, el);
   }
   flushInline(st);
-  if (name === 'p' || name === 'table' || name === 'ul' || name === 'ol' || name === 'pre' || name === 'blockquote')
+  if (name === 'p' || name === 'table' || name === 'pre' || name === 'blockquote')
     st.paragraphIndex++;
 }
 
@@ -535,7 +536,9 @@ export function extractHtml(input: HtmlInput, options: HtmlOptions = {}): HtmlEx
   const canonical = absoluteUrl($('link[rel~="canonical" i]').first().attr('href'), base);
   const htmlTitle = collapse($('head > title, title').first().text()).replace(/\n/g, ' ');
   const ogTitle = metaContent($, 'og:title', 'dc.title', 'dcterms.title');
-  const title = firstHeading ?? ogTitle ?? htmlTitle ?? '';
+  const title = firstHeading ?? ogTitle ?? (htmlTitle || undefined) ?? stripFragment(input.url);
+  // Heading paths start at the document title, whatever heading level the page starts with.
+  for (const s of sections) if (s.headingPath[0] !== title) s.headingPath = [title, ...s.headingPath];
   const lang =
     primaryLang($('html').attr('lang')) ??
     primaryLang($('html').attr('xml:lang')) ??
@@ -553,7 +556,7 @@ export function extractHtml(input: HtmlInput, options: HtmlOptions = {}): HtmlEx
 
   const document: NormalisedDocument = {
     url: canonical ?? stripFragment(input.url),
-    title: title || htmlTitle || stripFragment(input.url),
+    title,
     lang,
     sections,
     metadata,

@@ -271,6 +271,10 @@ export function extractServicePublic(input: ServicePublicInput): NormalisedDocum
     w.path.pop();
   }
 
+  // Resources (forms, online services) often have no body: their description is their text.
+  const description = dcText(root, 'description');
+  if (!w.sections.some((s) => s.blocks.length) && description) first.blocks.push({ text: description, kind: 'paragraph' });
+
   const spUrl = root.attrs.spUrl?.trim();
   const metadata: ServicePublicMetadata = {
     id,
@@ -292,7 +296,6 @@ export function extractServicePublic(input: ServicePublicInput): NormalisedDocum
     metadata: metadata as unknown as Record<string, unknown>,
     format: 'service-public',
   };
-  const description = dcText(root, 'description');
   if (description) doc.description = description;
   const modified = isoDay(dcText(root, 'date'));
   if (modified) doc.modifiedAt = modified;
