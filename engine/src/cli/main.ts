@@ -1,11 +1,12 @@
 /** The `cite` CLI. Each command lives in commands/<name>.ts and exports `register(program)`. */
 import { Command } from 'commander';
 import { isCiteError } from '../errors.js';
+import * as data from './commands/data.js';
 import * as keys from './commands/keys.js';
 import * as migrate from './commands/migrate.js';
 import * as start from './commands/start.js';
 
-const commands: Array<{ register(program: Command): void }> = [start, migrate, keys];
+const commands: Array<{ register(program: Command): void }> = [start, migrate, keys, data];
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('cite')

@@ -4,9 +4,12 @@
  */
 import { statsRoutes } from '../admin/stats-route.js';
 import { auditRoutes } from '../audit/audit-routes.js';
+import { dataControlRoutes } from '../data-control/data-control-routes.js';
+import { outboundRoutes } from '../outbound/outbound-routes.js';
 import { meRoutes } from '../auth/me-routes.js';
 import { apiKeysRoutes } from '../keys/api-keys-routes.js';
 import { systemRoutes } from '../system/system-routes.js';
+import { evalRoutes } from '../eval/eval-routes.js';
 import { docsRoutes } from './docs-routes.js';
 import type { RouteDef } from './route.js';
 
@@ -17,6 +20,9 @@ export function allRoutes(): RouteDef[] {
     ...meRoutes,
     ...apiKeysRoutes,
     ...auditRoutes,
+    ...dataControlRoutes,
+    ...outboundRoutes,
     ...statsRoutes,
+    ...evalRoutes,
   ];
 }
