@@ -1,0 +1,270 @@
+/**
+ * SQL of the documents + chunks table family, for indexing. The one place that writes them.
+ */
+import type { Queryable } from '@cite/engine/db/database.js';
+import { vectorToSql } from '@cite/engine/embeddings/embedder.js';
+import type { Chunk } from '../chunker/chunker.js';
+
+export interface ExistingDocument {
+  id: number;
+  contentHash: string;
+  status: 'active' | 'deleted' | 'error';
+}
+
+export interface DocumentWrite {
+  collectionId: number;
+  sourceId: number | null;
+  url: string;
+  title: string;
+  lang: string;
+  description: string | null;
+  format: string;
+  contentHash: string;
+  etag: string | null;
+  lastModified: string | null;
+  publishedAt: string | null;
+  modifiedAt: string | null;
+  metadata: Record<string, unknown>;
+  chunks: Chunk[];
+}
+
+export type WriteResult =
+  | { outcome: 'new' | 'changed'; documentId: number; chunks: number; reused: number }
+  | { outcome: 'unchanged'; documentId: number }
+  /** Chunks whose vectors the caller must embed before trying again (another writer changed the document). */
+  | { outcome: 'missing-vectors'; hashes: string[] };
+
+/** Stored documents among `urls` of a collection. */
+export async function findDocuments(db: Queryable, collectionId: number, urls: string[]): Promise<Map<string, ExistingDocument>> {
+  const out = new Map<string, ExistingDocument>();
+  if (urls.length === 0) return out;
+  const { rows } = await db.query<{ id: number; url: string; content_hash: string; status: ExistingDocument['status'] }>(
+    `SELECT id, url, content_hash, status FROM documents WHERE collection_id = $1 AND url = ANY($2::text[])`,
+    [collectionId, urls],
+  );
+  for (const r of rows) out.set(r.url, { id: Number(r.id), contentHash: r.content_hash, status: r.status });
+  return out;
+}
+
+/** Chunk hashes stored per document: their vectors can be reused. */
+export async function chunkHashes(db: Queryable, documentIds: number[]): Promise<Map<number, Set<string>>> {
+  const out = new Map<number, Set<string>>();
+  if (documentIds.length === 0) return out;
+  const { rows } = await db.query<{ document_id: number; hash: string }>(
+    `SELECT DISTINCT document_id, hash FROM chunks WHERE document_id = ANY($1::bigint[]) AND embedding IS NOT NULL`,
+    [documentIds],
+  );
+  for (const r of rows) {
+    const id = Number(r.document_id);
+    let set = out.get(id);
+    if (!set) out.set(id, (set = new Set()));
+    set.add(r.hash);
+  }
+  return out;
+}
+
+const docColumns = `title = $3, lang = $4, description = $5, format = $6, content_hash = $7, etag = $8, last_modified = $9,
+  published_at = $10, modified_at = $11, metadata = $12::jsonb, source_id = coalesce($13, source_id), chunk_count = $14,
+  status = 'active', error = NULL, deleted_at = NULL, fetched_at = now(), updated_at = now()`;
+
+function docParams(w: DocumentWrite): unknown[] {
+  return [
+    w.collectionId,
+    w.url,
+    w.title,
+    w.lang,
+    w.description,
+    w.format,
+    w.contentHash,
+    w.etag,
+    w.lastModified,
+    w.publishedAt,
+    w.modifiedAt,
+    JSON.stringify(w.metadata),
+    w.sourceId,
+    w.chunks.length,
+  ];
+}
+
+/**
+ * Writes one document and its chunks; must run inside the caller's transaction. Chunks whose hash is
+ * already stored for this document keep their row (id, vector) and only move; the others are
+ * inserted with the vectors `vectorOf` gives. Locks only this document's row: writers of different
+ * documents never wait for each other, and no two locks are taken in opposite orders.
+ */
+export async function writeDocument(
+  tx: Queryable,
+  w: DocumentWrite,
+  vectorOf: (hash: string) => Float32Array | undefined,
+): Promise<WriteResult> {
+  let existing = await lockDocument(tx, w.collectionId, w.url);
+  let isNew = false;
+  if (!existing) {
+    const ins = await tx.query<{ id: number }>(
+      `INSERT INTO documents (collection_id, url, title, lang, description, format, content_hash, etag, last_modified,
+                              published_at, modified_at, metadata, source_id, chunk_count, fetched_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, now())
+       ON CONFLICT (collection_id, url) DO NOTHING RETURNING id`,
+      docParams(w),
+    );
+    if (ins.rows[0]) isNew = true;
+    existing = isNew ? { id: Number(ins.rows[0]!.id), contentHash: w.contentHash, status: 'active' } : await lockDocument(tx, w.collectionId, w.url);
+  }
+  const documentId = existing!.id;
+  if (!isNew && existing!.status === 'active' && existing!.contentHash === w.contentHash) {
+    await tx.query(
+      `UPDATE documents SET fetched_at = now(), etag = coalesce($2, etag), last_modified = coalesce($3, last_modified) WHERE id = $1`,
+      [documentId, w.etag, w.lastModified],
+    );
+    return { outcome: 'unchanged', documentId };
+  }
+
+  const old = isNew
+    ? []
+    : (
+        await tx.query<{ id: number; hash: string }>(
+          'SELECT id, hash FROM chunks WHERE document_id = $1 AND embedding IS NOT NULL ORDER BY ord',
+          [documentId],
+        )
+      ).rows;
+  const pool = new Map<string, number[]>();
+  for (const r of old) {
+    const list = pool.get(r.hash) ?? [];
+    list.push(Number(r.id));
+    pool.set(r.hash, list);
+  }
+  const reused: { id: number; chunk: Chunk }[] = [];
+  const fresh: { chunk: Chunk; vector: Float32Array }[] = [];
+  const missing = new Set<string>();
+  for (const chunk of w.chunks) {
+    const id = pool.get(chunk.hash)?.shift();
+    if (id !== undefined) {
+      reused.push({ id, chunk });
+      continue;
+    }
+    const vector = vectorOf(chunk.hash);
+    if (vector) fresh.push({ chunk, vector });
+    else missing.add(chunk.hash);
+  }
+  if (missing.size) return { outcome: 'missing-vectors', hashes: [...missing] };
+
+  if (!isNew) {
+    const keep = reused.map((r) => r.id);
+    await tx.query('DELETE FROM chunks WHERE document_id = $1 AND NOT (id = ANY($2::bigint[]))', [documentId, keep]);
+    if (keep.length) {
+      // two steps: moving rows straight to their new positions could collide on (document_id, ord)
+      await tx.query('UPDATE chunks SET ord = -1 - ord WHERE document_id = $1', [documentId]);
+      await tx.query(
+        `UPDATE chunks c SET ord = r.ord, locator = r.locator, token_count = r.token_count, heading_path = r.heading_path
+           FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, ord int, locator jsonb, token_count int, heading_path text[])
+          WHERE c.id = r.id`,
+        [
+          JSON.stringify(
+            reused.map(({ id, chunk }) => ({
+              id,
+              ord: chunk.ord,
+              locator: chunk.locator,
+              token_count: chunk.tokenCount,
+              heading_path: chunk.headingPath,
+            })),
+          ),
+        ],
+      );
+    }
+    await tx.query(`UPDATE documents SET ${docColumns} WHERE collection_id = $1 AND url = $2`, docParams(w));
+  }
+  await insertChunks(tx, documentId, fresh);
+  return { outcome: isNew ? 'new' : 'changed', documentId, chunks: w.chunks.length, reused: reused.length };
+}
+
+async function lockDocument(tx: Queryable, collectionId: number, url: string): Promise<ExistingDocument | undefined> {
+  const { rows } = await tx.query<{ id: number; content_hash: string; status: ExistingDocument['status'] }>(
+    'SELECT id, content_hash, status FROM documents WHERE collection_id = $1 AND url = $2 FOR UPDATE',
+    [collectionId, url],
+  );
+  const r = rows[0];
+  return r ? { id: Number(r.id), contentHash: r.content_hash, status: r.status } : undefined;
+}
+
+/** One multi-row INSERT per document (a JSON recordset works the same on PGlite and pg). */
+async function insertChunks(tx: Queryable, documentId: number, rows: { chunk: Chunk; vector: Float32Array }[]): Promise<void> {
+  if (rows.length === 0) return;
+  const payload = rows.map(({ chunk, vector }) => ({
+    ord: chunk.ord,
+    text: chunk.text,
+    heading_path: chunk.headingPath,
+    context: chunk.context,
+    locator: chunk.locator,
+    token_count: chunk.tokenCount,
+    hash: chunk.hash,
+    embedding: vectorToSql(vector),
+  }));
+  await tx.query(
+    `INSERT INTO chunks (document_id, ord, text, heading_path, context, locator, token_count, hash, embedding)
+     SELECT $1, r.ord, r.text, r.heading_path, r.context, r.locator, r.token_count, r.hash, r.embedding::vector
+       FROM jsonb_to_recordset($2::jsonb)
+         AS r(ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text, embedding text)`,
+    [documentId, JSON.stringify(payload)],
+  );
+}
+
+/** Takes a document out of search at once: status 'deleted', chunks removed. False when none is active under this URL. */
+export async function markDocumentDeleted(db: Queryable, collectionId: number, url: string): Promise<boolean> {
+  const { rows } = await db.query<{ id: number }>(
+    `UPDATE documents SET status = 'deleted', deleted_at = now(), updated_at = now(), chunk_count = 0
+      WHERE collection_id = $1 AND url = $2 AND status <> 'deleted' RETURNING id`,
+    [collectionId, url],
+  );
+  if (!rows[0]) return false;
+  await db.query('DELETE FROM chunks WHERE document_id = $1', [rows[0].id]);
+  return true;
+}
+
+/** Active documents of a source, for finding those that disappeared from it. */
+export async function activeDocumentUrls(db: Queryable, sourceId: number): Promise<{ id: number; url: string }[]> {
+  const { rows } = await db.query<{ id: number; url: string }>(
+    `SELECT id, url FROM documents WHERE source_id = $1 AND status = 'active' ORDER BY id`,
+    [sourceId],
+  );
+  return rows.map((r) => ({ id: Number(r.id), url: r.url }));
+}
+
+export async function markDocumentsDeleted(db: Queryable, ids: number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { rowCount } = await db.query(
+    `UPDATE documents SET status = 'deleted', deleted_at = now(), updated_at = now(), chunk_count = 0
+      WHERE id = ANY($1::bigint[]) AND status <> 'deleted'`,
+    [ids],
+  );
+  await db.query('DELETE FROM chunks WHERE document_id = ANY($1::bigint[])', [ids]);
+  return rowCount;
+}
+
+export async function documentValidators(
+  db: Queryable,
+  collectionId: number,
+  url: string,
+): Promise<{ etag: string | null; lastModified: string | null } | null> {
+  const { rows } = await db.query<{ etag: string | null; last_modified: string | null }>(
+    `SELECT etag, last_modified FROM documents WHERE collection_id = $1 AND url = $2 AND status = 'active'`,
+    [collectionId, url],
+  );
+  return rows[0] ? { etag: rows[0].etag, lastModified: rows[0].last_modified } : null;
+}
+
+export async function touchDocument(db: Queryable, collectionId: number, url: string): Promise<void> {
+  await db.query(`UPDATE documents SET fetched_at = now() WHERE collection_id = $1 AND url = $2`, [collectionId, url]);
+}
+
+export async function recordIngestError(
+  db: Queryable,
+  e: { sourceId: number | null; runId: number | null; location: string; code: string; message: string },
+): Promise<void> {
+  await db.query(`INSERT INTO ingest_errors (source_id, run_id, location, code, message) VALUES ($1, $2, $3, $4, $5)`, [
+    e.sourceId,
+    e.runId,
+    e.location.slice(0, 2000),
+    e.code,
+    e.message.slice(0, 4000),
+  ]);
+}
