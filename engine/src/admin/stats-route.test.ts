@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableModes } from '../testing/databases.js';
 import { startTestEngine, type TestEngine } from '../testing/engine.js';
+import type { DashboardStats } from './stats-sql.js';
 
 for (const mode of availableModes()) {
   describe(`GET /admin/api/stats [${mode}]`, () => {
@@ -21,7 +22,7 @@ for (const mode of availableModes()) {
       for (const role of ['evaluator', 'admin'] as const) {
         const r = await e.fetch('/admin/api/stats', { role });
         expect(r.status, role).toBe(200);
-        const body = await r.json();
+        const body = (await r.json()) as DashboardStats;
         expect(body.totals).toMatchObject({ documents: 2, chunks: 8, collections: 2 });
         expect(body.activity).toHaveLength(30);
       }
@@ -41,9 +42,9 @@ for (const mode of availableModes()) {
       expect(await bad.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
       const { rows } = await e.db.query<{ id: string }>(`SELECT id FROM collections WHERE name = 'b'`);
       const created = await e.fetch('/admin/api/api-keys', { body: { name: 'scoped', role: 'evaluator', collections: [Number(rows[0]!.id)] } });
-      const { key } = await created.json();
+      const { key } = (await created.json()) as { key: string };
       const scoped = await e.fetch('/admin/api/stats', { key });
-      expect((await scoped.json()).totals).toMatchObject({ documents: 1, chunks: 5, collections: 1 });
+      expect(((await scoped.json()) as DashboardStats).totals).toMatchObject({ documents: 1, chunks: 5, collections: 1 });
     });
   });
 }
