@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { Agent, type Dispatcher } from 'undici';
 import { CiteError } from '@cite/engine/errors.js';
+import { assertCrawlTarget } from '@cite/engine/outbound/outbound-guard.js';
 import { assertHostAllowed, guardedLookup } from './address-guard.js';
 
 export interface FetcherOptions {
@@ -44,6 +45,8 @@ export interface FetchRequest {
   lastModified?: string | null;
   accept?: string;
   signal?: AbortSignal;
+  /** Overrides the size cap for this request (archives). */
+  maxBytes?: number;
 }
 
 export interface FetchResponse {
@@ -104,6 +107,8 @@ export class Fetcher {
           });
         }
         seen.add(url.href);
+        // the process-wide outbound policy (enabled sources' sites, OUTBOUND_ALLOW) judges every hop too
+        await assertCrawlTarget(url);
         const res = await this.request(url, req, signal);
         const location = res.headers.location;
         if (REDIRECTS.has(res.statusCode) && typeof location === 'string' && location) {
@@ -128,7 +133,7 @@ export class Fetcher {
           continue;
         }
         const headers = flattenHeaders(res.headers);
-        const body = res.statusCode === 304 || res.statusCode === 204 ? (res.body.resume(), Buffer.alloc(0)) : await this.readBody(res, url.href);
+        const body = res.statusCode === 304 || res.statusCode === 204 ? (res.body.resume(), Buffer.alloc(0)) : await this.readBody(res, url.href, req.maxBytes ?? this.options.maxBytes);
         return {
           requestedUrl: req.url,
           url: url.href,
@@ -190,8 +195,7 @@ export class Fetcher {
   }
 
   /** Reads and decodes the body, stopping as soon as it passes the size cap. */
-  private async readBody(res: Dispatcher.ResponseData, url: string): Promise<Buffer> {
-    const max = this.options.maxBytes;
+  private async readBody(res: Dispatcher.ResponseData, url: string, max: number): Promise<Buffer> {
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > max) {
       res.body.destroy();

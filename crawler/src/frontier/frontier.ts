@@ -48,9 +48,14 @@ export function frontierHost(url: string): string {
  */
 export async function enqueue(db: Database, runId: number, items: EnqueueItem[], limits: EnqueueLimits): Promise<number> {
   if (!items.length) return 0;
+  return db.transaction((tx) => enqueueIn(tx, runId, items, limits));
+}
+
+/** `enqueue` inside a transaction the caller holds (seeding a run along with its status change). */
+export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem[], limits: EnqueueLimits): Promise<number> {
   const unique = new Map<string, EnqueueItem>();
   for (const it of items) if (!unique.has(it.url)) unique.set(it.url, it);
-  return db.transaction(async (tx) => {
+  {
     await tx.query('SELECT id FROM crawl_runs WHERE id = $1 FOR UPDATE', [runId]);
     const urls = [...unique.keys()];
     const existing = await tx.query<{ url: string }>('SELECT url FROM frontier WHERE run_id = $1 AND url = ANY($2::text[])', [
@@ -121,7 +126,7 @@ export async function enqueue(db: Database, runId: number, items: EnqueueItem[],
       [runId, cols.url, cols.host, cols.depth, cols.parent, cols.kind, cols.status, cols.outcome, cols.pkey],
     );
     return queued;
-  });
+  }
 }
 
 /**
@@ -169,7 +174,7 @@ export interface Completion {
   fetched?: boolean;
   etag?: string | null;
   lastModified?: string | null;
-  counts?: Record<string, number> | null;
+  counts?: Record<string, unknown> | null;
 }
 
 /** Records what happened to a claimed URL (only while this worker still holds the claim). */

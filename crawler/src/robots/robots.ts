@@ -3,7 +3,7 @@
  * Fetched once per host and kept in crawl_hosts (shared by every worker) for a day; each worker
  * also keeps a short in-memory copy so checking a URL costs no query.
  */
-import robotsParser from 'robots-parser';
+import robotsParserModule from 'robots-parser';
 import type { Queryable } from '@cite/engine/db/database.js';
 import { CiteError } from '@cite/engine/errors.js';
 import type { Fetcher } from '../fetch/fetcher.js';
@@ -31,6 +31,14 @@ export const ROBOTS_DEFAULTS: Omit<RobotsOptions, 'userAgent'> = {
   memoryTtlMs: 60_000,
   maxCrawlDelayMs: 60_000,
 };
+
+type RobotsParser = (url: string, text: string) => {
+  isAllowed(url: string, ua?: string): boolean | undefined;
+  getCrawlDelay(ua?: string): number | undefined;
+  getSitemaps(): string[];
+};
+// robots-parser is CommonJS: under NodeNext its typings see a namespace, at run time it is the function.
+const robotsParser = robotsParserModule as unknown as RobotsParser;
 
 /** Marker stored when robots.txt could not be read: RFC 9309 says to assume everything is disallowed. */
 const UNREACHABLE = '# cite: robots.txt unreachable (server error), everything disallowed until refetched\nUser-agent: *\nDisallow: /\n';

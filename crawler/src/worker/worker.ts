@@ -1,0 +1,291 @@
+/**
+ * The crawl worker: claims URLs from the shared frontier and runs them through the pipeline, with a
+ * global concurrency bound. Any number of workers (processes, machines) share the work through
+ * PostgreSQL only; each heartbeats in crawl_workers, and the URLs held by a worker that stopped
+ * heartbeating (kill -9) go back to the frontier. Maintenance (starting queued runs, finishing drained
+ * ones, scheduled recrawls) is done by whichever worker gets the row lock first.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from '@cite/engine/config/config.js';
+import type { Database } from '@cite/engine/db/database.js';
+import type { Embedder } from '@cite/engine/embeddings/embedder.js';
+import { createEmbedder } from '@cite/engine/embeddings/create-embedder.js';
+import { componentLogger } from '@cite/engine/observability/logger.js';
+import { Fetcher, type FetcherOptions } from '../fetch/fetcher.js';
+import {
+  claim,
+  complete,
+  deferHost,
+  enqueueIn,
+  FRONTIER_DEFAULTS,
+  requeueStaleClaims,
+  retryLater,
+  type FrontierItem,
+} from '../frontier/frontier.js';
+import { PIPELINE_DEFAULTS, processItem, runContext, type PipelineDeps, type PipelineOptions, type RunContext } from '../pipeline.js';
+import { Renderer } from '../render/renderer.js';
+import { RobotsCache } from '../robots/robots.js';
+import { finalizeDrainedRuns, scheduleDueSources, startQueuedRun, type FinishedRun } from '../runs/run-lifecycle.js';
+import { refreshRunCounts, type RunRow } from '../runs/run-repo.js';
+import { ingestIndexer } from './ingest-indexer.js';
+import type { PageIndexer } from './page-indexer.js';
+
+export interface WorkerOptions {
+  /** URLs processed at once by this worker (CRAWLER_CONCURRENCY). */
+  concurrency: number;
+  /** URLs of one host in flight at once, across all workers (CRAWLER_PER_HOST_CONCURRENCY). */
+  perHostConcurrency: number;
+  heartbeatMs: number;
+  /** A worker silent for this long is presumed dead and its claims are requeued. */
+  staleMs: number;
+  /** Wait between claim attempts when nothing is ready (ms). */
+  pollMs: number;
+  /** How often live counts of running runs are written to crawl_runs (ms). */
+  countsEveryMs: number;
+  /** Queue scheduled recrawls (cron) from this worker. */
+  scheduler: boolean;
+  /** Single-process embedded mode: claims found at start belong to a previous, dead process. */
+  requeueAllOnStart: boolean;
+  workerId?: string;
+  fetcher: Partial<FetcherOptions>;
+  pipeline: Partial<PipelineOptions>;
+}
+
+export const WORKER_DEFAULTS: Omit<WorkerOptions, 'concurrency' | 'perHostConcurrency' | 'requeueAllOnStart' | 'fetcher' | 'pipeline'> = {
+  heartbeatMs: 2_000,
+  staleMs: 30_000,
+  pollMs: 250,
+  countsEveryMs: 3_000,
+  scheduler: true,
+};
+
+export interface StartWorkerArgs {
+  db: Database;
+  config: Config;
+  log?: Logger;
+  /** The embedder to index with, or a getter (created on first use); default: from the configuration. */
+  embedder?: Embedder | (() => Promise<Embedder>);
+  /** Replaces the ingestion service (tests, benchmarks). */
+  indexer?: PageIndexer;
+  options?: Partial<WorkerOptions>;
+  onRunFinished?: (run: FinishedRun) => void;
+}
+
+export interface RunningWorker {
+  id: string;
+  /** Lets in-flight URLs finish, then releases everything. */
+  stop(): Promise<void>;
+}
+
+export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker> {
+  const { db, config } = args;
+  const opts: WorkerOptions = {
+    ...WORKER_DEFAULTS,
+    concurrency: config.CRAWLER_CONCURRENCY,
+    perHostConcurrency: config.CRAWLER_PER_HOST_CONCURRENCY,
+    requeueAllOnStart: db.mode === 'embedded',
+    fetcher: {},
+    pipeline: {},
+    ...args.options,
+  };
+  const id = opts.workerId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+  const log = (args.log ?? componentLogger('crawler')).child({ component: 'crawler', worker: id });
+
+  const fetcher = new Fetcher({
+    userAgent: config.CRAWLER_USER_AGENT,
+    allowPrivateNetworks: config.CRAWLER_ALLOW_PRIVATE_NETWORKS,
+    timeoutMs: config.CRAWLER_TIMEOUT_MS,
+    connectTimeoutMs: config.CRAWLER_CONNECT_TIMEOUT_MS,
+    maxBytes: config.CRAWLER_MAX_BYTES,
+    outboundAllow: config.OUTBOUND_ALLOW.split(',').map((s) => s.trim()).filter(Boolean),
+    connectionsPerOrigin: Math.max(opts.perHostConcurrency, 2),
+    ...opts.fetcher,
+  });
+  const renderer = fs.existsSync(config.CHROMIUM_PATH)
+    ? new Renderer(
+        { chromiumPath: config.CHROMIUM_PATH, userAgent: config.CRAWLER_USER_AGENT, allowPrivateNetworks: config.CRAWLER_ALLOW_PRIVATE_NETWORKS, timeoutMs: config.CRAWLER_TIMEOUT_MS },
+        log.child({ component: 'renderer' }),
+      )
+    : null;
+  const robots = new RobotsCache(db, fetcher, { userAgent: config.CRAWLER_USER_AGENT });
+
+  let ownEmbedder: Embedder | undefined;
+  let indexer: Promise<PageIndexer> | undefined = args.indexer ? Promise.resolve(args.indexer) : undefined;
+  const getIndexer = (): Promise<PageIndexer> =>
+    (indexer ??= (async () => {
+      let embedder: Embedder;
+      if (typeof args.embedder === 'function') embedder = await args.embedder();
+      else if (args.embedder) embedder = args.embedder;
+      else embedder = ownEmbedder = await createEmbedder(config, log.child({ component: 'embedder' }));
+      return ingestIndexer(db, embedder, { chunkTokens: config.CHUNK_TOKENS, overlapTokens: config.CHUNK_OVERLAP_TOKENS, log });
+    })().catch((e) => {
+      indexer = undefined;
+      throw e;
+    }));
+  // The pipeline sees a PageIndexer; the real one is built on first use (loading a model can take a while).
+  const lazyIndexer: PageIndexer = {
+    validators: async (c, u) => (await getIndexer()).validators(c, u),
+    index: async (d, c) => (await getIndexer()).index(d, c),
+    indexStream: async (o, c, del) => (await getIndexer()).indexStream(o, c, del),
+    markDeleted: async (c, u) => (await getIndexer()).markDeleted(c, u),
+    touch: async (c, u) => (await getIndexer()).touch?.(c, u),
+  };
+
+  const deps: PipelineDeps = {
+    db,
+    fetcher,
+    robots,
+    renderer,
+    indexer: lazyIndexer,
+    log,
+    options: { ...PIPELINE_DEFAULTS, ...opts.pipeline },
+  };
+
+  const runs = new Map<number, Promise<RunContext | null>>();
+  const runOf = (runId: number) => {
+    let p = runs.get(runId);
+    if (!p) {
+      p = db
+        .query<RunRow>('SELECT id, source_id, status, phase, config FROM crawl_runs WHERE id = $1', [runId])
+        .then((r) => (r.rows[0] ? runContext(r.rows[0]) : null));
+      runs.set(runId, p);
+      p.catch(() => runs.delete(runId));
+    }
+    return p;
+  };
+
+  let stopping = false;
+  const stopSignal = new AbortController();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      stopSignal.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
+
+  const heartbeat = () =>
+    db.query(
+      `INSERT INTO crawl_workers (id, hostname, pid) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()`,
+      [id, os.hostname(), process.pid],
+    );
+  await heartbeat();
+  if (opts.requeueAllOnStart) {
+    const r = await db.query(`UPDATE frontier SET status = 'pending', claimed_by = NULL, claimed_at = NULL WHERE status = 'claimed'`);
+    if (r.rowCount) log.info({ requeued: r.rowCount }, 'claims of a previous process requeued');
+  }
+
+  let maintaining: Promise<void> | null = null;
+  let lastCounts = 0;
+  let lastSchedule = 0;
+  const maintenance = (full: boolean): Promise<void> =>
+    (maintaining ??= (async () => {
+      try {
+        if (full) {
+          await heartbeat();
+          const requeued = await requeueStaleClaims(db, opts.staleMs, deps.options.maxAttempts);
+          if (requeued) log.warn({ requeued }, 'claims of silent workers requeued');
+        }
+        while (!stopping && (await startQueuedRun(db)) !== null) log.info('crawl run started');
+        for (const f of await finalizeDrainedRuns(db)) {
+          runs.delete(f.runId);
+          log.info({ runId: f.runId, sourceId: f.sourceId, status: f.status }, 'crawl run finished');
+          args.onRunFinished?.(f);
+        }
+        const now = Date.now();
+        if (full && now - lastCounts >= opts.countsEveryMs) {
+          lastCounts = now;
+          const { rows } = await db.query<{ id: number }>(`SELECT id FROM crawl_runs WHERE status = 'running'`);
+          for (const r of rows) await refreshRunCounts(db, Number(r.id));
+        }
+        if (full && opts.scheduler && now - lastSchedule >= 15_000) {
+          lastSchedule = now;
+          const queued = await scheduleDueSources(db);
+          if (queued.length) log.info({ runs: queued }, 'scheduled crawls queued');
+        }
+      } catch (e) {
+        if (!stopping) log.error({ err: e }, 'crawler maintenance failed');
+      } finally {
+        maintaining = null;
+      }
+    })());
+
+  const timer = setInterval(() => void maintenance(true), opts.heartbeatMs);
+  timer.unref();
+
+  const handle = async (item: FrontierItem): Promise<void> => {
+    const run = await runOf(item.run_id);
+    if (!run) return;
+    const result = await processItem(deps, run, item);
+    if (result.type === 'retry') {
+      await retryLater(db, item.id, id, result.delayMs, result.error);
+      if (result.deferHostMs) await deferHost(db, item.host, result.deferHostMs);
+      log.debug({ url: item.url, delayMs: result.delayMs, error: result.error }, 'retry later');
+      return;
+    }
+    // links and completion in one transaction: a kill in between can lose neither
+    await db.transaction(async (tx) => {
+      if (result.enqueue?.length) {
+        await enqueueIn(tx, run.runId, result.enqueue, {
+          maxPages: run.config.max_pages,
+          maxQueryVariants: FRONTIER_DEFAULTS.maxQueryVariants,
+        });
+      }
+      await complete(tx, item.id, id, result.completion);
+    });
+  };
+
+  const inflight = new Set<Promise<void>>();
+  const loop = (async () => {
+    let idleSince = 0;
+    while (!stopping) {
+      let claimed = 0;
+      while (!stopping && inflight.size < opts.concurrency) {
+        let item: FrontierItem | null = null;
+        try {
+          item = await claim(db, id, opts.perHostConcurrency);
+        } catch (e) {
+          log.error({ err: e }, 'claim failed');
+        }
+        if (!item) break;
+        claimed++;
+        const p: Promise<void> = handle(item)
+          .catch((e) => log.error({ err: e, url: item!.url }, 'processing failed'))
+          .finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      if (stopping) break;
+      if (claimed === 0 && inflight.size === 0) {
+        if (Date.now() - idleSince > opts.pollMs) {
+          idleSince = Date.now();
+          await maintenance(false);
+        }
+        await sleep(opts.pollMs);
+      } else if (claimed === 0 || inflight.size >= opts.concurrency) {
+        await Promise.race([sleep(opts.pollMs), ...inflight]);
+      }
+    }
+    await Promise.allSettled([...inflight]);
+  })();
+
+  log.info({ concurrency: opts.concurrency, perHost: opts.perHostConcurrency }, 'crawler worker started');
+  let stopped: Promise<void> | undefined;
+  return {
+    id,
+    stop: () =>
+      (stopped ??= (async () => {
+        stopping = true;
+        stopSignal.abort();
+        clearInterval(timer);
+        await loop;
+        await maintaining;
+        await db.query('DELETE FROM crawl_workers WHERE id = $1', [id]).catch(() => {});
+        await fetcher.close();
+        await renderer?.close();
+        await ownEmbedder?.close?.();
+        log.info('crawler worker stopped');
+      })()),
+  };
+}
