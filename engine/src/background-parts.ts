@@ -5,5 +5,6 @@
 // The outbound guard first: every later part's network calls go through it.
 import './outbound/outbound-background.js';
 import './data-control/retention-schedule.js';
+import './eval/eval-runs-background.js';
 
 export {};
