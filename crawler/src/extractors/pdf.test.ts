@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { CiteError } from '@cite/engine/errors.js';
+import { extractPdf } from './pdf.js';
+import { writePdf } from './testing/pdf-writer.js';
+
+const opts = { maxPages: 50, timeoutMs: 30_000 };
+const url = 'https://example.gouv.fr/guide.pdf';
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(CiteError);
+    return (e as CiteError).code;
+  }
+  return 'NO_ERROR';
+}
+
+describe('extractPdf', () => {
+  it('extracts text page by page with page locators and the metadata title', async () => {
+    const data = writePdf({
+      title: 'Guide des congés',
+      pages: ['Premiere page sur les conges payes du salarie.', 'Deuxieme page: le calcul des indemnites.', 'Troisieme page: les exceptions.'],
+    });
+    const doc = await extractPdf({ data, url }, opts);
+    expect(doc.format).toBe('pdf');
+    expect(doc.title).toBe('Guide des congés');
+    expect(doc.metadata.pages).toBe(3);
+    expect(doc.publishedAt).toBe('2024-01-02T03:04:05.000Z');
+    const blocks = doc.sections.flatMap((s) => s.blocks);
+    const byPage = (n: number) => blocks.filter((b) => b.locator?.page === n).map((b) => b.text).join(' ');
+    expect(byPage(1)).toContain('Premiere page');
+    expect(byPage(2)).toContain('calcul des indemnites');
+    expect(byPage(3)).toContain('exceptions');
+    expect(byPage(1)).not.toContain('Deuxieme');
+  });
+
+  it('keeps Latin-1 accents of WinAnsi text', async () => {
+    const doc = await extractPdf({ data: writePdf({ pages: ['Congés payés et indemnités de fin de contrat'] }), url, fallbackTitle: 'guide' }, opts);
+    expect(doc.sections[0].blocks[0].text).toContain('Congés payés');
+    expect(doc.title).toBe('guide');
+  });
+
+  it('refuses a corrupt PDF with PDF_CORRUPT', async () => {
+    const good = writePdf({ pages: ['Du texte normal ici pour la page.'] });
+    const corrupt = Buffer.concat([good.subarray(0, 40), Buffer.from('garbage'.repeat(50))]);
+    expect(await codeOf(extractPdf({ data: corrupt, url }, opts))).toBe('PDF_CORRUPT');
+  });
+
+  it('refuses a password-protected PDF with PDF_ENCRYPTED', async () => {
+    const data = writePdf({ pages: ['Secret texte de la page protegee.'], encrypted: true });
+    expect(await codeOf(extractPdf({ data, url }, opts))).toBe('PDF_ENCRYPTED');
+  });
+
+  it('refuses a scan without text layer with PDF_NO_TEXT', async () => {
+    expect(await codeOf(extractPdf({ data: writePdf({ pages: [null, null] }), url }, opts))).toBe('PDF_NO_TEXT');
+  });
+
+  it('refuses PDFs over the page limit and past the time limit', async () => {
+    const data = writePdf({ pages: ['un', 'deux', 'trois'] });
+    expect(await codeOf(extractPdf({ data, url }, { maxPages: 2, timeoutMs: 30_000 }))).toBe('PDF_TOO_MANY_PAGES');
+    expect(await codeOf(extractPdf({ data, url }, { maxPages: 10, timeoutMs: 0 }))).toBe('EXTRACT_TIMEOUT');
+  });
+});
