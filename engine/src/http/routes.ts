@@ -10,7 +10,6 @@ import { meRoutes } from '../auth/me-routes.js';
 import { apiKeysRoutes } from '../keys/api-keys-routes.js';
 import { systemRoutes } from '../system/system-routes.js';
 import { evalRoutes } from '../eval/eval-routes.js';
-import { evalRoutes } from '../eval/eval-routes.js';
 import { docsRoutes } from './docs-routes.js';
 import type { RouteDef } from './route.js';
 
@@ -24,7 +23,6 @@ export function allRoutes(): RouteDef[] {
     ...dataControlRoutes,
     ...outboundRoutes,
     ...statsRoutes,
-    ...evalRoutes,
     ...evalRoutes,
   ];
 }
