@@ -5,11 +5,9 @@ import {
   Button,
   DateField,
   Labeled,
-  ReferenceManyField,
   Show,
   TextField,
   TopToolbar,
-  useListContext,
   useLocaleState,
   useNotify,
   useRecordContext,
@@ -53,11 +51,19 @@ function MarkReviewedButton() {
   );
 }
 
-function FeedbackReceived() {
+interface FeedbackItem {
+  id: number;
+  rating: 'up' | 'down';
+  reasons?: string[];
+  comment?: string | null;
+  citations?: { n: number; verdict: string }[];
+  api_key_name?: string | null;
+  created_at: string;
+}
+
+function FeedbackReceived({ data }: { data: FeedbackItem[] }) {
   const translate = useTranslate();
   const [locale] = useLocaleState();
-  const { data, isPending } = useListContext();
-  if (isPending) return null;
   if (!data?.length) return <Typography variant="body2">{translate('cite.review.no_feedback')}</Typography>;
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 1 }} data-testid="feedback-received">
@@ -69,7 +75,7 @@ function FeedbackReceived() {
               <Chip key={r} size="small" variant="outlined" label={translate(`cite.ask.reasons.${r}`, { _: r })} />
             ))}
             <Typography variant="caption" color="text.secondary">
-              {f.key_name ? `${f.key_name} · ` : ''}
+              {f.api_key_name ? `${f.api_key_name} · ` : ''}
               {formatDate(f.created_at, locale)}
             </Typography>
           </Box>
@@ -113,9 +119,7 @@ function ReviewBody() {
           <Typography variant="subtitle2" component="h2" sx={{ mt: 2 }}>
             {translate('cite.review.feedback')}
           </Typography>
-          <ReferenceManyField reference="feedback" target="answer_id" perPage={50} sort={{ field: 'created_at', order: 'DESC' }}>
-            <FeedbackReceived />
-          </ReferenceManyField>
+          <FeedbackReceived data={(record as unknown as { feedback?: FeedbackItem[] }).feedback ?? []} />
           <Typography variant="subtitle2" component="h2" sx={{ mt: 2 }}>
             {translate('cite.review.save_verdicts')}
           </Typography>
@@ -149,9 +153,14 @@ function ReviewBody() {
                   {c.heading_path.join(' › ')}
                 </Typography>
               ) : null}
-              <Typography variant="body2" sx={{ whiteSpace: 'pre-wrap', my: 0.5 }}>
-                {c.quote || c.text}
-              </Typography>
+              <Box component="blockquote" sx={{ m: 0, my: 0.5, pl: 1, borderLeft: 3, borderColor: 'primary.main', whiteSpace: 'pre-wrap' }}>
+                <Typography variant="body2">{c.quote || c.text}</Typography>
+              </Box>
+              {c.passage && c.passage.text !== c.quote && (
+                <Typography variant="body2" color="text.secondary" sx={{ whiteSpace: 'pre-wrap', my: 0.5, maxHeight: 220, overflow: 'auto' }} tabIndex={0}>
+                  {c.passage.text}
+                </Typography>
+              )}
               <a href={locatorHref(c.url, c.locator)} target="_blank" rel="noopener noreferrer" style={{ wordBreak: 'break-all' }}>
                 {c.url}
               </a>{' '}

@@ -1,7 +1,9 @@
 import { BooleanInput, DateInput, SearchInput, SelectInput, useTranslate } from 'react-admin';
-import { REASONS } from '../ask/answer-types';
 
-/** Filters of the review queue: rating, reason, date window, reviewed or not. */
+/**
+ * Filters of the review queue, as GET /admin/api/answers accepts them: rating, reviewed, date
+ * window, abstained, unsupported sentences. (Filtering by reason is on the feedback list.)
+ */
 export function useAnswerFilters() {
   const translate = useTranslate();
   return [
@@ -13,12 +15,14 @@ export function useAnswerFilters() {
       choices={[
         { id: 'up', name: translate('cite.ask.helpful') },
         { id: 'down', name: translate('cite.ask.not_helpful') },
+        { id: 'none', name: translate('cite.review.rating_none') },
       ]}
       alwaysOn
     />,
     <BooleanInput key="reviewed" source="reviewed" label="cite.review.reviewed" alwaysOn />,
-    <SelectInput key="reason" source="reason" label="cite.review.reason" choices={REASONS.map((r) => ({ id: r, name: translate(`cite.ask.reasons.${r}`) }))} />,
-    <DateInput key="since" source="since" label="cite.review.since" />,
-    <DateInput key="until" source="until" label="cite.review.until" />,
+    <DateInput key="created_at_gte" source="created_at_gte" label="cite.review.since" />,
+    <DateInput key="created_at_lte" source="created_at_lte" label="cite.review.until" />,
+    <BooleanInput key="abstained" source="abstained" label="resources.answers.fields.abstained" />,
+    <BooleanInput key="has_unsupported" source="has_unsupported" label="cite.review.has_unsupported" />,
   ];
 }

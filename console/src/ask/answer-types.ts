@@ -2,6 +2,9 @@
  * Shapes of the /v1 answering and search API as the console reads them (design: Interfaces).
  * Optional fields are read defensively: a missing one hides a detail, it never breaks the screen.
  */
+import type { Citation as EngineCitation, UnsupportedSentence as EngineUnsupported } from '@cite/engine/answers/types.js';
+import type { AnswerListRow } from '@cite/engine/answers/answers-repo.js';
+
 export interface Locator {
   page?: number;
   anchor?: string;
@@ -10,24 +13,19 @@ export interface Locator {
   end?: number;
 }
 
-export interface Citation {
-  n: number;
-  chunk_id: number | string;
-  url: string;
-  title: string;
-  quote: string;
-  locator?: Locator | null;
-  heading_path?: string[];
+/** A citation as the engine returns it; the review API adds the cited passage as it is now. */
+export type Citation = Omit<EngineCitation, 'locator' | 'support' | 'supported' | 'document_id'> & {
+  locator?: Locator | Record<string, unknown> | null;
+  support?: number;
+  supported?: boolean;
+  document_id?: number | string;
+  passage?: { text: string; heading_path: string[]; locator: Record<string, unknown>; url: string; title: string } | null;
   text?: string;
-}
+};
 
-export interface UnsupportedSentence {
-  sentence?: string;
-  text?: string;
-  start?: number;
-  end?: number;
-}
+export type UnsupportedSentence = Partial<EngineUnsupported> & { text?: string };
 
+/** POST /v1/answers result (and GET /v1/answers/:id, which has the same fields and more). */
 export interface AnswerResult {
   id: string;
   question?: string;
@@ -35,10 +33,15 @@ export interface AnswerResult {
   citations: Citation[];
   unsupported?: (UnsupportedSentence | string)[];
   abstained: boolean;
+  closest_sources?: { url: string; title: string; chunk_id: number | string }[];
   mode?: 'extractive' | 'llm';
+  model?: string | null;
   timings?: Record<string, number>;
   created_at?: string;
 }
+
+/** A row of the review queue (GET /admin/api/answers). */
+export type ReviewAnswer = AnswerListRow;
 
 export interface SearchHit {
   chunk_id: number | string;

@@ -8,7 +8,6 @@ import type { DashboardStats } from '@cite/engine/admin/stats-sql.js';
 import type {
   AnswerResult,
   AnswerStreamHandlers,
-  Citation,
   ConversationTurn,
   FeedbackInput,
   SearchResult,
@@ -34,56 +33,69 @@ export interface CiteDataProvider extends DataProvider {
   search(body: { query: string; k?: number; debug?: boolean; filters?: Record<string, unknown> }): Promise<SearchResult>;
   ask(input: AskInput, handlers: AnswerStreamHandlers, signal?: AbortSignal): Promise<AnswerResult>;
   feedback(answerId: string, input: FeedbackInput): Promise<unknown>;
+  addToEvalSet(setId: string | number, body: { answer_id: string; gold?: { url: string; grade: number }[] }): Promise<unknown>;
 }
 
 const base = simpleRestProvider(ADMIN_API, httpClient);
 
-/** Streams an answer; resolves with the final stored answer (id, citations, unsupported…). */
-async function ask(input: AskInput, handlers: AnswerStreamHandlers, signal?: AbortSignal): Promise<AnswerResult> {
-  const res = await callStream('/v1/answers', { ...input, stream: true }, signal);
-  const type = res.headers.get('content-type') ?? '';
-  // A server that answers without streaming is fine too.
-  if (!type.includes('text/event-stream') || !res.body) {
+async function* jsonEvents(res: Response, signal?: AbortSignal): AsyncGenerator<{ event: string; data: Record<string, unknown> }> {
+  for await (const ev of readSse(res.body!, signal)) {
+    if (ev.data === '[DONE]') return;
+    try {
+      yield { event: ev.event, data: JSON.parse(ev.data) as Record<string, unknown> };
+    } catch {
+      // a malformed event is skipped; the final answer is what counts
+    }
+  }
+}
+
+function streamError(data: Record<string, unknown>): Error {
+  const e = (data.error && typeof data.error === 'object' ? data.error : data) as { code?: unknown; message?: unknown };
+  const err = new Error(String(e.message ?? 'stream error')) as Error & { code?: unknown };
+  err.code = e.code;
+  return err;
+}
+
+/**
+ * A first question streams from POST /v1/answers: `start`, `token` deltas, `citations` (the verified
+ * answer, which replaces the streamed text), `done`, or `error`.
+ */
+async function askFirst(input: AskInput, handlers: AnswerStreamHandlers, signal?: AbortSignal): Promise<AnswerResult> {
+  const res = await callStream('/v1/answers', { question: input.question, k: input.k, filters: input.filters, stream: true }, signal);
+  if (!(res.headers.get('content-type') ?? '').includes('text/event-stream') || !res.body) {
     const whole = (await res.json()) as AnswerResult;
     handlers.onDelta(whole.answer);
     return whole;
   }
-  let final: AnswerResult | undefined;
-  let text = '';
-  let citations: Citation[] = [];
-  for await (const ev of readSse(res.body, signal)) {
-    if (ev.data === '[DONE]') break;
-    let data: Record<string, unknown>;
-    try {
-      data = JSON.parse(ev.data) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
-    if (ev.event === 'error' || (data.code && data.message && !data.answer)) {
-      const err = new Error(String(data.message ?? 'stream error')) as Error & { code?: unknown };
-      err.code = data.code;
-      throw err;
-    }
-    if (typeof data.answer === 'string' && (data.id || ev.event === 'done' || ev.event === 'answer')) {
-      final = data as unknown as AnswerResult;
-      continue;
-    }
-    if (Array.isArray(data.citations)) {
-      citations = data.citations as Citation[];
-      handlers.onCitations?.(citations);
-    }
-    const delta = typeof data.delta === 'string' ? data.delta : typeof data.text === 'string' ? data.text : undefined;
-    if (delta !== undefined) {
-      text += delta;
-      handlers.onDelta(delta);
-    }
+  for await (const { event, data } of jsonEvents(res, signal)) {
+    if (event === 'error') throw streamError(data);
+    if (event === 'token' && typeof data.text === 'string') handlers.onDelta(data.text);
+    if (event === 'citations') return data as unknown as AnswerResult;
   }
-  if (!final) {
-    throw new Error('The answer stream ended before the final answer');
+  throw new Error('The answer stream ended before the final answer');
+}
+
+/**
+ * A follow-up streams from the OpenAI-compatible route, which takes the earlier turns as context;
+ * its last chunk names the stored answer, read back verified from GET /v1/answers/:id.
+ */
+async function askFollowUp(input: AskInput, handlers: AnswerStreamHandlers, signal?: AbortSignal): Promise<AnswerResult> {
+  const messages = [...(input.conversation ?? []), { role: 'user', content: input.question }];
+  const res = await callStream('/v1/chat/completions', { model: 'cite', messages, stream: true, k: input.k, filters: input.filters }, signal);
+  let answerId: string | undefined;
+  for await (const { data } of jsonEvents(res, signal)) {
+    if (data.error) throw streamError(data);
+    const choice = (data.choices as { delta?: { content?: string } }[] | undefined)?.[0];
+    const cite = data.cite as { answer_id?: string } | undefined;
+    if (cite?.answer_id) answerId = cite.answer_id;
+    else if (choice?.delta?.content) handlers.onDelta(choice.delta.content);
   }
-  if (!final.citations?.length && citations.length) final.citations = citations;
-  if (!text && final.answer) handlers.onDelta(final.answer);
-  return final;
+  if (!answerId) throw new Error('The answer stream ended before the final answer');
+  return callJson<AnswerResult>(`/v1/answers/${encodeURIComponent(answerId)}`, { signal });
+}
+
+function ask(input: AskInput, handlers: AnswerStreamHandlers, signal?: AbortSignal): Promise<AnswerResult> {
+  return input.conversation?.length ? askFollowUp(input, handlers, signal) : askFirst(input, handlers, signal);
 }
 
 export const dataProvider: CiteDataProvider = {
@@ -103,4 +115,6 @@ export const dataProvider: CiteDataProvider = {
   ask,
   feedback: (answerId, input) =>
     callJson(`/v1/answers/${encodeURIComponent(answerId)}/feedback`, { method: 'POST', json: input }),
+  addToEvalSet: (setId, body) =>
+    callJson(`${ADMIN_API}/eval-sets/${encodeURIComponent(String(setId))}/items/from-answer`, { method: 'POST', json: body }),
 };

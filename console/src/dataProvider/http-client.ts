@@ -20,9 +20,32 @@ function withAuth(headers?: HeadersInit): Headers {
   return h;
 }
 
+/**
+ * `VALIDATION_FAILED` details (`[{path: 'body.max_pages', message}]`) become react-admin's
+ * `body.errors`, so the server's own validation shows under the matching form field.
+ */
+export function withFieldErrors(body: ApiErrorBody & { errors?: Record<string, string> }): typeof body {
+  if (!Array.isArray(body.details)) return body;
+  const errors: Record<string, string> = {};
+  for (const d of body.details as { path?: string; message?: string }[]) {
+    const parts = String(d.path ?? '').split('.');
+    if (parts[0] !== 'body' || !parts[1]) continue;
+    errors[parts[1]] ??= String(d.message ?? '');
+  }
+  return Object.keys(errors).length ? { ...body, errors } : body;
+}
+
 /** For ra-data-simple-rest. */
-export const httpClient = (url: string, options: fetchUtils.Options = {}) =>
-  fetchUtils.fetchJson(url, { ...options, headers: withAuth(options.headers as HeadersInit) });
+export const httpClient = async (url: string, options: fetchUtils.Options = {}) => {
+  try {
+    return await fetchUtils.fetchJson(url, { ...options, headers: withAuth(options.headers as HeadersInit) });
+  } catch (e) {
+    if (e instanceof HttpError && e.body && typeof e.body === 'object') {
+      throw new HttpError(e.message, e.status, withFieldErrors(e.body as ApiErrorBody));
+    }
+    throw e;
+  }
+};
 
 export async function errorFrom(res: Response): Promise<HttpError> {
   let body: ApiErrorBody | undefined;

@@ -3,7 +3,6 @@ import {
   DateField,
   FunctionField,
   List,
-  ReferenceField,
   SelectInput,
   TextField,
   useTranslate,
@@ -30,7 +29,7 @@ export function FeedbackList() {
       ]}
     >
       <Datagrid bulkActionButtons={false} rowClick={(_id, _res, r) => `/answers/${encodeURIComponent(String(r.answer_id))}/show`}>
-        <ReferenceField source="answer_id" reference="answers" link="show" sortable={false} />
+        <TextField source="question" label="resources.answers.fields.question" sortable={false} />
         <FunctionField
           source="rating"
           sortable={false}
@@ -42,7 +41,7 @@ export function FeedbackList() {
           render={(r: RaRecord) => (r.reasons ?? []).map((x: string) => translate(`cite.ask.reasons.${x}`, { _: x })).join(', ')}
         />
         <TextField source="comment" sortable={false} emptyText="—" />
-        <TextField source="key_name" sortable={false} emptyText="—" />
+        <TextField source="api_key_name" sortable={false} emptyText="—" />
         <DateField source="created_at" showTime />
       </Datagrid>
     </List>

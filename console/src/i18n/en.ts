@@ -208,6 +208,10 @@ const en: CiteMessages = {
       gold_sources: 'Gold sources (URLs, one per line)',
       added_to_eval: 'Question added to the evaluation set',
       verdicts_saved: 'Verdicts saved',
+      gold_help: 'Empty: Cité takes the sources judged “supports” in the feedback.',
+      new_set: 'New set: %{name}',
+      has_unsupported: 'Unsupported sentences',
+      rating_none: 'No feedback',
       save_verdicts: 'Save verdicts',
     },
     keys: {
@@ -308,7 +312,7 @@ const en: CiteMessages = {
         reviewed_at: 'Reviewed at',
         created_at: 'Asked',
         citations: 'Citations',
-        key_name: 'Key',
+        api_key_name: 'Key',
       },
     },
     feedback: {
@@ -320,7 +324,7 @@ const en: CiteMessages = {
         reasons: 'Reasons',
         comment: 'Comment',
         created_at: 'Given',
-        key_name: 'Key',
+        api_key_name: 'Key',
       },
     },
     'api-keys': {

@@ -215,6 +215,10 @@ const fr = {
       gold_sources: 'Sources de référence (URL, une par ligne)',
       added_to_eval: 'Question ajoutée au jeu d’évaluation',
       verdicts_saved: 'Verdicts enregistrés',
+      gold_help: 'Vide : Cité prend les sources jugées « appuie » dans les avis.',
+      new_set: 'Nouveau jeu : %{name}',
+      has_unsupported: 'Phrases non étayées',
+      rating_none: 'Sans avis',
       save_verdicts: 'Enregistrer les verdicts',
     },
     keys: {
@@ -315,7 +319,7 @@ const fr = {
         reviewed_at: 'Revue le',
         created_at: 'Posée le',
         citations: 'Citations',
-        key_name: 'Clé',
+        api_key_name: 'Clé',
       },
     },
     feedback: {
@@ -327,7 +331,7 @@ const fr = {
         reasons: 'Raisons',
         comment: 'Commentaire',
         created_at: 'Donné le',
-        key_name: 'Clé',
+        api_key_name: 'Clé',
       },
     },
     'api-keys': {
