@@ -97,9 +97,9 @@ export async function finalizeDrainedRuns(db: Database): Promise<FinishedRun[]> 
         await tx.query(
           `INSERT INTO crawl_hosts (host)
            SELECT DISTINCT lower(substring(d.url from '^https?://([^/?#]+)')) FROM documents d
-            WHERE d.source_id = $2 AND d.status = 'active' AND d.url ~ '^https?://'
+            WHERE d.source_id = $1 AND d.status = 'active' AND d.url ~ '^https?://'
            ON CONFLICT (host) DO NOTHING`,
-          [id, run.source_id],
+          [run.source_id],
         );
         const added = await tx.query(
           `INSERT INTO frontier (run_id, url, host, depth, kind)

@@ -161,8 +161,16 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
   const stopSignal = new AbortController();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      stopSignal.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      if (stopSignal.signal.aborted) return resolve();
+      const onAbort = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(() => {
+        stopSignal.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      stopSignal.signal.addEventListener('abort', onAbort, { once: true });
     });
 
   const heartbeat = () =>
