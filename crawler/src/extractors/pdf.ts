@@ -21,7 +21,7 @@ export interface PdfOptions {
 }
 
 /** Fewer letters than this in the whole file: a scan with no text layer. */
-const MIN_TEXT_CHARS = 20;
+const MIN_TEXT_CHARS = 10;
 
 function mapError(e: unknown): CiteError {
   if (e instanceof CiteError) return e;
