@@ -50,7 +50,10 @@ export function splitSentences(text: string): Sentence[] {
         continue;
       }
       let j = i + 1;
-      while (j < text.length && /[.!?…»"')]/.test(text[j])) j++;
+      while (j < text.length && /[.!?…]/.test(text[j])) j++;
+      // Closing quotes and brackets, French style too ("… préavis. »").
+      const closers = /^(?:[ \u00a0\u202f]*[»”’"')])+/.exec(text.slice(j));
+      if (closers) j += closers[0].length;
       const markers = TRAILING_MARKERS.exec(text.slice(j));
       if (markers) j += markers[0].length;
       // A sentence end needs whitespace (or the end of text) after it.

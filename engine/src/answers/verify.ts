@@ -23,22 +23,28 @@ const LINK_REMOVED: Record<AnswerLanguage, string> = { fr: '(lien retiré)', en:
 /** Markdown links and bare URLs. */
 const LINK = /\[([^\]\n]{0,200})\]\((https?:\/\/[^\s)]+)\)|\bhttps?:\/\/[^\s<>()"'\]]+|\bwww\.[^\s<>()"'\]]+/gi;
 
-function knownUrls(sources: NumberedSource[]): string[] {
-  const known: string[] = [];
-  for (const s of sources) {
-    known.push(s.document.url.toLowerCase().replace(/\/+$/, ''));
-    for (const u of urls(s.text)) known.push(u.replace(/\/+$/, ''));
-  }
-  return known;
+function normaliseUrl(url: string): string {
+  return url
+    .replace(/[.,;:!?]+$/, '')
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/^www\./, '')
+    .replace(/\/+$/, '');
 }
 
-function isKnown(url: string, known: string[]): boolean {
-  const u = url.replace(/[.,;:!?]+$/, '').toLowerCase().replace(/\/+$/, '');
-  const bare = u.replace(/^https?:\/\//, '').replace(/^www\./, '');
-  return known.some((k) => {
-    const kb = k.replace(/^https?:\/\//, '').replace(/^www\./, '');
-    return kb === bare || kb.startsWith(`${bare}/`) || kb.startsWith(`${bare}#`) || kb.startsWith(`${bare}?`);
-  });
+/**
+ * A link may appear in an answer when it is the address of a retrieved document, or when it is
+ * written in a source the same sentence cites. A link copied from an uncited passage is exactly
+ * what an injected instruction would produce, so it is replaced.
+ */
+function linkAllowed(url: string, cited: NumberedSource[], all: NumberedSource[]): boolean {
+  const u = normaliseUrl(url);
+  const matches = (k: string) => {
+    const kb = normaliseUrl(k);
+    return kb === u || kb.startsWith(`${u}/`) || kb.startsWith(`${u}#`) || kb.startsWith(`${u}?`);
+  };
+  if (all.some((s) => matches(s.document.url))) return true;
+  return cited.some((s) => urls(s.text).some(matches));
 }
 
 /** Sentences that state something: not headings, not lead-ins ending with a colon, not a few words. */
@@ -54,45 +60,49 @@ export function verifyAnswer(text: string, sources: NumberedSource[], options: V
   const threshold = options.threshold ?? DEFAULT_SUPPORT_THRESHOLD;
   const parsed = parseCitations(text, sources.length);
 
-  const known = knownUrls(sources);
-  let removedLinks = 0;
-  const placeholder = LINK_REMOVED[language];
-  const answer = parsed.text.replace(LINK, (match, label: string | undefined, target: string | undefined) => {
-    const url = target ?? match;
-    if (isKnown(url, known)) return match;
-    removedLinks++;
-    return label ? `${label} ${placeholder}` : placeholder;
-  });
-
   const byN = new Map(sources.map((s) => [s.n, s]));
   const best = new Map<number, { score: number; quote: string; supported: boolean }>();
   const unsupported: UnsupportedSentence[] = [];
+  const placeholder = LINK_REMOVED[language];
+  let removedLinks = 0;
+  let answer = '';
+  let last = 0;
 
-  for (const sentence of splitSentences(answer)) {
-    const cited = [...new Set([...sentence.text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])))].filter((n) =>
-      byN.has(n),
-    );
-    const hasRemovedLink = sentence.text.includes(placeholder);
+  for (const sentence of splitSentences(parsed.text)) {
+    const cited = [...new Set([...sentence.text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])))].filter((n) => byN.has(n));
+    const citedSources = cited.map((n) => byN.get(n)!);
+    let removedHere = 0;
+    const text = sentence.text.replace(LINK, (match, label: string | undefined, target: string | undefined) => {
+      if (linkAllowed(target ?? match, citedSources, sources)) return match;
+      removedHere++;
+      return label ? `${label} ${placeholder}` : placeholder;
+    });
+    removedLinks += removedHere;
+    const start = answer.length + (sentence.start - last);
+    answer += parsed.text.slice(last, sentence.start) + text;
+    last = sentence.end;
+
     let top = 0;
     for (const n of cited) {
       const source = byN.get(n)!;
       const support = supportScore(
-        sentence.text,
+        text,
         { text: source.text, title: source.document.title, headingPath: source.heading_path },
-        { embeddingSimilarity: options.similarity?.(sentence.text, source) },
+        { embeddingSimilarity: options.similarity?.(text, source) },
       );
       top = Math.max(top, support.score);
-      const ok = support.score >= threshold && !hasRemovedLink;
+      const ok = support.score >= threshold && removedHere === 0;
       const prev = best.get(n);
       if (!prev || support.score > prev.score) best.set(n, { score: support.score, quote: support.quote, supported: ok || !!prev?.supported });
       else if (ok) prev.supported = true;
     }
-    const base = { sentence: sentence.text, start: sentence.start, end: sentence.end, cited, support: top };
-    if (hasRemovedLink) unsupported.push({ ...base, reason: 'unknown_link' });
+    const base = { sentence: text, start, end: start + text.length, cited, support: top };
+    if (removedHere > 0) unsupported.push({ ...base, reason: 'unknown_link' });
     else if (cited.length === 0) {
-      if (isClaim(sentence.text)) unsupported.push({ ...base, reason: 'no_citation' });
+      if (isClaim(text)) unsupported.push({ ...base, reason: 'no_citation' });
     } else if (top < threshold) unsupported.push({ ...base, reason: 'not_supported' });
   }
+  answer += parsed.text.slice(last);
 
   const citations: Citation[] = [];
   for (const n of parsed.used) {
