@@ -2,11 +2,13 @@
 import { Command } from 'commander';
 import { isCiteError } from '../errors.js';
 import * as data from './commands/data.js';
+import * as ingest from './commands/ingest.js';
 import * as keys from './commands/keys.js';
 import * as migrate from './commands/migrate.js';
+import * as reembed from './commands/reembed.js';
 import * as start from './commands/start.js';
 
-const commands: Array<{ register(program: Command): void }> = [start, migrate, keys, data];
+const commands: Array<{ register(program: Command): void }> = [start, migrate, keys, data, ingest, reembed];
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('cite')

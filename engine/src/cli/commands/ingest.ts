@@ -1,0 +1,143 @@
+/**
+ * `cite ingest <file|dir|zip|url>… [--collection NAME] [--json] [--sync]`: extracts, chunks, embeds
+ * and indexes into a collection (created when missing). A progress bar on a terminal, plain progress
+ * lines otherwise (stderr); a summary at the end (stdout; `--json` for machines). Failed documents
+ * are listed with their reason and do not stop the run; the exit code is 0 unless the run itself
+ * could not go on.
+ */
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import pino, { type Logger } from 'pino';
+import { outcomesOf } from '@cite/crawler/ingest/ingest-inputs.js';
+import { collectionByName, filesSource, finishIngestRun, startIngestRun } from '@cite/crawler/ingest/ingest-run.js';
+import { indexDocuments, type IndexProgress, type IndexSummary } from '@cite/crawler/ingest/index-documents.js';
+import type { Config } from '../../config/config.js';
+import { createEmbedder } from '../../embeddings/create-embedder.js';
+import { CiteError } from '../../errors.js';
+import { cliConfig, remoteEngine, withDatabase } from '../cli-context.js';
+
+export interface IngestCommandOptions {
+  collection: string;
+  json?: boolean;
+  sync?: boolean;
+}
+
+/** CLI logs go to stderr: stdout carries the summary (JSON with --json). */
+export function cliLogger(cfg: Pick<Config, 'LOG_LEVEL'>, component: string): Logger {
+  const level = cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL;
+  return pino({ level, base: { component } }, pino.destination(2));
+}
+
+export function register(program: Command): void {
+  program
+    .command('ingest')
+    .description('Index files, directories, zips (incl. service-public XML zips), JSONL and URLs into a collection')
+    .argument('<inputs...>', 'files, directories, .zip, .jsonl(.gz) or http(s) URLs')
+    .option('--collection <name>', 'collection to index into (created when missing)', 'default')
+    .option('--json', 'print the summary as JSON')
+    .option('--sync', 'also mark deleted the documents of earlier `cite ingest` runs of this collection that are not in these inputs')
+    .action(async (inputs: string[], opts: IngestCommandOptions) => {
+      const summary = await runIngest(inputs, opts);
+      printSummary(summary, opts);
+    });
+}
+
+export async function runIngest(inputs: string[], opts: IngestCommandOptions): Promise<IndexSummary & { collection: string }> {
+  const cfg = cliConfig();
+  if (!cfg.DATABASE_URL && remoteEngine(cfg)) {
+    // the engine holds the embedded database; there is no upload API to hand files to yet
+    throw new CiteError(
+      'DATA_DIR_LOCKED',
+      `A running Cité engine holds the embedded database in ${cfg.DATA_DIR}. Stop it (Ctrl-C on \`cite start\`) and run ` +
+        '`cite ingest` again, or use a PostgreSQL server (DATABASE_URL) so that the engine and the CLI can work at the same time.',
+      { status: 409 },
+    );
+  }
+  const log = cliLogger(cfg, 'ingest');
+  const embedder = await createEmbedder(cfg, log);
+  try {
+    return await withDatabase(async (db) => {
+      const collectionId = await collectionByName(db, opts.collection);
+      const sourceId = await filesSource(db, collectionId);
+      const runId = await startIngestRun(db, sourceId, 'cli', inputs);
+      const progress = progressReporter(!opts.json || process.stderr.isTTY);
+      try {
+        const summary = await indexDocuments(db, embedder, { collectionId, sourceId, runId }, outcomesOf(inputs, cfg), progress.update, {
+          chunkTokens: cfg.CHUNK_TOKENS,
+          overlapTokens: cfg.CHUNK_OVERLAP_TOKENS,
+          deleteMissing: !!opts.sync,
+          // per-document failures are in the summary: no log line each on the terminal
+        });
+        progress.stop();
+        await finishIngestRun(db, runId, summary);
+        return { collection: opts.collection, ...summary };
+      } catch (e) {
+        progress.stop();
+        await finishIngestRun(db, runId, null, (e as Error).message).catch(() => {});
+        throw e;
+      }
+    });
+  } finally {
+    await embedder.close?.();
+  }
+}
+
+/** A bar on a terminal; otherwise a plain line every 1,000 documents or 10 seconds. */
+function progressReporter(enabled: boolean) {
+  let bar: cliProgress.SingleBar | undefined;
+  let lastLine = 0;
+  let lastCount = 0;
+  const started = Date.now();
+  return {
+    update: (p: IndexProgress) => {
+      if (!enabled) return;
+      if (process.stderr.isTTY) {
+        if (!bar) {
+          bar = new cliProgress.SingleBar(
+            {
+              format: 'Indexing {value} documents | {failed} failed | {chunks} chunks | {rate} docs/s | {location}',
+              stream: process.stderr,
+              hideCursor: true,
+            },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(0, 0, { failed: 0, chunks: 0, rate: 0, location: '' });
+        }
+        const secs = (Date.now() - started) / 1000;
+        bar.setTotal(p.documents);
+        bar.update(p.documents, {
+          failed: p.failed,
+          chunks: p.chunks,
+          rate: secs > 0 ? Math.round(p.documents / secs) : 0,
+          location: p.location.length > 60 ? `…${p.location.slice(-59)}` : p.location,
+        });
+        return;
+      }
+      const now = Date.now();
+      if (p.documents - lastCount >= 1000 || now - lastLine >= 10_000) {
+        lastCount = p.documents;
+        lastLine = now;
+        process.stderr.write(`ingest: ${p.documents} documents, ${p.failed} failed, ${p.chunks} chunks\n`);
+      }
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+function printSummary(s: IndexSummary & { collection: string }, opts: IngestCommandOptions): void {
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(s)}\n`);
+    return;
+  }
+  const lines = [
+    `Collection "${s.collection}": ${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged, ${s.failed} failed` +
+      (s.deleted ? `, ${s.deleted} deleted` : '') +
+      ` documents; ${s.chunks} chunks (${s.embedded} embedded) in ${(s.ms / 1000).toFixed(1)} s`,
+  ];
+  if (s.errors.length) {
+    lines.push('Failed:');
+    for (const e of s.errors) lines.push(`  ${e.location}: ${e.code}: ${e.message}`);
+    if (s.failed > s.errors.length) lines.push(`  … and ${s.failed - s.errors.length} more (see the run in the console)`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
