@@ -112,6 +112,20 @@ export const configSchema = z.object({
   /** Search defaults. */
   SEARCH_RRF_K: int(1, 1000).default(60),
   SEARCH_MIN_SCORE: num(0, 1000).default(0),
+  /** Candidates each search branch (lexical, vector) brings to the fusion. */
+  SEARCH_DEPTH: int(10, 1000).default(100),
+  /** Postings read per query term by the lexical branch, best BM25 impacts first (exact up to this many). */
+  SEARCH_TERM_DEPTH: int(100, 1000000).default(2000),
+  /** RRF weights of the lexical and vector branches. */
+  SEARCH_WEIGHT_LEXICAL: num(0, 100).default(1),
+  SEARCH_WEIGHT_VECTOR: num(0, 100).default(1),
+  /** Optional cross-encoder reranker: empty (off), `transformers:<model>` or `openai:<model>` (a /rerank endpoint at EMBEDDINGS_BASE_URL). */
+  SEARCH_RERANKER: z
+    .string()
+    .regex(/^(transformers:.+|openai:.+)?$/, { message: 'expected empty, transformers:<model> or openai:<model>' })
+    .default(''),
+  /** Fused candidates the reranker re-scores. */
+  SEARCH_RERANK_DEPTH: int(1, 200).default(30),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('production'),

@@ -1,0 +1,70 @@
+/**
+ * Turns validated search filters (and the caller's collection restriction) into SQL predicates over
+ * `d` (documents) and `c` (chunks). Every value goes in as a bind parameter; keys are checked by the
+ * schema and only ever travel inside JSON values, never into the SQL text.
+ */
+import type { SearchFilters } from './search-schema.js';
+
+/** Collects bind parameters and hands out their `$n` placeholders. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** Known service-public audiences, as written in the fiches' <Audience> elements. */
+const AUDIENCES: Record<string, string> = {
+  particuliers: 'Particuliers',
+  professionnels: 'Professionnels',
+  entreprises: 'Professionnels',
+  associations: 'Associations',
+};
+
+function audienceValues(audience: string | string[]): string[] {
+  const list = Array.isArray(audience) ? audience : [audience];
+  const out = new Set<string>();
+  for (const a of list) {
+    out.add(a);
+    const known = AUDIENCES[a.trim().toLowerCase()];
+    if (known) out.add(known);
+  }
+  return [...out];
+}
+
+/**
+ * Predicates (ANDed) restricting which chunks a branch may return. `allowedCollections` comes from
+ * the API key, never from the request: null = every collection, [] = none.
+ */
+export function filterPredicates(
+  filters: SearchFilters | undefined,
+  allowedCollections: readonly number[] | null,
+  p: SqlParams,
+): string[] {
+  const where: string[] = [];
+  if (allowedCollections) where.push(`d.collection_id = ANY(${p.add(allowedCollections)}::bigint[])`);
+  if (!filters) return where;
+  if (filters.collections) where.push(`d.collection_id = ANY(${p.add(filters.collections)}::bigint[])`);
+  if (filters.sources) where.push(`d.source_id = ANY(${p.add(filters.sources)}::bigint[])`);
+  if (filters.documents) where.push(`c.document_id = ANY(${p.add(filters.documents)}::bigint[])`);
+  if (filters.metadata) {
+    for (const [key, cond] of Object.entries(filters.metadata)) {
+      // Containment (@>) uses the documents' GIN index; "in" is containment of any of the values.
+      const values = typeof cond === 'object' && cond !== null ? cond.in : [cond];
+      const docs = values.map((v) => JSON.stringify({ [key]: v }));
+      // an array-valued metadata field matches when it holds the value
+      const inArrays = values.map((v) => JSON.stringify({ [key]: [v] }));
+      where.push(`d.metadata @> ANY(${p.add([...docs, ...inArrays])}::jsonb[])`);
+    }
+  }
+  if (filters.updated_after) where.push(`coalesce(d.modified_at, d.updated_at) >= ${p.add(filters.updated_after)}::timestamptz`);
+  if (filters.updated_before) where.push(`coalesce(d.modified_at, d.updated_at) < ${p.add(filters.updated_before)}::timestamptz`);
+  if (filters.audience) {
+    const docs = audienceValues(filters.audience).map((a) => JSON.stringify({ audiences: [a] }));
+    where.push(`d.metadata @> ANY(${p.add(docs)}::jsonb[])`);
+  }
+  if (filters.in_force === true) where.push(`NOT (d.metadata @> '{"in_force": false}'::jsonb)`);
+  if (filters.in_force === false) where.push(`d.metadata @> '{"in_force": false}'::jsonb`);
+  return where;
+}

@@ -1,0 +1,132 @@
+/**
+ * The one statement that searches: lexical branch (BM25 over search_postings), vector branch (pgvector
+ * HNSW, cosine), both under the same filters, fused by reciprocal rank on the chunk id, paginated after
+ * fusion, joined to chunk text and document fields. One round trip whatever the mode.
+ */
+import { SqlParams, filterPredicates } from './filter-sql.js';
+import type { SearchFilters, SearchMode } from './search-schema.js';
+
+export interface HybridSqlInput {
+  mode: SearchMode;
+  query: string;
+  /** pgvector text form of the query embedding (vector and hybrid modes). */
+  vector?: string;
+  filters?: SearchFilters;
+  allowedCollections: readonly number[] | null;
+  /** Chunks in the index, for IDF. */
+  chunkCount: number;
+  /** Candidates each branch contributes to the fusion. */
+  depth: number;
+  /** Postings read per query term (best impacts first). */
+  termDepth: number;
+  rrfK: number;
+  weights: { lexical: number; vector: number };
+  limit: number;
+  offset: number;
+}
+
+export interface HybridRow {
+  id: string | number;
+  score: number;
+  lexical_rank: string | number | null;
+  lexical_score: number | null;
+  vector_rank: string | number | null;
+  vector_score: number | null;
+  text: string;
+  heading_path: string[];
+  locator: Record<string, unknown>;
+  document_id: string | number;
+  url: string;
+  title: string;
+  updated_at: Date | string | null;
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * With filters, the best postings of a term may all fall outside them: read more of them so a selective
+ * filter still finds its matches (the branch stays exact up to that many postings per term).
+ */
+const FILTERED_TERM_DEPTH_FACTOR = 5;
+
+export function buildHybridSql(input: HybridSqlInput): { sql: string; params: unknown[] } {
+  const p = new SqlParams();
+  const predicates = filterPredicates(input.filters, input.allowedCollections, p);
+  const filtered = predicates.length > 0;
+  const where = filtered ? `AND ${predicates.join(' AND ')}` : '';
+  const depth = p.add(input.depth);
+  const ctes: string[] = [];
+  const useLexical = input.mode !== 'vector';
+  const useVector = input.mode !== 'lexical';
+
+  if (useLexical) {
+    const q = p.add(input.query);
+    const n = p.add(input.chunkCount);
+    const termDepth = p.add(filtered ? input.termDepth * FILTERED_TERM_DEPTH_FACTOR : input.termDepth);
+    ctes.push(
+      `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(tsvector_to_array(to_tsvector('cite_french', ${q}::text))) AS lexeme)`,
+      `terms AS (
+        SELECT t.lexeme, ln(1.0::float8 + (greatest(${n}::float8, t.df) - t.df + 0.5::float8) / (t.df + 0.5::float8)) AS idf
+        FROM search_terms t JOIN q ON q.lexeme = t.lexeme WHERE t.df > 0)`,
+      `lex_pool AS (
+        SELECT sp.chunk_id, sum(terms.idf * sp.impact) AS score
+        FROM terms CROSS JOIN LATERAL (
+          SELECT chunk_id, impact FROM search_postings WHERE lexeme = terms.lexeme ORDER BY impact DESC LIMIT ${termDepth}
+        ) sp
+        GROUP BY sp.chunk_id)`,
+      filtered
+        ? `lexical AS (
+        SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
+          SELECT lp.chunk_id AS id, lp.score FROM lex_pool lp
+          JOIN chunks c ON c.id = lp.chunk_id JOIN documents d ON d.id = c.document_id
+          WHERE d.status = 'active' ${where}
+          ORDER BY lp.score DESC, lp.chunk_id LIMIT ${depth}) x)`
+        : `lexical AS (
+        SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
+          SELECT lp.chunk_id AS id, lp.score FROM lex_pool lp ORDER BY lp.score DESC, lp.chunk_id LIMIT ${depth}) x)`,
+    );
+  }
+  if (useVector) {
+    if (!input.vector) throw new Error('vector search needs the query embedding');
+    const v = p.add(input.vector);
+    const join = filtered ? 'JOIN documents d ON d.id = c.document_id' : '';
+    ctes.push(
+      `vector AS (
+        SELECT id, score, row_number() OVER (ORDER BY dist, id) AS rank FROM (
+          SELECT c.id, c.embedding <=> ${v}::vector AS dist, 1 - (c.embedding <=> ${v}::vector) AS score
+          FROM chunks c ${join}
+          WHERE c.embedding IS NOT NULL ${where}
+          ORDER BY c.embedding <=> ${v}::vector LIMIT ${depth}) x)`,
+    );
+  }
+
+  let fused: string;
+  if (useLexical && useVector) {
+    const k = p.add(input.rrfK);
+    const wl = p.add(input.weights.lexical);
+    const wv = p.add(input.weights.vector);
+    fused = `fused AS (
+      SELECT coalesce(l.id, v.id) AS id,
+             coalesce(${wl}::float8 / (${k}::float8 + l.rank), 0) + coalesce(${wv}::float8 / (${k}::float8 + v.rank), 0) AS score,
+             l.rank AS lexical_rank, l.score AS lexical_score, v.rank AS vector_rank, v.score AS vector_score
+      FROM lexical l FULL JOIN vector v ON v.id = l.id)`;
+  } else if (useLexical) {
+    fused = `fused AS (
+      SELECT id, score, rank AS lexical_rank, score AS lexical_score, NULL::bigint AS vector_rank, NULL::float8 AS vector_score FROM lexical)`;
+  } else {
+    fused = `fused AS (
+      SELECT id, score, NULL::bigint AS lexical_rank, NULL::float8 AS lexical_score, rank AS vector_rank, score AS vector_score FROM vector)`;
+  }
+  ctes.push(fused);
+  const limit = p.add(input.limit);
+  const offset = p.add(input.offset);
+  const sql = `WITH ${ctes.join(',\n')}
+SELECT f.id, f.score::float8 AS score, f.lexical_rank, f.lexical_score::float8 AS lexical_score,
+       f.vector_rank, f.vector_score::float8 AS vector_score,
+       c.text, c.heading_path, c.locator, c.document_id, d.url, d.title,
+       coalesce(d.modified_at, d.updated_at) AS updated_at, d.metadata
+FROM fused f JOIN chunks c ON c.id = f.id JOIN documents d ON d.id = c.document_id
+WHERE d.status = 'active'
+ORDER BY f.score DESC, f.id
+LIMIT ${limit} OFFSET ${offset}`;
+  return { sql, params: p.values };
+}

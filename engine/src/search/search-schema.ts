@@ -1,0 +1,98 @@
+/**
+ * What POST /v1/search accepts and returns. The same schemas validate the CLI's input, the answers'
+ * retriever filters and generate the OpenAPI document, so every entry point refuses the same things.
+ */
+import { z } from 'zod';
+
+export const SEARCH_MODES = ['hybrid', 'lexical', 'vector'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+/** Longest query accepted, in characters: longer input is a pasted document, not a search. */
+export const MAX_QUERY_CHARS = 2000;
+export const MAX_K = 100;
+export const MAX_OFFSET = 1000;
+
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const ids = z.array(id).min(1, 'expected at least one id').max(1000);
+const scalar = z.union([z.string().max(500), z.number().finite(), z.boolean()]);
+/** Metadata keys are plain names: no JSON paths, quotes or operators. */
+const metadataKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'metadata keys are letters, digits, _ . - (at most 64)');
+const isoDate = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), {
+    message: 'expected an ISO 8601 date such as 2024-01-31 or 2024-01-31T12:00:00Z',
+  });
+
+export const searchFiltersSchema = z
+  .object({
+    collections: ids.optional().describe('Only these collection ids'),
+    sources: ids.optional().describe('Only these source ids'),
+    documents: ids.optional().describe('Only these document ids'),
+    metadata: z
+      .record(metadataKey, z.union([scalar, z.object({ in: z.array(scalar).min(1).max(100) }).strict()]))
+      .refine((m) => Object.keys(m).length <= 20, 'at most 20 metadata conditions')
+      .optional()
+      .describe('Document metadata conditions: {"key": value} for equality, {"key": {"in": [v1, v2]}} for any of'),
+    updated_after: isoDate.optional().describe('Documents modified at or after this date'),
+    updated_before: isoDate.optional().describe('Documents modified before this date'),
+    audience: z
+      .union([z.string().min(1).max(100), z.array(z.string().min(1).max(100)).min(1).max(10)])
+      .optional()
+      .describe('service-public audience(s): particuliers, professionnels, associations'),
+    in_force: z.boolean().optional().describe('true: leave out texts marked as no longer in force; false: only those'),
+  })
+  .strict();
+export type SearchFilters = z.infer<typeof searchFiltersSchema>;
+
+export const searchBodySchema = z
+  .object({
+    query: z
+      .string()
+      .max(MAX_QUERY_CHARS, `the query is longer than ${MAX_QUERY_CHARS} characters`)
+      .refine((q) => q.trim().length > 0, 'the query is empty'),
+    k: z.number().int().min(1, 'k must be between 1 and 100').max(MAX_K, `k must be between 1 and ${MAX_K}`).optional(),
+    offset: z.number().int().min(0).max(MAX_OFFSET).optional().describe('Results to skip (pagination after fusion)'),
+    mode: z.enum(SEARCH_MODES).optional(),
+    filters: searchFiltersSchema.optional(),
+    group_by_document: z.boolean().optional().describe('Each document once, at the rank of its best chunk, with its best chunks'),
+    rerank: z.boolean().optional().describe('Apply the configured reranker (SEARCH_RERANKER); default from configuration'),
+    debug: z.boolean().optional().describe('Per-branch ranks and scores, per-stage timings'),
+  })
+  .strict();
+export type SearchBody = z.infer<typeof searchBodySchema>;
+
+const ranksSchema = z.object({
+  lexical: z.object({ rank: z.number(), score: z.number() }).nullable(),
+  vector: z.object({ rank: z.number(), score: z.number() }).nullable(),
+  fused: z.object({ rank: z.number(), score: z.number() }),
+  rerank: z.object({ rank: z.number(), score: z.number() }).nullable().optional(),
+});
+
+export const searchHitSchema = z.object({
+  chunk_id: z.number(),
+  text: z.string(),
+  heading_path: z.array(z.string()),
+  locator: z.record(z.string(), z.unknown()),
+  score: z.number(),
+  document: z.object({
+    id: z.number(),
+    url: z.string(),
+    title: z.string(),
+    updated_at: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+  }),
+  ranks: ranksSchema.optional(),
+  /** group_by_document: the document's other best chunks, after the first. */
+  more: z
+    .array(z.object({ chunk_id: z.number(), text: z.string(), heading_path: z.array(z.string()), locator: z.record(z.string(), z.unknown()), score: z.number() }))
+    .optional(),
+});
+export type SearchHit = z.infer<typeof searchHitSchema>;
+
+export const searchResponseSchema = z.object({
+  data: z.array(searchHitSchema),
+  timings: z.record(z.string(), z.number()),
+});
+export type SearchResponse = z.infer<typeof searchResponseSchema>;
