@@ -6,5 +6,6 @@
 import './outbound/outbound-background.js';
 import './data-control/retention-schedule.js';
 import './eval/eval-runs-background.js';
+import '@cite/crawler/worker/background.js';
 
 export {};

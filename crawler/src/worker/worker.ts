@@ -87,6 +87,8 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     concurrency: config.CRAWLER_CONCURRENCY,
     perHostConcurrency: config.CRAWLER_PER_HOST_CONCURRENCY,
     requeueAllOnStart: db.mode === 'embedded',
+    heartbeatMs: config.CRAWLER_HEARTBEAT_MS ?? WORKER_DEFAULTS.heartbeatMs,
+    staleMs: config.CRAWLER_STALE_AFTER_MS ?? WORKER_DEFAULTS.staleMs,
     fetcher: {},
     pipeline: {},
     ...args.options,

@@ -85,6 +85,9 @@ export const configSchema = z.object({
   CRAWLER_TIMEOUT_MS: int(100, 600000).default(30000),
   CRAWLER_CONNECT_TIMEOUT_MS: int(100, 120000).default(10000),
   CRAWLER_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+  /** Crawler workers heartbeat this often; one silent for CRAWLER_STALE_AFTER_MS is presumed dead (kill -9) and its URLs are requeued. */
+  CRAWLER_HEARTBEAT_MS: int(100, 600000).default(2000),
+  CRAWLER_STALE_AFTER_MS: int(500, 3600000).default(30000),
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   /** Hosts or globs crawl targets are restricted to (comma separated); empty = no restriction. */
   OUTBOUND_ALLOW: z.string().default(''),

@@ -10,6 +10,9 @@ import { meRoutes } from '../auth/me-routes.js';
 import { apiKeysRoutes } from '../keys/api-keys-routes.js';
 import { systemRoutes } from '../system/system-routes.js';
 import { evalRoutes } from '../eval/eval-routes.js';
+import { sourceRoutes } from '@cite/crawler/sources/source-routes.js';
+import { crawlRunRoutes } from '@cite/crawler/runs/crawl-run-routes.js';
+import { answerRoutes } from '../answers/answer-routes-list.js';
 import { docsRoutes } from './docs-routes.js';
 import type { RouteDef } from './route.js';
 
@@ -24,5 +27,8 @@ export function allRoutes(): RouteDef[] {
     ...outboundRoutes,
     ...statsRoutes,
     ...evalRoutes,
+    ...sourceRoutes,
+    ...crawlRunRoutes,
+    ...answerRoutes,
   ];
 }

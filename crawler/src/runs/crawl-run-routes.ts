@@ -1,0 +1,108 @@
+/** Admin API for crawl runs: list (simple REST), detail with errors grouped by reason and failed URLs, cancel. */
+import { z } from 'zod';
+import { recordAudit } from '@cite/engine/audit/audit-repo.js';
+import { defineRoute } from '@cite/engine/http/route.js';
+import { idsFilter, listQuery, sendList } from '@cite/engine/http/simple-rest.js';
+import { cancelRun, getRunDetail, listRuns, RUN_SORTABLE, RUN_STATUSES, RUN_TRIGGERS } from './run-repo.js';
+
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+
+const reasons = z.record(z.string(), z.number());
+export const crawlRunRecordSchema = z.object({
+  id: z.number(),
+  source_id: z.number(),
+  source_name: z.string().optional(),
+  status: z.enum(RUN_STATUSES),
+  trigger: z.enum(RUN_TRIGGERS),
+  phase: z.string(),
+  error: z.string().nullable(),
+  discovered: z.number(),
+  fetched: z.number(),
+  indexed: z.number(),
+  unchanged: z.number(),
+  skipped: z.number(),
+  failed: z.number(),
+  deleted: z.number(),
+  skip_reasons: reasons,
+  fail_reasons: reasons,
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  duration_ms: z.number().nullable(),
+});
+export const crawlRunDetailSchema = crawlRunRecordSchema.extend({
+  errors: z.array(
+    z.object({
+      reason: z.string(),
+      count: z.number(),
+      examples: z.array(z.object({ url: z.string(), message: z.string().nullable(), http_status: z.number().nullable() })),
+    }),
+  ),
+  failed_urls: z.array(
+    z.object({ url: z.string(), reason: z.string(), message: z.string().nullable(), http_status: z.number().nullable(), attempts: z.number() }),
+  ),
+  in_progress: z.number(),
+  pending: z.number(),
+});
+
+const runFilter = z
+  .object({
+    id: idsFilter,
+    source_id: z.coerce.number().int().optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+    trigger: z.enum(RUN_TRIGGERS).optional(),
+  })
+  .strict();
+
+export const crawlRunRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/admin/api/crawl-runs',
+    access: 'admin',
+    summary: 'List crawl runs with their counts (filter: id, source_id, status, trigger)',
+    tags: ['admin', 'crawl-runs'],
+    query: listQuery(RUN_SORTABLE, runFilter, ['id', 'DESC']),
+    response: z.array(crawlRunRecordSchema),
+    raw: true,
+    handler: async ({ app, query, res }) => {
+      const { rows, total } = await listRuns(app.db, query);
+      sendList(res, 'crawl-runs', rows, total, query.offset);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/admin/api/crawl-runs/:id',
+    access: 'admin',
+    summary: 'One crawl run: live counts, errors grouped by reason, failed URLs',
+    tags: ['admin', 'crawl-runs'],
+    params: idParams,
+    response: crawlRunDetailSchema,
+    handler: ({ app, params }) => getRunDetail(app.db, params.id),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/admin/api/crawl-runs/:id/cancel',
+    access: 'admin',
+    summary: 'Cancel a queued or running crawl',
+    tags: ['admin', 'crawl-runs'],
+    params: idParams,
+    response: crawlRunDetailSchema,
+    handler: async ({ app, params, caller, ip, requestId }) => {
+      const cancelled = await cancelRun(app.db, params.id);
+      const run = await getRunDetail(app.db, params.id);
+      if (cancelled) {
+        await recordAudit(app.db, {
+          actorKeyId: caller?.keyId ?? null,
+          actorName: caller?.name ?? null,
+          action: 'crawl_run.cancel',
+          targetType: 'crawl_run',
+          targetId: params.id,
+          after: { status: run.status },
+          ip,
+          requestId,
+        });
+      }
+      return run;
+    },
+  }),
+];
