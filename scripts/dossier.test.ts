@@ -1,0 +1,109 @@
+/**
+ * `npm run dossier` on a clean clone of the repository (committed files only): node_modules is
+ * reproduced with links to the installed packages, except the workspaces (@cite/*), which point at the
+ * clone's own sources, so the dossier is generated from the clone's code.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function linkNodeModules(from: string, to: string, workspaces: string[]): void {
+  fs.mkdirSync(to, { recursive: true });
+  for (const entry of fs.readdirSync(from)) {
+    if (entry === '@cite') continue;
+    fs.symlinkSync(path.join(from, entry), path.join(to, entry));
+  }
+  fs.mkdirSync(path.join(to, '@cite'));
+  for (const w of workspaces) fs.symlinkSync(path.join('..', '..', w), path.join(to, '@cite', w));
+}
+
+describe('security dossier', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-dossier-'));
+  const clone = path.join(tmp, 'clone');
+  const out = path.join(tmp, 'out');
+  let run: ReturnType<typeof spawnSync>;
+
+  beforeAll(() => {
+    execFileSync('git', ['clone', '--quiet', '--no-hardlinks', ROOT, clone]);
+    const workspaces = ['engine', 'crawler', 'console'];
+    linkNodeModules(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'), workspaces);
+    for (const w of workspaces) {
+      const nested = path.join(ROOT, w, 'node_modules');
+      if (fs.existsSync(nested)) fs.symlinkSync(nested, path.join(clone, w, 'node_modules'));
+    }
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of Object.keys(env)) if (/^(VITEST|DATABASE_URL|CITE_|LLM_|EMBEDDINGS)/.test(k)) delete env[k];
+    run = spawnSync(
+      process.execPath,
+      [path.join(clone, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/dossier.ts', '--out', out, '--run-tests', 'crawler/src/hygiene'],
+      { cwd: clone, env: { ...env, LLM_BASE_URL: 'https://albert.api.etalab.gouv.fr/v1', RETENTION_ANSWERS_DAYS: '180' }, encoding: 'utf8', timeout: 240_000 },
+    );
+  }, 300_000);
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('writes every part of the dossier', () => {
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    for (const f of ['README.md', 'data-flow.md', 'outbound.md', 'roles.md', 'openapi.json', 'sbom.cdx.json', 'dependencies.md', 'tests.md', 'dossier.json']) {
+      expect(fs.statSync(path.join(out, f)).size, f).toBeGreaterThan(100);
+    }
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: clone, encoding: 'utf8' }).trim();
+    expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toContain(commit);
+  });
+
+  it('lists every declared route under the role it requires, and the role hierarchy', () => {
+    const roles = fs.readFileSync(path.join(out, 'roles.md'), 'utf8');
+    const facts = JSON.parse(fs.readFileSync(path.join(out, 'dossier.json'), 'utf8')) as { routes: Array<{ method: string; path: string; access: string }> };
+    expect(facts.routes.length).toBeGreaterThan(10);
+    for (const heading of ['## public (no key)', '## agent', '## admin']) expect(roles).toContain(heading);
+    expect(roles).toContain('agent < evaluator < admin');
+    // each route appears in the section of its role
+    const sections = roles.split(/\n## /);
+    for (const r of facts.routes) {
+      const section = sections.find((s) => s.startsWith(r.access === 'public' ? 'public' : r.access));
+      expect(section, `${r.method} ${r.path}`).toContain(`| ${r.method} | \`${r.path}\` |`);
+    }
+    expect(facts.routes).toContainEqual(expect.objectContaining({ method: 'POST', path: '/admin/api/api-keys/:id/erase', access: 'admin' }));
+    expect(facts.routes).toContainEqual(expect.objectContaining({ method: 'GET', path: '/v1/me', access: 'agent' }));
+    expect(facts.routes).toContainEqual(expect.objectContaining({ method: 'GET', path: '/healthz', access: 'public' }));
+    const openapi = JSON.parse(fs.readFileSync(path.join(out, 'openapi.json'), 'utf8')) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toContain('/admin/api/api-keys/{id}/export');
+  });
+
+  it('describes storage and retention from the migrations and the configuration', () => {
+    const flow = fs.readFileSync(path.join(out, 'data-flow.md'), 'utf8');
+    const migrations = fs.readdirSync(path.join(clone, 'migrations')).filter((f) => f.endsWith('.sql'));
+    for (const m of migrations) expect(flow).toContain(m);
+    for (const t of ['answers', 'feedback', 'audit_log', 'crawl_runs', 'frontier', 'chunks', 'api_keys']) expect(flow).toContain(`### ${t}`);
+    expect(flow).toMatch(/\| answers \| RETENTION_ANSWERS_DAYS \| 180 days \| kept until deleted/);
+    expect(flow).toMatch(/\| crawl_logs \| RETENTION_CRAWL_LOGS_DAYS \| 90 days \| 90 days \|/);
+    expect(flow).toContain('eval_items.answer_id');
+    expect(flow).toContain('pgdata');
+  });
+
+  it('lists the outbound destinations of this configuration', () => {
+    const outbound = fs.readFileSync(path.join(out, 'outbound.md'), 'utf8');
+    expect(outbound).toContain('| llm | LLM_BASE_URL | albert.api.etalab.gouv.fr |');
+    expect(outbound).toContain('| embeddings | EMBEDDINGS_BASE_URL | not configured: no call |');
+    expect(outbound).toContain('enabled sources');
+  });
+
+  it('inventories dependencies with licences (CycloneDX) and reports the test run', () => {
+    const sbom = JSON.parse(fs.readFileSync(path.join(out, 'sbom.cdx.json'), 'utf8')) as { bomFormat: string; specVersion: string; components: Array<{ name: string; licenses?: unknown[] }> };
+    expect(sbom.bomFormat).toBe('CycloneDX');
+    expect(sbom.specVersion).toBe('1.6');
+    const names = sbom.components.map((c) => c.name);
+    for (const dep of ['express', 'pg', 'zod', 'undici']) expect(names).toContain(dep);
+    expect(sbom.components.filter((c) => c.licenses?.length).length / sbom.components.length).toBeGreaterThan(0.9);
+    const deps = fs.readFileSync(path.join(out, 'dependencies.md'), 'utf8');
+    expect(deps).toMatch(/\| express \| 5\.\d+\.\d+ \| MIT \|/);
+
+    const tests = fs.readFileSync(path.join(out, 'tests.md'), 'utf8');
+    expect(tests).toMatch(/\| success \| \d+ \| \d+ \| 0 \|/);
+    expect(tests).toContain('crawler/src/hygiene/personal-data.test.ts');
+  });
+});
