@@ -16,7 +16,7 @@ import { checkRegression } from './eval-runs-guard.js';
 import { allResults, cancelRun, deleteRun, listResults, listRuns, requireRun, RESULT_SORTS, RUN_SORTS } from './eval-runs-repo.js';
 import { queueRun } from './eval-runs-start.js';
 import { RUN_STATUSES, runConfigSchema } from './eval-runs-types.js';
-import { parseEvalJsonl, toJsonlLine } from './eval-sets-import.js';
+import { toJsonlLine } from './eval-sets-import.js';
 import {
   allItems,
   createItem,
@@ -24,6 +24,7 @@ import {
   deleteItem,
   deleteSet,
   getItem,
+  importJsonl,
   ITEM_SORTS,
   itemFromAnswer,
   listItems,
@@ -152,26 +153,26 @@ export const evalRoutes = [
         description: z.string().max(5000).optional(),
         /** Import the valid lines and report the others (default: refuse the file when a line is invalid). */
         skip_invalid: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+        /** With name: when the very same file was imported before, answer that set instead of a new one. */
+        reuse: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
       })
       .strict()
       .refine((q) => Boolean(q.name) !== Boolean(q.set_id), { message: 'give either name (new set) or set_id (existing set)' }),
     bodyContentType: 'application/x-ndjson',
     longRunning: true,
     handler: async ({ app, query, req, caller, ip, requestId }) => {
-      const parsed = parseEvalJsonl(await readText(req));
-      if (parsed.lines === 0) throw badRequest('IMPORT_EMPTY', 'The file holds no question');
-      if (parsed.errors.length && (!query.skip_invalid || parsed.items.length === 0))
-        throw badRequest(
-          'EVAL_IMPORT_INVALID',
-          `${parsed.errors.length} of ${parsed.lines} line(s) are invalid; nothing was imported. First: line ${parsed.errors[0]!.line}: ${parsed.errors[0]!.message}`,
-          parsed.errors.slice(0, 1000),
-        );
-      const set = query.set_id
-        ? await requireSet(app.db, query.set_id)
-        : await createSet(app.db, { name: query.name!, description: query.description, origin: 'import', sourceHash: parsed.hash, createdBy: caller?.keyId });
-      const summary = await upsertItems(app.db, set.id, parsed.items);
-      await audit(app, caller, ip, requestId, 'eval_set.import', 'eval_set', set.id, undefined, { ...summary, rejected: parsed.errors.length });
-      return { set: await requireSet(app.db, set.id), ...summary, rejected: parsed.errors.length, errors: parsed.errors.slice(0, 1000) };
+      const result = await importJsonl(app.db, {
+        content: await readText(req),
+        name: query.name,
+        setId: query.set_id,
+        description: query.description,
+        skipInvalid: query.skip_invalid,
+        reuse: query.reuse,
+        createdBy: caller?.keyId,
+      });
+      if (!result.reused)
+        await audit(app, caller, ip, requestId, 'eval_set.import', 'eval_set', result.set.id, undefined, { created: result.created, updated: result.updated, rejected: result.rejected });
+      return result;
     },
   }),
   defineRoute({

@@ -65,6 +65,19 @@ export async function createRun(
   return (await getRun(db, Number(rows[0]!.id)))!;
 }
 
+/**
+ * Takes a queued run for this worker right away (the CLI executes the run it created itself instead
+ * of waiting for a background runner). False when another runner was faster.
+ */
+export async function claimRunById(db: Queryable, runId: number, workerId: string): Promise<EvalRunRow | undefined> {
+  const r = await db.query(
+    `UPDATE eval_runs SET status = 'running', attempts = attempts + 1, locked_by = $2, heartbeat_at = now(), started_at = COALESCE(started_at, now())
+     WHERE id = $1 AND status = 'queued'`,
+    [runId, workerId],
+  );
+  return r.rowCount > 0 ? getRun(db, runId) : undefined;
+}
+
 export async function getRun(db: Queryable, id: number): Promise<EvalRunRow | undefined> {
   const { rows } = await db.query(`${RUN_SELECT} WHERE r.id = $1`, [id]);
   return rows[0] ? runRow(rows[0]) : undefined;

@@ -1,7 +1,7 @@
 /** SQL of eval_sets and eval_items: sets, their questions, imports and items made from reviewed answers. */
 import type { Database, Queryable } from '../db/database.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import type { EvalItemInput, GoldSource } from './eval-sets-import.js';
+import { parseEvalJsonl, type EvalItemInput, type GoldSource, type ImportLineError } from './eval-sets-import.js';
 
 export interface EvalSetRow {
   id: number;
@@ -309,4 +309,42 @@ export async function itemFromAnswer(
     expected_answer: expected,
     answer_id: answer.id,
   };
+}
+
+export interface ImportResult extends ImportSummary {
+  set: EvalSetRow;
+  rejected: number;
+  errors: ImportLineError[];
+  /** The same file had been imported before: its set is returned unchanged. */
+  reused?: boolean;
+}
+
+/**
+ * Imports a JSONL text into a new set (`name`) or an existing one (`setId`). A file with invalid
+ * lines is refused whole (every error reported) unless `skipInvalid`; `reuse` returns the set of an
+ * identical file imported earlier (the CLI runs the same file again and again).
+ */
+export async function importJsonl(
+  db: Database,
+  input: { content: string; name?: string; setId?: number; description?: string; skipInvalid?: boolean; reuse?: boolean; createdBy?: number | null },
+): Promise<ImportResult> {
+  const parsed = parseEvalJsonl(input.content);
+  if (parsed.lines === 0) throw badRequest('IMPORT_EMPTY', 'The file holds no question');
+  const errors = parsed.errors.slice(0, 1000);
+  if (parsed.errors.length && (!input.skipInvalid || parsed.items.length === 0))
+    throw badRequest(
+      'EVAL_IMPORT_INVALID',
+      `${parsed.errors.length} of ${parsed.lines} line(s) are invalid; nothing was imported. First: line ${parsed.errors[0]!.line}: ${parsed.errors[0]!.message}`,
+      errors,
+    );
+  if (input.reuse && !input.setId) {
+    const same = await findSetByHash(db, parsed.hash);
+    if (same) return { set: same, created: 0, updated: 0, unchanged: same.item_count, rejected: parsed.errors.length, errors, reused: true };
+  }
+  if (!input.setId && !input.name) throw badRequest('EVAL_SET_NAME_REQUIRED', 'Give a name for the new set, or the id of an existing set');
+  const set = input.setId
+    ? await requireSet(db, input.setId)
+    : await createSet(db, { name: input.name!, description: input.description, origin: 'import', sourceHash: parsed.hash, createdBy: input.createdBy });
+  const summary = await upsertItems(db, set.id, parsed.items);
+  return { set: (await getSet(db, set.id))!, ...summary, rejected: parsed.errors.length, errors };
 }
