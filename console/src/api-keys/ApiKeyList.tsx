@@ -17,6 +17,7 @@ import {
   type RaRecord,
 } from 'react-admin';
 import { useState } from 'react';
+import { ApiKeyDataButtons } from './ApiKeyDataButtons';
 import { ROLE_CHOICES } from './roles';
 
 /** Revoking is a DELETE on the API (the row stays, marked revoked, for the audit trail). */
@@ -81,6 +82,7 @@ export function ApiKeyList() {
         <DateField source="expires_at" showTime emptyText="—" sortable={false} />
         <DateField source="revoked_at" showTime emptyText="—" sortable={false} />
         <RevokeButton />
+        <ApiKeyDataButtons />
       </Datagrid>
     </List>
   );

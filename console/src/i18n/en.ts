@@ -222,6 +222,11 @@ const en: CiteMessages = {
       revoke_content: 'Requests using this key will be refused immediately.',
       revoked: 'Key revoked',
       done: 'I have copied the key',
+      export_data: 'Export data',
+      erase_data: 'Erase data',
+      erase_title: 'Erase the data of “%{name}”?',
+      erase_content: 'Every question, answer and feedback left with this key is deleted for good; an audit line without content is kept. The key itself stays (revoke it separately).',
+      erased: 'Data erased: %{answers} answers, %{feedback} feedback, %{eval_items} evaluation items',
     },
   },
   resources: {

@@ -229,6 +229,11 @@ const fr = {
       revoke_content: 'Les requêtes utilisant cette clé seront refusées immédiatement.',
       revoked: 'Clé révoquée',
       done: 'J’ai copié la clé',
+      export_data: 'Exporter ses données',
+      erase_data: 'Effacer ses données',
+      erase_title: 'Effacer les données de « %{name} » ?',
+      erase_content: 'Toutes les questions, réponses et avis laissés avec cette clé seront supprimés définitivement ; une ligne d’audit sans contenu est conservée. La clé elle-même reste (révoquez-la à part).',
+      erased: 'Données effacées : %{answers} réponses, %{feedback} avis, %{eval_items} éléments d’évaluation',
     },
   },
   resources: {
