@@ -19,11 +19,9 @@ import {
   type AnswerRow,
 } from './answers-repo.js';
 import { sseWriter } from './sse.js';
+import { searchFiltersSchema } from '../search/search-schema.js';
 
-export const filtersSchema = z
-  .record(z.string(), z.unknown())
-  .optional()
-  .describe('Search filters, as for POST /v1/search (collections, source, dates, metadata…)');
+export const filtersSchema = searchFiltersSchema.optional().describe('Search filters, as for POST /v1/search');
 
 export const askBody = z
   .object({

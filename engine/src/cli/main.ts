@@ -1,14 +1,17 @@
 /** The `cite` CLI. Each command lives in commands/<name>.ts and exports `register(program)`. */
 import { Command } from 'commander';
 import { isCiteError } from '../errors.js';
+import * as ask from './commands/ask.js';
 import * as data from './commands/data.js';
 import * as ingest from './commands/ingest.js';
 import * as keys from './commands/keys.js';
 import * as migrate from './commands/migrate.js';
 import * as reembed from './commands/reembed.js';
 import * as start from './commands/start.js';
+import * as crawl from './commands/crawl.js';
+import * as worker from './commands/worker.js';
 
-const commands: Array<{ register(program: Command): void }> = [start, migrate, keys, data, ingest, reembed];
+const commands: Array<{ register(program: Command): void }> = [start, migrate, keys, data, ingest, reembed, ask, crawl, worker];
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('cite')

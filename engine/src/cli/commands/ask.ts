@@ -1,0 +1,88 @@
+/**
+ * `cite ask "<question>" [--k N] [--collection ID…] [--json]`: a cited answer on the terminal.
+ * Talks to the running engine when there is one (it holds the embedded database), otherwise opens
+ * the database itself. The answer streams on a terminal; `--json` prints the full record.
+ */
+import type { Command } from 'commander';
+import { answerService } from '../../answers/app-answers.js';
+import type { AnswerResult } from '../../answers/answer-service.js';
+import type { AppContext } from '../../http/app-context.js';
+import { callEngine, cliConfig, isTTY, remoteEngine, withDatabase } from '../cli-context.js';
+import { cliLogger } from './ingest.js';
+
+interface AskOptions {
+  k?: string;
+  collection?: string[];
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('ask')
+    .description('Answer a question from the indexed sources, with verified citations')
+    .argument('<question>', 'the question, in quotes')
+    .option('--k <n>', 'passages to retrieve (1-50)')
+    .option('--collection <ids...>', 'only these collection ids')
+    .option('--json', 'print the answer record as JSON')
+    .action(async (question: string, opts: AskOptions) => {
+      const result = await ask(question, opts);
+      if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(formatSources(result));
+    });
+}
+
+function body(question: string, opts: AskOptions) {
+  const k = opts.k === undefined ? undefined : Number(opts.k);
+  const collections = opts.collection?.map(Number);
+  return {
+    question,
+    ...(k === undefined ? {} : { k }),
+    ...(collections?.length ? { filters: { collections } } : {}),
+  };
+}
+
+async function ask(question: string, opts: AskOptions): Promise<AnswerResult> {
+  const cfg = cliConfig();
+  const engine = remoteEngine(cfg);
+  const streamToTerminal = !opts.json && isTTY();
+  if (engine) {
+    const result = await callEngine<AnswerResult>(engine, 'POST', '/v1/answers', body(question, opts));
+    if (!opts.json) process.stdout.write(`${result.answer}\n`);
+    return result;
+  }
+  return withDatabase(async (db) => {
+    const log = cliLogger(cfg, 'ask');
+    const app: AppContext = { db, config: cfg, log, services: new Map() };
+    const svc = await answerService(app);
+    const b = body(question, opts);
+    const result = await svc.ask({
+      question: b.question,
+      k: b.k,
+      filters: b.filters,
+      caller: { keyId: null, collections: null },
+      onToken: streamToTerminal ? (t) => process.stdout.write(t) : undefined,
+    });
+    if (streamToTerminal) process.stdout.write('\n');
+    else if (!opts.json) process.stdout.write(`${result.answer}\n`);
+    return result;
+  });
+}
+
+/** What follows the answer on a terminal: numbered sources with the quoted span, then warnings. */
+export function formatSources(result: AnswerResult): string {
+  const lines: string[] = [''];
+  if (result.abstained) {
+    lines.push('(no answer: nothing relevant enough in the sources)');
+  } else {
+    if (result.mode === 'extractive') lines.push('(extractive answer: no language model configured)');
+    for (const c of result.citations) {
+      const where = [c.locator.page ? `p. ${c.locator.page}` : '', c.locator.anchor ? `#${c.locator.anchor}` : ''].filter(Boolean).join(' ');
+      lines.push(`[${c.n}] ${c.title} — ${c.url}${where ? ` (${where})` : ''}`);
+      lines.push(`    « ${c.quote.length > 240 ? `${c.quote.slice(0, 240)}…` : c.quote} »`);
+    }
+    if (result.removed_citations) lines.push(`(${result.removed_citations} citation marker(s) pointed at no source and were removed)`);
+    for (const u of result.unsupported) lines.push(`! unsupported (${u.reason}): ${u.sentence}`);
+  }
+  lines.push(`answer id ${result.id}`);
+  return `${lines.join('\n')}\n`;
+}
