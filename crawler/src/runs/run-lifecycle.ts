@@ -73,20 +73,22 @@ export interface FinishedRun {
 }
 
 /**
+ * Only runs the crawler seeded are touched (their config snapshot carries the source kind): upload and
+ * `cite ingest` runs are written by the ingestion service in its own process and left to it.
  * Runs with nothing pending or claimed move on: websites revalidate the known documents this crawl
  * did not reach (a page gone → 404 → deleted), then every run finishes with its final counts.
  */
 export async function finalizeDrainedRuns(db: Database): Promise<FinishedRun[]> {
   const { rows } = await db.query<{ id: number }>(
     `SELECT r.id FROM crawl_runs r
-      WHERE r.status = 'running'
+      WHERE r.status = 'running' AND r.config ? 'kind'
         AND NOT EXISTS (SELECT 1 FROM frontier f WHERE f.run_id = r.id AND f.status IN ('pending', 'claimed'))`,
   );
   const finished: FinishedRun[] = [];
   for (const { id } of rows) {
     const result = await db.transaction(async (tx) => {
       const locked = await tx.query<RunRow>(
-        `SELECT id, source_id, status, phase, config FROM crawl_runs WHERE id = $1 AND status = 'running' FOR UPDATE SKIP LOCKED`,
+        `SELECT id, source_id, status, phase, config FROM crawl_runs WHERE id = $1 AND status = 'running' AND config ? 'kind' FOR UPDATE SKIP LOCKED`,
         [id],
       );
       const run = locked.rows[0];

@@ -143,7 +143,7 @@ export async function refreshRunCounts(db: Queryable, runId: number): Promise<Ru
 const RUN_SELECT = `
   SELECT r.id, r.source_id, s.name AS source_name, r.status, r.trigger, r.phase, r.error, r.discovered, r.fetched,
          r.indexed, r.unchanged, r.skipped, r.failed, r.deleted, r.skip_reasons, r.fail_reasons,
-         r.created_at, r.started_at, r.finished_at
+         r.created_at, r.started_at, r.finished_at, (r.config ? 'kind') AS crawled
     FROM crawl_runs r JOIN sources s ON s.id = r.source_id`;
 
 function toRunRecord(r: Record<string, unknown>): CrawlRunRecord {
@@ -214,7 +214,7 @@ export async function getRunDetail(db: Queryable, runId: number, failedLimit = 2
   const { rows } = await db.query<Record<string, unknown>>(`${RUN_SELECT} WHERE r.id = $1`, [runId]);
   if (!rows[0]) throw notFound('CRAWL_RUN_NOT_FOUND', `Crawl run ${runId} does not exist`);
   const rec = toRunRecord(rows[0]);
-  if (rec.status === 'running' || rec.status === 'queued') Object.assign(rec, await computeCounts(db, runId));
+  if ((rec.status === 'running' || rec.status === 'queued') && rows[0].crawled) Object.assign(rec, await computeCounts(db, runId));
   const groups = await db.query<{ reason: string; n: number; examples: RunErrorGroup['examples'] }>(
     `SELECT reason, count(*)::int AS n,
             (array_agg(json_build_object('url', url, 'message', message, 'http_status', http_status) ORDER BY id))[1:5] AS examples

@@ -207,7 +207,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
         const now = Date.now();
         if (full && now - lastCounts >= opts.countsEveryMs) {
           lastCounts = now;
-          const { rows } = await db.query<{ id: number }>(`SELECT id FROM crawl_runs WHERE status = 'running'`);
+          const { rows } = await db.query<{ id: number }>(`SELECT id FROM crawl_runs WHERE status = 'running' AND config ? 'kind'`);
           for (const r of rows) await refreshRunCounts(db, Number(r.id));
         }
         if (full && opts.scheduler && now - lastSchedule >= 15_000) {

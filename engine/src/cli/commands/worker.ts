@@ -1,0 +1,56 @@
+/**
+ * `cite worker`: a standalone background worker (crawls, scheduled recrawls, jobs) against the
+ * PostgreSQL server. Run as many as needed, on as many machines: they coordinate through Postgres only.
+ */
+import type { Command } from 'commander';
+import { startBackground } from '../../background.js';
+import { migrate } from '../../db/migrations.js';
+import { openDatabase } from '../../db/open-database.js';
+import { CiteError } from '../../errors.js';
+import type { AppContext } from '../../http/app-context.js';
+import { logger } from '../../observability/logger.js';
+import { cliConfig } from '../cli-context.js';
+import { fail } from '../main.js';
+
+export function register(program: Command): void {
+  program
+    .command('worker')
+    .description('Run a crawler/background worker against DATABASE_URL (embedded mode runs it inside `cite start`)')
+    .option('--concurrency <n>', 'URLs fetched at once by this worker (default CRAWLER_CONCURRENCY)')
+    .action(async (opts: { concurrency?: string }) => {
+      try {
+        let cfg = cliConfig();
+        if (!cfg.DATABASE_URL) {
+          throw new CiteError(
+            'WORKER_NEEDS_SERVER',
+            '`cite worker` needs a PostgreSQL server (DATABASE_URL). With the embedded database the worker runs inside `cite start`.',
+          );
+        }
+        if (opts.concurrency !== undefined) {
+          const n = Number(opts.concurrency);
+          if (!Number.isInteger(n) || n < 1 || n > 256) throw new CiteError('INVALID_OPTION', '--concurrency takes a whole number between 1 and 256');
+          cfg = { ...cfg, CRAWLER_CONCURRENCY: n };
+        }
+        const db = await openDatabase(cfg);
+        await migrate(db);
+        const app: AppContext = { db, config: cfg, log: logger(), services: new Map() };
+        const stop = await startBackground(app);
+        app.log.info({ pid: process.pid }, 'worker started');
+        let stopping = false;
+        const shutdown = () => {
+          if (stopping) return;
+          stopping = true;
+          stop()
+            .then(() => db.close())
+            .then(
+              () => process.exit(0),
+              (e) => fail(e),
+            );
+        };
+        process.once('SIGTERM', shutdown);
+        process.once('SIGINT', shutdown);
+      } catch (e) {
+        fail(e);
+      }
+    });
+}
