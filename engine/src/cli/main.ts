@@ -10,10 +10,8 @@ import * as reembed from './commands/reembed.js';
 import * as start from './commands/start.js';
 import * as crawl from './commands/crawl.js';
 import * as worker from './commands/worker.js';
-import * as crawl from './commands/crawl.js';
-import * as worker from './commands/worker.js';
 
-const commands: Array<{ register(program: Command): void }> = [start, migrate, keys, data, ingest, reembed, ask, crawl, worker, crawl, worker];
+const commands: Array<{ register(program: Command): void }> = [start, migrate, keys, data, ingest, reembed, ask, crawl, worker];
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('cite')
