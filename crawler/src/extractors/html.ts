@@ -65,12 +65,14 @@ function normaliseCharset(label: string | undefined): string | undefined {
   return iconv.encodingExists(l) ? l : undefined;
 }
 
-function isValidUtf8(buf: Buffer): boolean {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The text when the bytes are valid UTF-8, else undefined. */
+function tryUtf8(buf: Buffer): string | undefined {
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(buf);
-    return true;
+    return strictUtf8.decode(buf);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -87,8 +89,9 @@ export function decodeHtml(body: Buffer, contentType?: string): string {
   if (!charset) charset = normaliseCharset(body.subarray(0, 4096).toString('latin1').match(META_CHARSET)?.[1]);
   // A <meta> saying UTF-16 on bytes we could read as ASCII is a lie (HTML standard): ignore it.
   if (charset?.startsWith('utf-16')) charset = undefined;
-  if (!charset) charset = isValidUtf8(body) ? 'utf-8' : 'windows-1252';
-  return charset === 'utf-8' ? body.toString('utf8') : iconv.decode(body, charset);
+  if (charset === 'utf-8') return body.toString('utf8');
+  if (charset) return iconv.decode(body, charset);
+  return tryUtf8(body) ?? iconv.decode(body, 'windows-1252');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,48 +169,119 @@ function isBoilerplate(el: Element, keep: Set<Element>): boolean {
 }
 
 /** Elements that must survive boilerplate removal: the chosen root, its ancestors, and h1 holders. */
-function protectedSet(root: Element, $: CheerioAPI): Set<Element> {
+function protectedSet(root: Element, h1s: Element[]): Set<Element> {
   const keep = new Set<Element>();
   for (let p: Element | null = root; p; p = p.parent && isElement(p.parent) ? p.parent : null) keep.add(p);
-  $(root)
-    .find('h1')
-    .each((_, h) => {
-      for (let p: Element | null = h; p && p !== root; p = p.parent && isElement(p.parent) ? p.parent : null)
-        keep.add(p);
-    });
+  for (const h of h1s) {
+    const inside: Element[] = [];
+    let p: Element | null = h;
+    for (; p && p !== root; p = p.parent && isElement(p.parent) ? p.parent : null) inside.push(p);
+    if (p === root) for (const e of inside) keep.add(e);
+  }
   return keep;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Main content
 
-const CANDIDATE_SELECTORS = [
-  'main',
-  '[role="main"]',
-  '#main-content, #maincontent, #main_content, #contenu, #content-main',
-  'article',
-  '#content, #main, .main-content, .content-main, #page-content, .page-content',
+const MAIN_IDS = new Set(['main-content', 'maincontent', 'main_content', 'contenu', 'content-main']);
+const CONTENT_IDS = new Set(['content', 'main', 'page-content']);
+const CONTENT_CLASSES = new Set(['main-content', 'content-main', 'page-content']);
+
+/** Main-content candidates, strongest signal first. */
+const CANDIDATE_RULES: ((el: Element) => boolean)[] = [
+  (el) => el.name === 'main',
+  (el) => el.attribs.role === 'main',
+  (el) => !!el.attribs.id && MAIN_IDS.has(el.attribs.id.toLowerCase()),
+  (el) => el.name === 'article',
+  (el) =>
+    (!!el.attribs.id && CONTENT_IDS.has(el.attribs.id.toLowerCase())) ||
+    (!!el.attribs.class && el.attribs.class.split(/\s+/).some((c) => CONTENT_CLASSES.has(c.toLowerCase()))),
 ];
 
-function textLength(el: Element): number {
-  return collapse(textOf(el)).length;
+/** Everything extractHtml needs from the DOM, gathered in one walk (css selectors would each walk it again). */
+interface PageScan {
+  root: AnyNode;
+  html?: Element;
+  body?: Element;
+  title?: string;
+  /** Lower-cased meta name / property / http-equiv → content (first one wins). */
+  metas: Map<string, string>;
+  canonical?: string;
+  baseHref?: string;
+  anchors: Element[];
+  candidates: Element[][];
+  h1s: Element[];
+  paragraphs: Element[];
+}
+
+function scanPage(root: AnyNode): PageScan {
+  const scan: PageScan = { root, metas: new Map(), anchors: [], candidates: CANDIDATE_RULES.map(() => []), h1s: [], paragraphs: [] };
+  const visit = (node: AnyNode) => {
+    if (!isElement(node)) return;
+    const el = node;
+    switch (el.name) {
+      case 'script':
+      case 'style':
+      case 'template':
+      case 'svg':
+        return;
+      case 'html':
+        scan.html ??= el;
+        break;
+      case 'body':
+        scan.body ??= el;
+        break;
+      case 'title':
+        if (scan.title === undefined) scan.title = el.children.map((c) => (c.type === 'text' ? (c as unknown as { data: string }).data : '')).join('');
+        return;
+      case 'meta': {
+        const key = (el.attribs.name ?? el.attribs.property ?? el.attribs['http-equiv'])?.toLowerCase();
+        const content = el.attribs.content?.trim();
+        if (key && content && !scan.metas.has(key)) scan.metas.set(key, content);
+        return;
+      }
+      case 'link':
+        if (scan.canonical === undefined && /(^|\s)canonical(\s|$)/i.test(el.attribs.rel ?? '') && el.attribs.href) scan.canonical = el.attribs.href;
+        return;
+      case 'base':
+        if (scan.baseHref === undefined && el.attribs.href) scan.baseHref = el.attribs.href;
+        return;
+      case 'a':
+      case 'area':
+        if (el.attribs.href !== undefined) scan.anchors.push(el);
+        break;
+      case 'h1':
+        scan.h1s.push(el);
+        break;
+      case 'p':
+      case 'pre':
+      case 'td':
+      case 'li':
+        scan.paragraphs.push(el);
+        break;
+    }
+    for (let i = 0; i < CANDIDATE_RULES.length; i++) if (CANDIDATE_RULES[i](el)) scan.candidates[i].push(el);
+    for (const c of el.children) visit(c);
+  };
+  for (const c of (root as unknown as { children: AnyNode[] }).children) visit(c);
+  return scan;
 }
 
 /** Readability-style: each paragraph gives its text length to its parent and half to the grandparent. */
-function densestElement($: CheerioAPI, body: Element): Element {
+function densestElement(scan: PageScan, body: Element): Element {
   const scores = new Map<Element, number>();
-  $(body)
-    .find('p, pre, td, li')
-    .each((_, p) => {
-      const len = collapse(textOf(p)).length;
-      if (len < 25) return;
-      const score = 1 + Math.min(3, Math.floor(len / 100)) + (textOf(p).match(/[,;]/g)?.length ?? 0);
-      const parent = p.parent && isElement(p.parent) ? p.parent : null;
-      if (!parent) return;
-      scores.set(parent, (scores.get(parent) ?? 0) + score);
-      const grand = parent.parent && isElement(parent.parent) ? parent.parent : null;
-      if (grand) scores.set(grand, (scores.get(grand) ?? 0) + score / 2);
-    });
+  for (const p of scan.paragraphs) {
+    const raw = textOf(p);
+    const len = collapse(raw).length;
+    if (len < 25) continue;
+    const score = 1 + Math.min(3, Math.floor(len / 100)) + (raw.match(/[,;]/g)?.length ?? 0);
+    const parent = p.parent && isElement(p.parent) ? p.parent : null;
+    if (!parent) continue;
+    scores.set(parent, (scores.get(parent) ?? 0) + score);
+    const grand = parent.parent && isElement(parent.parent) ? parent.parent : null;
+    if (grand) scores.set(grand, (scores.get(grand) ?? 0) + score / 2);
+  }
   let best: Element = body;
   let bestScore = 0;
   for (const [el, s] of scores) {
@@ -219,19 +293,24 @@ function densestElement($: CheerioAPI, body: Element): Element {
   return best;
 }
 
-function findMainRoot($: CheerioAPI): Element | null {
-  const body = ($('body')[0] as Element | undefined) ?? ($.root()[0].children.find(isElement) as Element | undefined);
+function findMainRoot(scan: PageScan): Element | null {
+  const body = scan.body ?? scan.html;
   if (!body) return null;
+  const lengths = new Map<Element, number>();
+  const textLength = (el: Element) => {
+    let n = lengths.get(el);
+    if (n === undefined) lengths.set(el, (n = collapse(textOf(el)).length));
+    return n;
+  };
   const bodyLen = textLength(body);
-  for (const sel of CANDIDATE_SELECTORS) {
-    const found = $(sel).toArray() as Element[];
+  for (const found of scan.candidates) {
     if (found.length === 0) continue;
     // Several <article>s (a listing) or a tiny candidate: keep looking.
     const best = found.reduce((a, b) => (textLength(b) > textLength(a) ? b : a));
     const len = textLength(best);
     if (len >= 200 || len >= bodyLen * 0.3) return best;
   }
-  return densestElement($, body);
+  return densestElement(scan, body);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -454,9 +533,9 @@ export function htmlToSections(
 // ---------------------------------------------------------------------------------------------
 // Page metadata and links
 
-function metaContent($: CheerioAPI, ...names: string[]): string | undefined {
+function metaContent(scan: PageScan, ...names: string[]): string | undefined {
   for (const n of names) {
-    const v = $(`meta[name="${n}" i], meta[property="${n}" i]`).first().attr('content')?.trim();
+    const v = scan.metas.get(n);
     if (v) return v;
   }
   return undefined;
@@ -473,85 +552,85 @@ function primaryLang(v: string | undefined): string | undefined {
   return m ? m[1].toLowerCase() : undefined;
 }
 
-function baseOf($: CheerioAPI, url: string): string {
-  const href = $('base[href]').first().attr('href');
-  return (href && absoluteUrl(href, url)) || url;
+function baseOf(scan: PageScan, url: string): string {
+  return (scan.baseHref && absoluteUrl(scan.baseHref, url)) || url;
 }
 
-function robotsOf($: CheerioAPI): { noindex: boolean; nofollow: boolean } {
-  const v = ($('meta[name="robots" i]').attr('content') ?? '').toLowerCase();
+function robotsOf(scan: PageScan): { noindex: boolean; nofollow: boolean } {
+  const v = (scan.metas.get('robots') ?? '').toLowerCase();
   return { noindex: /noindex|none/.test(v), nofollow: /nofollow|none/.test(v) };
 }
 
-function linksOf($: CheerioAPI, base: string, pageNofollow: boolean): HtmlLink[] {
+function linksOf(scan: PageScan, base: string, pageNofollow: boolean): HtmlLink[] {
   const seen = new Set<string>();
   const links: HtmlLink[] = [];
-  $('a[href], area[href]').each((_, a) => {
-    const url = absoluteUrl((a as Element).attribs.href, base);
-    if (!url || seen.has(url)) return;
+  for (const a of scan.anchors) {
+    const url = absoluteUrl(a.attribs.href, base);
+    if (!url || seen.has(url)) continue;
     seen.add(url);
-    const rel = ((a as Element).attribs.rel ?? '').toLowerCase();
+    const rel = (a.attribs.rel ?? '').toLowerCase();
     links.push({
       url,
       text: collapse(textOf(a)).replace(/\n/g, ' '),
       nofollow: pageNofollow || /\bnofollow\b/.test(rel),
     });
-  });
+  }
   return links;
 }
 
-function loadHtml(input: HtmlInput): { $: CheerioAPI; html: string } {
+function loadHtml(input: HtmlInput): { $: CheerioAPI; html: string; scan: PageScan } {
   const html = typeof input.body === 'string' ? input.body : decodeHtml(input.body, input.contentType);
-  return { $: load(html, { xml: { xmlMode: false, decodeEntities: true } }), html };
+  const $ = load(html, { xml: { xmlMode: false, decodeEntities: true } });
+  return { $, html, scan: scanPage($.root()[0]) };
 }
 
 /** Only the links of a page (cheaper than extractHtml when the content is not needed). */
 export function extractLinks(input: HtmlInput): HtmlLink[] {
-  const { $ } = loadHtml(input);
-  return linksOf($, baseOf($, input.url), robotsOf($).nofollow);
+  const { scan } = loadHtml(input);
+  return linksOf(scan, baseOf(scan, input.url), robotsOf(scan).nofollow);
 }
 
 /** Main content, headings, canonical, lang and links of a page. Empty pages return no sections. */
 export function extractHtml(input: HtmlInput, options: HtmlOptions = {}): HtmlExtraction {
-  const { $, html } = loadHtml(input);
-  const base = baseOf($, input.url);
-  const robots = robotsOf($);
-  const links = linksOf($, base, robots.nofollow);
+  const { $, html, scan } = loadHtml(input);
+  const base = baseOf(scan, input.url);
+  const robots = robotsOf(scan);
+  const links = linksOf(scan, base, robots.nofollow);
 
   const isPage = options.fragment === undefined ? /<(html|body)[\s>]/i.test(html) : !options.fragment;
 
   let sections: Section[] = [];
   let firstHeading: string | undefined;
   if (isPage) {
-    const root = findMainRoot($);
+    const root = findMainRoot(scan);
     if (root) {
-      const keep = protectedSet(root, $);
+      const keep = protectedSet(root, scan.h1s);
       ({ sections, firstHeading } = htmlToSections(root, { ...options, keep, removeBoilerplate: true, base }));
     }
   } else {
-    const root = ($('body')[0] as Element | undefined) ?? ($.root()[0] as unknown as Element);
+    const root = scan.body ?? ($.root()[0] as unknown as Element);
     ({ sections, firstHeading } = htmlToSections(root, { ...options, removeBoilerplate: false, base }));
   }
 
-  const canonical = absoluteUrl($('link[rel~="canonical" i]').first().attr('href'), base);
-  const htmlTitle = collapse($('head > title, title').first().text()).replace(/\n/g, ' ');
-  const ogTitle = metaContent($, 'og:title', 'dc.title', 'dcterms.title');
+  const canonical = absoluteUrl(scan.canonical, base);
+  const htmlTitle = collapse(scan.title ?? '').replace(/\n/g, ' ');
+  const ogTitle = metaContent(scan, 'og:title', 'dc.title', 'dcterms.title');
   const title = firstHeading ?? ogTitle ?? (htmlTitle || undefined) ?? stripFragment(input.url);
   // Heading paths start at the document title, whatever heading level the page starts with.
   for (const s of sections) if (s.headingPath[0] !== title) s.headingPath = [title, ...s.headingPath];
   const lang =
-    primaryLang($('html').attr('lang')) ??
-    primaryLang($('html').attr('xml:lang')) ??
-    primaryLang($('meta[http-equiv="content-language" i]').attr('content')) ??
-    primaryLang(metaContent($, 'og:locale', 'dc.language', 'language')) ??
+    primaryLang(scan.html?.attribs.lang) ??
+    primaryLang(scan.html?.attribs['xml:lang']) ??
+    primaryLang(metaContent(scan, 'content-language')) ??
+    primaryLang(metaContent(scan, 'og:locale', 'dc.language', 'language')) ??
     'fr';
 
   const metadata: Record<string, unknown> = {};
   if (htmlTitle && htmlTitle !== title) metadata.htmlTitle = htmlTitle;
   if (canonical) metadata.canonical = canonical;
-  const keywords = metaContent($, 'keywords');
+  const keywords = metaContent(scan, 'keywords');
   if (keywords) metadata.keywords = keywords.split(',').map((k) => k.trim()).filter(Boolean);
-  const author = metaContent($, 'author', 'dc.creator');
+  const author = metaContent(scan, 'author', 'dc.creator');
   if (author) metadata.author = author;
 
   const document: NormalisedDocument = {
@@ -562,10 +641,10 @@ export function extractHtml(input: HtmlInput, options: HtmlOptions = {}): HtmlEx
     metadata,
     format: options.format ?? 'html',
   };
-  const description = metaContent($, 'description', 'og:description', 'dc.description');
+  const description = metaContent(scan, 'description', 'og:description', 'dc.description');
   if (description) document.description = description;
-  const published = isoDate(metaContent($, 'article:published_time', 'dc.date', 'dcterms.created', 'date'));
-  const modified = isoDate(metaContent($, 'article:modified_time', 'og:updated_time', 'dcterms.modified', 'last-modified'));
+  const published = isoDate(metaContent(scan, 'article:published_time', 'dc.date', 'dcterms.created', 'date'));
+  const modified = isoDate(metaContent(scan, 'article:modified_time', 'og:updated_time', 'dcterms.modified', 'last-modified'));
   if (published) document.publishedAt = published;
   if (modified) document.modifiedAt = modified;
   return { document, links, robots };

@@ -37,26 +37,23 @@ function decodeEntities(s: string, text: string, at: number): string {
 }
 
 const NAME = /^[A-Za-z_:\u00c0-\uffff][\w.:\-\u00b7\u00c0-\uffff]*$/;
-const ATTR = /([^\s=]+)\s*=\s*("([^"]*)"|'([^']*)')/y;
+// Sticky: each match must start where the previous one ended, so junk between attributes fails.
+const ATTR = /\s+([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
 
 function parseAttrs(src: string, text: string, at: number): Record<string, string> {
   const attrs: Record<string, string> = {};
-  let i = 0;
-  while (i < src.length) {
-    while (i < src.length && /\s/.test(src[i])) i++;
-    if (i >= src.length) break;
-    ATTR.lastIndex = i;
-    const m = ATTR.exec(src);
-    if (!m) throw invalid(`malformed attribute near "${src.slice(i, i + 30)}"`, text, at);
+  ATTR.lastIndex = 0;
+  let end = 0;
+  for (let m = ATTR.exec(src); m; m = ATTR.exec(src)) {
     const name = m[1];
     if (!NAME.test(name)) throw invalid(`bad attribute name "${name}"`, text, at);
     if (name in attrs) throw invalid(`duplicate attribute "${name}"`, text, at);
-    const value = m[3] ?? m[4] ?? '';
+    const value = m[2] ?? m[3] ?? '';
     if (value.includes('<')) throw invalid(`"<" inside attribute "${name}"`, text, at);
     attrs[name] = decodeEntities(value, text, at);
-    i = ATTR.lastIndex;
-    if (i < src.length && !/\s/.test(src[i])) throw invalid('attributes must be separated by spaces', text, at);
+    end = ATTR.lastIndex;
   }
+  if (src.slice(end).trim()) throw invalid(`malformed attribute near "${src.slice(end, end + 30).trim()}"`, text, at);
   return attrs;
 }
 
