@@ -13,6 +13,7 @@ import { evalRoutes } from '../eval/eval-routes.js';
 import { sourceRoutes } from '@cite/crawler/sources/source-routes.js';
 import { crawlRunRoutes } from '@cite/crawler/runs/crawl-run-routes.js';
 import { answerRoutes } from '../answers/answer-routes-list.js';
+import { searchRoutes } from '../search/search-routes.js';
 import { docsRoutes } from './docs-routes.js';
 import type { RouteDef } from './route.js';
 
@@ -30,5 +31,6 @@ export function allRoutes(): RouteDef[] {
     ...sourceRoutes,
     ...crawlRunRoutes,
     ...answerRoutes,
+    ...searchRoutes,
   ];
 }

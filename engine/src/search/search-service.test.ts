@@ -1,0 +1,174 @@
+import { beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.js';
+import { HashEmbedder } from '../embeddings/hash-embedder.js';
+import { describeEachDatabase } from '../testing/databases.js';
+import { reciprocalRankFusion } from './reciprocal-rank.js';
+import type { Reranker } from './reranker.js';
+import { resetSearchStatistics, searchWith, type SearchDeps, type SearchInput } from './search-service.js';
+import { loadTestCorpus } from './test-corpus.js';
+
+const config = loadConfig({ DATA_DIR: 'memory://' });
+
+describeEachDatabase('search service', (ctx) => {
+  let deps: SearchDeps;
+  let ids: Awaited<ReturnType<typeof loadTestCorpus>>;
+  const run = (q: string, extra: Partial<SearchInput> = {}) =>
+    searchWith(deps, { query: q, allowedCollections: null, mode: 'lexical', ...extra });
+  const urls = async (q: string, extra: Partial<SearchInput> = {}) => (await run(q, extra)).data.map((h) => h.document.url);
+
+  beforeAll(async () => {
+    ids = await loadTestCorpus(ctx.db);
+    deps = { db: ctx.db, embedder: new HashEmbedder(), config };
+    resetSearchStatistics(ctx.db);
+  });
+
+  it('ranks a chunk with the rare query term above chunks repeating a common one (IDF)', async () => {
+    const found = await urls('salarié prud’hommes', { k: 5 });
+    expect(found[0]).toBe('https://exemple.gouv.fr/prudhommes');
+  });
+
+  it('ORs the terms: a word found nowhere does not empty the results', async () => {
+    const found = await urls('licenciement zorglubesque');
+    expect(found).toContain('https://exemple.gouv.fr/indemnite-licenciement');
+  });
+
+  it('weighs the title and heading path above body text', async () => {
+    const found = await urls('démission', { k: 5 });
+    expect(found.indexOf('https://exemple.gouv.fr/preavis-demission')).toBeLessThan(found.indexOf('https://exemple.gouv.fr/article-preavis'));
+    const heading = await run('report', { k: 3 });
+    expect(heading.data[0]!.heading_path).toEqual(['Report']);
+  });
+
+  it('folds accents and stems French words', async () => {
+    const found = await urls('conges payes');
+    expect(found[0]).toBe('https://exemple.gouv.fr/conges-payes');
+    expect(await urls('CONGÉ PAYÉ')).toContain('https://exemple.gouv.fr/conges-payes');
+  });
+
+  it('returns the response shape of /v1/search', async () => {
+    const res = await run('préavis de démission', { k: 2 });
+    expect(res.data).toHaveLength(2);
+    const hit = res.data[0]!;
+    expect(hit).toMatchObject({ chunk_id: expect.any(Number), text: expect.any(String), heading_path: expect.any(Array), locator: {}, score: expect.any(Number) });
+    expect(hit.document).toMatchObject({ id: expect.any(Number), url: expect.any(String), title: expect.any(String), metadata: expect.any(Object) });
+    expect(hit.ranks).toBeUndefined();
+    expect(res.timings.total_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('fuses both branches by reciprocal rank inside SQL, as the pure function does', async () => {
+    const q = 'indemnité de licenciement ancienneté';
+    const lex = await run(q, { mode: 'lexical', k: 100 });
+    const vec = await run(q, { mode: 'vector', k: 100 });
+    const hyb = await run(q, { mode: 'hybrid', k: 100, debug: true });
+    const expected = reciprocalRankFusion([{ ids: lex.data.map((h) => h.chunk_id) }, { ids: vec.data.map((h) => h.chunk_id) }], 60);
+    expect(hyb.data.map((h) => h.score)).toEqual(expected.map((e) => expect.closeTo(e.score, 10)));
+    expect(new Set(hyb.data.map((h) => h.chunk_id))).toEqual(new Set(expected.map((e) => e.id)));
+    const top = hyb.data[0]!;
+    expect(top.ranks!.fused).toEqual({ rank: 1, score: top.score });
+    const inLex = lex.data.findIndex((h) => h.chunk_id === top.chunk_id);
+    expect(top.ranks!.lexical).toEqual({ rank: inLex + 1, score: expect.closeTo(lex.data[inLex]!.score, 6) });
+    expect(top.ranks!.vector!.rank).toBe(vec.data.findIndex((h) => h.chunk_id === top.chunk_id) + 1);
+    expect(hyb.timings).toMatchObject({ embed_ms: expect.any(Number), sql_ms: expect.any(Number), total_ms: expect.any(Number) });
+  });
+
+  it('paginates after fusion', async () => {
+    const all = await run('salarié', { mode: 'hybrid', k: 10 });
+    const page2 = await run('salarié', { mode: 'hybrid', k: 4, offset: 4 });
+    expect(page2.data.map((h) => h.chunk_id)).toEqual(all.data.slice(4, 8).map((h) => h.chunk_id));
+  });
+
+  it('filters inside both branches: collections, documents, metadata, dates, audience, in force', async () => {
+    const sp = ids.collections.get('service-public')!;
+    for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
+      const inSp = await urls('salarié congés préavis', { mode, k: 50, filters: { collections: [sp] } });
+      expect(inSp.length).toBeGreaterThan(0);
+      expect(inSp.every((u) => u.includes('conges-payes') || u.includes('preavis-demission'))).toBe(true);
+    }
+    const doc = ids.documents.get('https://exemple.gouv.fr/prudhommes')!;
+    expect(new Set(await urls('salarié', { mode: 'hybrid', filters: { documents: [doc] } }))).toEqual(new Set(['https://exemple.gouv.fr/prudhommes']));
+    expect(new Set(await urls('salarié', { k: 50, filters: { metadata: { theme: 'paie' } } })).size).toBe(6);
+    expect(await urls('salarié', { k: 50, filters: { metadata: { theme: { in: ['litige', 'depart'] } } } })).toHaveLength(2);
+    expect(await urls('salarié conseil', { filters: { metadata: { tags: 'justice' } } })).toEqual(['https://exemple.gouv.fr/prudhommes']);
+    expect(await urls('préavis licenciement', { k: 50, filters: { updated_after: '2021-01-01' } })).toEqual(
+      expect.arrayContaining(['https://exemple.gouv.fr/article-preavis', 'https://exemple.gouv.fr/indemnite-licenciement']),
+    );
+    expect(await urls('préavis licenciement', { k: 50, filters: { updated_before: '2021-01-01' } })).toEqual(
+      expect.arrayContaining(['https://exemple.gouv.fr/preavis-demission', 'https://exemple.gouv.fr/ancien-article']),
+    );
+    expect(new Set(await urls('préavis congés', { k: 50, mode: 'hybrid', filters: { audience: 'professionnels' } }))).toEqual(new Set(['https://exemple.gouv.fr/conges-payes']));
+    const inForce = await urls('indemnité licenciement', { k: 50, filters: { in_force: true } });
+    expect(inForce).toContain('https://exemple.gouv.fr/indemnite-licenciement');
+    expect(inForce).not.toContain('https://exemple.gouv.fr/ancien-article');
+    expect(await urls('indemnité licenciement', { filters: { in_force: false } })).toEqual(['https://exemple.gouv.fr/ancien-article']);
+  });
+
+  it('treats SQL in filter values and queries as plain data', async () => {
+    const evil = "x'); DROP TABLE chunks; --";
+    expect(await urls('salarié', { filters: { metadata: { theme: evil } } })).toEqual([]);
+    expect(await urls('salarié', { filters: { audience: [evil] } })).toEqual([]);
+    expect((await run(`salarié' OR 1=1; DELETE FROM documents; --`, { mode: 'hybrid' })).data.length).toBeGreaterThan(0);
+    const { rows } = await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM documents');
+    expect(Number(rows[0]!.n)).toBe(ids.documents.size);
+    await expect(run('salarié', { filters: { metadata: { "theme' OR '1'='1": 'x' } } })).rejects.toMatchObject({ code: 'INVALID_FILTERS', status: 400 });
+  });
+
+  it('restricts to the caller’s collections in both branches, whatever the filters ask', async () => {
+    const sp = ids.collections.get('service-public')!;
+    const general = ids.collections.get('general')!;
+    for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
+      const found = await urls('salarié prud’hommes congés', { mode, k: 50, allowedCollections: [sp] });
+      expect(found.length).toBeGreaterThan(0);
+      expect(found.every((u) => u.includes('conges-payes') || u.includes('preavis-demission'))).toBe(true);
+      expect(await urls('salarié', { mode, allowedCollections: [sp], filters: { collections: [general] } })).toEqual([]);
+    }
+    expect(await urls('salarié', { allowedCollections: [] })).toEqual([]);
+  });
+
+  it('groups by document: each document once, at its best chunk, with its next chunks', async () => {
+    const res = await run('congés payés report période', { group_by_document: true, k: 5 });
+    const docs = res.data.map((h) => h.document.id);
+    expect(new Set(docs).size).toBe(docs.length);
+    const conges = res.data.find((h) => h.document.url.endsWith('conges-payes'))!;
+    expect(conges.more!.length).toBe(2);
+    expect(conges.score).toBeGreaterThanOrEqual(conges.more![0]!.score);
+  });
+
+  it('reranks the fused head with the configured reranker', async () => {
+    const reversed: Reranker = { id: 'test', rerank: async (_q, passages) => passages.map((_, i) => i) };
+    const plain = await run('salarié', { mode: 'hybrid', k: 5 });
+    const res = await searchWith({ ...deps, reranker: reversed, config: { ...config, SEARCH_RERANK_DEPTH: 5 } }, {
+      query: 'salarié', mode: 'hybrid', k: 5, allowedCollections: null, debug: true,
+    });
+    expect(res.data.map((h) => h.chunk_id)).toEqual(plain.data.map((h) => h.chunk_id).reverse());
+    expect(res.data[0]!.ranks!.rerank).toEqual({ rank: 1, score: 4 });
+    expect(res.timings.rerank_ms).toBeGreaterThanOrEqual(0);
+    await expect(run('salarié', { rerank: true })).rejects.toMatchObject({ code: 'RERANKER_NOT_CONFIGURED', status: 400 });
+  });
+
+  it('refuses bad input with a 400 and a message', async () => {
+    await expect(run('   ')).rejects.toMatchObject({ code: 'INVALID_SEARCH', status: 400, message: expect.stringMatching(/empty/) });
+    await expect(run('a'.repeat(10 * 1024))).rejects.toMatchObject({ code: 'INVALID_SEARCH', status: 400 });
+    await expect(run('salarié', { k: 0 })).rejects.toMatchObject({ code: 'INVALID_SEARCH', message: expect.stringMatching(/k/) });
+    await expect(run('salarié', { k: 1000 })).rejects.toMatchObject({ code: 'INVALID_SEARCH' });
+    await expect(run('salarié', { filters: { colour: 'red' } })).rejects.toMatchObject({ code: 'INVALID_FILTERS', message: expect.stringMatching(/colour/) });
+    await expect(run('salarié', { filters: { updated_after: 'yesterday' } })).rejects.toMatchObject({ code: 'INVALID_FILTERS' });
+  });
+
+  it('keeps term statistics right as chunks are updated and deleted', async () => {
+    const df = async (lexeme: string) =>
+      Number((await ctx.db.query<{ df: number }>('SELECT df FROM search_terms WHERE lexeme = $1', [lexeme])).rows[0]?.df ?? 0);
+    const doc = ids.documents.get('https://exemple.gouv.fr/prudhommes')!;
+    expect(await df('prud')).toBe(1);
+    await ctx.db.query("UPDATE chunks SET text = 'Le médiateur règle le litige à l’amiable.' WHERE document_id = $1", [doc]);
+    expect(await df('prud')).toBe(0);
+    expect(await df('mediateur')).toBe(1);
+    expect(await urls('médiateur')).toEqual(['https://exemple.gouv.fr/prudhommes']);
+    await ctx.db.query('UPDATE chunks SET ord = ord + 100 WHERE document_id = $1', [doc]);
+    expect(await df('mediateur')).toBe(1);
+    await ctx.db.query('DELETE FROM documents WHERE id = $1', [doc]);
+    expect(await df('mediateur')).toBe(0);
+    expect(await urls('médiateur')).toEqual([]);
+    const { rows } = await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM search_postings p WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = p.chunk_id)');
+    expect(Number(rows[0]!.n)).toBe(0);
+  });
+});

@@ -1,0 +1,245 @@
+/**
+ * The search service: validates what reaches it, embeds the query, runs the one hybrid statement,
+ * optionally reranks, groups by document, and shapes the results of POST /v1/search. Routes, the CLI,
+ * `cite eval`, answers and benchmarks all search through here.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import { vectorToSql, type Embedder } from '../embeddings/embedder.js';
+import { appEmbedder } from '../embeddings/app-embedder.js';
+import { CiteError, badRequest } from '../errors.js';
+import { service, type AppContext } from '../http/app-context.js';
+import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
+import { createReranker, type Reranker } from './reranker.js';
+import {
+  searchBodySchema,
+  searchFiltersSchema,
+  type SearchFilters,
+  type SearchHit,
+  type SearchMode,
+  type SearchResponse,
+} from './search-schema.js';
+
+export interface SearchInput {
+  query: string;
+  k?: number;
+  offset?: number;
+  mode?: SearchMode;
+  /** Validated here: callers may pass what they received (answers forward the request's filters). */
+  filters?: SearchFilters | Record<string, unknown> | null;
+  group_by_document?: boolean;
+  rerank?: boolean;
+  debug?: boolean;
+  /** From the API key, never from the request body: null = every collection. */
+  allowedCollections: readonly number[] | null;
+  signal?: AbortSignal;
+}
+
+export interface SearchDeps {
+  db: Database;
+  embedder: Embedder;
+  config: Pick<
+    Config,
+    'SEARCH_RRF_K' | 'SEARCH_DEPTH' | 'SEARCH_TERM_DEPTH' | 'SEARCH_WEIGHT_LEXICAL' | 'SEARCH_WEIGHT_VECTOR' | 'SEARCH_RERANK_DEPTH' | 'SEARCH_MIN_SCORE'
+  >;
+  reranker?: Reranker | null;
+  log?: Logger;
+}
+
+export const DEFAULT_K = 10;
+/** Chunks kept per document in the group_by_document view. */
+const CHUNKS_PER_DOCUMENT = 3;
+/** The chunk count (IDF's N) moves slowly; re-count at most this often. */
+const CHUNK_COUNT_TTL_MS = 30_000;
+const chunkCounts = new WeakMap<Database, { n: number; at: number }>();
+
+async function chunkCount(db: Database): Promise<number> {
+  const cached = chunkCounts.get(db);
+  if (cached && Date.now() - cached.at < CHUNK_COUNT_TTL_MS) return cached.n;
+  const { rows } = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM chunks');
+  const n = Math.max(1, Number(rows[0]?.n ?? 1));
+  chunkCounts.set(db, { n, at: Date.now() });
+  return n;
+}
+
+/** Forgets the cached chunk count (tests, after bulk loads). */
+export function resetSearchStatistics(db: Database): void {
+  chunkCounts.delete(db);
+}
+
+function validate(input: SearchInput): { filters?: SearchFilters } {
+  const body = searchBodySchema.safeParse({
+    query: input.query,
+    k: input.k,
+    offset: input.offset,
+    mode: input.mode,
+    group_by_document: input.group_by_document,
+    rerank: input.rerank,
+    debug: input.debug,
+  });
+  if (!body.success) {
+    const issue = body.error.issues[0]!;
+    throw badRequest('INVALID_SEARCH', `${issue.path.join('.') || 'query'}: ${issue.message}`);
+  }
+  if (input.filters == null) return {};
+  const filters = searchFiltersSchema.safeParse(input.filters);
+  if (!filters.success) {
+    const issue = filters.error.issues[0]!;
+    throw badRequest('INVALID_FILTERS', `filters${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
+  }
+  return { filters: filters.data };
+}
+
+const ms = (start: bigint) => Math.round(Number(process.hrtime.bigint() - start) / 1e4) / 100;
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<SearchResponse> {
+  const t0 = process.hrtime.bigint();
+  const { filters } = validate(input);
+  const mode = input.mode ?? 'hybrid';
+  const k = input.k ?? DEFAULT_K;
+  const offset = input.offset ?? 0;
+  const cfg = deps.config;
+  if (input.rerank && !deps.reranker) {
+    throw badRequest('RERANKER_NOT_CONFIGURED', 'rerank: no reranker is configured on this engine (SEARCH_RERANKER)');
+  }
+  const reranker = input.rerank === false ? null : (deps.reranker ?? null);
+  const timings: Record<string, number> = {};
+  if (input.allowedCollections && input.allowedCollections.length === 0) return { data: [], timings: { total_ms: ms(t0) } };
+
+  let vector: string | undefined;
+  if (mode !== 'lexical') {
+    const te = process.hrtime.bigint();
+    const v = await deps.embedder.embedQuery(input.query);
+    vector = vectorToSql(v);
+    timings.embed_ms = ms(te);
+  }
+  // Grouping and reranking work on the whole fused list; plain pages come straight from SQL.
+  const wholeList = Boolean(input.group_by_document || reranker);
+  const depth = Math.max(cfg.SEARCH_DEPTH, offset + k);
+  const { sql, params } = buildHybridSql({
+    mode,
+    query: input.query,
+    vector,
+    filters,
+    allowedCollections: input.allowedCollections,
+    chunkCount: mode === 'vector' ? 1 : await chunkCount(deps.db),
+    depth,
+    termDepth: cfg.SEARCH_TERM_DEPTH,
+    rrfK: cfg.SEARCH_RRF_K,
+    weights: { lexical: cfg.SEARCH_WEIGHT_LEXICAL, vector: cfg.SEARCH_WEIGHT_VECTOR },
+    limit: wholeList ? depth * 2 : k,
+    offset: wholeList ? 0 : offset,
+  });
+  const ts = process.hrtime.bigint();
+  let rows: HybridRow[];
+  try {
+    rows = await deps.db.transaction(async (tx) => {
+      if (mode !== 'lexical') {
+        // ef_search bounds how many neighbours HNSW can return; iterative scans keep filtered searches full.
+        await tx.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(40, Math.trunc(depth)))}`);
+        if (filters || input.allowedCollections) await tx.query('SET LOCAL hnsw.iterative_scan = relaxed_order');
+      }
+      return (await tx.query<HybridRow>(sql, params)).rows;
+    });
+  } catch (e) {
+    const message = (e as Error).message ?? '';
+    if (/different vector dimensions|expected \d+ dimensions/.test(message)) {
+      throw new CiteError(
+        'EMBEDDING_DIMENSION_MISMATCH',
+        `The query embedder (${deps.embedder.id}, ${deps.embedder.dimension} dimensions) does not match the indexed vectors: run cite reembed or use the indexing model`,
+        { status: 409, cause: e },
+      );
+    }
+    throw new CiteError('SEARCH_FAILED', `Search failed: ${message}`, { status: 500, retryable: true, cause: e });
+  }
+  timings.sql_ms = ms(ts);
+
+  let hits = rows.map((r, i) => toHit(r, i + 1, input.debug === true));
+  if (cfg.SEARCH_MIN_SCORE > 0) hits = hits.filter((h) => h.score >= cfg.SEARCH_MIN_SCORE);
+  if (reranker && hits.length) {
+    const tr = process.hrtime.bigint();
+    hits = await rerankHits(reranker, input.query, hits, cfg.SEARCH_RERANK_DEPTH, input.debug === true, input.signal);
+    timings.rerank_ms = ms(tr);
+  }
+  if (input.group_by_document) hits = groupByDocument(hits);
+  if (wholeList) hits = hits.slice(offset, offset + k);
+  timings.total_ms = ms(t0);
+  deps.log?.debug({ mode, k, results: hits.length, timings }, 'search');
+  return { data: hits, timings };
+}
+
+function toHit(r: HybridRow, fusedRank: number, debug: boolean): SearchHit {
+  const hit: SearchHit = {
+    chunk_id: Number(r.id),
+    text: r.text,
+    heading_path: r.heading_path ?? [],
+    locator: r.locator ?? {},
+    score: Number(r.score),
+    document: {
+      id: Number(r.document_id),
+      url: r.url,
+      title: r.title,
+      updated_at: r.updated_at == null ? null : new Date(r.updated_at).toISOString(),
+      metadata: r.metadata ?? {},
+    },
+  };
+  if (debug) {
+    const lr = num(r.lexical_rank);
+    const vr = num(r.vector_rank);
+    hit.ranks = {
+      lexical: lr === null ? null : { rank: lr, score: Number(r.lexical_score) },
+      vector: vr === null ? null : { rank: vr, score: Number(r.vector_score) },
+      fused: { rank: fusedRank, score: Number(r.score) },
+    };
+  }
+  return hit;
+}
+
+async function rerankHits(
+  reranker: Reranker,
+  query: string,
+  hits: SearchHit[],
+  depth: number,
+  debug: boolean,
+  signal?: AbortSignal,
+): Promise<SearchHit[]> {
+  const head = hits.slice(0, depth);
+  const scores = await reranker.rerank(query, head.map((h) => `${h.document.title}\n${h.text}`), signal);
+  const order = head.map((h, i) => ({ h, s: scores[i]!, i })).sort((a, b) => b.s - a.s || a.i - b.i);
+  const reranked = order.map(({ h, s }, i) => {
+    const out = { ...h, score: s };
+    if (debug && out.ranks) out.ranks = { ...out.ranks, rerank: { rank: i + 1, score: s } };
+    return out;
+  });
+  return [...reranked, ...hits.slice(depth)];
+}
+
+/** Each document once, where its best chunk ranks, carrying its next best chunks in `more`. */
+export function groupByDocument(hits: readonly SearchHit[], perDocument = CHUNKS_PER_DOCUMENT): SearchHit[] {
+  const byDoc = new Map<number, SearchHit>();
+  for (const h of hits) {
+    const first = byDoc.get(h.document.id);
+    if (!first) {
+      byDoc.set(h.document.id, { ...h, more: [] });
+    } else if (first.more!.length < perDocument - 1) {
+      first.more!.push({ chunk_id: h.chunk_id, text: h.text, heading_path: h.heading_path, locator: h.locator, score: h.score });
+    }
+  }
+  return [...byDoc.values()];
+}
+
+/** The engine's search: process-wide embedder and reranker, the caller's collections. */
+export async function search(app: AppContext, input: SearchInput): Promise<SearchResponse> {
+  const [embedder, reranker] = await Promise.all([
+    input.mode === 'lexical' ? (null as unknown as Embedder) : appEmbedder(app),
+    app.config.SEARCH_RERANKER ? appReranker(app) : Promise.resolve(null),
+  ]);
+  return searchWith({ db: app.db, embedder, config: app.config, reranker, log: app.log }, input);
+}
+
+export function appReranker(app: AppContext): Promise<Reranker | null> {
+  return service(app, 'reranker', () => createReranker(app.config, app.log.child({ component: 'reranker' })));
+}
+
