@@ -66,6 +66,7 @@ describeEachDatabase('answers HTTP API', (ctx) => {
   let llm: ScriptedLlm;
   let extractive: Running;
   let withLlm: Running;
+  let withSearch: Running;
   let agentA: string;
   let agentB: string;
   let evaluator: string;
@@ -94,6 +95,8 @@ describeEachDatabase('answers HTTP API', (ctx) => {
       return app;
     };
     extractive = await serve(mk(null));
+    // The production wiring: the search service (hybrid, hash embedder) as retriever, no LLM.
+    withSearch = await serve({ db: ctx.db, config, log, services: new Map() });
     withLlm = await serve(mk(new LlmClient({ baseUrl: llm.baseUrl, model: 'scripted-model', timeoutMs: 1000, maxRetries: 1, backoffMs: 10 })));
     agentA = (await createKey(ctx.db, { name: 'agent-a', role: 'agent' })).key;
     agentB = (await createKey(ctx.db, { name: 'agent-b', role: 'agent' })).key;
@@ -102,7 +105,7 @@ describeEachDatabase('answers HTTP API', (ctx) => {
     evaluatorKeyId = ev.row.id;
   });
   afterAll(async () => {
-    for (const r of [extractive, withLlm]) await new Promise((resolve) => r?.server.close(resolve));
+    for (const r of [extractive, withLlm, withSearch]) await new Promise((resolve) => r?.server.close(resolve));
     await llm?.close();
   });
 
@@ -127,6 +130,16 @@ describeEachDatabase('answers HTTP API', (ctx) => {
     expect(stored.body.retrieved[0]).toHaveProperty('score');
     expect(stored.body.timings.total_ms).toBeGreaterThanOrEqual(0);
     expect(stored.body.citations).toEqual(r.body.citations);
+  });
+
+  it('answers through the hybrid search service when wired as in production', async () => {
+    const r = await json(withSearch, agentA, 'POST', '/v1/answers', { question: 'Combien de jours de congés payés par mois de travail ?' });
+    expect(r.status).toBe(200);
+    expect(r.body.abstained).toBe(false);
+    expect(r.body.citations[0].url).toBe(TEST_DOCS[1]!.url);
+    expect(r.body.answer).toContain('2,5 jours ouvrables');
+    const bad = await json(withSearch, agentA, 'POST', '/v1/answers', { question: 'congés', filters: { collections: ['x'] } });
+    expect(bad.status).toBe(400);
   });
 
   it('abstains in French on a question the sources do not cover, listing the closest sources', async () => {

@@ -3,23 +3,21 @@
  * an answer can never draw on a passage its asker could not have searched.
  */
 import type { AppContext } from '../http/app-context.js';
+import { search } from '../search/search-service.js';
+import { MAX_QUERY_CHARS } from '../search/search-schema.js';
 import type { Retriever } from './answer-service.js';
-import type { RetrievedPassage } from './types.js';
 
 export function searchRetriever(app: AppContext): Retriever {
   return async (input) => {
-    // Resolved at run time: the search service is its own module, loaded on first answer.
-    const searchModule = '../search/search-service.js';
-    const search = (await import(searchModule)) as {
-      search: (app: AppContext, input: Record<string, unknown>) => Promise<{ data: unknown[] }>;
-    };
-    const result = await search.search(app, {
-      query: input.query,
+    const result = await search(app, {
+      // Follow-up questions carry earlier turns; search takes the most recent part when too long.
+      query: input.query.length > MAX_QUERY_CHARS ? input.query.slice(-MAX_QUERY_CHARS) : input.query,
       k: input.k,
       mode: 'hybrid',
       filters: input.filters,
       allowedCollections: input.allowedCollections,
+      signal: input.signal,
     });
-    return result.data as RetrievedPassage[];
+    return result.data;
   };
 }
