@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseQueries, percentile, readQueries, runRetrievalEval } from './retrieval-eval.js';
+
+describe('retrieval eval', () => {
+  const set = [
+    { id: 'q1', query: 'congés payés', variants: ['conges payes', 'congés payés', 'cp'], gold: [{ url: 'https://ex.fr/cp', grade: 3 }] },
+    { id: 'q2', question: 'Comment démissionner ?', gold: [{ url: 'https://ex.fr/dem', grade: 1 }] },
+  ];
+
+  it('runs every phrasing once, averages per query then over queries, and reports latency', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cite-eval-')), 'q.jsonl');
+    fs.writeFileSync(file, set.map((s) => JSON.stringify(s)).join('\n') + '\n');
+    const queries = readQueries(file);
+    expect(queries.map((q) => q.phrasings.length)).toEqual([3, 1]);
+    const seen: string[] = [];
+    const { summary, runs } = await runRetrievalEval(
+      queries,
+      async (q) => {
+        seen.push(q);
+        if (q === 'cp') throw new Error('engine down');
+        // q1's first phrasing finds the gold document at rank 1 (twice: two chunks), the second not at all
+        if (q === 'congés payés') return ['https://ex.fr/cp#a', 'https://ex.fr/cp', 'https://ex.fr/other'];
+        if (q === 'Comment démissionner ?') return ['https://ex.fr/x', 'https://ex.fr/dem'];
+        return ['https://ex.fr/other'];
+      },
+      { concurrency: 3 },
+    );
+    expect(seen.sort()).toEqual(['Comment démissionner ?', 'congés payés', 'conges payes', 'cp'].sort());
+    expect(summary.queries).toBe(2);
+    expect(summary.phrasings).toBe(4);
+    expect(summary.failed).toBe(1);
+    // q1: (1 + 0 + 0) / 3; q2: MRR 1/2
+    expect(summary['mrr@10']).toBeCloseTo((1 / 3 + 1 / 2) / 2, 12);
+    expect(summary['recall@10']).toBeCloseTo((1 / 3 + 1) / 2, 12);
+    expect(summary.latency_ms.p50).toBeGreaterThanOrEqual(0);
+    expect(runs.find((r) => r.q === 'congés payés')!.results).toEqual(['https://ex.fr/cp', 'https://ex.fr/other']);
+  });
+
+  it('refuses malformed query sets with the line at fault', () => {
+    expect(() => parseQueries('{"id":"a","query":"x","gold":[]}\nnot json', 'set.jsonl')).toThrow(/set.jsonl:2/);
+    expect(() => parseQueries('{"id":"a","gold":[]}')).toThrow(/query/);
+    expect(() => parseQueries('{"id":"a","query":"x"}')).toThrow(/gold/);
+    expect(() => parseQueries('{"id":"a","query":"x","gold":[]}\n{"id":"a","query":"y","gold":[]}')).toThrow(/duplicate/);
+    expect(() => parseQueries('\n')).toThrow(/no queries/);
+    expect(() => readQueries('/nonexistent/q.jsonl')).toThrow(expect.objectContaining({ code: 'EVAL_QUERIES_UNREADABLE' }));
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2);
+    expect(percentile([1, 2, 3, 4], 95)).toBe(4);
+    expect(percentile([], 50)).toBe(0);
+  });
+});
