@@ -10,6 +10,8 @@ import { LlmClient } from '../answers/llm-client.js';
 import { splitSentences } from '../answers/sentences.js';
 import type { RetrievedPassage } from '../answers/types.js';
 import { isClaim } from '../answers/verify.js';
+import { appEmbedder } from '../embeddings/app-embedder.js';
+import type { Embedder } from '../embeddings/embedder.js';
 import { badRequest } from '../errors.js';
 import type { AppContext } from '../http/app-context.js';
 import type { EvalRunRow } from './eval-runs-repo.js';
@@ -17,26 +19,32 @@ import type { ScoreDeps } from './eval-runs-score.js';
 import type { AnswerCitation, AnswerOutcome, EvalBackend, RunConfig, SearchOutcome } from './eval-runs-types.js';
 import { judgeFromConfig } from './judge.js';
 
-/** Search options a run may set, in the search service's terms. */
-function searchInput(query: string, config: RunConfig, k: number) {
-  return {
-    query,
-    k,
-    mode: config.mode,
-    allowedCollections: null,
-    ...(config.weights ? { weights: config.weights } : {}),
-    ...(config.rrf_k ? { rrf_k: config.rrf_k } : {}),
-    ...(config.reranker ? { rerank: true, reranker: config.reranker } : {}),
+/**
+ * The search service under a run's settings: fusion weights and RRF constant override the engine's
+ * for this run only; the reranker is the configured one, switched on or off.
+ */
+async function runSearch(app: AppContext, config: RunConfig, input: { query: string; k: number; filters?: Record<string, unknown>; group?: boolean; signal?: AbortSignal }) {
+  const { appReranker, searchWith } = await import('../search/search-service.js');
+  const embedder = config.mode === 'lexical' ? (null as unknown as Embedder) : await appEmbedder(app);
+  const reranker = config.reranker ? await appReranker(app) : null;
+  const searchConfig = {
+    ...app.config,
+    ...(config.weights ? { SEARCH_WEIGHT_LEXICAL: config.weights.lexical, SEARCH_WEIGHT_VECTOR: config.weights.vector } : {}),
+    ...(config.rrf_k ? { SEARCH_RRF_K: config.rrf_k } : {}),
   };
+  return searchWith(
+    { db: app.db, embedder, config: searchConfig, reranker, log: app.log },
+    { query: input.query, k: input.k, mode: config.mode, filters: input.filters, group_by_document: input.group, rerank: Boolean(config.reranker), allowedCollections: null, signal: input.signal },
+  );
 }
 
+/** Documents ranked for one phrasing: each document once, at the rank of its best chunk. */
 export function searchBackend(app: AppContext): EvalBackend['search'] {
   return async (query, config, signal): Promise<SearchOutcome> => {
-    const { rankDocuments } = await import('./retrieval-eval.js');
     signal.throwIfAborted();
     const t0 = performance.now();
-    const urls = await rankDocuments(app, query, { mode: config.mode, k: config.k, weights: config.weights, rrf_k: config.rrf_k, reranker: config.reranker ?? undefined });
-    return { urls, latency_ms: performance.now() - t0 };
+    const result = await runSearch(app, config, { query, k: config.k, group: true, signal });
+    return { urls: result.data.map((h) => h.document.url), latency_ms: performance.now() - t0 };
   };
 }
 
@@ -63,11 +71,7 @@ export function answerBackend(app: AppContext, config: RunConfig): Promise<EvalB
         db: app.db,
         llm,
         log: app.log.child({ component: 'eval-answers' }),
-        retrieve: async (input) => {
-          const search = await import('../search/search-service.js');
-          const result = await search.search(app, { ...searchInput(input.query, config, input.k), filters: input.filters } as Parameters<typeof search.search>[1]);
-          return result.data as RetrievedPassage[];
-        },
+        retrieve: async (input) => (await runSearch(app, config, { query: input.query, k: input.k, filters: input.filters, signal: input.signal })).data as RetrievedPassage[],
       });
     } else {
       service = await answerService(app);

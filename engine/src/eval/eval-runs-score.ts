@@ -48,8 +48,8 @@ export function answerMetrics(answer: Pick<AnswerOutcome, 'citations' | 'sentenc
 }
 
 function judgeMetrics(v: JudgeVerdict): Record<string, number> {
+  // each part stands on its own: a failed citation verdict does not discard the correctness score
   const m: Record<string, number> = {};
-  if (v.error) return m;
   if (v.correctness !== null) m.judge_correctness = v.correctness;
   if (v.citations.length) m.judge_support_rate = v.citations.filter((c) => c.supported).length / v.citations.length;
   return m;

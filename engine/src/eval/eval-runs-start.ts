@@ -25,6 +25,13 @@ export function resolveRunConfig(cfg: Config, input: RunConfigInput | RunConfig)
   if (parsed.judge && !(parsed.judge_model ?? cfg.EVAL_JUDGE_MODEL ?? cfg.LLM_MODEL))
     throw badRequest('JUDGE_NOT_CONFIGURED', 'No judge model: set judge_model, EVAL_JUDGE_MODEL or LLM_MODEL');
   if (parsed.llm_model && !cfg.LLM_BASE_URL) throw badRequest('LLM_NOT_CONFIGURED', 'llm_model needs LLM_BASE_URL to be configured');
+  if (parsed.reranker) {
+    // Reranking uses the engine's configured model; a run can switch it on, not load another one.
+    if (!cfg.SEARCH_RERANKER) throw badRequest('RERANKER_NOT_CONFIGURED', 'reranker: no reranker is configured on this engine (SEARCH_RERANKER)');
+    if (parsed.reranker !== 'default' && parsed.reranker !== cfg.SEARCH_RERANKER)
+      throw badRequest('RERANKER_NOT_CONFIGURED', `reranker: this engine runs ${cfg.SEARCH_RERANKER}, not ${parsed.reranker} (use "default")`);
+    parsed.reranker = cfg.SEARCH_RERANKER;
+  }
   const answerModel = parsed.answers ? parsed.llm_model ?? (cfg.LLM_BASE_URL && cfg.LLM_MODEL ? cfg.LLM_MODEL : 'extractive') : undefined;
   return { ...parsed, embeddings: cfg.EMBEDDINGS, ...(answerModel ? { answer_model: answerModel } : {}) };
 }
