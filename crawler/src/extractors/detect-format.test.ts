@@ -40,6 +40,7 @@ describe('detectFormat', () => {
     expect(await codeOf({ head: zlib.gzipSync('hello'), name: 'x.tar.gz' })).toBe('FORMAT_UNSUPPORTED');
     expect(await codeOf({ head: Buffer.from('<?xml version="1.0"?><urlset></urlset>'), name: 'sitemap.xml' })).toBe('FORMAT_UNSUPPORTED');
     expect(await codeOf({ head: Buffer.from('just text'), name: 'report.pdf' })).toBe('FORMAT_MISMATCH');
+    expect(await codeOf({ head: Buffer.from('{"a": 1}'), name: 'data.json' })).toBe('FORMAT_UNSUPPORTED');
   });
 
   it('text formats: header, then name, then sniffing', async () => {

@@ -148,6 +148,11 @@ export async function detectFormat(hint: FormatHint): Promise<DocumentFormat> {
       status: 415,
     });
   }
+  if (ext === 'json' || mime === 'application/json') {
+    throw new CiteError('FORMAT_UNSUPPORTED', `${describe(hint)}: JSON files are not imported; use JSONL (one document per line)`, {
+      status: 415,
+    });
+  }
   if (ext === 'docx' || ext === 'pdf' || ext === 'zip') {
     throw new CiteError('FORMAT_MISMATCH', `${describe(hint)}: named .${ext} but the content is text`, {
       status: 415,

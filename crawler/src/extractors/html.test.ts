@@ -151,3 +151,17 @@ describe('extractHtml on fragments', () => {
     expect(extractHtml({ body: '<html><body><nav><a href="/">x</a></nav></body></html>', url }).document.sections).toEqual([]);
   });
 });
+
+describe('extractHtml on layout tables', () => {
+  it('reads a page laid out with nested tables as text, and keeps real data tables as Markdown', () => {
+    const html = `<html><body><table><tr><td><a href="/">Accueil</a></td><td>
+      <h1>Horaires de la mairie</h1><p>La mairie est ouverte du lundi au vendredi, sauf jours fériés.</p>
+      <table><tr><th>Jour</th><th>Heures</th></tr><tr><td>Lundi</td><td>9h-12h</td></tr></table>
+    </td></tr></table></body></html>`;
+    const d = extractHtml({ body: html, url: 'https://mairie.example.fr/horaires' }).document;
+    const blocks = d.sections.flatMap((s) => s.blocks);
+    expect(d.title).toBe('Horaires de la mairie');
+    expect(blocks.find((b) => b.text.startsWith('La mairie'))?.kind).toBe('paragraph');
+    expect(blocks.filter((b) => b.kind === 'table').map((b) => b.text)).toEqual(['| Jour | Heures |\n| --- | --- |\n| Lundi | 9h-12h |']);
+  });
+});

@@ -412,6 +412,18 @@ function tableToMarkdown(table: Element): { markdown: string; rows: number; cols
   return { markdown: md, rows: rows.length, cols };
 }
 
+function isLayoutTable(table: Element): boolean {
+  const visit = (n: Element): boolean => {
+    for (const c of n.children) {
+      if (!isElement(c)) continue;
+      if (c.name === 'table' || HEADING.test(c.name)) return true;
+      if (visit(c)) return true;
+    }
+    return false;
+  };
+  return visit(table);
+}
+
 function walkList(st: WalkState, list: Element, depth: number): void {
   let n = 1;
   for (const li of list.children) {
@@ -479,8 +491,13 @@ function walkNode(st: WalkState, node: AnyNode): void {
       walkList(st, el, 0);
       break;
     case 'table': {
+      // Tables holding tables or headings, one-column and one-row tables are page layout (old
+      // sites are built that way), not data: read them as text.
+      if (isLayoutTable(el)) {
+        walkChildren(st, el);
+        break;
+      }
       const { markdown, rows, cols } = tableToMarkdown(el);
-      // One-column or one-row tables are layout, not data: read them as text.
       if (rows > 1 && cols > 1) pushBlock(st, markdown, 'table');
       else walkChildren(st, el);
       break;
