@@ -1,5 +1,5 @@
 import { Admin, CustomRoutes, Resource } from 'react-admin';
-import { Route } from 'react-router-dom';
+import { BrowserRouter, Route } from 'react-router-dom';
 import { apiKeys } from './api-keys';
 import { answers } from './answers';
 import { AskPage } from './ask/AskPage';
@@ -11,6 +11,8 @@ import { Dashboard } from './dashboard/Dashboard';
 import { dataProvider } from './dataProvider/dataProvider';
 import { roleAtLeast } from './dataProvider/session';
 import { documents } from './documents';
+import { evalRuns } from './eval-runs';
+import { evalItems, evalSets } from './eval-sets';
 import { feedback } from './feedback';
 import { i18nProvider } from './i18n/i18nProvider';
 import { CiteLayout } from './layout/CiteLayout';
@@ -24,9 +26,11 @@ import { theme } from './theme';
  * at all, so typing /console/sources shows "not found" without a single admin request.
  */
 export function App() {
+  // Browser history (not react-admin's default hash router) so every screen has a real URL under
+  // /console that can be bookmarked, shared and refreshed.
   return (
+    <BrowserRouter basename="/console">
     <Admin
-      basename="/console"
       title="Cité"
       dataProvider={dataProvider}
       authProvider={authProvider}
@@ -48,6 +52,10 @@ export function App() {
             <>
               <Resource name="answers" {...answers} />
               <Resource name="feedback" {...feedback} />
+              <Resource name="eval-sets" {...evalSets} />
+              <Resource name="eval-items" {...evalItems} />
+              <Resource name="eval-runs" {...evalRuns} />
+              <Resource name="eval-results" />
             </>
           ) : null}
           {roleAtLeast(role, 'admin') ? (
@@ -64,5 +72,6 @@ export function App() {
         </>
       )}
     </Admin>
+    </BrowserRouter>
   );
 }
