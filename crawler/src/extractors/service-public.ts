@@ -262,7 +262,10 @@ export function extractServicePublic(input: ServicePublicInput): NormalisedDocum
 
   const first: Section = { headingPath: [title], blocks: [] };
   const w: Walk = { sections: [first], path: [title], current: first };
-  for (const c of childElements(root)) if (ROOT_BODY.has(c.name)) walk(w, c);
+  // The introduction first: dossiers list their fiches before it in the file.
+  const body = childElements(root).filter((c) => ROOT_BODY.has(c.name));
+  for (const c of body) if (c.name === 'Introduction') walk(w, c);
+  for (const c of body) if (c.name !== 'Introduction') walk(w, c);
   // Dossiers and some resources point to fiches through root-level OuSAdresser: keep them, last.
   const whereTo = childElements(root, 'OuSAdresser');
   if (whereTo.length) {
