@@ -7,11 +7,13 @@ import * as ingest from './commands/ingest.js';
 import * as keys from './commands/keys.js';
 import * as migrate from './commands/migrate.js';
 import * as reembed from './commands/reembed.js';
+import * as search from './commands/search.js';
+import * as evalCommand from './commands/eval.js';
 import * as start from './commands/start.js';
 import * as crawl from './commands/crawl.js';
 import * as worker from './commands/worker.js';
 
-const commands: Array<{ register(program: Command): void }> = [start, migrate, keys, data, ingest, reembed, ask, crawl, worker];
+const commands: Array<{ register(program: Command): void }> = [start, migrate, keys, data, ingest, reembed, ask, crawl, worker, search, evalCommand];
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('cite')
