@@ -38,7 +38,7 @@ export interface StartOptions {
 
 export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   const cfg = opts.config;
-  const log = logger();
+  const log = logger().child({}, { level: cfg.LOG_LEVEL });
   const announce = opts.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
   const db = opts.db ?? (await openDatabase(cfg));
   let stopBackground: () => Promise<void> = async () => {};
