@@ -24,6 +24,8 @@ export function CiteMenu() {
         <Menu.Item to="/answers" primaryText={translate('cite.menu.review')} leftIcon={<AssignmentTurnedInIcon />} />
       )}
       {evaluator && <Menu.ResourceItem name="feedback" leftIcon={<ThumbsUpDownIcon />} />}
+      {evaluator && <Menu.ResourceItem name="eval-sets" />}
+      {evaluator && <Menu.ResourceItem name="eval-runs" />}
       {admin && <Menu.ResourceItem name="sources" leftIcon={<LanguageIcon />} />}
       {admin && <Menu.ResourceItem name="crawl-runs" leftIcon={<SyncIcon />} />}
       {admin && <Menu.ResourceItem name="documents" leftIcon={<DescriptionIcon />} />}
