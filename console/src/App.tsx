@@ -5,7 +5,6 @@ import { answers } from './answers';
 import { AskPage } from './ask/AskPage';
 import { auditLog } from './audit-log';
 import { authProvider } from './authProvider/authProvider';
-import { collections } from './collections';
 import { crawlRuns } from './crawl-runs';
 import { Dashboard } from './dashboard/Dashboard';
 import { dataProvider } from './dataProvider/dataProvider';
@@ -64,7 +63,6 @@ export function App() {
               <Resource name="crawl-runs" {...crawlRuns} />
               <Resource name="documents" {...documents} />
               <Resource name="chunks" />
-              <Resource name="collections" {...collections} />
               <Resource name="api-keys" {...apiKeys} />
               <Resource name="audit-log" {...auditLog} />
             </>

@@ -75,7 +75,7 @@ export function ApiKeyList() {
         <FunctionField
           source="collections"
           sortable={false}
-          render={(r: RaRecord) => (Array.isArray(r.collections) ? r.collections.join(', ') : translate('cite.common.none'))}
+          render={(r: RaRecord) => (Array.isArray(r.collections) ? r.collections.join(', ') : translate('cite.common.all'))}
         />
         <DateField source="created_at" showTime />
         <DateField source="last_used_at" showTime emptyText={translate('cite.common.never')} />

@@ -27,6 +27,7 @@ const en: CiteMessages = {
     common: {
       yes: 'yes',
       no: 'no',
+      all: 'all',
       none: 'none',
       never: 'never',
       copy: 'Copy',

@@ -33,6 +33,7 @@ const fr = {
     common: {
       yes: 'oui',
       no: 'non',
+      all: 'toutes',
       none: 'aucun',
       never: 'jamais',
       copy: 'Copier',

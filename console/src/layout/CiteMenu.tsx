@@ -3,7 +3,6 @@ import DescriptionIcon from '@mui/icons-material/Description';
 import ForumIcon from '@mui/icons-material/Forum';
 import LanguageIcon from '@mui/icons-material/Language';
 import PolicyIcon from '@mui/icons-material/Policy';
-import QuestionAnswerIcon from '@mui/icons-material/QuestionAnswer';
 import SyncIcon from '@mui/icons-material/Sync';
 import ThumbsUpDownIcon from '@mui/icons-material/ThumbsUpDown';
 import VpnKeyIcon from '@mui/icons-material/VpnKey';
@@ -29,7 +28,6 @@ export function CiteMenu() {
       {admin && <Menu.ResourceItem name="sources" leftIcon={<LanguageIcon />} />}
       {admin && <Menu.ResourceItem name="crawl-runs" leftIcon={<SyncIcon />} />}
       {admin && <Menu.ResourceItem name="documents" leftIcon={<DescriptionIcon />} />}
-      {admin && <Menu.ResourceItem name="collections" leftIcon={<QuestionAnswerIcon />} />}
       {admin && <Menu.ResourceItem name="api-keys" leftIcon={<VpnKeyIcon />} />}
       {admin && <Menu.ResourceItem name="audit-log" leftIcon={<PolicyIcon />} />}
     </Menu>
