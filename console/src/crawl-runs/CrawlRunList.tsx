@@ -5,7 +5,6 @@ import {
   FunctionField,
   List,
   NumberField,
-  ReferenceField,
   ReferenceInput,
   SelectInput,
   SimpleList,
@@ -34,7 +33,7 @@ function RunsGrid() {
   return (
     <Datagrid rowClick="show" bulkActionButtons={false}>
       <TextField source="id" />
-      <ReferenceField source="source_id" reference="sources" link={false} sortable={false} />
+      <TextField source="source_name" label="resources.crawl-runs.fields.source_id" sortable={false} />
       <StatusChip source="status" label="resources.crawl-runs.fields.status" />
       <NumberField source="discovered" sortable={false} />
       <NumberField source="indexed" sortable={false} />

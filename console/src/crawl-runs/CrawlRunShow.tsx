@@ -12,7 +12,8 @@ import {
 import { StatusChip } from '../common/StatusChip';
 import { formatDuration } from '../common/format';
 import { FailedUrls } from './FailedUrls';
-import { ReasonsTable } from './ReasonsTable';
+import { ErrorGroups } from './ErrorGroups';
+import { SkipReasons } from './SkipReasons';
 import { RunProgress } from './RunProgress';
 
 const LIVE_MS = 1500;
@@ -30,6 +31,7 @@ export function CrawlRunShow() {
       <SimpleShowLayout>
         <TextField source="id" />
         <ReferenceField source="source_id" reference="sources" link="show" />
+        <TextField source="phase" />
         <StatusChip source="status" label="resources.crawl-runs.fields.status" />
         <FunctionField
           label="cite.runs.live"
@@ -41,9 +43,13 @@ export function CrawlRunShow() {
         <DateField source="started_at" showTime emptyText="—" />
         <DateField source="finished_at" showTime emptyText="—" />
         <FunctionField label="cite.runs.duration" render={(r: RaRecord) => formatDuration(r.started_at, r.finished_at)} />
+        <FunctionField
+          label="cite.runs.queue"
+          render={(r: RaRecord) => (r.pending != null ? `${r.pending} / ${r.in_progress ?? 0}` : '—')}
+        />
         <TextField source="error" emptyText="—" />
-        <ReasonsTable source="fail_reasons" label="cite.runs.reasons_failed" />
-        <ReasonsTable source="skip_reasons" label="cite.runs.reasons_skipped" />
+        <ErrorGroups label="cite.runs.reasons_failed" />
+        <SkipReasons label="cite.runs.reasons_skipped" />
         <FailedUrls label="cite.runs.failed_urls" />
       </SimpleShowLayout>
     </Show>

@@ -1,19 +1,12 @@
 import { Link, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
 import { useRecordContext, useTranslate } from 'react-admin';
-
-interface Failure {
-  url: string;
-  error?: string | null;
-  outcome?: string | null;
-  http_status?: number | null;
-  reason?: string | null;
-}
+import type { CrawlRunDetail } from '@cite/crawler/runs/run-repo.js';
 
 /** The URLs that failed in this run, each a link to the page itself so the admin can check it. */
 export function FailedUrls(_props: { label?: string }) {
-  const record = useRecordContext();
+  const record = useRecordContext<CrawlRunDetail>();
   const translate = useTranslate();
-  const failures = (record?.failures ?? record?.failed_urls ?? []) as Failure[];
+  const failures = record?.failed_urls ?? [];
   if (!failures.length) return <Typography variant="body2">{translate('cite.runs.no_failed')}</Typography>;
   return (
     <Table size="small" data-testid="failed-urls">
@@ -21,17 +14,23 @@ export function FailedUrls(_props: { label?: string }) {
         <TableRow>
           <TableCell>URL</TableCell>
           <TableCell>{translate('cite.runs.reason')}</TableCell>
+          <TableCell align="right">{translate('cite.runs.attempts')}</TableCell>
         </TableRow>
       </TableHead>
       <TableBody>
         {failures.map((f, i) => (
           <TableRow key={`${f.url}-${i}`}>
             <TableCell sx={{ wordBreak: 'break-all' }}>
-              <Link href={f.url} target="_blank" rel="noopener noreferrer">
-                {f.url}
-              </Link>
+              {/^https?:\/\//.test(f.url) ? (
+                <Link href={f.url} target="_blank" rel="noopener noreferrer">
+                  {f.url}
+                </Link>
+              ) : (
+                f.url
+              )}
             </TableCell>
-            <TableCell>{[f.http_status, f.reason ?? f.outcome, f.error].filter((x) => x != null && x !== '').join(' · ')}</TableCell>
+            <TableCell>{[f.http_status, f.reason, f.message].filter((x) => x != null && x !== '').join(' · ')}</TableCell>
+            <TableCell align="right">{f.attempts}</TableCell>
           </TableRow>
         ))}
       </TableBody>
