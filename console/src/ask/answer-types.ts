@@ -4,6 +4,7 @@
  */
 import type { Citation as EngineCitation, UnsupportedSentence as EngineUnsupported } from '@cite/engine/answers/types.js';
 import type { AnswerListRow } from '@cite/engine/answers/answers-repo.js';
+import type { SearchHit as EngineSearchHit, SearchResponse } from '@cite/engine/search/search-schema.js';
 
 export interface Locator {
   page?: number;
@@ -43,21 +44,8 @@ export interface AnswerResult {
 /** A row of the review queue (GET /admin/api/answers). */
 export type ReviewAnswer = AnswerListRow;
 
-export interface SearchHit {
-  chunk_id: number | string;
-  text: string;
-  heading_path: string[];
-  locator?: Locator | null;
-  score: number;
-  document: { id: number | string; url: string; title: string; updated_at?: string; metadata?: Record<string, unknown> };
-  ranks?: Record<string, number | null | undefined> & { lexical?: number | null; vector?: number | null };
-  scores?: Record<string, number | null | undefined>;
-}
-
-export interface SearchResult {
-  data: SearchHit[];
-  timings?: Record<string, number>;
-}
+export type SearchHit = EngineSearchHit;
+export type SearchResult = SearchResponse;
 
 export type Verdict = 'supports' | 'does_not_support' | 'irrelevant';
 export const VERDICTS: Verdict[] = ['supports', 'does_not_support', 'irrelevant'];
