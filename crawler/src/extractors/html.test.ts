@@ -165,3 +165,10 @@ describe('extractHtml on layout tables', () => {
     expect(blocks.filter((b) => b.kind === 'table').map((b) => b.text)).toEqual(['| Jour | Heures |\n| --- | --- |\n| Lundi | 9h-12h |']);
   });
 });
+
+describe('extractHtml on hostile nesting', () => {
+  it('refuses a page nesting elements past the stack with DOCUMENT_TOO_DEEP', () => {
+    const deep = `<html><body><main>${'<div>'.repeat(200_000)}texte${'</div>'.repeat(200_000)}</main></body></html>`;
+    expect(() => extractHtml({ body: deep, url: 'https://x.example.fr/' })).toThrow(expect.objectContaining({ code: 'DOCUMENT_TOO_DEEP' }));
+  });
+});

@@ -9,6 +9,7 @@
 import { load, type CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import iconv from 'iconv-lite';
+import { CiteError } from '@cite/engine/errors.js';
 import type { Block, Locator, NormalisedDocument, Section } from '../document.js';
 
 export interface HtmlInput {
@@ -595,20 +596,62 @@ function linksOf(scan: PageScan, base: string, pageNofollow: boolean): HtmlLink[
   return links;
 }
 
+/** Real pages nest < 100 deep; past this, parsing and walking turn quadratic or overflow the stack. */
+const MAX_NESTING = 2000;
+/** Elements whose end tag may be omitted, or that have none: they would inflate a naive depth count. */
+const NOT_NESTING = new Set([
+  'p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'option', 'optgroup', 'colgroup', 'rt', 'rp',
+  'html', 'head', 'body', 'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source',
+  'track', 'wbr', 'param', 'keygen',
+]);
+const TAG = /<(\/?)([a-zA-Z][\w:-]*)[^>]*?(\/?)>/g;
+
+/** Cheap pre-parse check (one regex pass) that refuses hostile nesting before htmlparser2 sees it. */
+function checkNesting(html: string): void {
+  let depth = 0;
+  TAG.lastIndex = 0;
+  for (let m = TAG.exec(html); m; m = TAG.exec(html)) {
+    if (m[3] || NOT_NESTING.has(m[2].toLowerCase())) continue;
+    if (m[1]) depth = Math.max(0, depth - 1);
+    else if (++depth > MAX_NESTING)
+      throw new CiteError('DOCUMENT_TOO_DEEP', `document nests elements more than ${MAX_NESTING} deep`, { status: 422 });
+  }
+}
+
 function loadHtml(input: HtmlInput): { $: CheerioAPI; html: string; scan: PageScan } {
   const html = typeof input.body === 'string' ? input.body : decodeHtml(input.body, input.contentType);
+  checkNesting(html);
   const $ = load(html, { xml: { xmlMode: false, decodeEntities: true } });
   return { $, html, scan: scanPage($.root()[0]) };
 }
 
 /** Only the links of a page (cheaper than extractHtml when the content is not needed). */
 export function extractLinks(input: HtmlInput): HtmlLink[] {
-  const { scan } = loadHtml(input);
-  return linksOf(scan, baseOf(scan, input.url), robotsOf(scan).nofollow);
+  try {
+    const { scan } = loadHtml(input);
+    return linksOf(scan, baseOf(scan, input.url), robotsOf(scan).nofollow);
+  } catch (e) {
+    throw tooDeep(e);
+  }
 }
 
 /** Main content, headings, canonical, lang and links of a page. Empty pages return no sections. */
 export function extractHtml(input: HtmlInput, options: HtmlOptions = {}): HtmlExtraction {
+  try {
+    return extractHtmlUnguarded(input, options);
+  } catch (e) {
+    throw tooDeep(e);
+  }
+}
+
+/** Hostile pages nest tens of thousands of elements to blow the walkers' stack: a clear error instead. */
+export function tooDeep(e: unknown): unknown {
+  if (e instanceof RangeError && /call stack/i.test(e.message))
+    return new CiteError('DOCUMENT_TOO_DEEP', 'document nests elements too deeply to be read', { status: 422, cause: e });
+  return e;
+}
+
+function extractHtmlUnguarded(input: HtmlInput, options: HtmlOptions): HtmlExtraction {
   const { $, html, scan } = loadHtml(input);
   const base = baseOf(scan, input.url);
   const robots = robotsOf(scan);

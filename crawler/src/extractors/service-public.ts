@@ -9,6 +9,7 @@
  */
 import type { Block, NormalisedDocument, Section } from '../document.js';
 import { CiteError } from '@cite/engine/errors.js';
+import { tooDeep } from './html.js';
 import { childElements, firstChild, parseXml, xmlText, type XmlElement, type XmlNode } from './xml-tree.js';
 
 export interface Abbreviation {
@@ -220,6 +221,14 @@ export interface ServicePublicInput {
 
 /** Parses one DILA XML file. Throws XML_INVALID (not well-formed) or SP_NOT_A_FICHE. */
 export function extractServicePublic(input: ServicePublicInput): NormalisedDocument {
+  try {
+    return extractUnguarded(input);
+  } catch (e) {
+    throw tooDeep(e);
+  }
+}
+
+function extractUnguarded(input: ServicePublicInput): NormalisedDocument {
   const text = typeof input.body === 'string' ? input.body : input.body.toString('utf8');
   const root = parseXml(text);
   const id = root.attrs.ID;
