@@ -40,9 +40,6 @@ type RobotsParser = (url: string, text: string) => {
 // robots-parser is CommonJS: under NodeNext its typings see a namespace, at run time it is the function.
 const robotsParser = robotsParserModule as unknown as RobotsParser;
 
-/** Marker stored when robots.txt could not be read: RFC 9309 says to assume everything is disallowed. */
-const UNREACHABLE = '# cite: robots.txt unreachable (server error), everything disallowed until refetched\nUser-agent: *\nDisallow: /\n';
-const UNREACHABLE_TTL_MS = 10 * 60_000;
 
 /** The product token robots.txt groups are matched against ("CiteBot" from "CiteBot/0.1 (+…)"). */
 export function productToken(userAgent: string): string {
@@ -95,10 +92,9 @@ export class RobotsCache {
   private async load(url: string, key: string): Promise<RobotsRules> {
     const { rows } = await this.db.query<{ robots_txt: string | null; fresh: boolean }>(
       `SELECT robots_txt,
-              robots_fetched_at > now() - make_interval(secs => (CASE WHEN robots_txt LIKE '# cite: robots.txt unreachable%'
-                                                                     THEN $3 ELSE $2 END)::double precision / 1000) AS fresh
+              robots_fetched_at > now() - make_interval(secs => $2::double precision / 1000) AS fresh
          FROM crawl_hosts WHERE host = $1`,
-      [key, this.options.ttlMs, UNREACHABLE_TTL_MS],
+      [key, this.options.ttlMs],
     );
     const row = rows[0];
     let text: string;
@@ -120,19 +116,26 @@ export class RobotsCache {
     return rules;
   }
 
-  /** 2xx → the file; 4xx → no rules; 5xx or network failure → everything disallowed for a while. */
+  /**
+   * 2xx → the file; 4xx → no rules. 5xx, 429 and network failures mean "unreachable": RFC 9309 says to
+   * assume everything is disallowed, so the URL waits (retryable error) instead of being fetched.
+   */
   private async download(url: string): Promise<string> {
     const u = new URL(url);
     const robotsUrl = `${u.protocol}//${u.host}/robots.txt`;
+    let res;
     try {
-      const res = await this.fetcher.fetch({ url: robotsUrl, accept: 'text/plain,*/*;q=0.5' });
-      if (res.status >= 200 && res.status < 300) return res.body.subarray(0, 512 * 1024).toString('utf8');
-      if (res.status >= 400 && res.status < 500 && res.status !== 429) return '';
-      return UNREACHABLE;
+      res = await this.fetcher.fetch({ url: robotsUrl, accept: 'text/plain,*/*;q=0.5' });
     } catch (e) {
-      if (e instanceof CiteError && (e.code === 'FETCH_PRIVATE_ADDRESS' || e.code === 'FETCH_HOST_NOT_ALLOWED')) throw e;
-      if (e instanceof CiteError && !e.retryable && e.code !== 'FETCH_TIMEOUT') return '';
-      return UNREACHABLE;
+      if (e instanceof CiteError && !e.retryable) {
+        // redirect loops, bad redirects, TLS errors on robots.txt: treated as "no robots.txt" by major crawlers
+        if (['FETCH_REDIRECT_LOOP', 'FETCH_TOO_MANY_REDIRECTS', 'FETCH_BAD_REDIRECT', 'FETCH_TOO_LARGE'].includes(e.code)) return '';
+        throw e;
+      }
+      throw new CiteError('ROBOTS_UNREACHABLE', `robots.txt of ${u.host} could not be read: ${(e as Error).message}`, { cause: e, retryable: true });
     }
+    if (res.status >= 200 && res.status < 300) return res.body.subarray(0, 512 * 1024).toString('utf8');
+    if (res.status >= 400 && res.status < 500 && res.status !== 429) return '';
+    throw new CiteError('ROBOTS_UNREACHABLE', `robots.txt of ${u.host} answered ${res.status}`, { retryable: true });
   }
 }

@@ -45,6 +45,8 @@ export interface WorkerOptions {
   pollMs: number;
   /** How often live counts of running runs are written to crawl_runs (ms). */
   countsEveryMs: number;
+  /** Distinct query strings followed on one path before the rest count as a trap (calendars). */
+  maxQueryVariants: number;
   /** Queue scheduled recrawls (cron) from this worker. */
   scheduler: boolean;
   /** Single-process embedded mode: claims found at start belong to a previous, dead process. */
@@ -59,6 +61,7 @@ export const WORKER_DEFAULTS: Omit<WorkerOptions, 'concurrency' | 'perHostConcur
   staleMs: 30_000,
   pollMs: 250,
   countsEveryMs: 3_000,
+  maxQueryVariants: FRONTIER_DEFAULTS.maxQueryVariants,
   scheduler: true,
 };
 
@@ -240,7 +243,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
       if (result.enqueue?.length) {
         await enqueueIn(tx, run.runId, result.enqueue, {
           maxPages: run.config.max_pages,
-          maxQueryVariants: FRONTIER_DEFAULTS.maxQueryVariants,
+          maxQueryVariants: opts.maxQueryVariants,
         });
       }
       await complete(tx, item.id, id, result.completion);
