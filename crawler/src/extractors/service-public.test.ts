@@ -102,3 +102,11 @@ describe('mergeServicePublic', () => {
     expect(merged.sections).toEqual(part.sections);
   });
 });
+
+describe('extractServicePublic on hostile input', () => {
+  it('refuses absurd nesting with DOCUMENT_TOO_DEEP instead of crashing', () => {
+    const n = 300_000;
+    const xml = ficheXml().replace('<Introduction>', `<Introduction>${'<Texte>'.repeat(n)}${'</Texte>'.repeat(n)}`);
+    expect(() => extractServicePublic({ body: xml })).toThrow(expect.objectContaining({ code: 'DOCUMENT_TOO_DEEP' }));
+  });
+});
