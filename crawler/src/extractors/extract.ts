@@ -292,7 +292,7 @@ async function* walkDir(dir: string): AsyncGenerator<string> {
 /** Leaves of a source: a directory's files, or the source itself. */
 async function* leavesOf(source: ExtractSource): AsyncGenerator<Leaf | ExtractOutcome> {
   if (source.data) {
-    yield { data: source.data, name: source.name, url: source.url, contentType: source.contentType, location: source.name ?? source.url ?? 'upload', depth: 0 };
+    yield { data: source.data, name: source.name, url: source.url, contentType: source.contentType, location: source.url ?? source.name ?? 'upload', depth: 0 };
     return;
   }
   if (!source.path) {
