@@ -11,7 +11,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const lines = [
   JSON.stringify({ url: 'https://code.travail.gouv.fr/a', title: 'Article A', text: 'Premier paragraphe.\n\nSecond paragraphe.', lang: 'fr', updated_at: '2024-05-01' }),
   '{not json at all',
-  JSON.stringify({ url: 'https://travail-emploi.gouv.fr/b', title: 'Fiche B', html: '<h1>Fiche B</h1><p>Intro.</p><h2>Détail</h2><ul><li>point</li></ul>', metadata: { source: 'fiches' } }),
+  JSON.stringify({ url: 'https://travail-emploi.gouv.fr/b', title: 'Fiche B', html: '<h1>Fiche B</h1><p>Intro.</p><h2>Détail</h2><ul><li>point</li></ul>', metadata: { source: 'fiches', published: '25/09/2025' } }),
   '',
   JSON.stringify({ url: 'https://code.travail.gouv.fr/c', title: 'Contribution C', markdown: '## Réponse\n\nLe texte **en gras**.' }),
   JSON.stringify({ title: 'sans url', text: 'x' }),
@@ -41,6 +41,7 @@ function check(outcomes: JsonlOutcome[]) {
   expect(a.sections[0].blocks.map((x) => x.text)).toEqual(['Premier paragraphe.', 'Second paragraphe.']);
   expect(a.format).toBe('jsonl');
   expect(b.metadata).toMatchObject({ source: 'fiches' });
+  expect(b.publishedAt).toBe('2025-09-25T00:00:00.000Z');
   expect(b.sections.map((s) => s.headingPath)).toEqual([['Fiche B'], ['Fiche B', 'Détail']]);
   expect(b.sections[1].blocks[0]).toMatchObject({ text: '- point', kind: 'list-item' });
   expect(c.title).toBe('Contribution C');

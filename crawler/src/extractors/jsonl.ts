@@ -60,7 +60,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
 
 function isoDate(v: unknown): string | undefined {
   if (typeof v !== 'string' && typeof v !== 'number') return undefined;
-  const d = new Date(v);
+  // French sources write dates day first (25/09/2025), which Date would misread or refuse.
+  const fr = typeof v === 'string' ? /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(v.trim()) : null;
+  const d = fr ? new Date(Date.UTC(+fr[3], +fr[2] - 1, +fr[1])) : new Date(v);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
