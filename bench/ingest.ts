@@ -1,0 +1,176 @@
+/**
+ * Ingestion benchmark: `npm run bench:ingest -- <paths…> [--server postgres://…] [--keep] [--collection NAME]`
+ *
+ * Indexes the given files, directories, zips and JSONL into a fresh database — embedded PGlite in a
+ * temporary DATA_DIR by default, or a new throw-away database on the PostgreSQL server given with
+ * --server — with the embedder configured by EMBEDDINGS (default hash). Inputs are grouped by kind
+ * (zips together, so that service-public fiches shared by several audience zips merge; JSONL; other
+ * files) and each group is timed: documents/s, chunks/s, peak RSS while it ran, documents per format.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '@cite/engine/config/config.js';
+import type { Database } from '@cite/engine/db/database.js';
+import { openEmbeddedDatabase } from '@cite/engine/db/embedded-database.js';
+import { migrate } from '@cite/engine/db/migrations.js';
+import { openServerDatabase } from '@cite/engine/db/server-database.js';
+import { createEmbedder } from '@cite/engine/embeddings/create-embedder.js';
+import { extractOptionsFromConfig, extractSources, type ExtractOutcome } from '@cite/crawler/extractors/extract.js';
+import { indexDocuments } from '@cite/crawler/ingest/index-documents.js';
+import { collectionByName, filesSource } from '@cite/crawler/ingest/ingest-run.js';
+
+interface Args {
+  paths: string[];
+  server?: string;
+  keep: boolean;
+  collection: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { paths: [], keep: false, collection: 'bench' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--server') args.server = argv[++i];
+    else if (a === '--keep') args.keep = true;
+    else if (a === '--collection') args.collection = argv[++i]!;
+    else args.paths.push(a);
+  }
+  if (args.paths.length === 0) {
+    process.stderr.write('usage: npm run bench:ingest -- <paths…> [--server postgres://user@host:5432/postgres] [--keep]\n');
+    process.exit(2);
+  }
+  return args;
+}
+
+function listInputs(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    const st = fs.statSync(p);
+    if (st.isDirectory()) out.push(...listInputs(fs.readdirSync(p).sort().map((f) => path.join(p, f))));
+    else out.push(path.resolve(p));
+  }
+  return out;
+}
+
+function groupOf(file: string): string {
+  if (/\.zip$/i.test(file)) return 'zip';
+  if (/\.jsonl(\.gz)?$/i.test(file)) return 'jsonl';
+  return 'files';
+}
+
+async function openFresh(args: Args): Promise<{ db: Database; where: string; dispose: () => Promise<void> }> {
+  if (args.server) {
+    const name = `cite_bench_${crypto.randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: args.server });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const u = new URL(args.server);
+    u.pathname = `/${name}`;
+    const db = await openServerDatabase(u.toString(), 8);
+    return {
+      db,
+      where: `PostgreSQL server, fresh database ${name}`,
+      dispose: async () => {
+        await db.close();
+        if (args.keep) return;
+        const c = new pg.Client({ connectionString: args.server });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-bench-'));
+  const db = await openEmbeddedDatabase(dir);
+  return {
+    db,
+    where: `embedded PGlite in ${dir}`,
+    dispose: async () => {
+      await db.close();
+      if (!args.keep) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const cfg = loadConfig();
+  const embedder = await createEmbedder(cfg);
+  const { db, where, dispose } = await openFresh(args);
+  const mb = (n: number) => Math.round(n / 1024 / 1024);
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  sampler.unref();
+  try {
+    await migrate(db);
+    const collectionId = await collectionByName(db, args.collection);
+    const sourceId = await filesSource(db, collectionId, 'bench');
+    const inputs = listInputs(args.paths);
+    const groups = new Map<string, string[]>();
+    for (const f of inputs) groups.set(groupOf(f), [...(groups.get(groupOf(f)) ?? []), f]);
+
+    process.stdout.write(`bench:ingest — ${where}; embedder ${embedder.id} (${embedder.dimension} dims); ` +
+      `chunks of ${cfg.CHUNK_TOKENS} tokens, overlap ${cfg.CHUNK_OVERLAP_TOKENS}; ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+    const rows: string[][] = [];
+    const total = { docs: 0, chunks: 0, failed: 0, ms: 0 };
+    for (const [group, files] of groups) {
+      peak = process.memoryUsage().rss;
+      const formats: Record<string, number> = {};
+      const counted = async function* (): AsyncGenerator<ExtractOutcome> {
+        for await (const o of extractSources(files.map((p) => ({ path: p })), extractOptionsFromConfig(cfg))) {
+          if (o.ok) formats[o.document.format] = (formats[o.document.format] ?? 0) + 1;
+          yield o;
+        }
+      };
+      let last = 0;
+      const s = await indexDocuments(db, embedder, { collectionId, sourceId }, counted(), (p) => {
+        if (p.documents - last >= 2000) {
+          last = p.documents;
+          process.stderr.write(`  ${group}: ${p.documents} documents, ${p.chunks} chunks, rss ${mb(process.memoryUsage().rss)} MB\n`);
+        }
+      }, { chunkTokens: cfg.CHUNK_TOKENS, overlapTokens: cfg.CHUNK_OVERLAP_TOKENS });
+      const docs = s.new + s.changed + s.unchanged;
+      const secs = s.ms / 1000;
+      rows.push([
+        group,
+        Object.entries(formats).map(([f, n]) => `${f}:${n}`).join(' '),
+        String(docs),
+        String(s.failed),
+        String(s.chunks),
+        secs.toFixed(1),
+        (docs / secs).toFixed(1),
+        (s.chunks / secs).toFixed(1),
+        String(mb(peak)),
+      ]);
+      total.docs += docs;
+      total.chunks += s.chunks;
+      total.failed += s.failed;
+      total.ms += s.ms;
+      if (s.errors.length) {
+        const codes: Record<string, number> = {};
+        for (const e of s.errors) codes[e.code] = (codes[e.code] ?? 0) + 1;
+        process.stderr.write(`  ${group}: failures ${JSON.stringify(codes)} (first: ${s.errors[0]!.location}: ${s.errors[0]!.message})\n`);
+      }
+    }
+    const secs = total.ms / 1000;
+    rows.push(['TOTAL', '', String(total.docs), String(total.failed), String(total.chunks), secs.toFixed(1), (total.docs / secs).toFixed(1), (total.chunks / secs).toFixed(1), String(mb(process.resourceUsage().maxRSS * 1024))]);
+    const head = ['group', 'formats', 'documents', 'failed', 'chunks', 'seconds', 'docs/s', 'chunks/s', 'peak RSS MB'];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+    process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
+    const { rows: counts } = await db.query<{ d: number; c: number }>(
+      `SELECT (SELECT count(*)::int FROM documents WHERE status = 'active') AS d, (SELECT count(*)::int FROM chunks) AS c`,
+    );
+    process.stdout.write(`database: ${counts[0]!.d} active documents, ${counts[0]!.c} chunks\n`);
+  } finally {
+    clearInterval(sampler);
+    await dispose();
+    await embedder.close?.();
+  }
+}
+
+await main();
