@@ -83,11 +83,12 @@ export interface PurgeOptions {
 }
 
 // An answer is in an evaluation set when an eval item was made from it.
-const IN_EVAL_SET = `EXISTS (SELECT 1 FROM eval_items e WHERE e.answer_id = %s)`;
-const inEvalSet = (col: string) => IN_EVAL_SET.replace('%s', col);
+const inEvalSet = (answerId: string) => `EXISTS (SELECT 1 FROM eval_items e WHERE e.answer_id = ${answerId})`;
+// Each source's latest run stays: the console shows it.
+const isLatestRun = (runId: string) => `EXISTS (SELECT 1 FROM sources s WHERE s.last_run_id = ${runId})`;
 
-/** Runs `sql` (a DELETE … LIMIT $n batch returning `n` rows) until a batch comes back short. */
-async function inBatches(db: Queryable, batch: number, signal: AbortSignal | undefined, run: () => Promise<number>): Promise<number> {
+/** Runs one batch (a DELETE of at most `batch` rows returning how many went) until a batch comes back short. */
+async function inBatches(batch: number, signal: AbortSignal | undefined, run: () => Promise<number>): Promise<number> {
   let total = 0;
   for (;;) {
     signal?.throwIfAborted();
@@ -103,7 +104,7 @@ async function cutoff(db: Queryable, days: number): Promise<string> {
 }
 
 async function purgeAnswers(db: Queryable, before: string, batch: number, r: PurgeReport, signal?: AbortSignal): Promise<void> {
-  await inBatches(db, batch, signal, async () => {
+  await inBatches(batch, signal, async () => {
     // Feedback is deleted in the same statement (rather than by the cascade) so that it is counted.
     const { rows } = await db.query<{ answers: number; feedback: number }>(
       `WITH victims AS (
@@ -127,7 +128,7 @@ async function purgeAnswers(db: Queryable, before: string, batch: number, r: Pur
 }
 
 async function purgeFeedback(db: Queryable, before: string, batch: number, r: PurgeReport, signal?: AbortSignal): Promise<void> {
-  r.deleted.feedback += await inBatches(db, batch, signal, async () => {
+  r.deleted.feedback += await inBatches(batch, signal, async () => {
     const res = await db.query(
       `DELETE FROM feedback WHERE id IN (
          SELECT f.id FROM feedback f
@@ -144,8 +145,6 @@ async function purgeFeedback(db: Queryable, before: string, batch: number, r: Pu
   r.exempt.feedback = rows[0]!.n;
 }
 
-const LATEST_RUN = `EXISTS (SELECT 1 FROM sources s WHERE s.last_run_id = %s)`;
-
 async function purgeCrawlLogs(db: Queryable, before: string, batch: number, r: PurgeReport, signal?: AbortSignal): Promise<void> {
   for (;;) {
     signal?.throwIfAborted();
@@ -154,28 +153,28 @@ async function purgeCrawlLogs(db: Queryable, before: string, batch: number, r: P
       `SELECT r.id FROM crawl_runs r
        WHERE r.status IN ('succeeded', 'failed', 'cancelled')
          AND coalesce(r.finished_at, r.created_at) < $1::timestamptz
-         AND NOT ${LATEST_RUN.replace('%s', 'r.id')}
+         AND NOT ${isLatestRun('r.id')}
        ORDER BY r.id LIMIT 20`,
       [before],
     );
     if (!runs.length) break;
     const ids = runs.map((x) => x.id);
-    r.deleted.frontier += await inBatches(db, batch, signal, async () =>
+    r.deleted.frontier += await inBatches(batch, signal, async () =>
       (await db.query(`DELETE FROM frontier WHERE id IN (SELECT id FROM frontier WHERE run_id = ANY($1::bigint[]) LIMIT $2)`, [ids, batch])).rowCount,
     );
-    r.deleted.ingest_errors += await inBatches(db, batch, signal, async () =>
+    r.deleted.ingest_errors += await inBatches(batch, signal, async () =>
       (await db.query(`DELETE FROM ingest_errors WHERE id IN (SELECT id FROM ingest_errors WHERE run_id = ANY($1::bigint[]) LIMIT $2)`, [ids, batch])).rowCount,
     );
     r.deleted.crawl_runs += (await db.query(`DELETE FROM crawl_runs WHERE id = ANY($1::bigint[])`, [ids])).rowCount;
   }
   // Errors outside runs (uploads) or of runs still kept, once old enough; the latest run keeps its own.
-  r.deleted.ingest_errors += await inBatches(db, batch, signal, async () =>
+  r.deleted.ingest_errors += await inBatches(batch, signal, async () =>
     (
       await db.query(
         `DELETE FROM ingest_errors WHERE id IN (
            SELECT ie.id FROM ingest_errors ie
            WHERE ie.created_at < $1::timestamptz
-             AND (ie.run_id IS NULL OR NOT ${LATEST_RUN.replace('%s', 'ie.run_id')})
+             AND (ie.run_id IS NULL OR NOT ${isLatestRun('ie.run_id')})
              AND NOT EXISTS (SELECT 1 FROM crawl_runs cr WHERE cr.id = ie.run_id AND cr.status IN ('queued', 'running'))
            LIMIT $2)`,
         [before, batch],
@@ -185,7 +184,7 @@ async function purgeCrawlLogs(db: Queryable, before: string, batch: number, r: P
 }
 
 async function purgeAudit(db: Queryable, before: string, batch: number, r: PurgeReport, signal?: AbortSignal): Promise<void> {
-  r.deleted.audit_log += await inBatches(db, batch, signal, async () =>
+  r.deleted.audit_log += await inBatches(batch, signal, async () =>
     (await db.query(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1::timestamptz ORDER BY at LIMIT $2)`, [before, batch])).rowCount,
   );
 }
