@@ -7,7 +7,7 @@ import { callJson } from '../dataProvider/http-client';
 import { formatMetric, useEvalText, useMetricLabel } from './eval-messages';
 
 /** Metrics between 0 and 1 go on the chart; latencies and counts would flatten it. */
-const CHARTED = ['ndcg@10', 'recall@10', 'recall@50', 'mrr@10', 'citation_precision', 'gold_recall', 'unsupported_rate', 'abstention_rate', 'judge_correctness', 'judge_support_rate'];
+const CHARTED = ['ndcg@10', 'recall@10', 'recall@50', 'mrr@10', 'citation_precision', 'gold_recall', 'unsupported_rate', 'abstention_rate', 'span_containment', 'judge_correctness', 'judge_support_rate'];
 
 function Delta({ value, improved, metric }: { value: number | null; improved: boolean | null; metric: string }) {
   if (value === null) return <>—</>;

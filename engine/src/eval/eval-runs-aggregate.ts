@@ -5,6 +5,12 @@
  * Latency percentiles are over every search call (one per phrasing) and every answer. Pure.
  */
 import type { QuestionResult } from './eval-runs-types.js';
+import { percentile as sortedPercentile } from './retrieval-eval.js';
+
+/** The percentile `cite eval` reports (nearest rank), on unsorted input; undefined when empty. */
+export function percentile(values: number[], p: number): number | undefined {
+  return values.length ? sortedPercentile([...values].sort((a, b) => a - b), p) : undefined;
+}
 
 export const RETRIEVAL_METRICS = ['ndcg@10', 'recall@10', 'recall@50', 'mrr@10'] as const;
 export const ANSWER_METRICS = [
@@ -13,6 +19,7 @@ export const ANSWER_METRICS = [
   'unsupported_rate',
   'abstention_rate',
   'cited_rate',
+  'span_containment',
   'judge_correctness',
   'judge_support_rate',
 ] as const;
@@ -29,19 +36,10 @@ export const HIGHER_IS_BETTER: Record<string, boolean> = {
   unsupported_rate: false,
   abstention_rate: false,
   cited_rate: true,
+  span_containment: true,
   judge_correctness: true,
   judge_support_rate: true,
 };
-
-/** Percentile by linear interpolation between closest ranks (numpy's default), on unsorted input. */
-export function percentile(values: number[], p: number): number | undefined {
-  if (!values.length) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const pos = (sorted.length - 1) * (p / 100);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
 
 export function mean(values: number[]): number | undefined {
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined;

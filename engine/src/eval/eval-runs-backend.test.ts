@@ -9,7 +9,7 @@ import { startScriptedLlm, type ScriptedLlm } from '../testing/scripted-llm.js';
 import { engineDeps } from './eval-runs-backend.js';
 import { allResults, getRun } from './eval-runs-repo.js';
 import { startEvalRunner } from './eval-runs-runner.js';
-import { scoreRanking } from './eval-runs-metrics.js';
+import { scoreRanking } from './metrics.js';
 import { queueRun } from './eval-runs-start.js';
 import { importJsonl } from './eval-sets-repo.js';
 
@@ -90,7 +90,7 @@ describeEachDatabase('evaluation runs on the real search and answer services', (
           { db: ctx.db, embedder: new HashEmbedder(), config: app.config, log: app.log },
           { query: q, k: 50, mode, group_by_document: true, allowedCollections: null },
         );
-        expect(r.phrasings[0]!.metrics).toEqual(scoreRanking(direct.data.map((h) => h.document.url), item.gold).metrics);
+        expect(r.phrasings[0]!.metrics).toEqual(scoreRanking(direct.data.map((h) => h.document.url), item.gold));
       }
       expect(run.aggregates.latency_p50).toBeGreaterThan(0);
     }

@@ -17,6 +17,7 @@ import type { AppContext } from '../http/app-context.js';
 import type { EvalRunRow } from './eval-runs-repo.js';
 import type { ScoreDeps } from './eval-runs-score.js';
 import type { AnswerCitation, AnswerOutcome, EvalBackend, RunConfig, SearchOutcome } from './eval-runs-types.js';
+import { scoreAnswer } from './answer-eval.js';
 import { judgeFromConfig } from './judge.js';
 
 /**
@@ -60,7 +61,7 @@ function citingSentences(text: string, n: number): string {
 export function answerBackend(app: AppContext, config: RunConfig): Promise<EvalBackend['answer']> {
   return (async () => {
     let service: AnswerService;
-    if (config.llm_model || config.mode !== 'hybrid' || config.weights || config.rrf_k || config.reranker) {
+    if (config.llm_model || config.mode !== 'hybrid' || config.weights || config.rrf_k || (config.reranker ?? null) !== (app.config.SEARCH_RERANKER || null)) {
       // A run varying retrieval or the model gets its own answer service with those settings.
       const base = llmFromConfig(app);
       if (config.llm_model && !base) throw badRequest('LLM_NOT_CONFIGURED', 'llm_model needs LLM_BASE_URL to be configured');
@@ -76,9 +77,9 @@ export function answerBackend(app: AppContext, config: RunConfig): Promise<EvalB
     } else {
       service = await answerService(app);
     }
-    return async (question: string, _config: RunConfig, signal: AbortSignal): Promise<AnswerOutcome> => {
+    return async (item, _config, signal): Promise<AnswerOutcome> => {
       const t0 = performance.now();
-      const r = await service.ask({ question, caller: { keyId: null, collections: null }, signal });
+      const r = await service.ask({ question: item.question, caller: { keyId: null, collections: null }, signal });
       const latency = performance.now() - t0;
       const passages = new Map((await citedPassages(app.db, r.citations.map((c) => c.chunk_id))).map((p) => [String(p.chunk_id), p.text]));
       const citations: AnswerCitation[] = r.citations.map((c) => ({
@@ -88,8 +89,10 @@ export function answerBackend(app: AppContext, config: RunConfig): Promise<EvalB
         sentence: citingSentences(r.answer, c.n),
       }));
       const claims = r.abstained ? 0 : splitSentences(r.answer).filter((s) => isClaim(s.text)).length;
+      const scored = scoreAnswer({ id: item.external_id, question: item.question, answer: item.expected_answer ?? undefined, gold: item.gold }, r);
       return {
         answer: r.answer,
+        scored: { precision: scored.precision, recall: scored.recall, span_contained: scored.span_contained },
         citations,
         sentences: Math.max(claims, r.unsupported.length),
         unsupported: r.unsupported.length,

@@ -62,7 +62,7 @@ export interface RunComparison {
 
 type ResultLike = Pick<QuestionResult, 'external_id' | 'question' | 'status' | 'metrics' | 'phrasings'>;
 
-const ORDER = ['ndcg@10', 'recall@10', 'recall@50', 'mrr@10', 'citation_precision', 'gold_recall', 'unsupported_rate', 'abstention_rate', 'cited_rate', 'judge_correctness', 'judge_support_rate', 'latency_p50', 'latency_p95', 'latency_p99', 'answer_latency_p50', 'answer_latency_p95', 'questions', 'retrieval_questions', 'answer_questions', 'phrasings', 'errors'];
+const ORDER = ['ndcg@10', 'recall@10', 'recall@50', 'mrr@10', 'citation_precision', 'gold_recall', 'unsupported_rate', 'abstention_rate', 'cited_rate', 'span_containment', 'judge_correctness', 'judge_support_rate', 'latency_p50', 'latency_p95', 'latency_p99', 'answer_latency_p50', 'answer_latency_p95', 'questions', 'retrieval_questions', 'answer_questions', 'phrasings', 'errors'];
 const LOWER_IS_BETTER_LATENCY = /latency/;
 const EPSILON = 1e-9;
 

@@ -185,6 +185,6 @@ describeEachDatabase('evaluation runs', (ctx) => {
     expect(cancelled.errors).toBe(1);
     const results = await allResults(ctx.db, run.id);
     expect(results.map((r) => [r.external_id, r.status])).toEqual([['q0', 'ok'], ['q1', 'error']]);
-    expect(results[1]!.error).toBe('search exploded');
+    expect(results[1]!.error).toBe('question 1: search exploded');
   });
 });

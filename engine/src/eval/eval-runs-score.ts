@@ -4,10 +4,11 @@
  * phrasings; optionally an answer is generated and its citations measured, and a judge consulted.
  */
 import { isCiteError } from '../errors.js';
-import { meanMetrics } from './eval-runs-aggregate.js';
 import type { GoldSource } from './eval-sets-import.js';
 import type { AnswerOutcome, AnswerResult, EvalBackend, JudgeVerdict, PhrasingResult, QuestionResult, RunConfig } from './eval-runs-types.js';
-import { sameDocument, scoreRanking } from './eval-runs-metrics.js';
+import { goldRanks } from './eval-runs-metrics.js';
+import { scoreRanking } from './metrics.js';
+import { runRetrievalEval } from './retrieval-eval.js';
 
 export interface EvalItemLike {
   id: number | null;
@@ -31,18 +32,16 @@ export interface ScoreDeps {
 const KEPT_RESULTS = 10;
 
 /**
- * Citation figures of one answer against the gold documents: precision = cited documents that are
- * gold, recall = gold documents (grade > 0) that are cited; undefined where the ratio has no meaning.
+ * Figures of one answer, from the shared answer scoring of `cite eval --answers` (precision = cited
+ * documents that are gold, recall = gold documents cited, span containment) plus the share of its
+ * claims no citation supports.
  */
-export function answerMetrics(answer: Pick<AnswerOutcome, 'citations' | 'sentences' | 'unsupported' | 'abstained'>, gold: GoldSource[]): Record<string, number> {
-  const relevant = gold.filter((g) => g.grade > 0).map((g) => g.url);
-  const cited: string[] = [];
-  for (const c of answer.citations) if (!cited.some((u) => sameDocument(u, c.url))) cited.push(c.url);
-  const m: Record<string, number> = { abstention_rate: answer.abstained ? 1 : 0 };
+export function answerMetrics(answer: Pick<AnswerOutcome, 'scored' | 'sentences' | 'unsupported' | 'abstained'>): Record<string, number> {
+  const m: Record<string, number> = { abstention_rate: answer.abstained ? 1 : 0, gold_recall: answer.scored.recall };
   if (answer.abstained) return m;
-  m.cited_rate = cited.length ? 1 : 0;
-  if (cited.length && relevant.length) m.citation_precision = cited.filter((u) => relevant.some((g) => sameDocument(u, g))).length / cited.length;
-  if (relevant.length) m.gold_recall = relevant.filter((g) => cited.some((u) => sameDocument(u, g))).length / relevant.length;
+  m.cited_rate = answer.scored.precision === null ? 0 : 1;
+  if (answer.scored.precision !== null) m.citation_precision = answer.scored.precision;
+  if (answer.scored.span_contained !== null) m.span_containment = answer.scored.span_contained ? 1 : 0;
   if (answer.sentences > 0) m.unsupported_rate = answer.unsupported / answer.sentences;
   return m;
 }
@@ -59,28 +58,42 @@ export async function evaluateItem(item: EvalItemLike, config: RunConfig, deps: 
   const base = { external_id: item.external_id, item_id: item.id, question: item.question };
   try {
     const phrasingResults: PhrasingResult[] = [];
+    let metrics: Record<string, number> = {};
     if (item.gold.length) {
+      // The same run as `cite eval`: every phrasing searched, scored, averaged over the phrasings.
       const texts = config.phrasings ? [item.question, ...item.phrasings] : [item.question];
-      for (const q of texts) {
-        signal.throwIfAborted();
-        const outcome = await deps.backend.search(q, config, signal);
-        const scored = scoreRanking(outcome.urls, item.gold);
+      const latencies = new Map<string, number>();
+      const failures: string[] = [];
+      const { summary, runs } = await runRetrievalEval(
+        [{ id: item.external_id, phrasings: [...new Set(texts)], gold: item.gold }],
+        async (q) => {
+          signal.throwIfAborted();
+          const outcome = await deps.backend.search(q, config, signal);
+          latencies.set(q, outcome.latency_ms);
+          return outcome.urls;
+        },
+        { onError: (q, e) => failures.push(`${q}: ${isCiteError(e) ? `${e.code}: ${e.message}` : (e as Error)?.message ?? String(e)}`) },
+      );
+      signal.throwIfAborted();
+      if (failures.length === runs.length) throw new Error(failures[0]);
+      for (const run of runs)
         phrasingResults.push({
-          q,
-          results: outcome.urls.slice(0, KEPT_RESULTS),
-          gold_ranks: scored.goldRanks,
-          metrics: scored.metrics,
-          latency_ms: Math.round(outcome.latency_ms * 10) / 10,
+          q: run.q,
+          results: run.results.slice(0, KEPT_RESULTS),
+          gold_ranks: goldRanks(run.results, item.gold),
+          metrics: { ...scoreRanking(run.results, item.gold) },
+          latency_ms: Math.round((latencies.get(run.q) ?? 0) * 10) / 10,
+          ...(latencies.has(run.q) ? {} : { error: failures.find((f) => f.startsWith(`${run.q}: `)) }),
         });
-      }
+      const { queries: _q, phrasings: _p, failed: _f, latency_ms: _l, ...scores } = summary;
+      metrics = { ...scores };
     }
-    const metrics = meanMetrics(phrasingResults.map((p) => p.metrics));
 
     let answer: AnswerResult | null = null;
     if (config.answers && deps.backend.answer) {
       signal.throwIfAborted();
-      const outcome = await deps.backend.answer(item.question, config, signal);
-      Object.assign(metrics, answerMetrics(outcome, item.gold));
+      const outcome = await deps.backend.answer(item, config, signal);
+      Object.assign(metrics, answerMetrics(outcome));
       answer = {
         answer: outcome.answer,
         citations: outcome.citations.map((c) => ({ n: c.n, url: c.url })),

@@ -25,6 +25,8 @@ export function resolveRunConfig(cfg: Config, input: RunConfigInput | RunConfig)
   if (parsed.judge && !(parsed.judge_model ?? cfg.EVAL_JUDGE_MODEL ?? cfg.LLM_MODEL))
     throw badRequest('JUDGE_NOT_CONFIGURED', 'No judge model: set judge_model, EVAL_JUDGE_MODEL or LLM_MODEL');
   if (parsed.llm_model && !cfg.LLM_BASE_URL) throw badRequest('LLM_NOT_CONFIGURED', 'llm_model needs LLM_BASE_URL to be configured');
+  // Absent = what the engine does by default (as `cite eval`): its configured reranker, if any.
+  if (parsed.reranker === undefined) parsed.reranker = cfg.SEARCH_RERANKER || null;
   if (parsed.reranker) {
     // Reranking uses the engine's configured model; a run can switch it on, not load another one.
     if (!cfg.SEARCH_RERANKER) throw badRequest('RERANKER_NOT_CONFIGURED', 'reranker: no reranker is configured on this engine (SEARCH_RERANKER)');

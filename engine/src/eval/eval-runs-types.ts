@@ -12,13 +12,13 @@ export const runConfigSchema = z
   .object({
     mode: z.enum(SEARCH_MODES).default('hybrid'),
     /** Documents ranked per phrasing (recall@50 needs 50). */
-    k: z.number().int().min(10).max(200).default(50),
+    k: z.number().int().min(10).max(100).default(50),
     /** Fusion weights of the lexical and vector branches. */
     weights: z.object({ lexical: z.number().min(0).max(10), vector: z.number().min(0).max(10) }).strict().optional(),
     /** Reciprocal rank fusion constant; default SEARCH_RRF_K. */
     rrf_k: z.number().int().min(1).max(1000).optional(),
-    /** Reranker model name, or null for none. */
-    reranker: z.string().max(200).nullable().default(null),
+    /** Rerank with the engine's configured model: absent = as the engine does by default, null = off. */
+    reranker: z.string().max(200).nullable().optional(),
     /** Evaluate every phrasing of each question (true) or only the main question. */
     phrasings: z.boolean().default(true),
     /** Also generate an answer per question and measure its citations. */
@@ -59,6 +59,8 @@ export interface AnswerCitation {
 
 export interface AnswerOutcome {
   answer: string;
+  /** The shared answer scoring (`cite eval --answers`): precision, gold recall, span containment. */
+  scored: { precision: number | null; recall: number; span_contained: boolean | null };
   citations: AnswerCitation[];
   /** Sentences making a claim, and how many of them no citation supports. */
   sentences: number;
@@ -71,7 +73,7 @@ export interface AnswerOutcome {
 /** The seam between evaluation and the engine: search and answer one text under a run's configuration. */
 export interface EvalBackend {
   search(query: string, config: RunConfig, signal: AbortSignal): Promise<SearchOutcome>;
-  answer?(question: string, config: RunConfig, signal: AbortSignal): Promise<AnswerOutcome>;
+  answer?(item: { external_id: string; question: string; expected_answer: string | null; gold: Array<{ url: string; grade: number }> }, config: RunConfig, signal: AbortSignal): Promise<AnswerOutcome>;
 }
 
 export interface JudgeVerdict {
@@ -92,6 +94,8 @@ export interface PhrasingResult {
   gold_ranks: Record<string, number>;
   metrics: Record<string, number>;
   latency_ms: number;
+  /** Set when this phrasing's search failed (it then counts as an empty ranking, as in `cite eval`). */
+  error?: string;
 }
 
 export interface AnswerResult {
