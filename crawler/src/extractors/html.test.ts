@@ -15,6 +15,8 @@ const PAGE = `<!doctype html>
   <nav><ul><li><a href="/">Accueil</a></li><li><a href="/emploi">Emploi et chômage</a></li></ul></nav></header>
 <div class="fr-breadcrumb"><a href="/">Accueil</a> › <a href="/droit">Droit du travail</a></div>
 <main id="contenu">
+  <nav class="fr-sidemenu"><a href="/droit/a">Autre fiche du menu latéral</a></nav>
+  <div class="fr-summary"><p>Sommaire de la page</p><ol><li><a href="#duree">Durée</a></li></ol></div>
   <h1>Congés payés</h1>
   <p>Tout salarié a droit chaque année à des congés payés à la charge de l'employeur.</p>
   <h2 id="duree">Durée des congés</h2>
@@ -41,7 +43,7 @@ describe('extractHtml', () => {
     const text = allText(r);
     expect(text).toContain("Tout salarié a droit chaque année");
     expect(text).toContain("L'employeur fixe l'ordre des départs");
-    for (const noise of ['Aller au contenu', 'cookies', 'Emploi et chômage', 'République française', 'Droit du travail', 'Mentions légales', 'Nos autres fiches', 'Partager sur Twitter'])
+    for (const noise of ['Aller au contenu', 'cookies', 'Emploi et chômage', 'République française', 'Droit du travail', 'Mentions légales', 'Nos autres fiches', 'Partager sur Twitter', 'menu latéral', 'Sommaire'])
       expect(text).not.toContain(noise);
   });
 

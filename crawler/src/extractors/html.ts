@@ -153,7 +153,12 @@ const BOILERPLATE_ROLES = new Set([
 // Matched against id and class tokens; written for the French public-sector stack too
 // (DSFR "fr-header", tarteaucitron/axeptio/didomi consent managers, "liens d'évitement").
 const BOILERPLATE_CLASS =
-  /(^|[-_\s])(cookies?|consent|gdpr|rgpd|tarteaucitron\w*|axeptio\w*|didomi\w*|cmp|skip|skiplinks?|skip-links?|evitement|breadcrumbs?|fil-ariane|ariane|share|sharing|partage|social|socials|newsletter|navbar|nav|menu|mega-menu|sidebar|pagination|pager|footer|header|banner|popup|modal|related|sr-only|visually-hidden|print-only)([-_\s]|$)/i;
+  /(^|[-_\s])(cookies?|consent|gdpr|rgpd|tarteaucitron\w*|axeptio\w*|didomi\w*|cmp|skip|skiplinks?|skip-links?|evitement|breadcrumbs?|sidemenu|toc|sommaire|table-of-contents|fil-ariane|ariane|share|sharing|partage|social|socials|newsletter|navbar|nav|menu|mega-menu|sidebar|pagination|pager|footer|header|banner|popup|modal|related|sr-only|visually-hidden|print-only)([-_\s]|$)/i;
+
+// The État's design system (DSFR) used by most French public sites: its furniture components.
+const DSFR_FURNITURE =
+  /(^|\s)fr-(header|footer|breadcrumb|skiplinks|sidemenu|summary|share|follow|consent-banner|consent-manager|notice|display|modal|translate|search-bar|nav|mega-menu|tags-group|pagination)(\s|$)/;
+const SCREEN_READER_ONLY = /(^|\s)(screen-reader-text|element-invisible|sr-only|visually-hidden|fr-sr-only)(\s|$)/;
 
 function isBoilerplate(el: Element, keep: Set<Element>): boolean {
   if (keep.has(el)) return false;
@@ -162,6 +167,7 @@ function isBoilerplate(el: Element, keep: Set<Element>): boolean {
   if (a.hidden !== undefined || a['aria-hidden'] === 'true') return true;
   if (a.role && BOILERPLATE_ROLES.has(a.role.toLowerCase())) return true;
   if (a.style && /display\s*:\s*none|visibility\s*:\s*hidden/i.test(a.style)) return true;
+  if (a.class && (DSFR_FURNITURE.test(a.class) || SCREEN_READER_ONLY.test(a.class))) return true;
   const marks = `${a.id ?? ''} ${a.class ?? ''}`;
   if (marks.length > 1 && BOILERPLATE_CLASS.test(marks)) return true;
   // The page header (logo, menu, search): kept only when it carries the page's title.
