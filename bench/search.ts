@@ -1,0 +1,291 @@
+/**
+ * `npm run bench:search -- [--chunks 100000] [--corpus DIR] [--queries FILE] [--targets server,embedded]`
+ *
+ * Measures POST /v1/search over HTTP against a `cite start` child process with the hash embedder:
+ * p50/p95 at concurrency 1, then throughput (and p50/p95) at concurrency 16, for each target database.
+ *
+ * Data: `--chunks N` synthetic chunks (default 100,000 on the server, 20,000 embedded) whose sentences are
+ * drawn from the corpus under `--corpus` (JSONL(.gz) files of the bench format) when given, else from a
+ * built-in French vocabulary; or `--reuse-database URL` to measure an already ingested server database
+ * (e.g. the real bench corpus after `cite ingest`). Queries: every phrasing of `--queries` (bench format),
+ * else generated from the same vocabulary.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { parseArgs } from 'node:util';
+import type { Database } from '../engine/src/db/database.js';
+import { openEmbeddedDatabase } from '../engine/src/db/embedded-database.js';
+import { migrate } from '../engine/src/db/migrations.js';
+import { openServerDatabase } from '../engine/src/db/server-database.js';
+import { vectorToSql } from '../engine/src/embeddings/embedder.js';
+import { HashEmbedder } from '../engine/src/embeddings/hash-embedder.js';
+import { createKey } from '../engine/src/keys/api-keys.js';
+import { freshServerDatabase, percentile, startEngineProcess } from './lib.js';
+
+const { values } = parseArgs({
+  options: {
+    chunks: { type: 'string' },
+    corpus: { type: 'string' },
+    queries: { type: 'string' },
+    targets: { type: 'string', default: 'server,embedded' },
+    database: { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'reuse-database': { type: 'string' },
+    mode: { type: 'string', default: 'hybrid' },
+    requests: { type: 'string', default: '300' },
+    seconds: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '16' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+// ---------- text to build chunks and queries from ----------
+
+const BUILTIN = `Le salarié a droit à un congé payé de deux jours et demi ouvrables par mois de travail effectif.
+L'employeur doit respecter un préavis avant la rupture du contrat de travail à durée indéterminée.
+La rupture conventionnelle est homologuée par l'administration après un délai de rétractation de quinze jours.
+Les heures supplémentaires donnent lieu à une majoration de salaire ou à un repos compensateur.
+La période d'essai permet à l'employeur d'évaluer les compétences du salarié dans son travail.
+Le licenciement pour motif économique suppose un entretien préalable et la consultation du comité social.
+La demande de carte d'identité se fait en mairie sur rendez-vous avec une photo récente.
+L'allocation de logement dépend des ressources du foyer, du loyer et de la composition de la famille.
+Le contrat à durée déterminée ne peut pas avoir pour objet de pourvoir durablement un emploi permanent.
+L'indemnité de licenciement est calculée selon l'ancienneté et le salaire de référence du salarié.
+La médecine du travail assure le suivi de l'état de santé des travailleurs tout au long de leur carrière.
+Le télétravail est mis en place par accord collectif ou par une charte élaborée par l'employeur.
+Une association déclarée peut recevoir des subventions publiques et employer des salariés.
+La déclaration de revenus se fait en ligne chaque année au printemps sur le site des impôts.
+Le congé de maternité comprend un congé prénatal et un congé postnatal dont la durée varie.`;
+
+function* jsonlTexts(dir: string): Generator<string> {
+  for (const name of fs.readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (!/\.jsonl(\.gz)?$/.test(name)) continue;
+    const raw = fs.readFileSync(file);
+    const text = name.endsWith('.gz') ? zlib.gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      const d = JSON.parse(line) as { text?: string; markdown?: string; html?: string };
+      yield (d.text ?? d.markdown ?? (d.html ?? '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
+    }
+  }
+}
+
+function sentencePool(corpus?: string): string[] {
+  const pool: string[] = [];
+  const texts = corpus ? jsonlTexts(corpus) : [BUILTIN];
+  for (const t of texts) {
+    for (const s of t.split(/(?<=[.!?])\s+|\n/)) if (s.length > 30 && s.length < 600) pool.push(s.trim());
+    if (pool.length > 200_000) break;
+  }
+  if (pool.length === 0) throw new Error('no sentences found for synthetic chunks');
+  return pool;
+}
+
+/** Deterministic pseudo-random numbers, so two runs measure the same data. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---------- loading ----------
+
+async function loadSynthetic(db: Database, chunks: number, pool: string[]): Promise<void> {
+  const random = rng(42);
+  const pick = () => pool[Math.floor(random() * pool.length)]!;
+  const embedder = new HashEmbedder();
+  const { rows } = await db.query<{ id: string }>("INSERT INTO collections (name) VALUES ('bench-search') RETURNING id");
+  const collection = Number(rows[0]!.id);
+  // Bulk load: statistics rebuilt once at the end rather than maintained per statement.
+  await db.exec('ALTER TABLE chunks DISABLE TRIGGER search_postings_insert');
+  const perDoc = 3;
+  const batch = 300;
+  const started = Date.now();
+  for (let first = 0; first < chunks; first += batch) {
+    const n = Math.min(batch, chunks - first);
+    const docs: Array<{ url: string; title: string }> = [];
+    for (let d = first / perDoc; d < (first + n) / perDoc; d++) {
+      docs.push({ url: `https://bench.example.fr/doc/${Math.floor(d)}`, title: pick().split(' ').slice(0, 6).join(' ') });
+    }
+    const inserted = await db.query<{ id: string; url: string }>(
+      `INSERT INTO documents (collection_id, url, title, format, content_hash)
+       SELECT $1, u, t, 'text', 'h' FROM unnest($2::text[], $3::text[]) AS x(u, t)
+       ON CONFLICT (collection_id, url) DO UPDATE SET title = EXCLUDED.title RETURNING id, url`,
+      [collection, docs.map((d) => d.url), docs.map((d) => d.title)],
+    );
+    const docIds = new Map(inserted.rows.map((r) => [r.url, Number(r.id)]));
+    const rowsDoc: number[] = [];
+    const rowsOrd: number[] = [];
+    const rowsText: string[] = [];
+    const rowsContext: string[] = [];
+    const rowsVec: string[] = [];
+    for (let i = first; i < first + n; i++) {
+      const d = Math.floor(i / perDoc);
+      const doc = docs.find((x) => x.url === `https://bench.example.fr/doc/${d}`)!;
+      let text = '';
+      while (text.length < 1400) text += `${pick()} `;
+      rowsDoc.push(docIds.get(doc.url)!);
+      rowsOrd.push(i % perDoc);
+      rowsText.push(text.trim());
+      rowsContext.push(doc.title);
+    }
+    const vectors = await embedder.embedDocuments(rowsText.map((t, i) => `${rowsContext[i]}\n${t}`));
+    for (const v of vectors) rowsVec.push(vectorToSql(v));
+    await db.query(
+      `INSERT INTO chunks (document_id, ord, text, context, heading_path, token_count, hash, embedding)
+       SELECT d, o, t, c, ARRAY[c], 300, md5(t), v::vector
+       FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[]) AS x(d, o, t, c, v)
+       ON CONFLICT (document_id, ord) DO NOTHING`,
+      [rowsDoc, rowsOrd, rowsText, rowsContext, rowsVec],
+    );
+    if ((first / batch) % 20 === 0) process.stderr.write(`  loaded ${first + n}/${chunks} chunks (${Math.round((Date.now() - started) / 1000)} s)\n`);
+  }
+  await db.exec('ALTER TABLE chunks ENABLE TRIGGER search_postings_insert');
+  const t = Date.now();
+  await db.query('SELECT search_rebuild_postings()');
+  process.stderr.write(`  postings rebuilt in ${Math.round((Date.now() - t) / 1000)} s\n`);
+  if (db.mode === 'server') await db.query('VACUUM ANALYZE');
+}
+
+function queryList(pool: string[]): string[] {
+  if (values.queries) {
+    const out: string[] = [];
+    for (const line of fs.readFileSync(values.queries, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const q = JSON.parse(line) as { query?: string; question?: string; variants?: string[] };
+      out.push(q.query ?? q.question ?? '', ...(q.variants ?? []));
+    }
+    return out.filter((q) => q.trim());
+  }
+  const random = rng(7);
+  return Array.from({ length: 2000 }, () => {
+    const words = pool[Math.floor(random() * pool.length)]!.split(' ').filter((w) => w.length > 3);
+    const start = Math.floor(random() * Math.max(1, words.length - 4));
+    return words.slice(start, start + 2 + Math.floor(random() * 3)).join(' ') || 'congé payé';
+  });
+}
+
+// ---------- measuring ----------
+
+interface Figures {
+  target: string;
+  chunks: number;
+  mode: string;
+  c1: { requests: number; p50: number; p95: number; mean: number };
+  cN: { concurrency: number; seconds: number; requests: number; rps: number; p50: number; p95: number; errors: number };
+}
+
+async function measure(url: string, key: string, queries: string[]): Promise<Omit<Figures, 'target' | 'chunks'>> {
+  let qi = 0;
+  const next = () => queries[qi++ % queries.length]!;
+  const one = async (): Promise<number> => {
+    const t = performance.now();
+    const res = await fetch(`${url}/v1/search`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: next(), k: 10, mode: values.mode }),
+    });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return performance.now() - t;
+  };
+  for (let i = 0; i < 50; i++) await one(); // warm caches and connections
+  const seq: number[] = [];
+  const requests = Number(values.requests);
+  for (let i = 0; i < requests; i++) seq.push(await one());
+  seq.sort((a, b) => a - b);
+  const concurrency = Number(values.concurrency);
+  const seconds = Number(values.seconds);
+  const lat: number[] = [];
+  let errors = 0;
+  const end = Date.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        try {
+          lat.push(await one());
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return {
+    mode: values.mode!,
+    c1: { requests, p50: r(percentile(seq, 50)), p95: r(percentile(seq, 95)), mean: r(seq.reduce((a, b) => a + b, 0) / seq.length) },
+    cN: { concurrency, seconds: r(elapsed), requests: lat.length, rps: r(lat.length / elapsed), p50: r(percentile(lat, 50)), p95: r(percentile(lat, 95)), errors },
+  };
+}
+
+async function runTarget(target: 'server' | 'embedded', pool: string[], queries: string[]): Promise<Figures> {
+  const common = { EMBEDDINGS: 'hash', RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' };
+  let env: Record<string, string>;
+  let db: Database;
+  let chunks: number;
+  if (target === 'server') {
+    const reuse = values['reuse-database'];
+    const url = reuse ?? (await freshServerDatabase(values.database!, 'cite_bench_search'));
+    env = { ...common, DATABASE_URL: url };
+    db = await openServerDatabase(url, 4);
+    await migrate(db);
+    chunks = Number(values.chunks ?? 100_000);
+    if (!reuse) {
+      process.stderr.write(`server: loading ${chunks} synthetic chunks…\n`);
+      await loadSynthetic(db, chunks, pool);
+    }
+  } else {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-bench-search-'));
+    env = { ...common, DATA_DIR: dir };
+    db = await openEmbeddedDatabase(dir);
+    await migrate(db);
+    chunks = Number(values.chunks ?? 20_000);
+    process.stderr.write(`embedded: loading ${chunks} synthetic chunks…\n`);
+    await loadSynthetic(db, chunks, pool);
+  }
+  chunks = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM chunks')).rows[0]!.n);
+  const { key } = await createKey(db, { name: 'bench-search', role: 'agent' });
+  await db.close();
+  const engine = await startEngineProcess(env);
+  try {
+    process.stderr.write(`${target}: measuring over HTTP (${chunks} chunks)…\n`);
+    return { target, chunks, ...(await measure(engine.url, key, queries)) };
+  } finally {
+    await engine.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const pool = sentencePool(values.corpus);
+  const queries = queryList(pool);
+  const results: Figures[] = [];
+  for (const target of values.targets!.split(',').map((t) => t.trim()) as Array<'server' | 'embedded'>) {
+    results.push(await runTarget(target, pool, queries));
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ load: os.loadavg(), cpus: os.cpus().length, results })}\n`);
+    return;
+  }
+  console.log(`\nPOST /v1/search, mode ${values.mode}, hash embedder, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log('target    chunks   c=1 p50   c=1 p95   c=N req/s   c=N p50   c=N p95  errors');
+  for (const r of results) {
+    console.log(
+      `${r.target.padEnd(9)} ${String(r.chunks).padStart(7)}  ${`${r.c1.p50} ms`.padStart(8)}  ${`${r.c1.p95} ms`.padStart(8)}  ${String(r.cN.rps).padStart(10)}  ${`${r.cN.p50} ms`.padStart(8)}  ${`${r.cN.p95} ms`.padStart(8)}  ${r.cN.errors}`,
+    );
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
