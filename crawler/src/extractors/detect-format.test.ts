@@ -47,6 +47,7 @@ describe('detectFormat', () => {
     expect(await detectFormat({ head: Buffer.from('<p>hi</p>'), contentType: 'text/html' })).toBe('html');
     expect(await detectFormat({ head: Buffer.from('<!DOCTYPE html><html></html>'), contentType: 'text/plain' })).toBe('html');
     expect(await detectFormat({ head: Buffer.from('<!DOCTYPE html><html></html>') })).toBe('html');
+    expect(await detectFormat({ head: Buffer.from('<!-- Généré par SPIP -->\n<!DOCTYPE html><html></html>'), contentType: 'application/octet-stream' })).toBe('html');
     expect(await detectFormat({ head: Buffer.from('# Titre'), name: 'a.md' })).toBe('markdown');
     expect(await detectFormat({ head: Buffer.from('Bonjour'), name: 'a.txt' })).toBe('text');
     expect(await detectFormat({ head: Buffer.from('{"url":"https://x"}'), name: 'a.jsonl' })).toBe('jsonl');

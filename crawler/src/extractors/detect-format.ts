@@ -89,7 +89,8 @@ function looksBinary(head: Buffer): boolean {
 }
 
 function sniffText(text: string): DocumentFormat | 'xml' | undefined {
-  const t = text.replace(/^\ufeff/, '').trimStart().slice(0, 2048).toLowerCase();
+  // Leading comments (CMS signatures) come before the doctype on many pages.
+  const t = text.replace(/^\ufeff/, '').replace(/^(\s*<!--[\s\S]*?-->)+/, '').trimStart().slice(0, 2048).toLowerCase();
   if (t.startsWith('<!doctype html') || t.startsWith('<html') || /^<(head|body|meta|title)[\s>]/.test(t))
     return 'html';
   if (t.startsWith('<?xml')) return /<html[\s>]/.test(t) ? 'html' : 'xml';
