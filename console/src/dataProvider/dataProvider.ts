@@ -28,6 +28,7 @@ export interface CiteDataProvider extends DataProvider {
   me(): Promise<{ name: string; role: string }>;
   stats(): Promise<DashboardStats>;
   crawlSource(id: string | number): Promise<{ id: number | string }>;
+  setSourceEnabled(id: string | number, enabled: boolean): Promise<unknown>;
   reindexDocument(id: string | number): Promise<unknown>;
   upload(files: File[], fields: Record<string, string>, onProgress: (f: number) => void): Promise<unknown>;
   search(body: { query: string; k?: number; debug?: boolean; filters?: Record<string, unknown> }): Promise<SearchResult>;
@@ -103,6 +104,9 @@ export const dataProvider: CiteDataProvider = {
   me: () => callJson('/v1/me'),
   stats: () => callJson(`${ADMIN_API}/stats`),
   crawlSource: (id) => callJson(`${ADMIN_API}/sources/${encodeURIComponent(String(id))}/crawl`, { method: 'POST', json: {} }),
+  // Dedicated actions: disabling also cancels the source's running crawl.
+  setSourceEnabled: (id, enabled) =>
+    callJson(`${ADMIN_API}/sources/${encodeURIComponent(String(id))}/${enabled ? 'enable' : 'disable'}`, { method: 'POST', json: {} }),
   reindexDocument: (id) =>
     callJson(`${ADMIN_API}/documents/${encodeURIComponent(String(id))}/reindex`, { method: 'POST', json: {} }),
   upload: (files, fields, onProgress) => {

@@ -11,7 +11,6 @@ import {
   useRecordContext,
   useRefresh,
   useTranslate,
-  useUpdate,
 } from 'react-admin';
 import type { CiteDataProvider } from '../dataProvider/dataProvider';
 
@@ -50,25 +49,26 @@ export function CrawlNowButton({ follow = true }: { follow?: boolean }) {
 
 export function ToggleEnabledButton() {
   const record = useRecordContext();
+  const dataProvider = useDataProvider<CiteDataProvider>();
   const notify = useNotify();
-  const [update, { isPending }] = useUpdate();
+  const refresh = useRefresh();
+  const enabled = !!record?.enabled;
+  const { mutate, isPending } = useMutation({
+    mutationFn: () => dataProvider.setSourceEnabled(record!.id, !enabled),
+    onSuccess: () => {
+      notify(enabled ? 'cite.sources.disabled_done' : 'cite.sources.enabled_done', { type: 'info' });
+      refresh();
+    },
+    onError: (e: Error) => notify('cite.errors.generic', { type: 'error', messageArgs: { message: e.message } }),
+  });
   if (!record) return null;
-  const enabled = !!record.enabled;
   return (
     <Button
       label={enabled ? 'cite.sources.disable' : 'cite.sources.enable'}
       disabled={isPending}
       onClick={(e) => {
         e.stopPropagation();
-        update(
-          'sources',
-          { id: record.id, data: { enabled: !enabled }, previousData: record },
-          {
-            mutationMode: 'pessimistic',
-            onSuccess: () => notify(enabled ? 'cite.sources.disabled_done' : 'cite.sources.enabled_done', { type: 'info' }),
-            onError: (err) => notify('cite.errors.generic', { type: 'error', messageArgs: { message: (err as Error).message } }),
-          },
-        );
+        mutate();
       }}
     >
       {enabled ? <PauseIcon /> : <PlayIcon />}
