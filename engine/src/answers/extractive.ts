@@ -1,8 +1,8 @@
 /**
  * Answers without a language model: the sentences of the retrieved passages that best match the
- * question, quoted verbatim and cited. The answer says it is extractive. Citations favour the
- * best-matching document: a second document is quoted only when it matches about as well, which
- * keeps cited documents on topic.
+ * question, quoted verbatim and cited. The answer says it is extractive. It quotes one document,
+ * the one covering the question best (ties: the search rank), so citations stay on topic; another
+ * document is quoted only when it covers the question better.
  */
 import { relevance } from './abstain.js';
 import type { AnswerLanguage } from './language.js';
@@ -20,8 +20,8 @@ export interface ExtractiveOptions {
 }
 
 const DEFAULTS: Required<ExtractiveOptions> = {
-  maxSentences: 3,
-  maxChars: 900,
+  maxSentences: 4,
+  maxChars: 1000,
   otherDocumentRatio: 0.9,
   sameDocumentRatio: 0.55,
 };
@@ -40,6 +40,18 @@ export const EXTRACTIVE_INTRO: Record<AnswerLanguage, string> = {
   fr: 'Réponse extractive (aucun modèle de langue configuré), extraits des sources les plus pertinentes :',
   en: 'Extractive answer (no language model configured), excerpts from the most relevant sources:',
 };
+
+/**
+ * Sentences worth quoting: not headings (short, no final punctuation), not lead-ins ending with a
+ * colon, not table rows or link lists.
+ */
+export function quotable(text: string): boolean {
+  const words = text.split(/\s+/).length;
+  if (words < 4 || /:\s*$/.test(text)) return false;
+  if (/^\s*\|/.test(text) || /^#{1,6}\s/.test(text)) return false;
+  const ended = /[.!?…»)"]\s*$/.test(text);
+  return ended || words >= 12;
+}
 
 function trimSentence(text: string): string {
   if (text.length <= MAX_SENTENCE_CHARS) return text;
@@ -61,8 +73,7 @@ export function extractiveAnswer(
   for (const s of sources) {
     docRelevance.set(s.n, relevance(q, s));
     splitSentences(s.text).forEach((sentence, i) => {
-      const words = sentence.text.split(/\s+/).length;
-      if (words < 4 || /:\s*$/.test(sentence.text)) return;
+      if (!quotable(sentence.text)) return;
       candidates.push({ n: s.n, documentKey: s.document.url, text: sentence.text, order: i });
       sentenceTerms.push(termSet(sentence.text));
     });
@@ -90,11 +101,17 @@ export function extractiveAnswer(
   });
   scored.sort((a, b) => b.score - a.score);
 
-  const best = scored[0];
+  // The answer leans on one document: the best-covering one, ties going to the search rank.
+  // Another document is quoted only when it covers the question better than that one does.
+  let primary = sources[0]!;
+  for (const src of sources) if ((docRelevance.get(src.n) ?? 0) > (docRelevance.get(primary.n) ?? 0)) primary = src;
+  const primaryRelevance = docRelevance.get(primary.n) ?? 0;
+  const eligible = scored.filter((c) => c.documentKey === primary.document.url || (docRelevance.get(c.n) ?? 0) > primaryRelevance);
+  const best = eligible[0] ?? scored[0]!;
   const chosen: Candidate[] = [best];
   const seen = new Set([fold(best.text)]);
   let chars = best.text.length;
-  for (const c of scored.slice(1)) {
+  for (const c of eligible.slice(1)) {
     if (chosen.length >= o.maxSentences) break;
     const ratio = c.documentKey === best.documentKey ? o.sameDocumentRatio : o.otherDocumentRatio;
     if (c.score < best.score * ratio) continue;
