@@ -200,3 +200,37 @@ describeEachDatabase('crawler: recrawls', (ctx) => {
     expect(bChunks.rows).toEqual([]);
   });
 });
+
+describeEachDatabase('crawler: JavaScript rendering', (ctx) => {
+  let site: TestSite;
+  beforeAll(async () => {
+    site = await startTestSite();
+  });
+  afterAll(async () => {
+    await site?.close();
+  });
+
+  it('renders a page that needs JavaScript (render auto, real Chromium) and follows the links it creates; PDFs stay on plain HTTP', async () => {
+    const script = `
+      const app = document.getElementById('app');
+      app.innerHTML = '<h1>Aide au logement</h1><p>' + 'Les aides personnelles au logement sont versées sous conditions de ressources. '.repeat(8) + '</p><a href="/js/suite">Suite</a> <a href="/js/guide.pdf">Guide</a>';`;
+    site.routes.set('/js/', `<!doctype html><html lang="fr"><head><title>Chargement</title><script src="/js/app.js" defer></script></head><body><div id="app">Chargement…</div></body></html>`);
+    site.routes.set('/js/app.js', { headers: { 'content-type': 'application/javascript' }, body: script });
+    site.routes.set('/js/suite', page('Suite', LOREM));
+    site.routes.set('/js/guide.pdf', { headers: { 'content-type': 'application/pdf' }, body: writePdf({ pages: ['Guide des aides au logement'] }) });
+    const source = await createSource(ctx.db, { name: 'js', kind: 'website', collection: 'c-js', start_urls: [`${site.url}/js/`], rate_per_host: 100, render: 'auto' });
+    const run = await crawlToEnd(ctx.db, source.id, { timeoutMs: 90_000, config: (await import('../testing/crawl-helpers.js')).testConfig({ CRAWLER_TIMEOUT_MS: '20000' }) });
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    const texts = await ctx.db.query<{ text: string }>(
+      `SELECT c.text FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.url = $1`,
+      [`${site.url}/js/`],
+    );
+    expect(texts.rows.map((r) => r.text).join(' ')).toContain('Les aides personnelles au logement');
+    const found = (await documentsOf(ctx.db, 'c-js')).map((d) => new URL(d.url).pathname).sort();
+    expect(found).toEqual(['/js/', '/js/guide.pdf', '/js/suite']);
+    expect(site.count('/js/app.js')).toBe(1); // only the browser asks for the script
+    expect(site.count('/js/guide.pdf')).toBe(1); // the PDF was fetched once, over HTTP
+    const pdfRequest = site.log.find((l) => l.path === '/js/guide.pdf')!;
+    expect(String(pdfRequest.headers['user-agent'])).not.toMatch(/HeadlessChrome/);
+  }, 120_000);
+});
