@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { availableModes, createServerDatabase } from '../testing/databases.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PRELOAD = path.join(here, 'testing', 'record-network.mjs');
@@ -189,53 +190,102 @@ describe('no outbound connection without model servers or enabled sources', () =
     }
   });
 
-  it('`cite start` with its worker opens no outbound connection and makes no DNS query', async () => {
-    const dataDir = path.join(tmp, 'data');
-    const record = path.join(tmp, 'engine.jsonl');
-    const child = spawn(process.execPath, ['--import', PRELOAD, CITE_BIN, 'start'], {
-      env: cleanEnv({ CITE_NET_RECORD: record, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', EMBEDDINGS: 'hash', LOG_LEVEL: 'info' }),
+  interface Spawned {
+    child: ChildProcess;
+    output: () => string;
+    /** Stops the process (SIGTERM), then returns what the two witnesses saw. */
+    finish: () => Promise<{ exitCode: number | null; events: NetEvent[]; kernel: KernelSocket[] }>;
+  }
+  function spawnCite(name: string, args: string[], env: Record<string, string>): Spawned {
+    const record = path.join(tmp, `${name}.jsonl`);
+    const child = spawn(process.execPath, ['--import', PRELOAD, CITE_BIN, ...args], {
+      env: cleanEnv({ CITE_NET_RECORD: record, EMBEDDINGS: 'hash', LOG_LEVEL: 'info', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
     const stopWatch = watchKernel(child.pid!);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-
-    const url = await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`engine did not start:\n${stdout}\n${stderr}`)), 90_000);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    return {
+      child,
+      output: () => out,
+      finish: async () => {
+        child.kill('SIGTERM');
+        const exitCode = await waitForExit(child, 30_000);
+        return { exitCode, events: readEvents(record), kernel: stopWatch() };
+      },
+    };
+  }
+  function waitForOutput(p: Spawned, re: RegExp, ms = 120_000): Promise<RegExpExecArray> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}:\n${p.output()}`)), ms);
       const check = () => {
-        const m = /Cité is listening on (http:\/\/\S+?) /.exec(stdout);
+        const m = re.exec(p.output());
         if (m) {
           clearTimeout(t);
-          resolve(m[1]!);
+          p.child.stdout!.off('data', check);
+          p.child.stderr!.off('data', check);
+          resolve(m);
         }
       };
-      child.stdout!.on('data', check);
-      child.once('exit', (code) => reject(new Error(`engine exited with ${code}:\n${stdout}\n${stderr}`)));
+      p.child.stdout!.on('data', check);
+      p.child.stderr!.on('data', check);
+      p.child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${p.output()}`)));
+      check();
     });
-    const key = /^\s+(cite_\S+)\s*$/m.exec(stdout)?.[1];
-    expect(key, 'bootstrap key printed').toBeTruthy();
-    const get = (p: string, init: RequestInit = {}) => fetch(`${url}${p}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
-
+  }
+  /** Talks to the engine like a user would, then lets the background parts run their first cycles. */
+  async function exercise(url: string, key: string): Promise<void> {
+    const get = (p: string, init: RequestInit = {}) => fetch(`${url}${p}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
     expect((await get('/readyz')).status).toBe(200);
     expect((await get('/v1/me')).status).toBe(200);
     const outbound = (await (await get('/admin/api/outbound')).json()) as { models: unknown[]; crawl_sites: unknown[]; enforced: boolean };
     expect(outbound).toMatchObject({ models: [], crawl_sites: [], enforced: true });
     expect((await get('/admin/api/retention/purge', { method: 'POST', body: '{}' })).status).toBe(200);
-    // let the background worker run its first cycles (the scheduled purge starts after 5 s)
+    // the scheduled purge starts after 5 s; the crawler and evaluation workers poll meanwhile
     await new Promise((r) => setTimeout(r, 7_000));
     const metrics = await (await get('/metrics')).text();
     expect(metrics.split('\n').filter((l) => l.startsWith('cite_outbound_requests_total{'))).toEqual([]);
+  }
+  function expectNothingLeft(name: string, r: { exitCode: number | null; events: NetEvent[]; kernel: KernelSocket[] }): void {
+    expect(r.exitCode, `${name} exits cleanly`).toBe(0);
+    expect(r.events.some((e) => e.kind === 'preload'), `the preload ran in ${name}`).toBe(true);
+    expect(outboundEvents(r.events), name).toEqual([]);
+    expect(r.kernel, name).toEqual([]);
+  }
 
-    child.kill('SIGTERM');
-    expect(await waitForExit(child, 30_000)).toBe(0);
-    const kernel = stopWatch();
-    const events = readEvents(record);
-    expect(events.some((e) => e.kind === 'preload'), 'the preload ran in the engine process').toBe(true);
-    expect(outboundEvents(events)).toEqual([]);
-    expect(kernel).toEqual([]);
-    expect(stdout + stderr).toMatch(/retention purge done|outbound policy installed/);
-  }, 150_000);
+  it('`cite start` (embedded, with its worker) opens no outbound connection and makes no DNS query', async () => {
+    const engine = spawnCite('engine', ['start'], { DATA_DIR: path.join(tmp, 'data'), PORT: '0', HOST: '127.0.0.1' });
+    const [, url] = await waitForOutput(engine, /Cité is listening on (http:\/\/\S+?) /);
+    const key = /^\s+(cite_\S+)\s*$/m.exec(engine.output())?.[1];
+    expect(key, 'bootstrap key printed').toBeTruthy();
+    await exercise(url!, key!);
+    expect(engine.output()).toMatch(/outbound policy installed/);
+    expectNothingLeft('cite start', await engine.finish());
+  }, 200_000);
+
+  // With a PostgreSQL server: the engine and a separate `cite worker`, both watched. The database is the
+  // one destination they may reach (here on loopback).
+  for (const mode of availableModes().filter((m) => m === 'server')) {
+    it(`\`cite start\` + \`cite worker\` [${mode}] open no connection but to the database`, async () => {
+      const { url: databaseUrl, drop } = await createServerDatabase(process.env.DATABASE_URL!);
+      try {
+        const dbHost = new URL(databaseUrl).hostname;
+        const env = { DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', DATA_DIR: path.join(tmp, 'server-data') };
+        const engine = spawnCite('engine-server', ['start'], env);
+        const [, url] = await waitForOutput(engine, /Cité is listening on (http:\/\/\S+?) /);
+        const key = /^\s+(cite_\S+)\s*$/m.exec(engine.output())?.[1];
+        const worker = spawnCite('worker', ['worker'], env);
+        await waitForOutput(worker, /worker started/);
+        await exercise(url!, key!);
+        const results = { 'cite start': await engine.finish(), 'cite worker': await worker.finish() };
+        for (const [name, r] of Object.entries(results)) {
+          expectNothingLeft(name, { ...r, events: r.events.filter((e) => e.host !== dbHost), kernel: r.kernel.filter((k) => !k.remote.startsWith(`${dbHost}:`)) });
+        }
+      } finally {
+        await drop();
+      }
+    }, 300_000);
+  }
 });
