@@ -129,16 +129,23 @@ export function scoreAnswer(q: AnswerEvalQuery, r: AnswerResult): AnswerEvalItem
   };
 }
 
+/** Asks one question: the answer service in process, or a running engine's API. */
+export type AskFn = (question: string, k?: number) => Promise<AnswerResult>;
+
 export async function runAnswerEval(
-  svc: AnswerService,
+  target: AnswerService | { ask: AskFn; mode: string },
   queries: AnswerEvalQuery[],
   options: { k?: number; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<AnswerEvalReport> {
+  const ask: AskFn =
+    'options' in target
+      ? (question, k) => target.ask({ question, k, caller: { keyId: null, collections: null } })
+      : target.ask;
   const items: AnswerEvalItem[] = [];
   let errors = 0;
   for (const q of queries) {
     try {
-      const r = await svc.ask({ question: q.question, k: options.k, caller: { keyId: null, collections: null } });
+      const r = await ask(q.question, options.k);
       items.push(scoreAnswer(q, r));
     } catch (e) {
       errors++;
@@ -167,7 +174,7 @@ export async function runAnswerEval(
     errors,
     ttfb_ms: { p50: pct(ttfb, 50), p95: pct(ttfb, 95) },
     total_ms: { p50: pct(total, 50), p95: pct(total, 95) },
-    mode: svc.mode,
+    mode: target.mode,
     items,
   };
 }
