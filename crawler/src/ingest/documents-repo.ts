@@ -96,8 +96,10 @@ export async function writeDocument(
   tx: Queryable,
   w: DocumentWrite,
   vectorOf: (hash: string) => Float32Array | undefined,
+  /** The caller saw no such document: try the INSERT first (one round trip less on bulk loads). */
+  probablyNew = false,
 ): Promise<WriteResult> {
-  let existing = await lockDocument(tx, w.collectionId, w.url);
+  let existing = probablyNew ? undefined : await lockDocument(tx, w.collectionId, w.url);
   let isNew = false;
   if (!existing) {
     const ins = await tx.query<{ id: number }>(
@@ -218,6 +220,11 @@ export async function markDocumentDeleted(db: Queryable, collectionId: number, u
   if (!rows[0]) return false;
   await db.query('DELETE FROM chunks WHERE document_id = $1', [rows[0].id]);
   return true;
+}
+
+/** Documents found unchanged before writing: only remember that they were seen now. */
+export async function touchDocuments(db: Queryable, ids: number[]): Promise<void> {
+  if (ids.length) await db.query('UPDATE documents SET fetched_at = now() WHERE id = ANY($1::bigint[])', [ids]);
 }
 
 /** Active documents of a source, for finding those that disappeared from it. */

@@ -26,6 +26,7 @@ import {
   findDocuments,
   markDocumentsDeleted,
   recordIngestError,
+  touchDocuments,
   writeDocument,
   type DocumentWrite,
 } from './documents-repo.js';
@@ -185,9 +186,9 @@ export async function indexDocuments(
     batchChunks = 0;
     if (current.length === 0) return;
     // embedding of this batch overlaps with the writes of the previous one
-    const vectors = await embedBatch(db, embedder, current, summary, fail);
+    const plan = await embedBatch(db, embedder, current, summary, fail);
     await writing; // rethrows a failure of the previous batch
-    writing = writeBatch(db, embedder, current, vectors, summary, fail, progress, opts);
+    writing = writeBatch(db, embedder, current, plan, summary, fail, progress, opts);
     writing.catch(() => {}); // observed at the next flush or after the loop
   };
 
@@ -259,7 +260,7 @@ async function embedBatch(
   batch: Prepared[],
   summary: IndexSummary,
   fail: (location: string, code: string, message: string) => Promise<void>,
-): Promise<Map<string, Float32Array>> {
+): Promise<BatchPlan> {
   const collectionId = batch[0]!.write.collectionId;
   const existing = await findDocuments(
     db,
@@ -272,16 +273,22 @@ async function embedBatch(
     .map((e) => e.id);
   const stored = await chunkHashes(db, changedIds);
   const needed: Chunk[] = [];
+  const unchanged = new Map<string, number>();
+  const absent = new Set<string>();
   for (const p of batch) {
     const e = existing.get(p.write.url);
-    if (e && e.status === 'active' && e.contentHash === p.write.contentHash) continue;
+    if (!e) absent.add(p.write.url);
+    if (e && e.status === 'active' && e.contentHash === p.write.contentHash) {
+      unchanged.set(p.write.url, e.id);
+      continue;
+    }
     const have = e ? stored.get(e.id) : undefined;
     for (const c of p.write.chunks) if (!have?.has(c.hash)) needed.push(c);
   }
   try {
     const vectors = await embedChunks(embedder, needed);
     summary.embedded += vectors.size;
-    return vectors;
+    return { vectors, unchanged, absent };
   } catch (e) {
     if (isCiteError(e) && e.retryable) throw e; // provider down: stop the run, nothing is lost
     // a non-retryable refusal may come from one document's text: find it, fail it, keep the others
@@ -300,8 +307,16 @@ async function embedBatch(
         await fail(p.location, errorCode(err), (err as Error).message);
       }
     }
-    return out;
+    return { vectors: out, unchanged, absent };
   }
+}
+
+interface BatchPlan {
+  vectors: Map<string, Float32Array>;
+  /** URL → id of documents stored with the same content hash: nothing to write. */
+  unchanged: Map<string, number>;
+  /** URLs not stored when the batch was planned. */
+  absent: Set<string>;
 }
 
 /** Embeds chunks, each distinct hash once. */
@@ -319,19 +334,27 @@ async function writeBatch(
   db: Database,
   embedder: Embedder,
   batch: Prepared[],
-  vectors: Map<string, Float32Array>,
+  plan: BatchPlan,
   summary: IndexSummary,
   fail: (location: string, code: string, message: string) => Promise<void>,
   progress: (location: string) => void,
   opts: IndexingOptions,
 ): Promise<void> {
+  // unchanged documents need no transaction: one statement notes that they were seen
+  const toWrite = batch.filter((p) => !plan.unchanged.has(p.write.url));
+  await touchDocuments(db, [...plan.unchanged.values()]);
+  for (const p of batch) {
+    if (!plan.unchanged.has(p.write.url)) continue;
+    summary.unchanged++;
+    progress(p.location);
+  }
   const concurrency = db.mode === 'server' ? Math.max(1, opts.writeConcurrency) : 1;
   let next = 0;
   const worker = async () => {
-    while (next < batch.length) {
-      const p = batch[next++]!;
+    while (next < toWrite.length) {
+      const p = toWrite[next++]!;
       try {
-        const outcome = await writeWithRetry(db, embedder, p.write, vectors, (n) => (summary.embedded += n));
+        const outcome = await writeWithRetry(db, embedder, p.write, plan.vectors, (n) => (summary.embedded += n), plan.absent.has(p.write.url));
         summary[outcome]++;
         if (outcome !== 'unchanged') summary.chunks += p.write.chunks.length;
         progress(p.location);
@@ -342,7 +365,7 @@ async function writeBatch(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, toWrite.length) }, worker));
 }
 
 const RETRY_SQLSTATES = new Set(['40P01', '40001']); // deadlock, serialization failure
@@ -354,13 +377,14 @@ async function writeWithRetry(
   write: DocumentWrite,
   vectors: Map<string, Float32Array>,
   onEmbedded?: (n: number) => void,
+  probablyNew = false,
 ): Promise<IndexOutcome> {
   for (let attempt = 0; ; attempt++) {
     let result;
     try {
       result = await db.transaction(async (tx) => {
         await assertEmbeddingModelInTransaction(tx, embedder);
-        return writeDocument(tx, write, (h) => vectors.get(h));
+        return writeDocument(tx, write, (h) => vectors.get(h), probablyNew && attempt === 0);
       });
     } catch (e) {
       const state = (e as { code?: string }).code;
