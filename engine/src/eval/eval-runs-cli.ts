@@ -56,7 +56,9 @@ export function wantsStoredRun(o: { set?: unknown; save?: unknown; baseline?: un
 
 function validate(o: StoredEvalOptions): void {
   if ((o.set === undefined) === (o.queries === undefined)) throw badRequest('EVAL_INPUT_REQUIRED', 'Give either --set ID or --queries FILE');
-  if (o.baseline !== undefined && o.failUnderRatio === undefined) o.failUnderRatio = 0.98;
+  for (const [flag, v] of [['--set', o.set], ['--baseline', o.baseline]] as const)
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw badRequest('INVALID_RUN_ID', `${flag} takes a numeric id`);
+  if (o.baseline !== undefined && (o.failUnderRatio === undefined || Number.isNaN(o.failUnderRatio))) o.failUnderRatio = 0.98;
   if (o.failUnderRatio !== undefined && !(o.failUnderRatio > 0 && o.failUnderRatio <= 1))
     throw badRequest('INVALID_RATIO', '--fail-under-ratio must be a number in ]0, 1], e.g. 0.98');
 }

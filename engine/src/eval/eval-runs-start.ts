@@ -18,7 +18,10 @@ export function onRunQueued(wake: () => void): () => void {
 }
 
 export function resolveRunConfig(cfg: Config, input: RunConfigInput | RunConfig): RunConfig {
-  const parsed = runConfigSchema.parse(Object.fromEntries(Object.entries(input).filter(([k]) => k !== 'embeddings' && k !== 'answer_model')));
+  const result = runConfigSchema.safeParse(Object.fromEntries(Object.entries(input).filter(([k]) => k !== 'embeddings' && k !== 'answer_model')));
+  if (!result.success)
+    throw badRequest('INVALID_RUN_CONFIG', result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; '));
+  const parsed = result.data;
   if (parsed.judge && !parsed.answers) throw badRequest('EVAL_JUDGE_NEEDS_ANSWERS', 'The judge reads answers: set answers to true to use it');
   if (parsed.judge && !(cfg.EVAL_JUDGE_BASE_URL ?? cfg.LLM_BASE_URL))
     throw badRequest('JUDGE_NOT_CONFIGURED', 'An LLM judge needs EVAL_JUDGE_BASE_URL and EVAL_JUDGE_MODEL (or LLM_BASE_URL and LLM_MODEL)');

@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { badRequest } from '../../errors.js';
+import { printAnswerReport, runAnswerEvalCommand } from '../../eval/answer-eval-cli.js';
 import { readQueries, runRetrievalEval, type RetrievalEvalSummary } from '../../eval/retrieval-eval.js';
+import { formatOutcome, outcomeJson, runStoredEvaluation, wantsStoredRun } from '../../eval/eval-runs-cli.js';
 import type { AppContext } from '../../http/app-context.js';
 import { SEARCH_MODES, type SearchMode, type SearchResponse } from '../../search/search-schema.js';
 import { search } from '../../search/search-service.js';
@@ -26,18 +28,54 @@ export interface EvalOptions {
   json?: boolean;
 }
 
+/** Stored evaluation runs (sets in the database, --save, regression guard): engine/src/eval/eval-runs-cli.ts. */
+interface StoredRunFlags {
+  set?: string;
+  save?: boolean;
+  name?: string;
+  baseline?: string;
+  failUnderRatio?: string;
+}
+
 export function register(program: Command): void {
   program
     .command('eval')
     .description('Measure retrieval quality on a query set with graded gold documents')
-    .requiredOption('--queries <file>', 'JSONL query set: {"id","query","variants":[…],"gold":[{"url","grade"}]} per line')
+    .option('--queries <file>', 'JSONL query set: {"id","query","variants":[…],"gold":[{"url","grade"}]} per line')
+    .option('--set <id>', 'an evaluation set stored in Cité (instead of --queries)')
+    .option('--save', 'keep the run (console: Evaluations), as if started from the console')
+    .option('--name <name>', 'name of the stored run')
+    .option('--baseline <run-id>', 'compare with this stored run; exit code 3 when quality drops')
+    .option('--fail-under-ratio <ratio>', 'with --baseline: fail when a metric falls below ratio × the baseline', '0.98')
     .option('--mode <mode>', SEARCH_MODES.join(' | '), 'hybrid')
     .option('--k <n>', 'documents retrieved per phrasing (1-100)', '50')
     .option('--out <file>', 'write {"id","q","results":[urls]} per phrasing')
     .option('--filters <json>', 'search filters as JSON')
     .option('--concurrency <n>', 'searches in flight', '4')
     .option('--json', 'print one JSON object: ndcg@10, recall@10, recall@50, mrr@10, queries, …')
-    .action(async (opts: EvalOptions) => {
+    .option('--answers', 'evaluate cited answers instead: citation precision, gold recall, cited share, abstention, span containment')
+    .action(async (opts: EvalOptions & StoredRunFlags & { answers?: boolean }, cmd: Command) => {
+      if (opts.answers) {
+        const k = cmd.getOptionValueSource('k') === 'cli' ? opts.k : undefined;
+        printAnswerReport(await runAnswerEvalCommand({ queries: opts.queries, k, json: opts.json }), opts.json);
+        return;
+      }
+      if (wantsStoredRun(opts)) {
+        const out = await runStoredEvaluation({
+          queries: opts.queries,
+          set: opts.set === undefined ? undefined : Number(opts.set),
+          save: opts.save,
+          name: opts.name,
+          baseline: opts.baseline === undefined ? undefined : Number(opts.baseline),
+          failUnderRatio: Number(opts.failUnderRatio),
+          config: { mode: parseOptions(opts).mode, k: parseOptions(opts).k },
+          json: opts.json,
+        });
+        process.stdout.write(opts.json ? `${JSON.stringify(outcomeJson(out))}\n` : `${formatOutcome(out)}\n`);
+        process.exit(out.exitCode);
+      }
+      // commander leaves --queries undefined when only stored-run flags were given
+      if (!opts.queries) throw badRequest('EVAL_INPUT_REQUIRED', 'Give --queries FILE (or --set ID)');
       const summary = await evaluateRetrieval(opts);
       process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
     });
