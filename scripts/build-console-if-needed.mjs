@@ -48,7 +48,14 @@ function viteInstalled(root) {
 
 function npmBuild(root) {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, ['run', 'build', '-w', 'console', '--silent'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+  // A production build whatever the caller's NODE_ENV (under vitest it is "test", which would ship
+  // React's development build).
+  const r = spawnSync(npm, ['run', 'build', '-w', 'console', '--silent'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: 'pipe',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 

@@ -70,18 +70,18 @@ for (const mode of availableModes()) {
 
     it('creates a source for the test site, validating fields inline', async () => {
       await admin.goto(`${base}/console/sources/create`);
-      await admin.locator('#name').fill('Site de test');
-      await admin.locator('#collection').fill('travail');
-      await admin.locator('#start_urls').fill('pas une url');
-      await admin.locator('#max_pages').click();
+      await admin.locator('[name="name"]').fill('Site de test');
+      await admin.locator('[name="collection"]').fill('travail');
+      await admin.locator('[name="start_urls"]').fill('pas une url');
+      await admin.locator('[name="max_pages"]').click();
       await admin.getByText('URL invalide : pas une url').waitFor();
-      await admin.locator('#start_urls').fill(`${site.url}/`);
-      await admin.locator('#max_pages').fill('20');
-      await admin.locator('#max_depth').fill('2');
-      await admin.locator('#schedule').fill('pas du cron');
-      await admin.locator('#name').click();
+      await admin.locator('[name="start_urls"]').fill(`${site.url}/`);
+      await admin.locator('[name="max_pages"]').fill('20');
+      await admin.locator('[name="max_depth"]').fill('2');
+      await admin.locator('[name="schedule"]').fill('pas du cron');
+      await admin.locator('[name="name"]').click();
       await admin.getByText('Expression cron invalide').waitFor();
-      await admin.locator('#schedule').fill('');
+      await admin.locator('[name="schedule"]').fill('');
       await browser.screenshot(admin, 'source-create');
       await admin.getByRole('button', { name: 'Enregistrer' }).click();
       await admin.waitForURL(/\/console\/sources\/\d+\/show$/);
@@ -121,7 +121,7 @@ for (const mode of availableModes()) {
 
     it('creates an agent key, shown once', async () => {
       await admin.goto(`${base}/console/api-keys/create`);
-      await admin.locator('#name').fill('Agent e2e');
+      await admin.locator('[name="name"]').fill('Agent e2e');
       await admin.getByRole('button', { name: 'Enregistrer' }).click();
       const field = admin.getByTestId('created-key');
       await field.waitFor();
