@@ -106,6 +106,8 @@ export const sourceUpdateSchema = z
     kind: z.enum(SOURCE_KINDS).optional(),
     status: z.unknown().optional(),
     last_run: z.unknown().optional(),
+    next_run_at: z.unknown().optional(),
+    documents_removed: z.unknown().optional(),
     created_at: z.unknown().optional(),
     updated_at: z.unknown().optional(),
   })
