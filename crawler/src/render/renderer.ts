@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import type { Logger } from 'pino';
 import { CiteError } from '@cite/engine/errors.js';
-import { assertCrawlTarget } from '@cite/engine/outbound/outbound-guard.js';
+import { assertCrawlTarget, countOutbound } from '@cite/engine/outbound/outbound-guard.js';
 import { assertResolvesPublic } from '../fetch/address-guard.js';
 
 export interface RendererOptions {
@@ -99,6 +99,7 @@ export class Renderer {
           if (u.protocol !== 'http:' && u.protocol !== 'https:') return route.abort();
           await assertResolvesPublic(u, this.options.allowPrivateNetworks);
           await assertCrawlTarget(u);
+          countOutbound(u);
           return route.continue();
         } catch {
           return route.abort('addressunreachable');

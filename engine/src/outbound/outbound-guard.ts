@@ -36,6 +36,18 @@ export async function assertCrawlTarget(url: URL | string): Promise<void> {
   await installed?.policy.checkCrawlTarget(url);
 }
 
+/**
+ * Counts a request made by a client that does not go through undici (the headless browser), once the
+ * policy allowed it: /metrics then shows every outbound request, whatever made it.
+ */
+export function countOutbound(url: URL | string): void {
+  const policy = installed?.policy;
+  const host = originHost(url);
+  if (!policy || !host) return;
+  const purpose = policy.classify(host);
+  if (purpose !== 'local') outboundRequests.inc({ host, purpose: purpose ?? 'unlisted' });
+}
+
 function originHost(origin: unknown): string | undefined {
   try {
     return new URL(String(origin)).hostname.toLowerCase().replace(/^\[|\]$/g, '');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { registry } from '../observability/metrics.js';
 import { describeEachDatabase } from '../testing/databases.js';
-import { assertCrawlTarget, installOutboundGuard, outboundInterceptor } from './outbound-guard.js';
+import { assertCrawlTarget, countOutbound, installOutboundGuard, outboundInterceptor } from './outbound-guard.js';
 import { modelDestinations, OutboundPolicy } from './outbound-policy.js';
 
 const silent = pino({ level: 'silent' });
@@ -121,6 +121,13 @@ describeEachDatabase('outbound guard (process-wide)', (ctx) => {
       expect(await metricValue('blocked.invalid', 'refused')).toBe(refusedBefore + 1);
 
       await expect(assertCrawlTarget('https://blocked.invalid/')).rejects.toMatchObject({ code: 'OUTBOUND_REFUSED' });
+
+      // requests of clients outside undici (the headless browser) are counted the same way
+      const llmBefore = await metricValue('localhost', 'llm');
+      countOutbound(`http://localhost:${port}/v1/chat/completions`);
+      countOutbound('http://127.0.0.1:9/self'); // loopback that is not a model server: not outbound
+      expect(await metricValue('localhost', 'llm')).toBe(llmBefore + 1);
+      expect(await metricValue('127.0.0.1', 'unlisted')).toBe(0);
     } finally {
       uninstall();
     }
