@@ -142,7 +142,8 @@ export class AnswerService {
       support_threshold: this.options.supportThreshold,
       ...(mode === 'llm' ? { temperature: this.options.temperature } : {}),
     };
-    const id = await insertPendingAnswer(this.deps.db, {
+    // Stored first (never lost), while retrieval already runs: neither waits for the other.
+    const pending = insertPendingAnswer(this.deps.db, {
       apiKeyId: input.caller.keyId,
       question,
       conversation,
@@ -151,6 +152,15 @@ export class AnswerService {
       settings,
       collections: input.caller.collections,
     });
+    const retrieval = (async () => {
+      const tr = performance.now();
+      const passages = await this.deps.retrieve({ query, k, filters: input.filters, allowedCollections: input.caller.collections, signal: input.signal });
+      return { passages, ms: performance.now() - tr };
+    })();
+    // Whichever fails, the other settles before we go on, so no promise is left unhandled.
+    const [stored, fetched] = await Promise.allSettled([pending, retrieval]);
+    if (stored.status === 'rejected') throw stored.reason;
+    const id = stored.value;
     const log = this.deps.log?.child({ answerId: id });
     const timings: Record<string, number> = {};
     const ms = (from: number) => Math.round((performance.now() - from) * 10) / 10;
@@ -158,9 +168,9 @@ export class AnswerService {
     let partial = '';
 
     try {
-      const tr = performance.now();
-      const passages = await this.deps.retrieve({ query, k, filters: input.filters, allowedCollections: input.caller.collections, signal: input.signal });
-      timings.retrieval_ms = ms(tr);
+      if (fetched.status === 'rejected') throw fetched.reason;
+      const passages = fetched.value.passages;
+      timings.retrieval_ms = Math.round(fetched.value.ms * 10) / 10;
 
       const decision = decideAbstention(query, passages, this.options.minRelevance);
       const q = termSet(query);

@@ -1,0 +1,48 @@
+import { expect, it } from 'vitest';
+import { CiteError } from '../errors.js';
+import { describeEachDatabase } from '../testing/databases.js';
+import { AnswerService, retrievalQuery } from './answer-service.js';
+import { getAnswer } from './answers-repo.js';
+import { fullTextRetriever, seedDocs, TEST_DOCS } from './test-corpus.js';
+
+describeEachDatabase('answer service', (ctx) => {
+  it('stores the question with status error when retrieval fails', async () => {
+    const svc = new AnswerService({
+      db: ctx.db,
+      retrieve: async () => {
+        throw new CiteError('SEARCH_FAILED', 'Search failed: disk full', { status: 500, retryable: true });
+      },
+    });
+    const err = (await svc.ask({ question: 'Durée du préavis ?', caller: { keyId: null, collections: [3] } }).catch((e) => e)) as CiteError;
+    expect(err.code).toBe('SEARCH_FAILED');
+    const id = (err.details as { answer_id: string }).answer_id;
+    const row = await getAnswer(ctx.db, id);
+    expect(row).toMatchObject({ status: 'error', question: 'Durée du préavis ?', collections: [3] });
+    expect(row!.error).toContain('disk full');
+  });
+
+  it('refuses empty and oversized questions before storing anything', async () => {
+    const svc = new AnswerService({ db: ctx.db, retrieve: async () => [] });
+    await expect(svc.ask({ question: '   ', caller: { keyId: null, collections: null } })).rejects.toMatchObject({ code: 'QUESTION_EMPTY' });
+    await expect(svc.ask({ question: 'x'.repeat(5000), caller: { keyId: null, collections: null } })).rejects.toMatchObject({ code: 'QUESTION_TOO_LONG' });
+  });
+
+  it('records retrieved chunks with scores, settings and timings, and only reads allowed collections', async () => {
+    const collection = await seedDocs(ctx.db, TEST_DOCS, 'svc');
+    const svc = new AnswerService({ db: ctx.db, retrieve: fullTextRetriever(ctx.db) });
+    const r = await svc.ask({ question: 'Combien de jours de congés payés par mois ?', caller: { keyId: null, collections: [collection] } });
+    const row = (await getAnswer(ctx.db, r.id))!;
+    expect(row.retrieved[0]).toMatchObject({ n: 1, url: TEST_DOCS[1]!.url, rank: 1 });
+    expect(row.settings).toMatchObject({ k: 8, language: 'fr', min_relevance: 0.5 });
+    expect(Object.keys(row.timings)).toEqual(expect.arrayContaining(['retrieval_ms', 'ttfb_ms', 'total_ms']));
+    const none = await svc.ask({ question: 'Combien de jours de congés payés par mois ?', caller: { keyId: null, collections: [collection + 1000] } });
+    expect(none.abstained).toBe(true);
+  });
+
+  it('builds the retrieval query from earlier user turns', () => {
+    expect(retrievalQuery('Et pour un cadre ?', [
+      { role: 'user', content: 'Durée du préavis de démission' },
+      { role: 'assistant', content: 'Un mois [1].' },
+    ])).toBe('Durée du préavis de démission Et pour un cadre ?');
+  });
+});
