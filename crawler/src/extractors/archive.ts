@@ -3,6 +3,8 @@
  * entry count, entry size, total uncompressed size and compression ratio, checked on the declared
  * sizes before inflating and on the bytes actually inflated (headers can lie).
  */
+import fs from 'node:fs';
+import zlib from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import iconv from 'iconv-lite';
 import { CiteError } from '@cite/engine/errors.js';
@@ -60,7 +62,54 @@ function decodeName(entry: Entry): string {
   return entry.generalPurposeBitFlag & 0x800 ? raw.toString('utf8') : iconv.decode(raw, 'cp437');
 }
 
-function openZip(source: { path?: string; data?: Buffer }): Promise<ZipFile> {
+/**
+ * Zips up to this size are read into memory in one go: yauzl reading a file entry by entry makes
+ * thousands of small reads, each a wait on a busy machine (the service-public zips are 0.5–15 MB).
+ */
+const IN_MEMORY_ZIP_BYTES = 64 * 1024 * 1024;
+
+/** The zip, and its bytes when they are in memory (entries are then inflated synchronously). */
+async function openZip(source: { path?: string; data?: Buffer }): Promise<{ zip: ZipFile; bytes?: Buffer }> {
+  let bytes = source.data;
+  if (!bytes && source.path) {
+    const { size } = await fs.promises.stat(source.path);
+    if (size <= IN_MEMORY_ZIP_BYTES) bytes = await fs.promises.readFile(source.path);
+  }
+  return { zip: await openBuffered(bytes ? { data: bytes } : source), bytes };
+}
+
+/**
+ * Inflates an entry of an in-memory zip on the calling thread: for the many small XML and HTML
+ * entries of real archives, a synchronous inflate costs microseconds where yauzl's stream goes
+ * through the thread pool and the event loop for each one.
+ */
+function inflateInMemory(bytes: Buffer, entry: Entry, maxBytes: number): Buffer {
+  const off = entry.relativeOffsetOfLocalHeader;
+  if (off + 30 > bytes.length || bytes.readUInt32LE(off) !== 0x04034b50) throw new Error('bad local file header');
+  const start = off + 30 + bytes.readUInt16LE(off + 26) + bytes.readUInt16LE(off + 28);
+  const end = start + entry.compressedSize;
+  if (end > bytes.length) throw new Error('entry data runs past the end of the archive');
+  let data: Buffer;
+  if (entry.compressionMethod === 0) data = Buffer.from(bytes.subarray(start, end));
+  else {
+    try {
+      data = zlib.inflateRawSync(bytes.subarray(start, end), { maxOutputLength: Math.max(1, maxBytes) });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new CiteError('ZIP_ENTRY_TOO_LARGE', `inflates past ${maxBytes} bytes`, { status: 413 });
+      throw e;
+    }
+  }
+  if (data.length > maxBytes) throw new CiteError('ZIP_ENTRY_TOO_LARGE', `inflates past ${maxBytes} bytes`, { status: 413 });
+  if (data.length !== entry.uncompressedSize) {
+    if (data.length > entry.uncompressedSize)
+      throw new CiteError('ZIP_ENTRY_TOO_LARGE', `inflates to ${data.length} bytes, not the ${entry.uncompressedSize} declared`, { status: 413 });
+    throw new Error(`inflates to ${data.length} bytes, not the ${entry.uncompressedSize} declared`);
+  }
+  return data;
+}
+
+function openBuffered(source: { path?: string; data?: Buffer }): Promise<ZipFile> {
   // decodeStrings off: yauzl would reject the whole archive on one hostile name ("../x");
   // we sanitise names ourselves and keep reading the other entries.
   const options = { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true };
@@ -133,8 +182,9 @@ export async function* readZip(
   limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
 ): AsyncGenerator<ArchiveItem> {
   let zip: ZipFile;
+  let bytes: Buffer | undefined;
   try {
-    zip = await openZip(source);
+    ({ zip, bytes } = await openZip(source));
   } catch (e) {
     yield fail('', 'ZIP_CORRUPT', `not a readable zip: ${(e as Error).message}`, true);
     return;
@@ -194,7 +244,8 @@ export async function* readZip(
       }
       let data: Buffer;
       try {
-        data = await readEntry(zip, entry, Math.min(limits.maxEntryBytes, limits.maxTotalBytes - inflatedTotal));
+        const max = Math.min(limits.maxEntryBytes, limits.maxTotalBytes - inflatedTotal);
+        data = bytes ? inflateInMemory(bytes, entry, max) : await readEntry(zip, entry, max);
       } catch (e) {
         if (e instanceof CiteError && e.code === 'ZIP_ENTRY_TOO_LARGE') {
           // Declared sizes were lies (validateEntrySizes catches most, this catches the rest).
