@@ -93,10 +93,12 @@ function inflateInMemory(bytes: Buffer, entry: Entry, maxBytes: number): Buffer 
   if (entry.compressionMethod === 0) data = Buffer.from(bytes.subarray(start, end));
   else {
     try {
-      data = zlib.inflateRawSync(bytes.subarray(start, end), { maxOutputLength: Math.max(1, maxBytes) });
+      // Never inflate more than declared (+1 byte to see a lie): a lying header costs nothing.
+      const cap = Math.max(1, Math.min(maxBytes, entry.uncompressedSize + 1));
+      data = zlib.inflateRawSync(bytes.subarray(start, end), { maxOutputLength: cap });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
-        throw new CiteError('ZIP_ENTRY_TOO_LARGE', `inflates past ${maxBytes} bytes`, { status: 413 });
+        throw new CiteError('ZIP_ENTRY_TOO_LARGE', `inflates past its declared ${entry.uncompressedSize} bytes`, { status: 413 });
       throw e;
     }
   }
