@@ -96,6 +96,17 @@ async function openFresh(args: Args): Promise<{ db: Database; where: string; dis
   };
 }
 
+/** utime + stime of a local process from /proc (0 when not readable, e.g. a remote server). */
+function procCpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const cfg = loadConfig();
@@ -105,6 +116,14 @@ async function main(): Promise<void> {
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
   sampler.unref();
+  // pool connections come and go: sample their CPU time while they live
+  const backendCpu = new Map<number, number>();
+  const sampleBackends = async () => {
+    const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+    for (const r of rows) backendCpu.set(Number(r.pid), Math.max(backendCpu.get(Number(r.pid)) ?? 0, procCpuSeconds(Number(r.pid))));
+  };
+  const backendSampler = db.mode === 'server' ? setInterval(() => void sampleBackends().catch(() => {}), 1000) : undefined;
+  backendSampler?.unref();
   try {
     await migrate(db);
     const collectionId = await collectionByName(db, args.collection);
@@ -166,8 +185,18 @@ async function main(): Promise<void> {
       `SELECT (SELECT count(*)::int FROM documents WHERE status = 'active') AS d, (SELECT count(*)::int FROM chunks) AS c`,
     );
     process.stdout.write(`database: ${counts[0]!.d} active documents, ${counts[0]!.c} chunks\n`);
+    // CPU time says what the run costs on an idle machine, whatever else loads it meanwhile
+    const cpu = process.cpuUsage();
+    let cpuLine = `CPU: bench process ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`;
+    if (db.mode === 'server') {
+      await sampleBackends();
+      const secs = [...backendCpu.values()].reduce((a, b) => a + b, 0);
+      if (secs > 0) cpuLine += `, PostgreSQL backends ${secs.toFixed(1)} s (same machine)`;
+    }
+    process.stdout.write(`${cpuLine}; wall ${(total.ms / 1000).toFixed(1)} s\n`);
   } finally {
     clearInterval(sampler);
+    if (backendSampler) clearInterval(backendSampler);
     await dispose();
     await embedder.close?.();
   }
