@@ -40,7 +40,7 @@ describe('security dossier', () => {
     for (const k of Object.keys(env)) if (/^(VITEST|DATABASE_URL|CITE_|LLM_|EMBEDDINGS)/.test(k)) delete env[k];
     run = spawnSync(
       process.execPath,
-      [path.join(clone, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/dossier.ts', '--out', out, '--run-tests', 'crawler/src/hygiene'],
+      [path.join(clone, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/dossier.ts', '--out', out, '--run-tests', 'crawler/src/hygiene/personal-data.test.ts'],
       { cwd: clone, env: { ...env, LLM_BASE_URL: 'https://albert.api.etalab.gouv.fr/v1', RETENTION_ANSWERS_DAYS: '180' }, encoding: 'utf8', timeout: 240_000 },
     );
   }, 300_000);
