@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { CiteError } from '../errors.js';
+import { modelCallDuration, modelCallErrors } from '../observability/metrics.js';
 import type { ChatMessage } from './prompt.js';
 
 export interface LlmClientOptions {
@@ -58,11 +59,15 @@ export class LlmClient {
     for (;;) {
       attempt++;
       const state = { emitted: false };
+      const end = modelCallDuration.startTimer({ kind: 'chat', model: this.model });
       try {
         const result = await this.once(request, state);
+        end();
         return { ...result, attempts: attempt, firstTokenMs: result.firstTokenMs - started };
       } catch (e) {
+        end();
         const err = toCiteError(e, this.options.timeoutMs);
+        if (err.code !== 'REQUEST_ABORTED') modelCallErrors.inc({ kind: 'chat', model: this.model });
         const canRetry = err.retryable && !state.emitted && attempt <= this.options.maxRetries && !request.signal?.aborted;
         this.options.log?.warn({ code: err.code, attempt, retrying: canRetry }, 'language model call failed');
         if (!canRetry) throw err;
