@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ARCHIVE_LIMITS, readZip, sanitiseEntryName, type ArchiveItem } from './archive.js';
+import { readZip, sanitiseEntryName, type ArchiveItem } from './archive.js';
+import { DEFAULT_EXTRACT_OPTIONS } from './extract.js';
+
+const DEFAULT_ARCHIVE_LIMITS = DEFAULT_EXTRACT_OPTIONS.archive;
 import { writeZip } from './testing/zip-writer.js';
 
 async function read(data: Buffer, limits = DEFAULT_ARCHIVE_LIMITS): Promise<ArchiveItem[]> {

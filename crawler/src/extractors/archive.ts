@@ -22,14 +22,6 @@ export interface ArchiveLimits {
   maxDepth: number;
 }
 
-export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
-  maxEntries: 100_000,
-  maxEntryBytes: 100 * 1024 * 1024,
-  maxTotalBytes: 2 * 1024 * 1024 * 1024,
-  maxRatio: 200,
-  maxDepth: 1,
-};
-
 /** Entries under this size are never refused for their ratio: small text compresses very well too. */
 const RATIO_FLOOR_BYTES = 1024 * 1024;
 
@@ -181,7 +173,7 @@ const fail = (name: string, code: string, message: string, fatal = false): Archi
 /** Reads the entries of a zip (file on disk or bytes), skipping directories and OS junk. */
 export async function* readZip(
   source: { path?: string; data?: Buffer },
-  limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+  limits: ArchiveLimits,
 ): AsyncGenerator<ArchiveItem> {
   let zip: ZipFile;
   let bytes: Buffer | undefined;
@@ -231,10 +223,6 @@ export async function* readZip(
         );
         return;
       }
-      if (entry.uncompressedSize > limits.maxEntryBytes) {
-        yield fail(name, 'ZIP_ENTRY_TOO_LARGE', `${entry.uncompressedSize} bytes, more than the limit of ${limits.maxEntryBytes}`);
-        continue;
-      }
       const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
       if (entry.uncompressedSize > RATIO_FLOOR_BYTES && ratio > limits.maxRatio) {
         yield fail(
@@ -242,6 +230,10 @@ export async function* readZip(
           'ZIP_BOMB',
           `compression ratio ${Math.round(ratio)}:1 is above the limit of ${limits.maxRatio}:1`,
         );
+        continue;
+      }
+      if (entry.uncompressedSize > limits.maxEntryBytes) {
+        yield fail(name, 'ZIP_ENTRY_TOO_LARGE', `${entry.uncompressedSize} bytes, more than the limit of ${limits.maxEntryBytes}`);
         continue;
       }
       let data: Buffer;

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import yauzl from 'yauzl';
 import { CiteError } from '@cite/engine/errors.js';
-import type { Config } from '@cite/engine/config/config.js';
+import { loadConfig, type Config } from '@cite/engine/config/config.js';
 import type { NormalisedDocument } from '../document.js';
-import { DEFAULT_ARCHIVE_LIMITS, readZip, type ArchiveLimits } from './archive.js';
+import { readZip, type ArchiveLimits } from './archive.js';
 import { detectFormat, FORMAT_SNIFF_BYTES, type DocumentFormat } from './detect-format.js';
 import { extractDocx } from './docx.js';
 import { extractHtml, type HtmlLink } from './html.js';
@@ -66,23 +66,32 @@ export type ExtractOutcome =
     }
   | { ok: false; location: string; code: string; message: string };
 
-export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = {
-  maxFileBytes: 100 * 1024 * 1024,
-  maxPdfPages: 2000,
-  timeoutMs: 60_000,
-  maxLineBytes: 50 * 1024 * 1024,
-  archive: DEFAULT_ARCHIVE_LIMITS,
-};
+type ExtractConfig = Pick<Config, 'INGEST_MAX_FILE_BYTES' | 'INGEST_MAX_PDF_PAGES'> &
+  Partial<Pick<Config, 'INGEST_EXTRACT_TIMEOUT_MS' | 'INGEST_ZIP_MAX_TOTAL_BYTES' | 'INGEST_ZIP_MAX_RATIO' | 'INGEST_ZIP_MAX_ENTRIES'>>;
 
-/** Options from the engine configuration (INGEST_MAX_FILE_BYTES, INGEST_MAX_PDF_PAGES). */
-export function extractOptionsFromConfig(config: Pick<Config, 'INGEST_MAX_FILE_BYTES' | 'INGEST_MAX_PDF_PAGES'>): ExtractOptions {
+/** Defaults live in the engine configuration schema: read them from there, never restate them. */
+const CONFIG_DEFAULTS = loadConfig({});
+
+/** Options from the engine configuration (INGEST_* variables); what it does not set keeps its default. */
+export function extractOptionsFromConfig(config: ExtractConfig): ExtractOptions {
   return {
-    ...DEFAULT_EXTRACT_OPTIONS,
     maxFileBytes: config.INGEST_MAX_FILE_BYTES,
     maxPdfPages: config.INGEST_MAX_PDF_PAGES,
-    archive: { ...DEFAULT_ARCHIVE_LIMITS, maxEntryBytes: Math.max(DEFAULT_ARCHIVE_LIMITS.maxEntryBytes, config.INGEST_MAX_FILE_BYTES) },
+    timeoutMs: config.INGEST_EXTRACT_TIMEOUT_MS ?? CONFIG_DEFAULTS.INGEST_EXTRACT_TIMEOUT_MS,
+    // One line is one document: the same bound as a file.
+    maxLineBytes: config.INGEST_MAX_FILE_BYTES,
+    archive: {
+      maxEntries: config.INGEST_ZIP_MAX_ENTRIES ?? CONFIG_DEFAULTS.INGEST_ZIP_MAX_ENTRIES,
+      maxEntryBytes: config.INGEST_MAX_FILE_BYTES,
+      maxTotalBytes: config.INGEST_ZIP_MAX_TOTAL_BYTES ?? CONFIG_DEFAULTS.INGEST_ZIP_MAX_TOTAL_BYTES,
+      maxRatio: config.INGEST_ZIP_MAX_RATIO ?? CONFIG_DEFAULTS.INGEST_ZIP_MAX_RATIO,
+      // A zip of zips is common (exports of exports); deeper is only seen in attacks.
+      maxDepth: 1,
+    },
   };
 }
+
+export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = extractOptionsFromConfig(CONFIG_DEFAULTS);
 
 function resolveOptions(options: Partial<ExtractOptions> = {}): ExtractOptions {
   return { ...DEFAULT_EXTRACT_OPTIONS, ...options, archive: { ...DEFAULT_EXTRACT_OPTIONS.archive, ...options.archive } };

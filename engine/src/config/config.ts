@@ -95,6 +95,11 @@ export const configSchema = z.object({
   /** Largest file accepted by ingestion (bytes), and zip limits. */
   INGEST_MAX_FILE_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
   INGEST_MAX_PDF_PAGES: int(1, 100000).default(2000),
+  /** Time budget to extract one document (ms), and the zip-bomb guards of ingested archives. */
+  INGEST_EXTRACT_TIMEOUT_MS: int(100, 3600000).default(60000),
+  INGEST_ZIP_MAX_TOTAL_BYTES: int(1024, 64 * 1024 * 1024 * 1024).default(2 * 1024 * 1024 * 1024),
+  INGEST_ZIP_MAX_RATIO: int(2, 100000).default(200),
+  INGEST_ZIP_MAX_ENTRIES: int(1, 10000000).default(100000),
 
   /** Comma-separated origins allowed by CORS; empty = same origin only. */
   CORS_ORIGINS: z.string().default(''),
