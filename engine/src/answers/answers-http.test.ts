@@ -184,6 +184,20 @@ describeEachDatabase('answers HTTP API', (ctx) => {
     expect(sent.messages.at(-1)!.content).toMatch(/<source-[0-9a-f]+ n="1" title="Démission/);
   });
 
+  it('turns the model saying the sources do not answer into a plain abstention', async () => {
+    llm.setScript({ content: '[[NO_ANSWER]]' });
+    const r = await json(withLlm, agentA, 'POST', '/v1/answers', { question: 'Quel est le préavis de démission pour un marin ?' });
+    expect(r.body).toMatchObject({ abstained: true, citations: [], mode: 'llm' });
+    expect(r.body.answer).toMatch(/^Je n'ai pas trouvé/);
+    expect(r.body.answer).not.toContain('NO_ANSWER');
+    expect(r.body.closest_sources.length).toBeGreaterThan(0);
+    const mine = await json(withLlm, agentA, 'GET', '/v1/answers?limit=5');
+    expect(mine.body.data[0].id).toBe(r.body.id);
+    expect(mine.body.total).toBeGreaterThan(0);
+    const theirs = await json(withLlm, agentB, 'GET', '/v1/answers');
+    expect(theirs.body.data.map((a: any) => a.id)).not.toContain(r.body.id);
+  });
+
   it('streams SSE: start, tokens, then the verified answer in a final citations event', async () => {
     llm.setScript({ content: "Le préavis d'un employé est d'un mois en l'absence de convention collective [1]. Voir aussi [7].", chunkDelayMs: 5 });
     const t0 = performance.now();

@@ -14,6 +14,7 @@ import {
   FEEDBACK_REASONS,
   feedbackForAnswer,
   getAnswer,
+  listAnswers,
   upsertFeedback,
   visibleWithin,
   type AnswerRow,
@@ -151,6 +152,30 @@ export const answersRoutes = [
       }
       sse.end();
       return undefined;
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/answers',
+    access: 'agent',
+    summary: "The calling key's own answers, newest first",
+    tags: ['answers'],
+    query: z
+      .object({
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        offset: z.coerce.number().int().min(0).max(100_000).default(0),
+      })
+      .strict(),
+    handler: async ({ app, query, caller }) => {
+      const { rows, total } = await listAnswers(app.db, {
+        sort: 'created_at',
+        order: 'DESC',
+        offset: query.offset,
+        limit: query.limit,
+        filter: { api_key_id: caller!.keyId },
+        visibleCollections: null,
+      });
+      return { data: rows.map(({ api_key_name: _n, ...row }) => row), total };
     },
   }),
   defineRoute({
