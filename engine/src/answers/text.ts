@@ -69,8 +69,9 @@ export function termSet(text: string): Set<string> {
 
 /** Numbers written in a text ("1 500", "1500", "15,5" all normalised), to catch invented figures. */
 export function numbers(text: string): string[] {
-  const found = text.match(/\d[\d\s.,]*\d|\d/g) ?? [];
-  return found.map((n) => n.replace(/[\s.]/g, '').replace(',', '.'));
+  // Thousands grouped by a space or a dot ("1 500", "1.500"), decimals after a comma or a dot ("2,5").
+  const found = text.match(/\d{1,3}(?:[ \u00a0\u202f.]\d{3})+(?:,\d+)?(?!\d)|\d+(?:[.,]\d+)?/g) ?? [];
+  return found.map((n) => n.replace(/[ \u00a0\u202f]/g, '').replace(/\.(?=\d{3}(\D|$))/g, '').replace(',', '.'));
 }
 
 /** URLs and bare domains written in a text, normalised for comparison (lower case host, no trailing punctuation). */

@@ -94,3 +94,10 @@ describe('verifyAnswer', () => {
     expect(isModelAbstention('[[NO_ANSWER]]')).toBe(true);
   });
 });
+
+describe('numbers', () => {
+  it('reads grouped thousands and decimals without gluing separate figures together', async () => {
+    const { numbers } = await import('./text.js');
+    expect(numbers('1 500 euros, 2,5 jours, en 2024, 15 jours, 1.234 et 3.5 %')).toEqual(['1500', '2.5', '2024', '15', '1234', '3.5']);
+  });
+});
