@@ -109,7 +109,7 @@ export function SourceForm({ isCreate, ...props }: Omit<SimpleFormProps, 'childr
         label="resources.sources.fields.config.rate"
         min={0.01}
         max={1000}
-        step={0.5}
+        step="any"
         validate={validateRange(0.01, 1000)}
         helperText="cite.sources.help.rate"
       />
