@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeZip } from '@cite/crawler/extractors/testing/zip-writer.js';
+import { writeTinyModel } from '../../embeddings/testing/tiny-onnx-model.js';
 import { openServerDatabase } from '../../db/server-database.js';
 import { createServerDatabase, availableModes } from '../../testing/databases.js';
 
@@ -115,4 +116,33 @@ describe.each(availableModes())('cite ingest end to end [%s]', (mode) => {
     expect(s).toMatchObject({ new: 1, failed: 1 });
     expect(s.errors[0]).toMatchObject({ code: 'FILE_NOT_FOUND' });
   }, 200_000);
+
+  it('refuses another model until `cite reembed` has run, then indexes with it', async () => {
+    const models = path.join(dir, 'models');
+    writeTinyModel(models, 'test/tiny', 16);
+    const tiny = { ...env, EMBEDDINGS: 'transformers:test/tiny', MODELS_DIR: models, EMBEDDINGS_FALLBACK_TO_HASH: 'false' };
+    const own = path.join(dir, 'modele');
+    fs.mkdirSync(own, { recursive: true });
+    fs.writeFileSync(path.join(own, 'a.md'), '# Arrêt maladie\n\nLes indemnités journalières sont versées par la CPAM.');
+    fs.writeFileSync(path.join(own, 'b.md'), '# Heures supplémentaires\n\nElles sont majorées de 25 % pour les huit premières.');
+    expect(await ingest(own, '--collection', 'modele', '--json')).toMatchObject({ new: 2 });
+    const refused = await run(process.execPath, [CITE, 'ingest', own, '--collection', 'modele', '--json'], { env: tiny, cwd: dir }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((refused as { code: number }).code).toBe(1);
+    expect((refused as { stderr: string }).stderr).toMatch(/EMBEDDING_MODEL_MISMATCH.*cite reembed/s);
+
+    const { stdout } = await run(process.execPath, [CITE, 'reembed', '--json'], { env: tiny, cwd: dir, timeout: 170_000 });
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as { to: { id: string; dimension: number }; chunks: number; complete: boolean };
+    expect(summary).toMatchObject({ to: { id: 'transformers:test/tiny', dimension: 16 }, complete: true });
+    expect(summary.chunks).toBeGreaterThanOrEqual(2);
+
+    const { stdout: out2 } = await run(process.execPath, [CITE, 'ingest', own, '--collection', 'modele', '--json'], {
+      env: tiny,
+      cwd: dir,
+      timeout: 170_000,
+    });
+    // the content hash includes the model (chunk budgets use its tokenizer): every document is re-chunked
+    expect(JSON.parse(out2.trim().split('\n').at(-1)!)).toMatchObject({ failed: 0, new: 0, changed: 2 });
+  }, 400_000);
 });
