@@ -41,9 +41,9 @@ describe('security dossier', () => {
     run = spawnSync(
       process.execPath,
       [path.join(clone, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/dossier.ts', '--out', out, '--run-tests', 'crawler/src/hygiene/personal-data.test.ts'],
-      { cwd: clone, env: { ...env, LLM_BASE_URL: 'https://albert.api.etalab.gouv.fr/v1', RETENTION_ANSWERS_DAYS: '180' }, encoding: 'utf8', timeout: 240_000 },
+      { cwd: clone, env: { ...env, LLM_BASE_URL: 'https://albert.api.etalab.gouv.fr/v1', RETENTION_ANSWERS_DAYS: '180' }, encoding: 'utf8', timeout: 480_000 },
     );
-  }, 300_000);
+  }, 540_000); // clone + SBOM + a vitest run: minutes on a loaded 2-core machine
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('writes every part of the dossier', () => {

@@ -83,7 +83,8 @@ export async function installOutboundGuard(app: Pick<AppContext, 'config' | 'db'
     const policy = new OutboundPolicy(app.config, app.db);
     await policy.refresh().catch((e) => log.warn({ err: e }, 'cannot read enabled sources; no crawl site allowed yet'));
     const previous = getGlobalDispatcher();
-    setGlobalDispatcher(new Agent().compose(outboundInterceptor(policy, log)));
+    const agent = new Agent();
+    setGlobalDispatcher(agent.compose(outboundInterceptor(policy, log)));
 
     const onRequest = (message: unknown) => {
       const request = (message as { request?: { origin?: unknown } }).request;
@@ -112,6 +113,7 @@ export async function installOutboundGuard(app: Pick<AppContext, 'config' | 'db'
         clearInterval(timer);
         diagnostics.unsubscribe('undici:request:create', onRequest);
         setGlobalDispatcher(previous);
+        agent.close().catch(() => {});
       },
     };
   }
