@@ -204,7 +204,7 @@ export class AnswerService {
         timings.total_ms = ms(t0);
         await completeAnswer(this.deps.db, id, {
           status: 'ok', answer: text, citations: [], unsupported: [], abstained: true, retrieved,
-          mode: 'extractive', model: null, timings, settings: { ...settings, best_relevance: decision.best },
+          mode: 'extractive', model: null, timings, settings: { ...settings, best_relevance: decision.best, closest_sources: closest },
         });
         log?.info({ abstained: true, best: decision.best }, 'answer abstained');
         return {
@@ -264,7 +264,7 @@ export class AnswerService {
         timings.total_ms = ms(t0);
         await completeAnswer(this.deps.db, id, {
           status: 'ok', answer: abstained, citations: [], unsupported: [], abstained: true, retrieved, mode, model: usedModel,
-          timings, settings: { ...settings, model_abstained: true },
+          timings, settings: { ...settings, model_abstained: true, closest_sources: closest },
         });
         return {
           id, answer: abstained, citations: [], unsupported: [], abstained: true, closest_sources: closest,

@@ -193,6 +193,11 @@ describeEachDatabase('answers HTTP API', (ctx) => {
     expect(r.body.closest_sources.length).toBeGreaterThan(0);
     const mine = await json(withLlm, agentA, 'GET', '/v1/answers?limit=5');
     expect(mine.body.data[0].id).toBe(r.body.id);
+    const stored = await json(withLlm, agentA, 'GET', `/v1/answers/${r.body.id}`);
+    expect(stored.body.closest_sources).toEqual(r.body.closest_sources);
+    const today = new Date().toISOString().slice(0, 10);
+    const byDay = await json(withLlm, evaluator, 'GET', `/admin/api/answers?filter=${encodeURIComponent(JSON.stringify({ created_at_gte: today, created_at_lte: today, abstained: true }))}`);
+    expect(byDay.body.map((a: any) => a.id)).toContain(r.body.id);
     expect(mine.body.total).toBeGreaterThan(0);
     const theirs = await json(withLlm, agentB, 'GET', '/v1/answers');
     expect(theirs.body.data.map((a: any) => a.id)).not.toContain(r.body.id);

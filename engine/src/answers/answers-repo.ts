@@ -173,7 +173,9 @@ export async function listAnswers(
   if (f.api_key_id !== undefined) where.push(`a.api_key_id = ${p(f.api_key_id)}`);
   if (f.has_unsupported !== undefined) where.push(f.has_unsupported ? `jsonb_array_length(a.unsupported) > 0` : `jsonb_array_length(a.unsupported) = 0`);
   if (f.created_at_gte) where.push(`a.created_at >= ${p(f.created_at_gte)}::timestamptz`);
-  if (f.created_at_lte) where.push(`a.created_at <= ${p(f.created_at_lte)}::timestamptz`);
+  // A bare date as upper bound means the whole of that day.
+  if (f.created_at_lte)
+    where.push(/^\d{4}-\d{2}-\d{2}$/.test(f.created_at_lte) ? `a.created_at < ${p(f.created_at_lte)}::date + 1` : `a.created_at <= ${p(f.created_at_lte)}::timestamptz`);
   if (opts.visibleCollections !== null) where.push(`a.collections IS NOT NULL AND a.collections <@ ${p(opts.visibleCollections)}::bigint[]`);
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
 

@@ -188,7 +188,16 @@ export const answersRoutes = [
     handler: async ({ app, params, caller }) => {
       const row = await readableAnswer(app.db, params.id, caller!);
       const feedback = (await feedbackForAnswer(app.db, row.id, caller!.keyId))[0] ?? null;
-      return { ...row, feedback };
+      // The same fields as the POST answer, so clients read both alike.
+      const s = row.settings as { removed_citations?: number; removed_links?: number; closest_sources?: unknown; language?: string };
+      return {
+        ...row,
+        removed_citations: s.removed_citations ?? 0,
+        removed_links: s.removed_links ?? 0,
+        language: s.language ?? 'fr',
+        ...(row.abstained && s.closest_sources ? { closest_sources: s.closest_sources } : {}),
+        feedback,
+      };
     },
   }),
   defineRoute({
