@@ -23,6 +23,12 @@ export interface HybridSqlInput {
   weights: { lexical: number; vector: number };
   limit: number;
   offset: number;
+  /**
+   * Hybrid only: fuse documents rather than chunks (a document's rank in a branch is its best chunk's),
+   * so a document found through different chunks by the two branches gathers both votes. Rows then come
+   * ordered by document score (`doc_score`), each document's chunks together, best first.
+   */
+  fuseDocuments?: boolean;
 }
 
 export interface HybridRow {
@@ -32,6 +38,7 @@ export interface HybridRow {
   lexical_score: number | null;
   vector_rank: string | number | null;
   vector_score: number | null;
+  doc_score?: number | null;
   text: string;
   heading_path: string[];
   locator: Record<string, unknown>;
@@ -117,16 +124,40 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
       SELECT id, score, NULL::bigint AS lexical_rank, NULL::float8 AS lexical_score, rank AS vector_rank, score AS vector_score FROM vector)`;
   }
   ctes.push(fused);
+  let docScore = 'NULL::float8';
+  let order = 'f.score DESC, f.id';
+  let from = 'fused f JOIN chunks c ON c.id = f.id';
+  if (input.fuseDocuments && useLexical && useVector) {
+    const k = p.add(input.rrfK);
+    const wl = p.add(input.weights.lexical);
+    const wv = p.add(input.weights.vector);
+    ctes.push(
+      `fused_chunks AS (SELECT f.*, c.document_id FROM fused f JOIN chunks c ON c.id = f.id)`,
+      `lexical_docs AS (
+        SELECT document_id, row_number() OVER (ORDER BY min(lexical_rank), document_id) AS rank
+        FROM fused_chunks WHERE lexical_rank IS NOT NULL GROUP BY document_id)`,
+      `vector_docs AS (
+        SELECT document_id, row_number() OVER (ORDER BY min(vector_rank), document_id) AS rank
+        FROM fused_chunks WHERE vector_rank IS NOT NULL GROUP BY document_id)`,
+      `doc_scores AS (
+        SELECT coalesce(l.document_id, v.document_id) AS document_id,
+               coalesce(${wl}::float8 / (${k}::float8 + l.rank), 0) + coalesce(${wv}::float8 / (${k}::float8 + v.rank), 0) AS doc_score
+        FROM lexical_docs l FULL JOIN vector_docs v ON v.document_id = l.document_id)`,
+    );
+    from = 'fused_chunks f JOIN doc_scores ds ON ds.document_id = f.document_id JOIN chunks c ON c.id = f.id';
+    docScore = 'ds.doc_score';
+    order = 'ds.doc_score DESC, f.document_id, f.score DESC, f.id';
+  }
   const limit = p.add(input.limit);
   const offset = p.add(input.offset);
   const sql = `WITH ${ctes.join(',\n')}
 SELECT f.id, f.score::float8 AS score, f.lexical_rank, f.lexical_score::float8 AS lexical_score,
-       f.vector_rank, f.vector_score::float8 AS vector_score,
+       f.vector_rank, f.vector_score::float8 AS vector_score, ${docScore} AS doc_score,
        c.text, c.heading_path, c.locator, c.document_id, d.url, d.title,
        coalesce(d.modified_at, d.updated_at) AS updated_at, d.metadata
-FROM fused f JOIN chunks c ON c.id = f.id JOIN documents d ON d.id = c.document_id
+FROM ${from} JOIN documents d ON d.id = c.document_id
 WHERE d.status = 'active'
-ORDER BY f.score DESC, f.id
+ORDER BY ${order}
 LIMIT ${limit} OFFSET ${offset}`;
   return { sql, params: p.values };
 }

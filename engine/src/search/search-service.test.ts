@@ -4,7 +4,7 @@ import { HashEmbedder } from '../embeddings/hash-embedder.js';
 import { describeEachDatabase } from '../testing/databases.js';
 import { reciprocalRankFusion } from './reciprocal-rank.js';
 import type { Reranker } from './reranker.js';
-import { resetSearchStatistics, searchWith, type SearchDeps, type SearchInput } from './search-service.js';
+import { resetSearchStatistics, searchWith, vectorWeight, type SearchDeps, type SearchInput } from './search-service.js';
 import { loadTestCorpus } from './test-corpus.js';
 
 const config = loadConfig({ DATA_DIR: 'memory://' });
@@ -60,7 +60,12 @@ describeEachDatabase('search service', (ctx) => {
     const lex = await run(q, { mode: 'lexical', k: 100 });
     const vec = await run(q, { mode: 'vector', k: 100 });
     const hyb = await run(q, { mode: 'hybrid', k: 100, debug: true });
-    const expected = reciprocalRankFusion([{ ids: lex.data.map((h) => h.chunk_id) }, { ids: vec.data.map((h) => h.chunk_id) }], 60);
+    // the hash embedder's default vote is 0.3 (see vectorWeight)
+    expect(vectorWeight(undefined, deps.embedder)).toBe(0.3);
+    const expected = reciprocalRankFusion(
+      [{ ids: lex.data.map((h) => h.chunk_id) }, { ids: vec.data.map((h) => h.chunk_id), weight: 0.3 }],
+      60,
+    );
     expect(hyb.data.map((h) => h.score)).toEqual(expected.map((e) => expect.closeTo(e.score, 10)));
     expect(new Set(hyb.data.map((h) => h.chunk_id))).toEqual(new Set(expected.map((e) => e.id)));
     const top = hyb.data[0]!;
@@ -131,6 +136,17 @@ describeEachDatabase('search service', (ctx) => {
     const conges = res.data.find((h) => h.document.url.endsWith('conges-payes'))!;
     expect(conges.more!.length).toBe(2);
     expect(conges.score).toBeGreaterThanOrEqual(conges.more![0]!.score);
+  });
+
+  it('fuses documents, not chunks, when grouping hybrid results', async () => {
+    const q = 'congés payés report maladie préavis';
+    const docsOf = (r: { data: Array<{ document: { id: number } }> }) => [...new Set(r.data.map((h) => h.document.id))];
+    const lex = docsOf(await run(q, { mode: 'lexical', k: 100 }));
+    const vec = docsOf(await run(q, { mode: 'vector', k: 100 }));
+    const expected = reciprocalRankFusion([{ ids: lex }, { ids: vec, weight: 0.3 }], 60);
+    const res = await run(q, { mode: 'hybrid', k: 100, group_by_document: true });
+    expect(res.data.map((h) => h.document.id)).toEqual(expected.map((e) => e.id));
+    expect(res.data.map((h) => h.score)).toEqual(expected.map((e) => expect.closeTo(e.score, 10)));
   });
 
   it('reranks the fused head with the configured reranker', async () => {
