@@ -10,7 +10,7 @@ import type { Database } from '@cite/engine/db/database.js';
 import { CiteError, isCiteError } from '@cite/engine/errors.js';
 import type { NormalisedDocument } from './document.js';
 import * as detect from './extractors/detect-format.js';
-import * as extractors from './extractors/extract.js';
+import type * as extractors from './extractors/extract.js';
 import { decodeHtml, extractHtml } from './extractors/html.js';
 import type { Fetcher, FetchResponse } from './fetch/fetcher.js';
 import type { Completion, EnqueueItem, FrontierItem } from './frontier/frontier.js';
@@ -345,10 +345,8 @@ async function processBundle(deps: PipelineDeps, run: RunContext, item: Frontier
     runId: run.runId,
     maskPersonalData: run.config.mask_personal_data,
   };
-  if (typeof extractors.extractSources !== 'function') {
-    throw new CiteError('EXTRACTOR_UNAVAILABLE', 'The document extractors are not available in this build');
-  }
-  const counts = await deps.indexer.indexStream(extractors.extractSources(sources, deps.options.extract), ctx, true);
+  const { extractSources } = await loadExtractors();
+  const counts = await deps.indexer.indexStream(extractSources(sources, deps.options.extract), ctx, true);
   return done({ outcome: 'processed', fetched, counts: { ...counts, validators } });
 }
 
@@ -372,18 +370,29 @@ async function detectFormat(body: Buffer, url: string, contentType?: string): Pr
   }
 }
 
-function requireExtract(): typeof extractors.extract {
-  if (typeof extractors.extract !== 'function') {
+/**
+ * The full extractor set (PDF, DOCX, archives…) is loaded on first need: pdf.js alone weighs ~150 MB,
+ * which an HTML-only crawl never pays.
+ */
+let extractModule: Promise<typeof extractors> | undefined;
+export function loadExtractors(): Promise<typeof extractors> {
+  extractModule ??= import('./extractors/extract.js');
+  return extractModule;
+}
+
+async function requireExtract(): Promise<typeof extractors.extract> {
+  const m = await loadExtractors();
+  if (typeof m.extract !== 'function') {
     throw new CiteError('EXTRACTOR_UNAVAILABLE', 'The document extractors are not available in this build');
   }
-  return extractors.extract;
+  return m.extract;
 }
 
 async function extractOne(
   deps: PipelineDeps,
   source: extractors.ExtractSource,
 ): Promise<{ ok: true; document: NormalisedDocument } | { ok: false; code: string; message: string }> {
-  const extract = requireExtract();
+  const extract = await requireExtract();
   for await (const outcome of extract(source, deps.options.extract)) {
     return outcome.ok ? { ok: true, document: outcome.document } : { ok: false, code: outcome.code, message: outcome.message };
   }

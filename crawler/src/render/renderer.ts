@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import type { Logger } from 'pino';
 import { CiteError } from '@cite/engine/errors.js';
 import { assertCrawlTarget, countOutbound } from '@cite/engine/outbound/outbound-guard.js';
@@ -66,8 +66,9 @@ export class Renderer {
         );
       }
       this.profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-chromium-'));
-      this.context = chromium
-        .launchPersistentContext(this.profileDir, {
+      // playwright-core costs ~90 MB once loaded: only crawls that render pay for it
+      this.context = import('playwright-core')
+        .then(({ chromium }) => chromium.launchPersistentContext(this.profileDir!, {
           executablePath: this.options.chromiumPath,
           headless: true,
           args: CHROMIUM_ARGS,
@@ -76,7 +77,7 @@ export class Renderer {
           acceptDownloads: false,
           serviceWorkers: 'block',
           timeout: this.options.timeoutMs,
-        })
+        }))
         .catch((e: unknown) => {
           this.context = null;
           throw new CiteError('RENDER_UNAVAILABLE', `Cannot start Chromium: ${(e as Error).message}`, { cause: e });

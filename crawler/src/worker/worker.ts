@@ -12,7 +12,6 @@ import type { Logger } from 'pino';
 import type { Config } from '@cite/engine/config/config.js';
 import type { Database } from '@cite/engine/db/database.js';
 import type { Embedder } from '@cite/engine/embeddings/embedder.js';
-import { createEmbedder } from '@cite/engine/embeddings/create-embedder.js';
 import { componentLogger } from '@cite/engine/observability/logger.js';
 import { Fetcher, type FetcherOptions } from '../fetch/fetcher.js';
 import {
@@ -124,7 +123,10 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
       let embedder: Embedder;
       if (typeof args.embedder === 'function') embedder = await args.embedder();
       else if (args.embedder) embedder = args.embedder;
-      else embedder = ownEmbedder = await createEmbedder(config, log.child({ component: 'embedder' }));
+      else {
+        const { createEmbedder } = await import('@cite/engine/embeddings/create-embedder.js');
+        embedder = ownEmbedder = await createEmbedder(config, log.child({ component: 'embedder' }));
+      }
       return ingestIndexer(db, embedder, { chunkTokens: config.CHUNK_TOKENS, overlapTokens: config.CHUNK_OVERLAP_TOKENS, log });
     })().catch((e) => {
       indexer = undefined;
@@ -146,7 +148,13 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     renderer,
     indexer: lazyIndexer,
     log,
-    options: { ...PIPELINE_DEFAULTS, ...opts.pipeline },
+    options: {
+      ...PIPELINE_DEFAULTS,
+      maxArchiveBytes: Math.max(config.INGEST_MAX_FILE_BYTES, PIPELINE_DEFAULTS.maxArchiveBytes),
+      // same limits as extractOptionsFromConfig, without loading the extractors before they are needed
+      extract: { maxFileBytes: config.INGEST_MAX_FILE_BYTES, maxPdfPages: config.INGEST_MAX_PDF_PAGES },
+      ...opts.pipeline,
+    },
   };
 
   const runs = new Map<number, Promise<RunContext | null>>();

@@ -1,0 +1,305 @@
+/**
+ * Crawl benchmark: `npm run bench:crawl -- [--pages 2000] [--pdfs 40] [--concurrency 8] [--server postgres://…]`
+ *
+ * Serves a generated French site (HTML pages linking to each other, plus PDFs) on loopback, then
+ * crawls it twice, each crawler in its own child process so that peak RSS is its own:
+ * - Cité: the full pipeline (robots, frontier in the database, fetch, extract, chunk, hash embeddings,
+ *   index) on the embedded database in a temporary DATA_DIR (or a fresh database on --server);
+ * - crawlee's CheerioCrawler: fetch + parse + enqueue links, storage not persisted, same concurrency.
+ * Prints pages/s and peak RSS (VmHWM) of both.
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+
+interface Args {
+  pages: number;
+  pdfs: number;
+  concurrency: number;
+  server?: string;
+  child?: 'cite' | 'crawlee';
+  site?: string;
+  only?: 'cite' | 'crawlee';
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { pages: 2000, pdfs: 40, concurrency: 8 };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = argv[i + 1];
+    if (k === '--pages') (a.pages = Number(v)), i++;
+    else if (k === '--pdfs') (a.pdfs = Number(v)), i++;
+    else if (k === '--concurrency') (a.concurrency = Number(v)), i++;
+    else if (k === '--server') (a.server = v), i++;
+    else if (k === '--child') (a.child = v as Args['child']), i++;
+    else if (k === '--site') (a.site = v), i++;
+    else if (k === '--only') (a.only = v as Args['only']), i++;
+  }
+  return a;
+}
+
+/** Peak resident set size of this process (kernel's high-water mark). */
+function peakRss(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : process.memoryUsage().rss;
+}
+
+// ---------------------------------------------------------------- the generated site
+
+const WORDS = (
+  'droit travail salarié employeur contrat congé payé indemnité licenciement durée période essai ' +
+  'démarche administration préfecture mairie certificat attestation allocation logement aide famille ' +
+  'enfant retraite pension impôt revenu déclaration formulaire justificatif délai recours tribunal ' +
+  'prud’hommes convention collective accord entreprise rupture conventionnelle préavis démission ' +
+  'chômage inscription France Travail formation apprentissage stage handicap maladie arrêt sécurité sociale'
+).split(/\s+/);
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function sentence(r: () => number): string {
+  const n = 8 + Math.floor(r() * 12);
+  const w = Array.from({ length: n }, () => WORDS[Math.floor(r() * WORDS.length)]!);
+  return `${w[0]!.charAt(0).toUpperCase()}${w.join(' ').slice(1)}.`;
+}
+
+function pagesLinks(i: number, total: number, r: () => number): number[] {
+  const links = new Set<number>();
+  for (const c of [2 * i + 1, 2 * i + 2, 3 * i + 3]) if (c < total) links.add(c);
+  for (let k = 0; k < 6; k++) links.add(Math.floor(r() * total));
+  links.delete(i);
+  return [...links];
+}
+
+function htmlPage(i: number, total: number, pdfs: number): string {
+  const r = rng(i + 1);
+  const paras = Array.from({ length: 6 }, () => `<p>${Array.from({ length: 4 }, () => sentence(r)).join(' ')}</p>`).join('\n');
+  const links = pagesLinks(i, total, r).map((n) => `<li><a href="/p/${n}">Fiche ${n}</a></li>`);
+  if (pdfs > 0 && i % Math.max(1, Math.floor(total / pdfs)) === 0) links.push(`<li><a href="/pdf/${i}.pdf">Guide ${i} (PDF)</a></li>`);
+  return `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Fiche pratique ${i}</title></head>
+<body><header><nav><a href="/">Accueil</a></nav></header><main><h1>Fiche pratique ${i}</h1>
+<h2>Ce qu'il faut savoir</h2>${paras}<h2>Voir aussi</h2><ul>${links.join('')}</ul></main><footer>Site de test</footer></body></html>`;
+}
+
+function pdfFile(i: number): Buffer {
+  const r = rng(1_000_000 + i);
+  const lines = Array.from({ length: 30 }, () => sentence(r).replace(/[()\\’]/g, ' ').normalize('NFD').replace(/[\u0300-\u036f]/g, ''));
+  const content = `BT /F1 11 Tf 50 780 Td 14 TL ${lines.map((l) => `(${l}) '`).join(' ')} ET`;
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objs.forEach((o, k) => {
+    offsets.push(Buffer.byteLength(out, 'latin1'));
+    out += `${k + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out, 'latin1');
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+async function serveSite(pages: number, pdfs: number): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
+  let hits = 0;
+  const server = http.createServer((req, res) => {
+    hits++;
+    const p = new URL(req.url ?? '/', 'http://x').pathname;
+    if (p === '/robots.txt') return res.writeHead(200, { 'content-type': 'text/plain' }).end('User-agent: *\nAllow: /\n');
+    if (p === '/') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(htmlPage(0, pages, pdfs));
+    let m = /^\/p\/(\d+)$/.exec(p);
+    if (m && Number(m[1]) < pages) return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(htmlPage(Number(m[1]), pages, pdfs));
+    m = /^\/pdf\/(\d+)\.pdf$/.exec(p);
+    if (m) return res.writeHead(200, { 'content-type': 'application/pdf' }).end(pdfFile(Number(m[1])));
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hits: () => hits,
+    close: () => new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+// ---------------------------------------------------------------- the two crawlers (child side)
+
+async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
+  const { loadConfig } = await import('@cite/engine/config/config.js');
+  const { migrate } = await import('@cite/engine/db/migrations.js');
+  const { HashEmbedder } = await import('@cite/engine/embeddings/hash-embedder.js');
+  const { createSource, startCrawl } = await import('@cite/crawler/sources/source-service.js');
+  const { startWorker } = await import('@cite/crawler/worker/worker.js');
+  const { getRunDetail } = await import('@cite/crawler/runs/run-repo.js');
+  const pino = (await import('pino')).default;
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-bench-crawl-'));
+  let db;
+  let dropServer = async () => {};
+  if (a.server) {
+    const { freshServerDatabase } = await import('./lib.js');
+    const name = `cite_bench_crawl_${crypto.randomBytes(3).toString('hex')}`;
+    const url = await freshServerDatabase(a.server, name);
+    const { openServerDatabase } = await import('@cite/engine/db/server-database.js');
+    db = await openServerDatabase(url, a.concurrency + 4);
+    dropServer = async () => {
+      const pg = (await import('pg')).default;
+      const c = new pg.Client({ connectionString: a.server });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  } else {
+    const { openEmbeddedDatabase } = await import('@cite/engine/db/embedded-database.js');
+    db = await openEmbeddedDatabase(dataDir);
+  }
+  await migrate(db);
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    CRAWLER_ALLOW_PRIVATE_NETWORKS: 'true',
+    CRAWLER_CONCURRENCY: String(a.concurrency),
+    CRAWLER_PER_HOST_CONCURRENCY: String(Math.min(16, a.concurrency)),
+    EMBEDDINGS: 'hash',
+    LOG_LEVEL: 'warn',
+  });
+  const source = await createSource(db, {
+    name: 'bench',
+    kind: 'website',
+    collection: 'bench',
+    start_urls: [`${a.site}/`],
+    max_pages: 1_000_000,
+    max_depth: 100,
+    rate_per_host: 1000,
+    render: 'never',
+  });
+  const started = performance.now();
+  const runId = await startCrawl(db, source.id, 'manual');
+  const worker = await startWorker({
+    db,
+    config,
+    embedder: new HashEmbedder(),
+    log: pino({ level: 'warn' }),
+    options: { pollMs: 20, scheduler: false },
+  });
+  let run;
+  for (;;) {
+    run = await getRunDetail(db, runId, 10);
+    if (run.status !== 'queued' && run.status !== 'running') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await worker.stop();
+  const chunks = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks');
+  await db.close();
+  await dropServer();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  const pages = run.fetched - 0;
+  return {
+    crawler: `Cité (${a.server ? 'server' : 'embedded'} database, full pipeline, hash embedder)`,
+    status: run.status,
+    pages,
+    indexed: run.indexed,
+    failed: run.failed,
+    chunks: Number(chunks.rows[0]!.n),
+    seconds,
+    pagesPerSecond: pages / seconds,
+    peakRssBytes: peakRss(),
+  };
+}
+
+async function crawlWithCrawlee(a: Args): Promise<Record<string, unknown>> {
+  const { CheerioCrawler, Configuration, log } = await import('@crawlee/cheerio');
+  log.setLevel(log.LEVELS.WARNING);
+  const config = new Configuration({ persistStorage: false, purgeOnStart: true });
+  let pages = 0;
+  let pdfs = 0;
+  const crawler = new CheerioCrawler(
+    {
+      maxConcurrency: a.concurrency,
+      minConcurrency: a.concurrency,
+      maxRequestRetries: 1,
+      additionalMimeTypes: ['application/pdf'],
+      async requestHandler({ request, contentType, enqueueLinks, $ }) {
+        pages++;
+        if (contentType.type === 'application/pdf' || request.url.endsWith('.pdf')) {
+          pdfs++;
+          return;
+        }
+        void $('title').text();
+        await enqueueLinks({ strategy: 'same-origin' });
+      },
+    },
+    config,
+  );
+  const started = performance.now();
+  await crawler.run([`${a.site}/`]);
+  const seconds = (performance.now() - started) / 1000;
+  return { crawler: "crawlee CheerioCrawler (fetch + parse + enqueue, no indexing)", pages, pdfs, seconds, pagesPerSecond: pages / seconds, peakRssBytes: peakRss() };
+}
+
+// ---------------------------------------------------------------- parent
+
+function runChild(kind: 'cite' | 'crawlee', a: Args, site: string): Promise<Record<string, unknown>> {
+  const script = fileURLToPath(import.meta.url);
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const args = [...prof, '--import', 'tsx', script, '--child', kind, '--site', site, '--concurrency', String(a.concurrency)];
+  if (a.server) args.push('--server', a.server);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        if (code !== 0) throw new Error(`exit ${code}`);
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      } catch (e) {
+        reject(new Error(`${kind} child failed (${(e as Error).message}): ${out.slice(-2000)}`));
+      }
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  if (a.child) {
+    const result = a.child === 'cite' ? await crawlWithCite(a) : await crawlWithCrawlee(a);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(0);
+  }
+  const site = await serveSite(a.pages, a.pdfs);
+  const load = os.loadavg()[0]!.toFixed(1);
+  process.stdout.write(
+    `Site: ${a.pages} HTML pages + ${a.pdfs} PDFs at ${site.url}; concurrency ${a.concurrency}; ${os.cpus().length} CPUs, load average ${load} at start\n`,
+  );
+  const results: Record<string, unknown>[] = [];
+  for (const kind of ['crawlee', 'cite'] as const) {
+    if (a.only && a.only !== kind) continue;
+    const before = site.hits();
+    const r = await runChild(kind, a, site.url);
+    r.requests = site.hits() - before;
+    results.push(r);
+    const mbs = (Number(r.peakRssBytes) / 1024 / 1024).toFixed(0);
+    process.stdout.write(
+      `${String(r.crawler).padEnd(72)} ${String(r.pages).padStart(5)} pages in ${Number(r.seconds).toFixed(1)} s = ${Number(r.pagesPerSecond).toFixed(1)} pages/s, peak RSS ${mbs} MB${r.chunks !== undefined ? `, ${r.indexed} documents / ${r.chunks} chunks indexed` : ''}\n`,
+    );
+  }
+  process.stdout.write(`load average ${os.loadavg()[0]!.toFixed(1)} at end\n`);
+  process.stdout.write(`${JSON.stringify(results)}\n`);
+  await site.close();
+}
+
+await main();
