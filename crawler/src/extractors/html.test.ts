@@ -26,7 +26,7 @@ const PAGE = `<!doctype html>
   <table><thead><tr><th>Mois travaillés</th><th>Jours acquis</th></tr></thead>
     <tbody><tr><td>6</td><td>15</td></tr><tr><td>12</td><td>30</td></tr></tbody></table>
   <h2>Prise des congés</h2>
-  <p>L'employeur fixe l'ordre des départs après avis du CSE.</p>
+  <p>L'employeur fixe l'ordre des départs après avis du <abbr title="comité social et économique">CSE</abbr>.</p>
   <aside class="fr-sidebar"><h2>Voir aussi</h2><p>Nos autres fiches sur le temps de travail et les absences.</p></aside>
   <div class="share"><a href="https://twitter.com/share">Partager sur Twitter</a></div>
 </main>
@@ -72,6 +72,7 @@ describe('extractHtml', () => {
     expect(r.document.description).toBe('Tout savoir sur les congés payés.');
     expect(r.document.modifiedAt).toBe('2024-03-01T09:00:00.000Z');
     expect(r.document.format).toBe('html');
+    expect(r.document.metadata.abbreviations).toEqual([{ acronym: 'CSE', expansion: 'comité social et économique' }]);
   });
 
   it('returns every link of the page, absolute, without fragments, with nofollow', () => {

@@ -220,10 +220,12 @@ interface PageScan {
   candidates: Element[][];
   h1s: Element[];
   paragraphs: Element[];
+  /** <abbr title="expansion">ACRONYM</abbr>, as service-public abbreviations: search expands them. */
+  abbreviations: { acronym: string; expansion: string }[];
 }
 
 function scanPage(root: AnyNode): PageScan {
-  const scan: PageScan = { root, metas: new Map(), anchors: [], candidates: CANDIDATE_RULES.map(() => []), h1s: [], paragraphs: [] };
+  const scan: PageScan = { root, metas: new Map(), anchors: [], candidates: CANDIDATE_RULES.map(() => []), h1s: [], paragraphs: [], abbreviations: [] };
   const visit = (node: AnyNode) => {
     if (!isElement(node)) return;
     const el = node;
@@ -261,6 +263,14 @@ function scanPage(root: AnyNode): PageScan {
       case 'h1':
         scan.h1s.push(el);
         break;
+      case 'abbr':
+      case 'acronym': {
+        const expansion = el.attribs.title?.trim();
+        const acronym = collapse(textOf(el));
+        if (expansion && acronym && acronym.length <= 30 && !scan.abbreviations.some((a) => a.acronym === acronym))
+          scan.abbreviations.push({ acronym, expansion });
+        break;
+      }
       case 'p':
       case 'pre':
       case 'td':
@@ -698,6 +708,7 @@ function extractHtmlUnguarded(input: HtmlInput, options: HtmlOptions): HtmlExtra
   if (keywords) metadata.keywords = keywords.split(',').map((k) => k.trim()).filter(Boolean);
   const author = metaContent(scan, 'author', 'dc.creator');
   if (author) metadata.author = author;
+  if (scan.abbreviations.length) metadata.abbreviations = scan.abbreviations;
 
   const document: NormalisedDocument = {
     url: canonical ?? stripFragment(input.url),
