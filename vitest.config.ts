@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     fileParallelism: true,
+    // the JSON report feeds the security dossier (npm run dossier): results of the latest run
+    reporters: ['default', ['json', { outputFile: 'reports/vitest-results.json' }]],
   },
 });
