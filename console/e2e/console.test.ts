@@ -240,7 +240,7 @@ for (const mode of availableModes()) {
       await admin.goto(`${base}/console/`);
       await admin.getByTestId('total-documents').waitFor();
       await browser.screenshot(admin, 'dashboard');
-      await admin.getByRole('button', { name: /langue|language/i }).click();
+      await admin.getByRole('button', { name: /Français/i }).first().click();
       await admin.getByRole('menuitem', { name: 'English' }).click();
       await admin.getByText('Answers and feedback over 30 days').waitFor();
       expect(browser.errors()).toEqual([]);

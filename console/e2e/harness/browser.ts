@@ -26,7 +26,7 @@ export interface BrowserSession {
   context: BrowserContext;
   /** A new tab (its own sessionStorage: a fresh sign-in). */
   page(viewport?: { width: number; height: number }): Promise<Page>;
-  /** Console errors and page errors seen so far, minus those allowed by `allow`. */
+  /** Console errors and page errors seen since the last call (minus those allowed), then forgets them. */
   errors(): string[];
   /** Ignore errors matching this pattern while `fn` runs (a deliberately refused request). */
   allowing<T>(pattern: RegExp, fn: () => Promise<T>): Promise<T>;
@@ -66,7 +66,7 @@ export async function openBrowser(): Promise<BrowserSession> {
       await p.setViewportSize(viewport);
       return p;
     },
-    errors: () => [...seen],
+    errors: () => seen.splice(0),
     async allowing(pattern, fn) {
       allowed.push(pattern);
       try {

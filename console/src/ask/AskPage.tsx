@@ -78,11 +78,6 @@ function TurnView({ turn, debug, onCite }: { turn: Turn; debug: boolean; onCite:
               {translate('cite.ask.streaming')}
             </Typography>
           )}
-          {a && a.mode === 'extractive' && !a.abstained && (
-            <Typography variant="caption" color="text.secondary" component="p" sx={{ mt: 1 }}>
-              {translate('cite.ask.extractive')}
-            </Typography>
-          )}
           {unsupportedCount > 0 && (
             <Typography variant="caption" color="warning.main" component="p">
               {translate('cite.ask.unsupported_count', { n: unsupportedCount })}

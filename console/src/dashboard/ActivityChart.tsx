@@ -16,9 +16,9 @@ export function ActivityChart({ activity }: { activity: ActivityDay[] }) {
           <YAxis allowDecimals={false} fontSize={11} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="answers" name={translate('cite.dashboard.answers')} fill="#000091" />
-          <Bar dataKey="feedback_up" name={translate('cite.dashboard.feedback_up')} stackId="fb" fill="#18753c" />
-          <Bar dataKey="feedback_down" name={translate('cite.dashboard.feedback_down')} stackId="fb" fill="#ce0500" />
+          <Bar dataKey="answers" name={translate('cite.dashboard.answers')} fill="#000091" isAnimationActive={false} />
+          <Bar dataKey="feedback_up" name={translate('cite.dashboard.feedback_up')} stackId="fb" fill="#18753c" isAnimationActive={false} />
+          <Bar dataKey="feedback_down" name={translate('cite.dashboard.feedback_down')} stackId="fb" fill="#ce0500" isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </Box>

@@ -21,6 +21,8 @@ export function EvalSetList() {
   return (
     <List
       title={t('sets')}
+      // an empty list keeps its toolbar: importing is how most sets begin
+      empty={false}
       sort={{ field: 'id', order: 'DESC' }}
       filters={[<SearchInput key="q" source="q" alwaysOn />]}
       actions={

@@ -159,7 +159,6 @@ const en: CiteMessages = {
       thinking: 'Looking for sources…',
       streaming: 'Writing the answer…',
       abstained: 'Cité found no source good enough to answer.',
-      extractive: 'Extractive answer: sentences quoted as is from the sources.',
       unsupported: 'Not supported by the cited sources',
       unsupported_count: '%{n} sentence(s) not supported by the sources',
       sources: 'Sources',

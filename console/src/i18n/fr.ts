@@ -166,7 +166,6 @@ const fr = {
       thinking: 'Recherche des sources…',
       streaming: 'Rédaction de la réponse…',
       abstained: 'Cité n’a pas trouvé de source suffisante pour répondre.',
-      extractive: 'Réponse extractive : phrases citées telles quelles depuis les sources.',
       unsupported: 'Non étayé par les sources citées',
       unsupported_count: '%{n} phrase(s) non étayée(s) par les sources',
       sources: 'Sources',
