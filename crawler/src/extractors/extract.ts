@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import yauzl from 'yauzl';
 import { CiteError } from '@cite/engine/errors.js';
-import { loadConfig, type Config } from '@cite/engine/config/config.js';
+import { configSchema, type Config } from '@cite/engine/config/config.js';
 import type { NormalisedDocument } from '../document.js';
 import { readZip, type ArchiveLimits } from './archive.js';
 import { detectFormat, FORMAT_SNIFF_BYTES, type DocumentFormat } from './detect-format.js';
@@ -69,8 +69,19 @@ export type ExtractOutcome =
 type ExtractConfig = Pick<Config, 'INGEST_MAX_FILE_BYTES' | 'INGEST_MAX_PDF_PAGES'> &
   Partial<Pick<Config, 'INGEST_EXTRACT_TIMEOUT_MS' | 'INGEST_ZIP_MAX_TOTAL_BYTES' | 'INGEST_ZIP_MAX_RATIO' | 'INGEST_ZIP_MAX_ENTRIES'>>;
 
-/** Defaults live in the engine configuration schema: read them from there, never restate them. */
-const CONFIG_DEFAULTS = loadConfig({});
+/**
+ * Defaults live in the engine configuration schema: read them from there, never restate them
+ * (key by key, so a future required variable elsewhere in the schema cannot break extraction).
+ */
+const defaultOf = <K extends keyof Config>(key: K): Config[K] => configSchema.shape[key].parse(undefined) as Config[K];
+const CONFIG_DEFAULTS = {
+  INGEST_MAX_FILE_BYTES: defaultOf('INGEST_MAX_FILE_BYTES'),
+  INGEST_MAX_PDF_PAGES: defaultOf('INGEST_MAX_PDF_PAGES'),
+  INGEST_EXTRACT_TIMEOUT_MS: defaultOf('INGEST_EXTRACT_TIMEOUT_MS'),
+  INGEST_ZIP_MAX_TOTAL_BYTES: defaultOf('INGEST_ZIP_MAX_TOTAL_BYTES'),
+  INGEST_ZIP_MAX_RATIO: defaultOf('INGEST_ZIP_MAX_RATIO'),
+  INGEST_ZIP_MAX_ENTRIES: defaultOf('INGEST_ZIP_MAX_ENTRIES'),
+};
 
 /** Options from the engine configuration (INGEST_* variables); what it does not set keeps its default. */
 export function extractOptionsFromConfig(config: ExtractConfig): ExtractOptions {
