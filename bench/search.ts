@@ -7,7 +7,7 @@
  * Data: `--chunks N` synthetic chunks (default 100,000 on the server, 20,000 embedded) whose sentences are
  * drawn from the corpus under `--corpus` (JSONL(.gz) files of the bench format) when given, else from a
  * built-in French vocabulary; or `--reuse-database URL` to measure an already ingested server database
- * (e.g. the real bench corpus after `cite ingest`). Queries: every phrasing of `--queries` (bench format),
+ * (e.g. the real bench corpus after `cite ingest`), topped up with synthetic chunks to `--chunks`. Queries: every phrasing of `--queries` (bench format),
  * else generated from the same vocabulary.
  */
 import fs from 'node:fs';
@@ -240,9 +240,11 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
     db = await openServerDatabase(url, 4);
     await migrate(db);
     chunks = Number(values.chunks ?? 100_000);
-    if (!reuse) {
-      process.stderr.write(`server: loading ${chunks} synthetic chunks…\n`);
-      await loadSynthetic(db, chunks, pool);
+    // A reused database (e.g. the ingested bench corpus) is topped up with synthetic chunks to --chunks.
+    const have = reuse ? Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM chunks')).rows[0]!.n) : 0;
+    if (chunks > have && (!reuse || values.chunks)) {
+      process.stderr.write(`server: loading ${chunks - have} synthetic chunks…\n`);
+      await loadSynthetic(db, chunks - have, pool);
     }
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-bench-search-'));
