@@ -46,3 +46,28 @@ describeEachDatabase('answer service', (ctx) => {
     ])).toBe('Durée du préavis de démission Et pour un cadre ?');
   });
 });
+
+describeEachDatabase('answer service with a model and support embeddings', (ctx) => {
+  it('embeds the generated sentences and sources once, and still verifies', async () => {
+    const { startScriptedLlm } = await import('../testing/scripted-llm.js');
+    const { LlmClient } = await import('./llm-client.js');
+    const { HashEmbedder } = await import('../embeddings/hash-embedder.js');
+    await seedDocs(ctx.db, TEST_DOCS, 'emb');
+    const llm = await startScriptedLlm({ content: 'Le salarié a droit à 2,5 jours ouvrables de congés payés par mois [1]. Il peut aussi partir en croisière [1].' });
+    try {
+      const svc = new AnswerService({
+        db: ctx.db,
+        retrieve: fullTextRetriever(ctx.db),
+        llm: new LlmClient({ baseUrl: llm.baseUrl, model: 'm', timeoutMs: 2000, maxRetries: 0 }),
+        embedder: async () => new HashEmbedder(),
+        supportEmbeddings: true,
+      });
+      const r = await svc.ask({ question: 'Combien de jours de congés payés par mois ?', caller: { keyId: null, collections: null } });
+      expect(r.timings.support_embedding_ms).toBeGreaterThanOrEqual(0);
+      expect(r.citations[0]).toMatchObject({ n: 1, supported: true });
+      expect(r.unsupported.map((u) => u.sentence)).toEqual(['Il peut aussi partir en croisière [1].']);
+    } finally {
+      await llm.close();
+    }
+  });
+});

@@ -7,17 +7,19 @@
  */
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
+import type { Embedder } from '../embeddings/embedder.js';
 import { CiteError, badRequest } from '../errors.js';
 import { abstentionText, closestSources, decideAbstention, DEFAULT_MIN_RELEVANCE, relevance, type ClosestSource } from './abstain.js';
 import { completeAnswer, insertPendingAnswer, type AnswerMode, type RetrievedRef } from './answers-repo.js';
-import { createMarkerFilter } from './citations.js';
+import { createMarkerFilter, parseCitations, stripMarkers } from './citations.js';
 import { extractiveAnswer } from './extractive.js';
+import { splitSentences } from './sentences.js';
 import { detectLanguage, type AnswerLanguage } from './language.js';
 import type { LlmClient } from './llm-client.js';
 import { buildPrompt, type ChatMessage } from './prompt.js';
 import { DEFAULT_SUPPORT_THRESHOLD } from './support.js';
 import { termSet } from './text.js';
-import { numberSources, type Citation, type RetrievedPassage, type UnsupportedSentence } from './types.js';
+import { numberSources, type Citation, type NumberedSource, type RetrievedPassage, type UnsupportedSentence } from './types.js';
 import { isModelAbstention, verifyAnswer } from './verify.js';
 
 export interface RetrieveInput {
@@ -55,6 +57,12 @@ export interface AnswerDeps {
   retrieve: Retriever;
   /** Absent: extractive answers. */
   llm?: LlmClient | null;
+  /**
+   * Blends embedding similarity into the support check of generated sentences (paraphrases a
+   * word count misses). Default: only with a semantic embedder, not the character-hash one.
+   */
+  embedder?: () => Promise<Embedder>;
+  supportEmbeddings?: boolean;
   log?: Logger;
   options?: Partial<AnswerServiceOptions>;
 }
@@ -118,6 +126,28 @@ export class AnswerService {
 
   get model(): string | null {
     return this.deps.llm?.model ?? null;
+  }
+
+  /** Cosine similarity of each generated sentence with each source, from one batch of embeddings. */
+  private async embeddingSimilarity(
+    text: string,
+    sources: NumberedSource[],
+  ): Promise<((sentence: string, source: NumberedSource) => number | undefined) | undefined> {
+    const embedder = await this.deps.embedder!();
+    if (!(this.deps.supportEmbeddings ?? !embedder.id.startsWith('hash'))) return undefined;
+    const claims = [...new Set(splitSentences(parseCitations(text, sources.length).text).map((s) => stripMarkers(s.text)))];
+    if (claims.length === 0 || sources.length === 0) return undefined;
+    const vectors = await embedder.embedDocuments([...claims, ...sources.map((s) => s.text)]);
+    const claimVec = new Map(claims.map((c, i) => [c, vectors[i]!]));
+    const sourceVec = new Map(sources.map((s, i) => [s.n, vectors[claims.length + i]!]));
+    return (sentence, source) => {
+      const a = claimVec.get(stripMarkers(sentence));
+      const b = sourceVec.get(source.n);
+      if (!a || !b) return undefined;
+      let dot = 0;
+      for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
+      return dot; // both unit length
+    };
   }
 
   async ask(input: AskInput): Promise<AnswerResult> {
@@ -253,8 +283,17 @@ export class AnswerService {
         input.onToken?.(text);
       }
 
+      let similarity: ((sentence: string, source: NumberedSource) => number | undefined) | undefined;
+      if (this.deps.llm && this.deps.embedder) {
+        const te = performance.now();
+        similarity = await this.embeddingSimilarity(text, sources).catch((e) => {
+          log?.warn({ err: e }, 'support embeddings unavailable; lexical support only');
+          return undefined;
+        });
+        timings.support_embedding_ms = ms(te);
+      }
       const tv = performance.now();
-      const verified = verifyAnswer(text, sources, { language, threshold: this.options.supportThreshold });
+      const verified = verifyAnswer(text, sources, { language, threshold: this.options.supportThreshold, similarity });
       timings.verification_ms = ms(tv);
 
       if (isModelAbstention(text) && verified.citations.length === 0) {

@@ -3,6 +3,7 @@
  * model is used when LLM_BASE_URL and LLM_MODEL are both set; otherwise answers are extractive.
  * Tests (and embedders of Cité) may register their own under the same service name.
  */
+import { appEmbedder } from '../embeddings/app-embedder.js';
 import { service, type AppContext } from '../http/app-context.js';
 import { AnswerService, type Retriever } from './answer-service.js';
 import { LlmClient } from './llm-client.js';
@@ -29,6 +30,7 @@ export function answerService(app: AppContext, retrieve?: Retriever): Promise<An
       db: app.db,
       retrieve: retrieve ?? searchRetriever(app),
       llm: llmFromConfig(app),
+      embedder: () => appEmbedder(app),
       log: app.log.child({ component: 'answers' }),
     }),
   );

@@ -101,3 +101,15 @@ describe('numbers', () => {
     expect(numbers('1 500 euros, 2,5 jours, en 2024, 15 jours, 1.234 et 3.5 %')).toEqual(['1500', '2.5', '2024', '15', '1234', '3.5']);
   });
 });
+
+describe('embedding support', () => {
+  it('lets a semantic similarity lift a paraphrase the word count misses, never an unknown link', () => {
+    const paraphrase = 'Sans accord de branche, un employé démissionnaire doit prévenir son patron un mois avant [1].';
+    const lexicalOnly = verifyAnswer(paraphrase, sources);
+    expect(lexicalOnly.unsupported.map((u) => u.reason)).toEqual(['not_supported']);
+    const blended = verifyAnswer(paraphrase, sources, { similarity: () => 0.95 });
+    expect(blended.unsupported).toEqual([]);
+    const link = verifyAnswer('Le préavis se calcule sur https://evil.example/x [1].', sources, { similarity: () => 1 });
+    expect(link.unsupported[0]!.reason).toBe('unknown_link');
+  });
+});
