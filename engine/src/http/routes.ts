@@ -3,6 +3,7 @@
  * test all read it. A new route module = one line here.
  */
 import { statsRoutes } from '../admin/stats-route.js';
+import { documentsRoutes } from '../admin/documents-routes.js';
 import { auditRoutes } from '../audit/audit-routes.js';
 import { dataControlRoutes } from '../data-control/data-control-routes.js';
 import { outboundRoutes } from '../outbound/outbound-routes.js';
@@ -27,6 +28,7 @@ export function allRoutes(): RouteDef[] {
     ...dataControlRoutes,
     ...outboundRoutes,
     ...statsRoutes,
+    ...documentsRoutes,
     ...evalRoutes,
     ...sourceRoutes,
     ...crawlRunRoutes,

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { availableModes } from '../testing/databases.js';
+import { startTestEngine, type TestEngine } from '../testing/engine.js';
+import type { ChunkRecord, DocumentRecord } from './documents-sql.js';
+
+for (const mode of availableModes()) {
+  describe(`admin documents and chunks API [${mode}]`, () => {
+    let e: TestEngine;
+    let docId: number;
+    beforeAll(async () => {
+      e = await startTestEngine(mode);
+      const { rows: c } = await e.db.query<{ id: string }>(`INSERT INTO collections (name) VALUES ('travail') RETURNING id`);
+      const { rows: d } = await e.db.query<{ id: string }>(
+        `INSERT INTO documents (collection_id, url, title, format, content_hash, chunk_count, metadata) VALUES
+           ($1, 'https://t.fr/conges', 'Congés payés', 'html', 'h1', 2, '{"audience":"particuliers"}'),
+           ($1, 'https://t.fr/preavis', 'Préavis', 'pdf', 'h2', 0, '{}') RETURNING id`,
+        [c[0]!.id],
+      );
+      docId = Number(d[0]!.id);
+      await e.db.query(
+        `INSERT INTO chunks (document_id, ord, text, heading_path, locator, token_count, hash) VALUES
+           ($1, 1, 'Deuxième passage', '{Congés payés,Prise}', '{"anchor":"prise"}', 3, 'b'),
+           ($1, 0, 'Premier passage', '{Congés payés,Durée}', '{"anchor":"duree"}', 2, 'a')`,
+        [docId],
+      );
+    });
+    afterAll(async () => {
+      await e?.stop();
+    });
+
+    it('lists with search, filters, sorting and Content-Range', async () => {
+      const r = await e.fetch(`/admin/api/documents?filter=${encodeURIComponent('{"q":"congé"}')}&range=[0,9]&sort=["title","ASC"]`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-range')).toBe('documents 0-0/1');
+      const rows = (await r.json()) as DocumentRecord[];
+      expect(rows[0]).toMatchObject({ title: 'Congés payés', collection: 'travail', metadata: { audience: 'particuliers' } });
+      const pdf = (await (await e.fetch(`/admin/api/documents?filter=${encodeURIComponent('{"format":"pdf"}')}`)).json()) as DocumentRecord[];
+      expect(pdf.map((x) => x.title)).toEqual(['Préavis']);
+      const bad = await e.fetch(`/admin/api/documents?filter=${encodeURIComponent('{"nope":1}')}`);
+      expect(bad.status).toBe(400);
+      expect((await e.fetch(`/admin/api/documents?sort=["text;drop","ASC"]`)).status).toBe(400);
+    });
+
+    it('gives one document and its chunks in order', async () => {
+      const doc = (await (await e.fetch(`/admin/api/documents/${docId}`)).json()) as DocumentRecord;
+      expect(doc).toMatchObject({ id: docId, url: 'https://t.fr/conges', chunk_count: 2 });
+      const r = await e.fetch(`/admin/api/chunks?filter=${encodeURIComponent(JSON.stringify({ document_id: docId }))}&sort=["ord","ASC"]`);
+      expect(r.headers.get('content-range')).toBe('chunks 0-1/2');
+      const chunks = (await r.json()) as ChunkRecord[];
+      expect(chunks.map((c) => c.text)).toEqual(['Premier passage', 'Deuxième passage']);
+      expect(chunks[0]).toMatchObject({ heading_path: ['Congés payés', 'Durée'], locator: { anchor: 'duree' }, token_count: 2 });
+      const missing = await e.fetch('/admin/api/documents/999999');
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toMatchObject({ code: 'DOCUMENT_NOT_FOUND' });
+    });
+
+    it('is for admins only', async () => {
+      expect((await e.fetch('/admin/api/documents', { role: 'evaluator' })).status).toBe(403);
+      expect((await e.fetch('/admin/api/chunks', { role: 'agent' })).status).toBe(403);
+    });
+
+    it('deletes: the document leaves search (chunks gone, record marked deleted) and the action is audited', async () => {
+      const r = await e.fetch(`/admin/api/documents/${docId}`, { method: 'DELETE' });
+      expect(r.status).toBe(200);
+      expect(await r.json()).toMatchObject({ id: docId, status: 'deleted' });
+      const { rows } = await e.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM chunks WHERE document_id = $1`, [docId]);
+      expect(rows[0]!.n).toBe(0);
+      const { rows: audit } = await e.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE target_id = $1`, [String(docId)]);
+      expect(audit.map((a) => a.action)).toContain('document.delete');
+    });
+  });
+}

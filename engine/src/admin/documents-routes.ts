@@ -1,0 +1,95 @@
+/**
+ * The console's documents screens: list with search and filters, one document, its chunks, delete
+ * (the document leaves search at once). Admin only; a key limited to some collections sees only those.
+ */
+import { z } from 'zod';
+import { recordAudit } from '../audit/audit-repo.js';
+import { CiteError } from '../errors.js';
+import { defineRoute } from '../http/route.js';
+import { idsFilter, listQuery, sendList } from '../http/simple-rest.js';
+import { CHUNK_SORTABLE, DOCUMENT_SORTABLE, deleteDocument, getDocument, listChunks, listDocuments } from './documents-sql.js';
+
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+
+const documentFilter = z
+  .object({
+    id: idsFilter,
+    q: z.string().max(500).optional(),
+    source_id: z.coerce.number().int().optional(),
+    collection_id: z.coerce.number().int().optional(),
+    status: z.enum(['active', 'deleted', 'error']).optional(),
+    format: z.string().max(50).optional(),
+  })
+  .strict();
+
+const chunkFilter = z.object({ id: idsFilter, document_id: z.coerce.number().int().optional() }).strict();
+
+const notFound = (id: number) => new CiteError('DOCUMENT_NOT_FOUND', `No document with id ${id}`, { status: 404 });
+
+export const documentsRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/admin/api/documents',
+    access: 'admin',
+    summary: 'List documents (filters: q on title and URL, source_id, collection_id, status, format)',
+    tags: ['admin', 'documents'],
+    query: listQuery(DOCUMENT_SORTABLE, documentFilter, ['id', 'DESC']),
+    raw: true,
+    handler: async ({ app, query, caller, res }) => {
+      const { rows, total } = await listDocuments(app.db, { ...query, collections: caller!.collections });
+      sendList(res, 'documents', rows, total, query.offset);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/admin/api/documents/:id',
+    access: 'admin',
+    summary: 'One document with its metadata',
+    tags: ['admin', 'documents'],
+    params: idParams,
+    handler: async ({ app, params, caller }) => {
+      const doc = await getDocument(app.db, params.id, caller!.collections);
+      if (!doc) throw notFound(params.id);
+      return doc;
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/admin/api/documents/:id',
+    access: 'admin',
+    summary: 'Delete a document: it leaves search at once (its chunks are removed, the record stays marked deleted)',
+    tags: ['admin', 'documents'],
+    params: idParams,
+    handler: async ({ app, params, caller, ip, requestId }) => {
+      const before = await getDocument(app.db, params.id, caller!.collections);
+      if (!before) throw notFound(params.id);
+      await deleteDocument(app.db, params.id);
+      const after = (await getDocument(app.db, params.id, caller!.collections))!;
+      await recordAudit(app.db, {
+        actorKeyId: caller!.keyId,
+        actorName: caller!.name,
+        action: 'document.delete',
+        targetType: 'document',
+        targetId: params.id,
+        before: { url: before.url, status: before.status, chunk_count: before.chunk_count },
+        after: { status: after.status },
+        ip,
+        requestId,
+      });
+      return after;
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/admin/api/chunks',
+    access: 'admin',
+    summary: "List chunks (filter document_id): text, heading path, locator, token count",
+    tags: ['admin', 'documents'],
+    query: listQuery(CHUNK_SORTABLE, chunkFilter, ['ord', 'ASC']),
+    raw: true,
+    handler: async ({ app, query, caller, res }) => {
+      const { rows, total } = await listChunks(app.db, { ...query, collections: caller!.collections });
+      sendList(res, 'chunks', rows, total, query.offset);
+    },
+  }),
+];
