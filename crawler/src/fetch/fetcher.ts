@@ -112,9 +112,9 @@ export class Fetcher {
         const res = await this.request(url, req, signal);
         const location = res.headers.location;
         if (REDIRECTS.has(res.statusCode) && typeof location === 'string' && location) {
-          res.body.resume();
+          // consume the redirect's body (undici reuses the socket), never leaving an unhandled stream error
+          await res.body.dump().catch(() => {});
           if (redirects.length >= this.options.maxRedirects) {
-            res.body.destroy();
             throw new CiteError(
               'FETCH_TOO_MANY_REDIRECTS',
               `More than ${this.options.maxRedirects} redirects from ${req.url}`,
@@ -133,7 +133,7 @@ export class Fetcher {
           continue;
         }
         const headers = flattenHeaders(res.headers);
-        const body = res.statusCode === 304 || res.statusCode === 204 ? (res.body.resume(), Buffer.alloc(0)) : await this.readBody(res, url.href, req.maxBytes ?? this.options.maxBytes);
+        const body = res.statusCode === 304 || res.statusCode === 204 ? (await res.body.dump().catch(() => {}), Buffer.alloc(0)) : await this.readBody(res, url.href, req.maxBytes ?? this.options.maxBytes);
         return {
           requestedUrl: req.url,
           url: url.href,
@@ -197,6 +197,7 @@ export class Fetcher {
   /** Reads and decodes the body, stopping as soon as it passes the size cap. */
   private async readBody(res: Dispatcher.ResponseData, url: string, max: number): Promise<Buffer> {
     const declared = Number(res.headers['content-length']);
+    res.body.on('error', () => {}); // errors surface through the read loop below
     if (Number.isFinite(declared) && declared > max) {
       res.body.destroy();
       throw tooLarge(url, max);
@@ -212,6 +213,7 @@ export class Fetcher {
       for await (const chunk of stream) {
         size += (chunk as Buffer).length;
         if (size > max) {
+          stream.on('error', () => {});
           res.body.destroy();
           stream.destroy();
           throw tooLarge(url, max);

@@ -1,0 +1,35 @@
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { parseRobots } from '../robots/robots.js';
+import { parseSitemap } from './sitemap.js';
+
+describe('parseSitemap', () => {
+  it('reads url sets (gzipped or not), indexes and text lists, resolving entities and CDATA', () => {
+    const xml = `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://ex.fr/a?x=1&amp;y=2</loc><lastmod>2024-05-01</lastmod></url><url><loc><![CDATA[https://ex.fr/b]]></loc></url></urlset>`;
+    expect(parseSitemap(zlib.gzipSync(xml), 'https://ex.fr/s.xml.gz')).toEqual({
+      kind: 'urlset',
+      entries: [{ url: 'https://ex.fr/a?x=1&y=2', lastmod: '2024-05-01' }, { url: 'https://ex.fr/b' }],
+    });
+    const index = `<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>https://ex.fr/s1.xml</loc></sitemap></sitemapindex>`;
+    expect(parseSitemap(Buffer.from(index), 'https://ex.fr/i.xml').kind).toBe('index');
+    expect(parseSitemap(Buffer.from('https://ex.fr/1\nnot a url\nhttps://ex.fr/2\n'), 'https://ex.fr/s.txt').entries).toHaveLength(2);
+    expect(() => parseSitemap(Buffer.from('<html></html>'), 'https://ex.fr/x')).toThrow(/neither/);
+  });
+});
+
+describe('parseRobots', () => {
+  const text = 'User-agent: *\nDisallow: /private\nAllow: /private/open\nCrawl-delay: 2\nSitemap: https://ex.fr/sitemap.xml\n\nUser-agent: CiteBot\nDisallow: /no-cite\nCrawl-delay: 0.5\n';
+  it('applies our group when one names us, with its Crawl-delay', () => {
+    const r = parseRobots('https://ex.fr/', text, 'CiteBot/0.1 (+https://cite.example)');
+    expect(r.isAllowed('https://ex.fr/no-cite/x')).toBe(false);
+    expect(r.isAllowed('https://ex.fr/private')).toBe(true); // our group replaces the * group
+    expect(r.crawlDelayMs).toBe(500);
+    expect(r.sitemaps).toEqual(['https://ex.fr/sitemap.xml']);
+  });
+  it('falls back to the * group with Allow beating a shorter Disallow', () => {
+    const r = parseRobots('https://ex.fr/', text, 'OtherBot/1.0');
+    expect(r.isAllowed('https://ex.fr/private/x')).toBe(false);
+    expect(r.isAllowed('https://ex.fr/private/open/doc')).toBe(true);
+    expect(r.crawlDelayMs).toBe(2000);
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { hostKey, normalizeUrl } from './normalize.js';
+import { hasRepeatedSegments, Scope } from './scope.js';
+
+describe('normalizeUrl', () => {
+  it('lower-cases scheme and host, drops default ports, fragments and tracking parameters, sorts the query', () => {
+    expect(normalizeUrl('HTTPS://WWW.Service-Public.FR:443/particuliers/vosdroits/F1234?utm_source=x&b=2&a=1&fbclid=z#top')).toBe(
+      'https://www.service-public.fr/particuliers/vosdroits/F1234?a=1&b=2',
+    );
+    expect(normalizeUrl('http://example.fr:80/a/')).toBe('http://example.fr/a/');
+    expect(normalizeUrl('http://example.fr:8080/a')).toBe('http://example.fr:8080/a');
+    expect(normalizeUrl('../b?x=1#f', 'https://example.fr/a/c/d')).toBe('https://example.fr/a/b?x=1');
+  });
+  it('keeps path case and trailing slashes, refuses what is not http(s)', () => {
+    expect(normalizeUrl('https://example.fr/Path/')).toBe('https://example.fr/Path/');
+    expect(normalizeUrl('mailto:a@b.fr')).toBeNull();
+    expect(normalizeUrl('javascript:alert(1)')).toBeNull();
+    expect(normalizeUrl('not a url')).toBeNull();
+  });
+  it('keys politeness by host and port', () => {
+    expect(hostKey('http://127.0.0.1:8080/x')).toBe('127.0.0.1:8080');
+    expect(hostKey('https://Example.fr/x')).toBe('example.fr');
+  });
+});
+
+describe('Scope', () => {
+  const scope = new Scope({
+    startUrls: ['https://www.example.fr/'],
+    include: ['/guides/**', '/'],
+    exclude: ['**/*.zip', '/guides/archives/**'],
+  });
+  it('stays on the site (www. or not) and applies include/exclude globs', () => {
+    expect(scope.check('https://example.fr/guides/a')).toBeNull();
+    expect(scope.check('https://www.example.fr/guides/b/c')).toBeNull();
+    expect(scope.check('https://other.fr/guides/a')).toBe('other_host');
+    expect(scope.check('https://example.fr/blog/a')).toBe('not_included');
+    expect(scope.check('https://example.fr/guides/archives/2019')).toBe('excluded');
+    expect(scope.check('https://example.fr/guides/x.zip')).toBe('excluded');
+  });
+  it('guards against traps: long URLs, repeated segments, query growth', () => {
+    const open = new Scope({ startUrls: ['https://example.fr/'], include: [], exclude: [] });
+    expect(open.check(`https://example.fr/${'a'.repeat(2100)}`)).toBe('url_too_long');
+    expect(open.check('https://example.fr/a/b/a/b/a/b/a/b')).toBe('repeated_segments');
+    expect(open.check(`https://example.fr/s?${Array.from({ length: 13 }, (_, i) => `p${i}=1`).join('&')}`)).toBe('too_many_query_params');
+    expect(hasRepeatedSegments('/2024/01/02', 3)).toBe(false);
+  });
+});
