@@ -4,7 +4,6 @@ import {
   DateField,
   List,
   NumberField,
-  ReferenceField,
   ReferenceInput,
   SearchInput,
   SelectInput,
@@ -15,7 +14,6 @@ import {
   useTranslate,
 } from 'react-admin';
 import { StatusChip } from '../common/StatusChip';
-import { UploadButton } from './UploadDialog';
 
 const FORMATS = ['html', 'pdf', 'docx', 'xml', 'service-public', 'jsonl', 'text', 'markdown'];
 const STATUSES = ['active', 'deleted', 'error'];
@@ -32,11 +30,8 @@ export function DocumentList() {
         <SelectInput key="format" source="format" choices={FORMATS.map((f) => ({ id: f, name: f }))} />,
         <SelectInput key="status" source="status" choices={STATUSES.map((s) => ({ id: s, name: translate(`cite.status.${s}`) }))} />,
       ]}
-      actions={
-        <TopToolbar>
-          <UploadButton />
-        </TopToolbar>
-      }
+      // Upload (UploadDialog.tsx) is mounted here once the engine has POST /admin/api/uploads.
+      actions={<TopToolbar />}
     >
       {narrow ? (
         <SimpleList primaryText={(r) => r.title || r.url} secondaryText={(r) => r.url} tertiaryText={(r) => String(r.chunk_count ?? '')} linkType="show" />
@@ -44,7 +39,8 @@ export function DocumentList() {
         <Datagrid rowClick="show" bulkActionButtons={false}>
           <TextField source="title" />
           <UrlField source="url" target="_blank" rel="noopener noreferrer" onClick={(e) => e.stopPropagation()} sortable={false} />
-          <ReferenceField source="source_id" reference="sources" link={false} sortable={false} emptyText="—" />
+          <TextField source="source_name" label="resources.documents.fields.source_id" sortable={false} emptyText="—" />
+          <TextField source="collection" label="resources.documents.fields.collection_id" sortable={false} />
           <TextField source="format" sortable={false} />
           <NumberField source="chunk_count" sortable={false} />
           <StatusChip source="status" label="resources.documents.fields.status" />

@@ -30,7 +30,7 @@ import { StatusChip } from '../common/StatusChip';
 import { formatLocator, locatorHref } from '../common/format';
 import type { CiteDataProvider } from '../dataProvider/dataProvider';
 
-function ReindexButton() {
+export function ReindexButton() {
   const record = useRecordContext();
   const dataProvider = useDataProvider<CiteDataProvider>();
   const notify = useNotify();
@@ -128,7 +128,7 @@ export function DocumentShow() {
       actions={
         <TopToolbar>
           <OpenOriginal />
-          <ReindexButton />
+          {/* ReindexButton is mounted here once the engine has POST /admin/api/documents/:id/reindex. */}
           <DeleteWithConfirmButton mutationMode="pessimistic" redirect="list" />
         </TopToolbar>
       }
@@ -138,6 +138,8 @@ export function DocumentShow() {
           <TextField source="title" />
           <UrlField source="url" target="_blank" rel="noopener noreferrer" />
           <ReferenceField source="source_id" reference="sources" link="show" emptyText="—" />
+          <TextField source="collection" label="resources.documents.fields.collection_id" />
+          <TextField source="error" emptyText="—" />
           <TextField source="format" />
           <TextField source="lang" />
           <StatusChip source="status" label="resources.documents.fields.status" />

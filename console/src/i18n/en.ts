@@ -298,6 +298,7 @@ const en: CiteMessages = {
         modified_at: 'Modified',
         published_at: 'Published',
         updated_at: 'Updated',
+        error: 'Error',
         description: 'Description',
         q: 'Search',
       },

@@ -305,6 +305,7 @@ const fr = {
         modified_at: 'Modifié le',
         published_at: 'Publié le',
         updated_at: 'Mis à jour le',
+        error: 'Erreur',
         description: 'Description',
         q: 'Recherche',
       },
