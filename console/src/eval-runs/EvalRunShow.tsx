@@ -136,9 +136,9 @@ export function EvalRunShow() {
         <TextField source="error" label={t('error_text')} emptyText="—" />
         <FunctionField label={t('duration')} render={(r: RaRecord) => formatDuration(r.started_at, r.finished_at)} />
         <DateField source="created_at" label={t('created_at')} showTime />
-        <FunctionField label={t('config')} render={(r: RaRecord) => <JsonBlock value={r.config} />} />
         <FunctionField label={t('aggregates')} render={(r: RaRecord) => <AggregatesTable aggregates={r.aggregates ?? {}} />} />
         <FunctionField label={t('compare')} render={() => <Comparison />} />
+        <FunctionField label={t('config')} render={(r: RaRecord) => <JsonBlock value={r.config} />} />
         <ReferenceManyField reference="eval-results" target="run_id" sort={{ field: 'id', order: 'ASC' }} perPage={25} pagination={<Pagination />} label={t('results')}>
           <Datagrid bulkActionButtons={false} expand={<ResultDetail />} empty={<Typography variant="body2">—</Typography>}>
             <TextField source="external_id" label={t('external_id')} />
