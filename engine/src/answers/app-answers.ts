@@ -31,6 +31,11 @@ export function answerService(app: AppContext, retrieve?: Retriever): Promise<An
       retrieve: retrieve ?? searchRetriever(app),
       llm: llmFromConfig(app),
       embedder: () => appEmbedder(app),
+      options: {
+        k: app.config.ANSWER_K,
+        minRelevance: app.config.ANSWER_MIN_RELEVANCE,
+        supportThreshold: app.config.ANSWER_SUPPORT_THRESHOLD,
+      },
       log: app.log.child({ component: 'answers' }),
     }),
   );

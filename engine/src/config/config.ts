@@ -66,6 +66,10 @@ export const configSchema = z.object({
   LLM_MODEL: z.string().optional(),
   LLM_TIMEOUT_MS: int(1000, 600000).default(60000),
   LLM_MAX_RETRIES: int(0, 10).default(2),
+  /** Answers: passages retrieved; share of the question's terms some passage must cover, else Cité abstains; minimum support score of a citation. */
+  ANSWER_K: int(1, 50).default(8),
+  ANSWER_MIN_RELEVANCE: num(0, 1).default(0.5),
+  ANSWER_SUPPORT_THRESHOLD: num(0, 1).default(0.5),
   /** Optional LLM judge of evaluation runs (any OpenAI-compatible server); defaults to the LLM_* values. */
   EVAL_JUDGE_BASE_URL: url.optional(),
   EVAL_JUDGE_API_KEY: z.string().optional(),
