@@ -188,6 +188,8 @@ for (const mode of availableModes()) {
       await agent.waitForURL(/\/console\/ask$/);
       await agent.setViewportSize(NARROW);
       await agent.getByTestId('question').waitFor();
+      await agent.getByTestId('history').waitFor();
+      expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(1);
       await browser.screenshot(agent, 'ask-narrow');
       await agent.close();
       expect(browser.errors()).toEqual([]);

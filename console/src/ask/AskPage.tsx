@@ -195,7 +195,7 @@ export function AskPage() {
   };
 
   return (
-    <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', lg: 'minmax(0, 1fr) 280px' }, gap: 2, mt: 2, pb: 2 }}>
+    <Box sx={{ display: 'grid', gridTemplateColumns: { xs: 'minmax(0, 1fr)', lg: 'minmax(0, 1fr) 280px' }, gap: 2, mt: 2, pb: 2 }}>
       <Title title={translate('cite.ask.title')} />
       <Box component="main" aria-label={translate('cite.ask.title')} sx={{ minWidth: 0 }}>
         <Box sx={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', mb: 2, gap: 1 }}>
@@ -233,7 +233,7 @@ export function AskPage() {
           </Button>
         </Box>
       </Box>
-      <Box component="aside" aria-labelledby="history-title">
+      <Box component="aside" aria-labelledby="history-title" sx={{ minWidth: 0 }}>
         <Card variant="outlined">
           <CardContent sx={{ p: 1, '&:last-child': { pb: 1 } }}>
             <Typography id="history-title" variant="subtitle1" component="h2" sx={{ px: 1 }}>
