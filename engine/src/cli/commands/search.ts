@@ -65,7 +65,8 @@ export function searchRequest(query: string, opts: SearchOptions): SearchBody {
   const parsed = searchBodySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw badRequest('INVALID_SEARCH', `${issue.path.join('.') || 'query'}: ${issue.message}`);
+    const code = issue.path[0] === 'filters' ? 'INVALID_FILTERS' : 'INVALID_SEARCH';
+    throw badRequest(code, `${issue.path.join('.') || 'query'}: ${issue.message}`);
   }
   return parsed.data;
 }
