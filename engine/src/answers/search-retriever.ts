@@ -13,7 +13,7 @@ export function searchRetriever(app: AppContext): Retriever {
       // Follow-up questions carry earlier turns; search takes the most recent part when too long.
       query: input.query.length > MAX_QUERY_CHARS ? input.query.slice(-MAX_QUERY_CHARS) : input.query,
       k: input.k,
-      mode: 'hybrid',
+      mode: app.config.ANSWER_SEARCH_MODE,
       filters: input.filters,
       allowedCollections: input.allowedCollections,
       signal: input.signal,

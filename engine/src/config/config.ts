@@ -70,6 +70,8 @@ export const configSchema = z.object({
   ANSWER_K: int(1, 50).default(8),
   ANSWER_MIN_RELEVANCE: num(0, 1).default(0.5),
   ANSWER_SUPPORT_THRESHOLD: num(0, 1).default(0.5),
+  /** Search mode of answer retrieval: hybrid (default), or lexical when time to first byte matters more than the vector branch's recall. */
+  ANSWER_SEARCH_MODE: z.enum(['hybrid', 'lexical', 'vector']).default('hybrid'),
   /** Optional LLM judge of evaluation runs (any OpenAI-compatible server); defaults to the LLM_* values. */
   EVAL_JUDGE_BASE_URL: url.optional(),
   EVAL_JUDGE_API_KEY: z.string().optional(),
