@@ -37,6 +37,12 @@ for (const mode of availableModes()) {
       expect(body.timings).toMatchObject({ embed_ms: expect.any(Number), sql_ms: expect.any(Number) });
     });
 
+    it('is described in the OpenAPI document', async () => {
+      const doc = (await (await e.fetch('/openapi.json', { role: null })).json()) as { paths: Record<string, any> };
+      const body = doc.paths['/v1/search'].post.requestBody.content['application/json'].schema;
+      expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['query', 'k', 'mode', 'filters', 'debug', 'group_by_document']));
+    });
+
     it('needs a key', async () => {
       const res = await e.fetch('/v1/search', { method: 'POST', body: { query: 'congés' }, role: null });
       expect(res.status).toBe(401);
