@@ -13,7 +13,7 @@ import * as detect from './extractors/detect-format.js';
 import type * as extractors from './extractors/extract.js';
 import { decodeHtml, extractHtml } from './extractors/html.js';
 import type { Fetcher, FetchResponse } from './fetch/fetcher.js';
-import type { Completion, EnqueueItem, FrontierItem } from './frontier/frontier.js';
+import { deferHost, type Completion, type EnqueueItem, type FrontierItem } from './frontier/frontier.js';
 import { seedUrl } from './runs/run-lifecycle.js';
 import type { Renderer } from './render/renderer.js';
 import { needsRendering } from './render/renderer.js';
@@ -166,7 +166,8 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
   }
   if (!robots.isAllowed(item.url)) return skipped('robots', {}, discovered);
 
-  const validators = await deps.indexer.validators(run.collectionId, item.url);
+  const validators = item.validators !== undefined ? item.validators : await deps.indexer.validators(run.collectionId, item.url);
+  await pace(deps, run, item, robots.crawlDelayMs);
   const res = await deps.fetcher.fetch({ url: item.url, etag: validators?.etag, lastModified: validators?.lastModified });
   const status = await handleStatus(deps, run, item, res);
   if (status) {
@@ -223,6 +224,17 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
   return done({ outcome, ...base }, discovered);
 }
 
+/**
+ * Claims are paced per host, but the time between a claim and its request varies; when the delay
+ * between requests matters (Crawl-delay, slow rates), the host's next slot is pushed from the moment
+ * the request actually starts, so that request starts are never closer than the delay.
+ */
+async function pace(deps: PipelineDeps, run: RunContext, item: FrontierItem, crawlDelayMs: number | undefined): Promise<void> {
+  const delay = Math.max(crawlDelayMs ?? 0, 1000 / run.config.rate_per_host);
+  if (delay < 100) return;
+  await deferHost(deps.db, item.host, delay);
+}
+
 function hasText(doc: NormalisedDocument): boolean {
   return doc.sections.some((s) => s.blocks.some((b) => b.text.trim().length > 0));
 }
@@ -260,6 +272,7 @@ function linksToEnqueue(run: RunContext, item: FrontierItem, links: Array<{ url:
 async function processSitemap(deps: PipelineDeps, run: RunContext, item: FrontierItem): Promise<ItemResult> {
   const robots = await deps.robots.rulesFor(item.url);
   if (!robots.isAllowed(item.url)) return skipped('robots');
+  await pace(deps, run, item, robots.crawlDelayMs);
   const res = await deps.fetcher.fetch({ url: item.url, accept: 'application/xml,text/xml,text/plain,*/*;q=0.5' });
   if (res.status < 200 || res.status >= 300) {
     const r = await handleStatus(deps, run, item, res);

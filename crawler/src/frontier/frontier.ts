@@ -17,6 +17,8 @@ export interface FrontierItem {
   parent_url: string | null;
   kind: FrontierKind;
   attempts: number;
+  /** Validators of the stored document (conditional request), read with the claim; null when none. */
+  validators?: { etag: string | null; lastModified: string | null } | null;
 }
 
 export interface EnqueueItem {
@@ -139,7 +141,7 @@ export async function claim(db: Queryable, workerId: string, perHostConcurrency:
     `WITH busy AS (
        SELECT host, count(*) AS n FROM frontier WHERE status = 'claimed' GROUP BY host
      ), cand AS (
-       SELECT f.id, f.host,
+       SELECT f.id, f.host, (r.config->>'collection_id')::bigint AS collection_id,
               greatest(coalesce(h.crawl_delay_ms, 0),
                        coalesce(1000.0 / nullif((r.config->>'rate_per_host')::float8, 0), 0)) AS delay_ms
          FROM frontier f
@@ -157,7 +159,10 @@ export async function claim(db: Queryable, workerId: string, perHostConcurrency:
      )
      UPDATE frontier f SET status = 'claimed', claimed_by = $1, claimed_at = now(), attempts = f.attempts + 1
        FROM cand WHERE f.id = cand.id
-     RETURNING f.id, f.run_id, f.url, f.host, f.depth, f.parent_url, f.kind, f.attempts`,
+     RETURNING f.id, f.run_id, f.url, f.host, f.depth, f.parent_url, f.kind, f.attempts,
+       -- read here so that the request follows the claim at once (politeness is paced at claim time)
+       (SELECT json_build_object('etag', d.etag, 'lastModified', d.last_modified) FROM documents d
+         WHERE d.collection_id = cand.collection_id AND d.url = f.url AND d.status = 'active') AS validators`,
     [workerId, perHostConcurrency],
   );
   const r = rows[0];

@@ -104,10 +104,12 @@ export class RobotsCache {
       text = await this.download(url);
       const delay = parseRobots(url, text, this.options.userAgent, this.options.maxCrawlDelayMs).crawlDelayMs;
       await this.db.query(
-        `INSERT INTO crawl_hosts (host, robots_txt, robots_fetched_at, crawl_delay_ms)
-              VALUES ($1, $2, now(), $3)
+        // the robots.txt request counts as one: the host's next slot starts after it, delay included
+        `INSERT INTO crawl_hosts (host, robots_txt, robots_fetched_at, crawl_delay_ms, next_fetch_at)
+              VALUES ($1, $2, now(), $3, now() + make_interval(secs => coalesce($3, 0)::double precision / 1000))
          ON CONFLICT (host) DO UPDATE SET robots_txt = EXCLUDED.robots_txt,
-              robots_fetched_at = now(), crawl_delay_ms = EXCLUDED.crawl_delay_ms`,
+              robots_fetched_at = now(), crawl_delay_ms = EXCLUDED.crawl_delay_ms,
+              next_fetch_at = greatest(crawl_hosts.next_fetch_at, EXCLUDED.next_fetch_at)`,
         [key, text, delay ?? null],
       );
     }
