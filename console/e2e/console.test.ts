@@ -231,6 +231,8 @@ for (const mode of availableModes()) {
       await admin.goto(`${base}/console/`);
       await admin.getByTestId('total-documents').waitFor();
       expect(Number(await admin.getByTestId('total-documents').textContent())).toBeGreaterThanOrEqual(3);
+      await admin.getByTestId('recent-runs').waitFor();
+      expect(await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(1);
       await browser.screenshot(admin, 'dashboard-narrow');
       await admin.goto(`${base}/console/sources`);
       await admin.getByText('Site de test').first().waitFor();

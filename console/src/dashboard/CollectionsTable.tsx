@@ -1,10 +1,11 @@
-import { Table, TableBody, TableCell, TableHead, TableRow } from '@mui/material';
+import { Box, Table, TableBody, TableCell, TableHead, TableRow } from '@mui/material';
 import { useTranslate } from 'react-admin';
 import type { CollectionStats } from '@cite/engine/admin/stats-sql.js';
 
 export function CollectionsTable({ collections }: { collections: CollectionStats[] }) {
   const translate = useTranslate();
   return (
+    <Box sx={{ overflowX: 'auto' }}>
     <Table size="small" data-testid="collections-table">
       <TableHead>
         <TableRow>
@@ -25,5 +26,6 @@ export function CollectionsTable({ collections }: { collections: CollectionStats
         ))}
       </TableBody>
     </Table>
+    </Box>
   );
 }

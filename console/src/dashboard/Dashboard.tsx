@@ -33,7 +33,7 @@ function DashboardBody({ stats }: { stats: DashboardStats }) {
   const admin = roleAtLeast(permissions, 'admin');
   const n = (v: number) => v.toLocaleString(locale === 'en' ? 'en-GB' : 'fr-FR');
   return (
-    <Grid container spacing={2} sx={{ mt: 1 }}>
+    <Grid container spacing={2} sx={{ mt: 1, '& > .MuiGrid-root': { minWidth: 0 }, '& .MuiCard-root': { minWidth: 0, overflow: 'hidden' } }}>
       <Grid size={{ xs: 6, md: 3 }}>
         <Figure label={translate('cite.dashboard.documents')} value={n(stats.totals.documents)} testId="total-documents" />
       </Grid>
@@ -146,7 +146,7 @@ export function Dashboard() {
   if (isPending) return null;
   if (!allowed) return <Navigate to="/ask" replace />;
   return (
-    <Box sx={{ pb: 2 }}>
+    <Box sx={{ pb: 2, minWidth: 0 }}>
       <Title title={translate('cite.dashboard.title')} />
       {loading && <LinearProgress aria-label={translate('cite.common.loading')} />}
       {error && <Alert severity="error">{translate('cite.errors.generic', { message: (error as Error).message })}</Alert>}
