@@ -1,5 +1,5 @@
 /**
- * `npm run bench:answers -- --queries ../shared/bench/queries/spf-qa-dev.jsonl [corpus paths…]`
+ * `npm run bench:answers -- --queries ../shared/bench/queries/spf-qa-dev.jsonl [--search-mode hybrid|lexical] [corpus paths…]`
  * Cited-answer quality and time to first byte, on a PostgreSQL server database:
  * - with corpus paths: a fresh database `cite_bench_answers` is created and the corpus ingested
  *   (hash embedder); without: `--database` must point at an already ingested database;
@@ -36,6 +36,7 @@ const { values, positionals } = parseArgs({
     database: { type: 'string' },
     server: { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     k: { type: 'string', default: '8' },
+    'search-mode': { type: 'string', default: 'hybrid' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -55,7 +56,13 @@ async function main(): Promise<void> {
   }
   if (!databaseUrl) throw new Error('give corpus paths to ingest, or --database URL of an ingested database');
 
-  const config = loadConfig({ DATABASE_URL: databaseUrl, EMBEDDINGS: 'hash', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000' });
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    EMBEDDINGS: 'hash',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    ANSWER_SEARCH_MODE: values['search-mode'],
+  });
   const log = pino({ level: 'silent' });
   const db = await openServerDatabase(databaseUrl, 4);
   await migrate(db);
@@ -115,6 +122,7 @@ async function main(): Promise<void> {
 
   const summary = {
     machine: { cpus: os.cpus().length, load: os.loadavg().map((x) => Math.round(x * 100) / 100), database: 'server' },
+    search_mode: config.ANSWER_SEARCH_MODE,
     ...report,
     http_stream_ttfb_ms: { p50: Math.round(percentile(ttfb, 50) * 10) / 10, p95: Math.round(percentile(ttfb, 95) * 10) / 10 },
   };
@@ -124,7 +132,7 @@ async function main(): Promise<void> {
   }
   console.log(formatAnswerReport(report));
   console.log(`  HTTP stream TTFB     p50 ${summary.http_stream_ttfb_ms.p50} ms, p95 ${summary.http_stream_ttfb_ms.p95} ms (until the start event)`);
-  console.log(`  machine: ${summary.machine.cpus} cores, load ${summary.machine.load.join(' ')}`);
+  console.log(`  machine: ${summary.machine.cpus} cores, load ${summary.machine.load.join(' ')}; answer retrieval ${summary.search_mode}`);
 }
 
 main().catch((e) => {
