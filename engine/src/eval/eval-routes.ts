@@ -159,6 +159,8 @@ export const evalRoutes = [
       .strict()
       .refine((q) => Boolean(q.name) !== Boolean(q.set_id), { message: 'give either name (new set) or set_id (existing set)' }),
     bodyContentType: 'application/x-ndjson',
+    // documentation only: the handler reads the raw text (the app skips the JSON parser for this type)
+    body: z.string().optional().describe('JSONL: one {"id","query"|"question","variants"?,"answer"?,"gold":[{"url","grade"}]} per line'),
     longRunning: true,
     handler: async ({ app, query, req, caller, ip, requestId }) => {
       const result = await importJsonl(app.db, {
