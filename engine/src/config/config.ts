@@ -33,7 +33,9 @@ export const configSchema = z.object({
     .optional(),
   /** Where embedded data (database, models cache, uploads) lives. */
   DATA_DIR: z.string().min(1).default('./data'),
+  /** HTTP port of the engine. */
   PORT: int(0, 65535).default(8080),
+  /** Interface the engine listens on. */
   HOST: z.string().default('0.0.0.0'),
   /** Size of the pg pool per process (server mode). */
   DATABASE_POOL_SIZE: int(1, 200).default(10),
@@ -45,6 +47,7 @@ export const configSchema = z.object({
       message: 'expected hash, transformers:<model> or openai:<model>',
     })
     .default('hash'),
+  /** OpenAI-compatible `/v1/embeddings` server (Albert API, vLLM, TEI, Ollama) and its API key. */
   EMBEDDINGS_BASE_URL: url.optional(),
   EMBEDDINGS_API_KEY: z.string().optional(),
   /** Local models directory (air-gapped installs); when set, no download is attempted. */
@@ -61,9 +64,11 @@ export const configSchema = z.object({
   CHUNK_TOKENS: int(32, 4096).default(350),
   CHUNK_OVERLAP_TOKENS: int(0, 512).default(40),
 
+  /** OpenAI-compatible chat server (Albert API, vLLM, Ollama, Mistral), its API key and model; unset = extractive answers. */
   LLM_BASE_URL: url.optional(),
   LLM_API_KEY: z.string().optional(),
   LLM_MODEL: z.string().optional(),
+  /** Model call timeout and retries (with backoff). */
   LLM_TIMEOUT_MS: int(1000, 600000).default(60000),
   LLM_MAX_RETRIES: int(0, 10).default(2),
   /** Answers: passages retrieved; share of the question's terms some passage must cover, else Cité abstains; minimum support score of a citation. */
@@ -81,24 +86,29 @@ export const configSchema = z.object({
   /** Times a run may be interrupted by a dying runner before it is marked failed (its partial results kept). */
   EVAL_RUN_MAX_ATTEMPTS: int(1, 100).default(3),
 
+  /** Identifying user agent with a contact URL, also the name matched in robots.txt. */
   CRAWLER_USER_AGENT: z
     .string()
     .min(3)
     .default('CiteBot/0.1 (+https://github.com/cite-gouv/cite; crawler of a public-sector search engine)'),
+  /** Allow crawling private, loopback and link-local addresses (refused by default, checked after DNS and each redirect). */
   CRAWLER_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  /** Global and per-host fetch concurrency of one worker. */
   CRAWLER_CONCURRENCY: int(1, 256).default(8),
   CRAWLER_PER_HOST_CONCURRENCY: int(1, 16).default(2),
+  /** Whole-response and connect timeouts, and the response size cap (bytes). */
   CRAWLER_TIMEOUT_MS: int(100, 600000).default(30000),
   CRAWLER_CONNECT_TIMEOUT_MS: int(100, 120000).default(10000),
   CRAWLER_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   /** Crawler workers heartbeat this often; one silent for CRAWLER_STALE_AFTER_MS is presumed dead (kill -9) and its URLs are requeued. */
   CRAWLER_HEARTBEAT_MS: int(100, 600000).default(2000),
   CRAWLER_STALE_AFTER_MS: int(500, 3600000).default(30000),
+  /** Browser used to render JavaScript-only pages (render mode auto/always). */
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   /** Hosts or globs crawl targets are restricted to (comma separated); empty = no restriction. */
   OUTBOUND_ALLOW: z.string().default(''),
 
-  /** Largest file accepted by ingestion (bytes), and zip limits. */
+  /** Largest file accepted by ingestion (bytes), and most pages read from one PDF. */
   INGEST_MAX_FILE_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
   INGEST_MAX_PDF_PAGES: int(1, 100000).default(2000),
   /** Time budget to extract one document (ms), and the zip-bomb guards of ingested archives. */
@@ -111,6 +121,7 @@ export const configSchema = z.object({
   CORS_ORIGINS: z.string().default(''),
   /** Requests per minute per API key. */
   RATE_LIMIT_PER_MINUTE: int(1, 1000000).default(600),
+  /** Per-request timeout (streams excepted) and largest accepted JSON body. */
   REQUEST_TIMEOUT_MS: int(1000, 3600000).default(120000),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { message: 'expected a size such as 1mb' }).default('1mb'),
 
@@ -123,7 +134,7 @@ export const configSchema = z.object({
   RETENTION_PURGE_INTERVAL_MINUTES: int(1, 10080).default(60),
   RETENTION_PURGE_BATCH_SIZE: int(10, 100000).default(1000),
 
-  /** Search defaults. */
+  /** Reciprocal rank fusion constant k, and the lowest fused score returned. */
   SEARCH_RRF_K: int(1, 1000).default(60),
   SEARCH_MIN_SCORE: num(0, 1000).default(0),
   /** Candidates each search branch (lexical, vector) brings to the fusion. */
@@ -141,7 +152,9 @@ export const configSchema = z.object({
   /** Fused candidates the reranker re-scores. */
   SEARCH_RERANK_DEPTH: int(1, 200).default(30),
 
+  /** Log level of the JSON logs. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Node environment name. */
   NODE_ENV: z.string().default('production'),
 });
 
