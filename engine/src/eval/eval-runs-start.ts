@@ -18,7 +18,7 @@ export function onRunQueued(wake: () => void): () => void {
 }
 
 export function resolveRunConfig(cfg: Config, input: RunConfigInput | RunConfig): RunConfig {
-  const result = runConfigSchema.safeParse(Object.fromEntries(Object.entries(input).filter(([k]) => k !== 'embeddings' && k !== 'answer_model')));
+  const result = runConfigSchema.safeParse(Object.fromEntries(Object.entries(input).filter(([k]) => k !== 'embeddings' && k !== 'answer_model' && k !== 'engine_search')));
   if (!result.success)
     throw badRequest('INVALID_RUN_CONFIG', result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; '));
   const parsed = result.data;
@@ -38,7 +38,12 @@ export function resolveRunConfig(cfg: Config, input: RunConfigInput | RunConfig)
     parsed.reranker = cfg.SEARCH_RERANKER;
   }
   const answerModel = parsed.answers ? parsed.llm_model ?? (cfg.LLM_BASE_URL && cfg.LLM_MODEL ? cfg.LLM_MODEL : 'extractive') : undefined;
-  return { ...parsed, embeddings: cfg.EMBEDDINGS, ...(answerModel ? { answer_model: answerModel } : {}) };
+  return {
+    ...parsed,
+    embeddings: cfg.EMBEDDINGS,
+    ...(answerModel ? { answer_model: answerModel } : {}),
+    engine_search: { rrf_k: cfg.SEARCH_RRF_K, weight_lexical: cfg.SEARCH_WEIGHT_LEXICAL, weight_vector: cfg.SEARCH_WEIGHT_VECTOR ?? null, depth: cfg.SEARCH_DEPTH },
+  };
 }
 
 export async function queueRun(

@@ -40,6 +40,8 @@ export type RunConfig = z.infer<typeof runConfigSchema> & {
   embeddings: string;
   /** Chat model used for answers, or `extractive`. */
   answer_model?: string;
+  /** The engine's search settings the run did not override (vector weight null = the embedder's default). */
+  engine_search?: { rrf_k: number; weight_lexical: number; weight_vector: number | null; depth: number };
 };
 
 /** One ranked list for one phrasing: document URLs, best first (a document's rank = its best chunk's). */
