@@ -146,7 +146,8 @@ export function Dashboard() {
   if (isPending) return null;
   if (!allowed) return <Navigate to="/ask" replace />;
   return (
-    <Box sx={{ pb: 2, minWidth: 0 }}>
+    // inline-size containment: wide tables scroll inside their cards instead of widening the page on phones.
+    <Box sx={{ pb: 2, minWidth: 0, contain: 'inline-size' }}>
       <Title title={translate('cite.dashboard.title')} />
       {loading && <LinearProgress aria-label={translate('cite.common.loading')} />}
       {error && <Alert severity="error">{translate('cite.errors.generic', { message: (error as Error).message })}</Alert>}
