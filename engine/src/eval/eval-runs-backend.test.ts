@@ -1,26 +1,18 @@
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
-import { vectorToSql } from '../embeddings/embedder.js';
 import { HashEmbedder } from '../embeddings/hash-embedder.js';
 import type { AppContext } from '../http/app-context.js';
 import { describeEachDatabase } from '../testing/databases.js';
 import { startScriptedLlm, type ScriptedLlm } from '../testing/scripted-llm.js';
 import { engineDeps } from './eval-runs-backend.js';
+import { seedDocuments, SP } from './eval-runs-fixtures.js';
 import { allResults, getRun } from './eval-runs-repo.js';
 import { startEvalRunner } from './eval-runs-runner.js';
 import { scoreRanking } from './metrics.js';
 import { queueRun } from './eval-runs-start.js';
 import { importJsonl } from './eval-sets-repo.js';
 
-const SP = (f: string) => `https://www.service-public.fr/particuliers/vosdroits/${f}`;
-const DOCS = [
-  { url: SP('F2883'), title: 'Démission d’un salarié', text: 'Le salarié en CDI qui démissionne doit respecter un préavis. La durée du préavis de démission est fixée par la convention collective ou l’usage.' },
-  { url: SP('F1911'), title: 'Congé de maternité', text: 'La salariée enceinte a droit à un congé de maternité de 16 semaines pour le premier enfant, avec des indemnités journalières de la sécurité sociale.' },
-  { url: SP('F2301'), title: 'Treizième mois', text: 'Le treizième mois est une prime versée en fin d’année lorsque le contrat de travail ou la convention collective le prévoit.' },
-  { url: SP('F19030'), title: 'Rupture conventionnelle', text: 'La rupture conventionnelle permet à l’employeur et au salarié en CDI de convenir ensemble des conditions de la fin du contrat de travail.' },
-  { url: SP('F2238'), title: 'Heures supplémentaires', text: 'Les heures supplémentaires sont les heures de travail accomplies au-delà de la durée légale de 35 heures par semaine. Elles sont majorées.' },
-];
 const SET = [
   { id: 'q1', query: 'préavis démission', variants: ['preavis de demission cdi'], gold: [{ url: SP('F2883'), grade: 3 }] },
   { id: 'q2', query: 'congé maternité durée', variants: [], gold: [{ url: SP('F1911'), grade: 3 }, { url: SP('F2238'), grade: 1 }] },
@@ -38,20 +30,7 @@ describeEachDatabase('evaluation runs on the real search and answer services', (
     );
     const config = loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent', EMBEDDINGS: 'hash', EVAL_JUDGE_BASE_URL: llm.baseUrl, EVAL_JUDGE_MODEL: 'juge' });
     app = { db: ctx.db, config, log: pino({ level: 'silent' }), services: new Map() };
-    const embedder = new HashEmbedder();
-    const { rows } = await ctx.db.query<{ id: string }>(`INSERT INTO collections (name) VALUES ('travail') RETURNING id`);
-    for (const d of DOCS) {
-      const doc = await ctx.db.query<{ id: string }>(
-        `INSERT INTO documents (collection_id, url, title, format, content_hash, chunk_count) VALUES ($1, $2, $3, 'html', md5($4), 1) RETURNING id`,
-        [rows[0]!.id, d.url, d.title, d.text],
-      );
-      const [v] = await embedder.embedDocuments([`${d.title}\n${d.text}`]);
-      await ctx.db.query(
-        `INSERT INTO chunks (document_id, ord, text, context, token_count, hash, embedding) VALUES ($1, 0, $2, $3, 40, md5($2), $4)`,
-        [doc.rows[0]!.id, d.text, d.title, vectorToSql(v!)],
-      );
-    }
-    await ctx.db.query(`INSERT INTO settings (key, value) VALUES ('embedding', $1) ON CONFLICT (key) DO NOTHING`, [JSON.stringify({ id: 'hash', dimension: 384 })]);
+    await seedDocuments(ctx.db);
   });
   afterAll(async () => {
     await llm?.close();

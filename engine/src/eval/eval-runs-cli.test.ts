@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
-import { describeEachDatabase } from '../testing/databases.js';
+import { availableModes, describeEachDatabase } from '../testing/databases.js';
+import { startTestEngine, type TestEngine } from '../testing/engine.js';
+import { seedDocuments, SP } from './eval-runs-fixtures.js';
 import { getRun, listRuns } from './eval-runs-repo.js';
 import { EXIT_QUALITY_DROPPED, formatOutcome, outcomeJson, runStoredEvaluation } from './eval-runs-cli.js';
 import type { EvalBackend } from './eval-runs-types.js';
@@ -72,3 +74,31 @@ describeEachDatabase('cite eval --save / --baseline', (ctx) => {
     await expect(run({ set: 99999, config: {} }, good)).rejects.toMatchObject({ code: 'EVAL_SET_NOT_FOUND' });
   });
 });
+
+for (const mode of availableModes())
+  describe(`cite eval --save against a running engine [${mode}]`, () => {
+    let e: TestEngine;
+    beforeAll(async () => {
+      // the engine's own background runner and search execute the run; the CLI only follows it
+      e = await startTestEngine(mode, { EMBEDDINGS: 'hash' }, { worker: true });
+      await seedDocuments(e.db);
+    });
+    afterAll(async () => {
+      await e?.stop();
+    });
+
+    it('imports the file through the API, follows the run to its end, and guards against a baseline', async () => {
+      const remote = { url: e.url, key: e.keys.evaluator };
+      const queries = path.join(dir, 'remote.jsonl');
+      fs.writeFileSync(queries, [{ id: 'r1', query: 'préavis démission', gold: [{ url: SP('F2883'), grade: 3 }] }, { id: 'r2', query: 'heures supplémentaires majorées', gold: [{ url: SP('F2238'), grade: 2 }] }].map((l) => JSON.stringify(l)).join('\n'));
+      const saved = await runStoredEvaluation({ queries, save: true, config: { mode: 'lexical' }, json: true }, { engine: remote });
+      expect(saved.run.status).toBe('succeeded');
+      expect(saved.run.aggregates).toMatchObject({ questions: 2, 'recall@50': 1 });
+      const again = await runStoredEvaluation({ queries, baseline: saved.run.id, failUnderRatio: 0.98, config: { mode: 'lexical' }, json: true }, { engine: remote });
+      expect(again.run.set_id).toBe(saved.run.set_id);
+      expect(again).toMatchObject({ exitCode: 0, guard: { ok: true } });
+      // the unsaved run is gone, the saved one stays
+      expect((await e.fetch(`/admin/api/eval-runs/${again.run.id}`, { role: 'evaluator' })).status).toBe(404);
+      expect((await e.fetch(`/admin/api/eval-runs/${saved.run.id}`, { role: 'evaluator' })).status).toBe(200);
+    });
+  });
