@@ -155,7 +155,8 @@ function progressReporter(quiet: boolean) {
   let lastLine = 0;
   return {
     update(run: CrawlRunDetail) {
-      const done = run.discovered - run.pending - run.in_progress;
+      if (run.status === 'queued') return;
+      const done = Math.max(0, run.discovered - run.pending - run.in_progress);
       const payload = { indexed: run.indexed, unchanged: run.unchanged, failed: run.failed };
       if (bar) {
         if (!started) bar.start(Math.max(run.discovered, 1), 0, payload);
