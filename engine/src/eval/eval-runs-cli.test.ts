@@ -72,6 +72,10 @@ describeEachDatabase('cite eval --save / --baseline', (ctx) => {
     await expect(run({ queries: path.join(dir, 'absent.jsonl'), config: {} }, good)).rejects.toMatchObject({ code: 'QUERIES_FILE_UNREADABLE' });
     await expect(run({ set: 1, baseline: 1, failUnderRatio: 1.5, config: {} }, good)).rejects.toMatchObject({ code: 'INVALID_RATIO' });
     await expect(run({ set: 99999, config: {} }, good)).rejects.toMatchObject({ code: 'EVAL_SET_NOT_FOUND' });
+    let searched = false;
+    const watch: EvalBackend = { search: async () => ((searched = true), { urls: [], latency_ms: 1 }) };
+    await expect(run({ queries: file, baseline: 99999, config: {} }, watch)).rejects.toMatchObject({ code: 'EVAL_RUN_NOT_FOUND' });
+    expect(searched).toBe(false);
   });
 });
 

@@ -101,6 +101,8 @@ function progressReporter(json?: boolean) {
 }
 
 async function runLocally(db: Database, cfg: Config, o: StoredEvalOptions, deps?: DepsFactory): Promise<StoredEvalOutcome> {
+  // a missing baseline must stop the command before it spends minutes evaluating
+  const baseline = o.baseline === undefined ? undefined : await requireRun(db, o.baseline);
   let setId = o.set;
   let createdSet = false;
   if (o.queries) {
@@ -128,10 +130,7 @@ async function runLocally(db: Database, cfg: Config, o: StoredEvalOptions, deps?
   const finished = await requireRun(db, run.id);
   if (outcome === 'released') throw new CiteError('EVAL_INTERRUPTED', `Interrupted; run ${run.id} is queued with ${finished.done} question(s) done and will be resumed by the engine`);
   let guard: GuardResult | undefined;
-  if (o.baseline !== undefined) {
-    const baseline = await requireRun(db, o.baseline);
-    guard = checkRegression(baseline.aggregates, finished.aggregates, o.failUnderRatio!, o.guardMetrics?.split(','));
-  }
+  if (baseline) guard = checkRegression(baseline.aggregates, finished.aggregates, o.failUnderRatio!, o.guardMetrics?.split(','));
   if (!o.save) {
     await deleteRun(db, run.id);
     if (createdSet) await deleteSet(db, setId!);
@@ -140,6 +139,7 @@ async function runLocally(db: Database, cfg: Config, o: StoredEvalOptions, deps?
 }
 
 async function runRemotely(engine: RemoteEngine, o: StoredEvalOptions): Promise<StoredEvalOutcome> {
+  if (o.baseline !== undefined) await callEngine(engine, 'GET', `/admin/api/eval-runs/${o.baseline}`);
   let setId = o.set;
   let createdSet = false;
   if (o.queries) {

@@ -223,8 +223,15 @@ export async function storedExternalIds(db: Queryable, runId: number): Promise<S
   return new Set(rows.map((r) => r.external_id));
 }
 
+/**
+ * A run's results in the set's order (not the order questions finished in), so aggregates are summed
+ * in the same order as `cite eval` sums them and agree to the last bit.
+ */
 export async function allResults(db: Queryable, runId: number): Promise<EvalResultRow[]> {
-  const { rows } = await db.query(`SELECT * FROM eval_results WHERE run_id = $1 ORDER BY id`, [runId]);
+  const { rows } = await db.query(
+    `SELECT r.* FROM eval_results r LEFT JOIN eval_items i ON i.id = r.item_id WHERE r.run_id = $1 ORDER BY i.position NULLS LAST, i.id, r.id`,
+    [runId],
+  );
   return rows.map(resultRow);
 }
 
