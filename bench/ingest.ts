@@ -165,6 +165,8 @@ async function main(): Promise<void> {
         (s.chunks / secs).toFixed(1),
         String(mb(peak)),
       ]);
+      // each group's figures as soon as it ends: a long run interrupted still reports something
+      process.stderr.write(`  ${group} done: ${docs} documents, ${s.chunks} chunks in ${secs.toFixed(1)} s (${(docs / secs).toFixed(1)} docs/s, ${(s.chunks / secs).toFixed(1)} chunks/s), peak RSS ${mb(peak)} MB, CPU so far ${(((u) => u.user + u.system)(process.cpuUsage()) / 1e6).toFixed(1)} s\n`);
       total.docs += docs;
       total.chunks += s.chunks;
       total.failed += s.failed;
