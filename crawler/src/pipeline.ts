@@ -167,8 +167,8 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
   if (!robots.isAllowed(item.url)) return skipped('robots', {}, discovered);
 
   const validators = item.validators !== undefined ? item.validators : await deps.indexer.validators(run.collectionId, item.url);
-  await pace(deps, run, item, robots.crawlDelayMs);
   const res = await deps.fetcher.fetch({ url: item.url, etag: validators?.etag, lastModified: validators?.lastModified });
+  await pace(deps, run, item, robots.crawlDelayMs);
   const status = await handleStatus(deps, run, item, res);
   if (status) {
     if (status.type === 'complete' && discovered.length) status.enqueue = discovered;
@@ -226,8 +226,8 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
 
 /**
  * Claims are paced per host, but the time between a claim and its request varies; when the delay
- * between requests matters (Crawl-delay, slow rates), the host's next slot is pushed from the moment
- * the request actually starts, so that request starts are never closer than the delay.
+ * between requests matters (Crawl-delay, slow rates), the host's next slot is pushed again from the
+ * moment the response arrived, so that two requests to the host never start closer than the delay.
  */
 async function pace(deps: PipelineDeps, run: RunContext, item: FrontierItem, crawlDelayMs: number | undefined): Promise<void> {
   const delay = Math.max(crawlDelayMs ?? 0, 1000 / run.config.rate_per_host);
@@ -272,8 +272,8 @@ function linksToEnqueue(run: RunContext, item: FrontierItem, links: Array<{ url:
 async function processSitemap(deps: PipelineDeps, run: RunContext, item: FrontierItem): Promise<ItemResult> {
   const robots = await deps.robots.rulesFor(item.url);
   if (!robots.isAllowed(item.url)) return skipped('robots');
-  await pace(deps, run, item, robots.crawlDelayMs);
   const res = await deps.fetcher.fetch({ url: item.url, accept: 'application/xml,text/xml,text/plain,*/*;q=0.5' });
+  await pace(deps, run, item, robots.crawlDelayMs);
   if (res.status < 200 || res.status >= 300) {
     const r = await handleStatus(deps, run, item, res);
     if (r?.type === 'complete' && r.completion.outcome === 'deleted') return failed(`HTTP_${res.status}`, `${item.url} answered ${res.status}`);

@@ -58,7 +58,13 @@ export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem
   const unique = new Map<string, EnqueueItem>();
   for (const it of items) if (!unique.has(it.url)) unique.set(it.url, it);
   {
-    await tx.query('SELECT id FROM crawl_runs WHERE id = $1 FOR UPDATE', [runId]);
+    // lock the run (serialises enqueues of one run) and read its page count in the same statement
+    const locked = await tx.query<{ n: number }>(
+      `SELECT (SELECT count(*)::int FROM frontier WHERE run_id = $1 AND kind = 'page' AND status <> 'skipped') AS n
+         FROM crawl_runs WHERE id = $1 FOR UPDATE`,
+      [runId],
+    );
+    const pagesQueued = Number(locked.rows[0]?.n ?? 0);
     const urls = [...unique.keys()];
     const existing = await tx.query<{ url: string }>('SELECT url FROM frontier WHERE run_id = $1 AND url = ANY($2::text[])', [
       runId,
@@ -79,14 +85,7 @@ export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem
       );
       for (const r of rows) variantCounts.set(r.path_key, Number(r.n));
     }
-    let budget = Infinity;
-    if (pageItems.length) {
-      const { rows } = await tx.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM frontier WHERE run_id = $1 AND kind = 'page' AND status <> 'skipped'`,
-        [runId],
-      );
-      budget = limits.maxPages - Number(rows[0]?.n ?? 0);
-    }
+    let budget = limits.maxPages - pagesQueued;
 
     const cols = { url: [] as string[], host: [] as string[], depth: [] as number[], parent: [] as (string | null)[], kind: [] as string[], status: [] as string[], outcome: [] as (string | null)[], pkey: [] as (string | null)[] };
     let queued = 0;
@@ -114,18 +113,18 @@ export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem
       cols.outcome.push(skip);
       cols.pkey.push(pk);
     }
+    // hosts first (the claim joins on them), then the URLs: one statement
     await tx.query(
-      `INSERT INTO crawl_hosts (host) SELECT DISTINCT h FROM unnest($1::text[]) AS h ON CONFLICT (host) DO NOTHING`,
-      [[...new Set(cols.host)]],
-    );
-    await tx.query(
-      `INSERT INTO frontier (run_id, url, host, depth, parent_url, kind, status, outcome, path_key, finished_at)
+      `WITH hosts AS (
+         INSERT INTO crawl_hosts (host) SELECT DISTINCT h FROM unnest($10::text[]) AS h ON CONFLICT (host) DO NOTHING
+       )
+       INSERT INTO frontier (run_id, url, host, depth, parent_url, kind, status, outcome, path_key, finished_at)
        SELECT $1, u.url, u.host, u.depth, u.parent, u.kind, u.status, u.outcome, u.pkey,
               CASE WHEN u.status = 'skipped' THEN now() END
          FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
               AS u(url, host, depth, parent, kind, status, outcome, pkey)
        ON CONFLICT (run_id, url) DO NOTHING`,
-      [runId, cols.url, cols.host, cols.depth, cols.parent, cols.kind, cols.status, cols.outcome, cols.pkey],
+      [runId, cols.url, cols.host, cols.depth, cols.parent, cols.kind, cols.status, cols.outcome, cols.pkey, [...new Set(cols.host)]],
     );
     return queued;
   }
@@ -138,31 +137,37 @@ export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem
  */
 export async function claim(db: Queryable, workerId: string, perHostConcurrency: number): Promise<FrontierItem | null> {
   const { rows } = await db.query<FrontierItem>(
-    `WITH busy AS (
-       SELECT host, count(*) AS n FROM frontier WHERE status = 'claimed' GROUP BY host
-     ), cand AS (
-       SELECT f.id, f.host, (r.config->>'collection_id')::bigint AS collection_id,
-              greatest(coalesce(h.crawl_delay_ms, 0),
-                       coalesce(1000.0 / nullif((r.config->>'rate_per_host')::float8, 0), 0)) AS delay_ms
-         FROM frontier f
-         JOIN crawl_runs r ON r.id = f.run_id AND r.status = 'running'
-         JOIN crawl_hosts h ON h.host = f.host
-         LEFT JOIN busy b ON b.host = f.host
-        WHERE f.status = 'pending' AND f.not_before <= now() AND h.next_fetch_at <= now()
-          AND coalesce(b.n, 0) < $2
+    // The candidate is found by walking the pending index in (depth, id) order and stopping at the first
+    // URL whose run is running, whose host is due and under its concurrency: no sort of the whole frontier.
+    `WITH cand AS (
+       SELECT f.id, f.host, f.run_id FROM frontier f
+        WHERE f.status = 'pending' AND f.not_before <= now()
+          AND EXISTS (SELECT 1 FROM crawl_runs r WHERE r.id = f.run_id AND r.status = 'running')
+          AND EXISTS (SELECT 1 FROM crawl_hosts h WHERE h.host = f.host AND h.next_fetch_at <= now())
+          AND (SELECT count(*) FROM frontier c WHERE c.host = f.host AND c.status = 'claimed') < $2
         ORDER BY f.depth, f.id
         LIMIT 1
-        FOR UPDATE OF f, h SKIP LOCKED
+        FOR UPDATE OF f SKIP LOCKED
+     ), host AS (
+       -- the host row is locked too: claims on one host are serialised, a busy host is skipped
+       SELECT h.host,
+              greatest(coalesce(h.crawl_delay_ms, 0),
+                       coalesce(1000.0 / nullif((r.config->>'rate_per_host')::float8, 0), 0)) AS delay_ms,
+              (r.config->>'collection_id')::bigint AS collection_id
+         FROM crawl_hosts h JOIN cand ON cand.host = h.host JOIN crawl_runs r ON r.id = cand.run_id
+        WHERE h.next_fetch_at <= now()
+        FOR UPDATE OF h SKIP LOCKED
      ), pace AS (
-       UPDATE crawl_hosts h SET next_fetch_at = clock_timestamp() + make_interval(secs => cand.delay_ms / 1000.0)
-         FROM cand WHERE h.host = cand.host AND cand.host <> 'local'
+       UPDATE crawl_hosts h SET next_fetch_at = clock_timestamp() + make_interval(secs => host.delay_ms / 1000.0)
+         FROM host WHERE h.host = host.host AND host.host <> 'local'
      )
      UPDATE frontier f SET status = 'claimed', claimed_by = $1, claimed_at = now(), attempts = f.attempts + 1
-       FROM cand WHERE f.id = cand.id
+       FROM cand JOIN host ON host.host = cand.host
+      WHERE f.id = cand.id
      RETURNING f.id, f.run_id, f.url, f.host, f.depth, f.parent_url, f.kind, f.attempts,
        -- read here so that the request follows the claim at once (politeness is paced at claim time)
        (SELECT json_build_object('etag', d.etag, 'lastModified', d.last_modified) FROM documents d
-         WHERE d.collection_id = cand.collection_id AND d.url = f.url AND d.status = 'active') AS validators`,
+         WHERE d.collection_id = host.collection_id AND d.url = f.url AND d.status = 'active') AS validators`,
     [workerId, perHostConcurrency],
   );
   const r = rows[0];
