@@ -93,5 +93,7 @@ describeEachDatabase('evaluation runs on the real search and answer services', (
     expect(q3.metrics.judge_support_rate).toBe(1);
     expect(run.aggregates.judge_correctness).toBeGreaterThan(0);
     expect(llm.requests.some((r) => r.messages[1]!.content.includes('Un accord entre employeur et salarié'))).toBe(true);
+    // the answers made for the evaluation do not crowd the review queue
+    expect((await ctx.db.query(`SELECT count(*)::int AS n FROM answers`)).rows[0]).toEqual({ n: 0 });
   });
 });

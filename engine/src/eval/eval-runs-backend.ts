@@ -89,6 +89,9 @@ export function answerBackend(app: AppContext, config: RunConfig): Promise<EvalB
         sentence: citingSentences(r.answer, c.n),
       }));
       const claims = r.abstained ? 0 : splitSentences(r.answer).filter((s) => isClaim(s.text)).length;
+      // The result keeps the answer, its citations and figures; the stored answer record would only
+      // crowd the review queue with machine questions, so it is removed (it has no feedback yet).
+      await app.db.query(`DELETE FROM answers WHERE id = $1 AND api_key_id IS NULL AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = answers.id)`, [r.id]);
       const scored = scoreAnswer({ id: item.external_id, question: item.question, answer: item.expected_answer ?? undefined, gold: item.gold }, r);
       return {
         answer: r.answer,
