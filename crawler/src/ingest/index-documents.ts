@@ -10,6 +10,7 @@
  * - an embedding provider that stays unavailable stops the run (every document would fail), with
  *   everything written so far kept.
  */
+import { ingestDocuments } from '@cite/engine/observability/metrics.js';
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '@cite/engine/db/database.js';
@@ -230,6 +231,9 @@ export async function indexDocuments(
     );
   }
   summary.ms = Math.round(performance.now() - started);
+  for (const outcome of ['new', 'changed', 'unchanged', 'failed', 'deleted'] as const) {
+    if (summary[outcome]) ingestDocuments.inc({ outcome }, summary[outcome]);
+  }
   return summary;
 }
 

@@ -5,6 +5,7 @@
  * heartbeating (kill -9) go back to the frontier. Maintenance (starting queued runs, finishing drained
  * ones, scheduled recrawls) is done by whichever worker gets the row lock first.
  */
+import { crawlPages } from '@cite/engine/observability/metrics.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -256,6 +257,9 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
       }
       await complete(tx, item.id, id, result.completion);
     });
+    // done → indexed/unchanged/deleted…; skipped and failed are counted as such (their reasons are in the run)
+    const c = result.completion;
+    crawlPages.inc({ outcome: c.status === 'done' ? c.outcome : c.status });
   };
 
   const inflight = new Set<Promise<void>>();

@@ -1,3 +1,4 @@
+import { modelCallDuration, modelCallErrors } from '../observability/metrics.js';
 import { CiteError } from '../errors.js';
 import type { Embedder } from './embedder.js';
 import { approximateTokens, normalise } from './embedder.js';
@@ -76,8 +77,11 @@ export class OpenAIEmbedder implements Embedder {
   private async request(input: readonly string[]): Promise<Float32Array[]> {
     let attempt = 0;
     for (;;) {
+      const end = modelCallDuration.startTimer({ kind: 'embeddings', model: this.opts.model });
       const outcome = await this.attempt(input);
+      end();
       if (outcome.ok) return outcome.vectors;
+      modelCallErrors.inc({ kind: 'embeddings', model: this.opts.model });
       const err = outcome.error;
       if (!err.retryable || attempt >= this.opts.maxRetries) {
         if (err.retryable && attempt > 0) {

@@ -21,7 +21,7 @@ function doc(url: string, title: string, text: string): NormalisedDocument {
 async function seed(e: TestEngine, name: string, docs: NormalisedDocument[]): Promise<number> {
   const { rows } = await e.db.query<{ id: number }>(`INSERT INTO collections (name) VALUES ($1) RETURNING id`, [name]);
   const collectionId = rows[0]!.id;
-  const outcomes = docs.map((document) => ({ ok: true as const, document }));
+  const outcomes = docs.map((document) => ({ ok: true as const, location: document.url, document }));
   await indexDocuments(e.db, new HashEmbedder(), { collectionId }, outcomes);
   return collectionId;
 }

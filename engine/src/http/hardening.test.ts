@@ -89,7 +89,9 @@ for (const mode of availableModes()) {
       expect(doc.openapi).toMatch(/^3\./);
       expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/me', '/admin/api/api-keys/{id}']));
       expect((await e.fetch('/docs', { role: null })).status).toBe(200);
+      expect((await e.fetch('/v1/search', { role: 'agent', body: { query: 'congés payés' } })).status).toBe(200);
       const metrics = await (await e.fetch('/metrics', { role: null })).text();
+      expect(metrics).toMatch(/cite_search_stage_duration_seconds_count\{stage="total"\} [1-9]/);
       expect(metrics).toMatch(/cite_http_requests_total\{method="GET",route="\/v1\/me",status="200"\} \d+/);
       expect(metrics).toContain('cite_http_request_duration_seconds_bucket');
     });

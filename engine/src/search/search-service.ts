@@ -3,6 +3,7 @@
  * optionally reranks, groups by document, and shapes the results of POST /v1/search. Routes, the CLI,
  * `cite eval`, answers and benchmarks all search through here.
  */
+import { searchStageDuration } from '../observability/metrics.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
@@ -172,6 +173,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
   }
   if (wholeList) hits = hits.slice(offset, offset + k);
   timings.total_ms = ms(t0);
+  for (const [stage, value] of Object.entries(timings)) searchStageDuration.observe({ stage: stage.replace(/_ms$/, '') }, value / 1000);
   deps.log?.debug({ mode, k, results: hits.length, timings }, 'search');
   return { data: hits, timings };
 }
