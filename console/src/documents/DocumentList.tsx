@@ -1,3 +1,4 @@
+import { UploadButton } from './UploadDialog';
 import { useMediaQuery, type Theme } from '@mui/material';
 import {
   Datagrid,
@@ -30,8 +31,11 @@ export function DocumentList() {
         <SelectInput key="format" source="format" choices={FORMATS.map((f) => ({ id: f, name: f }))} />,
         <SelectInput key="status" source="status" choices={STATUSES.map((s) => ({ id: s, name: translate(`cite.status.${s}`) }))} />,
       ]}
-      // Upload (UploadDialog.tsx) is mounted here once the engine has POST /admin/api/uploads.
-      actions={<TopToolbar />}
+      actions={
+        <TopToolbar>
+          <UploadButton />
+        </TopToolbar>
+      }
     >
       {narrow ? (
         <SimpleList primaryText={(r) => r.title || r.url} secondaryText={(r) => r.url} tertiaryText={(r) => String(r.chunk_count ?? '')} linkType="show" />

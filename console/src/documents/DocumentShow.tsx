@@ -128,7 +128,7 @@ export function DocumentShow() {
       actions={
         <TopToolbar>
           <OpenOriginal />
-          {/* ReindexButton is mounted here once the engine has POST /admin/api/documents/:id/reindex. */}
+          <ReindexButton />
           <DeleteWithConfirmButton mutationMode="pessimistic" redirect="list" />
         </TopToolbar>
       }

@@ -7,7 +7,20 @@ import { recordAudit } from '../audit/audit-repo.js';
 import { CiteError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
 import { idsFilter, listQuery, sendList } from '../http/simple-rest.js';
-import { CHUNK_SORTABLE, DOCUMENT_SORTABLE, deleteDocument, getDocument, listChunks, listDocuments } from './documents-sql.js';
+import { embeddingText } from '@cite/crawler/chunker/chunker.js';
+import { appEmbedder } from '../embeddings/app-embedder.js';
+import { vectorToSql } from '../embeddings/embedder.js';
+import { ensureEmbeddingModel } from '../embeddings/embedding-model-record.js';
+import {
+  CHUNK_SORTABLE,
+  DOCUMENT_SORTABLE,
+  deleteDocument,
+  documentChunkTexts,
+  getDocument,
+  listChunks,
+  listDocuments,
+  setChunkEmbeddings,
+} from './documents-sql.js';
 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 
@@ -77,6 +90,36 @@ export const documentsRoutes = [
         requestId,
       });
       return after;
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/admin/api/documents/:id/reindex',
+    access: 'admin',
+    summary: "Re-embed a document's chunks with the configured embedding model (its text stays as indexed)",
+    tags: ['admin', 'documents'],
+    params: idParams,
+    body: z.object({}).strict().optional(),
+    handler: async ({ app, params, caller, ip, requestId }) => {
+      const doc = await getDocument(app.db, params.id, caller!.collections);
+      if (!doc) throw notFound(params.id);
+      if (doc.status === 'deleted') throw new CiteError('DOCUMENT_DELETED', `Document ${params.id} is deleted`, { status: 409 });
+      const embedder = await appEmbedder(app);
+      await ensureEmbeddingModel(app.db, embedder); // refuses a model other than the recorded one
+      const chunks = await documentChunkTexts(app.db, params.id);
+      const vectors = chunks.length ? await embedder.embedDocuments(chunks.map(embeddingText)) : [];
+      await setChunkEmbeddings(app.db, params.id, chunks.map((c, i) => ({ id: Number(c.id), embedding: vectorToSql(vectors[i]!) })));
+      await recordAudit(app.db, {
+        actorKeyId: caller!.keyId,
+        actorName: caller!.name,
+        action: 'document.reindex',
+        targetType: 'document',
+        targetId: params.id,
+        after: { chunks: chunks.length, model: embedder.id },
+        ip,
+        requestId,
+      });
+      return { ...(await getDocument(app.db, params.id, caller!.collections)), reindexed_chunks: chunks.length };
     },
   }),
   defineRoute({

@@ -15,6 +15,7 @@ import { sourceRoutes } from '@cite/crawler/sources/source-routes.js';
 import { crawlRunRoutes } from '@cite/crawler/runs/crawl-run-routes.js';
 import { answerRoutes } from '../answers/answer-routes-list.js';
 import { searchRoutes } from '../search/search-routes.js';
+import { uploadsRoutes } from '../admin/uploads-routes.js';
 import { docsRoutes } from './docs-routes.js';
 import type { RouteDef } from './route.js';
 
@@ -34,5 +35,6 @@ export function allRoutes(): RouteDef[] {
     ...crawlRunRoutes,
     ...answerRoutes,
     ...searchRoutes,
+    ...uploadsRoutes,
   ];
 }

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { availableModes } from '../testing/databases.js';
+import { startTestEngine, type TestEngine } from '../testing/engine.js';
+
+async function upload(e: TestEngine, files: Array<{ name: string; content: string | Uint8Array; type?: string }>, collection = 'uploads') {
+  const form = new FormData();
+  form.append('collection', collection);
+  for (const f of files) form.append('files', new Blob([f.content], { type: f.type ?? 'application/octet-stream' }), f.name);
+  return fetch(`${e.url}/admin/api/uploads`, { method: 'POST', headers: { authorization: `Bearer ${e.keys.admin}` }, body: form });
+}
+
+async function waitForRun(e: TestEngine, runId: number): Promise<Record<string, any>> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const run = (await (await e.fetch(`/admin/api/crawl-runs/${runId}`)).json()) as Record<string, any>;
+    if (run.status !== 'running' && run.status !== 'queued') return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+for (const mode of availableModes()) {
+  describe(`uploads and reindex [${mode}]`, () => {
+    let e: TestEngine;
+    beforeAll(async () => {
+      e = await startTestEngine(mode, { INGEST_MAX_FILE_BYTES: '4096', RATE_LIMIT_PER_MINUTE: '100000' });
+    });
+    afterAll(async () => e?.stop());
+
+    it('indexes uploaded files through a run, recording a bad file without losing the good one', async () => {
+      const res = await upload(e, [
+        { name: 'conges.md', content: '# Congés payés\n\nLe salarié a droit à 2,5 jours ouvrables de congés par mois de travail effectif.', type: 'text/markdown' },
+        { name: '../../etc/binaire.html', content: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]) },
+      ]);
+      expect(res.status).toBe(202);
+      const body = (await res.json()) as { run_id: number; files: string[] };
+      expect(body.files).toEqual(['conges.md', 'binaire.html']); // no client path reaches the server
+      const run = await waitForRun(e, body.run_id);
+      expect(run).toMatchObject({ status: 'succeeded', indexed: 1, failed: 1 });
+      const search = (await (await e.fetch('/v1/search', { role: 'agent', body: { query: 'jours ouvrables congés', k: 5 } })).json()) as {
+        data: Array<{ document: { id: number; url: string } }>;
+      };
+      expect(search.data[0]?.document.url).toMatch(/conges\.md$/);
+
+      const reindex = await e.fetch(`/admin/api/documents/${search.data[0]!.document.id}/reindex`, { method: 'POST', body: {} });
+      expect(reindex.status).toBe(200);
+      expect(await reindex.json()).toMatchObject({ reindexed_chunks: expect.any(Number), status: 'active' });
+      const audit = (await (await e.fetch('/admin/api/audit-log?range=[0,50]')).json()) as Array<{ action: string }>;
+      expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['documents.upload', 'document.reindex']));
+    });
+
+    it('refuses oversized files, empty uploads, non-multipart bodies and a bad collection name', async () => {
+      const big = await upload(e, [{ name: 'big.txt', content: 'x'.repeat(10_000), type: 'text/plain' }]);
+      expect(big.status).toBe(413);
+      expect(await big.json()).toMatchObject({ code: 'FILE_TOO_LARGE' });
+      const none = await upload(e, []);
+      expect(none.status).toBe(400);
+      expect(await none.json()).toMatchObject({ code: 'NO_FILES' });
+      const json = await e.fetch('/admin/api/uploads', { body: { files: [] } });
+      expect(json.status).toBe(400);
+      const bad = await upload(e, [{ name: 'a.txt', content: 'bonjour' }], "x'; DROP TABLE documents;--");
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ code: 'INVALID_COLLECTION' });
+    });
+
+    it('refuses an agent and reindex of a missing document', async () => {
+      const form = new FormData();
+      form.append('files', new Blob(['x']), 'a.txt');
+      const agent = await fetch(`${e.url}/admin/api/uploads`, { method: 'POST', headers: { authorization: `Bearer ${e.keys.agent}` }, body: form });
+      expect(agent.status).toBe(403);
+      expect((await e.fetch('/admin/api/documents/999999/reindex', { method: 'POST', body: {} })).status).toBe(404);
+    });
+  });
+}
