@@ -52,7 +52,7 @@ function syntheticCorpus(dir: string, n: number): string {
 
 async function main(): Promise<void> {
   const databaseUrl = await freshServerDatabase(values.database!, 'cite_bench_load');
-  const env = { DATABASE_URL: databaseUrl, RATE_LIMIT_PER_MINUTE: '100000000', EMBEDDINGS: 'hash', LOG_LEVEL: 'warn' };
+  const env = { DATABASE_URL: databaseUrl, RATE_LIMIT_PER_MINUTE: '1000000', EMBEDDINGS: 'hash', LOG_LEVEL: 'warn' };
   await cite(['migrate'], env);
   const paths = positionals.length ? positionals : [syntheticCorpus(fs.mkdtempSync(path.join(os.tmpdir(), 'cite-load-')), 2000)];
   console.log(`ingesting ${paths.join(', ')} …`);
