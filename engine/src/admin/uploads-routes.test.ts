@@ -1,3 +1,9 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableModes } from '../testing/databases.js';
 import { startTestEngine, type TestEngine } from '../testing/engine.js';
@@ -61,6 +67,21 @@ for (const mode of availableModes()) {
       const bad = await upload(e, [{ name: 'a.txt', content: 'bonjour' }], "x'; DROP TABLE documents;--");
       expect(bad.status).toBe(400);
       expect(await bad.json()).toMatchObject({ code: 'INVALID_COLLECTION' });
+    });
+
+    it('`cite ingest` hands files to a running engine (embedded data dir held by it) and prints the summary', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-remote-ingest-'));
+      fs.mkdirSync(path.join(dir, 'docs'));
+      fs.writeFileSync(path.join(dir, 'docs', 'passeport.md'), '# Passeport\n\nLa demande de passeport se fait en mairie.\n');
+      fs.writeFileSync(path.join(dir, 'docs', 'lignes.jsonl'), 'pas du json\n{"url":"https://x.fr/a","title":"A","text":"Texte sur la carte grise."}\n');
+      const cite = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/cite.mjs');
+      const env = { ...process.env, DATABASE_URL: '', DATA_DIR: path.join(dir, 'data'), CITE_URL: e.url, CITE_API_KEY: e.keys.admin, LOG_LEVEL: 'silent' };
+      const run = () => promisify(execFile)(process.execPath, [cite, 'ingest', path.join(dir, 'docs'), '--collection', 'remote', '--json'], { env });
+      const first = JSON.parse((await run()).stdout) as Record<string, unknown>;
+      expect(first).toMatchObject({ collection: 'remote', new: 2, failed: 1 });
+      const second = JSON.parse((await run()).stdout) as Record<string, unknown>;
+      expect(second).toMatchObject({ new: 0, unchanged: 2, failed: 1 });
+      expect(fs.existsSync(path.join(dir, 'data', 'pgdata'))).toBe(false); // the CLI never opened a database
     });
 
     it('refuses an agent and reindex of a missing document', async () => {

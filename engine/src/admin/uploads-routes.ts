@@ -9,7 +9,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { extractOptionsFromConfig, extractSources, type ExtractSource } from '@cite/crawler/extractors/extract.js';
 import { collectionByName, filesSource, finishIngestRun, startIngestRun } from '@cite/crawler/ingest/ingest-run.js';
-import { indexDocuments } from '@cite/crawler/ingest/index-documents.js';
+import { indexDocuments, type IndexSummary } from '@cite/crawler/ingest/index-documents.js';
 import { recordAudit } from '../audit/audit-repo.js';
 import { appEmbedder } from '../embeddings/app-embedder.js';
 import { CiteError, badRequest } from '../errors.js';
@@ -60,8 +60,14 @@ function readUpload(req: Request, maxFileBytes: number): Promise<ParsedUpload> {
   });
 }
 
-/** Indexes the uploaded files in the background; the run records the outcome. */
-async function ingestUpload(app: AppContext, collectionId: number, sourceId: number, runId: number, files: ExtractSource[]): Promise<void> {
+/** Indexes the uploaded files; the run records the outcome. Never throws: a failure marks the run failed. */
+async function ingestUpload(
+  app: AppContext,
+  collectionId: number,
+  sourceId: number,
+  runId: number,
+  files: ExtractSource[],
+): Promise<IndexSummary | { error: string }> {
   const log = app.log.child({ component: 'uploads', runId });
   try {
     const embedder = await appEmbedder(app);
@@ -71,9 +77,11 @@ async function ingestUpload(app: AppContext, collectionId: number, sourceId: num
     });
     await finishIngestRun(app.db, runId, summary);
     log.info({ new: summary.new, changed: summary.changed, failed: summary.failed }, 'upload indexed');
+    return summary;
   } catch (e) {
     log.error({ err: e }, 'upload indexing failed');
     await finishIngestRun(app.db, runId, null, (e as Error).message).catch(() => {});
+    return { error: (e as Error).message };
   }
 }
 
@@ -86,10 +94,11 @@ export const uploadsRoutes = [
     tags: ['admin'],
     body: z.object({ collection: z.string().optional(), files: z.array(z.string()).optional() }).optional(),
     bodyContentType: 'multipart/form-data',
-    status: 202,
+    // ?wait=true answers when indexing ends, with the summary (the CLI uses it); otherwise 202 at once
+    query: z.object({ wait: z.enum(['true', 'false']).optional() }).strict(),
     longRunning: true,
-    response: z.object({ run_id: z.number(), collection: z.string(), files: z.array(z.string()) }),
-    handler: async ({ app, req, caller, ip, requestId }) => {
+    response: z.object({ run_id: z.number(), collection: z.string(), files: z.array(z.string()), summary: z.unknown().optional() }),
+    handler: async ({ app, req, res, query, caller, ip, requestId }) => {
       const upload = await readUpload(req, app.config.INGEST_MAX_FILE_BYTES);
       if (!upload.files.length) throw badRequest('NO_FILES', 'The upload holds no file (field "files")');
       if (!/^[\p{L}\p{N} ._-]{1,100}$/u.test(upload.collection)) {
@@ -109,8 +118,14 @@ export const uploadsRoutes = [
         ip,
         requestId,
       });
-      void ingestUpload(app, collectionId, sourceId, runId, upload.files);
-      return { run_id: runId, collection: upload.collection, files: names };
+      const indexing = ingestUpload(app, collectionId, sourceId, runId, upload.files);
+      if (query.wait !== 'true') {
+        res.status(202);
+        return { run_id: runId, collection: upload.collection, files: names };
+      }
+      const summary = await indexing;
+      if ('error' in summary) throw new CiteError('INGEST_FAILED', summary.error, { status: 500 });
+      return { run_id: runId, collection: upload.collection, files: names, summary };
     },
   }),
 ];

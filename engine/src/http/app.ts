@@ -200,7 +200,7 @@ function runRoute(ctx: AppContext, route: RouteDef): express.RequestHandler {
         res,
       });
       if (route.raw || res.headersSent) return;
-      res.status(route.status ?? 200).json(result ?? null);
+      res.status(route.status ?? res.statusCode).json(result ?? null);
     } catch (e) {
       next(e);
     }

@@ -14,7 +14,9 @@ import { indexDocuments, type IndexProgress, type IndexSummary } from '@cite/cra
 import type { Config } from '../../config/config.js';
 import { createEmbedder } from '../../embeddings/create-embedder.js';
 import { CiteError } from '../../errors.js';
-import { cliConfig, remoteEngine, withDatabase } from '../cli-context.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { cliConfig, remoteEngine, withDatabase, type RemoteEngine } from '../cli-context.js';
 
 export interface IngestCommandOptions {
   collection: string;
@@ -44,15 +46,9 @@ export function register(program: Command): void {
 
 export async function runIngest(inputs: string[], opts: IngestCommandOptions): Promise<IndexSummary & { collection: string }> {
   const cfg = cliConfig();
-  if (!cfg.DATABASE_URL && remoteEngine(cfg)) {
-    // the engine holds the embedded database; there is no upload API to hand files to yet
-    throw new CiteError(
-      'DATA_DIR_LOCKED',
-      `A running Cité engine holds the embedded database in ${cfg.DATA_DIR}. Stop it (Ctrl-C on \`cite start\`) and run ` +
-        '`cite ingest` again, or use a PostgreSQL server (DATABASE_URL) so that the engine and the CLI can work at the same time.',
-      { status: 409 },
-    );
-  }
+  const engine = !cfg.DATABASE_URL ? remoteEngine(cfg) : undefined;
+  // the running engine holds the embedded database: hand the files to it through its upload API
+  if (engine) return ingestThroughEngine(engine, inputs, opts);
   const log = cliLogger(cfg, 'ingest');
   const embedder = await createEmbedder(cfg, log);
   try {
@@ -140,4 +136,34 @@ function printSummary(s: IndexSummary & { collection: string }, opts: IngestComm
     if (s.failed > s.errors.length) lines.push(`  … and ${s.failed - s.errors.length} more (see the run in the console)`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Files under the inputs (directories walked), for an upload. URLs are fetched by the engine's crawler instead. */
+function filesOf(inputs: string[]): string[] {
+  const out: string[] = [];
+  const visit = (p: string) => {
+    const st = fs.statSync(p);
+    if (st.isDirectory()) for (const name of fs.readdirSync(p).sort()) visit(path.join(p, name));
+    else if (st.isFile()) out.push(p);
+  };
+  for (const input of inputs) {
+    if (/^https?:\/\//i.test(input)) {
+      throw new CiteError('INGEST_URL_THROUGH_ENGINE', `${input}: while \`cite start\` runs, index web pages with \`cite crawl ${input}\` (or stop the engine first)`, { status: 400 });
+    }
+    if (!fs.existsSync(input)) throw new CiteError('FILE_NOT_FOUND', `${path.resolve(input)} does not exist`, { status: 400 });
+    visit(path.resolve(input));
+  }
+  return out;
+}
+
+async function ingestThroughEngine(engine: RemoteEngine, inputs: string[], opts: IngestCommandOptions): Promise<IndexSummary & { collection: string }> {
+  if (opts.sync) throw new CiteError('INGEST_SYNC_THROUGH_ENGINE', '--sync needs the database: stop `cite start` first', { status: 400 });
+  const form = new FormData();
+  form.append('collection', opts.collection);
+  for (const file of filesOf(inputs)) form.append('files', new Blob([fs.readFileSync(file)]), path.basename(file));
+  if (!opts.json) process.stderr.write(`cite ingest: sending the files to the running engine at ${engine.url}…\n`);
+  const res = await fetch(`${engine.url}/admin/api/uploads?wait=true`, { method: 'POST', headers: { authorization: `Bearer ${engine.key}` }, body: form });
+  const body = (await res.json()) as { code?: string; message?: string; summary?: IndexSummary };
+  if (!res.ok || !body.summary) throw new CiteError(body.code ?? 'ENGINE_ERROR', body.message ?? `Engine answered ${res.status}`, { status: res.status });
+  return { collection: opts.collection, ...body.summary };
 }
