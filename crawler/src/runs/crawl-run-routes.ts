@@ -1,6 +1,5 @@
 /** Admin API for crawl runs: list (simple REST), detail with errors grouped by reason and failed URLs, cancel. */
 import { z } from 'zod';
-import { recordAudit } from '@cite/engine/audit/audit-repo.js';
 import { defineRoute } from '@cite/engine/http/route.js';
 import { idsFilter, listQuery, sendList } from '@cite/engine/http/simple-rest.js';
 import { cancelRun, getRunDetail, listRuns, RUN_SORTABLE, RUN_STATUSES, RUN_TRIGGERS } from './run-repo.js';
@@ -87,20 +86,11 @@ export const crawlRunRoutes = [
     tags: ['admin', 'crawl-runs'],
     params: idParams,
     response: crawlRunDetailSchema,
-    handler: async ({ app, params, caller, ip, requestId }) => {
+    handler: async ({ app, params, audit }) => {
       const cancelled = await cancelRun(app.db, params.id);
       const run = await getRunDetail(app.db, params.id);
       if (cancelled) {
-        await recordAudit(app.db, {
-          actorKeyId: caller?.keyId ?? null,
-          actorName: caller?.name ?? null,
-          action: 'crawl_run.cancel',
-          targetType: 'crawl_run',
-          targetId: params.id,
-          after: { status: run.status },
-          ip,
-          requestId,
-        });
+        await audit({ action: 'crawl_run.cancel', targetType: 'crawl_run', targetId: params.id, after: { status: run.status } });
       }
       return run;
     },

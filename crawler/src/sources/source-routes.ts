@@ -3,7 +3,6 @@
  * enable/disable. Thin: validate, call the source service, shape the reply, audit.
  */
 import { z } from 'zod';
-import { recordAudit } from '@cite/engine/audit/audit-repo.js';
 import { defineRoute, type RouteContext } from '@cite/engine/http/route.js';
 import { listQuery, sendList } from '@cite/engine/http/simple-rest.js';
 import { getRunDetail } from '../runs/run-repo.js';
@@ -20,17 +19,7 @@ import { createSource, deleteSource, getSource, startCrawl, updateSource } from 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 
 function audit(ctx: RouteContext<unknown, unknown, unknown>, action: string, targetId: number, before?: unknown, after?: unknown) {
-  return recordAudit(ctx.app.db, {
-    actorKeyId: ctx.caller?.keyId ?? null,
-    actorName: ctx.caller?.name ?? null,
-    action,
-    targetType: 'source',
-    targetId,
-    before,
-    after,
-    ip: ctx.ip,
-    requestId: ctx.requestId,
-  });
+  return ctx.audit({ action, targetType: 'source', targetId, before, after });
 }
 
 export const sourceRoutes = [

@@ -3,7 +3,6 @@
  * (the document leaves search at once). Admin only; a key limited to some collections sees only those.
  */
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit-repo.js';
 import { CiteError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
 import { idsFilter, listQuery, sendList } from '../http/simple-rest.js';
@@ -73,21 +72,17 @@ export const documentsRoutes = [
     summary: 'Delete a document: it leaves search at once (its chunks are removed, the record stays marked deleted)',
     tags: ['admin', 'documents'],
     params: idParams,
-    handler: async ({ app, params, caller, ip, requestId }) => {
+    handler: async ({ app, params, caller, audit }) => {
       const before = await getDocument(app.db, params.id, caller!.collections);
       if (!before) throw notFound(params.id);
       await deleteDocument(app.db, params.id);
       const after = (await getDocument(app.db, params.id, caller!.collections))!;
-      await recordAudit(app.db, {
-        actorKeyId: caller!.keyId,
-        actorName: caller!.name,
+      await audit({
         action: 'document.delete',
         targetType: 'document',
         targetId: params.id,
         before: { url: before.url, status: before.status, chunk_count: before.chunk_count },
         after: { status: after.status },
-        ip,
-        requestId,
       });
       return after;
     },
@@ -100,7 +95,7 @@ export const documentsRoutes = [
     tags: ['admin', 'documents'],
     params: idParams,
     body: z.object({}).strict().optional(),
-    handler: async ({ app, params, caller, ip, requestId }) => {
+    handler: async ({ app, params, caller, audit }) => {
       const doc = await getDocument(app.db, params.id, caller!.collections);
       if (!doc) throw notFound(params.id);
       if (doc.status === 'deleted') throw new CiteError('DOCUMENT_DELETED', `Document ${params.id} is deleted`, { status: 409 });
@@ -109,15 +104,11 @@ export const documentsRoutes = [
       const chunks = await documentChunkTexts(app.db, params.id);
       const vectors = chunks.length ? await embedder.embedDocuments(chunks.map(embeddingText)) : [];
       await setChunkEmbeddings(app.db, params.id, chunks.map((c, i) => ({ id: Number(c.id), embedding: vectorToSql(vectors[i]!) })));
-      await recordAudit(app.db, {
-        actorKeyId: caller!.keyId,
-        actorName: caller!.name,
+      await audit({
         action: 'document.reindex',
         targetType: 'document',
         targetId: params.id,
         after: { chunks: chunks.length, model: embedder.id },
-        ip,
-        requestId,
       });
       return { ...(await getDocument(app.db, params.id, caller!.collections)), reindexed_chunks: chunks.length };
     },

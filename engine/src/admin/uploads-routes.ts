@@ -10,7 +10,6 @@ import { z } from 'zod';
 import { extractOptionsFromConfig, extractSources, type ExtractSource } from '@cite/crawler/extractors/extract.js';
 import { collectionByName, filesSource, finishIngestRun, startIngestRun } from '@cite/crawler/ingest/ingest-run.js';
 import { indexDocuments, type IndexSummary } from '@cite/crawler/ingest/index-documents.js';
-import { recordAudit } from '../audit/audit-repo.js';
 import { appEmbedder } from '../embeddings/app-embedder.js';
 import { CiteError, badRequest } from '../errors.js';
 import type { AppContext } from '../http/app-context.js';
@@ -98,7 +97,7 @@ export const uploadsRoutes = [
     query: z.object({ wait: z.enum(['true', 'false']).optional() }).strict(),
     longRunning: true,
     response: z.object({ run_id: z.number(), collection: z.string(), files: z.array(z.string()), summary: z.unknown().optional() }),
-    handler: async ({ app, req, res, query, caller, ip, requestId }) => {
+    handler: async ({ app, req, res, query, caller, audit }) => {
       const upload = await readUpload(req, app.config.INGEST_MAX_FILE_BYTES);
       if (!upload.files.length) throw badRequest('NO_FILES', 'The upload holds no file (field "files")');
       if (!/^[\p{L}\p{N} ._-]{1,100}$/u.test(upload.collection)) {
@@ -108,15 +107,11 @@ export const uploadsRoutes = [
       const sourceId = await filesSource(app.db, collectionId, UPLOAD_SOURCE_NAME);
       const names = upload.files.map((f) => f.name!);
       const runId = await startIngestRun(app.db, sourceId, 'upload', names);
-      await recordAudit(app.db, {
-        actorKeyId: caller!.keyId,
-        actorName: caller!.name,
+      await audit({
         action: 'documents.upload',
         targetType: 'collection',
         targetId: collectionId,
         after: { files: names, run_id: runId },
-        ip,
-        requestId,
       });
       const indexing = ingestUpload(app, collectionId, sourceId, runId, upload.files);
       if (query.wait !== 'true') {

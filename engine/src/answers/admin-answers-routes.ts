@@ -4,7 +4,6 @@
  * feedback list. Keys restricted to some collections only see answers asked within them.
  */
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit-repo.js';
 import { CiteError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
 import { listQuery, sendList } from '../http/simple-rest.js';
@@ -83,20 +82,16 @@ export const adminAnswersRoutes = [
     params: idParams,
     // react-admin sends the whole record back on edit: only `reviewed` is read.
     body: z.object({ reviewed: z.boolean() }).passthrough(),
-    handler: async ({ app, params, body, caller, ip, requestId }) => {
+    handler: async ({ app, params, body, caller, audit }) => {
       const before = await readableAnswer(app.db, params.id, caller!);
       const row = await setReviewed(app.db, params.id, body.reviewed ? caller!.keyId : null);
       if (!row) throw new CiteError('ANSWER_NOT_FOUND', `No answer with id ${params.id}`, { status: 404 });
-      await recordAudit(app.db, {
-        actorKeyId: caller!.keyId,
-        actorName: caller!.name,
+      await audit({
         action: body.reviewed ? 'answer.review' : 'answer.unreview',
         targetType: 'answer',
         targetId: row.id,
         before: { reviewed_at: before.reviewed_at, reviewed_by: before.reviewed_by },
         after: { reviewed_at: row.reviewed_at, reviewed_by: row.reviewed_by },
-        ip,
-        requestId,
       });
       return { ...row, feedback: await feedbackForAnswer(app.db, row.id) };
     },

@@ -1,6 +1,5 @@
 /** Admin API for data control: export and erasure per API key, retention policy and purge. Admin only, audited. */
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit-repo.js';
 import { defineRoute } from '../http/route.js';
 import { eraseKeyData, exportCounts, exportKeyData } from './key-data.js';
 import { lastPurge, purgeExpired, RETENTION_RULES, retentionPolicy } from './retention.js';
@@ -33,17 +32,13 @@ export const dataControlRoutes = [
       activity: z.array(z.record(z.string(), z.unknown())),
       other: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))),
     }),
-    handler: async ({ app, params, caller, ip, requestId, res }) => {
+    handler: async ({ app, params, caller, audit, res }) => {
       const data = await exportKeyData(app.db, params.id);
-      await recordAudit(app.db, {
-        actorKeyId: caller!.keyId,
-        actorName: caller!.name,
+      await audit({
         action: 'data.export',
         targetType: 'api_key',
         targetId: params.id,
         after: exportCounts(data),
-        ip,
-        requestId,
       });
       res.setHeader('Content-Disposition', `attachment; filename="cite-api-key-${params.id}-export.json"`);
       return data;

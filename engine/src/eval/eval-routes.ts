@@ -5,10 +5,7 @@
  */
 import type { Request } from 'express';
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit-repo.js';
-import type { Caller } from '../auth/roles.js';
 import { badRequest, CiteError } from '../errors.js';
-import type { AppContext } from '../http/app-context.js';
 import { defineRoute } from '../http/route.js';
 import { idsFilter, listQuery, sendList } from '../http/simple-rest.js';
 import { compareRuns } from './eval-runs-compare.js';
@@ -53,10 +50,6 @@ const createItemBody = z
   .strict();
 const updateItemBody = z.object(itemFields).partial().passthrough();
 const setBody = z.object({ name: z.string().trim().min(1).max(200), description: z.string().max(5000).optional() }).strict();
-
-async function audit(app: AppContext, caller: Caller | undefined, ip: string, requestId: string, action: string, targetType: string, targetId: number | string, before?: unknown, after?: unknown) {
-  await recordAudit(app.db, { actorKeyId: caller?.keyId ?? null, actorName: caller?.name ?? null, action, targetType, targetId, before, after, ip, requestId });
-}
 
 /** The JSONL body of an import, read as text (the JSON parser is not used: a set can be large). */
 async function readText(req: Request): Promise<string> {
@@ -105,9 +98,9 @@ export const evalRoutes = [
     tags: ['evaluation'],
     body: setBody,
     status: 201,
-    handler: async ({ app, body, caller, ip, requestId }) => {
+    handler: async ({ app, body, caller, audit }) => {
       const set = await createSet(app.db, { name: body.name, description: body.description, origin: 'manual', createdBy: caller?.keyId });
-      await audit(app, caller, ip, requestId, 'eval_set.create', 'eval_set', set.id, undefined, set);
+      await audit({ action: 'eval_set.create', targetType: 'eval_set', targetId: set.id, after: set });
       return set;
     },
   }),
@@ -120,10 +113,10 @@ export const evalRoutes = [
     params: idParams,
     // react-admin sends the whole record back: unknown fields are ignored, not refused
     body: setBody.partial().passthrough(),
-    handler: async ({ app, params, body, caller, ip, requestId }) => {
+    handler: async ({ app, params, body, caller, audit }) => {
       const before = await requireSet(app.db, params.id);
       const set = await updateSet(app.db, params.id, { name: body.name, description: body.description });
-      await audit(app, caller, ip, requestId, 'eval_set.update', 'eval_set', set.id, before, set);
+      await audit({ action: 'eval_set.update', targetType: 'eval_set', targetId: set.id, before, after: set });
       return set;
     },
   }),
@@ -134,9 +127,9 @@ export const evalRoutes = [
     summary: 'Delete an evaluation set with its questions and runs',
     tags: ['evaluation'],
     params: idParams,
-    handler: async ({ app, params, caller, ip, requestId }) => {
+    handler: async ({ app, params, caller, audit }) => {
       const set = await deleteSet(app.db, params.id);
-      await audit(app, caller, ip, requestId, 'eval_set.delete', 'eval_set', set.id, set);
+      await audit({ action: 'eval_set.delete', targetType: 'eval_set', targetId: set.id, before: set });
       return set;
     },
   }),
@@ -162,7 +155,7 @@ export const evalRoutes = [
     // documentation only: the handler reads the raw text (the app skips the JSON parser for this type)
     body: z.string().optional().describe('JSONL: one {"id","query"|"question","variants"?,"answer"?,"gold":[{"url","grade"}]} per line'),
     longRunning: true,
-    handler: async ({ app, query, req, caller, ip, requestId }) => {
+    handler: async ({ app, query, req, caller, audit }) => {
       const result = await importJsonl(app.db, {
         content: await readText(req),
         name: query.name,
@@ -173,7 +166,7 @@ export const evalRoutes = [
         createdBy: caller?.keyId,
       });
       if (!result.reused)
-        await audit(app, caller, ip, requestId, 'eval_set.import', 'eval_set', result.set.id, undefined, { created: result.created, updated: result.updated, rejected: result.rejected });
+        await audit({ action: 'eval_set.import', targetType: 'eval_set', targetId: result.set.id, after: { created: result.created, updated: result.updated, rejected: result.rejected } });
       return result;
     },
   }),
@@ -210,11 +203,11 @@ export const evalRoutes = [
       })
       .strict(),
     status: 201,
-    handler: async ({ app, params, body, caller, ip, requestId }) => {
+    handler: async ({ app, params, body, caller, audit }) => {
       await requireSet(app.db, params.id);
       const input = await itemFromAnswer(app.db, body.answer_id, body);
       const item = await createItem(app.db, params.id, input, input.answer_id);
-      await audit(app, caller, ip, requestId, 'eval_item.from_answer', 'eval_item', item.id, undefined, item);
+      await audit({ action: 'eval_item.from_answer', targetType: 'eval_item', targetId: item.id, after: item });
       return item;
     },
   }),
@@ -251,7 +244,7 @@ export const evalRoutes = [
     tags: ['evaluation'],
     body: createItemBody,
     status: 201,
-    handler: async ({ app, body, caller, ip, requestId }) => {
+    handler: async ({ app, body, caller, audit }) => {
       if (!body.gold.length && !body.expected_answer)
         throw badRequest('EVAL_ITEM_EMPTY', 'A question needs gold sources or an expected answer, otherwise nothing can be measured');
       const item = await createItem(app.db, body.set_id, {
@@ -261,7 +254,7 @@ export const evalRoutes = [
         gold: body.gold,
         expected_answer: body.expected_answer,
       });
-      await audit(app, caller, ip, requestId, 'eval_item.create', 'eval_item', item.id, undefined, item);
+      await audit({ action: 'eval_item.create', targetType: 'eval_item', targetId: item.id, after: item });
       return item;
     },
   }),
@@ -273,11 +266,11 @@ export const evalRoutes = [
     tags: ['evaluation'],
     params: idParams,
     body: updateItemBody,
-    handler: async ({ app, params, body, caller, ip, requestId }) => {
+    handler: async ({ app, params, body, caller, audit }) => {
       const before = await getItem(app.db, params.id);
       const { external_id, question, phrasings, gold: g, expected_answer } = body;
       const item = await updateItem(app.db, params.id, { external_id, question, phrasings, gold: g, expected_answer });
-      await audit(app, caller, ip, requestId, 'eval_item.update', 'eval_item', item.id, before, item);
+      await audit({ action: 'eval_item.update', targetType: 'eval_item', targetId: item.id, before, after: item });
       return item;
     },
   }),
@@ -288,9 +281,9 @@ export const evalRoutes = [
     summary: 'Remove a question from its set (past results keep their copy of it)',
     tags: ['evaluation'],
     params: idParams,
-    handler: async ({ app, params, caller, ip, requestId }) => {
+    handler: async ({ app, params, caller, audit }) => {
       const item = await deleteItem(app.db, params.id);
-      await audit(app, caller, ip, requestId, 'eval_item.delete', 'eval_item', item.id, item);
+      await audit({ action: 'eval_item.delete', targetType: 'eval_item', targetId: item.id, before: item });
       return item;
     },
   }),
@@ -338,9 +331,9 @@ export const evalRoutes = [
       })
       .strict(),
     status: 201,
-    handler: async ({ app, body, caller, ip, requestId }) => {
+    handler: async ({ app, body, caller, audit }) => {
       const run = await queueRun(app, { setId: body.set_id, name: body.name, config: body.config, origin: body.origin ?? 'api', createdBy: caller?.keyId });
-      await audit(app, caller, ip, requestId, 'eval_run.create', 'eval_run', run.id, undefined, { set_id: run.set_id, config: run.config });
+      await audit({ action: 'eval_run.create', targetType: 'eval_run', targetId: run.id, after: { set_id: run.set_id, config: run.config } });
       return run;
     },
   }),
@@ -351,9 +344,9 @@ export const evalRoutes = [
     summary: 'Cancel a queued or running run (results so far are kept)',
     tags: ['evaluation'],
     params: idParams,
-    handler: async ({ app, params, caller, ip, requestId }) => {
+    handler: async ({ app, params, caller, audit }) => {
       const run = await cancelRun(app.db, params.id);
-      await audit(app, caller, ip, requestId, 'eval_run.cancel', 'eval_run', run.id);
+      await audit({ action: 'eval_run.cancel', targetType: 'eval_run', targetId: run.id });
       return run;
     },
   }),
@@ -364,9 +357,9 @@ export const evalRoutes = [
     summary: 'Delete a run and its results',
     tags: ['evaluation'],
     params: idParams,
-    handler: async ({ app, params, caller, ip, requestId }) => {
+    handler: async ({ app, params, caller, audit }) => {
       const run = await deleteRun(app.db, params.id);
-      await audit(app, caller, ip, requestId, 'eval_run.delete', 'eval_run', run.id, { set_id: run.set_id, aggregates: run.aggregates });
+      await audit({ action: 'eval_run.delete', targetType: 'eval_run', targetId: run.id, before: { set_id: run.set_id, aggregates: run.aggregates } });
       return run;
     },
   }),

@@ -195,6 +195,14 @@ function runRoute(ctx: AppContext, route: RouteDef): express.RequestHandler {
         log: (req as Request & { log: AppContext['log'] }).log ?? ctx.log,
         requestId: req.id,
         ip: req.ip ?? '',
+        audit: (entry) =>
+          recordAudit(ctx.db, {
+            ...entry,
+            actorKeyId: req.caller?.keyId ?? null,
+            actorName: req.caller?.name ?? null,
+            ip: req.ip,
+            requestId: req.id,
+          }),
         signal: controller.signal,
         req,
         res,

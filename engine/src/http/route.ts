@@ -6,6 +6,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { AuditEntry } from '../audit/audit-repo.js';
 import type { Access, Caller } from '../auth/roles.js';
 import type { AppContext } from './app-context.js';
 
@@ -21,6 +22,8 @@ export interface RouteContext<B, Q, P> {
   log: Logger;
   requestId: string;
   ip: string;
+  /** Records an admin action in the audit log, signed with the caller, its address and the request id. */
+  audit(entry: Omit<AuditEntry, 'actorKeyId' | 'actorName' | 'ip' | 'requestId'>): Promise<void>;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
   /** For routes that stream (SSE) or set headers themselves; most routes just return a value. */

@@ -1,6 +1,5 @@
 /** Admin API for keys: list, create (secret shown once), revoke. */
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit-repo.js';
 import { ROLES } from '../auth/roles.js';
 import { CiteError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
@@ -71,7 +70,7 @@ export const apiKeysRoutes = [
     body: createKeyBody,
     status: 201,
     response: keyRecord.extend({ key: z.string() }),
-    handler: async ({ app, body, caller, ip, requestId }) => {
+    handler: async ({ app, body, caller, audit }) => {
       const { key, row } = await createKey(app.db, {
         name: body.name,
         role: body.role,
@@ -79,15 +78,11 @@ export const apiKeysRoutes = [
         expiresAt: body.expires_at ?? null,
         createdBy: caller!.keyId,
       });
-      await recordAudit(app.db, {
-        actorKeyId: caller!.keyId,
-        actorName: caller!.name,
+      await audit({
         action: 'api_key.create',
         targetType: 'api_key',
         targetId: row.id,
         after: row,
-        ip,
-        requestId,
       });
       return { ...row, key };
     },
@@ -100,19 +95,15 @@ export const apiKeysRoutes = [
     tags: ['admin'],
     params: idParams,
     response: keyRecord,
-    handler: async ({ app, params, caller, ip, requestId }) => {
+    handler: async ({ app, params, caller, audit }) => {
       const before = await findById(app.db, params.id);
       const row = await revoke(app.db, params.id);
-      await recordAudit(app.db, {
-        actorKeyId: caller!.keyId,
-        actorName: caller!.name,
+      await audit({
         action: 'api_key.revoke',
         targetType: 'api_key',
         targetId: row.id,
         before,
         after: row,
-        ip,
-        requestId,
       });
       return row;
     },
