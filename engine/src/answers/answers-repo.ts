@@ -81,17 +81,8 @@ export async function insertPendingAnswer(
 export async function completeAnswer(
   db: Queryable,
   id: string,
-  a: {
+  a: Pick<AnswerRow, 'answer' | 'citations' | 'unsupported' | 'abstained' | 'retrieved' | 'mode' | 'model' | 'timings' | 'settings'> & {
     status: Exclude<AnswerStatus, 'pending'>;
-    answer: string;
-    citations: Citation[];
-    unsupported: UnsupportedSentence[];
-    abstained: boolean;
-    retrieved: RetrievedRef[];
-    mode: AnswerMode;
-    model: string | null;
-    timings: Record<string, number>;
-    settings: Record<string, unknown>;
     error?: string | null;
   },
 ): Promise<void> {
