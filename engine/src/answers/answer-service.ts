@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
-import type { Embedder } from '../embeddings/embedder.js';
+import { approximateTokens, type Embedder } from '../embeddings/embedder.js';
 import { CiteError, badRequest } from '../errors.js';
 import { abstentionText, closestSources, decideAbstention, DEFAULT_MIN_RELEVANCE, relevance, type ClosestSource } from './abstain.js';
 import { completeAnswer, insertPendingAnswer, type AnswerMode, type RetrievedRef } from './answers-repo.js';
@@ -102,6 +102,18 @@ export interface AnswerResult {
   language: AnswerLanguage;
   status: 'ok';
   timings: Record<string, number>;
+  /** Tokens the language model read and wrote (as it reported them, else estimated); extractive answers read none. */
+  usage: TokenUsage;
+}
+
+export interface TokenUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+function tokenUsage(prompt: number, completion: number): TokenUsage {
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
 export const MAX_QUESTION_CHARS = 4000;
@@ -240,11 +252,13 @@ export class AnswerService {
         return {
           id, answer: text, citations: [], unsupported: [], abstained: true, closest_sources: closest,
           removed_citations: 0, removed_links: 0, mode: 'extractive', model: null, language, status: 'ok', timings,
+          usage: tokenUsage(0, approximateTokens(text)),
         };
       }
 
       let text: string;
       let usedModel = model;
+      let usage: TokenUsage;
       if (this.deps.llm) {
         const tp = performance.now();
         const messages = buildPrompt({ question, language, sources, conversation, maxSourceChars: this.options.maxSourceChars });
@@ -274,9 +288,12 @@ export class AnswerService {
         timings.llm_attempts = completion.attempts;
         text = completion.text;
         usedModel = completion.model || model;
+        const prompt = completion.usage?.prompt_tokens ?? approximateTokens(messages.map((m) => m.content).join('\n'));
+        usage = tokenUsage(prompt, completion.usage?.completion_tokens ?? approximateTokens(text));
       } else {
         const te = performance.now();
         text = extractiveAnswer(question, sources, language).text;
+        usage = tokenUsage(0, approximateTokens(text));
         timings.generation_ms = ms(te);
         timings.ttfb_ms = ms(t0);
         input.onStart?.(startInfo());
@@ -307,7 +324,7 @@ export class AnswerService {
         });
         return {
           id, answer: abstained, citations: [], unsupported: [], abstained: true, closest_sources: closest,
-          removed_citations: 0, removed_links: 0, mode, model: usedModel, language, status: 'ok', timings,
+          removed_citations: 0, removed_links: 0, mode, model: usedModel, language, status: 'ok', timings, usage,
         };
       }
 
@@ -315,10 +332,10 @@ export class AnswerService {
       await completeAnswer(this.deps.db, id, {
         status: 'ok', answer: verified.answer, citations: verified.citations, unsupported: verified.unsupported, abstained: false,
         retrieved, mode, model: usedModel, timings,
-        settings: { ...settings, removed_citations: verified.removed_citations, removed_links: verified.removed_links },
+        settings: { ...settings, removed_citations: verified.removed_citations, removed_links: verified.removed_links, usage },
       });
       log?.info({ citations: verified.citations.length, unsupported: verified.unsupported.length, removed: verified.removed_citations }, 'answer ready');
-      return { id, ...verified, abstained: false, mode, model: usedModel, language, status: 'ok', timings };
+      return { id, ...verified, abstained: false, mode, model: usedModel, language, status: 'ok', timings, usage };
     } catch (e) {
       const err = e instanceof CiteError ? e : new CiteError('ANSWER_FAILED', `Answering failed: ${(e as Error)?.message ?? e}`, { status: 500, cause: e });
       timings.total_ms = ms(t0);

@@ -121,6 +121,9 @@ describeEachDatabase('answers HTTP API', (ctx) => {
     expect(c).toMatchObject({ title: TEST_DOCS[0]!.title, locator: { anchor: 'preavis' }, supported: true });
     expect(r.body.answer).toContain(c.quote);
     expect(r.body.unsupported).toEqual([]);
+    // no model read anything; what was written is counted
+    expect(r.body.usage.prompt_tokens).toBe(0);
+    expect(r.body.usage.completion_tokens).toBeGreaterThan(10);
 
     const stored = await json(extractive, agentA, 'GET', `/v1/answers/${r.body.id}`);
     expect(stored.status).toBe(200);
@@ -286,6 +289,9 @@ describeEachDatabase('answers HTTP API', (ctx) => {
     const content = completion.choices[0]!.message.content!;
     expect(content).toContain('[1]');
     expect(content).toContain(TEST_DOCS[1]!.url); // sources listed under the answer
+    // the model server's own token count is passed on
+    const scripted = 'Le salarié a droit à 2,5 jours ouvrables de congés payés par mois de travail effectif [1].';
+    expect(completion.usage).toEqual({ prompt_tokens: 10, completion_tokens: scripted.length, total_tokens: 10 + scripted.length });
     const extra = completion as unknown as { citations: any[]; cite: { answer_id: string } };
     expect(extra.citations[0]).toMatchObject({ n: 1, url: TEST_DOCS[1]!.url });
     // Earlier turns reach the model as conversation, and the retrieval query includes them.
@@ -299,18 +305,26 @@ describeEachDatabase('answers HTTP API', (ctx) => {
     const stream = await client.chat.completions.create({
       model: 'cite',
       stream: true,
+      stream_options: { include_usage: true },
       messages: [{ role: 'user', content: 'Combien de jours de congés payés par mois ?' }],
     });
     let text = '';
+    let finish: any;
     let last: any;
     for await (const chunk of stream) {
       text += chunk.choices[0]?.delta?.content ?? '';
+      if (chunk.choices[0]?.finish_reason) finish = chunk;
       last = chunk;
     }
     expect(text).toContain('2,5 jours ouvrables');
     expect(text).toContain('[1]');
-    expect(last.choices[0].finish_reason).toBe('stop');
-    expect(last.citations[0].url).toBe(TEST_DOCS[1]!.url);
+    expect(finish.choices[0].finish_reason).toBe('stop');
+    expect(finish.citations[0].url).toBe(TEST_DOCS[1]!.url);
+    // asked for, the usage comes last with no choices (here the scripted server's count of its chunks)
+    expect(last.choices).toEqual([]);
+    expect(last.usage.prompt_tokens).toBe(10);
+    expect(last.usage.completion_tokens).toBeGreaterThan(0);
+    expect(last.usage.total_tokens).toBe(10 + last.usage.completion_tokens);
 
     await expect(client.chat.completions.create({ model: 'cite', messages: [{ role: 'assistant', content: 'Bonjour' }] })).rejects.toMatchObject({ status: 400 });
   });

@@ -34,6 +34,7 @@ const chatBody = z
       .min(1, 'messages must hold at least one message')
       .max(200),
     stream: z.boolean().optional(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullish(),
     // Cité extensions; every other OpenAI parameter is accepted and ignored.
     filters: filtersSchema,
     k: z.number().int().min(1).max(50).optional(),
@@ -128,7 +129,7 @@ export const chatRoutes = [
           choices: [
             { index: 0, message: { role: 'assistant', content: result.answer + sourcesFooter(result) }, finish_reason: 'stop', logprobs: null },
           ],
-          usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+          usage: result.usage,
           ...citeExtras(result),
         };
       }
@@ -145,6 +146,10 @@ export const chatRoutes = [
         const footer = sourcesFooter(result);
         if (footer) chunk({ content: footer }, null);
         chunk({}, 'stop', citeExtras(result));
+        // OpenAI's convention: the usage comes in one last chunk with no choices, when asked for.
+        if (body.stream_options?.include_usage) {
+          sse.data(JSON.stringify({ id: completionId, object: 'chat.completion.chunk', created, model, choices: [], usage: result.usage }));
+        }
         sse.data('[DONE]');
       } catch (e) {
         if (!sse.started) throw e;

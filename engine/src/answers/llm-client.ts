@@ -108,6 +108,8 @@ export class LlmClient {
             model: this.model,
             messages: request.messages,
             stream,
+            // so the token count arrives in the last event (servers that do not know it ignore it)
+            ...(stream ? { stream_options: { include_usage: true } } : {}),
             temperature: request.temperature ?? 0.1,
             ...(request.maxTokens ? { max_tokens: request.maxTokens } : {}),
           }),

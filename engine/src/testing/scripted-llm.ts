@@ -133,6 +133,9 @@ export async function startScriptedLlm(script: Script, options: { apiKey?: strin
       send({ content: parts[i] }, null);
     }
     send({}, 'stop');
+    if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) {
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', model, choices: [], usage: { prompt_tokens: 10, completion_tokens: parts.length, total_tokens: 10 + parts.length } })}\n\n`);
+    }
     res.end('data: [DONE]\n\n');
   });
   server.on('connection', (s) => {
