@@ -97,31 +97,49 @@ describe('extract: one batch of good and bad inputs', () => {
 });
 
 describe('extract: service-public audience zips', () => {
-  it('gives one document per fiche, carrying every audience it was published for', async () => {
+  it('gives one document per published fiche, carrying every audience it is published for', async () => {
     const part = path.join(tmp, 'vosdroits-particuliers.zip');
     const pro = path.join(tmp, 'vosdroits-professionnels.zip');
     fs.writeFileSync(part, writeZip([
       { name: 'F1.xml', data: ficheXml({ id: 'F1', audience: 'Particuliers' }) },
       { name: 'F2.xml', data: ficheXml({ id: 'F2', audience: 'Particuliers' }) },
       { name: 'F3.xml', data: ficheXml({ id: 'F3', audience: 'Particuliers' }).replace('</Publication>', '') },
+      { name: 'F5.xml', data: ficheXml({ id: 'F5', audience: 'Particuliers' }) },
+      // withdrawn from the site: left in the export in its old form, without spUrl
+      { name: 'F6.xml', data: ficheXml({ id: 'F6', audience: 'Particuliers', noUrl: true }) },
     ]));
     fs.writeFileSync(pro, writeZip([
-      { name: 'F1.xml', data: ficheXml({ id: 'F1', audience: 'Professionnels', noUrl: true }) },
+      // F1: a stale copy (withdrawn for professionals), F5: published for both audiences
+      { name: 'F1.xml', data: ficheXml({ id: 'F1', audience: 'Professionnels', noUrl: true, modified: '2019-01-01' }) },
       { name: 'F3.xml', data: ficheXml({ id: 'F3', audience: 'Professionnels' }) },
       { name: 'F4.xml', data: ficheXml({ id: 'F4', audience: 'Professionnels' }) },
+      { name: 'F5.xml', data: ficheXml({ id: 'F5', audience: 'Professionnels' }) },
+      { name: 'F6.xml', data: ficheXml({ id: 'F6', audience: 'Professionnels', noUrl: true }) },
     ]));
-    const outcomes = await collect(extractSources([{ path: part }, { path: pro }]));
+    const outcomes = await collect(extractSources([{ path: pro }, { path: part }]));
     const docs = outcomes.flatMap((o) => (o.ok ? [o.document] : []));
     expect(docs.map((d) => d.url).sort()).toEqual([
       'https://www.service-public.fr/particuliers/vosdroits/F1',
       'https://www.service-public.fr/particuliers/vosdroits/F2',
+      'https://www.service-public.fr/particuliers/vosdroits/F5',
       'https://www.service-public.fr/professionnels-entreprises/vosdroits/F3',
       'https://www.service-public.fr/professionnels-entreprises/vosdroits/F4',
     ]);
-    const f1 = docs.find((d) => d.url.endsWith('F1'))!;
-    expect((f1.metadata as unknown as ServicePublicMetadata).audiences.sort()).toEqual(['Particuliers', 'Professionnels']);
-    // The broken copy of F3 is reported; its good twin is still indexed.
-    expect(outcomes.filter((o) => !o.ok).map((o) => !o.ok && [o.location.split(path.sep).pop(), o.code])).toEqual([['vosdroits-particuliers.zip!F3.xml', 'XML_INVALID']]);
+    const audiences = (id: string) => (docs.find((d) => d.url.endsWith(`/${id}`))!.metadata as unknown as ServicePublicMetadata).audiences.sort();
+    expect(audiences('F1')).toEqual(['Particuliers']);
+    expect(audiences('F5')).toEqual(['Particuliers', 'Professionnels']);
+    // The broken copy of F3 is reported, its good twin still indexed; the withdrawn F6 is reported once.
+    expect(outcomes.filter((o) => !o.ok).map((o) => !o.ok && [o.location.split(path.sep).pop(), o.code])).toEqual([
+      ['vosdroits-particuliers.zip!F3.xml', 'XML_INVALID'],
+      ['vosdroits-professionnels.zip!F6.xml', 'SP_NOT_PUBLISHED'],
+    ]);
+  });
+
+  it('indexes a fiche without spUrl under a URL built from its id when nothing says it was withdrawn', async () => {
+    const file = path.join(tmp, 'F7.xml');
+    fs.writeFileSync(file, ficheXml({ id: 'F7', audience: 'Associations', noUrl: true }));
+    const outcomes = await collect(extract({ path: file }));
+    expect(outcomes.map((o) => (o.ok ? o.document.url : o.code))).toEqual(['https://www.service-public.fr/associations/vosdroits/F7']);
   });
 });
 

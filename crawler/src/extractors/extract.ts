@@ -18,7 +18,7 @@ import { extractDocx } from './docx.js';
 import { extractHtml, type HtmlLink } from './html.js';
 import { extractJsonl } from './jsonl.js';
 import { extractPdf } from './pdf.js';
-import { extractServicePublic, mergeServicePublic, servicePublicKey } from './service-public.js';
+import { extractServicePublic, isUnpublishedFiche, mergeServicePublic, servicePublicKey } from './service-public.js';
 import { extractMarkdown, extractText } from './text.js';
 
 export type { ArchiveLimits } from './archive.js';
@@ -387,6 +387,13 @@ export function extract(source: ExtractSource, options?: Partial<ExtractOptions>
 /**
  * Extracts several sources as one batch. Service-public fiches found in several audience zips
  * come out once, carrying every audience (mergeServicePublic).
+ *
+ * A fiche without Publication@spUrl in a batch whose other fiches have one is a leftover of an
+ * older export, withdrawn from service-public.fr (see mergeServicePublic): it is reported as
+ * SP_NOT_PUBLISHED, not indexed under a URL that the site does not serve. Alone (a single file,
+ * or an export from before spUrl existed) it is indexed under a URL built from its id. Such
+ * fiches are held until the end of the batch to tell the two cases apart (a few hundred in the
+ * whole DILA export).
  */
 export async function* extractSources(
   sources: ExtractSource[],
@@ -403,22 +410,51 @@ export async function* extractSources(
   }
   const expected = await expectedCopies(leaves);
   const pending = new Map<string, { location: string; copies: NormalisedDocument[] }>();
+  const unpublished: { location: string; document: NormalisedDocument }[] = [];
+  let published = false;
+  /** A merged fiche: out now, or held when it has no spUrl. */
+  function* fiche(location: string, document: NormalisedDocument): Generator<ExtractOutcome> {
+    if (isUnpublishedFiche(document)) unpublished.push({ location, document });
+    else {
+      published = true;
+      yield { ok: true, location, document };
+    }
+  }
   for (const leaf of leaves) {
     for await (const outcome of extractor.leaf(leaf)) {
       const key = outcome.ok ? servicePublicKey(outcome.document) : undefined;
-      const want = key ? expected.get(key) : undefined;
-      if (!outcome.ok || !key || !want) {
+      if (!outcome.ok || !key) {
         yield outcome;
+        continue;
+      }
+      const want = expected.get(key);
+      if (!want) {
+        yield* fiche(outcome.location, outcome.document);
         continue;
       }
       const entry = pending.get(key) ?? { location: outcome.location, copies: [] };
       entry.copies.push(outcome.document);
       if (entry.copies.length >= want) {
         pending.delete(key);
-        yield { ok: true, location: entry.location, document: mergeServicePublic(entry.copies) };
+        yield* fiche(entry.location, mergeServicePublic(entry.copies));
       } else pending.set(key, entry);
     }
   }
   // Copies whose twin failed or was missing: still one document each key.
-  for (const { location, copies } of pending.values()) yield { ok: true, location, document: mergeServicePublic(copies) };
+  for (const { location, copies } of pending.values()) yield* fiche(location, mergeServicePublic(copies));
+  for (const { location, document } of unpublished) {
+    if (!published) {
+      yield { ok: true, location, document };
+      continue;
+    }
+    const id = servicePublicKey(document);
+    yield {
+      ok: false,
+      location,
+      code: 'SP_NOT_PUBLISHED',
+      message:
+        `${id} has no Publication@spUrl while the other fiches of this export have one: a fiche left from an ` +
+        'older export (schema 3.0), no longer published on service-public.fr; not indexed',
+    };
+  }
 }

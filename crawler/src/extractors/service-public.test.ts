@@ -89,17 +89,43 @@ describe('extractServicePublic', () => {
 describe('mergeServicePublic', () => {
   it('folds the audience copies of a fiche into one document carrying every audience', () => {
     const part = extractServicePublic({ body: ficheXml({ audience: 'Particuliers' }) });
-    const pro = extractServicePublic({ body: ficheXml({ audience: 'Professionnels', noUrl: true, extraSource: 'https://bofip.impots.gouv.fr/x' }) });
+    const pro = extractServicePublic({ body: ficheXml({ audience: 'Professionnels', extraSource: 'https://bofip.impots.gouv.fr/x' }) });
     expect(servicePublicKey(part)).toBe('F1234');
     expect(servicePublicKey(pro)).toBe('F1234');
-    const merged = mergeServicePublic([pro, part]);
+    for (const order of [[pro, part], [part, pro]]) {
+      const merged = mergeServicePublic(order);
+      const meta = merged.metadata as unknown as ServicePublicMetadata;
+      // Same date: the general-public URL, whatever order the zips were read in.
+      expect(merged.url).toBe('https://www.service-public.fr/particuliers/vosdroits/F1234');
+      expect(meta.audiences.sort()).toEqual(['Particuliers', 'Professionnels']);
+      expect(meta.sources).toContain('https://bofip.impots.gouv.fr/x');
+      expect(meta.abbreviations).toHaveLength(2);
+      expect(merged.sections).toEqual(part.sections);
+    }
+  });
+
+  it('takes URL and content from the newest copy', () => {
+    const part = extractServicePublic({ body: ficheXml({ audience: 'Particuliers', modified: '2019-01-01' }) });
+    const pro = extractServicePublic({ body: ficheXml({ audience: 'Professionnels', modified: '2020-03-01' }) });
+    expect(mergeServicePublic([part, pro]).url).toBe('https://www.service-public.fr/professionnels-entreprises/vosdroits/F1234');
+  });
+
+  it('ignores a stale copy without spUrl: it gives neither content nor its audience', () => {
+    // As in the DILA export: F1746 live for Particuliers (3.3, spUrl), left in the Professionnels zip in its old form.
+    const live = extractServicePublic({ body: ficheXml({ audience: 'Particuliers', modified: '2020-02-05' }) });
+    const stale = extractServicePublic({
+      body: ficheXml({ audience: 'Professionnels', noUrl: true, modified: '2019-10-22', extraSource: 'https://old.example/x' }),
+    });
+    const merged = mergeServicePublic([stale, live]);
     const meta = merged.metadata as unknown as ServicePublicMetadata;
-    // The copy with a real spUrl gives the URL.
     expect(merged.url).toBe('https://www.service-public.fr/particuliers/vosdroits/F1234');
-    expect(meta.audiences.sort()).toEqual(['Particuliers', 'Professionnels']);
-    expect(meta.sources).toContain('https://bofip.impots.gouv.fr/x');
-    expect(meta.abbreviations).toHaveLength(2);
-    expect(merged.sections).toEqual(part.sections);
+    expect(meta.audiences).toEqual(['Particuliers']);
+    expect(meta.sources).not.toContain('https://old.example/x');
+    expect(meta.urlFromId).toBeUndefined();
+    // Only stale copies: still one document, under the URL built from the id.
+    const both = mergeServicePublic([stale, extractServicePublic({ body: ficheXml({ audience: 'Particuliers', noUrl: true }) })]);
+    expect((both.metadata as unknown as ServicePublicMetadata).urlFromId).toBe(true);
+    expect((both.metadata as unknown as ServicePublicMetadata).audiences.sort()).toEqual(['Particuliers', 'Professionnels']);
   });
 });
 

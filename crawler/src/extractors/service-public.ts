@@ -35,7 +35,7 @@ export interface ServicePublicMetadata {
   sources: string[];
   abbreviations: Abbreviation[];
   cerfa?: string[];
-  /** True when the file had no spUrl and the URL was built from the id and audience. */
+  /** True when the file had no spUrl and the URL was built from the id and audience (a fiche withdrawn from the site, when its export has spUrls elsewhere). */
   urlFromId?: boolean;
 }
 
@@ -326,17 +326,38 @@ const union = <T>(a: T[] = [], b: T[] = [], key: (x: T) => string = String): T[]
   return [...a, ...b.filter((x) => !seen.has(key(x)))];
 };
 
+/** Which audience's URL a fiche shared by several audiences is known by: the general public's first. */
+const URL_PREFERENCE = ['/particuliers/', '/associations/', '/professionnels-entreprises/'];
+const urlRank = (url: string) => {
+  const i = URL_PREFERENCE.findIndex((p) => url.includes(p));
+  return i === -1 ? URL_PREFERENCE.length : i;
+};
+
+/** True when the fiche carried no Publication@spUrl (its URL was built from its id). */
+export function isUnpublishedFiche(doc: NormalisedDocument): boolean {
+  return doc.format === 'service-public' && !!(doc.metadata as Partial<ServicePublicMetadata>).urlFromId;
+}
+
 /**
  * Folds the copies of one fiche found in several audience zips into one document carrying every
- * audience. The copy with a real spUrl (then the most recently modified) gives URL and content.
+ * audience it is published for.
+ *
+ * A copy without spUrl next to one with a spUrl is a leftover: DILA exports regenerate every
+ * published fiche (schema 3.3, with spUrl), while a fiche withdrawn from an audience stays in that
+ * audience's zip in its old form (schema 3.0, no spUrl, never newer than the live copy; the live
+ * copy's own Audience list leaves that audience out). Such copies give neither content nor audience.
+ * Among live copies the newest gives URL and content; on a tie, the general-public URL
+ * (particuliers, then associations, then professionnels-entreprises), so the choice never depends
+ * on the order the zips were read in.
  */
 export function mergeServicePublic(copies: NormalisedDocument[]): NormalisedDocument {
   if (copies.length === 0) throw new Error('mergeServicePublic: no documents');
-  const rank = (d: NormalisedDocument) => [(d.metadata as Partial<ServicePublicMetadata>).urlFromId ? 0 : 1, d.modifiedAt ?? ''] as const;
-  const sorted = [...copies].sort((x, y) => {
-    const [a1, a2] = rank(x);
-    const [b1, b2] = rank(y);
-    return b1 - a1 || (b2 > a2 ? 1 : b2 < a2 ? -1 : 0);
+  const live = copies.filter((d) => !isUnpublishedFiche(d));
+  const kept = live.length ? live : copies;
+  const sorted = [...kept].sort((x, y) => {
+    const a = x.modifiedAt ?? '';
+    const b = y.modifiedAt ?? '';
+    return a !== b ? (b > a ? 1 : -1) : urlRank(x.url) - urlRank(y.url);
   });
   const [primary, ...others] = sorted;
   const meta = { ...(primary.metadata as unknown as ServicePublicMetadata) };
