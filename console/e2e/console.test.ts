@@ -166,16 +166,30 @@ for (const mode of availableModes()) {
       await agent.getByTestId('send-feedback').click();
       await agent.getByRole('status').getByText('Merci, votre avis est enregistré').waitFor();
       await browser.screenshot(agent, 'ask');
-      answerId = (await agent.evaluate(() => {
-        const raw = Object.keys(localStorage).find((k) => k.startsWith('cite.history.'));
-        return raw ? (JSON.parse(localStorage.getItem(raw)!) as { id: string }[])[0]!.id : '';
-      }))!;
+      const mine = await fetch(`${base}/v1/answers?limit=5`, { headers: { authorization: `Bearer ${agentKey}` } });
+      answerId = ((await mine.json()) as { data: { id: string }[] }).data[0]!.id;
       expect(answerId).toMatch(/[0-9a-f-]{36}/);
 
       // A follow-up question uses the conversation.
       await agent.getByTestId('question').fill('Et sur une année ?');
       await agent.getByTestId('ask-send').click();
       await agent.getByTestId('turn').nth(1).getByTestId('feedback').waitFor({ timeout: 60_000 });
+      const firstAnswer = await agent.getByTestId('answer-text').first().textContent();
+
+      // The history is the server's: another page (another browser) lists both questions, and
+      // reopening the follow-up brings back its conversation, the first answer with its citations.
+      const elsewhere = await browser.page();
+      await elsewhere.addInitScript(() => localStorage.clear());
+      await signIn(elsewhere, base, agentKey);
+      const history = elsewhere.getByTestId('history');
+      await history.getByText('Et sur une année ?').waitFor();
+      await history.getByText('Combien de jours de congés payés par mois de travail ?').waitFor();
+      await history.getByText('Et sur une année ?').click();
+      await elsewhere.getByTestId('turn').nth(1).waitFor();
+      expect(await elsewhere.getByTestId('turn').count()).toBe(2);
+      expect(await elsewhere.getByTestId('answer-text').first().textContent()).toBe(firstAnswer);
+      expect(await elsewhere.getByTestId('turn').first().getByTestId('cite-1').count()).toBeGreaterThan(0);
+      await elsewhere.close();
 
       // The agent sees Ask only, and admin screens do not exist for it, even by URL.
       const menu = await agent.getByRole('menuitem').allTextContents();

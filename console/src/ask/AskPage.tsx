@@ -20,7 +20,7 @@ import type { CiteDataProvider } from '../dataProvider/dataProvider';
 import { roleAtLeast } from '../dataProvider/session';
 import { AnswerText } from './AnswerText';
 import type { AnswerResult, Citation, ConversationTurn, SearchResult } from './answer-types';
-import { loadHistory, saveToHistory, type HistoryEntry } from './ask-history';
+import { addToHistory, historyFromStored, HISTORY_SIZE, reopenedTurns, type HistoryEntry } from './ask-history';
 import { CitationDialog } from './CitationDialog';
 import { DebugPanel } from './DebugPanel';
 import { FeedbackPanel } from './FeedbackPanel';
@@ -104,7 +104,7 @@ function TurnView({ turn, debug, onCite }: { turn: Turn; debug: boolean; onCite:
               </Box>
             </Box>
           )}
-          {a && turn.phase === 'done' && <FeedbackPanel answerId={a.id} citations={a.citations} />}
+          {a?.id && turn.phase === 'done' && <FeedbackPanel answerId={a.id} citations={a.citations} />}
           {debug && turn.debug && <DebugPanel result={turn.debug} />}
         </CardContent>
       </Card>
@@ -125,12 +125,25 @@ export function AskPage() {
   const [turns, setTurns] = useState<Turn[]>([]);
   const [question, setQuestion] = useState('');
   const [open, setOpen] = useState<Citation | null>(null);
-  const [history, setHistory] = useState<HistoryEntry[]>(() => loadHistory());
+  const [history, setHistory] = useState<HistoryEntry[]>([]);
   const abort = useRef<AbortController | null>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const busy = turns.some((t) => t.phase === 'searching' || t.phase === 'streaming');
 
   useEffect(() => () => abort.current?.abort(), []);
+
+  useEffect(() => {
+    let live = true;
+    dataProvider
+      .myAnswers(HISTORY_SIZE)
+      .then((rows) => live && setHistory((h) => [...h, ...historyFromStored(rows).filter((s) => !h.some((x) => x.id === s.id))]))
+      .catch(() => {
+        /* the history is a convenience: asking works without it */
+      });
+    return () => {
+      live = false;
+    };
+  }, [dataProvider]);
 
   const update = (key: string, patch: Partial<Turn> | ((t: Turn) => Partial<Turn>)) =>
     setTurns((ts) => ts.map((t) => (t.key === key ? { ...t, ...(typeof patch === 'function' ? patch(t) : patch) } : t)));
@@ -146,7 +159,6 @@ export function AskPage() {
         { role: 'user' as const, content: t.question },
         { role: 'assistant' as const, content: t.answer!.answer },
       ]);
-    const earlier = turns.filter((t) => t.answer).map((t) => t.answer!.id);
     setTurns((ts) => [...ts, { key, question: q, text: '', citations: [], phase: 'searching' }]);
     setQuestion('');
     const controller = new AbortController();
@@ -169,7 +181,7 @@ export function AskPage() {
         controller.signal,
       );
       update(key, { answer, phase: 'done' });
-      setHistory(saveToHistory({ id: answer.id, question: q, at: new Date().toISOString(), answer, conversation: earlier }));
+      setHistory((h) => addToHistory(h, { id: answer.id, question: q, at: new Date().toISOString(), answer, conversation }));
     } catch (err) {
       if (controller.signal.aborted) return;
       update(key, { phase: 'error', error: (err as Error).message });
@@ -187,10 +199,15 @@ export function AskPage() {
   };
 
   const reopen = (h: HistoryEntry) => {
-    const byId = new Map(history.map((x) => [x.id, x]));
-    const chain = [...h.conversation.map((id) => byId.get(id)).filter((x): x is HistoryEntry => !!x), h];
     setTurns(
-      chain.map((x) => ({ key: x.id, question: x.question, text: x.answer.answer, citations: x.answer.citations, answer: x.answer, phase: 'done' })),
+      reopenedTurns(h, history).map((x, i) => ({
+        key: `${h.id}-${i}`,
+        question: x.question,
+        text: x.answer.answer,
+        citations: x.answer.citations,
+        answer: x.answer,
+        phase: 'done',
+      })),
     );
   };
 

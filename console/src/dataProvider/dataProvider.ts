@@ -12,6 +12,7 @@ import type {
   FeedbackInput,
   SearchResult,
 } from '../ask/answer-types';
+import type { StoredAnswer } from '../ask/ask-history';
 import { callJson, callStream, httpClient, uploadWithProgress } from './http-client';
 import { readSse } from './sse';
 
@@ -33,6 +34,8 @@ export interface CiteDataProvider extends DataProvider {
   upload(files: File[], fields: Record<string, string>, onProgress: (f: number) => void): Promise<unknown>;
   search(body: { query: string; k?: number; debug?: boolean; filters?: Record<string, unknown> }): Promise<SearchResult>;
   ask(input: AskInput, handlers: AnswerStreamHandlers, signal?: AbortSignal): Promise<AnswerResult>;
+  /** The calling key's own stored answers, newest first. */
+  myAnswers(limit: number): Promise<StoredAnswer[]>;
   feedback(answerId: string, input: FeedbackInput): Promise<unknown>;
   addToEvalSet(setId: string | number, body: { answer_id: string; gold?: { url: string; grade: number }[] }): Promise<unknown>;
 }
@@ -117,6 +120,7 @@ export const dataProvider: CiteDataProvider = {
   },
   search: (body) => callJson('/v1/search', { method: 'POST', json: body }),
   ask,
+  myAnswers: async (limit) => (await callJson<{ data: StoredAnswer[] }>(`/v1/answers?limit=${limit}`)).data,
   feedback: (answerId, input) =>
     callJson(`/v1/answers/${encodeURIComponent(answerId)}/feedback`, { method: 'POST', json: input }),
   addToEvalSet: (setId, body) =>
