@@ -2,7 +2,7 @@
  * DOCX → HTML (mammoth) → the HTML path, so headings, lists and tables follow the same rules as
  * web pages. locator.paragraph is the 0-based index of the body paragraph a block comes from.
  */
-import mammoth from 'mammoth';
+import type Mammoth from 'mammoth';
 import { load } from 'cheerio';
 import type { Element } from 'domhandler';
 import { CiteError } from '@cite/engine/errors.js';
@@ -27,7 +27,12 @@ const STYLE_MAP = [
   ]),
 ];
 
+/** mammoth is loaded on the first DOCX (~35 MB of RSS an ingestion without Word files does not need). */
+let mammothModule: Promise<typeof Mammoth> | undefined;
+const loadMammoth = () => (mammothModule ??= import('mammoth').then((m) => (m as { default?: typeof Mammoth }).default ?? (m as unknown as typeof Mammoth)));
+
 export async function extractDocx(input: DocxInput): Promise<NormalisedDocument> {
+  const mammoth = await loadMammoth();
   let html: string;
   try {
     const result = await mammoth.convertToHtml({ buffer: input.data }, { styleMap: STYLE_MAP, ignoreEmptyParagraphs: false });

@@ -3,7 +3,7 @@
  * on Node 20). Encrypted, corrupt and scanned-without-text files are refused with their own code;
  * page count and time are bounded.
  */
-import { PDFParse } from 'pdf-parse';
+import type { PDFParse as PdfParser } from 'pdf-parse';
 import { CiteError } from '@cite/engine/errors.js';
 import type { Block, NormalisedDocument } from '../document.js';
 
@@ -79,8 +79,16 @@ async function withDeadline<T>(p: Promise<T>, deadline: number, onTimeout: () =>
   }
 }
 
+/**
+ * pdf-parse (pdf.js) is loaded on the first PDF: importing it costs ~150 MB of RSS under tsx,
+ * which an ingestion without PDFs (JSONL, service-public, HTML) never needs to pay.
+ */
+let pdfParse: Promise<typeof PdfParser> | undefined;
+const loadPdfParse = () => (pdfParse ??= import('pdf-parse').then((m) => m.PDFParse));
+
 export async function extractPdf(input: PdfInput, options: PdfOptions): Promise<NormalisedDocument> {
   const deadline = Date.now() + options.timeoutMs;
+  const PDFParse = await loadPdfParse();
   // pdf.js takes ownership of (detaches) the array it is given: hand it a copy.
   const parser = new PDFParse({ data: new Uint8Array(input.data), verbosity: 0, isEvalSupported: false } as never);
   const stop = () => void parser.destroy().catch(() => undefined);

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
@@ -6,6 +8,29 @@ import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database, Queryable, QueryResult } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { CiteError } from '../errors.js';
+
+/**
+ * Creates a new PGlite data directory in a short-lived child process. PGlite's initdb starts a
+ * second, in-memory PostgreSQL plus the initdb program, each with its own WASM memory, and copies
+ * the result as a tarball: opening a fresh data directory in-process peaks near 900 MB, and the
+ * engine keeps ~130 MB of it for good (WASM memory is never given back). In a child, the engine
+ * itself only ever opens an existing directory (~350 MB).
+ */
+async function initDataDir(dbPath: string): Promise<void> {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const script = `require(process.argv[1]).PGlite.create({ dataDir: process.argv[2] }).then((pg) => pg.close()).catch((e) => { console.error(e && e.stack || e); process.exit(1); });`;
+  const child = spawn(process.execPath, ['-e', script, entry, dbPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0 || !fs.existsSync(path.join(dbPath, 'PG_VERSION'))) {
+    throw new CiteError('DATABASE_INIT_FAILED', `Could not create the embedded database in ${dbPath}: ${stderr.trim() || `exit code ${code}`}`);
+  }
+}
 
 /**
  * Embedded PostgreSQL (PGlite, WASM) persisted under `<dataDir>/pgdata`, or in memory when
@@ -23,6 +48,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
   }
   let pg: PGlite;
   try {
+    if (dbPath && !fs.existsSync(path.join(dbPath, 'PG_VERSION'))) await initDataDir(dbPath);
     pg = await PGlite.create({
       dataDir: dbPath,
       extensions: { vector, unaccent, pg_trgm },
