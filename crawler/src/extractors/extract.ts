@@ -12,7 +12,7 @@ import yauzl from 'yauzl';
 import { CiteError } from '@cite/engine/errors.js';
 import { configSchema, type Config } from '@cite/engine/config/config.js';
 import type { NormalisedDocument } from '../document.js';
-import { readZip, type ArchiveLimits } from './archive.js';
+import { readZip, sanitiseEntryName, type ArchiveLimits } from './archive.js';
 import { detectFormat, FORMAT_SNIFF_BYTES, type DocumentFormat } from './detect-format.js';
 import { extractDocx } from './docx.js';
 import { extractHtml, type HtmlLink } from './html.js';
@@ -175,7 +175,8 @@ class Extractor {
   private urlFor(leaf: Leaf): string {
     if (leaf.url) return leaf.url;
     if (this.options.baseUrl && leaf.name) return new URL(leaf.name.replace(/^\/+/, ''), this.options.baseUrl).href;
-    return leaf.file ? pathToFileURL(path.resolve(leaf.file)).href : `file:///${encodeURI(leaf.name ?? 'upload')}`;
+    // bytes with a name (uploads): the client's path, sanitised (see ingest/upload-sources.ts)
+    return leaf.file ? pathToFileURL(path.resolve(leaf.file)).href : pathToFileURL(`/${sanitiseEntryName(leaf.name ?? '') || 'upload'}`).href;
   }
 
   /** A single document's bytes → document (format already known). */
@@ -281,7 +282,13 @@ class Extractor {
         location,
         depth: leaf.depth + 1,
         audience,
-        url: leaf.url ? new URL(item.name, leaf.url).href : this.options.baseUrl ? undefined : `${this.urlFor(leaf)}!/${item.name}`,
+        // a fetched zip's entries resolve against its URL; a local or uploaded one's are paths inside it
+        url:
+          leaf.url && !/^file:/i.test(leaf.url)
+            ? new URL(item.name, leaf.url).href
+            : this.options.baseUrl
+              ? undefined
+              : `${this.urlFor(leaf)}!/${item.name}`,
       });
     }
   }

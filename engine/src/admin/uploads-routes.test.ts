@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableModes } from '../testing/databases.js';
@@ -40,7 +40,7 @@ for (const mode of availableModes()) {
       ]);
       expect(res.status).toBe(202);
       const body = (await res.json()) as { run_id: number; files: string[] };
-      expect(body.files).toEqual(['conges.md', 'binaire.html']); // no client path reaches the server
+      expect(body.files).toEqual(['conges.md', 'etc/binaire.html']); // a client path never climbs out (no "..")
       const run = await waitForRun(e, body.run_id);
       expect(run).toMatchObject({ status: 'succeeded', indexed: 1, failed: 1 });
       const search = (await (await e.fetch('/v1/search', { role: 'agent', body: { query: 'jours ouvrables congés', k: 5 } })).json()) as {
@@ -53,6 +53,47 @@ for (const mode of availableModes()) {
       expect(await reindex.json()).toMatchObject({ reindexed_chunks: expect.any(Number), status: 'active' });
       const audit = (await (await e.fetch('/admin/api/audit-log?range=[0,50]')).json()) as Array<{ action: string }>;
       expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['documents.upload', 'document.reindex']));
+    });
+
+    it('identifies an upload by its client path: same path updates, same name in another folder or with other content is another document', async () => {
+      const send = async (files: Array<{ name: string; content: string }>) => {
+        const res = await fetch(`${e.url}/admin/api/uploads?wait=true`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${e.keys.admin}` },
+          body: (() => {
+            const form = new FormData();
+            form.append('collection', 'idents');
+            for (const f of files) form.append('files', new Blob([f.content], { type: 'text/markdown' }), f.name);
+            return form;
+          })(),
+        });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { summary: Record<string, number> }).summary;
+      };
+      const urls = async () => {
+        const filter = encodeURIComponent(JSON.stringify({ q: 'ident' }));
+        const docs = (await (await e.fetch(`/admin/api/documents?filter=${filter}&range=[0,50]`)).json()) as Array<{ url: string; status: string; title: string }>;
+        return docs.filter((d) => d.status === 'active').map((d) => d.url).sort();
+      };
+      const first = await send([
+        { name: 'ident/2023/rapport.md', content: '# Rapport 2023\n\nLe budget 2023 finance les crèches.' },
+        { name: 'ident/2024/rapport.md', content: '# Rapport 2024\n\nLe budget 2024 finance les écoles.' },
+        // picked one by one from two folders: only the base name came, the contents differ
+        { name: 'ident-memo.md', content: '# Mémo A\n\nPremier mémo.' },
+        { name: 'ident-memo.md', content: '# Mémo B\n\nSecond mémo.' },
+        // the same file twice
+        { name: 'ident-note.md', content: '# Note\n\nUne note.' },
+        { name: 'ident-note.md', content: '# Note\n\nUne note.' },
+      ]);
+      expect(first).toMatchObject({ new: 5, changed: 0, failed: 0 });
+      const stored = await urls();
+      expect(stored).toHaveLength(5);
+      expect(stored).toEqual(expect.arrayContaining(['file:///ident-memo.md', 'file:///ident-note.md', 'file:///ident/2023/rapport.md', 'file:///ident/2024/rapport.md']));
+      expect(stored.filter((u) => /^file:\/\/\/ident-memo\.md\?sha256=[0-9a-f]{16}$/.test(u))).toHaveLength(1);
+      // re-uploading a file under its path updates that document only
+      const again = await send([{ name: 'ident/2023/rapport.md', content: '# Rapport 2023\n\nLe budget 2023 révisé finance les crèches et les écoles.' }]);
+      expect(again).toMatchObject({ new: 0, changed: 1 });
+      expect(await urls()).toHaveLength(5);
     });
 
     it('refuses oversized files, empty uploads, non-multipart bodies and a bad collection name', async () => {
@@ -82,6 +123,10 @@ for (const mode of availableModes()) {
       const second = JSON.parse((await run()).stdout) as Record<string, unknown>;
       expect(second).toMatchObject({ new: 0, unchanged: 2, failed: 1 });
       expect(fs.existsSync(path.join(dir, 'data', 'pgdata'))).toBe(false); // the CLI never opened a database
+      // the documents have the URLs a direct `cite ingest` gives: file:// + the absolute path
+      const filter = encodeURIComponent(JSON.stringify({ q: 'passeport' }));
+      const docs = (await (await e.fetch(`/admin/api/documents?filter=${filter}&range=[0,10]`)).json()) as Array<{ url: string }>;
+      expect(docs.map((d) => d.url)).toEqual([pathToFileURL(path.join(dir, 'docs', 'passeport.md')).href]);
     });
 
     it('refuses an agent and reindex of a missing document', async () => {

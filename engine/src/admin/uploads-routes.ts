@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { extractOptionsFromConfig, extractSources, type ExtractSource } from '@cite/crawler/extractors/extract.js';
 import { collectionByName, filesSource, finishIngestRun, startIngestRun } from '@cite/crawler/ingest/ingest-run.js';
 import { indexDocuments, type IndexSummary } from '@cite/crawler/ingest/index-documents.js';
+import { uploadSources, type UploadedFile } from '@cite/crawler/ingest/upload-sources.js';
 import { appEmbedder } from '../embeddings/app-embedder.js';
 import { CiteError, badRequest } from '../errors.js';
 import type { AppContext } from '../http/app-context.js';
@@ -20,7 +21,7 @@ const MAX_FILES = 100;
 
 interface ParsedUpload {
   collection: string;
-  files: ExtractSource[];
+  files: UploadedFile[];
 }
 
 /** Reads the multipart body into memory, each file bounded by INGEST_MAX_FILE_BYTES. */
@@ -28,7 +29,8 @@ function readUpload(req: Request, maxFileBytes: number): Promise<ParsedUpload> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: maxFileBytes, files: MAX_FILES, fields: 10, fieldSize: 1000 } });
+      // preservePath: a folder's files keep their path, which tells same-named files apart (upload-sources.ts)
+      parser = busboy({ headers: req.headers, preservePath: true, limits: { fileSize: maxFileBytes, files: MAX_FILES, fields: 10, fieldSize: 1000 } });
     } catch {
       reject(badRequest('UPLOAD_NOT_MULTIPART', 'Send the files as multipart/form-data with a "files" field'));
       return;
@@ -45,9 +47,7 @@ function readUpload(req: Request, maxFileBytes: number): Promise<ParsedUpload> {
         failure ??= new CiteError('FILE_TOO_LARGE', `${info.filename} is larger than ${maxFileBytes} bytes`, { status: 413 });
       });
       stream.on('close', () => {
-        // only the base name: a client-chosen path must not reach the document URL
-        const name = (info.filename || 'upload').split(/[\\/]/).pop()!.slice(0, 200);
-        out.files.push({ data: Buffer.concat(chunks), name, contentType: info.mimeType });
+        out.files.push({ data: Buffer.concat(chunks), name: (info.filename || 'upload').slice(0, 1000), contentType: info.mimeType });
       });
     });
     parser.on('filesLimit', () => {
@@ -105,7 +105,8 @@ export const uploadsRoutes = [
       }
       const collectionId = await collectionByName(app.db, upload.collection);
       const sourceId = await filesSource(app.db, collectionId, UPLOAD_SOURCE_NAME);
-      const names = upload.files.map((f) => f.name!);
+      const sources = uploadSources(upload.files);
+      const names = sources.map((f) => f.name!);
       const runId = await startIngestRun(app.db, sourceId, 'upload', names);
       await audit({
         action: 'documents.upload',
@@ -113,7 +114,7 @@ export const uploadsRoutes = [
         targetId: collectionId,
         after: { files: names, run_id: runId },
       });
-      const indexing = ingestUpload(app, collectionId, sourceId, runId, upload.files);
+      const indexing = ingestUpload(app, collectionId, sourceId, runId, sources);
       if (query.wait !== 'true') {
         res.status(202);
         return { run_id: runId, collection: upload.collection, files: names };

@@ -160,7 +160,8 @@ async function ingestThroughEngine(engine: RemoteEngine, inputs: string[], opts:
   if (opts.sync) throw new CiteError('INGEST_SYNC_THROUGH_ENGINE', '--sync needs the database: stop `cite start` first', { status: 400 });
   const form = new FormData();
   form.append('collection', opts.collection);
-  for (const file of filesOf(inputs)) form.append('files', new Blob([fs.readFileSync(file)]), path.basename(file));
+  // the absolute path as the file name: the documents get the URLs a direct `cite ingest` gives them
+  for (const file of filesOf(inputs)) form.append('files', new Blob([fs.readFileSync(file)]), file);
   if (!opts.json) process.stderr.write(`cite ingest: sending the files to the running engine at ${engine.url}…\n`);
   const res = await fetch(`${engine.url}/admin/api/uploads?wait=true`, { method: 'POST', headers: { authorization: `Bearer ${engine.key}` }, body: form });
   const body = (await res.json()) as { code?: string; message?: string; summary?: IndexSummary };
