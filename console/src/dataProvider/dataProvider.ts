@@ -115,7 +115,8 @@ export const dataProvider: CiteDataProvider = {
   upload: (files, fields, onProgress) => {
     const form = new FormData();
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    for (const f of files) form.append('files', f, f.name);
+    // a file from a picked folder sends its path in it: same-named files of two folders stay two documents
+    for (const f of files) form.append('files', f, f.webkitRelativePath || f.name);
     return uploadWithProgress(`${ADMIN_API}/uploads`, form, onProgress);
   },
   search: (body) => callJson('/v1/search', { method: 'POST', json: body }),
