@@ -108,17 +108,17 @@ export class TransformersEmbedder implements Embedder {
   }
 }
 
-/** Progress bar on a terminal, a log line per 10 % otherwise; only for actual downloads. */
-function downloadProgress(model: string, log?: Logger) {
+/** Progress bar on a terminal, a log line per 10 % otherwise; only for actual downloads. Exported for tests. */
+export function downloadProgress(model: string, log?: Pick<Logger, 'info'>, stream: NodeJS.WriteStream = process.stderr) {
   let bar: cliProgress.SingleBar | undefined;
   let lastDecile = -1;
   return {
     callback(info: { status: string; progress?: number; loaded?: number; total?: number }) {
       if (info.status !== 'progress_total' || !info.total) return;
       const mb = (n: number) => Math.round(n / 1e6);
-      if (process.stderr.isTTY) {
+      if (stream.isTTY) {
         bar ??= new cliProgress.SingleBar(
-          { format: `Downloading ${model} [{bar}] {percentage}% {value}/{total} MB`, stream: process.stderr },
+          { format: `Downloading ${model} [{bar}] {percentage}% {value}/{total} MB`, stream },
           cliProgress.Presets.shades_classic,
         );
         if (!bar.isActive) bar.start(mb(info.total), 0);
