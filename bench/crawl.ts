@@ -167,6 +167,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
     db = await openEmbeddedDatabase(dataDir);
   }
   await migrate(db);
+  const stats = process.env.BENCH_DB_STATS ? instrument(db) : null;
   const config = loadConfig({
     DATA_DIR: dataDir,
     CRAWLER_ALLOW_PRIVATE_NETWORKS: 'true',
@@ -186,27 +187,38 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
     render: 'never',
   });
   const started = performance.now();
+  const memTimer = process.env.BENCH_MEM
+    ? setInterval(() => {
+        const m = process.memoryUsage();
+        const mb = (n: number) => (n / 1048576).toFixed(0);
+        process.stderr.write(`mem rss ${mb(m.rss)} heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} external ${mb(m.external)} buffers ${mb(m.arrayBuffers)}\n`);
+      }, 1000)
+    : undefined;
   const runId = await startCrawl(db, source.id, 'manual');
   const worker = await startWorker({
     db,
     config,
     embedder: new HashEmbedder(),
     log: pino({ level: 'warn' }),
-    options: { pollMs: 20, scheduler: false },
+    options: { pollMs: 20, scheduler: false, ...(process.env.BENCH_COMMITS ? { commitConcurrency: Number(process.env.BENCH_COMMITS) } : {}) },
   });
-  let run;
+  // a light poll: the run's full detail (counts by reason, errors) is read once, at the end
   for (;;) {
-    run = await getRunDetail(db, runId, 10);
-    if (run.status !== 'queued' && run.status !== 'running') break;
+    const { rows } = await db.query<{ status: string }>('SELECT status FROM crawl_runs WHERE id = $1', [runId]);
+    if (rows[0]?.status !== 'queued' && rows[0]?.status !== 'running') break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const seconds = (performance.now() - started) / 1000;
+  clearInterval(memTimer);
   await worker.stop();
+  const run = await getRunDetail(db, runId, 10);
   const chunks = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks');
   await db.close();
   await dropServer();
   fs.rmSync(dataDir, { recursive: true, force: true });
   const pages = run.fetched - 0;
+  if (stats) process.stderr.write(stats.report(pages));
+  const cpu = process.cpuUsage();
   return {
     crawler: `Cité (${a.server ? 'server' : 'embedded'} database, full pipeline, hash embedder)`,
     status: run.status,
@@ -216,7 +228,49 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
     chunks: Number(chunks.rows[0]!.n),
     seconds,
     pagesPerSecond: pages / seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssBytes: peakRss(),
+  };
+}
+
+/**
+ * BENCH_DB_STATS=1: counts the statements Cité sends (and the time spent waiting for them), grouped by
+ * their first words, to see the round trips a page costs.
+ */
+function instrument(db: import('@cite/engine/db/database.js').Database) {
+  const byStatement = new Map<string, { n: number; ms: number }>();
+  const count = (sql: string, ms: number) => {
+    const key = sql.replace(/\s+/g, ' ').trim().slice(0, 90);
+    const e = byStatement.get(key) ?? { n: 0, ms: 0 };
+    e.n++;
+    e.ms += ms;
+    byStatement.set(key, e);
+  };
+  const wrap = <Q extends import('@cite/engine/db/database.js').Queryable>(q: Q['query'], self: unknown): Q['query'] =>
+    (async (sql: string, params?: readonly unknown[]) => {
+      const t = performance.now();
+      try {
+        return await q.call(self, sql, params);
+      } finally {
+        count(sql, performance.now() - t);
+      }
+    }) as Q['query'];
+  const query = db.query;
+  const transaction = db.transaction;
+  db.query = wrap(query, db);
+  db.transaction = <T>(fn: (tx: import('@cite/engine/db/database.js').Queryable) => Promise<T>): Promise<T> =>
+    transaction.call(db, (tx) => {
+      count('BEGIN … COMMIT', 0);
+      return fn({ query: wrap(tx.query, tx) });
+    }) as Promise<T>;
+  return {
+    report(pages: number): string {
+      const rows = [...byStatement.entries()].sort((a, b) => b[1].ms - a[1].ms);
+      const total = rows.reduce((s, [, e]) => s + e.n, 0);
+      return `${total} statements for ${pages} pages (${(total / Math.max(1, pages)).toFixed(1)} per page)\n${rows
+        .map(([k, e]) => `${String(e.n).padStart(7)} ${(e.n / Math.max(1, pages)).toFixed(2).padStart(6)}/page ${e.ms.toFixed(0).padStart(8)} ms  ${k}`)
+        .join('\n')}\n`;
+    },
   };
 }
 
@@ -247,7 +301,16 @@ async function crawlWithCrawlee(a: Args): Promise<Record<string, unknown>> {
   const started = performance.now();
   await crawler.run([`${a.site}/`]);
   const seconds = (performance.now() - started) / 1000;
-  return { crawler: "crawlee CheerioCrawler (fetch + parse + enqueue, no indexing)", pages, pdfs, seconds, pagesPerSecond: pages / seconds, peakRssBytes: peakRss() };
+  const cpu = process.cpuUsage();
+  return {
+    crawler: 'crawlee CheerioCrawler (fetch + parse + enqueue, no indexing)',
+    pages,
+    pdfs,
+    seconds,
+    pagesPerSecond: pages / seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssBytes: peakRss(),
+  };
 }
 
 // ---------------------------------------------------------------- parent
@@ -294,7 +357,7 @@ async function main(): Promise<void> {
     results.push(r);
     const mbs = (Number(r.peakRssBytes) / 1024 / 1024).toFixed(0);
     process.stdout.write(
-      `${String(r.crawler).padEnd(72)} ${String(r.pages).padStart(5)} pages in ${Number(r.seconds).toFixed(1)} s = ${Number(r.pagesPerSecond).toFixed(1)} pages/s, peak RSS ${mbs} MB${r.chunks !== undefined ? `, ${r.indexed} documents / ${r.chunks} chunks indexed` : ''}\n`,
+      `${String(r.crawler).padEnd(72)} ${String(r.pages).padStart(5)} pages in ${Number(r.seconds).toFixed(1)} s = ${Number(r.pagesPerSecond).toFixed(1)} pages/s, CPU ${Number(r.cpuSeconds).toFixed(0)} s, peak RSS ${mbs} MB${r.chunks !== undefined ? `, ${r.indexed} documents / ${r.chunks} chunks indexed` : ''}\n`,
     );
   }
   process.stdout.write(`load average ${os.loadavg()[0]!.toFixed(1)} at end\n`);

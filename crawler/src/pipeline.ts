@@ -22,7 +22,7 @@ import { parseSitemap } from './sitemaps/sitemap.js';
 import type { SourceConfig, SourceKind } from './sources/source-schema.js';
 import { normalizeUrl } from './urls/normalize.js';
 import { Scope } from './urls/scope.js';
-import type { IndexContext, PageIndexer } from './worker/page-indexer.js';
+import type { IndexContext, PageIndexer, PreparedPage } from './worker/page-indexer.js';
 
 export interface RunContext {
   runId: number;
@@ -66,7 +66,11 @@ export interface PipelineDeps {
 }
 
 export type ItemResult =
-  | { type: 'complete'; completion: Completion; enqueue?: EnqueueItem[] }
+  /**
+   * `write`: a document to store along with the completion (its outcome, indexed or unchanged, is
+   * known once written): the worker writes the documents of several pages in one transaction.
+   */
+  | { type: 'complete'; completion: Completion; enqueue?: EnqueueItem[]; write?: PreparedPage }
   | { type: 'retry'; delayMs: number; error: string; deferHostMs?: number };
 
 /** Builds what the pipeline needs to know about a run from its config snapshot. */
@@ -93,6 +97,13 @@ const skipped = (reason: string, extra: Partial<Completion> = {}, enqueue?: Enqu
   completion: { status: 'skipped', outcome: reason, ...extra },
   enqueue,
 });
+/** A document to write with the completion; 'indexed' until the write finds it unchanged. */
+const toIndex = (c: Omit<Completion, 'status' | 'outcome'>, enqueue: EnqueueItem[], write: PreparedPage): ItemResult => ({
+  type: 'complete',
+  completion: { status: 'done', outcome: 'indexed', ...c },
+  enqueue,
+  write,
+});
 const failed = (code: string, message: string, extra: Partial<Completion> = {}): ItemResult => ({
   type: 'complete',
   completion: { status: 'failed', outcome: code, error: message.slice(0, 2000), ...extra },
@@ -117,7 +128,7 @@ export async function processItem(deps: PipelineDeps, run: RunContext, item: Fro
 }
 
 /** Retryable errors come back later with exponential backoff; the rest fail with their code. */
-function fromError(deps: PipelineDeps, item: FrontierItem, e: unknown, httpStatus?: number): ItemResult {
+export function fromError(deps: Pick<PipelineDeps, 'log' | 'options'>, item: FrontierItem, e: unknown, httpStatus?: number): ItemResult {
   const err = isCiteError(e) ? e : new CiteError('CRAWL_INTERNAL', (e as Error)?.message ?? String(e), { cause: e });
   if (!isCiteError(e)) deps.log.error({ err: e, url: item.url }, 'unexpected crawl error');
   if (err.retryable && item.attempts < deps.options.maxAttempts) {
@@ -211,8 +222,7 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
     if (page.robots.noindex) return skipped('noindex', base, discovered);
     const doc = withUrl(page.document, run, pageUrl);
     if (!hasText(doc)) return skipped('empty', base, discovered);
-    const outcome = await deps.indexer.index(doc, ctx);
-    return done({ outcome, ...base }, discovered);
+    return toIndex(base, discovered, await deps.indexer.prepare(doc, ctx));
   }
 
   if (format.format === 'zip' || format.format === 'jsonl' || format.format === 'jsonl-gz') {
@@ -220,8 +230,7 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
   }
   const doc = await extractOne(deps, { data: res.body, url: finalUrl, contentType: res.contentType, name: new URL(finalUrl).pathname });
   if (!doc.ok) return failed(doc.code, doc.message, base);
-  const outcome = await deps.indexer.index(withUrl(doc.document, run, finalUrl), ctx);
-  return done({ outcome, ...base }, discovered);
+  return toIndex(base, discovered, await deps.indexer.prepare(withUrl(doc.document, run, finalUrl), ctx));
 }
 
 /**

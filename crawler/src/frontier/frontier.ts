@@ -130,48 +130,68 @@ export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem
   }
 }
 
-/**
- * Takes the next URL a worker may fetch now: run running, URL due, host due (politeness) and under
- * its concurrency. The host's next slot is pushed by the delay (robots Crawl-delay or the source's
- * rate, whichever is longer) in the same statement.
- */
+/** Below this delay between two requests to a host (ms), one claim may take several of its URLs at once. */
+export const BURST_DELAY_MS = 50;
+
+/** Takes the next URL a worker may fetch now (see claimMany). */
 export async function claim(db: Queryable, workerId: string, perHostConcurrency: number): Promise<FrontierItem | null> {
+  return (await claimMany(db, workerId, perHostConcurrency, 1))[0] ?? null;
+}
+
+/**
+ * Takes up to `limit` URLs a worker may fetch now, in one round trip: run running, URL due, host due
+ * (politeness) and under its concurrency. The host's next slot is pushed by the delay (robots
+ * Crawl-delay or the source's rate, whichever is longer) in the same statement. A host paced slower
+ * than BURST_DELAY_MS gives one URL per claim; a faster one up to its free concurrency, its next slot
+ * pushed by that many delays, so its rate holds over time.
+ */
+export async function claimMany(db: Queryable, workerId: string, perHostConcurrency: number, limit: number): Promise<FrontierItem[]> {
+  if (limit <= 0) return [];
   const { rows } = await db.query<FrontierItem>(
-    // The candidate is found by walking the pending index in (depth, id) order and stopping at the first
-    // URL whose run is running, whose host is due and under its concurrency: no sort of the whole frontier.
+    // Candidates are found by walking the pending index in (depth, id) order and stopping at the first
+    // URLs whose run is running, whose host is due and under its concurrency: no sort of the whole frontier.
     `WITH cand AS (
-       SELECT f.id, f.host, f.run_id FROM frontier f
+       SELECT f.id, f.host, f.run_id, f.depth FROM frontier f
         WHERE f.status = 'pending' AND f.not_before <= now()
           AND EXISTS (SELECT 1 FROM crawl_runs r WHERE r.id = f.run_id AND r.status = 'running')
           AND EXISTS (SELECT 1 FROM crawl_hosts h WHERE h.host = f.host AND h.next_fetch_at <= now())
           AND (SELECT count(*) FROM frontier c WHERE c.host = f.host AND c.status = 'claimed') < $2
         ORDER BY f.depth, f.id
-        LIMIT 1
+        LIMIT $3
         FOR UPDATE OF f SKIP LOCKED
      ), host AS (
-       -- the host row is locked too: claims on one host are serialised, a busy host is skipped
+       -- the host rows are locked too: claims on one host are serialised, a busy host is skipped
        SELECT h.host,
-              greatest(coalesce(h.crawl_delay_ms, 0),
-                       coalesce(1000.0 / nullif((r.config->>'rate_per_host')::float8, 0), 0)) AS delay_ms,
-              (r.config->>'collection_id')::bigint AS collection_id
-         FROM crawl_hosts h JOIN cand ON cand.host = h.host JOIN crawl_runs r ON r.id = cand.run_id
-        WHERE h.next_fetch_at <= now()
+              (SELECT max(greatest(coalesce(h.crawl_delay_ms, 0),
+                                   coalesce(1000.0 / nullif((r.config->>'rate_per_host')::float8, 0), 0)))
+                 FROM crawl_runs r WHERE r.id IN (SELECT run_id FROM cand WHERE cand.host = h.host)) AS delay_ms,
+              $2 - (SELECT count(*) FROM frontier c WHERE c.host = h.host AND c.status = 'claimed') AS free
+         FROM crawl_hosts h
+        WHERE h.host IN (SELECT host FROM cand) AND h.next_fetch_at <= now()
         FOR UPDATE OF h SKIP LOCKED
+     ), picked AS (
+       SELECT c.id, c.host, c.run_id FROM (
+         SELECT cand.*, row_number() OVER (PARTITION BY cand.host ORDER BY cand.depth, cand.id) AS k FROM cand
+       ) c JOIN host ON host.host = c.host
+        WHERE c.k <= CASE WHEN host.delay_ms < ${BURST_DELAY_MS} THEN host.free ELSE 1 END
      ), pace AS (
-       UPDATE crawl_hosts h SET next_fetch_at = clock_timestamp() + make_interval(secs => host.delay_ms / 1000.0)
-         FROM host WHERE h.host = host.host AND host.host <> 'local'
+       UPDATE crawl_hosts h SET next_fetch_at = clock_timestamp() + make_interval(secs => host.delay_ms * n.n / 1000.0)
+         FROM host JOIN (SELECT picked.host, count(*) AS n FROM picked GROUP BY picked.host) n ON n.host = host.host
+        WHERE h.host = host.host AND host.host <> 'local'
      )
      UPDATE frontier f SET status = 'claimed', claimed_by = $1, claimed_at = now(), attempts = f.attempts + 1
-       FROM cand JOIN host ON host.host = cand.host
-      WHERE f.id = cand.id
+       FROM picked
+      WHERE f.id = picked.id
      RETURNING f.id, f.run_id, f.url, f.host, f.depth, f.parent_url, f.kind, f.attempts,
        -- read here so that the request follows the claim at once (politeness is paced at claim time)
        (SELECT json_build_object('etag', d.etag, 'lastModified', d.last_modified) FROM documents d
-         WHERE d.collection_id = host.collection_id AND d.url = f.url AND d.status = 'active') AS validators`,
-    [workerId, perHostConcurrency],
+         WHERE d.collection_id = (SELECT (r.config->>'collection_id')::bigint FROM crawl_runs r WHERE r.id = f.run_id)
+           AND d.url = f.url AND d.status = 'active') AS validators`,
+    [workerId, perHostConcurrency, limit],
   );
-  const r = rows[0];
-  return r ? { ...r, id: Number(r.id), run_id: Number(r.run_id) } : null;
+  return rows
+    .map((r) => ({ ...r, id: Number(r.id), run_id: Number(r.run_id) }))
+    .sort((a, b) => a.depth - b.depth || a.id - b.id);
 }
 
 export interface Completion {
@@ -198,6 +218,37 @@ export async function complete(db: Queryable, id: number, workerId: string, c: C
       c.etag ?? null, c.lastModified ?? null, c.counts ? JSON.stringify(c.counts) : null],
   );
   return r.rowCount > 0;
+}
+
+/**
+ * Records what happened to several claimed URLs in one statement (only those this worker still holds).
+ * Returns how many were recorded.
+ */
+export async function completeMany(db: Queryable, workerId: string, items: Array<{ id: number; completion: Completion }>): Promise<number> {
+  if (items.length === 0) return 0;
+  if (items.length === 1) return (await complete(db, items[0]!.id, workerId, items[0]!.completion)) ? 1 : 0;
+  const payload = items.map(({ id, completion: c }) => ({
+    id,
+    status: c.status,
+    outcome: c.outcome,
+    error: c.error ?? null,
+    http_status: c.httpStatus ?? null,
+    content_type: c.contentType ?? null,
+    fetched: c.fetched ?? false,
+    etag: c.etag ?? null,
+    last_modified: c.lastModified ?? null,
+    counts: c.counts ?? null,
+  }));
+  const r = await db.query(
+    `UPDATE frontier f SET status = c.status, outcome = c.outcome, error = c.error, http_status = c.http_status,
+            content_type = c.content_type, fetched_at = CASE WHEN c.fetched THEN now() ELSE f.fetched_at END,
+            etag = c.etag, last_modified = c.last_modified, counts = c.counts, finished_at = now()
+       FROM jsonb_to_recordset($2::jsonb) AS c(id bigint, status text, outcome text, error text, http_status int,
+            content_type text, fetched boolean, etag text, last_modified text, counts jsonb)
+      WHERE f.id = c.id AND f.status = 'claimed' AND f.claimed_by = $1`,
+    [workerId, JSON.stringify(payload)],
+  );
+  return r.rowCount;
 }
 
 /** Puts a claimed URL back for a later attempt (429/503, timeouts). */

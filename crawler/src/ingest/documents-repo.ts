@@ -179,6 +179,94 @@ export async function writeDocument(
   return { outcome: isNew ? 'new' : 'changed', documentId, chunks: w.chunks.length, reused: reused.length };
 }
 
+/**
+ * Inserts the documents of `writes` that are not stored yet, with their chunks, in two statements
+ * whatever their number (the BM25 triggers on chunks then run once for all of them); must run inside
+ * the caller's transaction. Returns the index (in `writes`) → id of the documents inserted; the
+ * others already existed (or came twice in `writes`) and are left to `writeDocument`.
+ */
+export async function insertNewDocuments(
+  tx: Queryable,
+  writes: DocumentWrite[],
+  vectorOf: (hash: string) => Float32Array | undefined,
+): Promise<Map<number, number>> {
+  const inserted = new Map<number, number>();
+  // a document whose vectors are not all at hand goes through writeDocument (which reports them)
+  const candidates = writes
+    .map((w, i) => ({ w, i }))
+    .filter(({ w }) => w.chunks.every((c) => vectorOf(c.hash)));
+  if (candidates.length === 0) return inserted;
+  const payload = candidates.map(({ w, i }) => {
+    const p = docParams(w);
+    return {
+      i,
+      collection_id: p[0],
+      url: p[1],
+      title: p[2],
+      lang: p[3],
+      description: p[4],
+      format: p[5],
+      content_hash: p[6],
+      etag: p[7],
+      last_modified: p[8],
+      published_at: p[9],
+      modified_at: p[10],
+      metadata: w.metadata,
+      source_id: p[12],
+      chunk_count: p[13],
+    };
+  });
+  // rows in (collection, url) order: concurrent writers take the unique-index locks in the same order
+  const { rows } = await tx.query<{ id: number; i: number }>(
+    `WITH r AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, collection_id bigint, url text, title text, lang text,
+         description text, format text, content_hash text, etag text, last_modified text, published_at timestamptz,
+         modified_at timestamptz, metadata jsonb, source_id bigint, chunk_count int)
+     ), ins AS (
+       INSERT INTO documents (collection_id, url, title, lang, description, format, content_hash, etag, last_modified,
+                              published_at, modified_at, metadata, source_id, chunk_count, fetched_at)
+       SELECT DISTINCT ON (collection_id, url) collection_id, url, title, lang, description, format, content_hash, etag,
+              last_modified, published_at, modified_at, metadata, source_id, chunk_count, now()
+         FROM r ORDER BY collection_id, url, i
+       ON CONFLICT (collection_id, url) DO NOTHING
+       RETURNING id, collection_id, url
+     )
+     SELECT ins.id, min(r.i) AS i FROM ins JOIN r ON r.collection_id = ins.collection_id AND r.url = ins.url GROUP BY ins.id`,
+    [JSON.stringify(payload)],
+  );
+  for (const r of rows) inserted.set(Number(r.i), Number(r.id));
+  const chunkRows: { documentId: number; chunk: Chunk; vector: Float32Array }[] = [];
+  for (const [i, documentId] of inserted) {
+    for (const chunk of writes[i]!.chunks) chunkRows.push({ documentId, chunk, vector: vectorOf(chunk.hash)! });
+  }
+  await insertChunkRows(tx, chunkRows);
+  return inserted;
+}
+
+/**
+ * Documents stored active with the same content hash: only their validators and fetch time change,
+ * in one statement. Returns the indexes (in `writes`) of those so noted.
+ */
+export async function noteUnchangedDocuments(tx: Queryable, writes: DocumentWrite[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (writes.length === 0) return out;
+  const payload = writes.map((w, i) => ({ i, collection_id: w.collectionId, url: w.url, content_hash: w.contentHash, etag: w.etag, last_modified: w.lastModified }));
+  const { rows } = await tx.query<{ id: number; i: number }>(
+    `WITH r AS (
+       SELECT DISTINCT ON (collection_id, url) * FROM jsonb_to_recordset($1::jsonb)
+         AS r(i int, collection_id bigint, url text, content_hash text, etag text, last_modified text)
+        ORDER BY collection_id, url, i
+     )
+     UPDATE documents d SET fetched_at = now(), etag = coalesce(r.etag, d.etag), last_modified = coalesce(r.last_modified, d.last_modified)
+       FROM r
+      WHERE d.collection_id = r.collection_id AND d.url = r.url AND d.status = 'active' AND d.content_hash = r.content_hash
+     RETURNING d.id, r.i`,
+    [JSON.stringify(payload)],
+  );
+  for (const r of rows) out.set(Number(r.i), Number(r.id));
+  return out;
+}
+
 async function lockDocument(tx: Queryable, collectionId: number, url: string): Promise<ExistingDocument | undefined> {
   const { rows } = await tx.query<{ id: number; content_hash: string; status: ExistingDocument['status'] }>(
     'SELECT id, content_hash, status FROM documents WHERE collection_id = $1 AND url = $2 FOR UPDATE',
@@ -190,8 +278,17 @@ async function lockDocument(tx: Queryable, collectionId: number, url: string): P
 
 /** One multi-row INSERT per document (a JSON recordset works the same on PGlite and pg). */
 async function insertChunks(tx: Queryable, documentId: number, rows: { chunk: Chunk; vector: Float32Array }[]): Promise<void> {
+  await insertChunkRows(
+    tx,
+    rows.map((r) => ({ documentId, ...r })),
+  );
+}
+
+/** Chunks of any number of documents in one statement: the BM25 triggers run once for all of them. */
+async function insertChunkRows(tx: Queryable, rows: { documentId: number; chunk: Chunk; vector: Float32Array }[]): Promise<void> {
   if (rows.length === 0) return;
-  const payload = rows.map(({ chunk, vector }) => ({
+  const payload = rows.map(({ documentId, chunk, vector }) => ({
+    document_id: documentId,
     ord: chunk.ord,
     text: chunk.text,
     heading_path: chunk.headingPath,
@@ -203,10 +300,10 @@ async function insertChunks(tx: Queryable, documentId: number, rows: { chunk: Ch
   }));
   await tx.query(
     `INSERT INTO chunks (document_id, ord, text, heading_path, context, locator, token_count, hash, embedding)
-     SELECT $1, r.ord, r.text, r.heading_path, r.context, r.locator, r.token_count, r.hash, r.embedding::vector
-       FROM jsonb_to_recordset($2::jsonb)
-         AS r(ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text, embedding text)`,
-    [documentId, JSON.stringify(payload)],
+     SELECT r.document_id, r.ord, r.text, r.heading_path, r.context, r.locator, r.token_count, r.hash, r.embedding::vector
+       FROM jsonb_to_recordset($1::jsonb)
+         AS r(document_id bigint, ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text, embedding text)`,
+    [JSON.stringify(payload)],
   );
 }
 

@@ -13,7 +13,7 @@
 import { ingestDocuments } from '@cite/engine/observability/metrics.js';
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Database } from '@cite/engine/db/database.js';
+import type { Database, Queryable } from '@cite/engine/db/database.js';
 import type { Embedder } from '@cite/engine/embeddings/embedder.js';
 import { assertEmbeddingModelInTransaction, ensureEmbeddingModel } from '@cite/engine/embeddings/embedding-model-record.js';
 import { CiteError, isCiteError } from '@cite/engine/errors.js';
@@ -25,7 +25,9 @@ import {
   activeDocumentUrls,
   chunkHashes,
   findDocuments,
+  insertNewDocuments,
   markDocumentsDeleted,
+  noteUnchangedDocuments,
   recordIngestError,
   touchDocuments,
   writeDocument,
@@ -255,6 +257,82 @@ export async function indexDocument(
     vectors = await embedChunks(embedder, write.chunks.filter((c) => !stored.has(c.hash)));
   }
   return writeWithRetry(db, embedder, write, vectors);
+}
+
+/**
+ * The crawler's grouped path, in two steps so that no transaction waits for an embedding provider:
+ * `embedForWrite` (outside any transaction) embeds the chunks a group of prepared documents will need,
+ * then `writeDocumentsIn` writes them all in the caller's transaction, which also records their frontier
+ * entries: a page's document and its completion commit together. Each document stays all-or-nothing.
+ */
+export async function embedForWrite(db: Database, embedder: Embedder, writes: DocumentWrite[]): Promise<Map<string, Float32Array>> {
+  const vectors = new Map<string, Float32Array>();
+  const byCollection = new Map<number, DocumentWrite[]>();
+  for (const w of writes) byCollection.set(w.collectionId, [...(byCollection.get(w.collectionId) ?? []), w]);
+  const needed: Chunk[] = [];
+  for (const [collectionId, group] of byCollection) {
+    const existing = await findDocuments(
+      db,
+      collectionId,
+      group.map((w) => w.url),
+    );
+    const active = [...existing.values()].filter((e) => e.status === 'active');
+    const stored = await chunkHashes(
+      db,
+      active.map((e) => e.id),
+    );
+    for (const w of group) {
+      const e = existing.get(w.url);
+      if (e && e.status === 'active' && e.contentHash === w.contentHash) continue;
+      const have = e ? stored.get(e.id) : undefined;
+      for (const c of w.chunks) if (!have?.has(c.hash)) needed.push(c);
+    }
+  }
+  for (const [k, v] of await embedChunks(embedder, needed)) vectors.set(k, v);
+  return vectors;
+}
+
+/**
+ * Writes prepared documents inside the caller's transaction: new ones in two statements for the whole
+ * group, unchanged ones in one, changed ones one by one (keeping the vectors of their unchanged chunks).
+ * Outcomes are in the order of `writes`. Throws like writeDocument (the caller retries or splits the group).
+ */
+export async function writeDocumentsIn(
+  tx: Queryable,
+  embedder: Embedder,
+  writes: DocumentWrite[],
+  vectors: Map<string, Float32Array>,
+): Promise<IndexOutcome[]> {
+  const outcomes: IndexOutcome[] = new Array(writes.length);
+  if (writes.length === 0) return outcomes;
+  await assertEmbeddingModelInTransaction(tx, embedder);
+  const vectorOf = (h: string) => vectors.get(h);
+  const inserted = await insertNewDocuments(tx, writes, vectorOf);
+  for (const i of inserted.keys()) outcomes[i] = 'new';
+  const rest = writes.map((w, i) => ({ w, i })).filter(({ i }) => !inserted.has(i));
+  const unchanged = await noteUnchangedDocuments(
+    tx,
+    rest.map((r) => r.w),
+  );
+  for (const k of unchanged.keys()) outcomes[rest[k]!.i] = 'unchanged';
+  for (const [k, { w, i }] of rest.entries()) {
+    if (unchanged.has(k)) continue;
+    for (let attempt = 0; ; attempt++) {
+      const result = await writeDocument(tx, w, vectorOf);
+      if (result.outcome !== 'missing-vectors') {
+        outcomes[i] = result.outcome;
+        break;
+      }
+      // the stored version changed since the vectors were planned; the row is locked now, so once is enough
+      if (attempt >= 1) throw new CiteError('INDEX_CONTENTION', `${w.url} kept changing while being indexed`, { retryable: true });
+      const extra = await embedChunks(
+        embedder,
+        w.chunks.filter((c) => result.hashes.includes(c.hash)),
+      );
+      for (const [h, v] of extra) vectors.set(h, v);
+    }
+  }
+  return outcomes;
 }
 
 /** Embeds what each prepared document needs: nothing when unchanged, only new chunk hashes when changed. */

@@ -6,28 +6,42 @@ import {
   markDocumentDeleted,
   touchDocument,
 } from '../ingest/documents-repo.js';
-import { indexDocument, indexDocuments, type IndexingOptions } from '../ingest/index-documents.js';
+import { ensureEmbeddingModel } from '@cite/engine/embeddings/embedding-model-record.js';
+import {
+  embedForWrite,
+  INDEXING_DEFAULTS,
+  indexDocuments,
+  prepareDocument,
+  writeDocumentsIn,
+  type IndexingOptions,
+} from '../ingest/index-documents.js';
 import type { PageIndexer } from './page-indexer.js';
 
 export function ingestIndexer(db: Database, embedder: Embedder, options: Partial<IndexingOptions> = {}): PageIndexer {
+  let modelChecked: Promise<unknown> | undefined;
   return {
     validators: (collectionId, url) => documentValidators(db, collectionId, url),
-    async index(doc, ctx) {
-      const outcome = await indexDocument(
-        db,
-        embedder,
-        {
-          collectionId: ctx.collectionId,
-          sourceId: ctx.sourceId,
-          runId: ctx.runId,
-          maskPersonalData: ctx.maskPersonalData,
-          etag: ctx.etag ?? null,
-          lastModified: ctx.lastModified ?? null,
-        },
+    async prepare(doc, ctx) {
+      return prepareDocument(
         doc,
-        options,
+        embedder,
+        { collectionId: ctx.collectionId, sourceId: ctx.sourceId, runId: ctx.runId, maskPersonalData: ctx.maskPersonalData },
+        { ...INDEXING_DEFAULTS, ...options },
+        { etag: ctx.etag ?? null, lastModified: ctx.lastModified ?? null },
       );
-      return outcome === 'unchanged' ? 'unchanged' : 'indexed';
+    },
+    async embed(pages) {
+      // the model is recorded once per worker; each write transaction checks it again (cite reembed)
+      modelChecked ??= ensureEmbeddingModel(db, embedder).catch((e) => {
+        modelChecked = undefined;
+        throw e;
+      });
+      await modelChecked;
+      return embedForWrite(db, embedder, pages);
+    },
+    async write(tx, pages, vectors) {
+      const outcomes = await writeDocumentsIn(tx, embedder, pages, vectors);
+      return outcomes.map((o) => (o === 'unchanged' ? 'unchanged' : 'indexed'));
     },
     async indexStream(outcomes, ctx, deleteMissing) {
       const s = await indexDocuments(

@@ -2,8 +2,10 @@
  * The seam between the crawler and indexing: what the pipeline needs from the ingestion service.
  * The implementation delegates to crawler/src/ingest (chunk, embed, store).
  */
+import type { Queryable } from '@cite/engine/db/database.js';
 import type { NormalisedDocument } from '../document.js';
 import type { ExtractOutcome } from '../extractors/extract.js';
+import type { DocumentWrite } from '../ingest/documents-repo.js';
 
 export interface BundleCounts {
   total: number;
@@ -27,11 +29,24 @@ export interface IndexContext {
   maskPersonalData: boolean;
 }
 
+/** A crawled document cleaned, chunked and hashed, waiting for its group's write. */
+export type PreparedPage = DocumentWrite;
+
 export interface PageIndexer {
   /** Validators of the active document stored under this URL, for a conditional request. */
   validators(collectionId: number, url: string): Promise<Validators | null>;
-  /** Indexes one document; 'unchanged' when its content is what is already stored. */
-  index(doc: NormalisedDocument, ctx: IndexContext): Promise<'indexed' | 'unchanged'>;
+  /**
+   * Readies a crawled document for writing (CPU only, no query). Throws a CiteError when it cannot be
+   * indexed (no text…): that page fails alone.
+   */
+  prepare(doc: NormalisedDocument, ctx: IndexContext): Promise<PreparedPage>;
+  /** Embeds what a group of prepared pages will need (outside any transaction: a provider may be slow). */
+  embed(pages: PreparedPage[]): Promise<Map<string, Float32Array>>;
+  /**
+   * Writes a group of prepared pages in the caller's transaction (which also completes their frontier
+   * entries). Outcomes in the order of `pages`: 'unchanged' when the content is what is already stored.
+   */
+  write(tx: Queryable, pages: PreparedPage[], vectors: Map<string, Float32Array>): Promise<Array<'indexed' | 'unchanged'>>;
   /**
    * Every document of a bundle (archives, JSONL, server files); failures are recorded in ingest_errors.
    * With `deleteMissing`, active documents of the source absent from the bundle are deleted.

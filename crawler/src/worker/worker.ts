@@ -16,10 +16,8 @@ import type { Embedder } from '@cite/engine/embeddings/embedder.js';
 import { componentLogger } from '@cite/engine/observability/logger.js';
 import { Fetcher, type FetcherOptions } from '../fetch/fetcher.js';
 import {
-  claim,
-  complete,
+  claimMany,
   deferHost,
-  enqueueIn,
   FRONTIER_DEFAULTS,
   requeueStaleClaims,
   retryLater,
@@ -30,6 +28,7 @@ import { Renderer } from '../render/renderer.js';
 import { RobotsCache } from '../robots/robots.js';
 import { finalizeDrainedRuns, scheduleDueSources, startQueuedRun, type FinishedRun } from '../runs/run-lifecycle.js';
 import { refreshRunCounts, type RunRow } from '../runs/run-repo.js';
+import { GroupCommit } from './group-commit.js';
 import { ingestIndexer } from './ingest-indexer.js';
 import type { PageIndexer } from './page-indexer.js';
 
@@ -47,6 +46,8 @@ export interface WorkerOptions {
   countsEveryMs: number;
   /** Distinct query strings followed on one path before the rest count as a trap (calendars). */
   maxQueryVariants: number;
+  /** Groups of finished pages written at the same time. */
+  commitConcurrency: number;
   /** Queue scheduled recrawls (cron) from this worker. */
   scheduler: boolean;
   /** Single-process embedded mode: claims found at start belong to a previous, dead process. */
@@ -56,7 +57,7 @@ export interface WorkerOptions {
   pipeline: Partial<PipelineOptions>;
 }
 
-export const WORKER_DEFAULTS: Omit<WorkerOptions, 'concurrency' | 'perHostConcurrency' | 'requeueAllOnStart' | 'fetcher' | 'pipeline'> = {
+export const WORKER_DEFAULTS: Omit<WorkerOptions, 'concurrency' | 'perHostConcurrency' | 'requeueAllOnStart' | 'commitConcurrency' | 'fetcher' | 'pipeline'> = {
   heartbeatMs: 2_000,
   staleMs: 30_000,
   pollMs: 250,
@@ -90,6 +91,8 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     concurrency: config.CRAWLER_CONCURRENCY,
     perHostConcurrency: config.CRAWLER_PER_HOST_CONCURRENCY,
     requeueAllOnStart: db.mode === 'embedded',
+    // measured: two groups at once contend on the vector index and the BM25 term rows (11.4 → 6.9 pages/s)
+    commitConcurrency: 1,
     heartbeatMs: config.CRAWLER_HEARTBEAT_MS ?? WORKER_DEFAULTS.heartbeatMs,
     staleMs: config.CRAWLER_STALE_AFTER_MS ?? WORKER_DEFAULTS.staleMs,
     fetcher: {},
@@ -136,7 +139,9 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
   // The pipeline sees a PageIndexer; the real one is built on first use (loading a model can take a while).
   const lazyIndexer: PageIndexer = {
     validators: async (c, u) => (await getIndexer()).validators(c, u),
-    index: async (d, c) => (await getIndexer()).index(d, c),
+    prepare: async (d, c) => (await getIndexer()).prepare(d, c),
+    embed: async (p) => (await getIndexer()).embed(p),
+    write: async (tx, p, v) => (await getIndexer()).write(tx, p, v),
     indexStream: async (o, c, del) => (await getIndexer()).indexStream(o, c, del),
     markDeleted: async (c, u) => (await getIndexer()).markDeleted(c, u),
     touch: async (c, u) => (await getIndexer()).touch?.(c, u),
@@ -237,6 +242,13 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
   const timer = setInterval(() => void maintenance(true), opts.heartbeatMs);
   timer.unref();
 
+  const commits = new GroupCommit(db, lazyIndexer, deps, {
+    workerId: id,
+    maxGroup: Math.max(1, opts.concurrency),
+    concurrency: opts.commitConcurrency,
+    maxQueryVariants: opts.maxQueryVariants,
+  });
+
   const handle = async (item: FrontierItem): Promise<void> => {
     const run = await runOf(item.run_id);
     if (!run) return;
@@ -247,19 +259,11 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
       log.debug({ url: item.url, delayMs: result.delayMs, error: result.error }, 'retry later');
       return;
     }
-    // links and completion in one transaction: a kill in between can lose neither
-    await db.transaction(async (tx) => {
-      if (result.enqueue?.length) {
-        await enqueueIn(tx, run.runId, result.enqueue, {
-          maxPages: run.config.max_pages,
-          maxQueryVariants: opts.maxQueryVariants,
-        });
-      }
-      await complete(tx, item.id, id, result.completion);
-    });
+    // document, links and completion in one transaction (shared with the pages that finished meanwhile):
+    // a kill in between can lose none of them
+    const outcome = await commits.submit(item, run, result);
     // done → indexed/unchanged/deleted…; skipped and failed are counted as such (their reasons are in the run)
-    const c = result.completion;
-    crawlPages.inc({ outcome: c.status === 'done' ? c.outcome : c.status });
+    if (outcome !== 'retry') crawlPages.inc({ outcome });
   };
 
   const inflight = new Set<Promise<void>>();
@@ -268,18 +272,21 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     while (!stopping) {
       let claimed = 0;
       while (!stopping && inflight.size < opts.concurrency) {
-        let item: FrontierItem | null = null;
+        // every free slot in one round trip
+        let items: FrontierItem[] = [];
         try {
-          item = await claim(db, id, opts.perHostConcurrency);
+          items = await claimMany(db, id, opts.perHostConcurrency, opts.concurrency - inflight.size);
         } catch (e) {
           log.error({ err: e }, 'claim failed');
         }
-        if (!item) break;
-        claimed++;
-        const p: Promise<void> = handle(item)
-          .catch((e) => log.error({ err: e, url: item!.url }, 'processing failed'))
-          .finally(() => inflight.delete(p));
-        inflight.add(p);
+        if (!items.length) break;
+        claimed += items.length;
+        for (const item of items) {
+          const p: Promise<void> = handle(item)
+            .catch((e) => log.error({ err: e, url: item.url }, 'processing failed'))
+            .finally(() => inflight.delete(p));
+          inflight.add(p);
+        }
       }
       if (stopping) break;
       if (claimed === 0 && inflight.size === 0) {
