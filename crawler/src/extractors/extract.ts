@@ -398,9 +398,8 @@ export function extract(source: ExtractSource, options?: Partial<ExtractOptions>
  * A fiche without Publication@spUrl in a batch whose other fiches have one is a leftover of an
  * older export, withdrawn from service-public.fr (see mergeServicePublic): it is reported as
  * SP_NOT_PUBLISHED, not indexed under a URL that the site does not serve. Alone (a single file,
- * or an export from before spUrl existed) it is indexed under a URL built from its id. Such
- * fiches are held until the end of the batch to tell the two cases apart (a few hundred in the
- * whole DILA export).
+ * or an export from before spUrl existed) it is indexed under a URL built from its id. Until the
+ * batch has shown a fiche with a spUrl, such fiches are held to tell the two cases apart.
  */
 export async function* extractSources(
   sources: ExtractSource[],
@@ -419,13 +418,21 @@ export async function* extractSources(
   const pending = new Map<string, { location: string; copies: NormalisedDocument[] }>();
   const unpublished: { location: string; document: NormalisedDocument }[] = [];
   let published = false;
-  /** A merged fiche: out now, or held when it has no spUrl. */
+  const notPublished = (location: string, document: NormalisedDocument): ExtractOutcome => ({
+    ok: false,
+    location,
+    code: 'SP_NOT_PUBLISHED',
+    message:
+      `${servicePublicKey(document)} has no Publication@spUrl while the other fiches of this export have one: a fiche left ` +
+      'from an older export (schema 3.0), no longer published on service-public.fr; not indexed',
+  });
+  /** A merged fiche: out now; without spUrl, refused once the batch has shown spUrls, held until then. */
   function* fiche(location: string, document: NormalisedDocument): Generator<ExtractOutcome> {
-    if (isUnpublishedFiche(document)) unpublished.push({ location, document });
-    else {
+    if (!isUnpublishedFiche(document)) {
       published = true;
       yield { ok: true, location, document };
-    }
+    } else if (published) yield notPublished(location, document);
+    else unpublished.push({ location, document });
   }
   for (const leaf of leaves) {
     for await (const outcome of extractor.leaf(leaf)) {
@@ -449,19 +456,5 @@ export async function* extractSources(
   }
   // Copies whose twin failed or was missing: still one document each key.
   for (const { location, copies } of pending.values()) yield* fiche(location, mergeServicePublic(copies));
-  for (const { location, document } of unpublished) {
-    if (!published) {
-      yield { ok: true, location, document };
-      continue;
-    }
-    const id = servicePublicKey(document);
-    yield {
-      ok: false,
-      location,
-      code: 'SP_NOT_PUBLISHED',
-      message:
-        `${id} has no Publication@spUrl while the other fiches of this export have one: a fiche left from an ` +
-        'older export (schema 3.0), no longer published on service-public.fr; not indexed',
-    };
-  }
+  for (const { location, document } of unpublished) yield published ? notPublished(location, document) : { ok: true, location, document };
 }
