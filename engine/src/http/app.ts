@@ -12,8 +12,7 @@ import { z } from 'zod';
 import { recordAudit } from '../audit/audit-repo.js';
 import { roleAtLeast, type Caller } from '../auth/roles.js';
 import { CiteError, isCiteError } from '../errors.js';
-import { authenticate } from '../keys/api-keys.js';
-import { touchLastUsed } from '../keys/api-keys-repo.js';
+import { authenticate, noteKeyUsed } from '../keys/api-keys.js';
 import { authFailures, httpDuration, httpRequests } from '../observability/metrics.js';
 import type { AppContext } from './app-context.js';
 import type { RouteDef } from './route.js';
@@ -142,7 +141,7 @@ function authenticateRequest(ctx: AppContext, route: RouteDef): express.RequestH
         });
       }
       req.caller = caller;
-      touchLastUsed(ctx.db, caller.keyId).catch(() => {});
+      noteKeyUsed(ctx.db, caller.keyId).catch(() => {});
       next();
     } catch (e) {
       next(e);

@@ -51,6 +51,26 @@ export async function authenticate(
   };
 }
 
+/** last_used_at is kept to the minute (the UPDATE itself only writes a minute after the last write). */
+const TOUCH_INTERVAL_MS = 60_000;
+const lastTouched = new WeakMap<Queryable, Map<number, number>>();
+
+/**
+ * Records that a key was used. The database throttles writes to one a minute, but asking it still costs a
+ * round trip and a pooled connection on every request; this process asks at most once a minute per key.
+ */
+export function noteKeyUsed(db: Queryable, keyId: number, now = Date.now()): Promise<void> {
+  let touched = lastTouched.get(db);
+  if (!touched) lastTouched.set(db, (touched = new Map()));
+  const last = touched.get(keyId);
+  if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return Promise.resolve();
+  touched.set(keyId, now);
+  return repo.touchLastUsed(db, keyId).catch((e) => {
+    touched.delete(keyId); // try again on the next request
+    throw e;
+  });
+}
+
 /** On an empty database, creates the bootstrap admin key. Returns the secret, or undefined when keys exist. */
 export async function ensureBootstrapKey(db: Queryable): Promise<string | undefined> {
   if ((await repo.countKeys(db)) > 0) return undefined;
