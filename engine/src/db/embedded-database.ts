@@ -8,6 +8,7 @@ import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { Database, Queryable, QueryResult } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { SessionSettings } from './session-settings.js';
 import { CiteError } from '../errors.js';
 
 /**
@@ -65,9 +66,23 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
     },
   });
 
+  const conn = wrap(pg);
+  const session = new SessionSettings();
+  // Statements with settings run one after another, so none runs under another's settings; statements
+  // without settings may still interleave: they do not depend on them.
+  let withSettings: Promise<unknown> = Promise.resolve();
+
   return {
     mode: 'embedded',
-    ...wrap(pg),
+    ...conn,
+    async queryWithSettings<T>(settings: Readonly<Record<string, string>>, sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+      const run = withSettings.then(async () => {
+        await session.apply(conn, settings);
+        return conn.query<T>(sql, params);
+      });
+      withSettings = run.catch(() => {});
+      return run;
+    },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return pg.transaction((tx) => fn(wrap(tx)));
     },

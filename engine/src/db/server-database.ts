@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { CiteError } from '../errors.js';
 import type { Database, Queryable, QueryResult } from './database.js';
+import { SessionSettings } from './session-settings.js';
 
 // int8 (counts) and numeric come back as strings by default; Cité's counts fit in a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -30,9 +31,23 @@ export async function openServerDatabase(url: string, poolSize: number): Promise
     },
   });
 
+  const sessions = new WeakMap<pg.PoolClient, SessionSettings>();
+
   return {
     mode: 'server',
     ...wrap(pool),
+    async queryWithSettings<T>(settings: Readonly<Record<string, string>>, sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+      const client = await pool.connect();
+      try {
+        let session = sessions.get(client);
+        if (!session) sessions.set(client, (session = new SessionSettings()));
+        await session.apply(wrap(client), settings);
+        const r = await client.query(sql, params as unknown[] | undefined);
+        return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+      } finally {
+        client.release();
+      }
+    },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       try {

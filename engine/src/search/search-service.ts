@@ -137,14 +137,16 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
   const ts = process.hrtime.bigint();
   let rows: HybridRow[];
   try {
-    rows = await deps.db.transaction(async (tx) => {
-      if (mode !== 'lexical') {
-        // ef_search bounds how many neighbours HNSW can return; iterative scans keep filtered searches full.
-        await tx.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(40, Math.trunc(depth)))}`);
-        if (filters || input.allowedCollections) await tx.query('SET LOCAL hnsw.iterative_scan = relaxed_order');
-      }
-      return (await tx.query<HybridRow>(sql, params)).rows;
-    });
+    // ef_search bounds how many neighbours HNSW can return; iterative scans keep filtered searches full.
+    // Set on the connection and sent only when they change: one round trip per search.
+    const settings: Record<string, string> =
+      mode === 'lexical'
+        ? {}
+        : {
+            'hnsw.ef_search': String(Math.min(1000, Math.max(40, Math.trunc(depth)))),
+            'hnsw.iterative_scan': filters || input.allowedCollections ? 'relaxed_order' : 'off',
+          };
+    rows = (await deps.db.queryWithSettings<HybridRow>(settings, sql, params)).rows;
   } catch (e) {
     const message = (e as Error).message ?? '';
     if (/different vector dimensions|expected \d+ dimensions/.test(message)) {
