@@ -141,7 +141,7 @@ export const configSchema = z.object({
   SEARCH_DEPTH: int(10, 1000).default(100),
   /** Postings read per query term by the lexical branch, best BM25 impacts first (exact up to this many). */
   SEARCH_TERM_DEPTH: int(100, 1000000).default(2000),
-  /** RRF weights of the lexical and vector branches (vector default: 0.3 with the hash embedder, else 1). */
+  /** RRF weights of the lexical and vector branches (both 1 unless set). */
   SEARCH_WEIGHT_LEXICAL: num(0, 100).default(1),
   SEARCH_WEIGHT_VECTOR: num(0, 100).optional(),
   /** Optional cross-encoder reranker: empty (off), `transformers:<model>` or `openai:<model>` (a /rerank endpoint at EMBEDDINGS_BASE_URL). */

@@ -27,5 +27,5 @@ export async function seedDocuments(db: Queryable, docs = FIXTURE_DOCS): Promise
     const [v] = await embedder.embedDocuments([`${d.title}\n${d.text}`]);
     await db.query(`INSERT INTO chunks (document_id, ord, text, context, token_count, hash, embedding) VALUES ($1, 0, $2, $3, 40, md5($2), $4)`, [doc.rows[0]!.id, d.text, d.title, vectorToSql(v!)]);
   }
-  await db.query(`INSERT INTO settings (key, value) VALUES ('embedding', $1) ON CONFLICT (key) DO NOTHING`, [JSON.stringify({ id: 'hash', dimension: 384 })]);
+  await db.query(`INSERT INTO settings (key, value) VALUES ('embedding', $1) ON CONFLICT (key) DO NOTHING`, [JSON.stringify({ id: embedder.id, dimension: embedder.dimension })]);
 }

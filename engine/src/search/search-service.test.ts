@@ -60,10 +60,10 @@ describeEachDatabase('search service', (ctx) => {
     const lex = await run(q, { mode: 'lexical', k: 100 });
     const vec = await run(q, { mode: 'vector', k: 100 });
     const hyb = await run(q, { mode: 'hybrid', k: 100, debug: true });
-    // the hash embedder's default vote is 0.3 (see vectorWeight)
-    expect(vectorWeight(undefined, deps.embedder)).toBe(0.3);
+    // both branches vote equally by default (see vectorWeight)
+    expect(vectorWeight(undefined, deps.embedder)).toBe(1);
     const expected = reciprocalRankFusion(
-      [{ ids: lex.data.map((h) => h.chunk_id) }, { ids: vec.data.map((h) => h.chunk_id), weight: 0.3 }],
+      [{ ids: lex.data.map((h) => h.chunk_id) }, { ids: vec.data.map((h) => h.chunk_id), weight: 1 }],
       60,
     );
     expect(hyb.data.map((h) => h.score)).toEqual(expected.map((e) => expect.closeTo(e.score, 10)));
@@ -143,7 +143,7 @@ describeEachDatabase('search service', (ctx) => {
     const docsOf = (r: { data: Array<{ document: { id: number } }> }) => [...new Set(r.data.map((h) => h.document.id))];
     const lex = docsOf(await run(q, { mode: 'lexical', k: 100 }));
     const vec = docsOf(await run(q, { mode: 'vector', k: 100 }));
-    const expected = reciprocalRankFusion([{ ids: lex }, { ids: vec, weight: 0.3 }], 60);
+    const expected = reciprocalRankFusion([{ ids: lex }, { ids: vec }], 60);
     const res = await run(q, { mode: 'hybrid', k: 100, group_by_document: true });
     expect(res.data.map((h) => h.document.id)).toEqual(expected.map((e) => e.id));
     expect(res.data.map((h) => h.score)).toEqual(expected.map((e) => expect.closeTo(e.score, 10)));
