@@ -37,6 +37,11 @@ export interface GroupCommitOptions {
    * cost) run in another database process while the previous group commits.
    */
   concurrency: number;
+  /**
+   * How long a group smaller than maxGroup waits for more pages before it is written (ms). Without it,
+   * a database that answers one statement at a time (embedded) settles into groups of one page.
+   */
+  lingerMs: number;
   /** Distinct query strings followed on one path before the rest count as a trap. */
   maxQueryVariants: number;
 }
@@ -46,6 +51,7 @@ const RETRY_SQLSTATES = new Set(['40P01', '40001']); // deadlock, serialization 
 export class GroupCommit {
   private queue: Pending[] = [];
   private readonly running = new Set<Promise<void>>();
+  private lingering: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Database,
@@ -66,13 +72,22 @@ export class GroupCommit {
   }
 
   private kick(): void {
+    if (this.running.size >= Math.max(1, this.options.concurrency)) return; // the running group's end starts the next
+    if (this.queue.length >= this.options.maxGroup || this.options.lingerMs <= 0) return this.start();
+    this.lingering ??= setTimeout(() => this.start(), this.options.lingerMs);
+  }
+
+  private start(): void {
+    if (this.lingering) clearTimeout(this.lingering);
+    this.lingering = null;
     while (this.running.size < Math.max(1, this.options.concurrency) && this.queue.length > 0) {
       const group = this.queue.splice(0, this.options.maxGroup);
       const p: Promise<void> = this.flush(group)
         .catch((e) => this.deps.log.error({ err: e }, 'group commit failed'))
         .finally(() => {
           this.running.delete(p);
-          this.kick();
+          // the pages that finished while this group was written are the next group
+          this.start();
         });
       this.running.add(p);
     }

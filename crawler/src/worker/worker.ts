@@ -246,6 +246,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     workerId: id,
     maxGroup: Math.max(1, opts.concurrency),
     concurrency: opts.commitConcurrency,
+    lingerMs: 20,
     maxQueryVariants: opts.maxQueryVariants,
   });
 

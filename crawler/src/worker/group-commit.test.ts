@@ -1,0 +1,110 @@
+/**
+ * Group commit on both databases: pages finished together are written in one transaction (documents,
+ * links, completions); a page whose write fails is failed alone, the others of its group are indexed;
+ * claims take several URLs of a fast host at once and one of a slow host.
+ */
+import { expect, it } from 'vitest';
+import { describeEachDatabase } from '@cite/engine/testing/databases.js';
+import { HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
+import type { NormalisedDocument } from '../document.js';
+import { claimMany, enqueue } from '../frontier/frontier.js';
+import { PIPELINE_DEFAULTS, runContext, type ItemResult } from '../pipeline.js';
+import type { RunRow } from '../runs/run-repo.js';
+import { startQueuedRun } from '../runs/run-lifecycle.js';
+import { createSource, startCrawl } from '../sources/source-service.js';
+import { testLogger } from '../testing/crawl-helpers.js';
+import { GroupCommit } from './group-commit.js';
+import { ingestIndexer } from './ingest-indexer.js';
+
+const doc = (url: string, n: number): NormalisedDocument => ({
+  url,
+  title: `Fiche ${n}`,
+  lang: 'fr',
+  sections: [{ headingPath: [`Fiche ${n}`], blocks: [{ kind: 'paragraph', text: `Le congé parental numéro ${n} se demande à l'employeur. `.repeat(8) }] }],
+  metadata: {},
+  format: 'html',
+});
+
+describeEachDatabase('group commit of crawled pages', (ctx) => {
+  async function runningRun(name: string, ratePerHost: number) {
+    const source = await createSource(ctx.db, {
+      name,
+      kind: 'website',
+      collection: `c-${name}`,
+      start_urls: [`http://${name}.test/`],
+      rate_per_host: ratePerHost,
+    });
+    const runId = await startCrawl(ctx.db, source.id, 'manual');
+    await startQueuedRun(ctx.db);
+    const { rows } = await ctx.db.query<RunRow>('SELECT id, source_id, status, phase, config FROM crawl_runs WHERE id = $1', [runId]);
+    const limits = { maxPages: 100, maxQueryVariants: 10 };
+    await enqueue(ctx.db, runId, [1, 2, 3].map((i) => ({ url: `http://${name}.test/p/${i}`, depth: 1, kind: 'page' as const })), limits);
+    return runContext(rows[0]!);
+  }
+
+  it('claims several URLs of a fast host at once, one of a slow host', async () => {
+    await runningRun('slow', 2);
+    const first = await claimMany(ctx.db, 'w-slow', 8, 8);
+    expect(first.map((i) => new URL(i.url).host)).toEqual(['slow.test']);
+    // the host's next slot is half a second away: nothing more now
+    expect(await claimMany(ctx.db, 'w-slow', 8, 8)).toEqual([]);
+    await ctx.db.query(`UPDATE frontier SET status = 'done' WHERE claimed_by = 'w-slow'`);
+    await ctx.db.query(`UPDATE frontier SET status = 'skipped' WHERE url LIKE 'http://slow.test/%'`);
+  });
+
+  it('writes the pages of a group together; a page whose write fails is failed alone, its links still followed', async () => {
+    const run = await runningRun('grp', 1000);
+    const items = await claimMany(ctx.db, 'w-grp', 8, 8);
+    expect(items).toHaveLength(4); // the start URL and its three pages, in one claim
+
+    const indexer = ingestIndexer(ctx.db, new HashEmbedder());
+    const commits = new GroupCommit(ctx.db, indexer, { log: testLogger(), options: PIPELINE_DEFAULTS }, {
+      workerId: 'w-grp',
+      maxGroup: 8,
+      concurrency: 1,
+      lingerMs: 0,
+      maxQueryVariants: 10,
+    });
+    const results: ItemResult[] = [];
+    for (const [n, item] of items.entries()) {
+      const write = await indexer.prepare(doc(item.url, n), { collectionId: run.collectionId, sourceId: run.sourceId, runId: run.runId, maskPersonalData: false });
+      results.push({
+        type: 'complete',
+        completion: { status: 'done', outcome: 'indexed', httpStatus: 200, fetched: true },
+        enqueue: [{ url: `http://grp.test/linked/${n}`, depth: item.depth + 1, kind: 'page', parentUrl: item.url }],
+        // the third page carries a value the database refuses: its write fails, the others' must not
+        write: n === 2 ? { ...write, publishedAt: 'not a date' } : write,
+      });
+    }
+    const outcomes = await Promise.all(items.map((item, n) => commits.submit(item, run, results[n] as Extract<ItemResult, { type: 'complete' }>)));
+    expect(outcomes).toEqual(['indexed', 'indexed', 'failed', 'indexed']);
+
+    const frontier = await ctx.db.query<{ url: string; status: string; outcome: string }>(
+      `SELECT url, status, outcome FROM frontier WHERE run_id = $1 ORDER BY id`,
+      [run.runId],
+    );
+    const byUrl = Object.fromEntries(frontier.rows.map((r) => [r.url, r]));
+    expect(items.map((i) => byUrl[i.url]!.status)).toEqual(['done', 'done', 'failed', 'done']);
+    for (let n = 0; n < 4; n++) expect(byUrl[`http://grp.test/linked/${n}`]?.status).toBe('pending');
+    const docs = await ctx.db.query<{ url: string; chunk_count: number }>(
+      `SELECT url, chunk_count FROM documents WHERE source_id = $1 AND status = 'active' ORDER BY url`,
+      [run.sourceId],
+    );
+    expect(docs.rows.map((d) => d.url).sort()).toEqual([items[0]!.url, items[1]!.url, items[3]!.url].sort());
+    const chunks = await ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.source_id = $1`,
+      [run.sourceId],
+    );
+    expect(chunks.rows[0]!.n).toBe(docs.rows.reduce((s, d) => s + Number(d.chunk_count), 0));
+
+    // the same pages again: nothing re-written, each noted unchanged
+    await ctx.db.query(`UPDATE frontier SET status = 'claimed', claimed_by = 'w-grp' WHERE run_id = $1 AND url = ANY($2::text[])`, [
+      run.runId,
+      items.map((i) => i.url),
+    ]);
+    const again = await Promise.all(
+      [0, 1, 3].map((n) => commits.submit(items[n]!, run, { ...(results[n] as Extract<ItemResult, { type: 'complete' }>), enqueue: [] })),
+    );
+    expect(again).toEqual(['unchanged', 'unchanged', 'unchanged']);
+  });
+});
