@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Database, Queryable } from '@cite/engine/db/database.js';
 import type { Embedder } from '@cite/engine/embeddings/embedder.js';
 import { getEmbeddingModel } from '@cite/engine/embeddings/embedding-model-record.js';
-import { HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
+import { HASH_EMBEDDER_VERSION, HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
 import { CiteError } from '@cite/engine/errors.js';
 import { describeEachDatabase } from '@cite/engine/testing/databases.js';
 import type { NormalisedDocument } from '../document.js';
@@ -15,7 +15,7 @@ class CountingEmbedder implements Embedder {
   readonly inner: HashEmbedder;
   texts = 0;
   constructor(
-    readonly id = 'hash',
+    readonly id = HASH_EMBEDDER_VERSION,
     readonly dimension = 384,
   ) {
     this.inner = new HashEmbedder(dimension);
@@ -83,7 +83,7 @@ describeEachDatabase('indexing', (ctx) => {
     );
     expect(rows[0]).toEqual({ n: first.chunks, e: first.chunks });
     expect(e.texts).toBe(first.embedded);
-    expect(await getEmbeddingModel(ctx.db)).toEqual({ id: 'hash', dimension: 384 });
+    expect(await getEmbeddingModel(ctx.db)).toEqual({ id: HASH_EMBEDDER_VERSION, dimension: 384 });
     expect(await searchable(ctx.db, collectionId, 'préavis')).toEqual(['https://ex.fr/a']);
 
     e.texts = 0;
