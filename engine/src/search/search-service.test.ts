@@ -187,4 +187,25 @@ describeEachDatabase('search service', (ctx) => {
     const { rows } = await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM search_postings p WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = p.chunk_id)');
     expect(Number(rows[0]!.n)).toBe(0);
   });
+
+  it('updates every chunk at once in linear time (reembed empties all embeddings in one statement)', async () => {
+    // 0030's update trigger joined its transition tables with a nested loop: 4,000 rows took ~30 s.
+    const { rows } = await ctx.db.query<{ id: string }>(
+      `INSERT INTO documents (collection_id, url, title, format, content_hash)
+       SELECT collection_id, 'https://exemple.gouv.fr/volume', 'Volume', 'html', 'x' FROM documents LIMIT 1 RETURNING id`,
+    );
+    const doc = rows[0]!.id;
+    await ctx.db.query(
+      `INSERT INTO chunks (document_id, ord, text, token_count, hash)
+       SELECT $1, g, 'Article ' || g || ' du règlement intérieur de la commission', 8, md5(g::text) FROM generate_series(1, 4000) g`,
+      [doc],
+    );
+    const dfBefore = (await ctx.db.query<{ df: number }>(`SELECT df FROM search_terms WHERE lexeme = 'commiss'`)).rows[0]!.df;
+    const started = Date.now();
+    await ctx.db.query('UPDATE chunks SET embedding = NULL');
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // the text did not change: the term statistics neither
+    expect((await ctx.db.query<{ df: number }>(`SELECT df FROM search_terms WHERE lexeme = 'commiss'`)).rows[0]!.df).toBe(dfBefore);
+    await ctx.db.query('DELETE FROM documents WHERE id = $1', [doc]);
+  }, 60_000);
 });
