@@ -94,5 +94,7 @@ export type SearchHit = z.infer<typeof searchHitSchema>;
 export const searchResponseSchema = z.object({
   data: z.array(searchHitSchema),
   timings: z.record(z.string(), z.number()),
+  /** Why the results are less than asked for (e.g. the vector branch left out), with a code. */
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
 });
 export type SearchResponse = z.infer<typeof searchResponseSchema>;

@@ -188,6 +188,28 @@ describeEachDatabase('search service', (ctx) => {
     expect(Number(rows[0]!.n)).toBe(0);
   });
 
+  it('leaves the vector branch out, saying why, when the index holds another model’s vectors', async () => {
+    await ctx.db.query(
+      `INSERT INTO settings (key, value) VALUES ('embedding', '{"id":"multilingual-e5-small","dimension":384}')
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+    );
+    resetSearchStatistics(ctx.db);
+    try {
+      const res = await run('préavis de démission', { mode: 'hybrid', debug: true });
+      expect(res.data.length).toBeGreaterThan(0);
+      expect(res.data.every((h) => h.ranks?.vector === null)).toBe(true);
+      expect(res.warnings).toEqual([{ code: 'EMBEDDING_MODEL_MISMATCH', message: expect.stringMatching(/cite reembed/) }]);
+      await expect(run('préavis', { mode: 'vector' })).rejects.toMatchObject({ code: 'EMBEDDING_MODEL_MISMATCH', status: 409 });
+      expect((await run('préavis', { mode: 'lexical' })).warnings).toBeUndefined();
+    } finally {
+      await ctx.db.query(`DELETE FROM settings WHERE key = 'embedding'`);
+      resetSearchStatistics(ctx.db);
+    }
+    const again = await run('préavis de démission', { mode: 'hybrid', debug: true });
+    expect(again.warnings).toBeUndefined();
+    expect(again.data.some((h) => h.ranks?.vector !== null)).toBe(true);
+  });
+
   it('updates every chunk at once in linear time (reembed empties all embeddings in one statement)', async () => {
     // 0030's update trigger joined its transition tables with a nested loop: 4,000 rows took ~30 s.
     const { rows } = await ctx.db.query<{ id: string }>(

@@ -9,6 +9,7 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { vectorToSql, type Embedder } from '../embeddings/embedder.js';
 import { appEmbedder } from '../embeddings/app-embedder.js';
+import { getEmbeddingModel, mismatchError, type EmbeddingModelRecord } from '../embeddings/embedding-model-record.js';
 import { CiteError, badRequest } from '../errors.js';
 import { service, type AppContext } from '../http/app-context.js';
 import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
@@ -64,9 +65,22 @@ async function chunkCount(db: Database): Promise<number> {
   return n;
 }
 
-/** Forgets the cached chunk count (tests, after bulk loads). */
+/** Model changes are rare (`cite reembed`); re-read the record at most this often. */
+const MODEL_TTL_MS = 10_000;
+const recordedModels = new WeakMap<Database, { model: EmbeddingModelRecord | undefined; at: number }>();
+
+async function recordedModel(db: Database): Promise<EmbeddingModelRecord | undefined> {
+  const cached = recordedModels.get(db);
+  if (cached && Date.now() - cached.at < MODEL_TTL_MS) return cached.model;
+  const model = await getEmbeddingModel(db);
+  recordedModels.set(db, { model, at: Date.now() });
+  return model;
+}
+
+/** Forgets the cached chunk count and model record (tests, after bulk loads). */
 export function resetSearchStatistics(db: Database): void {
   chunkCounts.delete(db);
+  recordedModels.delete(db);
 }
 
 function validate(input: SearchInput): { filters?: SearchFilters } {
@@ -98,7 +112,19 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<SearchResponse> {
   const t0 = process.hrtime.bigint();
   const { filters } = validate(input);
-  const mode = input.mode ?? 'hybrid';
+  let mode = input.mode ?? 'hybrid';
+  const warnings: NonNullable<SearchResponse['warnings']> = [];
+  if (mode !== 'lexical') {
+    // Query vectors of another model than the indexed ones would rank at random, silently.
+    const recorded = await recordedModel(deps.db);
+    if (recorded && (recorded.id !== deps.embedder.id || recorded.dimension !== deps.embedder.dimension)) {
+      const err = mismatchError(recorded, deps.embedder);
+      if (mode === 'vector') throw err;
+      mode = 'lexical';
+      warnings.push({ code: err.code, message: `Lexical results only. ${err.message}` });
+      deps.log?.warn({ code: err.code }, 'search: vector branch left out, the embedder is not the indexed model');
+    }
+  }
   const k = input.k ?? DEFAULT_K;
   const offset = input.offset ?? 0;
   const cfg = deps.config;
@@ -177,7 +203,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
   timings.total_ms = ms(t0);
   for (const [stage, value] of Object.entries(timings)) searchStageDuration.observe({ stage: stage.replace(/_ms$/, '') }, value / 1000);
   deps.log?.debug({ mode, k, results: hits.length, timings }, 'search');
-  return { data: hits, timings };
+  return warnings.length ? { data: hits, timings, warnings } : { data: hits, timings };
 }
 
 /**
