@@ -266,30 +266,47 @@ export async function indexDocument(
  * entries: a page's document and its completion commit together. Each document stays all-or-nothing.
  */
 export async function embedForWrite(db: Database, embedder: Embedder, writes: DocumentWrite[]): Promise<Map<string, Float32Array>> {
-  const vectors = new Map<string, Float32Array>();
   const byCollection = new Map<number, DocumentWrite[]>();
-  for (const w of writes) byCollection.set(w.collectionId, [...(byCollection.get(w.collectionId) ?? []), w]);
-  const needed: Chunk[] = [];
-  for (const [collectionId, group] of byCollection) {
-    const existing = await findDocuments(
-      db,
-      collectionId,
-      group.map((w) => w.url),
-    );
-    const active = [...existing.values()].filter((e) => e.status === 'active');
-    const stored = await chunkHashes(
-      db,
-      active.map((e) => e.id),
-    );
-    for (const w of group) {
-      const e = existing.get(w.url);
-      if (e && e.status === 'active' && e.contentHash === w.contentHash) continue;
-      const have = e ? stored.get(e.id) : undefined;
-      for (const c of w.chunks) if (!have?.has(c.hash)) needed.push(c);
-    }
+  for (const w of writes) {
+    const group = byCollection.get(w.collectionId);
+    if (group) group.push(w);
+    else byCollection.set(w.collectionId, [w]);
   }
-  for (const [k, v] of await embedChunks(embedder, needed)) vectors.set(k, v);
-  return vectors;
+  const needed: Chunk[] = [];
+  for (const [collectionId, group] of byCollection) needed.push(...(await planEmbeddings(db, collectionId, group)).needed);
+  return embedChunks(embedder, needed);
+}
+
+/**
+ * What writing `writes` (documents of one collection) needs embedded: nothing for a document stored
+ * with the same content hash, only the chunk hashes its stored version lacks for a changed one.
+ */
+async function planEmbeddings(
+  db: Database,
+  collectionId: number,
+  writes: DocumentWrite[],
+): Promise<{ needed: Chunk[]; unchanged: Map<string, number>; absent: Set<string> }> {
+  const existing = await findDocuments(
+    db,
+    collectionId,
+    writes.map((w) => w.url),
+  );
+  const activeIds = [...existing.values()].filter((e) => e.status === 'active').map((e) => e.id);
+  const stored = await chunkHashes(db, activeIds);
+  const needed: Chunk[] = [];
+  const unchanged = new Map<string, number>();
+  const absent = new Set<string>();
+  for (const w of writes) {
+    const e = existing.get(w.url);
+    if (!e) absent.add(w.url);
+    if (e && e.status === 'active' && e.contentHash === w.contentHash) {
+      unchanged.set(w.url, e.id);
+      continue;
+    }
+    const have = e ? stored.get(e.id) : undefined;
+    for (const c of w.chunks) if (!have?.has(c.hash)) needed.push(c);
+  }
+  return { needed, unchanged, absent };
 }
 
 /**
@@ -343,30 +360,11 @@ async function embedBatch(
   summary: IndexSummary,
   fail: (location: string, code: string, message: string) => Promise<void>,
 ): Promise<BatchPlan> {
-  const collectionId = batch[0]!.write.collectionId;
-  const existing = await findDocuments(
+  const { needed, unchanged, absent } = await planEmbeddings(
     db,
-    collectionId,
-    batch.map((p) => p.write.url),
+    batch[0]!.write.collectionId,
+    batch.map((p) => p.write),
   );
-  const changedIds = batch
-    .map((p) => existing.get(p.write.url))
-    .filter((e): e is NonNullable<typeof e> => !!e && e.status === 'active')
-    .map((e) => e.id);
-  const stored = await chunkHashes(db, changedIds);
-  const needed: Chunk[] = [];
-  const unchanged = new Map<string, number>();
-  const absent = new Set<string>();
-  for (const p of batch) {
-    const e = existing.get(p.write.url);
-    if (!e) absent.add(p.write.url);
-    if (e && e.status === 'active' && e.contentHash === p.write.contentHash) {
-      unchanged.set(p.write.url, e.id);
-      continue;
-    }
-    const have = e ? stored.get(e.id) : undefined;
-    for (const c of p.write.chunks) if (!have?.has(c.hash)) needed.push(c);
-  }
   try {
     const vectors = await embedChunks(embedder, needed);
     summary.embedded += vectors.size;
