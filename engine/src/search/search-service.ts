@@ -54,33 +54,33 @@ export const DEFAULT_K = 10;
 const CHUNKS_PER_DOCUMENT = 3;
 /** The chunk count (IDF's N) moves slowly; re-count at most this often. */
 const CHUNK_COUNT_TTL_MS = 30_000;
-const chunkCounts = new WeakMap<Database, { n: number; at: number }>();
-
-async function chunkCount(db: Database): Promise<number> {
-  const cached = chunkCounts.get(db);
-  if (cached && Date.now() - cached.at < CHUNK_COUNT_TTL_MS) return cached.n;
-  const { rows } = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM chunks');
-  const n = Math.max(1, Number(rows[0]?.n ?? 1));
-  chunkCounts.set(db, { n, at: Date.now() });
-  return n;
-}
-
 /** Model changes are rare (`cite reembed`); re-read the record at most this often. */
 const MODEL_TTL_MS = 10_000;
-const recordedModels = new WeakMap<Database, { model: EmbeddingModelRecord | undefined; at: number }>();
+const statistics = new WeakMap<Database, Map<string, { value: unknown; at: number }>>();
 
-async function recordedModel(db: Database): Promise<EmbeddingModelRecord | undefined> {
-  const cached = recordedModels.get(db);
-  if (cached && Date.now() - cached.at < MODEL_TTL_MS) return cached.model;
-  const model = await getEmbeddingModel(db);
-  recordedModels.set(db, { model, at: Date.now() });
-  return model;
+/** A per-database value read at most every `ttlMs` (search runs it on every query). */
+async function cachedFor<T>(db: Database, key: string, ttlMs: number, read: () => Promise<T>): Promise<T> {
+  let entries = statistics.get(db);
+  if (!entries) statistics.set(db, (entries = new Map()));
+  const cached = entries.get(key);
+  if (cached && Date.now() - cached.at < ttlMs) return cached.value as T;
+  const value = await read();
+  entries.set(key, { value, at: Date.now() });
+  return value;
 }
+
+const chunkCount = (db: Database) =>
+  cachedFor(db, 'chunks', CHUNK_COUNT_TTL_MS, async () => {
+    const { rows } = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM chunks');
+    return Math.max(1, Number(rows[0]?.n ?? 1));
+  });
+
+const recordedModel = (db: Database): Promise<EmbeddingModelRecord | undefined> =>
+  cachedFor(db, 'model', MODEL_TTL_MS, () => getEmbeddingModel(db));
 
 /** Forgets the cached chunk count and model record (tests, after bulk loads). */
 export function resetSearchStatistics(db: Database): void {
-  chunkCounts.delete(db);
-  recordedModels.delete(db);
+  statistics.delete(db);
 }
 
 function validate(input: SearchInput): { filters?: SearchFilters } {
