@@ -19,6 +19,7 @@ import type { Database } from '../engine/src/db/database.js';
 import { openEmbeddedDatabase } from '../engine/src/db/embedded-database.js';
 import { migrate } from '../engine/src/db/migrations.js';
 import { openServerDatabase } from '../engine/src/db/server-database.js';
+import { bufferCacheAdvice, readServerMemory } from '../engine/src/db/server-tuning.js';
 import { vectorToSql } from '../engine/src/embeddings/embedder.js';
 import { HashEmbedder } from '../engine/src/embeddings/hash-embedder.js';
 import { createKey } from '../engine/src/keys/api-keys.js';
@@ -177,6 +178,8 @@ function queryList(pool: string[]): string[] {
 interface Figures {
   target: string;
   chunks: number;
+  /** Server only: PostgreSQL's buffer cache, which decides whether the search indexes stay in memory. */
+  sharedBuffersMb?: number;
   mode: string;
   c1: { requests: number; p50: number; p95: number; mean: number };
   cN: { concurrency: number; seconds: number; requests: number; rps: number; p50: number; p95: number; errors: number };
@@ -256,12 +259,19 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
     await loadSynthetic(db, chunks, pool);
   }
   chunks = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM chunks')).rows[0]!.n);
+  let sharedBuffersMb: number | undefined;
+  if (target === 'server') {
+    const memory = await readServerMemory(db);
+    sharedBuffersMb = Math.round(memory.sharedBuffersBytes / 2 ** 20);
+    const advice = bufferCacheAdvice(memory);
+    if (advice) process.stderr.write(`server: ${advice}\n`);
+  }
   const { key } = await createKey(db, { name: 'bench-search', role: 'agent' });
   await db.close();
   const engine = await startEngineProcess(env);
   try {
     process.stderr.write(`${target}: measuring over HTTP (${chunks} chunks)…\n`);
-    return { target, chunks, ...(await measure(engine.url, key, queries)) };
+    return { target, chunks, sharedBuffersMb, ...(await measure(engine.url, key, queries)) };
   } finally {
     await engine.stop();
   }
@@ -279,10 +289,10 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`\nPOST /v1/search, mode ${values.mode}, hash embedder, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  console.log('target    chunks   c=1 p50   c=1 p95   c=N req/s   c=N p50   c=N p95  errors');
+  console.log('target    chunks   c=1 p50   c=1 p95   c=N req/s   c=N p50   c=N p95  errors  shared_buffers');
   for (const r of results) {
     console.log(
-      `${r.target.padEnd(9)} ${String(r.chunks).padStart(7)}  ${`${r.c1.p50} ms`.padStart(8)}  ${`${r.c1.p95} ms`.padStart(8)}  ${String(r.cN.rps).padStart(10)}  ${`${r.cN.p50} ms`.padStart(8)}  ${`${r.cN.p95} ms`.padStart(8)}  ${r.cN.errors}`,
+      `${r.target.padEnd(9)} ${String(r.chunks).padStart(7)}  ${`${r.c1.p50} ms`.padStart(8)}  ${`${r.c1.p95} ms`.padStart(8)}  ${String(r.cN.rps).padStart(10)}  ${`${r.cN.p50} ms`.padStart(8)}  ${`${r.cN.p95} ms`.padStart(8)}  ${String(r.cN.errors).padStart(6)}  ${r.sharedBuffersMb === undefined ? '-' : `${r.sharedBuffersMb} MB`}`,
     );
   }
 }

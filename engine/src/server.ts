@@ -9,6 +9,7 @@ import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { migrate } from './db/migrations.js';
 import { openDatabase } from './db/open-database.js';
+import { bufferCacheAdvice, readServerMemory } from './db/server-tuning.js';
 import type { AppContext } from './http/app-context.js';
 import { createApp } from './http/app.js';
 import { allRoutes } from './http/routes.js';
@@ -46,6 +47,10 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   try {
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
+    if (db.mode === 'server') {
+      const advice = bufferCacheAdvice(await readServerMemory(db));
+      if (advice) log.warn(advice);
+    }
 
     const bootstrap = await ensureBootstrapKey(db);
     if (bootstrap) {

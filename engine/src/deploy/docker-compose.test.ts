@@ -24,6 +24,13 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose.volumes)).toContain('pgdata');
   });
 
+  it("gives PostgreSQL a buffer cache larger than its 128 MB default, for the search indexes", () => {
+    const command = compose.services.db!.command!;
+    expect(command[0]).toBe('postgres');
+    const setting = command.find((c) => c.startsWith('shared_buffers='));
+    expect(setting).toBe('shared_buffers=${POSTGRES_SHARED_BUFFERS:-1GB}');
+  });
+
   it('passes only variables the code reads', () => {
     const known = new Set(Object.keys(configSchema.shape));
     for (const name of ['engine', 'worker']) {

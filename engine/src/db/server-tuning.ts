@@ -1,0 +1,44 @@
+/**
+ * PostgreSQL's default buffer cache (shared_buffers = 128 MB) is smaller than the search indexes of a
+ * mid-sized collection (100,000 chunks: 195 MB of HNSW graph, 600 MB of postings). Every search then
+ * copies index pages from the OS cache again: on a 2-core machine that was a fifth of the server's CPU
+ * per search and cut throughput from ~180 to ~130 searches/s. Cité cannot change the server's memory
+ * (it needs a restart), so the engine says so at start, with the figures to act on.
+ */
+import type { Queryable } from './database.js';
+
+export interface ServerMemory {
+  sharedBuffersBytes: number;
+  /** The HNSW index, walked by every vector search. */
+  vectorIndexBytes: number;
+  /** The postings' ranking index, read by every lexical search (only its best impacts per term). */
+  postingsIndexBytes: number;
+}
+
+export async function readServerMemory(db: Queryable): Promise<ServerMemory> {
+  const { rows } = await db.query<{ shared: string | number; vector: string | number | null; postings: string | number | null }>(
+    `SELECT (SELECT setting::bigint * pg_size_bytes(coalesce(nullif(unit, ''), '1') ) FROM pg_settings WHERE name = 'shared_buffers') AS shared,
+            pg_relation_size(to_regclass('chunks_embedding_idx')) AS vector,
+            pg_relation_size(to_regclass('search_postings_rank_idx')) AS postings`,
+  );
+  const r = rows[0]!;
+  return { sharedBuffersBytes: Number(r.shared), vectorIndexBytes: Number(r.vector ?? 0), postingsIndexBytes: Number(r.postings ?? 0) };
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * Advice when the buffer cache cannot hold what searches read on every query: the vector index whole,
+ * and a working share of the postings index (a quarter: searches read the head of each term's list).
+ */
+export function bufferCacheAdvice(m: ServerMemory): string | null {
+  const needed = m.vectorIndexBytes + m.postingsIndexBytes / 4;
+  if (needed <= m.sharedBuffersBytes) return null;
+  const suggest = Math.max(1024, 256 * Math.ceil((needed * 1.5) / MB / 256));
+  return (
+    `PostgreSQL shared_buffers is ${Math.round(m.sharedBuffersBytes / MB)} MB, smaller than the search indexes read on every ` +
+    `search (vector index ${Math.round(m.vectorIndexBytes / MB)} MB, postings index ${Math.round(m.postingsIndexBytes / MB)} MB): ` +
+    `searches will be slower and costlier than they need to be. Set shared_buffers = ${suggest}MB (or about a quarter of the ` +
+    `server's memory) in postgresql.conf and restart PostgreSQL; docker-compose.yml sets it with POSTGRES_SHARED_BUFFERS.`
+  );
+}
