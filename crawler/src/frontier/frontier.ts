@@ -144,18 +144,38 @@ export async function claim(db: Queryable, workerId: string, perHostConcurrency:
  * Crawl-delay or the source's rate, whichever is longer) in the same statement. A host paced slower
  * than BURST_DELAY_MS gives one URL per claim; a faster one up to its free concurrency, its next slot
  * pushed by that many delays, so its rate holds over time.
+ *
+ * A host's concurrency counts the URLs being fetched: a claimed URL whose response is in hand and waits
+ * for its group's write (see worker/group-commit) is marked `fetched_at` and no longer counts. `fetched`
+ * names this worker's URLs that reached that point since its last claim; they are marked by the same
+ * statement (and left out of its counts, which see the rows as they were before it).
  */
-export async function claimMany(db: Queryable, workerId: string, perHostConcurrency: number, limit: number): Promise<FrontierItem[]> {
-  if (limit <= 0) return [];
+export async function claimMany(
+  db: Queryable,
+  workerId: string,
+  perHostConcurrency: number,
+  limit: number,
+  fetched: readonly number[] = [],
+): Promise<FrontierItem[]> {
+  if (limit <= 0 && !fetched.length) return [];
   const { rows } = await db.query<FrontierItem>(
     // Candidates are found by walking the pending index in (depth, id) order and stopping at the first
     // URLs whose run is running, whose host is due and under its concurrency: no sort of the whole frontier.
-    `WITH cand AS (
+    // The walk is gated on some host being open: when every host is paced or full (a one-site crawl between
+    // two requests), it would otherwise read the whole pending frontier to find nothing.
+    `WITH busy AS MATERIALIZED (
+       SELECT c.host, count(*) AS n FROM frontier c
+        WHERE c.status = 'claimed' AND c.fetched_at IS NULL AND c.id <> ALL($4::bigint[])
+        GROUP BY c.host
+     ), open_hosts AS MATERIALIZED (
+       SELECT h.host FROM crawl_hosts h LEFT JOIN busy b ON b.host = h.host
+        WHERE h.next_fetch_at <= now() AND coalesce(b.n, 0) < $2
+     ), cand AS (
        SELECT f.id, f.host, f.run_id, f.depth FROM frontier f
         WHERE f.status = 'pending' AND f.not_before <= now()
+          AND EXISTS (SELECT 1 FROM open_hosts)
           AND EXISTS (SELECT 1 FROM crawl_runs r WHERE r.id = f.run_id AND r.status = 'running')
-          AND EXISTS (SELECT 1 FROM crawl_hosts h WHERE h.host = f.host AND h.next_fetch_at <= now())
-          AND (SELECT count(*) FROM frontier c WHERE c.host = f.host AND c.status = 'claimed') < $2
+          AND EXISTS (SELECT 1 FROM open_hosts o WHERE o.host = f.host)
         ORDER BY f.depth, f.id
         LIMIT $3
         FOR UPDATE OF f SKIP LOCKED
@@ -165,7 +185,7 @@ export async function claimMany(db: Queryable, workerId: string, perHostConcurre
               (SELECT max(greatest(coalesce(h.crawl_delay_ms, 0),
                                    coalesce(1000.0 / nullif((r.config->>'rate_per_host')::float8, 0), 0)))
                  FROM crawl_runs r WHERE r.id IN (SELECT run_id FROM cand WHERE cand.host = h.host)) AS delay_ms,
-              $2 - (SELECT count(*) FROM frontier c WHERE c.host = h.host AND c.status = 'claimed') AS free
+              $2 - coalesce((SELECT b.n FROM busy b WHERE b.host = h.host), 0) AS free
          FROM crawl_hosts h
         WHERE h.host IN (SELECT host FROM cand) AND h.next_fetch_at <= now()
         FOR UPDATE OF h SKIP LOCKED
@@ -178,8 +198,11 @@ export async function claimMany(db: Queryable, workerId: string, perHostConcurre
        UPDATE crawl_hosts h SET next_fetch_at = clock_timestamp() + make_interval(secs => host.delay_ms * n.n / 1000.0)
          FROM host JOIN (SELECT picked.host, count(*) AS n FROM picked GROUP BY picked.host) n ON n.host = host.host
         WHERE h.host = host.host AND host.host <> 'local'
+     ), marked AS (
+       UPDATE frontier f SET fetched_at = clock_timestamp()
+        WHERE f.id = ANY($4::bigint[]) AND f.status = 'claimed' AND f.claimed_by = $1
      )
-     UPDATE frontier f SET status = 'claimed', claimed_by = $1, claimed_at = now(), attempts = f.attempts + 1
+     UPDATE frontier f SET status = 'claimed', claimed_by = $1, claimed_at = now(), attempts = f.attempts + 1, fetched_at = NULL
        FROM picked
       WHERE f.id = picked.id
      RETURNING f.id, f.run_id, f.url, f.host, f.depth, f.parent_url, f.kind, f.attempts,
@@ -187,7 +210,7 @@ export async function claimMany(db: Queryable, workerId: string, perHostConcurre
        (SELECT json_build_object('etag', d.etag, 'lastModified', d.last_modified) FROM documents d
          WHERE d.collection_id = (SELECT (r.config->>'collection_id')::bigint FROM crawl_runs r WHERE r.id = f.run_id)
            AND d.url = f.url AND d.status = 'active') AS validators`,
-    [workerId, perHostConcurrency, limit],
+    [workerId, perHostConcurrency, Math.max(0, limit), fetched],
   );
   return rows
     .map((r) => ({ ...r, id: Number(r.id), run_id: Number(r.run_id) }))
@@ -254,7 +277,7 @@ export async function completeMany(db: Queryable, workerId: string, items: Array
 /** Puts a claimed URL back for a later attempt (429/503, timeouts). */
 export async function retryLater(db: Queryable, id: number, workerId: string, delayMs: number, error: string): Promise<void> {
   await db.query(
-    `UPDATE frontier SET status = 'pending', claimed_by = NULL, claimed_at = NULL, error = $3,
+    `UPDATE frontier SET status = 'pending', claimed_by = NULL, claimed_at = NULL, fetched_at = NULL, error = $3,
             not_before = now() + make_interval(secs => $4::double precision / 1000)
       WHERE id = $1 AND status = 'claimed' AND claimed_by = $2`,
     [id, workerId, error, delayMs],
@@ -284,7 +307,7 @@ export async function requeueStaleClaims(db: Queryable, staleMs: number, maxAtte
     [staleMs, maxAttempts],
   );
   const requeued = await db.query(
-    `UPDATE frontier SET status = 'pending', claimed_by = NULL, claimed_at = NULL, not_before = now()
+    `UPDATE frontier SET status = 'pending', claimed_by = NULL, claimed_at = NULL, fetched_at = NULL, not_before = now()
       WHERE status = 'claimed' AND (claimed_by IS NULL OR claimed_by NOT IN (${alive}))`,
     [staleMs],
   );

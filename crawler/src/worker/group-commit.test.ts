@@ -52,6 +52,31 @@ describeEachDatabase('group commit of crawled pages', (ctx) => {
     await ctx.db.query(`UPDATE frontier SET status = 'skipped' WHERE url LIKE 'http://slow.test/%'`);
   });
 
+  it("counts a host's concurrency on the pages being fetched, not on those waiting for their write", async () => {
+    await runningRun('busy', 1000);
+    const claimed = async (marks: number[] = []) => (await claimMany(ctx.db, 'w-busy', 2, 8, marks)).map((i) => i.id);
+    const first = await claimed();
+    expect(first).toHaveLength(2); // the host's concurrency
+    await ctx.db.query(`UPDATE crawl_hosts SET next_fetch_at = now() WHERE host = 'busy.test'`);
+    expect(await claimed()).toEqual([]); // both still being fetched
+    // the first one's response is in hand, its write pending: it is marked and its slot is free
+    await ctx.db.query(`UPDATE crawl_hosts SET next_fetch_at = now() WHERE host = 'busy.test'`);
+    const third = await claimed([first[0]!]);
+    expect(third).toHaveLength(1);
+    const { rows } = await ctx.db.query<{ id: number; status: string; fetched: boolean }>(
+      `SELECT id, status, fetched_at IS NOT NULL AS fetched FROM frontier WHERE claimed_by = 'w-busy' ORDER BY id`,
+    );
+    // still claimed (a kill before the write commits hands it back), but no longer counted as in flight
+    expect(rows.map((r) => [Number(r.id), r.status, r.fetched])).toEqual([
+      [first[0], 'claimed', true],
+      [first[1], 'claimed', false],
+      [third[0], 'claimed', false],
+    ]);
+    await ctx.db.query(`UPDATE crawl_hosts SET next_fetch_at = now() WHERE host = 'busy.test'`);
+    expect(await claimed()).toEqual([]);
+    await ctx.db.query(`UPDATE frontier SET status = 'skipped' WHERE url LIKE 'http://busy.test/%'`);
+  });
+
   it('writes the pages of a group together; a page whose write fails is failed alone, its links still followed', async () => {
     const run = await runningRun('grp', 1000);
     const items = await claimMany(ctx.db, 'w-grp', 8, 8);
