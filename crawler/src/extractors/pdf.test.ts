@@ -61,4 +61,26 @@ describe('extractPdf', () => {
     expect(await codeOf(extractPdf({ data, url }, { maxPages: 2, timeoutMs: 30_000 }))).toBe('PDF_TOO_MANY_PAGES');
     expect(await codeOf(extractPdf({ data, url }, { maxPages: 10, timeoutMs: 0 }))).toBe('EXTRACT_TIMEOUT');
   });
+
+  it('stops a PDF still being read at its deadline, leaves the caller\'s buffer whole, and reads the next one', async () => {
+    const long = writePdf({ pages: Array.from({ length: 1500 }, (_, i) => `Page ${i} du guide des conges payes et des indemnites.`) });
+    const copy = Buffer.from(long);
+    const started = Date.now();
+    expect(await codeOf(extractPdf({ data: long, url }, { maxPages: 5000, timeoutMs: 150 }))).toBe('EXTRACT_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(long.equals(copy)).toBe(true);
+    // the stuck reader was replaced: the next document is read
+    const doc = await extractPdf({ data: writePdf({ pages: ['Apres le delai, un document court.'] }), url }, opts);
+    expect(doc.sections[0]!.blocks[0]!.text).toContain('document court');
+  });
+
+  it('reads several PDFs given at once, each with its own pages', async () => {
+    const docs = await Promise.all(
+      [1, 2, 3, 4].map((n) => extractPdf({ data: writePdf({ pages: [`Document numero ${n}, premiere page.`, `Document ${n}, seconde page.`] }), url }, opts)),
+    );
+    docs.forEach((d, i) => {
+      expect(d.metadata.pages).toBe(2);
+      expect(d.sections[0]!.blocks.map((b) => b.text).join(' ')).toContain(`Document numero ${i + 1}`);
+    });
+  });
 });

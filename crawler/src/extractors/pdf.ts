@@ -1,12 +1,11 @@
 /**
  * PDF → normalised document, text page by page (locator.page), with pdf-parse 2 (pdf.js, runs
- * on Node 20). Encrypted, corrupt and scanned-without-text files are refused with their own code;
- * page count and time are bounded.
+ * on Node 20) in its own thread (pdf-thread.ts). Encrypted, corrupt and scanned-without-text files are
+ * refused with their own code; page count, time and the reader's memory are bounded.
  */
-import { createRequire } from 'node:module';
-import type { PDFParse as PdfParser } from 'pdf-parse';
 import { CiteError } from '@cite/engine/errors.js';
 import type { Block, NormalisedDocument } from '../document.js';
+import { readPdf } from './pdf-thread.js';
 
 export interface PdfInput {
   data: Buffer;
@@ -58,106 +57,46 @@ function pageParagraphs(text: string): string[] {
     .filter(Boolean);
 }
 
-async function withDeadline<T>(p: Promise<T>, deadline: number, onTimeout: () => void): Promise<T> {
-  const left = deadline - Date.now();
-  if (left <= 0) {
-    onTimeout();
-    throw new CiteError('EXTRACT_TIMEOUT', 'PDF took longer than the time limit', { status: 422, retryable: true });
-  }
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          onTimeout();
-          reject(new CiteError('EXTRACT_TIMEOUT', 'PDF took longer than the time limit', { status: 422, retryable: true }));
-        }, left);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * pdf-parse (pdf.js) is loaded on the first PDF, which an ingestion without PDFs never pays for.
- * pdf.js ships multi-megabyte source maps, which Node parses and keeps for good when source maps are
- * on (tsx turns them on for our TypeScript): ~400 MB of RSS for stack traces into pdf.js that nobody
- * reads. Its modules (pdf.js, and the worker module it imports with the first document) are therefore
- * loaded with source maps off, and through require (pdf-parse's CommonJS bundle), which tsx's module
- * hooks do not copy: ~170 MB instead of ~430 MB.
- */
-let pdfParse: Promise<typeof PdfParser> | undefined;
-const loadPdfParse = () =>
-  (pdfParse ??= (async () => {
-    const proc = process as NodeJS.Process & { sourceMapsEnabled?: boolean };
-    const enabled = proc.sourceMapsEnabled ?? false;
-    proc.setSourceMapsEnabled(false);
-    try {
-      const { PDFParse } = createRequire(import.meta.url)('pdf-parse') as typeof import('pdf-parse');
-      // a document that is not one: enough for pdf.js to load its worker module, in this window
-      const warm = new PDFParse({ data: new Uint8Array(Buffer.from('%PDF-1.4\n%%EOF\n')), verbosity: 0, isEvalSupported: false } as never);
-      await warm.getInfo().catch(() => undefined);
-      await warm.destroy().catch(() => undefined);
-      return PDFParse;
-    } finally {
-      proc.setSourceMapsEnabled(enabled);
-    }
-  })());
-
 export async function extractPdf(input: PdfInput, options: PdfOptions): Promise<NormalisedDocument> {
   const deadline = Date.now() + options.timeoutMs;
-  const PDFParse = await loadPdfParse();
-  // pdf.js takes ownership of (detaches) the array it is given: hand it a copy.
-  const parser = new PDFParse({ data: new Uint8Array(input.data), verbosity: 0, isEvalSupported: false } as never);
-  const stop = () => void parser.destroy().catch(() => undefined);
-  try {
-    const info = await withDeadline(parser.getInfo(), deadline, stop).catch((e) => {
-      throw mapError(e);
+  const read = await readPdf(input.data, options.maxPages, deadline).catch((e) => {
+    throw mapError(e);
+  });
+  if (read.tooMany) {
+    throw new CiteError('PDF_TOO_MANY_PAGES', `PDF has ${read.total} pages, more than the limit of ${options.maxPages}`, {
+      status: 413,
     });
-    if (info.total > options.maxPages) {
-      throw new CiteError('PDF_TOO_MANY_PAGES', `PDF has ${info.total} pages, more than the limit of ${options.maxPages}`, {
-        status: 413,
-      });
-    }
-    const blocks: Block[] = [];
-    let letters = 0;
-    for (let page = 1; page <= info.total; page++) {
-      const result = await withDeadline(parser.getText({ partial: [page] }), deadline, stop).catch((e) => {
-        throw mapError(e);
-      });
-      const text = result.pages[0]?.text ?? '';
-      letters += (text.match(/\p{L}/gu) ?? []).length;
-      for (const p of pageParagraphs(text)) blocks.push({ text: p, kind: 'paragraph', locator: { page } });
-    }
-    if (letters < MIN_TEXT_CHARS) {
-      throw new CiteError('PDF_NO_TEXT', 'PDF has no text layer (scanned image?): run OCR on it before indexing', {
-        status: 422,
-      });
-    }
-    const meta = (info.info ?? {}) as Record<string, unknown>;
-    const metaTitle = typeof meta.Title === 'string' ? meta.Title.trim() : '';
-    const firstLine = blocks[0]?.text.slice(0, 150);
-    const title = metaTitle || input.fallbackTitle || firstLine || input.url;
-    const doc: NormalisedDocument = {
-      url: input.url,
-      title,
-      lang: 'fr',
-      sections: [{ headingPath: [title], blocks }],
-      metadata: {
-        pages: info.total,
-        ...(typeof meta.Author === 'string' && meta.Author.trim() ? { author: meta.Author.trim() } : {}),
-        ...(typeof meta.Subject === 'string' && meta.Subject.trim() ? { subject: meta.Subject.trim() } : {}),
-      },
-      format: 'pdf',
-    };
-    const created = pdfDate(meta.CreationDate);
-    const modified = pdfDate(meta.ModDate);
-    if (created) doc.publishedAt = created;
-    if (modified) doc.modifiedAt = modified;
-    return doc;
-  } finally {
-    stop();
   }
+  const blocks: Block[] = [];
+  let letters = 0;
+  read.pages.forEach((text, i) => {
+    letters += (text.match(/\p{L}/gu) ?? []).length;
+    for (const p of pageParagraphs(text)) blocks.push({ text: p, kind: 'paragraph', locator: { page: i + 1 } });
+  });
+  if (letters < MIN_TEXT_CHARS) {
+    throw new CiteError('PDF_NO_TEXT', 'PDF has no text layer (scanned image?): run OCR on it before indexing', {
+      status: 422,
+    });
+  }
+  const meta = read.info;
+  const metaTitle = typeof meta.Title === 'string' ? meta.Title.trim() : '';
+  const firstLine = blocks[0]?.text.slice(0, 150);
+  const title = metaTitle || input.fallbackTitle || firstLine || input.url;
+  const doc: NormalisedDocument = {
+    url: input.url,
+    title,
+    lang: 'fr',
+    sections: [{ headingPath: [title], blocks }],
+    metadata: {
+      pages: read.total,
+      ...(typeof meta.Author === 'string' && meta.Author.trim() ? { author: meta.Author.trim() } : {}),
+      ...(typeof meta.Subject === 'string' && meta.Subject.trim() ? { subject: meta.Subject.trim() } : {}),
+    },
+    format: 'pdf',
+  };
+  const created = pdfDate(meta.CreationDate);
+  const modified = pdfDate(meta.ModDate);
+  if (created) doc.publishedAt = created;
+  if (modified) doc.modifiedAt = modified;
+  return doc;
 }

@@ -183,19 +183,12 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
 
   let stopping = false;
   const stopSignal = new AbortController();
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (stopSignal.signal.aborted) return resolve();
-      const onAbort = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      const t = setTimeout(() => {
-        stopSignal.signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      stopSignal.signal.addEventListener('abort', onAbort, { once: true });
-    });
+  // one promise for the stop, raced by every wait (a listener per wait would pile up on the signal)
+  const stopRequested = new Promise<void>((resolve) => stopSignal.signal.addEventListener('abort', () => resolve(), { once: true }));
+  const sleep = (ms: number) => {
+    let t: NodeJS.Timeout | undefined;
+    return Promise.race([new Promise<void>((resolve) => (t = setTimeout(resolve, ms))), stopRequested]).finally(() => clearTimeout(t));
+  };
 
   const heartbeat = () =>
     db.query(
