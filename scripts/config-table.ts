@@ -23,7 +23,10 @@ function comments(source: string): Map<string, string> {
       continue;
     }
     const key = /^\s{2}([A-Z][A-Z0-9_]+):/.exec(line);
-    if (key) out.set(key[1]!, last);
+    if (key) {
+      out.set(key[1]!, last);
+      last = ''; // a comment documents the one variable below it
+    }
     else if (!line.trim()) last = '';
   }
   return out;

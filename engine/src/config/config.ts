@@ -47,8 +47,9 @@ export const configSchema = z.object({
       message: 'expected hash, transformers:<model> or openai:<model>',
     })
     .default('hash'),
-  /** OpenAI-compatible `/v1/embeddings` server (Albert API, vLLM, TEI, Ollama) and its API key. */
+  /** OpenAI-compatible `/v1/embeddings` server (Albert API, vLLM, TEI, Ollama). */
   EMBEDDINGS_BASE_URL: url.optional(),
+  /** API key of the embeddings server (sent as a Bearer token). */
   EMBEDDINGS_API_KEY: z.string().optional(),
   /** Local models directory (air-gapped installs); when set, no download is attempted. */
   MODELS_DIR: z.string().optional(),
@@ -56,30 +57,40 @@ export const configSchema = z.object({
   MODELS_ALLOW_DOWNLOAD: bool.default(false),
   /** When the local model cannot be loaded: use the hash embedder with a warning (true) or stop (false). */
   EMBEDDINGS_FALLBACK_TO_HASH: bool.default(true),
-  /** OpenAI-compatible embeddings server: per-request timeout, retries (429/5xx/network), inputs per request. */
+  /** OpenAI-compatible embeddings server: per-request timeout (ms). */
   EMBEDDINGS_TIMEOUT_MS: int(100, 600000).default(30000),
+  /** OpenAI-compatible embeddings server: retries on 429, 5xx and network errors, with backoff. */
   EMBEDDINGS_MAX_RETRIES: int(0, 10).default(4),
+  /** OpenAI-compatible embeddings server: texts sent per request. */
   EMBEDDINGS_BATCH_SIZE: int(1, 2048).default(64),
-  /** Chunk size in tokens of the embedding model's tokenizer, and the overlap between chunks. */
+  /** Chunk size in tokens of the embedding model's tokenizer. */
   CHUNK_TOKENS: int(32, 4096).default(350),
+  /** Tokens shared by two consecutive chunks of a section. */
   CHUNK_OVERLAP_TOKENS: int(0, 512).default(40),
 
-  /** OpenAI-compatible chat server (Albert API, vLLM, Ollama, Mistral), its API key and model; unset = extractive answers. */
+  /** OpenAI-compatible chat server (Albert API, vLLM, Ollama, Mistral); unset = extractive answers. */
   LLM_BASE_URL: url.optional(),
+  /** API key of the chat server (sent as a Bearer token). */
   LLM_API_KEY: z.string().optional(),
+  /** Chat model name, as the server knows it. */
   LLM_MODEL: z.string().optional(),
-  /** Model call timeout and retries (with backoff). */
+  /** Chat model call timeout (ms). */
   LLM_TIMEOUT_MS: int(1000, 600000).default(60000),
+  /** Chat model call retries on 429, 5xx and network errors, with backoff. */
   LLM_MAX_RETRIES: int(0, 10).default(2),
-  /** Answers: passages retrieved; share of the question's terms some passage must cover, else Cité abstains; minimum support score of a citation. */
+  /** Answers: passages retrieved for the model. */
   ANSWER_K: int(1, 50).default(8),
+  /** Answers: share of the question's terms some passage must cover, else Cité abstains. */
   ANSWER_MIN_RELEVANCE: num(0, 1).default(0.5),
+  /** Answers: lowest support score (0–1) of a cited passage for its sentence; below it the sentence is listed as not supported. */
   ANSWER_SUPPORT_THRESHOLD: num(0, 1).default(0.5),
   /** Search mode of answer retrieval: hybrid (default), or lexical when time to first byte matters more than the vector branch's recall. */
   ANSWER_SEARCH_MODE: z.enum(['hybrid', 'lexical', 'vector']).default('hybrid'),
-  /** Optional LLM judge of evaluation runs (any OpenAI-compatible server); defaults to the LLM_* values. */
+  /** Optional LLM judge of evaluation runs (any OpenAI-compatible server); defaults to LLM_BASE_URL. */
   EVAL_JUDGE_BASE_URL: url.optional(),
+  /** API key of the judge's server; defaults to LLM_API_KEY. */
   EVAL_JUDGE_API_KEY: z.string().optional(),
+  /** Judge model; defaults to LLM_MODEL. */
   EVAL_JUDGE_MODEL: z.string().optional(),
   /** Evaluation runs: a running run whose runner stopped beating for this long is taken over and resumed. */
   EVAL_RUN_STALE_MS: int(1000, 3600000).default(60000),
@@ -93,56 +104,71 @@ export const configSchema = z.object({
     .default('CiteBot/0.1 (+https://github.com/cite-gouv/cite; crawler of a public-sector search engine)'),
   /** Allow crawling private, loopback and link-local addresses (refused by default, checked after DNS and each redirect). */
   CRAWLER_ALLOW_PRIVATE_NETWORKS: bool.default(false),
-  /** Global and per-host fetch concurrency of one worker. */
+  /** URLs one worker fetches and processes at once. */
   CRAWLER_CONCURRENCY: int(1, 256).default(8),
+  /** Requests in flight to one host, across all workers. */
   CRAWLER_PER_HOST_CONCURRENCY: int(1, 16).default(2),
-  /** Whole-response and connect timeouts, and the response size cap (bytes). */
+  /** Time budget of one whole response (ms). */
   CRAWLER_TIMEOUT_MS: int(100, 600000).default(30000),
+  /** Time budget to connect to a site (ms). */
   CRAWLER_CONNECT_TIMEOUT_MS: int(100, 120000).default(10000),
+  /** Largest response body read (bytes); a larger one is refused. */
   CRAWLER_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
-  /** Crawler workers heartbeat this often; one silent for CRAWLER_STALE_AFTER_MS is presumed dead (kill -9) and its URLs are requeued. */
+  /** Crawler workers heartbeat this often (ms). */
   CRAWLER_HEARTBEAT_MS: int(100, 600000).default(2000),
+  /** A worker silent for this long (ms) is presumed dead (kill -9) and its URLs are requeued. */
   CRAWLER_STALE_AFTER_MS: int(500, 3600000).default(30000),
   /** Browser used to render JavaScript-only pages (render mode auto/always). */
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   /** Hosts or globs crawl targets are restricted to (comma separated); empty = no restriction. */
   OUTBOUND_ALLOW: z.string().default(''),
 
-  /** Largest file accepted by ingestion (bytes), and most pages read from one PDF. */
+  /** Largest file accepted by ingestion (bytes). */
   INGEST_MAX_FILE_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
+  /** Most pages read from one PDF; a longer PDF is refused (PDF_TOO_MANY_PAGES). */
   INGEST_MAX_PDF_PAGES: int(1, 100000).default(2000),
-  /** Time budget to extract one document (ms), and the zip-bomb guards of ingested archives. */
+  /** Time budget to extract one document (ms). */
   INGEST_EXTRACT_TIMEOUT_MS: int(100, 3600000).default(60000),
+  /** Zip-bomb guard: most bytes unpacked from one archive. */
   INGEST_ZIP_MAX_TOTAL_BYTES: int(1024, 64 * 1024 * 1024 * 1024).default(2 * 1024 * 1024 * 1024),
+  /** Zip-bomb guard: highest unpacked/packed size ratio of an archive entry. */
   INGEST_ZIP_MAX_RATIO: int(2, 100000).default(200),
+  /** Zip-bomb guard: most entries in one archive. */
   INGEST_ZIP_MAX_ENTRIES: int(1, 10000000).default(100000),
 
   /** Comma-separated origins allowed by CORS; empty = same origin only. */
   CORS_ORIGINS: z.string().default(''),
   /** Requests per minute per API key. */
   RATE_LIMIT_PER_MINUTE: int(1, 1000000).default(600),
-  /** Per-request timeout (streams excepted) and largest accepted JSON body. */
+  /** Per-request timeout (ms), streams excepted. */
   REQUEST_TIMEOUT_MS: int(1000, 3600000).default(120000),
+  /** Largest accepted JSON body (`512kb`, `1mb`…); larger requests get 413. */
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { message: 'expected a size such as 1mb' }).default('1mb'),
 
-  /** Retention in days (0 = keep forever). */
+  /** Days answers are kept, with their feedback (answers kept in an evaluation set excepted); 0 = forever. */
   RETENTION_ANSWERS_DAYS: int(0, 36500).default(0),
+  /** Days feedback is kept (feedback on answers kept in an evaluation set excepted); 0 = forever. */
   RETENTION_FEEDBACK_DAYS: int(0, 36500).default(0),
+  /** Days finished crawl runs, their per-URL records and ingestion errors are kept (each source's latest run excepted); 0 = forever. */
   RETENTION_CRAWL_LOGS_DAYS: int(0, 36500).default(90),
+  /** Days the audit log is kept; 0 = forever. */
   RETENTION_AUDIT_DAYS: int(0, 36500).default(0),
-  /** How often the background purge of expired rows runs (minutes), and rows deleted per statement. */
+  /** How often the background purge of expired rows runs (minutes). */
   RETENTION_PURGE_INTERVAL_MINUTES: int(1, 10080).default(60),
+  /** Rows the purge deletes per statement (short locks on busy tables). */
   RETENTION_PURGE_BATCH_SIZE: int(10, 100000).default(1000),
 
-  /** Reciprocal rank fusion constant k, and the lowest fused score returned. */
+  /** Reciprocal rank fusion constant k. */
   SEARCH_RRF_K: int(1, 1000).default(60),
+  /** Lowest fused score returned. */
   SEARCH_MIN_SCORE: num(0, 1000).default(0),
   /** Candidates each search branch (lexical, vector) brings to the fusion. */
   SEARCH_DEPTH: int(10, 1000).default(100),
   /** Postings read per query term by the lexical branch, best BM25 impacts first (exact up to this many). */
   SEARCH_TERM_DEPTH: int(100, 1000000).default(2000),
-  /** RRF weights of the lexical and vector branches (both 1 unless set). */
+  /** RRF weight of the lexical branch. */
   SEARCH_WEIGHT_LEXICAL: num(0, 100).default(1),
+  /** RRF weight of the vector branch (1 unless set). */
   SEARCH_WEIGHT_VECTOR: num(0, 100).optional(),
   /** Optional cross-encoder reranker: empty (off), `transformers:<model>` or `openai:<model>` (a /rerank endpoint at EMBEDDINGS_BASE_URL). */
   SEARCH_RERANKER: z
