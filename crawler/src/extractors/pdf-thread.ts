@@ -62,8 +62,14 @@ class PdfThread {
         job.reject(timeout());
         continue;
       }
+      let worker: Worker;
+      try {
+        worker = this.start();
+      } catch (e) {
+        job.reject(e as Error);
+        continue;
+      }
       this.running = job;
-      const worker = this.start();
       worker.ref();
       this.timer = setTimeout(() => this.finish(timeout(), true), left);
       worker.postMessage({ data: job.data, maxPages: job.maxPages }, [job.data]);

@@ -1,9 +1,9 @@
 /**
  * PostgreSQL's default buffer cache (shared_buffers = 128 MB) is smaller than the search indexes of a
- * mid-sized collection (100,000 chunks: 195 MB of HNSW graph, 600 MB of postings). Every search then
- * copies index pages from the OS cache again: on a 2-core machine that was a fifth of the server's CPU
- * per search and cut throughput from ~180 to ~130 searches/s. Cité cannot change the server's memory
- * (it needs a restart), so the engine says so at start, with the figures to act on.
+ * mid-sized collection (100,000 chunks: 195 MB of HNSW graph, 340–630 MB of postings). Searches then
+ * copy index pages from the OS cache again and again: with 100,000 synthetic chunks on a 2-core machine
+ * that was a fifth of the server's CPU per search, and ~130 searches/s instead of ~180. Cité cannot
+ * change the server's memory (it needs a restart), so the engine says so at start, with the figures.
  */
 import type { Queryable } from './database.js';
 
