@@ -27,6 +27,8 @@ describe('console static serving', () => {
     fs.mkdirSync(path.join(dist, 'assets'));
     fs.writeFileSync(path.join(dist, 'index.html'), '<!doctype html><div id="root"></div><script src="/console/assets/app-1a2b.js"></script>');
     fs.writeFileSync(path.join(dist, 'assets', 'app-1a2b.js'), 'console.log("cite")');
+    // a bundle-sized asset, to see it compressed on the wire
+    fs.writeFileSync(path.join(dist, 'assets', 'vendor-3c4d.js'), 'export const x = "react-admin";\n'.repeat(40_000));
     fs.writeFileSync(path.join(dist, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     srv = await serve(dist);
   });
@@ -64,6 +66,25 @@ describe('console static serving', () => {
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: 'NOT_FOUND' });
     expect((await fetch(`${srv.base}/console/robots.txt`)).status).toBe(404);
+  });
+
+  it('compresses what it sends to a browser that accepts gzip, and only then', async () => {
+    const http = await import('node:http');
+    const get = (encoding?: string) =>
+      new Promise<{ status: number; encoding?: string; bytes: number }>((resolve, reject) => {
+        const req = http.get(`${srv.base}/console/assets/vendor-3c4d.js`, { headers: encoding ? { 'accept-encoding': encoding } : {} }, (res) => {
+          let bytes = 0;
+          res.on('data', (d: Buffer) => (bytes += d.length));
+          res.on('end', () => resolve({ status: res.statusCode!, encoding: res.headers['content-encoding'], bytes }));
+        });
+        req.on('error', reject);
+      });
+    const plain = await get();
+    expect(plain).toMatchObject({ status: 200, encoding: undefined, bytes: 40_000 * 32 });
+    const gzipped = await get('gzip, deflate, br');
+    expect(gzipped.status).toBe(200);
+    expect(gzipped.encoding).toMatch(/^(gzip|br|deflate)$/);
+    expect(gzipped.bytes).toBeLessThan(plain.bytes / 20);
   });
 
   it('says the console is not built rather than 404 when dist is missing', async () => {

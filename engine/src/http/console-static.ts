@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import compression from 'compression';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { CiteError } from '../errors.js';
 
@@ -22,6 +23,9 @@ export function consoleStatic(options: ConsoleStaticOptions = {}): Router {
   const distDir = options.distDir ?? DEFAULT_CONSOLE_DIST;
   const indexFile = path.join(distDir, 'index.html');
   const router = express.Router();
+  // The bundle is ~1.7 MB of JavaScript, ~0.5 MB gzipped: agents often sit on slow administrative networks.
+  // Only here: the API's answer streams (SSE) must not wait in a compressor's buffer.
+  router.use(compression());
 
   router.use((req: Request, res: Response, next: NextFunction) => {
     // Relative asset URLs in index.html resolve against /console/, not /.
