@@ -240,6 +240,59 @@ for (const mode of availableModes()) {
       expect(browser.errors()).toEqual([]);
     }, STEP);
 
+    it('pauses, resumes and deletes a source after confirmation; its documents leave search', async () => {
+      const api = (method: string, path: string, body?: unknown) =>
+        fetch(`${base}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${e.keys.admin}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      const source = (await (
+        await api('POST', '/admin/api/sources', {
+          name: 'Source à retirer',
+          kind: 'website',
+          collection: 'a-retirer',
+          start_urls: [`${site.url}/`],
+          max_pages: 5,
+          max_depth: 1,
+        })
+      ).json()) as { id: number; collection_id: number };
+      const run = (await (await api('POST', `/admin/api/sources/${source.id}/crawl`)).json()) as { id: number };
+      for (let status = 'queued'; status === 'queued' || status === 'running'; ) {
+        await new Promise((r) => setTimeout(r, 200));
+        status = ((await (await api('GET', `/admin/api/crawl-runs/${run.id}`)).json()) as { status: string }).status;
+      }
+      const found = async () =>
+        ((await (await api('POST', '/v1/search', { query: 'congés payés', mode: 'lexical', filters: { collections: [source.collection_id] } })).json()) as {
+          data: unknown[];
+        }).data.length;
+      expect(await found()).toBeGreaterThan(0);
+
+      await admin.goto(`${base}/console/sources/${source.id}/show`);
+      await admin.getByText('Source à retirer').first().waitFor();
+      await admin.getByRole('button', { name: 'Désactiver' }).click();
+      await admin.getByText('Source désactivée').waitFor();
+      await admin.getByRole('button', { name: 'Activer' }).waitFor();
+      // a paused source cannot be crawled from the console, and the engine knows it is paused
+      expect(await admin.getByRole('button', { name: 'Collecter maintenant' }).isDisabled()).toBe(true);
+      expect(((await (await api('GET', `/admin/api/sources/${source.id}`)).json()) as { enabled: boolean }).enabled).toBe(false);
+      await admin.getByRole('button', { name: 'Activer' }).click();
+      await admin.getByText('Source activée').waitFor();
+      await admin.getByRole('button', { name: 'Désactiver' }).waitFor();
+      expect(await admin.getByRole('button', { name: 'Collecter maintenant' }).isDisabled()).toBe(false);
+      await browser.screenshot(admin, 'source-show');
+
+      await admin.getByRole('button', { name: 'Supprimer' }).click();
+      await admin.getByText('Supprimer la source « Source à retirer » ?').waitFor();
+      await admin.getByRole('button', { name: 'Confirmer' }).click();
+      await admin.waitForURL(/\/console\/sources(\?.*)?$/);
+      expect((await api('GET', `/admin/api/sources/${source.id}`)).status).toBe(404);
+      expect(await found()).toBe(0);
+      // the other source and its documents are untouched
+      await admin.getByText('Site de test').first().waitFor();
+      expect(browser.errors()).toEqual([]);
+    }, STEP);
+
     it('fits a narrow screen and switches to English', async () => {
       await admin.setViewportSize(NARROW);
       await admin.goto(`${base}/console/`);
