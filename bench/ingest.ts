@@ -172,9 +172,7 @@ async function main(): Promise<void> {
       total.failed += s.failed;
       total.ms += s.ms;
       if (s.errors.length) {
-        const codes: Record<string, number> = {};
-        for (const e of s.errors) codes[e.code] = (codes[e.code] ?? 0) + 1;
-        process.stderr.write(`  ${group}: failures ${JSON.stringify(codes)} (first: ${s.errors[0]!.location}: ${s.errors[0]!.message})\n`);
+        process.stderr.write(`  ${group}: failures ${JSON.stringify(s.failedByCode)} (first: ${s.errors[0]!.location}: ${s.errors[0]!.message})\n`);
       }
     }
     const secs = total.ms / 1000;

@@ -136,6 +136,7 @@ describeEachDatabase('indexing', (ctx) => {
     const s = await indexDocuments(ctx.db, new HashEmbedder(), { collectionId, sourceId, runId: run.rows[0]!.id }, outcomes, undefined, opts);
     expect(s).toMatchObject({ new: 2, failed: 2 });
     expect(s.errors.map((x) => x.code).sort()).toEqual(['EMPTY_DOCUMENT', 'PDF_CORRUPT']);
+    expect(s.failedByCode).toEqual({ EMPTY_DOCUMENT: 1, PDF_CORRUPT: 1 });
     const { rows } = await ctx.db.query<{ location: string; code: string }>(
       'SELECT location, code FROM ingest_errors WHERE run_id = $1 ORDER BY code',
       [run.rows[0]!.id],

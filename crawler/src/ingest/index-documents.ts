@@ -79,6 +79,8 @@ export interface IndexSummary {
   ms: number;
   /** The first failures (all are in ingest_errors). */
   errors: { location: string; code: string; message: string }[];
+  /** Every failure counted by its code. */
+  failedByCode: Record<string, number>;
 }
 
 export interface IndexProgress {
@@ -163,7 +165,7 @@ export async function indexDocuments(
   const opts = { ...INDEXING_DEFAULTS, ...options };
   const started = performance.now();
   await ensureEmbeddingModel(db, embedder);
-  const summary: IndexSummary = { new: 0, changed: 0, unchanged: 0, failed: 0, deleted: 0, chunks: 0, embedded: 0, ms: 0, errors: [] };
+  const summary: IndexSummary = { new: 0, changed: 0, unchanged: 0, failed: 0, deleted: 0, chunks: 0, embedded: 0, ms: 0, errors: [], failedByCode: {} };
   const seen = new Set<string>();
   const failedLocations: string[] = [];
   let processed = 0;
@@ -175,6 +177,7 @@ export async function indexDocuments(
     summary.failed++;
     failedLocations.push(location);
     if (summary.errors.length < MAX_REPORTED_ERRORS) summary.errors.push({ location, code, message });
+    summary.failedByCode[code] = (summary.failedByCode[code] ?? 0) + 1;
     opts.log?.warn({ location, code }, message);
     await recordIngestError(db, { sourceId: target.sourceId ?? null, runId: target.runId ?? null, location, code, message });
     progress(location);
