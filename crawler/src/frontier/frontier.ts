@@ -162,7 +162,10 @@ export async function claimMany(
     // Candidates are found by walking the pending index in (depth, id) order and stopping at the first
     // URLs whose run is running, whose host is due and under its concurrency: no sort of the whole frontier.
     // The walk is gated on some host being open: when every host is paced or full (a one-site crawl between
-    // two requests), it would otherwise read the whole pending frontier to find nothing.
+    // two requests), it would otherwise read the whole pending frontier to find nothing. open_hosts reads
+    // every known host once per claim, which stays cheap for curated sources (hundreds of hosts); hosts
+    // of past crawls count as open, so with them the gate passes and the walk's per-row checks are
+    // lookups in the materialised CTEs rather than a count of claimed rows per candidate.
     `WITH busy AS MATERIALIZED (
        SELECT c.host, count(*) AS n FROM frontier c
         WHERE c.status = 'claimed' AND c.fetched_at IS NULL AND c.id <> ALL($4::bigint[])

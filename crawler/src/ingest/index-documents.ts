@@ -289,11 +289,7 @@ async function planEmbeddings(
   collectionId: number,
   writes: DocumentWrite[],
 ): Promise<{ needed: Chunk[]; unchanged: Map<string, number>; absent: Set<string> }> {
-  const existing = await findDocuments(
-    db,
-    collectionId,
-    writes.map((w) => w.url),
-  );
+  const existing = await findDocuments(db, collectionId, writes.map((w) => w.url));
   const activeIds = [...existing.values()].filter((e) => e.status === 'active').map((e) => e.id);
   const stored = await chunkHashes(db, activeIds);
   const needed: Chunk[] = [];

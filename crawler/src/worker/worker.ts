@@ -240,14 +240,6 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
   const timer = setInterval(() => void maintenance(true), opts.heartbeatMs);
   timer.unref();
 
-  const commits = new GroupCommit(db, lazyIndexer, deps, {
-    workerId: id,
-    maxGroup: Math.max(1, opts.concurrency * 2),
-    concurrency: opts.commitConcurrency,
-    lingerMs: 20,
-    maxQueryVariants: opts.maxQueryVariants,
-  });
-
   // CRAWLER_CONCURRENCY bounds the URLs being fetched and processed. A page whose result waits for its
   // group's write leaves its slot: the database, not the network, is then what paces the crawl, and
   // requests go on while a group is written. It keeps its claim until the write commits (a kill loses
@@ -256,6 +248,15 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
   const writing = new Set<Promise<void>>();
   const maxWriting = Math.max(1, opts.concurrency * WRITE_BACKLOG_FACTOR);
   let fetched: number[] = [];
+
+  // a group can take every page waiting for its write
+  const commits = new GroupCommit(db, lazyIndexer, deps, {
+    workerId: id,
+    maxGroup: maxWriting,
+    concurrency: opts.commitConcurrency,
+    lingerMs: 20,
+    maxQueryVariants: opts.maxQueryVariants,
+  });
 
   const handle = async (item: FrontierItem): Promise<void> => {
     const run = await runOf(item.run_id);

@@ -17,7 +17,7 @@ export interface ServerMemory {
 
 export async function readServerMemory(db: Queryable): Promise<ServerMemory> {
   const { rows } = await db.query<{ shared: string | number; vector: string | number | null; postings: string | number | null }>(
-    `SELECT (SELECT setting::bigint * pg_size_bytes(coalesce(nullif(unit, ''), '1') ) FROM pg_settings WHERE name = 'shared_buffers') AS shared,
+    `SELECT pg_size_bytes(current_setting('shared_buffers')) AS shared,
             pg_relation_size(to_regclass('chunks_embedding_idx')) AS vector,
             pg_relation_size(to_regclass('search_postings_rank_idx')) AS postings`,
   );

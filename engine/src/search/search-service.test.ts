@@ -61,7 +61,7 @@ describeEachDatabase('search service', (ctx) => {
     const vec = await run(q, { mode: 'vector', k: 100 });
     const hyb = await run(q, { mode: 'hybrid', k: 100, debug: true });
     // both branches vote equally by default (see vectorWeight)
-    expect(vectorWeight(undefined, deps.embedder)).toBe(1);
+    expect(vectorWeight(undefined)).toBe(1);
     const expected = reciprocalRankFusion(
       [{ ids: lex.data.map((h) => h.chunk_id) }, { ids: vec.data.map((h) => h.chunk_id), weight: 1 }],
       60,

@@ -155,7 +155,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
     depth,
     termDepth: cfg.SEARCH_TERM_DEPTH,
     rrfK: cfg.SEARCH_RRF_K,
-    weights: { lexical: cfg.SEARCH_WEIGHT_LEXICAL, vector: vectorWeight(cfg.SEARCH_WEIGHT_VECTOR, deps.embedder) },
+    weights: { lexical: cfg.SEARCH_WEIGHT_LEXICAL, vector: vectorWeight(cfg.SEARCH_WEIGHT_VECTOR) },
     limit: wholeList ? depth * 2 : k,
     offset: wholeList ? 0 : offset,
     fuseDocuments: Boolean(input.group_by_document),
@@ -212,7 +212,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
  * (stop words dropped, title weighted) fuses best with an equal vote (0.378, against 0.369 at 0.5 and
  * 0.363 at 0.3; issue 5).
  */
-export function vectorWeight(configured: number | undefined, _embedder?: Embedder | null): number {
+export function vectorWeight(configured: number | undefined): number {
   return configured ?? 1;
 }
 
