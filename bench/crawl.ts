@@ -1,12 +1,16 @@
 /**
- * Crawl benchmark: `npm run bench:crawl -- [--pages 2000] [--pdfs 40] [--concurrency 8] [--server postgres://…]`
+ * Crawl benchmark: `npm run bench:crawl -- [--pages 2000] [--pdfs 40] [--concurrency 8] [--server postgres://…] [--repeat N]`
  *
  * Serves a generated French site (HTML pages linking to each other, plus PDFs) on loopback, then
  * crawls it twice, each crawler in its own child process so that peak RSS is its own:
  * - Cité: the full pipeline (robots, frontier in the database, fetch, extract, chunk, hash embeddings,
- *   index) on the embedded database in a temporary DATA_DIR (or a fresh database on --server);
+ *   index) on the embedded database in a temporary DATA_DIR (or a fresh database on --server). Its time
+ *   ends when the run has finished, every page written and searchable; the vectors it left in the vector
+ *   backlog are then indexed by the idle worker, and the time until the HNSW index holds them all is
+ *   printed too;
  * - crawlee's CheerioCrawler: fetch + parse + enqueue links, storage not persisted, same concurrency.
- * Prints pages/s and peak RSS (VmHWM) of both.
+ * Prints pages/s, the machine's CPU time per page and peak RSS (VmHWM) of both; `--repeat N` alternates
+ * them N times and prints the medians.
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -25,10 +29,11 @@ interface Args {
   child?: 'cite' | 'crawlee';
   site?: string;
   only?: 'cite' | 'crawlee';
+  repeat: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { pages: 2000, pdfs: 40, concurrency: 8 };
+  const a: Args = { pages: 2000, pdfs: 40, concurrency: 8, repeat: 1 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -39,8 +44,19 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--child') (a.child = v as Args['child']), i++;
     else if (k === '--site') (a.site = v), i++;
     else if (k === '--only') (a.only = v as Args['only']), i++;
+    else if (k === '--repeat') (a.repeat = Math.max(1, Number(v))), i++;
   }
   return a;
+}
+
+/**
+ * CPU time the whole machine spent (every process: the crawler, PostgreSQL, the site), in seconds: the
+ * crawlers' speeds vary by ±10% from run to run on a small machine, their cost per page much less.
+ */
+function machineCpuSeconds(): number {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
 }
 
 /** Peak resident set size of this process (kernel's high-water mark). */
@@ -187,6 +203,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
     render: 'never',
   });
   const started = performance.now();
+  const machineAtStart = machineCpuSeconds();
   const memTimer = process.env.BENCH_MEM
     ? setInterval(() => {
         const m = process.memoryUsage();
@@ -209,6 +226,14 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const seconds = (performance.now() - started) / 1000;
+  const machineCpu = machineCpuSeconds() - machineAtStart;
+  // The crawl is done and every page searchable; vectors left in the backlog are indexed by the idle
+  // worker: how long that takes is reported too.
+  const backlogCount = async () =>
+    Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE pending_embedding IS NOT NULL')).rows[0]!.n);
+  const backlog = await backlogCount();
+  while ((await backlogCount()) > 0) await new Promise((r) => setTimeout(r, 100));
+  const indexedAfter = (performance.now() - started) / 1000;
   clearInterval(memTimer);
   await worker.stop();
   const run = await getRunDetail(db, runId, 10);
@@ -228,6 +253,9 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
     chunks: Number(chunks.rows[0]!.n),
     seconds,
     pagesPerSecond: pages / seconds,
+    machineCpuMsPerPage: (machineCpu * 1000) / pages,
+    vectorBacklog: backlog,
+    vectorsIndexedSeconds: indexedAfter,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssBytes: peakRss(),
   };
@@ -247,12 +275,12 @@ function instrument(db: import('@cite/engine/db/database.js').Database) {
     byStatement.set(key, e);
   };
   const wrap = <Q extends import('@cite/engine/db/database.js').Queryable>(q: Q['query'], self: unknown): Q['query'] =>
-    (async (sql: string, params?: readonly unknown[]) => {
+    (async (sql: string | import('@cite/engine/db/database.js').NamedStatement, params?: readonly unknown[]) => {
       const t = performance.now();
       try {
         return await q.call(self, sql, params);
       } finally {
-        count(sql, performance.now() - t);
+        count(typeof sql === 'string' ? sql : sql.text, performance.now() - t);
       }
     }) as Q['query'];
   const query = db.query;
@@ -299,8 +327,10 @@ async function crawlWithCrawlee(a: Args): Promise<Record<string, unknown>> {
     config,
   );
   const started = performance.now();
+  const machineAtStart = machineCpuSeconds();
   await crawler.run([`${a.site}/`]);
   const seconds = (performance.now() - started) / 1000;
+  const machineCpu = machineCpuSeconds() - machineAtStart;
   const cpu = process.cpuUsage();
   return {
     crawler: 'crawlee CheerioCrawler (fetch + parse + enqueue, no indexing)',
@@ -308,6 +338,7 @@ async function crawlWithCrawlee(a: Args): Promise<Record<string, unknown>> {
     pdfs,
     seconds,
     pagesPerSecond: pages / seconds,
+    machineCpuMsPerPage: (machineCpu * 1000) / pages,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssBytes: peakRss(),
   };
@@ -349,16 +380,37 @@ async function main(): Promise<void> {
     `Site: ${a.pages} HTML pages + ${a.pdfs} PDFs at ${site.url}; concurrency ${a.concurrency}; ${os.cpus().length} CPUs, load average ${load} at start\n`,
   );
   const results: Record<string, unknown>[] = [];
-  for (const kind of ['crawlee', 'cite'] as const) {
-    if (a.only && a.only !== kind) continue;
-    const before = site.hits();
-    const r = await runChild(kind, a, site.url);
-    r.requests = site.hits() - before;
-    results.push(r);
-    const mbs = (Number(r.peakRssBytes) / 1024 / 1024).toFixed(0);
-    process.stdout.write(
-      `${String(r.crawler).padEnd(72)} ${String(r.pages).padStart(5)} pages in ${Number(r.seconds).toFixed(1)} s = ${Number(r.pagesPerSecond).toFixed(1)} pages/s, CPU ${Number(r.cpuSeconds).toFixed(0)} s, peak RSS ${mbs} MB${r.chunks !== undefined ? `, ${r.indexed} documents / ${r.chunks} chunks indexed` : ''}\n`,
-    );
+  // with --repeat, the two crawlers alternate (so that a slow minute of the machine hits both) and the
+  // medians are printed at the end
+  for (let round = 0; round < a.repeat; round++) {
+    for (const kind of ['crawlee', 'cite'] as const) {
+      if (a.only && a.only !== kind) continue;
+      const before = site.hits();
+      const r = await runChild(kind, a, site.url);
+      r.requests = site.hits() - before;
+      results.push(r);
+      const mbs = (Number(r.peakRssBytes) / 1024 / 1024).toFixed(0);
+      process.stdout.write(
+        `${String(r.crawler).padEnd(72)} ${String(r.pages).padStart(5)} pages in ${Number(r.seconds).toFixed(1)} s = ${Number(r.pagesPerSecond).toFixed(1)} pages/s, machine CPU ${Number(r.machineCpuMsPerPage).toFixed(2)} ms/page, own CPU ${Number(r.cpuSeconds).toFixed(0)} s, peak RSS ${mbs} MB${r.chunks !== undefined ? `, ${r.indexed} documents / ${r.chunks} chunks indexed` : ''}\n`,
+      );
+      if (r.vectorBacklog !== undefined)
+        process.stdout.write(
+          `${''.padEnd(72)} ${r.vectorBacklog} vectors were left in the backlog (searched exactly); all in the HNSW index after ${Number(r.vectorsIndexedSeconds).toFixed(1)} s\n`,
+        );
+    }
+  }
+  if (a.repeat > 1) {
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((x, y) => x - y);
+      return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+    };
+    for (const name of [...new Set(results.map((r) => String(r.crawler)))]) {
+      const rs = results.filter((r) => r.crawler === name);
+      const pick = (k: string) => median(rs.map((r) => Number(r[k])));
+      process.stdout.write(
+        `median of ${rs.length}: ${name.padEnd(60)} ${pick('pagesPerSecond').toFixed(1)} pages/s, machine CPU ${pick('machineCpuMsPerPage').toFixed(2)} ms/page, peak RSS ${(pick('peakRssBytes') / 1048576).toFixed(0)} MB\n`,
+      );
+    }
   }
   process.stdout.write(`load average ${os.loadavg()[0]!.toFixed(1)} at end\n`);
   process.stdout.write(`${JSON.stringify(results)}\n`);

@@ -3,7 +3,7 @@
  * Claims use FOR UPDATE SKIP LOCKED on the URL and on its host's politeness row, in one statement,
  * so two workers never take the same URL and a host never gets more than its concurrency.
  */
-import type { Database, Queryable } from '@cite/engine/db/database.js';
+import { namedStatement, type Database, type Queryable } from '@cite/engine/db/database.js';
 import { hostKey, pathKey } from '../urls/normalize.js';
 
 export type FrontierKind = 'page' | 'sitemap' | 'archive' | 'jsonl' | 'file' | 'revalidate';
@@ -58,19 +58,16 @@ export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem
   const unique = new Map<string, EnqueueItem>();
   for (const it of items) if (!unique.has(it.url)) unique.set(it.url, it);
   {
-    // lock the run (serialises enqueues of one run) and read its page count in the same statement
-    const locked = await tx.query<{ n: number }>(
-      `SELECT (SELECT count(*)::int FROM frontier WHERE run_id = $1 AND kind = 'page' AND status <> 'skipped') AS n
+    // lock the run (serialises enqueues of one run), read its page count and which URLs it already has:
+    // one round trip
+    const locked = await tx.query<{ n: number; known: string[] | null }>(
+      `SELECT (SELECT count(*)::int FROM frontier WHERE run_id = $1 AND kind = 'page' AND status <> 'skipped') AS n,
+              (SELECT array_agg(url) FROM frontier WHERE run_id = $1 AND url = ANY($2::text[])) AS known
          FROM crawl_runs WHERE id = $1 FOR UPDATE`,
-      [runId],
+      [runId, [...unique.keys()]],
     );
     const pagesQueued = Number(locked.rows[0]?.n ?? 0);
-    const urls = [...unique.keys()];
-    const existing = await tx.query<{ url: string }>('SELECT url FROM frontier WHERE run_id = $1 AND url = ANY($2::text[])', [
-      runId,
-      urls,
-    ]);
-    for (const r of existing.rows) unique.delete(r.url);
+    for (const url of locked.rows[0]?.known ?? []) unique.delete(url);
     if (!unique.size) return 0;
 
     const fresh = [...unique.values()];
@@ -159,7 +156,17 @@ export async function claimMany(
 ): Promise<FrontierItem[]> {
   if (limit <= 0 && !fetched.length) return [];
   const { rows } = await db.query<FrontierItem>(
-    // Candidates are found by walking the pending index in (depth, id) order and stopping at the first
+    CLAIM_STATEMENT,
+    [workerId, perHostConcurrency, Math.max(0, limit), fetched],
+  );
+  return rows
+    .map((r) => ({ ...r, id: Number(r.id), run_id: Number(r.run_id) }))
+    .sort((a, b) => a.depth - b.depth || a.id - b.id);
+}
+
+const CLAIM_STATEMENT = namedStatement(
+  'frontier_claim',
+  // Candidates are found by walking the pending index in (depth, id) order and stopping at the first
     // URLs whose run is running, whose host is due and under its concurrency: no sort of the whole frontier.
     // The walk is gated on some host being open: when every host is paced or full (a one-site crawl between
     // two requests), it would otherwise read the whole pending frontier to find nothing. open_hosts reads
@@ -213,12 +220,7 @@ export async function claimMany(
        (SELECT json_build_object('etag', d.etag, 'lastModified', d.last_modified) FROM documents d
          WHERE d.collection_id = (SELECT (r.config->>'collection_id')::bigint FROM crawl_runs r WHERE r.id = f.run_id)
            AND d.url = f.url AND d.status = 'active') AS validators`,
-    [workerId, perHostConcurrency, Math.max(0, limit), fetched],
-  );
-  return rows
-    .map((r) => ({ ...r, id: Number(r.id), run_id: Number(r.run_id) }))
-    .sort((a, b) => a.depth - b.depth || a.id - b.id);
-}
+);
 
 export interface Completion {
   status: 'done' | 'failed' | 'skipped';

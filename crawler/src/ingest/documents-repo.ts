@@ -2,7 +2,7 @@
  * SQL of the documents + chunks table family, for indexing. The one place that writes them.
  */
 import type { Queryable } from '@cite/engine/db/database.js';
-import { vectorToSql } from '@cite/engine/embeddings/embedder.js';
+import { VectorArrayParam } from '@cite/engine/db/vector-param.js';
 import type { Chunk } from '../chunker/chunker.js';
 
 export interface ExistingDocument {
@@ -28,6 +28,15 @@ export interface DocumentWrite {
   chunks: Chunk[];
 }
 
+/**
+ * Where a fresh chunk's vector goes: `index` (the `embedding` column, and so the HNSW index, in the writer's
+ * transaction) or `backlog` (`pending_embedding`, searched exactly until `indexBacklogVectors` moves it).
+ */
+export type VectorPlacement = 'index' | 'backlog';
+
+/** A stored chunk has a vector, indexed or waiting in the backlog. */
+const HAS_VECTOR = '(embedding IS NOT NULL OR pending_embedding IS NOT NULL)';
+
 export type WriteResult =
   | { outcome: 'new' | 'changed'; documentId: number; chunks: number; reused: number }
   | { outcome: 'unchanged'; documentId: number }
@@ -51,7 +60,7 @@ export async function chunkHashes(db: Queryable, documentIds: number[]): Promise
   const out = new Map<number, Set<string>>();
   if (documentIds.length === 0) return out;
   const { rows } = await db.query<{ document_id: number; hash: string }>(
-    `SELECT DISTINCT document_id, hash FROM chunks WHERE document_id = ANY($1::bigint[]) AND embedding IS NOT NULL`,
+    `SELECT DISTINCT document_id, hash FROM chunks WHERE document_id = ANY($1::bigint[]) AND ${HAS_VECTOR}`,
     [documentIds],
   );
   for (const r of rows) {
@@ -96,9 +105,13 @@ export async function writeDocument(
   tx: Queryable,
   w: DocumentWrite,
   vectorOf: (hash: string) => Float32Array | undefined,
-  /** The caller saw no such document: try the INSERT first (one round trip less on bulk loads). */
-  probablyNew = false,
+  options: {
+    /** The caller saw no such document: try the INSERT first (one round trip less on bulk loads). */
+    probablyNew?: boolean;
+    placement?: VectorPlacement;
+  } = {},
 ): Promise<WriteResult> {
+  const probablyNew = options.probablyNew ?? false;
   let existing = probablyNew ? undefined : await lockDocument(tx, w.collectionId, w.url);
   let isNew = false;
   if (!existing) {
@@ -125,7 +138,7 @@ export async function writeDocument(
     ? []
     : (
         await tx.query<{ id: number; hash: string }>(
-          'SELECT id, hash FROM chunks WHERE document_id = $1 AND embedding IS NOT NULL ORDER BY ord',
+          `SELECT id, hash FROM chunks WHERE document_id = $1 AND ${HAS_VECTOR} ORDER BY ord`,
           [documentId],
         )
       ).rows;
@@ -175,7 +188,11 @@ export async function writeDocument(
     }
     await tx.query(`UPDATE documents SET ${docColumns} WHERE collection_id = $1 AND url = $2`, docParams(w));
   }
-  await insertChunks(tx, documentId, fresh);
+  await insertChunkRows(
+    tx,
+    fresh.map((r) => ({ documentId, ...r })),
+    options.placement,
+  );
   return { outcome: isNew ? 'new' : 'changed', documentId, chunks: w.chunks.length, reused: reused.length };
 }
 
@@ -189,6 +206,7 @@ export async function insertNewDocuments(
   tx: Queryable,
   writes: DocumentWrite[],
   vectorOf: (hash: string) => Float32Array | undefined,
+  placement: VectorPlacement = 'index',
 ): Promise<Map<number, number>> {
   const inserted = new Map<number, number>();
   // a document whose vectors are not all at hand goes through writeDocument (which reports them)
@@ -239,7 +257,7 @@ export async function insertNewDocuments(
   for (const [i, documentId] of inserted) {
     for (const chunk of writes[i]!.chunks) chunkRows.push({ documentId, chunk, vector: vectorOf(chunk.hash)! });
   }
-  await insertChunkRows(tx, chunkRows);
+  await insertChunkRows(tx, chunkRows, placement);
   return inserted;
 }
 
@@ -276,18 +294,15 @@ async function lockDocument(tx: Queryable, collectionId: number, url: string): P
   return r ? { id: Number(r.id), contentHash: r.content_hash, status: r.status } : undefined;
 }
 
-/** One multi-row INSERT per document (a JSON recordset works the same on PGlite and pg). */
-async function insertChunks(tx: Queryable, documentId: number, rows: { chunk: Chunk; vector: Float32Array }[]): Promise<void> {
-  await insertChunkRows(
-    tx,
-    rows.map((r) => ({ documentId, ...r })),
-  );
-}
-
 /** Chunks of any number of documents in one statement: the BM25 triggers run once for all of them. */
-async function insertChunkRows(tx: Queryable, rows: { documentId: number; chunk: Chunk; vector: Float32Array }[]): Promise<void> {
+async function insertChunkRows(
+  tx: Queryable,
+  rows: { documentId: number; chunk: Chunk; vector: Float32Array }[],
+  placement: VectorPlacement = 'index',
+): Promise<void> {
   if (rows.length === 0) return;
-  const payload = rows.map(({ documentId, chunk, vector }) => ({
+  const payload = rows.map(({ documentId, chunk }, i) => ({
+    i: i + 1,
     document_id: documentId,
     ord: chunk.ord,
     text: chunk.text,
@@ -296,15 +311,37 @@ async function insertChunkRows(tx: Queryable, rows: { documentId: number; chunk:
     locator: chunk.locator,
     token_count: chunk.tokenCount,
     hash: chunk.hash,
-    embedding: vectorToSql(vector),
   }));
   await tx.query(
-    `INSERT INTO chunks (document_id, ord, text, heading_path, context, locator, token_count, hash, embedding)
-     SELECT r.document_id, r.ord, r.text, r.heading_path, r.context, r.locator, r.token_count, r.hash, r.embedding::vector
+    `INSERT INTO chunks (document_id, ord, text, heading_path, context, locator, token_count, hash, ${placement === 'backlog' ? 'pending_embedding' : 'embedding'})
+     SELECT r.document_id, r.ord, r.text, r.heading_path, r.context, r.locator, r.token_count, r.hash, v.embedding
        FROM jsonb_to_recordset($1::jsonb)
-         AS r(document_id bigint, ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text, embedding text)`,
-    [JSON.stringify(payload)],
+         AS r(i int, document_id bigint, ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text)
+       JOIN unnest($2::vector[]) WITH ORDINALITY AS v(embedding, n) ON v.n = r.i`,
+    [JSON.stringify(payload), new VectorArrayParam(rows.map((r) => r.vector))],
   );
+}
+
+/** Chunks whose vector waits in the backlog (an index-only count of the partial index). */
+export async function vectorBacklogSize(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE pending_embedding IS NOT NULL');
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Moves up to `limit` backlog vectors into `embedding` (and so into the HNSW index), oldest chunks first,
+ * in the caller's transaction or its own statement. SKIP LOCKED: workers emptying the backlog together
+ * take different chunks, and none waits for a crawl writing a document. Returns the chunks moved.
+ */
+export async function indexBacklogVectors(db: Queryable, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `WITH batch AS (
+       SELECT id FROM chunks WHERE pending_embedding IS NOT NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+     )
+     UPDATE chunks c SET embedding = c.pending_embedding, pending_embedding = NULL FROM batch WHERE c.id = batch.id`,
+    [limit],
+  );
+  return rowCount;
 }
 
 /** Takes a document out of search at once: status 'deleted', chunks removed. False when none is active under this URL. */

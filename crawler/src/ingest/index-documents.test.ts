@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Database, Queryable } from '@cite/engine/db/database.js';
+import { statementText, type Database, type Queryable } from '@cite/engine/db/database.js';
 import type { Embedder } from '@cite/engine/embeddings/embedder.js';
 import { getEmbeddingModel } from '@cite/engine/embeddings/embedding-model-record.js';
 import { HASH_EMBEDDER_VERSION, HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
@@ -163,7 +163,7 @@ describeEachDatabase('indexing', (ctx) => {
         ctx.db.transaction((tx) =>
           fn({
             query: async (sql, params) => {
-              if (sql.includes('INSERT INTO chunks') && JSON.stringify(params).includes('panne')) throw new Error('disk full (simulated)');
+              if (statementText(sql).includes('INSERT INTO chunks') && JSON.stringify(params).includes('panne')) throw new Error('disk full (simulated)');
               return tx.query(sql, params);
             },
           }),

@@ -32,6 +32,7 @@ import {
   touchDocuments,
   writeDocument,
   type DocumentWrite,
+  type VectorPlacement,
 } from './documents-repo.js';
 
 export interface IndexTarget {
@@ -267,6 +268,7 @@ export async function indexDocument(
  * `embedForWrite` (outside any transaction) embeds the chunks a group of prepared documents will need,
  * then `writeDocumentsIn` writes them all in the caller's transaction, which also records their frontier
  * entries: a page's document and its completion commit together. Each document stays all-or-nothing.
+ * With `placement` 'backlog', fresh chunks' vectors wait in the vector backlog (see documents-repo).
  */
 export async function embedForWrite(db: Database, embedder: Embedder, writes: DocumentWrite[]): Promise<Map<string, Float32Array>> {
   const byCollection = new Map<number, DocumentWrite[]>();
@@ -318,12 +320,13 @@ export async function writeDocumentsIn(
   embedder: Embedder,
   writes: DocumentWrite[],
   vectors: Map<string, Float32Array>,
+  placement: VectorPlacement = 'index',
 ): Promise<IndexOutcome[]> {
   const outcomes: IndexOutcome[] = new Array(writes.length);
   if (writes.length === 0) return outcomes;
   await assertEmbeddingModelInTransaction(tx, embedder);
   const vectorOf = (h: string) => vectors.get(h);
-  const inserted = await insertNewDocuments(tx, writes, vectorOf);
+  const inserted = await insertNewDocuments(tx, writes, vectorOf, placement);
   for (const i of inserted.keys()) outcomes[i] = 'new';
   const rest = writes.map((w, i) => ({ w, i })).filter(({ i }) => !inserted.has(i));
   const unchanged = await noteUnchangedDocuments(
@@ -334,7 +337,7 @@ export async function writeDocumentsIn(
   for (const [k, { w, i }] of rest.entries()) {
     if (unchanged.has(k)) continue;
     for (let attempt = 0; ; attempt++) {
-      const result = await writeDocument(tx, w, vectorOf);
+      const result = await writeDocument(tx, w, vectorOf, { placement });
       if (result.outcome !== 'missing-vectors') {
         outcomes[i] = result.outcome;
         break;
@@ -463,7 +466,7 @@ async function writeWithRetry(
     try {
       result = await db.transaction(async (tx) => {
         await assertEmbeddingModelInTransaction(tx, embedder);
-        return writeDocument(tx, write, (h) => vectors.get(h), probablyNew && attempt === 0);
+        return writeDocument(tx, write, (h) => vectors.get(h), { probablyNew: probablyNew && attempt === 0 });
       });
     } catch (e) {
       const state = (e as { code?: string }).code;

@@ -57,6 +57,8 @@ export async function reembed(db: Database, embedder: Embedder, options: Partial
     } else {
       await tx.query('UPDATE chunks SET embedding = NULL WHERE embedding IS NOT NULL');
     }
+    // vectors of the old model waiting in the crawl backlog go too: those chunks are re-embedded below
+    await tx.query('UPDATE chunks SET pending_embedding = NULL WHERE pending_embedding IS NOT NULL');
     await tx.query(
       `INSERT INTO settings (key, value) VALUES ('embedding', $1::jsonb)
        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
@@ -66,7 +68,10 @@ export async function reembed(db: Database, embedder: Embedder, options: Partial
   });
   opts.log?.info({ from: from?.id ?? null, to: to.id, resized }, 'reembedding chunks');
 
-  const { rows: countRows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE embedding IS NULL');
+  // chunks crawled meanwhile with the new model may have theirs in the backlog already
+  const { rows: countRows } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM chunks WHERE embedding IS NULL AND pending_embedding IS NULL',
+  );
   const total = Number(countRows[0]?.n ?? 0);
   let done = 0;
   let lastId = 0;
@@ -78,7 +83,7 @@ export async function reembed(db: Database, embedder: Embedder, options: Partial
       break;
     }
     const { rows } = await db.query<{ id: number; context: string; text: string }>(
-      'SELECT id, context, text FROM chunks WHERE embedding IS NULL AND id > $1 ORDER BY id LIMIT $2',
+      'SELECT id, context, text FROM chunks WHERE embedding IS NULL AND pending_embedding IS NULL AND id > $1 ORDER BY id LIMIT $2',
       [lastId, opts.batchSize],
     );
     if (rows.length === 0) break;
@@ -86,7 +91,7 @@ export async function reembed(db: Database, embedder: Embedder, options: Partial
     await db.query(
       `UPDATE chunks c SET embedding = r.embedding::vector
          FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, embedding text)
-        WHERE c.id = r.id AND c.embedding IS NULL`,
+        WHERE c.id = r.id AND c.embedding IS NULL AND c.pending_embedding IS NULL`,
       [JSON.stringify(rows.map((r, i) => ({ id: Number(r.id), embedding: vectorToSql(vectors[i]!) })))],
     );
     lastId = Number(rows.at(-1)!.id);

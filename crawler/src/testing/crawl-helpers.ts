@@ -3,6 +3,7 @@ import pino from 'pino';
 import { loadConfig, type Config } from '@cite/engine/config/config.js';
 import type { Database } from '@cite/engine/db/database.js';
 import { HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
+import { vectorBacklogSize } from '../ingest/documents-repo.js';
 import { getRunDetail, type CrawlRunDetail } from '../runs/run-repo.js';
 import { startCrawl } from '../sources/source-service.js';
 import { startWorker, type WorkerOptions } from '../worker/worker.js';
@@ -42,11 +43,14 @@ export async function waitForRun(db: Database, runId: number, timeoutMs = 60_000
   }
 }
 
-/** Queues a crawl of the source, runs one in-process worker until the run ends, returns the run. */
+/**
+ * Queues a crawl of the source, runs one in-process worker until the run ends, returns the run. With
+ * `untilVectorsIndexed`, the worker also runs until it has moved every backlog vector into the index.
+ */
 export async function crawlToEnd(
   db: Database,
   sourceId: number,
-  options: { config?: Config; worker?: Partial<WorkerOptions>; timeoutMs?: number } = {},
+  options: { config?: Config; worker?: Partial<WorkerOptions>; timeoutMs?: number; untilVectorsIndexed?: boolean } = {},
 ): Promise<CrawlRunDetail> {
   const runId = await startCrawl(db, sourceId, 'manual');
   const worker = await startWorker({
@@ -57,7 +61,13 @@ export async function crawlToEnd(
     options: { ...FAST_WORKER, ...options.worker },
   });
   try {
-    return await waitForRun(db, runId, options.timeoutMs);
+    const run = await waitForRun(db, runId, options.timeoutMs);
+    const until = Date.now() + (options.timeoutMs ?? 60_000);
+    while (options.untilVectorsIndexed && (await vectorBacklogSize(db)) > 0) {
+      if (Date.now() > until) throw new Error('the worker left vectors in the backlog');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return run;
   } finally {
     await worker.stop();
   }

@@ -9,7 +9,7 @@ import { describeEachDatabase } from '@cite/engine/testing/databases.js';
 import { writeDocx } from '../extractors/testing/docx-writer.js';
 import { writePdf } from '../extractors/testing/pdf-writer.js';
 import { createSource } from '../sources/source-service.js';
-import { crawlToEnd } from '../testing/crawl-helpers.js';
+import { crawlToEnd, testConfig } from '../testing/crawl-helpers.js';
 import { page, startTestSite, type RouteReply, type TestSite } from '../testing/test-site.js';
 
 const LOREM =
@@ -54,7 +54,21 @@ describeEachDatabase('crawler end to end', (ctx) => {
       body: Buffer.from(page('Démarches à l’étranger'.replace('’', "'"), 'Être français à l’étranger : déclaration de naissance, état civil.'.replace(/’/g, "'")), 'latin1'),
     });
     const source = await createSource(ctx.db, { name: 'site a', kind: 'website', collection: 'c-basic', start_urls: [`${site.url}${base}/`], rate_per_host: 100 });
-    const run = await crawlToEnd(ctx.db, source.id);
+    const vectorsAt = async () =>
+      (
+        await ctx.db.query<{ pending: number; indexed: number; none: number }>(
+          `SELECT count(*) FILTER (WHERE pending_embedding IS NOT NULL)::int AS pending,
+                  count(*) FILTER (WHERE embedding IS NOT NULL)::int AS indexed,
+                  count(*) FILTER (WHERE embedding IS NULL AND pending_embedding IS NULL)::int AS none
+             FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id WHERE k.name = 'c-basic'`,
+        )
+      ).rows[0]!;
+    // the crawl leaves its vectors in the backlog; the worker, idle once the run is over, indexes them all
+    const run = await crawlToEnd(ctx.db, source.id, { untilVectorsIndexed: true });
+    const vectors = await vectorsAt();
+    expect(vectors.pending).toBe(0);
+    expect(vectors.none).toBe(0);
+    expect(vectors.indexed).toBeGreaterThanOrEqual(6);
     expect(run.status).toBe('succeeded');
     expect(site.count(`${base}/private/secret`)).toBe(0);
     expect(site.count(`${base}/private/open`)).toBe(1);
@@ -69,6 +83,32 @@ describeEachDatabase('crawler end to end', (ctx) => {
     expect(text.rows.map((r) => r.text).join(' ')).toContain('déclaration de naissance, état civil');
     expect(run.skip_reasons.robots).toBe(1);
     expect(run.indexed).toBe(6);
+  });
+
+  it('writes crawled vectors to the backlog up to CRAWLER_VECTOR_BACKLOG_MAX, straight into the index above it', async () => {
+    site.routes.set('/v/', page('Vecteurs', LOREM, ['un', 'deux']));
+    site.routes.set('/v/un', page('Un', `Premier texte. ${LOREM}`));
+    site.routes.set('/v/deux', page('Deux', `Second texte. ${LOREM}`));
+    const pendingIn = async (collection: string) =>
+      Number(
+        (
+          await ctx.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id
+              WHERE k.name = $1 AND c.pending_embedding IS NOT NULL`,
+            [collection],
+          )
+        ).rows[0]!.n,
+      );
+    const crawl = async (collection: string, max: string) => {
+      const source = await createSource(ctx.db, { name: collection, kind: 'website', collection, start_urls: [`${site.url}/v/`], rate_per_host: 100 });
+      // a batch of 0: the idle worker moves nothing, so what the crawl wrote stays visible
+      const run = await crawlToEnd(ctx.db, source.id, { config: testConfig({ CRAWLER_VECTOR_BACKLOG_MAX: max }), worker: { vectorBacklogBatch: 0 } });
+      expect(run.indexed).toBe(3);
+    };
+    await crawl('c-backlog', '1000');
+    expect(await pendingIn('c-backlog')).toBeGreaterThanOrEqual(3);
+    await crawl('c-no-backlog', '0');
+    expect(await pendingIn('c-no-backlog')).toBe(0);
   });
 });
 

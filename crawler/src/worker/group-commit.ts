@@ -18,6 +18,7 @@ import type { Database, Queryable } from '@cite/engine/db/database.js';
 import { completeMany, enqueueIn, retryLater, type EnqueueItem, type FrontierItem } from '../frontier/frontier.js';
 import { fromError, type ItemResult, type PipelineDeps, type RunContext } from '../pipeline.js';
 import type { PageIndexer, PreparedPage } from './page-indexer.js';
+import type { VectorBacklog } from './vector-backlog.js';
 
 type Completed = Extract<ItemResult, { type: 'complete' }>;
 
@@ -44,6 +45,8 @@ export interface GroupCommitOptions {
   lingerMs: number;
   /** Distinct query strings followed on one path before the rest count as a trap. */
   maxQueryVariants: number;
+  /** Where fresh vectors go (default: straight into the HNSW index). */
+  vectorBacklog?: VectorBacklog;
 }
 
 const RETRY_SQLSTATES = new Set(['40P01', '40001']); // deadlock, serialization failure
@@ -124,11 +127,16 @@ export class GroupCommit {
   /** Documents, discovered links and completions of a group, in the caller's transaction. */
   private async write(tx: Queryable, group: Pending[], vectors: Map<string, Float32Array>): Promise<string[]> {
     const withWrite = group.filter((p) => p.result.write);
+    const backlog = this.options.vectorBacklog;
+    const placement = backlog?.placement() ?? 'index';
     const written = await this.indexer.write(
       tx,
       withWrite.map((p) => p.result.write!),
       vectors,
+      placement,
     );
+    // an estimate (reused chunks keep their vectors): the backlog is counted again at every heartbeat
+    if (backlog && placement === 'backlog') backlog.added(withWrite.reduce((n, p, i) => n + (written[i] === 'indexed' ? p.result.write!.chunks.length : 0), 0));
     const outcomes = new Map<Pending, string>();
     withWrite.forEach((p, i) => outcomes.set(p, written[i]!));
 

@@ -39,8 +39,8 @@ export function ingestIndexer(db: Database, embedder: Embedder, options: Partial
       await modelChecked;
       return embedForWrite(db, embedder, pages);
     },
-    async write(tx, pages, vectors) {
-      const outcomes = await writeDocumentsIn(tx, embedder, pages, vectors);
+    async write(tx, pages, vectors, placement) {
+      const outcomes = await writeDocumentsIn(tx, embedder, pages, vectors, placement);
       return outcomes.map((o) => (o === 'unchanged' ? 'unchanged' : 'indexed'));
     },
     async indexStream(outcomes, ctx, deleteMissing) {

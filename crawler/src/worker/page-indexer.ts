@@ -5,7 +5,7 @@
 import type { Queryable } from '@cite/engine/db/database.js';
 import type { NormalisedDocument } from '../document.js';
 import type { ExtractOutcome } from '../extractors/extract.js';
-import type { DocumentWrite } from '../ingest/documents-repo.js';
+import type { DocumentWrite, VectorPlacement } from '../ingest/documents-repo.js';
 
 export interface BundleCounts {
   total: number;
@@ -45,8 +45,14 @@ export interface PageIndexer {
   /**
    * Writes a group of prepared pages in the caller's transaction (which also completes their frontier
    * entries). Outcomes in the order of `pages`: 'unchanged' when the content is what is already stored.
+   * `placement` 'backlog' leaves fresh vectors in the vector backlog (default: into the HNSW index).
    */
-  write(tx: Queryable, pages: PreparedPage[], vectors: Map<string, Float32Array>): Promise<Array<'indexed' | 'unchanged'>>;
+  write(
+    tx: Queryable,
+    pages: PreparedPage[],
+    vectors: Map<string, Float32Array>,
+    placement?: VectorPlacement,
+  ): Promise<Array<'indexed' | 'unchanged'>>;
   /**
    * Every document of a bundle (archives, JSONL, server files); failures are recorded in ingest_errors.
    * With `deleteMissing`, active documents of the source absent from the bundle are deleted.

@@ -31,6 +31,7 @@ import { refreshRunCounts, type RunRow } from '../runs/run-repo.js';
 import { GroupCommit } from './group-commit.js';
 import { ingestIndexer } from './ingest-indexer.js';
 import type { PageIndexer } from './page-indexer.js';
+import { VECTOR_BACKLOG_BATCH, VectorBacklog } from './vector-backlog.js';
 
 export interface WorkerOptions {
   /** URLs processed at once by this worker (CRAWLER_CONCURRENCY). */
@@ -50,6 +51,10 @@ export interface WorkerOptions {
   commitConcurrency: number;
   /** Queue scheduled recrawls (cron) from this worker. */
   scheduler: boolean;
+  /** Crawled vectors that may wait outside the HNSW index (CRAWLER_VECTOR_BACKLOG_MAX; 0: none). */
+  vectorBacklogMax: number;
+  /** Backlog vectors indexed per statement when the worker is idle. */
+  vectorBacklogBatch: number;
   /** Single-process embedded mode: claims found at start belong to a previous, dead process. */
   requeueAllOnStart: boolean;
   workerId?: string;
@@ -58,9 +63,12 @@ export interface WorkerOptions {
 }
 
 /** Pages waiting for their group's write, per fetch slot, before the worker stops claiming. */
-export const WRITE_BACKLOG_FACTOR = 2;
+export const WRITE_BACKLOG_FACTOR = 4;
 
-export const WORKER_DEFAULTS: Omit<WorkerOptions, 'concurrency' | 'perHostConcurrency' | 'requeueAllOnStart' | 'commitConcurrency' | 'fetcher' | 'pipeline'> = {
+export const WORKER_DEFAULTS: Omit<
+  WorkerOptions,
+  'concurrency' | 'perHostConcurrency' | 'requeueAllOnStart' | 'commitConcurrency' | 'vectorBacklogMax' | 'vectorBacklogBatch' | 'fetcher' | 'pipeline'
+> = {
   heartbeatMs: 2_000,
   staleMs: 30_000,
   pollMs: 250,
@@ -98,6 +106,8 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     // Server: the second group's vector index inserts run in another backend while the first commits
     // (bench:crawl 145 → 165 pages/s; a third adds nothing).
     commitConcurrency: db.mode === 'server' ? 2 : 1,
+    vectorBacklogMax: config.CRAWLER_VECTOR_BACKLOG_MAX,
+    vectorBacklogBatch: VECTOR_BACKLOG_BATCH[db.mode],
     heartbeatMs: config.CRAWLER_HEARTBEAT_MS ?? WORKER_DEFAULTS.heartbeatMs,
     staleMs: config.CRAWLER_STALE_AFTER_MS ?? WORKER_DEFAULTS.staleMs,
     fetcher: {},
@@ -146,7 +156,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     validators: async (c, u) => (await getIndexer()).validators(c, u),
     prepare: async (d, c) => (await getIndexer()).prepare(d, c),
     embed: async (p) => (await getIndexer()).embed(p),
-    write: async (tx, p, v) => (await getIndexer()).write(tx, p, v),
+    write: async (tx, p, v, placement) => (await getIndexer()).write(tx, p, v, placement),
     indexStream: async (o, c, del) => (await getIndexer()).indexStream(o, c, del),
     markDeleted: async (c, u) => (await getIndexer()).markDeleted(c, u),
     touch: async (c, u) => (await getIndexer()).touch?.(c, u),
@@ -202,6 +212,9 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     if (r.rowCount) log.info({ requeued: r.rowCount }, 'claims of a previous process requeued');
   }
 
+  const backlog = new VectorBacklog(db, { maxChunks: opts.vectorBacklogMax, batchSize: opts.vectorBacklogBatch });
+  await backlog.refresh();
+
   let maintaining: Promise<void> | null = null;
   let lastCounts = 0;
   let lastSchedule = 0;
@@ -212,6 +225,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
           await heartbeat();
           const requeued = await requeueStaleClaims(db, opts.staleMs, deps.options.maxAttempts);
           if (requeued) log.warn({ requeued }, 'claims of silent workers requeued');
+          await backlog.refresh();
         }
         while (!stopping && (await startQueuedRun(db)) !== null) log.info('crawl run started');
         for (const f of await finalizeDrainedRuns(db)) {
@@ -256,6 +270,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     concurrency: opts.commitConcurrency,
     lingerMs: 20,
     maxQueryVariants: opts.maxQueryVariants,
+    vectorBacklog: backlog,
   });
 
   const handle = async (item: FrontierItem): Promise<void> => {
@@ -277,6 +292,21 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
       .then((outcome) => void (outcome !== 'retry' && crawlPages.inc({ outcome })))
       .finally(() => writing.delete(w));
     writing.add(w);
+  };
+
+  let backlogRetryAt = 0;
+  const indexBacklog = async (): Promise<number> => {
+    if (Date.now() < backlogRetryAt) return 0;
+    try {
+      const moved = await backlog.indexSome();
+      if (moved) log.debug({ moved }, 'backlog vectors indexed');
+      return moved;
+    } catch (e) {
+      // the vectors stay searchable where they are; try again later rather than at every poll
+      backlogRetryAt = Date.now() + 30_000;
+      if (!stopping) log.error({ err: e }, 'indexing backlog vectors failed');
+      return 0;
+    }
   };
 
   const loop = (async () => {
@@ -309,6 +339,8 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
           idleSince = Date.now();
           await maintenance(false);
         }
+        // nothing to crawl: index a batch of waiting vectors, then look for work again
+        if (backlog.pending && (await indexBacklog()) > 0) continue;
         await sleep(opts.pollMs);
       } else if (claimed === 0 || fetching.size >= opts.concurrency || writing.size >= maxWriting) {
         await Promise.race([sleep(opts.pollMs), ...fetching, ...(writing.size >= maxWriting || fetching.size === 0 ? writing : [])]);

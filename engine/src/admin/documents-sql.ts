@@ -185,7 +185,7 @@ export async function documentChunkTexts(db: Queryable, documentId: number): Pro
 /** Replaces chunk vectors (one statement) and marks the document as updated. */
 export async function setChunkEmbeddings(db: Queryable, documentId: number, vectors: Array<{ id: number; embedding: string }>): Promise<void> {
   await db.query(
-    `UPDATE chunks c SET embedding = r.embedding::vector
+    `UPDATE chunks c SET embedding = r.embedding::vector, pending_embedding = NULL
        FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, embedding text)
       WHERE c.id = r.id AND c.document_id = $1`,
     [documentId, JSON.stringify(vectors)],

@@ -6,9 +6,10 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import type { Database, Queryable, QueryResult } from './database.js';
+import { statementText, type Database, type NamedStatement, type Queryable, type QueryResult } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { SessionSettings } from './session-settings.js';
+import { VectorArrayParam } from './vector-param.js';
 import { CiteError } from '../errors.js';
 
 /**
@@ -60,8 +61,9 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
   }
 
   const wrap = (runner: Pick<PGlite, 'query'>): Queryable => ({
-    async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-      const r = await runner.query<T>(sql, params as unknown[] | undefined);
+    async query<T>(sql: string | NamedStatement, params?: readonly unknown[]): Promise<QueryResult<T>> {
+      const values = params?.map((p) => (p instanceof VectorArrayParam ? p.toText() : p));
+      const r = await runner.query<T>(statementText(sql), values);
       return { rows: r.rows, rowCount: r.affectedRows ?? 0 };
     },
   });

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { CiteError } from '../errors.js';
-import type { Database, Queryable, QueryResult } from './database.js';
+import type { Database, NamedStatement, Queryable, QueryResult } from './database.js';
 import { SessionSettings } from './session-settings.js';
+import { VectorArrayParam } from './vector-param.js';
 
 // int8 (counts) and numeric come back as strings by default; Cité's counts fit in a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -24,9 +25,25 @@ export async function openServerDatabase(url: string, poolSize: number): Promise
     );
   }
 
+  // pgvector's type is the database's own: its OID is read once, when a statement first sends vectors
+  let vectorOid: Promise<number> | undefined;
+  const binaryParams = async (runner: pg.Pool | pg.PoolClient, params: readonly unknown[]): Promise<unknown[]> => {
+    if (!params.some((p) => p instanceof VectorArrayParam)) return params as unknown[];
+    vectorOid ??= runner.query<{ oid: number }>(`SELECT 'vector'::regtype::oid AS oid`).then(
+      (r) => Number(r.rows[0]!.oid),
+      (e) => {
+        vectorOid = undefined;
+        throw e;
+      },
+    );
+    const oid = await vectorOid;
+    return params.map((p) => (p instanceof VectorArrayParam ? p.toBinary(oid) : p));
+  };
+
   const wrap = (runner: pg.Pool | pg.PoolClient): Queryable => ({
-    async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-      const r = await runner.query(sql, params as unknown[] | undefined);
+    async query<T>(sql: string | NamedStatement, params?: readonly unknown[]): Promise<QueryResult<T>> {
+      const values = params && (await binaryParams(runner, params));
+      const r = await (typeof sql === 'string' ? runner.query(sql, values) : runner.query({ name: sql.name, text: sql.text, values }));
       return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
     },
   });

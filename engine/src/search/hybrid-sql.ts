@@ -1,6 +1,6 @@
 /**
  * The one statement that searches: lexical branch (BM25 over search_postings), vector branch (pgvector
- * HNSW, cosine), both under the same filters, fused by reciprocal rank on the chunk id, paginated after
+ * HNSW, cosine, plus the vector backlog scored exactly), both under the same filters, fused by reciprocal rank on the chunk id, paginated after
  * fusion, joined to chunk text and document fields. One round trip whatever the mode.
  */
 import { SqlParams, filterPredicates } from './filter-sql.js';
@@ -96,13 +96,22 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     if (!input.vector) throw new Error('vector search needs the query embedding');
     const v = p.add(input.vector);
     const join = filtered ? 'JOIN documents d ON d.id = c.document_id' : '';
+    // HNSW over indexed vectors, plus an exact scan of the vector backlog (crawled chunks whose vectors a
+    // worker has not moved into the index yet, bounded by CRAWLER_VECTOR_BACKLOG_MAX)
     ctes.push(
       `vector AS (
-        SELECT id, score, row_number() OVER (ORDER BY dist, id) AS rank FROM (
-          SELECT c.id, c.embedding <=> ${v}::vector AS dist, 1 - (c.embedding <=> ${v}::vector) AS score
-          FROM chunks c ${join}
-          WHERE c.embedding IS NOT NULL ${where}
-          ORDER BY c.embedding <=> ${v}::vector LIMIT ${depth}) x)`,
+        SELECT id, 1 - dist AS score, row_number() OVER (ORDER BY dist, id) AS rank FROM (
+          SELECT id, dist FROM (
+            (SELECT c.id, c.embedding <=> ${v}::vector AS dist
+             FROM chunks c ${join}
+             WHERE c.embedding IS NOT NULL ${where}
+             ORDER BY c.embedding <=> ${v}::vector LIMIT ${depth})
+            UNION ALL
+            (SELECT c.id, c.pending_embedding <=> ${v}::vector AS dist
+             FROM chunks c ${join}
+             WHERE c.pending_embedding IS NOT NULL AND c.embedding IS NULL ${where}
+             ORDER BY 2 LIMIT ${depth})
+          ) both_tiers ORDER BY dist, id LIMIT ${depth}) x)`,
     );
   }
 

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { approximateTokens, countWordsAndMarks } from './embedder.js';
+
+/** The definition the counter must agree with. */
+const byRegex = (text: string) => (text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? []).length;
+
+describe('countWordsAndMarks', () => {
+  it('counts runs of letters and digits and every other non-space character', () => {
+    expect(countWordsAndMarks('')).toBe(0);
+    expect(countWordsAndMarks('   \n\t')).toBe(0);
+    expect(countWordsAndMarks("L'État, c'est 2024 !")).toBe(9); // L ' État , c ' est 2024 !
+    expect(countWordsAndMarks('congé payé')).toBe(2);
+    expect(countWordsAndMarks('a\u00a0b')).toBe(2); // no-break space separates
+    expect(countWordsAndMarks('𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀😀')).toBe(3); // astral letters form one word; each emoji is a mark
+  });
+
+  it('agrees with the regex on varied text, including astral characters and lone surrogates', () => {
+    const alphabet = ['a', 'É', 'œ', '7', '٣', ' ', '\u00a0', '\u2009', '\n', ',', '’', '«', '€', '😀', '𝔘', '\ud800', '\udc00', '-', '_', '中'];
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    for (let k = 0; k < 2000; k++) {
+      const len = Math.floor(rnd() * 40);
+      let s = '';
+      for (let i = 0; i < len; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      expect(countWordsAndMarks(s), JSON.stringify(s)).toBe(byRegex(s));
+    }
+  });
+
+  it('scales to tokens at 1.3 per word or mark', () => {
+    expect(approximateTokens('un deux trois quatre dix')).toBe(Math.ceil(5 * 1.3));
+    expect(approximateTokens('')).toBe(0);
+  });
+});
