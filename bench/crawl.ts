@@ -191,6 +191,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
     CRAWLER_PER_HOST_CONCURRENCY: String(Math.min(16, a.concurrency)),
     EMBEDDINGS: 'hash',
     LOG_LEVEL: 'warn',
+    CRAWLER_VECTOR_BACKLOG_MAX: process.env.CRAWLER_VECTOR_BACKLOG_MAX,
   });
   const source = await createSource(db, {
     name: 'bench',

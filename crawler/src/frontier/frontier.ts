@@ -164,16 +164,21 @@ export async function claimMany(
     .sort((a, b) => a.depth - b.depth || a.id - b.id);
 }
 
+/**
+ * Candidates are found by walking the pending index in (depth, id) order and stopping at the first URLs
+ * whose run is running, whose host is due and under its concurrency: no sort of the whole frontier. The
+ * walk is gated on some host being open: when every host is paced or full (a one-site crawl between two
+ * requests), it would otherwise read the whole pending frontier to find nothing. open_hosts reads every
+ * known host once per claim, which stays cheap for curated sources (hundreds of hosts); hosts of past
+ * crawls count as open, so with them the gate passes and the walk's per-row checks are lookups in the
+ * materialised CTEs rather than a count of claimed rows per candidate.
+ *
+ * Named (prepared once per connection): planning it took 0.57 ms per claim, as long as running it. Its
+ * generic plan runs ~0.3 ms slower (bench:crawl, pg_stat_statements), so the saving is small but real.
+ */
 const CLAIM_STATEMENT = namedStatement(
   'frontier_claim',
-  // Candidates are found by walking the pending index in (depth, id) order and stopping at the first
-    // URLs whose run is running, whose host is due and under its concurrency: no sort of the whole frontier.
-    // The walk is gated on some host being open: when every host is paced or full (a one-site crawl between
-    // two requests), it would otherwise read the whole pending frontier to find nothing. open_hosts reads
-    // every known host once per claim, which stays cheap for curated sources (hundreds of hosts); hosts
-    // of past crawls count as open, so with them the gate passes and the walk's per-row checks are
-    // lookups in the materialised CTEs rather than a count of claimed rows per candidate.
-    `WITH busy AS MATERIALIZED (
+  `WITH busy AS MATERIALIZED (
        SELECT c.host, count(*) AS n FROM frontier c
         WHERE c.status = 'claimed' AND c.fetched_at IS NULL AND c.id <> ALL($4::bigint[])
         GROUP BY c.host

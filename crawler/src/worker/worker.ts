@@ -62,7 +62,12 @@ export interface WorkerOptions {
   pipeline: Partial<PipelineOptions>;
 }
 
-/** Pages waiting for their group's write, per fetch slot, before the worker stops claiming. */
+/**
+ * Pages waiting for their group's write, per fetch slot, before the worker stops claiming. Larger groups
+ * pay a group's round trips for more pages (bench:crawl: 10 statements per 8 pages → per 10, the write
+ * path being what held the fetch slots idle); a killed worker may then have fetched up to
+ * (1 + factor) × concurrency pages that it fetches again on resume.
+ */
 export const WRITE_BACKLOG_FACTOR = 4;
 
 export const WORKER_DEFAULTS: Omit<
