@@ -30,6 +30,7 @@ export const FAST_WORKER: Partial<WorkerOptions> = {
   heartbeatMs: 300,
   staleMs: 3_000,
   scheduler: false,
+  vectorBacklogIdleMs: 100,
   pipeline: { backoffBaseMs: 200 },
 };
 

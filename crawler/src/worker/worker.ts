@@ -55,6 +55,11 @@ export interface WorkerOptions {
   vectorBacklogMax: number;
   /** Backlog vectors indexed per statement when the worker is idle. */
   vectorBacklogBatch: number;
+  /**
+   * How long the worker must have found nothing to crawl before it indexes backlog vectors (ms): a crawl
+   * pauses between a group's write and the claim of the links it found, and a batch indexed then delays it.
+   */
+  vectorBacklogIdleMs: number;
   /** Single-process embedded mode: claims found at start belong to a previous, dead process. */
   requeueAllOnStart: boolean;
   workerId?: string;
@@ -80,6 +85,7 @@ export const WORKER_DEFAULTS: Omit<
   countsEveryMs: 3_000,
   maxQueryVariants: FRONTIER_DEFAULTS.maxQueryVariants,
   scheduler: true,
+  vectorBacklogIdleMs: 1_000,
 };
 
 export interface StartWorkerArgs {
@@ -316,6 +322,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
 
   const loop = (async () => {
     let idleSince = 0;
+    let busyAt = Date.now();
     while (!stopping) {
       let claimed = 0;
       while (!stopping && fetching.size < opts.concurrency && writing.size < maxWriting) {
@@ -339,13 +346,14 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
         }
       }
       if (stopping) break;
+      if (claimed > 0 || fetching.size > 0 || writing.size > 0) busyAt = Date.now();
       if (claimed === 0 && fetching.size === 0 && writing.size === 0) {
         if (Date.now() - idleSince > opts.pollMs) {
           idleSince = Date.now();
           await maintenance(false);
         }
-        // nothing to crawl: index a batch of waiting vectors, then look for work again
-        if (backlog.pending && (await indexBacklog()) > 0) continue;
+        // nothing to crawl for a while: index a batch of waiting vectors, then look for work again
+        if (backlog.pending && Date.now() - busyAt >= opts.vectorBacklogIdleMs && (await indexBacklog()) > 0) continue;
         await sleep(opts.pollMs);
       } else if (claimed === 0 || fetching.size >= opts.concurrency || writing.size >= maxWriting) {
         await Promise.race([sleep(opts.pollMs), ...fetching, ...(writing.size >= maxWriting || fetching.size === 0 ? writing : [])]);
