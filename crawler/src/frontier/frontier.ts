@@ -58,18 +58,16 @@ export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem
   const unique = new Map<string, EnqueueItem>();
   for (const it of items) if (!unique.has(it.url)) unique.set(it.url, it);
   {
-    // lock the run (serialises enqueues of one run), read its page count and which URLs it already has:
+    // lock the run (serialises enqueues of one run), read its page bound and which URLs it already has:
     // one round trip
-    const locked = await tx.query<{ n: number; known: string[] | null }>(
-      `SELECT (SELECT count(*)::int FROM frontier WHERE run_id = $1 AND kind = 'page' AND status <> 'skipped') AS n,
+    const locked = await tx.query<{ bound: number; known: string[] | null }>(
+      `SELECT r.pages_enqueued AS bound,
               (SELECT array_agg(url) FROM frontier WHERE run_id = $1 AND url = ANY($2::text[])) AS known
-         FROM crawl_runs WHERE id = $1 FOR UPDATE`,
+         FROM crawl_runs r WHERE r.id = $1 FOR UPDATE`,
       [runId, [...unique.keys()]],
     );
-    const pagesQueued = Number(locked.rows[0]?.n ?? 0);
     for (const url of locked.rows[0]?.known ?? []) unique.delete(url);
     if (!unique.size) return 0;
-
     const fresh = [...unique.values()];
     const pageItems = fresh.filter((i) => i.kind === 'page' && !i.skipReason);
     const withQuery = pageItems.filter((i) => i.url.includes('?'));
@@ -81,6 +79,18 @@ export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem
         [runId, keys],
       );
       for (const r of rows) variantCounts.set(r.path_key, Number(r.n));
+    }
+    // Pages not skipped count against max_pages. The bound (pages queued as pending) is never below their
+    // number, so they are counted only when the bound says they might not fit, and the count then becomes
+    // the bound: a run whose budget fills counts at each write from then on, a run far from it never does.
+    let pagesQueued = Number(locked.rows[0]?.bound ?? 0);
+    let counted: number | null = null;
+    if (pagesQueued + pageItems.length > limits.maxPages) {
+      const { rows } = await tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM frontier WHERE run_id = $1 AND kind = 'page' AND status <> 'skipped'`,
+        [runId],
+      );
+      pagesQueued = counted = Number(rows[0]?.n ?? 0);
     }
     let budget = limits.maxPages - pagesQueued;
 
@@ -114,6 +124,8 @@ export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem
     await tx.query(
       `WITH hosts AS (
          INSERT INTO crawl_hosts (host) SELECT DISTINCT h FROM unnest($10::text[]) AS h ON CONFLICT (host) DO NOTHING
+       ), bound AS (
+         UPDATE crawl_runs SET pages_enqueued = coalesce($12, pages_enqueued) + $11 WHERE id = $1
        )
        INSERT INTO frontier (run_id, url, host, depth, parent_url, kind, status, outcome, path_key, finished_at)
        SELECT $1, u.url, u.host, u.depth, u.parent, u.kind, u.status, u.outcome, u.pkey,
@@ -121,7 +133,20 @@ export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem
          FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
               AS u(url, host, depth, parent, kind, status, outcome, pkey)
        ON CONFLICT (run_id, url) DO NOTHING`,
-      [runId, cols.url, cols.host, cols.depth, cols.parent, cols.kind, cols.status, cols.outcome, cols.pkey, [...new Set(cols.host)]],
+      [
+        runId,
+        cols.url,
+        cols.host,
+        cols.depth,
+        cols.parent,
+        cols.kind,
+        cols.status,
+        cols.outcome,
+        cols.pkey,
+        [...new Set(cols.host)],
+        cols.kind.filter((k, i) => k === 'page' && cols.status[i] === 'pending').length,
+        counted,
+      ],
     );
     return queued;
   }
