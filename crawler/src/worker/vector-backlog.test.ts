@@ -3,6 +3,7 @@ import { loadConfig } from '@cite/engine/config/config.js';
 import type { Database } from '@cite/engine/db/database.js';
 import { ensureEmbeddingModel } from '@cite/engine/embeddings/embedding-model-record.js';
 import { HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
+import { vectorBacklogChunks } from '@cite/engine/observability/metrics.js';
 import { resetSearchStatistics, searchWith } from '@cite/engine/search/search-service.js';
 import { describeEachDatabase } from '@cite/engine/testing/databases.js';
 import type { NormalisedDocument } from '../document.js';
@@ -65,6 +66,7 @@ describeEachDatabase('vector backlog', (ctx) => {
     const backlog = new VectorBacklog(ctx.db, { maxChunks: 10, batchSize: 2 });
     await backlog.refresh();
     expect(backlog.pending).toBe(true);
+    expect((await vectorBacklogChunks.get()).values[0]!.value).toBe(3);
     expect(await backlog.indexSome()).toBe(2);
     expect(await counts(ctx.db)).toEqual({ pending: 1, indexed: 2 });
     // half moved: still one answer per document, none twice
@@ -74,6 +76,7 @@ describeEachDatabase('vector backlog', (ctx) => {
     expect(await backlog.indexSome()).toBe(1);
     expect(await backlog.indexSome()).toBe(0);
     expect(backlog.pending).toBe(false);
+    expect((await vectorBacklogChunks.get()).values[0]!.value).toBe(0);
     expect(await counts(ctx.db)).toEqual({ pending: 0, indexed: 3 });
 
     const after = await Promise.all(['congés payés par mois', 'préavis de démission', 'aides au logement'].map(vectorSearch));

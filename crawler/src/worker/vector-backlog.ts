@@ -8,6 +8,7 @@
  * what that exact scan reads.
  */
 import type { Database } from '@cite/engine/db/database.js';
+import { vectorBacklogChunks } from '@cite/engine/observability/metrics.js';
 import { indexBacklogVectors, vectorBacklogSize, type VectorPlacement } from '../ingest/documents-repo.js';
 
 export interface VectorBacklogOptions {
@@ -43,6 +44,7 @@ export class VectorBacklog {
 
   async refresh(): Promise<number> {
     this.size = await vectorBacklogSize(this.db);
+    vectorBacklogChunks.set(this.size);
     return this.size;
   }
 
@@ -55,6 +57,7 @@ export class VectorBacklog {
   async indexSome(): Promise<number> {
     const moved = await indexBacklogVectors(this.db, this.options.batchSize);
     this.size = moved === 0 ? 0 : Math.max(0, this.size - moved);
+    vectorBacklogChunks.set(this.size);
     return moved;
   }
 }

@@ -33,6 +33,11 @@ export const crawlPages = new client.Counter({
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
+export const vectorBacklogChunks = new client.Gauge({
+  name: 'cite_vector_backlog_chunks',
+  help: 'Crawled chunks whose vectors wait outside the HNSW index (searched exactly), as this worker last saw',
+  registers: [registry],
+});
 export const ingestDocuments = new client.Counter({
   name: 'cite_ingest_documents_total',
   help: 'Ingested documents by outcome (new, changed, unchanged, failed, deleted)',
