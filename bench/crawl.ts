@@ -231,7 +231,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
   // The crawl is done and every page searchable; vectors left in the backlog are indexed by the idle
   // worker: how long that takes is reported too.
   const backlogCount = async () =>
-    Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE pending_embedding IS NOT NULL')).rows[0]!.n);
+    Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM vector_backlog')).rows[0]!.n);
   const backlog = await backlogCount();
   while ((await backlogCount()) > 0) await new Promise((r) => setTimeout(r, 100));
   const indexedAfter = (performance.now() - started) / 1000;

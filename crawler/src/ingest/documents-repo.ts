@@ -30,12 +30,12 @@ export interface DocumentWrite {
 
 /**
  * Where a fresh chunk's vector goes: `index` (the `embedding` column, and so the HNSW index, in the writer's
- * transaction) or `backlog` (`pending_embedding`, searched exactly until `indexBacklogVectors` moves it).
+ * transaction) or `backlog` (the vector_backlog table, searched exactly until `indexBacklogVectors` moves it).
  */
 export type VectorPlacement = 'index' | 'backlog';
 
 /** A stored chunk has a vector, indexed or waiting in the backlog. */
-const HAS_VECTOR = '(embedding IS NOT NULL OR pending_embedding IS NOT NULL)';
+const HAS_VECTOR = '(embedding IS NOT NULL OR EXISTS (SELECT 1 FROM vector_backlog b WHERE b.chunk_id = chunks.id))';
 
 export type WriteResult =
   | { outcome: 'new' | 'changed'; documentId: number; chunks: number; reused: number }
@@ -312,33 +312,47 @@ async function insertChunkRows(
     token_count: chunk.tokenCount,
     hash: chunk.hash,
   }));
-  await tx.query(
-    `INSERT INTO chunks (document_id, ord, text, heading_path, context, locator, token_count, hash, ${placement === 'backlog' ? 'pending_embedding' : 'embedding'})
-     SELECT r.document_id, r.ord, r.text, r.heading_path, r.context, r.locator, r.token_count, r.hash, v.embedding
-       FROM jsonb_to_recordset($1::jsonb)
+  const vectors = new VectorArrayParam(rows.map((r) => r.vector));
+  const columns = 'document_id, ord, text, heading_path, context, locator, token_count, hash';
+  const fromRecord = 'r.document_id, r.ord, r.text, r.heading_path, r.context, r.locator, r.token_count, r.hash';
+  const fromPayload = `FROM jsonb_to_recordset($1::jsonb)
          AS r(i int, document_id bigint, ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text)
-       JOIN unnest($2::vector[]) WITH ORDINALITY AS v(embedding, n) ON v.n = r.i`,
-    [JSON.stringify(payload), new VectorArrayParam(rows.map((r) => r.vector))],
+       JOIN unnest($2::vector[]) WITH ORDINALITY AS v(embedding, n) ON v.n = r.i`;
+  if (placement === 'index') {
+    await tx.query(`INSERT INTO chunks (${columns}, embedding) SELECT ${fromRecord}, v.embedding ${fromPayload}`, [JSON.stringify(payload), vectors]);
+    return;
+  }
+  // the chunks without their vectors, then their vectors in the backlog, matched on (document, position)
+  await tx.query(
+    `WITH r AS (SELECT ${fromRecord}, v.embedding ${fromPayload}),
+     ins AS (
+       INSERT INTO chunks (${columns}) SELECT ${columns} FROM r RETURNING id, document_id, ord
+     )
+     INSERT INTO vector_backlog (chunk_id, embedding)
+     SELECT ins.id, r.embedding FROM ins JOIN r ON r.document_id = ins.document_id AND r.ord = ins.ord`,
+    [JSON.stringify(payload), vectors],
   );
 }
 
-/** Chunks whose vector waits in the backlog (an index-only count of the partial index). */
+/** Chunks whose vector waits in the backlog. */
 export async function vectorBacklogSize(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE pending_embedding IS NOT NULL');
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM vector_backlog');
   return Number(rows[0]?.n ?? 0);
 }
 
 /**
- * Moves up to `limit` backlog vectors into `embedding` (and so into the HNSW index), oldest chunks first,
- * in the caller's transaction or its own statement. SKIP LOCKED: workers emptying the backlog together
- * take different chunks, and none waits for a crawl writing a document. Returns the chunks moved.
+ * Moves up to `limit` backlog vectors into `chunks.embedding` (and so into the HNSW index), oldest chunks
+ * first, in one statement. SKIP LOCKED: workers emptying the backlog together take different rows, and none
+ * waits for a crawl writing a document. Returns the chunks moved.
  */
 export async function indexBacklogVectors(db: Queryable, limit: number): Promise<number> {
   const { rowCount } = await db.query(
     `WITH batch AS (
-       SELECT id FROM chunks WHERE pending_embedding IS NOT NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+       DELETE FROM vector_backlog WHERE chunk_id IN (
+         SELECT chunk_id FROM vector_backlog ORDER BY chunk_id LIMIT $1 FOR UPDATE SKIP LOCKED
+       ) RETURNING chunk_id, embedding
      )
-     UPDATE chunks c SET embedding = c.pending_embedding, pending_embedding = NULL FROM batch WHERE c.id = batch.id`,
+     UPDATE chunks c SET embedding = batch.embedding FROM batch WHERE c.id = batch.chunk_id`,
     [limit],
   );
   return rowCount;

@@ -58,7 +58,7 @@ export async function reembed(db: Database, embedder: Embedder, options: Partial
       await tx.query('UPDATE chunks SET embedding = NULL WHERE embedding IS NOT NULL');
     }
     // vectors of the old model waiting in the crawl backlog go too: those chunks are re-embedded below
-    await tx.query('UPDATE chunks SET pending_embedding = NULL WHERE pending_embedding IS NOT NULL');
+    await tx.query('DELETE FROM vector_backlog');
     await tx.query(
       `INSERT INTO settings (key, value) VALUES ('embedding', $1::jsonb)
        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
@@ -70,7 +70,7 @@ export async function reembed(db: Database, embedder: Embedder, options: Partial
 
   // chunks crawled meanwhile with the new model may have theirs in the backlog already
   const { rows: countRows } = await db.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM chunks WHERE embedding IS NULL AND pending_embedding IS NULL',
+    'SELECT count(*)::int AS n FROM chunks c WHERE c.embedding IS NULL AND NOT EXISTS (SELECT 1 FROM vector_backlog b WHERE b.chunk_id = c.id)',
   );
   const total = Number(countRows[0]?.n ?? 0);
   let done = 0;
@@ -83,7 +83,9 @@ export async function reembed(db: Database, embedder: Embedder, options: Partial
       break;
     }
     const { rows } = await db.query<{ id: number; context: string; text: string }>(
-      'SELECT id, context, text FROM chunks WHERE embedding IS NULL AND pending_embedding IS NULL AND id > $1 ORDER BY id LIMIT $2',
+      `SELECT c.id, c.context, c.text FROM chunks c
+        WHERE c.embedding IS NULL AND NOT EXISTS (SELECT 1 FROM vector_backlog b WHERE b.chunk_id = c.id) AND c.id > $1
+        ORDER BY c.id LIMIT $2`,
       [lastId, opts.batchSize],
     );
     if (rows.length === 0) break;
@@ -91,7 +93,7 @@ export async function reembed(db: Database, embedder: Embedder, options: Partial
     await db.query(
       `UPDATE chunks c SET embedding = r.embedding::vector
          FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, embedding text)
-        WHERE c.id = r.id AND c.embedding IS NULL AND c.pending_embedding IS NULL`,
+        WHERE c.id = r.id AND c.embedding IS NULL AND NOT EXISTS (SELECT 1 FROM vector_backlog b WHERE b.chunk_id = c.id)`,
       [JSON.stringify(rows.map((r, i) => ({ id: Number(r.id), embedding: vectorToSql(vectors[i]!) })))],
     );
     lastId = Number(rows.at(-1)!.id);

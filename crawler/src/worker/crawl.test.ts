@@ -57,10 +57,12 @@ describeEachDatabase('crawler end to end', (ctx) => {
     const vectorsAt = async () =>
       (
         await ctx.db.query<{ pending: number; indexed: number; none: number }>(
-          `SELECT count(*) FILTER (WHERE pending_embedding IS NOT NULL)::int AS pending,
-                  count(*) FILTER (WHERE embedding IS NOT NULL)::int AS indexed,
-                  count(*) FILTER (WHERE embedding IS NULL AND pending_embedding IS NULL)::int AS none
-             FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id WHERE k.name = 'c-basic'`,
+          `SELECT count(b.chunk_id)::int AS pending,
+                  count(*) FILTER (WHERE c.embedding IS NOT NULL)::int AS indexed,
+                  count(*) FILTER (WHERE c.embedding IS NULL AND b.chunk_id IS NULL)::int AS none
+             FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id
+             LEFT JOIN vector_backlog b ON b.chunk_id = c.id
+            WHERE k.name = 'c-basic'`,
         )
       ).rows[0]!;
     // the crawl leaves its vectors in the backlog; the worker, idle once the run is over, indexes them all
@@ -93,8 +95,9 @@ describeEachDatabase('crawler end to end', (ctx) => {
       Number(
         (
           await ctx.db.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id
-              WHERE k.name = $1 AND c.pending_embedding IS NOT NULL`,
+            `SELECT count(*)::int AS n FROM vector_backlog b JOIN chunks c ON c.id = b.chunk_id
+               JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id
+              WHERE k.name = $1`,
             [collection],
           )
         ).rows[0]!.n,

@@ -38,17 +38,17 @@ async function write(db: Database, collectionId: number, docs: NormalisedDocumen
 
 async function counts(db: Database): Promise<{ pending: number; indexed: number }> {
   const { rows } = await db.query<{ pending: number; indexed: number }>(
-    `SELECT count(*) FILTER (WHERE pending_embedding IS NOT NULL)::int AS pending,
-            count(*) FILTER (WHERE embedding IS NOT NULL)::int AS indexed FROM chunks`,
+    `SELECT (SELECT count(*)::int FROM vector_backlog) AS pending,
+            (SELECT count(*)::int FROM chunks WHERE embedding IS NOT NULL) AS indexed`,
   );
   return { pending: Number(rows[0]!.pending), indexed: Number(rows[0]!.indexed) };
 }
 
 describeEachDatabase('vector backlog', (ctx) => {
   const config = loadConfig({ EMBEDDINGS: 'hash' });
-  const vectorSearch = async (query: string) => {
+  const vectorSearch = async (query: string, allowedCollections: number[] | null = null) => {
     resetSearchStatistics(ctx.db);
-    const res = await searchWith({ db: ctx.db, embedder, config }, { query, allowedCollections: null, mode: 'vector', k: 3 });
+    const res = await searchWith({ db: ctx.db, embedder, config }, { query, allowedCollections, mode: 'vector', k: 3 });
     return res.data.map((h) => h.document.url);
   };
   let collectionId = 0;
@@ -60,8 +60,13 @@ describeEachDatabase('vector backlog', (ctx) => {
     expect(await counts(ctx.db)).toEqual({ pending: 3, indexed: 0 });
 
     // the vector branch scores the backlog exactly: each document is the best match for its own words
-    const before = await Promise.all(['congés payés par mois', 'préavis de démission', 'aides au logement'].map(vectorSearch));
+    const before = await Promise.all(['congés payés par mois', 'préavis de démission', 'aides au logement'].map((q) => vectorSearch(q)));
     expect(before.map((urls) => urls[0])).toEqual(DOCS.map((d) => d.url));
+    // under a filter too (the backlog joined to chunks and documents): a key limited to another
+    // collection sees none of them
+    expect((await vectorSearch('préavis de démission', [collectionId]))[0]).toBe(DOCS[1]!.url);
+    const other = await ctx.db.query<{ id: number }>(`INSERT INTO collections (name) VALUES ('backlog-other') RETURNING id`);
+    expect(await vectorSearch('préavis de démission', [Number(other.rows[0]!.id)])).toEqual([]);
 
     const backlog = new VectorBacklog(ctx.db, { maxChunks: 10, batchSize: 2 });
     await backlog.refresh();
@@ -79,7 +84,7 @@ describeEachDatabase('vector backlog', (ctx) => {
     expect((await vectorBacklogChunks.get()).values[0]!.value).toBe(0);
     expect(await counts(ctx.db)).toEqual({ pending: 0, indexed: 3 });
 
-    const after = await Promise.all(['congés payés par mois', 'préavis de démission', 'aides au logement'].map(vectorSearch));
+    const after = await Promise.all(['congés payés par mois', 'préavis de démission', 'aides au logement'].map((q) => vectorSearch(q)));
     expect(after).toEqual(before);
   });
 
@@ -90,7 +95,8 @@ describeEachDatabase('vector backlog', (ctx) => {
     changed.sections.push({ headingPath: ['Report'], blocks: [{ kind: 'paragraph', text: 'Les congés non pris peuvent être reportés par accord collectif.' }] });
     expect(await write(ctx.db, collectionId, [changed], 'backlog')).toEqual(['changed']);
     const { rows } = await ctx.db.query<{ id: number; pending: boolean }>(
-      `SELECT c.id, c.pending_embedding IS NOT NULL AS pending FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.url = $1 ORDER BY c.ord`,
+      `SELECT c.id, b.chunk_id IS NOT NULL AS pending FROM chunks c JOIN documents d ON d.id = c.document_id
+         LEFT JOIN vector_backlog b ON b.chunk_id = c.id WHERE d.url = $1 ORDER BY c.ord`,
       [changed.url],
     );
     // the unchanged chunk kept its row and its waiting vector; the new one waits too

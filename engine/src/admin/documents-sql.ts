@@ -185,10 +185,12 @@ export async function documentChunkTexts(db: Queryable, documentId: number): Pro
 /** Replaces chunk vectors (one statement) and marks the document as updated. */
 export async function setChunkEmbeddings(db: Queryable, documentId: number, vectors: Array<{ id: number; embedding: string }>): Promise<void> {
   await db.query(
-    `UPDATE chunks c SET embedding = r.embedding::vector, pending_embedding = NULL
+    `UPDATE chunks c SET embedding = r.embedding::vector
        FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, embedding text)
       WHERE c.id = r.id AND c.document_id = $1`,
     [documentId, JSON.stringify(vectors)],
   );
+  // a vector still waiting in the crawl backlog would otherwise replace the new one when it is indexed
+  await db.query('DELETE FROM vector_backlog WHERE chunk_id IN (SELECT id FROM chunks WHERE document_id = $1)', [documentId]);
   await db.query(`UPDATE documents SET updated_at = now() WHERE id = $1`, [documentId]);
 }

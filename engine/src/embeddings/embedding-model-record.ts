@@ -73,7 +73,7 @@ export async function ensureEmbeddingModel(db: Database, embedder: Pick<Embedder
     }
     const columnDim = await embeddingColumnDimension(tx);
     if (columnDim !== embedder.dimension) {
-      const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE embedding IS NOT NULL OR pending_embedding IS NOT NULL');
+      const { rows } = await tx.query<{ n: number }>('SELECT (SELECT count(*) FROM chunks WHERE embedding IS NOT NULL) + (SELECT count(*) FROM vector_backlog) AS n');
       if (Number(rows[0]?.n) > 0) {
         throw mismatchError({ id: 'unrecorded model', dimension: columnDim ?? 0 }, embedder);
       }

@@ -107,9 +107,8 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
              WHERE c.embedding IS NOT NULL ${where}
              ORDER BY c.embedding <=> ${v}::vector LIMIT ${depth})
             UNION ALL
-            (SELECT c.id, c.pending_embedding <=> ${v}::vector AS dist
-             FROM chunks c ${join}
-             WHERE c.pending_embedding IS NOT NULL AND c.embedding IS NULL ${where}
+            (SELECT b.chunk_id AS id, b.embedding <=> ${v}::vector AS dist
+             FROM vector_backlog b ${filtered ? `JOIN chunks c ON c.id = b.chunk_id ${join} WHERE true ${where}` : ''}
              ORDER BY 2 LIMIT ${depth})
           ) both_tiers ORDER BY dist, id LIMIT ${depth}) x)`,
     );
