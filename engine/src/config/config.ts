@@ -108,7 +108,7 @@ export const configSchema = z.object({
   CRAWLER_CONCURRENCY: int(1, 256).default(8),
   /** Requests in flight to one host, across all workers. */
   CRAWLER_PER_HOST_CONCURRENCY: int(1, 16).default(2),
-  /** Crawled chunks whose vectors may wait outside the HNSW index (idle workers index them; each vector search scans them, ~1.7 µs each); above it, crawls index as they write; 0 = never wait. */
+  /** Crawled chunks whose vectors may wait outside the HNSW index (idle workers index them; each vector search scans them, ~0.6 µs each); above it, crawls index as they write; 0 = never wait. */
   CRAWLER_VECTOR_BACKLOG_MAX: int(0, 1000000).default(5000),
   /** Time budget of one whole response (ms). */
   CRAWLER_TIMEOUT_MS: int(100, 600000).default(30000),
