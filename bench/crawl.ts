@@ -235,6 +235,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
   const backlog = await backlogCount();
   while ((await backlogCount()) > 0) await new Promise((r) => setTimeout(r, 100));
   const indexedAfter = (performance.now() - started) / 1000;
+  const machineCpuIndexed = machineCpuSeconds() - machineAtStart;
   clearInterval(memTimer);
   await worker.stop();
   const run = await getRunDetail(db, runId, 10);
@@ -257,6 +258,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
     machineCpuMsPerPage: (machineCpu * 1000) / pages,
     vectorBacklog: backlog,
     vectorsIndexedSeconds: indexedAfter,
+    machineCpuMsPerPageIndexed: (machineCpuIndexed * 1000) / pages,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssBytes: peakRss(),
   };
@@ -396,7 +398,7 @@ async function main(): Promise<void> {
       );
       if (r.vectorBacklog !== undefined)
         process.stdout.write(
-          `${''.padEnd(72)} ${r.vectorBacklog} vectors were left in the backlog (searched exactly); all in the HNSW index after ${Number(r.vectorsIndexedSeconds).toFixed(1)} s\n`,
+          `${''.padEnd(72)} ${r.vectorBacklog} vectors were left in the backlog (searched exactly); all in the HNSW index after ${Number(r.vectorsIndexedSeconds).toFixed(1)} s (machine CPU ${Number(r.machineCpuMsPerPageIndexed).toFixed(2)} ms/page with it)\n`,
         );
     }
   }
