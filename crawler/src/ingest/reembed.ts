@@ -19,6 +19,9 @@ import {
 } from '@cite/engine/embeddings/embedding-model-record.js';
 import { embeddingText } from '../chunker/chunker.js';
 
+/** A chunk (`c`) still to embed: no vector, neither indexed nor waiting in the crawl backlog. */
+const WITHOUT_VECTOR = 'c.embedding IS NULL AND NOT EXISTS (SELECT 1 FROM vector_backlog b WHERE b.chunk_id = c.id)';
+
 export interface ReembedOptions {
   batchSize: number;
   onProgress?: (p: { done: number; total: number }) => void;
@@ -70,7 +73,7 @@ export async function reembed(db: Database, embedder: Embedder, options: Partial
 
   // chunks crawled meanwhile with the new model may have theirs in the backlog already
   const { rows: countRows } = await db.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM chunks c WHERE c.embedding IS NULL AND NOT EXISTS (SELECT 1 FROM vector_backlog b WHERE b.chunk_id = c.id)',
+    `SELECT count(*)::int AS n FROM chunks c WHERE ${WITHOUT_VECTOR}`,
   );
   const total = Number(countRows[0]?.n ?? 0);
   let done = 0;
@@ -84,7 +87,7 @@ export async function reembed(db: Database, embedder: Embedder, options: Partial
     }
     const { rows } = await db.query<{ id: number; context: string; text: string }>(
       `SELECT c.id, c.context, c.text FROM chunks c
-        WHERE c.embedding IS NULL AND NOT EXISTS (SELECT 1 FROM vector_backlog b WHERE b.chunk_id = c.id) AND c.id > $1
+        WHERE ${WITHOUT_VECTOR} AND c.id > $1
         ORDER BY c.id LIMIT $2`,
       [lastId, opts.batchSize],
     );
@@ -93,7 +96,7 @@ export async function reembed(db: Database, embedder: Embedder, options: Partial
     await db.query(
       `UPDATE chunks c SET embedding = r.embedding::vector
          FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, embedding text)
-        WHERE c.id = r.id AND c.embedding IS NULL AND NOT EXISTS (SELECT 1 FROM vector_backlog b WHERE b.chunk_id = c.id)`,
+        WHERE c.id = r.id AND ${WITHOUT_VECTOR}`,
       [JSON.stringify(rows.map((r, i) => ({ id: Number(r.id), embedding: vectorToSql(vectors[i]!) })))],
     );
     lastId = Number(rows.at(-1)!.id);

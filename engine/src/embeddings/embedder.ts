@@ -78,19 +78,17 @@ export function countWordsAndMarks(text: string): number {
   let n = 0;
   let inWord = false;
   for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
+    const c = text.codePointAt(i)!;
     let cls: CharClass;
     if (c < 128) cls = ASCII_CLASS[c] as CharClass;
     else {
-      if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-        const lo = text.charCodeAt(i + 1);
-        if (lo >= 0xdc00 && lo <= 0xdfff) {
-          c = (c - 0xd800) * 0x400 + (lo - 0xdc00) + 0x10000;
-          i++;
-        }
+      if (c > 0xffff) i++; // the second half of a surrogate pair
+      let known = nonAscii.get(c);
+      if (known === undefined) {
+        known = classifyCodePoint(c);
+        if (nonAscii.size < 4096) nonAscii.set(c, known);
       }
-      cls = nonAscii.get(c) ?? classifyCodePoint(c);
-      if (nonAscii.size < 4096) nonAscii.set(c, cls);
+      cls = known;
     }
     if (cls === WORD) {
       if (!inWord) n++;
