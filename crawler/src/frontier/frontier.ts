@@ -53,6 +53,35 @@ export async function enqueue(db: Database, runId: number, items: EnqueueItem[],
   return db.transaction((tx) => enqueueIn(tx, runId, items, limits));
 }
 
+// Named statements (see CLAIM_STATEMENT): they run at every group of pages a crawl writes, and their plans do
+// not depend on their parameters. The read of the URLs already known stays unnamed: its generic plan walks
+// all of the run's URLs instead of looking up the few it is given (seen in bench:crawl's profile).
+//
+// Hosts first (the claim joins on them), then the URLs: one statement.
+const ENQUEUE_INSERT = namedStatement(
+  'frontier_enqueue_insert',
+  `WITH hosts AS (
+         INSERT INTO crawl_hosts (host) SELECT DISTINCT h FROM unnest($10::text[]) AS h ON CONFLICT (host) DO NOTHING
+       ), bound AS (
+         UPDATE crawl_runs SET pages_enqueued = coalesce($12, pages_enqueued) + $11 WHERE id = $1
+       )
+       INSERT INTO frontier (run_id, url, host, depth, parent_url, kind, status, outcome, path_key, finished_at)
+       SELECT $1, u.url, u.host, u.depth, u.parent, u.kind, u.status, u.outcome, u.pkey,
+              CASE WHEN u.status = 'skipped' THEN now() END
+         FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+              AS u(url, host, depth, parent, kind, status, outcome, pkey)
+       ON CONFLICT (run_id, url) DO NOTHING`,
+);
+const COMPLETE_ITEMS = namedStatement(
+  'frontier_complete',
+  `UPDATE frontier f SET status = c.status, outcome = c.outcome, error = c.error, http_status = c.http_status,
+            content_type = c.content_type, fetched_at = CASE WHEN c.fetched THEN now() ELSE f.fetched_at END,
+            etag = c.etag, last_modified = c.last_modified, counts = c.counts, finished_at = now()
+       FROM jsonb_to_recordset($2::jsonb) AS c(id bigint, status text, outcome text, error text, http_status int,
+            content_type text, fetched boolean, etag text, last_modified text, counts jsonb)
+      WHERE f.id = c.id AND f.status = 'claimed' AND f.claimed_by = $1`,
+);
+
 /** `enqueue` inside a transaction the caller holds (seeding a run along with its status change). */
 export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem[], limits: EnqueueLimits): Promise<number> {
   const unique = new Map<string, EnqueueItem>();
@@ -120,19 +149,8 @@ export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem
       cols.outcome.push(skip);
       cols.pkey.push(pk);
     }
-    // hosts first (the claim joins on them), then the URLs: one statement
     await tx.query(
-      `WITH hosts AS (
-         INSERT INTO crawl_hosts (host) SELECT DISTINCT h FROM unnest($10::text[]) AS h ON CONFLICT (host) DO NOTHING
-       ), bound AS (
-         UPDATE crawl_runs SET pages_enqueued = coalesce($12, pages_enqueued) + $11 WHERE id = $1
-       )
-       INSERT INTO frontier (run_id, url, host, depth, parent_url, kind, status, outcome, path_key, finished_at)
-       SELECT $1, u.url, u.host, u.depth, u.parent, u.kind, u.status, u.outcome, u.pkey,
-              CASE WHEN u.status = 'skipped' THEN now() END
-         FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-              AS u(url, host, depth, parent, kind, status, outcome, pkey)
-       ON CONFLICT (run_id, url) DO NOTHING`,
+      ENQUEUE_INSERT,
       [
         runId,
         cols.url,
@@ -298,12 +316,7 @@ export async function completeMany(db: Queryable, workerId: string, items: Array
     counts: c.counts ?? null,
   }));
   const r = await db.query(
-    `UPDATE frontier f SET status = c.status, outcome = c.outcome, error = c.error, http_status = c.http_status,
-            content_type = c.content_type, fetched_at = CASE WHEN c.fetched THEN now() ELSE f.fetched_at END,
-            etag = c.etag, last_modified = c.last_modified, counts = c.counts, finished_at = now()
-       FROM jsonb_to_recordset($2::jsonb) AS c(id bigint, status text, outcome text, error text, http_status int,
-            content_type text, fetched boolean, etag text, last_modified text, counts jsonb)
-      WHERE f.id = c.id AND f.status = 'claimed' AND f.claimed_by = $1`,
+    COMPLETE_ITEMS,
     [workerId, JSON.stringify(payload)],
   );
   return r.rowCount;

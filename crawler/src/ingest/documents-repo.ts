@@ -1,7 +1,7 @@
 /**
  * SQL of the documents + chunks table family, for indexing. The one place that writes them.
  */
-import type { Queryable } from '@cite/engine/db/database.js';
+import { namedStatement, type Queryable } from '@cite/engine/db/database.js';
 import { VectorArrayParam } from '@cite/engine/db/vector-param.js';
 import type { Chunk } from '../chunker/chunker.js';
 
@@ -196,6 +196,25 @@ export async function writeDocument(
   return { outcome: isNew ? 'new' : 'changed', documentId, chunks: w.chunks.length, reused: reused.length };
 }
 
+// rows in (collection, url) order: concurrent writers take the unique-index locks in the same order
+const INSERT_NEW_DOCUMENTS = namedStatement(
+  'documents_insert_new',
+  `WITH r AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, collection_id bigint, url text, title text, lang text,
+         description text, format text, content_hash text, etag text, last_modified text, published_at timestamptz,
+         modified_at timestamptz, metadata jsonb, source_id bigint, chunk_count int)
+     ), ins AS (
+       INSERT INTO documents (collection_id, url, title, lang, description, format, content_hash, etag, last_modified,
+                              published_at, modified_at, metadata, source_id, chunk_count, fetched_at)
+       SELECT DISTINCT ON (collection_id, url) collection_id, url, title, lang, description, format, content_hash, etag,
+              last_modified, published_at, modified_at, metadata, source_id, chunk_count, now()
+         FROM r ORDER BY collection_id, url, i
+       ON CONFLICT (collection_id, url) DO NOTHING
+       RETURNING id, collection_id, url
+     )
+     SELECT ins.id, min(r.i) AS i FROM ins JOIN r ON r.collection_id = ins.collection_id AND r.url = ins.url GROUP BY ins.id`,
+);
+
 /**
  * Inserts the documents of `writes` that are not stored yet, with their chunks, in two statements
  * whatever their number (the BM25 triggers on chunks then run once for all of them); must run inside
@@ -234,22 +253,8 @@ export async function insertNewDocuments(
       chunk_count: p[13],
     };
   });
-  // rows in (collection, url) order: concurrent writers take the unique-index locks in the same order
   const { rows } = await tx.query<{ id: number; i: number }>(
-    `WITH r AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, collection_id bigint, url text, title text, lang text,
-         description text, format text, content_hash text, etag text, last_modified text, published_at timestamptz,
-         modified_at timestamptz, metadata jsonb, source_id bigint, chunk_count int)
-     ), ins AS (
-       INSERT INTO documents (collection_id, url, title, lang, description, format, content_hash, etag, last_modified,
-                              published_at, modified_at, metadata, source_id, chunk_count, fetched_at)
-       SELECT DISTINCT ON (collection_id, url) collection_id, url, title, lang, description, format, content_hash, etag,
-              last_modified, published_at, modified_at, metadata, source_id, chunk_count, now()
-         FROM r ORDER BY collection_id, url, i
-       ON CONFLICT (collection_id, url) DO NOTHING
-       RETURNING id, collection_id, url
-     )
-     SELECT ins.id, min(r.i) AS i FROM ins JOIN r ON r.collection_id = ins.collection_id AND r.url = ins.url GROUP BY ins.id`,
+    INSERT_NEW_DOCUMENTS,
     [JSON.stringify(payload)],
   );
   for (const r of rows) inserted.set(Number(r.i), Number(r.id));
@@ -294,6 +299,26 @@ async function lockDocument(tx: Queryable, collectionId: number, url: string): P
   return r ? { id: Number(r.id), contentHash: r.content_hash, status: r.status } : undefined;
 }
 
+const CHUNK_COLUMNS = 'document_id, ord, text, heading_path, context, locator, token_count, hash';
+const CHUNK_RECORD = 'r.document_id, r.ord, r.text, r.heading_path, r.context, r.locator, r.token_count, r.hash';
+const CHUNK_PAYLOAD = `FROM jsonb_to_recordset($1::jsonb)
+         AS r(i int, document_id bigint, ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text)
+       JOIN unnest($2::vector[]) WITH ORDINALITY AS v(embedding, n) ON v.n = r.i`;
+const INSERT_CHUNKS = namedStatement(
+  'chunks_insert',
+  `INSERT INTO chunks (${CHUNK_COLUMNS}, embedding) SELECT ${CHUNK_RECORD}, v.embedding ${CHUNK_PAYLOAD}`,
+);
+// the chunks without their vectors, then their vectors in the backlog, matched on (document, position)
+const INSERT_CHUNKS_VECTORS_TO_BACKLOG = namedStatement(
+  'chunks_insert_vectors_to_backlog',
+  `WITH r AS (SELECT ${CHUNK_RECORD}, v.embedding ${CHUNK_PAYLOAD}),
+   ins AS (
+     INSERT INTO chunks (${CHUNK_COLUMNS}) SELECT ${CHUNK_COLUMNS} FROM r RETURNING id, document_id, ord
+   )
+   INSERT INTO vector_backlog (chunk_id, embedding)
+   SELECT ins.id, r.embedding FROM ins JOIN r ON r.document_id = ins.document_id AND r.ord = ins.ord`,
+);
+
 /** Chunks of any number of documents in one statement: the BM25 triggers run once for all of them. */
 async function insertChunkRows(
   tx: Queryable,
@@ -313,25 +338,7 @@ async function insertChunkRows(
     hash: chunk.hash,
   }));
   const vectors = new VectorArrayParam(rows.map((r) => r.vector));
-  const columns = 'document_id, ord, text, heading_path, context, locator, token_count, hash';
-  const fromRecord = 'r.document_id, r.ord, r.text, r.heading_path, r.context, r.locator, r.token_count, r.hash';
-  const fromPayload = `FROM jsonb_to_recordset($1::jsonb)
-         AS r(i int, document_id bigint, ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text)
-       JOIN unnest($2::vector[]) WITH ORDINALITY AS v(embedding, n) ON v.n = r.i`;
-  if (placement === 'index') {
-    await tx.query(`INSERT INTO chunks (${columns}, embedding) SELECT ${fromRecord}, v.embedding ${fromPayload}`, [JSON.stringify(payload), vectors]);
-    return;
-  }
-  // the chunks without their vectors, then their vectors in the backlog, matched on (document, position)
-  await tx.query(
-    `WITH r AS (SELECT ${fromRecord}, v.embedding ${fromPayload}),
-     ins AS (
-       INSERT INTO chunks (${columns}) SELECT ${columns} FROM r RETURNING id, document_id, ord
-     )
-     INSERT INTO vector_backlog (chunk_id, embedding)
-     SELECT ins.id, r.embedding FROM ins JOIN r ON r.document_id = ins.document_id AND r.ord = ins.ord`,
-    [JSON.stringify(payload), vectors],
-  );
+  await tx.query(placement === 'index' ? INSERT_CHUNKS : INSERT_CHUNKS_VECTORS_TO_BACKLOG, [JSON.stringify(payload), vectors]);
 }
 
 /** Chunks whose vector waits in the backlog. */

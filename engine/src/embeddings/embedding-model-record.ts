@@ -3,7 +3,7 @@
  * models are never mixed: indexing with another model is refused until `cite reembed` has run, and
  * the chunks.embedding column always has the recorded dimension.
  */
-import type { Database, Queryable } from '../db/database.js';
+import { namedStatement, type Database, type Queryable } from '../db/database.js';
 import { CiteError } from '../errors.js';
 import type { Embedder } from './embedder.js';
 
@@ -89,15 +89,16 @@ export async function ensureEmbeddingModel(db: Database, embedder: Pick<Embedder
   });
 }
 
+// named: every write transaction of a crawl runs it
+const MODEL_IN_TRANSACTION = namedStatement('settings_embedding_key_share', `SELECT value FROM settings WHERE key = 'embedding' FOR KEY SHARE`);
+
 /**
  * Inside a document's write transaction: the model must still be the recorded one. KEY SHARE lets
  * any number of writers through together while `cite reembed` (which takes the row FOR UPDATE) waits
  * for them, and them for it.
  */
 export async function assertEmbeddingModelInTransaction(tx: Queryable, embedder: Pick<Embedder, 'id' | 'dimension'>): Promise<void> {
-  const { rows } = await tx.query<{ value: EmbeddingModelRecord }>(
-    `SELECT value FROM settings WHERE key = 'embedding' FOR KEY SHARE`,
-  );
+  const { rows } = await tx.query<{ value: EmbeddingModelRecord }>(MODEL_IN_TRANSACTION);
   const recorded = rows[0]?.value;
   if (!recorded) {
     throw new CiteError('EMBEDDING_MODEL_UNRECORDED', 'No embedding model is recorded in settings; indexing must start with ensureEmbeddingModel');

@@ -170,6 +170,28 @@ describeEachDatabase('search service', (ctx) => {
     await expect(run('salarié', { filters: { updated_after: 'yesterday' } })).rejects.toMatchObject({ code: 'INVALID_FILTERS' });
   });
 
+  it('stores each posting with its BM25 impact (k1 1.2, b 0.75, context counted twice, length pivot 100)', async () => {
+    // the reference, computed here from each chunk's tsvector: weight A marks the context, B the body
+    const { rows } = await ctx.db.query<{ chunk_id: string; lexeme: string; weights: string[]; impact: number | null }>(
+      `SELECT c.id AS chunk_id, u.lexeme, u.weights, p.impact
+         FROM chunks c CROSS JOIN unnest(c.tsv) u
+         LEFT JOIN search_postings p ON p.chunk_id = c.id AND p.lexeme = u.lexeme`,
+    );
+    const bodyLength = new Map<string, number>();
+    for (const r of rows) bodyLength.set(r.chunk_id, (bodyLength.get(r.chunk_id) ?? 0) + r.weights.filter((w) => w !== 'A').length);
+    let withContext = 0;
+    for (const r of rows) {
+      const tfContext = r.weights.filter((w) => w === 'A').length;
+      const tf = 2 * tfContext + (r.weights.length - tfContext);
+      const norm = 1.2 * (0.25 + (0.75 * Math.max(bodyLength.get(r.chunk_id)!, 1)) / 100);
+      // a real comes back in its shortest decimal form: compared as the float4 it denotes
+      expect(Math.fround(r.impact ?? NaN), `${r.lexeme} in chunk ${r.chunk_id}`).toBe(Math.fround((tf * 2.2) / (tf + norm)));
+      if (tfContext > 0 && tfContext < r.weights.length) withContext++;
+    }
+    expect(rows.length).toBeGreaterThan(100);
+    expect(withContext).toBeGreaterThan(0);
+  });
+
   it('keeps term statistics right as chunks are updated and deleted', async () => {
     const df = async (lexeme: string) =>
       Number((await ctx.db.query<{ df: number }>('SELECT df FROM search_terms WHERE lexeme = $1', [lexeme])).rows[0]?.df ?? 0);
