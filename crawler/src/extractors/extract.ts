@@ -14,6 +14,7 @@ import { configSchema, type Config } from '@cite/engine/config/config.js';
 import type { NormalisedDocument } from '../document.js';
 import { readZip, sanitiseEntryName, type ArchiveLimits } from './archive.js';
 import { detectFormat, FORMAT_SNIFF_BYTES, type DocumentFormat } from './detect-format.js';
+import { extractTimeout } from './extract-errors.js';
 import { extractDocx } from './docx.js';
 import { extractHtml, type HtmlLink } from './html.js';
 import { extractJsonl } from './jsonl.js';
@@ -150,10 +151,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
     p,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new CiteError('EXTRACT_TIMEOUT', `extraction took longer than ${ms} ms`, { status: 422, retryable: true })),
-        ms,
-      );
+      timer = setTimeout(() => reject(extractTimeout(`extraction took longer than ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }

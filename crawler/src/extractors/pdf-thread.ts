@@ -13,6 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { CiteError } from '@cite/engine/errors.js';
+import { extractTimeout } from './extract-errors.js';
 
 export type PdfThreadResult =
   | { total: number; info: Record<string, unknown>; pages: string[]; tooMany?: undefined }
@@ -37,7 +38,7 @@ interface Job {
   reject: (e: Error) => void;
 }
 
-const timeout = () => new CiteError('EXTRACT_TIMEOUT', 'PDF took longer than the time limit', { status: 422, retryable: true });
+const timeout = () => extractTimeout('PDF took longer than the time limit');
 
 class PdfThread {
   private worker: Worker | null = null;
