@@ -208,6 +208,22 @@ export async function claimMany(
 }
 
 /**
+ * Milliseconds until the earliest paced host may be fetched again; null when no host is paced. A worker
+ * whose claim came back empty sleeps until then rather than a whole poll interval: a one-host crawl at
+ * 2 requests/s (500 ms apart) otherwise claimed at the first poll after each slot, every 0.5–0.75 s with the
+ * 250 ms poll, well below the rate it was given. Measured on the database's clock: workers on other
+ * machines wake on time whatever their own clock says.
+ */
+export async function msUntilHostSlot(db: Queryable): Promise<number | null> {
+  const { rows } = await db.query<{ ms: number | null }>(
+    `SELECT ceil(extract(epoch FROM min(next_fetch_at) - clock_timestamp()) * 1000)::int AS ms
+       FROM crawl_hosts WHERE next_fetch_at > clock_timestamp()`,
+  );
+  const ms = rows[0]?.ms;
+  return ms === null || ms === undefined ? null : Math.max(0, Number(ms));
+}
+
+/**
  * Candidates are found by walking the pending index in (depth, id) order and stopping at the first URLs
  * whose run is running, whose host is due and under its concurrency: no sort of the whole frontier. The
  * walk is gated on some host being open: when every host is paced or full (a one-site crawl between two

@@ -185,6 +185,21 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
     expect(hits.filter((l) => l.at > first429 + 50 && l.at < first429 + 1_900)).toEqual([]);
   });
 
+  it('holds a host to its rate: requests spaced by its delay, each sent when its slot opens rather than at the next poll', async () => {
+    const pages = ['p1', 'p2', 'p3', 'p4', 'p5'];
+    site.routes.set('/pace/', page('Rythme', LOREM, pages));
+    for (const p of pages) site.routes.set(`/pace/${p}`, page(p, LOREM));
+    const source = await createSource(ctx.db, { name: 'pace', kind: 'website', collection: 'c-pace', start_urls: [`${site.url}/pace/`], rate_per_host: 10 });
+    // a poll far longer than the host's 100 ms delay: a worker that waited for its poll would take 10 s or more
+    const run = await crawlToEnd(ctx.db, source.id, { worker: { pollMs: 2_000 } });
+    expect(run.indexed).toBe(6);
+    const at = site.log.filter((l) => l.path.startsWith('/pace/')).map((l) => l.at);
+    expect(at).toHaveLength(6);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(90);
+    expect(at.at(-1)! - at[0]!).toBeLessThan(1_500);
+  });
+
   it('refuses a private address when private networks are not allowed', async () => {
     const source = await createSource(ctx.db, { name: 'priv', kind: 'website', collection: 'c-private', start_urls: [`${site.url}/p/`] });
     site.routes.set('/p/', page('Privé', LOREM));

@@ -20,6 +20,7 @@ import {
   deferHost,
   FRONTIER_DEFAULTS,
   requeueStaleClaims,
+  msUntilHostSlot,
   retryLater,
   type FrontierItem,
 } from '../frontier/frontier.js';
@@ -325,6 +326,8 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     let busyAt = Date.now();
     while (!stopping) {
       let claimed = 0;
+      // how long to wait when nothing can be claimed: a poll, or less when a paced host opens sooner
+      let waitMs = opts.pollMs;
       while (!stopping && fetching.size < opts.concurrency && writing.size < maxWriting) {
         // every free slot in one round trip, marking the pages fetched since the last claim
         let items: FrontierItem[] = [];
@@ -336,7 +339,11 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
           fetched.push(...marks);
           log.error({ err: e }, 'claim failed');
         }
-        if (!items.length) break;
+        if (!items.length) {
+          const slot = await msUntilHostSlot(db).catch(() => null);
+          if (slot !== null) waitMs = Math.min(waitMs, slot);
+          break;
+        }
         claimed += items.length;
         for (const item of items) {
           const p: Promise<void> = handle(item)
@@ -354,9 +361,9 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
         }
         // nothing to crawl for a while: index a batch of waiting vectors, then look for work again
         if (backlog.pending && Date.now() - busyAt >= opts.vectorBacklogIdleMs && (await indexBacklog()) > 0) continue;
-        await sleep(opts.pollMs);
+        await sleep(waitMs);
       } else if (claimed === 0 || fetching.size >= opts.concurrency || writing.size >= maxWriting) {
-        await Promise.race([sleep(opts.pollMs), ...fetching, ...(writing.size >= maxWriting || fetching.size === 0 ? writing : [])]);
+        await Promise.race([sleep(waitMs), ...fetching, ...(writing.size >= maxWriting || fetching.size === 0 ? writing : [])]);
       }
     }
     await Promise.allSettled([...fetching]);
