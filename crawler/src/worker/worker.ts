@@ -19,8 +19,8 @@ import {
   claimMany,
   deferHost,
   FRONTIER_DEFAULTS,
-  requeueStaleClaims,
   msUntilHostSlot,
+  requeueStaleClaims,
   retryLater,
   type FrontierItem,
 } from '../frontier/frontier.js';
