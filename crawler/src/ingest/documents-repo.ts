@@ -34,8 +34,11 @@ export interface DocumentWrite {
  */
 export type VectorPlacement = 'index' | 'backlog';
 
-/** A stored chunk has a vector, indexed or waiting in the backlog. */
-const HAS_VECTOR = '(embedding IS NOT NULL OR EXISTS (SELECT 1 FROM vector_backlog b WHERE b.chunk_id = chunks.id))';
+/** SQL predicate: the chunk row named `chunk` has a vector, indexed or waiting in the backlog. */
+export function chunkHasVector(chunk: string): string {
+  return `(${chunk}.embedding IS NOT NULL OR EXISTS (SELECT 1 FROM vector_backlog b WHERE b.chunk_id = ${chunk}.id))`;
+}
+const HAS_VECTOR = chunkHasVector('chunks');
 
 export type WriteResult =
   | { outcome: 'new' | 'changed'; documentId: number; chunks: number; reused: number }

@@ -18,9 +18,10 @@ import {
   type EmbeddingModelRecord,
 } from '@cite/engine/embeddings/embedding-model-record.js';
 import { embeddingText } from '../chunker/chunker.js';
+import { chunkHasVector } from './documents-repo.js';
 
 /** A chunk (`c`) still to embed: no vector, neither indexed nor waiting in the crawl backlog. */
-const WITHOUT_VECTOR = 'c.embedding IS NULL AND NOT EXISTS (SELECT 1 FROM vector_backlog b WHERE b.chunk_id = c.id)';
+const WITHOUT_VECTOR = `NOT ${chunkHasVector('c')}`;
 
 export interface ReembedOptions {
   batchSize: number;

@@ -76,6 +76,13 @@ export interface WorkerOptions {
  */
 export const WRITE_BACKLOG_FACTOR = 4;
 
+/**
+ * After an empty claim, a worker that crawled within this window asks when the next paced host opens
+ * (one small query) and wakes then. Longer idle, it only polls: no host is paced on its account, and the
+ * slowest politeness (Crawl-delay of a few seconds) keeps a crawling worker inside the window.
+ */
+const HOST_SLOT_WAKE_WINDOW_MS = 60_000;
+
 export const WORKER_DEFAULTS: Omit<
   WorkerOptions,
   'concurrency' | 'perHostConcurrency' | 'requeueAllOnStart' | 'commitConcurrency' | 'vectorBacklogMax' | 'vectorBacklogBatch' | 'fetcher' | 'pipeline'
@@ -340,8 +347,11 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
           log.error({ err: e }, 'claim failed');
         }
         if (!items.length) {
-          const slot = await msUntilHostSlot(db).catch(() => null);
-          if (slot !== null) waitMs = Math.min(waitMs, slot);
+          // while crawling, wake when a paced host opens; a worker idle for a while just polls
+          if (Date.now() - busyAt < HOST_SLOT_WAKE_WINDOW_MS) {
+            const slot = await msUntilHostSlot(db).catch(() => null);
+            if (slot !== null) waitMs = Math.min(waitMs, slot);
+          }
           break;
         }
         claimed += items.length;
