@@ -175,7 +175,19 @@ export const BURST_DELAY_MS = 50;
 
 /** Takes the next URL a worker may fetch now (see claimMany). */
 export async function claim(db: Queryable, workerId: string, perHostConcurrency: number): Promise<FrontierItem | null> {
-  return (await claimMany(db, workerId, perHostConcurrency, 1))[0] ?? null;
+  return (await claimMany(db, workerId, perHostConcurrency, 1)).items[0] ?? null;
+}
+
+export interface Claim {
+  items: FrontierItem[];
+  /**
+   * When nothing was claimed: milliseconds until the earliest paced host may be fetched again (null when no
+   * host is paced), so that a worker sleeps until then rather than a whole poll interval. Read by the claim
+   * itself, at the instant its host checks used: a separate query, a moment later on the clock, found no
+   * host paced when the claim had just missed a slot by a fraction of a millisecond (a timer fires up to a
+   * millisecond early), and the worker then slept a whole poll.
+   */
+  nextSlotMs: number | null;
 }
 
 /**
@@ -196,31 +208,18 @@ export async function claimMany(
   perHostConcurrency: number,
   limit: number,
   fetched: readonly number[] = [],
-): Promise<FrontierItem[]> {
-  if (limit <= 0 && !fetched.length) return [];
-  const { rows } = await db.query<FrontierItem>(
+): Promise<Claim> {
+  if (limit <= 0 && !fetched.length) return { items: [], nextSlotMs: null };
+  const { rows } = await db.query<FrontierItem & { next_slot_ms: number | null }>(
     CLAIM_STATEMENT,
     [workerId, perHostConcurrency, Math.max(0, limit), fetched],
   );
-  return rows
-    .map((r) => ({ ...r, id: Number(r.id), run_id: Number(r.run_id) }))
+  // an empty claim is one row with no URL, carrying the wait until the next slot
+  const slot = rows.length === 1 && rows[0]!.id === null ? rows.pop()!.next_slot_ms : null;
+  const items = rows
+    .map(({ next_slot_ms: _, ...r }) => ({ ...r, id: Number(r.id), run_id: Number(r.run_id) }))
     .sort((a, b) => a.depth - b.depth || a.id - b.id);
-}
-
-/**
- * Milliseconds until the earliest paced host may be fetched again; null when no host is paced. A worker
- * whose claim came back empty sleeps until then rather than a whole poll interval: a one-host crawl at
- * 2 requests/s (500 ms apart) otherwise claimed at the first poll after each slot, every 0.5–0.75 s with the
- * 250 ms poll, well below the rate it was given. Measured on the database's clock: workers on other
- * machines wake on time whatever their own clock says.
- */
-export async function msUntilHostSlot(db: Queryable): Promise<number | null> {
-  const { rows } = await db.query<{ ms: number | null }>(
-    `SELECT ceil(extract(epoch FROM min(next_fetch_at) - clock_timestamp()) * 1000)::int AS ms
-       FROM crawl_hosts WHERE next_fetch_at > clock_timestamp()`,
-  );
-  const ms = rows[0]?.ms;
-  return ms === null || ms === undefined ? null : Math.max(0, Number(ms));
+  return { items, nextSlotMs: slot === null || slot === undefined ? null : Math.max(0, Number(slot)) };
 }
 
 /**
@@ -275,15 +274,23 @@ const CLAIM_STATEMENT = namedStatement(
      ), marked AS (
        UPDATE frontier f SET fetched_at = clock_timestamp()
         WHERE f.id = ANY($4::bigint[]) AND f.status = 'claimed' AND f.claimed_by = $1
+     ), claimed AS (
+       UPDATE frontier f SET status = 'claimed', claimed_by = $1, claimed_at = now(), attempts = f.attempts + 1, fetched_at = NULL
+         FROM picked
+        WHERE f.id = picked.id
+       RETURNING f.id, f.run_id, f.url, f.host, f.depth, f.parent_url, f.kind, f.attempts,
+         -- read here so that the request follows the claim at once (politeness is paced at claim time)
+         (SELECT json_build_object('etag', d.etag, 'lastModified', d.last_modified) FROM documents d
+           WHERE d.collection_id = (SELECT (r.config->>'collection_id')::bigint FROM crawl_runs r WHERE r.id = f.run_id)
+             AND d.url = f.url AND d.status = 'active') AS validators
      )
-     UPDATE frontier f SET status = 'claimed', claimed_by = $1, claimed_at = now(), attempts = f.attempts + 1, fetched_at = NULL
-       FROM picked
-      WHERE f.id = picked.id
-     RETURNING f.id, f.run_id, f.url, f.host, f.depth, f.parent_url, f.kind, f.attempts,
-       -- read here so that the request follows the claim at once (politeness is paced at claim time)
-       (SELECT json_build_object('etag', d.etag, 'lastModified', d.last_modified) FROM documents d
-         WHERE d.collection_id = (SELECT (r.config->>'collection_id')::bigint FROM crawl_runs r WHERE r.id = f.run_id)
-           AND d.url = f.url AND d.status = 'active') AS validators`,
+     SELECT claimed.*, NULL::int AS next_slot_ms FROM claimed
+     UNION ALL
+     -- nothing claimed: when the next paced host opens, against the same now() as the checks above
+     SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+            (SELECT ceil(extract(epoch FROM min(h.next_fetch_at) - now()) * 1000)::int
+               FROM crawl_hosts h WHERE h.next_fetch_at > now())
+      WHERE NOT EXISTS (SELECT 1 FROM claimed)`,
 );
 
 export interface Completion {

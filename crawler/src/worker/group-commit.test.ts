@@ -45,16 +45,20 @@ describeEachDatabase('group commit of crawled pages', (ctx) => {
   it('claims several URLs of a fast host at once, one of a slow host', async () => {
     await runningRun('slow', 2);
     const first = await claimMany(ctx.db, 'w-slow', 8, 8);
-    expect(first.map((i) => new URL(i.url).host)).toEqual(['slow.test']);
-    // the host's next slot is half a second away: nothing more now
-    expect(await claimMany(ctx.db, 'w-slow', 8, 8)).toEqual([]);
+    expect(first.items.map((i) => new URL(i.url).host)).toEqual(['slow.test']);
+    expect(first.nextSlotMs).toBeNull();
+    // the host's next slot is half a second away: nothing more now, and the empty claim says when
+    const second = await claimMany(ctx.db, 'w-slow', 8, 8);
+    expect(second.items).toEqual([]);
+    expect(second.nextSlotMs).toBeGreaterThan(300);
+    expect(second.nextSlotMs).toBeLessThanOrEqual(500);
     await ctx.db.query(`UPDATE frontier SET status = 'done' WHERE claimed_by = 'w-slow'`);
     await ctx.db.query(`UPDATE frontier SET status = 'skipped' WHERE url LIKE 'http://slow.test/%'`);
   });
 
   it("counts a host's concurrency on the pages being fetched, not on those waiting for their write", async () => {
     await runningRun('busy', 1000);
-    const claimed = async (marks: number[] = []) => (await claimMany(ctx.db, 'w-busy', 2, 8, marks)).map((i) => i.id);
+    const claimed = async (marks: number[] = []) => (await claimMany(ctx.db, 'w-busy', 2, 8, marks)).items.map((i) => i.id);
     const first = await claimed();
     expect(first).toHaveLength(2); // the host's concurrency
     await ctx.db.query(`UPDATE crawl_hosts SET next_fetch_at = now() WHERE host = 'busy.test'`);
@@ -79,7 +83,7 @@ describeEachDatabase('group commit of crawled pages', (ctx) => {
 
   it('writes the pages of a group together; a page whose write fails is failed alone, its links still followed', async () => {
     const run = await runningRun('grp', 1000);
-    const items = await claimMany(ctx.db, 'w-grp', 8, 8);
+    const { items } = await claimMany(ctx.db, 'w-grp', 8, 8);
     expect(items).toHaveLength(4); // the start URL and its three pages, in one claim
 
     const indexer = ingestIndexer(ctx.db, new HashEmbedder());

@@ -19,7 +19,6 @@ import {
   claimMany,
   deferHost,
   FRONTIER_DEFAULTS,
-  msUntilHostSlot,
   requeueStaleClaims,
   retryLater,
   type FrontierItem,
@@ -75,13 +74,6 @@ export interface WorkerOptions {
  * (1 + factor) × concurrency pages that it fetches again on resume.
  */
 export const WRITE_BACKLOG_FACTOR = 4;
-
-/**
- * After an empty claim, a worker that crawled within this window asks when the next paced host opens
- * (one small query) and wakes then. Longer idle, it only polls: no host is paced on its account, and the
- * slowest politeness (Crawl-delay of a few seconds) keeps a crawling worker inside the window.
- */
-const HOST_SLOT_WAKE_WINDOW_MS = 60_000;
 
 export const WORKER_DEFAULTS: Omit<
   WorkerOptions,
@@ -341,19 +333,15 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
         const marks = fetched;
         fetched = [];
         try {
-          items = await claimMany(db, id, opts.perHostConcurrency, opts.concurrency - fetching.size, marks);
+          const got = await claimMany(db, id, opts.perHostConcurrency, opts.concurrency - fetching.size, marks);
+          items = got.items;
+          // nothing now: wake when a paced host opens (a polite crawl holds its rate), at the latest at the poll
+          if (got.nextSlotMs !== null) waitMs = Math.min(waitMs, got.nextSlotMs);
         } catch (e) {
           fetched.push(...marks);
           log.error({ err: e }, 'claim failed');
         }
-        if (!items.length) {
-          // while crawling, wake when a paced host opens; a worker idle for a while just polls
-          if (Date.now() - busyAt < HOST_SLOT_WAKE_WINDOW_MS) {
-            const slot = await msUntilHostSlot(db).catch(() => null);
-            if (slot !== null) waitMs = Math.min(waitMs, slot);
-          }
-          break;
-        }
+        if (!items.length) break;
         claimed += items.length;
         for (const item of items) {
           const p: Promise<void> = handle(item)
