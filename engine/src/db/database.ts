@@ -9,10 +9,10 @@ export interface QueryResult<T> {
 }
 
 /**
- * A statement run often enough that the server should keep its plan: on PostgreSQL it becomes a named
- * prepared statement of each connection, planned there once instead of at every call (the crawl's claim
- * spent as long in the planner as in execution). PGlite runs its text. Only for statements whose best
- * plan does not depend on their parameters: after five runs PostgreSQL may keep a generic plan.
+ * A statement run often enough that the database should keep its plan: it becomes a named prepared
+ * statement of each connection (PGlite's one included), planned there once instead of at every call (the
+ * crawl's claim spent as long in the planner as in execution). Only for statements whose best plan does
+ * not depend on their parameters: after five runs PostgreSQL may keep a generic plan.
  */
 export interface NamedStatement {
   readonly name: string;

@@ -4,7 +4,7 @@ import { namedStatement } from './database.js';
 import { VectorArrayParam } from './vector-param.js';
 
 describeEachDatabase('VectorArrayParam', (ctx) => {
-  it('arrives as the vectors it holds, in order (binary on the server, text on PGlite)', async () => {
+  it('arrives as the vectors it holds, in order (sent in binary)', async () => {
     const vectors = [
       Float32Array.from([0.5, -0.25, 0.125]),
       Float32Array.from([1e-3, 0.333333, -1]),

@@ -1,19 +1,11 @@
 /**
- * A list of vectors passed as one statement parameter, typed `$n::vector[]` in the SQL. The server
- * connection sends it in PostgreSQL's binary array format (pgvector's `vector_recv` per element: half the
- * bytes of the text form, and no float printing or parsing on either side); PGlite gets the text form.
- * Writing a crawled page's chunks spent more time formatting, sending and parsing its vectors as text
- * than inserting them.
+ * A list of vectors passed as one statement parameter, typed `$n::vector[]` in the SQL. Both databases
+ * get it in PostgreSQL's binary array format (pgvector's `vector_recv` per element: half the bytes of the
+ * text form, and no float printing or parsing on either side). Writing a crawled page's chunks spent more
+ * time formatting, sending and parsing its vectors as text than inserting them.
  */
-import { vectorToSql } from '../embeddings/embedder.js';
-
 export class VectorArrayParam {
   constructor(readonly vectors: readonly Float32Array[]) {}
-
-  /** `{"[0.1,0.2]","[…]"}`: the array's text form, for drivers without binary parameters. */
-  toText(): string {
-    return `{${this.vectors.map((v) => `"${vectorToSql(v)}"`).join(',')}}`;
-  }
 
   /**
    * Binary array of `vector` (its type's OID is the database's own: pgvector is an extension): header
