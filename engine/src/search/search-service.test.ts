@@ -197,10 +197,23 @@ describeEachDatabase('search service', (ctx) => {
       Number((await ctx.db.query<{ df: number }>('SELECT df FROM search_terms WHERE lexeme = $1', [lexeme])).rows[0]?.df ?? 0);
     const doc = ids.documents.get('https://exemple.gouv.fr/prudhommes')!;
     expect(await df('prud')).toBe(1);
+    // every posting is one of its chunk's lexemes, with the impact its tsvector gives: none left behind
+    const stalePostings = async () =>
+      Number(
+        (
+          await ctx.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM search_postings s JOIN chunks c ON c.id = s.chunk_id
+              WHERE NOT EXISTS (SELECT 1 FROM cite_chunk_postings(c.tsv) p WHERE p.lexeme = s.lexeme AND p.impact = s.impact)`,
+          )
+        ).rows[0]!.n,
+      );
+    expect(await stalePostings()).toBe(0);
     await ctx.db.query("UPDATE chunks SET text = 'Le médiateur règle le litige à l’amiable.' WHERE document_id = $1", [doc]);
     expect(await df('prud')).toBe(0);
     expect(await df('mediateur')).toBe(1);
     expect(await urls('médiateur')).toEqual(['https://exemple.gouv.fr/prudhommes']);
+    expect(await urls('prud’hommes', { mode: 'lexical' })).toEqual([]);
+    expect(await stalePostings()).toBe(0);
     await ctx.db.query('UPDATE chunks SET ord = ord + 100 WHERE document_id = $1', [doc]);
     expect(await df('mediateur')).toBe(1);
     await ctx.db.query('DELETE FROM documents WHERE id = $1', [doc]);
