@@ -271,8 +271,8 @@ describeEachDatabase('embedding model changes', (ctx) => {
       `SELECT count(*) FILTER (WHERE embedding IS NULL)::int AS missing, max(vector_dims(embedding))::int AS dims FROM chunks`,
     );
     expect(rows[0]).toEqual({ missing: 0, dims: 64 });
-    const idx = await ctx.db.query(`SELECT 1 FROM pg_indexes WHERE indexname = 'chunks_embedding_idx'`);
-    expect(idx.rows).toHaveLength(1);
+    const idx = await ctx.db.query<{ options: string[] }>(`SELECT reloptions AS options FROM pg_class WHERE relname = 'chunks_embedding_idx'`);
+    expect(idx.rows.map((r) => r.options)).toEqual([['m=12', 'ef_construction=48']]);
 
     // now the old model is refused and the new one indexes
     expect(((await indexDocuments(ctx.db, hash, { collectionId }, [], undefined, opts).catch((x: unknown) => x)) as CiteError).code).toBe(

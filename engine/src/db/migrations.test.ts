@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HNSW_INDEX_OPTIONS } from '../embeddings/embedding-model-record.js';
 import { describeEachDatabase } from '../testing/databases.js';
 import { MIGRATIONS_DIR, migrate, migrationsUpToDate, splitSql } from './migrations.js';
 
@@ -49,6 +50,11 @@ describeEachDatabase(
       expect(await q('Vos démarches en ligne', 'demarche')).toBe(true);
       expect(await q('une demarche simple', 'démarches')).toBe(true);
       expect(await q('congés payés', 'retraite')).toBe(false);
+    });
+
+    it('builds the vector index with the graph options the engine uses after a change of model', async () => {
+      const { rows } = await ctx.db.query<{ options: string[] }>(`SELECT reloptions AS options FROM pg_class WHERE relname = 'chunks_embedding_idx'`);
+      expect(rows[0]!.options.join(', ')).toBe(HNSW_INDEX_OPTIONS.replace(/ = /g, '='));
     });
 
     it('finds the nearest vector through the HNSW index', async () => {

@@ -16,6 +16,16 @@ export interface EmbeddingModelRecord {
 
 /** pgvector's HNSW index accepts vectors up to 2000 dimensions. */
 export const HNSW_MAX_DIMENSION = 2000;
+
+/**
+ * The vector index's graph: 12 neighbours a node (pgvector's default is 16), 48 candidates while building.
+ * Inserting a vector updates the lists of its neighbours, whose cost grows with their square: a crawled
+ * chunk went into the index 40% cheaper (1.5 → 0.94 ms at 6,000 vectors; m = 8 would be 0.48 ms), for the
+ * same search quality on the bench (cdtn-dev, 65,817 chunks: hybrid nDCG@10 0.368 against 0.370, vector
+ * 0.323 against 0.326; m = 8 lost 0.01) and the same search speed. Migration 0130 gives existing indexes
+ * the same options.
+ */
+export const HNSW_INDEX_OPTIONS = 'm = 12, ef_construction = 48';
 const LOCK_KEY = 0x43495446; // serialises model changes across processes
 
 export async function getEmbeddingModel(db: Queryable): Promise<EmbeddingModelRecord | undefined> {
@@ -51,7 +61,7 @@ export async function resizeEmbeddingColumn(tx: Queryable, dimension: number): P
 }
 
 export async function createEmbeddingIndex(tx: Queryable): Promise<void> {
-  await tx.query('CREATE INDEX IF NOT EXISTS chunks_embedding_idx ON chunks USING hnsw (embedding vector_cosine_ops)');
+  await tx.query(`CREATE INDEX IF NOT EXISTS chunks_embedding_idx ON chunks USING hnsw (embedding vector_cosine_ops) WITH (${HNSW_INDEX_OPTIONS})`);
 }
 
 /**
