@@ -17,6 +17,13 @@ describe('normalizeUrl', () => {
     expect(normalizeUrl('javascript:alert(1)')).toBeNull();
     expect(normalizeUrl('not a url')).toBeNull();
   });
+  it('resolves a link against its own page: the same href from two pages gives two URLs, each time', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(normalizeUrl('../b?z=1&a=2', 'https://example.fr/x/y/page')).toBe('https://example.fr/x/b?a=2&z=1');
+      expect(normalizeUrl('../b?z=1&a=2', 'https://autre.example.fr/p/q')).toBe('https://autre.example.fr/b?a=2&z=1');
+      expect(normalizeUrl('../b?z=1&a=2')).toBeNull();
+    }
+  });
   it('keys politeness by host and port', () => {
     expect(hostKey('http://127.0.0.1:8080/x')).toBe('127.0.0.1:8080');
     expect(hostKey('https://Example.fr/x')).toBe('example.fr');
