@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openEmbeddedDatabase } from './embedded-database.js';
 import { migrate } from './migrations.js';
@@ -45,4 +47,26 @@ describe('embedded database', () => {
     expect((await db.query(`SELECT 1 FROM collections WHERE name = 'half'`)).rows).toHaveLength(0);
     await db.close();
   });
+
+  it('answers statements sent at once in order, survives a failing one, and refuses them once closed', async () => {
+    const db = await openEmbeddedDatabase('memory://');
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => db.query<{ n: number }>('SELECT $1::int AS n', [i])));
+    expect(answers.map((r) => r.rows[0]!.n)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    await expect(db.query('SELECT * FROM no_such_table')).rejects.toMatchObject({ code: '42P01' });
+    expect((await db.query<{ ok: boolean }>('SELECT true AS ok')).rows).toEqual([{ ok: true }]);
+    await db.close();
+    await expect(db.query('SELECT 1')).rejects.toThrow();
+  });
+
+  it('does not keep a process alive once its work is done (the database runs on a thread of its own)', () => {
+    const module = path.join(path.dirname(fileURLToPath(import.meta.url)), 'embedded-database.ts');
+    const script = `const { openEmbeddedDatabase } = await import(${JSON.stringify(module)});
+      const db = await openEmbeddedDatabase('memory://');
+      const { rows } = await db.query('SELECT 40 + 2 AS n');
+      console.log('answer', rows[0].n);`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.stderr).not.toMatch(/Error/);
+    expect(child.stdout).toContain('answer 42');
+    expect(child.status).toBe(0);
+  }, 90_000);
 });

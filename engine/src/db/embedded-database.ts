@@ -2,14 +2,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import pgPool from 'pg';
+import pg from 'pg';
 import type { Database } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { PgliteThread } from './pglite-thread.js';
 import { poolDatabase } from './pool-database.js';
 import { CiteError } from '../errors.js';
 
@@ -49,30 +45,27 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
     release = acquireDataDirLock(dataDir);
     dbPath = path.join(path.resolve(dataDir), 'pgdata');
   }
-  let pg: PGlite;
+  let thread: PgliteThread;
   try {
     if (dbPath && !fs.existsSync(path.join(dbPath, 'PG_VERSION'))) await initDataDir(dbPath);
-    pg = await PGlite.create({
-      dataDir: dbPath,
-      extensions: { vector, unaccent, pg_trgm },
-    });
+    thread = await PgliteThread.start(dbPath);
   } catch (e) {
     await release();
     throw e;
   }
 
-  // Statements go through node-postgres on PGlite's adapter, as on the server: named statements are
-  // planned once (the crawl's claim spent 2 of its 4.7 ms in PGlite's planner), vectors go in binary,
-  // and PGlite's own query() would add a Describe round trip to every statement. One connection: a
-  // transaction holds it and other statements wait for it to end.
-  const pool = new pgPool.Pool({ ...createPgConfig(pg), max: 1, idleTimeoutMillis: 0 });
+  // Statements go through node-postgres, as on the server: named statements are planned once (the crawl's
+  // claim spent 2 of its 4.7 ms in PGlite's planner), vectors go in binary, and PGlite's own query() would
+  // add a Describe round trip to every statement. One connection: a transaction holds it and other
+  // statements wait for it to end.
+  const pool = new pg.Pool({ stream: () => thread.socket(), user: 'postgres', database: 'postgres', max: 1, idleTimeoutMillis: 0 });
   pool.on('error', () => {
     /* surfaces on the next statement */
   });
   return poolDatabase(pool, 'embedded', async () => {
     try {
       await pool.end();
-      await pg.close();
+      await thread.close();
     } finally {
       await release();
     }
