@@ -1,16 +1,18 @@
 /**
- * Crawl benchmark: `npm run bench:crawl -- [--pages 2000] [--pdfs 40] [--concurrency 8] [--server postgres://…] [--repeat N]`
+ * Crawl benchmark: `npm run bench:crawl -- [--pages 2000] [--pdfs 40] [--concurrency 8] [--server postgres://…]
+ * [--targets server,embedded] [--repeat N]`
  *
  * Serves a generated French site (HTML pages linking to each other, plus PDFs) on loopback, then
- * crawls it twice, each crawler in its own child process so that peak RSS is its own:
- * - Cité: the full pipeline (robots, frontier in the database, fetch, extract, chunk, hash embeddings,
- *   index) on the embedded database in a temporary DATA_DIR (or a fresh database on --server). Its time
- *   ends when the run has finished, every page written and searchable; the vectors it left in the vector
- *   backlog are then indexed by the idle worker, and the time until the HNSW index holds them all is
- *   printed too;
- * - crawlee's CheerioCrawler: fetch + parse + enqueue links, storage not persisted, same concurrency.
- * Prints pages/s, the machine's CPU time per page and peak RSS (VmHWM) of both; `--repeat N` alternates
- * them N times and prints the medians.
+ * crawls it with each crawler in its own child process, so that peak RSS is its own:
+ * - crawlee's CheerioCrawler: fetch + parse + enqueue links, storage not persisted;
+ * - Cité on each target database: the full pipeline (robots, frontier in the database, fetch, extract,
+ *   chunk, hash embeddings, index), on a fresh database of the PostgreSQL server (--server, else
+ *   DATABASE_URL) and on the embedded database in a temporary DATA_DIR. Its time ends when the run has
+ *   finished, every page written and searchable; the vectors it left in the vector backlog are then
+ *   indexed by the idle worker, and the time until the HNSW index holds them all is printed too.
+ * Targets default to both databases when a server is given, else the embedded one. Same concurrency for
+ * all. Prints pages/s, the machine's CPU time per page and peak RSS (VmHWM) of each run; `--repeat N`
+ * alternates them N times and prints the medians; then each Cité target against crawlee.
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -21,11 +23,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 
+type Target = 'server' | 'embedded';
+
 interface Args {
   pages: number;
   pdfs: number;
   concurrency: number;
+  /** The PostgreSQL server (a fresh database is created on it per run); in a child, set when it crawls on it. */
   server?: string;
+  targets: Target[];
   child?: 'cite' | 'crawlee';
   site?: string;
   only?: 'cite' | 'crawlee';
@@ -33,7 +39,8 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { pages: 2000, pdfs: 40, concurrency: 8, repeat: 1 };
+  const a: Args = { pages: 2000, pdfs: 40, concurrency: 8, repeat: 1, targets: [] };
+  let targets: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -45,7 +52,13 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--site') (a.site = v), i++;
     else if (k === '--only') (a.only = v as Args['only']), i++;
     else if (k === '--repeat') (a.repeat = Math.max(1, Number(v))), i++;
+    else if (k === '--targets') (targets = v), i++;
   }
+  if (a.child) return a;
+  a.server ??= process.env.DATABASE_URL || undefined;
+  a.targets = (targets?.split(',').map((t) => t.trim()) ?? (a.server ? ['server', 'embedded'] : ['embedded'])) as Target[];
+  for (const t of a.targets) if (t !== 'server' && t !== 'embedded') throw new Error(`--targets: unknown target ${t} (server, embedded)`);
+  if (a.targets.includes('server') && !a.server) throw new Error('the server target needs --server postgres://… or DATABASE_URL');
   return a;
 }
 
@@ -269,6 +282,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
  */
 function instrument(db: import('@cite/engine/db/database.js').Database) {
   const byStatement = new Map<string, { n: number; ms: number }>();
+  let lastEnd = 0;
   const count = (sql: string, ms: number) => {
     const key = sql.replace(/\s+/g, ' ').trim().slice(0, 90);
     const e = byStatement.get(key) ?? { n: 0, ms: 0 };
@@ -282,17 +296,30 @@ function instrument(db: import('@cite/engine/db/database.js').Database) {
       try {
         return await q.call(self, sql, params);
       } finally {
-        count(typeof sql === 'string' ? sql : sql.text, performance.now() - t);
+        // the embedded database runs one statement at a time: from the end of the previous one is its own time
+        const end = performance.now();
+        count(typeof sql === 'string' ? sql : sql.text, db.mode === 'embedded' ? end - Math.max(t, lastEnd) : end - t);
+        lastEnd = end;
       }
     }) as Q['query'];
   const query = db.query;
   const transaction = db.transaction;
   db.query = wrap(query, db);
-  db.transaction = <T>(fn: (tx: import('@cite/engine/db/database.js').Queryable) => Promise<T>): Promise<T> =>
-    transaction.call(db, (tx) => {
-      count('BEGIN … COMMIT', 0);
-      return fn({ query: wrap(tx.query, tx) });
-    }) as Promise<T>;
+  db.transaction = async <T>(fn: (tx: import('@cite/engine/db/database.js').Queryable) => Promise<T>): Promise<T> => {
+    let bodyEnd = 0;
+    const out = (await transaction.call(db, async (tx) => {
+      try {
+        return await fn({ query: wrap(tx.query, tx) });
+      } finally {
+        bodyEnd = performance.now();
+      }
+    })) as T;
+    // the commit: from the end of the transaction's work to its promise
+    const end = performance.now();
+    count('COMMIT', end - Math.max(bodyEnd, lastEnd));
+    lastEnd = end;
+    return out;
+  };
   return {
     report(pages: number): string {
       const rows = [...byStatement.entries()].sort((a, b) => b[1].ms - a[1].ms);
@@ -348,11 +375,11 @@ async function crawlWithCrawlee(a: Args): Promise<Record<string, unknown>> {
 
 // ---------------------------------------------------------------- parent
 
-function runChild(kind: 'cite' | 'crawlee', a: Args, site: string): Promise<Record<string, unknown>> {
+function runChild(kind: 'cite' | 'crawlee', a: Args, site: string, target?: Target): Promise<Record<string, unknown>> {
   const script = fileURLToPath(import.meta.url);
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const args = [...prof, '--import', 'tsx', script, '--child', kind, '--site', site, '--concurrency', String(a.concurrency)];
-  if (a.server) args.push('--server', a.server);
+  if (target === 'server') args.push('--server', a.server!);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
     let out = '';
@@ -369,6 +396,11 @@ function runChild(kind: 'cite' | 'crawlee', a: Args, site: string): Promise<Reco
   });
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   if (a.child) {
@@ -382,13 +414,16 @@ async function main(): Promise<void> {
     `Site: ${a.pages} HTML pages + ${a.pdfs} PDFs at ${site.url}; concurrency ${a.concurrency}; ${os.cpus().length} CPUs, load average ${load} at start\n`,
   );
   const results: Record<string, unknown>[] = [];
-  // with --repeat, the two crawlers alternate (so that a slow minute of the machine hits both) and the
+  // with --repeat, the crawlers alternate (so that a slow minute of the machine hits all of them) and the
   // medians are printed at the end
+  const runs: { kind: 'cite' | 'crawlee'; target?: Target }[] = [
+    ...(a.only === 'cite' ? [] : [{ kind: 'crawlee' as const }]),
+    ...(a.only === 'crawlee' ? [] : a.targets.map((target) => ({ kind: 'cite' as const, target }))),
+  ];
   for (let round = 0; round < a.repeat; round++) {
-    for (const kind of ['crawlee', 'cite'] as const) {
-      if (a.only && a.only !== kind) continue;
+    for (const { kind, target } of runs) {
       const before = site.hits();
-      const r = await runChild(kind, a, site.url);
+      const r = await runChild(kind, a, site.url, target);
       r.requests = site.hits() - before;
       results.push(r);
       const mbs = (Number(r.peakRssBytes) / 1024 / 1024).toFixed(0);
@@ -401,18 +436,25 @@ async function main(): Promise<void> {
         );
     }
   }
-  if (a.repeat > 1) {
-    const median = (xs: number[]) => {
-      const s = [...xs].sort((x, y) => x - y);
-      return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-    };
-    for (const name of [...new Set(results.map((r) => String(r.crawler)))]) {
-      const rs = results.filter((r) => r.crawler === name);
-      const pick = (k: string) => median(rs.map((r) => Number(r[k])));
+  const summary = new Map<string, { pagesPerSecond: number; peakRssBytes: number }>();
+  for (const name of [...new Set(results.map((r) => String(r.crawler)))]) {
+    const rs = results.filter((r) => r.crawler === name);
+    const pick = (k: string) => median(rs.map((r) => Number(r[k])));
+    summary.set(name, { pagesPerSecond: pick('pagesPerSecond'), peakRssBytes: pick('peakRssBytes') });
+    if (a.repeat > 1)
       process.stdout.write(
         `median of ${rs.length}: ${name.padEnd(60)} ${pick('pagesPerSecond').toFixed(1)} pages/s, machine CPU ${pick('machineCpuMsPerPage').toFixed(2)} ms/page, peak RSS ${(pick('peakRssBytes') / 1048576).toFixed(0)} MB\n`,
       );
-    }
+  }
+  // the target: at least as fast as crawlee, with a lower peak memory
+  const crawlee = [...summary].find(([name]) => name.startsWith('crawlee'))?.[1];
+  for (const [name, c] of summary) {
+    if (!crawlee || !name.startsWith('Cité')) continue;
+    const speed = c.pagesPerSecond / crawlee.pagesPerSecond;
+    const memory = c.peakRssBytes / crawlee.peakRssBytes;
+    process.stdout.write(
+      `${name.replace(/, full pipeline.*$/, ')')} against crawlee: ${speed.toFixed(2)}× the pages/s ${speed >= 1 ? '✔' : '✘'}, ${memory.toFixed(2)}× the peak RSS ${memory < 1 ? '✔' : '✘'}\n`,
+    );
   }
   process.stdout.write(`load average ${os.loadavg()[0]!.toFixed(1)} at end\n`);
   process.stdout.write(`${JSON.stringify(results)}\n`);
