@@ -1,8 +1,8 @@
 /**
  * The Database interface over a node-postgres pool: the one implementation of queries, named statements,
  * binary vector parameters, session settings and transactions. The server connects the pool to
- * PostgreSQL; the embedded database connects it to PGlite through PGlite's node-postgres adapter, with
- * one connection (PGlite runs one backend), so that a transaction holding it makes other statements wait.
+ * PostgreSQL; the embedded database connects it to PGlite on its thread (pglite-thread.ts), with one
+ * connection (PGlite runs one backend), so that a transaction holding it makes other statements wait.
  */
 import pg from 'pg';
 import type { Database, NamedStatement, Queryable, QueryResult } from './database.js';
