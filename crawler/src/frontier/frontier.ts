@@ -219,7 +219,7 @@ export async function claimMany(
   const items = rows
     .map(({ next_slot_ms: _, ...r }) => ({ ...r, id: Number(r.id), run_id: Number(r.run_id) }))
     .sort((a, b) => a.depth - b.depth || a.id - b.id);
-  return { items, nextSlotMs: slot === null || slot === undefined ? null : Math.max(0, Number(slot)) };
+  return { items, nextSlotMs: slot === null ? null : Number(slot) };
 }
 
 /**

@@ -63,11 +63,18 @@ export class PgliteThread {
     return new PgliteThread(worker);
   }
 
-  /** Runs a batch of frontend messages; resolves with the backend's messages. */
-  exec(bytes: Uint8Array): Promise<Uint8Array> {
+  /**
+   * Runs a batch of frontend messages; resolves with the backend's messages. The buffers are copied once,
+   * into one the thread then owns (node-postgres' buffers may share a pooled slab).
+   */
+  exec(chunks: readonly Uint8Array[]): Promise<Uint8Array> {
     if (this.dead) return Promise.reject(this.dead);
-    // a copy the thread can own (node-postgres' buffers may share a pooled slab)
-    const own = new Uint8Array(bytes);
+    const own = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+    let at = 0;
+    for (const c of chunks) {
+      own.set(c, at);
+      at += c.byteLength;
+    }
     return new Promise<Uint8Array>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       this.keepAlive();
@@ -141,11 +148,11 @@ class PgliteSocket extends Duplex {
   override _read(): void {}
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (e?: Error | null) => void): void {
-    this.send(chunk, done);
+    this.send([chunk], done);
   }
 
   override _writev(chunks: { chunk: Buffer }[], done: (e?: Error | null) => void): void {
-    this.send(Buffer.concat(chunks.map((c) => c.chunk)), done);
+    this.send(chunks.map((c) => c.chunk), done);
   }
 
   override _final(done: (e?: Error | null) => void): void {
@@ -154,8 +161,8 @@ class PgliteSocket extends Duplex {
   }
 
   /** The next batch is sent once this one is answered: what is written meanwhile goes as one batch. */
-  private send(bytes: Buffer, done: (e?: Error | null) => void): void {
-    this.thread.exec(bytes).then(
+  private send(chunks: Buffer[], done: (e?: Error | null) => void): void {
+    this.thread.exec(chunks).then(
       (reply) => {
         if (reply.byteLength) this.push(Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength));
         done();
