@@ -22,7 +22,7 @@ import { AnswerText } from './AnswerText';
 import type { AnswerResult, Citation, ConversationTurn, SearchResult } from './answer-types';
 import { addToHistory, historyFromStored, HISTORY_SIZE, reopenedTurns, type HistoryEntry } from './ask-history';
 import { CitationDialog } from './CitationDialog';
-import { DebugPanel } from './DebugPanel';
+import { DebugPanel, hasRetrievalDetails } from './DebugPanel';
 import { FeedbackPanel } from './FeedbackPanel';
 
 interface Turn {
@@ -33,7 +33,9 @@ interface Turn {
   answer?: AnswerResult;
   phase: 'searching' | 'streaming' | 'done' | 'error';
   error?: string;
+  /** The debug search (evaluators), run on the query the answer was retrieved with. */
   debug?: SearchResult;
+  debugQuery?: string;
 }
 
 function TurnView({ turn, debug, onCite }: { turn: Turn; debug: boolean; onCite: (c: Citation) => void }) {
@@ -105,7 +107,7 @@ function TurnView({ turn, debug, onCite }: { turn: Turn; debug: boolean; onCite:
             </Box>
           )}
           {a?.id && turn.phase === 'done' && <FeedbackPanel answerId={a.id} citations={a.citations} />}
-          {debug && turn.debug && <DebugPanel result={turn.debug} />}
+          {debug && (turn.debug || hasRetrievalDetails(a)) && <DebugPanel result={turn.debug} answer={a} query={turn.debugQuery} />}
         </CardContent>
       </Card>
     </Box>
@@ -148,6 +150,17 @@ export function AskPage() {
   const update = (key: string, patch: Partial<Turn> | ((t: Turn) => Partial<Turn>)) =>
     setTurns((ts) => ts.map((t) => (t.key === key ? { ...t, ...(typeof patch === 'function' ? patch(t) : patch) } : t)));
 
+  /** Evaluators see what retrieval did; a late result for an older query does not replace a newer one. */
+  const debugSearch = (key: string, query: string) => {
+    update(key, { debugQuery: query });
+    dataProvider
+      .search({ query, debug: true })
+      .then((r) => update(key, (t) => (t.debugQuery === query ? { debug: r } : {})))
+      .catch(() => {
+        /* the debug view is optional; the answer below reports real failures */
+      });
+  };
+
   const ask = async (e?: FormEvent) => {
     e?.preventDefault();
     const q = question.trim();
@@ -163,14 +176,9 @@ export function AskPage() {
     setQuestion('');
     const controller = new AbortController();
     abort.current = controller;
-    if (debug) {
-      dataProvider
-        .search({ query: q, debug: true })
-        .then((r) => update(key, { debug: r }))
-        .catch(() => {
-          /* the debug view is optional; the answer below reports real failures */
-        });
-    }
+    // A first question is searched as typed, so its debug search starts at once; a follow-up is
+    // searched as the engine rewrote it, known once the answer says so (retrieval_query).
+    if (debug && conversation.length === 0) debugSearch(key, q);
     try {
       const answer = await dataProvider.ask(
         { question: q, ...(conversation.length ? { conversation } : {}) },
@@ -181,6 +189,9 @@ export function AskPage() {
         controller.signal,
       );
       update(key, { answer, phase: 'done' });
+      const used = answer.retrieval_query;
+      const searched = conversation.length === 0 ? q : undefined;
+      if (debug && used && used !== searched) debugSearch(key, used);
       setHistory((h) => addToHistory(h, { id: answer.id, question: q, at: new Date().toISOString(), answer, conversation }));
     } catch (err) {
       if (controller.signal.aborted) return;

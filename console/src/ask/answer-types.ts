@@ -39,6 +39,12 @@ export interface AnswerResult {
   model?: string | null;
   timings?: Record<string, number>;
   created_at?: string;
+  /** The query actually searched: the question, or a follow-up made standalone. */
+  retrieval_query?: string;
+  /** Why Cité declined, when it did. */
+  abstain_reason?: string;
+  /** The relevance gate's figures (covered share, threshold, missing terms…), shown as they come. */
+  relevance?: Record<string, unknown>;
 }
 
 /** A row of the review queue (GET /admin/api/answers). */
