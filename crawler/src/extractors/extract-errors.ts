@@ -7,3 +7,12 @@ import { CiteError } from '@cite/engine/errors.js';
 export function extractTimeout(message: string): CiteError {
   return new CiteError('EXTRACT_TIMEOUT', message, { status: 422, retryable: true });
 }
+
+/**
+ * A PDF whose reading would take more memory than allowed: streams inflating past
+ * INGEST_PDF_MAX_DECOMPRESSED_BYTES (decompression bomb), too much text, or the reading thread's heap.
+ * Not retryable: the same file does the same again.
+ */
+export function pdfTooComplex(message: string, cause?: unknown): CiteError {
+  return new CiteError('PDF_TOO_COMPLEX', message, { status: 422, cause });
+}

@@ -43,6 +43,8 @@ export interface ExtractOptions {
   maxFileBytes: number;
   /** PDFs with more pages give PDF_TOO_MANY_PAGES. */
   maxPdfPages: number;
+  /** PDFs whose compressed streams (images aside) inflate to more bytes give PDF_TOO_COMPLEX (decompression bombs). */
+  maxPdfDecompressedBytes: number;
   /** Time budget for one document (ms); past it the document gives EXTRACT_TIMEOUT. */
   timeoutMs: number;
   /** Longest JSONL line (bytes). */
@@ -68,7 +70,7 @@ export type ExtractOutcome =
   | { ok: false; location: string; code: string; message: string };
 
 type ExtractConfig = Pick<Config, 'INGEST_MAX_FILE_BYTES' | 'INGEST_MAX_PDF_PAGES'> &
-  Partial<Pick<Config, 'INGEST_EXTRACT_TIMEOUT_MS' | 'INGEST_ZIP_MAX_TOTAL_BYTES' | 'INGEST_ZIP_MAX_RATIO' | 'INGEST_ZIP_MAX_ENTRIES'>>;
+  Partial<Pick<Config, 'INGEST_PDF_MAX_DECOMPRESSED_BYTES' | 'INGEST_EXTRACT_TIMEOUT_MS' | 'INGEST_ZIP_MAX_TOTAL_BYTES' | 'INGEST_ZIP_MAX_RATIO' | 'INGEST_ZIP_MAX_ENTRIES'>>;
 
 /**
  * Defaults live in the engine configuration schema: read them from there, never restate them
@@ -78,6 +80,7 @@ const defaultOf = <K extends keyof Config>(key: K): Config[K] => configSchema.sh
 const CONFIG_DEFAULTS = {
   INGEST_MAX_FILE_BYTES: defaultOf('INGEST_MAX_FILE_BYTES'),
   INGEST_MAX_PDF_PAGES: defaultOf('INGEST_MAX_PDF_PAGES'),
+  INGEST_PDF_MAX_DECOMPRESSED_BYTES: defaultOf('INGEST_PDF_MAX_DECOMPRESSED_BYTES'),
   INGEST_EXTRACT_TIMEOUT_MS: defaultOf('INGEST_EXTRACT_TIMEOUT_MS'),
   INGEST_ZIP_MAX_TOTAL_BYTES: defaultOf('INGEST_ZIP_MAX_TOTAL_BYTES'),
   INGEST_ZIP_MAX_RATIO: defaultOf('INGEST_ZIP_MAX_RATIO'),
@@ -89,6 +92,7 @@ export function extractOptionsFromConfig(config: ExtractConfig): ExtractOptions 
   return {
     maxFileBytes: config.INGEST_MAX_FILE_BYTES,
     maxPdfPages: config.INGEST_MAX_PDF_PAGES,
+    maxPdfDecompressedBytes: config.INGEST_PDF_MAX_DECOMPRESSED_BYTES ?? CONFIG_DEFAULTS.INGEST_PDF_MAX_DECOMPRESSED_BYTES,
     timeoutMs: config.INGEST_EXTRACT_TIMEOUT_MS ?? CONFIG_DEFAULTS.INGEST_EXTRACT_TIMEOUT_MS,
     // One line is one document: the same bound as a file.
     maxLineBytes: config.INGEST_MAX_FILE_BYTES,
@@ -193,7 +197,10 @@ class Extractor {
         break;
       }
       case 'pdf':
-        doc = await extractPdf({ data, url, fallbackTitle }, { maxPages: this.options.maxPdfPages, timeoutMs: this.options.timeoutMs });
+        doc = await extractPdf(
+          { data, url, fallbackTitle },
+          { maxPages: this.options.maxPdfPages, maxDecompressedBytes: this.options.maxPdfDecompressedBytes, timeoutMs: this.options.timeoutMs },
+        );
         break;
       case 'docx':
         doc = await withTimeout(extractDocx({ data, url, fallbackTitle }), this.options.timeoutMs);
@@ -382,7 +389,7 @@ async function expectedCopies(leaves: Leaf[]): Promise<Map<string, number>> {
 /**
  * Extracts every document of one source (file, directory, zip, bytes).
  * Never throws for bad content: each failure is an `{ok: false}` outcome with a stable code
- * (FILE_TOO_LARGE, FORMAT_UNSUPPORTED, BINARY_AS_TEXT, PDF_ENCRYPTED, PDF_CORRUPT, PDF_NO_TEXT,
+ * (FILE_TOO_LARGE, FORMAT_UNSUPPORTED, BINARY_AS_TEXT, PDF_ENCRYPTED, PDF_CORRUPT, PDF_NO_TEXT, PDF_TOO_COMPLEX,
  * XML_INVALID, JSONL_LINE_INVALID, ZIP_BOMB, EMPTY_DOCUMENT, EXTRACT_TIMEOUT…).
  */
 export function extract(source: ExtractSource, options?: Partial<ExtractOptions>): AsyncIterable<ExtractOutcome> {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CiteError } from '@cite/engine/errors.js';
 import { extractPdf } from './pdf.js';
-import { writePdf } from './testing/pdf-writer.js';
+import { writePdf, writePdfBomb } from './testing/pdf-writer.js';
 
-const opts = { maxPages: 50, timeoutMs: 30_000 };
+const MiB = 1024 * 1024;
+const opts = { maxPages: 50, timeoutMs: 30_000, maxDecompressedBytes: 256 * MiB };
 const url = 'https://example.gouv.fr/guide.pdf';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -58,15 +59,15 @@ describe('extractPdf', () => {
 
   it('refuses PDFs over the page limit and past the time limit', async () => {
     const data = writePdf({ pages: ['un', 'deux', 'trois'] });
-    expect(await codeOf(extractPdf({ data, url }, { maxPages: 2, timeoutMs: 30_000 }))).toBe('PDF_TOO_MANY_PAGES');
-    expect(await codeOf(extractPdf({ data, url }, { maxPages: 10, timeoutMs: 0 }))).toBe('EXTRACT_TIMEOUT');
+    expect(await codeOf(extractPdf({ data, url }, { ...opts, maxPages: 2 }))).toBe('PDF_TOO_MANY_PAGES');
+    expect(await codeOf(extractPdf({ data, url }, { ...opts, maxPages: 10, timeoutMs: 0 }))).toBe('EXTRACT_TIMEOUT');
   });
 
   it('stops a PDF still being read at its deadline, leaves the caller\'s buffer whole, and reads the next one', async () => {
     const long = writePdf({ pages: Array.from({ length: 1500 }, (_, i) => `Page ${i} du guide des conges payes et des indemnites.`) });
     const copy = Buffer.from(long);
     const started = Date.now();
-    expect(await codeOf(extractPdf({ data: long, url }, { maxPages: 5000, timeoutMs: 150 }))).toBe('EXTRACT_TIMEOUT');
+    expect(await codeOf(extractPdf({ data: long, url }, { ...opts, maxPages: 5000, timeoutMs: 150 }))).toBe('EXTRACT_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(long.equals(copy)).toBe(true);
     // the stuck reader was replaced: the next document is read
@@ -81,6 +82,38 @@ describe('extractPdf', () => {
     docs.forEach((d, i) => {
       expect(d.metadata.pages).toBe(2);
       expect(d.sections[0]!.blocks.map((b) => b.text).join(' ')).toContain(`Document numero ${i + 1}`);
+    });
+  });
+
+  describe('decompression bombs', () => {
+    const normal = () => extractPdf({ data: writePdf({ pages: ['Apres la bombe, un document normal.'] }), url }, opts);
+
+    it('refuses a 400 MB content stream in a small file with PDF_TOO_COMPLEX, quickly, and reads the next PDF', async () => {
+      // before: the engine died ("JavaScript heap out of memory", RSS 1.2 GB) about a minute in
+      const bomb = await writePdfBomb(400 * MiB, 'string');
+      expect(bomb.length).toBeLessThan(2 * MiB);
+      const started = Date.now();
+      expect(await codeOf(extractPdf({ data: bomb, url }, opts))).toBe('PDF_TOO_COMPLEX');
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await normal()).sections[0]!.blocks[0]!.text).toContain('document normal');
+    });
+
+    it('refuses streams inflating past the configured bound', async () => {
+      const bomb = await writePdfBomb(24 * MiB, 'lines');
+      expect(await codeOf(extractPdf({ data: bomb, url }, { ...opts, maxDecompressedBytes: 16 * MiB }))).toBe('PDF_TOO_COMPLEX');
+      expect((await normal()).metadata.pages).toBe(1);
+    });
+
+    it('refuses one huge string operand below the byte bound (pdf.js would build it in the heap)', async () => {
+      const bomb = await writePdfBomb(8 * MiB, 'string');
+      expect(await codeOf(extractPdf({ data: bomb, url }, opts))).toBe('PDF_TOO_COMPLEX');
+    });
+
+    it('bounds the text items of a page the byte bound lets through', async () => {
+      // ~270,000 text-showing operators in 20 MB: refused at the page's item bound, not read to the end
+      const bomb = await writePdfBomb(20 * MiB, 'lines');
+      expect(await codeOf(extractPdf({ data: bomb, url }, opts))).toBe('PDF_TOO_COMPLEX');
+      expect((await normal()).metadata.pages).toBe(1);
     });
   });
 });

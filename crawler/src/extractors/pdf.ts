@@ -1,7 +1,8 @@
 /**
  * PDF → normalised document, text page by page (locator.page), with pdf-parse 2 (pdf.js, runs
  * on Node 20) in its own thread (pdf-thread.ts). Encrypted, corrupt and scanned-without-text files are
- * refused with their own code; page count, time and the reader's memory are bounded.
+ * refused with their own code; page count, time, what the file's streams inflate to (decompression bombs)
+ * and the reader's memory are bounded (PDF_TOO_MANY_PAGES, EXTRACT_TIMEOUT, PDF_TOO_COMPLEX).
  */
 import { CiteError } from '@cite/engine/errors.js';
 import type { Block, NormalisedDocument } from '../document.js';
@@ -16,6 +17,8 @@ export interface PdfInput {
 
 export interface PdfOptions {
   maxPages: number;
+  /** Bytes the file's compressed streams (images aside) may inflate to in all (INGEST_PDF_MAX_DECOMPRESSED_BYTES). */
+  maxDecompressedBytes: number;
   /** Whole-document budget (ms). */
   timeoutMs: number;
 }
@@ -59,7 +62,8 @@ function pageParagraphs(text: string): string[] {
 
 export async function extractPdf(input: PdfInput, options: PdfOptions): Promise<NormalisedDocument> {
   const deadline = Date.now() + options.timeoutMs;
-  const read = await readPdf(input.data, options.maxPages, deadline).catch((e) => {
+  const limits = { maxPages: options.maxPages, maxDecompressedBytes: options.maxDecompressedBytes };
+  const read = await readPdf(input.data, limits, deadline).catch((e) => {
     throw mapError(e);
   });
   if (read.tooMany) {

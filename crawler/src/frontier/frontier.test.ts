@@ -1,13 +1,14 @@
 /**
  * The max-pages budget of enqueue, on both databases: pages past it are recorded as skipped, pages skipped
  * once fetched give their place back, and the run's bound of queued pages spares the exact count while the
- * budget is far.
+ * budget is far. Claims of dead workers: requeued, and failed once a URL has been claimed maxAttempts times.
  */
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from '@cite/engine/testing/databases.js';
+import { getRunDetail } from '../runs/run-repo.js';
 import { startQueuedRun } from '../runs/run-lifecycle.js';
 import { createSource, startCrawl } from '../sources/source-service.js';
-import { enqueue } from './frontier.js';
+import { ATTEMPTS_EXHAUSTED, claimMany, enqueue, requeueLostClaims, requeueStaleClaims } from './frontier.js';
 
 describeEachDatabase('frontier: max-pages budget', (ctx) => {
   const pages = (from: number, to: number) =>
@@ -56,5 +57,61 @@ describeEachDatabase('frontier: max-pages budget', (ctx) => {
     await ctx.db.query('UPDATE crawl_runs SET pages_enqueued = 50 WHERE id = $1', [runId]);
     expect(await enqueue(ctx.db, runId, one('c'), limits)).toBe(0);
     expect(await state(runId)).toEqual({ rows: ['pending/:3', 'skipped/max_pages:1'], bound: 3 });
+  });
+});
+
+describeEachDatabase('frontier: claims of dead workers', (ctx) => {
+  const setup = async (name: string) => {
+    const source = await createSource(ctx.db, { name, kind: 'website', collection: `c-${name}`, start_urls: [`http://${name}.test/`] });
+    const runId = await startCrawl(ctx.db, source.id, 'manual');
+    await startQueuedRun(ctx.db);
+    return runId;
+  };
+  /** A worker claims the run's start URL and dies with it (no heartbeat row: it is not alive). */
+  const claimAndDie = async (host: string, worker: string) => {
+    await ctx.db.query(`UPDATE crawl_hosts SET next_fetch_at = now() WHERE host = $1`, [host]); // politeness aside
+    const { items } = await claimMany(ctx.db, worker, 4, 10);
+    return items.map((i) => i.attempts);
+  };
+  const row = async (runId: number) =>
+    (await ctx.db.query<{ status: string; outcome: string | null; error: string | null; attempts: number }>(
+      'SELECT status, outcome, error, attempts FROM frontier WHERE run_id = $1',
+      [runId],
+    )).rows[0]!;
+
+  it('requeues a URL whose worker died, and fails it with its error once claimed maxAttempts times', async () => {
+    const runId = await setup('crashy');
+    for (const attempt of [1, 2]) {
+      expect(await claimAndDie('crashy.test', `dead-${attempt}`)).toEqual([attempt]);
+      expect(await requeueStaleClaims(ctx.db, 30_000, 3)).toBe(1);
+      expect(await row(runId)).toMatchObject({ status: 'pending', attempts: attempt });
+    }
+    expect(await claimAndDie('crashy.test', 'dead-3')).toEqual([3]);
+    expect(await requeueStaleClaims(ctx.db, 30_000, 3)).toBe(1);
+    const failed = await row(runId);
+    expect(failed).toMatchObject({ status: 'failed', outcome: ATTEMPTS_EXHAUSTED, attempts: 3 });
+    expect(failed.error).toContain('claimed 3 times without finishing');
+    // not claimed again, and in the run's record
+    expect(await claimAndDie('crashy.test', 'dead-4')).toEqual([]);
+    const detail = await getRunDetail(ctx.db, runId);
+    expect(detail.failed_urls).toEqual([
+      expect.objectContaining({ url: 'http://crashy.test/', reason: ATTEMPTS_EXHAUSTED, attempts: 3 }),
+    ]);
+    expect(detail.errors).toEqual([expect.objectContaining({ reason: ATTEMPTS_EXHAUSTED, count: 1 })]);
+  });
+
+  it('leaves the claims of live workers alone, and at an embedded start takes back every claim with the same bound', async () => {
+    const runId = await setup('restart');
+    await ctx.db.query(`INSERT INTO crawl_workers (id, hostname, pid) VALUES ('alive', 'h', 1)`);
+    await claimAndDie('restart.test', 'alive');
+    expect(await requeueStaleClaims(ctx.db, 30_000, 3)).toBe(0);
+    expect(await row(runId)).toMatchObject({ status: 'claimed', attempts: 1 });
+    // the engine restarts (embedded: one process, so every claim is the dead one's), and the URL kills it again
+    for (const attempt of [2, 3]) {
+      expect(await requeueLostClaims(ctx.db, 3, null)).toBe(1);
+      expect(await claimAndDie('restart.test', 'alive')).toEqual([attempt]);
+    }
+    expect(await requeueLostClaims(ctx.db, 3, null)).toBe(1);
+    expect(await row(runId)).toMatchObject({ status: 'failed', outcome: ATTEMPTS_EXHAUSTED, attempts: 3 });
   });
 });

@@ -364,23 +364,40 @@ export async function deferHost(db: Queryable, host: string, delayMs: number): P
   );
 }
 
+/** Outcome of a URL given up after `maxAttempts` claims, its worker having stopped at the last one. */
+export const ATTEMPTS_EXHAUSTED = 'CRAWL_ATTEMPTS_EXHAUSTED';
+
 /**
  * Claims held by workers that stopped heartbeating go back to pending (kill -9, lost machine);
- * a URL that already cost `maxAttempts` claims is failed instead, so one poisonous page cannot
- * crash workers forever.
+ * see requeueLostClaims.
  */
 export async function requeueStaleClaims(db: Queryable, staleMs: number, maxAttempts: number): Promise<number> {
-  const alive = `SELECT id FROM crawl_workers WHERE heartbeat_at > now() - make_interval(secs => $1::double precision / 1000)`;
-  const failed = await db.query(
-    `UPDATE frontier SET status = 'failed', outcome = 'WORKER_LOST', finished_at = now(),
-            error = 'the worker processing this URL stopped ' || attempts || ' times'
-      WHERE status = 'claimed' AND attempts >= $2 AND (claimed_by IS NULL OR claimed_by NOT IN (${alive}))`,
+  return requeueLostClaims(db, maxAttempts, staleMs);
+}
+
+/**
+ * Claims of workers that stopped go back to pending: those of workers silent for `staleMs`, or every
+ * claim when `staleMs` is null (embedded mode at start: they belong to a previous process, now dead).
+ * A URL that already cost `maxAttempts` claims is failed instead (ATTEMPTS_EXHAUSTED, with the reason in
+ * its error): a document that kills its worker (a PDF bomb did, before PDF_TOO_COMPLEX) would otherwise
+ * be taken again by the restarted engine and kill it again, for ever. One statement, so that a claim is
+ * never both requeued and failed. Returns how many claims were taken back.
+ */
+export async function requeueLostClaims(db: Queryable, maxAttempts: number, staleMs: number | null): Promise<number> {
+  const r = await db.query(
+    `UPDATE frontier SET
+            status = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'pending' END,
+            outcome = CASE WHEN attempts >= $2 THEN '${ATTEMPTS_EXHAUSTED}' ELSE outcome END,
+            error = CASE WHEN attempts >= $2
+                         THEN 'claimed ' || attempts || ' times without finishing: the worker processing it stopped'
+                              || coalesce(' (last error: ' || error || ')', '')
+                         ELSE error END,
+            finished_at = CASE WHEN attempts >= $2 THEN now() ELSE finished_at END,
+            claimed_by = NULL, claimed_at = NULL, fetched_at = NULL, not_before = now()
+      WHERE status = 'claimed'
+        AND ($1::double precision IS NULL OR claimed_by IS NULL OR claimed_by NOT IN (
+              SELECT id FROM crawl_workers WHERE heartbeat_at > now() - make_interval(secs => $1::double precision / 1000)))`,
     [staleMs, maxAttempts],
   );
-  const requeued = await db.query(
-    `UPDATE frontier SET status = 'pending', claimed_by = NULL, claimed_at = NULL, fetched_at = NULL, not_before = now()
-      WHERE status = 'claimed' AND (claimed_by IS NULL OR claimed_by NOT IN (${alive}))`,
-    [staleMs],
-  );
-  return requeued.rowCount + failed.rowCount;
+  return r.rowCount;
 }

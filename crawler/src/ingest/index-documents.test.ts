@@ -6,7 +6,8 @@ import { HASH_EMBEDDER_VERSION, HashEmbedder } from '@cite/engine/embeddings/has
 import { CiteError } from '@cite/engine/errors.js';
 import { describeEachDatabase } from '@cite/engine/testing/databases.js';
 import type { NormalisedDocument } from '../document.js';
-import type { ExtractOutcome } from '../extractors/extract.js';
+import { extractSources, type ExtractOutcome } from '../extractors/extract.js';
+import { writePdf, writePdfBomb } from '../extractors/testing/pdf-writer.js';
 import { indexDocument, indexDocuments } from './index-documents.js';
 import { reembed } from './reembed.js';
 
@@ -145,6 +146,20 @@ describeEachDatabase('indexing', (ctx) => {
       { location: 'https://ex.fr/empty', code: 'EMPTY_DOCUMENT' },
       { location: '/data/bad.pdf', code: 'PDF_CORRUPT' },
     ]);
+  });
+
+  it('records a PDF decompression bomb as PDF_TOO_COMPLEX and indexes the other documents', async () => {
+    const { collectionId, sourceId } = await setup(ctx.db, 'c-bomb');
+    const run = await ctx.db.query<{ id: number }>(`INSERT INTO crawl_runs (source_id, trigger) VALUES ($1, 'cli') RETURNING id`, [sourceId]);
+    const outcomes = extractSources([
+      { data: await writePdfBomb(400 * 1024 * 1024, 'string'), name: 'bomb.pdf', url: 'https://ex.fr/bomb.pdf' },
+      { data: writePdf({ pages: ['Le guide des conges payes apres la bombe.'] }), name: 'guide.pdf', url: 'https://ex.fr/guide.pdf' },
+    ]);
+    const s = await indexDocuments(ctx.db, new HashEmbedder(), { collectionId, sourceId, runId: run.rows[0]!.id }, outcomes, undefined, opts);
+    expect(s).toMatchObject({ new: 1, failed: 1, failedByCode: { PDF_TOO_COMPLEX: 1 } });
+    const { rows } = await ctx.db.query<{ code: string }>('SELECT code FROM ingest_errors WHERE run_id = $1', [run.rows[0]!.id]);
+    expect(rows.map((r) => r.code)).toEqual(['PDF_TOO_COMPLEX']);
+    expect(await searchable(ctx.db, collectionId, 'bombe')).toEqual(['https://ex.fr/guide.pdf']);
   });
 
   it('leaves the previous version intact when writing a new one fails midway', async () => {

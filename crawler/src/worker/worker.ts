@@ -19,6 +19,7 @@ import {
   claimMany,
   deferHost,
   FRONTIER_DEFAULTS,
+  requeueLostClaims,
   requeueStaleClaims,
   retryLater,
   type FrontierItem,
@@ -184,7 +185,11 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
       ...PIPELINE_DEFAULTS,
       maxArchiveBytes: Math.max(config.INGEST_MAX_FILE_BYTES, PIPELINE_DEFAULTS.maxArchiveBytes),
       // same limits as extractOptionsFromConfig, without loading the extractors before they are needed
-      extract: { maxFileBytes: config.INGEST_MAX_FILE_BYTES, maxPdfPages: config.INGEST_MAX_PDF_PAGES },
+      extract: {
+        maxFileBytes: config.INGEST_MAX_FILE_BYTES,
+        maxPdfPages: config.INGEST_MAX_PDF_PAGES,
+        maxPdfDecompressedBytes: config.INGEST_PDF_MAX_DECOMPRESSED_BYTES,
+      },
       ...opts.pipeline,
     },
   };
@@ -219,8 +224,9 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     );
   await heartbeat();
   if (opts.requeueAllOnStart) {
-    const r = await db.query(`UPDATE frontier SET status = 'pending', claimed_by = NULL, claimed_at = NULL, fetched_at = NULL WHERE status = 'claimed'`);
-    if (r.rowCount) log.info({ requeued: r.rowCount }, 'claims of a previous process requeued');
+    // URLs claimed too often fail instead: one that killed the previous process would kill this one too
+    const requeued = await requeueLostClaims(db, deps.options.maxAttempts, null);
+    if (requeued) log.info({ requeued }, 'claims of a previous process requeued');
   }
 
   const backlog = new VectorBacklog(db, { maxChunks: opts.vectorBacklogMax, batchSize: opts.vectorBacklogBatch });

@@ -129,6 +129,8 @@ export const configSchema = z.object({
   INGEST_MAX_FILE_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
   /** Most pages read from one PDF; a longer PDF is refused (PDF_TOO_MANY_PAGES). */
   INGEST_MAX_PDF_PAGES: int(1, 100000).default(2000),
+  /** PDF-bomb guard: most bytes a PDF's compressed streams (images aside) may inflate to before it is read; more is refused (PDF_TOO_COMPLEX). */
+  INGEST_PDF_MAX_DECOMPRESSED_BYTES: int(1024 * 1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
   /** Time budget to extract one document (ms). */
   INGEST_EXTRACT_TIMEOUT_MS: int(100, 3600000).default(60000),
   /** Zip-bomb guard: most bytes unpacked from one archive. */
