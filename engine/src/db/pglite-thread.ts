@@ -7,7 +7,8 @@
  *
  * The stream hands each batch of messages node-postgres writes (a statement's Parse/Bind/Execute/Sync come
  * corked, as one batch) to the thread, which answers with the backend's messages; batches are answered in
- * the order they were sent. PGlite answers the startup message itself, as it does for pglite-socket.
+ * the order they were sent. PGlite answers the startup message itself, as it does for pglite-socket; the
+ * thread first gives the new connection a new session (PGlite has one backend for all connections).
  */
 import { Duplex } from 'node:stream';
 import { Worker } from 'node:worker_threads';

@@ -17,22 +17,63 @@ try {
   parentPort.postMessage({ type: 'failed', message: errorText(e) });
 }
 
-parentPort.on('message', async (m) => {
-  if (m.type === 'exec') {
-    try {
-      let out = await pg.execProtocolRaw(m.bytes, { syncToFs: false });
-      // the startup reply is a view into PGlite's own buffer: sent alone, not that whole buffer
-      if (out.byteOffset !== 0 || out.byteLength !== out.buffer.byteLength) out = out.slice();
-      parentPort.postMessage({ type: 'reply', bytes: out }, [out.buffer]);
-    } catch (e) {
-      parentPort.postMessage({ type: 'error', message: errorText(e) });
-    }
-  } else if (m.type === 'close') {
-    try {
-      await pg?.close();
-      parentPort.postMessage({ type: 'closed' });
-    } catch (e) {
-      parentPort.postMessage({ type: 'closed', message: errorText(e) });
-    }
+/** A simple-protocol Query message. */
+function queryMessage(sql) {
+  const text = Buffer.from(`${sql}\0`, 'utf8');
+  const message = new Uint8Array(5 + text.length);
+  message[0] = 0x51; // 'Q'
+  new DataView(message.buffer).setInt32(1, 4 + text.length);
+  message.set(text, 5);
+  return message;
+}
+
+/** The text of the first ErrorResponse among `reply`'s messages, if there is one. */
+function firstError(reply) {
+  const view = new DataView(reply.buffer, reply.byteOffset, reply.byteLength);
+  for (let at = 0; at + 5 <= reply.byteLength; at += 1 + view.getInt32(at + 1)) {
+    if (reply[at] === 0x45 /* 'E' */) return Buffer.from(reply.subarray(at + 5, at + 1 + view.getInt32(at + 1))).toString('utf8').replace(/\0/g, ' ').trim();
   }
+  return undefined;
+}
+
+/**
+ * PGlite runs one backend for every connection: the session of a connection node-postgres closed (its
+ * prepared statements, settings, an open transaction) would otherwise pass to the next one, whose
+ * node-postgres client knows none of it: it prepares its named statements again and gets `prepared
+ * statement "…" already exists` at each call. A new connection gets a new session, as from a server.
+ */
+async function newSession() {
+  for (const sql of [...(pg.isInTransaction() ? ['ROLLBACK'] : []), 'DISCARD ALL']) {
+    const error = firstError(await pg.execProtocolRaw(queryMessage(sql), { syncToFs: false }));
+    if (error) throw new Error(`could not start a new session (${sql}): ${error}`);
+  }
+}
+
+async function exec(bytes) {
+  try {
+    // a startup message (its length's first byte is 0; other messages start with a letter): a new connection
+    if (bytes[0] === 0) await newSession();
+    let out = await pg.execProtocolRaw(bytes, { syncToFs: false });
+    // the startup reply is a view into PGlite's own buffer: sent alone, not that whole buffer
+    if (out.byteOffset !== 0 || out.byteLength !== out.buffer.byteLength) out = out.slice();
+    parentPort.postMessage({ type: 'reply', bytes: out }, [out.buffer]);
+  } catch (e) {
+    parentPort.postMessage({ type: 'error', message: errorText(e) });
+  }
+}
+
+async function close() {
+  try {
+    await pg?.close();
+    parentPort.postMessage({ type: 'closed' });
+  } catch (e) {
+    parentPort.postMessage({ type: 'closed', message: errorText(e) });
+  }
+}
+
+// one message at a time, in the order they came: replies go back in the order the batches were sent
+let previous = Promise.resolve();
+parentPort.on('message', (m) => {
+  if (m.type === 'exec') previous = previous.then(() => exec(m.bytes));
+  else if (m.type === 'close') previous = previous.then(close);
 });

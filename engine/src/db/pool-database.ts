@@ -13,10 +13,30 @@ import { VectorArrayParam } from './vector-param.js';
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
+/**
+ * Runs `fn` on one connection of the pool, then gives it back. A statement the database refused (an
+ * ErrorResponse; node-postgres reads on to ReadyForQuery) leaves the connection as it was: it goes back to
+ * the pool with its prepared statements and session settings. pg's own pool.query closes the connection at
+ * any error, and every named statement is prepared again on the next. Only a connection that failed itself
+ * (an 'error' event: its socket, or the embedded database's thread) is discarded.
+ */
+async function onConnection<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (e: Error) => (broken ??= e);
+  client.on('error', onError);
+  try {
+    return await fn(client);
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}
+
 export function poolDatabase(pool: pg.Pool, mode: Database['mode'], close: () => Promise<void> = () => pool.end()): Database {
   // pgvector's type is the database's own: its OID is read once, when a statement first sends vectors
   let vectorOid: Promise<number> | undefined;
-  const binaryParams = async (runner: pg.Pool | pg.PoolClient, params: readonly unknown[]): Promise<unknown[]> => {
+  const binaryParams = async (runner: pg.PoolClient, params: readonly unknown[]): Promise<unknown[]> => {
     if (!params.some((p) => p instanceof VectorArrayParam)) return params as unknown[];
     vectorOid ??= runner.query<{ oid: number }>(`SELECT 'vector'::regtype::oid AS oid`).then(
       (r) => Number(r.rows[0]!.oid),
@@ -29,48 +49,39 @@ export function poolDatabase(pool: pg.Pool, mode: Database['mode'], close: () =>
     return params.map((p) => (p instanceof VectorArrayParam ? p.toBinary(oid) : p));
   };
 
-  const wrap = (runner: pg.Pool | pg.PoolClient): Queryable => ({
-    async query<T>(sql: string | NamedStatement, params?: readonly unknown[]): Promise<QueryResult<T>> {
-      const values = params && (await binaryParams(runner, params));
-      const r = await (typeof sql === 'string' ? runner.query(sql, values) : runner.query({ name: sql.name, text: sql.text, values }));
-      return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
-    },
-  });
+  const query = async <T>(runner: pg.PoolClient, sql: string | NamedStatement, params?: readonly unknown[]): Promise<QueryResult<T>> => {
+    const values = params && (await binaryParams(runner, params));
+    const r = await (typeof sql === 'string' ? runner.query(sql, values) : runner.query({ name: sql.name, text: sql.text, values }));
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+  };
+  const wrap = (runner: pg.PoolClient): Queryable => ({ query: (sql, params) => query(runner, sql, params) });
 
   const sessions = new WeakMap<pg.PoolClient, SessionSettings>();
 
   return {
     mode,
-    ...wrap(pool),
-    async queryWithSettings<T>(settings: Readonly<Record<string, string>>, sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-      const client = await pool.connect();
-      try {
+    query: (sql, params) => onConnection(pool, (client) => query(client, sql, params)),
+    queryWithSettings: <T>(settings: Readonly<Record<string, string>>, sql: string, params?: readonly unknown[]) =>
+      onConnection(pool, async (client): Promise<QueryResult<T>> => {
         let session = sessions.get(client);
         if (!session) sessions.set(client, (session = new SessionSettings()));
         await session.apply(wrap(client), settings);
         const r = await client.query(sql, params as unknown[] | undefined);
         return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
-      } finally {
-        client.release();
-      }
-    },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn(wrap(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw e;
-      } finally {
-        client.release();
-      }
-    },
-    async exec(sql: string): Promise<void> {
-      await pool.query(sql);
-    },
+      }),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+      onConnection(pool, async (client): Promise<T> => {
+        try {
+          await client.query('BEGIN');
+          const result = await fn(wrap(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (e) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw e;
+        }
+      }),
+    exec: (sql) => onConnection(pool, async (client) => void (await client.query(sql))),
     close,
   };
 }
