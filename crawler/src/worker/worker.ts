@@ -29,6 +29,7 @@ import { Renderer } from '../render/renderer.js';
 import { RobotsCache } from '../robots/robots.js';
 import { finalizeDrainedRuns, scheduleDueSources, startQueuedRun, type FinishedRun } from '../runs/run-lifecycle.js';
 import { refreshRunCounts, type RunRow } from '../runs/run-repo.js';
+import { watchClaims } from './claim-health.js';
 import { GroupCommit } from './group-commit.js';
 import { ingestIndexer } from './ingest-indexer.js';
 import type { PageIndexer } from './page-indexer.js';
@@ -326,6 +327,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     }
   };
 
+  const claims = watchClaims(db); // for /readyz
   const loop = (async () => {
     let idleSince = 0;
     let busyAt = Date.now();
@@ -341,11 +343,12 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
         try {
           const got = await claimMany(db, id, opts.perHostConcurrency, opts.concurrency - fetching.size, marks);
           items = got.items;
+          claims.succeeded();
           // nothing now: wake when a paced host opens (a polite crawl holds its rate), at the latest at the poll
           if (got.nextSlotMs !== null) waitMs = Math.min(waitMs, got.nextSlotMs);
         } catch (e) {
           fetched.push(...marks);
-          log.error({ err: e }, 'claim failed');
+          if (claims.failed(e)) log.error({ err: e, failuresInARow: claims.failuresInARow }, 'claim failed');
         }
         if (!items.length) break;
         claimed += items.length;
@@ -384,6 +387,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
         stopSignal.abort();
         clearInterval(timer);
         await loop;
+        claims.stop();
         await maintaining;
         await db.query('DELETE FROM crawl_workers WHERE id = $1', [id]).catch(() => {});
         await fetcher.close();

@@ -4,6 +4,7 @@ import { migrationsUpToDate } from '../db/migrations.js';
 import { CiteError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
 import { registry } from '../observability/metrics.js';
+import { readinessProblems } from './readiness.js';
 
 export const systemRoutes = [
   defineRoute({
@@ -19,7 +20,7 @@ export const systemRoutes = [
     method: 'get',
     path: '/readyz',
     access: 'public',
-    summary: 'Readiness: database reachable and every migration applied',
+    summary: 'Readiness: database reachable, every migration applied, background parts working (the crawler can claim)',
     tags: ['system'],
     response: z.object({ status: z.literal('ready'), database: z.string() }),
     handler: async ({ app }) => {
@@ -29,6 +30,8 @@ export const systemRoutes = [
         throw new CiteError('NOT_READY', 'Database unreachable', { status: 503, cause: e });
       }
       if (!(await migrationsUpToDate(app.db))) throw new CiteError('NOT_READY', 'Migrations not applied', { status: 503 });
+      const problems = readinessProblems(app.db);
+      if (problems.length) throw new CiteError('NOT_READY', problems.join('; '), { status: 503, details: { problems } });
       return { status: 'ready' as const, database: app.db.mode };
     },
   }),
