@@ -1,9 +1,11 @@
 /**
- * Deciding not to answer. Search scores (fused ranks) say how passages compare with each other,
- * not whether any of them is about the question, so relevance is judged here on the question's own
- * content terms: if no passage covers enough of them, Cité says so instead of answering.
+ * Saying no: the statement Cité returns instead of an answer, with the reason (the relevance gate's,
+ * relevance-gate.ts, or the model's own) and the closest sources, so the agent knows what was
+ * searched and where to look. Also the plain term overlap of a passage with a question, which the
+ * extractive answerer uses to pick sentences.
  */
 import type { AnswerLanguage } from './language.js';
+import type { AbstainCode, GateDecision } from './relevance-gate.js';
 import { termSet } from './text.js';
 import type { RetrievedPassage } from './types.js';
 
@@ -58,15 +60,52 @@ export function closestSources(passages: RetrievedPassage[], max = 3): ClosestSo
   return out;
 }
 
+export type AbstainReasonCode = AbstainCode | 'model_declined';
+
+const quoteWords = (words: string[], language: AnswerLanguage) => {
+  const quoted = words.slice(0, 5).map((w) => (language === 'fr' ? `« ${w} »` : `"${w}"`));
+  return quoted.join(', ');
+};
+
+/** Why the gate declined, in the question's language, naming the words no source covers. */
+export function gateReason(language: AnswerLanguage, d: Pick<GateDecision, 'code' | 'missing' | 'unknown' | 'terms'>): string {
+  const fr = language === 'fr';
+  switch (d.code) {
+    case 'no_terms':
+      return fr
+        ? 'La question ne contient aucun terme précis à rechercher : précisez le sujet (une démarche, un droit, un texte).'
+        : 'The question has no specific term to search for: say what it is about (a procedure, a right, a text).';
+    case 'no_passages':
+      return fr ? 'Aucune source disponible ne correspond à la recherche.' : 'No available source matches the search.';
+    case 'unknown_terms':
+      return fr
+        ? `Aucune source disponible ne mentionne ${quoteWords(d.unknown, language)}.`
+        : `No available source mentions ${quoteWords(d.unknown, language)}.`;
+    case 'terms_not_together':
+      return fr
+        ? `Aucun passage des sources ne traite ensemble des termes clés de la question ; manquent notamment ${quoteWords(d.missing, language)}.`
+        : `No passage of the sources deals with the question's key terms together; missing, among others: ${quoteWords(d.missing, language)}.`;
+    default: {
+      const key = quoteWords(d.terms.filter((t) => t.role === 'topic').map((t) => t.text), language);
+      return fr
+        ? `Les sources ne font que mentionner en passant les termes clés de la question${key ? ` (${key})` : ''}.`
+        : `The sources only mention the question's key terms in passing${key ? ` (${key})` : ''}.`;
+    }
+  }
+}
+
+export function refusalReason(language: AnswerLanguage, refusal: { explanation: string | null }): string {
+  const head = language === 'fr' ? 'Le modèle a jugé que les sources ne permettent pas de répondre' : 'The model found that the sources do not answer the question';
+  return refusal.explanation ? `${head}${language === 'fr' ? ' : ' : ': '}${refusal.explanation}` : `${head}.`;
+}
+
 /** The plain statement returned instead of an answer. */
-export function abstentionText(language: AnswerLanguage, closest: ClosestSource[]): string {
+export function abstentionText(language: AnswerLanguage, closest: ClosestSource[], reason?: string): string {
   const list = closest.map((c) => `- ${c.title} — ${c.url}`).join('\n');
   if (language === 'en') {
-    const head =
-      'I could not find information relevant enough in the available sources to answer this question, so I will not answer it.';
+    const head = `I could not find information relevant enough in the available sources to answer this question, so I will not answer it.${reason ? `\n\n${reason}` : ''}`;
     return closest.length ? `${head}\n\nClosest sources:\n${list}` : head;
   }
-  const head =
-    "Je n'ai pas trouvé, dans les sources disponibles, d'information suffisamment pertinente pour répondre à cette question : je préfère ne pas répondre.";
+  const head = `Je n'ai pas trouvé, dans les sources disponibles, d'information suffisamment pertinente pour répondre à cette question : je préfère ne pas répondre.${reason ? `\n\n${reason}` : ''}`;
   return closest.length ? `${head}\n\nSources les plus proches :\n${list}` : head;
 }

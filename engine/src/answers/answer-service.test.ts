@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { CiteError } from '../errors.js';
 import { describeEachDatabase } from '../testing/databases.js';
-import { AnswerService, retrievalQuery } from './answer-service.js';
+import { AnswerService } from './answer-service.js';
 import { getAnswer } from './answers-repo.js';
 import { fullTextRetriever, seedDocs, TEST_DOCS } from './test-corpus.js';
 
@@ -33,18 +33,12 @@ describeEachDatabase('answer service', (ctx) => {
     const r = await svc.ask({ question: 'Combien de jours de congés payés par mois ?', caller: { keyId: null, collections: [collection] } });
     const row = (await getAnswer(ctx.db, r.id))!;
     expect(row.retrieved[0]).toMatchObject({ n: 1, url: TEST_DOCS[1]!.url, rank: 1 });
-    expect(row.settings).toMatchObject({ k: 8, language: 'fr', min_relevance: 0.5 });
+    expect(row.settings).toMatchObject({ k: 8, language: 'fr', min_coverage: 0.5, min_strength: 0.48 });
     expect(Object.keys(row.timings)).toEqual(expect.arrayContaining(['retrieval_ms', 'ttfb_ms', 'total_ms']));
     const none = await svc.ask({ question: 'Combien de jours de congés payés par mois ?', caller: { keyId: null, collections: [collection + 1000] } });
     expect(none.abstained).toBe(true);
   });
 
-  it('builds the retrieval query from earlier user turns', () => {
-    expect(retrievalQuery('Et pour un cadre ?', [
-      { role: 'user', content: 'Durée du préavis de démission' },
-      { role: 'assistant', content: 'Un mois [1].' },
-    ])).toBe('Durée du préavis de démission Et pour un cadre ?');
-  });
 });
 
 describeEachDatabase('answer service with a model and support embeddings', (ctx) => {

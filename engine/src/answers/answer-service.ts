@@ -9,18 +9,23 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { approximateTokens, type Embedder } from '../embeddings/embedder.js';
 import { CiteError, badRequest } from '../errors.js';
-import { abstentionText, closestSources, decideAbstention, DEFAULT_MIN_RELEVANCE, relevance, type ClosestSource } from './abstain.js';
+import { chunkCount } from '../search/search-service.js';
+import { queryEvidence } from '../search/term-evidence.js';
+import { abstentionText, closestSources, gateReason, refusalReason, type AbstainReasonCode, type ClosestSource } from './abstain.js';
 import { completeAnswer, insertPendingAnswer, type AnswerMode, type RetrievedRef } from './answers-repo.js';
 import { createMarkerFilter, parseCitations, stripMarkers } from './citations.js';
 import { extractiveAnswer } from './extractive.js';
-import { splitSentences } from './sentences.js';
+import { standaloneQuestion } from './follow-up.js';
 import { detectLanguage, type AnswerLanguage } from './language.js';
 import type { LlmClient } from './llm-client.js';
+import { modelRefusal } from './model-refusal.js';
 import { buildPrompt, type ChatMessage } from './prompt.js';
+import { questionWords } from './question-terms.js';
+import { DEFAULT_GATE, decideRelevance, relevanceFigures, type GateDecision, type RelevanceFigures } from './relevance-gate.js';
+import { splitSentences } from './sentences.js';
 import { DEFAULT_SUPPORT_THRESHOLD } from './support.js';
-import { termSet } from './text.js';
 import { numberSources, type Citation, type NumberedSource, type RetrievedPassage, type UnsupportedSentence } from './types.js';
-import { isModelAbstention, verifyAnswer } from './verify.js';
+import { verifyAnswer } from './verify.js';
 
 export interface RetrieveInput {
   query: string;
@@ -35,8 +40,10 @@ export type Retriever = (input: RetrieveInput) => Promise<RetrievedPassage[]>;
 export interface AnswerServiceOptions {
   /** Passages retrieved by default. */
   k: number;
-  /** Share of the question's terms a passage must cover for Cité to answer at all. */
-  minRelevance: number;
+  /** Relevance gate: share of the question's weighted terms one passage must hold (relevance-gate.ts). */
+  minCoverage: number;
+  /** Relevance gate: normalised BM25 strength one passage must reach. */
+  minStrength: number;
   /** Minimum support score for a citation to back a sentence. */
   supportThreshold: number;
   /** Characters of passage text given to the model at most. */
@@ -46,7 +53,8 @@ export interface AnswerServiceOptions {
 
 export const DEFAULT_ANSWER_OPTIONS: AnswerServiceOptions = {
   k: 8,
-  minRelevance: DEFAULT_MIN_RELEVANCE,
+  minCoverage: DEFAULT_GATE.minCoverage,
+  minStrength: DEFAULT_GATE.minStrength,
   supportThreshold: DEFAULT_SUPPORT_THRESHOLD,
   maxSourceChars: 16000,
   temperature: 0.1,
@@ -72,6 +80,8 @@ export interface StartInfo {
   mode: AnswerMode;
   model: string | null;
   language: AnswerLanguage;
+  /** The query searched: the question, or a follow-up made standalone. */
+  retrieval_query: string;
   sources: Array<{ n: number; chunk_id: number | string; url: string; title: string }>;
 }
 
@@ -93,8 +103,15 @@ export interface AnswerResult {
   citations: Citation[];
   unsupported: UnsupportedSentence[];
   abstained: boolean;
+  /** Why Cité declined, in the question's language (when abstaining). */
+  abstain_reason?: string;
+  abstain_code?: AbstainReasonCode;
   /** Closest sources, when abstaining. */
   closest_sources?: ClosestSource[];
+  /** The query searched: the question, or a follow-up made standalone. */
+  retrieval_query: string;
+  /** The relevance gate's figures. */
+  relevance: RelevanceFigures;
   removed_citations: number;
   removed_links: number;
   mode: AnswerMode;
@@ -118,11 +135,47 @@ function tokenUsage(prompt: number, completion: number): TokenUsage {
 
 export const MAX_QUESTION_CHARS = 4000;
 
-/** The retrieval query: the question, plus the previous user turn when the question leans on it. */
-export function retrievalQuery(question: string, conversation: ChatMessage[] = []): string {
-  const previous = conversation.filter((m) => m.role === 'user').slice(-2).map((m) => m.content.slice(0, 500));
-  if (previous.length === 0) return question;
-  return `${previous.join(' ')} ${question}`;
+/** The question as asked, trimmed; empty, too long or holding control characters: a 400. */
+export function checkedQuestion(raw: string): string {
+  const question = raw.trim();
+  if (!question) throw badRequest('QUESTION_EMPTY', 'The question is empty');
+  if (question.length > MAX_QUESTION_CHARS) {
+    throw badRequest('QUESTION_TOO_LONG', `The question is longer than ${MAX_QUESTION_CHARS} characters`);
+  }
+  // NUL cannot be stored in PostgreSQL text; other C0 controls have no place in a question either.
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(question)) {
+    throw badRequest('QUESTION_INVALID', 'The question holds control characters');
+  }
+  return question;
+}
+
+/**
+ * The passages the answer is written from: those holding at least half the weight the gate asks of
+ * the best one, strongest first, so the model and the extractive answerer start with the passage
+ * that is most about the question.
+ */
+function keptPassages(passages: RetrievedPassage[], decision: GateDecision, minCoverage: number): RetrievedPassage[] {
+  const figures = new Map(decision.passages.map((p) => [p.chunk_id, p]));
+  return passages
+    .map((p, rank) => ({ p, rank, f: figures.get(String(p.chunk_id)) }))
+    .filter((x) => (x.f?.coverage ?? 0) >= minCoverage / 2)
+    .sort((a, b) => (b.f?.strength ?? 0) - (a.f?.strength ?? 0) || a.rank - b.rank)
+    .map((x) => x.p);
+}
+
+function retrievedRefs(passages: RetrievedPassage[], sources: NumberedSource[], decision: GateDecision): RetrievedRef[] {
+  const byChunk = new Map(sources.map((s) => [String(s.chunk_id), s.n]));
+  const figures = new Map(decision.passages.map((p) => [p.chunk_id, p]));
+  return passages.map((p, i) => ({
+    n: byChunk.get(String(p.chunk_id)) ?? 0,
+    chunk_id: p.chunk_id,
+    document_id: p.document.id,
+    url: p.document.url,
+    score: p.score,
+    relevance: figures.get(String(p.chunk_id))?.strength ?? 0,
+    coverage: figures.get(String(p.chunk_id))?.coverage ?? 0,
+    rank: i + 1,
+  }));
 }
 
 export class AnswerService {
@@ -164,23 +217,28 @@ export class AnswerService {
 
   async ask(input: AskInput): Promise<AnswerResult> {
     const t0 = performance.now();
-    const question = input.question.trim();
-    if (!question) throw badRequest('QUESTION_EMPTY', 'The question is empty');
-    if (question.length > MAX_QUESTION_CHARS) {
-      throw badRequest('QUESTION_TOO_LONG', `The question is longer than ${MAX_QUESTION_CHARS} characters`);
-    }
+    const question = checkedQuestion(input.question);
     const k = input.k ?? this.options.k;
     const conversation = input.conversation ?? [];
     const language = detectLanguage(question);
-    const query = retrievalQuery(question, conversation);
     const mode = this.mode;
     const model = this.model;
+    const timings: Record<string, number> = {};
+    const ms = (from: number) => Math.round((performance.now() - from) * 10) / 10;
+
+    // A follow-up is searched as a standalone question (the model's rewrite, else the rule's).
+    const tq = performance.now();
+    const rewrite = await standaloneQuestion(question, conversation, this.deps.llm, input.signal, { log: this.deps.log });
+    if (rewrite.method !== 'none') timings.rewrite_ms = ms(tq);
+    const query = rewrite.query;
     const settings: Record<string, unknown> = {
       k,
       filters: input.filters ?? null,
       language,
       retrieval_query: query,
-      min_relevance: this.options.minRelevance,
+      rewrite_method: rewrite.method,
+      min_coverage: this.options.minCoverage,
+      min_strength: this.options.minStrength,
       support_threshold: this.options.supportThreshold,
       ...(mode === 'llm' ? { temperature: this.options.temperature } : {}),
     };
@@ -194,148 +252,80 @@ export class AnswerService {
       settings,
       collections: input.caller.collections,
     });
-    const retrieval = (async () => {
-      const tr = performance.now();
-      const passages = await this.deps.retrieve({ query, k, filters: input.filters, allowedCollections: input.caller.collections, signal: input.signal });
-      return { passages, ms: performance.now() - tr };
-    })();
+    const retrieval = this.retrieveAndJudge(query, k, input);
     // Whichever fails, the other settles before we go on, so no promise is left unhandled.
     const [stored, fetched] = await Promise.allSettled([pending, retrieval]);
     if (stored.status === 'rejected') throw stored.reason;
     const id = stored.value;
     const log = this.deps.log?.child({ answerId: id });
-    const timings: Record<string, number> = {};
-    const ms = (from: number) => Math.round((performance.now() - from) * 10) / 10;
     let retrieved: RetrievedRef[] = [];
     let partial = '';
+    const outcome = { id, language, query, timings, settings, t0, ms, log };
 
     try {
       if (fetched.status === 'rejected') throw fetched.reason;
-      const passages = fetched.value.passages;
-      timings.retrieval_ms = Math.round(fetched.value.ms * 10) / 10;
+      const { passages, decision } = fetched.value;
+      timings.retrieval_ms = fetched.value.retrievalMs;
+      timings.relevance_ms = fetched.value.gateMs;
+      const relevance = relevanceFigures(decision);
+      settings.relevance = relevance;
 
-      const decision = decideAbstention(query, passages, this.options.minRelevance);
-      const q = termSet(query);
-      // The model sees every passage reasonably close to the question, in rank order.
-      const kept = passages.filter((p) => relevance(q, p) >= this.options.minRelevance / 2);
-      const sources = numberSources(decision.abstain ? [] : kept);
-      const byChunk = new Map(sources.map((s) => [String(s.chunk_id), s.n]));
-      retrieved = passages.map((p, i) => ({
-        n: byChunk.get(String(p.chunk_id)) ?? 0,
-        chunk_id: p.chunk_id,
-        document_id: p.document.id,
-        url: p.document.url,
-        score: p.score,
-        relevance: Math.round(relevance(q, p) * 1000) / 1000,
-        rank: i + 1,
-      }));
-      const startInfo = (): StartInfo => ({
+      const sources = numberSources(decision.abstain ? [] : keptPassages(passages, decision, this.options.minCoverage));
+      retrieved = retrievedRefs(passages, sources, decision);
+      const startInfo = (abstained: boolean): StartInfo => ({
         id,
-        mode: decision.abstain ? 'extractive' : mode,
-        model: decision.abstain ? null : model,
+        mode: abstained ? 'extractive' : mode,
+        model: abstained ? null : model,
         language,
+        retrieval_query: query,
         sources: sources.map((s) => ({ n: s.n, chunk_id: s.chunk_id, url: s.document.url, title: s.document.title })),
       });
 
       if (decision.abstain) {
-        const closest = closestSources(passages);
-        const text = abstentionText(language, closest);
+        const reason = gateReason(language, decision);
         timings.ttfb_ms = ms(t0);
-        input.onStart?.(startInfo());
-        input.onToken?.(text);
-        timings.total_ms = ms(t0);
-        await completeAnswer(this.deps.db, id, {
-          status: 'ok', answer: text, citations: [], unsupported: [], abstained: true, retrieved,
-          mode: 'extractive', model: null, timings, settings: { ...settings, best_relevance: decision.best, closest_sources: closest },
-        });
-        log?.info({ abstained: true, best: decision.best }, 'answer abstained');
-        return {
-          id, answer: text, citations: [], unsupported: [], abstained: true, closest_sources: closest,
-          removed_citations: 0, removed_links: 0, mode: 'extractive', model: null, language, status: 'ok', timings,
-          usage: tokenUsage(0, approximateTokens(text)),
-        };
+        input.onStart?.(startInfo(true));
+        return await this.abstain(outcome, { passages, retrieved, relevance, reason, code: decision.code!, mode: 'extractive', model: null, onToken: input.onToken });
       }
 
-      let text: string;
-      let usedModel = model;
-      let usage: TokenUsage;
-      if (this.deps.llm) {
-        const tp = performance.now();
-        const messages = buildPrompt({ question, language, sources, conversation, maxSourceChars: this.options.maxSourceChars });
-        timings.prompt_ms = ms(tp);
-        timings.ttfb_ms = ms(t0);
-        input.onStart?.(startInfo());
-        const filter = createMarkerFilter(sources.length);
-        const tg = performance.now();
-        const completion = await this.deps.llm.complete({
-          messages,
-          temperature: this.options.temperature,
-          signal: input.signal,
-          onToken: input.onToken
-            ? (delta) => {
-                partial += delta;
-                const out = filter.push(delta);
-                if (out) input.onToken!(out);
-              }
-            : undefined,
-        });
-        if (input.onToken) {
-          const rest = filter.flush();
-          if (rest) input.onToken(rest);
-        }
-        timings.generation_ms = ms(tg);
-        timings.first_token_ms = completion.firstTokenMs;
-        timings.llm_attempts = completion.attempts;
-        text = completion.text;
-        usedModel = completion.model || model;
-        const prompt = completion.usage?.prompt_tokens ?? approximateTokens(messages.map((m) => m.content).join('\n'));
-        usage = tokenUsage(prompt, completion.usage?.completion_tokens ?? approximateTokens(text));
-      } else {
-        const te = performance.now();
-        text = extractiveAnswer(question, sources, language).text;
-        usage = tokenUsage(0, approximateTokens(text));
-        timings.generation_ms = ms(te);
-        timings.ttfb_ms = ms(t0);
-        input.onStart?.(startInfo());
-        input.onToken?.(text);
-      }
+      const generated = this.deps.llm
+        ? await this.generate(question, language, sources, conversation, input, timings, t0, () => input.onStart?.(startInfo(false)), (d) => (partial += d))
+        : this.extract(question, language, sources, input, timings, t0, () => input.onStart?.(startInfo(false)));
+      const usedModel = generated.model ?? model;
 
       let similarity: ((sentence: string, source: NumberedSource) => number | undefined) | undefined;
       if (this.deps.llm && this.deps.embedder) {
         const te = performance.now();
-        similarity = await this.embeddingSimilarity(text, sources).catch((e) => {
+        similarity = await this.embeddingSimilarity(generated.text, sources).catch((e) => {
           log?.warn({ err: e }, 'support embeddings unavailable; lexical support only');
           return undefined;
         });
         timings.support_embedding_ms = ms(te);
       }
       const tv = performance.now();
-      const verified = verifyAnswer(text, sources, { language, threshold: this.options.supportThreshold, similarity });
+      const verified = verifyAnswer(generated.text, sources, { language, threshold: this.options.supportThreshold, similarity });
       timings.verification_ms = ms(tv);
 
-      if (isModelAbstention(text) && verified.citations.length === 0) {
-        // The model found nothing in the sources: say so in Cité's words, not the sentinel.
-        const closest = closestSources(passages);
-        const abstained = abstentionText(language, closest);
-        timings.total_ms = ms(t0);
-        await completeAnswer(this.deps.db, id, {
-          status: 'ok', answer: abstained, citations: [], unsupported: [], abstained: true, retrieved, mode, model: usedModel,
-          timings, settings: { ...settings, model_abstained: true, closest_sources: closest },
+      const refusal = this.deps.llm ? modelRefusal(generated.text, verified.citations.length) : null;
+      if (refusal) {
+        // The model found no answer in the sources: an abstention in Cité's words, with the model's reason.
+        return await this.abstain(outcome, {
+          passages, retrieved, relevance, reason: refusalReason(language, refusal), code: 'model_declined', mode, model: usedModel,
+          usage: generated.usage, streamed: true,
         });
-        return {
-          id, answer: abstained, citations: [], unsupported: [], abstained: true, closest_sources: closest,
-          removed_citations: 0, removed_links: 0, mode, model: usedModel, language, status: 'ok', timings, usage,
-        };
       }
 
       timings.total_ms = ms(t0);
       await completeAnswer(this.deps.db, id, {
         status: 'ok', answer: verified.answer, citations: verified.citations, unsupported: verified.unsupported, abstained: false,
         retrieved, mode, model: usedModel, timings,
-        settings: { ...settings, removed_citations: verified.removed_citations, removed_links: verified.removed_links, usage },
+        settings: { ...settings, removed_citations: verified.removed_citations, removed_links: verified.removed_links, usage: generated.usage },
       });
       log?.info({ citations: verified.citations.length, unsupported: verified.unsupported.length, removed: verified.removed_citations }, 'answer ready');
-      return { id, ...verified, abstained: false, mode, model: usedModel, language, status: 'ok', timings, usage };
+      return {
+        id, ...verified, abstained: false, retrieval_query: query, relevance, mode, model: usedModel, language, status: 'ok', timings,
+        usage: generated.usage,
+      };
     } catch (e) {
       const err = e instanceof CiteError ? e : new CiteError('ANSWER_FAILED', `Answering failed: ${(e as Error)?.message ?? e}`, { status: 500, cause: e });
       timings.total_ms = ms(t0);
@@ -347,5 +337,120 @@ export class AnswerService {
       // The stored answer's id rides along, so the client can find the failed record.
       throw new CiteError(err.code, err.message, { status: err.status, retryable: err.retryable, cause: err, details: { answer_id: id } });
     }
+  }
+
+  /** Retrieval, then the relevance gate on what was retrieved, with the index's term statistics. */
+  private async retrieveAndJudge(
+    query: string,
+    k: number,
+    input: AskInput,
+  ): Promise<{ passages: RetrievedPassage[]; decision: GateDecision; retrievalMs: number; gateMs: number }> {
+    const tr = performance.now();
+    const passages = await this.deps.retrieve({ query, k, filters: input.filters, allowedCollections: input.caller.collections, signal: input.signal });
+    const retrievalMs = Math.round((performance.now() - tr) * 10) / 10;
+    const tg = performance.now();
+    const words = questionWords(query);
+    const evidence = await queryEvidence(this.deps.db, words.map((w) => w.word), passages.map((p) => p.chunk_id), await chunkCount(this.deps.db));
+    const decision = decideRelevance(words, evidence, passages, { minCoverage: this.options.minCoverage, minStrength: this.options.minStrength });
+    return { passages, decision, retrievalMs, gateMs: Math.round((performance.now() - tg) * 10) / 10 };
+  }
+
+  private async generate(
+    question: string,
+    language: AnswerLanguage,
+    sources: NumberedSource[],
+    conversation: ChatMessage[],
+    input: AskInput,
+    timings: Record<string, number>,
+    t0: number,
+    started: () => void,
+    onRaw: (delta: string) => void,
+  ): Promise<{ text: string; model: string | null; usage: TokenUsage }> {
+    const ms = (from: number) => Math.round((performance.now() - from) * 10) / 10;
+    const tp = performance.now();
+    const messages = buildPrompt({ question, language, sources, conversation, maxSourceChars: this.options.maxSourceChars });
+    timings.prompt_ms = ms(tp);
+    timings.ttfb_ms = ms(t0);
+    started();
+    const filter = createMarkerFilter(sources.length);
+    const tg = performance.now();
+    const completion = await this.deps.llm!.complete({
+      messages,
+      temperature: this.options.temperature,
+      signal: input.signal,
+      onToken: input.onToken
+        ? (delta) => {
+            onRaw(delta);
+            const out = filter.push(delta);
+            if (out) input.onToken!(out);
+          }
+        : undefined,
+    });
+    if (input.onToken) {
+      const rest = filter.flush();
+      if (rest) input.onToken(rest);
+    }
+    timings.generation_ms = ms(tg);
+    timings.first_token_ms = completion.firstTokenMs;
+    timings.llm_attempts = completion.attempts;
+    const prompt = completion.usage?.prompt_tokens ?? approximateTokens(messages.map((m) => m.content).join('\n'));
+    return {
+      text: completion.text,
+      model: completion.model || null,
+      usage: tokenUsage(prompt, completion.usage?.completion_tokens ?? approximateTokens(completion.text)),
+    };
+  }
+
+  private extract(
+    question: string,
+    language: AnswerLanguage,
+    sources: NumberedSource[],
+    input: AskInput,
+    timings: Record<string, number>,
+    t0: number,
+    started: () => void,
+  ): { text: string; model: null; usage: TokenUsage } {
+    const te = performance.now();
+    const text = extractiveAnswer(question, sources, language).text;
+    timings.generation_ms = Math.round((performance.now() - te) * 10) / 10;
+    timings.ttfb_ms = Math.round((performance.now() - t0) * 10) / 10;
+    started();
+    input.onToken?.(text);
+    return { text, model: null, usage: tokenUsage(0, approximateTokens(text)) };
+  }
+
+  /** Records and returns an abstention: Cité's statement, the reason, the closest sources. */
+  private async abstain(
+    o: { id: string; language: AnswerLanguage; query: string; timings: Record<string, number>; settings: Record<string, unknown>; t0: number; ms: (from: number) => number; log?: Logger },
+    a: {
+      passages: RetrievedPassage[];
+      retrieved: RetrievedRef[];
+      relevance: RelevanceFigures;
+      reason: string;
+      code: AbstainReasonCode;
+      mode: AnswerMode;
+      model: string | null;
+      usage?: TokenUsage;
+      /** The model's text was streamed already: the final answer replaces it. */
+      streamed?: boolean;
+      onToken?: (text: string) => void;
+    },
+  ): Promise<AnswerResult> {
+    const closest = closestSources(a.passages);
+    const text = abstentionText(o.language, closest, a.reason);
+    if (!a.streamed) a.onToken?.(text);
+    o.timings.total_ms = o.ms(o.t0);
+    await completeAnswer(this.deps.db, o.id, {
+      status: 'ok', answer: text, citations: [], unsupported: [], abstained: true, retrieved: a.retrieved, mode: a.mode, model: a.model,
+      timings: o.timings,
+      settings: { ...o.settings, abstain_code: a.code, abstain_reason: a.reason, closest_sources: closest, ...(a.usage ? { usage: a.usage } : {}) },
+    });
+    o.log?.info({ abstained: true, code: a.code, coverage: a.relevance.coverage, strength: a.relevance.strength }, 'answer abstained');
+    return {
+      id: o.id, answer: text, citations: [], unsupported: [], abstained: true, abstain_reason: a.reason, abstain_code: a.code,
+      closest_sources: closest, retrieval_query: o.query, relevance: a.relevance, removed_citations: 0, removed_links: 0,
+      mode: a.mode, model: a.model, language: o.language, status: 'ok', timings: o.timings,
+      usage: a.usage ?? tokenUsage(0, approximateTokens(text)),
+    };
   }
 }

@@ -14,7 +14,10 @@ export interface RetrievedRef {
   document_id: number | string;
   url: string;
   score: number;
+  /** The relevance gate's strength for this passage (0–1). */
   relevance: number;
+  /** The share of the question's weighted terms the passage holds (0–1). */
+  coverage?: number;
   rank: number;
 }
 

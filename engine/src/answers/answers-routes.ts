@@ -59,7 +59,24 @@ export const answerResponse = z.object({
   citations: z.array(citationSchema),
   unsupported: z.array(unsupportedSchema),
   abstained: z.boolean(),
+  abstain_reason: z.string().optional().describe('Why Cité declined, in the question\'s language: the key terms no source covers, or the model\'s reason'),
+  abstain_code: z
+    .enum(['no_terms', 'no_passages', 'unknown_terms', 'terms_not_together', 'weak_match', 'model_declined'])
+    .optional(),
   closest_sources: z.array(z.object({ url: z.string(), title: z.string(), chunk_id: z.union([z.number(), z.string()]) })).optional(),
+  retrieval_query: z.string().describe('The query searched: the question, or a follow-up rewritten as a standalone question'),
+  relevance: z
+    .object({
+      coverage: z.number(),
+      strength: z.number(),
+      min_coverage: z.number(),
+      min_strength: z.number(),
+      terms: z.array(z.object({ word: z.string(), role: z.enum(['topic', 'action', 'framing']), weight: z.number(), df: z.number() })),
+      missing_terms: z.array(z.string()),
+      unknown_terms: z.array(z.string()),
+      best_chunk_id: z.string().nullable(),
+    })
+    .describe('The relevance gate: how much of the question the best passage covers (coverage) and how strongly (strength), against the thresholds'),
   removed_citations: z.number(),
   removed_links: z.number(),
   mode: z.enum(['extractive', 'llm']),
@@ -189,13 +206,25 @@ export const answersRoutes = [
       const row = await readableAnswer(app.db, params.id, caller!);
       const feedback = (await feedbackForAnswer(app.db, row.id, caller!.keyId))[0] ?? null;
       // The same fields as the POST answer, so clients read both alike.
-      const s = row.settings as { removed_citations?: number; removed_links?: number; closest_sources?: unknown; language?: string };
+      const s = row.settings as {
+        removed_citations?: number;
+        removed_links?: number;
+        closest_sources?: unknown;
+        language?: string;
+        retrieval_query?: string;
+        relevance?: unknown;
+        abstain_reason?: string;
+        abstain_code?: string;
+      };
       return {
         ...row,
         removed_citations: s.removed_citations ?? 0,
         removed_links: s.removed_links ?? 0,
         language: s.language ?? 'fr',
+        retrieval_query: s.retrieval_query ?? row.question,
+        ...(s.relevance ? { relevance: s.relevance } : {}),
         ...(row.abstained && s.closest_sources ? { closest_sources: s.closest_sources } : {}),
+        ...(row.abstained && s.abstain_reason ? { abstain_reason: s.abstain_reason, abstain_code: s.abstain_code } : {}),
         feedback,
       };
     },

@@ -33,7 +33,8 @@ export function answerService(app: AppContext, retrieve?: Retriever): Promise<An
       embedder: () => appEmbedder(app),
       options: {
         k: app.config.ANSWER_K,
-        minRelevance: app.config.ANSWER_MIN_RELEVANCE,
+        minCoverage: app.config.ANSWER_MIN_COVERAGE,
+        minStrength: app.config.ANSWER_MIN_STRENGTH,
         supportThreshold: app.config.ANSWER_SUPPORT_THRESHOLD,
       },
       log: app.log.child({ component: 'answers' }),

@@ -79,6 +79,8 @@ function citeExtras(result: AnswerResult) {
       unsupported: result.unsupported,
       removed_citations: result.removed_citations,
       mode: result.mode,
+      retrieval_query: result.retrieval_query,
+      ...(result.abstain_reason ? { abstain_reason: result.abstain_reason, abstain_code: result.abstain_code } : {}),
       ...(result.closest_sources ? { closest_sources: result.closest_sources } : {}),
     },
   };

@@ -22,7 +22,8 @@ const ENGLISH_STOP = [
   'do', 'does', 'did', 'i', 'you', 'we', 'they', 'he', 'she', 'my', 'your', 'our', 'their', 'at', 'by', 'from',
   'as', 'if', 'not', 'no', 'yes', 'should', 'would', 'could', 'will', 'have', 'has', 'had', 'there', 'about',
 ];
-const STOP = new Set([...FRENCH_STOP, ...ENGLISH_STOP]);
+export const STOP_WORDS: ReadonlySet<string> = new Set([...FRENCH_STOP, ...ENGLISH_STOP]);
+const STOP = STOP_WORDS;
 
 /** Lower case, accents removed, ligatures expanded: "Œuvre à l'État" → "oeuvre a l'etat". */
 export function fold(text: string): string {

@@ -6,7 +6,10 @@
  * - cited share: answers with at least one citation; abstention rate;
  * - span containment: answers that contain the expected answer span (accents, case, spacing and
  *   punctuation ignored), for query sets that give one; also whether the span was in a cited passage.
- * Query lines: `{"id", "question" | "query", "answer"?, "gold": [{"url", "grade"?}]}`.
+ * - with `expect` on query lines (`"answer"` or `"abstain"`, as in abstain-dev.jsonl): share of the
+ *   `abstain` questions declined, of the `answer` questions answered, of the `answer` questions whose
+ *   answer cites a gold document, and the balanced mean of the first two.
+ * Query lines: `{"id", "question" | "query", "answer"?, "expect"?, "gold": [{"url", "grade"?}]}`.
  */
 import fs from 'node:fs';
 import type { AnswerResult, AnswerService } from '../answers/answer-service.js';
@@ -17,6 +20,8 @@ export interface AnswerEvalQuery {
   id: string;
   question: string;
   answer?: string;
+  /** Whether the question must be answered or declined (abstention sets). */
+  expect?: 'answer' | 'abstain';
   gold: Array<{ url: string; grade?: number }>;
 }
 
@@ -33,7 +38,22 @@ export interface AnswerEvalItem {
   unsupported: number;
   ttfb_ms: number;
   total_ms: number;
+  expect?: 'answer' | 'abstain';
+  abstain_code?: string;
   error?: string;
+}
+
+export interface AbstentionReport {
+  /** Share of the `abstain` questions declined. */
+  declined: number;
+  /** Share of the `answer` questions answered. */
+  answered: number;
+  /** Share of the `answer` questions whose answer cites a gold document. */
+  gold_cited: number;
+  /** Mean of declined and answered. */
+  balanced: number;
+  abstain_questions: number;
+  answer_questions: number;
 }
 
 export interface AnswerEvalReport {
@@ -49,6 +69,8 @@ export interface AnswerEvalReport {
   ttfb_ms: { p50: number; p95: number };
   total_ms: { p50: number; p95: number };
   mode: string;
+  /** With `expect` on the query lines. */
+  abstention?: AbstentionReport;
   items: AnswerEvalItem[];
 }
 
@@ -81,13 +103,16 @@ export function readAnswerQueries(file: string): AnswerEvalQuery[] {
   const out: AnswerEvalQuery[] = [];
   raw.split('\n').forEach((line, i) => {
     if (!line.trim()) return;
-    let q: { id?: unknown; question?: unknown; query?: unknown; answer?: unknown; gold?: unknown };
+    let q: { id?: unknown; question?: unknown; query?: unknown; answer?: unknown; expect?: unknown; gold?: unknown };
     try {
       q = JSON.parse(line);
     } catch {
       throw new CiteError('EVAL_QUERIES_INVALID', `${file}:${i + 1}: not a JSON line`, { status: 400 });
     }
     const question = typeof q.question === 'string' ? q.question : typeof q.query === 'string' ? q.query : '';
+    if (q.expect !== undefined && q.expect !== 'answer' && q.expect !== 'abstain') {
+      throw new CiteError('EVAL_QUERIES_INVALID', `${file}:${i + 1}: "expect" must be "answer" or "abstain"`, { status: 400 });
+    }
     if (!question.trim() || !Array.isArray(q.gold)) {
       throw new CiteError('EVAL_QUERIES_INVALID', `${file}:${i + 1}: expected "question" (or "query") and a "gold" list`, { status: 400 });
     }
@@ -95,6 +120,7 @@ export function readAnswerQueries(file: string): AnswerEvalQuery[] {
       id: typeof q.id === 'string' ? q.id : String(i + 1),
       question,
       answer: typeof q.answer === 'string' ? q.answer : undefined,
+      expect: q.expect as AnswerEvalQuery['expect'],
       gold: (q.gold as Array<{ url: string; grade?: number }>).filter((g) => g && typeof g.url === 'string'),
     });
   });
@@ -126,6 +152,25 @@ export function scoreAnswer(q: AnswerEvalQuery, r: AnswerResult): AnswerEvalItem
     unsupported: r.unsupported.length,
     ttfb_ms: r.timings.ttfb_ms ?? 0,
     total_ms: r.timings.total_ms ?? 0,
+    ...(q.expect ? { expect: q.expect } : {}),
+    ...(r.abstain_code ? { abstain_code: r.abstain_code } : {}),
+  };
+}
+
+export function abstentionReport(items: AnswerEvalItem[]): AbstentionReport | undefined {
+  const abstain = items.filter((i) => i.expect === 'abstain');
+  const answer = items.filter((i) => i.expect === 'answer');
+  if (!abstain.length && !answer.length) return undefined;
+  const share = (n: number, d: number) => (d ? round(n / d) : 0);
+  const declined = share(abstain.filter((i) => i.abstained).length, abstain.length);
+  const answered = share(answer.filter((i) => !i.abstained && !i.error).length, answer.length);
+  return {
+    declined,
+    answered,
+    gold_cited: share(answer.filter((i) => i.recall > 0).length, answer.length),
+    balanced: round((declined + answered) / 2),
+    abstain_questions: abstain.length,
+    answer_questions: answer.length,
   };
 }
 
@@ -152,12 +197,13 @@ export async function runAnswerEval(
       items.push({
         id: q.id, question: q.question, answer_id: (e as CiteError).details ? String(((e as CiteError).details as { answer_id?: string }).answer_id) : '',
         abstained: false, cited_urls: [], precision: null, recall: 0, span_contained: null, span_in_cited: null, unsupported: 0,
-        ttfb_ms: 0, total_ms: 0, error: `${(e as CiteError).code ?? 'ERROR'}: ${(e as Error).message}`,
+        ttfb_ms: 0, total_ms: 0, ...(q.expect ? { expect: q.expect } : {}), error: `${(e as CiteError).code ?? 'ERROR'}: ${(e as Error).message}`,
       });
     }
     options.onProgress?.(items.length, queries.length);
   }
   const withCitations = items.filter((i) => i.precision !== null);
+  const abstention = abstentionReport(items);
   const spans = items.filter((i) => i.span_contained !== null);
   const ok = items.filter((i) => !i.error);
   const ttfb = ok.map((i) => i.ttfb_ms).sort((a, b) => a - b);
@@ -175,6 +221,7 @@ export async function runAnswerEval(
     ttfb_ms: { p50: pct(ttfb, 50), p95: pct(ttfb, 95) },
     total_ms: { p50: pct(total, 50), p95: pct(total, 95) },
     mode: target.mode,
+    ...(abstention ? { abstention } : {}),
     items,
   };
 }
@@ -191,5 +238,14 @@ export function formatAnswerReport(r: AnswerEvalReport): string {
     `  unsupported/answer   ${f(r.unsupported_per_answer)}`,
     `  time to first byte   p50 ${r.ttfb_ms.p50} ms, p95 ${r.ttfb_ms.p95} ms (retrieval + prompt, no model)`,
     `  total                p50 ${r.total_ms.p50} ms, p95 ${r.total_ms.p95} ms`,
+    ...(r.abstention
+      ? [
+          `abstention (${r.abstention.abstain_questions} to decline, ${r.abstention.answer_questions} to answer)`,
+          `  declined             ${f(r.abstention.declined)}`,
+          `  answered             ${f(r.abstention.answered)}`,
+          `  answered, gold cited ${f(r.abstention.gold_cited)}`,
+          `  balanced             ${f(r.abstention.balanced)}`,
+        ]
+      : []),
   ].join('\n');
 }

@@ -69,7 +69,7 @@ async function cachedFor<T>(db: Database, key: string, ttlMs: number, read: () =
   return value;
 }
 
-const chunkCount = (db: Database) =>
+export const chunkCount = (db: Database): Promise<number> =>
   cachedFor(db, 'chunks', CHUNK_COUNT_TTL_MS, async () => {
     const { rows } = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM chunks');
     return Math.max(1, Number(rows[0]?.n ?? 1));

@@ -1,5 +1,6 @@
 /**
- * `cite ask "<question>" [--k N] [--collection ID…] [--json]`: a cited answer on the terminal.
+ * `cite ask "<question>" [--k N] [--collection ID…] [--debug] [--json]`: a cited answer on the terminal.
+ * `--debug` adds the query searched and the relevance gate's figures.
  * Talks to the running engine when there is one (it holds the embedded database), otherwise opens
  * the database itself. The answer streams on a terminal; `--json` prints the full record.
  */
@@ -14,6 +15,7 @@ interface AskOptions {
   k?: string;
   collection?: string[];
   json?: boolean;
+  debug?: boolean;
 }
 
 export function register(program: Command): void {
@@ -24,10 +26,11 @@ export function register(program: Command): void {
     .option('--k <n>', 'passages to retrieve (1-50)')
     .option('--collection <ids...>', 'only these collection ids')
     .option('--json', 'print the answer record as JSON')
+    .option('--debug', 'also print the query searched and the relevance figures')
     .action(async (question: string, opts: AskOptions) => {
       const result = await ask(question, opts);
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else process.stdout.write(formatSources(result));
+      else process.stdout.write(formatSources(result) + (opts.debug ? formatDebug(result) : ''));
     });
 }
 
@@ -72,7 +75,7 @@ async function ask(question: string, opts: AskOptions): Promise<AnswerResult> {
 export function formatSources(result: AnswerResult): string {
   const lines: string[] = [''];
   if (result.abstained) {
-    lines.push('(no answer: nothing relevant enough in the sources)');
+    lines.push(`(no answer${result.abstain_code ? `: ${result.abstain_code}` : ''})`);
   } else {
     if (result.mode === 'extractive') lines.push('(extractive answer: no language model configured)');
     for (const c of result.citations) {
@@ -84,5 +87,21 @@ export function formatSources(result: AnswerResult): string {
     for (const u of result.unsupported) lines.push(`! unsupported (${u.reason}): ${u.sentence}`);
   }
   lines.push(`answer id ${result.id}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `--debug`: what was searched and why Cité answered or declined. */
+export function formatDebug(result: AnswerResult): string {
+  const r = result.relevance;
+  const lines = [`retrieval query: ${result.retrieval_query}`];
+  if (r) {
+    lines.push(
+      `relevance: coverage ${r.coverage} (min ${r.min_coverage}), strength ${r.strength} (min ${r.min_strength}), best chunk ${r.best_chunk_id ?? '-'}`,
+      `terms: ${r.terms.map((t) => `${t.word} (${t.role}, ${t.weight}, df ${t.df})`).join(', ') || '-'}`,
+    );
+    if (r.missing_terms.length) lines.push(`missing from the best passage: ${r.missing_terms.join(', ')}`);
+    if (r.unknown_terms.length) lines.push(`unknown to the index: ${r.unknown_terms.join(', ')}`);
+  }
+  if (result.abstain_reason) lines.push(`reason: ${result.abstain_reason}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,81 @@
+/**
+ * `npm run bench:abstain -- [--queries FILE] [--corpus DIR] [--database URL] [--json]`
+ * Does Cité decline what its sources do not cover? Ingests the labour-law part of the bench corpus
+ * (code-du-travail, fiches-travail, contributions; hash embedder) into a fresh database — the PostgreSQL
+ * server of DATABASE_URL (or --server) when given, else an embedded one in a temporary directory —
+ * then asks every question of the set (default ../shared/bench/queries/abstain-dev.jsonl) through the
+ * answer service of POST /v1/answers (extractive: no model configured), and prints the share of
+ * `abstain` questions declined, of `answer` questions answered, of `answer` questions citing a gold
+ * document, and their balanced mean. `--database URL` reuses an already ingested server database.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { AnswerService } from '../engine/src/answers/answer-service.js';
+import { searchRetriever } from '../engine/src/answers/search-retriever.js';
+import { loadConfig } from '../engine/src/config/config.js';
+import { openDatabase } from '../engine/src/db/open-database.js';
+import { formatAnswerReport, readAnswerQueries, runAnswerEval } from '../engine/src/eval/answer-eval.js';
+import type { AppContext } from '../engine/src/http/app-context.js';
+import { cite, freshServerDatabase, ROOT } from './lib.js';
+
+const LABOUR_FILES = ['code-du-travail.jsonl.gz', 'fiches-travail.jsonl.gz', 'contributions.jsonl.gz'];
+
+const { values } = parseArgs({
+  options: {
+    queries: { type: 'string', default: path.join(ROOT, '../shared/bench/queries/abstain-dev.jsonl') },
+    corpus: { type: 'string', default: path.join(ROOT, '../shared/bench/corpus') },
+    database: { type: 'string' },
+    server: { type: 'string', default: process.env.DATABASE_URL },
+    k: { type: 'string', default: '8' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+async function ingestedDatabase(): Promise<{ env: Record<string, string>; label: string }> {
+  if (values.database) return { env: { DATABASE_URL: values.database }, label: 'server (reused)' };
+  const files = LABOUR_FILES.map((f) => path.join(values.corpus!, f));
+  for (const f of files) if (!fs.existsSync(f)) throw new Error(`corpus file missing: ${f} (give --corpus DIR)`);
+  const env: Record<string, string> = values.server
+    ? { DATABASE_URL: await freshServerDatabase(values.server, 'cite_bench_abstain') }
+    : { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'cite-bench-abstain-')) };
+  const run = { ...env, EMBEDDINGS: 'hash', LOG_LEVEL: 'warn' };
+  await cite(['migrate'], run);
+  console.error(`ingesting ${LABOUR_FILES.join(', ')} (${values.server ? 'server' : 'embedded'} database) …`);
+  const t = Date.now();
+  await cite(['ingest', ...files, '--collection', 'travail', '--json'], run);
+  console.error(`ingested in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  return { env, label: values.server ? 'server' : 'embedded' };
+}
+
+async function main(): Promise<void> {
+  const queries = readAnswerQueries(values.queries!);
+  const { env, label } = await ingestedDatabase();
+  const config = loadConfig({ ...env, EMBEDDINGS: 'hash', LOG_LEVEL: 'silent' });
+  const db = await openDatabase(config);
+  const app: AppContext = { db, config, log: pino({ level: 'silent' }), services: new Map() };
+  const service = new AnswerService({
+    db,
+    retrieve: searchRetriever(app),
+    options: { minCoverage: config.ANSWER_MIN_COVERAGE, minStrength: config.ANSWER_MIN_STRENGTH },
+  });
+  const report = await runAnswerEval(service, queries, {
+    k: Number(values.k),
+    onProgress: (done, total) => done % 40 === 0 && console.error(`  ${done}/${total}`),
+  });
+  await db.close();
+  if (env.DATA_DIR) fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ database: label, query_file: values.queries, ...report }, null, 2)}\n`);
+    return;
+  }
+  console.log(formatAnswerReport(report));
+  console.log(`  database: ${label}; queries: ${values.queries}; machine: ${os.cpus().length} cores`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
