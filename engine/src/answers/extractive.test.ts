@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decideAbstention } from './abstain.js';
-import { extractiveAnswer, quotable } from './extractive.js';
+import { extractiveAnswer } from './extractive.js';
 import { detectLanguage } from './language.js';
 import { buildPrompt } from './prompt.js';
+import { isPageFurniture } from './page-furniture.js';
+import { isLeadIn } from './passage-blocks.js';
+import { quotable } from './quote-units.js';
 import { numberSources, type RetrievedPassage } from './types.js';
 import { verifyAnswer } from './verify.js';
 
@@ -38,6 +41,220 @@ describe('extractiveAnswer', () => {
     expect(quotable('| Tarif | Montant |')).toBe(false);
     expect(quotable('Les pièces à fournir sont les suivantes :')).toBe(false);
     expect(quotable('Le médiateur familial est diplômé d’État.')).toBe(true);
+  });
+});
+
+// Service-public-like passages, as the chunker leaves them: blocks joined by blank lines, list
+// items as "- item", tables as Markdown rows with their title on the line before.
+const ARS = 'https://www.service-public.fr/particuliers/vosdroits/F1878';
+const CANTINE = 'https://www.service-public.fr/particuliers/vosdroits/F2024';
+const sp = (id: number, url: string, title: string, text: string, heading: string[] = []): RetrievedPassage => ({
+  chunk_id: id,
+  text,
+  heading_path: heading,
+  locator: {},
+  score: 1 / id,
+  document: { id: url, url, title },
+});
+
+const CONDITIONS = [
+  "L'allocation de rentrée scolaire (ARS) aide les familles à financer les dépenses de la rentrée.",
+  "Pour bénéficier de l'allocation de rentrée scolaire, vous devez remplir les conditions suivantes :",
+  '- avoir à charge au moins un enfant scolarisé né entre le 16 septembre 2006 et le 31 décembre 2017 ;',
+  '- percevoir au moins une prestation familiale ou une aide au logement ;',
+  '- avoir des ressources qui ne dépassent pas un plafond.',
+].join('\n\n');
+
+const PLAFONDS = [
+  'Vos ressources de 2022 ne doivent pas dépasser un plafond qui varie selon le nombre de vos enfants à charge.',
+  'Plafond de ressources selon le nombre d’enfants',
+  [
+    '| Nombre d’enfants à charge | Plafond de ressources 2022 |',
+    '| --- | --- |',
+    '| 1 enfant | 25 775 € |',
+    '| 2 enfants | 31 723 € |',
+    '| 3 enfants | 37 671 € |',
+    '| 4 enfants | 43 619 € |',
+    '| Par enfant en plus | 5 948 € |',
+  ].join('\n'),
+].join('\n\n');
+
+const TARIFS = [
+  'Les tarifs de la cantine scolaire sont fixés par la commune qui organise le service de restauration.',
+  'Les tarifs dépendent du quotient familial, selon le tableau suivant.',
+  'Tarifs de la restauration scolaire en 2024',
+  [
+    '| Quotient familial | Prix du repas |',
+    '| --- | --- |',
+    '| Inférieur à 400 € | 1 € |',
+    '| De 400 € à 800 € | 2,50 € |',
+    '| De 801 € à 1 200 € | 3,80 € |',
+    '| Supérieur à 1 200 € | 4,90 € |',
+  ].join('\n'),
+].join('\n\n');
+
+/** The numbers an answer prints, in order of first appearance. */
+const printed = (text: string) => [...new Set([...text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])))];
+
+function expectVerified(text: string, src: ReturnType<typeof numberSources>) {
+  if (process.env.SHOW_ANSWERS) console.log(text);
+  const v = verifyAnswer(text, src);
+  expect(v.unsupported).toEqual([]);
+  expect(v.citations.length).toBeGreaterThan(0);
+  expect(v.citations.every((c) => c.supported)).toBe(true);
+}
+
+describe('extractiveAnswer: lists, tables, navigation, citations, length', () => {
+  it('quotes a lead-in together with the list it announces', () => {
+    const src = numberSources([sp(1, ARS, 'Allocation de rentrée scolaire (ARS)', CONDITIONS)]);
+    const { text, used } = extractiveAnswer("Quelles sont les conditions pour bénéficier de l'allocation de rentrée scolaire ?", src, 'fr');
+    expect(used).toEqual([1]);
+    const lead = text.indexOf("« Pour bénéficier de l'allocation de rentrée scolaire, vous devez remplir les conditions suivantes :\n- avoir à charge");
+    expect(lead).toBeGreaterThan(0);
+    for (const item of CONDITIONS.split('\n\n').slice(2)) expect(text).toContain(item.replace(/[;.]$/, ''));
+    expect(text).toMatch(/un plafond\. » \[1\]/);
+    expectVerified(text, src);
+  });
+
+  it('never quotes a lead-in whose list or table is not in the passage', () => {
+    const cut = numberSources([
+      sp(1, ARS, 'Allocation de rentrée scolaire (ARS)', CONDITIONS.split('\n\n').slice(0, 2).join('\n\n')),
+      sp(2, CANTINE, 'Cantine scolaire', TARIFS.split('\n\n').slice(0, 2).join('\n\n')),
+    ]);
+    const ars = extractiveAnswer("Quelles sont les conditions de l'allocation de rentrée scolaire ?", cut, 'fr');
+    expect(ars.text).not.toContain('conditions suivantes');
+    expect(ars.text).toContain("« L'allocation de rentrée scolaire (ARS) aide les familles");
+    const cantine = extractiveAnswer('Quels sont les tarifs de la cantine selon le quotient familial ?', cut, 'fr');
+    expect(cantine.text).not.toContain('selon le tableau suivant');
+    expect(cantine.text).toContain('« Les tarifs de la cantine scolaire sont fixés par la commune');
+  });
+
+  it('quotes an announced table whole, under its lead-in, as a Markdown table', () => {
+    const src = numberSources([sp(1, CANTINE, 'Cantine scolaire', TARIFS)]);
+    const { text } = extractiveAnswer('Quel est le prix du repas à la cantine selon le quotient familial ?', src, 'fr');
+    expect(text).toContain(
+      [
+        '« Les tarifs dépendent du quotient familial, selon le tableau suivant. » [1]',
+        '| Quotient familial | Prix du repas |',
+        '| --- | --- |',
+        '| Inférieur à 400 € | 1 € |',
+        '| De 400 € à 800 € | 2,50 € |',
+        '| De 801 € à 1 200 € | 3,80 € |',
+        '| Supérieur à 1 200 € | 4,90 € [1] |',
+      ].join('\n'),
+    );
+    expectVerified(text, src);
+  });
+
+  it('quotes the table rows that hold the answer, under the header', () => {
+    const src = numberSources([sp(1, ARS, 'Allocation de rentrée scolaire (ARS)', PLAFONDS, ['Conditions', 'Ressources'])]);
+    const { text } = extractiveAnswer("Quel est le plafond de ressources de l'allocation de rentrée scolaire pour 3 enfants ?", src, 'fr');
+    expect(text).toContain(
+      ['« Plafond de ressources selon le nombre d’enfants »', '| Nombre d’enfants à charge | Plafond de ressources 2022 |', '| --- | --- |', '| 3 enfants | 37 671 € [1] |'].join('\n'),
+    );
+    expect(text).not.toContain('25 775');
+    expectVerified(text, src);
+  });
+
+  it('keeps the rows holding the answer of a long announced table, marking what it leaves out', () => {
+    const rows = Array.from({ length: 14 }, (_, i) => `| Zone ${i + 1} | ${100 + i * 10} € |`);
+    rows[10] = '| Mayotte | 250 € |';
+    const table = ['| Zone | Montant de la prime |', '| --- | --- |', ...rows].join('\n');
+    const src = numberSources([sp(1, 'https://sp.fr/F9', 'Prime', `Le montant de la prime dépend de la zone, comme indiqué ci-dessous.\n\n${table}`)]);
+    const { text } = extractiveAnswer('Quel est le montant de la prime à Mayotte ?', src, 'fr', { maxItems: 4 });
+    expect(text).toContain(
+      [
+        '« Le montant de la prime dépend de la zone, comme indiqué ci-dessous. » [1]',
+        '| Zone | Montant de la prime |',
+        '| --- | --- |',
+        '| […] | […] |',
+        '| Mayotte | 250 € [1] |',
+        '| […] | […] |',
+      ].join('\n'),
+    );
+    expectVerified(text, src);
+  });
+
+  it('cites each document by one number, the passage its quotes verify against', () => {
+    const src = numberSources([
+      sp(1, ARS, 'Allocation de rentrée scolaire (ARS)', CONDITIONS),
+      sp(2, CANTINE, 'Cantine scolaire', 'La cantine scolaire est un service facultatif proposé par la commune.'),
+      sp(3, ARS, 'Allocation de rentrée scolaire (ARS)', "L'allocation de rentrée scolaire est versée par la Caf ou la MSA, fin août, sans démarche pour la plupart des familles."),
+      sp(4, ARS, 'Allocation de rentrée scolaire (ARS)', PLAFONDS),
+    ]);
+    const { text, used } = extractiveAnswer("Qui verse l'allocation de rentrée scolaire et à quelles conditions ?", src, 'fr', { sameDocumentRatio: 0 });
+    const numbers = printed(text);
+    expect(numbers).toEqual(used);
+    const docs = used.map((n) => src[n - 1]!.document.url);
+    expect(new Set(docs).size).toBe(docs.length);
+    expectVerified(text, src);
+  });
+
+  it('quotes an overlapping chunk under the number of the passage that holds the same text', () => {
+    const shared = 'Le montant de l’ARS est de 416,40 € pour un enfant de 6 à 10 ans.';
+    const src = numberSources([
+      sp(1, ARS, 'Allocation de rentrée scolaire (ARS)', `L'ARS est versée fin août par la Caf.\n\n${shared}`),
+      sp(2, ARS, 'Allocation de rentrée scolaire (ARS)', `${shared}\n\nLe montant de l’ARS est de 439,38 € pour un enfant de 11 à 14 ans.`),
+    ]);
+    const { text, used } = extractiveAnswer("Quel est le montant de l'ARS versée par la Caf pour un enfant de 6 à 10 ans ?", src, 'fr', { sameDocumentRatio: 0 });
+    expect(used).toHaveLength(1);
+    expect(text).toContain(`« ${shared} » [${used[0]}]`);
+    expectVerified(text, src);
+  });
+
+  it('never quotes form titles or navigation', () => {
+    const page = [
+      'Accueil > Famille - Scolarité > Allocation de rentrée scolaire',
+      'Imprimer Partager',
+      'Déclaration de situation pour les prestations familiales et les aides au logement - cerfa n°11423*07',
+      "Demande d'allocation de rentrée scolaire pour un enfant de 16 à 18 ans (Formulaire)",
+      'Formulaire cerfa n°10363*04 Allocation de rentrée scolaire',
+      "L'allocation de rentrée scolaire est versée automatiquement aux familles qui remplissent les conditions.",
+      'Voir aussi :',
+      "- [Allocation de rentrée scolaire : simulateur](https://www.caf.fr/simulateur-ars)\n\n- [Bourse de collège](https://www.service-public.fr/particuliers/vosdroits/F984)",
+      "Vérifié le 01 janvier 2024 - Direction de l'information légale et administrative (Premier ministre)",
+    ].join('\n\n');
+    const src = numberSources([sp(1, ARS, 'Allocation de rentrée scolaire (ARS)', page)]);
+    const { text } = extractiveAnswer("Formulaire de demande d'allocation de rentrée scolaire cerfa", src, 'fr', { sameDocumentRatio: 0, maxSentences: 10 });
+    expect(text).toContain("« L'allocation de rentrée scolaire est versée automatiquement");
+    for (const bad of ['Accueil', 'Imprimer', 'cerfa', 'Formulaire', 'Voir aussi', 'simulateur', 'Vérifié le']) expect(text).not.toContain(bad);
+    expectVerified(text, src);
+  });
+
+  it('stays within the length bound, with whole quotes', () => {
+    const items = Array.from({ length: 8 }, (_, i) => `- justificatif de domicile de moins de ${i + 2} mois au nom du demandeur ou de son hébergeant ;`);
+    const text0 = `Pour demander l'allocation de rentrée scolaire, vous devez fournir les pièces suivantes :\n\n${items.join('\n\n')}`;
+    const long = Array.from({ length: 6 }, (_, i) => `L'allocation de rentrée scolaire est versée en août pour l'année ${2020 + i}, y compris aux familles qui déménagent pendant l'été.`);
+    const src = numberSources([sp(1, ARS, 'Allocation de rentrée scolaire (ARS)', text0), sp(2, ARS, 'Allocation de rentrée scolaire (ARS)', long.join(' '))]);
+    for (const maxChars of [350, 600, 1500]) {
+      const { text } = extractiveAnswer("Quelles pièces fournir pour demander l'allocation de rentrée scolaire ?", src, 'fr', { maxChars, sameDocumentRatio: 0 });
+      expect(text.length).toBeLessThanOrEqual(maxChars);
+      expect(text).toContain('vous devez fournir les pièces suivantes :');
+      // Whole quotes: every quoted item line is an item of the passage (or the omission mark).
+      for (const line of text.split('\n').filter((l) => l.startsWith('- '))) {
+        const bare = line.replace(/ »/, '').replace(/ \[\d+\]/g, '');
+        expect(bare === '- […]' || items.includes(bare)).toBe(true);
+      }
+      expect((text.match(/«/g) ?? []).length).toBe((text.match(/»/g) ?? []).length);
+      expectVerified(text, src);
+    }
+  });
+
+  it('recognises lead-ins, navigation and form titles', () => {
+    expect(isLeadIn('Les tarifs dépendent du quotient familial, selon le tableau suivant.')).toBe(true);
+    expect(isLeadIn('Les conditions suivantes doivent être remplies.')).toBe(true);
+    expect(isLeadIn('Les pièces à fournir sont les suivantes :')).toBe(true);
+    expect(isLeadIn('Le versement intervient le mois suivant.')).toBe(false);
+    expect(isLeadIn('Le montant varie suivant votre situation familiale.')).toBe(false);
+    expect(isPageFurniture("Demande d'aide juridictionnelle (Formulaire)")).toBe(true);
+    expect(isPageFurniture('Formulaire cerfa n°15626*03')).toBe(true);
+    expect(isPageFurniture('Accueil > Papiers - Citoyenneté > Carte grise')).toBe(true);
+    expect(isPageFurniture('Voir aussi')).toBe(true);
+    expect(isPageFurniture('Partager la page')).toBe(true);
+    expect(isPageFurniture('Vous devez remplir le formulaire cerfa n°15186*03 et l’envoyer à votre Caf.')).toBe(false);
+    expect(isPageFurniture('La demande se fait auprès de la mairie de votre domicile.')).toBe(false);
+    expect(quotable('Le versement intervient le mois suivant.')).toBe(true);
+    expect(quotable('Les tarifs dépendent du quotient familial, selon le tableau suivant.')).toBe(false);
   });
 });
 

@@ -1,62 +1,75 @@
 /**
- * Answers without a language model: the sentences of the retrieved passages that best match the
+ * Answers without a language model: the parts of the retrieved passages that best match the
  * question, quoted verbatim and cited. The answer says it is extractive. It quotes one document,
  * the one covering the question best (ties: the search rank), so citations stay on topic; another
  * document is quoted only when it covers the question better.
+ *
+ * What is quoted (quote-units.ts): sentences; a lead-in with the list or table it announces, never
+ * alone; the rows of a table holding the question's terms, as a small Markdown table under its
+ * header; never navigation or form titles.
+ *
+ * Citations: one number per document. verifyAnswer checks a sentence citing [n] against passage n
+ * only, so a quote is printed under the number of the passage it comes from; once a document has a
+ * number, its other passages are quoted only where that numbered passage holds the same text
+ * (chunks overlap), else not at all. Every sentence verifyAnswer will see as a claim carries the
+ * marker, so an extractive answer verifies without an unsupported sentence.
+ *
+ * Length: the whole answer stays within `maxChars`; quotes are whole (a list or table loses its
+ * lowest-scoring items first, marked "[…]"), except a single over-long first sentence, cut at a word.
  */
 import { relevance } from './abstain.js';
 import type { AnswerLanguage } from './language.js';
+import { parsePassage, type PassageBlock } from './passage-blocks.js';
+import { OMITTED, quoteUnits, shrinkUnit, unitLines, type LineScore, type QuoteUnit } from './quote-units.js';
 import { splitSentences } from './sentences.js';
 import { fold, termSet } from './text.js';
 import type { NumberedSource } from './types.js';
+import { isClaim } from './verify.js';
 
 export interface ExtractiveOptions {
+  /** Quotes (a sentence, a list with its lead-in, a table excerpt) at most. */
   maxSentences?: number;
+  /** Characters of the whole answer, introduction included, at most. */
   maxChars?: number;
-  /** A sentence from another document than the best one must score at least this share of the best. */
+  /** Items of a quoted list, rows of a quoted table, at most. */
+  maxItems?: number;
+  /** A quote from another document than the best one must score at least this share of the best. */
   otherDocumentRatio?: number;
-  /** A further sentence of the best document must score at least this share of the best. */
+  /** A further quote of the best document must score at least this share of the best. */
   sameDocumentRatio?: number;
 }
 
 const DEFAULTS: Required<ExtractiveOptions> = {
   maxSentences: 4,
-  maxChars: 1000,
+  maxChars: 1500,
+  maxItems: 8,
   otherDocumentRatio: 0.9,
   sameDocumentRatio: 0.55,
 };
 
 const MAX_SENTENCE_CHARS = 450;
-
-interface Candidate {
-  n: number;
-  documentKey: string;
-  text: string;
-  score: number;
-  order: number;
-}
+/** A sentence cut to fit the length bound keeps at least this much, or is not quoted. */
+const MIN_CUT_CHARS = 80;
 
 export const EXTRACTIVE_INTRO: Record<AnswerLanguage, string> = {
   fr: 'Réponse extractive (aucun modèle de langue configuré), extraits des sources les plus pertinentes :',
   en: 'Extractive answer (no language model configured), excerpts from the most relevant sources:',
 };
 
-/**
- * Sentences worth quoting: not headings (short, no final punctuation), not lead-ins ending with a
- * colon, not table rows or link lists.
- */
-export function quotable(text: string): boolean {
-  const words = text.split(/\s+/).length;
-  if (words < 4 || /:\s*$/.test(text)) return false;
-  if (/^\s*\|/.test(text) || /^#{1,6}\s/.test(text)) return false;
-  const ended = /[.!?…»)"]\s*$/.test(text);
-  return ended || words >= 12;
+interface Candidate {
+  source: NumberedSource;
+  unit: QuoteUnit;
+  score: number;
+  /** Index of the unit in its passage. */
+  order: number;
 }
 
-function trimSentence(text: string): string {
-  if (text.length <= MAX_SENTENCE_CHARS) return text;
-  const cut = text.slice(0, MAX_SENTENCE_CHARS);
-  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), 200))}…`;
+interface Quote {
+  n: number;
+  text: string;
+  /** Where the quote starts in the cited passage (reading order). */
+  position: number;
+  lines: string[];
 }
 
 export function extractiveAnswer(
@@ -67,62 +80,169 @@ export function extractiveAnswer(
 ): { text: string; used: number[] } {
   const o = { ...DEFAULTS, ...options };
   const q = termSet(question);
-  const candidates: Omit<Candidate, 'score'>[] = [];
-  const sentenceTerms: Set<string>[] = [];
-  const docRelevance = new Map<number, number>();
-  for (const s of sources) {
-    docRelevance.set(s.n, relevance(q, s));
-    splitSentences(s.text).forEach((sentence, i) => {
-      if (!quotable(sentence.text)) return;
-      candidates.push({ n: s.n, documentKey: s.document.url, text: sentence.text, order: i });
-      sentenceTerms.push(termSet(sentence.text));
-    });
-  }
-  if (candidates.length === 0) return { text: '', used: [] };
+  const parsed = sources.map((source) => ({ source, blocks: parsePassage(source.text) }));
+  const lineScore = questionScore(q, parsed.flatMap((p) => atomsOf(p.blocks)));
+  const docRelevance = new Map(sources.map((s) => [s.n, relevance(q, s)]));
 
-  // Rare question terms weigh more: inverse frequency over the candidate sentences.
+  const candidates = scoreCandidates(parsed, lineScore, docRelevance, o.maxItems);
+  if (candidates.length === 0) return { text: '', used: [] };
+  const eligible = primaryDocumentFirst(candidates, sources, docRelevance);
+  const intro = EXTRACTIVE_INTRO[language];
+  const quotes = chooseQuotes(eligible, lineScore, o, intro.length);
+  if (quotes.length === 0) return { text: '', used: [] };
+
+  // Read in source order, then in passage order, as a human would quote them.
+  quotes.sort((a, b) => a.n - b.n || a.position - b.position);
+  return { text: `${intro}\n\n${quotes.map((x) => x.text).join('\n\n')}`, used: [...new Set(quotes.map((x) => x.n))] };
+}
+
+/** The texts inverse frequencies are counted over: sentences, list items, table rows. */
+function atomsOf(blocks: PassageBlock[]): string[] {
+  return blocks.flatMap((b) => (b.kind === 'paragraph' ? b.sentences.map((s) => s.text) : b.kind === 'list' ? b.items : [b.header, ...b.rows]));
+}
+
+/** Rare question terms weigh more: a line scores the inverse frequencies of the question terms it holds. */
+function questionScore(q: Set<string>, atoms: string[]): LineScore & { total: number } {
+  const atomTerms = atoms.map((a) => termSet(a));
   const idf = new Map<string, number>();
   for (const t of q) {
-    const df = sentenceTerms.reduce((c, st) => c + (st.has(t) ? 1 : 0), 0);
-    idf.set(t, Math.log((candidates.length + 1) / (df + 0.5)) + 0.1);
+    const df = atomTerms.reduce((c, st) => c + (st.has(t) ? 1 : 0), 0);
+    idf.set(t, Math.log((atoms.length + 1) / (df + 0.5)) + 0.1);
   }
-  const totalIdf = [...idf.values()].reduce((a, b) => a + b, 0) || 1;
+  // Lines are scored again and again (row choice, shrinking, unit scores): each is read once.
+  const cache = new Map<string, number>();
+  const score = (line: string) => {
+    let s = cache.get(line);
+    if (s !== undefined) return s;
+    const terms = termSet(line);
+    s = 0;
+    for (const [t, w] of idf) if (terms.has(t)) s += w;
+    cache.set(line, s);
+    return s;
+  };
+  return Object.assign(score, { total: [...idf.values()].reduce((a, b) => a + b, 0) || 1 });
+}
 
-  const scored: Candidate[] = candidates.map((c, i) => {
-    let overlap = 0;
-    for (const t of q) if (sentenceTerms[i].has(t)) overlap += idf.get(t) ?? 0;
-    const rank = c.n;
-    const score =
-      0.55 * (overlap / totalIdf) +
-      0.3 * (docRelevance.get(c.n) ?? 0) +
-      0.1 / rank +
-      (c.order === 0 ? 0.05 : c.order === 1 ? 0.025 : 0);
-    return { ...c, score };
-  });
-  scored.sort((a, b) => b.score - a.score);
+function scoreCandidates(
+  parsed: Array<{ source: NumberedSource; blocks: PassageBlock[] }>,
+  lineScore: LineScore & { total: number },
+  docRelevance: Map<number, number>,
+  maxItems: number,
+): Candidate[] {
+  const out: Candidate[] = [];
+  for (const { source, blocks } of parsed) {
+    quoteUnits(source.text, blocks, lineScore, { maxItems }).forEach((unit, order) => {
+      const overlap = lineScore(unitLines(unit).join('\n')) / lineScore.total;
+      const score = 0.55 * overlap + 0.3 * (docRelevance.get(source.n) ?? 0) + 0.1 / source.n + (order === 0 ? 0.05 : order === 1 ? 0.025 : 0);
+      out.push({ source, unit, score, order });
+    });
+  }
+  return out.sort((a, b) => b.score - a.score);
+}
 
-  // The answer leans on one document: the best-covering one, ties going to the search rank.
-  // Another document is quoted only when it covers the question better than that one does.
+/**
+ * The answer leans on one document: the best-covering one, ties going to the search rank.
+ * Another document is quoted only when it covers the question better than that one does.
+ */
+function primaryDocumentFirst(scored: Candidate[], sources: NumberedSource[], docRelevance: Map<number, number>): Candidate[] {
   let primary = sources[0]!;
   for (const src of sources) if ((docRelevance.get(src.n) ?? 0) > (docRelevance.get(primary.n) ?? 0)) primary = src;
   const primaryRelevance = docRelevance.get(primary.n) ?? 0;
-  const eligible = scored.filter((c) => c.documentKey === primary.document.url || (docRelevance.get(c.n) ?? 0) > primaryRelevance);
-  const best = eligible[0] ?? scored[0]!;
-  const chosen: Candidate[] = [best];
-  const seen = new Set([fold(best.text)]);
-  let chars = best.text.length;
-  for (const c of eligible.slice(1)) {
-    if (chosen.length >= o.maxSentences) break;
-    const ratio = c.documentKey === best.documentKey ? o.sameDocumentRatio : o.otherDocumentRatio;
-    if (c.score < best.score * ratio) continue;
-    const key = fold(c.text);
-    if (seen.has(key) || chars + c.text.length > o.maxChars) continue;
-    seen.add(key);
-    chars += c.text.length;
-    chosen.push(c);
+  const eligible = scored.filter((c) => c.source.document.url === primary.document.url || (docRelevance.get(c.source.n) ?? 0) > primaryRelevance);
+  return eligible.length ? eligible : scored;
+}
+
+function chooseQuotes(eligible: Candidate[], lineScore: LineScore, o: Required<ExtractiveOptions>, introLength: number): Quote[] {
+  const best = eligible[0]!;
+  const quotes: Quote[] = [];
+  /** The passage each document is cited by: its number is the document's number in this answer. */
+  const citedPassage = new Map<string, NumberedSource>();
+  let length = introLength;
+  for (const c of eligible) {
+    if (quotes.length >= o.maxSentences) break;
+    const doc = c.source.document.url;
+    if (quotes.length > 0) {
+      const ratio = doc === best.source.document.url ? o.sameDocumentRatio : o.otherDocumentRatio;
+      if (c.score < best.score * ratio) continue;
+    }
+    if (alreadyQuoted(unitLines(c.unit), quotes)) continue;
+    const cited = citedPassage.get(doc) ?? c.source;
+    if (cited !== c.source && !containedIn(c.unit, cited.text)) continue;
+    const text = fit(c.unit, cited.n, o.maxChars - length - 2, quotes.length === 0, lineScore);
+    if (!text) continue;
+    citedPassage.set(doc, cited);
+    length += text.length + 2;
+    const lines = unitLines(c.unit);
+    quotes.push({ n: cited.n, text, lines, position: cited === c.source ? c.unit.start : cited.text.indexOf(lines[0]!) });
   }
-  // Read in source order, then in passage order, as a human would quote them.
-  chosen.sort((a, b) => a.n - b.n || a.order - b.order);
-  const quotes = chosen.map((c) => `« ${trimSentence(c.text)} » [${c.n}]`);
-  return { text: `${EXTRACTIVE_INTRO[language]}\n\n${quotes.join('\n\n')}`, used: [...new Set(chosen.map((c) => c.n))] };
+  return quotes;
+}
+
+/** More than half of the unit's lines are in quotes already chosen (overlapping chunks, repeats). */
+function alreadyQuoted(lines: string[], quotes: Quote[]): boolean {
+  const seen = new Set(quotes.flatMap((x) => x.lines.map(fold)));
+  const real = lines.filter((l) => !l.includes(OMITTED));
+  return real.filter((l) => seen.has(fold(l))).length * 2 > real.length;
+}
+
+/** Every line the unit quotes is in the passage text: quoting it under that passage's number verifies. */
+function containedIn(unit: QuoteUnit, text: string): boolean {
+  return unitLines(unit).every((l) => l.includes(OMITTED) || text.includes(l));
+}
+
+/** The unit rendered within `room` characters: lists and tables lose items, a first sentence is cut. */
+function fit(unit: QuoteUnit, n: number, room: number, first: boolean, lineScore: LineScore): string | undefined {
+  let u: QuoteUnit | undefined = unit;
+  while (u) {
+    const text = render(u, n);
+    if (text && text.length <= room) return text;
+    u = shrinkUnit(u, lineScore);
+  }
+  if (!first || unit.kind !== 'sentence') return undefined;
+  const cut = cutAt(unit.text, room - ` « » [${n}]`.length);
+  return cut ? render({ ...unit, text: cut }, n) : undefined;
+}
+
+function cutAt(text: string, max: number): string | undefined {
+  if (max < MIN_CUT_CHARS) return undefined;
+  const cut = text.slice(0, max - 1);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), Math.floor(max / 2)))}…`;
+}
+
+function trimSentence(text: string): string {
+  return text.length <= MAX_SENTENCE_CHARS ? text : cutAt(text, MAX_SENTENCE_CHARS)!;
+}
+
+/** The quote as the reader sees it, or undefined when it cannot be cited so that it verifies. */
+function render(unit: QuoteUnit, n: number): string | undefined {
+  let body: string;
+  if (unit.kind === 'sentence') body = `« ${trimSentence(unit.text)} »`;
+  else if (unit.kind === 'list') body = `« ${unit.leadIn}\n${unit.items.join('\n')} »`;
+  else body = [...(unit.leadIn ? [`« ${unit.leadIn} »`] : []), unit.header, unit.separator, ...unit.rows].join('\n');
+  return citeEveryClaim(body, n);
+}
+
+/**
+ * Puts the marker after every part verifyAnswer will read as a claim (a list item, a lead-in that
+ * does not end with a colon, the table), and always at the end; a table's marker goes inside its
+ * last cell so that the Markdown table stays whole. Undefined if some claim would still go uncited.
+ */
+function citeEveryClaim(body: string, n: number): string | undefined {
+  const marker = `[${n}]`;
+  const parts = splitSentences(body);
+  let out = body;
+  for (let k = parts.length - 1; k >= 0; k--) {
+    const part = parts[k]!;
+    if (/\[\d+\]/.test(part.text)) continue;
+    if (k !== parts.length - 1 && !isClaim(part.text)) continue;
+    if (/\|\s*$/.test(part.text)) {
+      // In the last cell of the last quoted row (not of an omission row).
+      const rows = [...part.text.matchAll(/^.*\|[ \t]*$/gm)].filter((m) => !m[0].includes(OMITTED));
+      const row = rows.at(-1) ?? [...part.text.matchAll(/^.*\|[ \t]*$/gm)].at(-1)!;
+      const pipe = part.start + row.index! + row[0].lastIndexOf('|');
+      out = `${out.slice(0, pipe).trimEnd()} ${marker} ${out.slice(pipe)}`;
+    } else out = `${out.slice(0, part.end)} ${marker}${out.slice(part.end)}`;
+  }
+  const uncited = splitSentences(out).some((s) => isClaim(s.text) && !s.text.includes(marker));
+  return uncited ? undefined : out;
 }
