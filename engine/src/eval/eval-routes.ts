@@ -1,16 +1,19 @@
 /**
  * Admin API of evaluation (evaluator role and above): sets and their questions (import, export,
  * editing, questions made from reviewed answers), runs (start, progress, cancel, results), the
- * comparison of two runs and the regression guard. react-admin "simple REST" conventions.
+ * comparison of two runs and the regression guard. react-admin "simple REST" conventions. What each key
+ * sees and may change follows its collections and the sets' owners (eval-access.ts).
  */
 import type { Request } from 'express';
 import { z } from 'zod';
+import { readableAnswer } from '../answers/answers-routes.js';
 import { badRequest, CiteError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
 import { idsFilter, listQuery, sendList } from '../http/simple-rest.js';
+import { changeableItem, changeableRun, changeableSet, evalScope, visibleItem, visibleRun, visibleSet } from './eval-access.js';
 import { compareRuns } from './eval-runs-compare.js';
 import { checkRegression } from './eval-runs-guard.js';
-import { allResults, cancelRun, deleteRun, listResults, listRuns, requireRun, RESULT_SORTS, RUN_SORTS } from './eval-runs-repo.js';
+import { allResults, cancelRun, deleteRun, listResults, listRuns, RESULT_SORTS, RUN_SORTS } from './eval-runs-repo.js';
 import { queueRun } from './eval-runs-start.js';
 import { RUN_STATUSES, runConfigSchema } from './eval-runs-types.js';
 import { toJsonlLine } from './eval-sets-import.js';
@@ -20,18 +23,14 @@ import {
   createSet,
   deleteItem,
   deleteSet,
-  getItem,
   importJsonl,
   ITEM_SORTS,
   itemFromAnswer,
   listItems,
   listSets,
-  requireItem,
-  requireSet,
   SET_SORTS,
   updateItem,
   updateSet,
-  upsertItems,
 } from './eval-sets-repo.js';
 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
@@ -75,9 +74,9 @@ export const evalRoutes = [
     tags: ['evaluation'],
     query: listQuery(SET_SORTS, z.object({ id: idsFilter, q: z.string().max(200).optional() }).strict(), ['id', 'DESC']),
     raw: true,
-    handler: async ({ app, query, res }) => {
+    handler: async ({ app, query, caller, res }) => {
       const ids = query.filter.id === undefined ? undefined : ([] as number[]).concat(query.filter.id);
-      const { rows, total } = await listSets(app.db, { ...query, q: query.filter.q, ids });
+      const { rows, total } = await listSets(app.db, { ...query, q: query.filter.q, ids, scope: evalScope(caller!) });
       sendList(res, 'eval-sets', rows, total, query.offset);
     },
   }),
@@ -88,7 +87,7 @@ export const evalRoutes = [
     summary: 'One evaluation set',
     tags: ['evaluation'],
     params: idParams,
-    handler: ({ app, params }) => requireSet(app.db, params.id),
+    handler: ({ app, params, caller }) => visibleSet(app.db, params.id, evalScope(caller!)),
   }),
   defineRoute({
     method: 'post',
@@ -114,7 +113,7 @@ export const evalRoutes = [
     // react-admin sends the whole record back: unknown fields are ignored, not refused
     body: setBody.partial().passthrough(),
     handler: async ({ app, params, body, caller, audit }) => {
-      const before = await requireSet(app.db, params.id);
+      const before = await changeableSet(app.db, params.id, evalScope(caller!));
       const set = await updateSet(app.db, params.id, { name: body.name, description: body.description });
       await audit({ action: 'eval_set.update', targetType: 'eval_set', targetId: set.id, before, after: set });
       return set;
@@ -128,6 +127,7 @@ export const evalRoutes = [
     tags: ['evaluation'],
     params: idParams,
     handler: async ({ app, params, caller, audit }) => {
+      await changeableSet(app.db, params.id, evalScope(caller!));
       const set = await deleteSet(app.db, params.id);
       await audit({ action: 'eval_set.delete', targetType: 'eval_set', targetId: set.id, before: set });
       return set;
@@ -156,6 +156,8 @@ export const evalRoutes = [
     body: z.string().optional().describe('JSONL: one {"id","query"|"question","variants"?,"answer"?,"gold":[{"url","grade"}]} per line'),
     longRunning: true,
     handler: async ({ app, query, req, caller, audit }) => {
+      const scope = evalScope(caller!);
+      if (query.set_id) await changeableSet(app.db, query.set_id, scope);
       const result = await importJsonl(app.db, {
         content: await readText(req),
         name: query.name,
@@ -164,6 +166,7 @@ export const evalRoutes = [
         skipInvalid: query.skip_invalid,
         reuse: query.reuse,
         createdBy: caller?.keyId,
+        scope,
       });
       if (!result.reused)
         await audit({ action: 'eval_set.import', targetType: 'eval_set', targetId: result.set.id, after: { created: result.created, updated: result.updated, rejected: result.rejected } });
@@ -178,8 +181,8 @@ export const evalRoutes = [
     tags: ['evaluation'],
     params: idParams,
     raw: true,
-    handler: async ({ app, params, res }) => {
-      const set = await requireSet(app.db, params.id);
+    handler: async ({ app, params, caller, res }) => {
+      const set = await visibleSet(app.db, params.id, evalScope(caller!));
       const items = await allItems(app.db, set.id);
       res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="eval-set-${set.id}.jsonl"`);
@@ -204,7 +207,9 @@ export const evalRoutes = [
       .strict(),
     status: 201,
     handler: async ({ app, params, body, caller, audit }) => {
-      await requireSet(app.db, params.id);
+      await changeableSet(app.db, params.id, evalScope(caller!));
+      // an answer the caller may not read is not there for it (as GET /admin/api/answers/:id says)
+      await readableAnswer(app.db, body.answer_id, caller!);
       const input = await itemFromAnswer(app.db, body.answer_id, body);
       const item = await createItem(app.db, params.id, input, input.answer_id);
       await audit({ action: 'eval_item.from_answer', targetType: 'eval_item', targetId: item.id, after: item });
@@ -221,9 +226,9 @@ export const evalRoutes = [
     tags: ['evaluation'],
     query: listQuery(ITEM_SORTS, z.object({ id: idsFilter, set_id: z.coerce.number().int().optional(), q: z.string().max(200).optional() }).strict(), ['position', 'ASC']),
     raw: true,
-    handler: async ({ app, query, res }) => {
+    handler: async ({ app, query, caller, res }) => {
       const ids = query.filter.id === undefined ? undefined : ([] as number[]).concat(query.filter.id);
-      const { rows, total } = await listItems(app.db, { ...query, setId: query.filter.set_id, q: query.filter.q, ids });
+      const { rows, total } = await listItems(app.db, { ...query, setId: query.filter.set_id, q: query.filter.q, ids, scope: evalScope(caller!) });
       sendList(res, 'eval-items', rows, total, query.offset);
     },
   }),
@@ -234,7 +239,7 @@ export const evalRoutes = [
     summary: 'One evaluation question',
     tags: ['evaluation'],
     params: idParams,
-    handler: ({ app, params }) => requireItem(app.db, params.id),
+    handler: ({ app, params, caller }) => visibleItem(app.db, params.id, evalScope(caller!)),
   }),
   defineRoute({
     method: 'post',
@@ -247,6 +252,7 @@ export const evalRoutes = [
     handler: async ({ app, body, caller, audit }) => {
       if (!body.gold.length && !body.expected_answer)
         throw badRequest('EVAL_ITEM_EMPTY', 'A question needs gold sources or an expected answer, otherwise nothing can be measured');
+      await changeableSet(app.db, body.set_id, evalScope(caller!));
       const item = await createItem(app.db, body.set_id, {
         external_id: body.external_id ?? `manual-${Date.now().toString(36)}`,
         question: body.question,
@@ -267,7 +273,7 @@ export const evalRoutes = [
     params: idParams,
     body: updateItemBody,
     handler: async ({ app, params, body, caller, audit }) => {
-      const before = await getItem(app.db, params.id);
+      const before = await changeableItem(app.db, params.id, evalScope(caller!));
       const { external_id, question, phrasings, gold: g, expected_answer } = body;
       const item = await updateItem(app.db, params.id, { external_id, question, phrasings, gold: g, expected_answer });
       await audit({ action: 'eval_item.update', targetType: 'eval_item', targetId: item.id, before, after: item });
@@ -282,6 +288,7 @@ export const evalRoutes = [
     tags: ['evaluation'],
     params: idParams,
     handler: async ({ app, params, caller, audit }) => {
+      await changeableItem(app.db, params.id, evalScope(caller!));
       const item = await deleteItem(app.db, params.id);
       await audit({ action: 'eval_item.delete', targetType: 'eval_item', targetId: item.id, before: item });
       return item;
@@ -301,9 +308,9 @@ export const evalRoutes = [
       ['id', 'DESC'],
     ),
     raw: true,
-    handler: async ({ app, query, res }) => {
+    handler: async ({ app, query, caller, res }) => {
       const ids = query.filter.id === undefined ? undefined : ([] as number[]).concat(query.filter.id);
-      const { rows, total } = await listRuns(app.db, { ...query, setId: query.filter.set_id, status: query.filter.status, q: query.filter.q, ids });
+      const { rows, total } = await listRuns(app.db, { ...query, setId: query.filter.set_id, status: query.filter.status, q: query.filter.q, ids, scope: evalScope(caller!) });
       sendList(res, 'eval-runs', rows, total, query.offset);
     },
   }),
@@ -314,13 +321,13 @@ export const evalRoutes = [
     summary: 'One evaluation run',
     tags: ['evaluation'],
     params: idParams,
-    handler: ({ app, params }) => requireRun(app.db, params.id),
+    handler: ({ app, params, caller }) => visibleRun(app.db, params.id, evalScope(caller!)),
   }),
   defineRoute({
     method: 'post',
     path: '/admin/api/eval-runs',
     access: 'evaluator',
-    summary: 'Start an evaluation run of a set under a configuration (runs in the background)',
+    summary: "Start an evaluation run of a set under a configuration (runs in the background, within the caller's collections)",
     tags: ['evaluation'],
     body: z
       .object({
@@ -332,8 +339,16 @@ export const evalRoutes = [
       .strict(),
     status: 201,
     handler: async ({ app, body, caller, audit }) => {
-      const run = await queueRun(app, { setId: body.set_id, name: body.name, config: body.config, origin: body.origin ?? 'api', createdBy: caller?.keyId });
-      await audit({ action: 'eval_run.create', targetType: 'eval_run', targetId: run.id, after: { set_id: run.set_id, config: run.config } });
+      await visibleSet(app.db, body.set_id, evalScope(caller!));
+      const run = await queueRun(app, {
+        setId: body.set_id,
+        name: body.name,
+        config: body.config,
+        origin: body.origin ?? 'api',
+        createdBy: caller!.keyId,
+        collections: caller!.collections,
+      });
+      await audit({ action: 'eval_run.create', targetType: 'eval_run', targetId: run.id, after: { set_id: run.set_id, config: run.config, collections: run.collections } });
       return run;
     },
   }),
@@ -345,6 +360,7 @@ export const evalRoutes = [
     tags: ['evaluation'],
     params: idParams,
     handler: async ({ app, params, caller, audit }) => {
+      await changeableRun(app.db, params.id, evalScope(caller!));
       const run = await cancelRun(app.db, params.id);
       await audit({ action: 'eval_run.cancel', targetType: 'eval_run', targetId: run.id });
       return run;
@@ -358,6 +374,7 @@ export const evalRoutes = [
     tags: ['evaluation'],
     params: idParams,
     handler: async ({ app, params, caller, audit }) => {
+      await changeableRun(app.db, params.id, evalScope(caller!));
       const run = await deleteRun(app.db, params.id);
       await audit({ action: 'eval_run.delete', targetType: 'eval_run', targetId: run.id, before: { set_id: run.set_id, aggregates: run.aggregates } });
       return run;
@@ -375,9 +392,9 @@ export const evalRoutes = [
       ['id', 'ASC'],
     ),
     raw: true,
-    handler: async ({ app, query, res }) => {
+    handler: async ({ app, query, caller, res }) => {
       const ids = query.filter.id === undefined ? undefined : ([] as number[]).concat(query.filter.id);
-      const { rows, total } = await listResults(app.db, { ...query, runId: query.filter.run_id, status: query.filter.status, q: query.filter.q, ids });
+      const { rows, total } = await listResults(app.db, { ...query, runId: query.filter.run_id, status: query.filter.status, q: query.filter.q, ids, scope: evalScope(caller!) });
       sendList(res, 'eval-results', rows, total, query.offset);
     },
   }),
@@ -395,8 +412,9 @@ export const evalRoutes = [
         limit: z.coerce.number().int().min(1).max(1000).optional(),
       })
       .strict(),
-    handler: async ({ app, params, query }) => {
-      const [baseline, candidate] = await Promise.all([requireRun(app.db, query.baseline), requireRun(app.db, params.id)]);
+    handler: async ({ app, params, query, caller }) => {
+      const scope = evalScope(caller!);
+      const [baseline, candidate] = await Promise.all([visibleRun(app.db, query.baseline, scope), visibleRun(app.db, params.id, scope)]);
       const [b, c] = await Promise.all([allResults(app.db, baseline.id), allResults(app.db, candidate.id)]);
       return compareRuns(baseline, candidate, b, c, { metric: query.metric, limit: query.limit });
     },
@@ -415,8 +433,9 @@ export const evalRoutes = [
         metrics: z.string().max(500).optional(),
       })
       .strict(),
-    handler: async ({ app, params, query }) => {
-      const [baseline, candidate] = await Promise.all([requireRun(app.db, query.baseline), requireRun(app.db, params.id)]);
+    handler: async ({ app, params, query, caller }) => {
+      const scope = evalScope(caller!);
+      const [baseline, candidate] = await Promise.all([visibleRun(app.db, query.baseline, scope), visibleRun(app.db, params.id, scope)]);
       return checkRegression(baseline.aggregates, candidate.aggregates, query.ratio, query.metrics?.split(',').map((s) => s.trim()).filter(Boolean));
     },
   }),

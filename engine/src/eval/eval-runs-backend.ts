@@ -1,7 +1,9 @@
 /**
  * The engine behind evaluation runs: the search service (the same code `POST /v1/search` and
  * `cite eval` use) under the run's mode, depth and fusion settings, and the answer service for
- * answer metrics. Evaluation sees every collection: it measures the index, not a key's view of it.
+ * answer metrics. A run searches and answers within the collections recorded on it, those of the key
+ * that started it (every collection for an unrestricted key or the CLI): evaluating never shows a key
+ * passages it could not search itself.
  */
 import { answerService, llmFromConfig } from '../answers/app-answers.js';
 import { AnswerService } from '../answers/answer-service.js';
@@ -24,7 +26,11 @@ import { judgeFromConfig } from './judge.js';
  * The search service under a run's settings: fusion weights and RRF constant override the engine's
  * for this run only; the reranker is the configured one, switched on or off.
  */
-async function runSearch(app: AppContext, config: RunConfig, input: { query: string; k: number; filters?: Record<string, unknown>; group?: boolean; signal?: AbortSignal }) {
+async function runSearch(
+  app: AppContext,
+  config: RunConfig,
+  input: { query: string; k: number; filters?: Record<string, unknown>; group?: boolean; allowedCollections: readonly number[] | null; signal?: AbortSignal },
+) {
   const { appReranker, searchWith } = await import('../search/search-service.js');
   const embedder = config.mode === 'lexical' ? (null as unknown as Embedder) : await appEmbedder(app);
   const reranker = config.reranker ? await appReranker(app) : null;
@@ -35,16 +41,16 @@ async function runSearch(app: AppContext, config: RunConfig, input: { query: str
   };
   return searchWith(
     { db: app.db, embedder, config: searchConfig, reranker, log: app.log },
-    { query: input.query, k: input.k, mode: config.mode, filters: input.filters, group_by_document: input.group, rerank: Boolean(config.reranker), allowedCollections: null, signal: input.signal },
+    { query: input.query, k: input.k, mode: config.mode, filters: input.filters, group_by_document: input.group, rerank: Boolean(config.reranker), allowedCollections: input.allowedCollections, signal: input.signal },
   );
 }
 
-/** Documents ranked for one phrasing: each document once, at the rank of its best chunk. */
-export function searchBackend(app: AppContext): EvalBackend['search'] {
+/** Documents ranked for one phrasing (within `collections`, null = all): each document once, at the rank of its best chunk. */
+export function searchBackend(app: AppContext, collections: number[] | null): EvalBackend['search'] {
   return async (query, config, signal): Promise<SearchOutcome> => {
     signal.throwIfAborted();
     const t0 = performance.now();
-    const result = await runSearch(app, config, { query, k: config.k, group: true, signal });
+    const result = await runSearch(app, config, { query, k: config.k, group: true, allowedCollections: collections, signal });
     return { urls: result.data.map((h) => h.document.url), latency_ms: performance.now() - t0 };
   };
 }
@@ -58,7 +64,8 @@ function citingSentences(text: string, n: number): string {
     .join(' ');
 }
 
-export function answerBackend(app: AppContext, config: RunConfig): Promise<EvalBackend['answer']> {
+/** Answers within `collections` (null = all). */
+export function answerBackend(app: AppContext, config: RunConfig, collections: number[] | null): Promise<EvalBackend['answer']> {
   return (async () => {
     let service: AnswerService;
     if (config.llm_model || config.mode !== 'hybrid' || config.weights || config.rrf_k || (config.reranker ?? null) !== (app.config.SEARCH_RERANKER || null)) {
@@ -72,14 +79,16 @@ export function answerBackend(app: AppContext, config: RunConfig): Promise<EvalB
         db: app.db,
         llm,
         log: app.log.child({ component: 'eval-answers' }),
-        retrieve: async (input) => (await runSearch(app, config, { query: input.query, k: input.k, filters: input.filters, signal: input.signal })).data as RetrievedPassage[],
+        retrieve: async (input) =>
+          (await runSearch(app, config, { query: input.query, k: input.k, filters: input.filters, allowedCollections: input.allowedCollections, signal: input.signal }))
+            .data as RetrievedPassage[],
       });
     } else {
       service = await answerService(app);
     }
     return async (item, _config, signal): Promise<AnswerOutcome> => {
       const t0 = performance.now();
-      const r = await service.ask({ question: item.question, caller: { keyId: null, collections: null }, signal });
+      const r = await service.ask({ question: item.question, caller: { keyId: null, collections }, signal });
       const latency = performance.now() - t0;
       const passages = new Map((await citedPassages(app.db, r.citations.map((c) => c.chunk_id))).map((p) => [String(p.chunk_id), p.text]));
       const citations: AnswerCitation[] = r.citations.map((c) => ({
@@ -108,10 +117,10 @@ export function answerBackend(app: AppContext, config: RunConfig): Promise<EvalB
 }
 
 /** What a run needs from this engine: search, answers when asked, the judge when asked. */
-export async function engineDeps(app: AppContext, run: Pick<EvalRunRow, 'config'>): Promise<ScoreDeps> {
+export async function engineDeps(app: AppContext, run: Pick<EvalRunRow, 'config' | 'collections'>): Promise<ScoreDeps> {
   const config = run.config;
-  const backend: EvalBackend = { search: searchBackend(app) };
-  if (config.answers) backend.answer = await answerBackend(app, config);
+  const backend: EvalBackend = { search: searchBackend(app, run.collections) };
+  if (config.answers) backend.answer = await answerBackend(app, config, run.collections);
   const judge = config.answers && config.judge ? judgeFromConfig(app.config, config.judge_model, app.log.child({ component: 'eval-judge' })) : undefined;
   return { backend, judge };
 }

@@ -5,12 +5,15 @@
  */
 import type { Database, Queryable } from '../db/database.js';
 import { conflict, notFound } from '../errors.js';
+import type { EvalScope } from './eval-access.js';
 import type { QuestionResult, RunConfig, RunStatus } from './eval-runs-types.js';
 
 export interface EvalRunRow {
   id: number;
   set_id: number;
   set_name?: string;
+  /** The owner of the run's set (eval-access.ts). */
+  set_owner_id: number | null;
   name: string;
   config: RunConfig;
   status: RunStatus;
@@ -24,6 +27,8 @@ export interface EvalRunRow {
   locked_by: string | null;
   heartbeat_at: string | null;
   created_by: number | null;
+  /** Collections the run searches and answers within: those of the key that started it; null = all. */
+  collections: number[] | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -35,12 +40,15 @@ export interface EvalResultRow extends QuestionResult {
   created_at: string;
 }
 
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 function runRow(r: Record<string, unknown>): EvalRunRow {
   return {
     ...(r as unknown as EvalRunRow),
     id: Number(r.id),
     set_id: Number(r.set_id),
-    created_by: r.created_by === null || r.created_by === undefined ? null : Number(r.created_by),
+    set_owner_id: num(r.set_owner_id),
+    created_by: num(r.created_by),
+    collections: Array.isArray(r.collections) ? r.collections.map(Number) : null,
   };
 }
 function resultRow(r: Record<string, unknown>): EvalResultRow {
@@ -52,15 +60,35 @@ function resultRow(r: Record<string, unknown>): EvalResultRow {
   };
 }
 
-const RUN_SELECT = `SELECT r.*, s.name AS set_name FROM eval_runs r JOIN eval_sets s ON s.id = r.set_id`;
+const RUN_SELECT = `SELECT r.*, s.name AS set_name, s.owner_id AS set_owner_id FROM eval_runs r JOIN eval_sets s ON s.id = r.set_id`;
+
+/**
+ * Condition keeping the runs a scope may see (run `r` of set `s`), its parameters pushed on `params`;
+ * null when it sees every run. A key limited to some collections sees the runs of the sets it owns
+ * that ran within its collections.
+ */
+function runScopeSql(scope: Pick<EvalScope, 'keyId' | 'collections'> | undefined, params: unknown[]): string | null {
+  if (!scope || scope.collections === null) return null;
+  params.push(scope.keyId, scope.collections);
+  return `s.owner_id = $${params.length - 1} AND r.collections IS NOT NULL AND r.collections <@ $${params.length}::bigint[]`;
+}
 
 export async function createRun(
   db: Queryable,
-  input: { setId: number; name?: string; config: RunConfig; origin?: EvalRunRow['origin']; createdBy?: number | null; total: number },
+  input: {
+    setId: number;
+    name?: string;
+    config: RunConfig;
+    origin?: EvalRunRow['origin'];
+    createdBy?: number | null;
+    /** The starting key's collections; null (default) = all. */
+    collections?: number[] | null;
+    total: number;
+  },
 ): Promise<EvalRunRow> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO eval_runs (set_id, name, config, origin, created_by, total) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [input.setId, input.name ?? '', JSON.stringify(input.config), input.origin ?? 'api', input.createdBy ?? null, input.total],
+    `INSERT INTO eval_runs (set_id, name, config, origin, created_by, collections, total) VALUES ($1, $2, $3, $4, $5, $6::bigint[], $7) RETURNING id`,
+    [input.setId, input.name ?? '', JSON.stringify(input.config), input.origin ?? 'api', input.createdBy ?? null, input.collections ?? null, input.total],
   );
   return (await getRun(db, Number(rows[0]!.id)))!;
 }
@@ -93,10 +121,12 @@ export const RUN_SORTS = ['id', 'created_at', 'finished_at', 'status', 'name'] a
 
 export async function listRuns(
   db: Queryable,
-  opts: { sort: string; order: 'ASC' | 'DESC'; limit: number; offset: number; setId?: number; status?: string; ids?: number[]; q?: string },
+  opts: { sort: string; order: 'ASC' | 'DESC'; limit: number; offset: number; setId?: number; status?: string; ids?: number[]; q?: string; scope?: EvalScope },
 ): Promise<{ rows: EvalRunRow[]; total: number }> {
   const conds: string[] = [];
   const params: unknown[] = [];
+  const visible = runScopeSql(opts.scope, params);
+  if (visible) conds.push(visible);
   if (opts.setId !== undefined) {
     params.push(opts.setId);
     conds.push(`r.set_id = $${params.length}`);
@@ -239,10 +269,12 @@ export const RESULT_SORTS = ['id', 'external_id', 'status', 'latency_ms'] as con
 
 export async function listResults(
   db: Queryable,
-  opts: { runId?: number; status?: string; q?: string; sort: string; order: 'ASC' | 'DESC'; limit: number; offset: number; ids?: number[] },
+  opts: { runId?: number; status?: string; q?: string; sort: string; order: 'ASC' | 'DESC'; limit: number; offset: number; ids?: number[]; scope?: EvalScope },
 ): Promise<{ rows: EvalResultRow[]; total: number }> {
   const conds: string[] = [];
   const params: unknown[] = [];
+  const visible = runScopeSql(opts.scope, params);
+  if (visible) conds.push(`run_id IN (SELECT r.id FROM eval_runs r JOIN eval_sets s ON s.id = r.set_id WHERE ${visible})`);
   if (opts.runId !== undefined) {
     params.push(opts.runId);
     conds.push(`run_id = $${params.length}`);

@@ -1,6 +1,7 @@
 /**
  * Creating a run: checks the set and the configuration, records what the engine runs with (embedding
- * model, answer model) next to what was asked, and queues it for the background runner.
+ * model, answer model) next to what was asked, and the collections of the key that starts it (the run
+ * searches and answers within them only), and queues it for the background runner.
  */
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
@@ -48,7 +49,15 @@ export function resolveRunConfig(cfg: Config, input: RunConfigInput | RunConfig)
 
 export async function queueRun(
   ctx: { db: Database; config: Config },
-  input: { setId: number; name?: string; config: RunConfigInput | RunConfig; origin?: EvalRunRow['origin']; createdBy?: number | null },
+  input: {
+    setId: number;
+    name?: string;
+    config: RunConfigInput | RunConfig;
+    origin?: EvalRunRow['origin'];
+    createdBy?: number | null;
+    /** The starting key's collections; null or absent = all (unrestricted keys, the CLI). */
+    collections?: number[] | null;
+  },
 ): Promise<EvalRunRow> {
   const set = await requireSet(ctx.db, input.setId);
   if (set.item_count === 0) throw badRequest('EVAL_SET_EMPTY', `Evaluation set ${set.id} has no question`);
@@ -59,6 +68,7 @@ export async function queueRun(
     config,
     origin: input.origin,
     createdBy: input.createdBy,
+    collections: input.collections ?? null,
     total: set.item_count,
   });
   for (const wake of wakers) wake();

@@ -1,6 +1,7 @@
 /** SQL of eval_sets and eval_items: sets, their questions, imports and items made from reviewed answers. */
 import type { Database, Queryable } from '../db/database.js';
 import { badRequest, conflict, notFound } from '../errors.js';
+import type { EvalScope } from './eval-access.js';
 import { parseEvalJsonl, type EvalItemInput, type GoldSource, type ImportLineError } from './eval-sets-import.js';
 
 export interface EvalSetRow {
@@ -10,6 +11,8 @@ export interface EvalSetRow {
   origin: 'import' | 'manual' | 'answers';
   source_hash: string | null;
   created_by: number | null;
+  /** The key that owns the set (its creator); null = no owner: only unrestricted keys see it, admins change it. */
+  owner_id: number | null;
   created_at: string;
   updated_at: string;
   item_count: number;
@@ -30,12 +33,32 @@ export interface EvalItemRow {
   updated_at: string;
 }
 
-const SET_COLUMNS = `s.*, (SELECT count(*)::int FROM eval_items i WHERE i.set_id = s.id) AS item_count,
-  (SELECT max(r.id)::int FROM eval_runs r WHERE r.set_id = s.id) AS last_run_id`;
+/** Who may see what (eval-access.ts): the part of a scope the SQL filters on. */
+type SqlScope = Pick<EvalScope, 'keyId' | 'collections'>;
+
+/**
+ * The set's columns; for a key limited to some collections, `last_run_id` is the last run it may see
+ * (`collectionsParam`: the placeholder holding its collections).
+ */
+function setColumns(collectionsParam?: string): string {
+  const runScope = collectionsParam ? ` AND r.collections IS NOT NULL AND r.collections <@ ${collectionsParam}::bigint[]` : '';
+  return `s.*, (SELECT count(*)::int FROM eval_items i WHERE i.set_id = s.id) AS item_count,
+  (SELECT max(r.id)::int FROM eval_runs r WHERE r.set_id = s.id${runScope}) AS last_run_id`;
+}
+
+/**
+ * Condition keeping the sets a scope may see (alias `s`), its parameters pushed on `params`; null when
+ * it sees every set. A key limited to some collections sees the sets it owns.
+ */
+export function setScopeSql(scope: SqlScope | undefined, params: unknown[], alias = 's'): string | null {
+  if (!scope || scope.collections === null) return null;
+  params.push(scope.keyId);
+  return `${alias}.owner_id = $${params.length}`;
+}
 
 const num = (v: unknown) => (v === null || v === undefined ? v : Number(v));
 function setRow(r: Record<string, unknown>): EvalSetRow {
-  return { ...(r as unknown as EvalSetRow), id: Number(r.id), created_by: num(r.created_by) as number | null };
+  return { ...(r as unknown as EvalSetRow), id: Number(r.id), created_by: num(r.created_by) as number | null, owner_id: num(r.owner_id) as number | null };
 }
 function itemRow(r: Record<string, unknown>): EvalItemRow {
   return { ...(r as unknown as EvalItemRow), id: Number(r.id), set_id: Number(r.set_id) };
@@ -45,13 +68,14 @@ function isUniqueViolation(e: unknown): boolean {
   return (e as { code?: string })?.code === '23505';
 }
 
+/** The creating key owns the set; a set created without a key (the CLI) has no owner. */
 export async function createSet(
   db: Queryable,
   input: { name: string; description?: string; origin?: EvalSetRow['origin']; sourceHash?: string | null; createdBy?: number | null },
 ): Promise<EvalSetRow> {
   try {
     const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO eval_sets (name, description, origin, source_hash, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      `INSERT INTO eval_sets (name, description, origin, source_hash, created_by, owner_id) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
       [input.name, input.description ?? '', input.origin ?? 'manual', input.sourceHash ?? null, input.createdBy ?? null],
     );
     return (await getSet(db, Number(rows[0]!.id)))!;
@@ -61,8 +85,10 @@ export async function createSet(
   }
 }
 
-export async function getSet(db: Queryable, id: number): Promise<EvalSetRow | undefined> {
-  const { rows } = await db.query(`SELECT ${SET_COLUMNS} FROM eval_sets s WHERE s.id = $1`, [id]);
+/** One set, whoever may see it (eval-access.ts decides); `scope` only narrows its last_run_id. */
+export async function getSet(db: Queryable, id: number, scope?: SqlScope): Promise<EvalSetRow | undefined> {
+  const limited = scope && scope.collections !== null;
+  const { rows } = await db.query(`SELECT ${setColumns(limited ? '$2' : undefined)} FROM eval_sets s WHERE s.id = $1`, limited ? [id, scope.collections] : [id]);
   return rows[0] ? setRow(rows[0]) : undefined;
 }
 
@@ -72,19 +98,24 @@ export async function requireSet(db: Queryable, id: number): Promise<EvalSetRow>
   return set;
 }
 
-export async function findSetByHash(db: Queryable, hash: string): Promise<EvalSetRow | undefined> {
-  const { rows } = await db.query(`SELECT ${SET_COLUMNS} FROM eval_sets s WHERE s.source_hash = $1 ORDER BY s.id LIMIT 1`, [hash]);
-  return rows[0] ? setRow(rows[0]) : undefined;
+/** The first set imported from the same file among those the scope may see. */
+export async function findSetByHash(db: Queryable, hash: string, scope?: SqlScope): Promise<EvalSetRow | undefined> {
+  const params: unknown[] = [hash];
+  const visible = setScopeSql(scope, params);
+  const { rows } = await db.query(`SELECT s.id FROM eval_sets s WHERE s.source_hash = $1${visible ? ` AND ${visible}` : ''} ORDER BY s.id LIMIT 1`, params);
+  return rows[0] ? getSet(db, Number(rows[0].id), scope) : undefined;
 }
 
 export const SET_SORTS = ['id', 'name', 'created_at', 'updated_at'] as const;
 
 export async function listSets(
   db: Queryable,
-  opts: { sort: string; order: 'ASC' | 'DESC'; limit: number; offset: number; q?: string; ids?: number[] },
+  opts: { sort: string; order: 'ASC' | 'DESC'; limit: number; offset: number; q?: string; ids?: number[]; scope?: SqlScope },
 ): Promise<{ rows: EvalSetRow[]; total: number }> {
   const conds: string[] = [];
   const params: unknown[] = [];
+  const visible = setScopeSql(opts.scope, params);
+  if (visible) conds.push(visible);
   if (opts.q) {
     params.push(`%${opts.q}%`);
     conds.push(`(s.name ILIKE $${params.length} OR s.description ILIKE $${params.length})`);
@@ -96,10 +127,12 @@ export async function listSets(
   const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
   const sort = (SET_SORTS as readonly string[]).includes(opts.sort) ? opts.sort : 'id';
   const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM eval_sets s ${where}`, params);
+  const limited = opts.scope && opts.scope.collections !== null;
+  const columns = setColumns(limited ? `$${params.length + 3}` : undefined);
   const { rows } = await db.query(
-    `SELECT ${SET_COLUMNS} FROM eval_sets s ${where} ORDER BY s.${sort} ${opts.order === 'ASC' ? 'ASC' : 'DESC'}, s.id
+    `SELECT ${columns} FROM eval_sets s ${where} ORDER BY s.${sort} ${opts.order === 'ASC' ? 'ASC' : 'DESC'}, s.id
      LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-    [...params, opts.limit, opts.offset],
+    [...params, opts.limit, opts.offset, ...(limited ? [opts.scope!.collections] : [])],
   );
   return { rows: rows.map(setRow), total: total.rows[0]!.n };
 }
@@ -170,10 +203,12 @@ export const ITEM_SORTS = ['position', 'id', 'external_id', 'question', 'updated
 
 export async function listItems(
   db: Queryable,
-  opts: { setId?: number; sort: string; order: 'ASC' | 'DESC'; limit: number; offset: number; q?: string; ids?: number[] },
+  opts: { setId?: number; sort: string; order: 'ASC' | 'DESC'; limit: number; offset: number; q?: string; ids?: number[]; scope?: SqlScope },
 ): Promise<{ rows: EvalItemRow[]; total: number }> {
   const conds: string[] = [];
   const params: unknown[] = [];
+  const visible = setScopeSql(opts.scope, params);
+  if (visible) conds.push(`set_id IN (SELECT s.id FROM eval_sets s WHERE ${visible})`);
   if (opts.setId !== undefined) {
     params.push(opts.setId);
     conds.push(`set_id = $${params.length}`);
@@ -322,11 +357,21 @@ export interface ImportResult extends ImportSummary {
 /**
  * Imports a JSONL text into a new set (`name`) or an existing one (`setId`). A file with invalid
  * lines is refused whole (every error reported) unless `skipInvalid`; `reuse` returns the set of an
- * identical file imported earlier (the CLI runs the same file again and again).
+ * identical file imported earlier (the CLI runs the same file again and again) among the sets `scope`
+ * may see. Whether the caller may change `setId` is checked before (eval-access.ts).
  */
 export async function importJsonl(
   db: Database,
-  input: { content: string; name?: string; setId?: number; description?: string; skipInvalid?: boolean; reuse?: boolean; createdBy?: number | null },
+  input: {
+    content: string;
+    name?: string;
+    setId?: number;
+    description?: string;
+    skipInvalid?: boolean;
+    reuse?: boolean;
+    createdBy?: number | null;
+    scope?: SqlScope;
+  },
 ): Promise<ImportResult> {
   const parsed = parseEvalJsonl(input.content);
   if (parsed.lines === 0) throw badRequest('IMPORT_EMPTY', 'The file holds no question');
@@ -338,7 +383,7 @@ export async function importJsonl(
       errors,
     );
   if (input.reuse && !input.setId) {
-    const same = await findSetByHash(db, parsed.hash);
+    const same = await findSetByHash(db, parsed.hash, input.scope);
     if (same) return { set: same, created: 0, updated: 0, unchanged: same.item_count, rejected: parsed.errors.length, errors, reused: true };
   }
   if (!input.setId && !input.name) throw badRequest('EVAL_SET_NAME_REQUIRED', 'Give a name for the new set, or the id of an existing set');
@@ -346,5 +391,5 @@ export async function importJsonl(
     ? await requireSet(db, input.setId)
     : await createSet(db, { name: input.name!, description: input.description, origin: 'import', sourceHash: parsed.hash, createdBy: input.createdBy });
   const summary = await upsertItems(db, set.id, parsed.items);
-  return { set: (await getSet(db, set.id))!, ...summary, rejected: parsed.errors.length, errors };
+  return { set: (await getSet(db, set.id, input.scope))!, ...summary, rejected: parsed.errors.length, errors };
 }
