@@ -176,6 +176,8 @@ export const configSchema = z.object({
   SEARCH_WEIGHT_LEXICAL: num(0, 100).default(1),
   /** RRF weight of the vector branch (1 unless set). */
   SEARCH_WEIGHT_VECTOR: num(0, 100).optional(),
+  /** Hybrid search: vector candidates below this cosine similarity get no vote in the fusion, so chance neighbours cannot outrank an exact lexical match. Unset: 5/√dimension with the hash embedder (0.255 at 384, five standard deviations of chance similarity), none with a model: measure its chance level (similarity of single rare-token queries) before setting it. 0 = off. */
+  SEARCH_VECTOR_MIN_SIMILARITY: num(-1, 1).optional(),
   /** Optional cross-encoder reranker: empty (off), `transformers:<model>` or `openai:<model>` (a /rerank endpoint at EMBEDDINGS_BASE_URL). */
   SEARCH_RERANKER: z
     .string()

@@ -1,6 +1,7 @@
 /**
  * The one statement that searches: lexical branch (BM25 over search_postings), vector branch (pgvector
- * HNSW, cosine, plus the vector backlog scored exactly), both under the same filters, fused by reciprocal rank on the chunk id, paginated after
+ * HNSW, cosine, plus the vector backlog scored exactly), both under the same filters, fused by reciprocal
+ * rank on the chunk id (vector candidates below a similarity floor left out of the vote), paginated after
  * fusion, joined to chunk text and document fields. One round trip whatever the mode.
  */
 import { SqlParams, filterPredicates } from './filter-sql.js';
@@ -21,6 +22,11 @@ export interface HybridSqlInput {
   termDepth: number;
   rrfK: number;
   weights: { lexical: number; vector: number };
+  /**
+   * Hybrid only: vector candidates whose cosine similarity is below this get no vote in the fusion
+   * (search-service.ts `vectorFloor` says why and how much). 0 or less: every candidate votes.
+   */
+  minSimilarity?: number;
   limit: number;
   offset: number;
   /**
@@ -96,6 +102,9 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     if (!input.vector) throw new Error('vector search needs the query embedding');
     const v = p.add(input.vector);
     const join = filtered ? 'JOIN documents d ON d.id = c.document_id' : '';
+    // the floor cuts the tail of the ranked list: the ranks above it do not change. A query vector of
+    // zeros (only stop words) gives NaN similarities, which no floor keeps.
+    const floor = useLexical && (input.minSimilarity ?? 0) > 0 ? ` WHERE 1 - x.dist >= ${p.add(input.minSimilarity)}::float8` : '';
     // HNSW over indexed vectors, plus an exact scan of the vector backlog (crawled chunks whose vectors a
     // worker has not moved into the index yet, bounded by CRAWLER_VECTOR_BACKLOG_MAX)
     ctes.push(
@@ -110,7 +119,7 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
             (SELECT b.chunk_id AS id, b.embedding <=> ${v}::vector AS dist
              FROM vector_backlog b ${filtered ? `JOIN chunks c ON c.id = b.chunk_id ${join} WHERE true ${where}` : ''}
              ORDER BY 2 LIMIT ${depth})
-          ) both_tiers ORDER BY dist, id LIMIT ${depth}) x)`,
+          ) both_tiers ORDER BY dist, id LIMIT ${depth}) x${floor})`,
     );
   }
 

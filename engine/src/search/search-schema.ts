@@ -65,7 +65,10 @@ export type SearchBody = z.infer<typeof searchBodySchema>;
 
 const ranksSchema = z.object({
   lexical: z.object({ rank: z.number(), score: z.number() }).nullable(),
-  vector: z.object({ rank: z.number(), score: z.number() }).nullable(),
+  vector: z
+    .object({ rank: z.number(), score: z.number() })
+    .nullable()
+    .describe('null when the vector branch did not bring the chunk, or (hybrid) brought it below SEARCH_VECTOR_MIN_SIMILARITY: no vote'),
   fused: z.object({ rank: z.number(), score: z.number() }),
   rerank: z.object({ rank: z.number(), score: z.number() }).nullable().optional(),
 });

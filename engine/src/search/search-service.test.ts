@@ -4,7 +4,7 @@ import { HashEmbedder } from '../embeddings/hash-embedder.js';
 import { describeEachDatabase } from '../testing/databases.js';
 import { reciprocalRankFusion } from './reciprocal-rank.js';
 import type { Reranker } from './reranker.js';
-import { resetSearchStatistics, searchWith, vectorWeight, type SearchDeps, type SearchInput } from './search-service.js';
+import { resetSearchStatistics, searchWith, vectorFloor, vectorWeight, type SearchDeps, type SearchInput } from './search-service.js';
 import { loadTestCorpus } from './test-corpus.js';
 
 const config = loadConfig({ DATA_DIR: 'memory://' });
@@ -58,12 +58,16 @@ describeEachDatabase('search service', (ctx) => {
   it('fuses both branches by reciprocal rank inside SQL, as the pure function does', async () => {
     const q = 'indemnité de licenciement ancienneté';
     const lex = await run(q, { mode: 'lexical', k: 100 });
-    const vec = await run(q, { mode: 'vector', k: 100 });
+    const vec = await run(q, { mode: 'vector', k: 100, debug: true });
     const hyb = await run(q, { mode: 'hybrid', k: 100, debug: true });
-    // both branches vote equally by default (see vectorWeight)
+    // both branches vote equally by default (see vectorWeight); vector candidates below the chance
+    // floor do not vote (see vectorFloor): here the corpus's other chunks, which share no word with the query
     expect(vectorWeight(undefined)).toBe(1);
+    const voters = vec.data.filter((h) => h.ranks!.vector!.score >= vectorFloor(undefined, deps.embedder));
+    expect(voters.length).toBeGreaterThan(0);
+    expect(voters.length).toBeLessThan(vec.data.length);
     const expected = reciprocalRankFusion(
-      [{ ids: lex.data.map((h) => h.chunk_id) }, { ids: vec.data.map((h) => h.chunk_id), weight: 1 }],
+      [{ ids: lex.data.map((h) => h.chunk_id) }, { ids: voters.map((h) => h.chunk_id), weight: 1 }],
       60,
     );
     expect(hyb.data.map((h) => h.score)).toEqual(expected.map((e) => expect.closeTo(e.score, 10)));
@@ -142,7 +146,8 @@ describeEachDatabase('search service', (ctx) => {
     const q = 'congés payés report maladie préavis';
     const docsOf = (r: { data: Array<{ document: { id: number } }> }) => [...new Set(r.data.map((h) => h.document.id))];
     const lex = docsOf(await run(q, { mode: 'lexical', k: 100 }));
-    const vec = docsOf(await run(q, { mode: 'vector', k: 100 }));
+    const vectorHits = (await run(q, { mode: 'vector', k: 100, debug: true })).data;
+    const vec = docsOf({ data: vectorHits.filter((h) => h.ranks!.vector!.score >= vectorFloor(undefined, deps.embedder)) });
     const expected = reciprocalRankFusion([{ ids: lex }, { ids: vec }], 60);
     const res = await run(q, { mode: 'hybrid', k: 100, group_by_document: true });
     expect(res.data.map((h) => h.document.id)).toEqual(expected.map((e) => e.id));

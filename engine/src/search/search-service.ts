@@ -9,6 +9,7 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { vectorToSql, type Embedder } from '../embeddings/embedder.js';
 import { appEmbedder } from '../embeddings/app-embedder.js';
+import { HASH_EMBEDDER_VERSION } from '../embeddings/hash-embedder.js';
 import { getEmbeddingModel, mismatchError, type EmbeddingModelRecord } from '../embeddings/embedding-model-record.js';
 import { CiteError, badRequest } from '../errors.js';
 import { service, type AppContext } from '../http/app-context.js';
@@ -43,7 +44,14 @@ export interface SearchDeps {
   embedder: Embedder;
   config: Pick<
     Config,
-    'SEARCH_RRF_K' | 'SEARCH_DEPTH' | 'SEARCH_TERM_DEPTH' | 'SEARCH_WEIGHT_LEXICAL' | 'SEARCH_WEIGHT_VECTOR' | 'SEARCH_RERANK_DEPTH' | 'SEARCH_MIN_SCORE'
+    | 'SEARCH_RRF_K'
+    | 'SEARCH_DEPTH'
+    | 'SEARCH_TERM_DEPTH'
+    | 'SEARCH_WEIGHT_LEXICAL'
+    | 'SEARCH_WEIGHT_VECTOR'
+    | 'SEARCH_RERANK_DEPTH'
+    | 'SEARCH_MIN_SCORE'
+    | 'SEARCH_VECTOR_MIN_SIMILARITY'
   >;
   reranker?: Reranker | null;
   log?: Logger;
@@ -156,6 +164,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
     termDepth: cfg.SEARCH_TERM_DEPTH,
     rrfK: cfg.SEARCH_RRF_K,
     weights: { lexical: cfg.SEARCH_WEIGHT_LEXICAL, vector: vectorWeight(cfg.SEARCH_WEIGHT_VECTOR) },
+    minSimilarity: vectorFloor(cfg.SEARCH_VECTOR_MIN_SIMILARITY, deps.embedder),
     limit: wholeList ? depth * 2 : k,
     offset: wholeList ? 0 : offset,
     fuseDocuments: Boolean(input.group_by_document),
@@ -214,6 +223,32 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
  */
 export function vectorWeight(configured: number | undefined): number {
   return configured ?? 1;
+}
+
+/** Standard deviations of chance similarity under the hash embedder's floor. */
+const CHANCE_SIGMAS = 5;
+
+/**
+ * The similarity below which a vector candidate is chance, not evidence (issue 17). Reciprocal rank
+ * gives the vector branch's first candidate the same vote as the lexical branch's first whatever their
+ * scores, and the vector branch always brings SEARCH_DEPTH candidates: for a query whose words no passage
+ * resembles (an article or cerfa number), they are the best of thousands of chance similarities, and they
+ * outranked the only chunk holding the number. Hash vectors are signed feature hashes: two unrelated
+ * texts meet at about 0 ± 1/√dimension (measured on the bench, 65,817 chunks: sd 0.042–0.063 for
+ * rare-number queries, the best of all chunks 0.18–0.25), while relevant passages sit far above (gold
+ * chunks of cdtn-dev found by the vector branch: 1st percentile 0.234, 5th 0.299, median 0.466).
+ * Five standard deviations, 0.255 at 384 dimensions (the best of N chance similarities grows as
+ * √(2 ln N) of them: 4.7 for these 65,817 chunks, 5.3 for a million): searched alone, a number held by one
+ * chunk (300 sampled from the bench) brought that chunk first in hybrid 121 times without the floor, 295
+ * with it; cdtn-dev hybrid nDCG@10 0.364 → 0.367, MRR@10 0.519 → 0.524 (the floor cuts chance votes, 9 of
+ * the 100 vector candidates of a phrasing on average). Relative floors (a share of the query's best
+ * similarity) do not tell a query that found nothing: its best is chance too. A trained model has its
+ * own chance level (e5 similarities rarely fall below 0.7), not measured here: no floor unless
+ * SEARCH_VECTOR_MIN_SIMILARITY sets one.
+ */
+export function vectorFloor(configured: number | undefined, embedder: Pick<Embedder, 'id' | 'dimension'>): number {
+  if (configured !== undefined) return configured;
+  return embedder.id.startsWith(HASH_EMBEDDER_VERSION) ? CHANCE_SIGMAS / Math.sqrt(embedder.dimension) : 0;
 }
 
 function toHit(r: HybridRow, fusedRank: number, debug: boolean): SearchHit {
