@@ -1,45 +1,11 @@
 /**
  * Saying no: the statement Cité returns instead of an answer, with the reason (the relevance gate's,
  * relevance-gate.ts, or the model's own) and the closest sources, so the agent knows what was
- * searched and where to look. Also the plain term overlap of a passage with a question, which the
- * extractive answerer uses to pick sentences.
+ * searched and where to look.
  */
 import type { AnswerLanguage } from './language.js';
 import type { AbstainCode, GateDecision } from './relevance-gate.js';
-import { termSet } from './text.js';
 import type { RetrievedPassage } from './types.js';
-
-export const DEFAULT_MIN_RELEVANCE = 0.5;
-
-/** Share of the question's content terms found in the passage, its title or its headings. */
-export function relevance(question: string | Set<string>, passage: RetrievedPassage): number {
-  const q = typeof question === 'string' ? termSet(question) : question;
-  if (q.size === 0) return 0;
-  const p = termSet(`${passage.document.title} ${passage.heading_path.join(' ')} ${passage.text}`);
-  let hit = 0;
-  for (const t of q) if (p.has(t)) hit++;
-  return hit / q.size;
-}
-
-export interface AbstainDecision {
-  abstain: boolean;
-  /** Best relevance over the passages (0..1). */
-  best: number;
-  /** Passages kept as relevant enough, in rank order. */
-  relevant: RetrievedPassage[];
-}
-
-export function decideAbstention(
-  question: string,
-  passages: RetrievedPassage[],
-  minRelevance = DEFAULT_MIN_RELEVANCE,
-): AbstainDecision {
-  const q = termSet(question);
-  const scored = passages.map((p) => ({ p, r: relevance(q, p) }));
-  const best = scored.reduce((m, s) => Math.max(m, s.r), 0);
-  const relevant = scored.filter((s) => s.r >= minRelevance).map((s) => s.p);
-  return { abstain: relevant.length === 0, best, relevant };
-}
 
 export interface ClosestSource {
   url: string;

@@ -163,6 +163,12 @@ function keptPassages(passages: RetrievedPassage[], decision: GateDecision, minC
     .map((x) => x.p);
 }
 
+/** The gate's strength of each numbered source. */
+function strengthsOf(sources: NumberedSource[], decision: GateDecision): Map<number, number> {
+  const figures = new Map(decision.passages.map((p) => [p.chunk_id, p.strength]));
+  return new Map(sources.map((s) => [s.n, figures.get(String(s.chunk_id)) ?? 0]));
+}
+
 function retrievedRefs(passages: RetrievedPassage[], sources: NumberedSource[], decision: GateDecision): RetrievedRef[] {
   const byChunk = new Map(sources.map((s) => [String(s.chunk_id), s.n]));
   const figures = new Map(decision.passages.map((p) => [p.chunk_id, p]));
@@ -290,7 +296,7 @@ export class AnswerService {
 
       const generated = this.deps.llm
         ? await this.generate(question, language, sources, conversation, input, timings, t0, () => input.onStart?.(startInfo(false)), (d) => (partial += d))
-        : this.extract(question, language, sources, input, timings, t0, () => input.onStart?.(startInfo(false)));
+        : this.extract(question, language, sources, strengthsOf(sources, decision), input, timings, t0, () => input.onStart?.(startInfo(false)));
       const usedModel = generated.model ?? model;
 
       let similarity: ((sentence: string, source: NumberedSource) => number | undefined) | undefined;
@@ -405,13 +411,14 @@ export class AnswerService {
     question: string,
     language: AnswerLanguage,
     sources: NumberedSource[],
+    strengths: ReadonlyMap<number, number>,
     input: AskInput,
     timings: Record<string, number>,
     t0: number,
     started: () => void,
   ): { text: string; model: null; usage: TokenUsage } {
     const te = performance.now();
-    const text = extractiveAnswer(question, sources, language).text;
+    const text = extractiveAnswer(question, sources, language, { strengths }).text;
     timings.generation_ms = Math.round((performance.now() - te) * 10) / 10;
     timings.ttfb_ms = Math.round((performance.now() - t0) * 10) / 10;
     started();

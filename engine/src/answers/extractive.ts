@@ -1,8 +1,10 @@
 /**
  * Answers without a language model: the parts of the retrieved passages that best match the
- * question, quoted verbatim and cited. The answer says it is extractive. It quotes one document,
- * the one covering the question best (ties: the search rank), so citations stay on topic; another
- * document is quoted only when it covers the question better.
+ * question, quoted verbatim and cited. The answer says it is extractive. It leans on one document,
+ * the one covering the question best (ties: the search rank), so citations stay on topic. Other
+ * documents are quoted once each when the relevance gate found them about as strongly about the
+ * question (`strengths`, e.g. two articles of a code that say the same thing), or, without the
+ * gate's figures, when they cover the question better.
  *
  * What is quoted (quote-units.ts): sentences; a lead-in with the list or table it announces, never
  * alone; the rows of a table holding the question's terms, as a small Markdown table under its
@@ -17,7 +19,6 @@
  * Length: the whole answer stays within `maxChars`; quotes are whole (a list or table loses its
  * lowest-scoring items first, marked "[…]"), except a single over-long first sentence, cut at a word.
  */
-import { relevance } from './abstain.js';
 import type { AnswerLanguage } from './language.js';
 import { parsePassage, type PassageBlock } from './passage-blocks.js';
 import { OMITTED, quoteUnits, shrinkUnit, unitLines, type LineScore, type QuoteUnit } from './quote-units.js';
@@ -37,15 +38,38 @@ export interface ExtractiveOptions {
   otherDocumentRatio?: number;
   /** A further quote of the best document must score at least this share of the best. */
   sameDocumentRatio?: number;
+  /** The relevance gate's strength of each source (by n): picks the leading document and the others quoted. */
+  strengths?: ReadonlyMap<number, number>;
+  /** Another document is quoted when its strength is at least this share of the leading one's. */
+  otherDocumentStrengthRatio?: number;
+  /** Documents quoted at most. */
+  maxDocuments?: number;
 }
 
-const DEFAULTS: Required<ExtractiveOptions> = {
+const DEFAULTS: Required<Omit<ExtractiveOptions, 'strengths'>> & Pick<ExtractiveOptions, 'strengths'> = {
   maxSentences: 4,
   maxChars: 1500,
   maxItems: 8,
   otherDocumentRatio: 0.9,
   sameDocumentRatio: 0.55,
+  otherDocumentStrengthRatio: 0.9,
+  maxDocuments: 3,
 };
+type Options = typeof DEFAULTS;
+
+/** Share of the question's terms a document title must hold to be the question's own subject. */
+const TITLE_IS_QUESTION = 0.8;
+
+function titleCoverage(q: Set<string>, title: string): number {
+  if (q.size === 0) return 0;
+  const t = termSet(title);
+  let hit = 0;
+  for (const term of q) if (t.has(term)) hit++;
+  return hit / q.size;
+}
+
+/** A quote from another document must still score this share of the best quote (not a stray line). */
+const OTHER_DOCUMENT_FLOOR = 0.5;
 
 const MAX_SENTENCE_CHARS = 450;
 /** A sentence cut to fit the length bound keeps at least this much, or is not quoted. */
@@ -82,18 +106,28 @@ export function extractiveAnswer(
   const q = termSet(question);
   const parsed = sources.map((source) => ({ source, blocks: parsePassage(source.text) }));
   const lineScore = questionScore(q, parsed.flatMap((p) => atomsOf(p.blocks)));
-  const docRelevance = new Map(sources.map((s) => [s.n, relevance(q, s)]));
+  const docRelevance = new Map(sources.map((s) => [s.n, termOverlap(q, s)]));
 
   const candidates = scoreCandidates(parsed, lineScore, docRelevance, o.maxItems);
   if (candidates.length === 0) return { text: '', used: [] };
-  const eligible = primaryDocumentFirst(candidates, sources, docRelevance);
+  const documents = quotedDocuments(q, sources, docRelevance, o);
+  const eligible = candidates.filter((c) => documents.has(c.source.document.url));
   const intro = EXTRACTIVE_INTRO[language];
-  const quotes = chooseQuotes(eligible, lineScore, o, intro.length);
+  const quotes = chooseQuotes(eligible.length ? eligible : candidates, documents, lineScore, o, intro.length);
   if (quotes.length === 0) return { text: '', used: [] };
 
   // Read in source order, then in passage order, as a human would quote them.
   quotes.sort((a, b) => a.n - b.n || a.position - b.position);
   return { text: `${intro}\n\n${quotes.map((x) => x.text).join('\n\n')}`, used: [...new Set(quotes.map((x) => x.n))] };
+}
+
+/** Share of the question's content terms found in the passage, its title or its headings. */
+function termOverlap(q: Set<string>, passage: NumberedSource): number {
+  if (q.size === 0) return 0;
+  const p = termSet(`${passage.document.title} ${passage.heading_path.join(' ')} ${passage.text}`);
+  let hit = 0;
+  for (const t of q) if (p.has(t)) hit++;
+  return hit / q.size;
 }
 
 /** The texts inverse frequencies are counted over: sentences, list items, table rows. */
@@ -141,19 +175,41 @@ function scoreCandidates(
 }
 
 /**
- * The answer leans on one document: the best-covering one, ties going to the search rank.
- * Another document is quoted only when it covers the question better than that one does.
+ * The documents the answer may quote, the leading one first: the strongest by the gate's figures
+ * (else the best covering), ties going to the search rank; then, with the gate's figures, the others
+ * nearly as strong, up to `maxDocuments`; without them, those covering the question better.
  */
-function primaryDocumentFirst(scored: Candidate[], sources: NumberedSource[], docRelevance: Map<number, number>): Candidate[] {
-  let primary = sources[0]!;
-  for (const src of sources) if ((docRelevance.get(src.n) ?? 0) > (docRelevance.get(primary.n) ?? 0)) primary = src;
-  const primaryRelevance = docRelevance.get(primary.n) ?? 0;
-  const eligible = scored.filter((c) => c.source.document.url === primary.document.url || (docRelevance.get(c.source.n) ?? 0) > primaryRelevance);
-  return eligible.length ? eligible : scored;
+function quotedDocuments(
+  q: Set<string>,
+  sources: NumberedSource[],
+  docRelevance: Map<number, number>,
+  o: Options,
+): Map<string, 'lead' | 'other'> {
+  const weight = (s: NumberedSource) => (o.strengths ? (o.strengths.get(s.n) ?? 0) : (docRelevance.get(s.n) ?? 0));
+  let lead = sources[0]!;
+  for (const src of sources) if (weight(src) > weight(lead)) lead = src;
+  const documents = new Map<string, 'lead' | 'other'>([[lead.document.url, 'lead']]);
+  // A document titled like the question is the one it asks about: no other is needed beside it.
+  if (titleCoverage(q, lead.document.title) >= TITLE_IS_QUESTION) return documents;
+  for (const src of sources) {
+    if (documents.size >= o.maxDocuments || documents.has(src.document.url)) continue;
+    const admitted = o.strengths
+      ? weight(src) >= weight(lead) * o.otherDocumentStrengthRatio
+      : weight(src) > weight(lead);
+    if (admitted) documents.set(src.document.url, 'other');
+  }
+  return documents;
 }
 
-function chooseQuotes(eligible: Candidate[], lineScore: LineScore, o: Required<ExtractiveOptions>, introLength: number): Quote[] {
+function chooseQuotes(
+  eligible: Candidate[],
+  documents: Map<string, 'lead' | 'other'>,
+  lineScore: LineScore,
+  o: Options,
+  introLength: number,
+): Quote[] {
   const best = eligible[0]!;
+  const quotedDocs = new Set<string>();
   const quotes: Quote[] = [];
   /** The passage each document is cited by: its number is the document's number in this answer. */
   const citedPassage = new Map<string, NumberedSource>();
@@ -162,7 +218,10 @@ function chooseQuotes(eligible: Candidate[], lineScore: LineScore, o: Required<E
     if (quotes.length >= o.maxSentences) break;
     const doc = c.source.document.url;
     if (quotes.length > 0) {
-      const ratio = doc === best.source.document.url ? o.sameDocumentRatio : o.otherDocumentRatio;
+      const corroborating = o.strengths !== undefined && documents.get(doc) === 'other';
+      // A corroborating document is quoted once, by its best part; the leading one may give more.
+      if (corroborating && quotedDocs.has(doc)) continue;
+      const ratio = doc === best.source.document.url ? o.sameDocumentRatio : corroborating ? OTHER_DOCUMENT_FLOOR : o.otherDocumentRatio;
       if (c.score < best.score * ratio) continue;
     }
     if (alreadyQuoted(unitLines(c.unit), quotes)) continue;
@@ -171,6 +230,7 @@ function chooseQuotes(eligible: Candidate[], lineScore: LineScore, o: Required<E
     const text = fit(c.unit, cited.n, o.maxChars - length - 2, quotes.length === 0, lineScore);
     if (!text) continue;
     citedPassage.set(doc, cited);
+    quotedDocs.add(doc);
     length += text.length + 2;
     const lines = unitLines(c.unit);
     quotes.push({ n: cited.n, text, lines, position: cited === c.source ? c.unit.start : cited.text.indexOf(lines[0]!) });

@@ -41,9 +41,10 @@ const FRAMING = new Set([
   'deadline', 'cost', 'price', 'amount', 'requirements',
 ]);
 
-export function roleOf(word: string): WordRole {
+/** `word` folded, `text` as written (lower case): verb forms are told apart by their accents ("payes", "payés"). */
+export function roleOf(word: string, text = word): WordRole {
   if (FRAMING.has(word)) return 'framing';
-  if (!/\d/.test(word) && isVerbForm(word)) return 'action';
+  if (!/\d/.test(word) && isVerbForm(text)) return 'action';
   return 'topic';
 }
 
@@ -56,7 +57,7 @@ export function questionWords(question: string): QuestionWord[] {
     if (seen.has(word) || STOP_WORDS.has(word) || QUESTION_STOP.has(word)) continue;
     if (word.length < 2 && !/\d/.test(word)) continue;
     seen.add(word);
-    out.push({ word, text, role: roleOf(word) });
+    out.push({ word, text, role: roleOf(word, text) });
   }
   return out;
 }

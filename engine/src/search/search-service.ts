@@ -164,7 +164,8 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
     termDepth: cfg.SEARCH_TERM_DEPTH,
     rrfK: cfg.SEARCH_RRF_K,
     weights: { lexical: cfg.SEARCH_WEIGHT_LEXICAL, vector: vectorWeight(cfg.SEARCH_WEIGHT_VECTOR) },
-    minSimilarity: vectorFloor(cfg.SEARCH_VECTOR_MIN_SIMILARITY, deps.embedder),
+    // lexical searches have no embedder (answers in ANSWER_SEARCH_MODE=lexical, eval runs)
+    minSimilarity: mode === 'lexical' ? 0 : vectorFloor(cfg.SEARCH_VECTOR_MIN_SIMILARITY, deps.embedder),
     limit: wholeList ? depth * 2 : k,
     offset: wholeList ? 0 : offset,
     fuseDocuments: Boolean(input.group_by_document),
