@@ -82,7 +82,7 @@ export const configSchema = z.object({
   ANSWER_K: int(1, 50).default(8),
   /** Answers: share of the question's weighted key terms (rare topic words weigh most) one passage must hold, else Cité declines. Higher declines more off-topic questions and more oddly worded on-topic ones. */
   ANSWER_MIN_COVERAGE: num(0, 1).default(0.5),
-  /** Answers: how strongly (normalised BM25, 0–1) one passage must be about those terms, not just mention them. The main trade-off: 0.48 declined 0.87 of off-corpus questions and answered 0.86 of on-corpus ones on the bench; lower answers more and declines less. */
+  /** Answers: how strongly (normalised BM25, 0–1) one passage must be about those terms, not just mention them. The main trade-off: at 0.48, bench:abstain declined 0.83 of off-topic questions and answered 0.89 of on-topic ones; lower answers more of both kinds, higher declines more of both. */
   ANSWER_MIN_STRENGTH: num(0, 1).default(0.48),
   /** Answers: lowest support score (0–1) of a cited passage for its sentence; below it the sentence is listed as not supported. */
   ANSWER_SUPPORT_THRESHOLD: num(0, 1).default(0.5),
