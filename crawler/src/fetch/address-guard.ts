@@ -5,6 +5,7 @@
  */
 import dns from 'node:dns';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { CiteError } from '@cite/engine/errors.js';
 
 const blocked = new net.BlockList();
@@ -29,27 +30,71 @@ for (const [addr, prefix] of [
 for (const [addr, prefix] of [
   ['::', 128],
   ['::1', 128],
+  ['100::', 64], // discard-only
+  ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215)
+  ['2001:db8::', 32],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10], // deprecated site-local
   ['ff00::', 8],
-  ['2001:db8::', 32],
-  ['64:ff9b::', 96],
 ] as const) {
   blocked.addSubnet(addr, prefix, 'ipv6');
 }
 
-/** True for addresses a public crawler must not reach. */
-export function isPrivateAddress(ip: string): boolean {
-  const family = net.isIP(ip);
-  if (family === 4) return blocked.check(ip, 'ipv4');
-  if (family === 6) {
-    const lower = ip.toLowerCase();
-    // IPv4-mapped (::ffff:10.0.0.1) is judged by the IPv4 address it carries.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-    if (mapped) return blocked.check(mapped[1]!, 'ipv4');
-    return blocked.check(lower, 'ipv6');
+/**
+ * IPv6 prefixes that carry an IPv4 address, and where: such an address reaches (or names) that IPv4
+ * host, so it is judged by it. Words are the 16-bit groups of the IPv6 address.
+ */
+const EMBEDDING: ReadonlyArray<{ prefix: [ipaddr.IPv6, number]; v4: (w: number[]) => Array<[number, number]> }> = [
+  // IPv4-compatible ::a.b.c.d (deprecated, still routed to a.b.c.d by some stacks)
+  { prefix: ipaddr.IPv6.parseCIDR('::/96'), v4: (w) => [[w[6]!, w[7]!]] },
+  // IPv4-mapped ::ffff:a.b.c.d
+  { prefix: ipaddr.IPv6.parseCIDR('::ffff:0:0/96'), v4: (w) => [[w[6]!, w[7]!]] },
+  // IPv4-translated ::ffff:0:a.b.c.d (RFC 6145)
+  { prefix: ipaddr.IPv6.parseCIDR('::ffff:0:0:0/96'), v4: (w) => [[w[6]!, w[7]!]] },
+  // NAT64 well-known prefix 64:ff9b::a.b.c.d (RFC 6052)
+  { prefix: ipaddr.IPv6.parseCIDR('64:ff9b::/96'), v4: (w) => [[w[6]!, w[7]!]] },
+  // 6to4 2002:AABB:CCDD::/48
+  { prefix: ipaddr.IPv6.parseCIDR('2002::/16'), v4: (w) => [[w[1]!, w[2]!]] },
+  // Teredo 2001:0:SSSS:SSSS:…:CCCC:CCCC: server, and client (stored inverted)
+  { prefix: ipaddr.IPv6.parseCIDR('2001::/32'), v4: (w) => [[w[2]!, w[3]!], [~w[6]! & 0xffff, ~w[7]! & 0xffff]] },
+];
+
+const dotted = ([hi, lo]: [number, number]) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+
+/**
+ * An IPv6 address, whatever its spelling: the URL parser first writes it in canonical hex (ipaddr.js 1.x
+ * reads a dotted IPv4 tail only after ::ffff:, so "::127.0.0.1" would not parse).
+ */
+function parseIPv6(ip: string): ipaddr.IPv6 | undefined {
+  const bare = ip.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  if (net.isIP(bare) !== 6) return undefined;
+  try {
+    const canonical = new URL(`http://[${bare}]/`).hostname.replace(/^\[|\]$/g, '');
+    return ipaddr.IPv6.parse(canonical);
+  } catch {
+    return undefined;
   }
-  return true;
+}
+
+/** The IPv4 addresses an IPv6 address carries (IPv4-compatible, -mapped, -translated, NAT64, 6to4, Teredo). */
+export function embeddedIPv4(ip: string): string[] {
+  const v6 = parseIPv6(ip);
+  if (!v6) return [];
+  const found = EMBEDDING.find((e) => v6.match(e.prefix));
+  return found ? found.v4(v6.parts).map(dotted) : [];
+}
+
+/** True for addresses a public crawler must not reach (and for anything that is not an IP address). */
+export function isPrivateAddress(ip: string): boolean {
+  const bare = ip.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const family = net.isIP(bare);
+  if (family === 4) return blocked.check(bare, 'ipv4');
+  if (family !== 6) return true;
+  // an IPv6 form of an IPv4 address is judged by that IPv4 address too
+  if (embeddedIPv4(bare).some((v4) => blocked.check(v4, 'ipv4'))) return true;
+  const v6 = parseIPv6(bare);
+  return !v6 || blocked.check(v6.toNormalizedString(), 'ipv6');
 }
 
 export const privateAddressError = (host: string, ip: string) =>
