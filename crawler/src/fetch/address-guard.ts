@@ -138,12 +138,3 @@ export function assertHostAllowed(url: URL, allowPrivate: boolean): void {
   if (net.isIP(host) && isPrivateAddress(host)) throw privateAddressError(url.hostname, host);
   if (isLocalHostName(host)) throw privateAddressError(url.hostname, host);
 }
-
-/** Resolves a host and checks it (used by the browser, which connects by itself). */
-export async function assertResolvesPublic(url: URL, allowPrivate: boolean): Promise<void> {
-  assertHostAllowed(url, allowPrivate);
-  if (allowPrivate || net.isIP(url.hostname.replace(/^\[|\]$/g, ''))) return;
-  const list = await dns.promises.lookup(url.hostname, { all: true });
-  const bad = list.find((a) => isPrivateAddress(a.address));
-  if (bad) throw privateAddressError(url.hostname, bad.address);
-}

@@ -6,11 +6,9 @@
  */
 import zlib from 'node:zlib';
 import { Readable } from 'node:stream';
-import picomatch from 'picomatch';
 import { Agent, type Dispatcher } from 'undici';
 import { CiteError } from '@cite/engine/errors.js';
-import { assertCrawlTarget } from '@cite/engine/outbound/outbound-guard.js';
-import { assertHostAllowed, guardedLookup } from './address-guard.js';
+import { TargetGuard } from './target-guard.js';
 
 export interface FetcherOptions {
   userAgent: string;
@@ -72,22 +70,21 @@ const DEFAULT_ACCEPT =
 export class Fetcher {
   readonly options: FetcherOptions;
   private readonly agent: Agent;
-  private readonly allowHost: ((host: string) => boolean) | null;
+  private readonly guard: TargetGuard;
 
   constructor(options: Partial<FetcherOptions> = {}) {
     this.options = { ...FETCHER_DEFAULTS, ...options };
+    this.guard = new TargetGuard(this.options);
     this.agent = new Agent({
       connect: {
         timeout: this.options.connectTimeoutMs,
-        lookup: guardedLookup(this.options.allowPrivateNetworks) as never,
+        lookup: this.guard.lookup as never,
       },
       headersTimeout: this.options.timeoutMs,
       bodyTimeout: this.options.timeoutMs,
       connections: this.options.connectionsPerOrigin,
       keepAliveTimeout: 4_000,
     });
-    const globs = this.options.outboundAllow.filter(Boolean);
-    this.allowHost = globs.length ? picomatch(globs, { nocase: true }) : null;
   }
 
   async fetch(req: FetchRequest): Promise<FetchResponse> {
@@ -100,7 +97,7 @@ export class Fetcher {
     let current = req.url;
     try {
       for (;;) {
-        const url = this.checkUrl(current);
+        const url = this.guard.checkUrl(current);
         if (seen.has(url.href)) {
           throw new CiteError('FETCH_REDIRECT_LOOP', `Redirect loop: ${[...redirects, url.href].join(' → ')}`, {
             details: { redirects },
@@ -108,7 +105,7 @@ export class Fetcher {
         }
         seen.add(url.href);
         // the process-wide outbound policy (enabled sources' sites, OUTBOUND_ALLOW) judges every hop too
-        await assertCrawlTarget(url);
+        await this.guard.check(url);
         const res = await this.request(url, req, signal);
         const location = res.headers.location;
         if (REDIRECTS.has(res.statusCode) && typeof location === 'string' && location) {
@@ -157,23 +154,6 @@ export class Fetcher {
 
   async close(): Promise<void> {
     await this.agent.close().catch(() => {});
-  }
-
-  private checkUrl(raw: string): URL {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new CiteError('FETCH_BAD_URL', `Not a URL: ${raw}`, { status: 400 });
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new CiteError('FETCH_UNSUPPORTED_SCHEME', `Only http and https are fetched, not ${url.protocol}`, { status: 400 });
-    }
-    if (this.allowHost && !this.allowHost(url.hostname)) {
-      throw new CiteError('FETCH_HOST_NOT_ALLOWED', `${url.hostname} is not in OUTBOUND_ALLOW`, { status: 400 });
-    }
-    assertHostAllowed(url, this.options.allowPrivateNetworks);
-    return url;
   }
 
   private request(url: URL, req: FetchRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {

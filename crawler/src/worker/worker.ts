@@ -142,7 +142,14 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
   });
   const renderer = fs.existsSync(config.CHROMIUM_PATH)
     ? new Renderer(
-        { chromiumPath: config.CHROMIUM_PATH, userAgent: config.CRAWLER_USER_AGENT, allowPrivateNetworks: config.CRAWLER_ALLOW_PRIVATE_NETWORKS, timeoutMs: config.CRAWLER_TIMEOUT_MS },
+        {
+          chromiumPath: config.CHROMIUM_PATH,
+          userAgent: config.CRAWLER_USER_AGENT,
+          allowPrivateNetworks: config.CRAWLER_ALLOW_PRIVATE_NETWORKS,
+          // the browser is held to the fetcher's rules (issue 21): same OUTBOUND_ALLOW
+          outboundAllow: config.OUTBOUND_ALLOW.split(',').map((s) => s.trim()).filter(Boolean),
+          timeoutMs: config.CRAWLER_TIMEOUT_MS,
+        },
         log.child({ component: 'renderer' }),
       )
     : null;

@@ -1,0 +1,233 @@
+/**
+ * The browser is held to the fetcher's rules (issue 21, finding 5): a real Chromium renders pages of a
+ * loopback site allowed by OUTBOUND_ALLOW (127.0.0.1) that redirect to, fetch from and open WebSockets
+ * to another loopback host the allow list refuses (127.0.0.2, "not the source's host"); that host must
+ * never see a request. Allowed redirects and WebSockets still work.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TargetGuard } from '../fetch/target-guard.js';
+import { startGuardedProxy } from './guarded-proxy.js';
+import { Renderer } from './renderer.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+interface Server {
+  origin: string;
+  port: number;
+  requests: string[];
+  upgrades: string[];
+  close(): Promise<void>;
+}
+
+/** An HTTP server that records every request and WebSocket upgrade, and completes WebSocket handshakes. */
+async function startServer(host: string, handler: (req: http.IncomingMessage, res: http.ServerResponse, port: number) => void): Promise<Server> {
+  const requests: string[] = [];
+  const upgrades: string[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(req.url ?? '');
+    handler(req, res, port);
+  });
+  const sockets = new Set<Duplex>();
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex) => {
+    upgrades.push(req.url ?? '');
+    sockets.add(socket);
+    const accept = crypto
+      .createHash('sha1')
+      .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    origin: `http://${host}:${port}`,
+    port,
+    requests,
+    upgrades,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy(); // upgraded sockets are no longer the server's connections
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const html = (body: string, script = '') =>
+  `<!doctype html><html><head><title>t</title></head><body>${body}<script>${script}</script></body></html>`;
+
+describe.skipIf(!fs.existsSync(CHROMIUM))('Renderer: every browser request goes through the crawl guard', () => {
+  let allowed: Server;
+  let refused: Server;
+  let renderer: Renderer;
+
+  beforeAll(async () => {
+    refused = await startServer('127.0.0.2', (_req, res) => res.end('<p>secret of another host</p>'));
+    const other = () => `127.0.0.2:${refused.port}`;
+    allowed = await startServer('127.0.0.1', (req, res) => {
+      const send = (body: string) => res.writeHead(200, { 'content-type': 'text/html' }).end(body);
+      if (req.url === '/redirect-away') return res.writeHead(302, { location: `http://${other()}/landed` }).end();
+      if (req.url === '/redirect-chain') return res.writeHead(302, { location: '/redirect-away' }).end();
+      if (req.url === '/redirect-home') return res.writeHead(302, { location: '/final' }).end();
+      if (req.url === '/final') return send(html('<p>final page of the site</p>'));
+      if (req.url === '/sockets' || req.url === '/sockets-stay') {
+        const leave = req.url === '/sockets' ? "setTimeout(() => { location.href = '/redirect-away'; }, 400);" : '';
+        return send(
+          html(
+            '<p>page that calls out</p>',
+            `const mark = (t) => { const p = document.createElement('p'); p.textContent = t; document.body.append(p); };
+             const away = new WebSocket('ws://${other()}/away-socket');
+             away.onopen = () => mark('away-open');
+             away.onclose = () => mark('away-closed');
+             const home = new WebSocket('ws://' + location.host + '/home-socket');
+             home.onopen = () => mark('home-open');
+             fetch('http://${other()}/xhr').then(() => mark('xhr-ok'), () => mark('xhr-failed'));
+             const f = document.createElement('iframe'); f.src = 'http://${other()}/frame'; document.body.append(f);
+             ${leave}`,
+          ),
+        );
+      }
+      res.writeHead(404).end();
+    });
+    renderer = new Renderer({
+      chromiumPath: CHROMIUM,
+      userAgent: 'CiteTest',
+      allowPrivateNetworks: true, // loopback test servers
+      outboundAllow: ['127.0.0.1'], // the source's host; 127.0.0.2 is not
+      timeoutMs: 10_000,
+      settleMs: 1_500,
+    });
+  });
+  afterAll(async () => {
+    await renderer?.close();
+    await allowed?.close();
+    await refused?.close();
+  });
+
+  it('refuses a 302 to a host the guard refuses: the page fails, that host sees no request', async () => {
+    await expect(renderer.render(`${allowed.origin}/redirect-away`)).rejects.toMatchObject({ code: 'RENDER_REFUSED' });
+    await expect(renderer.render(`${allowed.origin}/redirect-chain`)).rejects.toMatchObject({ code: 'RENDER_REFUSED' });
+    expect(refused.requests).toEqual([]);
+    expect(renderer.refusedByProxy().some((t) => t.includes('127.0.0.2'))).toBe(true);
+  });
+
+  it('follows redirects within the allowed host', async () => {
+    const page = await renderer.render(`${allowed.origin}/redirect-home`);
+    expect(page.url).toBe(`${allowed.origin}/final`);
+    expect(page.html).toContain('final page of the site');
+  });
+
+  it('never opens a WebSocket, fetch, frame or later navigation to a refused host; allowed WebSockets open', async () => {
+    // the script navigates, after 400 ms, to a page that redirects away: the rendering is refused, never
+    // the guard's refusal page indexed as the page
+    await expect(renderer.render(`${allowed.origin}/sockets`)).rejects.toMatchObject({ code: 'RENDER_REFUSED' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(refused.requests).toEqual([]);
+    expect(refused.upgrades).toEqual([]);
+    expect(allowed.upgrades).toContain('/home-socket');
+    // without the navigation, the page renders, its allowed WebSocket open and the refused one closed
+    const page = await renderer.render(`${allowed.origin}/sockets-stay`);
+    expect(page.html).toContain('home-open');
+    // (a WebSocket the route refuses is Playwright's mock: the page may see it open, then closed, with no network)
+    expect(page.html).toContain('away-closed');
+    expect(refused.requests).toEqual([]);
+    expect(refused.upgrades).toEqual([]);
+  });
+});
+
+describe('guarded proxy (the browser\'s only way out)', () => {
+  let refused: Server;
+  let allowedSite: Server;
+  beforeAll(async () => {
+    refused = await startServer('127.0.0.2', (_req, res) => res.end('no'));
+    allowedSite = await startServer('127.0.0.1', (_req, res) => res.end('yes'));
+  });
+  afterAll(async () => {
+    await refused?.close();
+    await allowedSite?.close();
+  });
+
+  it('refuses CONNECT tunnels, WebSocket upgrades and plain requests to refused hosts, before connecting', async () => {
+    const proxy = await startGuardedProxy(new TargetGuard({ allowPrivateNetworks: true, outboundAllow: ['127.0.0.1'] }), { timeoutMs: 5_000 });
+    const { port } = new URL(proxy.server);
+    try {
+      const connect = await new Promise<number>((resolve, reject) => {
+        http
+          .request({ host: '127.0.0.1', port, method: 'CONNECT', path: `127.0.0.2:${refused.port}` })
+          .on('connect', (res, socket) => {
+            socket.destroy();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('error', reject)
+          .end();
+      });
+      expect(connect).toBe(403);
+      const plain = await new Promise<{ status: number; code?: string }>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: `${refused.origin}/x` }, (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, code: res.headers['x-cite-refused'] as string | undefined });
+          })
+          .on('error', reject);
+      });
+      expect(plain).toEqual({ status: 403, code: 'FETCH_HOST_NOT_ALLOWED' });
+      const upgrade = await new Promise<number>((resolve, reject) => {
+        http
+          .request({ host: '127.0.0.1', port, path: `ws://127.0.0.2:${refused.port}/sock`, headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' } })
+          .on('response', (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('upgrade', (res, socket) => {
+            socket.destroy();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('error', reject)
+          .end();
+      });
+      expect(upgrade).toBe(403);
+      expect(refused.requests).toEqual([]);
+      expect(refused.upgrades).toEqual([]);
+      // the allowed host goes through
+      const ok = await new Promise<string>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: `${allowedSite.origin}/y` }, (res) => {
+            let body = '';
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve(body));
+          })
+          .on('error', reject);
+      });
+      expect(ok).toBe('yes');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('refuses private addresses after DNS when private networks are not allowed', async () => {
+    const proxy = await startGuardedProxy(new TargetGuard({ allowPrivateNetworks: false, outboundAllow: [] }), { timeoutMs: 5_000 });
+    const { port } = new URL(proxy.server);
+    try {
+      for (const target of [`http://[::127.0.0.1]:${allowedSite.port}/`, `${allowedSite.origin}/`]) {
+        const status = await new Promise<number>((resolve, reject) => {
+          http
+            .get({ host: '127.0.0.1', port, path: target }, (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            })
+            .on('error', reject);
+        });
+        expect(status, target).toBe(403);
+      }
+      expect(allowedSite.requests).toEqual(['/y']);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
