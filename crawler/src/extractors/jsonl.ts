@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { NormalisedDocument, Section } from '../document.js';
+import { isWebUrl } from '../urls/document-url.js';
 import { extractHtml } from './html.js';
 import { extractMarkdown, extractText } from './text.js';
 
@@ -88,6 +89,9 @@ class LineError extends Error {
 export function recordToDocument(record: unknown): NormalisedDocument {
   if (!isObject(record)) throw new LineError('JSONL_LINE_INVALID', 'line is not a JSON object');
   const { url, title, text, markdown, html, metadata, lang } = record;
+  if (typeof url === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(url.trim()) && !isWebUrl(url)) {
+    throw new LineError('DOCUMENT_URL_SCHEME', `"url" must be an http(s) URL, not ${url.trim().slice(0, 40)}`);
+  }
   if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+/i.test(url)) {
     throw new LineError('JSONL_LINE_INVALID', '"url" must be an absolute http(s) URL');
   }

@@ -9,6 +9,7 @@
  */
 import type { Block, NormalisedDocument, Section } from '../document.js';
 import { CiteError } from '@cite/engine/errors.js';
+import { documentUrlError, isWebUrl } from '../urls/document-url.js';
 import { tooDeep } from './html.js';
 import { childElements, firstChild, parseXml, xmlText, type XmlElement, type XmlNode } from './xml-tree.js';
 
@@ -288,6 +289,7 @@ function extractUnguarded(input: ServicePublicInput): NormalisedDocument {
   if (!w.sections.some((s) => s.blocks.length) && description) first.blocks.push({ text: description, kind: 'paragraph' });
 
   const spUrl = root.attrs.spUrl?.trim();
+  if (spUrl && !isWebUrl(spUrl)) throw documentUrlError(spUrl, 'http(s)');
   const metadata: ServicePublicMetadata = {
     id,
     ...(root.attrs.type ? { type: root.attrs.type } : {}),

@@ -148,6 +148,41 @@ describeEachDatabase('indexing', (ctx) => {
     ]);
   });
 
+  it('refuses documents named by javascript:, data: or file: URLs from content, one by one, and indexes the rest (issue 21)', async () => {
+    const { collectionId, sourceId } = await setup(ctx.db, 'c-schemes');
+    const run = await ctx.db.query<{ id: number }>(`INSERT INTO crawl_runs (source_id, trigger) VALUES ($1, 'cli') RETURNING id`, [sourceId]);
+    const text = 'Le droit au congé parental est ouvert au salarié sous conditions. '.repeat(3);
+    const jsonl = [
+      { url: 'javascript:alert(document.cookie)', title: 'js', text },
+      { url: 'data:text/html,<script>alert(1)</script>', title: 'data', text },
+      { url: 'file:///etc/passwd', title: 'file', text },
+      { url: 'https://ex.fr/conge-parental', title: 'Congé parental', text },
+    ]
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+    const fiche = (spUrl: string, id: string) =>
+      Buffer.from(
+        `<?xml version="1.0" encoding="UTF-8"?><Publication ID="${id}" type="Fiche Question-réponse" spUrl="${spUrl}"><dc:title>Fiche ${id}</dc:title><Texte><Paragraphe>${text}</Paragraphe></Texte></Publication>`,
+      );
+    const outcomes = extractSources([
+      { data: Buffer.from(jsonl), name: 'batch.jsonl' },
+      { data: fiche('javascript:alert(1)', 'F101'), name: 'F101.xml' },
+    ]);
+    // an extractor that would let a bad URL through is caught when the document is prepared
+    async function* all(): AsyncGenerator<ExtractOutcome> {
+      yield* outcomes;
+      yield ok(makeDoc('vbscript:msgbox(1)', [text]));
+      yield ok(makeDoc('data:text/plain,hello', [text]));
+      yield ok(makeDoc('file:///srv/docs/guide.txt', [text])); // the engine's own identity of a server file
+    }
+    const s = await indexDocuments(ctx.db, new HashEmbedder(), { collectionId, sourceId, runId: run.rows[0]!.id }, all(), undefined, opts);
+    expect(s).toMatchObject({ new: 2, failed: 6, failedByCode: { DOCUMENT_URL_SCHEME: 6 } });
+    const { rows } = await ctx.db.query<{ code: string }>('SELECT code FROM ingest_errors WHERE run_id = $1', [run.rows[0]!.id]);
+    expect(rows.map((r) => r.code)).toEqual(Array(6).fill('DOCUMENT_URL_SCHEME'));
+    const urls = await ctx.db.query<{ url: string }>(`SELECT url FROM documents WHERE collection_id = $1 ORDER BY url`, [collectionId]);
+    expect(urls.rows.map((r) => r.url)).toEqual(['file:///srv/docs/guide.txt', 'https://ex.fr/conge-parental']);
+  });
+
   it('records a PDF decompression bomb as PDF_TOO_COMPLEX and indexes the other documents', async () => {
     const { collectionId, sourceId } = await setup(ctx.db, 'c-bomb');
     const run = await ctx.db.query<{ id: number }>(`INSERT INTO crawl_runs (source_id, trigger) VALUES ($1, 'cli') RETURNING id`, [sourceId]);

@@ -21,6 +21,7 @@ import { CHUNKER_VERSION, chunkDocument, embeddingText, type Chunk } from '../ch
 import type { Block, NormalisedDocument } from '../document.js';
 import type { ExtractOutcome } from '../extractors/extract.js';
 import { maskPersonalData } from '../hygiene/personal-data.js';
+import { assertDocumentUrl } from '../urls/document-url.js';
 import {
   activeDocumentUrls,
   chunkHashes,
@@ -132,6 +133,8 @@ export function prepareDocument(
 ): DocumentWrite {
   const doc = cleanDocument(raw, !!target.maskPersonalData);
   if (!doc.url) throw new CiteError('DOCUMENT_URL_MISSING', 'The document has no URL', { status: 422 });
+  // javascript:, data:… never name a document, whichever extractor let them through (issue 21)
+  assertDocumentUrl(doc.url, { allowFile: true });
   const chunks = chunkDocument(doc, { maxTokens: opts.chunkTokens, overlapTokens: opts.overlapTokens, countTokens: (t) => embedder.countTokens(t) });
   if (chunks.length === 0) throw new CiteError('EMPTY_DOCUMENT', `${doc.url} has no text to index`, { status: 422 });
   return {
