@@ -21,10 +21,24 @@ describeEachDatabase('answer service', (ctx) => {
     expect(row!.error).toContain('disk full');
   });
 
-  it('refuses empty and oversized questions before storing anything', async () => {
+  it('refuses empty, oversized and control-character questions and conversations before storing anything', async () => {
     const svc = new AnswerService({ db: ctx.db, retrieve: async () => [] });
-    await expect(svc.ask({ question: '   ', caller: { keyId: null, collections: null } })).rejects.toMatchObject({ code: 'QUESTION_EMPTY' });
-    await expect(svc.ask({ question: 'x'.repeat(5000), caller: { keyId: null, collections: null } })).rejects.toMatchObject({ code: 'QUESTION_TOO_LONG' });
+    const caller = { keyId: null, collections: null };
+    const stored = async () => Number((await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM answers')).rows[0]!.n);
+    const before = await stored();
+    await expect(svc.ask({ question: '   ', caller })).rejects.toMatchObject({ code: 'QUESTION_EMPTY', status: 400 });
+    await expect(svc.ask({ question: 'x'.repeat(4001), caller })).rejects.toMatchObject({ code: 'QUESTION_TOO_LONG', status: 400 });
+    await expect(svc.ask({ question: 'Préavis\u0000 de démission ?', caller })).rejects.toMatchObject({ code: 'QUESTION_INVALID', status: 400 });
+    await expect(svc.ask({ question: 'Préavis\u001b[31m ?', caller })).rejects.toMatchObject({ code: 'QUESTION_INVALID', status: 400 });
+    const conversation = [{ role: 'user' as const, content: 'Bonjour\u0000' }];
+    await expect(svc.ask({ question: 'Et le préavis ?', conversation, caller })).rejects.toMatchObject({ code: 'CONVERSATION_INVALID', status: 400 });
+    expect(await stored()).toBe(before);
+    // Tabs and line breaks are ordinary; 4,000 characters (after trimming) is the limit, not past it.
+    const limit = `${'Préavis de démission ?\t\n'.repeat(200).slice(0, 3999)}?`;
+    expect(limit.length).toBe(4000);
+    const long = await svc.ask({ question: `  ${limit}\n`, caller });
+    expect(long).toMatchObject({ abstained: true, abstain_code: 'no_passages' });
+    expect(await stored()).toBe(before + 1);
   });
 
   it('records retrieved chunks with scores, settings and timings, and only reads allowed collections', async () => {

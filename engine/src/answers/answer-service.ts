@@ -135,6 +135,9 @@ function tokenUsage(prompt: number, completion: number): TokenUsage {
 
 export const MAX_QUESTION_CHARS = 4000;
 
+/** C0 controls but tab, line feed and carriage return. */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
 /** The question as asked, trimmed; empty, too long or holding control characters: a 400. */
 export function checkedQuestion(raw: string): string {
   const question = raw.trim();
@@ -143,10 +146,17 @@ export function checkedQuestion(raw: string): string {
     throw badRequest('QUESTION_TOO_LONG', `The question is longer than ${MAX_QUESTION_CHARS} characters`);
   }
   // NUL cannot be stored in PostgreSQL text; other C0 controls have no place in a question either.
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(question)) {
+  if (CONTROL_CHARACTERS.test(question)) {
     throw badRequest('QUESTION_INVALID', 'The question holds control characters');
   }
   return question;
+}
+
+/** Earlier turns are stored with the question (JSONB refuses NUL): control characters are a 400 there too. */
+export function checkedConversation(conversation: ChatMessage[]): ChatMessage[] {
+  const at = conversation.findIndex((m) => CONTROL_CHARACTERS.test(m.content));
+  if (at !== -1) throw badRequest('CONVERSATION_INVALID', `Earlier message ${at + 1} of the conversation holds control characters`);
+  return conversation;
 }
 
 /**
@@ -225,7 +235,7 @@ export class AnswerService {
     const t0 = performance.now();
     const question = checkedQuestion(input.question);
     const k = input.k ?? this.options.k;
-    const conversation = input.conversation ?? [];
+    const conversation = checkedConversation(input.conversation ?? []);
     const language = detectLanguage(question);
     const mode = this.mode;
     const model = this.model;

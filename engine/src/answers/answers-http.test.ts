@@ -188,9 +188,10 @@ describeEachDatabase('answers HTTP API', (ctx) => {
   });
 
   it('turns the model saying the sources do not answer into a plain abstention', async () => {
+    // The relevance gate lets the question through (the sources are about it); the model declines.
     llm.setScript({ content: '[[NO_ANSWER]]' });
-    const r = await json(withLlm, agentA, 'POST', '/v1/answers', { question: 'Quel est le préavis de démission pour un marin ?' });
-    expect(r.body).toMatchObject({ abstained: true, citations: [], mode: 'llm' });
+    const r = await json(withLlm, agentA, 'POST', '/v1/answers', { question: 'Quel est le préavis de démission ?' });
+    expect(r.body).toMatchObject({ abstained: true, abstain_code: 'model_declined', citations: [], mode: 'llm' });
     expect(r.body.answer).toMatch(/^Je n'ai pas trouvé/);
     expect(r.body.answer).not.toContain('NO_ANSWER');
     expect(r.body.closest_sources.length).toBeGreaterThan(0);
@@ -272,7 +273,12 @@ describeEachDatabase('answers HTTP API', (ctx) => {
   });
 
   it('speaks OpenAI chat completions to the openai npm client, streaming and not', async () => {
-    llm.setScript({ content: 'Le salarié a droit à 2,5 jours ouvrables de congés payés par mois de travail effectif [1].' });
+    const rewrite = 'Combien de jours de congés payés par mois ?';
+    llm.setScript((req) =>
+      req.messages[0]!.content.startsWith('Tu reformules')
+        ? { content: rewrite }
+        : { content: 'Le salarié a droit à 2,5 jours ouvrables de congés payés par mois de travail effectif [1].' },
+    );
     const client = new OpenAI({ apiKey: agentA, baseURL: `${withLlm.url}/v1`, maxRetries: 0 });
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toContain('cite');
@@ -292,15 +298,16 @@ describeEachDatabase('answers HTTP API', (ctx) => {
     // the model server's own token count is passed on
     const scripted = 'Le salarié a droit à 2,5 jours ouvrables de congés payés par mois de travail effectif [1].';
     expect(completion.usage).toEqual({ prompt_tokens: 10, completion_tokens: scripted.length, total_tokens: 10 + scripted.length });
-    const extra = completion as unknown as { citations: any[]; cite: { answer_id: string } };
+    const extra = completion as unknown as { citations: any[]; cite: { answer_id: string; retrieval_query: string } };
     expect(extra.citations[0]).toMatchObject({ n: 1, url: TEST_DOCS[1]!.url });
-    // Earlier turns reach the model as conversation, and the retrieval query includes them.
+    // Earlier turns reach the model as conversation; the search is for the model's standalone rewrite.
     const stored = await json(withLlm, agentA, 'GET', `/v1/answers/${extra.cite.answer_id}`);
     expect(stored.body.conversation).toEqual([
       { role: 'user', content: 'Parlons des congés payés.' },
       { role: 'assistant', content: 'Volontiers.' },
     ]);
-    expect(stored.body.settings.retrieval_query).toContain('Parlons des congés payés.');
+    expect(stored.body.settings).toMatchObject({ retrieval_query: rewrite, rewrite_method: 'model' });
+    expect(extra.cite.retrieval_query).toBe(rewrite);
 
     const stream = await client.chat.completions.create({
       model: 'cite',

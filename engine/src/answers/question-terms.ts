@@ -39,6 +39,8 @@ const FRAMING = new Set([
   'modalite', 'modalites', 'document', 'documents', 'justificatif', 'justificatifs', 'information', 'informations',
   'question', 'questions', 'type', 'types', 'situation', 'cas', 'quoi', 'chose', 'choses', 'rules', 'rule',
   'deadline', 'cost', 'price', 'amount', 'requirements',
+  // "combien de temps", "depuis longtemps": how long, not what about
+  'temps', 'longtemps',
 ]);
 
 /** `word` folded, `text` as written (lower case): verb forms are told apart by their accents ("payes", "payés"). */

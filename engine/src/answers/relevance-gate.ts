@@ -59,7 +59,10 @@ export interface GateDecision {
   best_chunk_id: string | null;
   /** The question's words by weight, heaviest first. */
   terms: WeightedTerm[];
-  /** Topic words the best passage lacks, heaviest first (as the question spells them). */
+  /**
+   * Topic words the best passage lacks, heaviest first (as the question spells them); when it holds
+   * every topic word, the action and framing words it lacks (a rare verb can outweigh a common noun).
+   */
   missing: string[];
   /** Topic words no retrieved passage holds and the index does not know at all. */
   unknown: string[];
@@ -107,7 +110,9 @@ export function decideRelevance(
   const pool = passing.length ? passing : scored;
   const best = pool.reduce<PassageRelevance | null>((b, s) => (!b || s.strength > b.strength ? s : b), null);
   const inBest = (t: WeightedTerm) => best !== null && impacts.get(t.lexeme)?.[best.chunk_id] !== undefined;
-  const missing = terms.filter((t) => t.role === 'topic' && !inBest(t)).map((t) => t.text);
+  const lacking = terms.filter((t) => !inBest(t));
+  const topicLacking = lacking.filter((t) => t.role === 'topic');
+  const missing = (topicLacking.length ? topicLacking : lacking).map((t) => t.text);
   const unknown = terms.filter((t) => t.role === 'topic' && t.df === 0).map((t) => t.text);
   const base = {
     coverage: best?.coverage ?? 0,

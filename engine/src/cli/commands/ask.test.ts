@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { AnswerResult } from '../../answers/answer-service.js';
+import { formatDebug, formatSources } from './ask.js';
+
+const relevance: AnswerResult['relevance'] = {
+  coverage: 0.412,
+  strength: 0.398,
+  min_coverage: 0.5,
+  min_strength: 0.48,
+  terms: [
+    { word: 'maternité', role: 'topic', weight: 0.588, df: 0 },
+    { word: 'congé', role: 'topic', weight: 0.35, df: 12 },
+    { word: 'durée', role: 'framing', weight: 0.062, df: 30 },
+  ],
+  missing_terms: ['maternité'],
+  unknown_terms: ['maternité'],
+  best_chunk_id: '17',
+};
+
+const declined: AnswerResult = {
+  id: '0b7c2f7e-0000-4000-8000-000000000001',
+  answer: "Je n'ai pas trouvé, dans les sources disponibles, d'information suffisamment pertinente pour répondre à cette question : je préfère ne pas répondre.",
+  citations: [],
+  unsupported: [],
+  abstained: true,
+  abstain_reason: 'Aucune source disponible ne mentionne « maternité ».',
+  abstain_code: 'unknown_terms',
+  closest_sources: [],
+  retrieval_query: 'congé de maternité Et elle dure combien de temps ?',
+  relevance,
+  removed_citations: 0,
+  removed_links: 0,
+  mode: 'extractive',
+  model: null,
+  language: 'fr',
+  status: 'ok',
+  timings: {},
+  usage: { prompt_tokens: 0, completion_tokens: 40, total_tokens: 40 },
+};
+
+describe('cite ask output', () => {
+  it('--debug prints the query searched, the gate figures against their thresholds, the terms and the reason', () => {
+    expect(formatDebug(declined).split('\n')).toEqual([
+      'retrieval query: congé de maternité Et elle dure combien de temps ?',
+      'relevance: coverage 0.412 (min 0.5), strength 0.398 (min 0.48), best chunk 17',
+      'terms: maternité (topic, 0.588, df 0), congé (topic, 0.35, df 12), durée (framing, 0.062, df 30)',
+      'missing from the best passage: maternité',
+      'unknown to the index: maternité',
+      'reason: Aucune source disponible ne mentionne « maternité ».',
+      '',
+    ]);
+  });
+
+  it('--debug of an answer has no reason and no missing words; the sources line says it declined with the code', () => {
+    const answered: AnswerResult = {
+      ...declined,
+      abstained: false,
+      abstain_reason: undefined,
+      abstain_code: undefined,
+      retrieval_query: 'Quelle est la durée du congé de maternité ?',
+      relevance: { ...relevance, coverage: 1, strength: 0.9, missing_terms: [], unknown_terms: [], best_chunk_id: null },
+    };
+    const out = formatDebug(answered);
+    expect(out).toContain('retrieval query: Quelle est la durée du congé de maternité ?\n');
+    expect(out).toContain('relevance: coverage 1 (min 0.5), strength 0.9 (min 0.48), best chunk -\n');
+    expect(out).not.toMatch(/missing|unknown|reason/);
+    expect(formatSources(declined)).toContain('(no answer: unknown_terms)');
+  });
+});
