@@ -25,6 +25,10 @@ import {
 } from 'react-admin';
 import { ROLE_CHOICES } from './roles';
 
+/** A key born expired is refused by the engine (KEY_EXPIRY_IN_PAST): say so before sending. */
+const inTheFuture = (value: unknown) =>
+  value && new Date(String(value)).getTime() <= Date.now() ? 'cite.keys.expires_past' : undefined;
+
 /** The secret exists only in this answer: it is shown once, in a dialog that must be acknowledged. */
 function ShownOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
   const translate = useTranslate();
@@ -93,7 +97,7 @@ export function ApiKeyCreate() {
         <SimpleForm defaultValues={{ role: 'agent' }} sx={{ maxWidth: 560 }}>
           <TextInput source="name" validate={required()} fullWidth />
           <SelectInput source="role" choices={ROLE_CHOICES} validate={required()} />
-          <DateTimeInput source="expires_at" />
+          <DateTimeInput source="expires_at" validate={inTheFuture} />
         </SimpleForm>
       </Create>
       {secret && (

@@ -1,5 +1,5 @@
 import { Box, Typography } from '@mui/material';
-import { Datagrid, DateField, List, TextField, TextInput, useRecordContext, useTranslate } from 'react-admin';
+import { Datagrid, DateField, List, NumberField, TextField, TextInput, useRecordContext, useTranslate } from 'react-admin';
 import { JsonBlock } from '../common/JsonBlock';
 
 function BeforeAfter() {
@@ -29,6 +29,8 @@ export const AuditLogList = () => (
       <TextField source="target_type" sortable={false} emptyText="—" />
       <TextField source="target_id" sortable={false} emptyText="—" />
       <TextField source="ip" sortable={false} emptyText="—" />
+      {/* refused requests of one address, reason and hour share a line */}
+      <NumberField source="count" sortable={false} />
     </Datagrid>
   </List>
 );

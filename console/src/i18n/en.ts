@@ -220,6 +220,7 @@ const en: CiteMessages = {
       save_verdicts: 'Save verdicts',
     },
     keys: {
+      expires_past: 'The expiry must be in the future',
       created_title: 'Key created: copy it now',
       created_warning: 'This key will never be shown again. Keep it in a password manager.',
       revoke: 'Revoke',
@@ -364,6 +365,7 @@ const en: CiteMessages = {
         action: 'Action',
         target_type: 'Target type',
         target_id: 'Target',
+        count: 'Times',
         ip: 'IP address',
         before: 'Before',
         after: 'After',

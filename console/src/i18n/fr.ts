@@ -227,6 +227,7 @@ const fr = {
       save_verdicts: 'Enregistrer les verdicts',
     },
     keys: {
+      expires_past: 'L’expiration doit être dans le futur',
       created_title: 'Clé créée : copiez-la maintenant',
       created_warning: 'Cette clé ne sera plus jamais affichée. Conservez-la dans un coffre de mots de passe.',
       revoke: 'Révoquer',
@@ -371,6 +372,7 @@ const fr = {
         action: 'Action',
         target_type: 'Type de cible',
         target_id: 'Cible',
+        count: 'Fois',
         ip: 'Adresse IP',
         before: 'Avant',
         after: 'Après',

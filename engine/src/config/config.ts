@@ -4,6 +4,7 @@
  * environment winning. An invalid value stops the process with a message naming the variable.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { CiteError } from '../errors.js';
@@ -24,6 +25,28 @@ const num = (min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, { message: `expected a number between ${min} and ${max}` });
 const url = z.string().url({ message: 'expected a URL such as http://host:port/v1' });
+/** Express `trust proxy`: false, a hop count, or addresses/CIDRs/keywords (never `true`: any client could then pick its address). */
+export type TrustProxy = false | number | string[];
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_KEYWORDS.has(entry)) return true;
+  const [addr, bits, ...rest] = entry.split('/');
+  const family = net.isIP(addr ?? '');
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  return /^\d+$/.test(bits) ? Number(bits) <= (family === 4 ? 32 : 128) : family === 4 && net.isIPv4(bits);
+}
+const trustProxy = z
+  .string()
+  .refine((v) => /^(false|0|\d+)$/.test(v.trim()) || v.split(',').every((e) => isProxyAddress(e.trim())), {
+    message: 'expected false, a number of proxy hops, or proxy addresses/CIDRs separated by commas (10.0.0.5, 10.1.0.0/16, loopback)',
+  })
+  .transform((v): TrustProxy => {
+    const t = v.trim();
+    if (t === 'false' || t === '0') return false;
+    if (/^\d+$/.test(t)) return Number(t);
+    return t.split(',').map((e) => e.trim());
+  });
 
 export const configSchema = z.object({
   /** PostgreSQL server URL; when absent, the embedded database (PGlite) under DATA_DIR is used. */
@@ -144,8 +167,14 @@ export const configSchema = z.object({
 
   /** Comma-separated origins allowed by CORS; empty = same origin only. */
   CORS_ORIGINS: z.string().default(''),
-  /** Requests per minute per API key. */
+  /** Requests per minute per API key, counted in the database: shared by every engine replica. */
   RATE_LIMIT_PER_MINUTE: int(1, 1000000).default(600),
+  /** Requests per minute per client address refused for a missing or bad key; past it, the address gets 429 (before any key lookup) until the minute ends. IPv6 addresses count per /56. */
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: int(1, 1000000).default(60),
+  /** Proxies whose X-Forwarded-For gives the client address (Express `trust proxy`): `false` (the connecting address is the client's), a number of proxy hops, or the proxies' addresses/CIDRs (`10.0.0.5, 10.1.0.0/16`; `loopback`, `linklocal`, `uniquelocal`). */
+  TRUST_PROXY: trustProxy.default(false),
+  /** Bearer token that opens GET /metrics to a Prometheus scraper (an admin API key opens it too); unset = admin keys only. At least 16 characters. */
+  METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
   /** Per-request timeout (ms), streams excepted. */
   REQUEST_TIMEOUT_MS: int(1000, 3600000).default(120000),
   /** Largest accepted JSON body (`512kb`, `1mb`…); larger requests get 413. */

@@ -49,6 +49,12 @@ export const PERSONAL_DATA_LOCATIONS: readonly PersonalDataLocation[] = [
     erasure: "lines are kept (accountability) but lose their before/after content when they concern the key's answers or feedback; one content-free `data.erase` line is added",
   },
   {
+    table: 'rate_limits',
+    columns: ['key'],
+    what: 'request counters of the current minute, per API key id and per client address (refused requests)',
+    erasure: 'not per key; a counter ends with its minute and the engines delete ended ones within minutes',
+  },
+  {
     table: 'chunks',
     columns: ['text'],
     what: 'text of indexed pages, which may quote people (phone numbers, e-mails, NIR, IBAN)',

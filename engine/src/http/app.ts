@@ -5,16 +5,18 @@
 import crypto from 'node:crypto';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit-repo.js';
+import { recordAudit, recordRefusal } from '../audit/audit-repo.js';
 import { roleAtLeast, type Caller } from '../auth/roles.js';
 import { CiteError, isCiteError } from '../errors.js';
-import { authenticate, noteKeyUsed } from '../keys/api-keys.js';
+import { authenticate, noteKeyUsed, type KeyRefusal } from '../keys/api-keys.js';
 import { authFailures, httpDuration, httpRequests } from '../observability/metrics.js';
 import type { AppContext } from './app-context.js';
+import { DatabaseRateLimitStore } from './rate-limit-store.js';
+import { redactUrl } from './redact-url.js';
 import type { RouteDef } from './route.js';
 
 declare module 'express-serve-static-core' {
@@ -25,6 +27,7 @@ declare module 'express-serve-static-core' {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+const RATE_WINDOW_MS = 60_000;
 
 export interface CreateAppOptions {
   routes: RouteDef[];
@@ -35,7 +38,8 @@ export interface CreateAppOptions {
 export function createApp(ctx: AppContext, options: CreateAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (none by default)
+  app.set('trust proxy', ctx.config.TRUST_PROXY);
   app.locals.routes = options.routes;
 
   app.use(
@@ -49,7 +53,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req) => ({ id: req.id, method: req.method, url: redactUrl(String(req.url ?? '')) }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
@@ -70,23 +74,29 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
   app.use(cors({ origin: origins.length ? origins : false, exposedHeaders: ['Content-Range', 'X-Request-Id', 'Retry-After'] }));
 
   const jsonParser = express.json({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  // Counters in the database, so that N replicas share one budget per key and per client address.
+  const store = new DatabaseRateLimitStore(ctx.db, RATE_WINDOW_MS);
   const limiter = rateLimit({
-    windowMs: 60_000,
+    windowMs: RATE_WINDOW_MS,
     limit: ctx.config.RATE_LIMIT_PER_MINUTE,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    keyGenerator: (req) => `key:${req.caller?.keyId ?? 'anonymous'}`,
+    store,
+    keyGenerator: (req) => (req.caller ? `key:${req.caller.keyId}` : 'token'),
+    // keyed by API key, not by address: the address checks do not apply
+    validate: { xForwardedForHeader: false, forwardedHeader: false, trustProxy: false },
     handler: (req, res) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
+      const seconds = retryAfter(reset);
       res.setHeader('Retry-After', String(seconds));
-      res.status(429).json({ code: 'RATE_LIMITED', message: `Too many requests for this API key; retry in ${seconds} s` });
+      res.status(429).json({ code: 'RATE_LIMITED', message: `Too many requests for this API key; retry in ${seconds} s`, request_id: req.id });
     },
   });
+  const guard = addressGuard(ctx, store);
 
   for (const route of options.routes) {
     const handlers: express.RequestHandler[] = [timing(route)];
-    if (route.access !== 'public') handlers.push(authenticateRequest(ctx, route), limiter);
+    if (route.access !== 'public') handlers.push(authenticateRequest(ctx, route, guard), limiter);
     if (!route.longRunning) handlers.push(requestTimeout(ctx.config.REQUEST_TIMEOUT_MS));
     if (route.body && !route.bodyContentType) handlers.push(jsonParser);
     handlers.push(runRoute(ctx, route));
@@ -111,26 +121,74 @@ function timing(route: RouteDef): express.RequestHandler {
   };
 }
 
-function authenticateRequest(ctx: AppContext, route: RouteDef): express.RequestHandler {
-  return async (req, _res, next) => {
+function retryAfter(reset: Date | undefined): number {
+  return reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : RATE_WINDOW_MS / 1000;
+}
+
+interface AddressGuard {
+  /** Throws RATE_LIMITED (429, Retry-After set) when the client's address used up its refusals this minute. */
+  check(req: Request, res: Response): Promise<void>;
+  /** Counts a refusal against the address and records it on the address's aggregated audit line. */
+  refused(req: Request, route: RouteDef, reason: KeyRefusal | 'missing', keyId?: number): Promise<void>;
+}
+
+/**
+ * Limits refused requests (no key, bad key) per client address, checked before any key lookup, so a flood
+ * of guesses costs one indexed read each and no hashing, key lookup or audit write once the budget is spent.
+ * Requests with a valid key are not counted, so clients behind one NAT are not limited by each other's keys.
+ */
+function addressGuard(ctx: AppContext, store: DatabaseRateLimitStore): AddressGuard {
+  const limit = ctx.config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE;
+  const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  const counter = (req: Request) => `addr:${ipKeyGenerator(address(req))}`;
+  return {
+    async check(req, res) {
+      const seen = await store.get(counter(req));
+      if (!seen || seen.totalHits < limit) return;
+      authFailures.inc({ reason: 'rate_limited' });
+      const seconds = retryAfter(seen.resetTime);
+      res.setHeader('Retry-After', String(seconds));
+      throw new CiteError('RATE_LIMITED', `Too many refused requests from this address; retry in ${seconds} s`, { status: 429 });
+    },
+    async refused(req, route, reason, keyId) {
+      authFailures.inc({ reason });
+      await Promise.all([
+        store.increment(counter(req)),
+        recordRefusal(ctx.db, {
+          reason,
+          ip: address(req),
+          keyId,
+          route: `${route.method.toUpperCase()} ${route.path}`,
+          requestId: req.id,
+        }).catch((e) => ctx.log.warn({ err: e }, 'audit write failed')),
+      ]);
+    },
+  };
+}
+
+/** The route's static token (METRICS_TOKEN) presented: compared in constant time. */
+function tokenMatches(ctx: AppContext, route: RouteDef, presented: string): boolean {
+  const expected = route.bearerToken?.(ctx.config);
+  if (!expected) return false;
+  const a = crypto.createHash('sha256').update(presented).digest();
+  const b = crypto.createHash('sha256').update(expected).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+function authenticateRequest(ctx: AppContext, route: RouteDef, guard: AddressGuard): express.RequestHandler {
+  return async (req, res, next) => {
     try {
+      await guard.check(req, res);
       const header = req.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
       if (!match) {
-        authFailures.inc({ reason: 'missing' });
+        await guard.refused(req, route, 'missing');
         throw new CiteError('UNAUTHENTICATED', 'An API key is required: send Authorization: Bearer <key>', { status: 401 });
       }
+      if (tokenMatches(ctx, route, match[1]!)) return next();
       const result = await authenticate(ctx.db, match[1]!);
       if (!result.ok) {
-        authFailures.inc({ reason: result.reason });
-        await recordAudit(ctx.db, {
-          actorKeyId: result.keyId ?? null,
-          action: `auth.refused.${result.reason}`,
-          targetType: 'route',
-          targetId: `${route.method.toUpperCase()} ${route.path}`,
-          ip: req.ip,
-          requestId: req.id,
-        }).catch((e) => ctx.log.warn({ err: e }, 'audit write failed'));
+        await guard.refused(req, route, result.reason, result.keyId);
         throw new CiteError('UNAUTHENTICATED', 'Invalid, revoked or expired API key', { status: 401 });
       }
       const caller = result.caller;

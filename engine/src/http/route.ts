@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { AuditEntry } from '../audit/audit-repo.js';
 import type { Access, Caller } from '../auth/roles.js';
+import type { Config } from '../config/config.js';
 import type { AppContext } from './app-context.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -51,6 +52,11 @@ export interface RouteDef<B = any, Q = any, P = any> {
   bodyContentType?: string;
   /** Exempt from the per-request timeout (long streams). */
   longRunning?: boolean;
+  /**
+   * A configured static bearer token that also opens this route, besides API keys of its role (a metrics
+   * scraper's token); unset or undefined = keys only. The caller is then undefined.
+   */
+  bearerToken?: (config: Config) => string | undefined;
   handler: (ctx: RouteContext<B, Q, P>) => Promise<unknown> | unknown;
 }
 

@@ -39,6 +39,13 @@ export async function findById(db: Queryable, id: number): Promise<ApiKeyRow | u
   return rows[0];
 }
 
+/** Those of `ids` that name no collection, in the given order. */
+export async function missingCollections(db: Queryable, ids: number[]): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(`SELECT id FROM collections WHERE id = ANY($1::bigint[])`, [ids]);
+  const found = new Set(rows.map((r) => Number(r.id)));
+  return ids.filter((id) => !found.has(id));
+}
+
 export async function countKeys(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM api_keys`);
   return rows[0]!.n;

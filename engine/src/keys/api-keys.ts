@@ -1,7 +1,7 @@
 /** API keys: generation, hashing, authentication. The secret is shown once and stored only as a hash. */
 import crypto from 'node:crypto';
 import type { Queryable } from '../db/database.js';
-import { CiteError } from '../errors.js';
+import { badRequest, CiteError } from '../errors.js';
 import type { Caller, Role } from '../auth/roles.js';
 import * as repo from './api-keys-repo.js';
 
@@ -16,10 +16,33 @@ export interface CreatedKey {
   row: repo.ApiKeyRow;
 }
 
+/**
+ * What a new key may be given: an expiry still ahead (a key born expired is refused, not created dead), and
+ * collections that exist (an id given in advance would open a collection created later under that id).
+ * Throws KEY_EXPIRY_IN_PAST or KEY_COLLECTIONS_NOT_FOUND (400), the latter naming the missing ids.
+ */
+export async function checkNewKey(db: Queryable, input: { collections?: number[] | null; expiresAt?: string | null }, now = Date.now()): Promise<void> {
+  if (input.expiresAt != null) {
+    const at = new Date(input.expiresAt).getTime();
+    if (Number.isNaN(at)) throw badRequest('KEY_EXPIRY_INVALID', `expires_at is not a date: ${input.expiresAt}`);
+    if (at <= now) throw badRequest('KEY_EXPIRY_IN_PAST', `expires_at (${input.expiresAt}) is not in the future: the key would be born expired`);
+  }
+  const ids = [...new Set(input.collections ?? [])];
+  if (ids.length) {
+    const missing = await repo.missingCollections(db, ids);
+    if (missing.length) {
+      throw badRequest('KEY_COLLECTIONS_NOT_FOUND', `No collection with id ${missing.join(', ')}: a key can only be given existing collections`, {
+        missing,
+      });
+    }
+  }
+}
+
 export async function createKey(
   db: Queryable,
   input: { name: string; role: Role; collections?: number[] | null; expiresAt?: string | null; createdBy?: number | null },
 ): Promise<CreatedKey> {
+  await checkNewKey(db, input);
   const key = PREFIX + crypto.randomBytes(24).toString('base64url');
   const row = await repo.insertKey(db, {
     name: input.name,

@@ -38,8 +38,9 @@ export const systemRoutes = [
   defineRoute({
     method: 'get',
     path: '/metrics',
-    access: 'public',
-    summary: 'Prometheus metrics',
+    access: 'admin',
+    bearerToken: (config) => config.METRICS_TOKEN,
+    summary: 'Prometheus metrics: an admin key, or METRICS_TOKEN as the bearer token',
     tags: ['system'],
     raw: true,
     handler: async ({ res }) => {

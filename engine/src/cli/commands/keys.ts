@@ -17,6 +17,13 @@ function parseCollections(s?: string): number[] | null {
   return ids;
 }
 
+function parseExpiry(s?: string): string | null {
+  if (!s) return null;
+  const at = new Date(s);
+  if (Number.isNaN(at.getTime())) throw badRequest('KEY_EXPIRY_INVALID', `--expires takes a date such as 2026-12-31 or 2026-12-31T18:00:00Z, not ${s}`);
+  return at.toISOString();
+}
+
 export function register(program: Command): void {
   const keys = program.command('keys').description('Manage API keys');
   keys
@@ -24,13 +31,13 @@ export function register(program: Command): void {
     .description('Create an API key (printed once)')
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
     .requiredOption('--name <name>', 'who or what uses the key')
-    .option('--collections <ids>', 'only these collection ids (comma separated)')
-    .option('--expires <iso-date>', 'expiry date')
+    .option('--collections <ids>', 'only these existing collection ids (comma separated)')
+    .option('--expires <iso-date>', 'expiry date, in the future')
     .option('--json', 'print {"key","role","name"}')
     .action(async (opts: { role: string; name: string; collections?: string; expires?: string; json?: boolean }) => {
       const role = parseRole(opts.role);
       const collections = parseCollections(opts.collections);
-      const expiresAt = opts.expires ? new Date(opts.expires).toISOString() : null;
+      const expiresAt = parseExpiry(opts.expires);
       const engine = remoteEngine();
       let key: string;
       if (engine) {
