@@ -366,7 +366,14 @@ export class AnswerService {
     const retrievalMs = Math.round((performance.now() - tr) * 10) / 10;
     const tg = performance.now();
     const words = questionWords(query);
-    const evidence = await queryEvidence(this.deps.db, words.map((w) => w.word), passages.map((p) => p.chunk_id), await chunkCount(this.deps.db));
+    const collections = input.caller.collections;
+    const evidence = await queryEvidence(
+      this.deps.db,
+      words.map((w) => w.word),
+      passages.map((p) => p.chunk_id),
+      collections ? 0 : await chunkCount(this.deps.db),
+      collections,
+    );
     const decision = decideRelevance(words, evidence, passages, { minCoverage: this.options.minCoverage, minStrength: this.options.minStrength });
     return { passages, decision, retrievalMs, gateMs: Math.round((performance.now() - tg) * 10) / 10 };
   }

@@ -10,6 +10,7 @@ import { indexDocuments } from '@cite/crawler/ingest/index-documents.js';
 import { collectionByName } from '@cite/crawler/ingest/ingest-run.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HashEmbedder } from '../embeddings/hash-embedder.js';
+import { createKey } from '../keys/api-keys.js';
 import { resetSearchStatistics } from '../search/search-service.js';
 import { availableModes } from '../testing/databases.js';
 import { startTestEngine, type TestEngine } from '../testing/engine.js';
@@ -225,6 +226,29 @@ for (const mode of availableModes())
         expect(r.missing_terms).toEqual([]);
         expect(r.terms.find((t: any) => t.word === 'maternité').df).toBeGreaterThan(0);
         expect(formatDebug(answered.body)).toMatch(/^retrieval query: Quelle est la durée du congé de maternité \?\nrelevance: coverage /);
+      });
+    });
+
+    describe("another collection's words", () => {
+      it('are counted within the asking key\'s collections: a limited key cannot tell a word held elsewhere from an invented one', async () => {
+        const secret = await collectionByName(plain.db, 'secret');
+        const summary = await indexDocuments(plain.db, new HashEmbedder(), { collectionId: secret }, [
+          fiche('F9999', 'Procédure zorglub confidentielle', [['Zorglub', 'zorglub', 'La procédure zorglub est réservée aux agents habilités. Le zorglub se demande en préfecture.']]),
+        ].map((document) => ({ ok: true as const, location: document.url, document })));
+        expect(summary.failed).toBe(0);
+        resetSearchStatistics(plain.db);
+        const { key } = await createKey(plain.db, { name: 'limited', role: 'agent', collections: [await collectionByName(plain.db, 'service-public')] });
+        const ask = async (question: string) => (await plain.fetch('/v1/answers', { body: { question }, key })).json() as Promise<any>;
+        const held = await ask('Comment demander le zorglub en préfecture ?');
+        const invented = await ask('Comment demander le blorfquux en préfecture ?');
+        const figures = (r: any, word: string) => r.relevance.terms.find((t: any) => t.word === word);
+        expect(held.abstained).toBe(true);
+        expect(figures(held, 'zorglub')).toMatchObject({ df: 0, weight: figures(invented, 'blorfquux').weight });
+        expect(held.abstain_code).toBe(invented.abstain_code);
+        expect(held.abstain_reason).toBe(invented.abstain_reason.replace('blorfquux', 'zorglub'));
+        // An unrestricted key sees the index's own counts (and here, the secret fiche).
+        const admin = (await post(plain, '/v1/answers', { question: 'Comment demander le zorglub en préfecture ?' })).body;
+        expect(figures(admin, 'zorglub').df).toBeGreaterThan(0);
       });
     });
 

@@ -4,6 +4,11 @@
  * index hold it, and its BM25 impact in each retrieved chunk that holds it (title and headings
  * counted as in the postings, by `cite_chunk_postings`). One round trip; the statement reads one
  * `search_terms` row per word and the retrieved chunks' own text vectors.
+ *
+ * A key limited to some collections must not learn what the others hold, and how many chunks hold
+ * a word is such a thing ("zorglub" known elsewhere would weigh differently from an invented word):
+ * for it, the counts are made within its collections, from the postings (read up to
+ * COLLECTION_DF_CAP per word: past that a word is common and its weight near nil either way).
  */
 import type { Database, NamedStatement } from '../db/database.js';
 
@@ -36,19 +41,45 @@ FROM q LEFT JOIN search_terms t ON t.lexeme = q.lexeme
 ORDER BY q.lexeme`,
 };
 
+export const COLLECTION_DF_CAP = 5000;
+
+const EVIDENCE_IN_COLLECTIONS_SQL: NamedStatement = {
+  name: 'answers_term_evidence_in_collections',
+  text: `WITH w AS (SELECT word, ord FROM unnest($1::text[]) WITH ORDINALITY AS x(word, ord)),
+q AS (SELECT DISTINCT ON (lexeme) lexeme COLLATE "C" AS lexeme, word
+      FROM w, unnest(tsvector_to_array(to_tsvector('cite_french', w.word))) AS lexeme ORDER BY lexeme, ord),
+p AS (SELECT c.id, x.lexeme, x.impact FROM chunks c, cite_chunk_postings(c.tsv) x
+      WHERE c.id = ANY($2::bigint[]) AND x.lexeme COLLATE "C" IN (SELECT lexeme FROM q))
+SELECT q.word, q.lexeme,
+       (SELECT count(*) FROM (
+          SELECT 1 FROM search_postings sp JOIN chunks c ON c.id = sp.chunk_id JOIN documents d ON d.id = c.document_id
+          WHERE sp.lexeme = q.lexeme AND d.collection_id = ANY($3::bigint[]) AND d.status = 'active' LIMIT $4) x)::int AS df,
+       coalesce((SELECT json_object_agg(p.id::text, p.impact) FROM p WHERE p.lexeme COLLATE "C" = q.lexeme), '{}'::json) AS impacts,
+       (SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id
+        WHERE d.collection_id = ANY($3::bigint[]) AND d.status = 'active')::int AS chunk_count
+FROM q
+ORDER BY q.lexeme`,
+};
+
+/**
+ * `allowedCollections`: the asking key's collections (null = every collection: the index's own
+ * counts, `chunkCount` as given).
+ */
 export async function queryEvidence(
   db: Pick<Database, 'query'>,
   words: readonly string[],
   chunkIds: readonly (string | number)[],
   chunkCount: number,
+  allowedCollections: readonly number[] | null = null,
 ): Promise<QueryEvidence> {
   if (words.length === 0) return { chunkCount, terms: [] };
-  const { rows } = await db.query<{ word: string; lexeme: string; df: number; impacts: Record<string, number> }>(EVIDENCE_SQL, [
-    words,
-    chunkIds.map((id) => String(id)),
-  ]);
+  const ids = chunkIds.map((id) => String(id));
+  const { rows } = await db.query<{ word: string; lexeme: string; df: number; impacts: Record<string, number>; chunk_count?: number }>(
+    allowedCollections ? EVIDENCE_IN_COLLECTIONS_SQL : EVIDENCE_SQL,
+    allowedCollections ? [words, ids, allowedCollections, COLLECTION_DF_CAP] : [words, ids],
+  );
   return {
-    chunkCount,
+    chunkCount: allowedCollections ? Math.max(1, Number(rows[0]?.chunk_count ?? 1)) : chunkCount,
     terms: rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {} })),
   };
 }
