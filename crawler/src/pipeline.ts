@@ -3,7 +3,6 @@
  * optional rendering → extract → index, plus the links and sitemap entries it discovers.
  * Pure of scheduling: the worker claims entries, calls `processItem`, and records the result.
  */
-import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Database } from '@cite/engine/db/database.js';
@@ -15,6 +14,7 @@ import { decodeHtml, extractHtml } from './extractors/html.js';
 import type { Fetcher, FetchResponse } from './fetch/fetcher.js';
 import { deferHost, type Completion, type EnqueueItem, type FrontierItem } from './frontier/frontier.js';
 import { seedUrl } from './runs/run-lifecycle.js';
+import { confinedFiles, confinePath } from './sources/files-roots.js';
 import type { Renderer } from './render/renderer.js';
 import { needsRendering } from './render/renderer.js';
 import type { RobotsCache } from './robots/robots.js';
@@ -44,6 +44,8 @@ export interface PipelineOptions {
   /** Documents sent to the indexer at once from an archive. */
   indexBatch: number;
   extract: Partial<extractors.ExtractOptions>;
+  /** Directories server paths of sources must be under, symlinks resolved (FILES_ROOTS; empty = none may be read). */
+  filesRoots: string[];
 }
 
 export const PIPELINE_DEFAULTS: PipelineOptions = {
@@ -53,6 +55,7 @@ export const PIPELINE_DEFAULTS: PipelineOptions = {
   maxArchiveBytes: 1024 * 1024 * 1024,
   indexBatch: 50,
   extract: {},
+  filesRoots: [],
 };
 
 export interface PipelineDeps {
@@ -324,8 +327,13 @@ async function processBundle(deps: PipelineDeps, run: RunContext, item: Frontier
   let fetched = false;
   for (const loc of locations) {
     if (loc.startsWith('file:')) {
-      const p = fileURLToPath(loc);
-      if (!fs.existsSync(p)) return failed('FILE_NOT_FOUND', `${p} does not exist on this server`);
+      // server files only under FILES_ROOTS, judged on the real path (issue 21)
+      try {
+        await confinePath(fileURLToPath(loc), deps.options.filesRoots);
+      } catch (e) {
+        if (isCiteError(e)) return failed(e.code, e.message);
+        throw e;
+      }
       changed = true;
       continue;
     }
@@ -349,9 +357,14 @@ async function processBundle(deps: PipelineDeps, run: RunContext, item: Frontier
   }
   if (!changed) return done({ outcome: 'unchanged', fetched, counts: { total: 0, validators } });
   const sources: extractors.ExtractSource[] = [];
+  const refused: extractors.ExtractOutcome[] = [];
   for (const loc of locations) {
     if (loc.startsWith('file:')) {
-      sources.push({ path: fileURLToPath(loc) });
+      // each file found is read from its real path; one leading out of the roots is a failed document
+      for await (const entry of confinedFiles(fileURLToPath(loc), deps.options.filesRoots)) {
+        if (entry.ok) sources.push({ path: entry.path, url: entry.url, name: fileURLToPath(entry.url) });
+        else refused.push({ ok: false, location: entry.location, code: entry.code, message: entry.message });
+      }
       continue;
     }
     // an unchanged part is still needed to read the bundle whole
@@ -368,7 +381,11 @@ async function processBundle(deps: PipelineDeps, run: RunContext, item: Frontier
     maskPersonalData: run.config.mask_personal_data,
   };
   const { extractSources } = await loadExtractors();
-  const counts = await deps.indexer.indexStream(extractSources(sources, deps.options.extract), ctx, true);
+  async function* outcomes(): AsyncGenerator<extractors.ExtractOutcome> {
+    yield* refused;
+    yield* extractSources(sources, deps.options.extract);
+  }
+  const counts = await deps.indexer.indexStream(outcomes(), ctx, true);
   return done({ outcome: 'processed', fetched, counts: { ...counts, validators } });
 }
 

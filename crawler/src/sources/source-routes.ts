@@ -15,6 +15,7 @@ import {
   sourceUpdateSchema,
 } from './source-schema.js';
 import { createSource, deleteSource, getSource, startCrawl, updateSource } from './source-service.js';
+import { parseFilesRoots } from './files-roots.js';
 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 
@@ -57,7 +58,7 @@ export const sourceRoutes = [
     status: 201,
     response: sourceRecordSchema,
     handler: async (ctx) => {
-      const created = await createSource(ctx.app.db, ctx.body);
+      const created = await createSource(ctx.app.db, ctx.body, { filesRoots: parseFilesRoots(ctx.app.config.FILES_ROOTS) });
       await audit(ctx, 'source.create', created.id, undefined, created);
       return created;
     },
@@ -73,7 +74,7 @@ export const sourceRoutes = [
     response: sourceRecordSchema,
     handler: async (ctx) => {
       const before = await getSource(ctx.app.db, ctx.params.id);
-      const after = await updateSource(ctx.app.db, ctx.params.id, ctx.body);
+      const after = await updateSource(ctx.app.db, ctx.params.id, ctx.body, { filesRoots: parseFilesRoots(ctx.app.config.FILES_ROOTS) });
       await audit(ctx, 'source.update', after.id, before, after);
       return after;
     },

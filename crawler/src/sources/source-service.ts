@@ -1,8 +1,10 @@
 /** Source operations shared by the admin API and the CLI: validate, store, queue crawls, delete. */
+import { fileURLToPath } from 'node:url';
 import type { Database } from '@cite/engine/db/database.js';
 import { badRequest } from '@cite/engine/errors.js';
 import { createRun, type RunTrigger } from '../runs/run-repo.js';
 import { seedUrl } from '../runs/run-lifecycle.js';
+import { assertPathAllowed } from './files-roots.js';
 import {
   findSource,
   getSource,
@@ -13,8 +15,14 @@ import {
 } from './source-repo.js';
 import { sourceCreateSchema, sourceUpdateSchema, type SourceCreate, type SourceKind, type SourceRecord } from './source-schema.js';
 
+/** What a caller may register; from the admin API, server paths are confined to FILES_ROOTS. */
+export interface SourceWriteOptions {
+  /** Directories server paths must be under (FILES_ROOTS); undefined = not checked here (CLI, tests): workers confine every source when they read it. */
+  filesRoots?: string[];
+}
+
 /** Start locations must suit the kind: web URLs for crawls, URLs or server paths for bundles. */
-function checkLocations(kind: SourceKind, locations: string[]): void {
+async function checkLocations(kind: SourceKind, locations: string[], options: SourceWriteOptions): Promise<void> {
   for (const loc of locations) {
     const web = /^https?:\/\//i.test(loc);
     if ((kind === 'website' || kind === 'sitemap') && !web) {
@@ -27,15 +35,25 @@ function checkLocations(kind: SourceKind, locations: string[]): void {
         throw badRequest('SOURCE_INVALID', `"${loc}" is not a valid URL`);
       }
     }
-    if (!seedUrl(loc)) throw badRequest('SOURCE_INVALID', `"${loc}" is neither an http(s) URL nor a server path`);
+    const seed = seedUrl(loc);
+    if (!seed) throw badRequest('SOURCE_INVALID', `"${loc}" is neither an http(s) URL nor a server path`);
+    if (seed.startsWith('file:') && options.filesRoots) {
+      let p: string;
+      try {
+        p = fileURLToPath(seed);
+      } catch {
+        throw badRequest('SOURCE_INVALID', `"${loc}" is not a path on this server`);
+      }
+      await assertPathAllowed(p, options.filesRoots);
+    }
   }
 }
 
-export async function createSource(db: Database, raw: unknown): Promise<SourceRecord> {
+export async function createSource(db: Database, raw: unknown, options: SourceWriteOptions = {}): Promise<SourceRecord> {
   const parsed = sourceCreateSchema.safeParse(raw);
   if (!parsed.success) throw badRequest('SOURCE_INVALID', zodMessage(parsed.error), parsed.error.issues);
   const input: SourceCreate = parsed.data;
-  checkLocations(input.kind, input.start_urls);
+  await checkLocations(input.kind, input.start_urls, options);
   const id = await db.transaction(async (tx) => {
     const collectionId = await resolveCollection(tx, input.collection_id, input.collection);
     return insertSource(tx, input, collectionId);
@@ -43,12 +61,12 @@ export async function createSource(db: Database, raw: unknown): Promise<SourceRe
   return getSource(db, id);
 }
 
-export async function updateSource(db: Database, id: number, raw: unknown): Promise<SourceRecord> {
+export async function updateSource(db: Database, id: number, raw: unknown, options: SourceWriteOptions = {}): Promise<SourceRecord> {
   const parsed = sourceUpdateSchema.safeParse(raw);
   if (!parsed.success) throw badRequest('SOURCE_INVALID', zodMessage(parsed.error), parsed.error.issues);
   const patch = parsed.data;
   const current = await getSource(db, id);
-  if (patch.start_urls) checkLocations(current.kind, patch.start_urls);
+  if (patch.start_urls) await checkLocations(current.kind, patch.start_urls, options);
   await db.transaction(async (tx) => {
     const collectionId =
       patch.collection_id !== undefined && patch.collection_id !== current.collection_id

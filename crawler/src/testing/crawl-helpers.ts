@@ -1,4 +1,6 @@
 /** Shared setup of crawler tests: a test configuration, and "crawl this source to the end". */
+import fs from 'node:fs';
+import os from 'node:os';
 import pino from 'pino';
 import { loadConfig, type Config } from '@cite/engine/config/config.js';
 import type { Database } from '@cite/engine/db/database.js';
@@ -16,6 +18,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     EMBEDDINGS: 'hash',
     CRAWLER_TIMEOUT_MS: '3000',
     CRAWLER_CONNECT_TIMEOUT_MS: '2000',
+    // test sources read their server files from temporary directories
+    FILES_ROOTS: fs.realpathSync(os.tmpdir()),
     ...env,
   });
 }

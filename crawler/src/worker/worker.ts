@@ -26,6 +26,7 @@ import {
 } from '../frontier/frontier.js';
 import { PIPELINE_DEFAULTS, processItem, runContext, type PipelineDeps, type PipelineOptions, type RunContext } from '../pipeline.js';
 import { Renderer } from '../render/renderer.js';
+import { parseFilesRoots } from '../sources/files-roots.js';
 import { RobotsCache } from '../robots/robots.js';
 import { finalizeDrainedRuns, scheduleDueSources, startQueuedRun, type FinishedRun } from '../runs/run-lifecycle.js';
 import { refreshRunCounts, type RunRow } from '../runs/run-repo.js';
@@ -198,6 +199,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
         maxPdfPages: config.INGEST_MAX_PDF_PAGES,
         maxPdfDecompressedBytes: config.INGEST_PDF_MAX_DECOMPRESSED_BYTES,
       },
+      filesRoots: parseFilesRoots(config.FILES_ROOTS),
       ...opts.pipeline,
     },
   };

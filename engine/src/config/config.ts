@@ -149,6 +149,13 @@ export const configSchema = z.object({
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   /** Hosts or globs crawl targets are restricted to (comma separated); empty = no restriction. */
   OUTBOUND_ALLOW: z.string().default(''),
+  /** Server directories (absolute, comma separated) whose files sources may read, judged on real paths (symlinks resolved); empty = sources read no server file. `cite ingest <path>` is not confined. */
+  FILES_ROOTS: z
+    .string()
+    .default('')
+    .refine((v) => v.split(',').map((s) => s.trim()).filter(Boolean).every((d) => path.isAbsolute(d)), {
+      message: 'expected absolute directories separated by commas',
+    }),
 
   /** Largest file accepted by ingestion (bytes). */
   INGEST_MAX_FILE_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
