@@ -15,6 +15,7 @@ import { CiteError, isCiteError } from '../errors.js';
 import { authenticate, noteKeyUsed, type KeyRefusal } from '../keys/api-keys.js';
 import { authFailures, httpDuration, httpRequests } from '../observability/metrics.js';
 import type { AppContext } from './app-context.js';
+import { rejectControlCharacters } from './control-characters.js';
 import { DatabaseRateLimitStore } from './rate-limit-store.js';
 import { redactUrl } from './redact-url.js';
 import type { RouteDef } from './route.js';
@@ -99,7 +100,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
     if (route.access !== 'public') handlers.push(authenticateRequest(ctx, route, guard), limiter);
     if (!route.longRunning) handlers.push(requestTimeout(ctx.config.REQUEST_TIMEOUT_MS));
     if (route.body && !route.bodyContentType) handlers.push(jsonParser);
-    handlers.push(runRoute(ctx, route));
+    handlers.push(rejectControlCharacters(), runRoute(ctx, route));
     app[route.method](route.path, ...handlers);
   }
 

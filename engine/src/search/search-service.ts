@@ -192,7 +192,8 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
         { status: 409, cause: e },
       );
     }
-    throw new CiteError('SEARCH_FAILED', `Search failed: ${message}`, { status: 500, retryable: true, cause: e });
+    // the database's words stay in the logs (cause), never in the answer to the client
+    throw new CiteError('SEARCH_FAILED', 'Search failed; the request id identifies it in the logs', { status: 500, retryable: true, cause: e });
   }
   timings.sql_ms = ms(ts);
 
