@@ -341,7 +341,8 @@ async function* leavesOf(source: ExtractSource): AsyncGenerator<Leaf | ExtractOu
   if (stat.isDirectory()) {
     for await (const file of walkDir(source.path)) yield { file, name: file, location: file, depth: 0 };
   } else {
-    yield { file: source.path, name: source.name ?? source.path, url: source.url, contentType: source.contentType, location: source.path, depth: 0 };
+    // a named file (an upload streamed to a temporary file) is reported under its name
+    yield { file: source.path, name: source.name ?? source.path, url: source.url, contentType: source.contentType, location: source.name ?? source.path, depth: 0 };
   }
 }
 

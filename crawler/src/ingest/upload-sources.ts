@@ -19,7 +19,10 @@ import type { ExtractSource } from '../extractors/extract.js';
 export interface UploadedFile {
   /** Name or relative/absolute path as the client sent it. */
   name: string;
-  data: Buffer;
+  /** The bytes: in memory, or in a temporary file (the engine streams uploads to disk) with their SHA-256. */
+  data?: Buffer;
+  path?: string;
+  sha256?: string;
   contentType?: string;
 }
 
@@ -40,16 +43,18 @@ export function uploadSources(files: UploadedFile[]): ExtractSource[] {
   for (const f of files) {
     const name = uploadName(f.name);
     const url = uploadUrl(name);
-    const hash = crypto.createHash('sha256').update(f.data).digest('hex');
+    const hash = f.sha256 ?? crypto.createHash('sha256').update(f.data ?? Buffer.alloc(0)).digest('hex');
+    // a file on disk carries its URL: its own path is a temporary one
+    const bytes = f.path !== undefined ? { path: f.path } : { data: f.data };
     const taken = byUrl.get(url);
     if (!taken) {
       byUrl.set(url, [hash]);
-      out.push({ data: f.data, name, contentType: f.contentType });
+      out.push({ ...bytes, name, contentType: f.contentType, ...(f.path !== undefined ? { url } : {}) });
       continue;
     }
     if (taken.includes(hash)) continue; // the same file twice
     taken.push(hash);
-    out.push({ data: f.data, name, contentType: f.contentType, url: `${url}?sha256=${hash.slice(0, 16)}` });
+    out.push({ ...bytes, name, contentType: f.contentType, url: `${url}?sha256=${hash.slice(0, 16)}` });
   }
   return out;
 }

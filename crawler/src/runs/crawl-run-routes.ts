@@ -1,8 +1,11 @@
 /** Admin API for crawl runs: list (simple REST), detail with errors grouped by reason and failed URLs, cancel. */
 import { z } from 'zod';
+import { requireReach, type Scope } from '@cite/engine/admin/collection-scope.js';
+import type { Queryable } from '@cite/engine/db/database.js';
+import { notFound } from '@cite/engine/errors.js';
 import { defineRoute } from '@cite/engine/http/route.js';
 import { idsFilter, listQuery, sendList } from '@cite/engine/http/simple-rest.js';
-import { cancelRun, getRunDetail, listRuns, RUN_SORTABLE, RUN_STATUSES, RUN_TRIGGERS } from './run-repo.js';
+import { cancelRun, getRunDetail, listRuns, runCollection, RUN_SORTABLE, RUN_STATUSES, RUN_TRIGGERS } from './run-repo.js';
 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 
@@ -53,6 +56,11 @@ const runFilter = z
   })
   .strict();
 
+/** A key limited to some collections sees only their runs (engine/src/admin/collection-scope.ts). */
+async function requireVisibleRun(db: Queryable, caller: Scope, id: number): Promise<void> {
+  requireReach(caller, await runCollection(db, id), () => notFound('CRAWL_RUN_NOT_FOUND', `Crawl run ${id} does not exist`));
+}
+
 export const crawlRunRoutes = [
   defineRoute({
     method: 'get',
@@ -63,8 +71,8 @@ export const crawlRunRoutes = [
     query: listQuery(RUN_SORTABLE, runFilter, ['id', 'DESC']),
     response: z.array(crawlRunRecordSchema),
     raw: true,
-    handler: async ({ app, query, res }) => {
-      const { rows, total } = await listRuns(app.db, query);
+    handler: async ({ app, query, caller, res }) => {
+      const { rows, total } = await listRuns(app.db, { ...query, collections: caller!.collections });
       sendList(res, 'crawl-runs', rows, total, query.offset);
     },
   }),
@@ -76,7 +84,10 @@ export const crawlRunRoutes = [
     tags: ['admin', 'crawl-runs'],
     params: idParams,
     response: crawlRunDetailSchema,
-    handler: ({ app, params }) => getRunDetail(app.db, params.id),
+    handler: async ({ app, params, caller }) => {
+      await requireVisibleRun(app.db, caller!, params.id);
+      return getRunDetail(app.db, params.id);
+    },
   }),
   defineRoute({
     method: 'post',
@@ -86,7 +97,8 @@ export const crawlRunRoutes = [
     tags: ['admin', 'crawl-runs'],
     params: idParams,
     response: crawlRunDetailSchema,
-    handler: async ({ app, params, audit }) => {
+    handler: async ({ app, params, caller, audit }) => {
+      await requireVisibleRun(app.db, caller!, params.id);
       const cancelled = await cancelRun(app.db, params.id);
       const run = await getRunDetail(app.db, params.id);
       if (cancelled) {

@@ -184,7 +184,8 @@ export interface RunFilter {
 
 export async function listRuns(
   db: Queryable,
-  args: { sort: string; order: 'ASC' | 'DESC'; offset: number; limit: number; filter: RunFilter },
+  /** collections: only runs of these collections' sources (a limited admin's view); null/undefined = all. */
+  args: { sort: string; order: 'ASC' | 'DESC'; offset: number; limit: number; filter: RunFilter; collections?: number[] | null },
 ): Promise<{ rows: CrawlRunRecord[]; total: number }> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -197,6 +198,7 @@ export async function listRuns(
   if (f.source_id !== undefined) add('r.source_id = ?', f.source_id);
   if (f.status) add('r.status = ?', f.status);
   if (f.trigger) add('r.trigger = ?', f.trigger);
+  if (args.collections) add('r.source_id IN (SELECT id FROM sources WHERE collection_id = ANY(?::bigint[]))', args.collections);
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const sort = (RUN_SORTABLE as readonly string[]).includes(args.sort) ? args.sort : 'id';
   const order = args.order === 'ASC' ? 'ASC' : 'DESC';
@@ -206,6 +208,15 @@ export async function listRuns(
     params,
   );
   return { rows: rows.map(toRunRecord), total: Number(total.rows[0]?.n ?? 0) };
+}
+
+/** The collection of a run's source; undefined when there is no such run. */
+export async function runCollection(db: Queryable, runId: number): Promise<number | undefined> {
+  const { rows } = await db.query<{ collection_id: number }>(
+    'SELECT s.collection_id FROM crawl_runs r JOIN sources s ON s.id = r.source_id WHERE r.id = $1',
+    [runId],
+  );
+  return rows[0] ? Number(rows[0].collection_id) : undefined;
 }
 
 /** One run with live counts (while running), errors grouped by reason and the failed URLs. */

@@ -130,6 +130,8 @@ export interface ListArgs {
   offset: number;
   limit: number;
   filter: SourceFilter;
+  /** Only these collections (a limited admin's view); null/undefined = all. */
+  collections?: number[] | null;
 }
 
 export async function listSources(db: Queryable, args: ListArgs): Promise<{ rows: SourceRecord[]; total: number }> {
@@ -146,6 +148,7 @@ export async function listSources(db: Queryable, args: ListArgs): Promise<{ rows
   if (f.status) add('s.status = ?', f.status);
   if (f.collection_id !== undefined) add('s.collection_id = ?', f.collection_id);
   if (f.enabled !== undefined) add('s.enabled = ?', f.enabled);
+  if (args.collections) add('s.collection_id = ANY(?::bigint[])', args.collections);
   const whereSql = where.join(' AND ');
   const sort = (SOURCE_SORTABLE as readonly string[]).includes(args.sort) ? args.sort : 'id';
   const order = args.order === 'ASC' ? 'ASC' : 'DESC';

@@ -3,6 +3,9 @@
  * enable/disable. Thin: validate, call the source service, shape the reply, audit.
  */
 import { z } from 'zod';
+import { requireReach, requireWritable, requireWritableByName, type Scope } from '@cite/engine/admin/collection-scope.js';
+import type { Queryable } from '@cite/engine/db/database.js';
+import { notFound } from '@cite/engine/errors.js';
 import { defineRoute, type RouteContext } from '@cite/engine/http/route.js';
 import { listQuery, sendList } from '@cite/engine/http/simple-rest.js';
 import { getRunDetail } from '../runs/run-repo.js';
@@ -13,6 +16,7 @@ import {
   sourceFilterSchema,
   sourceRecordSchema,
   sourceUpdateSchema,
+  type SourceRecord,
 } from './source-schema.js';
 import { createSource, deleteSource, getSource, startCrawl, updateSource } from './source-service.js';
 import { parseFilesRoots } from './files-roots.js';
@@ -21,6 +25,26 @@ const idParams = z.object({ id: z.coerce.number().int().positive() });
 
 function audit(ctx: RouteContext<unknown, unknown, unknown>, action: string, targetId: number, before?: unknown, after?: unknown) {
   return ctx.audit({ action, targetType: 'source', targetId, before, after });
+}
+
+/**
+ * A key limited to some collections administers only their sources, and moves or creates a source only
+ * within them (engine/src/admin/collection-scope.ts): another collection's source is not found (404),
+ * naming another collection, or one that does not exist yet, is refused (403 COLLECTION_FORBIDDEN).
+ */
+async function visibleSource(db: Queryable, caller: Scope, id: number): Promise<SourceRecord> {
+  const source = await getSource(db, id).catch(() => undefined);
+  const missing = () => notFound('SOURCE_NOT_FOUND', `Source ${id} does not exist`);
+  requireReach(caller, source?.collection_id, missing);
+  return source!;
+}
+
+async function requireTarget(db: Queryable, caller: Scope, schema: typeof sourceCreateSchema | typeof sourceUpdateSchema, raw: unknown): Promise<void> {
+  if (caller.collections === null) return;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) return; // the service refuses it as SOURCE_INVALID, writing nothing
+  if (parsed.data.collection_id !== undefined) requireWritable(caller, parsed.data.collection_id);
+  if (parsed.data.collection !== undefined) await requireWritableByName(db, caller, parsed.data.collection);
 }
 
 export const sourceRoutes = [
@@ -33,8 +57,8 @@ export const sourceRoutes = [
     query: listQuery(SOURCE_SORTABLE, sourceFilterSchema, ['id', 'DESC']),
     response: z.array(sourceRecordSchema),
     raw: true,
-    handler: async ({ app, query, res }) => {
-      const { rows, total } = await listSources(app.db, query);
+    handler: async ({ app, query, caller, res }) => {
+      const { rows, total } = await listSources(app.db, { ...query, collections: caller!.collections });
       sendList(res, 'sources', rows, total, query.offset);
     },
   }),
@@ -46,7 +70,7 @@ export const sourceRoutes = [
     tags: ['admin', 'sources'],
     params: idParams,
     response: sourceRecordSchema,
-    handler: ({ app, params }) => getSource(app.db, params.id),
+    handler: ({ app, params, caller }) => visibleSource(app.db, caller!, params.id),
   }),
   defineRoute({
     method: 'post',
@@ -58,6 +82,7 @@ export const sourceRoutes = [
     status: 201,
     response: sourceRecordSchema,
     handler: async (ctx) => {
+      await requireTarget(ctx.app.db, ctx.caller!, sourceCreateSchema, ctx.body);
       const created = await createSource(ctx.app.db, ctx.body, { filesRoots: parseFilesRoots(ctx.app.config.FILES_ROOTS) });
       await audit(ctx, 'source.create', created.id, undefined, created);
       return created;
@@ -73,7 +98,8 @@ export const sourceRoutes = [
     body: sourceUpdateSchema as z.ZodType<unknown>,
     response: sourceRecordSchema,
     handler: async (ctx) => {
-      const before = await getSource(ctx.app.db, ctx.params.id);
+      const before = await visibleSource(ctx.app.db, ctx.caller!, ctx.params.id);
+      await requireTarget(ctx.app.db, ctx.caller!, sourceUpdateSchema, ctx.body);
       const after = await updateSource(ctx.app.db, ctx.params.id, ctx.body, { filesRoots: parseFilesRoots(ctx.app.config.FILES_ROOTS) });
       await audit(ctx, 'source.update', after.id, before, after);
       return after;
@@ -88,6 +114,7 @@ export const sourceRoutes = [
     params: idParams,
     response: sourceRecordSchema.extend({ documents_removed: z.number() }),
     handler: async (ctx) => {
+      await visibleSource(ctx.app.db, ctx.caller!, ctx.params.id);
       const deleted = await deleteSource(ctx.app.db, ctx.params.id);
       await audit(ctx, 'source.delete', deleted.id, deleted, { documents_removed: deleted.documents_removed });
       return deleted;
@@ -102,6 +129,7 @@ export const sourceRoutes = [
     params: idParams,
     status: 202,
     handler: async (ctx) => {
+      await visibleSource(ctx.app.db, ctx.caller!, ctx.params.id);
       const runId = await startCrawl(ctx.app.db, ctx.params.id, 'manual', ctx.caller?.name);
       await audit(ctx, 'source.crawl', ctx.params.id, undefined, { run_id: runId });
       return getRunDetail(ctx.app.db, runId);
@@ -117,7 +145,7 @@ export const sourceRoutes = [
       params: idParams,
       response: sourceRecordSchema,
       handler: async (ctx) => {
-        const before = await getSource(ctx.app.db, ctx.params.id);
+        const before = await visibleSource(ctx.app.db, ctx.caller!, ctx.params.id);
         const after = await updateSource(ctx.app.db, ctx.params.id, { enabled: action === 'enable' });
         await audit(ctx, `source.${action}`, after.id, before, after);
         return after;

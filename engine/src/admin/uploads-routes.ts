@@ -1,9 +1,15 @@
 /**
  * Uploads from the console (and any HTTP client): `POST /admin/api/uploads`, multipart/form-data with a
- * `collection` field and one or more `files`. The files go through the same extraction and indexing
+ * `collection` field and one or more `files`, streamed to a temporary folder (uploadTempRoot). The files go through the same extraction and indexing
  * as `cite ingest`, under the collection's "console uploads" source; the answer (202) names the run,
  * whose counts and per-document errors the crawl-runs screen shows while it proceeds.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { z } from 'zod';
@@ -11,50 +17,115 @@ import { extractOptionsFromConfig, extractSources, type ExtractSource } from '@c
 import { collectionByName, filesSource, finishIngestRun, startIngestRun } from '@cite/crawler/ingest/ingest-run.js';
 import { indexDocuments, type IndexSummary } from '@cite/crawler/ingest/index-documents.js';
 import { uploadSources, type UploadedFile } from '@cite/crawler/ingest/upload-sources.js';
+import type { Config } from '../config/config.js';
 import { appEmbedder } from '../embeddings/app-embedder.js';
 import { CiteError, badRequest } from '../errors.js';
 import type { AppContext } from '../http/app-context.js';
 import { defineRoute } from '../http/route.js';
+import { requireWritableByName } from './collection-scope.js';
 
 export const UPLOAD_SOURCE_NAME = 'console uploads';
 const MAX_FILES = 100;
+/** Uploads wait for indexing in a folder of their own, `<DATA_DIR>/uploads-tmp/cite-upload-XXXXXX/`. */
+const UPLOADS_TMP = 'uploads-tmp';
+export const UPLOAD_TEMP_PREFIX = 'cite-upload-';
+
+/** Where uploads are written while they wait: under DATA_DIR, or the system's temporary folder when DATA_DIR is not a folder (memory://). */
+export function uploadTempRoot(config: Pick<Config, 'DATA_DIR'>): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(config.DATA_DIR) ? os.tmpdir() : path.join(config.DATA_DIR, UPLOADS_TMP);
+}
 
 interface ParsedUpload {
   collection: string;
   files: UploadedFile[];
+  /** The temporary folder holding the files: removed once indexed, or when the upload fails. */
+  dir: string;
 }
 
-/** Reads the multipart body into memory, each file bounded by INGEST_MAX_FILE_BYTES. */
-function readUpload(req: Request, maxFileBytes: number): Promise<ParsedUpload> {
+async function removeTemp(dir: string): Promise<void> {
+  await fs.promises.rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Streams the multipart body to a temporary folder (never whole files in memory), each file bounded by
+ * INGEST_MAX_FILE_BYTES while it arrives (413 FILE_TOO_LARGE) and hashed on the way. File names are read
+ * as UTF-8 (browsers and curl send them so, without saying). On any failure, or when the client goes
+ * away, the folder is removed before the promise settles.
+ */
+async function readUpload(req: Request, maxFileBytes: number, root: string): Promise<ParsedUpload> {
+  await fs.promises.mkdir(root, { recursive: true });
+  const dir = await fs.promises.mkdtemp(path.join(root, UPLOAD_TEMP_PREFIX));
+  try {
+    return await receive(req, maxFileBytes, dir);
+  } catch (e) {
+    await removeTemp(dir);
+    throw e;
+  }
+}
+
+function receive(req: Request, maxFileBytes: number, dir: string): Promise<ParsedUpload> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
       // preservePath: a folder's files keep their path, which tells same-named files apart (upload-sources.ts)
-      parser = busboy({ headers: req.headers, preservePath: true, limits: { fileSize: maxFileBytes, files: MAX_FILES, fields: 10, fieldSize: 1000 } });
+      parser = busboy({
+        headers: req.headers,
+        preservePath: true,
+        defParamCharset: 'utf8',
+        limits: { fileSize: maxFileBytes, files: MAX_FILES, fields: 10, fieldSize: 1000 },
+      });
     } catch {
       reject(badRequest('UPLOAD_NOT_MULTIPART', 'Send the files as multipart/form-data with a "files" field'));
       return;
     }
-    const out: ParsedUpload = { collection: 'default', files: [] };
+    const out: ParsedUpload = { collection: 'default', files: [], dir };
+    const writes: Promise<void>[] = [];
     let failure: CiteError | undefined;
+    let settled = false;
+    // settles once every file stream is closed, so the folder can be removed
+    const finish = (error?: CiteError) => {
+      if (settled) return;
+      settled = true;
+      void Promise.allSettled(writes).then((results) => {
+        const written = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        const e = error ?? failure ?? (written ? new CiteError('UPLOAD_WRITE_FAILED', 'The upload could not be stored', { status: 500, cause: written.reason }) : undefined);
+        if (e) reject(e);
+        else resolve(out);
+      });
+    };
     parser.on('field', (name, value) => {
       if (name === 'collection') out.collection = value.trim();
     });
     parser.on('file', (_name, stream, info) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (d: Buffer) => chunks.push(d));
+      const file: UploadedFile = { path: path.join(dir, String(out.files.length)), name: (info.filename || 'upload').slice(0, 1000), contentType: info.mimeType };
+      out.files.push(file);
+      const hash = crypto.createHash('sha256');
       stream.on('limit', () => {
-        failure ??= new CiteError('FILE_TOO_LARGE', `${info.filename} is larger than ${maxFileBytes} bytes`, { status: 413 });
+        failure ??= new CiteError('FILE_TOO_LARGE', `${file.name} is larger than ${maxFileBytes} bytes (INGEST_MAX_FILE_BYTES)`, { status: 413 });
       });
-      stream.on('close', () => {
-        out.files.push({ data: Buffer.concat(chunks), name: (info.filename || 'upload').slice(0, 1000), contentType: info.mimeType });
+      const hashing = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          done(null, chunk);
+        },
       });
+      writes.push(
+        pipeline(stream, hashing, fs.createWriteStream(file.path!)).then(() => {
+          file.sha256 = hash.digest('hex');
+        }),
+      );
     });
     parser.on('filesLimit', () => {
       failure ??= badRequest('TOO_MANY_FILES', `At most ${MAX_FILES} files per upload`);
     });
-    parser.on('error', (e) => reject(badRequest('UPLOAD_MALFORMED', `The multipart body could not be read: ${(e as Error).message}`)));
-    parser.on('close', () => (failure ? reject(failure) : resolve(out)));
+    parser.on('error', (e) => finish(badRequest('UPLOAD_MALFORMED', `The multipart body could not be read: ${(e as Error).message}`)));
+    parser.on('close', () => finish());
+    req.on('close', () => {
+      if (!req.complete) {
+        parser.destroy(new Error('the client went away'));
+        finish(badRequest('UPLOAD_ABORTED', 'The upload was interrupted'));
+      }
+    });
     req.pipe(parser);
   });
 }
@@ -66,6 +137,7 @@ async function ingestUpload(
   sourceId: number,
   runId: number,
   files: ExtractSource[],
+  tempDir: string,
 ): Promise<IndexSummary | { error: string }> {
   const log = app.log.child({ component: 'uploads', runId });
   try {
@@ -81,6 +153,8 @@ async function ingestUpload(
     log.error({ err: e }, 'upload indexing failed');
     await finishIngestRun(app.db, runId, null, (e as Error).message).catch(() => {});
     return { error: (e as Error).message };
+  } finally {
+    await removeTemp(tempDir).catch((e) => log.warn({ err: e, dir: tempDir }, 'temporary upload folder not removed'));
   }
 }
 
@@ -98,30 +172,36 @@ export const uploadsRoutes = [
     longRunning: true,
     response: z.object({ run_id: z.number(), collection: z.string(), files: z.array(z.string()), summary: z.unknown().optional() }),
     handler: async ({ app, req, res, query, caller, audit }) => {
-      const upload = await readUpload(req, app.config.INGEST_MAX_FILE_BYTES);
-      if (!upload.files.length) throw badRequest('NO_FILES', 'The upload holds no file (field "files")');
-      if (!/^[\p{L}\p{N} ._-]{1,100}$/u.test(upload.collection)) {
-        throw badRequest('INVALID_COLLECTION', 'collection: 1 to 100 letters, digits, spaces, dots, dashes or underscores');
+      const upload = await readUpload(req, app.config.INGEST_MAX_FILE_BYTES, uploadTempRoot(app.config));
+      let indexing: Promise<IndexSummary | { error: string }> | undefined;
+      try {
+        if (!upload.files.length) throw badRequest('NO_FILES', 'The upload holds no file (field "files")');
+        if (!/^[\p{L}\p{N} ._-]{1,100}$/u.test(upload.collection)) {
+          throw badRequest('INVALID_COLLECTION', 'collection: 1 to 100 letters, digits, spaces, dots, dashes or underscores');
+        }
+        // a key limited to some collections uploads only into one of them, and creates none (collection-scope.ts)
+        const collectionId = (await requireWritableByName(app.db, caller!, upload.collection)) ?? (await collectionByName(app.db, upload.collection));
+        const sourceId = await filesSource(app.db, collectionId, UPLOAD_SOURCE_NAME);
+        const sources = uploadSources(upload.files);
+        const names = sources.map((f) => f.name!);
+        const runId = await startIngestRun(app.db, sourceId, 'upload', names);
+        await audit({
+          action: 'documents.upload',
+          targetType: 'collection',
+          targetId: collectionId,
+          after: { files: names, run_id: runId },
+        });
+        indexing = ingestUpload(app, collectionId, sourceId, runId, sources, upload.dir);
+        if (query.wait !== 'true') {
+          res.status(202);
+          return { run_id: runId, collection: upload.collection, files: names };
+        }
+        const summary = await indexing;
+        if ('error' in summary) throw new CiteError('INGEST_FAILED', summary.error, { status: 500 });
+        return { run_id: runId, collection: upload.collection, files: names, summary };
+      } finally {
+        if (!indexing) await removeTemp(upload.dir); // indexing removes it when done
       }
-      const collectionId = await collectionByName(app.db, upload.collection);
-      const sourceId = await filesSource(app.db, collectionId, UPLOAD_SOURCE_NAME);
-      const sources = uploadSources(upload.files);
-      const names = sources.map((f) => f.name!);
-      const runId = await startIngestRun(app.db, sourceId, 'upload', names);
-      await audit({
-        action: 'documents.upload',
-        targetType: 'collection',
-        targetId: collectionId,
-        after: { files: names, run_id: runId },
-      });
-      const indexing = ingestUpload(app, collectionId, sourceId, runId, sources);
-      if (query.wait !== 'true') {
-        res.status(202);
-        return { run_id: runId, collection: upload.collection, files: names };
-      }
-      const summary = await indexing;
-      if ('error' in summary) throw new CiteError('INGEST_FAILED', summary.error, { status: 500 });
-      return { run_id: runId, collection: upload.collection, files: names, summary };
     },
   }),
 ];

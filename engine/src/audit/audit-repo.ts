@@ -79,10 +79,15 @@ export interface AuditRow {
 
 export async function listAudit(
   db: Queryable,
-  opts: { limit: number; offset: number; order: 'ASC' | 'DESC'; action?: string; actorKeyId?: number },
+  /** actorsWithin: only entries by keys limited to a subset of these collections (a limited admin's view). */
+  opts: { limit: number; offset: number; order: 'ASC' | 'DESC'; action?: string; actorKeyId?: number; actorsWithin?: number[] | null },
 ): Promise<{ rows: AuditRow[]; total: number }> {
   const conds: string[] = [];
   const params: unknown[] = [];
+  if (opts.actorsWithin) {
+    params.push(opts.actorsWithin);
+    conds.push(`actor_key_id IN (SELECT id FROM api_keys WHERE collections IS NOT NULL AND collections <@ $${params.length}::bigint[])`);
+  }
   if (opts.action) {
     params.push(opts.action);
     conds.push(`action = $${params.length}`);

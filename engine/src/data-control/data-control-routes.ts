@@ -1,6 +1,10 @@
 /** Admin API for data control: export and erasure per API key, retention policy and purge. Admin only, audited. */
 import { z } from 'zod';
+import { requireUnrestricted, seesKey, type Scope } from '../admin/collection-scope.js';
+import type { Queryable } from '../db/database.js';
+import { CiteError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
+import { findById } from '../keys/api-keys-repo.js';
 import { eraseKeyData, exportCounts, exportKeyData } from './key-data.js';
 import { lastPurge, purgeExpired, RETENTION_RULES, retentionPolicy } from './retention.js';
 
@@ -13,6 +17,12 @@ export const eraseBody = z
     confirm: z.literal(true, { message: 'confirm must be true: erasure cannot be undone' }),
   })
   .strict();
+
+/** A limited admin exports and erases only the keys it sees (collection-scope.ts); others are not found. */
+async function requireVisibleKey(db: Queryable, caller: Scope, id: number): Promise<void> {
+  const key = await findById(db, id);
+  if (key && !seesKey(caller, key)) throw new CiteError('API_KEY_NOT_FOUND', `No API key with id ${id}`, { status: 404 });
+}
 
 export const dataControlRoutes = [
   defineRoute({
@@ -33,6 +43,7 @@ export const dataControlRoutes = [
       other: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))),
     }),
     handler: async ({ app, params, caller, audit, res }) => {
+      await requireVisibleKey(app.db, caller!, params.id);
       const data = await exportKeyData(app.db, params.id);
       await audit({
         action: 'data.export',
@@ -54,6 +65,7 @@ export const dataControlRoutes = [
     body: eraseBody,
     response: z.object({ api_key_id: z.number(), erased: counts }),
     handler: async ({ app, params, caller, ip, requestId }) => {
+      await requireVisibleKey(app.db, caller!, params.id);
       const erased = await eraseKeyData(app.db, params.id, { keyId: caller!.keyId, name: caller!.name, ip, requestId });
       return { api_key_id: params.id, erased };
     },
@@ -79,10 +91,12 @@ export const dataControlRoutes = [
     summary: 'Run the retention purge now',
     tags: ['admin', 'data-control'],
     response: counts,
-    handler: async ({ app, caller }) =>
-      purgeExpired(app.db, retentionPolicy(app.config), {
+    handler: async ({ app, caller }) => {
+      requireUnrestricted(caller!, 'The retention purge');
+      return purgeExpired(app.db, retentionPolicy(app.config), {
         batchSize: app.config.RETENTION_PURGE_BATCH_SIZE,
         actor: { keyId: caller!.keyId, name: caller!.name },
-      }),
+      });
+    },
   }),
 ];

@@ -53,15 +53,22 @@ export async function countKeys(db: Queryable): Promise<number> {
 
 export async function listKeys(
   db: Queryable,
-  opts: { limit: number; offset: number; sort: string; order: 'ASC' | 'DESC'; activeOnly?: boolean },
+  /** within: only keys limited to a subset of these collections (a limited admin's view); null/undefined = all. */
+  opts: { limit: number; offset: number; sort: string; order: 'ASC' | 'DESC'; activeOnly?: boolean; within?: number[] | null },
 ): Promise<{ rows: ApiKeyRow[]; total: number }> {
-  const where = opts.activeOnly ? `WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())` : '';
+  const conds = opts.activeOnly ? [`revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`] : [];
+  const params: unknown[] = [];
+  if (opts.within) {
+    params.push(opts.within);
+    conds.push(`collections IS NOT NULL AND collections <@ $${params.length}::bigint[]`);
+  }
+  const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
   const [{ rows }, total] = await Promise.all([
     db.query<ApiKeyRow>(
-      `SELECT ${COLUMNS} FROM api_keys ${where} ORDER BY ${opts.sort} ${opts.order}, id LIMIT $1 OFFSET $2`,
-      [opts.limit, opts.offset],
+      `SELECT ${COLUMNS} FROM api_keys ${where} ORDER BY ${opts.sort} ${opts.order}, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, opts.limit, opts.offset],
     ),
-    db.query<{ n: number }>(`SELECT count(*)::int AS n FROM api_keys ${where}`),
+    db.query<{ n: number }>(`SELECT count(*)::int AS n FROM api_keys ${where}`, params),
   ]);
   return { rows, total: total.rows[0]!.n };
 }

@@ -1,6 +1,7 @@
 /** Admin API for keys: list, create (secret shown once), revoke. */
 import { z } from 'zod';
 import { ROLES } from '../auth/roles.js';
+import { requireKeyWithin, seesKey } from '../admin/collection-scope.js';
 import { CiteError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
 import { idsFilter, listQuery, sendList } from '../http/simple-rest.js';
@@ -37,13 +38,13 @@ export const apiKeysRoutes = [
     tags: ['admin'],
     query: listQuery(['id', 'name', 'role', 'created_at', 'last_used_at'], z.object({ id: idsFilter, active: z.boolean().optional() }).strict(), ['id', 'DESC']),
     raw: true,
-    handler: async ({ app, query, res }) => {
+    handler: async ({ app, query, caller, res }) => {
       const ids = query.filter.id === undefined ? undefined : ([] as number[]).concat(query.filter.id);
       if (ids) {
-        const rows = (await Promise.all(ids.map((id) => findById(app.db, id)))).filter(Boolean);
+        const rows = (await Promise.all(ids.map((id) => findById(app.db, id)))).filter((k) => k && seesKey(caller!, k));
         return sendList(res, 'api-keys', rows, rows.length, 0);
       }
-      const { rows, total } = await listKeys(app.db, { ...query, activeOnly: query.filter.active });
+      const { rows, total } = await listKeys(app.db, { ...query, activeOnly: query.filter.active, within: caller!.collections });
       sendList(res, 'api-keys', rows, total, query.offset);
     },
   }),
@@ -55,9 +56,9 @@ export const apiKeysRoutes = [
     tags: ['admin'],
     params: idParams,
     response: keyRecord,
-    handler: async ({ app, params }) => {
+    handler: async ({ app, params, caller }) => {
       const row = await findById(app.db, params.id);
-      if (!row) throw new CiteError('API_KEY_NOT_FOUND', `No API key with id ${params.id}`, { status: 404 });
+      if (!row || !seesKey(caller!, row)) throw new CiteError('API_KEY_NOT_FOUND', `No API key with id ${params.id}`, { status: 404 });
       return row;
     },
   }),
@@ -71,6 +72,7 @@ export const apiKeysRoutes = [
     status: 201,
     response: keyRecord.extend({ key: z.string() }),
     handler: async ({ app, body, caller, audit }) => {
+      requireKeyWithin(caller!, { role: body.role, collections: body.collections ?? null });
       const { key, row } = await createKey(app.db, {
         name: body.name,
         role: body.role,
@@ -97,6 +99,7 @@ export const apiKeysRoutes = [
     response: keyRecord,
     handler: async ({ app, params, caller, audit }) => {
       const before = await findById(app.db, params.id);
+      if (before && !seesKey(caller!, before)) throw new CiteError('API_KEY_NOT_FOUND', `No API key with id ${params.id}`, { status: 404 });
       const row = await revoke(app.db, params.id);
       await audit({
         action: 'api_key.revoke',

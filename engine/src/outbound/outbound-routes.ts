@@ -1,5 +1,6 @@
 /** Admin view of the outbound policy: where this process may connect, and why. */
 import { z } from 'zod';
+import { requireUnrestricted } from '../admin/collection-scope.js';
 import { defineRoute } from '../http/route.js';
 import { currentOutboundPolicy } from './outbound-guard.js';
 import { OutboundPolicy } from './outbound-policy.js';
@@ -17,7 +18,8 @@ export const outboundRoutes = [
       outbound_allow: z.array(z.string()),
       enforced: z.boolean(),
     }),
-    handler: async ({ app }) => {
+    handler: async ({ app, caller }) => {
+      requireUnrestricted(caller!, "The outbound policy (every source's site)");
       const installed = currentOutboundPolicy();
       const policy = installed ?? new OutboundPolicy(app.config, app.db);
       await policy.refresh();
