@@ -8,7 +8,7 @@
  *   openapi.json       the API as served
  *   sbom.cdx.json      dependency inventory, CycloneDX 1.6 (@cyclonedx/cyclonedx-npm, from node_modules, offline)
  *   dependencies.md    the same inventory as a table with licences
- *   tests.md           results of the latest test run (vitest JSON report)
+ *   tests.md           results of the latest test run (vitest JSON report), security tests by category
  *   dossier.json       the facts above, machine-readable
  *
  * Test results: the dossier reads the vitest JSON report at reports/vitest-results.json (or
@@ -29,6 +29,7 @@ import { allRoutes } from '@cite/engine/http/routes.js';
 import { MODEL_HUB_HOSTS, modelDestinations, parseAllowList } from '@cite/engine/outbound/outbound-policy.js';
 import { MASKS } from '@cite/crawler/hygiene/personal-data.js';
 import { parseMigrations, type SchemaTable } from './dossier/schema.js';
+import { countByCategory } from './dossier/test-categories.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_REPORT = path.join('reports', 'vitest-results.json');
@@ -278,17 +279,32 @@ function tests(root: string, reportFile: string): { text: string; facts: unknown
   }
   const r = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as VitestReport;
   const failures = r.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status === 'failed').map((a) => [path.relative(root, f.name), a.fullName, (a.failureMessages ?? [])[0]?.split('\n')[0] ?? '']));
+  const categories = countByCategory(r.testResults.map((f) => ({ file: path.relative(root, f.name), tests: f.assertionResults })));
   const text = [
     head,
     table(
       ['run at', 'result', 'tests', 'passed', 'failed', 'skipped/todo', 'files'],
       [[new Date(r.startTime).toISOString(), r.success ? 'success' : 'FAILED', r.numTotalTests, r.numPassedTests, r.numFailedTests, r.numPendingTests + (r.numTodoTests ?? 0), r.testResults.length]],
     ),
+    '\n## Security tests by category\n',
+    'Tests sorted by what they protect (rules in `scripts/dossier/test-categories.ts`: a file, or a file and test names); a test is counted once, in its first category.\n',
+    table(['category', 'tests', 'passed', 'failed', 'files'], categories.map((c) => [c.title, c.tests, c.passed, c.failed, Object.entries(c.files).map(([f, n]) => `${f} (${n})`).join(', ') || '—'])),
     '\n## Files\n',
     table(['file', 'status', 'tests', 'passed'], r.testResults.map((f) => [path.relative(root, f.name), f.status, f.assertionResults.length, f.assertionResults.filter((a) => a.status === 'passed').length])),
     failures.length ? `\n## Failures\n\n${table(['file', 'test', 'message'], failures)}` : '',
   ].join('\n');
-  return { text, facts: { run_at: new Date(r.startTime).toISOString(), success: r.success, total: r.numTotalTests, passed: r.numPassedTests, failed: r.numFailedTests, files: r.testResults.length } };
+  return {
+    text,
+    facts: {
+      run_at: new Date(r.startTime).toISOString(),
+      success: r.success,
+      total: r.numTotalTests,
+      passed: r.numPassedTests,
+      failed: r.numFailedTests,
+      files: r.testResults.length,
+      security_categories: categories.map(({ id, title, tests, passed, failed }) => ({ id, title, tests, passed, failed })),
+    },
+  };
 }
 
 // ── main ─────────────────────────────────────────────────────────────────────────────────────────────
