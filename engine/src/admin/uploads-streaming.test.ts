@@ -18,7 +18,7 @@ const LIMIT = 64 * MB;
 const BOUNDARY = '----cite-test-boundary-7d1f2';
 
 /** A multipart body of one file of `size` bytes, generated while it is sent (one 64 KB block reused: the client holds nothing). */
-function multipart(filename: string, size: number, collection = 'gros'): ReadableStream<Uint8Array> {
+function multipart(filename: string, size: number, collection = 'gros', onSent?: (bytes: number) => void): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
   const head = enc.encode(
     `--${BOUNDARY}\r\nContent-Disposition: form-data; name="collection"\r\n\r\n${collection}\r\n` +
@@ -40,6 +40,7 @@ function multipart(filename: string, size: number, collection = 'gros'): Readabl
         const n = Math.min(block.length, size - sent);
         controller.enqueue((sent === 0 ? first : block).subarray(0, n));
         sent += n;
+        onSent?.(sent);
       } else {
         controller.enqueue(tail);
         controller.close();
@@ -48,9 +49,10 @@ function multipart(filename: string, size: number, collection = 'gros'): Readabl
   });
 }
 
-function post(e: TestEngine, body: ReadableStream<Uint8Array>, query = ''): Promise<Response> {
+function post(e: TestEngine, body: ReadableStream<Uint8Array>, query = '', signal?: AbortSignal): Promise<Response> {
   return fetch(`${e.url}/admin/api/uploads${query}`, {
     method: 'POST',
+    signal,
     headers: { authorization: `Bearer ${e.keys.admin}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
     body,
     duplex: 'half',
@@ -121,6 +123,23 @@ for (const mode of availableModes())
       const res = await post(e, multipart('trop-gros.bin', LIMIT + MB));
       expect(res.status).toBe(413);
       expect(((await res.json()) as { code: string }).code).toBe('FILE_TOO_LARGE');
+      expect(tempFolders(root)).toEqual([]);
+    });
+
+    it('an upload the client abandons halfway leaves no temporary file', async () => {
+      const controller = new AbortController();
+      let seenWhileSending = -1;
+      const body = multipart('abandon.bin', 32 * MB, 'gros', (sent) => {
+        if (sent >= 8 * MB && !controller.signal.aborted) {
+          seenWhileSending = tempFolders(root).length;
+          // let the engine write what it received, then go away
+          setTimeout(() => controller.abort(), 100);
+        }
+      });
+      await expect(post(e, body, '', controller.signal)).rejects.toThrow();
+      expect(seenWhileSending).toBe(1); // the upload was being written to its folder
+      const deadline = Date.now() + 10_000;
+      while (tempFolders(root).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(tempFolders(root)).toEqual([]);
     });
 
