@@ -208,12 +208,25 @@ function authenticateRequest(ctx: AppContext, route: RouteDef, guard: AddressGua
   };
 }
 
+/**
+ * Each request's AbortController, shared by the timeout and the route: aborted when the client goes away
+ * or the request times out, so the route's `signal` stops its searches and model calls.
+ */
+const requestAborts = new WeakMap<Request, AbortController>();
+function requestAbort(req: Request): AbortController {
+  let controller = requestAborts.get(req);
+  if (!controller) requestAborts.set(req, (controller = new AbortController()));
+  return controller;
+}
+
+/** Answers 503 after `ms` if nothing was sent yet, and aborts the route's signal so its work stops. */
 function requestTimeout(ms: number): express.RequestHandler {
-  return (_req, res, next) => {
+  return (req, res, next) => {
     const timer = setTimeout(() => {
-      if (!res.headersSent) {
-        res.status(503).json({ code: 'REQUEST_TIMEOUT', message: `The request took longer than ${ms} ms` });
-      }
+      if (res.headersSent) return;
+      const err = new CiteError('REQUEST_TIMEOUT', `The request took longer than ${ms} ms`, { status: 503 });
+      res.status(503).json({ code: err.code, message: err.message, request_id: req.id });
+      requestAbort(req).abort(err);
     }, ms);
     timer.unref();
     res.on('close', () => clearTimeout(timer));
@@ -236,10 +249,11 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
 
 function runRoute(ctx: AppContext, route: RouteDef): express.RequestHandler {
   return async (req, res, next) => {
+    const controller = requestAbort(req);
+    if (controller.signal.aborted) return; // timed out before the route started
     try {
-      const controller = new AbortController();
       res.on('close', () => {
-        if (!res.writableFinished) controller.abort();
+        if (!res.writableFinished) controller.abort(new CiteError('REQUEST_ABORTED', 'The client went away', { status: 499 }));
       });
       const params = parse(route.params, req.params, 'params');
       const query = parse(route.query, req.query, 'query');
@@ -266,8 +280,14 @@ function runRoute(ctx: AppContext, route: RouteDef): express.RequestHandler {
         res,
       });
       if (route.raw || res.headersSent) return;
+      if (controller.signal.aborted) return; // timed out (503 already sent) or the client is gone
       res.status(route.status ?? res.statusCode).json(result ?? null);
     } catch (e) {
+      if (controller.signal.aborted) {
+        // the failure is the abort itself: the 503 is sent or nobody is listening
+        if (res.headersSent && !res.writableEnded) res.end();
+        return;
+      }
       next(e);
     }
   };

@@ -25,7 +25,7 @@ export interface RouteContext<B, Q, P> {
   ip: string;
   /** Records an admin action in the audit log, signed with the caller, its address and the request id. */
   audit(entry: Omit<AuditEntry, 'actorKeyId' | 'actorName' | 'ip' | 'requestId'>): Promise<void>;
-  /** Aborted when the client goes away. */
+  /** Aborted when the client goes away or the request times out (REQUEST_TIMEOUT_MS, 503): pass it to searches and model calls. */
   signal: AbortSignal;
   /** For routes that stream (SSE) or set headers themselves; most routes just return a value. */
   req: Request;

@@ -42,6 +42,8 @@ export interface ScriptedLlm {
   /** Base URL to use as LLM_BASE_URL, ending in /v1. */
   baseUrl: string;
   requests: ScriptedRequest[];
+  /** Indexes (into `requests`) of the requests whose client closed the connection before the reply was complete. */
+  abandoned: number[];
   setScript(script: Script): void;
   close(): Promise<void>;
 }
@@ -59,6 +61,7 @@ export async function startScriptedLlm(script: Script, options: { apiKey?: strin
   let steps: ScriptStep[] = Array.isArray(script) ? script : [script];
   let served = 0;
   const requests: ScriptedRequest[] = [];
+  const abandoned: number[] = [];
   const sockets = new Set<import('node:net').Socket>();
 
   const server = http.createServer(async (req, res) => {
@@ -88,6 +91,9 @@ export async function startScriptedLlm(script: Script, options: { apiKey?: strin
     };
     requests.push(request);
     const index = served++;
+    res.on('close', () => {
+      if (!res.writableFinished) abandoned.push(requests.indexOf(request));
+    });
     const step = steps[Math.min(index, steps.length - 1)];
     const reply = typeof step === 'function' ? await step(request, index) : step;
 
@@ -147,6 +153,7 @@ export async function startScriptedLlm(script: Script, options: { apiKey?: strin
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    abandoned,
     setScript(next: Script) {
       steps = Array.isArray(next) ? next : [next];
       served = 0;
