@@ -224,9 +224,10 @@ function requestTimeout(ms: number): express.RequestHandler {
   return (req, res, next) => {
     const timer = setTimeout(() => {
       if (res.headersSent) return;
-      const err = new CiteError('REQUEST_TIMEOUT', `The request took longer than ${ms} ms`, { status: 503 });
-      res.status(503).json({ code: err.code, message: err.message, request_id: req.id });
-      requestAbort(req).abort(err);
+      const message = `The request took longer than ${ms} ms`;
+      res.status(503).json({ code: 'REQUEST_TIMEOUT', message, request_id: req.id });
+      // an AbortError, as when the client goes away: model clients report it as REQUEST_ABORTED, not a model failure
+      requestAbort(req).abort(new DOMException(message, 'AbortError'));
     }, ms);
     timer.unref();
     res.on('close', () => clearTimeout(timer));
@@ -253,7 +254,7 @@ function runRoute(ctx: AppContext, route: RouteDef): express.RequestHandler {
     if (controller.signal.aborted) return; // timed out before the route started
     try {
       res.on('close', () => {
-        if (!res.writableFinished) controller.abort(new CiteError('REQUEST_ABORTED', 'The client went away', { status: 499 }));
+        if (!res.writableFinished) controller.abort();
       });
       const params = parse(route.params, req.params, 'params');
       const query = parse(route.query, req.query, 'query');
