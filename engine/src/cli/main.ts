@@ -15,12 +15,18 @@ import * as worker from './commands/worker.js';
 
 const commands: Array<{ register(program: Command): void }> = [start, migrate, keys, data, ingest, reembed, ask, crawl, worker, search, evalCommand];
 
-export async function main(argv: string[]): Promise<void> {
+/** The `cite` program with every command registered (its `commands` are what the CLI accepts). */
+export function buildProgram(): Command {
   const program = new Command('cite')
     .description('Cité: retrieval and grounded answers with verifiable citations')
     .showHelpAfterError()
     .exitOverride();
   for (const c of commands) c.register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -21,6 +21,7 @@ describe('retrieval eval', () => {
       async (q) => {
         seen.push(q);
         if (q === 'cp') throw new Error('engine down');
+        await new Promise((r) => setTimeout(r, 20)); // a search that takes time, so latency is measurable
         // q1's first phrasing finds the gold document at rank 1 (twice: two chunks), the second not at all
         if (q === 'congés payés') return ['https://ex.fr/cp#a', 'https://ex.fr/cp', 'https://ex.fr/other'];
         if (q === 'Comment démissionner ?') return ['https://ex.fr/x', 'https://ex.fr/dem'];
@@ -35,7 +36,11 @@ describe('retrieval eval', () => {
     // q1: (1 + 0 + 0) / 3; q2: MRR 1/2
     expect(summary['mrr@10']).toBeCloseTo((1 / 3 + 1 / 2) / 2, 12);
     expect(summary['recall@10']).toBeCloseTo((1 / 3 + 1) / 2, 12);
-    expect(summary.latency_ms.p50).toBeGreaterThanOrEqual(0);
+    // latency of the three searches that answered (each waited 20 ms); the failed one is not counted
+    expect(summary.latency_ms.p50).toBeGreaterThanOrEqual(19);
+    expect(summary.latency_ms.p50).toBeLessThanOrEqual(summary.latency_ms.p95);
+    expect(summary.latency_ms.p95).toBeLessThanOrEqual(summary.latency_ms.p99);
+    expect(summary.latency_ms.mean).toBeGreaterThanOrEqual(19);
     expect(runs.find((r) => r.q === 'congés payés')!.results).toEqual(['https://ex.fr/cp', 'https://ex.fr/other']);
   });
 

@@ -52,7 +52,9 @@ describeEachDatabase('search service', (ctx) => {
     expect(hit).toMatchObject({ chunk_id: expect.any(Number), text: expect.any(String), heading_path: expect.any(Array), locator: {}, score: expect.any(Number) });
     expect(hit.document).toMatchObject({ id: expect.any(Number), url: expect.any(String), title: expect.any(String), metadata: expect.any(Object) });
     expect(hit.ranks).toBeUndefined();
-    expect(res.timings.total_ms).toBeGreaterThanOrEqual(0);
+    expect(res.timings.total_ms).toBeGreaterThan(0);
+    expect(res.timings.sql_ms).toBeGreaterThan(0);
+    expect(res.timings.sql_ms).toBeLessThanOrEqual(res.timings.total_ms!);
   });
 
   it('fuses both branches by reciprocal rank inside SQL, as the pure function does', async () => {
@@ -162,7 +164,8 @@ describeEachDatabase('search service', (ctx) => {
     });
     expect(res.data.map((h) => h.chunk_id)).toEqual(plain.data.map((h) => h.chunk_id).reverse());
     expect(res.data[0]!.ranks!.rerank).toEqual({ rank: 1, score: 4 });
-    expect(res.timings.rerank_ms).toBeGreaterThanOrEqual(0);
+    expect(res.timings.rerank_ms).toEqual(expect.any(Number));
+    expect(res.timings.rerank_ms).toBeLessThanOrEqual(res.timings.total_ms!);
     await expect(run('salarié', { rerank: true })).rejects.toMatchObject({ code: 'RERANKER_NOT_CONFIGURED', status: 400 });
   });
 
