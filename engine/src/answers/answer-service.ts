@@ -21,7 +21,7 @@ import type { LlmClient } from './llm-client.js';
 import { modelRefusal } from './model-refusal.js';
 import { buildPrompt, type ChatMessage } from './prompt.js';
 import { questionWords } from './question-terms.js';
-import { DEFAULT_GATE, decideRelevance, relevanceFigures, type GateDecision, type RelevanceFigures } from './relevance-gate.js';
+import { DEFAULT_GATE, decideRelevance, relevanceFigures, type GateDecision, type PassageRelevance, type RelevanceFigures } from './relevance-gate.js';
 import { splitSentences } from './sentences.js';
 import { DEFAULT_SUPPORT_THRESHOLD } from './support.js';
 import { numberSources, type Citation, type NumberedSource, type RetrievedPassage, type UnsupportedSentence } from './types.js';
@@ -159,13 +159,15 @@ export function checkedConversation(conversation: ChatMessage[]): ChatMessage[] 
   return conversation;
 }
 
+/** The gate's figures of each retrieved passage, by chunk id. */
+type PassageFigures = ReadonlyMap<string, PassageRelevance>;
+
 /**
  * The passages the answer is written from: those holding at least half the weight the gate asks of
  * the best one, strongest first, so the model and the extractive answerer start with the passage
  * that is most about the question.
  */
-function keptPassages(passages: RetrievedPassage[], decision: GateDecision, minCoverage: number): RetrievedPassage[] {
-  const figures = new Map(decision.passages.map((p) => [p.chunk_id, p]));
+function keptPassages(passages: RetrievedPassage[], figures: PassageFigures, minCoverage: number): RetrievedPassage[] {
   return passages
     .map((p, rank) => ({ p, rank, f: figures.get(String(p.chunk_id)) }))
     .filter((x) => (x.f?.coverage ?? 0) >= minCoverage / 2)
@@ -174,14 +176,12 @@ function keptPassages(passages: RetrievedPassage[], decision: GateDecision, minC
 }
 
 /** The gate's strength of each numbered source. */
-function strengthsOf(sources: NumberedSource[], decision: GateDecision): Map<number, number> {
-  const figures = new Map(decision.passages.map((p) => [p.chunk_id, p.strength]));
-  return new Map(sources.map((s) => [s.n, figures.get(String(s.chunk_id)) ?? 0]));
+function strengthsOf(sources: NumberedSource[], figures: PassageFigures): Map<number, number> {
+  return new Map(sources.map((s) => [s.n, figures.get(String(s.chunk_id))?.strength ?? 0]));
 }
 
-function retrievedRefs(passages: RetrievedPassage[], sources: NumberedSource[], decision: GateDecision): RetrievedRef[] {
+function retrievedRefs(passages: RetrievedPassage[], sources: NumberedSource[], figures: PassageFigures): RetrievedRef[] {
   const byChunk = new Map(sources.map((s) => [String(s.chunk_id), s.n]));
-  const figures = new Map(decision.passages.map((p) => [p.chunk_id, p]));
   return passages.map((p, i) => ({
     n: byChunk.get(String(p.chunk_id)) ?? 0,
     chunk_id: p.chunk_id,
@@ -286,8 +286,9 @@ export class AnswerService {
       const relevance = relevanceFigures(decision);
       settings.relevance = relevance;
 
-      const sources = numberSources(decision.abstain ? [] : keptPassages(passages, decision, this.options.minCoverage));
-      retrieved = retrievedRefs(passages, sources, decision);
+      const figures: PassageFigures = new Map(decision.passages.map((p) => [p.chunk_id, p]));
+      const sources = numberSources(decision.abstain ? [] : keptPassages(passages, figures, this.options.minCoverage));
+      retrieved = retrievedRefs(passages, sources, figures);
       const startInfo = (abstained: boolean): StartInfo => ({
         id,
         mode: abstained ? 'extractive' : mode,
@@ -306,7 +307,7 @@ export class AnswerService {
 
       const generated = this.deps.llm
         ? await this.generate(question, language, sources, conversation, input, timings, t0, () => input.onStart?.(startInfo(false)), (d) => (partial += d))
-        : this.extract(question, language, sources, strengthsOf(sources, decision), input, timings, t0, () => input.onStart?.(startInfo(false)));
+        : this.extract(question, language, sources, strengthsOf(sources, figures), input, timings, t0, () => input.onStart?.(startInfo(false)));
       const usedModel = generated.model ?? model;
 
       let similarity: ((sentence: string, source: NumberedSource) => number | undefined) | undefined;

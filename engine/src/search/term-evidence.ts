@@ -28,15 +28,19 @@ export interface QueryEvidence {
   terms: TermEvidence[];
 }
 
-const EVIDENCE_SQL: NamedStatement = {
-  name: 'answers_term_evidence',
-  text: `WITH w AS (SELECT word, ord FROM unnest($1::text[]) WITH ORDINALITY AS x(word, ord)),
+/** The question's lexemes (q, from the words $1) and their impacts in the retrieved chunks $2 (p). */
+const QUESTION_LEXEMES = `WITH w AS (SELECT word, ord FROM unnest($1::text[]) WITH ORDINALITY AS x(word, ord)),
 q AS (SELECT DISTINCT ON (lexeme) lexeme COLLATE "C" AS lexeme, word
       FROM w, unnest(tsvector_to_array(to_tsvector('cite_french', w.word))) AS lexeme ORDER BY lexeme, ord),
 p AS (SELECT c.id, x.lexeme, x.impact FROM chunks c, cite_chunk_postings(c.tsv) x
-      WHERE c.id = ANY($2::bigint[]) AND x.lexeme COLLATE "C" IN (SELECT lexeme FROM q))
+      WHERE c.id = ANY($2::bigint[]) AND x.lexeme COLLATE "C" IN (SELECT lexeme FROM q))`;
+const IMPACTS = `coalesce((SELECT json_object_agg(p.id::text, p.impact) FROM p WHERE p.lexeme COLLATE "C" = q.lexeme), '{}'::json) AS impacts`;
+
+const EVIDENCE_SQL: NamedStatement = {
+  name: 'answers_term_evidence',
+  text: `${QUESTION_LEXEMES}
 SELECT q.word, q.lexeme, coalesce(t.df, 0)::int AS df,
-       coalesce((SELECT json_object_agg(p.id::text, p.impact) FROM p WHERE p.lexeme COLLATE "C" = q.lexeme), '{}'::json) AS impacts
+       ${IMPACTS}
 FROM q LEFT JOIN search_terms t ON t.lexeme = q.lexeme
 ORDER BY q.lexeme`,
 };
@@ -45,16 +49,12 @@ export const COLLECTION_DF_CAP = 5000;
 
 const EVIDENCE_IN_COLLECTIONS_SQL: NamedStatement = {
   name: 'answers_term_evidence_in_collections',
-  text: `WITH w AS (SELECT word, ord FROM unnest($1::text[]) WITH ORDINALITY AS x(word, ord)),
-q AS (SELECT DISTINCT ON (lexeme) lexeme COLLATE "C" AS lexeme, word
-      FROM w, unnest(tsvector_to_array(to_tsvector('cite_french', w.word))) AS lexeme ORDER BY lexeme, ord),
-p AS (SELECT c.id, x.lexeme, x.impact FROM chunks c, cite_chunk_postings(c.tsv) x
-      WHERE c.id = ANY($2::bigint[]) AND x.lexeme COLLATE "C" IN (SELECT lexeme FROM q))
+  text: `${QUESTION_LEXEMES}
 SELECT q.word, q.lexeme,
        (SELECT count(*) FROM (
           SELECT 1 FROM search_postings sp JOIN chunks c ON c.id = sp.chunk_id JOIN documents d ON d.id = c.document_id
           WHERE sp.lexeme = q.lexeme AND d.collection_id = ANY($3::bigint[]) AND d.status = 'active' LIMIT $4) x)::int AS df,
-       coalesce((SELECT json_object_agg(p.id::text, p.impact) FROM p WHERE p.lexeme COLLATE "C" = q.lexeme), '{}'::json) AS impacts,
+       ${IMPACTS},
        (SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id
         WHERE d.collection_id = ANY($3::bigint[]) AND d.status = 'active')::int AS chunk_count
 FROM q
