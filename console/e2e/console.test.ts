@@ -274,12 +274,14 @@ for (const mode of availableModes()) {
       await admin.getByText('Source désactivée').waitFor();
       await admin.getByRole('button', { name: 'Activer' }).waitFor();
       // a paused source cannot be crawled from the console, and the engine knows it is paused
-      expect(await admin.getByRole('button', { name: 'Collecter maintenant' }).isDisabled()).toBe(true);
+      // polled: the button's state follows the record once react-admin has refetched it
+      await expect.poll(() => admin.getByRole('button', { name: 'Collecter maintenant' }).isDisabled()).toBe(true);
       expect(((await (await api('GET', `/admin/api/sources/${source.id}`)).json()) as { enabled: boolean }).enabled).toBe(false);
       await admin.getByRole('button', { name: 'Activer' }).click();
       await admin.getByText('Source activée').waitFor();
       await admin.getByRole('button', { name: 'Désactiver' }).waitFor();
-      expect(await admin.getByRole('button', { name: 'Collecter maintenant' }).isDisabled()).toBe(false);
+      // polled: the button's state follows the record once react-admin has refetched it
+      await expect.poll(() => admin.getByRole('button', { name: 'Collecter maintenant' }).isDisabled()).toBe(false);
       await browser.screenshot(admin, 'source-show');
 
       await admin.getByRole('button', { name: 'Supprimer' }).click();
