@@ -24,7 +24,6 @@ const SELF = path.relative(ROOT, fileURLToPath(import.meta.url)).split(path.sep)
 /** Declared but run as commands or read by path, never imported: the reason is the licence to stay. */
 const TOOLS: Record<string, string> = {
   typescript: 'tsc, npm run typecheck',
-  '@cyclonedx/cyclonedx-npm': 'run by path from scripts/dossier.ts (SBOM)',
   '@types/node': 'types of node: builtins',
 };
 
