@@ -58,6 +58,32 @@ describe('chunkDocument', () => {
     expect(chunks.at(-1)!.text.endsWith('Fin du texte.')).toBe(true);
   });
 
+  it('records the pages a chunk spans and where each later page begins in its text', () => {
+    const section: Section = {
+      headingPath: [],
+      blocks: [
+        p('Le permis de construire est exigé pour les constructions nouvelles.', { page: 1 }),
+        p('La déclaration préalable suffit pour les petits travaux.', { page: 2 }),
+        p('Suite de la page deux sur les délais.', { page: 2 }),
+        p('Le permis de démolir est exigé dans les secteurs protégés.', { page: 3 }),
+      ],
+    };
+    const [chunk, ...rest] = chunkDocument(doc([section]), { maxTokens: 200, overlapTokens: 0, countTokens });
+    expect(rest).toHaveLength(0);
+    expect(chunk!.locator).toMatchObject({ page: 1, page_start: 1, page_end: 3 });
+    const breaks = chunk!.locator.page_breaks!;
+    expect(breaks.map((b) => b.page)).toEqual([2, 3]);
+    expect(chunk!.text.slice(breaks[0]!.offset).startsWith('La déclaration préalable')).toBe(true);
+    expect(chunk!.text.slice(breaks[1]!.offset).startsWith('Le permis de démolir')).toBe(true);
+    // a chunk within one page has no breaks; blocks without pages give no page fields
+    const small = chunkDocument(doc([section]), { maxTokens: 16, overlapTokens: 0, countTokens });
+    const onPage3 = small.find((c) => c.text.includes('démolir'))!;
+    expect(onPage3.locator).toMatchObject({ page: 3, page_start: 3, page_end: 3 });
+    expect(onPage3.locator.page_breaks).toBeUndefined();
+    const plain = chunkDocument(doc([{ headingPath: [], blocks: [p('Sans page.')] }]), { maxTokens: 50, overlapTokens: 0, countTokens });
+    expect(plain[0]!.locator).toEqual({ start: 0, end: 10 });
+  });
+
   it('overlaps consecutive chunks by whole sentences within the overlap budget', () => {
     const text = Array.from({ length: 30 }, (_, i) => sentence(i)).join(' ');
     const chunks = chunkDocument(doc([{ headingPath: [], blocks: [p(text)] }]), { maxTokens: 50, overlapTokens: 12, countTokens });

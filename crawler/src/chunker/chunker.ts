@@ -11,7 +11,7 @@
  * Only an atom longer than the whole budget is cut (at sentence, then word boundaries).
  */
 import crypto from 'node:crypto';
-import type { Block, Locator, NormalisedDocument, Section } from '../document.js';
+import type { Block, Locator, NormalisedDocument, PageBreak, Section } from '../document.js';
 
 export interface ChunkOptions {
   /** Budget of one chunk in model tokens, context (title + headings) included. */
@@ -37,7 +37,7 @@ export interface Chunk {
 }
 
 /** Bumped when the chunking rules change, so that stored documents are re-chunked (see content hash). */
-export const CHUNKER_VERSION = 1;
+export const CHUNKER_VERSION = 2; // 2: PDF chunks record the pages they span (page_start, page_end, page_breaks)
 
 interface Atom {
   start: number;
@@ -112,7 +112,7 @@ function chunkSection(
       last++;
       used += atoms[last]!.tokens + 1;
     }
-    out.push(makeChunk(section, blocks, text, atoms, first, last, context, options));
+    out.push(makeChunk(section, blocks, starts, text, atoms, first, last, context, options));
     if (last + 1 >= atoms.length) break;
     // overlap: step back over trailing atoms that fit the overlap budget, always moving forward
     let next = last + 1;
@@ -129,6 +129,7 @@ function chunkSection(
 function makeChunk(
   section: Section,
   blocks: Block[],
+  starts: number[],
   sectionText: string,
   atoms: Atom[],
   first: number,
@@ -139,9 +140,18 @@ function makeChunk(
   const a = atoms[first]!;
   const z = atoms[last]!;
   let text = sectionText.slice(a.start, z.end);
+  let prefix = 0;
   // a table continued from the previous chunk: repeat its header so the rows keep their column names
-  if (a.tableHeader && !sectionText.slice(a.start).startsWith(a.tableHeader)) text = `${a.tableHeader}\n${text}`;
-  const locator: Locator = { ...blocks[a.block]!.locator, start: a.start, end: z.end };
+  if (a.tableHeader && !sectionText.slice(a.start).startsWith(a.tableHeader)) {
+    text = `${a.tableHeader}\n${text}`;
+    prefix = a.tableHeader.length + 1;
+  }
+  const locator: Locator = {
+    ...blocks[a.block]!.locator,
+    ...pageSpan(blocks, starts, a.block, z.block, a.start - prefix),
+    start: a.start,
+    end: z.end,
+  };
   return {
     text,
     headingPath: section.headingPath,
@@ -150,6 +160,25 @@ function makeChunk(
     tokenCount: options.countTokens(context ? `${context}\n${text}` : text),
     hash: chunkHash(context, text),
   };
+}
+
+/**
+ * The pages a chunk made of blocks first..last lies on (PDF blocks carry their page): its first and last
+ * page, and where each later page begins in the chunk text (`origin` = section offset of the chunk text's
+ * first character), so that a quote's offset in the chunk tells its page. Nothing for blocks without pages.
+ */
+function pageSpan(blocks: Block[], starts: number[], first: number, last: number, origin: number): Pick<Locator, 'page_start' | 'page_end' | 'page_breaks'> {
+  const firstPage = blocks[first]!.locator?.page;
+  if (firstPage === undefined) return {};
+  let page = firstPage;
+  const breaks: PageBreak[] = [];
+  for (let i = first + 1; i <= last; i++) {
+    const p = blocks[i]!.locator?.page;
+    if (p === undefined || p === page) continue;
+    page = p;
+    breaks.push({ offset: starts[i]! - origin, page });
+  }
+  return { page_start: firstPage, page_end: page, ...(breaks.length ? { page_breaks: breaks } : {}) };
 }
 
 /** Cuts one block into atoms: table rows, a whole list item, sentences; over-budget atoms are split further. */

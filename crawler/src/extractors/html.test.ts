@@ -57,6 +57,25 @@ describe('extractHtml', () => {
     expect(find('Jours acquis')?.blocks[0].locator?.anchor).toBe('calcul');
   });
 
+  it('records the nearest heading anchor only: ids on headings, their section or a named anchor, not on other elements (issue 19)', () => {
+    const page = `<html><body><main>
+      <h1>Urbanisme</h1><div id="widget-meteo"><p>Introduction générale au droit des sols.</p></div>
+      <section id="permis"><h2>Permis de construire</h2><p>Le permis de construire est exigé.</p></section>
+      <h2>Déclaration préalable</h2><p id="p12">La déclaration suffit pour les petits travaux.</p>
+      <div id="demolir"><h2>Permis de démolir</h2><p>Le permis de démolir protège le patrimoine.</p></div>
+      <a name="art4"></a><h3>Article 4</h3><p>Texte de l'article quatre.</p>
+      <h2><a id="recours" href="#recours">Recours</a></h2><p>Le recours gracieux est possible.</p>
+    </main></body></html>`;
+    const blocks = extractHtml({ body: Buffer.from(page), url: 'https://mairie.example/urbanisme' }).document.sections.flatMap((s) => s.blocks);
+    const anchorOf = (t: string) => blocks.find((b) => b.text.includes(t))?.locator?.anchor;
+    expect(anchorOf('Introduction générale')).toBeUndefined();
+    expect(anchorOf('permis de construire est')).toBe('permis');
+    expect(anchorOf('La déclaration suffit')).toBeUndefined(); // its heading has no id: not the previous section's
+    expect(anchorOf('patrimoine')).toBe('demolir');
+    expect(anchorOf("l'article quatre")).toBe('art4');
+    expect(anchorOf('recours gracieux')).toBe('recours');
+  });
+
   it('writes tables as Markdown tables and list items as "- item"', () => {
     const blocks = r.document.sections.flatMap((s) => s.blocks);
     expect(blocks.find((b) => b.kind === 'table')?.text).toBe('| Mois travaillés | Jours acquis |\n| --- | --- |\n| 6 | 15 |\n| 12 | 30 |');

@@ -346,7 +346,10 @@ interface WalkState {
   current: Section;
   /** Heading texts by level (index 0 = h1). */
   stack: (string | undefined)[];
+  /** The nearest heading anchor: what blocks' locators carry (see headingAnchor). */
   anchor?: string;
+  /** An id on a section-like element, taken by the next heading that has none of its own. */
+  sectionAnchor?: string;
   inline: string;
   paragraphIndex: number;
   options: HtmlOptions;
@@ -354,6 +357,34 @@ interface WalkState {
   removeBoilerplate: boolean;
   base: string;
   firstHeading?: string;
+}
+
+const SECTIONING = new Set(['section', 'article', 'main']);
+
+/** An id (or a legacy `<a name>`) on the heading or on an element inside it. */
+function idWithin(el: Element): string | undefined {
+  if (el.attribs.id) return el.attribs.id;
+  if (el.name === 'a' && el.attribs.name) return el.attribs.name;
+  for (const c of el.children) {
+    if (!isElement(c)) continue;
+    const id = idWithin(c);
+    if (id) return id;
+  }
+  return undefined;
+}
+
+/**
+ * The id by which a link reaches the heading that follows: on a section, article or main element, on an
+ * element whose first child element is a heading (`<div id="x"><h2>`), or on an empty `<a id|name>`
+ * placed before the heading. Ids of other elements (wrappers, widgets, paragraphs) are not heading anchors.
+ */
+function sectionAnchorOf(el: Element): string | undefined {
+  if (el.name === 'a') return textOf(el).trim() ? undefined : el.attribs.id || el.attribs.name || undefined;
+  const id = el.attribs.id;
+  if (!id || HEADING.test(el.name)) return undefined;
+  if (SECTIONING.has(el.name)) return id;
+  const first = el.children.find(isElement);
+  return first && HEADING.test(first.name) ? id : undefined;
 }
 
 function locatorOf(st: WalkState): Locator | undefined {
@@ -448,7 +479,6 @@ function walkList(st: WalkState, list: Element, depth: number): void {
       if (isElement(li) && (li.name === 'ul' || li.name === 'ol')) walkList(st, li, depth + 1);
       continue;
     }
-    if (li.attribs.id) st.anchor = li.attribs.id;
     let own = '';
     const nested: Element[] = [];
     const blocksInside: Element[] = [];
@@ -481,8 +511,8 @@ function walkNode(st: WalkState, node: AnyNode): void {
   const name = el.name;
   if (SKIP_TAGS.has(name)) return;
   if (st.removeBoilerplate && isBoilerplate(el, st.keep)) return;
-  if (el.attribs.id) st.anchor = el.attribs.id;
-  else if (name === 'a' && el.attribs.name) st.anchor = el.attribs.name;
+  const sectionId = sectionAnchorOf(el);
+  if (sectionId) st.anchor = st.sectionAnchor = sectionId;
   if (name === 'br') {
     st.inline += '\n';
     return;
@@ -495,6 +525,10 @@ function walkNode(st: WalkState, node: AnyNode): void {
   const h = HEADING.exec(name);
   if (h) {
     const title = collapse(textOf(el)).replace(/\n/g, ' ');
+    // a heading without an id of its own (nor a section's) has no anchor: an earlier heading's would
+    // open the wrong part of the page
+    st.anchor = idWithin(el) ?? st.sectionAnchor;
+    st.sectionAnchor = undefined;
     if (title) {
       if (h[1] === '1') st.firstHeading ??= title;
       startSection(st, Number(h[1]), title);
@@ -558,7 +592,7 @@ export function htmlToSections(
     removeBoilerplate: options.removeBoilerplate ?? false,
     base: options.base ?? '',
   };
-  if (root.attribs?.id) st.anchor = root.attribs.id;
+  if (root.attribs?.id) st.anchor = st.sectionAnchor = root.attribs.id;
   walkChildren(st, root);
   flushInline(st);
   return { sections: st.sections.filter((s) => s.blocks.length > 0), firstHeading: st.firstHeading };

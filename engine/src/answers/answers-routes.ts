@@ -42,6 +42,7 @@ const citationSchema = z.object({
   heading_path: z.array(z.string()),
   locator: z.record(z.string(), z.unknown()),
   quote: z.string(),
+  link: z.string().optional().describe('url opened at the quote: #page=N for a PDF, #anchor:~:text=… for a web page (absent from answers stored before it existed)'),
   support: z.number(),
   supported: z.boolean(),
 });

@@ -30,9 +30,12 @@ export interface Citation {
   url: string;
   title: string;
   heading_path: string[];
+  /** The passage's locator; `page` is the page of the quote. */
   locator: Record<string, unknown>;
   /** The passage span that best supports the sentences citing this source, verbatim. */
   quote: string;
+  /** `url` opened at the quote: `#page=N` (PDF), `#anchor:~:text=…` (web page; see citation-link.ts). */
+  link: string;
   /** Best support score (0..1) of this source for a sentence citing it. */
   support: number;
   /** Whether this source supports at least one sentence citing it. */

@@ -76,6 +76,26 @@ describe('verifyAnswer', () => {
     expect(v.unsupported[1].cited).toEqual([1]);
   });
 
+  it('gives each citation the page of its quote and a link to the quoted place (issue 19)', () => {
+    const page1 = 'Le permis de construire est exigé pour toute construction nouvelle.';
+    const page3 = 'Le permis de démolir est obligatoire dans les secteurs sauvegardés.';
+    const text = `${page1}\n\nLa déclaration préalable suffit pour les travaux modestes.\n\n${page3}`;
+    const pdf = numberSources([
+      {
+        chunk_id: 5, text, heading_path: ['Urbanisme'], score: 1,
+        locator: { page: 1, page_start: 1, page_end: 3, page_breaks: [{ offset: page1.length + 2, page: 2 }, { offset: text.indexOf(page3), page: 3 }] },
+        document: { id: 50, url: 'https://ex.fr/urbanisme.pdf', title: 'Urbanisme' },
+      },
+      sources[0]!,
+    ]);
+    const v = verifyAnswer('Le permis de démolir est obligatoire dans les secteurs sauvegardés [1]. Le préavis est fixé par la convention collective [2].', pdf);
+    const [c1, c2] = v.citations;
+    expect(c1!.quote).toBe(page3);
+    expect(c1!.locator).toEqual({ page: 3, page_start: 1, page_end: 3 });
+    expect(c1!.link).toBe('https://ex.fr/urbanisme.pdf#page=3');
+    expect(c2!.link).toBe(`${sources[0]!.document.url}#s1:~:text=La%20dur%C3%A9e%20du%20pr%C3%A9avis%20est%20fix%C3%A9e%20par%20la%20convention%20collective.`);
+  });
+
   it('replaces links found in no source and flags their sentence', () => {
     const v = verifyAnswer(
       'Faites la démarche sur [ce site](https://phishing.example/login) [1]. La fiche officielle est https://www.service-public.fr/particuliers/vosdroits/F2883 [1].',

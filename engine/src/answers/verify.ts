@@ -3,6 +3,7 @@
  * at no source are removed, links found in no source are replaced, and every sentence that makes a
  * claim must cite a source that supports it, or it is reported in `unsupported`. Pure.
  */
+import { citationLink, citationLocator } from './citation-link.js';
 import { parseCitations } from './citations.js';
 import type { AnswerLanguage } from './language.js';
 import { splitSentences } from './sentences.js';
@@ -61,7 +62,7 @@ export function verifyAnswer(text: string, sources: NumberedSource[], options: V
   const parsed = parseCitations(text, sources.length);
 
   const byN = new Map(sources.map((s) => [s.n, s]));
-  const best = new Map<number, { score: number; quote: string; supported: boolean }>();
+  const best = new Map<number, { score: number; quote: string; start: number; supported: boolean }>();
   const unsupported: UnsupportedSentence[] = [];
   const placeholder = LINK_REMOVED[language];
   let removedLinks = 0;
@@ -93,7 +94,8 @@ export function verifyAnswer(text: string, sources: NumberedSource[], options: V
       top = Math.max(top, support.score);
       const ok = support.score >= threshold && removedHere === 0;
       const prev = best.get(n);
-      if (!prev || support.score > prev.score) best.set(n, { score: support.score, quote: support.quote, supported: ok || !!prev?.supported });
+      if (!prev || support.score > prev.score)
+        best.set(n, { score: support.score, quote: support.quote, start: support.start, supported: ok || !!prev?.supported });
       else if (ok) prev.supported = true;
     }
     const base = { sentence: text, start, end: start + text.length, cited, support: top };
@@ -109,6 +111,7 @@ export function verifyAnswer(text: string, sources: NumberedSource[], options: V
     const source = byN.get(n);
     const b = best.get(n);
     if (!source || !b) continue;
+    const locator = citationLocator(source.locator, b.start);
     citations.push({
       n,
       chunk_id: source.chunk_id,
@@ -116,8 +119,9 @@ export function verifyAnswer(text: string, sources: NumberedSource[], options: V
       url: source.document.url,
       title: source.document.title,
       heading_path: source.heading_path,
-      locator: source.locator,
+      locator,
       quote: b.quote,
+      link: citationLink(source.document.url, locator, b.quote),
       support: Math.round(b.score * 1000) / 1000,
       supported: b.supported,
     });
