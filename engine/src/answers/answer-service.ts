@@ -24,7 +24,7 @@ import { questionWords } from './question-terms.js';
 import { DEFAULT_GATE, decideRelevance, relevanceFigures, type GateDecision, type PassageRelevance, type RelevanceFigures } from './relevance-gate.js';
 import { splitSentences } from './sentences.js';
 import { DEFAULT_SUPPORT_THRESHOLD } from './support.js';
-import { numberSources, type Citation, type NumberedSource, type RetrievedPassage, type UnsupportedSentence } from './types.js';
+import { numberSources, type Citation, type NumberedSource, type RetrievedPassage, type UnsupportedSentence, type VerifiedAnswer } from './types.js';
 import { verifyAnswer } from './verify.js';
 
 export interface RetrieveInput {
@@ -162,6 +162,61 @@ export function checkedConversation(conversation: ChatMessage[]): ChatMessage[] 
 /** The gate's figures of each retrieved passage, by chunk id. */
 type PassageFigures = ReadonlyMap<string, PassageRelevance>;
 
+/** Milliseconds since `from`, to a tenth. */
+const since = (from: number) => Math.round((performance.now() - from) * 10) / 10;
+
+/** What the first stage settles before anything is stored or searched. */
+interface AskPlan {
+  t0: number;
+  question: string;
+  conversation: ChatMessage[];
+  k: number;
+  language: AnswerLanguage;
+  /** The query searched: the question, or a follow-up made standalone. */
+  query: string;
+  timings: Record<string, number>;
+  settings: Record<string, unknown>;
+}
+
+/** One ask once its record exists: the plan, the record's id, and what later stages add. */
+interface AskRun extends AskPlan {
+  id: string;
+  log?: Logger;
+  retrieved: RetrievedRef[];
+  /** The model's raw text streamed so far, kept if the answer fails. */
+  partial: string;
+}
+
+/** Retrieval judged: the gate's decision and the numbered sources an answer may cite. */
+interface Selection {
+  passages: RetrievedPassage[];
+  decision: GateDecision;
+  relevance: RelevanceFigures;
+  figures: PassageFigures;
+  sources: NumberedSource[];
+}
+
+/** A composed answer text, before verification. */
+interface Composed {
+  text: string;
+  model: string | null;
+  usage: TokenUsage;
+}
+
+/** How an ask ended, for the one stage that records it. */
+type Outcome =
+  | { kind: 'answered'; verified: VerifiedAnswer; model: string | null; usage: TokenUsage }
+  | {
+      kind: 'abstained';
+      reason: string;
+      code: AbstainReasonCode;
+      mode: AnswerMode;
+      model: string | null;
+      usage?: TokenUsage;
+      /** The model's text was streamed already: the final answer replaces it. */
+      streamed?: boolean;
+    };
+
 /**
  * The passages the answer is written from: those holding at least half the weight the gate asks of
  * the best one, strongest first, so the model and the extractive answerer start with the passage
@@ -231,129 +286,173 @@ export class AnswerService {
     };
   }
 
+  /**
+   * The stages, in order: plan (checks, standalone query, settings), record the question while
+   * retrieving and judging relevance, select the sources, compose (model or extractive), verify the
+   * citations, finish (one record of the outcome). Any failure after the record exists is recorded
+   * by `fail` before it propagates.
+   */
   async ask(input: AskInput): Promise<AnswerResult> {
+    const plan = await this.plan(input);
+    const [stored, fetched] = await Promise.allSettled([
+      // Stored first (never lost), while retrieval already runs: neither waits for the other, and
+      // whichever fails, the other settles before we go on, so no promise is left unhandled.
+      insertPendingAnswer(this.deps.db, {
+        apiKeyId: input.caller.keyId,
+        question: plan.question,
+        conversation: plan.conversation,
+        mode: this.mode,
+        model: this.model,
+        settings: plan.settings,
+        collections: input.caller.collections,
+      }),
+      this.retrieveAndJudge(plan.query, plan.k, input),
+    ]);
+    if (stored.status === 'rejected') throw stored.reason;
+    const run: AskRun = { ...plan, id: stored.value, log: this.deps.log?.child({ answerId: stored.value }), retrieved: [], partial: '' };
+
+    try {
+      if (fetched.status === 'rejected') throw fetched.reason;
+      run.timings.retrieval_ms = fetched.value.retrievalMs;
+      run.timings.relevance_ms = fetched.value.gateMs;
+      const selection = this.select(run, fetched.value.passages, fetched.value.decision);
+      if (selection.decision.abstain) {
+        run.timings.ttfb_ms = since(run.t0);
+        input.onStart?.(this.startInfo(run, selection.sources, true));
+        return await this.finish(run, selection, {
+          kind: 'abstained', reason: gateReason(run.language, selection.decision), code: selection.decision.code!, mode: 'extractive', model: null,
+        }, input.onToken);
+      }
+
+      const onStart = () => input.onStart?.(this.startInfo(run, selection.sources, false));
+      const composed = this.deps.llm
+        ? await this.generate(run, selection.sources, input, onStart)
+        : this.extract(run, selection, input, onStart);
+      const model = composed.model ?? this.model;
+      const verified = await this.verify(run, composed.text, selection.sources);
+
+      const refusal = this.deps.llm ? modelRefusal(composed.text, verified.citations.length) : null;
+      if (refusal) {
+        // The model found no answer in the sources: an abstention in Cité's words, with the model's reason.
+        return await this.finish(run, selection, {
+          kind: 'abstained', reason: refusalReason(run.language, refusal), code: 'model_declined', mode: this.mode, model,
+          usage: composed.usage, streamed: true,
+        }, input.onToken);
+      }
+      return await this.finish(run, selection, { kind: 'answered', verified, model, usage: composed.usage }, input.onToken);
+    } catch (e) {
+      throw await this.fail(run, e);
+    }
+  }
+
+  /** Stage 1: the checked question, the query actually searched (a follow-up made standalone), the settings stored. */
+  private async plan(input: AskInput): Promise<AskPlan> {
     const t0 = performance.now();
     const question = checkedQuestion(input.question);
     const k = input.k ?? this.options.k;
     const conversation = checkedConversation(input.conversation ?? []);
     const language = detectLanguage(question);
-    const mode = this.mode;
-    const model = this.model;
     const timings: Record<string, number> = {};
-    const ms = (from: number) => Math.round((performance.now() - from) * 10) / 10;
-
-    // A follow-up is searched as a standalone question (the model's rewrite, else the rule's).
     const tq = performance.now();
     const rewrite = await standaloneQuestion(question, conversation, this.deps.llm, input.signal, { log: this.deps.log });
-    if (rewrite.method !== 'none') timings.rewrite_ms = ms(tq);
-    const query = rewrite.query;
+    if (rewrite.method !== 'none') timings.rewrite_ms = since(tq);
     const settings: Record<string, unknown> = {
       k,
       filters: input.filters ?? null,
       language,
-      retrieval_query: query,
+      retrieval_query: rewrite.query,
       rewrite_method: rewrite.method,
       min_coverage: this.options.minCoverage,
       min_strength: this.options.minStrength,
       support_threshold: this.options.supportThreshold,
-      ...(mode === 'llm' ? { temperature: this.options.temperature } : {}),
+      ...(this.mode === 'llm' ? { temperature: this.options.temperature } : {}),
     };
-    // Stored first (never lost), while retrieval already runs: neither waits for the other.
-    const pending = insertPendingAnswer(this.deps.db, {
-      apiKeyId: input.caller.keyId,
-      question,
-      conversation,
-      mode,
-      model,
-      settings,
-      collections: input.caller.collections,
-    });
-    const retrieval = this.retrieveAndJudge(query, k, input);
-    // Whichever fails, the other settles before we go on, so no promise is left unhandled.
-    const [stored, fetched] = await Promise.allSettled([pending, retrieval]);
-    if (stored.status === 'rejected') throw stored.reason;
-    const id = stored.value;
-    const log = this.deps.log?.child({ answerId: id });
-    let retrieved: RetrievedRef[] = [];
-    let partial = '';
-    const outcome = { id, language, query, timings, settings, t0, ms, log };
+    return { t0, question, conversation, k, language, query: rewrite.query, timings, settings };
+  }
 
-    try {
-      if (fetched.status === 'rejected') throw fetched.reason;
-      const { passages, decision } = fetched.value;
-      timings.retrieval_ms = fetched.value.retrievalMs;
-      timings.relevance_ms = fetched.value.gateMs;
-      const relevance = relevanceFigures(decision);
-      settings.relevance = relevance;
+  /** Stage 3: the sources the answer is written from, numbered, and what was retrieved with the gate's figures. */
+  private select(run: AskRun, passages: RetrievedPassage[], decision: GateDecision): Selection {
+    const relevance = relevanceFigures(decision);
+    run.settings.relevance = relevance;
+    const figures: PassageFigures = new Map(decision.passages.map((p) => [p.chunk_id, p]));
+    const sources = numberSources(decision.abstain ? [] : keptPassages(passages, figures, this.options.minCoverage));
+    run.retrieved = retrievedRefs(passages, sources, figures);
+    return { passages, decision, relevance, figures, sources };
+  }
 
-      const figures: PassageFigures = new Map(decision.passages.map((p) => [p.chunk_id, p]));
-      const sources = numberSources(decision.abstain ? [] : keptPassages(passages, figures, this.options.minCoverage));
-      retrieved = retrievedRefs(passages, sources, figures);
-      const startInfo = (abstained: boolean): StartInfo => ({
-        id,
-        mode: abstained ? 'extractive' : mode,
-        model: abstained ? null : model,
-        language,
-        retrieval_query: query,
-        sources: sources.map((s) => ({ n: s.n, chunk_id: s.chunk_id, url: s.document.url, title: s.document.title })),
+  private startInfo(run: AskRun, sources: NumberedSource[], abstained: boolean): StartInfo {
+    return {
+      id: run.id,
+      mode: abstained ? 'extractive' : this.mode,
+      model: abstained ? null : this.model,
+      language: run.language,
+      retrieval_query: run.query,
+      sources: sources.map((s) => ({ n: s.n, chunk_id: s.chunk_id, url: s.document.url, title: s.document.title })),
+    };
+  }
+
+  /** Stage 5: each sentence's citations checked against its sources (embedding similarity blended in when useful). */
+  private async verify(run: AskRun, text: string, sources: NumberedSource[]): Promise<VerifiedAnswer> {
+    let similarity: ((sentence: string, source: NumberedSource) => number | undefined) | undefined;
+    if (this.deps.llm && this.deps.embedder) {
+      const te = performance.now();
+      similarity = await this.embeddingSimilarity(text, sources).catch((e) => {
+        run.log?.warn({ err: e }, 'support embeddings unavailable; lexical support only');
+        return undefined;
       });
-
-      if (decision.abstain) {
-        const reason = gateReason(language, decision);
-        timings.ttfb_ms = ms(t0);
-        input.onStart?.(startInfo(true));
-        return await this.abstain(outcome, { passages, retrieved, relevance, reason, code: decision.code!, mode: 'extractive', model: null, onToken: input.onToken });
-      }
-
-      const generated = this.deps.llm
-        ? await this.generate(question, language, sources, conversation, input, timings, t0, () => input.onStart?.(startInfo(false)), (d) => (partial += d))
-        : this.extract(question, language, sources, strengthsOf(sources, figures), input, timings, t0, () => input.onStart?.(startInfo(false)));
-      const usedModel = generated.model ?? model;
-
-      let similarity: ((sentence: string, source: NumberedSource) => number | undefined) | undefined;
-      if (this.deps.llm && this.deps.embedder) {
-        const te = performance.now();
-        similarity = await this.embeddingSimilarity(generated.text, sources).catch((e) => {
-          log?.warn({ err: e }, 'support embeddings unavailable; lexical support only');
-          return undefined;
-        });
-        timings.support_embedding_ms = ms(te);
-      }
-      const tv = performance.now();
-      const verified = verifyAnswer(generated.text, sources, { language, threshold: this.options.supportThreshold, similarity });
-      timings.verification_ms = ms(tv);
-
-      const refusal = this.deps.llm ? modelRefusal(generated.text, verified.citations.length) : null;
-      if (refusal) {
-        // The model found no answer in the sources: an abstention in Cité's words, with the model's reason.
-        return await this.abstain(outcome, {
-          passages, retrieved, relevance, reason: refusalReason(language, refusal), code: 'model_declined', mode, model: usedModel,
-          usage: generated.usage, streamed: true,
-        });
-      }
-
-      timings.total_ms = ms(t0);
-      await completeAnswer(this.deps.db, id, {
-        status: 'ok', answer: verified.answer, citations: verified.citations, unsupported: verified.unsupported, abstained: false,
-        retrieved, mode, model: usedModel, timings,
-        settings: { ...settings, removed_citations: verified.removed_citations, removed_links: verified.removed_links, usage: generated.usage },
-      });
-      log?.info({ citations: verified.citations.length, unsupported: verified.unsupported.length, removed: verified.removed_citations }, 'answer ready');
-      return {
-        id, ...verified, abstained: false, retrieval_query: query, relevance, mode, model: usedModel, language, status: 'ok', timings,
-        usage: generated.usage,
-      };
-    } catch (e) {
-      const err = e instanceof CiteError ? e : new CiteError('ANSWER_FAILED', `Answering failed: ${(e as Error)?.message ?? e}`, { status: 500, cause: e });
-      timings.total_ms = ms(t0);
-      await completeAnswer(this.deps.db, id, {
-        status: 'error', answer: partial, citations: [], unsupported: [], abstained: false, retrieved, mode, model,
-        timings, settings, error: `${err.code}: ${err.message}`,
-      }).catch((storeErr) => log?.error({ err: storeErr }, 'could not record the failed answer'));
-      log?.warn({ code: err.code }, 'answer failed');
-      // The stored answer's id rides along, so the client can find the failed record.
-      throw new CiteError(err.code, err.message, { status: err.status, retryable: err.retryable, cause: err, details: { answer_id: id } });
+      run.timings.support_embedding_ms = since(te);
     }
+    const tv = performance.now();
+    const verified = verifyAnswer(text, sources, { language: run.language, threshold: this.options.supportThreshold, similarity });
+    run.timings.verification_ms = since(tv);
+    return verified;
+  }
+
+  /** Stage 6: the one record of a finished answer (answered or declined), and what the caller gets. */
+  private async finish(run: AskRun, selection: Selection, outcome: Outcome, onToken?: (text: string) => void): Promise<AnswerResult> {
+    const base = { id: run.id, retrieval_query: run.query, relevance: selection.relevance, language: run.language, status: 'ok' as const, timings: run.timings };
+    let result: AnswerResult;
+    let settings: Record<string, unknown>;
+    if (outcome.kind === 'answered') {
+      const v = outcome.verified;
+      settings = { ...run.settings, removed_citations: v.removed_citations, removed_links: v.removed_links, usage: outcome.usage };
+      result = { ...base, ...v, abstained: false, mode: this.mode, model: outcome.model, usage: outcome.usage };
+    } else {
+      const closest = closestSources(selection.passages);
+      const text = abstentionText(run.language, closest, outcome.reason);
+      // A streamed model text is replaced by the final answer; otherwise the statement is the stream.
+      if (!outcome.streamed) onToken?.(text);
+      const usage = outcome.usage ?? tokenUsage(0, approximateTokens(text));
+      settings = { ...run.settings, abstain_code: outcome.code, abstain_reason: outcome.reason, closest_sources: closest, ...(outcome.usage ? { usage: outcome.usage } : {}) };
+      result = {
+        ...base, answer: text, citations: [], unsupported: [], abstained: true, abstain_reason: outcome.reason, abstain_code: outcome.code,
+        closest_sources: closest, removed_citations: 0, removed_links: 0, mode: outcome.mode, model: outcome.model, usage,
+      };
+    }
+    run.timings.total_ms = since(run.t0);
+    await completeAnswer(this.deps.db, run.id, {
+      status: 'ok', answer: result.answer, citations: result.citations, unsupported: result.unsupported, abstained: result.abstained,
+      retrieved: run.retrieved, mode: result.mode, model: result.model, timings: run.timings, settings,
+    });
+    if (result.abstained) {
+      run.log?.info({ abstained: true, code: result.abstain_code, coverage: result.relevance.coverage, strength: result.relevance.strength }, 'answer abstained');
+    } else {
+      run.log?.info({ citations: result.citations.length, unsupported: result.unsupported.length, removed: result.removed_citations }, 'answer ready');
+    }
+    return result;
+  }
+
+  /** A failure after the question was stored: recorded with what was streamed, then returned as the error to throw. */
+  private async fail(run: AskRun, e: unknown): Promise<CiteError> {
+    const err = e instanceof CiteError ? e : new CiteError('ANSWER_FAILED', `Answering failed: ${(e as Error)?.message ?? e}`, { status: 500, cause: e });
+    run.timings.total_ms = since(run.t0);
+    await completeAnswer(this.deps.db, run.id, {
+      status: 'error', answer: run.partial, citations: [], unsupported: [], abstained: false, retrieved: run.retrieved, mode: this.mode, model: this.model,
+      timings: run.timings, settings: run.settings, error: `${err.code}: ${err.message}`,
+    }).catch((storeErr) => run.log?.error({ err: storeErr }, 'could not record the failed answer'));
+    run.log?.warn({ code: err.code }, 'answer failed');
+    // The stored answer's id rides along, so the client can find the failed record.
+    return new CiteError(err.code, err.message, { status: err.status, retryable: err.retryable, cause: err, details: { answer_id: run.id } });
   }
 
   /** Retrieval, then the relevance gate on what was retrieved, with the index's term statistics. */
@@ -364,7 +463,7 @@ export class AnswerService {
   ): Promise<{ passages: RetrievedPassage[]; decision: GateDecision; retrievalMs: number; gateMs: number }> {
     const tr = performance.now();
     const passages = await this.deps.retrieve({ query, k, filters: input.filters, allowedCollections: input.caller.collections, signal: input.signal });
-    const retrievalMs = Math.round((performance.now() - tr) * 10) / 10;
+    const retrievalMs = since(tr);
     const tg = performance.now();
     const words = questionWords(query);
     const collections = input.caller.collections;
@@ -376,25 +475,20 @@ export class AnswerService {
       collections,
     );
     const decision = decideRelevance(words, evidence, passages, { minCoverage: this.options.minCoverage, minStrength: this.options.minStrength });
-    return { passages, decision, retrievalMs, gateMs: Math.round((performance.now() - tg) * 10) / 10 };
+    return { passages, decision, retrievalMs, gateMs: since(tg) };
   }
 
+  /** Stage 4, with a model: the prompt, then the streamed completion (citation markers filtered from the stream). */
   private async generate(
-    question: string,
-    language: AnswerLanguage,
+    run: AskRun,
     sources: NumberedSource[],
-    conversation: ChatMessage[],
     input: AskInput,
-    timings: Record<string, number>,
-    t0: number,
     started: () => void,
-    onRaw: (delta: string) => void,
-  ): Promise<{ text: string; model: string | null; usage: TokenUsage }> {
-    const ms = (from: number) => Math.round((performance.now() - from) * 10) / 10;
+  ): Promise<Composed> {
     const tp = performance.now();
-    const messages = buildPrompt({ question, language, sources, conversation, maxSourceChars: this.options.maxSourceChars });
-    timings.prompt_ms = ms(tp);
-    timings.ttfb_ms = ms(t0);
+    const messages = buildPrompt({ question: run.question, language: run.language, sources, conversation: run.conversation, maxSourceChars: this.options.maxSourceChars });
+    run.timings.prompt_ms = since(tp);
+    run.timings.ttfb_ms = since(run.t0);
     started();
     const filter = createMarkerFilter(sources.length);
     const tg = performance.now();
@@ -404,7 +498,7 @@ export class AnswerService {
       signal: input.signal,
       onToken: input.onToken
         ? (delta) => {
-            onRaw(delta);
+            run.partial += delta;
             const out = filter.push(delta);
             if (out) input.onToken!(out);
           }
@@ -414,9 +508,9 @@ export class AnswerService {
       const rest = filter.flush();
       if (rest) input.onToken(rest);
     }
-    timings.generation_ms = ms(tg);
-    timings.first_token_ms = completion.firstTokenMs;
-    timings.llm_attempts = completion.attempts;
+    run.timings.generation_ms = since(tg);
+    run.timings.first_token_ms = completion.firstTokenMs;
+    run.timings.llm_attempts = completion.attempts;
     const prompt = completion.usage?.prompt_tokens ?? approximateTokens(messages.map((m) => m.content).join('\n'));
     return {
       text: completion.text,
@@ -425,57 +519,15 @@ export class AnswerService {
     };
   }
 
-  private extract(
-    question: string,
-    language: AnswerLanguage,
-    sources: NumberedSource[],
-    strengths: ReadonlyMap<number, number>,
-    input: AskInput,
-    timings: Record<string, number>,
-    t0: number,
-    started: () => void,
-  ): { text: string; model: null; usage: TokenUsage } {
+  /** Stage 4, without a model: sentences (and table rows) quoted from the strongest sources. */
+  private extract(run: AskRun, selection: Selection, input: AskInput, started: () => void): Composed {
     const te = performance.now();
-    const text = extractiveAnswer(question, sources, language, { strengths }).text;
-    timings.generation_ms = Math.round((performance.now() - te) * 10) / 10;
-    timings.ttfb_ms = Math.round((performance.now() - t0) * 10) / 10;
+    const strengths = strengthsOf(selection.sources, selection.figures);
+    const text = extractiveAnswer(run.question, selection.sources, run.language, { strengths }).text;
+    run.timings.generation_ms = since(te);
+    run.timings.ttfb_ms = since(run.t0);
     started();
     input.onToken?.(text);
     return { text, model: null, usage: tokenUsage(0, approximateTokens(text)) };
-  }
-
-  /** Records and returns an abstention: Cité's statement, the reason, the closest sources. */
-  private async abstain(
-    o: { id: string; language: AnswerLanguage; query: string; timings: Record<string, number>; settings: Record<string, unknown>; t0: number; ms: (from: number) => number; log?: Logger },
-    a: {
-      passages: RetrievedPassage[];
-      retrieved: RetrievedRef[];
-      relevance: RelevanceFigures;
-      reason: string;
-      code: AbstainReasonCode;
-      mode: AnswerMode;
-      model: string | null;
-      usage?: TokenUsage;
-      /** The model's text was streamed already: the final answer replaces it. */
-      streamed?: boolean;
-      onToken?: (text: string) => void;
-    },
-  ): Promise<AnswerResult> {
-    const closest = closestSources(a.passages);
-    const text = abstentionText(o.language, closest, a.reason);
-    if (!a.streamed) a.onToken?.(text);
-    o.timings.total_ms = o.ms(o.t0);
-    await completeAnswer(this.deps.db, o.id, {
-      status: 'ok', answer: text, citations: [], unsupported: [], abstained: true, retrieved: a.retrieved, mode: a.mode, model: a.model,
-      timings: o.timings,
-      settings: { ...o.settings, abstain_code: a.code, abstain_reason: a.reason, closest_sources: closest, ...(a.usage ? { usage: a.usage } : {}) },
-    });
-    o.log?.info({ abstained: true, code: a.code, coverage: a.relevance.coverage, strength: a.relevance.strength }, 'answer abstained');
-    return {
-      id: o.id, answer: text, citations: [], unsupported: [], abstained: true, abstain_reason: a.reason, abstain_code: a.code,
-      closest_sources: closest, retrieval_query: o.query, relevance: a.relevance, removed_citations: 0, removed_links: 0,
-      mode: a.mode, model: a.model, language: o.language, status: 'ok', timings: o.timings,
-      usage: a.usage ?? tokenUsage(0, approximateTokens(text)),
-    };
   }
 }
