@@ -18,7 +18,7 @@ import {
 import { AnswerText } from '../ask/AnswerText';
 import { FeedbackPanel } from '../ask/FeedbackPanel';
 import type { AnswerResult, Citation } from '../ask/answer-types';
-import { formatDate, formatLocator, locatorHref } from '../common/format';
+import { citationHref, formatDate, formatLocator } from '../common/format';
 import { AddToEvalSetButton } from './AddToEvalSetButton';
 
 function MarkReviewedButton() {
@@ -161,7 +161,7 @@ function ReviewBody() {
                   {c.passage.text}
                 </Typography>
               )}
-              <a href={locatorHref(c.url, c.locator)} target="_blank" rel="noopener noreferrer" style={{ wordBreak: 'break-all' }}>
+              <a href={citationHref(c)} target="_blank" rel="noopener noreferrer" style={{ wordBreak: 'break-all' }}>
                 {c.url}
               </a>{' '}
               <Typography variant="caption" color="text.secondary">

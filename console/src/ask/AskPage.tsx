@@ -15,7 +15,7 @@ import {
 } from '@mui/material';
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Title, useDataProvider, useLocaleState, usePermissions, useTranslate } from 'react-admin';
-import { formatDate } from '../common/format';
+import { formatDate, quotePlace } from '../common/format';
 import type { CiteDataProvider } from '../dataProvider/dataProvider';
 import { roleAtLeast } from '../dataProvider/session';
 import { AnswerText } from './AnswerText';
@@ -101,6 +101,11 @@ function TurnView({ turn, debug, onCite }: { turn: Turn; debug: boolean; onCite:
                     >
                       [{c.n}] {c.title || c.url}
                     </Button>
+                    {quotePlace(c, translate) && (
+                      <Typography variant="caption" color="text.secondary" data-testid={`source-place-${c.n}`}>
+                        {quotePlace(c, translate)}
+                      </Typography>
+                    )}
                   </li>
                 ))}
               </Box>

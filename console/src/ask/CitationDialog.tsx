@@ -1,7 +1,7 @@
 import OpenInNewIcon from '@mui/icons-material/OpenInNew';
 import { Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, Link, Typography } from '@mui/material';
 import { useTranslate } from 'react-admin';
-import { formatLocator, locatorHref } from '../common/format';
+import { citationHref, formatLocator } from '../common/format';
 import type { Citation } from './answer-types';
 
 /** The quoted passage of one citation, where it sits in its source, and a link to that exact place. */
@@ -9,7 +9,7 @@ export function CitationDialog({ citation, onClose }: { citation: Citation | nul
   const translate = useTranslate();
   if (!citation) return null;
   const where = formatLocator(citation.locator, translate);
-  const href = locatorHref(citation.url, citation.locator);
+  const href = citationHref(citation);
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="md" aria-labelledby="citation-title" data-testid="citation-dialog">
       <DialogTitle id="citation-title">

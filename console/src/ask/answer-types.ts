@@ -7,7 +7,10 @@ import type { AnswerListRow } from '@cite/engine/answers/answers-repo.js';
 import type { SearchHit as EngineSearchHit, SearchResponse } from '@cite/engine/search/search-schema.js';
 
 export interface Locator {
+  /** Of a citation: the page of its quote. */
   page?: number;
+  page_start?: number;
+  page_end?: number;
   anchor?: string;
   paragraph?: number;
   start?: number;
@@ -15,8 +18,10 @@ export interface Locator {
 }
 
 /** A citation as the engine returns it; the review API adds the cited passage as it is now. */
-export type Citation = Omit<EngineCitation, 'locator' | 'support' | 'supported' | 'document_id'> & {
+export type Citation = Omit<EngineCitation, 'locator' | 'support' | 'supported' | 'document_id' | 'link'> & {
   locator?: Locator | Record<string, unknown> | null;
+  /** Absent from answers stored before citations had links. */
+  link?: string;
   support?: number;
   supported?: boolean;
   document_id?: number | string;

@@ -28,6 +28,26 @@ export function formatLocator(locator: unknown, t: (k: string, o?: object) => st
   return parts.join(' · ');
 }
 
+/** "Durée › Calcul · page 3": where a quote sits, its headings (the title left out) then its page. */
+export function quotePlace(
+  c: { title?: string; heading_path?: string[]; locator?: unknown },
+  t: (k: string, o?: object) => string,
+): string {
+  const headings = (c.heading_path ?? []).filter((h, i) => !(i === 0 && h === c.title));
+  const page = (c.locator as { page?: unknown } | null | undefined)?.page;
+  const parts = headings.length ? [headings.join(' › ')] : [];
+  if (typeof page === 'number') parts.push(t('cite.ask.page', { page }));
+  return parts.join(' · ');
+}
+
+/**
+ * Where a citation opens: the link the engine built (`#page=N`, `#anchor:~:text=…` to the quote), or, for
+ * answers stored before citations had one, the passage's place from its locator.
+ */
+export function citationHref(c: { url: string; locator?: unknown; link?: string | null }): string {
+  return c.link || locatorHref(c.url, c.locator);
+}
+
 /** Link to the exact place of a passage: PDF page (#page=N) or HTML anchor. */
 export function locatorHref(url: string, locator: unknown): string {
   if (!locator || typeof locator !== 'object') return url;
