@@ -11,21 +11,26 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { extractOptionsFromConfig, extractSources, type ExtractSource } from '@cite/crawler/extractors/extract.js';
 import { collectionByName, filesSource, finishIngestRun, startIngestRun } from '@cite/crawler/ingest/ingest-run.js';
-import { indexDocuments, type IndexSummary } from '@cite/crawler/ingest/index-documents.js';
+import { indexDocuments, type IndexProgress, type IndexSummary } from '@cite/crawler/ingest/index-documents.js';
 import { uploadSources, type UploadedFile } from '@cite/crawler/ingest/upload-sources.js';
 import type { Config } from '../config/config.js';
 import { appEmbedder } from '../embeddings/app-embedder.js';
 import { CiteError, badRequest } from '../errors.js';
 import type { AppContext } from '../http/app-context.js';
+import { ndjsonWriter } from '../http/ndjson-stream.js';
 import { defineRoute } from '../http/route.js';
 import { requireWritableByName } from './collection-scope.js';
 
 export const UPLOAD_SOURCE_NAME = 'console uploads';
-const MAX_FILES = 100;
+/** Files per upload request: a client with more sends several uploads (`cite ingest` does). */
+export const UPLOAD_MAX_FILES = 100;
+const MAX_FILES = UPLOAD_MAX_FILES;
+/** `?wait=progress`: a progress line at most this often, so a fast ingest does not write one per document. */
+const PROGRESS_EVERY_MS = 250;
 /** Uploads wait for indexing in a folder of their own, `<DATA_DIR>/uploads-tmp/cite-upload-XXXXXX/`. */
 const UPLOADS_TMP = 'uploads-tmp';
 export const UPLOAD_TEMP_PREFIX = 'cite-upload-';
@@ -138,11 +143,12 @@ async function ingestUpload(
   runId: number,
   files: ExtractSource[],
   tempDir: string,
+  onProgress?: (p: IndexProgress) => void,
 ): Promise<IndexSummary | { error: string }> {
   const log = app.log.child({ component: 'uploads', runId });
   try {
     const embedder = await appEmbedder(app);
-    const summary = await indexDocuments(app.db, embedder, { collectionId, sourceId, runId }, extractSources(files, extractOptionsFromConfig(app.config)), undefined, {
+    const summary = await indexDocuments(app.db, embedder, { collectionId, sourceId, runId }, extractSources(files, extractOptionsFromConfig(app.config)), onProgress, {
       chunkTokens: app.config.CHUNK_TOKENS,
       overlapTokens: app.config.CHUNK_OVERLAP_TOKENS,
     });
@@ -158,6 +164,29 @@ async function ingestUpload(
   }
 }
 
+/**
+ * `?wait=progress`: the accepted upload, the indexing progress (throttled) and its outcome as NDJSON
+ * lines. A client that goes away stops reading; the indexing goes on and its run records the outcome.
+ */
+async function streamIndexing(
+  res: Response,
+  accepted: { run_id: number; collection: string; files: string[] },
+  start: (onProgress: (p: IndexProgress) => void) => Promise<IndexSummary | { error: string }>,
+): Promise<void> {
+  const out = ndjsonWriter(res);
+  out.line({ event: 'accepted', ...accepted });
+  let last = 0;
+  const outcome = await start((p) => {
+    const now = Date.now();
+    if (now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    out.line({ event: 'progress', documents: p.documents, failed: p.failed, chunks: p.chunks });
+  });
+  if ('error' in outcome) out.line({ event: 'error', code: 'INGEST_FAILED', message: outcome.error, run_id: accepted.run_id });
+  else out.line({ event: 'done', ...accepted, summary: outcome });
+  out.end();
+}
+
 export const uploadsRoutes = [
   defineRoute({
     method: 'post',
@@ -167,8 +196,10 @@ export const uploadsRoutes = [
     tags: ['admin'],
     body: z.object({ collection: z.string().optional(), files: z.array(z.string()).optional() }).optional(),
     bodyContentType: 'multipart/form-data',
-    // ?wait=true answers when indexing ends, with the summary (the CLI uses it); otherwise 202 at once
-    query: z.object({ wait: z.enum(['true', 'false']).optional() }).strict(),
+    // ?wait=true answers when indexing ends, with the summary; ?wait=progress streams NDJSON lines while
+    // it runs (`accepted`, `progress`…, then `done` with the summary or `error`: what `cite ingest` reads);
+    // otherwise 202 at once
+    query: z.object({ wait: z.enum(['true', 'false', 'progress']).optional() }).strict(),
     longRunning: true,
     response: z.object({ run_id: z.number(), collection: z.string(), files: z.array(z.string()), summary: z.unknown().optional() }),
     handler: async ({ app, req, res, query, caller, audit }) => {
@@ -191,6 +222,12 @@ export const uploadsRoutes = [
           targetId: collectionId,
           after: { files: names, run_id: runId },
         });
+        if (query.wait === 'progress') {
+          await streamIndexing(res, { run_id: runId, collection: upload.collection, files: names }, (onProgress) =>
+            (indexing = ingestUpload(app, collectionId, sourceId, runId, sources, upload.dir, onProgress)),
+          );
+          return undefined;
+        }
         indexing = ingestUpload(app, collectionId, sourceId, runId, sources, upload.dir);
         if (query.wait !== 'true') {
           res.status(202);

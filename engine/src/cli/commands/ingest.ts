@@ -5,18 +5,17 @@
  * are listed with their reason and do not stop the run; the exit code is 0 unless the run itself
  * could not go on.
  */
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { outcomesOf } from '@cite/crawler/ingest/ingest-inputs.js';
 import { collectionByName, filesSource, finishIngestRun, startIngestRun } from '@cite/crawler/ingest/ingest-run.js';
-import { indexDocuments, type IndexProgress, type IndexSummary } from '@cite/crawler/ingest/index-documents.js';
+import { indexDocuments, type IndexSummary } from '@cite/crawler/ingest/index-documents.js';
 import type { Config } from '../../config/config.js';
 import { createEmbedder } from '../../embeddings/create-embedder.js';
 import { CiteError } from '../../errors.js';
-import fs from 'node:fs';
-import path from 'node:path';
 import { cliConfig, remoteEngine, withDatabase, type RemoteEngine } from '../cli-context.js';
+import { localFilesOf, uploadToEngine } from '../engine-upload.js';
+import { engineUploadProgress, indexingProgress } from '../ingest-progress.js';
 
 export interface IngestCommandOptions {
   collection: string;
@@ -56,7 +55,7 @@ export async function runIngest(inputs: string[], opts: IngestCommandOptions): P
       const collectionId = await collectionByName(db, opts.collection);
       const sourceId = await filesSource(db, collectionId);
       const runId = await startIngestRun(db, sourceId, 'cli', inputs);
-      const progress = progressReporter(!opts.json || process.stderr.isTTY);
+      const progress = indexingProgress(process.stderr, !opts.json || process.stderr.isTTY);
       try {
         const summary = await indexDocuments(db, embedder, { collectionId, sourceId, runId }, outcomesOf(inputs, cfg), progress.update, {
           chunkTokens: cfg.CHUNK_TOKENS,
@@ -78,48 +77,6 @@ export async function runIngest(inputs: string[], opts: IngestCommandOptions): P
   }
 }
 
-/** A bar on a terminal; otherwise a plain line every 1,000 documents or 10 seconds. */
-function progressReporter(enabled: boolean) {
-  let bar: cliProgress.SingleBar | undefined;
-  let lastLine = 0;
-  let lastCount = 0;
-  const started = Date.now();
-  return {
-    update: (p: IndexProgress) => {
-      if (!enabled) return;
-      if (process.stderr.isTTY) {
-        if (!bar) {
-          bar = new cliProgress.SingleBar(
-            {
-              format: 'Indexing {value} documents | {failed} failed | {chunks} chunks | {rate} docs/s | {location}',
-              stream: process.stderr,
-              hideCursor: true,
-            },
-            cliProgress.Presets.shades_classic,
-          );
-          bar.start(0, 0, { failed: 0, chunks: 0, rate: 0, location: '' });
-        }
-        const secs = (Date.now() - started) / 1000;
-        bar.setTotal(p.documents);
-        bar.update(p.documents, {
-          failed: p.failed,
-          chunks: p.chunks,
-          rate: secs > 0 ? Math.round(p.documents / secs) : 0,
-          location: p.location.length > 60 ? `…${p.location.slice(-59)}` : p.location,
-        });
-        return;
-      }
-      const now = Date.now();
-      if (p.documents - lastCount >= 1000 || now - lastLine >= 10_000) {
-        lastCount = p.documents;
-        lastLine = now;
-        process.stderr.write(`ingest: ${p.documents} documents, ${p.failed} failed, ${p.chunks} chunks\n`);
-      }
-    },
-    stop: () => bar?.stop(),
-  };
-}
-
 function printSummary(s: IndexSummary & { collection: string }, opts: IngestCommandOptions): void {
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(s)}\n`);
@@ -138,33 +95,15 @@ function printSummary(s: IndexSummary & { collection: string }, opts: IngestComm
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** Files under the inputs (directories walked), for an upload. URLs are fetched by the engine's crawler instead. */
-function filesOf(inputs: string[]): string[] {
-  const out: string[] = [];
-  const visit = (p: string) => {
-    const st = fs.statSync(p);
-    if (st.isDirectory()) for (const name of fs.readdirSync(p).sort()) visit(path.join(p, name));
-    else if (st.isFile()) out.push(p);
-  };
-  for (const input of inputs) {
-    if (/^https?:\/\//i.test(input)) {
-      throw new CiteError('INGEST_URL_THROUGH_ENGINE', `${input}: while \`cite start\` runs, index web pages with \`cite crawl ${input}\` (or stop the engine first)`, { status: 400 });
-    }
-    if (!fs.existsSync(input)) throw new CiteError('FILE_NOT_FOUND', `${path.resolve(input)} does not exist`, { status: 400 });
-    visit(path.resolve(input));
-  }
-  return out;
-}
-
 async function ingestThroughEngine(engine: RemoteEngine, inputs: string[], opts: IngestCommandOptions): Promise<IndexSummary & { collection: string }> {
   if (opts.sync) throw new CiteError('INGEST_SYNC_THROUGH_ENGINE', '--sync needs the database: stop `cite start` first', { status: 400 });
-  const form = new FormData();
-  form.append('collection', opts.collection);
-  // the absolute path as the file name: the documents get the URLs a direct `cite ingest` gives them
-  for (const file of filesOf(inputs)) form.append('files', new Blob([fs.readFileSync(file)]), file);
+  const files = localFilesOf(inputs);
   if (!opts.json) process.stderr.write(`cite ingest: sending the files to the running engine at ${engine.url}…\n`);
-  const res = await fetch(`${engine.url}/admin/api/uploads?wait=true`, { method: 'POST', headers: { authorization: `Bearer ${engine.key}` }, body: form });
-  const body = (await res.json()) as { code?: string; message?: string; summary?: IndexSummary };
-  if (!res.ok || !body.summary) throw new CiteError(body.code ?? 'ENGINE_ERROR', body.message ?? `Engine answered ${res.status}`, { status: res.status });
-  return { collection: opts.collection, ...body.summary };
+  const progress = engineUploadProgress(process.stderr, !opts.json || process.stderr.isTTY);
+  try {
+    const { summary } = await uploadToEngine(engine, files, opts.collection, (p) => progress.update(p));
+    return { collection: opts.collection, ...summary };
+  } finally {
+    progress.stop();
+  }
 }
