@@ -80,3 +80,12 @@ export async function openBrowser(): Promise<BrowserSession> {
     },
   };
 }
+
+/** Signs in on the console's key screen with the keyboard only (the field has focus, Enter submits). */
+export async function signIn(page: Page, base: string, key: string): Promise<void> {
+  await page.goto(`${base}/console/`);
+  await page.locator('#api-key').waitFor();
+  await page.keyboard.type(key);
+  await page.keyboard.press('Enter');
+  await page.locator('#api-key').waitFor({ state: 'detached' });
+}
