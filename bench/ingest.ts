@@ -6,6 +6,9 @@
  * --server — with the embedder configured by EMBEDDINGS (default hash). Inputs are grouped by kind
  * (zips together, so that service-public fiches shared by several audience zips merge; JSONL; other
  * files) and each group is timed: documents/s, chunks/s, peak RSS while it ran, documents per format.
+ *
+ * `--through-engine [--rounds N]`: compares a direct ingest with one through a running engine instead
+ * (bench/ingest-through-engine.ts).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -21,25 +24,30 @@ import { createEmbedder } from '@cite/engine/embeddings/create-embedder.js';
 import { extractOptionsFromConfig, extractSources, type ExtractOutcome } from '@cite/crawler/extractors/extract.js';
 import { indexDocuments } from '@cite/crawler/ingest/index-documents.js';
 import { collectionByName, filesSource } from '@cite/crawler/ingest/ingest-run.js';
+import { benchThroughEngine } from './ingest-through-engine.js';
 
 interface Args {
   paths: string[];
   server?: string;
   keep: boolean;
   collection: string;
+  throughEngine: boolean;
+  rounds: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { paths: [], keep: false, collection: 'bench' };
+  const args: Args = { paths: [], keep: false, collection: 'bench', throughEngine: false, rounds: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--server') args.server = argv[++i];
     else if (a === '--keep') args.keep = true;
     else if (a === '--collection') args.collection = argv[++i]!;
+    else if (a === '--through-engine') args.throughEngine = true;
+    else if (a === '--rounds') args.rounds = Math.max(1, Number(argv[++i]) || 1);
     else args.paths.push(a);
   }
   if (args.paths.length === 0) {
-    process.stderr.write('usage: npm run bench:ingest -- <paths…> [--server postgres://user@host:5432/postgres] [--keep]\n');
+    process.stderr.write('usage: npm run bench:ingest -- <paths…> [--server postgres://user@host:5432/postgres] [--keep] [--through-engine [--rounds N]]\n');
     process.exit(2);
   }
   return args;
@@ -109,6 +117,7 @@ function procCpuSeconds(pid: number): number {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.throughEngine) return benchThroughEngine(args);
   const cfg = loadConfig();
   const embedder = await createEmbedder(cfg);
   const { db, where, dispose } = await openFresh(args);
