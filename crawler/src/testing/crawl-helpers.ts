@@ -8,7 +8,8 @@ import { HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
 import { vectorBacklogSize } from '../ingest/documents-repo.js';
 import { getRunDetail, type CrawlRunDetail } from '../runs/run-repo.js';
 import { startCrawl } from '../sources/source-service.js';
-import { startWorker, type WorkerOptions } from '../worker/worker.js';
+import { startWorker } from '../worker/worker.js';
+import type { WorkerOptions } from '../worker/worker-options.js';
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
