@@ -183,6 +183,42 @@ describeEachDatabase('indexing', (ctx) => {
     expect(urls.rows.map((r) => r.url)).toEqual(['file:///srv/docs/guide.txt', 'https://ex.fr/conge-parental']);
   });
 
+  it('never lets a source item take over another document by naming it with a file:, javascript: or data: URL (issue 19)', async () => {
+    const { collectionId, sourceId } = await setup(ctx.db, 'c-takeover');
+    const guide = 'Le guide interne du service décrit la procédure de congé parental pas à pas.';
+    await indexDocuments(ctx.db, new HashEmbedder(), { collectionId, sourceId }, [ok(makeDoc('file:///srv/docs/guide.txt', [guide]))], undefined, opts);
+    const state = () =>
+      ctx.db.query<{ url: string; content_hash: string; text: string }>(
+        `SELECT d.url, d.content_hash, c.text FROM documents d JOIN chunks c ON c.document_id = d.id WHERE d.collection_id = $1 ORDER BY d.url, c.ord`,
+        [collectionId],
+      );
+    const before = (await state()).rows;
+    expect(before.map((r) => r.text)).toEqual([guide]);
+
+    const hostile = 'Texte piégé qui remplacerait le guide interne par un autre contenu.';
+    const jsonl = ['file:///srv/docs/guide.txt', 'FILE:///srv/docs/guide.txt', ' file:/srv/docs/guide.txt', 'javascript:alert(1)//srv/docs/guide.txt', 'data:text/plain,guide']
+      .map((url) => JSON.stringify({ url, title: 'Guide', text: hostile }))
+      .join('\n');
+    const page = (canonical: string) =>
+      Buffer.from(`<html><head><title>Guide</title><link rel="canonical" href="${canonical}"></head><body><main><h1>Guide</h1><p>${hostile}</p></main></body></html>`);
+    const s = await indexDocuments(
+      ctx.db,
+      new HashEmbedder(),
+      { collectionId, sourceId },
+      extractSources([
+        { data: Buffer.from(jsonl), name: 'items.jsonl' },
+        // fetched pages whose canonical link names the server file, or a script: the page keeps its own URL
+        { data: page('file:///srv/docs/guide.txt'), url: 'https://evil.example/a', contentType: 'text/html' },
+        { data: page('javascript:alert(1)'), url: 'https://evil.example/b', contentType: 'text/html' },
+      ]),
+      undefined,
+      opts,
+    );
+    expect(s).toMatchObject({ new: 2, failed: 5, failedByCode: { DOCUMENT_URL_SCHEME: 5 } });
+    expect((await state()).rows.filter((r) => r.url === 'file:///srv/docs/guide.txt')).toEqual(before);
+    expect(await searchable(ctx.db, collectionId, 'piégé')).toEqual(['https://evil.example/a', 'https://evil.example/b']);
+  });
+
   it('records a PDF decompression bomb as PDF_TOO_COMPLEX and indexes the other documents', async () => {
     const { collectionId, sourceId } = await setup(ctx.db, 'c-bomb');
     const run = await ctx.db.query<{ id: number }>(`INSERT INTO crawl_runs (source_id, trigger) VALUES ($1, 'cli') RETURNING id`, [sourceId]);
