@@ -57,6 +57,11 @@ export interface IndexingOptions {
    * the source). Documents that may hide behind a failed location are kept.
    */
   deleteMissing: boolean;
+  /**
+   * Where fresh vectors go: `index` (the HNSW index, as they are written) or `backlog`, searched exactly
+   * until an idle crawler worker moves them into the index (a bulk load that must be searchable soon).
+   */
+  placement: VectorPlacement;
   log?: Logger;
 }
 
@@ -66,6 +71,7 @@ export const INDEXING_DEFAULTS: IndexingOptions = {
   embedBatch: 256,
   writeConcurrency: 4,
   deleteMissing: false,
+  placement: 'index',
 };
 
 export interface IndexSummary {
@@ -439,7 +445,7 @@ async function writeBatch(
     while (next < toWrite.length) {
       const p = toWrite[next++]!;
       try {
-        const outcome = await writeWithRetry(db, embedder, p.write, plan.vectors, (n) => (summary.embedded += n), plan.absent.has(p.write.url));
+        const outcome = await writeWithRetry(db, embedder, p.write, plan.vectors, (n) => (summary.embedded += n), plan.absent.has(p.write.url), opts.placement);
         summary[outcome]++;
         if (outcome !== 'unchanged') summary.chunks += p.write.chunks.length;
         progress(p.location);
@@ -463,13 +469,14 @@ async function writeWithRetry(
   vectors: Map<string, Float32Array>,
   onEmbedded?: (n: number) => void,
   probablyNew = false,
+  placement: VectorPlacement = 'index',
 ): Promise<IndexOutcome> {
   for (let attempt = 0; ; attempt++) {
     let result;
     try {
       result = await db.transaction(async (tx) => {
         await assertEmbeddingModelInTransaction(tx, embedder);
-        return writeDocument(tx, write, (h) => vectors.get(h), { probablyNew: probablyNew && attempt === 0 });
+        return writeDocument(tx, write, (h) => vectors.get(h), { probablyNew: probablyNew && attempt === 0, placement });
       });
     } catch (e) {
       const state = (e as { code?: string }).code;

@@ -62,3 +62,22 @@ export async function finishIngestRun(db: Queryable, runId: number, summary: Ind
     await db.query(`UPDATE sources SET status = $2, updated_at = now() WHERE id = $1`, [rows[0].source_id, error ? 'failed' : 'idle']);
   }
 }
+
+/**
+ * The version of the content a files source holds (a bundled corpus's hash), recorded once an
+ * ingestion of it succeeded; null while none has, or while a new one runs (cleared at its start, so
+ * that an interrupted load is never taken for a complete one).
+ */
+export async function filesSourceVersion(db: Queryable, sourceId: number): Promise<string | null> {
+  const { rows } = await db.query<{ version: string | null }>(`SELECT config->>'version' AS version FROM sources WHERE id = $1`, [sourceId]);
+  return rows[0]?.version ?? null;
+}
+
+export async function setFilesSourceVersion(db: Queryable, sourceId: number, version: string | null): Promise<void> {
+  await db.query(
+    `UPDATE sources SET config = CASE WHEN $2::text IS NULL THEN config - 'version' ELSE jsonb_set(config, '{version}', to_jsonb($2::text)) END,
+            updated_at = now()
+      WHERE id = $1`,
+    [sourceId, version],
+  );
+}

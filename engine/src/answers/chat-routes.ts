@@ -64,10 +64,11 @@ export function splitConversation(messages: Array<{ role: string; content?: unkn
   return { question, conversation };
 }
 
+/** The sources under a chat answer, each linked to its quote (the page of a PDF, the passage of a web page). */
 function sourcesFooter(result: AnswerResult): string {
   if (result.abstained || result.citations.length === 0) return '';
   const head = result.language === 'en' ? 'Sources:' : 'Sources :';
-  return `\n\n${head}\n${result.citations.map((c) => `[${c.n}] ${c.title} — ${c.url}`).join('\n')}`;
+  return `\n\n${head}\n${result.citations.map((c) => `[${c.n}] ${c.title} — ${c.link || c.url}`).join('\n')}`;
 }
 
 function citeExtras(result: AnswerResult) {

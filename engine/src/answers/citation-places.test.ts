@@ -86,6 +86,17 @@ for (const mode of availableModes())
       expect(again).toMatchObject({ link: `${PDF_URL}#page=3`, locator: { page: 3 } });
     });
 
+    it('gives chat clients the same links, in the citations field and under the answer', async () => {
+      const res = await e.fetch('/v1/chat/completions', {
+        body: { model: 'cite', messages: [{ role: 'user', content: 'Quand le permis de démolir est-il obligatoire ?' }] },
+        role: 'agent',
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { choices: Array<{ message: { content: string } }>; citations: Array<Record<string, any>> };
+      expect(body.citations.find((c) => c.url === PDF_URL)).toMatchObject({ link: `${PDF_URL}#page=3`, locator: { page: 3 } });
+      expect(body.choices[0]!.message.content).toContain(`— ${PDF_URL}#page=3`);
+    });
+
     it('links a web page citation to its heading anchor and the quoted text', async () => {
       const answer = await ask('Quel est le délai de recours contre un permis de construire ?');
       expect(answer.abstained).toBe(false);

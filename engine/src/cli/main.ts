@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { isCiteError } from '../errors.js';
 import * as ask from './commands/ask.js';
 import * as data from './commands/data.js';
+import * as demo from './commands/demo.js';
 import * as ingest from './commands/ingest.js';
 import * as keys from './commands/keys.js';
 import * as migrate from './commands/migrate.js';
@@ -13,7 +14,7 @@ import * as start from './commands/start.js';
 import * as crawl from './commands/crawl.js';
 import * as worker from './commands/worker.js';
 
-const commands: Array<{ register(program: Command): void }> = [start, migrate, keys, data, ingest, reembed, ask, crawl, worker, search, evalCommand];
+const commands: Array<{ register(program: Command): void }> = [start, demo, migrate, keys, data, ingest, reembed, ask, crawl, worker, search, evalCommand];
 
 /** The `cite` program with every command registered (its `commands` are what the CLI accepts). */
 export function buildProgram(): Command {
