@@ -10,6 +10,8 @@ export default defineConfig({
   test: {
     exclude: ['**/node_modules/**', ...exclude],
     include: ['engine/src/**/*.test.ts', 'crawler/src/**/*.test.ts', 'console/e2e/**/*.test.ts', 'scripts/**/*.test.ts'],
+    // migrated template databases, built once per change of the migrations and copied by each suite
+    globalSetup: ['engine/src/testing/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Database tests are heavy (PGlite boots a WASM Postgres): keep parallelism modest on 2 cores.

@@ -49,10 +49,13 @@ export class PgliteThread {
     else this.worker.unref();
   }
 
-  /** Starts the thread and opens the database (`dataDir` undefined: in memory). */
-  static async start(dataDir: string | undefined): Promise<PgliteThread> {
+  /**
+   * Starts the thread and opens the database (`dataDir` undefined: in memory). A new database is a copy of
+   * `template` (a tarball of `dump()`) when one is given, else PGlite creates it (initdb).
+   */
+  static async start(dataDir: string | undefined, template?: Uint8Array): Promise<PgliteThread> {
     // execArgv [] keeps tsx's hooks out of the thread (the file is plain JavaScript)
-    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { execArgv: [], workerData: { dataDir } });
+    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { execArgv: [], workerData: { dataDir, template } });
     const first = await new Promise<FromThread>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
@@ -80,6 +83,16 @@ export class PgliteThread {
       this.waiting.push({ resolve, reject });
       this.keepAlive();
       this.worker.postMessage({ type: 'exec', bytes: own }, [own.buffer]);
+    });
+  }
+
+  /** The data directory as a tarball (checkpointed), to start other databases from with `start`. */
+  dump(): Promise<Uint8Array> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.keepAlive();
+      this.worker.postMessage({ type: 'dump' });
     });
   }
 

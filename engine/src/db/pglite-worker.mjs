@@ -1,6 +1,8 @@
 // The embedded PostgreSQL's thread (see pglite-thread.ts). Plain JavaScript, started without tsx's hooks.
 // It opens PGlite, then answers each batch of frontend protocol messages with the backend's messages, in
 // the order the batches came.
+import fs from 'node:fs';
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
@@ -11,7 +13,10 @@ const errorText = (e) => (e && (e.stack || e.message)) || String(e);
 
 let pg;
 try {
-  pg = await PGlite.create({ dataDir: workerData.dataDir, extensions: { vector, unaccent, pg_trgm } });
+  // loadDataDir: a new database starts as a copy of a dumped one (no initdb); ignored when dataDir holds one already
+  const existing = workerData.dataDir && fs.existsSync(path.join(workerData.dataDir, 'PG_VERSION'));
+  const loadDataDir = workerData.template && !existing ? new Blob([workerData.template]) : undefined;
+  pg = await PGlite.create({ dataDir: workerData.dataDir, extensions: { vector, unaccent, pg_trgm }, loadDataDir });
   parentPort.postMessage({ type: 'ready' });
 } catch (e) {
   parentPort.postMessage({ type: 'failed', message: errorText(e) });
@@ -62,6 +67,18 @@ async function exec(bytes) {
   }
 }
 
+/** The data directory as an uncompressed tarball, checkpointed first so that a copy opens without replaying WAL. */
+async function dump() {
+  try {
+    const error = firstError(await pg.execProtocolRaw(queryMessage('CHECKPOINT'), { syncToFs: false }));
+    if (error) throw new Error(`CHECKPOINT: ${error}`);
+    const tarball = new Uint8Array(await (await pg.dumpDataDir('none')).arrayBuffer());
+    parentPort.postMessage({ type: 'reply', bytes: tarball }, [tarball.buffer]);
+  } catch (e) {
+    parentPort.postMessage({ type: 'error', message: errorText(e) });
+  }
+}
+
 async function close() {
   try {
     await pg?.close();
@@ -75,5 +92,6 @@ async function close() {
 let previous = Promise.resolve();
 parentPort.on('message', (m) => {
   if (m.type === 'exec') previous = previous.then(() => exec(m.bytes));
+  else if (m.type === 'dump') previous = previous.then(dump);
   else if (m.type === 'close') previous = previous.then(close);
 });
