@@ -66,6 +66,11 @@ export type ExtractOutcome =
       /** HTML pages only: the page's links and robots directives, for the crawler. */
       links?: HtmlLink[];
       robots?: { noindex: boolean; nofollow: boolean };
+      /**
+       * Documents from files (a `file:` URL: files, folders, zips, uploads, server files): the file's bytes and
+       * content type, kept so that citations can open them (GET /v1/documents/:id/original, issue 19).
+       */
+      original?: { data: Buffer; contentType: string };
     }
   | { ok: false; location: string; code: string; message: string };
 
@@ -220,7 +225,9 @@ class Extractor {
     if (!hasText(doc)) {
       return { ok: false, location: leaf.location, code: 'EMPTY_DOCUMENT', message: 'no text found in the document' };
     }
-    return { ok: true, location: leaf.location, document: doc, ...(links ? { links, robots } : {}) };
+    // fetched pages are opened where they were fetched; files have no such place: their bytes are kept
+    const original = /^file:/i.test(doc.url) ? { data, contentType: ORIGINAL_CONTENT_TYPES[format] ?? 'application/octet-stream' } : undefined;
+    return { ok: true, location: leaf.location, document: doc, ...(links ? { links, robots } : {}), ...(original ? { original } : {}) };
   }
 
   /** Any leaf (file or bytes): detect, then one document or a stream of them. */
@@ -345,6 +352,16 @@ async function* leavesOf(source: ExtractSource): AsyncGenerator<Leaf | ExtractOu
     yield { file: source.path, name: source.name ?? source.path, url: source.url, contentType: source.contentType, location: source.name ?? source.path, depth: 0 };
   }
 }
+
+/** The content type an original is stored (and served) with, by detected format. */
+const ORIGINAL_CONTENT_TYPES: Partial<Record<DocumentFormat, string>> = {
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  html: 'text/html',
+  markdown: 'text/markdown',
+  text: 'text/plain',
+  'service-public': 'application/xml',
+};
 
 const FICHE_NAME = /(?:^|\/)([FNR]\d+)\.xml$/i;
 

@@ -25,6 +25,8 @@ export interface DocumentWrite {
   publishedAt: string | null;
   modifiedAt: string | null;
   metadata: Record<string, unknown>;
+  /** The stored original of a document from a file (document_originals), null for fetched pages. */
+  originalSha256?: string | null;
   chunks: Chunk[];
 }
 
@@ -77,7 +79,7 @@ export async function chunkHashes(db: Queryable, documentIds: number[]): Promise
 
 const docColumns = `title = $3, lang = $4, description = $5, format = $6, content_hash = $7, etag = $8, last_modified = $9,
   published_at = $10, modified_at = $11, metadata = $12::jsonb, source_id = coalesce($13, source_id), chunk_count = $14,
-  status = 'active', error = NULL, deleted_at = NULL, fetched_at = now(), updated_at = now()`;
+  original_sha256 = $15, status = 'active', error = NULL, deleted_at = NULL, fetched_at = now(), updated_at = now()`;
 
 function docParams(w: DocumentWrite): unknown[] {
   return [
@@ -95,6 +97,7 @@ function docParams(w: DocumentWrite): unknown[] {
     JSON.stringify(w.metadata),
     w.sourceId,
     w.chunks.length,
+    w.originalSha256 ?? null,
   ];
 }
 
@@ -120,8 +123,8 @@ export async function writeDocument(
   if (!existing) {
     const ins = await tx.query<{ id: number }>(
       `INSERT INTO documents (collection_id, url, title, lang, description, format, content_hash, etag, last_modified,
-                              published_at, modified_at, metadata, source_id, chunk_count, fetched_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, now())
+                              published_at, modified_at, metadata, source_id, chunk_count, original_sha256, fetched_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, now())
        ON CONFLICT (collection_id, url) DO NOTHING RETURNING id`,
       docParams(w),
     );
@@ -205,12 +208,12 @@ const INSERT_NEW_DOCUMENTS = namedStatement(
   `WITH r AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, collection_id bigint, url text, title text, lang text,
          description text, format text, content_hash text, etag text, last_modified text, published_at timestamptz,
-         modified_at timestamptz, metadata jsonb, source_id bigint, chunk_count int)
+         modified_at timestamptz, metadata jsonb, source_id bigint, chunk_count int, original_sha256 text)
      ), ins AS (
        INSERT INTO documents (collection_id, url, title, lang, description, format, content_hash, etag, last_modified,
-                              published_at, modified_at, metadata, source_id, chunk_count, fetched_at)
+                              published_at, modified_at, metadata, source_id, chunk_count, original_sha256, fetched_at)
        SELECT DISTINCT ON (collection_id, url) collection_id, url, title, lang, description, format, content_hash, etag,
-              last_modified, published_at, modified_at, metadata, source_id, chunk_count, now()
+              last_modified, published_at, modified_at, metadata, source_id, chunk_count, original_sha256, now()
          FROM r ORDER BY collection_id, url, i
        ON CONFLICT (collection_id, url) DO NOTHING
        RETURNING id, collection_id, url
@@ -254,6 +257,7 @@ export async function insertNewDocuments(
       metadata: w.metadata,
       source_id: p[12],
       chunk_count: p[13],
+      original_sha256: p[14],
     };
   });
   const { rows } = await tx.query<{ id: number; i: number }>(

@@ -21,6 +21,7 @@ import { CHUNKER_VERSION, chunkDocument, embeddingText, type Chunk } from '../ch
 import type { Block, NormalisedDocument } from '../document.js';
 import type { ExtractOutcome } from '../extractors/extract.js';
 import { maskPersonalData } from '../hygiene/personal-data.js';
+import { sha256Of, storeOriginal } from '@cite/engine/originals/originals-repo.js';
 import { assertDocumentUrl } from '../urls/document-url.js';
 import {
   activeDocumentUrls,
@@ -135,7 +136,7 @@ export function prepareDocument(
   embedder: Pick<Embedder, 'id' | 'countTokens'>,
   target: IndexTarget,
   opts: Pick<IndexingOptions, 'chunkTokens' | 'overlapTokens'>,
-  validators: { etag?: string | null; lastModified?: string | null } = {},
+  validators: { etag?: string | null; lastModified?: string | null; originalSha256?: string | null } = {},
 ): DocumentWrite {
   const doc = cleanDocument(raw, !!target.maskPersonalData);
   if (!doc.url) throw new CiteError('DOCUMENT_URL_MISSING', 'The document has no URL', { status: 422 });
@@ -151,12 +152,14 @@ export function prepareDocument(
     lang: doc.lang || 'fr',
     description: doc.description ?? null,
     format: doc.format || 'text',
-    contentHash: contentHash(doc, embedder.id, opts),
+    // other bytes with the same text still change the document: its original must follow
+    contentHash: validators.originalSha256 ? `${contentHash(doc, embedder.id, opts)}:${validators.originalSha256.slice(0, 16)}` : contentHash(doc, embedder.id, opts),
     etag: validators.etag ?? null,
     lastModified: validators.lastModified ?? null,
     publishedAt: isoOrNull(doc.publishedAt),
     modifiedAt: isoOrNull(doc.modifiedAt),
     metadata: doc.metadata ?? {},
+    originalSha256: validators.originalSha256 ?? null,
     chunks,
   };
 }
@@ -215,7 +218,11 @@ export async function indexDocuments(
     }
     let prepared: DocumentWrite;
     try {
-      prepared = prepareDocument(outcome.document, embedder, target, opts);
+      const originalSha256 = outcome.original ? sha256Of(outcome.original.data) : null;
+      prepared = prepareDocument(outcome.document, embedder, target, opts, { originalSha256 });
+      // stored before the document that holds it (its foreign key), in a statement of its own so the
+      // bytes are not held until the batch is written; a write that fails later leaves it to the sweep
+      if (outcome.original) await storeOriginal(db, outcome.original, originalSha256!);
     } catch (e) {
       await fail(outcome.location || outcome.document.url, errorCode(e), (e as Error).message);
       continue;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CiteError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
+import { documentLink } from '../originals/document-links.js';
 import { idsFilter, listQuery, sendList } from '../http/simple-rest.js';
 import { embeddingText } from '@cite/crawler/chunker/chunker.js';
 import { appEmbedder } from '../embeddings/app-embedder.js';
@@ -36,6 +37,15 @@ const documentFilter = z
 
 const chunkFilter = z.object({ id: idsFilter, document_id: z.coerce.number().int().optional() }).strict();
 
+/**
+ * `url` stays the document's identity (for a file, the file:// path it was read from: what tells an admin
+ * which file it is, and what re-ingesting it updates); `link` is what a reader opens (document-links.ts).
+ */
+const withLink = <D extends { id: number; url: string }>(doc: D, publicUrl: string | undefined): D & { link: string } => ({
+  ...doc,
+  link: documentLink(doc, publicUrl),
+});
+
 const notFound = (id: number) => new CiteError('DOCUMENT_NOT_FOUND', `No document with id ${id}`, { status: 404 });
 
 export const documentsRoutes = [
@@ -49,7 +59,7 @@ export const documentsRoutes = [
     raw: true,
     handler: async ({ app, query, caller, res }) => {
       const { rows, total } = await listDocuments(app.db, { ...query, collections: caller!.collections });
-      sendList(res, 'documents', rows, total, query.offset);
+      sendList(res, 'documents', rows.map((d) => withLink(d, app.config.PUBLIC_URL)), total, query.offset);
     },
   }),
   defineRoute({
@@ -62,7 +72,7 @@ export const documentsRoutes = [
     handler: async ({ app, params, caller }) => {
       const doc = await getDocument(app.db, params.id, caller!.collections);
       if (!doc) throw notFound(params.id);
-      return doc;
+      return withLink(doc, app.config.PUBLIC_URL);
     },
   }),
   defineRoute({

@@ -46,7 +46,10 @@ for (const mode of availableModes()) {
       const search = (await (await e.fetch('/v1/search', { role: 'agent', body: { query: 'jours ouvrables congés', k: 5 } })).json()) as {
         data: Array<{ document: { id: number; url: string } }>;
       };
-      expect(search.data[0]?.document.url).toMatch(/conges\.md$/);
+      // search hits open an upload through the engine; its identity stays the client's path (issue 19)
+      expect(search.data[0]?.document.url).toBe(`/v1/documents/${search.data[0]?.document.id}/original`);
+      const doc = (await (await e.fetch(`/admin/api/documents/${search.data[0]!.document.id}`)).json()) as { url: string; link: string };
+      expect(doc).toMatchObject({ url: expect.stringMatching(/^file:\/\/\/conges\.md$/), link: search.data[0]!.document.url });
 
       const reindex = await e.fetch(`/admin/api/documents/${search.data[0]!.document.id}/reindex`, { method: 'POST', body: {} });
       expect(reindex.status).toBe(200);

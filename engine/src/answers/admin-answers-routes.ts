@@ -8,6 +8,7 @@ import { CiteError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
 import { listQuery, sendList } from '../http/simple-rest.js';
 import { readableAnswer } from './answers-routes.js';
+import { documentLink, isEngineMadeUrl } from '../originals/document-links.js';
 import { FEEDBACK_REASONS, citedPassages, feedbackForAnswer, listAnswers, listFeedback, setReviewed } from './answers-repo.js';
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
@@ -64,11 +65,15 @@ export const adminAnswersRoutes = [
     handler: async ({ app, params, caller }) => {
       const row = await readableAnswer(app.db, params.id, caller!);
       const passages = await citedPassages(app.db, row.citations.map((c) => c.chunk_id));
-      const byId = new Map(passages.map((p) => [String(p.chunk_id), p]));
+      // the passages as readers open them; answers stored before originals were kept may cite a file: URL
+      const byId = new Map(passages.map((p) => [String(p.chunk_id), { ...p, url: documentLink({ id: p.document_id, url: p.url }, app.config.PUBLIC_URL) }]));
       const feedback = await feedbackForAnswer(app.db, row.id);
       return {
         ...row,
-        citations: row.citations.map((c) => ({ ...c, passage: byId.get(String(c.chunk_id)) ?? null })),
+        citations: row.citations.map((c) => {
+          const passage = byId.get(String(c.chunk_id)) ?? null;
+          return { ...c, url: passage && isEngineMadeUrl(c.url) ? passage.url : c.url, passage };
+        }),
         feedback,
       };
     },

@@ -60,6 +60,12 @@ export const configSchema = z.object({
   PORT: int(0, 65535).default(8080),
   /** Interface the engine listens on. */
   HOST: z.string().default('0.0.0.0'),
+  /** The engine's public address (https://cite.example.gouv.fr, behind a proxy); links to kept originals in citations are absolute on it, else root-relative. */
+  PUBLIC_URL: z
+    .string()
+    .url({ message: 'expected the http(s) address the engine is reached at, such as https://cite.example.gouv.fr' })
+    .refine((v) => /^https?:\/\//i.test(v), { message: 'expected an http(s) URL' })
+    .optional(),
   /** Size of the pg pool per process (server mode). */
   DATABASE_POOL_SIZE: int(1, 200).default(10),
 

@@ -55,6 +55,13 @@ export const PERSONAL_DATA_LOCATIONS: readonly PersonalDataLocation[] = [
     erasure: 'not per key; a counter ends with its minute and the engines delete ended ones within minutes',
   },
   {
+    table: 'document_originals',
+    columns: ['data'],
+    what: 'the bytes of uploaded and ingested files (a letter or a decision may name people), kept so that citations can open them',
+    erasure:
+      'not per key; deleted with the last document holding it (document or collection deleted, file gone from its source), and any left over by the retention purge',
+  },
+  {
     table: 'chunks',
     columns: ['text'],
     what: 'text of indexed pages, which may quote people (phone numbers, e-mails, NIR, IBAN)',

@@ -86,7 +86,7 @@ describeEachDatabase('retention purge', (ctx) => {
     const policy: RetentionPolicy = { answers: 365, feedback: 90, crawl_logs: 90, audit: 730 };
     const report = await purgeExpired(db, policy, { batchSize: 2 });
 
-    expect(report.deleted).toEqual({ answers: 7, feedback: 2, crawl_runs: 2, frontier: 10, ingest_errors: 4, audit_log: 2 });
+    expect(report.deleted).toEqual({ answers: 7, feedback: 2, crawl_runs: 2, frontier: 10, ingest_errors: 4, audit_log: 2, document_originals: 0 });
     expect(report.exempt).toEqual({ answers: 1, feedback: 1 });
 
     expect(await ids(db, `SELECT id FROM answers`)).toEqual([...keep.answers!].sort());

@@ -7,6 +7,7 @@
 import type { Config } from '../config/config.js';
 import type { Queryable } from '../db/database.js';
 import { recordAudit } from '../audit/audit-repo.js';
+import { sweepUnreferencedOriginals } from '../originals/originals-repo.js';
 
 export type RetentionRuleName = 'answers' | 'feedback' | 'crawl_logs' | 'audit';
 
@@ -70,7 +71,7 @@ export interface PurgeReport {
   policy: RetentionPolicy;
   /** Rows older than these instants were eligible. */
   cutoffs: Partial<Record<RetentionRuleName, string>>;
-  deleted: { answers: number; feedback: number; crawl_runs: number; frontier: number; ingest_errors: number; audit_log: number };
+  deleted: { answers: number; feedback: number; crawl_runs: number; frontier: number; ingest_errors: number; audit_log: number; document_originals: number };
   /** Expired rows kept on purpose (evaluation sets). */
   exempt: { answers: number; feedback: number };
 }
@@ -198,7 +199,7 @@ export async function purgeExpired(db: Queryable, policy: RetentionPolicy, opts:
     duration_ms: 0,
     policy,
     cutoffs: {},
-    deleted: { answers: 0, feedback: 0, crawl_runs: 0, frontier: 0, ingest_errors: 0, audit_log: 0 },
+    deleted: { answers: 0, feedback: 0, crawl_runs: 0, frontier: 0, ingest_errors: 0, audit_log: 0, document_originals: 0 },
     exempt: { answers: 0, feedback: 0 },
   };
   const stages: Array<[RetentionRuleName, typeof purgeAnswers]> = [
@@ -214,6 +215,9 @@ export async function purgeExpired(db: Queryable, policy: RetentionPolicy, opts:
     report.cutoffs[name] = before;
     await stage(db, before, batch, report, opts.signal);
   }
+  // whatever the periods: originals no document holds any more (the triggers of migration 0180 drop the
+  // others with their last document; these are left by failed writes and concurrent deletions)
+  report.deleted.document_originals = await sweepUnreferencedOriginals(db);
   report.duration_ms = Date.now() - started;
   if (Object.values(report.deleted).some((n) => n > 0)) {
     // Counts only: the audit entry says what kind of rows went, never what they contained.

@@ -42,6 +42,29 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('explains the models volume it mounts read-only as MODELS_DIR', () => {
+    const text = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
+    expect(Object.keys(compose.volumes)).toContain('models');
+    for (const name of ['engine', 'worker']) expect(compose.services[name]!.environment!.MODELS_DIR).toBe('/models');
+    // the comment right above the volume's declaration says what goes in it and how
+    const declaration = text.split('\n').findIndex((l) => /^ {2}models:\s*$/.test(l));
+    const comment = text.split('\n').slice(0, declaration).reverse();
+    const block = comment.slice(0, comment.findIndex((l) => !l.trim().startsWith('#'))).reverse().join(' ');
+    expect(block).toMatch(/MODELS_DIR=\/models/);
+    expect(block).toMatch(/EMBEDDINGS=transformers/);
+    expect(block).toMatch(/docker run .*cite_models:\/models/);
+  });
+
+  it('its image builds from a clean context and fails when the console does not build', () => {
+    const ignore = fs.readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const entry of ['**/node_modules', 'data/', '.git']) expect(ignore, entry).toContain(entry);
+    const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/RUN npm run build/);
+    // no command of the build may swallow a failure
+    expect(dockerfile).not.toMatch(/\|\|\s*true/);
+    expect(dockerfile).not.toMatch(/;\s*exit 0/);
+  });
+
   it('its commands exist in the CLI', () => {
     const cli = new Set(buildProgram().commands.map((c) => c.name()));
     const used = ['engine', 'worker'].map((name) => compose.services[name]!.command![0]!);

@@ -16,6 +16,7 @@ import { crawlRunRoutes } from '@cite/crawler/runs/crawl-run-routes.js';
 import { answerRoutes } from '../answers/answer-routes-list.js';
 import { searchRoutes } from '../search/search-routes.js';
 import { uploadsRoutes } from '../admin/uploads-routes.js';
+import { originalRoutes } from '../originals/original-routes.js';
 import { docsRoutes } from './docs-routes.js';
 import type { RouteDef } from './route.js';
 
@@ -36,5 +37,6 @@ export function allRoutes(): RouteDef[] {
     ...answerRoutes,
     ...searchRoutes,
     ...uploadsRoutes,
+    ...originalRoutes,
   ];
 }

@@ -3,6 +3,7 @@
  * optionally reranks, groups by document, and shapes the results of POST /v1/search. Routes, the CLI,
  * `cite eval`, answers and benchmarks all search through here.
  */
+import { documentLink } from '../originals/document-links.js';
 import { searchStageDuration } from '../observability/metrics.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -52,7 +53,8 @@ export interface SearchDeps {
     | 'SEARCH_RERANK_DEPTH'
     | 'SEARCH_MIN_SCORE'
     | 'SEARCH_VECTOR_MIN_SIMILARITY'
-  >;
+  > &
+    Partial<Pick<Config, 'PUBLIC_URL'>>;
   reranker?: Reranker | null;
   log?: Logger;
 }
@@ -197,7 +199,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
   }
   timings.sql_ms = ms(ts);
 
-  let hits = rows.map((r, i) => toHit(r, i + 1, input.debug === true));
+  let hits = rows.map((r, i) => toHit(r, i + 1, input.debug === true, cfg.PUBLIC_URL));
   // document-level fusion (hybrid, grouped): a document scores its fused document score
   const docScores = new Map(rows.filter((r) => r.doc_score != null).map((r) => [Number(r.document_id), Number(r.doc_score)]));
   if (cfg.SEARCH_MIN_SCORE > 0) hits = hits.filter((h) => h.score >= cfg.SEARCH_MIN_SCORE);
@@ -253,7 +255,7 @@ export function vectorFloor(configured: number | undefined, embedder: Pick<Embed
   return embedder.id.startsWith(HASH_EMBEDDER_VERSION) ? CHANCE_SIGMAS / Math.sqrt(embedder.dimension) : 0;
 }
 
-function toHit(r: HybridRow, fusedRank: number, debug: boolean): SearchHit {
+function toHit(r: HybridRow, fusedRank: number, debug: boolean, publicUrl: string | undefined): SearchHit {
   const hit: SearchHit = {
     chunk_id: Number(r.id),
     text: r.text,
@@ -262,7 +264,8 @@ function toHit(r: HybridRow, fusedRank: number, debug: boolean): SearchHit {
     score: Number(r.score),
     document: {
       id: Number(r.document_id),
-      url: r.url,
+      // what readers open: a document from a file is opened through the engine (its original), never file:
+      url: documentLink({ id: r.document_id, url: r.url }, publicUrl),
       title: r.title,
       updated_at: r.updated_at == null ? null : new Date(r.updated_at).toISOString(),
       metadata: r.metadata ?? {},
