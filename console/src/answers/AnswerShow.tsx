@@ -20,6 +20,7 @@ import { FeedbackPanel } from '../ask/FeedbackPanel';
 import type { AnswerResult, Citation } from '../ask/answer-types';
 import { citationHref, formatDate, formatLocator } from '../common/format';
 import { AddToEvalSetButton } from './AddToEvalSetButton';
+import { sourceClick } from '../common/open-original';
 
 function MarkReviewedButton() {
   const record = useRecordContext();
@@ -161,7 +162,7 @@ function ReviewBody() {
                   {c.passage.text}
                 </Typography>
               )}
-              <a href={citationHref(c)} target="_blank" rel="noopener noreferrer" style={{ wordBreak: 'break-all' }}>
+              <a href={citationHref(c)} onClick={sourceClick(citationHref(c))} target="_blank" rel="noopener noreferrer" style={{ wordBreak: 'break-all' }}>
                 {c.url}
               </a>{' '}
               <Typography variant="caption" color="text.secondary">

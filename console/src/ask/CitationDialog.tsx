@@ -1,15 +1,19 @@
 import OpenInNewIcon from '@mui/icons-material/OpenInNew';
 import { Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, Link, Typography } from '@mui/material';
-import { useTranslate } from 'react-admin';
+import { useNotify, useTranslate } from 'react-admin';
+import { sourceClick } from '../common/open-original';
 import { citationHref, formatLocator } from '../common/format';
 import type { Citation } from './answer-types';
 
 /** The quoted passage of one citation, where it sits in its source, and a link to that exact place. */
 export function CitationDialog({ citation, onClose }: { citation: Citation | null; onClose: () => void }) {
   const translate = useTranslate();
+  const notify = useNotify();
   if (!citation) return null;
   const where = formatLocator(citation.locator, translate);
   const href = citationHref(citation);
+  // an uploaded file opens through the engine with the signed-in key, never with the key in the URL
+  const open = sourceClick(href, (e) => notify((e as Error).message, { type: 'error' }));
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="md" aria-labelledby="citation-title" data-testid="citation-dialog">
       <DialogTitle id="citation-title">
@@ -36,12 +40,12 @@ export function CitationDialog({ citation, onClose }: { citation: Citation | nul
         >
           {citation.quote || citation.text}
         </Box>
-        <Link href={href} target="_blank" rel="noopener noreferrer" sx={{ wordBreak: 'break-all' }} data-testid="citation-link">
+        <Link href={href} onClick={open} target="_blank" rel="noopener noreferrer" sx={{ wordBreak: 'break-all' }} data-testid="citation-link">
           {citation.url}
         </Link>
       </DialogContent>
       <DialogActions>
-        <Button href={href} target="_blank" rel="noopener noreferrer" startIcon={<OpenInNewIcon />}>
+        <Button href={href} onClick={open} target="_blank" rel="noopener noreferrer" startIcon={<OpenInNewIcon />} data-testid="citation-open">
           {translate('cite.common.open_source')}
         </Button>
         <Button variant="contained" onClick={onClose} autoFocus>

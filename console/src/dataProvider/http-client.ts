@@ -73,6 +73,13 @@ export async function callJson<T>(path: string, init: RequestInit & { json?: unk
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** A GET with the signed-in key in the Authorization header (files such as a document's original). */
+export async function callRaw(path: string, signal?: AbortSignal): Promise<Response> {
+  const res = await fetch(path, { headers: withAuth({ Accept: '*/*' }), signal });
+  if (!res.ok) throw await errorFrom(res);
+  return res;
+}
+
 /** Raw streaming call: returns the response once headers arrive (SSE). */
 export async function callStream(path: string, json: unknown, signal?: AbortSignal): Promise<Response> {
   const headers = withAuth({ 'Content-Type': 'application/json', Accept: 'text/event-stream' });

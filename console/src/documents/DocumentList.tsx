@@ -11,7 +11,6 @@ import {
   SimpleList,
   TextField,
   TopToolbar,
-  UrlField,
   useTranslate,
 } from 'react-admin';
 import { StatusChip } from '../common/StatusChip';
@@ -42,7 +41,7 @@ export function DocumentList() {
       ) : (
         <Datagrid rowClick="show" bulkActionButtons={false}>
           <TextField source="title" />
-          <UrlField source="url" target="_blank" rel="noopener noreferrer" onClick={(e) => e.stopPropagation()} sortable={false} />
+          <TextField source="url" sortable={false} sx={{ wordBreak: 'break-all' }} />
           <TextField source="source_name" label="resources.documents.fields.source_id" sortable={false} emptyText="—" />
           <TextField source="collection" label="resources.documents.fields.collection_id" sortable={false} />
           <TextField source="format" sortable={false} />

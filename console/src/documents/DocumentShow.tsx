@@ -17,7 +17,6 @@ import {
   TabbedShowLayout,
   TextField,
   TopToolbar,
-  UrlField,
   useDataProvider,
   useNotify,
   useRecordContext,
@@ -29,6 +28,7 @@ import { JsonBlock } from '../common/JsonBlock';
 import { StatusChip } from '../common/StatusChip';
 import { formatLocator, locatorHref } from '../common/format';
 import type { CiteDataProvider } from '../dataProvider/dataProvider';
+import { sourceClick } from '../common/open-original';
 
 export function ReindexButton() {
   const record = useRecordContext();
@@ -51,11 +51,21 @@ export function ReindexButton() {
   );
 }
 
+/** `link` is what a reader opens: the page's address, or the engine's copy of a file (never its file:// path). */
 function OpenOriginal() {
   const record = useRecordContext();
-  if (!record?.url || !/^https?:\/\//.test(String(record.url))) return null;
+  const notify = useNotify();
+  const href = String(record?.link ?? '');
+  if (!/^(https?:\/\/|\/v1\/documents\/)/.test(href)) return null;
   return (
-    <Button label="cite.documents.open" href={String(record.url)} target="_blank" rel="noopener noreferrer" component="a">
+    <Button
+      label="cite.documents.open"
+      href={href}
+      onClick={sourceClick(href, (e) => notify((e as Error).message, { type: 'error' }))}
+      target="_blank"
+      rel="noopener noreferrer"
+      component="a"
+    >
       <OpenInNewIcon />
     </Button>
   );
@@ -96,8 +106,8 @@ function Chunks() {
           render={(r: RaRecord) => {
             const label = formatLocator(r.locator, translate);
             if (!label) return '—';
-            return doc?.url ? (
-              <a href={locatorHref(String(doc.url), r.locator)} target="_blank" rel="noopener noreferrer">
+            return doc?.link ? (
+              <a href={locatorHref(String(doc.link), r.locator)} onClick={sourceClick(locatorHref(String(doc.link), r.locator))} target="_blank" rel="noopener noreferrer">
                 {label}
               </a>
             ) : (
@@ -136,7 +146,8 @@ export function DocumentShow() {
       <TabbedShowLayout>
         <TabbedShowLayout.Tab label={translate('resources.documents.name', { smart_count: 1 })}>
           <TextField source="title" />
-          <UrlField source="url" target="_blank" rel="noopener noreferrer" />
+          {/* a file's identity (file:///…) is shown, not linked: only `link` opens */}
+          <TextField source="url" sx={{ wordBreak: 'break-all' }} />
           <ReferenceField source="source_id" reference="sources" link="show" emptyText="—" />
           <TextField source="collection" label="resources.documents.fields.collection_id" />
           <TextField source="error" emptyText="—" />
