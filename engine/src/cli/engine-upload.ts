@@ -61,22 +61,28 @@ export function uploadBatches<T>(files: T[], max = UPLOAD_MAX_FILES): T[][] {
 
 const MAX_REPORTED_ERRORS = 100;
 
-/** One summary for several requests: counts added, errors kept up to the same cap as one run's. */
+/**
+ * One summary for several requests, field by field whatever fields the engine's version sends: counts
+ * added, per-code counts merged, lists (errors, skips) kept up to the cap of one run's.
+ */
 export function addSummaries(a: IndexSummary, b: IndexSummary): IndexSummary {
-  const failedByCode = { ...a.failedByCode };
-  for (const [code, n] of Object.entries(b.failedByCode ?? {})) failedByCode[code] = (failedByCode[code] ?? 0) + n;
-  return {
-    new: a.new + b.new,
-    changed: a.changed + b.changed,
-    unchanged: a.unchanged + b.unchanged,
-    failed: a.failed + b.failed,
-    deleted: a.deleted + b.deleted,
-    chunks: a.chunks + b.chunks,
-    embedded: a.embedded + b.embedded,
-    ms: a.ms + b.ms,
-    errors: [...a.errors, ...b.errors].slice(0, MAX_REPORTED_ERRORS),
-    failedByCode,
-  };
+  const out: Record<string, unknown> = { ...a };
+  for (const [key, value] of Object.entries(b) as [string, unknown][]) {
+    const prev = out[key];
+    if (typeof value === 'number') out[key] = (typeof prev === 'number' ? prev : 0) + value;
+    else if (Array.isArray(value)) out[key] = [...(Array.isArray(prev) ? prev : []), ...value].slice(0, MAX_REPORTED_ERRORS);
+    else if (value && typeof value === 'object') {
+      const counts: Record<string, number> = { ...(prev as Record<string, number> | undefined) };
+      for (const [code, n] of Object.entries(value as Record<string, number>)) counts[code] = (counts[code] ?? 0) + n;
+      out[key] = counts;
+    }
+  }
+  return out as unknown as IndexSummary;
+}
+
+/** Documents a summary accounts for, deliberate skips included (engines that count them apart). */
+export function documentsOf(s: IndexSummary): number {
+  return s.new + s.changed + s.unchanged + s.failed + ((s as { skipped?: number }).skipped ?? 0);
 }
 
 const emptySummary = (): IndexSummary => ({ new: 0, changed: 0, unchanged: 0, failed: 0, deleted: 0, chunks: 0, embedded: 0, ms: 0, errors: [], failedByCode: {} });
@@ -119,7 +125,7 @@ export async function uploadToEngine(
     runIds.push(done.runId);
     summary = addSummaries(summary, done.summary);
     const s = done.summary;
-    Object.assign(progress, { documents: before.documents + s.new + s.changed + s.unchanged + s.failed, failed: before.failed + s.failed, chunks: before.chunks + s.chunks });
+    Object.assign(progress, { documents: before.documents + documentsOf(s), failed: before.failed + s.failed, chunks: before.chunks + s.chunks });
     onProgress({ ...progress });
   }
   // what the user waited for: sending and indexing
