@@ -43,5 +43,6 @@ describe('citationLink', () => {
     expect(citationLink('/v1/documents/7/original', { paragraph: 4 }, 'Texte cité')).toBe('/v1/documents/7/original');
     expect(citationLink('https://cite.example/v1/documents/7/original', {}, 'Texte cité')).toBe('https://cite.example/v1/documents/7/original');
     expect(citationLink('mailto:x@ex.fr', {}, 'Texte')).toBe('mailto:x@ex.fr');
+    expect(citationLink('https://ex.fr/note.docx', { paragraph: 12 }, 'Texte cité')).toBe('https://ex.fr/note.docx');
   });
 });

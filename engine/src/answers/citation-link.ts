@@ -6,7 +6,7 @@
  * - A web page: the nearest heading anchor recorded by the extractor, and a text fragment built from the
  *   quote (`#anchor:~:text=…`): browsers that know text fragments scroll to the quote and highlight it, the
  *   others go to the anchor (or ignore the directive).
- * - Anything else (a DOCX original, a page-less file): the address as it is.
+ * - Anything else (a DOCX, the engine's copy of a page-less file): the address as it is.
  *
  * The address itself (an engine URL for documents from files) is chosen before, by whoever lists the
  * passage; this only adds the fragment.
@@ -47,7 +47,8 @@ export function citationLink(url: string, locator: Record<string, unknown>, quot
   const ownFragment = hash === -1 ? '' : url.slice(hash + 1).split(':~:')[0]!;
   const page = positive(locator.page);
   if (page !== undefined) return `${bare}#page=${page}`;
-  if (ORIGINAL.test(url) || !/^https?:\/\//i.test(url)) return url;
+  // a download (the engine's copy of a file, a DOCX, whose locator counts paragraphs): no page to scroll
+  if (ORIGINAL.test(url) || !/^https?:\/\//i.test(url) || typeof locator.paragraph === 'number') return url;
   const anchor = typeof locator.anchor === 'string' && locator.anchor ? encodeURIComponent(locator.anchor.replace(/^#/, '')) : ownFragment;
   const directive = textDirective(quote);
   if (!directive) return anchor ? `${bare}#${anchor}` : bare;
