@@ -1,6 +1,6 @@
 /** Experimental hash embedder variants for bench/hash-quality.ts (scratch). */
 import { normalise } from '../engine/src/embeddings/embedder.js';
-import { foldFrench } from '../engine/src/embeddings/hash-embedder.js';
+import { fold } from '../engine/src/text/fold.js';
 import type { Variant } from './hash-quality.js';
 
 const STOP = new Set(
@@ -68,7 +68,7 @@ export class HashV2 {
     return 0;
   }
   words(text: string): string[] {
-    const ws = foldFrench(text).split(/[^a-z0-9]+/).filter(Boolean);
+    const ws = fold(text).split(/[^a-z0-9]+/).filter(Boolean);
     const stop = this.o.qstop ? QSTOP : STOP;
     return ws.filter((w) => !(this.o.stop && stop.has(w))).map((w) => (this.o.stem ? stemLight(w) : w));
   }

@@ -23,7 +23,8 @@ import type { AnswerLanguage } from './language.js';
 import { parsePassage, type PassageBlock } from './passage-blocks.js';
 import { OMITTED, quoteUnits, shrinkUnit, unitLines, type LineScore, type QuoteUnit } from './quote-units.js';
 import { splitSentences } from './sentences.js';
-import { fold, termSet } from './text.js';
+import { fold } from '../text/fold.js';
+import { termSet } from './text.js';
 import type { NumberedSource } from './types.js';
 import { isClaim } from './verify.js';
 

@@ -6,7 +6,7 @@
  * into the main content. Quoting such a line as an answer says nothing, so the extractive answerer
  * never does. Pure, French and English.
  */
-import { fold } from './text.js';
+import { fold } from '../text/fold.js';
 
 /** A list bullet or number, dropped before judging a line. */
 const BULLET = /^\s*(?:[-*•]|\d{1,2}[.)])\s+/;

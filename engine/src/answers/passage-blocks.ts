@@ -7,7 +7,7 @@
  */
 import { isPageFurniture } from './page-furniture.js';
 import { splitSentences } from './sentences.js';
-import { fold } from './text.js';
+import { fold } from '../text/fold.js';
 
 export interface Paragraph {
   kind: 'paragraph';

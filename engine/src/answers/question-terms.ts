@@ -6,7 +6,8 @@
  * often. Their weights scale the inverse document frequency the index gives each word.
  */
 import { isVerbForm } from './lexicon/verb-forms.js';
-import { fold, STOP_WORDS } from './text.js';
+import { fold } from '../text/fold.js';
+import { STOP_WORDS } from './text.js';
 
 export type WordRole = 'topic' | 'action' | 'framing';
 

@@ -3,6 +3,7 @@
  * Deliberately crude (accent folding, stop words, suffix trimming): they must be fast, pure and
  * language-tolerant, since every sentence of every answer goes through them.
  */
+import { fold } from '../text/fold.js';
 
 const FRENCH_STOP = [
   'a', 'au', 'aux', 'avec', 'ce', 'ces', 'cet', 'cette', 'dans', 'de', 'des', 'du', 'elle', 'elles', 'en', 'et',
@@ -24,16 +25,6 @@ const ENGLISH_STOP = [
 ];
 export const STOP_WORDS: ReadonlySet<string> = new Set([...FRENCH_STOP, ...ENGLISH_STOP]);
 const STOP = STOP_WORDS;
-
-/** Lower case, accents removed, ligatures expanded: "Œuvre à l'État" → "oeuvre a l'etat". */
-export function fold(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/œ/g, 'oe')
-    .replace(/æ/g, 'ae')
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '');
-}
 
 /** Trims common French/English inflections so "allocations"/"allocation", "familiale"/"familial" meet. */
 export function stem(word: string): string {

@@ -1,5 +1,6 @@
 import type { Embedder } from './embedder.js';
 import { approximateTokens, normalise } from './embedder.js';
+import { fold } from '../text/fold.js';
 
 /**
  * Character n-gram hashing embedder: no model, no download, deterministic, fast (it embeds the whole
@@ -41,18 +42,6 @@ const STOP_WORDS = new Set(
 const STOP_WORD_MAX_LENGTH = Math.max(...[...STOP_WORDS].map((w) => w.length));
 const STOP_SEED = 0x5f3759df;
 
-/** Lowercase and fold accents and ligatures (œ → oe), keeping letters and digits only as word chars. */
-export function foldFrench(text: string): string {
-  // pure ASCII needs no Unicode normalisation (most of the cost on long texts)
-  if (/^[\x00-\x7f]*$/.test(text)) return text.toLowerCase();
-  return text
-    .toLowerCase()
-    .replace(/œ/g, 'oe')
-    .replace(/æ/g, 'ae')
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '');
-}
-
 export class HashEmbedder implements Embedder {
   readonly id: string;
   readonly dimension: number;
@@ -83,7 +72,7 @@ export class HashEmbedder implements Embedder {
   embed(text: string, firstLineWeight = 1): Float32Array {
     const dim = this.dimension;
     const counts = new Float32Array(dim);
-    const folded = foldFrench(text);
+    const folded = fold(text);
     const firstBreak = firstLineWeight === 1 ? -1 : folded.indexOf('\n');
     let weight = firstBreak > 0 ? firstLineWeight : 1;
     // one pass over char codes, no substrings: this runs on every chunk of every document.

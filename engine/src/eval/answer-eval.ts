@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import type { AnswerResult, AnswerService } from '../answers/answer-service.js';
-import { fold } from '../answers/text.js';
+import { fold } from '../text/fold.js';
 import { CiteError } from '../errors.js';
 
 export interface AnswerEvalQuery {
