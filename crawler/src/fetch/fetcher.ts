@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { CiteError } from '@cite/engine/errors.js';
+import { parseRetryAfter } from '@cite/engine/outbound/retry-after.js';
 import { TargetGuard } from './target-guard.js';
 
 export interface FetcherOptions {
@@ -254,12 +255,3 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
   return out;
 }
 
-/** Retry-After as seconds or an HTTP date, in ms from now (capped to one day). */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Math.min(Number(v) * 1000, 86_400_000);
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, Math.min(at - now, 86_400_000));
-}

@@ -41,6 +41,17 @@ describe('LlmClient against a scripted OpenAI-compatible server', () => {
     expect(llm.requests.length - before).toBe(3);
   });
 
+  it('backs off when the server gives no Retry-After (not a zero wait), and waits what a Retry-After asks', async () => {
+    llm.setScript([{ status: 503 }, { content: 'ok' }]);
+    let t0 = Date.now();
+    expect((await client({ backoffMs: 400 }).complete({ messages })).attempts).toBe(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300); // 400 ms ± 25 % jitter
+    llm.setScript([{ status: 429, headers: { 'retry-after': '1' } }, { content: 'ok' }]);
+    t0 = Date.now();
+    expect((await client({ backoffMs: 10 }).complete({ messages })).attempts).toBe(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+  });
+
   it('gives up after the retries with a clear error', async () => {
     llm.setScript({ status: 500, errorBody: { error: { message: 'CUDA out of memory' } } });
     await expect(client({ maxRetries: 1 }).complete({ messages })).rejects.toMatchObject({

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import { CiteError } from '../errors.js';
 import { modelCallDuration, modelCallErrors } from '../observability/metrics.js';
+import { parseRetryAfter } from '../outbound/retry-after.js';
 import type { ChatMessage } from './prompt.js';
 
 export interface LlmClientOptions {
@@ -254,8 +255,7 @@ async function httpError(res: Response): Promise<CiteError> {
   } catch {
     /* not JSON: keep the text */
   }
-  const retryAfter = Number(res.headers.get('retry-after'));
-  const details = { upstreamStatus: res.status, retryAfterMs: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined };
+  const details = { upstreamStatus: res.status, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) };
   if (res.status === 401 || res.status === 403) {
     return new CiteError('LLM_AUTH_FAILED', `The language model server refused the credentials (HTTP ${res.status}); check LLM_API_KEY`, { status: 502, details });
   }

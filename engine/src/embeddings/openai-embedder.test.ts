@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CiteError } from '../errors.js';
-import { OpenAIEmbedder, parseRetryAfter } from './openai-embedder.js';
+import { OpenAIEmbedder } from './openai-embedder.js';
 import { startScriptedEmbeddingsServer, type ScriptedServer } from './testing/scripted-embeddings-server.js';
 
 describe('OpenAIEmbedder against a scripted server', () => {
@@ -93,15 +93,5 @@ describe('OpenAIEmbedder against a scripted server', () => {
     await e.embedDocuments(['doc']);
     await e.embedQuery('question');
     expect(server.requests.map((r) => r.input[0])).toEqual(['passage: doc', 'query: question']);
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads seconds and HTTP dates', () => {
-    expect(parseRetryAfter('2')).toBe(2000);
-    expect(parseRetryAfter(null)).toBeUndefined();
-    expect(parseRetryAfter('soon')).toBeUndefined();
-    const inFive = new Date(Date.now() + 5000).toUTCString();
-    expect(parseRetryAfter(inFive)).toBeGreaterThan(3000);
   });
 });

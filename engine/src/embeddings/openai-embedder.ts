@@ -1,5 +1,6 @@
 import { modelCallDuration, modelCallErrors } from '../observability/metrics.js';
 import { CiteError } from '../errors.js';
+import { parseRetryAfter } from '../outbound/retry-after.js';
 import type { Embedder } from './embedder.js';
 import { approximateTokens, normalise } from './embedder.js';
 
@@ -213,14 +214,6 @@ export class OpenAIEmbedder implements Embedder {
       return normalise(Float32Array.from(e as number[]));
     });
   }
-}
-
-/** Retry-After is seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 function snippet(body: string): string {
