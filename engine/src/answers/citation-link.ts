@@ -11,10 +11,8 @@
  * The address itself (an engine URL for documents from files) is chosen before, by whoever lists the
  * passage; this only adds the fragment.
  */
+import { isOriginalLink } from '../originals/document-links.js';
 import { textDirective } from './text-fragment.js';
-
-/** The engine's own address of a stored original: a download, not a page, so no text directive. */
-const ORIGINAL = /\/v1\/documents\/[^/?#]+\/original(?:[?#]|$)/;
 
 /** The page of the character at `offset` of a chunk's text, from the chunk locator's page fields. */
 export function pageAt(locator: Record<string, unknown>, offset: number): number | undefined {
@@ -48,7 +46,7 @@ export function citationLink(url: string, locator: Record<string, unknown>, quot
   const page = positive(locator.page);
   if (page !== undefined) return `${bare}#page=${page}`;
   // a download (the engine's copy of a file, a DOCX, whose locator counts paragraphs): no page to scroll
-  if (ORIGINAL.test(url) || !/^https?:\/\//i.test(url) || typeof locator.paragraph === 'number') return url;
+  if (isOriginalLink(url) || !/^https?:\/\//i.test(url) || typeof locator.paragraph === 'number') return url;
   const anchor = typeof locator.anchor === 'string' && locator.anchor ? encodeURIComponent(locator.anchor.replace(/^#/, '')) : ownFragment;
   const directive = textDirective(quote);
   if (!directive) return anchor ? `${bare}#${anchor}` : bare;

@@ -10,6 +10,9 @@
  */
 export const originalPath = (documentId: number | string): string => `/v1/documents/${documentId}/original`;
 
+/** True for a link to the engine's copy of a file (relative, or absolute on PUBLIC_URL), with or without a fragment. */
+export const isOriginalLink = (url: string): boolean => /\/v1\/documents\/[^/?#]+\/original(?:[?#]|$)/.test(url);
+
 export const isEngineMadeUrl = (url: string): boolean => /^file:/i.test(url);
 
 export function documentLink(doc: { id: number | string; url: string }, publicUrl?: string): string {
