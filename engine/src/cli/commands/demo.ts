@@ -3,7 +3,8 @@
  * collection demo/questions.json names, in the configured database (embedded: DATA_DIR, default ./data,
  * so that the CLI commands it suggests reach this engine without any setting). Loading happens before
  * the engine listens, while this process alone holds the database; later starts reuse the collection
- * (see load-demo.ts). Prints the admin key on a first start, as `cite start` does, then where to go and
+ * (see load-demo.ts); a running `cite start` holds the embedded database, and the demo then stops with
+ * DATA_DIR_LOCKED. Prints the admin key on a first start, as `cite start` does, then where to go and
  * what to ask.
  */
 import type { Command } from 'commander';
@@ -14,9 +15,8 @@ import type { Database } from '../../db/database.js';
 import { migrate } from '../../db/migrations.js';
 import { openDatabase } from '../../db/open-database.js';
 import { createEmbedder } from '../../embeddings/create-embedder.js';
-import { CiteError } from '../../errors.js';
 import { startEngine } from '../../server.js';
-import { cliConfig, remoteEngine } from '../cli-context.js';
+import { cliConfig } from '../cli-context.js';
 import { indexingProgress } from '../ingest-progress.js';
 import { fail } from '../main.js';
 import { cliLogger } from './ingest.js';
@@ -31,8 +31,6 @@ export function register(program: Command): void {
       try {
         if (opts.port) process.env.PORT = opts.port;
         const cfg = cliConfig();
-        const running = !cfg.DATABASE_URL ? remoteEngine(cfg) : undefined;
-        if (running) throw new CiteError('ENGINE_RUNNING', `An engine already serves ${cfg.DATA_DIR} at ${running.url}: stop it, then run the demo again`, { status: 409 });
         const questions = readDemoQuestions();
         db = await openDatabase(cfg);
         await migrate(db);
