@@ -1,7 +1,8 @@
 /**
  * Citations that open where the claim is (issue 19), end to end on both databases: a three-page PDF and a
  * web page go through the real extractors, chunker and indexer; an agent asks the real engine on loopback
- * (extractive answers, hash embedder), and each citation gives the page of its quote and a link to it.
+ * (extractive answers, hash embedder), and each citation gives the page of its quote and a link to it; an
+ * uploaded PDF is linked through the engine's copy of the file.
  */
 import { writePdf } from '@cite/crawler/extractors/testing/pdf-writer.js';
 import { extractSources } from '@cite/crawler/extractors/extract.js';
@@ -26,6 +27,17 @@ const PDF = writePdf({
   ],
 });
 
+/** Uploaded (no web address): opened through the engine's copy, at the page of the quote. */
+const UPLOADED_PAGE_3 = "L'abattage d'un arbre remarquable est soumis à une autorisation préalable du maire.";
+const UPLOADED = writePdf({
+  title: 'Arbres remarquables',
+  pages: [
+    'Les espaces verts de la commune sont entretenus\npar le service municipal.',
+    'Le plan de gestion est mis à jour chaque année\npar les agents du service.',
+    UPLOADED_PAGE_3,
+  ],
+});
+
 const HTML = `<!doctype html><html lang="fr"><head><title>Recours</title></head><body><main>
   <h1>Recours contre une autorisation d'urbanisme</h1>
   <p>Un voisin peut contester une autorisation d'urbanisme devant le juge administratif.</p>
@@ -46,6 +58,11 @@ for (const mode of availableModes())
       ]);
       const summary = await indexDocuments(e.db, new HashEmbedder(), { collectionId }, outcomes);
       expect(summary).toMatchObject({ new: 2, failed: 0 });
+      const form = new FormData();
+      form.append('collection', 'urbanisme');
+      form.append('files', new Blob([UPLOADED], { type: 'application/pdf' }), 'arbres.pdf');
+      const up = await fetch(`${e.url}/admin/api/uploads?wait=true`, { method: 'POST', headers: { authorization: `Bearer ${e.keys.admin}` }, body: form });
+      expect(up.status, await up.clone().text()).toBe(200);
       resetSearchStatistics(e.db);
     });
     afterAll(async () => {
@@ -84,6 +101,16 @@ for (const mode of availableModes())
       expect(stored.status).toBe(200);
       const again = ((await stored.json()) as { citations: Array<Record<string, any>> }).citations.find((x) => x.url === PDF_URL);
       expect(again).toMatchObject({ link: `${PDF_URL}#page=3`, locator: { page: 3 } });
+    });
+
+    it("links an uploaded PDF's citation to the engine's copy at the page of the quote", async () => {
+      const answer = await ask("L'abattage d'un arbre remarquable est-il soumis à autorisation ?");
+      expect(answer.abstained).toBe(false);
+      const c = answer.citations.find((x) => /^\/v1\/documents\/\d+\/original$/.test(x.url));
+      expect(c, JSON.stringify(answer.citations)).toBeDefined();
+      expect(c!.quote).toBe(UPLOADED_PAGE_3);
+      expect(c!.locator).toMatchObject({ page: 3, page_start: 1, page_end: 3 });
+      expect(c!.link).toBe(`${c!.url}#page=3`);
     });
 
     it('gives chat clients the same links, in the citations field and under the answer', async () => {
