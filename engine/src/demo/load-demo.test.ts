@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { indexDocuments } from '@cite/crawler/ingest/index-documents.js';
-import { collectionByName, filesSource } from '@cite/crawler/ingest/ingest-run.js';
+import { collectionByName, filesSource, setFilesSourceVersion } from '@cite/crawler/ingest/ingest-run.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
@@ -90,6 +90,18 @@ describeEachDatabase('demo loader', (ctx) => {
     expect(await documents(ctx.db, collectionId)).toEqual(before);
     expect(await count(ctx.db, 'SELECT count(*)::int AS n FROM crawl_runs', [])).toBe(runs);
     expect(await count(ctx.db, 'SELECT count(*)::int AS n FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.collection_id = $1', [collectionId])).toBe(chunks);
+  });
+
+  it('loads again after an interrupted load (no version recorded), re-embedding nothing it already holds', async () => {
+    const collectionId = await collectionByName(ctx.db, 'demo-test');
+    const before = await documents(ctx.db, collectionId);
+    // what a load killed halfway leaves: the version is cleared when a load starts
+    await setFilesSourceVersion(ctx.db, (await loadDemo(ctx.db, embedder, input)).sourceId, null);
+    const again = await loadDemo(ctx.db, embedder, input);
+    expect(again.outcome).toBe('refreshed');
+    expect(again.summary).toMatchObject({ new: 0, changed: 0, unchanged: 3, embedded: 0 });
+    expect((await documents(ctx.db, collectionId)).map((r) => [r.id, r.content_hash])).toEqual(before.map((r) => [r.id, r.content_hash]));
+    expect((await loadDemo(ctx.db, embedder, input)).outcome).toBe('reused');
   });
 
   it('refreshes a changed corpus as a sync, and leaves the collection’s other documents alone', async () => {
