@@ -2,7 +2,7 @@
  * The crawl worker's settings: what the configuration gives, what the database mode changes, and the
  * fixed timings a test or benchmark may override.
  */
-import type { Config } from '@cite/engine/config/config.js';
+import { CONFIG_DEFAULTS, type Config } from '@cite/engine/config/config.js';
 import type { Database } from '@cite/engine/db/database.js';
 import type { FetcherOptions } from '../fetch/fetcher.js';
 import { FRONTIER_DEFAULTS } from '../frontier/frontier.js';
@@ -47,8 +47,9 @@ export const WORKER_DEFAULTS: Omit<
   WorkerOptions,
   'concurrency' | 'perHostConcurrency' | 'requeueAllOnStart' | 'commitConcurrency' | 'vectorBacklogMax' | 'vectorBacklogBatch' | 'fetcher' | 'pipeline'
 > = {
-  heartbeatMs: 2_000,
-  staleMs: 30_000,
+  // the configuration's defaults, for callers without one (benches); workerOptions reads the configuration
+  heartbeatMs: CONFIG_DEFAULTS.CRAWLER_HEARTBEAT_MS,
+  staleMs: CONFIG_DEFAULTS.CRAWLER_STALE_AFTER_MS,
   pollMs: 250,
   countsEveryMs: 3_000,
   maxQueryVariants: FRONTIER_DEFAULTS.maxQueryVariants,
@@ -69,8 +70,8 @@ export function workerOptions(db: Database, config: Config, overrides: Partial<W
     commitConcurrency: db.mode === 'server' ? 2 : 1,
     vectorBacklogMax: config.CRAWLER_VECTOR_BACKLOG_MAX,
     vectorBacklogBatch: VECTOR_BACKLOG_BATCH[db.mode],
-    heartbeatMs: config.CRAWLER_HEARTBEAT_MS ?? WORKER_DEFAULTS.heartbeatMs,
-    staleMs: config.CRAWLER_STALE_AFTER_MS ?? WORKER_DEFAULTS.staleMs,
+    heartbeatMs: config.CRAWLER_HEARTBEAT_MS,
+    staleMs: config.CRAWLER_STALE_AFTER_MS,
     fetcher: {},
     pipeline: {},
     ...overrides,

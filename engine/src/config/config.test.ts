@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { CONFIG_DEFAULTS, loadConfig } from './config.js';
 
 describe('configuration', () => {
   it('applies defaults when nothing is set', () => {
@@ -12,6 +12,12 @@ describe('configuration', () => {
     expect(c.EMBEDDINGS).toBe('hash');
     expect(c.DATABASE_URL).toBeUndefined();
     expect(c.CRAWLER_ALLOW_PRIVATE_NETWORKS).toBe(false);
+  });
+
+  it('gives code without a configuration the schema defaults, read-only', () => {
+    expect(CONFIG_DEFAULTS).toEqual(loadConfig({}));
+    expect(CONFIG_DEFAULTS.EMBEDDINGS_BATCH_SIZE).toBe(64);
+    expect(() => ((CONFIG_DEFAULTS as { PORT: number }).PORT = 1)).toThrow(TypeError);
   });
 
   it('names the variable and the accepted values when a value is wrong', () => {

@@ -280,6 +280,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return parsed.data;
 }
 
+/**
+ * The schema's defaults, for code that may run without a configuration at hand (library use, tests, benches):
+ * its fallbacks read them here instead of repeating the numbers, so a default changes in one place.
+ */
+export const CONFIG_DEFAULTS: Readonly<Config> = Object.freeze(configSchema.parse({}));
+
 let cached: Config | undefined;
 /** The process configuration, parsed once. */
 export function config(): Config {

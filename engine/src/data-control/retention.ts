@@ -4,7 +4,7 @@
  * `retention.purge` audit entry with its counts. The rules below are also what the security dossier
  * publishes, so the documentation cannot drift from what the purge does.
  */
-import type { Config } from '../config/config.js';
+import { CONFIG_DEFAULTS, type Config } from '../config/config.js';
 import type { Queryable } from '../db/database.js';
 import { recordAudit } from '../audit/audit-repo.js';
 import { sweepUnreferencedOriginals } from '../originals/originals-repo.js';
@@ -192,7 +192,7 @@ async function purgeAudit(db: Queryable, before: string, batch: number, r: Purge
 
 /** Deletes every row past its retention period, in batches; returns (and records) what was deleted. */
 export async function purgeExpired(db: Queryable, policy: RetentionPolicy, opts: PurgeOptions = {}): Promise<PurgeReport> {
-  const batch = opts.batchSize ?? 1000;
+  const batch = opts.batchSize ?? CONFIG_DEFAULTS.RETENTION_PURGE_BATCH_SIZE;
   const started = Date.now();
   const report: PurgeReport = {
     started_at: new Date(started).toISOString(),

@@ -1,4 +1,5 @@
 import { modelCallDuration, modelCallErrors } from '../observability/metrics.js';
+import { CONFIG_DEFAULTS } from '../config/config.js';
 import { CiteError } from '../errors.js';
 import { parseRetryAfter } from '../outbound/retry-after.js';
 import type { Embedder } from './embedder.js';
@@ -26,7 +27,13 @@ export interface OpenAIEmbedderOptions {
   dimension?: number;
 }
 
-const defaults = { batchSize: 64, timeoutMs: 30_000, maxRetries: 4, backoffMs: 500, maxRetryAfterMs: 60_000 };
+const defaults = {
+  batchSize: CONFIG_DEFAULTS.EMBEDDINGS_BATCH_SIZE,
+  timeoutMs: CONFIG_DEFAULTS.EMBEDDINGS_TIMEOUT_MS,
+  maxRetries: CONFIG_DEFAULTS.EMBEDDINGS_MAX_RETRIES,
+  backoffMs: 500,
+  maxRetryAfterMs: 60_000,
+};
 
 interface EmbeddingsResponse {
   data?: { embedding?: unknown; index?: number }[];

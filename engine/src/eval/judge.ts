@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { LlmClient } from '../answers/llm-client.js';
 import type { ChatMessage } from '../answers/prompt.js';
-import type { Config } from '../config/config.js';
+import { CONFIG_DEFAULTS, type Config } from '../config/config.js';
 import { CiteError, isCiteError } from '../errors.js';
 import type { AnswerOutcome, JudgeVerdict } from './eval-runs-types.js';
 import type { JudgeLike } from './eval-runs-score.js';
@@ -97,8 +97,8 @@ export class LlmJudge implements JudgeLike {
       baseUrl: options.baseUrl,
       apiKey: options.apiKey,
       model: options.model,
-      timeoutMs: options.timeoutMs ?? 60_000,
-      maxRetries: options.maxRetries ?? 2,
+      timeoutMs: options.timeoutMs ?? CONFIG_DEFAULTS.LLM_TIMEOUT_MS,
+      maxRetries: options.maxRetries ?? CONFIG_DEFAULTS.LLM_MAX_RETRIES,
       log: options.log,
     });
   }
