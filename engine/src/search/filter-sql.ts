@@ -3,7 +3,7 @@
  * `d` (documents) and `c` (chunks). Every value goes in as a bind parameter; keys are checked by the
  * schema and only ever travel inside JSON values, never into the SQL text.
  */
-import type { SearchFilters } from './search-schema.js';
+import type { ResolvedSearchFilters } from './search-schema.js';
 
 /** Collects bind parameters and hands out their `$n` placeholders. */
 export class SqlParams {
@@ -38,7 +38,7 @@ function audienceValues(audience: string | string[]): string[] {
  * the API key, never from the request: null = every collection, [] = none.
  */
 export function filterPredicates(
-  filters: SearchFilters | undefined,
+  filters: ResolvedSearchFilters | undefined,
   allowedCollections: readonly number[] | null,
   p: SqlParams,
 ): string[] {

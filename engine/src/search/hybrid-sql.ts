@@ -5,14 +5,14 @@
  * fusion, joined to chunk text and document fields. One round trip whatever the mode.
  */
 import { SqlParams, filterPredicates } from './filter-sql.js';
-import type { SearchFilters, SearchMode } from './search-schema.js';
+import type { ResolvedSearchFilters, SearchMode } from './search-schema.js';
 
 export interface HybridSqlInput {
   mode: SearchMode;
   query: string;
   /** pgvector text form of the query embedding (vector and hybrid modes). */
   vector?: string;
-  filters?: SearchFilters;
+  filters?: ResolvedSearchFilters;
   allowedCollections: readonly number[] | null;
   /** Chunks in the index, for IDF. */
   chunkCount: number;

@@ -14,6 +14,11 @@ export const MAX_OFFSET = 1000;
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const ids = z.array(id).min(1, 'expected at least one id').max(1000);
+/** A collection by id or by name (collections/collection-refs.ts resolves names before any SQL). */
+const collectionRefs = z
+  .array(z.union([id, z.string().trim().min(1, 'a collection name is not empty').max(200)]))
+  .min(1, 'expected at least one collection')
+  .max(1000);
 const scalar = z.union([z.string().max(500), z.number().finite(), z.boolean()]);
 /** Metadata keys are plain names: no JSON paths, quotes or operators. */
 const metadataKey = z
@@ -27,7 +32,7 @@ const isoDate = z
 
 export const searchFiltersSchema = z
   .object({
-    collections: ids.optional().describe('Only these collection ids'),
+    collections: collectionRefs.optional().describe('Only these collections, by id or by name (an unknown one is refused: COLLECTION_NOT_FOUND)'),
     sources: ids.optional().describe('Only these source ids'),
     documents: ids.optional().describe('Only these document ids'),
     metadata: z
@@ -45,6 +50,8 @@ export const searchFiltersSchema = z
   })
   .strict();
 export type SearchFilters = z.infer<typeof searchFiltersSchema>;
+/** Filters once collection names are resolved to ids: what the SQL builders take. */
+export type ResolvedSearchFilters = Omit<SearchFilters, 'collections'> & { collections?: number[] };
 
 export const searchBodySchema = z
   .object({

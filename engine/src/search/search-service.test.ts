@@ -130,7 +130,11 @@ describeEachDatabase('search service', (ctx) => {
       const found = await urls('salarié prud’hommes congés', { mode, k: 50, allowedCollections: [sp] });
       expect(found.length).toBeGreaterThan(0);
       expect(found.every((u) => u.includes('conges-payes') || u.includes('preavis-demission'))).toBe(true);
-      expect(await urls('salarié', { mode, allowedCollections: [sp], filters: { collections: [general] } })).toEqual([]);
+      // asking for another collection by name or id: refused as if it did not exist
+      for (const ref of [general, 'general']) {
+        await expect(urls('salarié', { mode, allowedCollections: [sp], filters: { collections: [ref] } })).rejects.toMatchObject({ code: 'COLLECTION_NOT_FOUND' });
+      }
+      expect(await urls('salarié', { mode, allowedCollections: [sp], filters: { collections: ['service-public'] } })).toEqual(await urls('salarié', { mode, allowedCollections: [sp] }));
     }
     expect(await urls('salarié', { allowedCollections: [] })).toEqual([]);
   });

@@ -15,10 +15,12 @@ import { getEmbeddingModel, mismatchError, type EmbeddingModelRecord } from '../
 import { CiteError, badRequest } from '../errors.js';
 import { service, type AppContext } from '../http/app-context.js';
 import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
+import { resolveCollectionRefs } from '../collections/collection-refs.js';
 import { createReranker, type Reranker } from './reranker.js';
 import {
   searchBodySchema,
   searchFiltersSchema,
+  type ResolvedSearchFilters,
   type SearchFilters,
   type SearchHit,
   type SearchMode,
@@ -116,12 +118,18 @@ function validate(input: SearchInput): { filters?: SearchFilters } {
   return { filters: filters.data };
 }
 
+/** Collection names (and ids) of the filters as ids the caller may read; an unknown one is refused, named. */
+async function resolveFilters(db: Database, filters: SearchFilters | undefined, allowed: readonly number[] | null): Promise<ResolvedSearchFilters | undefined> {
+  if (!filters?.collections) return filters as ResolvedSearchFilters | undefined;
+  return { ...filters, collections: await resolveCollectionRefs(db, filters.collections, allowed, 'filters.collections') };
+}
+
 const ms = (start: bigint) => Math.round(Number(process.hrtime.bigint() - start) / 1e4) / 100;
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<SearchResponse> {
   const t0 = process.hrtime.bigint();
-  const { filters } = validate(input);
+  const validated = validate(input);
   let mode = input.mode ?? 'hybrid';
   const warnings: NonNullable<SearchResponse['warnings']> = [];
   if (mode !== 'lexical') {
@@ -144,6 +152,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
   const reranker = input.rerank === false ? null : (deps.reranker ?? null);
   const timings: Record<string, number> = {};
   if (input.allowedCollections && input.allowedCollections.length === 0) return { data: [], timings: { total_ms: ms(t0) } };
+  const filters = await resolveFilters(deps.db, validated.filters, input.allowedCollections);
 
   let vector: string | undefined;
   if (mode !== 'lexical') {

@@ -1,5 +1,5 @@
 /**
- * `cite ask "<question>" [--k N] [--collection ID…] [--debug] [--json]`: a cited answer on the terminal.
+ * `cite ask "<question>" [--k N] [--collection NAME|ID…] [--debug] [--json]`: a cited answer on the terminal.
  * `--debug` adds the query searched and the relevance gate's figures.
  * Talks to the running engine when there is one (it holds the embedded database), otherwise opens
  * the database itself. The answer streams on a terminal; `--json` prints the full record.
@@ -9,6 +9,7 @@ import { answerService } from '../../answers/app-answers.js';
 import type { AnswerResult } from '../../answers/answer-service.js';
 import type { AppContext } from '../../http/app-context.js';
 import { callEngine, cliConfig, isTTY, remoteEngine, withDatabase } from '../cli-context.js';
+import { addCollectionOption, withCollections } from '../collection-option.js';
 import { cliLogger } from './ingest.js';
 
 interface AskOptions {
@@ -19,12 +20,12 @@ interface AskOptions {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('ask')
     .description('Answer a question from the indexed sources, with verified citations')
     .argument('<question>', 'the question, in quotes')
-    .option('--k <n>', 'passages to retrieve (1-50)')
-    .option('--collection <ids...>', 'only these collection ids')
+    .option('--k <n>', 'passages to retrieve (1-50)');
+  addCollectionOption(command)
     .option('--json', 'print the answer record as JSON')
     .option('--debug', 'also print the query searched and the relevance figures')
     .action(async (question: string, opts: AskOptions) => {
@@ -36,12 +37,8 @@ export function register(program: Command): void {
 
 function body(question: string, opts: AskOptions) {
   const k = opts.k === undefined ? undefined : Number(opts.k);
-  const collections = opts.collection?.map(Number);
-  return {
-    question,
-    ...(k === undefined ? {} : { k }),
-    ...(collections?.length ? { filters: { collections } } : {}),
-  };
+  const filters = withCollections(undefined, opts.collection);
+  return { question, ...(k === undefined ? {} : { k }), ...(filters ? { filters } : {}) };
 }
 
 async function ask(question: string, opts: AskOptions): Promise<AnswerResult> {

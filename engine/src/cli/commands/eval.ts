@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { badRequest } from '../../errors.js';
+import { badRequest, isCiteError, type CiteError } from '../../errors.js';
 import { printAnswerReport, runAnswerEvalCommand } from '../../eval/answer-eval-cli.js';
 import { readQueries, runRetrievalEval, type RetrievalEvalSummary } from '../../eval/retrieval-eval.js';
 import { formatOutcome, outcomeJson, runStoredEvaluation, wantsStoredRun } from '../../eval/eval-runs-cli.js';
@@ -16,6 +16,7 @@ import type { AppContext } from '../../http/app-context.js';
 import { SEARCH_MODES, type SearchMode, type SearchResponse } from '../../search/search-schema.js';
 import { search } from '../../search/search-service.js';
 import { callEngine, cliConfig, isTTY, remoteEngine, withDatabase } from '../cli-context.js';
+import { withCollections } from '../collection-option.js';
 import { cliLogger } from './ingest.js';
 
 export interface EvalOptions {
@@ -24,6 +25,7 @@ export interface EvalOptions {
   k?: string;
   out?: string;
   filters?: string;
+  collection?: string[];
   concurrency?: string;
   json?: boolean;
 }
@@ -51,6 +53,7 @@ export function register(program: Command): void {
     .option('--k <n>', 'documents retrieved per phrasing (1-100)', '50')
     .option('--out <file>', 'write {"id","q","results":[urls]} per phrasing')
     .option('--filters <json>', 'search filters as JSON')
+    .option('--collection <names-or-ids...>', 'only these collections, by name (or id)')
     .option('--concurrency <n>', 'searches in flight', '4')
     .option('--json', 'print one JSON object: ndcg@10, recall@10, recall@50, mrr@10, queries, …')
     .option('--answers', 'evaluate cited answers instead: citation precision, gold recall, cited share, abstention, span containment')
@@ -96,7 +99,7 @@ function parseOptions(opts: EvalOptions): { mode: SearchMode; k: number; concurr
       throw badRequest('INVALID_FILTERS', '--filters must be a JSON object');
     }
   }
-  return { mode, k, concurrency, filters };
+  return { mode, k, concurrency, filters: withCollections(filters, opts.collection) };
 }
 
 export async function evaluateRetrieval(opts: EvalOptions): Promise<RetrievalEvalSummary> {
@@ -109,12 +112,15 @@ export async function evaluateRetrieval(opts: EvalOptions): Promise<RetrievalEva
     const total = queries.reduce((n, q) => n + q.phrasings.length, 0);
     const progress = progressReporter(total);
     const errors: string[] = [];
+    let refused: CiteError | undefined;
     const result = await runRetrievalEval(queries, async (q) => (await searchFn(q)).data.map((h) => h.document.url), {
       concurrency,
       onProgress: progress.update,
-      onError: (q, e) => errors.push(`${q}: ${(e as Error).message}`),
+      // a refused request (unknown collection, bad filters) is refused for every query: no figures over it
+      onError: (q, e) => (isCiteError(e) && e.status < 500 ? (refused ??= e) : errors.push(`${q}: ${(e as Error).message}`)),
     });
     progress.stop();
+    if (refused) throw refused;
     if (errors.length) process.stderr.write(`${errors.length} searches failed, e.g. ${errors[0]}\n`);
     if (opts.out) fs.writeFileSync(opts.out, result.runs.map((r) => JSON.stringify(r)).join('\n') + '\n');
     return { ...result.summary, mode, k };

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/config.js';
+import { openDatabase } from '../../db/open-database.js';
 import { availableModes, createServerDatabase } from '../../testing/databases.js';
 
 const run = promisify(execFile);
@@ -16,6 +18,13 @@ const DOCS = [
   { url: 'https://exemple.gouv.fr/preavis', title: 'Préavis de démission', text: 'Le préavis de démission dépend de la convention collective applicable au salarié.' },
   { url: 'https://exemple.gouv.fr/teletravail', title: 'Télétravail', text: 'Le télétravail est mis en place par accord collectif ou par une charte de l’employeur.' },
 ];
+
+/** In its own collection, `associations`: it shares "salarié" and "congés" with the labour-law documents. */
+const ASSOCIATION = {
+  url: 'https://exemple.gouv.fr/association-salarie',
+  title: 'Association employeur',
+  text: 'Une association qui emploie un salarié lui doit ses congés payés comme tout employeur.',
+};
 
 for (const mode of availableModes()) {
   describe(`cite search and cite eval [${mode}]`, () => {
@@ -34,7 +43,9 @@ for (const mode of availableModes()) {
       }
       fs.writeFileSync(path.join(dir, 'docs.jsonl'), DOCS.map((d) => JSON.stringify(d)).join('\n'));
       await cite('ingest', path.join(dir, 'docs.jsonl'), '--json');
-    }, 180_000);
+      fs.writeFileSync(path.join(dir, 'associations.jsonl'), JSON.stringify(ASSOCIATION));
+      await cite('ingest', path.join(dir, 'associations.jsonl'), '--collection', 'associations', '--json');
+    }, 300_000);
     afterAll(async () => {
       await drop();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -56,6 +67,39 @@ for (const mode of availableModes()) {
       await expect(cite('search', 'congés', '--k', '500')).rejects.toMatchObject({ stderr: expect.stringMatching(/INVALID_SEARCH/) });
       await expect(cite('search', 'congés', '--filters', '{"nope":1}')).rejects.toMatchObject({ stderr: expect.stringMatching(/INVALID_FILTERS: .*nope/) });
     }, 120_000);
+
+    it('takes collections by name or id: --collection on search, ask and eval, names in --filters; an unknown one is refused, named', async () => {
+      const urls = async (...args: string[]) =>
+        ((JSON.parse(await cite('search', 'salarié congés payés', '--mode', 'lexical', '--k', '10', '--json', ...args)) as { data: any[] }).data).map((h) => h.document.url as string);
+      expect(await urls('--collection', 'associations')).toEqual([ASSOCIATION.url]);
+      const labour = await urls('--collection', 'default');
+      expect(labour).toContain('https://exemple.gouv.fr/conges-payes');
+      expect(labour).not.toContain(ASSOCIATION.url);
+      expect(await urls('--filters', '{"collections":["associations"]}')).toEqual([ASSOCIATION.url]);
+      // ids still work (read from the database the CLI wrote, closed again before the next command)
+      const db = await openDatabase(loadConfig(env));
+      const id = String((await db.query<{ id: string }>("SELECT id FROM collections WHERE name = 'associations'")).rows[0]!.id);
+      await db.close();
+      expect(await urls('--collection', id)).toEqual([ASSOCIATION.url]);
+      const answer = JSON.parse(await cite('ask', 'Une association doit-elle des congés payés à son salarié ?', '--json', '--collection', 'associations')) as {
+        citations: Array<{ url: string }>;
+        abstained: boolean;
+      };
+      expect(answer.abstained).toBe(false);
+      expect(answer.citations.map((c) => c.url)).toEqual([ASSOCIATION.url]);
+
+      fs.writeFileSync(path.join(dir, 'one-query.jsonl'), JSON.stringify({ id: 'a1', query: 'association salarié congés', variants: [], gold: [{ url: ASSOCIATION.url, grade: 3 }] }));
+      for (const args of [
+        ['search', 'congés', '--collection', 'travial'],
+        ['ask', 'Combien de congés payés ?', '--collection', 'travial'],
+        ['eval', '--queries', path.join(dir, 'one-query.jsonl'), '--collection', 'travial'],
+      ]) {
+        const failed = await cite(...args).then(() => undefined, (e: { code: number; stderr: string }) => e);
+        expect(failed, args.join(' ')).toBeDefined();
+        expect(failed!.code).toBe(1);
+        expect(failed!.stderr).toMatch(/^cite: COLLECTION_NOT_FOUND: filters\.collections: no collection "travial" \(.*existing: associations, default\)/m);
+      }
+    }, 600_000); // a dozen CLI processes on a loaded machine
 
     it('evaluates a query set: metrics as JSON and one --out line per phrasing', async () => {
       const queries = path.join(dir, 'queries.jsonl');

@@ -1,5 +1,5 @@
 /**
- * `cite search "<query>" [--k N] [--mode hybrid|lexical|vector] [--filters JSON] [--json]`.
+ * `cite search "<query>" [--k N] [--mode hybrid|lexical|vector] [--collection NAME|ID…] [--filters JSON] [--json]`.
  * `--json` prints exactly the POST /v1/search response. Talks to the running engine when there is one
  * (it holds the embedded database), otherwise opens the database itself.
  */
@@ -9,6 +9,7 @@ import type { AppContext } from '../../http/app-context.js';
 import { SEARCH_MODES, searchBodySchema, type SearchBody, type SearchResponse } from '../../search/search-schema.js';
 import { search } from '../../search/search-service.js';
 import { callEngine, cliConfig, remoteEngine, withDatabase } from '../cli-context.js';
+import { addCollectionOption, withCollections } from '../collection-option.js';
 import { cliLogger } from './ingest.js';
 
 interface SearchOptions {
@@ -16,6 +17,7 @@ interface SearchOptions {
   offset?: string;
   mode?: string;
   filters?: string;
+  collection?: string[];
   groupByDocument?: boolean;
   rerank?: boolean;
   debug?: boolean;
@@ -23,14 +25,15 @@ interface SearchOptions {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('search')
     .description('Search the indexed sources (hybrid BM25 + vectors)')
     .argument('<query>', 'the query, in quotes')
     .option('--k <n>', 'results to return (1-100)', '10')
     .option('--offset <n>', 'results to skip')
-    .option('--mode <mode>', SEARCH_MODES.join(' | '), 'hybrid')
-    .option('--filters <json>', 'filters as JSON, e.g. \'{"collections":[1],"audience":"particuliers"}\'')
+    .option('--mode <mode>', SEARCH_MODES.join(' | '), 'hybrid');
+  addCollectionOption(command)
+    .option('--filters <json>', 'filters as JSON, e.g. \'{"collections":["travail"],"audience":"particuliers"}\'')
     .option('--group-by-document', 'each document once, with its best chunks')
     .option('--rerank', 'apply the configured reranker')
     .option('--debug', 'per-branch ranks and scores')
@@ -51,7 +54,9 @@ export function searchRequest(query: string, opts: SearchOptions): SearchBody {
     } catch {
       throw badRequest('INVALID_FILTERS', '--filters must be a JSON object');
     }
+    if (typeof filters !== 'object' || filters === null || Array.isArray(filters)) throw badRequest('INVALID_FILTERS', '--filters must be a JSON object');
   }
+  filters = withCollections(filters as Record<string, unknown> | undefined, opts.collection);
   const raw = {
     query,
     k: opts.k === undefined ? undefined : Number(opts.k),
