@@ -8,7 +8,9 @@ import { describeEachDatabase } from '@cite/engine/testing/databases.js';
 import type { NormalisedDocument } from '../document.js';
 import { extractSources, type ExtractOutcome } from '../extractors/extract.js';
 import { writePdf, writePdfBomb } from '../extractors/testing/pdf-writer.js';
+import { computeCounts, getRunDetail } from '../runs/run-repo.js';
 import { indexDocument, indexDocuments } from './index-documents.js';
+import { finishIngestRun, startIngestRun } from './ingest-run.js';
 import { reembed } from './reembed.js';
 
 /** The hash embedder, counting the texts it embeds (and optionally renamed/resized). */
@@ -135,9 +137,12 @@ describeEachDatabase('indexing', (ctx) => {
     ];
     const run = await ctx.db.query<{ id: number }>(`INSERT INTO crawl_runs (source_id, trigger) VALUES ($1, 'cli') RETURNING id`, [sourceId]);
     const s = await indexDocuments(ctx.db, new HashEmbedder(), { collectionId, sourceId, runId: run.rows[0]!.id }, outcomes, undefined, opts);
-    expect(s).toMatchObject({ new: 2, failed: 2 });
-    expect(s.errors.map((x) => x.code).sort()).toEqual(['EMPTY_DOCUMENT', 'PDF_CORRUPT']);
-    expect(s.failedByCode).toEqual({ EMPTY_DOCUMENT: 1, PDF_CORRUPT: 1 });
+    // a document with no text is left out on purpose (skip-codes.ts): skipped, not failed
+    expect(s).toMatchObject({ new: 2, failed: 1, skipped: 1 });
+    expect(s.errors.map((x) => x.code)).toEqual(['PDF_CORRUPT']);
+    expect(s.failedByCode).toEqual({ PDF_CORRUPT: 1 });
+    expect(s.skippedByCode).toEqual({ EMPTY_DOCUMENT: 1 });
+    expect(s.skips).toEqual([expect.objectContaining({ location: 'https://ex.fr/empty', code: 'EMPTY_DOCUMENT' })]);
     const { rows } = await ctx.db.query<{ location: string; code: string }>(
       'SELECT location, code FROM ingest_errors WHERE run_id = $1 ORDER BY code',
       [run.rows[0]!.id],
@@ -146,6 +151,42 @@ describeEachDatabase('indexing', (ctx) => {
       { location: 'https://ex.fr/empty', code: 'EMPTY_DOCUMENT' },
       { location: '/data/bad.pdf', code: 'PDF_CORRUPT' },
     ]);
+  });
+
+  it('counts withdrawn fiches and other deliberate skips as skipped in the run record, failures as failed', async () => {
+    const { collectionId, sourceId } = await setup(ctx.db, 'c-skips');
+    const runId = await startIngestRun(ctx.db, sourceId, 'cli', ['/data/vosdroits-associations.zip']);
+    const zip = '/data/exports/2024/vosdroits-associations.zip';
+    const outcomes: ExtractOutcome[] = [
+      ok(makeDoc('https://ex.fr/fiche', ['Texte de la fiche publiée.'])),
+      { ok: false, location: `${zip}!F3.xml`, code: 'SP_NOT_PUBLISHED', message: 'F3 has no Publication@spUrl …; not indexed' },
+      { ok: false, location: `${zip}!R9.xml`, code: 'SP_NOT_PUBLISHED', message: 'R9 has no Publication@spUrl …; not indexed' },
+      { ok: false, location: `${zip}!photo.png`, code: 'FORMAT_UNSUPPORTED', message: 'image/png is not indexed' },
+      { ok: false, location: `${zip}!F4.xml`, code: 'XML_INVALID', message: 'not well-formed' },
+    ];
+    const s = await indexDocuments(ctx.db, new HashEmbedder(), { collectionId, sourceId, runId }, outcomes, undefined, opts);
+    expect(s).toMatchObject({ new: 1, failed: 1, skipped: 3, skippedByCode: { SP_NOT_PUBLISHED: 2, FORMAT_UNSUPPORTED: 1 } });
+    // whole locations, as given
+    expect(s.skips!.map((x) => x.location)).toEqual([`${zip}!F3.xml`, `${zip}!R9.xml`, `${zip}!photo.png`]);
+
+    // the reasons of live counts (a crawl's bundles, counted from frontier rows) and the finished run record
+    // (cite ingest, uploads) agree
+    const live = await computeCounts(ctx.db, runId);
+    expect(live).toMatchObject({ skip_reasons: { SP_NOT_PUBLISHED: 2, FORMAT_UNSUPPORTED: 1 }, fail_reasons: { XML_INVALID: 1 } });
+    await finishIngestRun(ctx.db, runId, s);
+    const detail = await getRunDetail(ctx.db, runId);
+    expect(detail).toMatchObject({
+      status: 'succeeded',
+      discovered: 5,
+      indexed: 1,
+      skipped: 3,
+      failed: 1,
+      skip_reasons: { SP_NOT_PUBLISHED: 2, FORMAT_UNSUPPORTED: 1 },
+      fail_reasons: { XML_INVALID: 1 },
+    });
+    // the errors of the run (console: failures by reason) are failures only
+    expect(detail.errors.map((g) => g.reason)).toEqual(['XML_INVALID']);
+    expect(detail.errors[0]!.examples[0]!.url).toBe(`${zip}!F4.xml`);
   });
 
   it('refuses documents named by javascript:, data: or file: URLs from content, one by one, and indexes the rest (issue 21)', async () => {

@@ -7,6 +7,7 @@
  * - changed → only chunks whose hash is new are embedded, the others keep their row and vector;
  * - a failure (bad input, a database error on one document) is recorded in ingest_errors and the
  *   run goes on; the stored version of that document stays as it was;
+ * - a document left out on purpose (skip-codes.ts) is recorded the same way but counted as skipped;
  * - an embedding provider that stays unavailable stops the run (every document would fail), with
  *   everything written so far kept.
  */
@@ -21,6 +22,7 @@ import { CHUNKER_VERSION, chunkDocument, embeddingText, type Chunk } from '../ch
 import type { Block, NormalisedDocument } from '../document.js';
 import type { ExtractOutcome } from '../extractors/extract.js';
 import { maskPersonalData } from '../hygiene/personal-data.js';
+import { isSkipCode } from './skip-codes.js';
 import { sha256Of, storeOriginal } from '@cite/engine/originals/originals-repo.js';
 import { assertDocumentUrl } from '../urls/document-url.js';
 import {
@@ -90,6 +92,15 @@ export interface IndexSummary {
   errors: { location: string; code: string; message: string }[];
   /** Every failure counted by its code. */
   failedByCode: Record<string, number>;
+  /**
+   * Documents left out on purpose (skip-codes.ts: a withdrawn fiche, an unsupported type, no text), not
+   * counted in `failed`. Optional: a running engine of an earlier version answers uploads without them.
+   */
+  skipped?: number;
+  /** Every skip counted by its reason. */
+  skippedByCode?: Record<string, number>;
+  /** The first skips, with their whole location (all are in ingest_errors, under their code). */
+  skips?: { location: string; code: string; message: string }[];
 }
 
 export interface IndexProgress {
@@ -178,7 +189,10 @@ export async function indexDocuments(
   const opts = { ...INDEXING_DEFAULTS, ...options };
   const started = performance.now();
   await ensureEmbeddingModel(db, embedder);
-  const summary: IndexSummary = { new: 0, changed: 0, unchanged: 0, failed: 0, deleted: 0, chunks: 0, embedded: 0, ms: 0, errors: [], failedByCode: {} };
+  const summary: IndexSummary = {
+    new: 0, changed: 0, unchanged: 0, failed: 0, deleted: 0, chunks: 0, embedded: 0, ms: 0, errors: [], failedByCode: {},
+    skipped: 0, skippedByCode: {}, skips: [],
+  };
   const seen = new Set<string>();
   const failedLocations: string[] = [];
   let processed = 0;
@@ -186,7 +200,17 @@ export async function indexDocuments(
     processed++;
     onProgress?.({ documents: processed, failed: summary.failed, chunks: summary.chunks, location });
   };
+  const skip = async (location: string, code: string, message: string) => {
+    summary.skipped = (summary.skipped ?? 0) + 1;
+    if (summary.skips!.length < MAX_REPORTED_ERRORS) summary.skips!.push({ location, code, message });
+    summary.skippedByCode![code] = (summary.skippedByCode![code] ?? 0) + 1;
+    opts.log?.info({ location, code }, message);
+    await recordIngestError(db, { sourceId: target.sourceId ?? null, runId: target.runId ?? null, location, code, message });
+    progress(location);
+  };
   const fail = async (location: string, code: string, message: string) => {
+    // a deliberate skip is no failure, and does not protect documents from a sync's deletions
+    if (isSkipCode(code)) return skip(location, code, message);
     summary.failed++;
     failedLocations.push(location);
     if (summary.errors.length < MAX_REPORTED_ERRORS) summary.errors.push({ location, code, message });
@@ -253,7 +277,7 @@ export async function indexDocuments(
     );
   }
   summary.ms = Math.round(performance.now() - started);
-  for (const outcome of ['new', 'changed', 'unchanged', 'failed', 'deleted'] as const) {
+  for (const outcome of ['new', 'changed', 'unchanged', 'failed', 'skipped', 'deleted'] as const) {
     if (summary[outcome]) ingestDocuments.inc({ outcome }, summary[outcome]);
   }
   return summary;

@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '@cite/engine/db/database.js';
 import type { IndexSummary } from './index-documents.js';
+import { SKIP_CODES } from './skip-codes.js';
 
 export const CLI_SOURCE_NAME = 'cite ingest';
 
@@ -44,18 +45,23 @@ export async function startIngestRun(db: Queryable, sourceId: number, trigger: '
 export async function finishIngestRun(db: Queryable, runId: number, summary: IndexSummary | null, error?: string): Promise<void> {
   const { rows } = await db.query<{ source_id: number }>(
     `UPDATE crawl_runs SET status = $2, finished_at = now(), heartbeat_at = now(),
-            discovered = $3, indexed = $4, unchanged = $5, failed = $6, deleted = $7, error = $8,
-            fail_reasons = coalesce((SELECT jsonb_object_agg(code, n) FROM (SELECT code, count(*)::int AS n FROM ingest_errors WHERE run_id = $1 GROUP BY code) e), '{}')
+            discovered = $3, indexed = $4, unchanged = $5, failed = $6, deleted = $7, error = $8, skipped = $9,
+            fail_reasons = coalesce((SELECT jsonb_object_agg(code, n) FROM (SELECT code, count(*)::int AS n FROM ingest_errors
+                                      WHERE run_id = $1 AND NOT code = ANY($10::text[]) GROUP BY code) e), '{}'),
+            skip_reasons = coalesce((SELECT jsonb_object_agg(code, n) FROM (SELECT code, count(*)::int AS n FROM ingest_errors
+                                      WHERE run_id = $1 AND code = ANY($10::text[]) GROUP BY code) e), '{}')
       WHERE id = $1 RETURNING source_id`,
     [
       runId,
       error ? 'failed' : 'succeeded',
-      summary ? summary.new + summary.changed + summary.unchanged + summary.failed : 0,
+      summary ? summary.new + summary.changed + summary.unchanged + summary.failed + (summary.skipped ?? 0) : 0,
       summary ? summary.new + summary.changed : 0,
       summary?.unchanged ?? 0,
       summary?.failed ?? 0,
       summary?.deleted ?? 0,
       error ?? null,
+      summary?.skipped ?? 0,
+      SKIP_CODES,
     ],
   );
   if (rows[0]) {

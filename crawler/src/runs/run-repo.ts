@@ -1,6 +1,7 @@
 /** SQL for crawl runs: creation, counts (computed from the frontier), listing and detail. */
 import type { Database, Queryable } from '@cite/engine/db/database.js';
 import { badRequest, notFound } from '@cite/engine/errors.js';
+import { SKIP_CODES } from '../ingest/skip-codes.js';
 import { SourceBusyError } from '../sources/source-repo.js';
 import type { SourceConfig, SourceKind } from '../sources/source-schema.js';
 
@@ -94,17 +95,19 @@ export async function computeCounts(db: Queryable, runId: number): Promise<RunCo
             count(*) FILTER (WHERE status = 'done' AND outcome = 'indexed') + coalesce(sum((counts->>'indexed')::int), 0) AS indexed,
             count(*) FILTER (WHERE status = 'done' AND outcome = 'unchanged') + coalesce(sum((counts->>'unchanged')::int), 0) AS unchanged,
             count(*) FILTER (WHERE status = 'done' AND outcome = 'deleted') + coalesce(sum((counts->>'deleted')::int), 0) AS deleted,
-            count(*) FILTER (WHERE status = 'skipped') AS skipped,
+            count(*) FILTER (WHERE status = 'skipped') + coalesce(sum((counts->>'skipped')::int), 0) AS skipped,
             count(*) FILTER (WHERE status = 'failed') + coalesce(sum((counts->>'failed')::int), 0) AS failed
        FROM frontier WHERE run_id = $1`,
     [runId],
   );
+  // a bundle's documents left out on purpose are in ingest_errors under a skip code (ingest/skip-codes.ts)
   const reasons = await db.query<{ status: string; reason: string; n: number }>(
     `SELECT status, outcome AS reason, count(*)::int AS n FROM frontier
       WHERE run_id = $1 AND status IN ('skipped', 'failed') GROUP BY status, outcome
      UNION ALL
-     SELECT 'failed', code, count(*)::int FROM ingest_errors WHERE run_id = $1 GROUP BY code`,
-    [runId],
+     SELECT CASE WHEN code = ANY($2::text[]) THEN 'skipped' ELSE 'failed' END, code, count(*)::int
+       FROM ingest_errors WHERE run_id = $1 GROUP BY code`,
+    [runId, SKIP_CODES],
   );
   const skip: Record<string, number> = {};
   const fail: Record<string, number> = {};
@@ -231,9 +234,9 @@ export async function getRunDetail(db: Queryable, runId: number, failedLimit = 2
             (array_agg(json_build_object('url', url, 'message', message, 'http_status', http_status) ORDER BY id))[1:5] AS examples
        FROM (SELECT id, outcome AS reason, url, error AS message, http_status FROM frontier WHERE run_id = $1 AND status = 'failed'
              UNION ALL
-             SELECT id, code, location, message, NULL FROM ingest_errors WHERE run_id = $1) e
+             SELECT id, code, location, message, NULL FROM ingest_errors WHERE run_id = $1 AND NOT code = ANY($2::text[])) e
       GROUP BY reason ORDER BY n DESC, reason`,
-    [runId],
+    [runId, SKIP_CODES],
   );
   const failed = await db.query<{ url: string; reason: string; message: string | null; http_status: number | null; attempts: number }>(
     `SELECT url, outcome AS reason, error AS message, http_status, attempts FROM frontier

@@ -53,10 +53,11 @@ export function ingestIndexer(db: Database, embedder: Embedder, options: Partial
         { ...options, deleteMissing },
       );
       return {
-        total: s.new + s.changed + s.unchanged + s.failed,
+        total: s.new + s.changed + s.unchanged + s.failed + (s.skipped ?? 0),
         indexed: s.new + s.changed,
         unchanged: s.unchanged,
         failed: s.failed,
+        skipped: s.skipped ?? 0,
         deleted: s.deleted,
       };
     },

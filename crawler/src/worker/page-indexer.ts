@@ -12,6 +12,8 @@ export interface BundleCounts {
   indexed: number;
   unchanged: number;
   failed: number;
+  /** Documents left out on purpose (ingest/skip-codes.ts), not failures. */
+  skipped: number;
   deleted: number;
 }
 

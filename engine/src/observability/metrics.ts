@@ -40,7 +40,7 @@ export const vectorBacklogChunks = new client.Gauge({
 });
 export const ingestDocuments = new client.Counter({
   name: 'cite_ingest_documents_total',
-  help: 'Ingested documents by outcome (new, changed, unchanged, failed, deleted)',
+  help: 'Ingested documents by outcome (new, changed, unchanged, failed, skipped, deleted)',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });

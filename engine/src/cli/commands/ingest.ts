@@ -23,10 +23,13 @@ export interface IngestCommandOptions {
   sync?: boolean;
 }
 
-/** CLI logs go to stderr: stdout carries the summary (JSON with --json). */
-export function cliLogger(cfg: Pick<Config, 'LOG_LEVEL'>, component: string): Logger {
+/**
+ * CLI logs go to stderr: stdout carries the summary (JSON with --json). Bound to the command, not to a
+ * component: the parts it runs bind their own `component` (a key bound twice is written twice per line).
+ */
+export function cliLogger(cfg: Pick<Config, 'LOG_LEVEL'>, command: string): Logger {
   const level = cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL;
-  return pino({ level, base: { component } }, pino.destination(2));
+  return pino({ level, base: { command } }, pino.destination(2));
 }
 
 export function register(program: Command): void {
@@ -82,11 +85,18 @@ function printSummary(s: IndexSummary & { collection: string }, opts: IngestComm
     process.stdout.write(`${JSON.stringify(s)}\n`);
     return;
   }
+  const skipped = s.skipped ?? 0;
   const lines = [
-    `Collection "${s.collection}": ${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged, ${s.failed} failed` +
+    `Collection "${s.collection}": ${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged, ${skipped} skipped, ${s.failed} failed` +
       (s.deleted ? `, ${s.deleted} deleted` : '') +
       ` documents; ${s.chunks} chunks (${s.embedded} embedded) in ${(s.ms / 1000).toFixed(1)} s`,
   ];
+  if (skipped) {
+    // left out on purpose (a withdrawn fiche, an unsupported type, no text): listed, not failures
+    lines.push(`Skipped (${Object.entries(s.skippedByCode ?? {}).map(([code, n]) => `${code} ${n}`).join(', ')}):`);
+    for (const e of s.skips ?? []) lines.push(`  ${e.location}: ${e.code}: ${e.message}`);
+    if (skipped > (s.skips ?? []).length) lines.push(`  … and ${skipped - (s.skips ?? []).length} more (see the run in the console)`);
+  }
   if (s.errors.length) {
     lines.push('Failed:');
     for (const e of s.errors) lines.push(`  ${e.location}: ${e.code}: ${e.message}`);
