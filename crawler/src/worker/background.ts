@@ -7,7 +7,8 @@ registerBackground(async (app) => {
   const worker = await startWorker({
     db: app.db,
     config: app.config,
-    log: app.log.child({ component: 'crawler' }),
+    // the worker binds its own component (crawler) and id
+    log: app.log,
     embedder: () => appEmbedder(app),
   });
   return worker.stop;

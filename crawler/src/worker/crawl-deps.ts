@@ -43,7 +43,7 @@ export function crawlDeps(a: {
           outboundAllow,
           timeoutMs: config.CRAWLER_TIMEOUT_MS,
         },
-        a.log.child({ component: 'renderer' }),
+        a.log.child({ part: 'renderer' }),
       )
     : null;
   const deps: PipelineDeps = {

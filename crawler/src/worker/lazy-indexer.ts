@@ -29,7 +29,7 @@ export function lazyIndexer(args: LazyIndexerArgs): { indexer: PageIndexer; clos
       else if (args.embedder) embedder = args.embedder;
       else {
         const { createEmbedder } = await import('@cite/engine/embeddings/create-embedder.js');
-        embedder = ownEmbedder = await createEmbedder(args.config, args.log.child({ component: 'embedder' }));
+        embedder = ownEmbedder = await createEmbedder(args.config, args.log.child({ part: 'embedder' }));
       }
       return ingestIndexer(args.db, embedder, { chunkTokens: args.config.CHUNK_TOKENS, overlapTokens: args.config.CHUNK_OVERLAP_TOKENS, log: args.log });
     })().catch((e) => {

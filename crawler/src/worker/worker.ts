@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { Config } from '@cite/engine/config/config.js';
 import type { Database } from '@cite/engine/db/database.js';
 import type { Embedder } from '@cite/engine/embeddings/embedder.js';
-import { componentLogger } from '@cite/engine/observability/logger.js';
+import { logger } from '@cite/engine/observability/logger.js';
 import { claimMany, deferHost, requeueLostClaims, retryLater, type FrontierItem } from '../frontier/frontier.js';
 import { processItem } from '../pipeline.js';
 import type { FinishedRun } from '../runs/run-lifecycle.js';
@@ -60,7 +60,8 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
   const { db, config } = args;
   const opts = workerOptions(db, config, args.options);
   const id = opts.workerId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
-  const log = (args.log ?? componentLogger('crawler')).child({ component: 'crawler', worker: id });
+  // its parts (embedder, renderer) bind `part`: a second `component` would be written twice in each line
+  const log = (args.log ?? logger()).child({ component: 'crawler', worker: id });
   const indexing = lazyIndexer({ db, config, log, embedder: args.embedder, indexer: args.indexer });
   const crawl = crawlDeps({ db, config, log, indexer: indexing.indexer, opts });
   const deps = crawl.deps;

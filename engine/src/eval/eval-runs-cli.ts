@@ -111,7 +111,7 @@ async function runLocally(db: Database, cfg: Config, o: StoredEvalOptions, deps?
     setId = imported.set.id;
     createdSet = !imported.reused;
   } else await requireSet(db, setId!);
-  const app: AppContext = { db, config: cfg, log: logger().child({ component: 'cli-eval' }), services: new Map() };
+  const app: AppContext = { db, config: cfg, log: logger().child({ command: 'eval' }), services: new Map() };
   const queued = await queueRun(app, { setId: setId!, name: o.name, config: o.config, origin: 'cli' });
   const workerId = `cli:${process.pid}`;
   const run = await claimRunById(db, queued.id, workerId);
