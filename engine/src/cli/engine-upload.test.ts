@@ -145,14 +145,14 @@ for (const mode of availableModes()) {
         return { stream, text: () => text };
       };
       const plain = capture(false);
-      const lines = engineUploadProgress(plain.stream);
+      const lines = engineUploadProgress(plain.stream, true);
       await uploadToEngine({ url: e.url, key: e.keys.admin }, files, 'progress-plain', (p) => lines.update(p));
       lines.stop();
       const written = plain.text().trim().split('\n');
       expect(written.at(-1)).toBe(`ingest: ${(bytes / 1024 / 1024).toFixed(1)} of ${(bytes / 1024 / 1024).toFixed(1)} MB sent, 3 documents indexed, 0 failed, 3 chunks`);
 
       const tty = capture(true);
-      const bar = engineUploadProgress(tty.stream);
+      const bar = engineUploadProgress(tty.stream, true);
       await uploadToEngine({ url: e.url, key: e.keys.admin }, files, 'progress-tty', (p) => bar.update(p));
       bar.stop();
       // the bar's last drawing: everything sent, the three documents indexed

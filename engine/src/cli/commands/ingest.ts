@@ -58,7 +58,7 @@ export async function runIngest(inputs: string[], opts: IngestCommandOptions): P
       const collectionId = await collectionByName(db, opts.collection);
       const sourceId = await filesSource(db, collectionId);
       const runId = await startIngestRun(db, sourceId, 'cli', inputs);
-      const progress = indexingProgress(process.stderr, !opts.json || process.stderr.isTTY);
+      const progress = indexingProgress(process.stderr, !opts.json || process.stderr.isTTY === true);
       try {
         const summary = await indexDocuments(db, embedder, { collectionId, sourceId, runId }, outcomesOf(inputs, cfg), progress.update, {
           chunkTokens: cfg.CHUNK_TOKENS,
@@ -109,7 +109,7 @@ async function ingestThroughEngine(engine: RemoteEngine, inputs: string[], opts:
   if (opts.sync) throw new CiteError('INGEST_SYNC_THROUGH_ENGINE', '--sync needs the database: stop `cite start` first', { status: 400 });
   const files = localFilesOf(inputs);
   if (!opts.json) process.stderr.write(`cite ingest: sending the files to the running engine at ${engine.url}…\n`);
-  const progress = engineUploadProgress(process.stderr, !opts.json || process.stderr.isTTY);
+  const progress = engineUploadProgress(process.stderr, !opts.json || process.stderr.isTTY === true);
   try {
     const { summary } = await uploadToEngine(engine, files, opts.collection, (p) => progress.update(p));
     return { collection: opts.collection, ...summary };
