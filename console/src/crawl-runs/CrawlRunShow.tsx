@@ -31,13 +31,14 @@ export function CrawlRunShow() {
       <SimpleShowLayout>
         <TextField source="id" />
         <ReferenceField source="source_id" reference="sources" link="show" />
-        <TextField source="phase" />
+        {/* codes (manual, upload, crawl, revalidate…) shown in words; an unknown one as it is */}
+        <FunctionField source="phase" render={(r: RaRecord) => (r.phase ? translate(`cite.triggers.${r.phase}`, { _: r.phase }) : '—')} />
         <StatusChip source="status" label="resources.crawl-runs.fields.status" />
         <FunctionField
           label="cite.runs.live"
           render={(r: RaRecord) => (isLive(r) ? <Typography variant="body2">⟳ {translate('cite.runs.live')}</Typography> : '—')}
         />
-        <TextField source="trigger" />
+        <FunctionField source="trigger" render={(r: RaRecord) => translate(`cite.triggers.${r.trigger}`, { _: r.trigger })} />
         <RunProgress label="cite.runs.progress" />
         <DateField source="created_at" showTime />
         <DateField source="started_at" showTime emptyText="—" />

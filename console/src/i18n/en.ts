@@ -64,6 +64,7 @@ const en: CiteMessages = {
       review_negative: 'of which %{n} with negative feedback',
       open_queue: 'Open the review queue',
     },
+    triggers: { manual: 'manual', schedule: 'scheduled', cli: 'command line (cite ingest)', upload: 'console upload', revalidate: 'revalidation', crawl: 'crawl', },
     status: {
       idle: 'idle',
       queued: 'queued',
@@ -238,6 +239,9 @@ const en: CiteMessages = {
   resources: {
     sources: {
       name: 'Source |||| Sources',
+      empty: 'No source yet',
+      page: { create: 'New source' },
+      action: { create: 'New source' },
       fields: {
         id: 'Id',
         name: 'Name',
@@ -268,6 +272,7 @@ const en: CiteMessages = {
     },
     'crawl-runs': {
       name: 'Crawl run |||| Crawl runs',
+      empty: 'No crawl run yet',
       fields: {
         id: 'Id',
         source_id: 'Source',
@@ -289,6 +294,7 @@ const en: CiteMessages = {
     },
     documents: {
       name: 'Document |||| Documents',
+      empty: 'No document yet',
       fields: {
         id: 'Id',
         title: 'Title',
@@ -310,10 +316,12 @@ const en: CiteMessages = {
     },
     chunks: {
       name: 'Passage |||| Passages',
+      empty: 'No passage yet',
       fields: { ord: 'Order', text: 'Text', heading_path: 'Heading path', locator: 'Location', token_count: 'Tokens' },
     },
     answers: {
       name: 'Answer |||| Answers',
+      empty: 'No answer yet',
       fields: {
         id: 'Id',
         question: 'Question',
@@ -332,6 +340,7 @@ const en: CiteMessages = {
     },
     feedback: {
       name: 'Feedback |||| Feedback',
+      empty: 'No feedback yet',
       fields: {
         id: 'Id',
         answer_id: 'Answer',
@@ -344,6 +353,9 @@ const en: CiteMessages = {
     },
     'api-keys': {
       name: 'API key |||| API keys',
+      empty: 'No API key yet',
+      page: { create: 'New API key' },
+      action: { create: 'New API key' },
       fields: {
         id: 'Id',
         name: 'Name',
@@ -358,6 +370,7 @@ const en: CiteMessages = {
     },
     'audit-log': {
       name: 'Audit log |||| Audit log',
+      empty: 'No audit entry yet',
       fields: {
         id: 'Id',
         at: 'Date',
@@ -373,6 +386,9 @@ const en: CiteMessages = {
     },
     collections: {
       name: 'Collection |||| Collections',
+      empty: 'No collection yet',
+      page: { create: 'New collection' },
+      action: { create: 'New collection' },
       fields: { id: 'Id', name: 'Name', description: 'Description', created_at: 'Created' },
     },
   },

@@ -70,6 +70,7 @@ const fr = {
       review_negative: 'dont %{n} avec un avis négatif',
       open_queue: 'Ouvrir la file de revue',
     },
+    triggers: { manual: 'manuelle', schedule: 'planifiée', cli: 'ligne de commande (cite ingest)', upload: 'dépôt dans la console', revalidate: 'revalidation', crawl: 'collecte', },
     status: {
       idle: 'au repos',
       queued: 'en attente',
@@ -245,6 +246,9 @@ const fr = {
   resources: {
     sources: {
       name: 'Source |||| Sources',
+      empty: 'Aucune source pour l’instant',
+      page: { create: 'Nouvelle source' },
+      action: { create: 'Nouvelle source' },
       fields: {
         id: 'N°',
         name: 'Nom',
@@ -275,6 +279,7 @@ const fr = {
     },
     'crawl-runs': {
       name: 'Collecte |||| Collectes',
+      empty: 'Aucune collecte pour l’instant',
       fields: {
         id: 'N°',
         source_id: 'Source',
@@ -296,6 +301,7 @@ const fr = {
     },
     documents: {
       name: 'Document |||| Documents',
+      empty: 'Aucun document pour l’instant',
       fields: {
         id: 'N°',
         title: 'Titre',
@@ -317,10 +323,12 @@ const fr = {
     },
     chunks: {
       name: 'Passage |||| Passages',
+      empty: 'Aucun passage pour l’instant',
       fields: { ord: 'Ordre', text: 'Texte', heading_path: 'Chemin de titres', locator: 'Emplacement', token_count: 'Jetons' },
     },
     answers: {
       name: 'Réponse |||| Réponses',
+      empty: 'Aucune réponse pour l’instant',
       fields: {
         id: 'N°',
         question: 'Question',
@@ -339,6 +347,7 @@ const fr = {
     },
     feedback: {
       name: 'Avis |||| Avis',
+      empty: 'Aucun avis pour l’instant',
       fields: {
         id: 'N°',
         answer_id: 'Réponse',
@@ -351,6 +360,9 @@ const fr = {
     },
     'api-keys': {
       name: 'Clé d’API |||| Clés d’API',
+      empty: 'Aucune clé d’API pour l’instant',
+      page: { create: 'Nouvelle clé d’API' },
+      action: { create: 'Nouvelle clé d’API' },
       fields: {
         id: 'N°',
         name: 'Nom',
@@ -365,6 +377,7 @@ const fr = {
     },
     'audit-log': {
       name: 'Journal d’audit |||| Journal d’audit',
+      empty: 'Aucune entrée dans le journal d’audit',
       fields: {
         id: 'N°',
         at: 'Date',
@@ -380,6 +393,9 @@ const fr = {
     },
     collections: {
       name: 'Collection |||| Collections',
+      empty: 'Aucune collection pour l’instant',
+      page: { create: 'Nouvelle collection' },
+      action: { create: 'Nouvelle collection' },
       fields: { id: 'N°', name: 'Nom', description: 'Description', created_at: 'Créée le' },
     },
   },
