@@ -67,6 +67,34 @@ describe('embedded template', () => {
   });
 });
 
+describe('embedded template of other migrations', () => {
+  it('is built anew, and tarballs of earlier migrations left unused for an hour are removed', { timeout: 240_000 }, async () => {
+    const dir = migrationsPlusOne();
+    const file = embeddedTemplatePath(dir);
+    const cache = path.dirname(file);
+    fs.mkdirSync(cache, { recursive: true });
+    const old = path.join(cache, `pglite-test-old-${process.pid}.tar`);
+    const recent = path.join(cache, `pglite-test-recent-${process.pid}.tar`);
+    fs.writeFileSync(old, 'x');
+    fs.writeFileSync(recent, 'x');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    fs.utimesSync(old, twoHoursAgo, twoHoursAgo);
+    try {
+      const db = await openEmbeddedDatabase('memory://', { template: await embeddedTemplate(dir) });
+      try {
+        expect((await db.query(`SELECT to_regclass('template_probe') IS NOT NULL AS ok`)).rows[0]).toEqual({ ok: true });
+      } finally {
+        await db.close();
+      }
+      expect(fs.existsSync(file)).toBe(true);
+      expect(fs.existsSync(old)).toBe(false);
+      expect(fs.existsSync(recent)).toBe(true);
+    } finally {
+      for (const f of [file, old, recent]) fs.rmSync(f, { force: true });
+    }
+  });
+});
+
 failWithoutServerUnderCi('server template');
 if (process.env.DATABASE_URL) {
   const base = process.env.DATABASE_URL;

@@ -140,7 +140,11 @@ export function embeddedTemplate(dir = MIGRATIONS_DIR): Promise<Uint8Array> {
 
 async function readOrBuild(file: string, dir: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await fs.promises.readFile(file));
+    const bytes = new Uint8Array(await fs.promises.readFile(file));
+    // its time is its last use: tarballs unused for an hour are dropped (dropStaleTarballs)
+    const now = new Date();
+    await fs.promises.utimes(file, now, now).catch(() => {});
+    return bytes;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
@@ -157,5 +161,20 @@ async function readOrBuild(file: string, dir: string): Promise<Uint8Array> {
   const partial = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.partial`;
   await fs.promises.writeFile(partial, bytes);
   await fs.promises.rename(partial, file);
+  dropStaleTarballs(file);
   return bytes;
+}
+
+/** Tarballs of other migrations (40 MB each) no run has read for an hour. */
+function dropStaleTarballs(keep: string): void {
+  const dir = path.dirname(keep);
+  for (const name of fs.readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (file === keep || !/^pglite-.*\.(tar|partial)$/.test(name)) continue;
+    try {
+      if (Date.now() - fs.statSync(file).mtimeMs > STALE_TEMPLATE_MS) fs.rmSync(file, { force: true });
+    } catch {
+      /* removed by another run meanwhile */
+    }
+  }
 }
