@@ -121,8 +121,10 @@ for (const mode of availableModes()) {
       const cite = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/cite.mjs');
       const env = { ...process.env, DATABASE_URL: '', DATA_DIR: path.join(dir, 'data'), CITE_URL: e.url, CITE_API_KEY: e.keys.admin, LOG_LEVEL: 'silent' };
       const run = () => promisify(execFile)(process.execPath, [cite, 'ingest', path.join(dir, 'docs'), '--collection', 'remote', '--json'], { env });
-      const first = JSON.parse((await run()).stdout) as Record<string, unknown>;
+      const firstRun = await run();
+      const first = JSON.parse(firstRun.stdout) as Record<string, unknown>;
       expect(first).toMatchObject({ collection: 'remote', new: 2, failed: 1 });
+      expect(firstRun.stderr).toBe(''); // --json off a terminal: no progress lines
       const second = JSON.parse((await run()).stdout) as Record<string, unknown>;
       expect(second).toMatchObject({ new: 0, unchanged: 2, failed: 1 });
       expect(fs.existsSync(path.join(dir, 'data', 'pgdata'))).toBe(false); // the CLI never opened a database
