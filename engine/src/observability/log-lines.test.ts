@@ -61,10 +61,10 @@ describe('log lines', () => {
   for (const mode of availableModes()) {
     describe(`cite start [${mode}]`, () => {
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-logs-'));
-      let child: ChildProcess | undefined;
+      const children: ChildProcess[] = [];
       let drop = async () => {};
       afterAll(async () => {
-        child?.kill('SIGKILL');
+        for (const c of children) c.kill('SIGKILL');
         await drop();
         fs.rmSync(tmp, { recursive: true, force: true });
       });
@@ -77,11 +77,15 @@ describe('log lines', () => {
           env.DATABASE_URL = created.url;
           drop = created.drop;
         }
-        const engine = spawn(process.execPath, [CITE, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-        child = engine;
         let out = '';
-        engine.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-        engine.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+        const cite = (command: string) => {
+          const c = spawn(process.execPath, [CITE, command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+          c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+          c.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+          children.push(c);
+          return c;
+        };
+        const engine = cite('start');
         const waitFor = async (re: RegExp, ms = 120_000) => {
           const until = Date.now() + ms;
           while (!re.test(out)) {
@@ -92,6 +96,9 @@ describe('log lines', () => {
         };
         const url = (await waitFor(/Cité is listening on (http:\/\/\S+?) /))[1]!;
         const key = /^\s+(cite_\S+)\s*$/m.exec(out)![1]!;
+        // on a server database, crawls are the separate workers' (embedded: a part of cite start)
+        const worker = mode === 'server' ? cite('worker') : undefined;
+        await waitFor(/crawler worker started/);
         const call = (p: string, body?: unknown, init: RequestInit = {}) =>
           fetch(`${url}${p}`, {
             method: body === undefined ? 'GET' : 'POST',
@@ -112,8 +119,11 @@ describe('log lines', () => {
         const source = await call('/admin/api/sources', { name: 'site', collection: 'journal', kind: 'website', config: { start_urls: ['http://127.0.0.1:9/'] } });
         if (source.ok) await call(`/admin/api/sources/${((await source.json()) as { id: number }).id}/crawl`, {});
         await new Promise((r) => setTimeout(r, 3000));
-        engine.kill('SIGTERM');
-        await new Promise((r) => engine.once('exit', r));
+        for (const c of [engine, worker]) {
+          if (!c) continue;
+          c.kill('SIGTERM');
+          if (c.exitCode === null) await new Promise((r) => c.once('exit', r));
+        }
 
         const lines = out.split('\n').filter((l) => l.startsWith('{'));
         const components = new Set(lines.map((l) => (JSON.parse(l) as { component?: string }).component).filter(Boolean));
