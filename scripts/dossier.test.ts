@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sbom } from './dossier.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,9 +39,12 @@ describe('security dossier', () => {
     }
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const k of Object.keys(env)) if (/^(VITEST|DATABASE_URL|CITE_|LLM_|EMBEDDINGS)/.test(k)) delete env[k];
+    // npm sbom reads a real install: this checkout's (the clone's node_modules are links, which npm reports as missing)
+    const sbomFile = path.join(tmp, 'sbom.json');
+    sbom(ROOT, sbomFile);
     run = spawnSync(
       process.execPath,
-      [path.join(clone, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/dossier.ts', '--out', out, '--run-tests', 'crawler/src/hygiene/personal-data.test.ts'],
+      [path.join(clone, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/dossier.ts', '--out', out, '--sbom', sbomFile, '--run-tests', 'crawler/src/hygiene/personal-data.test.ts'],
       { cwd: clone, env: { ...env, LLM_BASE_URL: 'https://albert.api.etalab.gouv.fr/v1', RETENTION_ANSWERS_DAYS: '180' }, encoding: 'utf8', timeout: 480_000 },
     );
   }, 540_000); // clone + SBOM + a vitest run: minutes on a loaded 2-core machine

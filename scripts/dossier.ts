@@ -39,6 +39,8 @@ export interface DossierOptions {
   out: string;
   testReport: string;
   runTests?: string[];
+  /** An SBOM already made by `npm sbom` (CI, or a checkout whose node_modules npm cannot read), instead of making one. */
+  sbomFrom?: string;
   env?: Record<string, string | undefined>;
 }
 
@@ -48,11 +50,12 @@ function parseArgs(argv: string[]): DossierOptions {
     const a = argv[i]!;
     if (a === '--out') opts.out = path.resolve(argv[++i] ?? '');
     else if (a === '--test-report') opts.testReport = path.resolve(argv[++i] ?? '');
+    else if (a === '--sbom') opts.sbomFrom = path.resolve(argv[++i] ?? '');
     else if (a === '--run-tests') {
       opts.runTests = [];
       while (argv[i + 1] && !argv[i + 1]!.startsWith('--')) opts.runTests.push(argv[++i]!);
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('npm run dossier -- [--out DIR] [--test-report FILE] [--run-tests [filter…]]\n');
+      process.stdout.write('npm run dossier -- [--out DIR] [--test-report FILE] [--sbom FILE] [--run-tests [filter…]]\n');
       process.exit(0);
     } else throw new Error(`dossier: unknown option ${a}`);
   }
@@ -219,7 +222,7 @@ interface CdxComponent {
   purl?: string;
 }
 
-function sbom(root: string, file: string): CdxComponent[] {
+export function sbom(root: string, file: string): CdxComponent[] {
   // `npm sbom` is built into npm (>= 9.5): it reads the installed tree (node_modules and the lockfile), so it
   // needs no extra package (the CycloneDX CLI pulled libxmljs2, compiled at every install) and no network.
   const r = spawnSync('npm', ['sbom', '--sbom-format', 'cyclonedx', '--omit', 'dev', '--offline'], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
@@ -321,7 +324,11 @@ export async function writeDossier(opts: DossierOptions): Promise<string[]> {
   const r = roles();
   write('roles.md', r.text);
   write('openapi.json', JSON.stringify(buildOpenApi(allRoutes(), pkg.version), null, 2));
-  const deps = dependencies(sbom(opts.root, path.join(opts.out, 'sbom.cdx.json')));
+  const sbomFile = path.join(opts.out, 'sbom.cdx.json');
+  if (opts.sbomFrom) fs.copyFileSync(opts.sbomFrom, sbomFile);
+  const deps = dependencies(
+    opts.sbomFrom ? ((JSON.parse(fs.readFileSync(sbomFile, 'utf8')) as { components?: CdxComponent[] }).components ?? []) : sbom(opts.root, sbomFile),
+  );
   write('dependencies.md', deps.text);
   if (opts.runTests) runTests(opts.root, opts.testReport, opts.runTests);
   const t = tests(opts.root, opts.testReport);
