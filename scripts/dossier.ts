@@ -225,10 +225,21 @@ interface CdxComponent {
 export function sbom(root: string, file: string): CdxComponent[] {
   // `npm sbom` is built into npm (>= 9.5): it reads the installed tree (node_modules and the lockfile), so it
   // needs no extra package (the CycloneDX CLI pulled libxmljs2, compiled at every install) and no network.
-  const r = spawnSync('npm', ['sbom', '--sbom-format', 'cyclonedx', '--omit', 'dev', '--offline'], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  // Its --omit dev leaves out packages that the root declares as dev and a workspace as production (pg,
+  // pino, zod: npm 11.19); the production set is taken from `npm ls --omit dev` instead.
+  const npm = (args: string[]) => spawnSync('npm', [...args, '--offline'], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = npm(['sbom', '--sbom-format', 'cyclonedx']);
   if (r.status !== 0) throw new Error(`dossier: npm sbom a échoué (code ${r.status ?? r.signal}) :\n${r.stderr || r.error?.message || ''}`);
-  fs.writeFileSync(file, r.stdout);
-  return (JSON.parse(r.stdout) as { components?: CdxComponent[] }).components ?? [];
+  // `npm ls` also exits non-zero for extraneous packages; its list is what counts
+  const ls = npm(['ls', '--omit', 'dev', '--all', '--parseable', '--long']);
+  const production = new Set(ls.stdout.split('\n').map((l) => l.split(':')[1]).filter((x): x is string => Boolean(x)));
+  if (production.size === 0) throw new Error(`dossier: npm ls a échoué :\n${ls.stderr}`);
+  const bom = JSON.parse(r.stdout) as { components?: Array<CdxComponent & { 'bom-ref'?: string }>; dependencies?: Array<{ ref: string; dependsOn?: string[] }> };
+  bom.components = (bom.components ?? []).filter((c) => production.has(`${c.name}@${c.version}`));
+  const kept = new Set(bom.components.map((c) => c['bom-ref']));
+  bom.dependencies = (bom.dependencies ?? []).filter((d) => kept.has(d.ref)).map((d) => ({ ...d, dependsOn: d.dependsOn?.filter((x) => kept.has(x)) }));
+  fs.writeFileSync(file, JSON.stringify(bom, null, 2));
+  return bom.components;
 }
 
 const licenceOf = (c: CdxComponent) =>
