@@ -3,6 +3,7 @@
  * `files` source per collection that such ingestions belong to, and a crawl run whose counts and
  * ingest_errors show in the console like any crawl.
  */
+import { CONFIG_DEFAULTS } from '@cite/engine/config/config.js';
 import type { Queryable } from '@cite/engine/db/database.js';
 import type { IndexSummary } from './index-documents.js';
 import { SKIP_CODES } from './skip-codes.js';
@@ -31,7 +32,21 @@ export async function filesSource(db: Queryable, collectionId: number, name = CL
   return Number(rows[0]!.id);
 }
 
-export async function startIngestRun(db: Queryable, sourceId: number, trigger: 'cli' | 'upload', inputs: string[]): Promise<number> {
+/**
+ * This process's running ingestions and their heartbeats. A command-line or upload ingestion is not
+ * claimed from a queue like a crawl: the process that started it runs it, and beats while it does, so
+ * that a run whose process died (a restart during an upload, a killed `cite ingest`) is told apart from
+ * a slow one and failed by any worker's maintenance (`failInterruptedIngestRuns`).
+ */
+const beats = new Map<number, NodeJS.Timeout>();
+
+export async function startIngestRun(
+  db: Queryable,
+  sourceId: number,
+  trigger: 'cli' | 'upload',
+  inputs: string[],
+  heartbeatMs: number = CONFIG_DEFAULTS.CRAWLER_HEARTBEAT_MS,
+): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO crawl_runs (source_id, trigger, status, started_at, heartbeat_at, config)
      VALUES ($1, $2, 'running', now(), now(), $3::jsonb) RETURNING id`,
@@ -39,10 +54,54 @@ export async function startIngestRun(db: Queryable, sourceId: number, trigger: '
   );
   const runId = Number(rows[0]!.id);
   await db.query(`UPDATE sources SET last_run_id = $2, status = 'crawling', updated_at = now() WHERE id = $1`, [sourceId, runId]);
+  const beat = setInterval(() => {
+    // a missed beat is no harm: the next one, or the run's end, sets it
+    db.query(`UPDATE crawl_runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [runId]).catch(() => {});
+  }, heartbeatMs);
+  beat.unref();
+  beats.set(runId, beat);
   return runId;
 }
 
+/** Why an interrupted ingestion failed, as the console and `cite runs` show it. */
+export const INGEST_INTERRUPTED =
+  'INGEST_INTERRUPTED: the process running this ingestion stopped before it finished (restart, crash or kill); ' +
+  'the documents it had written are kept: ingest the same inputs again to finish (unchanged documents are not re-indexed)';
+
+/**
+ * Fails the command-line and upload ingestions whose process stopped beating for `staleMs`, with what
+ * they had done: documents of their source written since the run started, per-document errors and
+ * deliberate skips from ingest_errors. Their source goes back to failed. Returns the runs failed.
+ */
+export async function failInterruptedIngestRuns(db: Queryable, staleMs: number): Promise<number[]> {
+  const { rows } = await db.query<{ id: number; source_id: number }>(
+    `WITH stale AS (
+       SELECT id, source_id, started_at FROM crawl_runs
+        WHERE status = 'running' AND trigger IN ('cli', 'upload') AND heartbeat_at < now() - $1 * interval '1 millisecond'
+        FOR UPDATE SKIP LOCKED
+     )
+     UPDATE crawl_runs r
+        SET status = 'failed', finished_at = now(), error = $2,
+            indexed = (SELECT count(*) FROM documents d WHERE d.source_id = s.source_id AND d.status = 'active' AND d.updated_at >= s.started_at),
+            failed = (SELECT count(*) FROM ingest_errors e WHERE e.run_id = r.id AND NOT e.code = ANY($3::text[])),
+            skipped = (SELECT count(*) FROM ingest_errors e WHERE e.run_id = r.id AND e.code = ANY($3::text[]))
+       FROM stale s
+      WHERE r.id = s.id
+      RETURNING r.id, r.source_id`,
+    [staleMs, INGEST_INTERRUPTED, SKIP_CODES],
+  );
+  for (const r of rows) {
+    await db.query(`UPDATE sources SET status = 'failed', updated_at = now() WHERE id = $1 AND last_run_id = $2 AND status = 'crawling'`, [
+      r.source_id,
+      r.id,
+    ]);
+  }
+  return rows.map((r) => Number(r.id));
+}
+
 export async function finishIngestRun(db: Queryable, runId: number, summary: IndexSummary | null, error?: string): Promise<void> {
+  clearInterval(beats.get(runId));
+  beats.delete(runId);
   const { rows } = await db.query<{ source_id: number }>(
     `UPDATE crawl_runs SET status = $2, finished_at = now(), heartbeat_at = now(),
             discovered = $3, indexed = $4, unchanged = $5, failed = $6, deleted = $7, error = $8, skipped = $9,

@@ -1,12 +1,13 @@
 /**
  * A worker's share of the shared upkeep: its heartbeat, requeueing the claims of silent workers,
- * starting queued runs, finishing drained ones, live counts and scheduled recrawls. Every worker runs
+ * failing ingestions whose process died, starting queued runs, finishing drained ones, live counts and scheduled recrawls. Every worker runs
  * it; the row locks in the SQL decide which one does each piece. One pass at a time per worker.
  */
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Database } from '@cite/engine/db/database.js';
 import { requeueStaleClaims } from '../frontier/frontier.js';
+import { failInterruptedIngestRuns } from '../ingest/ingest-run.js';
 import { finalizeDrainedRuns, scheduleDueSources, startQueuedRun, type FinishedRun } from '../runs/run-lifecycle.js';
 import { refreshRunCounts } from '../runs/run-repo.js';
 import type { RunCache } from './run-cache.js';
@@ -67,6 +68,8 @@ export class Maintenance {
         const requeued = await requeueStaleClaims(db, this.d.opts.staleMs, this.d.maxAttempts);
         if (requeued) log.warn({ requeued }, 'claims of silent workers requeued');
         await this.d.backlog.refresh();
+        const interrupted = await failInterruptedIngestRuns(db, this.d.opts.staleMs);
+        if (interrupted.length) log.warn({ runs: interrupted }, 'interrupted ingestions failed');
       }
       while (!this.d.stopping() && (await startQueuedRun(db)) !== null) log.info('crawl run started');
       for (const f of await finalizeDrainedRuns(db)) {

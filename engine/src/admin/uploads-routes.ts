@@ -215,7 +215,7 @@ export const uploadsRoutes = [
         const sourceId = await filesSource(app.db, collectionId, UPLOAD_SOURCE_NAME);
         const sources = uploadSources(upload.files);
         const names = sources.map((f) => f.name!);
-        const runId = await startIngestRun(app.db, sourceId, 'upload', names);
+        const runId = await startIngestRun(app.db, sourceId, 'upload', names, app.config.CRAWLER_HEARTBEAT_MS);
         await audit({
           action: 'documents.upload',
           targetType: 'collection',

@@ -31,7 +31,7 @@ export interface DemoLoadInput {
   collection: string;
   /** The corpus: files, zips, JSONL(.gz). */
   files: string[];
-  config: InputConfig & Pick<Config, 'CHUNK_TOKENS' | 'CHUNK_OVERLAP_TOKENS' | 'CRAWLER_VECTOR_BACKLOG_MAX'>;
+  config: InputConfig & Pick<Config, 'CHUNK_TOKENS' | 'CHUNK_OVERLAP_TOKENS' | 'CRAWLER_VECTOR_BACKLOG_MAX' | 'CRAWLER_HEARTBEAT_MS'>;
   onProgress?: (p: IndexProgress) => void;
 }
 
@@ -65,7 +65,7 @@ export async function loadDemo(db: Database, embedder: Embedder, input: DemoLoad
   }
 
   await setFilesSourceVersion(db, sourceId, null);
-  const runId = await startIngestRun(db, sourceId, 'cli', input.files);
+  const runId = await startIngestRun(db, sourceId, 'cli', input.files, input.config.CRAWLER_HEARTBEAT_MS);
   let summary: IndexSummary;
   try {
     summary = await indexDocuments(db, embedder, { collectionId, sourceId, runId }, outcomesOf(input.files, input.config), input.onProgress, {

@@ -57,7 +57,7 @@ export async function runIngest(inputs: string[], opts: IngestCommandOptions): P
     return await withDatabase(async (db) => {
       const collectionId = await collectionByName(db, opts.collection);
       const sourceId = await filesSource(db, collectionId);
-      const runId = await startIngestRun(db, sourceId, 'cli', inputs);
+      const runId = await startIngestRun(db, sourceId, 'cli', inputs, cfg.CRAWLER_HEARTBEAT_MS);
       const progress = indexingProgress(process.stderr, !opts.json || process.stderr.isTTY === true);
       try {
         const summary = await indexDocuments(db, embedder, { collectionId, sourceId, runId }, outcomesOf(inputs, cfg), progress.update, {
