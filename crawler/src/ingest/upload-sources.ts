@@ -31,9 +31,13 @@ export function uploadUrl(name: string): string {
   return pathToFileURL(`/${sanitiseEntryName(name) || 'upload'}`).href;
 }
 
-/** The display path of an upload: the sanitised client path. */
+/**
+ * The display path of an upload: the sanitised client path, absolute when the client's was (`cite ingest`
+ * through an engine sends absolute paths: its failures then print the same whole paths as a direct ingest).
+ */
 export function uploadName(name: string): string {
-  return (sanitiseEntryName(name) || 'upload').slice(-300);
+  const clean = sanitiseEntryName(name) || 'upload';
+  return (/^(?:[/\\]|[A-Za-z]:[/\\])/.test(name) ? `/${clean}` : clean).slice(-300);
 }
 
 /** Extraction sources for the files of one upload, each with a document identity that does not collide. */

@@ -59,7 +59,7 @@ async function indexed(db: Database, collection: string) {
   return rows;
 }
 
-/** The summary without what differs by nature: time, and the error list (locations are the client's paths through the engine). */
+/** The summary without what differs by nature: time, and the error list (compared on its own). */
 const outcomeCounts = (s: IndexSummary) => Object.fromEntries(Object.entries(s).filter(([k, v]) => k !== 'ms' && !Array.isArray(v)));
 
 for (const mode of availableModes()) {
@@ -101,6 +101,11 @@ for (const mode of availableModes()) {
       expect(runIds).toHaveLength(2);
       expect(directSummary.new).toBe(expectedDocuments);
       expect(outcomeCounts(summary)).toEqual(outcomeCounts(directSummary));
+      // failures print the same whole paths either way (issue 20)
+      const locations = (s: IndexSummary) => s.errors.map((x) => x.location).sort();
+      expect(locations(directSummary).length).toBeGreaterThan(0);
+      expect(locations(directSummary).every((l) => l.startsWith(dir))).toBe(true);
+      expect(locations(summary)).toEqual(locations(directSummary));
       const viaEngine = await indexed(e.db, 'docs');
       expect(viaEngine).toHaveLength(expectedDocuments);
       expect(viaEngine).toEqual(await indexed(direct.db, 'docs'));
