@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { roleAtLeast, type Caller } from '../auth/roles.js';
 import type { Database } from '../db/database.js';
 import { CiteError, badRequest, isCiteError } from '../errors.js';
+import { readerCitations } from '../originals/document-links.js';
 import { defineRoute } from '../http/route.js';
 import { answerService } from './app-answers.js';
 import { MAX_QUESTION_CHARS } from './answer-service.js';
@@ -193,7 +194,7 @@ export const answersRoutes = [
         filter: { api_key_id: caller!.keyId },
         visibleCollections: null,
       });
-      return { data: rows.map(({ api_key_name: _n, ...row }) => row), total };
+      return { data: rows.map(({ api_key_name: _n, ...row }) => ({ ...row, citations: readerCitations(row.citations, app.config.PUBLIC_URL) })), total };
     },
   }),
   defineRoute({
@@ -219,6 +220,7 @@ export const answersRoutes = [
       };
       return {
         ...row,
+        citations: readerCitations(row.citations, app.config.PUBLIC_URL),
         removed_citations: s.removed_citations ?? 0,
         removed_links: s.removed_links ?? 0,
         language: s.language ?? 'fr',

@@ -22,3 +22,16 @@ export function documentLink(doc: { id: number | string; url: string }, publicUr
   // a PUBLIC_URL with a path (https://host/cite) keeps it
   return new URL(path.slice(1), publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`).href;
 }
+
+/**
+ * Citations as readers open them. Answers stored before originals were kept cite a file by its `file:`
+ * identity: read back, they point at the engine's copy instead (their link, made from that identity,
+ * too). Newer citations pass unchanged.
+ */
+export function readerCitations<C extends { document_id: number | string; url: string; link?: string }>(citations: C[], publicUrl?: string): C[] {
+  return citations.map((c) => {
+    if (!isEngineMadeUrl(c.url)) return c;
+    const url = documentLink({ id: c.document_id, url: c.url }, publicUrl);
+    return { ...c, url, ...(c.link !== undefined ? { link: url + (c.link.includes('#') ? c.link.slice(c.link.indexOf('#')) : '') } : {}) };
+  });
+}

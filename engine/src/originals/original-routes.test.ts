@@ -128,6 +128,23 @@ for (const mode of availableModes()) {
       expect((await search('permis de démolir secteur sauvegardé', keyB)).map((h) => h.document.title)).not.toContain('Arrêté démolition');
     });
 
+    it('reads back an answer stored before originals were kept with the engine URL, never its file: identity', async () => {
+      const res = await e.fetch('/v1/answers', { body: { question: 'Le permis de démolir est-il exigé dans le secteur sauvegardé ?' }, key: keyA });
+      const stored = (await res.json()) as { id: string; citations: Array<Citation & { document_id: number }> };
+      const cited = stored.citations.find((c) => /\/original/.test(c.url))!;
+      expect(cited).toBeTruthy();
+      // as an earlier version stored it: the file's identity as url and link
+      const old = stored.citations.map((c) => (c === cited ? { ...c, url: 'file:///arretes/demolition.pdf', link: 'file:///arretes/demolition.pdf#page=2' } : c));
+      await e.db.query('UPDATE answers SET citations = $2::jsonb WHERE id = $1', [stored.id, JSON.stringify(old)]);
+
+      const one = (await (await e.fetch(`/v1/answers/${stored.id}`, { key: keyA })).json()) as { citations: Citation[] };
+      const back = one.citations.find((c) => c.title === cited.title)!;
+      expect(back.url).toBe(`/v1/documents/${cited.document_id}/original`);
+      expect(back.link).toBe(`/v1/documents/${cited.document_id}/original#page=2`);
+      const list = await (await e.fetch('/v1/answers', { key: keyA })).text();
+      expect(list).not.toMatch(/file:/i);
+    });
+
     it('serves an uploaded HTML file as an attachment, never as text/html, with nosniff and a sandbox', async () => {
       const hit = (await search('déchetterie municipale samedi', keyA)).find((h) => h.document.title === 'Note piégée');
       expect(hit).toBeTruthy();

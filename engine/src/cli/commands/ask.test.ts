@@ -66,4 +66,32 @@ describe('cite ask output', () => {
     expect(out).not.toMatch(/missing|unknown|reason/);
     expect(formatSources(declined)).toContain('(no answer: unknown_terms)');
   });
+
+  it('prints each citation with where its quote is (headings, page) and the link that opens there', () => {
+    const cited: AnswerResult = {
+      ...declined,
+      abstained: false,
+      abstain_reason: undefined,
+      abstain_code: undefined,
+      answer: 'Le permis de démolir est exigé [1].',
+      citations: [
+        {
+          n: 1, chunk_id: 4, document_id: 9, url: '/v1/documents/9/original', title: 'Arrêté démolition',
+          heading_path: ['Arrêté', 'Article 2'], locator: { page: 3, page_start: 1, page_end: 3 },
+          quote: 'Le permis de démolir est exigé dans le secteur sauvegardé.', link: '/v1/documents/9/original#page=3',
+          support: 1, supported: true,
+        },
+        {
+          n: 2, chunk_id: 5, document_id: 10, url: 'https://www.service-public.fr/particuliers/vosdroits/F1986', title: 'Permis de démolir',
+          heading_path: [], locator: {}, quote: 'Le permis est exigé.', link: 'https://www.service-public.fr/particuliers/vosdroits/F1986#:~:text=Le%20permis%20est%20exig%C3%A9.',
+          support: 1, supported: true,
+        },
+      ],
+    };
+    const lines = formatSources(cited).split('\n');
+    expect(lines).toContain('[1] Arrêté démolition (Arrêté › Article 2, p. 3)');
+    expect(lines).toContain('    /v1/documents/9/original#page=3');
+    expect(lines).toContain('[2] Permis de démolir');
+    expect(lines).toContain('    https://www.service-public.fr/particuliers/vosdroits/F1986#:~:text=Le%20permis%20est%20exig%C3%A9.');
+  });
 });

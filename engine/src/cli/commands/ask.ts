@@ -76,8 +76,10 @@ export function formatSources(result: AnswerResult): string {
   } else {
     if (result.mode === 'extractive') lines.push('(extractive answer: no language model configured)');
     for (const c of result.citations) {
-      const where = [c.locator.page ? `p. ${c.locator.page}` : '', c.locator.anchor ? `#${c.locator.anchor}` : ''].filter(Boolean).join(' ');
-      lines.push(`[${c.n}] ${c.title} — ${c.url}${where ? ` (${where})` : ''}`);
+      // where the quote is, in words, then the address that opens there (page, heading anchor, text fragment)
+      const where = [c.heading_path?.length ? c.heading_path.join(' › ') : '', c.locator.page ? `p. ${c.locator.page}` : ''].filter(Boolean).join(', ');
+      lines.push(`[${c.n}] ${c.title}${where ? ` (${where})` : ''}`);
+      lines.push(`    ${c.link}`);
       lines.push(`    « ${c.quote.length > 240 ? `${c.quote.slice(0, 240)}…` : c.quote} »`);
     }
     if (result.removed_citations) lines.push(`(${result.removed_citations} citation marker(s) pointed at no source and were removed)`);
