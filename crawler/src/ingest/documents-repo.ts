@@ -372,16 +372,30 @@ export async function indexBacklogVectors(db: Queryable, limit: number): Promise
   return rowCount;
 }
 
-/** Takes a document out of search at once: status 'deleted', chunks removed. False when none is active under this URL. */
-export async function markDocumentDeleted(db: Queryable, collectionId: number, url: string): Promise<boolean> {
+/**
+ * The one delete of the index: documents marked deleted (the rows stay for history, their chunk_count
+ * 0), their chunks removed (vectors and backlog rows go with them). `where` is one of the fixed
+ * conditions below, never text from a request. Returns the ids deleted.
+ */
+async function deleteDocumentsWhere(db: Queryable, where: string, params: unknown[]): Promise<number[]> {
   const { rows } = await db.query<{ id: number }>(
     `UPDATE documents SET status = 'deleted', deleted_at = now(), updated_at = now(), chunk_count = 0
-      WHERE collection_id = $1 AND url = $2 AND status <> 'deleted' RETURNING id`,
-    [collectionId, url],
+      WHERE ${where} AND status <> 'deleted' RETURNING id`,
+    params,
   );
-  if (!rows[0]) return false;
-  await db.query('DELETE FROM chunks WHERE document_id = $1', [rows[0].id]);
-  return true;
+  const ids = rows.map((r) => Number(r.id));
+  if (ids.length) await db.query('DELETE FROM chunks WHERE document_id = ANY($1::bigint[])', [ids]);
+  return ids;
+}
+
+/** Takes a document out of search at once. False when none is active under this URL. */
+export async function markDocumentDeleted(db: Queryable, collectionId: number, url: string): Promise<boolean> {
+  return (await deleteDocumentsWhere(db, 'collection_id = $1 AND url = $2', [collectionId, url])).length > 0;
+}
+
+/** Every document of a source out of search (the source is being deleted). Returns how many. */
+export async function markSourceDocumentsDeleted(db: Queryable, sourceId: number): Promise<number> {
+  return (await deleteDocumentsWhere(db, 'source_id = $1', [sourceId])).length;
 }
 
 /** Documents found unchanged before writing: only remember that they were seen now. */
@@ -398,15 +412,10 @@ export async function activeDocumentUrls(db: Queryable, sourceId: number): Promi
   return rows.map((r) => ({ id: Number(r.id), url: r.url }));
 }
 
+/** These documents out of search (admin deletes, a sync finding them gone). Returns how many were active. */
 export async function markDocumentsDeleted(db: Queryable, ids: number[]): Promise<number> {
   if (ids.length === 0) return 0;
-  const { rowCount } = await db.query(
-    `UPDATE documents SET status = 'deleted', deleted_at = now(), updated_at = now(), chunk_count = 0
-      WHERE id = ANY($1::bigint[]) AND status <> 'deleted'`,
-    [ids],
-  );
-  await db.query('DELETE FROM chunks WHERE document_id = ANY($1::bigint[])', [ids]);
-  return rowCount;
+  return (await deleteDocumentsWhere(db, 'id = ANY($1::bigint[])', [ids])).length;
 }
 
 export async function documentValidators(

@@ -1,6 +1,7 @@
 /** SQL for sources (one file per table family). Every statement is parameterised. */
 import type { Queryable } from '@cite/engine/db/database.js';
 import { badRequest, CiteError, notFound } from '@cite/engine/errors.js';
+import { markSourceDocumentsDeleted } from '../ingest/documents-repo.js';
 import {
   nextCronRun,
   SOURCE_SORTABLE,
@@ -198,14 +199,8 @@ export async function markSourceDeleted(db: Queryable, id: number): Promise<{ do
       WHERE source_id = $1 AND status IN ('queued', 'running')`,
     [id],
   );
-  const docs = await db.query<{ id: number }>(
-    `UPDATE documents SET status = 'deleted', deleted_at = now(), updated_at = now()
-      WHERE source_id = $1 AND status <> 'deleted' RETURNING id`,
-    [id],
-  );
-  const ids = docs.rows.map((r) => Number(r.id));
-  if (ids.length) await db.query('DELETE FROM chunks WHERE document_id = ANY($1::bigint[])', [ids]);
-  return { documents: ids.length };
+  // through the index's one delete, so each document's chunk_count is 0 like any deleted document's
+  return { documents: await markSourceDocumentsDeleted(db, id) };
 }
 
 export class SourceBusyError extends CiteError {

@@ -88,6 +88,10 @@ for (const mode of availableModes()) {
       expect(del.body.documents_removed).toBe(2);
       const left = await e.db.query(`SELECT 1 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.source_id = $1`, [src.body.id]);
       expect(left.rows).toEqual([]);
+      // the documents say they hold no chunk any more (the console shows chunk_count)
+      const counts = await e.db.query<{ status: string; chunk_count: number }>(`SELECT status, chunk_count FROM documents WHERE source_id = $1`, [src.body.id]);
+      expect(counts.rows).toHaveLength(2);
+      expect(counts.rows.every((r) => r.status === 'deleted' && Number(r.chunk_count) === 0)).toBe(true);
       expect((await e.fetch(`/admin/api/sources/${src.body.id}`)).status).toBe(404);
       const audit = await e.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE target_type = 'source' AND target_id = $1 ORDER BY id`, [String(src.body.id)]);
       expect(audit.rows.map((r) => r.action)).toEqual(['source.create', 'source.crawl', 'source.disable', 'source.delete']);
