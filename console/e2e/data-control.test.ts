@@ -1,13 +1,15 @@
 /**
  * Data control from the console, in a real browser against a real engine: an admin downloads what an
- * agent's key left (questions, answers, feedback) and erases it after confirming.
+ * agent's key left (questions, answers, feedback) and erases it after confirming. Then, in an American
+ * browser at 1366×768, the keys list fits without scrolling sideways, dates are day first and the emptied
+ * feedback list says so in French.
  */
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestEngine } from '@cite/engine/testing/engine.js';
 import { availableModes } from '@cite/engine/testing/databases.js';
-import { openBrowser, type BrowserSession } from './harness/browser.js';
+import { openBrowser, signIn, type BrowserSession } from './harness/browser.js';
 import { ensureConsoleBuilt, startEngineForBrowser } from './harness/engine.js';
 
 const STEP = 120_000;
@@ -71,6 +73,57 @@ for (const mode of availableModes()) {
         { action: 'data.erase', actor_name: 'test-admin' },
       ]);
       expect(browser.errors()).toEqual([]);
+    }, STEP);
+
+    it('fits the keys list in 1366 px, dates day first, French empty list, in an en-US browser', async () => {
+      // keys that fill every column: long name, several collections, an expiry, a revocation, a use
+      await e.db.query(
+        `INSERT INTO api_keys (name, role, key_hash, prefix, collections, created_at, expires_at, revoked_at, last_used_at)
+         VALUES ('intégration-partenaire-ministère-du-travail-production', 'agent', 'hash-e2e-1', 'cite_abcdefgh',
+                 ARRAY(SELECT id FROM collections), '2026-03-07T10:05:00Z', now() + interval '30 days', NULL, '2026-04-11T16:20:00Z'),
+                ('ancienne-clé-évaluation', 'evaluator', 'hash-e2e-2', 'cite_ijklmnop', NULL, '2026-01-02T08:00:00Z', NULL, '2026-02-03T09:30:00Z', NULL)`,
+      );
+      const us = await openBrowser({ locale: 'en-US' });
+      try {
+        const page = await us.page({ width: 1366, height: 768 });
+        await signIn(page, e.url, e.keys.admin);
+        await page.goto(`${e.url}/console/api-keys`);
+        const row = page.locator('tr', { hasText: 'intégration-partenaire' });
+        await row.waitFor();
+        await page.locator('tr', { hasText: 'ancienne-clé-évaluation' }).waitFor();
+        await us.screenshot(page, 'api-keys-1366');
+        const overflow = await page.evaluate(() => {
+          const bad: string[] = [];
+          const root = document.scrollingElement ?? document.documentElement;
+          if (root.scrollWidth > root.clientWidth) bad.push(`document ${root.scrollWidth} > ${root.clientWidth}`);
+          for (const el of Array.from(document.querySelectorAll<HTMLElement>('*'))) {
+            const o = getComputedStyle(el).overflowX;
+            if ((o === 'auto' || o === 'scroll') && el.scrollWidth > el.clientWidth) bad.push(`${el.tagName}.${el.className} ${el.scrollWidth} > ${el.clientWidth}`);
+          }
+          const table = document.querySelector('table');
+          if (!table) bad.push('no table');
+          else if (table.getBoundingClientRect().right > window.innerWidth) bad.push(`table ends at ${table.getBoundingClientRect().right}`);
+          return bad;
+        });
+        expect(overflow).toEqual([]);
+        // Europe/Paris: 10:05 UTC on 7 March is 11:05; an American default would say 3/7/2026
+        const text = await row.innerText();
+        expect(text).toContain('07/03/2026 11:05');
+        expect(text).toContain('11/04/2026 18:20');
+        expect(text).toMatch(/expire le \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/);
+        expect(await page.locator('tr', { hasText: 'ancienne-clé-évaluation' }).innerText()).toContain('révoquée le 03/02/2026 10:30');
+        // what left the table is still reachable: the row's details
+        await row.locator('[aria-expanded="false"]').click(); // the arrow is aria-hidden in react-admin
+        await page.getByText('Expire le', { exact: true }).waitFor();
+        await page.getByText('Révoquée le', { exact: true }).waitFor();
+        // the feedback list is empty since the erasure: a French sentence, not "Pas encore de Avis"
+        await page.goto(`${e.url}/console/feedback`);
+        await page.getByText('Aucun avis pour l’instant').waitFor();
+        expect(await page.locator('body').innerText()).not.toMatch(/Pas encore de/);
+        expect(us.errors()).toEqual([]);
+      } finally {
+        await us.close();
+      }
     }, STEP);
   });
 }

@@ -28,7 +28,8 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-export async function openBrowser(): Promise<BrowserSession> {
+/** `locale`: the browser's own language (fr-FR unless a test checks the console does not depend on it). */
+export async function openBrowser(options: { locale?: string } = {}): Promise<BrowserSession> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-e2e-profile-'));
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {
@@ -36,7 +37,7 @@ export async function openBrowser(): Promise<BrowserSession> {
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: WIDE,
-    locale: 'fr-FR',
+    locale: options.locale ?? 'fr-FR',
     timezoneId: 'Europe/Paris',
   });
   const seen: string[] = [];

@@ -3,7 +3,6 @@ import ThumbUpIcon from '@mui/icons-material/ThumbUp';
 import { Box, Chip, useMediaQuery, type Theme } from '@mui/material';
 import {
   Datagrid,
-  DateField,
   FunctionField,
   List,
   SimpleList,
@@ -12,6 +11,7 @@ import {
   type RaRecord,
 } from 'react-admin';
 import { useAnswerFilters } from './answerFilters';
+import { FrenchDateField } from '../common/FrenchDateField';
 
 function Rating({ record }: { record: RaRecord }) {
   const translate = useTranslate();
@@ -57,8 +57,8 @@ export function AnswerList() {
             sortable={false}
             render={(r: RaRecord) => (Array.isArray(r.citations) ? r.citations.length : 0)}
           />
-          <DateField source="created_at" showTime />
-          <DateField source="reviewed_at" showTime emptyText="—" sortable={false} />
+          <FrenchDateField source="created_at" showTime />
+          <FrenchDateField source="reviewed_at" showTime emptyText="—" sortable={false} />
         </Datagrid>
       )}
     </List>

@@ -3,10 +3,10 @@ import { Box, Card, CardContent, Chip, Typography } from '@mui/material';
 import { useState } from 'react';
 import {
   Button,
-  DateField,
+  FunctionField,
   Labeled,
+  type RaRecord,
   Show,
-  TextField,
   TopToolbar,
   useLocaleState,
   useNotify,
@@ -21,6 +21,7 @@ import type { AnswerResult, Citation } from '../ask/answer-types';
 import { citationHref, formatDate, formatLocator } from '../common/format';
 import { AddToEvalSetButton } from './AddToEvalSetButton';
 import { sourceClick } from '../common/open-original';
+import { FrenchDateField } from '../common/FrenchDateField';
 
 function MarkReviewedButton() {
   const record = useRecordContext();
@@ -177,6 +178,7 @@ function ReviewBody() {
 }
 
 export function AnswerShow() {
+  const translate = useTranslate();
   return (
     <Show
       actions={
@@ -189,13 +191,13 @@ export function AnswerShow() {
       <Box sx={{ p: 2 }}>
         <Box sx={{ display: 'flex', gap: 3, flexWrap: 'wrap' }}>
           <Labeled source="created_at">
-            <DateField source="created_at" showTime />
+            <FrenchDateField source="created_at" showTime />
           </Labeled>
           <Labeled source="mode">
-            <TextField source="mode" />
+            <FunctionField source="mode" render={(r: RaRecord) => (r.mode ? translate(`cite.answer_modes.${r.mode}`, { _: String(r.mode) }) : '—')} />
           </Labeled>
           <Labeled source="reviewed_at">
-            <DateField source="reviewed_at" showTime emptyText="—" />
+            <FrenchDateField source="reviewed_at" showTime emptyText="—" />
           </Labeled>
         </Box>
         <ReviewBody />

@@ -1,10 +1,10 @@
 import BlockIcon from '@mui/icons-material/Block';
+import { Box } from '@mui/material';
 import {
   Confirm,
   Button,
   CreateButton,
   Datagrid,
-  DateField,
   List,
   SelectField,
   TextField,
@@ -13,12 +13,16 @@ import {
   useNotify,
   useRecordContext,
   useTranslate,
+  useLocale,
+  SimpleShowLayout,
   FunctionField,
   type RaRecord,
 } from 'react-admin';
 import { useState } from 'react';
 import { ApiKeyDataButtons } from './ApiKeyDataButtons';
 import { ROLE_CHOICES } from './roles';
+import { formatDate } from '../common/format';
+import { FrenchDateField } from '../common/FrenchDateField';
 
 /** Revoking is a DELETE on the API (the row stays, marked revoked, for the audit trail). */
 function RevokeButton() {
@@ -57,6 +61,47 @@ function RevokeButton() {
   );
 }
 
+/** Revoked, expired, expiring or active: what the expiry and revocation columns said, in one. */
+function KeyState() {
+  const record = useRecordContext();
+  const translate = useTranslate();
+  const locale = useLocale();
+  if (!record) return null;
+  if (record.revoked_at) return <>{translate('cite.keys.revoked_on', { date: formatDate(record.revoked_at, locale) })}</>;
+  if (record.expires_at) {
+    const past = new Date(String(record.expires_at)).getTime() <= Date.now();
+    return <>{translate(past ? 'cite.keys.expired_on' : 'cite.keys.expires_on', { date: formatDate(record.expires_at, locale) })}</>;
+  }
+  return <>{translate('cite.keys.active')}</>;
+}
+
+/** Every field of a key, full length, under its row (the table itself keeps to what fits 1366 px). */
+function KeyDetails() {
+  const translate = useTranslate();
+  return (
+    <Box aria-label={translate('cite.keys.details')}>
+      <SimpleShowLayout>
+        <TextField source="id" />
+        <TextField source="name" />
+        <SelectField source="role" choices={ROLE_CHOICES} />
+        <FunctionField source="prefix" render={(r: RaRecord) => <code>{String(r.prefix)}…</code>} />
+        <FunctionField
+          source="collections"
+          render={(r: RaRecord) => (Array.isArray(r.collections) ? r.collections.join(', ') : translate('cite.common.all'))}
+        />
+        <FrenchDateField source="created_at" showTime />
+        <FrenchDateField source="last_used_at" showTime emptyText={translate('cite.common.never')} />
+        <FrenchDateField source="expires_at" showTime emptyText="—" />
+        <FrenchDateField source="revoked_at" showTime emptyText="—" />
+      </SimpleShowLayout>
+    </Box>
+  );
+}
+
+/**
+ * Fits a 1366 px window beside the menu: the key's start sits under its name, expiry and revocation make
+ * one "state" column, the actions stack, long cells wrap; the expand arrow shows every field in full.
+ */
 export function ApiKeyList() {
   const translate = useTranslate();
   return (
@@ -68,21 +113,41 @@ export function ApiKeyList() {
         </TopToolbar>
       }
     >
-      <Datagrid bulkActionButtons={false} rowClick={false}>
-        <TextField source="name" />
+      <Datagrid
+        bulkActionButtons={false}
+        rowClick={false}
+        expand={<KeyDetails />}
+        sx={{ '& .RaDatagrid-rowCell, & .RaDatagrid-headerCell': { px: 1, whiteSpace: 'normal' }, '& .MuiButton-root': { whiteSpace: 'nowrap' } }}
+      >
+        <FunctionField
+          source="name"
+          render={(r: RaRecord) => (
+            <Box component="span" sx={{ overflowWrap: 'anywhere' }}>
+              {String(r.name)}
+              <Box component="code" sx={{ display: 'block', fontSize: '0.8em', color: 'text.secondary' }}>
+                {String(r.prefix)}…
+              </Box>
+            </Box>
+          )}
+        />
         <SelectField source="role" choices={ROLE_CHOICES} />
-        <FunctionField source="prefix" sortable={false} render={(r: RaRecord) => <code>{String(r.prefix)}…</code>} />
         <FunctionField
           source="collections"
           sortable={false}
           render={(r: RaRecord) => (Array.isArray(r.collections) ? r.collections.join(', ') : translate('cite.common.all'))}
         />
-        <DateField source="created_at" showTime />
-        <DateField source="last_used_at" showTime emptyText={translate('cite.common.never')} />
-        <DateField source="expires_at" showTime emptyText="—" sortable={false} />
-        <DateField source="revoked_at" showTime emptyText="—" sortable={false} />
-        <RevokeButton />
-        <ApiKeyDataButtons />
+        <FrenchDateField source="created_at" showTime />
+        <FrenchDateField source="last_used_at" showTime emptyText={translate('cite.common.never')} />
+        <FunctionField label="cite.keys.state" render={() => <KeyState />} />
+        <FunctionField
+          label="cite.keys.actions"
+          render={() => (
+            <Box sx={{ display: 'flex', flexDirection: 'column', alignItems: 'flex-start' }}>
+              <RevokeButton />
+              <ApiKeyDataButtons />
+            </Box>
+          )}
+        />
       </Datagrid>
     </List>
   );

@@ -1,6 +1,7 @@
 import { Box, Typography } from '@mui/material';
-import { Datagrid, DateField, List, NumberField, TextField, TextInput, useRecordContext, useTranslate } from 'react-admin';
+import { Datagrid, List, NumberField, TextField, TextInput, useRecordContext, useTranslate } from 'react-admin';
 import { JsonBlock } from '../common/JsonBlock';
+import { FrenchDateField } from '../common/FrenchDateField';
 
 function BeforeAfter() {
   const record = useRecordContext();
@@ -23,7 +24,7 @@ function BeforeAfter() {
 export const AuditLogList = () => (
   <List sort={{ field: 'at', order: 'DESC' }} filters={[<TextInput key="action" source="action" alwaysOn />]}>
     <Datagrid bulkActionButtons={false} rowClick="expand" expand={<BeforeAfter />}>
-      <DateField source="at" showTime />
+      <FrenchDateField source="at" showTime />
       <TextField source="actor_name" sortable={false} emptyText="—" />
       <TextField source="action" sortable={false} />
       <TextField source="target_type" sortable={false} emptyText="—" />

@@ -1,9 +1,26 @@
 /** Small display helpers shared by the screens. */
-export function formatDate(value: unknown, locale: string): string {
+
+/** Dates are written day first in both languages of the console (fr-FR, en-GB), in the browser's time zone. */
+export function dateLocale(locale: string): string {
+  return locale === 'en' ? 'en-GB' : 'fr-FR';
+}
+/** dd/mm/yyyy */
+export const DATE_OPTIONS: Intl.DateTimeFormatOptions = { day: '2-digit', month: '2-digit', year: 'numeric' };
+/** dd/mm/yyyy hh:mm */
+export const DATE_TIME_OPTIONS: Intl.DateTimeFormatOptions = { ...DATE_OPTIONS, hour: '2-digit', minute: '2-digit' };
+
+export function formatDate(value: unknown, locale: string, withTime = true): string {
   if (!value) return '—';
   const d = new Date(String(value));
   if (Number.isNaN(d.getTime())) return String(value);
-  return d.toLocaleString(locale === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'short', timeStyle: 'short' });
+  return d.toLocaleString(dateLocale(locale), withTime ? DATE_TIME_OPTIONS : DATE_OPTIONS);
+}
+
+/** The source the engine creates for files dropped in the console ("console uploads"), named in the console's language. */
+export const UPLOAD_SOURCE_NAME = 'console uploads';
+export function sourceName(name: unknown, t: (k: string, o?: object) => string): string {
+  if (name == null || name === '') return '—';
+  return name === UPLOAD_SOURCE_NAME ? t('cite.sources.upload_source', { _: String(name) }) : String(name);
 }
 
 export function formatDuration(startIso: unknown, endIso: unknown): string {

@@ -1,7 +1,6 @@
 import { useMediaQuery, type Theme } from '@mui/material';
 import {
   Datagrid,
-  DateField,
   FunctionField,
   List,
   NumberField,
@@ -15,6 +14,8 @@ import {
 import { StatusChip } from '../common/StatusChip';
 import { formatDuration } from '../common/format';
 import { isLive } from './CrawlRunShow';
+import { FrenchDateField } from '../common/FrenchDateField';
+import { SourceNameField } from '../common/SourceNameField';
 
 const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
@@ -33,14 +34,14 @@ function RunsGrid() {
   return (
     <Datagrid rowClick="show" bulkActionButtons={false}>
       <TextField source="id" />
-      <TextField source="source_name" label="resources.crawl-runs.fields.source_id" sortable={false} />
+      <SourceNameField source="source_name" label="resources.crawl-runs.fields.source_id" sortable={false} />
       <StatusChip source="status" label="resources.crawl-runs.fields.status" />
       <NumberField source="discovered" sortable={false} />
       <NumberField source="indexed" sortable={false} />
       <NumberField source="unchanged" sortable={false} />
       <NumberField source="skipped" sortable={false} />
       <NumberField source="failed" sortable={false} />
-      <DateField source="created_at" showTime />
+      <FrenchDateField source="created_at" showTime />
       <FunctionField label="cite.runs.duration" render={(r: RaRecord) => formatDuration(r.started_at, r.finished_at)} />
     </Datagrid>
   );

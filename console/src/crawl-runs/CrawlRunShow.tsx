@@ -1,6 +1,5 @@
 import { Typography } from '@mui/material';
 import {
-  DateField,
   FunctionField,
   ReferenceField,
   Show,
@@ -15,6 +14,8 @@ import { FailedUrls } from './FailedUrls';
 import { ErrorGroups } from './ErrorGroups';
 import { SkipReasons } from './SkipReasons';
 import { RunProgress } from './RunProgress';
+import { FrenchDateField } from '../common/FrenchDateField';
+import { SourceNameField } from '../common/SourceNameField';
 
 const LIVE_MS = 1500;
 export const isLive = (r?: RaRecord) => r?.status === 'queued' || r?.status === 'running';
@@ -30,7 +31,9 @@ export function CrawlRunShow() {
     >
       <SimpleShowLayout>
         <TextField source="id" />
-        <ReferenceField source="source_id" reference="sources" link="show" />
+        <ReferenceField source="source_id" reference="sources" link="show">
+          <SourceNameField />
+        </ReferenceField>
         {/* codes (manual, upload, crawl, revalidate…) shown in words; an unknown one as it is */}
         <FunctionField source="phase" render={(r: RaRecord) => (r.phase ? translate(`cite.triggers.${r.phase}`, { _: r.phase }) : '—')} />
         <StatusChip source="status" label="resources.crawl-runs.fields.status" />
@@ -40,9 +43,9 @@ export function CrawlRunShow() {
         />
         <FunctionField source="trigger" render={(r: RaRecord) => translate(`cite.triggers.${r.trigger}`, { _: r.trigger })} />
         <RunProgress label="cite.runs.progress" />
-        <DateField source="created_at" showTime />
-        <DateField source="started_at" showTime emptyText="—" />
-        <DateField source="finished_at" showTime emptyText="—" />
+        <FrenchDateField source="created_at" showTime />
+        <FrenchDateField source="started_at" showTime emptyText="—" />
+        <FrenchDateField source="finished_at" showTime emptyText="—" />
         <FunctionField label="cite.runs.duration" render={(r: RaRecord) => formatDuration(r.started_at, r.finished_at)} />
         <FunctionField
           label="cite.runs.queue"

@@ -4,6 +4,7 @@ import { useLocaleState, useTranslate } from 'react-admin';
 import type { RecentRun } from '@cite/engine/admin/stats-sql.js';
 import { StatusBadge } from '../common/StatusChip';
 import { formatDate } from '../common/format';
+import { sourceName } from '../common/format';
 
 export function RecentRuns({ runs, linkable }: { runs: RecentRun[]; linkable: boolean }) {
   const translate = useTranslate();
@@ -26,7 +27,7 @@ export function RecentRuns({ runs, linkable }: { runs: RecentRun[]; linkable: bo
         <TableBody>
           {runs.map((r) => (
             <TableRow key={r.id}>
-              <TableCell>{linkable ? <RouterLink to={`/crawl-runs/${r.id}/show`}>{r.source_name}</RouterLink> : r.source_name}</TableCell>
+              <TableCell>{linkable ? <RouterLink to={`/crawl-runs/${r.id}/show`}>{sourceName(r.source_name, translate)}</RouterLink> : sourceName(r.source_name, translate)}</TableCell>
               <TableCell>
                 <StatusBadge status={r.status} />
               </TableCell>

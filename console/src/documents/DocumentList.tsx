@@ -2,7 +2,6 @@ import { UploadButton } from './UploadDialog';
 import { useMediaQuery, type Theme } from '@mui/material';
 import {
   Datagrid,
-  DateField,
   List,
   NumberField,
   ReferenceInput,
@@ -14,6 +13,8 @@ import {
   useTranslate,
 } from 'react-admin';
 import { StatusChip } from '../common/StatusChip';
+import { FrenchDateField } from '../common/FrenchDateField';
+import { SourceNameField } from '../common/SourceNameField';
 
 const FORMATS = ['html', 'pdf', 'docx', 'xml', 'service-public', 'jsonl', 'text', 'markdown'];
 const STATUSES = ['active', 'deleted', 'error'];
@@ -42,12 +43,12 @@ export function DocumentList() {
         <Datagrid rowClick="show" bulkActionButtons={false}>
           <TextField source="title" />
           <TextField source="url" sortable={false} sx={{ wordBreak: 'break-all' }} />
-          <TextField source="source_name" label="resources.documents.fields.source_id" sortable={false} emptyText="—" />
+          <SourceNameField source="source_name" label="resources.documents.fields.source_id" sortable={false} />
           <TextField source="collection" label="resources.documents.fields.collection_id" sortable={false} />
           <TextField source="format" sortable={false} />
           <NumberField source="chunk_count" sortable={false} />
           <StatusChip source="status" label="resources.documents.fields.status" />
-          <DateField source="fetched_at" showTime sortable={false} emptyText="—" />
+          <FrenchDateField source="fetched_at" showTime sortable={false} emptyText="—" />
         </Datagrid>
       )}
     </List>

@@ -5,7 +5,6 @@ import { useMutation } from '@tanstack/react-query';
 import {
   Button,
   Datagrid,
-  DateField,
   DeleteWithConfirmButton,
   FunctionField,
   Labeled,
@@ -29,6 +28,8 @@ import { StatusChip } from '../common/StatusChip';
 import { formatLocator, locatorHref } from '../common/format';
 import type { CiteDataProvider } from '../dataProvider/dataProvider';
 import { sourceClick } from '../common/open-original';
+import { FrenchDateField } from '../common/FrenchDateField';
+import { SourceNameField } from '../common/SourceNameField';
 
 export function ReindexButton() {
   const record = useRecordContext();
@@ -148,7 +149,9 @@ export function DocumentShow() {
           <TextField source="title" />
           {/* a file's identity (file:///…) is shown, not linked: only `link` opens */}
           <TextField source="url" sx={{ wordBreak: 'break-all' }} />
-          <ReferenceField source="source_id" reference="sources" link="show" emptyText="—" />
+          <ReferenceField source="source_id" reference="sources" link="show" emptyText="—">
+            <SourceNameField />
+          </ReferenceField>
           <TextField source="collection" label="resources.documents.fields.collection_id" />
           <TextField source="error" emptyText="—" />
           <TextField source="format" />
@@ -156,10 +159,10 @@ export function DocumentShow() {
           <StatusChip source="status" label="resources.documents.fields.status" />
           <NumberField source="chunk_count" />
           <TextField source="description" emptyText="—" />
-          <DateField source="published_at" showTime emptyText="—" />
-          <DateField source="modified_at" showTime emptyText="—" />
-          <DateField source="fetched_at" showTime emptyText="—" />
-          <DateField source="updated_at" showTime emptyText="—" />
+          <FrenchDateField source="published_at" showTime emptyText="—" />
+          <FrenchDateField source="modified_at" showTime emptyText="—" />
+          <FrenchDateField source="fetched_at" showTime emptyText="—" />
+          <FrenchDateField source="updated_at" showTime emptyText="—" />
           <Labeled label="cite.documents.metadata">
             <Box sx={{ width: '100%' }}>
               <Metadata />

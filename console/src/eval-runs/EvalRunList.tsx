@@ -3,7 +3,6 @@ import { useMediaQuery, type Theme } from '@mui/material';
 import {
   Button,
   Datagrid,
-  DateField,
   FunctionField,
   List,
   ReferenceField,
@@ -14,11 +13,13 @@ import {
   useListContext,
   useNotify,
   useRedirect,
+  useTranslate,
   type RaRecord,
 } from 'react-admin';
 import { StatusChip } from '../common/StatusChip';
 import { formatMetric, useEvalText } from './eval-messages';
 import { isLiveRun, RunProgressBar } from './RunProgressBar';
+import { FrenchDateField } from '../common/FrenchDateField';
 
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
@@ -44,6 +45,7 @@ function CompareSelected() {
 
 export function EvalRunList() {
   const t = useEvalText();
+  const translate = useTranslate();
   const narrow = useMediaQuery<Theme>((theme) => theme.breakpoints.down('md'));
   return (
     <List
@@ -60,7 +62,7 @@ export function EvalRunList() {
       {narrow ? (
         <SimpleList
           primaryText={(r) => `#${r.id} · ${r.name}`}
-          secondaryText={(r) => `${r.status} · nDCG@10 ${formatMetric('ndcg@10', r.aggregates?.['ndcg@10'])}`}
+          secondaryText={(r) => `${translate(`cite.status.${r.status}`, { _: String(r.status) })} · nDCG@10 ${formatMetric('ndcg@10', r.aggregates?.['ndcg@10'])}`}
           linkType="show"
         />
       ) : (
@@ -74,7 +76,7 @@ export function EvalRunList() {
           <FunctionField label="nDCG@10" render={(r: RaRecord) => formatMetric('ndcg@10', r.aggregates?.['ndcg@10'])} />
           <FunctionField label="Recall@10" render={(r: RaRecord) => formatMetric('recall@10', r.aggregates?.['recall@10'])} />
           <FunctionField label="MRR@10" render={(r: RaRecord) => formatMetric('mrr@10', r.aggregates?.['mrr@10'])} />
-          <DateField source="created_at" label={t('created_at')} showTime />
+          <FrenchDateField source="created_at" label={t('created_at')} showTime />
         </Datagrid>
       )}
     </List>

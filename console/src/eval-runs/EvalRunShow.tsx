@@ -4,7 +4,6 @@ import { useSearchParams } from 'react-router-dom';
 import {
   Button,
   Datagrid,
-  DateField,
   DeleteButton,
   FunctionField,
   Pagination,
@@ -29,6 +28,7 @@ import { AggregatesTable } from './AggregatesTable';
 import { ComparisonView } from './ComparisonView';
 import { formatMetric, useEvalText } from './eval-messages';
 import { isLiveRun, RunProgressBar } from './RunProgressBar';
+import { FrenchDateField } from '../common/FrenchDateField';
 
 const LIVE_MS = 1500;
 
@@ -135,7 +135,7 @@ export function EvalRunShow() {
         <RunProgressBar label={t('progress')} />
         <TextField source="error" label={t('error_text')} emptyText="—" />
         <FunctionField label={t('duration')} render={(r: RaRecord) => formatDuration(r.started_at, r.finished_at)} />
-        <DateField source="created_at" label={t('created_at')} showTime />
+        <FrenchDateField source="created_at" label={t('created_at')} showTime />
         <FunctionField label={t('aggregates')} render={(r: RaRecord) => <AggregatesTable aggregates={r.aggregates ?? {}} />} />
         <FunctionField label={t('compare')} render={() => <Comparison />} />
         <FunctionField label={t('config')} render={(r: RaRecord) => <JsonBlock value={r.config} />} />

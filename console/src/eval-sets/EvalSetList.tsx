@@ -2,7 +2,6 @@ import { useMediaQuery, type Theme } from '@mui/material';
 import {
   CreateButton,
   Datagrid,
-  DateField,
   FunctionField,
   List,
   NumberField,
@@ -14,6 +13,7 @@ import {
 } from 'react-admin';
 import { useEvalText } from '../eval-runs/eval-messages';
 import { ImportButton } from './ImportDialog';
+import { FrenchDateField } from '../common/FrenchDateField';
 
 export function EvalSetList() {
   const t = useEvalText();
@@ -41,7 +41,7 @@ export function EvalSetList() {
           <FunctionField source="origin" label={t('origin')} render={(r: RaRecord) => t(`origins.${r.origin}`)} />
           <NumberField source="item_count" label={t('item_count')} sortable={false} />
           <FunctionField label={t('last_run')} render={(r: RaRecord) => (r.last_run_id ? `#${r.last_run_id}` : '—')} />
-          <DateField source="updated_at" label={t('updated_at')} showTime />
+          <FrenchDateField source="updated_at" label={t('updated_at')} showTime />
         </Datagrid>
       )}
     </List>

@@ -4,7 +4,6 @@ import {
   Button,
   CreateButton,
   Datagrid,
-  DateField,
   DeleteButton,
   EditButton,
   FunctionField,
@@ -24,6 +23,7 @@ import { getSession } from '../dataProvider/session';
 import { formatMetric, useEvalText } from '../eval-runs/eval-messages';
 import { StartRunButton } from '../eval-runs/StartRunDialog';
 import { ImportButton } from './ImportDialog';
+import { FrenchDateField } from '../common/FrenchDateField';
 
 /** Downloads the set as JSONL (the export needs the API key, so it is fetched, not linked). */
 function ExportButton() {
@@ -80,7 +80,7 @@ export function EvalSetShow() {
         <TextField source="name" label={t('name')} />
         <TextField source="description" label={t('description')} emptyText="—" />
         <FunctionField label={t('origin')} render={(r: RaRecord) => t(`origins.${r.origin}`)} />
-        <DateField source="updated_at" label={t('updated_at')} showTime />
+        <FrenchDateField source="updated_at" label={t('updated_at')} showTime />
 
         <Typography variant="h6" sx={{ mt: 2 }}>
           {t('runs')}
@@ -93,7 +93,7 @@ export function EvalSetShow() {
             <FunctionField label={t('mode')} render={(r: RaRecord) => t(`modes.${r.config?.mode}`)} />
             <FunctionField label="nDCG@10" render={(r: RaRecord) => formatMetric('ndcg@10', r.aggregates?.['ndcg@10'])} />
             <FunctionField label="MRR@10" render={(r: RaRecord) => formatMetric('mrr@10', r.aggregates?.['mrr@10'])} />
-            <DateField source="created_at" label={t('created_at')} showTime />
+            <FrenchDateField source="created_at" label={t('created_at')} showTime />
           </Datagrid>
         </ReferenceManyField>
 

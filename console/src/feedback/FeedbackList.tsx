@@ -1,6 +1,5 @@
 import {
   Datagrid,
-  DateField,
   FunctionField,
   List,
   SelectInput,
@@ -9,6 +8,7 @@ import {
   type RaRecord,
 } from 'react-admin';
 import { REASONS } from '../ask/answer-types';
+import { FrenchDateField } from '../common/FrenchDateField';
 
 export function FeedbackList() {
   const translate = useTranslate();
@@ -42,7 +42,7 @@ export function FeedbackList() {
         />
         <TextField source="comment" sortable={false} emptyText="—" />
         <TextField source="api_key_name" sortable={false} emptyText="—" />
-        <DateField source="created_at" showTime />
+        <FrenchDateField source="created_at" showTime />
       </Datagrid>
     </List>
   );

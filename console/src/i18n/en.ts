@@ -64,6 +64,7 @@ const en: CiteMessages = {
       review_negative: 'of which %{n} with negative feedback',
       open_queue: 'Open the review queue',
     },
+    answer_modes: { extractive: 'extracts (no language model)', llm: 'language model' },
     triggers: { manual: 'manual', schedule: 'scheduled', cli: 'command line (cite ingest)', upload: 'console upload', revalidate: 'revalidation', crawl: 'crawl', },
     status: {
       idle: 'idle',
@@ -81,6 +82,7 @@ const en: CiteMessages = {
       pending: 'pending',
     },
     sources: {
+      upload_source: 'console uploads',
       crawl_now: 'Crawl now',
       crawl_started: 'Crawl started',
       enable: 'Enable',
@@ -221,6 +223,13 @@ const en: CiteMessages = {
       save_verdicts: 'Save verdicts',
     },
     keys: {
+      state: 'State',
+      actions: 'Actions',
+      active: 'active',
+      revoked_on: 'revoked on %{date}',
+      expired_on: 'expired on %{date}',
+      expires_on: 'expires on %{date}',
+      details: 'Key details',
       expires_past: 'The expiry must be in the future',
       created_title: 'Key created: copy it now',
       created_warning: 'This key will never be shown again. Keep it in a password manager.',

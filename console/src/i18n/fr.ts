@@ -70,6 +70,7 @@ const fr = {
       review_negative: 'dont %{n} avec un avis négatif',
       open_queue: 'Ouvrir la file de revue',
     },
+    answer_modes: { extractive: 'extraits (sans modèle de langue)', llm: 'modèle de langue' },
     triggers: { manual: 'manuelle', schedule: 'planifiée', cli: 'ligne de commande (cite ingest)', upload: 'dépôt dans la console', revalidate: 'revalidation', crawl: 'collecte', },
     status: {
       idle: 'au repos',
@@ -87,6 +88,7 @@ const fr = {
       pending: 'en cours',
     },
     sources: {
+      upload_source: 'dépôts dans la console',
       crawl_now: 'Collecter maintenant',
       crawl_started: 'Collecte lancée',
       enable: 'Activer',
@@ -228,6 +230,13 @@ const fr = {
       save_verdicts: 'Enregistrer les verdicts',
     },
     keys: {
+      state: 'État',
+      actions: 'Actions',
+      active: 'active',
+      revoked_on: 'révoquée le %{date}',
+      expired_on: 'expirée le %{date}',
+      expires_on: 'expire le %{date}',
+      details: 'Détails de la clé',
       expires_past: 'L’expiration doit être dans le futur',
       created_title: 'Clé créée : copiez-la maintenant',
       created_warning: 'Cette clé ne sera plus jamais affichée. Conservez-la dans un coffre de mots de passe.',
@@ -368,11 +377,11 @@ const fr = {
         name: 'Nom',
         role: 'Rôle',
         prefix: 'Début de la clé',
-        collections: 'Collections autorisées',
+        collections: 'Collections',
         created_at: 'Créée le',
         expires_at: 'Expire le',
         revoked_at: 'Révoquée le',
-        last_used_at: 'Dernière utilisation',
+        last_used_at: 'Dernier usage',
       },
     },
     'audit-log': {

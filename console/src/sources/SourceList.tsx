@@ -4,7 +4,6 @@ import {
   BooleanInput,
   CreateButton,
   Datagrid,
-  DateField,
   EditButton,
   List,
   SearchInput,
@@ -19,6 +18,9 @@ import { StatusChip } from '../common/StatusChip';
 import { LastRunField } from './LastRunField';
 import { SOURCE_KINDS, SOURCE_STATUSES } from './source-fields';
 import { CrawlNowButton, ToggleEnabledButton } from './source-actions';
+import { FrenchDateField } from '../common/FrenchDateField';
+import { SourceNameField } from '../common/SourceNameField';
+import { sourceName } from '../common/format';
 
 function useSourceFilters() {
   const translate = useTranslate();
@@ -45,20 +47,20 @@ export function SourceList() {
     >
       {narrow ? (
         <SimpleList
-          primaryText={(r) => r.name}
+          primaryText={(r) => sourceName(r.name, translate)}
           secondaryText={(r) => `${translate(`cite.sources.kinds.${r.kind}`)} · ${translate(`cite.status.${r.status}`)}`}
           tertiaryText={(r) => r.collection}
           linkType="show"
         />
       ) : (
         <Datagrid rowClick="show" bulkActionButtons={false}>
-          <TextField source="name" />
+          <SourceNameField source="name" />
           <SelectField source="kind" choices={SOURCE_KINDS.map((k) => ({ id: k, name: `cite.sources.kinds.${k}` }))} />
           <TextField source="collection" sortable={false} />
           <StatusChip source="status" label="resources.sources.fields.status" />
           <BooleanField source="enabled" sortable={false} />
           <LastRunField label="cite.sources.last_run" sortable={false} />
-          <DateField source="next_run_at" showTime sortable={false} />
+          <FrenchDateField source="next_run_at" showTime sortable={false} />
           <CrawlNowButton />
           <ToggleEnabledButton />
           <EditButton />

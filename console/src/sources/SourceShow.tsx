@@ -1,7 +1,6 @@
 import {
   BooleanField,
   Datagrid,
-  DateField,
   EditButton,
   NumberField,
   ReferenceManyField,
@@ -18,6 +17,8 @@ import { StringListField } from '../common/StringListField';
 import { SOURCE_KINDS, RENDER_MODES } from './source-fields';
 import { CrawlNowButton, DeleteSourceButton, ToggleEnabledButton } from './source-actions';
 import { SourceTitle } from './SourceTitle';
+import { FrenchDateField } from '../common/FrenchDateField';
+import { SourceNameField } from '../common/SourceNameField';
 
 export function SourceShow() {
   const translate = useTranslate();
@@ -34,7 +35,7 @@ export function SourceShow() {
       }
     >
       <SimpleShowLayout>
-        <TextField source="name" />
+        <SourceNameField source="name" />
         <SelectField source="kind" choices={SOURCE_KINDS.map((k) => ({ id: k, name: `cite.sources.kinds.${k}` }))} />
         <TextField source="collection" />
         <StatusChip source="status" label="resources.sources.fields.status" />
@@ -47,7 +48,7 @@ export function SourceShow() {
         <NumberField source="rate_per_host" label="resources.sources.fields.config.rate" />
         <SelectField source="render" label="resources.sources.fields.config.render" choices={RENDER_MODES.map((m) => ({ id: m, name: `cite.sources.render.${m}` }))} />
         <TextField source="schedule" emptyText="—" />
-        <DateField source="next_run_at" showTime emptyText="—" />
+        <FrenchDateField source="next_run_at" showTime emptyText="—" />
         <ReferenceManyField
           reference="crawl-runs"
           target="source_id"
@@ -62,7 +63,7 @@ export function SourceShow() {
             <NumberField source="indexed" />
             <NumberField source="unchanged" />
             <NumberField source="failed" />
-            <DateField source="created_at" showTime />
+            <FrenchDateField source="created_at" showTime />
           </Datagrid>
         </ReferenceManyField>
       </SimpleShowLayout>
