@@ -1,6 +1,7 @@
 /**
- * Background work of an engine process in embedded mode (and of `cite worker`): crawl runs,
- * scheduled recrawls, jobs. Each part registers here; returns one stop function.
+ * Background work of an engine process in embedded mode (and of `cite worker`): crawl runs, scheduled
+ * recrawls, interrupted ingestions, evaluation runs, the retention purge. Each part registers here;
+ * returns one stop function.
  */
 import type { AppContext } from './http/app-context.js';
 

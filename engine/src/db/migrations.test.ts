@@ -26,6 +26,8 @@ describeEachDatabase(
          ('collections','sources','crawl_runs','frontier','documents','chunks','answers','feedback','api_keys','audit_log','settings')`,
       );
       expect(rows[0]!.n).toBe(11);
+      // the first schema's unused jobs queue is gone (issue 18: background work is claimed where it lives)
+      expect((await ctx.db.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'jobs'`)).rows).toEqual([]);
     });
 
     it('refuses an applied migration that was edited', async () => {

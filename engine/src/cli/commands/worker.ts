@@ -1,5 +1,5 @@
 /**
- * `cite worker`: a standalone background worker (crawls, scheduled recrawls, jobs) against the
+ * `cite worker`: a standalone background worker (crawls, scheduled recrawls, evaluation runs) against the
  * PostgreSQL server. Run as many as needed, on as many machines: they coordinate through Postgres only.
  */
 import type { Command } from 'commander';
