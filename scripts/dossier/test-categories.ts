@@ -14,7 +14,7 @@ export interface SecurityCategory {
 export const SECURITY_CATEGORIES: SecurityCategory[] = [
   {
     id: 'access',
-    title: 'Authentication, roles and collection rights',
+    title: 'Authentification, rôles et droits sur les collections',
     rules: [
       { file: /^engine\/src\/http\/(access-control|collection-access)\.test\.ts$/ },
       { file: /^engine\/src\/admin\/collection-scope\.test\.ts$/ },
@@ -26,7 +26,7 @@ export const SECURITY_CATEGORIES: SecurityCategory[] = [
   },
   {
     id: 'input',
-    title: 'Input validation, request limits and HTTP hardening',
+    title: 'Validation des entrées, limites de requêtes et durcissement HTTP',
     rules: [
       { file: /^engine\/src\/http\/(control-characters|hardening|client-limits|console-static)\.test\.ts$/ },
       { file: /^engine\/src\/http\/.*\.test\.ts$/, name: /rate limit|control character|NUL|TRUST_PROXY|metrics|forwarded/i },
@@ -34,7 +34,7 @@ export const SECURITY_CATEGORIES: SecurityCategory[] = [
   },
   {
     id: 'untrusted-files',
-    title: 'Untrusted files: uploads, extraction bounds (bombs, sizes), document URLs',
+    title: 'Fichiers non fiables : téléversements, bornes d\'extraction (bombes, tailles), URL de documents',
     rules: [
       { file: /^engine\/src\/admin\/uploads-(streaming|routes)\.test\.ts$/ },
       { file: /^crawler\/src\/extractors\/pdf\.test\.ts$/, name: /bomb|PDF_TOO_COMPLEX|inflat/i },
@@ -44,7 +44,7 @@ export const SECURITY_CATEGORIES: SecurityCategory[] = [
   },
   {
     id: 'outbound',
-    title: 'Outbound connections, crawl guard and server files',
+    title: 'Flux sortants, garde du crawler et fichiers du serveur',
     rules: [
       { file: /^engine\/src\/outbound\/.*\.test\.ts$/ },
       { file: /^crawler\/src\/fetch\/address-guard\.test\.ts$/ },
@@ -54,7 +54,7 @@ export const SECURITY_CATEGORIES: SecurityCategory[] = [
   },
   {
     id: 'resilience',
-    title: 'Availability: database sessions, worker claims, retries',
+    title: 'Disponibilité : sessions de base de données, prises en charge par les workers, nouvelles tentatives',
     rules: [
       { file: /^engine\/src\/db\/(pool-database|pglite-thread)\.test\.ts$/ },
       { file: /^crawler\/src\/worker\/claim-health\.test\.ts$/ },
@@ -63,7 +63,7 @@ export const SECURITY_CATEGORIES: SecurityCategory[] = [
   },
   {
     id: 'data',
-    title: 'Personal data: export, erasure, retention, masking, secrets in logs',
+    title: 'Données à caractère personnel : export, effacement, conservation, masquage, secrets dans les journaux',
     rules: [
       { file: /^engine\/src\/data-control\/.*\.test\.ts$/ },
       { file: /^engine\/src\/http\/redact-url\.test\.ts$/ },

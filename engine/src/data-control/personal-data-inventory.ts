@@ -6,6 +6,7 @@
 export interface PersonalDataLocation {
   table: string;
   columns: string[];
+  /** In French: published as is in the security dossier (data-flow.md). */
   what: string;
   /** What `cite data erase --key-id` does to it. */
   erasure: string;
@@ -15,56 +16,56 @@ export const PERSONAL_DATA_LOCATIONS: readonly PersonalDataLocation[] = [
   {
     table: 'api_keys',
     columns: ['name', 'last_used_at'],
-    what: 'the name given to a key (may name its holder) and when it was last used; the secret is stored only as a SHA-256 hash',
-    erasure: 'kept (the key is the identity erasure is asked for); revoke it separately',
+    what: "nom donné à la clé (il peut désigner son détenteur) et date de dernière utilisation ; le secret n'est conservé que sous forme d'empreinte SHA-256",
+    erasure: "conservée (la clé est l'identité pour laquelle l'effacement est demandé) ; la révoquer séparément",
   },
   {
     table: 'answers',
     columns: ['api_key_id', 'question', 'conversation', 'answer'],
-    what: 'questions asked with a key, earlier turns of the conversation, and the answers given',
-    erasure: 'deleted',
+    what: 'questions posées avec la clé, tours précédents de la conversation et réponses données',
+    erasure: 'supprimées',
   },
   {
     table: 'feedback',
     columns: ['api_key_id', 'comment', 'reasons'],
-    what: 'ratings, reasons and free-text comments on answers',
-    erasure: "deleted (the key's feedback, and all feedback on the key's answers)",
+    what: 'notes, motifs et commentaires libres sur les réponses',
+    erasure: 'supprimés (avis donnés avec la clé, et tous les avis portant sur ses réponses)',
   },
   {
     table: 'eval_items',
     columns: ['question', 'answer_id'],
-    what: 'evaluation questions, possibly made from a reviewed answer',
-    erasure: "items made from the key's answers are deleted",
+    what: "questions d'évaluation, éventuellement tirées d'une réponse relue",
+    erasure: 'les éléments tirés des réponses de la clé sont supprimés',
   },
   {
     table: 'eval_results',
     columns: ['question'],
-    what: 'the question as evaluated in a run',
-    erasure: "results of items made from the key's answers are deleted",
+    what: "la question telle qu'évaluée lors d'une exécution",
+    erasure: 'les résultats des éléments tirés des réponses de la clé sont supprimés',
   },
   {
     table: 'audit_log',
     columns: ['actor_key_id', 'actor_name', 'ip', 'before', 'after'],
-    what: 'who did what and from which address; before/after snapshots of changed records',
-    erasure: "lines are kept (accountability) but lose their before/after content when they concern the key's answers or feedback; one content-free `data.erase` line is added",
+    what: "qui a fait quoi et depuis quelle adresse ; états avant/après des enregistrements modifiés",
+    erasure: "les lignes sont conservées (traçabilité) mais perdent leur contenu avant/après lorsqu'elles concernent les réponses ou avis de la clé ; une ligne `data.erase` sans contenu est ajoutée",
   },
   {
     table: 'rate_limits',
     columns: ['key'],
-    what: 'request counters of the current minute, per API key id and per client address (refused requests)',
-    erasure: 'not per key; a counter ends with its minute and the engines delete ended ones within minutes',
+    what: "compteurs de requêtes de la minute en cours, par identifiant de clé d'API et par adresse du client (requêtes refusées)",
+    erasure: 'sans lien avec une clé ; un compteur expire avec sa minute et les moteurs suppriment les compteurs expirés en quelques minutes',
   },
   {
     table: 'document_originals',
     columns: ['data'],
-    what: 'the bytes of uploaded and ingested files (a letter or a decision may name people), kept so that citations can open them',
+    what: 'contenu des fichiers téléversés et ingérés (un courrier ou une décision peut nommer des personnes), conservé pour que les citations puissent les ouvrir',
     erasure:
-      'not per key; deleted with the last document holding it (document or collection deleted, file gone from its source), and any left over by the retention purge',
+      'sans lien avec une clé ; supprimé avec le dernier document qui le contient (document ou collection supprimés, fichier disparu de sa source), les restes étant supprimés par la purge de conservation',
   },
   {
     table: 'chunks',
     columns: ['text'],
-    what: 'text of indexed pages, which may quote people (phone numbers, e-mails, NIR, IBAN)',
-    erasure: 'not per key; masked at indexing when the source has mask_personal_data=true',
+    what: 'texte des pages indexées, qui peut citer des personnes (numéros de téléphone, adresses électroniques, NIR, IBAN)',
+    erasure: "sans lien avec une clé ; masqué à l'indexation lorsque la source a mask_personal_data=true",
   },
 ];

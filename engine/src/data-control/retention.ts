@@ -15,7 +15,7 @@ export interface RetentionRule {
   name: RetentionRuleName;
   variable: 'RETENTION_ANSWERS_DAYS' | 'RETENTION_FEEDBACK_DAYS' | 'RETENTION_CRAWL_LOGS_DAYS' | 'RETENTION_AUDIT_DAYS';
   tables: string[];
-  /** Which date counts. */
+  /** Which date counts (French: published in the security dossier). */
   age: string;
   /** What the purge keeps whatever its age, and why. */
   exempt?: string;
@@ -26,22 +26,22 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     name: 'answers',
     variable: 'RETENTION_ANSWERS_DAYS',
     tables: ['answers', 'feedback'],
-    age: 'answers.created_at (the feedback on a purged answer goes with it)',
-    exempt: 'answers kept in an evaluation set (referenced by eval_items.answer_id), and their feedback',
+    age: 'answers.created_at (les avis portant sur une réponse purgée sont supprimés avec elle)',
+    exempt: "réponses retenues dans un jeu d'évaluation (référencées par eval_items.answer_id), et leurs avis",
   },
   {
     name: 'feedback',
     variable: 'RETENTION_FEEDBACK_DAYS',
     tables: ['feedback'],
     age: 'feedback.created_at',
-    exempt: 'feedback on answers kept in an evaluation set',
+    exempt: "avis portant sur des réponses retenues dans un jeu d'évaluation",
   },
   {
     name: 'crawl_logs',
     variable: 'RETENTION_CRAWL_LOGS_DAYS',
     tables: ['crawl_runs', 'frontier', 'ingest_errors'],
-    age: 'crawl_runs.finished_at (created_at for runs that never finished; ingest_errors.created_at)',
-    exempt: 'queued and running runs, and the latest run of each source (shown in the console)',
+    age: 'crawl_runs.finished_at (created_at pour les exécutions jamais terminées ; ingest_errors.created_at)',
+    exempt: 'exécutions en attente ou en cours, et dernière exécution de chaque source (affichée dans la console)',
   },
   {
     name: 'audit',
