@@ -89,8 +89,8 @@ for (const mode of availableModes())
     it('cites the quote of page 3 as page 3 and links the PDF at #page=3, also when the answer is read again', async () => {
       const answer = await ask('Quand le permis de démolir est-il obligatoire ?');
       expect(answer.abstained).toBe(false);
+      expect(answer.citations.map((x) => x.url)).toContain(PDF_URL);
       const c = answer.citations.find((x) => x.url === PDF_URL);
-      expect(c).toBeDefined();
       expect(c!.quote).toContain('permis de démolir');
       expect(PAGE_3.replace('\n', ' ')).toContain(c!.quote);
       expect(c!.locator).toMatchObject({ page: 3, page_start: 1, page_end: 3 });
@@ -106,8 +106,9 @@ for (const mode of availableModes())
     it("links an uploaded PDF's citation to the engine's copy at the page of the quote", async () => {
       const answer = await ask("L'abattage d'un arbre remarquable est-il soumis à autorisation ?");
       expect(answer.abstained).toBe(false);
-      const c = answer.citations.find((x) => /^\/v1\/documents\/\d+\/original$/.test(x.url));
-      expect(c, JSON.stringify(answer.citations)).toBeDefined();
+      const originals = answer.citations.filter((x) => /^\/v1\/documents\/\d+\/original$/.test(x.url));
+      expect(originals, JSON.stringify(answer.citations)).toHaveLength(1);
+      const c = originals[0];
       expect(c!.quote).toBe(UPLOADED_PAGE_3);
       expect(c!.locator).toMatchObject({ page: 3, page_start: 1, page_end: 3 });
       expect(c!.link).toBe(`${c!.url}#page=3`);
@@ -127,8 +128,8 @@ for (const mode of availableModes())
     it('links a web page citation to its heading anchor and the quoted text', async () => {
       const answer = await ask('Quel est le délai de recours contre un permis de construire ?');
       expect(answer.abstained).toBe(false);
+      expect(answer.citations.map((x) => x.url)).toContain(PAGE_URL);
       const c = answer.citations.find((x) => x.url === PAGE_URL);
-      expect(c).toBeDefined();
       expect(c!.quote).toContain('deux mois');
       expect(c!.locator).toMatchObject({ anchor: 'delai-recours' });
       expect(c!.link).toBe(

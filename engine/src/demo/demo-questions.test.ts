@@ -16,7 +16,7 @@ const ROOT = path.resolve(DEMO_DIR, '..');
 function quickStartCommands(): string[] {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const start = readme.indexOf('## Quick start');
-  expect(start).toBeGreaterThan(-1);
+  if (start === -1) throw new Error('README.md has no "## Quick start" section');
   const end = readme.indexOf('\n## ', start + 1);
   const section = readme.slice(start, end === -1 ? undefined : end);
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n').map((l) => l.trim()).filter(Boolean));

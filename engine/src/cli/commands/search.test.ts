@@ -94,10 +94,10 @@ for (const mode of availableModes()) {
         ['ask', 'Combien de congés payés ?', '--collection', 'travial'],
         ['eval', '--queries', path.join(dir, 'one-query.jsonl'), '--collection', 'travial'],
       ]) {
-        const failed = await cite(...args).then(() => undefined, (e: { code: number; stderr: string }) => e);
-        expect(failed, args.join(' ')).toBeDefined();
-        expect(failed!.code).toBe(1);
-        expect(failed!.stderr).toMatch(/^cite: COLLECTION_NOT_FOUND: filters\.collections: no collection "travial" \(.*existing: associations, default\)/m);
+        await expect(cite(...args), args.join(' ')).rejects.toMatchObject({
+          code: 1,
+          stderr: expect.stringMatching(/^cite: COLLECTION_NOT_FOUND: filters\.collections: no collection "travial" \(.*existing: associations, default\)/m),
+        });
       }
     }, 600_000); // a dozen CLI processes on a loaded machine
 
