@@ -38,6 +38,24 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+/**
+ * The long-running commands (start, worker, demo) stop on SIGTERM or SIGINT: `stop` once, however many
+ * signals come, then exit 0, or print its error and exit 1.
+ */
+export function stopOnSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      (e) => fail(e),
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
 /** Prints an error the way a user should see it (code + message, no stack) and exits non-zero. */
 export function fail(e: unknown): never {
   if (isCiteError(e)) {

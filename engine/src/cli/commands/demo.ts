@@ -18,7 +18,7 @@ import { createEmbedder } from '../../embeddings/create-embedder.js';
 import { startEngine } from '../../server.js';
 import { cliConfig } from '../cli-context.js';
 import { indexingProgress } from '../ingest-progress.js';
-import { fail } from '../main.js';
+import { fail, stopOnSignal } from '../main.js';
 import { cliLogger } from './ingest.js';
 
 export function register(program: Command): void {
@@ -47,17 +47,10 @@ export function register(program: Command): void {
         const engine = await startEngine({ config: cfg, db });
         process.stdout.write(`${demoBanner(engine.url, questions.collection, load, questions)}\n`);
         const opened = db;
-        const shutdown = () => {
-          engine
-            .stop()
-            .then(() => opened.close())
-            .then(
-              () => process.exit(0),
-              (e) => fail(e),
-            );
-        };
-        process.once('SIGTERM', shutdown);
-        process.once('SIGINT', shutdown);
+        stopOnSignal(async () => {
+          await engine.stop();
+          await opened.close();
+        });
       } catch (e) {
         await db?.close().catch(() => {});
         fail(e);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startEngine } from '../../server.js';
-import { fail } from '../main.js';
+import { fail, stopOnSignal } from '../main.js';
 import { cliConfig } from '../cli-context.js';
 
 export function register(program: Command): void {
@@ -13,14 +13,7 @@ export function register(program: Command): void {
         if (opts.port) process.env.PORT = opts.port;
         const engine = await startEngine({ config: cliConfig() });
         process.stdout.write(`Cité is listening on ${engine.url} (console: ${engine.url}/console, API docs: ${engine.url}/docs)\n`);
-        const shutdown = () => {
-          engine.stop().then(
-            () => process.exit(0),
-            (e) => fail(e),
-          );
-        };
-        process.once('SIGTERM', shutdown);
-        process.once('SIGINT', shutdown);
+        stopOnSignal(() => engine.stop());
       } catch (e) {
         fail(e);
       }

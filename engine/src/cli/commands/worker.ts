@@ -10,7 +10,7 @@ import { CiteError } from '../../errors.js';
 import type { AppContext } from '../../http/app-context.js';
 import { logger } from '../../observability/logger.js';
 import { cliConfig } from '../cli-context.js';
-import { fail } from '../main.js';
+import { fail, stopOnSignal } from '../main.js';
 
 export function register(program: Command): void {
   program
@@ -36,19 +36,10 @@ export function register(program: Command): void {
         const app: AppContext = { db, config: cfg, log: logger(), services: new Map() };
         const stop = await startBackground(app);
         app.log.info({ pid: process.pid }, 'worker started');
-        let stopping = false;
-        const shutdown = () => {
-          if (stopping) return;
-          stopping = true;
-          stop()
-            .then(() => db.close())
-            .then(
-              () => process.exit(0),
-              (e) => fail(e),
-            );
-        };
-        process.once('SIGTERM', shutdown);
-        process.once('SIGINT', shutdown);
+        stopOnSignal(async () => {
+          await stop();
+          await db.close();
+        });
       } catch (e) {
         fail(e);
       }
