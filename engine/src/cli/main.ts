@@ -6,6 +6,7 @@ import * as data from './commands/data.js';
 import * as demo from './commands/demo.js';
 import * as ingest from './commands/ingest.js';
 import * as keys from './commands/keys.js';
+import * as mcp from './commands/mcp.js';
 import * as migrate from './commands/migrate.js';
 import * as reembed from './commands/reembed.js';
 import * as search from './commands/search.js';
@@ -14,7 +15,7 @@ import * as start from './commands/start.js';
 import * as crawl from './commands/crawl.js';
 import * as worker from './commands/worker.js';
 
-const commands: Array<{ register(program: Command): void }> = [start, demo, migrate, keys, data, ingest, reembed, ask, crawl, worker, search, evalCommand];
+const commands: Array<{ register(program: Command): void }> = [start, demo, migrate, keys, data, ingest, reembed, ask, crawl, worker, search, evalCommand, mcp];
 
 /** The `cite` program with every command registered (its `commands` are what the CLI accepts). */
 export function buildProgram(): Command {

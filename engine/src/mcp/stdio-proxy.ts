@@ -1,0 +1,124 @@
+/**
+ * `cite mcp`: Cité's MCP tools over stdio, for desktop hosts that start a command rather than open a URL.
+ * A relay to a running engine's POST /mcp: tools/list and tools/call go there with the API key, so the
+ * tools, their rights and their answers are the engine's own, and this process holds no database and no
+ * model. The engine's endpoint is stateless, so an engine restart or another replica changes nothing here.
+ * What goes wrong between here and the engine (unreachable, refused key) becomes a message naming
+ * CITE_URL or CITE_API_KEY: hosts show it to the user, who can fix it.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+
+export interface EngineAddress {
+  url: string;
+  key: string;
+}
+
+/** How long one tool call may take: an answer from a slow model, not the SDK's 60 s default. */
+const CALL_TIMEOUT_MS = 10 * 60_000;
+
+export class EngineRelay {
+  private client: Promise<Client> | undefined;
+
+  constructor(private readonly engine: EngineAddress) {}
+
+  async listTools() {
+    try {
+      return await (await this.connected()).listTools();
+    } catch (e) {
+      throw new McpError(ErrorCode.InternalError, this.explain(e));
+    }
+  }
+
+  async callTool(params: { name: string; arguments?: Record<string, unknown> }, signal: AbortSignal): Promise<CallToolResult> {
+    try {
+      const client = await this.connected();
+      return (await client.callTool(params, undefined, { signal, timeout: CALL_TIMEOUT_MS })) as CallToolResult;
+    } catch (e) {
+      return { content: [{ type: 'text', text: this.explain(e) }], isError: true };
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await (await client?.catch(() => undefined))?.close();
+  }
+
+  private connected(): Promise<Client> {
+    this.client ??= this.connect();
+    const pending = this.client;
+    // a failed connection (engine down, bad key) is tried again on the next call
+    pending.catch(() => {
+      if (this.client === pending) this.client = undefined;
+    });
+    return pending;
+  }
+
+  private async connect(): Promise<Client> {
+    const client = new Client({ name: 'cite-mcp-stdio', version: '0.1.0' });
+    const transport = new StreamableHTTPClientTransport(new URL('/mcp', `${this.engine.url}/`), {
+      requestInit: { headers: { authorization: `Bearer ${this.engine.key}` } },
+    });
+    await client.connect(transport as Transport);
+    return client;
+  }
+
+  /** The engine's refusal or the network failure, as a user fixes it. */
+  private explain(e: unknown): string {
+    const where = `Cité at ${this.engine.url} (CITE_URL)`;
+    if (e instanceof StreamableHTTPError) {
+      const body = engineError(e.message);
+      if (e.code === 401) return `UNAUTHENTICATED: ${where} refused the API key (CITE_API_KEY): ${body?.message ?? 'invalid, revoked or expired'}`;
+      if (e.code === 403) return `FORBIDDEN: ${where} refused the API key (CITE_API_KEY): ${body?.message ?? 'role too low'}`;
+      if (body) return `${body.code}: ${body.message}`;
+      return `ENGINE_ERROR: ${where} answered ${e.code ?? 'an error'}: ${e.message}`;
+    }
+    if (e instanceof McpError) return `ENGINE_ERROR: ${e.message}`;
+    const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
+    if (e instanceof TypeError || cause?.code) {
+      return `ENGINE_UNREACHABLE: cannot reach ${where}: ${cause?.code ?? cause?.message ?? (e as Error).message}. Is the engine running (cite start)?`;
+    }
+    return `ENGINE_ERROR: ${(e as Error)?.message ?? String(e)}`;
+  }
+}
+
+/** The API's error body inside the SDK's "Error POSTing to endpoint: <body>" message, when there is one. */
+function engineError(message: string): { code: string; message: string } | undefined {
+  const start = message.indexOf('{');
+  if (start < 0) return undefined;
+  try {
+    const body = JSON.parse(message.slice(start)) as { code?: unknown; message?: unknown };
+    return typeof body.code === 'string' && typeof body.message === 'string' ? { code: body.code, message: body.message } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Serves the engine's tools on stdin/stdout until the host closes the pipe. */
+export async function serveStdio(engine: EngineAddress): Promise<void> {
+  const relay = new EngineRelay(engine);
+  // Server, not McpServer: the tools are the engine's, relayed as they are, not registered here
+  const server = new Server(
+    { name: 'cite', version: '0.1.0' },
+    {
+      capabilities: { tools: {} },
+      instructions: 'Cité searches official French public-sector sources and answers with citations: prefer answer for questions, search and get_document to explore.',
+    },
+  );
+  server.setRequestHandler(ListToolsRequestSchema, () => relay.listTools());
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) => relay.callTool(request.params, extra.signal));
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    server.onclose = () => resolve();
+  });
+  // the SDK's stdio transport does not watch for the end of input: a host that closes the pipe ends us
+  process.stdin.once('end', () => void server.close());
+  await server.connect(transport);
+  await closed;
+  await relay.close();
+}
