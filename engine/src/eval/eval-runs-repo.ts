@@ -1,8 +1,9 @@
 /**
- * SQL of eval_runs and eval_results. Runs are their own queue: runners claim them with
- * FOR UPDATE SKIP LOCKED, keep a heartbeat, and a run whose runner died (stale heartbeat) is claimed
- * again and resumes after the questions already stored.
+ * SQL of eval_runs and eval_results. Runs are background work of the kind EVAL_RUNS (claim, heartbeat,
+ * cancel, finish through background-work/work-runs.ts): a run whose runner died (stale heartbeat) goes
+ * back to the queue and resumes after the questions already stored.
  */
+import * as work from '../background-work/work-runs.js';
 import type { Database, Queryable } from '../db/database.js';
 import { conflict, notFound } from '../errors.js';
 import type { EvalScope } from './eval-access.js';
@@ -39,6 +40,9 @@ export interface EvalResultRow extends QuestionResult {
   run_id: number;
   created_at: string;
 }
+
+/** Evaluation runs as background work: any runner may resume one, so a stale one is requeued. */
+export const EVAL_RUNS = work.workKind({ name: 'evaluation', table: 'eval_runs', rows: 'true', stale: { on: 'requeue' } });
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 function runRow(r: Record<string, unknown>): EvalRunRow {
@@ -98,12 +102,7 @@ export async function createRun(
  * of waiting for a background runner). False when another runner was faster.
  */
 export async function claimRunById(db: Queryable, runId: number, workerId: string): Promise<EvalRunRow | undefined> {
-  const r = await db.query(
-    `UPDATE eval_runs SET status = 'running', attempts = attempts + 1, locked_by = $2, heartbeat_at = now(), started_at = COALESCE(started_at, now())
-     WHERE id = $1 AND status = 'queued'`,
-    [runId, workerId],
-  );
-  return r.rowCount > 0 ? getRun(db, runId) : undefined;
+  return (await work.claimById(db, EVAL_RUNS, runId, workerId)) ? getRun(db, runId) : undefined;
 }
 
 export async function getRun(db: Queryable, id: number): Promise<EvalRunRow | undefined> {
@@ -159,10 +158,7 @@ export async function cancelRun(db: Queryable, id: number): Promise<EvalRunRow> 
   const run = await requireRun(db, id);
   if (run.status !== 'queued' && run.status !== 'running')
     throw conflict('EVAL_RUN_FINISHED', `Run ${id} is ${run.status}; only queued or running runs can be cancelled`);
-  await db.query(
-    `UPDATE eval_runs SET status = 'cancelled', finished_at = now(), locked_by = NULL WHERE id = $1 AND status IN ('queued', 'running')`,
-    [id],
-  );
+  await work.requestCancel(db, EVAL_RUNS, id);
   return requireRun(db, id);
 }
 
@@ -180,29 +176,13 @@ export interface ClaimOptions {
 }
 
 /**
- * Claims the oldest queued run, or a running one whose runner stopped beating. Several runners (engine
- * replicas, `cite worker`s) never take the same run.
+ * Claims the oldest queued run, after putting back in the queue the running ones whose runner stopped
+ * beating. Several runners (engine replicas, `cite worker`s) never take the same run.
  */
 export async function claimRun(db: Database, opts: ClaimOptions): Promise<EvalRunRow | undefined> {
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ id: string }>(
-      `SELECT id FROM eval_runs
-       WHERE status = 'queued'
-          OR (status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::double precision / 1000)))
-       ORDER BY id
-       LIMIT 1
-       FOR UPDATE SKIP LOCKED`,
-      [opts.staleMs],
-    );
-    if (!rows[0]) return undefined;
-    await tx.query(
-      `UPDATE eval_runs SET status = 'running', attempts = attempts + 1, locked_by = $2, heartbeat_at = now(),
-         started_at = COALESCE(started_at, now()), error = NULL
-       WHERE id = $1`,
-      [rows[0].id, opts.workerId],
-    );
-    return runRow((await tx.query(`${RUN_SELECT} WHERE r.id = $1`, [rows[0].id])).rows[0]!);
-  });
+  await work.reclaimStale(db, EVAL_RUNS, opts.staleMs, opts.workerId);
+  const id = await work.claim(db, EVAL_RUNS, opts.workerId);
+  return id === null ? undefined : getRun(db, id);
 }
 
 /**
@@ -210,11 +190,7 @@ export async function claimRun(db: Database, opts: ClaimOptions): Promise<EvalRu
  * deleted, or taken over by another runner after being declared stale).
  */
 export async function heartbeat(db: Queryable, runId: number, workerId: string): Promise<boolean> {
-  const r = await db.query(
-    `UPDATE eval_runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running' AND locked_by = $2`,
-    [runId, workerId],
-  );
-  return r.rowCount > 0;
+  return work.heartbeat(db, EVAL_RUNS, runId, workerId);
 }
 
 /** Stores one question's result (once: a resumed run never stores a question twice) and counts it. */
@@ -306,19 +282,21 @@ export async function setAggregates(db: Queryable, runId: number, aggregates: Re
   await db.query(`UPDATE eval_runs SET aggregates = $2 WHERE id = $1`, [runId, JSON.stringify(aggregates)]);
 }
 
-/** Ends a run this runner owns; returns false when it no longer owned it (cancelled meanwhile). */
+/**
+ * Ends a run this runner owns, its final aggregates with it (one transaction: a finished run never shows
+ * partial figures); returns false when it no longer owned it (cancelled meanwhile).
+ */
 export async function finishRun(
-  db: Queryable,
+  db: Database,
   runId: number,
   workerId: string | null,
   outcome: { status: 'succeeded' | 'failed'; aggregates: Record<string, number>; error?: string | null },
 ): Promise<boolean> {
-  const r = await db.query(
-    `UPDATE eval_runs SET status = $2, aggregates = $3, error = $4, finished_at = now(), locked_by = NULL, heartbeat_at = now()
-     WHERE id = $1 AND status = 'running' AND ($5::text IS NULL OR locked_by = $5)`,
-    [runId, outcome.status, JSON.stringify(outcome.aggregates), outcome.error ?? null, workerId],
-  );
-  return r.rowCount > 0;
+  return db.transaction(async (tx) => {
+    const finished = await work.finish(tx, EVAL_RUNS, runId, workerId, { status: outcome.status, error: outcome.error ?? null });
+    if (finished) await setAggregates(tx, runId, outcome.aggregates);
+    return finished;
+  });
 }
 
 /**
@@ -326,9 +304,5 @@ export async function finishRun(
  * is not a failed attempt, so deployments never use up a run's attempts.
  */
 export async function releaseRun(db: Queryable, runId: number, workerId: string): Promise<void> {
-  await db.query(
-    `UPDATE eval_runs SET status = 'queued', locked_by = NULL, heartbeat_at = NULL, attempts = greatest(attempts - 1, 0)
-     WHERE id = $1 AND status = 'running' AND locked_by = $2`,
-    [runId, workerId],
-  );
+  await work.release(db, EVAL_RUNS, runId, workerId);
 }
