@@ -21,7 +21,7 @@ describe('DILA article', () => {
     const doc = articleDocument(a);
     expect(doc.url).toBe('https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000035652920');
     expect(doc.title).toBe('Code du travail, article L1237-19');
-    expect(doc.sections[0]!.headingPath).toEqual([doc.title, ...SECTION_PATH]);
+    expect(doc.sections[0]!.headingPath).toEqual([doc.title, ...SECTION_PATH, 'Article L1237-19']);
     expect((doc.metadata as unknown as DilaArticleMetadata).links[0]!.id).toBe('LEGIARTI000035652930');
   });
 

@@ -246,6 +246,16 @@ export interface DilaArticleMetadata {
 }
 
 /**
+ * The lexical index splits "L1237-19" into "l1237" and "-19", so the query "L1237-19" also matches every
+ * L1237-19-1…-14 with the same two words, and BM25 would rank the shortest first. A parent article (a
+ * number of at most two parts) therefore holds its number twice in the weighted context (title and this
+ * last heading), its sub-articles once: "L1237-19" finds L1237-19 first, "L1237-19-1" (three words) its own.
+ */
+function numberHeading(num: string): string[] {
+  return num && num.split('-').length <= 2 ? [`Article ${num}`] : [];
+}
+
+/**
  * The document of an article version. Its title names the text and the number ("Code du travail,
  * article L1237-19"), so that the number is in every chunk's weighted context and found by the lexical
  * branch; the section path opens the heading path, for citations.
@@ -254,7 +264,7 @@ export function articleDocument(a: DilaArticle): NormalisedDocument {
   const cited = a.agreement ? a.agreement.title : a.text.title;
   const label = a.num ? `article ${a.num}` : a.sectionPath[a.sectionPath.length - 1] ?? 'article';
   const title = `${cited}, ${label}`;
-  const headingPath = [...(a.agreement && a.text.title !== a.agreement.title ? [a.text.title] : []), ...a.sectionPath];
+  const headingPath = [...(a.agreement && a.text.title !== a.agreement.title ? [a.text.title] : []), ...a.sectionPath, ...numberHeading(a.num)];
   const blocks: Block[] = [
     ...(a.agreement?.idcc ? [{ text: `IDCC ${a.agreement.idcc}`, kind: 'note' as const }] : []),
     ...a.paragraphs.map((text) => ({ text, kind: 'paragraph' as const })),
