@@ -6,6 +6,7 @@
  */
 import { SqlParams, filterPredicates } from './filter-sql.js';
 import type { ResolvedSearchFilters, SearchMode } from './search-schema.js';
+import type { QueryExpansion } from './synonyms/synonym-expansion.js';
 
 export interface HybridSqlInput {
   mode: SearchMode;
@@ -30,6 +31,12 @@ export interface HybridSqlInput {
   limit: number;
   offset: number;
   /**
+   * Synonyms that apply to the query (search/synonyms/): the lexical branch searches `kept` instead of
+   * the query's own lexemes, plus each group, which scores for a chunk only when the chunk holds all of
+   * its lexemes, times its weight.
+   */
+  expansion?: QueryExpansion | null;
+  /**
    * Hybrid only: fuse documents rather than chunks (a document's rank in a branch is its best chunk's),
    * so a document found through different chunks by the two branches gathers both votes. Rows then come
    * ordered by document score (`doc_score`), each document's chunks together, best first.
@@ -52,6 +59,7 @@ export interface HybridRow {
   url: string;
   title: string;
   updated_at: Date | string | null;
+  fetched_at?: Date | string | null;
   metadata: Record<string, unknown>;
 }
 
@@ -72,11 +80,14 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
   const useVector = input.mode !== 'lexical';
 
   if (useLexical) {
-    const q = p.add(input.query);
+    const expansion = input.expansion?.groups.length ? input.expansion : null;
+    const q = p.add(expansion ? expansion.kept : input.query);
     const n = p.add(input.chunkCount);
     const termDepth = p.add(filtered ? input.termDepth * FILTERED_TERM_DEPTH_FACTOR : input.termDepth);
     ctes.push(
-      `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(tsvector_to_array(to_tsvector('cite_french', ${q}::text))) AS lexeme)`,
+      expansion
+        ? `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(${q}::text[]) AS lexeme)`
+        : `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(tsvector_to_array(to_tsvector('cite_french', ${q}::text))) AS lexeme)`,
       `terms AS (
         SELECT t.lexeme, ln(1.0::float8 + (greatest(${n}::float8, t.df) - t.df + 0.5::float8) / (t.df + 0.5::float8)) AS idf
         FROM search_terms t JOIN q ON q.lexeme = t.lexeme WHERE t.df > 0)`,
@@ -86,16 +97,17 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
           SELECT chunk_id, impact FROM search_postings WHERE lexeme = terms.lexeme ORDER BY impact DESC LIMIT ${termDepth}
         ) sp
         GROUP BY sp.chunk_id)`,
+      ...(expansion ? synonymCtes(expansion, p, n) : []),
       filtered
         ? `lexical AS (
         SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
-          SELECT lp.chunk_id AS id, lp.score FROM lex_pool lp
+          SELECT lp.chunk_id AS id, lp.score FROM ${expansion ? 'lex_all' : 'lex_pool'} lp
           JOIN chunks c ON c.id = lp.chunk_id JOIN documents d ON d.id = c.document_id
           WHERE d.status = 'active' ${where}
           ORDER BY lp.score DESC, lp.chunk_id LIMIT ${depth}) x)`
         : `lexical AS (
         SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
-          SELECT lp.chunk_id AS id, lp.score FROM lex_pool lp ORDER BY lp.score DESC, lp.chunk_id LIMIT ${depth}) x)`,
+          SELECT lp.chunk_id AS id, lp.score FROM ${expansion ? 'lex_all' : 'lex_pool'} lp ORDER BY lp.score DESC, lp.chunk_id LIMIT ${depth}) x)`,
     );
   }
   if (useVector) {
@@ -171,10 +183,49 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
 SELECT f.id, f.score::float8 AS score, f.lexical_rank, f.lexical_score::float8 AS lexical_score,
        f.vector_rank, f.vector_score::float8 AS vector_score, ${docScore} AS doc_score,
        c.text, c.heading_path, c.locator, c.document_id, d.url, d.title,
-       coalesce(d.modified_at, d.updated_at) AS updated_at, d.metadata
+       coalesce(d.modified_at, d.updated_at) AS updated_at, d.fetched_at, d.metadata
 FROM ${from} JOIN documents d ON d.id = c.document_id
 WHERE d.status = 'active'
 ORDER BY ${order}
 LIMIT ${limit} OFFSET ${offset}`;
   return { sql, params: p.values };
+}
+
+/**
+ * The synonym groups' scores, added to the query's own (lex_all). Every posting of a group's lexemes is
+ * read, not only the best ones: a group counts only where all its lexemes meet, and the chunk where
+ * "comité", "social" and "économique" meet is rarely among the best postings of "social" alone. Groups
+ * are short (a term of a list) and their lexemes' postings an index-only range each.
+ */
+function synonymCtes(expansion: QueryExpansion, p: SqlParams, n: string): string[] {
+  const groupIds: number[] = [];
+  const lexemes: string[] = [];
+  const weights: number[] = [];
+  const sizes: number[] = [];
+  expansion.groups.forEach((g, i) => {
+    const distinct = [...new Set(g.lexemes)];
+    for (const l of distinct) {
+      groupIds.push(i);
+      lexemes.push(l);
+      weights.push(g.weight);
+      sizes.push(distinct.length);
+    }
+  });
+  return [
+    `alt AS (SELECT grp, lexeme COLLATE "C" AS lexeme, weight, size
+        FROM unnest(${p.add(groupIds)}::int[], ${p.add(lexemes)}::text[], ${p.add(weights)}::float8[], ${p.add(sizes)}::int[]) AS x(grp, lexeme, weight, size))`,
+    `alt_terms AS (
+        SELECT alt.grp, alt.lexeme, alt.weight, alt.size,
+               ln(1.0::float8 + (greatest(${n}::float8, t.df) - t.df + 0.5::float8) / (t.df + 0.5::float8)) AS idf
+        FROM alt JOIN search_terms t ON t.lexeme = alt.lexeme WHERE t.df > 0)`,
+    `alt_pool AS (
+        SELECT chunk_id, sum(score) AS score FROM (
+          SELECT sp.chunk_id, max(a.weight) * sum(a.idf * sp.impact) AS score
+          FROM alt_terms a JOIN search_postings sp ON sp.lexeme = a.lexeme
+          GROUP BY a.grp, sp.chunk_id HAVING count(*) = max(a.size)) g
+        GROUP BY chunk_id)`,
+    `lex_all AS (
+        SELECT chunk_id, sum(score) AS score FROM (SELECT chunk_id, score FROM lex_pool UNION ALL SELECT chunk_id, score FROM alt_pool) x
+        GROUP BY chunk_id)`,
+  ];
 }

@@ -17,6 +17,7 @@ import { service, type AppContext } from '../http/app-context.js';
 import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
 import { resolveCollectionRefs } from '../collections/collection-refs.js';
 import { createReranker, type Reranker } from './reranker.js';
+import { expandSearchQuery } from './synonyms/synonym-store.js';
 import {
   searchBodySchema,
   searchFiltersSchema,
@@ -161,6 +162,8 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
     vector = vectorToSql(v);
     timings.embed_ms = ms(te);
   }
+  // synonyms of the global lists and of the collections searched (the key's, narrowed by the filters)
+  const expansion = mode === 'vector' ? null : await expandSearchQuery(deps.db, input.query, filters?.collections ?? input.allowedCollections);
   // Grouping and reranking work on the whole fused list; plain pages come straight from SQL.
   const wholeList = Boolean(input.group_by_document || reranker);
   const depth = Math.max(cfg.SEARCH_DEPTH, offset + k);
@@ -180,6 +183,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
     limit: wholeList ? depth * 2 : k,
     offset: wholeList ? 0 : offset,
     fuseDocuments: Boolean(input.group_by_document),
+    expansion,
   });
   const ts = process.hrtime.bigint();
   let rows: HybridRow[];
@@ -277,6 +281,7 @@ function toHit(r: HybridRow, fusedRank: number, debug: boolean, publicUrl: strin
       url: documentLink({ id: r.document_id, url: r.url }, publicUrl),
       title: r.title,
       updated_at: r.updated_at == null ? null : new Date(r.updated_at).toISOString(),
+      fetched_at: r.fetched_at == null ? null : new Date(r.fetched_at).toISOString(),
       metadata: r.metadata ?? {},
     },
   };
