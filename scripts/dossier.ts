@@ -178,6 +178,8 @@ async function outbound(cfg: Config): Promise<{ text: string; facts: unknown }> 
     ['embeddings', 'EMBEDDINGS_BASE_URL', cfg.EMBEDDINGS_BASE_URL ? new URL(cfg.EMBEDDINGS_BASE_URL).host : 'non configuré : aucun appel', 'seulement si défini'],
     ['llm', 'LLM_BASE_URL', cfg.LLM_BASE_URL ? new URL(cfg.LLM_BASE_URL).host : 'non configuré : aucun appel (réponses extractives)', 'seulement si défini'],
     ['model-download', `hub Hugging Face (${MODEL_HUB_HOSTS.join(', ')})`, models.some((m) => m.purpose === 'model-download') ? 'autorisé ici' : 'non autorisé ici', 'seulement avec MODELS_ALLOW_DOWNLOAD=true et EMBEDDINGS=transformers:…'],
+    ['web-search', 'WEB_SEARCH_PROVIDER (SearXNG : WEB_SEARCH_URL ; Brave : api.search.brave.com)', models.find((m) => m.purpose === 'web-search')?.host ?? 'désactivée (WEB_SEARCH_PROVIDER vide) : aucun appel', "seulement si défini ; la question envoyée est masquée (téléphone, courriel, NIR, IBAN) et journalisée dans l'audit avec l'hôte du fournisseur"],
+    ['web', 'pages de résultats de la recherche internet', cfg.WEB_SEARCH_PROVIDER ? (cfg.WEB_SEARCH_ALLOWED_DOMAINS || 'tout hôte public') : 'aucune (recherche internet désactivée)', 'clés API autorisées (web_search) et requêtes avec "web": true ; WEB_SEARCH_ALLOWED_DOMAINS et OUTBOUND_ALLOW vérifiés à chaque redirection'],
     ['database', 'DATABASE_URL', cfg.DATABASE_URL ? new URL(cfg.DATABASE_URL).host : 'non défini : base embarquée, aucune connexion', 'mode serveur uniquement'],
   ];
   const text = [

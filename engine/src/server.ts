@@ -18,6 +18,7 @@ import { createKey, ensureBootstrapKey } from './keys/api-keys.js';
 import { logger } from './observability/logger.js';
 import { startBackground } from './background.js';
 import { installOutboundGuard } from './outbound/outbound-guard.js';
+import { registerWebSearch } from './web-search/register-web-search.js';
 
 export interface RunningEngine {
   app: AppContext;
@@ -44,6 +45,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   const db = opts.db ?? (await openDatabase(cfg));
   let stopBackground: () => Promise<void> = async () => {};
   let uninstallOutbound = () => {};
+  let closeWebSearch = async () => {};
   try {
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
@@ -64,6 +66,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     const app: AppContext = { db, config: cfg, log, services: new Map() };
     // Model calls of the HTTP engine (embeddings, LLM) go through the outbound policy too.
     uninstallOutbound = await installOutboundGuard(app);
+    closeWebSearch = registerWebSearch(app);
     const routes = allRoutes();
     const expressApp = createApp(app, { routes, mount: (a) => mountConsole(a) });
     const server = await listen(expressApp, cfg.PORT, cfg.HOST);
@@ -88,6 +91,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
         await closed;
         clearTimeout(force);
         await stopBackground();
+        await closeWebSearch();
         uninstallOutbound();
         removeLocalEngineFile(cfg);
         if (!opts.db) await db.close();
@@ -96,6 +100,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     return { app, server, url, stop };
   } catch (e) {
     await stopBackground();
+    await closeWebSearch();
     uninstallOutbound();
     if (!opts.db) await db.close().catch(() => {});
     throw e;

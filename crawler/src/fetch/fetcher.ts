@@ -24,6 +24,8 @@ export interface FetcherOptions {
   outboundAllow: string[];
   /** Sockets kept per origin. */
   connectionsPerOrigin: number;
+  /** Policy check of each hop instead of the crawl-target one (target-guard.ts). */
+  checkTarget?: (url: URL) => Promise<void>;
 }
 
 export const FETCHER_DEFAULTS: FetcherOptions = {

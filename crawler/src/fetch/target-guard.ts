@@ -13,6 +13,11 @@ export interface TargetGuardOptions {
   allowPrivateNetworks: boolean;
   /** Host globs every request must match (empty = any host). */
   outboundAllow: string[];
+  /**
+   * The policy check of each hop, instead of the crawl-target one (enabled sources' sites): internet
+   * search pages are judged by their own allow-list (crawler/src/web-search).
+   */
+  checkTarget?: (url: URL) => Promise<void>;
 }
 
 export class TargetGuard {
@@ -47,7 +52,7 @@ export class TargetGuard {
   /** `checkUrl`, then the process-wide outbound policy (enabled sources' sites). */
   async check(raw: string | URL): Promise<URL> {
     const url = this.checkUrl(raw);
-    await assertCrawlTarget(url);
+    await (this.options.checkTarget ?? assertCrawlTarget)(url);
     return url;
   }
 }

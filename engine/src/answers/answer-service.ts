@@ -11,6 +11,7 @@ import { approximateTokens, type Embedder } from '../embeddings/embedder.js';
 import { CiteError, badRequest } from '../errors.js';
 import { chunkCount } from '../search/search-service.js';
 import { queryEvidence } from '../search/term-evidence.js';
+import type { WebSearchCapability, WebSearchWarning } from '../search/web-search.js';
 import { abstentionText, closestSources, gateReason, refusalReason, type AbstainReasonCode, type ClosestSource } from './abstain.js';
 import { completeAnswer, insertPendingAnswer, type AnswerMode, type RetrievedRef } from './answers-repo.js';
 import { createMarkerFilter, parseCitations, stripMarkers } from './citations.js';
@@ -24,7 +25,7 @@ import { questionWords } from './question-terms.js';
 import { DEFAULT_GATE, decideRelevance, relevanceFigures, type GateDecision, type PassageRelevance, type RelevanceFigures } from './relevance-gate.js';
 import { splitSentences } from './sentences.js';
 import { DEFAULT_SUPPORT_THRESHOLD } from './support.js';
-import { numberSources, type Citation, type NumberedSource, type RetrievedPassage, type UnsupportedSentence, type VerifiedAnswer } from './types.js';
+import { numberSources, withOrigin, type Citation, type NumberedSource, type RetrievedPassage, type UnsupportedSentence, type VerifiedAnswer } from './types.js';
 import { verifyAnswer } from './verify.js';
 
 export interface RetrieveInput {
@@ -34,6 +35,11 @@ export interface RetrieveInput {
   /** Collections the asking key may read (null = all). */
   allowedCollections: number[] | null;
   signal?: AbortSignal;
+  /** Internet search asked for this question (issue 22): its pages are retrieved with the indexed sources. */
+  web?: WebSearchCapability | null;
+  keyId?: number | null;
+  /** Where the retriever reports what it could not do (a web fault): the answer carries them. */
+  warnings?: WebSearchWarning[];
 }
 export type Retriever = (input: RetrieveInput) => Promise<RetrievedPassage[]>;
 
@@ -93,6 +99,8 @@ export interface AskInput {
   k?: number;
   caller: { keyId: number | null; collections: number[] | null };
   signal?: AbortSignal;
+  /** `"web": true`, checked by the route: the capability to search the internet with. */
+  web?: WebSearchCapability | null;
   onStart?: (info: StartInfo) => void;
   onToken?: (text: string) => void;
 }
@@ -121,6 +129,8 @@ export interface AnswerResult {
   timings: Record<string, number>;
   /** Tokens the language model read and wrote (as it reported them, else estimated); extractive answers read none. */
   usage: TokenUsage;
+  /** What retrieval could not do (internet search faults): the answer comes from what was left. */
+  warnings?: WebSearchWarning[];
 }
 
 export interface TokenUsage {
@@ -185,6 +195,7 @@ interface AskRun extends AskPlan {
   retrieved: RetrievedRef[];
   /** The model's raw text streamed so far, kept if the answer fails. */
   partial: string;
+  warnings: WebSearchWarning[];
 }
 
 /** Retrieval judged: the gate's decision and the numbered sources an answer may cite. */
@@ -223,10 +234,12 @@ type Outcome =
  * that is most about the question.
  */
 function keptPassages(passages: RetrievedPassage[], figures: PassageFigures, minCoverage: number): RetrievedPassage[] {
+  // an indexed (official) source that answers comes before any web page (issue 22)
+  const webLast = (p: RetrievedPassage) => (p.origin === 'web' ? 1 : 0);
   return passages
     .map((p, rank) => ({ p, rank, f: figures.get(String(p.chunk_id)) }))
     .filter((x) => (x.f?.coverage ?? 0) >= minCoverage / 2)
-    .sort((a, b) => (b.f?.strength ?? 0) - (a.f?.strength ?? 0) || a.rank - b.rank)
+    .sort((a, b) => webLast(a.p) - webLast(b.p) || (b.f?.strength ?? 0) - (a.f?.strength ?? 0) || a.rank - b.rank)
     .map((x) => x.p);
 }
 
@@ -309,10 +322,11 @@ export class AnswerService {
       this.retrieveAndJudge(plan.query, plan.k, input),
     ]);
     if (stored.status === 'rejected') throw stored.reason;
-    const run: AskRun = { ...plan, id: stored.value, log: this.deps.log?.child({ answerId: stored.value }), retrieved: [], partial: '' };
+    const run: AskRun = { ...plan, id: stored.value, log: this.deps.log?.child({ answerId: stored.value }), retrieved: [], partial: '', warnings: [] };
 
     try {
       if (fetched.status === 'rejected') throw fetched.reason;
+      run.warnings = fetched.value.warnings;
       run.timings.retrieval_ms = fetched.value.retrievalMs;
       run.timings.relevance_ms = fetched.value.gateMs;
       const selection = this.select(run, fetched.value.passages, fetched.value.decision);
@@ -366,6 +380,7 @@ export class AnswerService {
       min_strength: this.options.minStrength,
       support_threshold: this.options.supportThreshold,
       ...(this.mode === 'llm' ? { temperature: this.options.temperature } : {}),
+      ...(input.web ? { web: true } : {}),
     };
     return { t0, question, conversation, k, language, query: rewrite.query, timings, settings };
   }
@@ -416,7 +431,7 @@ export class AnswerService {
     if (outcome.kind === 'answered') {
       const v = outcome.verified;
       settings = { ...run.settings, removed_citations: v.removed_citations, removed_links: v.removed_links, usage: outcome.usage };
-      result = { ...base, ...v, abstained: false, mode: this.mode, model: outcome.model, usage: outcome.usage };
+      result = { ...base, ...v, citations: v.citations.map((c) => withOrigin(c, selection.sources)), abstained: false, mode: this.mode, model: outcome.model, usage: outcome.usage };
     } else {
       const closest = closestSources(selection.passages);
       const text = abstentionText(run.language, closest, outcome.reason);
@@ -428,6 +443,10 @@ export class AnswerService {
         ...base, answer: text, citations: [], unsupported: [], abstained: true, abstain_reason: outcome.reason, abstain_code: outcome.code,
         closest_sources: closest, removed_citations: 0, removed_links: 0, mode: outcome.mode, model: outcome.model, usage,
       };
+    }
+    if (run.warnings.length) {
+      result.warnings = run.warnings;
+      settings.warnings = run.warnings;
     }
     run.timings.total_ms = since(run.t0);
     await completeAnswer(this.deps.db, run.id, {
@@ -460,9 +479,13 @@ export class AnswerService {
     query: string,
     k: number,
     input: AskInput,
-  ): Promise<{ passages: RetrievedPassage[]; decision: GateDecision; retrievalMs: number; gateMs: number }> {
+  ): Promise<{ passages: RetrievedPassage[]; decision: GateDecision; retrievalMs: number; gateMs: number; warnings: WebSearchWarning[] }> {
     const tr = performance.now();
-    const passages = await this.deps.retrieve({ query, k, filters: input.filters, allowedCollections: input.caller.collections, signal: input.signal });
+    const warnings: WebSearchWarning[] = [];
+    const passages = await this.deps.retrieve({
+      query, k, filters: input.filters, allowedCollections: input.caller.collections, signal: input.signal,
+      ...(input.web ? { web: input.web, keyId: input.caller.keyId } : {}), warnings,
+    });
     const retrievalMs = since(tr);
     const tg = performance.now();
     const words = questionWords(query);
@@ -475,7 +498,7 @@ export class AnswerService {
       collections,
     );
     const decision = decideRelevance(words, evidence, passages, { minCoverage: this.options.minCoverage, minStrength: this.options.minStrength });
-    return { passages, decision, retrievalMs, gateMs: since(tg) };
+    return { passages, decision, retrievalMs, gateMs: since(tg), warnings };
   }
 
   /** Stage 4, with a model: the prompt, then the streamed completion (citation markers filtered from the stream). */

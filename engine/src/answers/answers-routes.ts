@@ -22,6 +22,14 @@ import {
 } from './answers-repo.js';
 import { sseWriter } from './sse.js';
 import { searchFiltersSchema } from '../search/search-schema.js';
+import { requireWebSearch, type WebSearchCapability } from '../search/web-search.js';
+
+/** A key limited to collections that asks the web reads the `web` collection too (its relevance figures, the answer's visibility). */
+async function askingCollections(web: WebSearchCapability | null, collections: number[] | null): Promise<number[] | null> {
+  if (!web || !collections) return collections;
+  const id = await web.webCollectionId();
+  return id === null ? collections : [...collections, id];
+}
 
 export const filtersSchema = searchFiltersSchema.optional().describe('Search filters, as for POST /v1/search');
 
@@ -31,6 +39,7 @@ export const askBody = z
     filters: filtersSchema,
     k: z.number().int().min(1).max(50).optional(),
     stream: z.boolean().optional(),
+    web: z.boolean().optional().describe('Also search the internet (keys with web_search; WEB_SEARCH_PROVIDER set); faults fall back to the indexed sources with a warning'),
   })
   .strict();
 
@@ -46,6 +55,8 @@ const citationSchema = z.object({
   link: z.string().optional().describe('url opened at the quote: #page=N for a PDF, #anchor:~:text=… for a web page (absent from answers stored before it existed)'),
   support: z.number(),
   supported: z.boolean(),
+  origin: z.enum(['index', 'web']).optional().describe('An indexed source, or a page found by internet search'),
+  fetched_at: z.string().nullable().optional().describe('When the cited document was fetched'),
 });
 const unsupportedSchema = z.object({
   sentence: z.string(),
@@ -86,6 +97,7 @@ export const answerResponse = z.object({
   language: z.string(),
   status: z.literal('ok'),
   timings: z.record(z.string(), z.number()),
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })).optional().describe('What internet search could not do (provider down, a page refused…): the answer comes from the rest'),
 });
 
 export const feedbackBody = z
@@ -144,12 +156,14 @@ export const answersRoutes = [
     longRunning: true,
     handler: async ({ app, body, caller, signal, res }) => {
       const svc = await answerService(app);
+      const web = body.web ? await requireWebSearch(app, caller!) : null;
       const base = {
         question: body.question,
         filters: body.filters,
         k: body.k,
-        caller: { keyId: caller!.keyId, collections: caller!.collections },
+        caller: { keyId: caller!.keyId, collections: await askingCollections(web, caller!.collections) },
         signal,
+        web,
       };
       if (!body.stream) return svc.ask(base);
 

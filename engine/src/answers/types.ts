@@ -9,11 +9,14 @@ export interface RetrievedPassage {
   heading_path: string[];
   locator: Record<string, unknown>;
   score: number;
+  /** An indexed source, or a page found by internet search (issue 22); absent = index. */
+  origin?: 'index' | 'web';
   document: {
     id: number | string;
     url: string;
     title: string;
     updated_at?: string | Date | null;
+    fetched_at?: string | null;
     metadata?: Record<string, unknown>;
   };
 }
@@ -40,6 +43,10 @@ export interface Citation {
   support: number;
   /** Whether this source supports at least one sentence citing it. */
   supported: boolean;
+  /** An indexed source or a web page (answers stored before issue 22 have none: index). */
+  origin?: 'index' | 'web';
+  /** When the cited document was fetched (null for files). */
+  fetched_at?: string | null;
 }
 
 export type UnsupportedReason = 'no_citation' | 'not_supported' | 'unknown_link';
@@ -63,6 +70,12 @@ export interface VerifiedAnswer {
   removed_citations: number;
   /** Links in the generated text found in no source, replaced in the text. */
   removed_links: number;
+}
+
+/** A citation marked with its source's origin and fetch date. */
+export function withOrigin(c: Citation, sources: readonly NumberedSource[]): Citation {
+  const source = sources.find((s) => s.n === c.n);
+  return { ...c, origin: source?.origin ?? 'index', fetched_at: source?.document.fetched_at ?? null };
 }
 
 export function numberSources(passages: RetrievedPassage[]): NumberedSource[] {

@@ -9,7 +9,7 @@ export const meRoutes = [
     access: 'agent',
     summary: "The calling key's name and role",
     tags: ['auth'],
-    response: z.object({ id: z.number(), name: z.string(), role: z.enum(ROLES), collections: z.array(z.number()).nullable() }),
-    handler: ({ caller }) => ({ id: caller!.keyId, name: caller!.name, role: caller!.role, collections: caller!.collections }),
+    response: z.object({ id: z.number(), name: z.string(), role: z.enum(ROLES), collections: z.array(z.number()).nullable(), web_search: z.boolean() }),
+    handler: ({ caller }) => ({ id: caller!.keyId, name: caller!.name, role: caller!.role, collections: caller!.collections, web_search: caller!.webSearch ?? false }),
   }),
 ];

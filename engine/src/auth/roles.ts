@@ -15,4 +15,6 @@ export interface Caller {
   role: Role;
   /** Collection ids this key may read; null = all. */
   collections: number[] | null;
+  /** May ask for internet search (`"web": true`); absent = no. */
+  webSearch?: boolean;
 }

@@ -19,6 +19,7 @@ const keyRecord = z.object({
   expires_at: z.string().nullable(),
   revoked_at: z.string().nullable(),
   last_used_at: z.string().nullable(),
+  web_search: z.boolean().describe('May ask for internet search ("web": true on /v1/search and /v1/answers)'),
 });
 export const createKeyBody = z
   .object({
@@ -26,6 +27,7 @@ export const createKeyBody = z
     role: z.enum(ROLES),
     collections: z.array(z.number().int().positive()).max(1000).nullable().optional(),
     expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
+    web_search: z.boolean().optional().describe('Allow internet search (default false)'),
   })
   .strict();
 
@@ -73,12 +75,17 @@ export const apiKeysRoutes = [
     response: keyRecord.extend({ key: z.string() }),
     handler: async ({ app, body, caller, audit }) => {
       requireKeyWithin(caller!, { role: body.role, collections: body.collections ?? null });
+      // a key limited to collections gives no more than it has, internet search included
+      if (body.web_search && caller!.collections && !caller!.webSearch) {
+        throw new CiteError('KEY_WIDER_THAN_CALLER', 'This key may not search the internet: the new key cannot be given web_search', { status: 403 });
+      }
       const { key, row } = await createKey(app.db, {
         name: body.name,
         role: body.role,
         collections: body.collections ?? null,
         expiresAt: body.expires_at ?? null,
         createdBy: caller!.keyId,
+        webSearch: body.web_search ?? false,
       });
       await audit({
         action: 'api_key.create',

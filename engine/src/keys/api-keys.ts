@@ -40,7 +40,7 @@ export async function checkNewKey(db: Queryable, input: { collections?: number[]
 
 export async function createKey(
   db: Queryable,
-  input: { name: string; role: Role; collections?: number[] | null; expiresAt?: string | null; createdBy?: number | null },
+  input: { name: string; role: Role; collections?: number[] | null; expiresAt?: string | null; createdBy?: number | null; webSearch?: boolean },
 ): Promise<CreatedKey> {
   await checkNewKey(db, input);
   const key = PREFIX + crypto.randomBytes(24).toString('base64url');
@@ -52,6 +52,7 @@ export async function createKey(
     collections: input.collections ?? null,
     expiresAt: input.expiresAt ?? null,
     createdBy: input.createdBy ?? null,
+    webSearch: input.webSearch ?? false,
   });
   return { key, row };
 }
@@ -70,7 +71,7 @@ export async function authenticate(
   if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) return { ok: false, reason: 'expired', keyId: row.id };
   return {
     ok: true,
-    caller: { keyId: row.id, name: row.name, role: row.role, collections: row.collections?.map(Number) ?? null },
+    caller: { keyId: row.id, name: row.name, role: row.role, collections: row.collections?.map(Number) ?? null, webSearch: row.web_search },
   };
 }
 

@@ -36,6 +36,11 @@ export async function assertCrawlTarget(url: URL | string): Promise<void> {
   await installed?.policy.checkCrawlTarget(url);
 }
 
+/** Web search page check (each hop) for the fetcher of crawler/src/web-search; nothing without an installed guard. */
+export function assertWebPage(url: URL | string): void {
+  installed?.policy.checkWebPage(url);
+}
+
 /**
  * Counts a request made by a client that does not go through undici (the headless browser), once the
  * policy allowed it: /metrics then shows every outbound request, whatever made it.

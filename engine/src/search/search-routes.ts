@@ -1,7 +1,7 @@
 /** POST /v1/search: validate, search within the key's collections, return the results as they are. */
 import { defineRoute } from '../http/route.js';
 import { searchBodySchema, searchResponseSchema } from './search-schema.js';
-import { search } from './search-service.js';
+import { requireWebSearch, searchIndexAndWeb } from './web-search.js';
 
 export const searchRoutes = [
   defineRoute({
@@ -12,7 +12,10 @@ export const searchRoutes = [
     tags: ['search'],
     body: searchBodySchema,
     response: searchResponseSchema,
-    handler: ({ app, body, caller, signal }) =>
-      search(app, { ...body, allowedCollections: caller!.collections, signal }),
+    handler: async ({ app, body, caller, signal }) => {
+      const { web, ...rest } = body;
+      const capability = web ? await requireWebSearch(app, caller!) : null;
+      return searchIndexAndWeb(app, { ...rest, allowedCollections: caller!.collections, signal, web: capability, keyId: caller!.keyId });
+    },
   }),
 ];

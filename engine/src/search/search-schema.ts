@@ -66,6 +66,10 @@ export const searchBodySchema = z
     group_by_document: z.boolean().optional().describe('Each document once, at the rank of its best chunk, with its best chunks'),
     rerank: z.boolean().optional().describe('Apply the configured reranker (SEARCH_RERANKER); default from configuration'),
     debug: z.boolean().optional().describe('Per-branch ranks and scores, per-stage timings'),
+    web: z
+      .boolean()
+      .optional()
+      .describe('Also search the internet (keys with web_search; WEB_SEARCH_PROVIDER set): result pages are fetched, indexed in the `web` collection and ranked with the indexed sources'),
   })
   .strict();
 export type SearchBody = z.infer<typeof searchBodySchema>;
@@ -91,8 +95,10 @@ export const searchHitSchema = z.object({
     url: z.string(),
     title: z.string(),
     updated_at: z.string().nullable(),
+    fetched_at: z.string().nullable().optional().describe('When Cité last fetched the document (crawled pages, web search results)'),
     metadata: z.record(z.string(), z.unknown()),
   }),
+  origin: z.enum(['index', 'web']).optional().describe('With "web": true: an indexed source, or a page found by internet search'),
   ranks: ranksSchema.optional(),
   /** group_by_document: the document's other best chunks, after the first. */
   more: z

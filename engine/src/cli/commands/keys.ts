@@ -33,8 +33,9 @@ export function register(program: Command): void {
     .requiredOption('--name <name>', 'who or what uses the key')
     .option('--collections <ids>', 'only these existing collection ids (comma separated)')
     .option('--expires <iso-date>', 'expiry date, in the future')
+    .option('--web-search', 'allow internet search ("web": true) with this key')
     .option('--json', 'print {"key","role","name"}')
-    .action(async (opts: { role: string; name: string; collections?: string; expires?: string; json?: boolean }) => {
+    .action(async (opts: { role: string; name: string; collections?: string; expires?: string; webSearch?: boolean; json?: boolean }) => {
       const role = parseRole(opts.role);
       const collections = parseCollections(opts.collections);
       const expiresAt = parseExpiry(opts.expires);
@@ -46,11 +47,12 @@ export function register(program: Command): void {
           role,
           collections,
           expires_at: expiresAt,
+          web_search: opts.webSearch ?? false,
         });
         key = created.key;
       } else {
         key = await withDatabase(async (db) => {
-          const created = await createKey(db, { name: opts.name, role, collections, expiresAt });
+          const created = await createKey(db, { name: opts.name, role, collections, expiresAt, webSearch: opts.webSearch ?? false });
           await recordAudit(db, { actorName: 'cli', action: 'api_key.create', targetType: 'api_key', targetId: created.row.id, after: created.row });
           return created.key;
         });
