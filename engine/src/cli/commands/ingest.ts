@@ -10,17 +10,22 @@ import pino, { type Logger } from 'pino';
 import { outcomesOf } from '@cite/crawler/ingest/ingest-inputs.js';
 import { collectionByName, filesSource, finishIngestRun, startIngestRun } from '@cite/crawler/ingest/ingest-run.js';
 import { indexDocuments, type IndexSummary } from '@cite/crawler/ingest/index-documents.js';
+import { dilaFilterOf, ingestDilaDumps, splitDilaDumps } from '@cite/crawler/sources/dila/dila-ingest.js';
 import type { Config } from '../../config/config.js';
 import { createEmbedder } from '../../embeddings/create-embedder.js';
 import { CiteError } from '../../errors.js';
 import { cliConfig, remoteEngine, withDatabase, type RemoteEngine } from '../cli-context.js';
-import { localFilesOf, uploadToEngine } from '../engine-upload.js';
+import { addSummaries, localFilesOf, uploadToEngine } from '../engine-upload.js';
 import { engineUploadProgress, indexingProgress } from '../ingest-progress.js';
 
 export interface IngestCommandOptions {
   collection: string;
   json?: boolean;
   sync?: boolean;
+  /** DILA LEGI/KALI dumps: texts (LEGITEXT…, KALICONT…), natures (CODE…) and IDCCs to import, comma separated. */
+  texts?: string;
+  natures?: string;
+  idcc?: string;
 }
 
 /**
@@ -36,10 +41,13 @@ export function register(program: Command): void {
   program
     .command('ingest')
     .description('Index files, directories, zips (incl. service-public XML zips), JSONL and URLs into a collection')
-    .argument('<inputs...>', 'files, directories, .zip, .jsonl(.gz) or http(s) URLs')
+    .argument('<inputs...>', 'files, directories, .zip, .jsonl(.gz), DILA LEGI/KALI dumps (.tar.gz) or http(s) URLs')
     .option('--collection <name>', 'collection to index into (created when missing)', 'default')
     .option('--json', 'print the summary as JSON')
     .option('--sync', 'also mark deleted the documents of earlier `cite ingest` runs of this collection that are not in these inputs')
+    .option('--texts <ids>', 'DILA LEGI/KALI dumps: import only these texts (LEGITEXT…, KALICONT…), comma separated')
+    .option('--natures <natures>', 'DILA LEGI dumps: import only texts of these natures (CODE for all codes, LOI, DECRET…)')
+    .option('--idcc <numbers>', 'DILA KALI dumps: import only these collective agreements (IDCC), comma separated')
     .action(async (inputs: string[], opts: IngestCommandOptions) => {
       const summary = await runIngest(inputs, opts);
       printSummary(summary, opts);
@@ -47,6 +55,12 @@ export function register(program: Command): void {
 }
 
 export async function runIngest(inputs: string[], opts: IngestCommandOptions): Promise<IndexSummary & { collection: string }> {
+  // DILA LEGI/KALI dumps (.tar.gz, recognised by their entries) are applied to the collection's dila source
+  const { dumps, others } = await splitDilaDumps(inputs);
+  if (dumps.length) {
+    const dila = await runDilaIngest(dumps, opts);
+    return others.length ? { ...addSummaries(dila, await runIngest(others, opts)), collection: opts.collection } : dila;
+  }
   const cfg = cliConfig();
   const engine = !cfg.DATABASE_URL ? remoteEngine(cfg) : undefined;
   // the running engine holds the embedded database: hand the files to it through its upload API
@@ -74,6 +88,38 @@ export async function runIngest(inputs: string[], opts: IngestCommandOptions): P
         await finishIngestRun(db, runId, null, (e as Error).message).catch(() => {});
         throw e;
       }
+    });
+  } finally {
+    await embedder.close?.();
+  }
+}
+
+async function runDilaIngest(dumps: string[], opts: IngestCommandOptions): Promise<IndexSummary & { collection: string }> {
+  const cfg = cliConfig();
+  if (!cfg.DATABASE_URL && remoteEngine(cfg)) {
+    throw new CiteError('INGEST_DILA_THROUGH_ENGINE', 'DILA dumps are applied with the database at hand: stop `cite start` first', { status: 400 });
+  }
+  const log = cliLogger(cfg, 'ingest');
+  const embedder = await createEmbedder(cfg, log);
+  try {
+    return await withDatabase(async (db) => {
+      const { results, summary } = await ingestDilaDumps(db, embedder, opts.collection, dumps, {
+        filter: dilaFilterOf(opts),
+        chunkTokens: cfg.CHUNK_TOKENS,
+        overlapTokens: cfg.CHUNK_OVERLAP_TOKENS,
+        log,
+      });
+      if (!opts.json) {
+        for (const r of results) {
+          process.stderr.write(
+            `${r.archive}: ${r.status}` +
+              (r.status === 'applied' || r.status === 'partial' ? ` (${r.indexed} articles written, ${r.unchanged} unchanged, ${r.removed} removed, ${r.failed} failed)` : '') +
+              (r.message ? ` — ${r.message}` : '') +
+              '\n',
+          );
+        }
+      }
+      return { collection: opts.collection, ...summary };
     });
   } finally {
     await embedder.close?.();
