@@ -48,6 +48,15 @@ const trustProxy = z
     return t.split(',').map((e) => e.trim());
   });
 
+function isLoopbackUrl(v: string): boolean {
+  try {
+    const host = new URL(v).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
+
 export const configSchema = z.object({
   /** PostgreSQL server URL; when absent, the embedded database (PGlite) under DATA_DIR is used. */
   DATABASE_URL: z
@@ -163,25 +172,6 @@ export const configSchema = z.object({
       message: 'expected absolute directories separated by commas',
     }),
 
-  /** Internet search provider: `searxng` (self-hosted, JSON format enabled) or `brave` (Brave Search API); empty = web search off. */
-  WEB_SEARCH_PROVIDER: z.enum(['searxng', 'brave']).optional(),
-  /** Web search endpoint: the SearXNG instance (required for searxng), or another Brave API address than the public one. */
-  WEB_SEARCH_URL: url.optional(),
-  /** API key of the web search provider (required for brave; sent as X-Subscription-Token). */
-  WEB_SEARCH_API_KEY: z.string().optional(),
-  /** Host globs result pages must match (`*.gouv.fr,*.europa.eu`), checked on every redirect; empty = any public host. */
-  WEB_SEARCH_ALLOWED_DOMAINS: z.string().default(''),
-  /** Result pages fetched and read per question. */
-  WEB_SEARCH_MAX_PAGES: int(1, 20).default(3),
-  /** Time budget of one call to the web search provider (ms). */
-  WEB_SEARCH_TIMEOUT_MS: int(100, 120000).default(10000),
-  /** Time budget to fetch one result page (ms), redirects included. */
-  WEB_SEARCH_PAGE_TIMEOUT_MS: int(100, 120000).default(10000),
-  /** Largest result page read (bytes); a larger one is skipped with a warning. */
-  WEB_SEARCH_MAX_PAGE_BYTES: int(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
-  /** Hours a fetched result page is re-used before it is fetched again. */
-  WEB_SEARCH_FRESH_HOURS: int(0, 8760).default(24),
-
   /** Largest file accepted by ingestion (bytes). */
   INGEST_MAX_FILE_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
   /** Most pages read from one PDF; a longer PDF is refused (PDF_TOO_MANY_PAGES). */
@@ -212,6 +202,41 @@ export const configSchema = z.object({
   /** Largest accepted JSON body (`512kb`, `1mb`…); larger requests get 413. */
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { message: 'expected a size such as 1mb' }).default('1mb'),
 
+  /** OpenID Connect provider (ProConnect: https://auth.agentconnect.gouv.fr/api/v2, or its integration twin); set = people sign in with it. https:// required, except on a loopback address. */
+  OIDC_ISSUER: z
+    .string()
+    .url({ message: 'expected the issuer URL, such as https://auth.agentconnect.gouv.fr/api/v2' })
+    .refine((v) => /^https:\/\//i.test(v) || isLoopbackUrl(v), { message: 'expected an https:// issuer (http:// only on a loopback address)' })
+    .optional(),
+  /** Client id Cité was registered with at the provider. */
+  OIDC_CLIENT_ID: z.string().optional(),
+  /** Client secret Cité was registered with at the provider. */
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  /** Scopes asked at sign-in, separated by spaces (ProConnect: `openid email given_name usual_name uid siret`). */
+  OIDC_SCOPES: z.string().default('openid email profile'),
+  /** Where the provider sends people back; unset = PUBLIC_URL + `/auth/callback` (register this address at the provider). */
+  OIDC_REDIRECT_URL: z.string().url({ message: 'expected the https address of /auth/callback' }).optional(),
+  /** Host globs the signed-in person's e-mail domain must match (`*.gouv.fr,interieur.gouv.fr`); empty = any. */
+  OIDC_ALLOWED_EMAIL_DOMAINS: z.string().default(''),
+  /** `acr_values` asked at sign-in (ProConnect: `eidas1`); empty = none. */
+  OIDC_ACR_VALUES: z.string().default(''),
+  /** Claims asked by name in the `claims` parameter, for the userinfo answer (ProConnect: `given_name usual_name email uid siret`); empty = no `claims` parameter. */
+  OIDC_CLAIMS: z.string().default(''),
+  /** Algorithm the provider signs userinfo answers with, when it answers a signed JWT (ProConnect: `RS256`); unset = plain JSON, or a JWT signed with an algorithm the provider lists. */
+  OIDC_USERINFO_SIGNED_RESPONSE_ALG: z.string().optional(),
+  /** Role given at a first sign-in, unless OIDC_ROLE_CLAIM names one. */
+  OIDC_DEFAULT_ROLE: z.enum(['agent', 'evaluator', 'admin']).default('agent'),
+  /** Collections (names, comma separated) given at a first sign-in, unless OIDC_COLLECTIONS_CLAIM names some; empty = every collection. */
+  OIDC_DEFAULT_COLLECTIONS: z.string().default(''),
+  /** Claim whose value (a role name, or a list holding some) gives the role at a first sign-in; the highest listed wins. */
+  OIDC_ROLE_CLAIM: z.string().optional(),
+  /** Claim whose value (collection names) gives the collections at a first sign-in; names of no collection are left out. */
+  OIDC_COLLECTIONS_CLAIM: z.string().optional(),
+  /** Hours a console session lasts before signing in again. */
+  OIDC_SESSION_HOURS: int(1, 720).default(12),
+  /** The provider's name on the console's sign-in button. */
+  OIDC_PROVIDER_NAME: z.string().default('ProConnect'),
+
   /** Days answers are kept, with their feedback (answers kept in an evaluation set excepted); 0 = forever. */
   RETENTION_ANSWERS_DAYS: int(0, 36500).default(0),
   /** Days feedback is kept (feedback on answers kept in an evaluation set excepted); 0 = forever. */
@@ -220,8 +245,6 @@ export const configSchema = z.object({
   RETENTION_CRAWL_LOGS_DAYS: int(0, 36500).default(90),
   /** Days the audit log is kept; 0 = forever. */
   RETENTION_AUDIT_DAYS: int(0, 36500).default(0),
-  /** Days pages fetched by web search (the `web` collection) are kept after their fetch; 0 = forever. */
-  RETENTION_WEB_DAYS: int(0, 36500).default(30),
   /** How often the background purge of expired rows runs (minutes). */
   RETENTION_PURGE_INTERVAL_MINUTES: int(1, 10080).default(60),
   /** Rows the purge deletes per statement (short locks on busy tables). */
@@ -256,15 +279,6 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
-
-/** The Brave Search API, where WEB_SEARCH_PROVIDER=brave sends queries unless WEB_SEARCH_URL names another address. */
-export const BRAVE_SEARCH_API_URL = 'https://api.search.brave.com/res/v1/web/search';
-
-/** Where web search queries go (issue 22): undefined when web search is off or its provider has no address. */
-export function webSearchEndpoint(cfg: Pick<Config, 'WEB_SEARCH_PROVIDER' | 'WEB_SEARCH_URL'>): string | undefined {
-  if (!cfg.WEB_SEARCH_PROVIDER) return undefined;
-  return cfg.WEB_SEARCH_URL ?? (cfg.WEB_SEARCH_PROVIDER === 'brave' ? BRAVE_SEARCH_API_URL : undefined);
-}
 
 /** Human-readable list of what went wrong, one line per variable. */
 function describeIssues(error: z.ZodError): string {
@@ -307,7 +321,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     throw new CiteError('CONFIG_INVALID', `Invalid configuration:\n${describeIssues(parsed.error)}`);
   }
-  return parsed.data;
+  const c = parsed.data;
+  // sign-in needs the client and a callback address besides the issuer: say so at start, not at the first sign-in
+  if (c.OIDC_ISSUER && (!c.OIDC_CLIENT_ID || !(c.OIDC_REDIRECT_URL || c.PUBLIC_URL))) {
+    const missing = [!c.OIDC_CLIENT_ID && 'OIDC_CLIENT_ID', !(c.OIDC_REDIRECT_URL || c.PUBLIC_URL) && 'OIDC_REDIRECT_URL (or PUBLIC_URL)'].filter(Boolean);
+    throw new CiteError('CONFIG_INVALID', `Invalid configuration:\n  ${missing.join(', ')}: required when OIDC_ISSUER is set`);
+  }
+  return c;
 }
 
 /**

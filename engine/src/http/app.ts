@@ -13,6 +13,7 @@ import { recordAudit, recordRefusal } from '../audit/audit-repo.js';
 import { roleAtLeast, type Caller } from '../auth/roles.js';
 import { CiteError, isCiteError } from '../errors.js';
 import { authenticate, noteKeyUsed, type KeyRefusal } from '../keys/api-keys.js';
+import { requireCsrfToken, sessionCaller } from '../auth/sessions/session-auth.js';
 import { authFailures, httpDuration, httpRequests } from '../observability/metrics.js';
 import type { AppContext } from './app-context.js';
 import { rejectControlCharacters } from './control-characters.js';
@@ -130,7 +131,7 @@ interface AddressGuard {
   /** Throws RATE_LIMITED (429, Retry-After set) when the client's address used up its refusals this minute. */
   check(req: Request, res: Response): Promise<void>;
   /** Counts a refusal against the address and records it on the address's aggregated audit line. */
-  refused(req: Request, route: RouteDef, reason: KeyRefusal | 'missing', keyId?: number): Promise<void>;
+  refused(req: Request, route: RouteDef, reason: KeyRefusal | 'missing' | 'session_ended', keyId?: number): Promise<void>;
 }
 
 /**
@@ -176,6 +177,15 @@ function tokenMatches(ctx: AppContext, route: RouteDef, presented: string): bool
   return crypto.timingSafeEqual(a, b);
 }
 
+function requireRole(route: RouteDef, caller: Caller): void {
+  if (route.access !== 'public' && !roleAtLeast(caller.role, route.access)) {
+    authFailures.inc({ reason: 'forbidden' });
+    throw new CiteError('FORBIDDEN', `This action requires the ${route.access} role; your key has the ${caller.role} role`, {
+      status: 403,
+    });
+  }
+}
+
 function authenticateRequest(ctx: AppContext, route: RouteDef, guard: AddressGuard): express.RequestHandler {
   return async (req, res, next) => {
     try {
@@ -183,8 +193,18 @@ function authenticateRequest(ctx: AppContext, route: RouteDef, guard: AddressGua
       const header = req.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
       if (!match) {
-        await guard.refused(req, route, 'missing');
-        throw new CiteError('UNAUTHENTICATED', 'An API key is required: send Authorization: Bearer <key>', { status: 401 });
+        // no key: a console session (OpenID Connect sign-in) opens the same routes, its writes CSRF-checked
+        const session = await sessionCaller(ctx.db, req);
+        if (session && session !== 'ended') {
+          requireRole(route, session.caller);
+          requireCsrfToken(req, session.csrfToken);
+          req.caller = session.caller;
+          noteKeyUsed(ctx.db, session.caller.keyId).catch(() => {});
+          return next();
+        }
+        await guard.refused(req, route, session === 'ended' ? 'session_ended' : 'missing');
+        const message = session === 'ended' ? 'The session has ended: sign in again' : 'An API key is required: send Authorization: Bearer <key>';
+        throw new CiteError('UNAUTHENTICATED', message, { status: 401 });
       }
       if (tokenMatches(ctx, route, match[1]!)) return next();
       const result = await authenticate(ctx.db, match[1]!);
@@ -193,12 +213,7 @@ function authenticateRequest(ctx: AppContext, route: RouteDef, guard: AddressGua
         throw new CiteError('UNAUTHENTICATED', 'Invalid, revoked or expired API key', { status: 401 });
       }
       const caller = result.caller;
-      if (route.access !== 'public' && !roleAtLeast(caller.role, route.access)) {
-        authFailures.inc({ reason: 'forbidden' });
-        throw new CiteError('FORBIDDEN', `This action requires the ${route.access} role; your key has the ${caller.role} role`, {
-          status: 403,
-        });
-      }
+      requireRole(route, caller);
       req.caller = caller;
       noteKeyUsed(ctx.db, caller.keyId).catch(() => {});
       next();

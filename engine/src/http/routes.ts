@@ -8,6 +8,8 @@ import { auditRoutes } from '../audit/audit-routes.js';
 import { dataControlRoutes } from '../data-control/data-control-routes.js';
 import { outboundRoutes } from '../outbound/outbound-routes.js';
 import { meRoutes } from '../auth/me-routes.js';
+import { oidcRoutes } from '../auth/oidc/oidc-routes.js';
+import { usersRoutes } from '../users/users-routes.js';
 import { apiKeysRoutes } from '../keys/api-keys-routes.js';
 import { systemRoutes } from '../system/system-routes.js';
 import { evalRoutes } from '../eval/eval-routes.js';
@@ -17,7 +19,6 @@ import { answerRoutes } from '../answers/answer-routes-list.js';
 import { searchRoutes } from '../search/search-routes.js';
 import { uploadsRoutes } from '../admin/uploads-routes.js';
 import { originalRoutes } from '../originals/original-routes.js';
-import { mcpRoutes } from '../mcp/mcp-routes.js';
 import { docsRoutes } from './docs-routes.js';
 import type { RouteDef } from './route.js';
 
@@ -26,6 +27,8 @@ export function allRoutes(): RouteDef[] {
     ...systemRoutes,
     ...docsRoutes,
     ...meRoutes,
+    ...oidcRoutes,
+    ...usersRoutes,
     ...apiKeysRoutes,
     ...auditRoutes,
     ...dataControlRoutes,
@@ -39,6 +42,5 @@ export function allRoutes(): RouteDef[] {
     ...searchRoutes,
     ...uploadsRoutes,
     ...originalRoutes,
-    ...mcpRoutes,
   ];
 }

@@ -13,20 +13,18 @@ export interface ApiKeyRow {
   expires_at: string | null;
   revoked_at: string | null;
   last_used_at: string | null;
-  /** May ask for internet search (`"web": true`). */
-  web_search: boolean;
 }
 
-const COLUMNS = `id, name, role, prefix, collections, created_at, created_by, expires_at, revoked_at, last_used_at, web_search`;
+const COLUMNS = `id, name, role, prefix, collections, created_at, created_by, expires_at, revoked_at, last_used_at`;
 
 export async function insertKey(
   db: Queryable,
-  k: { name: string; role: Role; keyHash: string; prefix: string; collections: number[] | null; expiresAt: string | null; createdBy: number | null; webSearch?: boolean },
+  k: { name: string; role: Role; keyHash: string; prefix: string; collections: number[] | null; expiresAt: string | null; createdBy: number | null },
 ): Promise<ApiKeyRow> {
   const { rows } = await db.query<ApiKeyRow>(
-    `INSERT INTO api_keys (name, role, key_hash, prefix, collections, expires_at, created_by, web_search)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-    [k.name, k.role, k.keyHash, k.prefix, k.collections, k.expiresAt, k.createdBy, k.webSearch ?? false],
+    `INSERT INTO api_keys (name, role, key_hash, prefix, collections, expires_at, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+    [k.name, k.role, k.keyHash, k.prefix, k.collections, k.expiresAt, k.createdBy],
   );
   return rows[0]!;
 }
