@@ -172,6 +172,25 @@ export const configSchema = z.object({
       message: 'expected absolute directories separated by commas',
     }),
 
+  /** Internet search provider: `searxng` (self-hosted, JSON format enabled) or `brave` (Brave Search API); empty = web search off. */
+  WEB_SEARCH_PROVIDER: z.enum(['searxng', 'brave']).optional(),
+  /** Web search endpoint: the SearXNG instance (required for searxng), or another Brave API address than the public one. */
+  WEB_SEARCH_URL: url.optional(),
+  /** API key of the web search provider (required for brave; sent as X-Subscription-Token). */
+  WEB_SEARCH_API_KEY: z.string().optional(),
+  /** Host globs result pages must match (`*.gouv.fr,*.europa.eu`), checked on every redirect; empty = any public host. */
+  WEB_SEARCH_ALLOWED_DOMAINS: z.string().default(''),
+  /** Result pages fetched and read per question. */
+  WEB_SEARCH_MAX_PAGES: int(1, 20).default(3),
+  /** Time budget of one call to the web search provider (ms). */
+  WEB_SEARCH_TIMEOUT_MS: int(100, 120000).default(10000),
+  /** Time budget to fetch one result page (ms), redirects included. */
+  WEB_SEARCH_PAGE_TIMEOUT_MS: int(100, 120000).default(10000),
+  /** Largest result page read (bytes); a larger one is skipped with a warning. */
+  WEB_SEARCH_MAX_PAGE_BYTES: int(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** Hours a fetched result page is re-used before it is fetched again. */
+  WEB_SEARCH_FRESH_HOURS: int(0, 8760).default(24),
+
   /** Largest file accepted by ingestion (bytes). */
   INGEST_MAX_FILE_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
   /** Most pages read from one PDF; a longer PDF is refused (PDF_TOO_MANY_PAGES). */
@@ -245,6 +264,8 @@ export const configSchema = z.object({
   RETENTION_CRAWL_LOGS_DAYS: int(0, 36500).default(90),
   /** Days the audit log is kept; 0 = forever. */
   RETENTION_AUDIT_DAYS: int(0, 36500).default(0),
+  /** Days pages fetched by web search (the `web` collection) are kept after their fetch; 0 = forever. */
+  RETENTION_WEB_DAYS: int(0, 36500).default(30),
   /** How often the background purge of expired rows runs (minutes). */
   RETENTION_PURGE_INTERVAL_MINUTES: int(1, 10080).default(60),
   /** Rows the purge deletes per statement (short locks on busy tables). */
@@ -279,6 +300,15 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The Brave Search API, where WEB_SEARCH_PROVIDER=brave sends queries unless WEB_SEARCH_URL names another address. */
+export const BRAVE_SEARCH_API_URL = 'https://api.search.brave.com/res/v1/web/search';
+
+/** Where web search queries go (issue 22): undefined when web search is off or its provider has no address. */
+export function webSearchEndpoint(cfg: Pick<Config, 'WEB_SEARCH_PROVIDER' | 'WEB_SEARCH_URL'>): string | undefined {
+  if (!cfg.WEB_SEARCH_PROVIDER) return undefined;
+  return cfg.WEB_SEARCH_URL ?? (cfg.WEB_SEARCH_PROVIDER === 'brave' ? BRAVE_SEARCH_API_URL : undefined);
+}
 
 /** Human-readable list of what went wrong, one line per variable. */
 function describeIssues(error: z.ZodError): string {

@@ -13,18 +13,20 @@ export interface ApiKeyRow {
   expires_at: string | null;
   revoked_at: string | null;
   last_used_at: string | null;
+  /** May ask for internet search (`"web": true`). */
+  web_search: boolean;
 }
 
-const COLUMNS = `id, name, role, prefix, collections, created_at, created_by, expires_at, revoked_at, last_used_at`;
+const COLUMNS = `id, name, role, prefix, collections, created_at, created_by, expires_at, revoked_at, last_used_at, web_search`;
 
 export async function insertKey(
   db: Queryable,
-  k: { name: string; role: Role; keyHash: string; prefix: string; collections: number[] | null; expiresAt: string | null; createdBy: number | null },
+  k: { name: string; role: Role; keyHash: string; prefix: string; collections: number[] | null; expiresAt: string | null; createdBy: number | null; webSearch?: boolean },
 ): Promise<ApiKeyRow> {
   const { rows } = await db.query<ApiKeyRow>(
-    `INSERT INTO api_keys (name, role, key_hash, prefix, collections, expires_at, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-    [k.name, k.role, k.keyHash, k.prefix, k.collections, k.expiresAt, k.createdBy],
+    `INSERT INTO api_keys (name, role, key_hash, prefix, collections, expires_at, created_by, web_search)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    [k.name, k.role, k.keyHash, k.prefix, k.collections, k.expiresAt, k.createdBy, k.webSearch ?? false],
   );
   return rows[0]!;
 }
@@ -88,6 +90,11 @@ export async function touchLastUsed(db: Queryable, id: number): Promise<void> {
      WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
     [id],
   );
+}
+
+/** The role and collections of a person's key follow what an admin gives the person (users-service.ts). */
+export async function setKeyGrant(db: Queryable, id: number, g: { role: Role; collections: number[] | null }): Promise<void> {
+  await db.query(`UPDATE api_keys SET role = $2, collections = $3 WHERE id = $1`, [id, g.role, g.collections]);
 }
 
 /** The role and collections of a person's key follow what an admin gives the person (users-service.ts). */

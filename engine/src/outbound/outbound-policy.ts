@@ -3,21 +3,24 @@
  * - crawl targets: the sites (host, 'www.' ignored) of the start URLs of enabled sources, further
  *   restricted by OUTBOUND_ALLOW (hosts or globs) when it is set;
  * - model servers: the configured EMBEDDINGS_BASE_URL and LLM_BASE_URL, nothing else;
- * - the Hugging Face hub, only when MODELS_ALLOW_DOWNLOAD=true and a local transformers model is used.
+ * - the Hugging Face hub, only when MODELS_ALLOW_DOWNLOAD=true and a local transformers model is used;
+ * - internet search (issue 22): the provider of WEB_SEARCH_PROVIDER, and the result pages web search
+ *   fetches, within WEB_SEARCH_ALLOWED_DOMAINS and OUTBOUND_ALLOW (`checkWebPage`).
+ * - sign-in: the host of OIDC_ISSUER (the OpenID Connect provider), when set;
  * - sign-in: the host of OIDC_ISSUER (the OpenID Connect provider), when set;
  * Loopback is not outbound (nothing leaves the machine); the crawler's address guard refuses it as a
  * crawl target unless CRAWLER_ALLOW_PRIVATE_NETWORKS is set.
  */
 import net from 'node:net';
 import picomatch from 'picomatch';
-import type { Config } from '../config/config.js';
+import { webSearchEndpoint, type Config } from '../config/config.js';
 import type { Queryable } from '../db/database.js';
 import { CiteError } from '../errors.js';
 
-export type OutboundPurpose = 'crawl' | 'embeddings' | 'llm' | 'model-download' | 'sign-in';
+export type OutboundPurpose = 'crawl' | 'embeddings' | 'llm' | 'model-download' | 'web-search' | 'web' | 'sign-in' | 'sign-in';
 
 export interface ModelDestination {
-  purpose: Exclude<OutboundPurpose, 'crawl'>;
+  purpose: Exclude<OutboundPurpose, 'crawl' | 'web'>;
   /** Host (lower case) or host glob. */
   host: string;
   /** Where the permission comes from: the variable that configures it. */
@@ -75,9 +78,14 @@ export function modelDestinations(cfg: Config): ModelDestination[] {
   // the OpenID Connect provider (discovery, keys, tokens, userinfo): ProConnect serves them all from its issuer's host
   const signIn = hostOf(cfg.OIDC_ISSUER);
   if (signIn) out.push({ purpose: 'sign-in', host: signIn, configuredBy: 'OIDC_ISSUER' });
+  // the OpenID Connect provider (discovery, keys, tokens, userinfo): ProConnect serves them all from its issuer's host
+  const signIn = hostOf(cfg.OIDC_ISSUER);
+  if (signIn) out.push({ purpose: 'sign-in', host: signIn, configuredBy: 'OIDC_ISSUER' });
   if (cfg.MODELS_ALLOW_DOWNLOAD && cfg.EMBEDDINGS.startsWith('transformers:')) {
     for (const host of MODEL_HUB_HOSTS) out.push({ purpose: 'model-download', host, configuredBy: 'MODELS_ALLOW_DOWNLOAD' });
   }
+  const webSearch = hostOf(webSearchEndpoint(cfg));
+  if (webSearch) out.push({ purpose: 'web-search', host: webSearch, configuredBy: cfg.WEB_SEARCH_URL ? 'WEB_SEARCH_URL' : 'WEB_SEARCH_PROVIDER' });
   return out;
 }
 
@@ -103,6 +111,9 @@ export class OutboundPolicy {
   private readonly allowMatch: ((host: string) => boolean) | null;
   private readonly modelMatch: Array<{ purpose: ModelDestination['purpose']; match: (host: string) => boolean }>;
   private sites = new Set<string>();
+  /** Hosts of result pages web search was allowed to fetch: what the request counter calls 'web'. */
+  private readonly webHosts = new Set<string>();
+  private readonly webSearchOn: boolean;
   private sitesReadAt = 0;
   private refreshing: Promise<void> | undefined;
 
@@ -114,6 +125,20 @@ export class OutboundPolicy {
     this.allow = parseAllowList(cfg.OUTBOUND_ALLOW);
     this.allowMatch = this.allow.length ? picomatch(this.allow, { nocase: true, dot: true }) : null;
     this.modelMatch = this.models.map((m) => ({ purpose: m.purpose, match: picomatch(m.host, { nocase: true, dot: true }) }));
+    this.webSearchOn = Boolean(cfg.WEB_SEARCH_PROVIDER);
+  }
+
+  /**
+   * Check of a web search result page (each hop) before it is fetched: web search on, the host within
+   * OUTBOUND_ALLOW when set (WEB_SEARCH_ALLOWED_DOMAINS is checked by web search itself). Throws OUTBOUND_REFUSED.
+   */
+  checkWebPage(url: URL | string): void {
+    const host = (typeof url === 'string' ? new URL(url) : url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+    if (isLoopbackHost(host)) return;
+    if (!this.webSearchOn) throw refused(host, 'web search is off (WEB_SEARCH_PROVIDER)');
+    if (this.allowMatch && !this.allowMatch(host)) throw refused(host, `the host is not in OUTBOUND_ALLOW (${this.allow.join(', ')})`);
+    if (this.webHosts.size > 10_000) this.webHosts.clear();
+    this.webHosts.add(host);
   }
 
   /** Crawl sites as last read from the database. */
@@ -142,6 +167,7 @@ export class OutboundPolicy {
     if (model) return model.purpose;
     if (isLoopbackHost(host)) return 'local';
     if (this.crawlAllowed(host)) return 'crawl';
+    if (this.webHosts.has(host)) return 'web';
     return undefined;
   }
 
