@@ -11,6 +11,7 @@ import { approximateTokens, type Embedder } from '../embeddings/embedder.js';
 import { CiteError, badRequest } from '../errors.js';
 import { chunkCount } from '../search/search-service.js';
 import { queryEvidence } from '../search/term-evidence.js';
+import { withSynonymCoverage } from '../search/synonyms/synonym-evidence.js';
 import type { WebSearchCapability, WebSearchWarning } from '../search/web-search.js';
 import { abstentionText, closestSources, gateReason, refusalReason, type AbstainReasonCode, type ClosestSource } from './abstain.js';
 import { completeAnswer, insertPendingAnswer, type AnswerMode, type RetrievedRef } from './answers-repo.js';
@@ -490,13 +491,14 @@ export class AnswerService {
     const tg = performance.now();
     const words = questionWords(query);
     const collections = input.caller.collections;
-    const evidence = await queryEvidence(
+    // a word is covered by a passage holding it or one of its synonyms (admins' lists, search/synonyms/)
+    const evidence = await withSynonymCoverage(this.deps.db, query, await queryEvidence(
       this.deps.db,
       words.map((w) => w.word),
       passages.map((p) => p.chunk_id),
       collections ? 0 : await chunkCount(this.deps.db),
       collections,
-    );
+    ), passages.map((p) => p.chunk_id), collections);
     const decision = decideRelevance(words, evidence, passages, { minCoverage: this.options.minCoverage, minStrength: this.options.minStrength });
     return { passages, decision, retrievalMs, gateMs: since(tg), warnings };
   }

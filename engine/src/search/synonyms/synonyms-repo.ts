@@ -116,3 +116,20 @@ export async function analyseTexts(db: Queryable, texts: readonly string[]): Pro
   for (const r of rows) out[Number(r.i) - 1] = r.lexemes ?? [];
   return out;
 }
+
+/** BM25 impact of each lexeme in each of the chunks that hold it (as term-evidence.ts reads them), by lexeme then chunk id. */
+export async function lexemeImpacts(db: Queryable, lexemes: readonly string[], chunkIds: readonly (string | number)[]): Promise<Map<string, Record<string, number>>> {
+  const out = new Map<string, Record<string, number>>();
+  if (lexemes.length === 0 || chunkIds.length === 0) return out;
+  const { rows } = await db.query<{ id: string; lexeme: string; impact: number }>(
+    `SELECT c.id::text AS id, x.lexeme, x.impact FROM chunks c, cite_chunk_postings(c.tsv) x
+     WHERE c.id = ANY($2::bigint[]) AND x.lexeme COLLATE "C" = ANY($1::text[])`,
+    [lexemes, chunkIds.map(String)],
+  );
+  for (const r of rows) {
+    const byChunk = out.get(r.lexeme) ?? {};
+    byChunk[r.id] = Number(r.impact);
+    out.set(r.lexeme, byChunk);
+  }
+  return out;
+}
