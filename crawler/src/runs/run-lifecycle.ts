@@ -5,11 +5,12 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as work from '@cite/engine/background-work/work-runs.js';
 import type { Database } from '@cite/engine/db/database.js';
 import { enqueueIn, FRONTIER_DEFAULTS, type EnqueueItem, type FrontierKind } from '../frontier/frontier.js';
 import { nextCronRun, type SourceConfig, type SourceKind } from '../sources/source-schema.js';
 import { normalizeUrl } from '../urls/normalize.js';
-import { refreshRunCounts, type RunRow } from './run-repo.js';
+import { CRAWL_RUNS, refreshRunCounts, type RunRow } from './run-repo.js';
 
 const SEED_KIND: Record<SourceKind, FrontierKind> = {
   website: 'page',
@@ -17,6 +18,7 @@ const SEED_KIND: Record<SourceKind, FrontierKind> = {
   'service-public': 'archive',
   jsonl: 'jsonl',
   files: 'file',
+  dila: 'archive',
 };
 
 /** A start location as a frontier URL: http(s) normalised, server paths as file:// URLs. */
@@ -27,22 +29,22 @@ export function seedUrl(location: string): string | null {
   return pathToFileURL(path.resolve(location)).href;
 }
 
-/** Takes the oldest queued run, snapshots its source's config and seeds its frontier. */
-export async function startQueuedRun(db: Database): Promise<number | null> {
+/**
+ * Claims the oldest queued run for `workerId`, snapshots its source's config and seeds its frontier, in
+ * one transaction (a run is never seen running without its seeds).
+ */
+export async function startQueuedRun(db: Database, workerId = 'crawler'): Promise<number | null> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ id: number; source_id: number }>(
-      `SELECT id, source_id FROM crawl_runs WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-    );
-    const run = rows[0];
-    if (!run) return null;
-    const runId = Number(run.id);
+    const runId = await work.claim(tx, CRAWL_RUNS, workerId);
+    if (runId === null) return null;
+    const run = (await tx.query<{ source_id: number }>('SELECT source_id FROM crawl_runs WHERE id = $1', [runId])).rows[0]!;
     const src = await tx.query<{ kind: SourceKind; config: SourceConfig; collection_id: number; enabled: boolean; deleted_at: Date | null }>(
       'SELECT kind, config, collection_id, enabled, deleted_at FROM sources WHERE id = $1',
       [run.source_id],
     );
     const source = src.rows[0];
     if (!source || source.deleted_at) {
-      await tx.query(`UPDATE crawl_runs SET status = 'cancelled', finished_at = now(), error = 'source deleted' WHERE id = $1`, [runId]);
+      await work.requestCancel(tx, CRAWL_RUNS, runId, 'source deleted');
       return runId;
     }
     const snapshot = { ...source.config, kind: source.kind, collection_id: Number(source.collection_id) };
@@ -55,11 +57,11 @@ export async function startQueuedRun(db: Database): Promise<number | null> {
     }
     // A bundle (archives, JSONL, files) is read as a whole by one entry: the first location stands for all.
     if (SEED_KIND[source.kind] !== 'page' && SEED_KIND[source.kind] !== 'sitemap') items.splice(1);
-    await tx.query(
-      `UPDATE crawl_runs SET status = 'running', started_at = now(), heartbeat_at = now(), config = $2,
-              error = $3 WHERE id = $1`,
-      [runId, JSON.stringify(snapshot), bad.length ? `unusable start locations: ${bad.join(', ')}` : null],
-    );
+    await tx.query(`UPDATE crawl_runs SET config = $2, error = $3 WHERE id = $1`, [
+      runId,
+      JSON.stringify(snapshot),
+      bad.length ? `unusable start locations: ${bad.join(', ')}` : null,
+    ]);
     await tx.query(`UPDATE sources SET status = 'crawling', last_run_id = $2 WHERE id = $1`, [run.source_id, runId]);
     await enqueueIn(tx, runId, items, { maxPages: Math.max(source.config.max_pages ?? 1, items.length), maxQueryVariants: FRONTIER_DEFAULTS.maxQueryVariants });
     return runId;
@@ -119,10 +121,7 @@ export async function finalizeDrainedRuns(db: Database): Promise<FinishedRun[]> 
       const failedAll = counts.fetched === 0 && counts.failed > 0 && counts.indexed === 0 && counts.unchanged === 0;
       const status = failedAll ? 'failed' : 'succeeded';
       const error = failedAll ? `every URL failed: ${Object.entries(counts.fail_reasons).map(([k, v]) => `${k} ×${v}`).join(', ')}` : null;
-      await tx.query(
-        `UPDATE crawl_runs SET status = $2, finished_at = now(), error = coalesce(error, $3) WHERE id = $1`,
-        [id, status, error],
-      );
+      await work.finish(tx, CRAWL_RUNS, Number(id), null, { status, error });
       await tx.query(
         `UPDATE sources SET status = $2, updated_at = now() WHERE id = $1 AND status IN ('crawling', 'queued')`,
         [run.source_id, failedAll ? 'failed' : 'idle'],

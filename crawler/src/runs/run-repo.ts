@@ -1,9 +1,19 @@
 /** SQL for crawl runs: creation, counts (computed from the frontier), listing and detail. */
+import * as work from '@cite/engine/background-work/work-runs.js';
 import type { Database, Queryable } from '@cite/engine/db/database.js';
 import { badRequest, notFound } from '@cite/engine/errors.js';
+import { INGEST_RUNS } from '../ingest/ingest-run.js';
 import { SKIP_CODES } from '../ingest/skip-codes.js';
 import { SourceBusyError } from '../sources/source-repo.js';
 import type { SourceConfig, SourceKind } from '../sources/source-schema.js';
+
+/**
+ * Crawl runs as background work (crawl_runs rows of work 'crawl'): claimed from the queue by whichever
+ * worker starts them, then worked on by every worker through the frontier, and beaten for by the live
+ * counts any of them refreshes. A crawl whose workers all died is adopted by the next worker (its URLs'
+ * claims being requeued by the frontier), never failed: the frontier holds everything needed to go on.
+ */
+export const CRAWL_RUNS = work.workKind({ name: 'crawl', table: 'crawl_runs', rows: `work = 'crawl'`, stale: { on: 'adopt' } });
 
 export const RUN_TRIGGERS = ['manual', 'schedule', 'cli', 'upload'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
@@ -128,6 +138,22 @@ export async function computeCounts(db: Queryable, runId: number): Promise<RunCo
     skip_reasons: skip,
     fail_reasons: fail,
   };
+}
+
+/** The live counts of a running crawl, written as its heartbeat; false when it is no longer running. */
+export async function beatRun(db: Queryable, runId: number): Promise<boolean> {
+  const c = await computeCounts(db, runId);
+  return work.heartbeat(db, CRAWL_RUNS, runId, null, {
+    discovered: c.discovered,
+    fetched: c.fetched,
+    indexed: c.indexed,
+    unchanged: c.unchanged,
+    skipped: c.skipped,
+    failed: c.failed,
+    deleted: c.deleted,
+    skip_reasons: JSON.stringify(c.skip_reasons),
+    fail_reasons: JSON.stringify(c.fail_reasons),
+  });
 }
 
 /** Stores the live counts on the run row (lists read them from there) and refreshes the heartbeat. */
@@ -257,16 +283,15 @@ export async function getRunDetail(db: Queryable, runId: number, failedLimit = 2
   };
 }
 
-/** Cancels a queued or running run; its pending URLs are left unfetched. */
+/**
+ * Cancels a queued or running run, a crawl (its pending URLs are left unfetched: claims need a running
+ * run) or an ingestion (its process stops beating for it and records its counts at its end).
+ */
 export async function cancelRun(db: Queryable, runId: number): Promise<boolean> {
-  const r = await db.query<{ source_id: number }>(
-    `UPDATE crawl_runs SET status = 'cancelled', finished_at = now(), error = coalesce(error, 'cancelled')
-      WHERE id = $1 AND status IN ('queued', 'running') RETURNING source_id`,
-    [runId],
-  );
-  if (r.rows[0]) {
+  const cancelled = (await work.requestCancel(db, CRAWL_RUNS, runId, 'cancelled')) || (await work.requestCancel(db, INGEST_RUNS, runId, 'cancelled'));
+  if (cancelled) {
     await refreshRunCounts(db, runId);
-    await db.query(`UPDATE sources SET status = 'idle' WHERE id = $1 AND status IN ('queued', 'crawling')`, [r.rows[0].source_id]);
+    await db.query(`UPDATE sources SET status = 'idle' WHERE id = (SELECT source_id FROM crawl_runs WHERE id = $1) AND status IN ('queued', 'crawling')`, [runId]);
   }
-  return r.rowCount > 0;
+  return cancelled;
 }

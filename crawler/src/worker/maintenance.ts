@@ -5,11 +5,12 @@
  */
 import os from 'node:os';
 import type { Logger } from 'pino';
+import { reclaimStale } from '@cite/engine/background-work/work-runs.js';
 import type { Database } from '@cite/engine/db/database.js';
 import { requeueStaleClaims } from '../frontier/frontier.js';
 import { failInterruptedIngestRuns } from '../ingest/ingest-run.js';
 import { finalizeDrainedRuns, scheduleDueSources, startQueuedRun, type FinishedRun } from '../runs/run-lifecycle.js';
-import { refreshRunCounts } from '../runs/run-repo.js';
+import { beatRun, CRAWL_RUNS } from '../runs/run-repo.js';
 import type { RunCache } from './run-cache.js';
 import type { VectorBacklog } from './vector-backlog.js';
 import type { WorkerOptions } from './worker-options.js';
@@ -68,10 +69,14 @@ export class Maintenance {
         const requeued = await requeueStaleClaims(db, this.d.opts.staleMs, this.d.maxAttempts);
         if (requeued) log.warn({ requeued }, 'claims of silent workers requeued');
         await this.d.backlog.refresh();
-        const interrupted = await failInterruptedIngestRuns(db, this.d.opts.staleMs);
+        const interrupted = await failInterruptedIngestRuns(db, this.d.opts.staleMs, this.d.workerId);
         if (interrupted.length) log.warn({ runs: interrupted }, 'interrupted ingestions failed');
+        // a crawl is beaten for at each counts refresh: stale only when no worker refreshed it twice over
+        const staleCrawlMs = Math.max(this.d.opts.staleMs, 2 * this.d.opts.countsEveryMs);
+        const adopted = await reclaimStale(db, CRAWL_RUNS, staleCrawlMs, this.d.workerId);
+        if (adopted.length) log.warn({ runs: adopted }, 'crawls left by silent workers taken over');
       }
-      while (!this.d.stopping() && (await startQueuedRun(db)) !== null) log.info('crawl run started');
+      while (!this.d.stopping() && (await startQueuedRun(db, this.d.workerId)) !== null) log.info('crawl run started');
       for (const f of await finalizeDrainedRuns(db)) {
         this.d.runs.forget(f.runId);
         log.info({ runId: f.runId, sourceId: f.sourceId, status: f.status }, 'crawl run finished');
@@ -81,7 +86,7 @@ export class Maintenance {
       if (full && now - this.lastCounts >= this.d.opts.countsEveryMs) {
         this.lastCounts = now;
         const { rows } = await db.query<{ id: number }>(`SELECT id FROM crawl_runs WHERE status = 'running' AND config ? 'kind'`);
-        for (const r of rows) await refreshRunCounts(db, Number(r.id));
+        for (const r of rows) await beatRun(db, Number(r.id));
       }
       if (full && this.d.opts.scheduler && now - this.lastSchedule >= SCHEDULE_EVERY_MS) {
         this.lastSchedule = now;
