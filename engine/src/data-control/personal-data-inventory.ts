@@ -20,6 +20,18 @@ export const PERSONAL_DATA_LOCATIONS: readonly PersonalDataLocation[] = [
     erasure: "conservée (la clé est l'identité pour laquelle l'effacement est demandé) ; la révoquer séparément",
   },
   {
+    table: 'users',
+    columns: ['sub', 'email', 'name', 'last_sign_in_at'],
+    what: "personnes connectées par OpenID Connect (ProConnect) : identifiant chez le fournisseur, adresse électronique, nom et date de dernière connexion ; chacune agit par une clé d'API qui lui est propre",
+    erasure: "conservée (la personne est l'identité de sa clé) ; la désactiver dans l'écran Utilisateurs met fin à ses sessions",
+  },
+  {
+    table: 'sessions',
+    columns: ['ip', 'id_token'],
+    what: "sessions ouvertes dans la console : adresse de connexion et jeton d'identité du fournisseur (renvoyé à la déconnexion)",
+    erasure: "conservées jusqu'à un jour après leur fin ou leur expiration, puis supprimées",
+  },
+  {
     table: 'answers',
     columns: ['api_key_id', 'question', 'conversation', 'answer'],
     what: 'questions posées avec la clé, tours précédents de la conversation et réponses données',

@@ -9,6 +9,8 @@ import { startTestEngine, type TestEngine } from '../testing/engine.js';
 import { allRoutes } from './routes.js';
 
 const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /openapi.json', 'GET /docs', 'GET /docs/*asset']);
+// sign-in (issue 23): each reads the session cookie itself, and logout checks its CSRF token
+for (const route of ['GET /auth/config', 'GET /auth/login', 'GET /auth/callback', 'GET /auth/session', 'POST /auth/logout']) PUBLIC.add(route);
 
 function concretePath(p: string): string {
   return p.replace(/:([A-Za-z_]+)/g, (_m, name: string) => (name === 'id' ? '1' : 'x')).replace(/\*[A-Za-z_]+/g, 'x');
