@@ -15,6 +15,7 @@ import type { Fetcher, FetchResponse } from './fetch/fetcher.js';
 import { deferHost, type Completion, type EnqueueItem, type FrontierItem } from './frontier/frontier.js';
 import { seedUrl } from './runs/run-lifecycle.js';
 import { confinedFiles, confinePath } from './sources/files-roots.js';
+import { runDilaSource } from './sources/dila/dila-source.js';
 import type { Renderer } from './render/renderer.js';
 import { needsRendering } from './render/renderer.js';
 import type { RobotsCache } from './robots/robots.js';
@@ -313,6 +314,11 @@ async function processSitemap(deps: PipelineDeps, run: RunContext, item: Frontie
  * documents no longer in it leave search. Remote files are downloaded again only when one changed.
  */
 async function processBundle(deps: PipelineDeps, run: RunContext, item: FrontierItem): Promise<ItemResult> {
+  if (run.kind === 'dila') {
+    // LEGI / KALI dumps: applied in DILA's order, only those not applied yet (sources/dila)
+    const counts = await runDilaSource(deps.db, deps.indexer, run, deps.options.filesRoots, deps.log);
+    return done({ outcome: 'processed', counts });
+  }
   const locations = [...new Set(run.config.start_urls.map(seedUrl).filter((u): u is string => !!u))];
   const prev = await deps.db.query<{ counts: { validators?: Record<string, { etag?: string; lastModified?: string }> } | null }>(
     `SELECT f.counts FROM frontier f JOIN crawl_runs r ON r.id = f.run_id

@@ -5,7 +5,7 @@
  */
 import type { SourceKind, RenderMode } from '@cite/crawler/sources/source-schema.js';
 
-export const SOURCE_KINDS: SourceKind[] = ['website', 'sitemap', 'service-public', 'jsonl', 'files'];
+export const SOURCE_KINDS: SourceKind[] = ['website', 'sitemap', 'service-public', 'jsonl', 'files', 'dila'];
 export const RENDER_MODES: RenderMode[] = ['never', 'auto', 'always'];
 export const SOURCE_STATUSES = ['idle', 'queued', 'crawling', 'failed'] as const;
 

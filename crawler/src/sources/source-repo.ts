@@ -58,6 +58,7 @@ export function toRecord(row: SourceRow): SourceRecord {
     schedule: row.schedule,
     enabled: row.enabled,
     mask_personal_data: cfg.mask_personal_data ?? false,
+    ...(cfg.dila_filter ? { dila_filter: cfg.dila_filter } : {}),
     status: row.status,
     last_run: lr
       ? {
@@ -86,6 +87,7 @@ export function configOf(input: Pick<SourceCreate, keyof SourceConfig>): SourceC
     rate_per_host: input.rate_per_host,
     render: input.render,
     mask_personal_data: input.mask_personal_data,
+    ...(input.dila_filter ? { dila_filter: input.dila_filter } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { isValidGlob } from '../urls/scope.js';
 
-export const SOURCE_KINDS = ['website', 'sitemap', 'service-public', 'jsonl', 'files'] as const;
+export const SOURCE_KINDS = ['website', 'sitemap', 'service-public', 'jsonl', 'files', 'dila'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 export const RENDER_MODES = ['never', 'auto', 'always'] as const;
 export type RenderMode = (typeof RENDER_MODES)[number];
@@ -40,6 +40,21 @@ export function nextCronRun(expr: string, from = new Date()): Date {
 }
 
 const glob = z.string().trim().min(1).max(1000).refine(isValidGlob, { message: 'invalid glob pattern' });
+
+/**
+ * `dila` sources: which texts of the LEGI / KALI dumps to import (empty lists: every text). An article is
+ * imported when it matches any criterion given: its text or agreement id, its text's nature (CODE = all
+ * codes), its agreement's IDCC.
+ */
+export const dilaFilterSchema = z
+  .object({
+    texts: z.array(z.string().trim().toUpperCase().regex(/^(LEGITEXT|KALICONT|KALITEXT)\d{12}$/, 'a LEGITEXT, KALICONT or KALITEXT id')).max(5000).default([]),
+    natures: z.array(z.string().trim().toUpperCase().min(1).max(100)).max(50).default([]),
+    idcc: z.array(z.string().trim().regex(/^\d{1,5}$/, 'an IDCC number')).max(5000).default([]),
+  })
+  .strict();
+export type DilaFilterSetting = z.infer<typeof dilaFilterSchema>;
+
 const location = z.string().trim().min(1).max(4000);
 
 const settings = {
@@ -58,6 +73,7 @@ const settings = {
   enabled: z.boolean(),
   /** Mask personal data (names, e-mails, phone numbers…) before indexing. */
   mask_personal_data: z.boolean(),
+  dila_filter: dilaFilterSchema,
 };
 
 export const sourceCreateSchema = z
@@ -77,6 +93,7 @@ export const sourceCreateSchema = z
     schedule: settings.schedule.default(null),
     enabled: settings.enabled.default(SOURCE_DEFAULTS.enabled),
     mask_personal_data: settings.mask_personal_data.default(SOURCE_DEFAULTS.mask_personal_data),
+    dila_filter: settings.dila_filter.optional(),
   })
   .strict()
   .refine((s) => s.collection_id !== undefined || s.collection !== undefined, {
@@ -101,6 +118,7 @@ export const sourceUpdateSchema = z
     schedule: settings.schedule.optional(),
     enabled: settings.enabled.optional(),
     mask_personal_data: settings.mask_personal_data.optional(),
+    dila_filter: settings.dila_filter.optional(),
     // read-only, tolerated so react-admin can PUT the record it got
     id: z.unknown().optional(),
     kind: z.enum(SOURCE_KINDS).optional(),
@@ -124,6 +142,8 @@ export interface SourceConfig {
   rate_per_host: number;
   render: RenderMode;
   mask_personal_data: boolean;
+  /** `dila` sources only. */
+  dila_filter?: DilaFilterSetting;
 }
 
 export const lastRunSchema = z.object({
@@ -152,6 +172,7 @@ export const sourceRecordSchema = z.object({
   schedule: z.string().nullable(),
   enabled: z.boolean(),
   mask_personal_data: z.boolean(),
+  dila_filter: dilaFilterSchema.optional(),
   status: z.enum(SOURCE_STATUSES),
   last_run: lastRunSchema.nullable(),
   next_run_at: z.string().nullable(),

@@ -28,6 +28,9 @@ async function checkLocations(kind: SourceKind, locations: string[], options: So
     if ((kind === 'website' || kind === 'sitemap') && !web) {
       throw badRequest('SOURCE_INVALID', `${kind} sources start from http(s) URLs; "${loc}" is not one`);
     }
+    if (kind === 'dila' && web) {
+      throw badRequest('SOURCE_INVALID', `dila sources read LEGI/KALI dumps from server paths (a mirror of echanges.dila.gouv.fr); "${loc}" is a URL`);
+    }
     if (web) {
       try {
         new URL(loc);

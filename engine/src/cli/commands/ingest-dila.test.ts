@@ -38,7 +38,7 @@ describe.each(availableModes())('cite ingest of DILA dumps [%s]', (mode) => {
     await drop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const cite = async (...args: string[]) => (await run(process.execPath, [CITE, ...args], { env, cwd: dir, timeout: 170_000 })).stdout;
+  const cite = async (...args: string[]) => (await run(process.execPath, [CITE, ...args], { env, cwd: dir, timeout: 400_000 })).stdout;
 
   it('applies the dump with the other inputs, once, and finds the article by its number', async () => {
     const inputs = ['Freemium_legi_global_20241201-100000.tar.gz', 'note.md', '--collection', 'droit', '--natures', 'CODE', '--json'];
@@ -49,5 +49,5 @@ describe.each(availableModes())('cite ingest of DILA dumps [%s]', (mode) => {
     expect(second).toMatchObject({ new: 0, unchanged: 1 });
     const hits = JSON.parse(await cite('search', 'L1237-19', '--collection', 'droit', '--json')) as { data: Array<{ document: { url: string } }> };
     expect(hits.data[0]!.document.url).toBe('https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000035652920');
-  }, 400_000);
+  }, 1_200_000);
 });
