@@ -19,6 +19,7 @@ import { answerRoutes } from '../answers/answer-routes-list.js';
 import { searchRoutes } from '../search/search-routes.js';
 import { uploadsRoutes } from '../admin/uploads-routes.js';
 import { originalRoutes } from '../originals/original-routes.js';
+import { synonymsRoutes } from '../admin/synonyms-routes.js';
 import { mcpRoutes } from '../mcp/mcp-routes.js';
 import { docsRoutes } from './docs-routes.js';
 import type { RouteDef } from './route.js';
@@ -43,6 +44,7 @@ export function allRoutes(): RouteDef[] {
     ...searchRoutes,
     ...uploadsRoutes,
     ...originalRoutes,
+    ...synonymsRoutes,
     ...mcpRoutes,
   ];
 }
