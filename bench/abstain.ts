@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { AnswerService } from '../engine/src/answers/answer-service.js';
 import { searchRetriever } from '../engine/src/answers/search-retriever.js';
+import { appEmbedder } from '../engine/src/embeddings/app-embedder.js';
 import { loadConfig } from '../engine/src/config/config.js';
 import { openDatabase } from '../engine/src/db/open-database.js';
 import { formatAnswerReport, readAnswerQueries, runAnswerEval } from '../engine/src/eval/answer-eval.js';
@@ -59,7 +60,13 @@ async function main(): Promise<void> {
   const service = new AnswerService({
     db,
     retrieve: searchRetriever(app),
-    options: { minCoverage: config.ANSWER_MIN_COVERAGE, minStrength: config.ANSWER_MIN_STRENGTH },
+    embedder: () => appEmbedder(app),
+    options: {
+      minCoverage: config.ANSWER_MIN_COVERAGE,
+      minStrength: config.ANSWER_MIN_STRENGTH,
+      confirmedStrength: config.ANSWER_CONFIRMED_STRENGTH,
+      minSimilarity: config.ANSWER_MIN_SIMILARITY,
+    },
   });
   const report = await runAnswerEval(service, queries, {
     k: Number(values.k),

@@ -15,7 +15,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { AnswerService } from '../engine/src/answers/answer-service.js';
-import { ANSWER_SERVICE } from '../engine/src/answers/app-answers.js';
+import { ANSWER_SERVICE, answerService } from '../engine/src/answers/app-answers.js';
 import { answerRoutes } from '../engine/src/answers/answer-routes-list.js';
 import { LlmClient } from '../engine/src/answers/llm-client.js';
 import { searchRetriever } from '../engine/src/answers/search-retriever.js';
@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   const k = Number(values.k);
 
   // Quality, extractive.
-  const extractive = new AnswerService({ db, retrieve: searchRetriever(app) });
+  // The engine's own answer service (configuration thresholds, the embedder's vector evidence), extractive.
+  const extractive = await answerService(app);
   await extractive.ask({ question: 'échauffement', caller: { keyId: null, collections: null } }); // warm caches
   const report = await runAnswerEval(extractive, queries, {
     k,

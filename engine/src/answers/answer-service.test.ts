@@ -47,7 +47,7 @@ describeEachDatabase('answer service', (ctx) => {
     const r = await svc.ask({ question: 'Combien de jours de congés payés par mois ?', caller: { keyId: null, collections: [collection] } });
     const row = (await getAnswer(ctx.db, r.id))!;
     expect(row.retrieved[0]).toMatchObject({ n: 1, url: TEST_DOCS[1]!.url, rank: 1 });
-    expect(row.settings).toMatchObject({ k: 8, language: 'fr', min_coverage: 0.5, min_strength: 0.48 });
+    expect(row.settings).toMatchObject({ k: 8, language: 'fr', min_coverage: 0.5, min_strength: 0.55, confirmed_strength: 0.4 });
     expect(Object.keys(row.timings)).toEqual(expect.arrayContaining(['retrieval_ms', 'ttfb_ms', 'total_ms']));
     const none = await svc.ask({ question: 'Combien de jours de congés payés par mois ?', caller: { keyId: null, collections: [collection + 1000] } });
     expect(none.abstained).toBe(true);

@@ -22,6 +22,7 @@ import { detectLanguage, type AnswerLanguage } from './language.js';
 import type { LlmClient } from './llm-client.js';
 import { modelRefusal } from './model-refusal.js';
 import { buildPrompt, type ChatMessage } from './prompt.js';
+import { questionSimilarity } from './question-similarity.js';
 import { questionWords } from './question-terms.js';
 import { DEFAULT_GATE, decideRelevance, relevanceFigures, type GateDecision, type PassageRelevance, type RelevanceFigures } from './relevance-gate.js';
 import { splitSentences } from './sentences.js';
@@ -49,8 +50,12 @@ export interface AnswerServiceOptions {
   k: number;
   /** Relevance gate: share of the question's weighted terms one passage must hold (relevance-gate.ts). */
   minCoverage: number;
-  /** Relevance gate: normalised BM25 strength one passage must reach. */
+  /** Relevance gate: normalised BM25 strength that suffices on its own. */
   minStrength: number;
+  /** Relevance gate: the strength that suffices for a passage the vector evidence confirms. */
+  confirmedStrength: number;
+  /** Relevance gate: similarity confirming a passage; undefined = the embedder's default (relevance-gate.ts). */
+  minSimilarity?: number;
   /** Minimum support score for a citation to back a sentence. */
   supportThreshold: number;
   /** Characters of passage text given to the model at most. */
@@ -62,6 +67,7 @@ export const DEFAULT_ANSWER_OPTIONS: AnswerServiceOptions = {
   k: 8,
   minCoverage: DEFAULT_GATE.minCoverage,
   minStrength: DEFAULT_GATE.minStrength,
+  confirmedStrength: DEFAULT_GATE.confirmedStrength,
   supportThreshold: DEFAULT_SUPPORT_THRESHOLD,
   maxSourceChars: 16000,
   temperature: 0.1,
@@ -379,6 +385,7 @@ export class AnswerService {
       rewrite_method: rewrite.method,
       min_coverage: this.options.minCoverage,
       min_strength: this.options.minStrength,
+      confirmed_strength: this.options.confirmedStrength,
       support_threshold: this.options.supportThreshold,
       ...(this.mode === 'llm' ? { temperature: this.options.temperature } : {}),
       ...(input.web ? { web: true } : {}),
@@ -499,7 +506,13 @@ export class AnswerService {
       collections ? 0 : await chunkCount(this.deps.db),
       collections,
     ), passages.map((p) => p.chunk_id), collections);
-    const decision = decideRelevance(words, evidence, passages, { minCoverage: this.options.minCoverage, minStrength: this.options.minStrength });
+    const vectors = await questionSimilarity(this.deps.db, this.deps.embedder, this.options.minSimilarity, query, passages.map((p) => p.chunk_id), this.deps.log);
+    const decision = decideRelevance(words, { ...evidence, similarities: vectors.similarities }, passages, {
+      minCoverage: this.options.minCoverage,
+      minStrength: this.options.minStrength,
+      confirmedStrength: this.options.confirmedStrength,
+      minSimilarity: vectors.minSimilarity,
+    });
     return { passages, decision, retrievalMs, gateMs: since(tg), warnings };
   }
 

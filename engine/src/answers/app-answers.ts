@@ -35,6 +35,8 @@ export function answerService(app: AppContext, retrieve?: Retriever): Promise<An
         k: app.config.ANSWER_K,
         minCoverage: app.config.ANSWER_MIN_COVERAGE,
         minStrength: app.config.ANSWER_MIN_STRENGTH,
+        confirmedStrength: app.config.ANSWER_CONFIRMED_STRENGTH,
+        minSimilarity: app.config.ANSWER_MIN_SIMILARITY,
         supportThreshold: app.config.ANSWER_SUPPORT_THRESHOLD,
       },
       log: app.log.child({ component: 'answers' }),

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { QueryEvidence } from '../search/term-evidence.js';
 import { gateReason } from './abstain.js';
 import { questionWords, type QuestionWord } from './question-terms.js';
-import { decideRelevance, relevanceFigures, weighTerms } from './relevance-gate.js';
+import { HASH_EMBEDDER_VERSION } from '../embeddings/hash-embedder.js';
+import { confirmingSimilarity, decideRelevance, DEFAULT_GATE, HASH_CONFIRMING_SIMILARITY, relevanceFigures, weighTerms } from './relevance-gate.js';
 import type { RetrievedPassage } from './types.js';
 
 const N = 1000;
@@ -82,7 +83,7 @@ describe('relevance gate', () => {
     expect(d.coverage).toBe(1);
     expect(d.strength).toBeGreaterThanOrEqual(d.thresholds.minStrength);
     expect(d.passages[0]!.coverage).toBeLessThan(0.5); // the volunteer-leave passage alone would not do
-    expect(relevanceFigures(d)).toMatchObject({ coverage: 1, min_coverage: 0.5, min_strength: 0.48, best_chunk_id: '2', missing_terms: [], unknown_terms: [] });
+    expect(relevanceFigures(d)).toMatchObject({ coverage: 1, min_coverage: 0.5, min_strength: 0.55, best_chunk_id: '2', missing_terms: [], unknown_terms: [] });
   });
 
   it('declines a passage that holds every word only in passing', () => {
@@ -90,7 +91,7 @@ describe('relevance gate', () => {
     const ev = evidence(term('recepisse', 10, { 1: 0.4 }), term('titre', 10, { 1: 0.5 }), term('sejour', 10, { 1: 0.3 }));
     const d = decideRelevance(words, ev, [passage(1)]);
     expect(d).toMatchObject({ abstain: true, code: 'weak_match', coverage: 1 });
-    expect(d.strength).toBeLessThan(0.48);
+    expect(d.strength).toBeLessThan(0.55);
   });
 
   it('weighs action and framing words less than a topic word of the same rarity', () => {
@@ -139,7 +140,55 @@ describe('relevance gate', () => {
     const words = questionWords('Récépissé de titre de séjour ?');
     const ev = evidence(term('recepisse', 10, { 1: 1.2 }), term('titre', 10, { 1: 1.2 }), term('sejour', 10, { 1: 1.2 }));
     const strength = decideRelevance(words, ev, [passage(1)]).strength;
-    expect(decideRelevance(words, ev, [passage(1)], { minCoverage: 1, minStrength: strength }).abstain).toBe(false);
-    expect(decideRelevance(words, ev, [passage(1)], { minCoverage: 1, minStrength: strength + 0.01 }).code).toBe('weak_match');
+    expect(decideRelevance(words, ev, [passage(1)], { ...DEFAULT_GATE, minCoverage: 1, minStrength: strength }).abstain).toBe(false);
+    expect(decideRelevance(words, ev, [passage(1)], { ...DEFAULT_GATE, minCoverage: 1, minStrength: strength + 0.01 }).code).toBe('weak_match');
+  });
+
+  describe('vector evidence', () => {
+    // A keyword query: "vacances" is in no passage, "arrêt" and "maladie" are in passage 1, not in its title.
+    const words = questionWords('arrêt maladie vacances');
+    const ev = (similarities?: Record<string, number>): QueryEvidence => ({
+      ...evidence(term('arret', 100, { 1: 1.2 }), term('maladie', 100, { 1: 2.2, 2: 0.3 }), term('vacances', 100)),
+      ...(similarities ? { similarities } : {}),
+    });
+    const passages = [passage(1), passage(2)];
+    const gate = { ...DEFAULT_GATE, minSimilarity: 0.4 };
+
+    it('answers a passage of middling strength that the vector branch finds similar, and only then', () => {
+      expect(words.map((w) => w.word)).toEqual(['arret', 'maladie', 'vacances']);
+      const lexical = decideRelevance(words, ev(), passages, gate);
+      expect(lexical.strength).toBeGreaterThanOrEqual(gate.confirmedStrength);
+      expect(lexical.strength).toBeLessThan(gate.minStrength);
+      expect(lexical).toMatchObject({ abstain: true, code: 'weak_match', similarity: null });
+
+      const confirmed = decideRelevance(words, ev({ 1: 0.52, 2: 0.3 }), passages, gate);
+      expect(confirmed).toMatchObject({ abstain: false, best_chunk_id: '1', similarity: 0.52 });
+      expect(relevanceFigures(confirmed)).toMatchObject({ similarity: 0.52, min_similarity: 0.4, confirmed_strength: 0.4, min_strength: 0.55 });
+
+      // Similar, but not the passage holding the words: no confirmation.
+      expect(decideRelevance(words, ev({ 1: 0.39, 2: 0.9 }), passages, gate)).toMatchObject({ abstain: true, code: 'weak_match' });
+      // Without a similarity scale (another embedder, lexical search), similarity is not evidence.
+      expect(decideRelevance(words, ev({ 1: 0.9 }), passages, { ...gate, minSimilarity: null }).abstain).toBe(true);
+    });
+
+    it('never lets similarity alone answer: the passage must still hold the key words strongly enough', () => {
+      const weak: QueryEvidence = { ...evidence(term('arret', 100, { 1: 0.5 }), term('maladie', 100, { 1: 0.5 }), term('vacances', 100)), similarities: { 1: 0.95 } };
+      const d = decideRelevance(words, weak, passages, gate);
+      expect(d.strength).toBeLessThan(gate.confirmedStrength);
+      expect(d).toMatchObject({ abstain: true, code: 'weak_match', similarity: 0.95 });
+      // Nor with the words scattered: coverage first.
+      const scattered: QueryEvidence = {
+        ...evidence(term('arret', 100, { 2: 2.2 }), term('maladie', 100, { 1: 2.2 }), term('vacances', 100)),
+        similarities: { 1: 0.95, 2: 0.95 },
+      };
+      expect(decideRelevance(words, scattered, passages, gate)).toMatchObject({ abstain: true, code: 'terms_not_together' });
+    });
+
+    it('takes the hash embedder similarity scale by default, a configured one always, and none for other embedders', () => {
+      expect(confirmingSimilarity(undefined, { id: `${HASH_EMBEDDER_VERSION}-384` })).toBe(HASH_CONFIRMING_SIMILARITY);
+      expect(confirmingSimilarity(undefined, { id: 'transformers:Xenova/multilingual-e5-small' })).toBeNull();
+      expect(confirmingSimilarity(0.82, { id: 'transformers:Xenova/multilingual-e5-small' })).toBe(0.82);
+      expect(confirmingSimilarity(undefined, null)).toBeNull();
+    });
   });
 });

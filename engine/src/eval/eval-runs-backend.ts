@@ -78,6 +78,14 @@ export function answerBackend(app: AppContext, config: RunConfig, collections: n
       service = new AnswerService({
         db: app.db,
         llm,
+        // the relevance gate's vector evidence, as in the engine's own service
+        embedder: () => appEmbedder(app),
+        options: {
+          minCoverage: app.config.ANSWER_MIN_COVERAGE,
+          minStrength: app.config.ANSWER_MIN_STRENGTH,
+          confirmedStrength: app.config.ANSWER_CONFIRMED_STRENGTH,
+          minSimilarity: app.config.ANSWER_MIN_SIMILARITY,
+        },
         log: app.log.child({ component: 'eval-answers' }),
         retrieve: async (input) =>
           (await runSearch(app, config, { query: input.query, k: input.k, filters: input.filters, allowedCollections: input.allowedCollections, signal: input.signal }))

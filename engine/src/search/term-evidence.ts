@@ -9,6 +9,9 @@
  * a word is such a thing ("zorglub" known elsewhere would weigh differently from an invented word):
  * for it, the counts are made within its collections, from the postings (read up to
  * COLLECTION_DF_CAP per word: past that a word is common and its weight near nil either way).
+ *
+ * With the question's vector, each retrieved chunk's cosine similarity with it too (the vector
+ * branch's measure, for every retrieved chunk: one the lexical branch alone found has one as well).
  */
 import type { Database, NamedStatement } from '../db/database.js';
 
@@ -26,6 +29,8 @@ export interface QueryEvidence {
   /** Chunks in the index (IDF's N). */
   chunkCount: number;
   terms: TermEvidence[];
+  /** Cosine similarity of each retrieved chunk with the question, by chunk id (no entry: no vector). */
+  similarities?: Record<string, number>;
 }
 
 /** The question's lexemes (q, from the words $1) and their impacts in the retrieved chunks $2 (p). */
@@ -60,6 +65,25 @@ SELECT q.word, q.lexeme,
 FROM q
 ORDER BY q.lexeme`,
 };
+
+/** A chunk without a vector (not embedded yet) or of another dimension has no similarity. */
+const SIMILARITY_SQL: NamedStatement = {
+  name: 'answers_chunk_similarity',
+  text: `SELECT c.id::text AS id, 1 - (c.embedding <=> $2::vector) AS similarity
+FROM chunks c
+WHERE c.id = ANY($1::bigint[]) AND c.embedding IS NOT NULL AND vector_dims(c.embedding) = vector_dims($2::vector)`,
+};
+
+/** Each retrieved chunk's cosine similarity with `vector` (the question's, from the index's embedder). */
+export async function chunkSimilarities(
+  db: Pick<Database, 'query'>,
+  chunkIds: readonly (string | number)[],
+  vector: string,
+): Promise<Record<string, number>> {
+  if (chunkIds.length === 0) return {};
+  const { rows } = await db.query<{ id: string; similarity: number }>(SIMILARITY_SQL, [chunkIds.map((id) => String(id)), vector]);
+  return Object.fromEntries(rows.map((r) => [r.id, Number(r.similarity)]));
+}
 
 /**
  * `allowedCollections`: the asking key's collections (null = every collection: the index's own

@@ -6,7 +6,10 @@ const relevance: AnswerResult['relevance'] = {
   coverage: 0.412,
   strength: 0.398,
   min_coverage: 0.5,
-  min_strength: 0.48,
+  min_strength: 0.55,
+  similarity: 0.31,
+  confirmed_strength: 0.4,
+  min_similarity: 0.4,
   terms: [
     { word: 'maternité', role: 'topic', weight: 0.588, df: 0 },
     { word: 'congé', role: 'topic', weight: 0.35, df: 12 },
@@ -42,7 +45,8 @@ describe('cite ask output', () => {
   it('--debug prints the query searched, the gate figures against their thresholds, the terms and the reason', () => {
     expect(formatDebug(declined).split('\n')).toEqual([
       'retrieval query: congé de maternité Et elle dure combien de temps ?',
-      'relevance: coverage 0.412 (min 0.5), strength 0.398 (min 0.48), best chunk 17',
+      'relevance: coverage 0.412 (min 0.5), strength 0.398 (min 0.55), best chunk 17',
+      'similarity 0.31 (a passage at least 0.4 similar needs strength 0.4 only)',
       'terms: maternité (topic, 0.588, df 0), congé (topic, 0.35, df 12), durée (framing, 0.062, df 30)',
       'missing from the best passage: maternité',
       'unknown to the index: maternité',
@@ -58,11 +62,12 @@ describe('cite ask output', () => {
       abstain_reason: undefined,
       abstain_code: undefined,
       retrieval_query: 'Quelle est la durée du congé de maternité ?',
-      relevance: { ...relevance, coverage: 1, strength: 0.9, missing_terms: [], unknown_terms: [], best_chunk_id: null },
+      relevance: { ...relevance, coverage: 1, strength: 0.9, missing_terms: [], unknown_terms: [], best_chunk_id: null, similarity: null, min_similarity: null },
     };
     const out = formatDebug(answered);
     expect(out).toContain('retrieval query: Quelle est la durée du congé de maternité ?\n');
-    expect(out).toContain('relevance: coverage 1 (min 0.5), strength 0.9 (min 0.48), best chunk -\n');
+    expect(out).toContain('relevance: coverage 1 (min 0.5), strength 0.9 (min 0.55), best chunk -\n');
+    expect(out).toContain('vector evidence: none (strength alone decides)\n');
     expect(out).not.toMatch(/missing|unknown|reason/);
     expect(formatSources(declined)).toContain('(no answer: unknown_terms)');
   });

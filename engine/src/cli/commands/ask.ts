@@ -96,6 +96,9 @@ export function formatDebug(result: AnswerResult): string {
   if (r) {
     lines.push(
       `relevance: coverage ${r.coverage} (min ${r.min_coverage}), strength ${r.strength} (min ${r.min_strength}), best chunk ${r.best_chunk_id ?? '-'}`,
+      r.min_similarity === null || r.min_similarity === undefined
+        ? 'vector evidence: none (strength alone decides)'
+        : `similarity ${r.similarity ?? '-'} (a passage at least ${r.min_similarity} similar needs strength ${r.confirmed_strength} only)`,
       `terms: ${r.terms.map((t) => `${t.word} (${t.role}, ${t.weight}, df ${t.df})`).join(', ') || '-'}`,
     );
     if (r.missing_terms.length) lines.push(`missing from the best passage: ${r.missing_terms.join(', ')}`);
