@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
 import { describeEachDatabase } from '@cite/engine/testing/databases.js';
 import { ingestIndexer } from '../../worker/ingest-indexer.js';
@@ -11,20 +11,25 @@ import { runDilaSource } from './dila-source.js';
 import { L1237_19, L1237_19_V1_MODIFIED, L1237_19_V2, LOI_ART_1, SYNTEC_PREAVIS } from './testing/code-du-travail.js';
 import { articlePath, articleXml, writeDump, type FixtureArticle } from './testing/dila-fixture.js';
 
-const mirror = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-dila-mirror-'));
-afterAll(() => fs.rmSync(mirror, { recursive: true, force: true }));
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 const entries = (list: FixtureArticle[], prefix = '') => list.map((a) => ({ name: articlePath(a, prefix), body: articleXml(a) }));
 
-beforeAll(async () => {
+/** A mirror folder of each database mode's own (the test adds an increment to it). */
+async function makeMirror(): Promise<string> {
+  const mirror = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-dila-mirror-'));
+  dirs.push(mirror);
   fs.mkdirSync(path.join(mirror, 'legi'));
   fs.mkdirSync(path.join(mirror, 'kali'));
   await writeDump(path.join(mirror, 'legi', 'Freemium_legi_global_20241201-100000.tar.gz'), entries([L1237_19, LOI_ART_1]));
   await writeDump(path.join(mirror, 'kali', 'Freemium_kali_global_20241201-100000.tar.gz'), entries([SYNTEC_PREAVIS]));
   fs.writeFileSync(path.join(mirror, 'legi', 'LISEZMOI.txt'), 'miroir');
-});
+  return mirror;
+}
 
 describeEachDatabase('dila sources', (ctx) => {
   it('are declared with server paths and a filter, and each run applies the dumps not applied yet', async () => {
+    const mirror = await makeMirror();
     await expect(createSource(ctx.db, { name: 'LEGI web', kind: 'dila', collection: 'droit', start_urls: ['https://echanges.dila.gouv.fr/OPENDATA/LEGI/'] })).rejects.toMatchObject({
       code: 'SOURCE_INVALID',
     });
