@@ -14,6 +14,7 @@ import {
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import {
+  BooleanInput,
   Create,
   DateTimeInput,
   required,
@@ -91,13 +92,15 @@ export function ApiKeyCreate() {
         transform={(d: Record<string, unknown>) => ({
           name: d.name,
           role: d.role,
+          web_search: d.web_search === true,
           ...(d.expires_at ? { expires_at: new Date(String(d.expires_at)).toISOString() } : {}),
         })}
       >
-        <SimpleForm defaultValues={{ role: 'agent' }} sx={{ maxWidth: 560 }}>
+        <SimpleForm defaultValues={{ role: 'agent', web_search: false }} sx={{ maxWidth: 560 }}>
           <TextInput source="name" validate={required()} fullWidth />
           <SelectInput source="role" choices={ROLE_CHOICES} validate={required()} />
           <DateTimeInput source="expires_at" validate={inTheFuture} />
+          <BooleanInput source="web_search" />
         </SimpleForm>
       </Create>
       {secret && (

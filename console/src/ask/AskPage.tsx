@@ -6,10 +6,12 @@ import {
   Button,
   Card,
   CardContent,
+  FormControlLabel,
   LinearProgress,
   List,
   ListItemButton,
   ListItemText,
+  Switch,
   TextField,
   Typography,
 } from '@mui/material';
@@ -36,6 +38,44 @@ interface Turn {
   /** The debug search (evaluators), run on the query the answer was retrieved with. */
   debug?: SearchResult;
   debugQuery?: string;
+}
+
+/** One group of cited sources: the indexed official ones, or the web pages (issue 22). */
+function SourceGroup({ title, citations, testId, onCite }: { title: string; citations: Citation[]; testId: string; onCite: (c: Citation) => void }) {
+  const translate = useTranslate();
+  const [locale] = useLocaleState();
+  if (citations.length === 0) return null;
+  return (
+    <Box sx={{ mt: 2 }} data-testid={testId}>
+      <Typography variant="subtitle2" component="h3">
+        {title}
+      </Typography>
+      <Box component="ol" sx={{ pl: 0, m: 0, listStyle: 'none' }} data-testid="sources">
+        {citations.map((c) => (
+          <li key={c.n}>
+            <Button
+              size="small"
+              onClick={() => onCite(c)}
+              sx={{ textTransform: 'none', textAlign: 'left', justifyContent: 'flex-start' }}
+              data-testid={`source-${c.n}`}
+            >
+              [{c.n}] {c.title || c.url}
+            </Button>
+            {quotePlace(c, translate) && (
+              <Typography variant="caption" color="text.secondary" data-testid={`source-place-${c.n}`}>
+                {quotePlace(c, translate)}
+              </Typography>
+            )}
+            {c.origin === 'web' && c.fetched_at && (
+              <Typography variant="caption" color="text.secondary" sx={{ ml: 1 }}>
+                {translate('cite.ask.web_fetched', { date: formatDate(c.fetched_at, locale) })}
+              </Typography>
+            )}
+          </li>
+        ))}
+      </Box>
+    </Box>
+  );
 }
 
 function TurnView({ turn, debug, onCite }: { turn: Turn; debug: boolean; onCite: (c: Citation) => void }) {
@@ -85,31 +125,18 @@ function TurnView({ turn, debug, onCite }: { turn: Turn; debug: boolean; onCite:
               {translate('cite.ask.unsupported_count', { n: unsupportedCount })}
             </Typography>
           )}
-          {a && a.citations.length > 0 && (
-            <Box sx={{ mt: 2 }}>
-              <Typography variant="subtitle2" component="h3">
-                {translate('cite.ask.sources')}
-              </Typography>
-              <Box component="ol" sx={{ pl: 0, m: 0, listStyle: 'none' }} data-testid="sources">
-                {a.citations.map((c) => (
-                  <li key={c.n}>
-                    <Button
-                      size="small"
-                      onClick={() => onCite(c)}
-                      sx={{ textTransform: 'none', textAlign: 'left', justifyContent: 'flex-start' }}
-                      data-testid={`source-${c.n}`}
-                    >
-                      [{c.n}] {c.title || c.url}
-                    </Button>
-                    {quotePlace(c, translate) && (
-                      <Typography variant="caption" color="text.secondary" data-testid={`source-place-${c.n}`}>
-                        {quotePlace(c, translate)}
-                      </Typography>
-                    )}
-                  </li>
-                ))}
-              </Box>
-            </Box>
+          {a && a.citations.some((c) => c.origin === 'web') ? (
+            <>
+              <SourceGroup title={translate('cite.ask.sources_index')} citations={a.citations.filter((c) => c.origin !== 'web')} testId="sources-index" onCite={onCite} />
+              <SourceGroup title={translate('cite.ask.sources_web')} citations={a.citations.filter((c) => c.origin === 'web')} testId="sources-web" onCite={onCite} />
+            </>
+          ) : (
+            a && <SourceGroup title={translate('cite.ask.sources')} citations={a.citations} testId="sources-all" onCite={onCite} />
+          )}
+          {a?.warnings && a.warnings.length > 0 && (
+            <Alert severity="warning" sx={{ mt: 1 }} data-testid="answer-warnings">
+              {translate('cite.ask.warnings', { messages: a.warnings.map((w) => w.message).join(' ; ') })}
+            </Alert>
           )}
           {a?.id && turn.phase === 'done' && <FeedbackPanel answerId={a.id} citations={a.citations} />}
           {debug && (turn.debug || hasRetrievalDetails(a)) && <DebugPanel result={turn.debug} answer={a} query={turn.debugQuery} />}
@@ -133,11 +160,27 @@ export function AskPage() {
   const [question, setQuestion] = useState('');
   const [open, setOpen] = useState<Citation | null>(null);
   const [history, setHistory] = useState<HistoryEntry[]>([]);
+  /** The toggle exists only for keys allowed internet search (web_search, from GET /v1/me). */
+  const [webAllowed, setWebAllowed] = useState(false);
+  const [web, setWeb] = useState(false);
   const abort = useRef<AbortController | null>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const busy = turns.some((t) => t.phase === 'searching' || t.phase === 'streaming');
 
   useEffect(() => () => abort.current?.abort(), []);
+
+  useEffect(() => {
+    let live = true;
+    dataProvider
+      .me()
+      .then((me) => live && setWebAllowed(me.web_search === true))
+      .catch(() => {
+        /* without knowing, the toggle stays hidden */
+      });
+    return () => {
+      live = false;
+    };
+  }, [dataProvider]);
 
   useEffect(() => {
     let live = true;
@@ -186,7 +229,7 @@ export function AskPage() {
     if (debug && conversation.length === 0) debugSearch(key, q);
     try {
       const answer = await dataProvider.ask(
-        { question: q, ...(conversation.length ? { conversation } : {}) },
+        { question: q, ...(conversation.length ? { conversation } : {}), ...(webAllowed && web ? { web: true } : {}) },
         {
           onDelta: (d) => update(key, (t) => ({ phase: 'streaming', text: t.text + d })),
           onCitations: (c) => update(key, { citations: c }),
@@ -265,6 +308,12 @@ export function AskPage() {
             {translate('cite.ask.send')}
           </Button>
         </Box>
+        {webAllowed && (
+          <FormControlLabel
+            control={<Switch checked={web} onChange={(e) => setWeb(e.target.checked)} slotProps={{ input: { 'aria-label': translate('cite.ask.include_web') } }} data-testid="include-web" />}
+            label={translate('cite.ask.include_web')}
+          />
+        )}
       </Box>
       <Box component="aside" aria-labelledby="history-title" sx={{ minWidth: 0 }}>
         <Card variant="outlined">

@@ -43,6 +43,8 @@ export interface AnswerResult {
   mode?: 'extractive' | 'llm';
   model?: string | null;
   timings?: Record<string, number>;
+  /** What internet search could not do: the answer comes from the rest. */
+  warnings?: { code: string; message: string }[];
   created_at?: string;
   /** The query actually searched: the question, or a follow-up made standalone. */
   retrieval_query?: string;

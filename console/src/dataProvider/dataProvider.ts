@@ -23,10 +23,12 @@ export interface AskInput {
   conversation?: ConversationTurn[];
   k?: number;
   filters?: Record<string, unknown>;
+  /** Also search the internet (keys with web_search). */
+  web?: boolean;
 }
 
 export interface CiteDataProvider extends DataProvider {
-  me(): Promise<{ name: string; role: string }>;
+  me(): Promise<{ name: string; role: string; web_search?: boolean }>;
   stats(): Promise<DashboardStats>;
   crawlSource(id: string | number): Promise<{ id: number | string }>;
   setSourceEnabled(id: string | number, enabled: boolean): Promise<unknown>;
@@ -65,7 +67,7 @@ function streamError(data: Record<string, unknown>): Error {
  * answer, which replaces the streamed text), `done`, or `error`.
  */
 async function askFirst(input: AskInput, handlers: AnswerStreamHandlers, signal?: AbortSignal): Promise<AnswerResult> {
-  const res = await callStream('/v1/answers', { question: input.question, k: input.k, filters: input.filters, stream: true }, signal);
+  const res = await callStream('/v1/answers', { question: input.question, k: input.k, filters: input.filters, stream: true, ...(input.web ? { web: true } : {}) }, signal);
   if (!(res.headers.get('content-type') ?? '').includes('text/event-stream') || !res.body) {
     const whole = (await res.json()) as AnswerResult;
     handlers.onDelta(whole.answer);
@@ -99,7 +101,8 @@ async function askFollowUp(input: AskInput, handlers: AnswerStreamHandlers, sign
 }
 
 function ask(input: AskInput, handlers: AnswerStreamHandlers, signal?: AbortSignal): Promise<AnswerResult> {
-  return input.conversation?.length ? askFollowUp(input, handlers, signal) : askFirst(input, handlers, signal);
+  // the chat route has no internet search: a follow-up with the web is asked as a question of its own
+  return input.conversation?.length && !input.web ? askFollowUp(input, handlers, signal) : askFirst(input, handlers, signal);
 }
 
 export const dataProvider: CiteDataProvider = {

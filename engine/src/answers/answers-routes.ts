@@ -231,6 +231,7 @@ export const answersRoutes = [
         relevance?: unknown;
         abstain_reason?: string;
         abstain_code?: string;
+        warnings?: unknown;
       };
       return {
         ...row,
@@ -242,6 +243,7 @@ export const answersRoutes = [
         ...(s.relevance ? { relevance: s.relevance } : {}),
         ...(row.abstained && s.closest_sources ? { closest_sources: s.closest_sources } : {}),
         ...(row.abstained && s.abstain_reason ? { abstain_reason: s.abstain_reason, abstain_code: s.abstain_code } : {}),
+        ...(s.warnings ? { warnings: s.warnings } : {}),
         feedback,
       };
     },

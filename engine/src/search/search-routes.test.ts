@@ -25,7 +25,7 @@ for (const mode of availableModes()) {
       const body = (await res.json()) as { data: Array<Record<string, any>>; timings: Record<string, number> };
       expect(body.data).toHaveLength(3);
       expect(Object.keys(body.data[0]!).sort()).toEqual(['chunk_id', 'document', 'heading_path', 'locator', 'score', 'text']);
-      expect(Object.keys(body.data[0]!.document).sort()).toEqual(['id', 'metadata', 'title', 'updated_at', 'url']);
+      expect(Object.keys(body.data[0]!.document).sort()).toEqual(['fetched_at', 'id', 'metadata', 'title', 'updated_at', 'url']);
       expect(body.data[0]!.document.url).toBe('https://exemple.gouv.fr/conges-payes');
       expect(body.timings.total_ms).toBeGreaterThan(0);
     });

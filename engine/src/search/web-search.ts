@@ -77,9 +77,10 @@ export async function indexCollections(app: AppContext, allowed: readonly number
   return collectionIdsExcept(app.db, webId);
 }
 
-export type OriginHit = SearchHit & { origin: 'index' | 'web' };
+export type OriginHit = SearchHit & { origin?: 'index' | 'web' };
 
 export interface WebAwareSearch extends SearchResponse {
+  /** With the web, each hit says where it comes from (`origin`). */
   data: OriginHit[];
 }
 
@@ -98,10 +99,10 @@ export async function searchIndexAndWeb(
     search(app, { ...rest, allowedCollections: allowed }),
     web ? runWebSearch(web, rest.query, keyId, rest.signal) : Promise.resolve(null),
   ]);
+  // without the web, hits are what they always were (no origin: every one is indexed)
+  if (!run) return indexed;
   const data: OriginHit[] = indexed.data.map((h) => ({ ...h, origin: 'index' as const }));
-  const warnings = [...(indexed.warnings ?? [])];
-  if (!run) return { ...indexed, data, ...(warnings.length ? { warnings } : {}) };
-  warnings.push(...run.warnings);
+  const warnings = [...(indexed.warnings ?? []), ...run.warnings];
   let webHits: OriginHit[] = [];
   if (run.pages.length && run.collectionId !== null) {
     const fetched = new Map(run.pages.map((p) => [p.document_id, p.fetched_at]));
