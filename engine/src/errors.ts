@@ -8,11 +8,13 @@ export class CiteError extends Error {
   readonly status: number;
   readonly retryable: boolean;
   readonly details?: unknown;
+  /** Sent as Retry-After with the error response: when trying again may succeed. */
+  readonly retryAfterSeconds?: number;
 
   constructor(
     code: string,
     message: string,
-    options: { status?: number; retryable?: boolean; cause?: unknown; details?: unknown } = {},
+    options: { status?: number; retryable?: boolean; cause?: unknown; details?: unknown; retryAfterSeconds?: number } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CiteError';
@@ -20,6 +22,7 @@ export class CiteError extends Error {
     this.status = options.status ?? 500;
     this.retryable = options.retryable ?? false;
     this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
+import type { Admission } from './admission.js';
 import type { Database } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { PgliteThread } from './pglite-thread.js';
@@ -41,6 +42,8 @@ export interface EmbeddedOptions {
    * opened as it is.
    */
   template?: Uint8Array;
+  /** Statements in flight and their queue (open-database.ts); none: the one connection's own queue. */
+  admission?: Admission;
 }
 
 /**
@@ -74,14 +77,19 @@ export async function openEmbeddedDatabase(dataDir: string, options: EmbeddedOpt
   pool.on('error', () => {
     /* surfaces on the next statement */
   });
-  const db = poolDatabase(pool, 'embedded', async () => {
-    try {
-      await pool.end();
-      await thread.close();
-    } finally {
-      await release();
-    }
-  });
+  const db = poolDatabase(
+    pool,
+    'embedded',
+    async () => {
+      try {
+        await pool.end();
+        await thread.close();
+      } finally {
+        await release();
+      }
+    },
+    options.admission,
+  );
   threads.set(db, thread);
   return db;
 }

@@ -5,6 +5,7 @@
  * connection (PGlite runs one backend), so that a transaction holding it makes other statements wait.
  */
 import pg from 'pg';
+import type { Admission } from './admission.js';
 import type { Database, NamedStatement, Queryable, QueryResult } from './database.js';
 import { SessionSettings } from './session-settings.js';
 import { VectorArrayParam } from './vector-param.js';
@@ -20,7 +21,7 @@ pg.types.setTypeParser(1700, (v) => Number(v));
  * any error, and every named statement is prepared again on the next. Only a connection that failed itself
  * (an 'error' event: its socket, or the embedded database's thread) is discarded.
  */
-async function onConnection<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+async function onPoolConnection<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   const onError = (e: Error) => (broken ??= e);
@@ -33,7 +34,18 @@ async function onConnection<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Pro
   }
 }
 
-export function poolDatabase(pool: pg.Pool, mode: Database['mode'], close: () => Promise<void> = () => pool.end()): Database {
+/**
+ * `admission` holds the statements in flight to its limit (requests before background work); a
+ * transaction counts as one statement for as long as it runs.
+ */
+export function poolDatabase(
+  pool: pg.Pool,
+  mode: Database['mode'],
+  close: () => Promise<void> = () => pool.end(),
+  admission?: Admission,
+): Database {
+  const onConnection = <T>(p: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
+    admission ? admission.run(() => onPoolConnection(p, fn)) : onPoolConnection(p, fn);
   // pgvector's type is the database's own: its OID is read once, when a statement first sends vectors
   let vectorOid: Promise<number> | undefined;
   const binaryParams = async (runner: pg.PoolClient, params: readonly unknown[]): Promise<unknown[]> => {

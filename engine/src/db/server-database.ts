@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { CiteError } from '../errors.js';
+import type { Admission } from './admission.js';
 import type { Database } from './database.js';
 import { poolDatabase } from './pool-database.js';
 
-export async function openServerDatabase(url: string, poolSize: number): Promise<Database> {
+export async function openServerDatabase(url: string, poolSize: number, admission?: Admission): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => {
     /* idle client errors surface on the next query; keep the process alive */
@@ -20,7 +21,7 @@ export async function openServerDatabase(url: string, poolSize: number): Promise
     );
   }
 
-  return poolDatabase(pool, 'server');
+  return poolDatabase(pool, 'server', undefined, admission);
 }
 
 /** Hides the password of a connection URL in messages. */

@@ -317,6 +317,7 @@ function errorHandler(ctx: AppContext) {
       res.end();
       return;
     }
+    if (isCiteError(err) && err.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.retryAfterSeconds));
     res.status(body.status).json({ code: body.code, message: body.message, ...(body.details ? { details: body.details } : {}), request_id: req.id });
   };
 }

@@ -69,3 +69,22 @@ export const authFailures = new client.Counter({
   labelNames: ['reason'] as const,
   registers: [registry],
 });
+export const dbAdmissionQueue = new client.Gauge({
+  name: 'cite_db_admission_queue_depth',
+  help: 'Statements waiting for their turn at the database, by lane (request, background)',
+  labelNames: ['lane'] as const,
+  registers: [registry],
+});
+export const dbAdmissionWait = new client.Histogram({
+  name: 'cite_db_admission_wait_seconds',
+  help: 'Time a statement waited for its turn at the database, by lane',
+  labelNames: ['lane'] as const,
+  buckets: [0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+  registers: [registry],
+});
+export const dbAdmissionRefused = new client.Counter({
+  name: 'cite_db_admission_refused_total',
+  help: 'Requests refused with 503 DATABASE_BUSY: the queue was full or the wait too long',
+  labelNames: ['lane', 'reason'] as const,
+  registers: [registry],
+});

@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { Admission } from '../db/admission.js';
 import type { Database } from '../db/database.js';
 import { openEmbeddedDatabase } from '../db/embedded-database.js';
 import { migrate } from '../db/migrations.js';
@@ -42,14 +43,14 @@ export async function createServerDatabase(
  */
 export async function openTestDatabase(
   mode: DbMode,
-  options: { migrate?: boolean; dataDir?: string } = {},
+  options: { migrate?: boolean; dataDir?: string; admission?: Admission } = {},
 ): Promise<{ db: Database; url?: string; dispose: () => Promise<void> }> {
   const migrated = options.migrate !== false;
   if (mode === 'server') {
     const base = process.env.DATABASE_URL;
     if (!base) throw new Error('DATABASE_URL is required for server-mode tests');
     const { url, drop } = await createServerDatabase(base, { migrated });
-    const db = await openServerDatabase(url, 5);
+    const db = await openServerDatabase(url, 5, options.admission);
     if (migrated) await migrate(db); // a no-op on the template's copy: it checks the copy is current
     return {
       db,
@@ -60,7 +61,10 @@ export async function openTestDatabase(
       },
     };
   }
-  const db = await openEmbeddedDatabase(options.dataDir ?? 'memory://', { template: migrated ? await embeddedTemplate() : undefined });
+  const db = await openEmbeddedDatabase(options.dataDir ?? 'memory://', {
+    template: migrated ? await embeddedTemplate() : undefined,
+    admission: options.admission,
+  });
   if (migrated) await migrate(db);
   return { db, dispose: () => db.close() };
 }

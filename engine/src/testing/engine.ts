@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import type { Role } from '../auth/roles.js';
 import { createKey } from '../keys/api-keys.js';
 import { startEngine, type RunningEngine } from '../server.js';
+import { admissionFor } from '../db/open-database.js';
 import { openTestDatabase, type DbMode } from './databases.js';
 
 export interface TestEngine {
@@ -22,10 +23,11 @@ export interface TestEngine {
 export async function startTestEngine(
   mode: DbMode,
   env: Record<string, string> = {},
-  options: { worker?: boolean } = {},
+  /** admission: the database behind admission control built from `env`, as `cite start` opens it. */
+  options: { worker?: boolean; admission?: boolean } = {},
 ): Promise<TestEngine> {
-  const opened = await openTestDatabase(mode);
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATA_DIR: 'memory://', ...env });
+  const opened = await openTestDatabase(mode, { admission: options.admission ? admissionFor(mode, config) : undefined });
   const engine = await startEngine({ config, db: opened.db, announce: () => {}, worker: options.worker ?? false });
   const keys = {} as Record<Role, string>;
   for (const role of ['agent', 'evaluator', 'admin'] as const) keys[role] = (await createKey(opened.db, { name: `test-${role}`, role })).key;

@@ -1,0 +1,143 @@
+/**
+ * Admission control in front of the database (issue 25). PostgreSQL's throughput on a small machine
+ * collapses once more backends run than it has cores (measured: bare HNSW top-100 at 306 tps with 2
+ * clients, 81 with 16), so the number of statements in flight is held to a limit that follows the
+ * machine, and the rest wait in a bounded queue with a deadline. Requests are served before background
+ * work (crawl writes, evaluation runs) whenever both wait, so a crawl cannot starve searches.
+ *
+ * The lane comes from the async context: `inBackgroundLane` marks everything a background part starts
+ * (timers and promises inherit it); anything else is a request. A statement run while its context
+ * already holds a permit (inside a transaction's callback) does not ask again: it could otherwise wait
+ * for a permit its own caller holds.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CiteError } from '../errors.js';
+
+export type Lane = 'request' | 'background';
+
+export interface AdmissionOptions {
+  /** Statements in flight at most. */
+  limit: number;
+  /** Requests waiting at most; one more is refused at once (background work always waits). */
+  queueMax: number;
+  /** How long a request waits for its turn before it is refused (background work always waits). */
+  queueTimeoutMs: number;
+}
+
+export interface AdmissionObserver {
+  queued(lane: Lane, depth: number): void;
+  admitted(lane: Lane, waitedMs: number): void;
+  refused(lane: Lane, reason: 'queue_full' | 'timeout'): void;
+}
+
+interface Waiter {
+  lane: Lane;
+  since: number;
+  grant: () => void;
+  timer?: NodeJS.Timeout;
+}
+
+interface Context {
+  lane: Lane;
+  holding: boolean;
+}
+
+const context = new AsyncLocalStorage<Context>();
+
+/** Runs `fn` (and everything it schedules) as background work: it yields to requests at the database. */
+export function inBackgroundLane<T>(fn: () => T): T {
+  return context.run({ lane: 'background', holding: false }, fn);
+}
+
+export function currentLane(): Lane {
+  return context.getStore()?.lane ?? 'request';
+}
+
+export class Admission {
+  private active = 0;
+  private readonly waiting: Record<Lane, Waiter[]> = { request: [], background: [] };
+
+  constructor(
+    readonly options: AdmissionOptions,
+    private readonly observer?: AdmissionObserver,
+  ) {
+    if (!(options.limit >= 1)) throw new RangeError('admission limit must be at least 1');
+  }
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  queued(lane: Lane): number {
+    return this.waiting[lane].length;
+  }
+
+  /** Runs `fn` once admitted; re-entrant within the context that holds the permit. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const ctx = context.getStore();
+    if (ctx?.holding) return fn();
+    const lane = ctx?.lane ?? 'request';
+    await this.acquire(lane);
+    try {
+      return await context.run({ lane, holding: true }, fn);
+    } finally {
+      this.release();
+    }
+  }
+
+  private acquire(lane: Lane): Promise<void> {
+    if (this.active < this.options.limit && this.waiting.request.length === 0 && (lane === 'request' || this.waiting.background.length === 0)) {
+      this.active++;
+      this.observer?.admitted(lane, 0);
+      return Promise.resolve();
+    }
+    const queue = this.waiting[lane];
+    if (lane === 'request' && queue.length >= this.options.queueMax) {
+      this.observer?.refused(lane, 'queue_full');
+      return Promise.reject(busy(`the database is busy: ${queue.length} requests are already waiting`, this.options.queueTimeoutMs));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { lane, since: performance.now(), grant: resolve };
+      if (lane === 'request') {
+        waiter.timer = setTimeout(() => {
+          const i = queue.indexOf(waiter);
+          if (i < 0) return;
+          queue.splice(i, 1);
+          this.observer?.queued(lane, queue.length);
+          this.observer?.refused(lane, 'timeout');
+          reject(busy(`the database is busy: no turn within ${this.options.queueTimeoutMs} ms`, this.options.queueTimeoutMs));
+        }, this.options.queueTimeoutMs);
+        waiter.timer.unref?.();
+      }
+      queue.push(waiter);
+      this.observer?.queued(lane, queue.length);
+    });
+  }
+
+  private release(): void {
+    this.active--;
+    // requests first: background work takes a turn only when no request waits
+    const next = this.waiting.request.shift() ?? this.waiting.background.shift();
+    if (!next) return;
+    if (next.timer) clearTimeout(next.timer);
+    this.active++;
+    this.observer?.queued(next.lane, this.waiting[next.lane].length);
+    this.observer?.admitted(next.lane, performance.now() - next.since);
+    next.grant();
+  }
+}
+
+function busy(message: string, timeoutMs: number): CiteError {
+  return new CiteError('DATABASE_BUSY', `${message}; try again shortly`, {
+    status: 503,
+    retryable: true,
+    retryAfterSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)),
+  });
+}
+
+/** The limit when the configuration leaves it to the machine: one statement per core, at least two. */
+export function defaultAdmissionLimit(mode: 'embedded' | 'server', cores: number, poolSize: number): number {
+  // PGlite runs one backend: more in flight only queue inside its thread
+  if (mode === 'embedded') return 1;
+  return Math.max(1, Math.min(poolSize, Math.max(2, cores)));
+}
