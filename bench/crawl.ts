@@ -243,7 +243,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
   const machineCpu = machineCpuSeconds() - machineAtStart;
   // The crawl is done and every page searchable; vectors left in the backlog are indexed by the idle
   // worker: how long that takes is reported too.
-  const { vectorBacklogSize } = await import('@cite/crawler/ingest/documents-repo.js');
+  const { vectorBacklogSize } = await import('@cite/engine/index-store/documents-repo.js');
   const backlog = await vectorBacklogSize(db);
   while ((await vectorBacklogSize(db)) > 0) await new Promise((r) => setTimeout(r, 100));
   const indexedAfter = (performance.now() - started) / 1000;

@@ -20,8 +20,8 @@ import { openEmbeddedDatabase } from '../engine/src/db/embedded-database.js';
 import { migrate } from '../engine/src/db/migrations.js';
 import { openServerDatabase } from '../engine/src/db/server-database.js';
 import { bufferCacheAdvice, readServerMemory } from '../engine/src/db/server-tuning.js';
-import { vectorToSql } from '../engine/src/embeddings/embedder.js';
 import { HashEmbedder } from '../engine/src/embeddings/hash-embedder.js';
+import { seedDocuments, type SeedDocument } from '../engine/src/index-store/seed-documents.js';
 import { createKey } from '../engine/src/keys/api-keys.js';
 import { freshServerDatabase, percentile, startEngineProcess } from './lib.js';
 
@@ -98,61 +98,36 @@ function rng(seed: number): () => number {
 
 // ---------- loading ----------
 
-async function loadSynthetic(db: Database, chunks: number, pool: string[]): Promise<void> {
+async function loadSynthetic(db: Database, chunks: number, pool: string[]): Promise<number> {
   const random = rng(42);
   const pick = () => pool[Math.floor(random() * pool.length)]!;
-  const embedder = new HashEmbedder();
   const { rows } = await db.query<{ id: string }>("INSERT INTO collections (name) VALUES ('bench-search') RETURNING id");
-  const collection = Number(rows[0]!.id);
-  // Bulk load: statistics rebuilt once at the end rather than maintained per statement.
-  await db.exec('ALTER TABLE chunks DISABLE TRIGGER search_postings_insert');
+  const collectionId = Number(rows[0]!.id);
   const perDoc = 3;
-  const batch = 300;
-  const started = Date.now();
-  for (let first = 0; first < chunks; first += batch) {
-    const n = Math.min(batch, chunks - first);
-    const docs: Array<{ url: string; title: string }> = [];
-    for (let d = first / perDoc; d < (first + n) / perDoc; d++) {
-      docs.push({ url: `https://bench.example.fr/doc/${Math.floor(d)}`, title: pick().split(' ').slice(0, 6).join(' ') });
+  function* documents(): Generator<SeedDocument> {
+    for (let first = 0; first < chunks; first += perDoc) {
+      const title = pick().split(' ').slice(0, 6).join(' ');
+      const texts = Array.from({ length: Math.min(perDoc, chunks - first) }, () => {
+        let text = '';
+        while (text.length < 1400) text += `${pick()} `;
+        return { text: text.trim(), context: title, headingPath: [title], tokenCount: 300 };
+      });
+      yield { collectionId, url: `https://bench.example.fr/doc/${first / perDoc}`, title, chunks: texts };
     }
-    const inserted = await db.query<{ id: string; url: string }>(
-      `INSERT INTO documents (collection_id, url, title, format, content_hash)
-       SELECT $1, u, t, 'text', 'h' FROM unnest($2::text[], $3::text[]) AS x(u, t)
-       ON CONFLICT (collection_id, url) DO UPDATE SET title = EXCLUDED.title RETURNING id, url`,
-      [collection, docs.map((d) => d.url), docs.map((d) => d.title)],
-    );
-    const docIds = new Map(inserted.rows.map((r) => [r.url, Number(r.id)]));
-    const rowsDoc: number[] = [];
-    const rowsOrd: number[] = [];
-    const rowsText: string[] = [];
-    const rowsContext: string[] = [];
-    const rowsVec: string[] = [];
-    for (let i = first; i < first + n; i++) {
-      const d = Math.floor(i / perDoc);
-      const doc = docs.find((x) => x.url === `https://bench.example.fr/doc/${d}`)!;
-      let text = '';
-      while (text.length < 1400) text += `${pick()} `;
-      rowsDoc.push(docIds.get(doc.url)!);
-      rowsOrd.push(i % perDoc);
-      rowsText.push(text.trim());
-      rowsContext.push(doc.title);
-    }
-    const vectors = await embedder.embedDocuments(rowsText.map((t, i) => `${rowsContext[i]}\n${t}`));
-    for (const v of vectors) rowsVec.push(vectorToSql(v));
-    await db.query(
-      `INSERT INTO chunks (document_id, ord, text, context, heading_path, token_count, hash, embedding)
-       SELECT d, o, t, c, ARRAY[c], 300, md5(t), v::vector
-       FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[]) AS x(d, o, t, c, v)
-       ON CONFLICT (document_id, ord) DO NOTHING`,
-      [rowsDoc, rowsOrd, rowsText, rowsContext, rowsVec],
-    );
-    if ((first / batch) % 20 === 0) process.stderr.write(`  loaded ${first + n}/${chunks} chunks (${Math.round((Date.now() - started) / 1000)} s)\n`);
   }
-  await db.exec('ALTER TABLE chunks ENABLE TRIGGER search_postings_insert');
-  const t = Date.now();
-  await db.query('SELECT search_rebuild_postings()');
-  process.stderr.write(`  postings rebuilt in ${Math.round((Date.now() - t) / 1000)} s\n`);
+  const started = Date.now();
+  // the index store's bulk path: 100 documents a statement, BM25 statistics rebuilt once at the end
+  await seedDocuments(db, new HashEmbedder(), documents(), {
+    batchSize: 100,
+    statistics: 'deferred',
+    onProgress: (n) => {
+      if (n % 2000 === 0) process.stderr.write(`  loaded ${n * perDoc}/${chunks} chunks (${Math.round((Date.now() - started) / 1000)} s)\n`);
+    },
+  });
+  const ms = Date.now() - started;
+  process.stderr.write(`  ${chunks} chunks loaded in ${(ms / 1000).toFixed(1)} s (statistics included)\n`);
   if (db.mode === 'server') await db.query('VACUUM ANALYZE');
+  return ms;
 }
 
 function queryList(pool: string[]): string[] {

@@ -10,8 +10,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestEngine } from '@cite/engine/testing/engine.js';
-import { vectorToSql } from '@cite/engine/embeddings/embedder.js';
 import { HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
+import { seedDocuments } from '@cite/engine/index-store/seed-documents.js';
 import { openBrowser, type BrowserSession } from './harness/browser.js';
 import { ensureConsoleBuilt, startEngineForBrowser } from './harness/engine.js';
 
@@ -59,16 +59,13 @@ describe('evaluation screens in chromium [embedded]', () => {
   beforeAll(async () => {
     ensureConsoleBuilt();
     e = await startEngineForBrowser('embedded');
-    const embedder = new HashEmbedder();
     const { rows } = await e.db.query<{ id: string }>(`INSERT INTO collections (name) VALUES ('travail') RETURNING id`);
-    for (const d of DOCS) {
-      const doc = await e.db.query<{ id: string }>(
-        `INSERT INTO documents (collection_id, url, title, format, content_hash, chunk_count) VALUES ($1, $2, $3, 'html', md5($4), 1) RETURNING id`,
-        [rows[0]!.id, d.url, d.title, d.text],
-      );
-      const [v] = await embedder.embedDocuments([`${d.title}\n${d.text}`]);
-      await e.db.query(`INSERT INTO chunks (document_id, ord, text, context, token_count, hash, embedding) VALUES ($1, 0, $2, $3, 30, md5($2), $4)`, [doc.rows[0]!.id, d.text, d.title, vectorToSql(v!)]);
-    }
+    const collectionId = Number(rows[0]!.id);
+    await seedDocuments(
+      e.db,
+      new HashEmbedder(),
+      DOCS.map((d) => ({ collectionId, url: d.url, title: d.title, format: 'html', chunks: [{ text: d.text, context: d.title, tokenCount: 30 }] })),
+    );
     browser = await openBrowser();
   }, 600_000);
 

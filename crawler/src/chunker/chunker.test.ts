@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Block, NormalisedDocument, Section } from '../document.js';
-import { chunkContext, chunkDocument, embeddingText, sentenceSpans } from './chunker.js';
+import { embeddingText } from '@cite/engine/index-store/embedding-text.js';
+import { chunkContext, chunkDocument, sentenceSpans } from './chunker.js';
 
 // a whitespace word counter plus two "special tokens", like a real tokenizer's [CLS]/[SEP]
 const countTokens = (s: string) => (s.match(/\S+/g)?.length ?? 0) + 2;

@@ -10,7 +10,7 @@
  * that a table continued from the previous chunk repeats its header row so that the rows keep meaning.
  * Only an atom longer than the whole budget is cut (at sentence, then word boundaries).
  */
-import crypto from 'node:crypto';
+import { chunkHash } from '@cite/engine/index-store/embedding-text.js';
 import type { Block, Locator, NormalisedDocument, PageBreak, Section } from '../document.js';
 
 export interface ChunkOptions {
@@ -46,15 +46,6 @@ interface Atom {
   block: number;
   /** Header rows (with separator) of the table this row belongs to. */
   tableHeader?: string;
-}
-
-/** The text embedded and indexed for a chunk: its context line, then its text. */
-export function embeddingText(chunk: Pick<Chunk, 'context' | 'text'>): string {
-  return chunk.context ? `${chunk.context}\n${chunk.text}` : chunk.text;
-}
-
-export function chunkHash(context: string, text: string): string {
-  return crypto.createHash('sha256').update(context).update('\u0000').update(text).digest('hex').slice(0, 32);
 }
 
 export function chunkContext(title: string, headingPath: readonly string[]): string {

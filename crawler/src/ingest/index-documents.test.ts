@@ -11,7 +11,7 @@ import { writePdf, writePdfBomb } from '../extractors/testing/pdf-writer.js';
 import { computeCounts, getRunDetail } from '../runs/run-repo.js';
 import { indexDocument, indexDocuments } from './index-documents.js';
 import { finishIngestRun, startIngestRun } from './ingest-run.js';
-import { reembed } from './reembed.js';
+import { reembed } from '@cite/engine/index-store/reembed.js';
 
 /** The hash embedder, counting the texts it embeds (and optionally renamed/resized). */
 class CountingEmbedder implements Embedder {
@@ -290,6 +290,7 @@ describeEachDatabase('indexing', (ctx) => {
         ctx.db.transaction((tx) =>
           fn({
             query: async (sql, params) => {
+              // index-boundary: not a write (recognises the index store's chunk insert, to fail it)
               if (statementText(sql).includes('INSERT INTO chunks') && JSON.stringify(params).includes('panne')) throw new Error('disk full (simulated)');
               return tx.query(sql, params);
             },

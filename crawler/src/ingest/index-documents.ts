@@ -18,7 +18,7 @@ import type { Database, Queryable } from '@cite/engine/db/database.js';
 import type { Embedder } from '@cite/engine/embeddings/embedder.js';
 import { assertEmbeddingModelInTransaction, ensureEmbeddingModel } from '@cite/engine/embeddings/embedding-model-record.js';
 import { CiteError, isCiteError } from '@cite/engine/errors.js';
-import { CHUNKER_VERSION, chunkDocument, embeddingText, type Chunk } from '../chunker/chunker.js';
+import { CHUNKER_VERSION, chunkDocument, type Chunk } from '../chunker/chunker.js';
 import type { Block, NormalisedDocument } from '../document.js';
 import type { ExtractOutcome } from '../extractors/extract.js';
 import { maskPersonalData } from '../hygiene/personal-data.js';
@@ -32,12 +32,14 @@ import {
   insertNewDocuments,
   markDocumentsDeleted,
   noteUnchangedDocuments,
-  recordIngestError,
   touchDocuments,
   writeDocument,
   type DocumentWrite,
   type VectorPlacement,
-} from './documents-repo.js';
+} from '@cite/engine/index-store/documents-repo.js';
+import { embeddingText } from '@cite/engine/index-store/embedding-text.js';
+import { inWriteTransaction } from '@cite/engine/index-store/write-retry.js';
+import { recordIngestError } from './ingest-errors-repo.js';
 
 export interface IndexTarget {
   collectionId: number;
@@ -490,9 +492,10 @@ async function writeBatch(
   await Promise.all(Array.from({ length: Math.min(concurrency, toWrite.length) }, worker));
 }
 
-const RETRY_SQLSTATES = new Set(['40P01', '40001']); // deadlock, serialization failure
-
-/** One transaction per document; retried when another writer changed the document meanwhile, or on a deadlock. */
+/**
+ * One transaction per document (the index's write retry policy covers deadlocks); written again when
+ * another writer changed the document meanwhile, with the vectors its new chunks lack.
+ */
 async function writeWithRetry(
   db: Database,
   embedder: Embedder,
@@ -503,17 +506,10 @@ async function writeWithRetry(
   placement: VectorPlacement = 'index',
 ): Promise<IndexOutcome> {
   for (let attempt = 0; ; attempt++) {
-    let result;
-    try {
-      result = await db.transaction(async (tx) => {
-        await assertEmbeddingModelInTransaction(tx, embedder);
-        return writeDocument(tx, write, (h) => vectors.get(h), { probablyNew: probablyNew && attempt === 0, placement });
-      });
-    } catch (e) {
-      const state = (e as { code?: string }).code;
-      if (attempt < 3 && state && RETRY_SQLSTATES.has(state)) continue;
-      throw e;
-    }
+    const result = await inWriteTransaction(db, async (tx, retry) => {
+      await assertEmbeddingModelInTransaction(tx, embedder);
+      return writeDocument(tx, write, (h) => vectors.get(h), { probablyNew: probablyNew && attempt === 0 && retry === 0, placement });
+    });
     if (result.outcome !== 'missing-vectors') return result.outcome;
     if (attempt >= 3) throw new CiteError('INDEX_CONTENTION', `${write.url} kept changing while being indexed`, { retryable: true });
     const extra = await embedChunks(

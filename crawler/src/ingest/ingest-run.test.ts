@@ -4,6 +4,8 @@
  */
 import { expect, it } from 'vitest';
 import { loadConfig } from '@cite/engine/config/config.js';
+import { HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
+import { seedDocuments } from '@cite/engine/index-store/seed-documents.js';
 import { describeEachDatabase } from '@cite/engine/testing/databases.js';
 import { startWorker } from '../worker/worker.js';
 import { collectionByName, failInterruptedIngestRuns, filesSource, finishIngestRun, INGEST_INTERRUPTED, startIngestRun } from './ingest-run.js';
@@ -28,11 +30,10 @@ describeEachDatabase('ingest runs', (ctx) => {
   async function deadRun(collection: string): Promise<{ runId: number; sourceId: number }> {
     const sourceId = await filesSource(ctx.db, await collectionByName(ctx.db, collection));
     const runId = await startIngestRun(ctx.db, sourceId, 'upload', ['a.pdf', 'b.pdf', 'c.xml'], HOUR);
-    await ctx.db.query(
-      `INSERT INTO documents (collection_id, source_id, url, title, format, content_hash)
-       SELECT collection_id, id, 'file:///a.pdf', 'A', 'pdf', 'h1' FROM sources WHERE id = $1`,
-      [sourceId],
-    );
+    const { rows } = await ctx.db.query<{ collection_id: number }>('SELECT collection_id FROM sources WHERE id = $1', [sourceId]);
+    await seedDocuments(ctx.db, new HashEmbedder(), [
+      { collectionId: Number(rows[0]!.collection_id), sourceId, url: 'file:///a.pdf', title: 'A', format: 'pdf', chunks: [{ text: 'A' }] },
+    ]);
     await ctx.db.query(
       `INSERT INTO ingest_errors (source_id, run_id, location, code, message)
        VALUES ($1, $2, '/b.pdf', 'PDF_INVALID', 'not a PDF'), ($1, $2, '/c.xml', 'SP_NOT_PUBLISHED', 'no longer published')`,

@@ -1,7 +1,7 @@
 /** SQL for sources (one file per table family). Every statement is parameterised. */
 import type { Queryable } from '@cite/engine/db/database.js';
 import { badRequest, CiteError, notFound } from '@cite/engine/errors.js';
-import { markSourceDocumentsDeleted } from '../ingest/documents-repo.js';
+import { markSourceDocumentsDeleted } from '@cite/engine/index-store/documents-repo.js';
 import {
   nextCronRun,
   SOURCE_SORTABLE,

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { loadConfig, type Config } from '@cite/engine/config/config.js';
 import type { Database } from '@cite/engine/db/database.js';
 import { HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
-import { vectorBacklogSize } from '../ingest/documents-repo.js';
+import { vectorBacklogSize } from '@cite/engine/index-store/documents-repo.js';
 import { getRunDetail, type CrawlRunDetail } from '../runs/run-repo.js';
 import { startCrawl } from '../sources/source-service.js';
 import { startWorker } from '../worker/worker.js';

@@ -15,6 +15,7 @@
  */
 import type { Logger } from 'pino';
 import type { Database, Queryable } from '@cite/engine/db/database.js';
+import { inWriteTransaction } from '@cite/engine/index-store/write-retry.js';
 import { completeMany, enqueueIn, retryLater, type EnqueueItem, type FrontierItem } from '../frontier/frontier.js';
 import { fromError, type ItemResult, type PipelineDeps, type RunContext } from '../pipeline.js';
 import type { PageIndexer, PreparedPage } from './page-indexer.js';
@@ -48,8 +49,6 @@ export interface GroupCommitOptions {
   /** Where fresh vectors go (default: straight into the HNSW index). */
   vectorBacklog?: VectorBacklog;
 }
-
-const RETRY_SQLSTATES = new Set(['40P01', '40001']); // deadlock, serialization failure
 
 export class GroupCommit {
   private queue: Pending[] = [];
@@ -106,17 +105,13 @@ export class GroupCommit {
       if (group.length > 1) return this.oneByOne(group);
       return this.fail(group[0]!, e);
     }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const outcomes = await this.db.transaction((tx) => this.write(tx, group, vectors));
-        group.forEach((p, i) => p.done(outcomes[i]!));
-        return;
-      } catch (e) {
-        const state = (e as { code?: string }).code;
-        if (attempt < 3 && state && RETRY_SQLSTATES.has(state)) continue;
-        if (group.length > 1) return this.oneByOne(group);
-        return this.fail(group[0]!, e);
-      }
+    try {
+      // deadlocks retried by the index's write policy; anything else splits the group
+      const outcomes = await inWriteTransaction(this.db, (tx) => this.write(tx, group, vectors));
+      group.forEach((p, i) => p.done(outcomes[i]!));
+    } catch (e) {
+      if (group.length > 1) return this.oneByOne(group);
+      return this.fail(group[0]!, e);
     }
   }
 

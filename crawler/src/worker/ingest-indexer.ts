@@ -5,7 +5,7 @@ import {
   documentValidators,
   markDocumentDeleted,
   touchDocument,
-} from '../ingest/documents-repo.js';
+} from '@cite/engine/index-store/documents-repo.js';
 import { ensureEmbeddingModel } from '@cite/engine/embeddings/embedding-model-record.js';
 import {
   embedForWrite,

@@ -5,7 +5,7 @@
 import type { Queryable } from '@cite/engine/db/database.js';
 import type { NormalisedDocument } from '../document.js';
 import type { ExtractOutcome } from '../extractors/extract.js';
-import type { DocumentWrite, VectorPlacement } from '../ingest/documents-repo.js';
+import type { DocumentWrite, VectorPlacement } from '@cite/engine/index-store/documents-repo.js';
 
 export interface BundleCounts {
   total: number;

@@ -8,7 +8,7 @@ import { resetSearchStatistics, searchWith } from '@cite/engine/search/search-se
 import { describeEachDatabase } from '@cite/engine/testing/databases.js';
 import type { NormalisedDocument } from '../document.js';
 import { embedForWrite, prepareDocument, writeDocumentsIn } from '../ingest/index-documents.js';
-import { reembed } from '../ingest/reembed.js';
+import { reembed } from '@cite/engine/index-store/reembed.js';
 import { VectorBacklog } from './vector-backlog.js';
 
 const embedder = new HashEmbedder();

@@ -9,7 +9,7 @@
  */
 import type { Database } from '@cite/engine/db/database.js';
 import { vectorBacklogChunks } from '@cite/engine/observability/metrics.js';
-import { indexBacklogVectors, vectorBacklogSize, type VectorPlacement } from '../ingest/documents-repo.js';
+import { indexBacklogVectors, vectorBacklogSize, type VectorPlacement } from '@cite/engine/index-store/documents-repo.js';
 
 export interface VectorBacklogOptions {
   /** Backlog size above which writes index their vectors at once (0: always). */

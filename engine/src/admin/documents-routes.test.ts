@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HashEmbedder } from '../embeddings/hash-embedder.js';
+import { seedDocuments } from '../index-store/seed-documents.js';
 import { availableModes } from '../testing/databases.js';
 import { startTestEngine, type TestEngine } from '../testing/engine.js';
 import type { ChunkRecord, DocumentRecord } from './documents-sql.js';
@@ -10,19 +12,21 @@ for (const mode of availableModes()) {
     beforeAll(async () => {
       e = await startTestEngine(mode);
       const { rows: c } = await e.db.query<{ id: string }>(`INSERT INTO collections (name) VALUES ('travail') RETURNING id`);
-      const { rows: d } = await e.db.query<{ id: string }>(
-        `INSERT INTO documents (collection_id, url, title, format, content_hash, chunk_count, metadata) VALUES
-           ($1, 'https://t.fr/conges', 'Congés payés', 'html', 'h1', 2, '{"audience":"particuliers"}'),
-           ($1, 'https://t.fr/preavis', 'Préavis', 'pdf', 'h2', 0, '{}') RETURNING id`,
-        [c[0]!.id],
-      );
-      docId = Number(d[0]!.id);
-      await e.db.query(
-        `INSERT INTO chunks (document_id, ord, text, heading_path, locator, token_count, hash) VALUES
-           ($1, 1, 'Deuxième passage', '{Congés payés,Prise}', '{"anchor":"prise"}', 3, 'b'),
-           ($1, 0, 'Premier passage', '{Congés payés,Durée}', '{"anchor":"duree"}', 2, 'a')`,
-        [docId],
-      );
+      const collectionId = Number(c[0]!.id);
+      [docId] = (await seedDocuments(e.db, new HashEmbedder(), [
+        {
+          collectionId,
+          url: 'https://t.fr/conges',
+          title: 'Congés payés',
+          format: 'html',
+          metadata: { audience: 'particuliers' },
+          chunks: [
+            { text: 'Premier passage', headingPath: ['Congés payés', 'Durée'], locator: { anchor: 'duree' }, tokenCount: 2 },
+            { text: 'Deuxième passage', headingPath: ['Congés payés', 'Prise'], locator: { anchor: 'prise' }, tokenCount: 3 },
+          ],
+        },
+        { collectionId, url: 'https://t.fr/preavis', title: 'Préavis', format: 'pdf', chunks: [] },
+      ])) as [number];
     });
     afterAll(async () => {
       await e?.stop();

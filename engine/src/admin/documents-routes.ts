@@ -7,19 +7,16 @@ import { CiteError } from '../errors.js';
 import { defineRoute } from '../http/route.js';
 import { documentLink } from '../originals/document-links.js';
 import { idsFilter, listQuery, sendList } from '../http/simple-rest.js';
-import { embeddingText } from '@cite/crawler/chunker/chunker.js';
 import { appEmbedder } from '../embeddings/app-embedder.js';
-import { vectorToSql } from '../embeddings/embedder.js';
 import { ensureEmbeddingModel } from '../embeddings/embedding-model-record.js';
+import { reembedDocument } from '../index-store/reembed.js';
 import {
   CHUNK_SORTABLE,
   DOCUMENT_SORTABLE,
   deleteDocument,
-  documentChunkTexts,
   getDocument,
   listChunks,
   listDocuments,
-  setChunkEmbeddings,
 } from './documents-sql.js';
 
 const idParams = z.object({ id: z.coerce.number().int().positive() });
@@ -111,16 +108,14 @@ export const documentsRoutes = [
       if (doc.status === 'deleted') throw new CiteError('DOCUMENT_DELETED', `Document ${params.id} is deleted`, { status: 409 });
       const embedder = await appEmbedder(app);
       await ensureEmbeddingModel(app.db, embedder); // refuses a model other than the recorded one
-      const chunks = await documentChunkTexts(app.db, params.id);
-      const vectors = chunks.length ? await embedder.embedDocuments(chunks.map(embeddingText)) : [];
-      await setChunkEmbeddings(app.db, params.id, chunks.map((c, i) => ({ id: Number(c.id), embedding: vectorToSql(vectors[i]!) })));
+      const chunks = await reembedDocument(app.db, embedder, params.id);
       await audit({
         action: 'document.reindex',
         targetType: 'document',
         targetId: params.id,
-        after: { chunks: chunks.length, model: embedder.id },
+        after: { chunks, model: embedder.id },
       });
-      return { ...(await getDocument(app.db, params.id, caller!.collections)), reindexed_chunks: chunks.length };
+      return { ...(await getDocument(app.db, params.id, caller!.collections)), reindexed_chunks: chunks };
     },
   }),
   defineRoute({

@@ -3,7 +3,7 @@
  * only; sort columns come from a whitelist, never from the request as-is.
  */
 import type { Queryable } from '../db/database.js';
-import { markDocumentsDeleted } from '@cite/crawler/ingest/documents-repo.js';
+import { markDocumentsDeleted } from '../index-store/documents-repo.js';
 
 export const DOCUMENT_SORTABLE = ['id', 'title', 'url', 'fetched_at', 'updated_at', 'chunk_count', 'status'] as const;
 export const CHUNK_SORTABLE = ['ord', 'id', 'token_count'] as const;
@@ -171,26 +171,4 @@ export async function listChunks(
     })),
     total: count[0]?.n ?? 0,
   };
-}
-
-/** Texts of a document's chunks, as the indexer embeds them (context + text). */
-export async function documentChunkTexts(db: Queryable, documentId: number): Promise<Array<{ id: number; context: string; text: string }>> {
-  const { rows } = await db.query<{ id: number; context: string; text: string }>(
-    `SELECT id, context, text FROM chunks WHERE document_id = $1 ORDER BY ord`,
-    [documentId],
-  );
-  return rows;
-}
-
-/** Replaces chunk vectors (one statement) and marks the document as updated. */
-export async function setChunkEmbeddings(db: Queryable, documentId: number, vectors: Array<{ id: number; embedding: string }>): Promise<void> {
-  await db.query(
-    `UPDATE chunks c SET embedding = r.embedding::vector
-       FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, embedding text)
-      WHERE c.id = r.id AND c.document_id = $1`,
-    [documentId, JSON.stringify(vectors)],
-  );
-  // a vector still waiting in the crawl backlog would otherwise replace the new one when it is indexed
-  await db.query('DELETE FROM vector_backlog WHERE chunk_id IN (SELECT id FROM chunks WHERE document_id = $1)', [documentId]);
-  await db.query(`UPDATE documents SET updated_at = now() WHERE id = $1`, [documentId]);
 }

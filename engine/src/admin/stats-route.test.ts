@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HashEmbedder } from '../embeddings/hash-embedder.js';
+import { seedDocuments } from '../index-store/seed-documents.js';
 import { availableModes } from '../testing/databases.js';
 import { startTestEngine, type TestEngine } from '../testing/engine.js';
 import type { DashboardStats } from './stats-sql.js';
@@ -9,10 +11,11 @@ for (const mode of availableModes()) {
     beforeAll(async () => {
       e = await startTestEngine(mode);
       const { rows } = await e.db.query<{ id: string }>(`INSERT INTO collections (name) VALUES ('a'), ('b') RETURNING id`);
-      await e.db.query(
-        `INSERT INTO documents (collection_id, url, format, content_hash, chunk_count) VALUES ($1, 'https://x/1', 'html', 'h', 3), ($2, 'https://y/1', 'html', 'h', 5)`,
-        [rows[0]!.id, rows[1]!.id],
-      );
+      const passages = (n: number) => Array.from({ length: n }, (_, i) => ({ text: `Passage ${i + 1}` }));
+      await seedDocuments(e.db, new HashEmbedder(), [
+        { collectionId: Number(rows[0]!.id), url: 'https://x/1', title: 'x', format: 'html', chunks: passages(3) },
+        { collectionId: Number(rows[1]!.id), url: 'https://y/1', title: 'y', format: 'html', chunks: passages(5) },
+      ]);
     });
     afterAll(async () => {
       await e?.stop();

@@ -1,4 +1,7 @@
 import { expect, it } from 'vitest';
+import { HashEmbedder } from '../embeddings/hash-embedder.js';
+import { markDocumentsDeleted } from '../index-store/documents-repo.js';
+import { seedDocuments } from '../index-store/seed-documents.js';
 import { describeEachDatabase } from '../testing/databases.js';
 import { loadDashboardStats } from './stats-sql.js';
 
@@ -34,14 +37,15 @@ describeEachDatabase('dashboard stats', (ctx) => {
          ($1, 'running', 3, 0, now() - interval '1 minute')`,
       [srcs[0]!.id],
     );
-    await db.query(
-      `INSERT INTO documents (collection_id, url, format, content_hash, chunk_count, status, fetched_at, title) VALUES
-         ($1, 'https://a/1', 'html', 'h1', 4, 'active', now() - interval '40 days', 'Vieille page'),
-         ($1, 'https://a/2', 'html', 'h2', 6, 'active', now() - interval '1 day', 'Récente'),
-         ($1, 'https://a/3', 'html', 'h3', 9, 'deleted', now() - interval '90 days', 'Supprimée'),
-         ($2, 'https://b/1', 'xml', 'h4', 2, 'active', now(), 'Fiche')`,
-      [c1, c2],
-    );
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    const passages = (n: number) => Array.from({ length: n }, (_, i) => ({ text: `Passage ${i + 1}` }));
+    const [, , gone] = await seedDocuments(db, new HashEmbedder(), [
+      { collectionId: Number(c1), url: 'https://a/1', format: 'html', title: 'Vieille page', fetchedAt: daysAgo(40), chunks: passages(4) },
+      { collectionId: Number(c1), url: 'https://a/2', format: 'html', title: 'Récente', fetchedAt: daysAgo(1), chunks: passages(6) },
+      { collectionId: Number(c1), url: 'https://a/3', format: 'html', title: 'Supprimée', fetchedAt: daysAgo(90), chunks: passages(9) },
+      { collectionId: Number(c2), url: 'https://b/1', format: 'xml', title: 'Fiche', chunks: passages(2) },
+    ]);
+    expect(await markDocumentsDeleted(db, [gone!])).toBe(1);
     const { rows: ans } = await db.query<{ id: string }>(
       `INSERT INTO answers (question, answer, abstained, collections, created_at, reviewed_at) VALUES
          ('q1', 'a', false, NULL, now(), NULL),

@@ -1,8 +1,10 @@
 /**
- * A small French corpus written straight into the chunks table, and a plain full-text retriever
- * over it, for answer tests that must not depend on the embedder or the search ranking.
+ * A small French corpus written through the index store, and a plain full-text retriever over it, for
+ * answer tests that must not depend on the embedder or the search ranking.
  */
-import type { Queryable } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
+import { HashEmbedder } from '../embeddings/hash-embedder.js';
+import { seedDocuments } from '../index-store/seed-documents.js';
 import type { Retriever } from './answer-service.js';
 import type { RetrievedPassage } from './types.js';
 
@@ -65,27 +67,30 @@ export const INJECTION_DOC: TestDoc = {
   ],
 };
 
-export async function seedDocs(db: Queryable, docs: TestDoc[], collection = 'test'): Promise<number> {
+export async function seedDocs(db: Database, docs: TestDoc[], collection = 'test'): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
     [collection],
   );
   const collectionId = Number(rows[0]!.id);
-  for (const doc of docs) {
-    const { rows: d } = await db.query<{ id: number }>(
-      `INSERT INTO documents (collection_id, url, title, format, content_hash, chunk_count, modified_at)
-       VALUES ($1, $2, $3, 'html', md5($2), $4, '2026-01-15') RETURNING id`,
-      [collectionId, doc.url, doc.title, doc.chunks.length],
-    );
-    let ord = 0;
-    for (const c of doc.chunks) {
-      await db.query(
-        `INSERT INTO chunks (document_id, ord, text, heading_path, context, locator, token_count, hash)
-         VALUES ($1, $2, $3, $4::text[], $5, $6::jsonb, $7, md5($3))`,
-        [d[0]!.id, ord++, c.text, [doc.title, c.heading], `${doc.title} ${c.heading}`, JSON.stringify(c.anchor ? { anchor: c.anchor } : {}), c.text.split(/\s+/).length],
-      );
-    }
-  }
+  await seedDocuments(
+    db,
+    new HashEmbedder(),
+    docs.map((doc) => ({
+      collectionId,
+      url: doc.url,
+      title: doc.title,
+      format: 'html',
+      modifiedAt: '2026-01-15',
+      chunks: doc.chunks.map((c) => ({
+        text: c.text,
+        headingPath: [doc.title, c.heading],
+        context: `${doc.title} ${c.heading}`,
+        locator: c.anchor ? { anchor: c.anchor } : {},
+        tokenCount: c.text.split(/\s+/).length,
+      })),
+    })),
+  );
   return collectionId;
 }
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HNSW_INDEX_OPTIONS } from '../embeddings/embedding-model-record.js';
+import { writeDocuments } from '../index-store/write-documents.js';
 import { describeEachDatabase } from '../testing/databases.js';
 import { MIGRATIONS_DIR, migrate, migrationsUpToDate, splitSql } from './migrations.js';
 
@@ -61,17 +62,19 @@ describeEachDatabase(
 
     it('finds the nearest vector through the HNSW index', async () => {
       const { rows: c } = await ctx.db.query<{ id: number }>(`INSERT INTO collections (name) VALUES ('vec') RETURNING id`);
-      const { rows: d } = await ctx.db.query<{ id: number }>(
-        `INSERT INTO documents (collection_id, url, format, content_hash) VALUES ($1, 'https://x.fr/a', 'text', 'h') RETURNING id`,
-        [c[0]!.id],
+      const vector = (hot: number) => Float32Array.from({ length: 384 }, (_, i) => (i === hot ? 1 : 0.01));
+      const vec = (hot: number) => `[${vector(hot).join(',')}]`;
+      // written through the index store, with the vectors given (a model of its own, same dimension)
+      const chunks = Array.from({ length: 50 }, (_, i) => ({
+        ord: i, text: `chunk ${i}`, headingPath: [], context: '', locator: {}, tokenCount: 1, hash: `h${i}`,
+      }));
+      await writeDocuments(
+        ctx.db,
+        { id: 'one-hot-test-vectors', dimension: 384 },
+        [{ collectionId: Number(c[0]!.id), sourceId: null, url: 'https://x.fr/a', title: '', lang: 'fr', description: null, format: 'text',
+           contentHash: 'h', etag: null, lastModified: null, publishedAt: null, modifiedAt: null, metadata: {}, chunks }],
+        (hash) => vector(Number(hash.slice(1))),
       );
-      const vec = (hot: number) => `[${Array.from({ length: 384 }, (_, i) => (i === hot ? 1 : 0.01)).join(',')}]`;
-      for (let i = 0; i < 50; i++) {
-        await ctx.db.query(
-          `INSERT INTO chunks (document_id, ord, text, token_count, hash, embedding) VALUES ($1, $2, $3, 1, 'h', $4)`,
-          [d[0]!.id, i, `chunk ${i}`, vec(i)],
-        );
-      }
       await ctx.db.transaction(async (tx) => {
         await tx.query('SET LOCAL enable_seqscan = off');
         const plan = await tx.query<Record<string, string>>(

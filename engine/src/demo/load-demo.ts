@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import { CHUNKER_VERSION } from '@cite/crawler/chunker/chunker.js';
-import { activeDocumentUrls, vectorBacklogSize, type VectorPlacement } from '@cite/crawler/ingest/documents-repo.js';
+import { activeDocumentUrls, vectorBacklogSize, type VectorPlacement } from '../index-store/documents-repo.js';
 import { indexDocuments, type IndexProgress, type IndexSummary } from '@cite/crawler/ingest/index-documents.js';
 import { outcomesOf, type InputConfig } from '@cite/crawler/ingest/ingest-inputs.js';
 import {

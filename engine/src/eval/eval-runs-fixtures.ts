@@ -1,10 +1,11 @@
 /**
  * Test fixtures for evaluation runs on the real search: a few French documents, one chunk each,
- * indexed with the hash embedder (what `cite ingest` stores, without the extraction pipeline).
+ * indexed with the hash embedder through the index store (what `cite ingest` stores, without the
+ * extraction pipeline).
  */
-import type { Queryable } from '../db/database.js';
-import { vectorToSql } from '../embeddings/embedder.js';
+import type { Database } from '../db/database.js';
 import { HashEmbedder } from '../embeddings/hash-embedder.js';
+import { seedDocuments as indexDocuments } from '../index-store/seed-documents.js';
 
 export const SP = (f: string) => `https://www.service-public.fr/particuliers/vosdroits/${f}`;
 
@@ -16,16 +17,12 @@ export const FIXTURE_DOCS = [
   { url: SP('F2238'), title: 'Heures supplémentaires', text: 'Les heures supplémentaires sont les heures de travail accomplies au-delà de la durée légale de 35 heures par semaine. Elles sont majorées.' },
 ];
 
-export async function seedDocuments(db: Queryable, docs = FIXTURE_DOCS): Promise<void> {
-  const embedder = new HashEmbedder();
+export async function seedDocuments(db: Database, docs = FIXTURE_DOCS): Promise<void> {
   const { rows } = await db.query<{ id: string }>(`INSERT INTO collections (name) VALUES ('travail') ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id`);
-  for (const d of docs) {
-    const doc = await db.query<{ id: string }>(
-      `INSERT INTO documents (collection_id, url, title, format, content_hash, chunk_count) VALUES ($1, $2, $3, 'html', md5($4), 1) RETURNING id`,
-      [rows[0]!.id, d.url, d.title, d.text],
-    );
-    const [v] = await embedder.embedDocuments([`${d.title}\n${d.text}`]);
-    await db.query(`INSERT INTO chunks (document_id, ord, text, context, token_count, hash, embedding) VALUES ($1, 0, $2, $3, 40, md5($2), $4)`, [doc.rows[0]!.id, d.text, d.title, vectorToSql(v!)]);
-  }
-  await db.query(`INSERT INTO settings (key, value) VALUES ('embedding', $1) ON CONFLICT (key) DO NOTHING`, [JSON.stringify({ id: embedder.id, dimension: embedder.dimension })]);
+  const collectionId = Number(rows[0]!.id);
+  await indexDocuments(
+    db,
+    new HashEmbedder(),
+    docs.map((d) => ({ collectionId, url: d.url, title: d.title, format: 'html', chunks: [{ text: d.text, context: d.title, tokenCount: 40 }] })),
+  );
 }

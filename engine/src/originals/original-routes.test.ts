@@ -17,6 +17,7 @@ import { crawlToEnd, testConfig } from '@cite/crawler/testing/crawl-helpers.js';
 import { loadConfig } from '../config/config.js';
 import { purgeExpired } from '../data-control/retention.js';
 import { HashEmbedder } from '../embeddings/hash-embedder.js';
+import { seedDocuments } from '../index-store/seed-documents.js';
 import { createKey } from '../keys/api-keys.js';
 import { availableModes } from '../testing/databases.js';
 import { startTestEngine, type TestEngine } from '../testing/engine.js';
@@ -163,11 +164,10 @@ for (const mode of availableModes()) {
       expect((await open('/v1/documents/999999/original', keyA)).status).toBe(404);
       expect((await open('/v1/documents/abc/original', keyA)).status).toBe(400);
       const col = await e.db.query<{ id: number }>(`SELECT id FROM collections WHERE name = 'mairie'`);
-      const web = await e.db.query<{ id: number }>(
-        `INSERT INTO documents (collection_id, url, title, format, content_hash) VALUES ($1, 'https://www.service-public.fr/x', 'web', 'html', 'h') RETURNING id`,
-        [col.rows[0]!.id],
-      );
-      const res = await open(`/v1/documents/${web.rows[0]!.id}/original`, keyA);
+      const [web] = await seedDocuments(e.db, new HashEmbedder(), [
+        { collectionId: Number(col.rows[0]!.id), url: 'https://www.service-public.fr/x', title: 'web', format: 'html', chunks: [{ text: 'Une page du web.' }] },
+      ]);
+      const res = await open(`/v1/documents/${web}/original`, keyA);
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ code: 'ORIGINAL_NOT_KEPT' });
     });

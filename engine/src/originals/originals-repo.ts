@@ -1,7 +1,7 @@
 /**
  * SQL of the document_originals table (migration 0180): the bytes of documents that come from files,
  * content-addressed by SHA-256. The one place that reads and writes it. A document holds its original
- * through `documents.original_sha256` (written with the document, crawler/src/ingest/documents-repo.ts);
+ * through `documents.original_sha256` (written with the document, engine/src/index-store/documents-repo.ts);
  * database triggers drop an original with the last document holding it, and `sweepUnreferencedOriginals`
  * (run by the retention purge) ends those a failed write or two concurrent deletions left behind.
  */

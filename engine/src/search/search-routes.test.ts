@@ -75,6 +75,7 @@ for (const mode of availableModes()) {
     });
 
     it('treats SQL in filter values as data', async () => {
+      // index-boundary: not a write (an injection probe sent as a filter)
       const res = await post({ query: 'congés', filters: { metadata: { theme: "x' OR '1'='1" }, audience: "'; DELETE FROM documents; --" } });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { data: unknown[] }).data).toEqual([]);

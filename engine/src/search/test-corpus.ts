@@ -1,10 +1,10 @@
 /**
- * A small French corpus written straight into documents/chunks (as the indexer would), with hash
+ * A small French corpus written through the index store (as the indexer writes it), with hash
  * embeddings, for the search tests. Each document names what it is there to prove.
  */
 import type { Database } from '../db/database.js';
-import { vectorToSql } from '../embeddings/embedder.js';
 import { HashEmbedder } from '../embeddings/hash-embedder.js';
+import { seedDocuments } from '../index-store/seed-documents.js';
 
 export interface TestDoc {
   url: string;
@@ -78,35 +78,31 @@ export const TEST_DOCS: TestDoc[] = [
   },
 ];
 
-/** Inserts the corpus; returns collection ids by name and document ids by URL. */
+/** Indexes the corpus; returns collection ids by name and document ids by URL. */
 export async function loadTestCorpus(db: Database, docs: TestDoc[] = TEST_DOCS) {
   const embedder = new HashEmbedder();
   const collections = new Map<string, number>();
-  const documents = new Map<string, number>();
   for (const d of docs) {
     const name = d.collection ?? 'general';
-    if (!collections.has(name)) {
-      const { rows } = await db.query<{ id: string }>(
-        'INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id',
-        [name],
-      );
-      collections.set(name, Number(rows[0]!.id));
-    }
+    if (collections.has(name)) continue;
     const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO documents (collection_id, url, title, format, content_hash, metadata, modified_at)
-       VALUES ($1, $2, $3, 'text', 'h', $4, $5) RETURNING id`,
-      [collections.get(name), d.url, d.title, JSON.stringify(d.metadata ?? {}), d.modifiedAt ?? null],
+      'INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id',
+      [name],
     );
-    const docId = Number(rows[0]!.id);
-    documents.set(d.url, docId);
-    const vectors = await embedder.embedDocuments(d.chunks.map((c) => `${d.title} ${c.heading?.join(' ') ?? ''}\n${c.text}`));
-    for (const [i, c] of d.chunks.entries()) {
-      await db.query(
-        `INSERT INTO chunks (document_id, ord, text, heading_path, context, token_count, hash, embedding)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::vector)`,
-        [docId, i, c.text, c.heading ?? [], [d.title, ...(c.heading ?? [])].join(' > '), c.text.split(/\s+/).length, `h${i}`, vectorToSql(vectors[i]!)],
-      );
-    }
+    collections.set(name, Number(rows[0]!.id));
   }
+  const ids = await seedDocuments(
+    db,
+    embedder,
+    docs.map((d) => ({
+      collectionId: collections.get(d.collection ?? 'general')!,
+      url: d.url,
+      title: d.title,
+      metadata: d.metadata ?? {},
+      modifiedAt: d.modifiedAt ?? null,
+      chunks: d.chunks.map((c) => ({ text: c.text, headingPath: c.heading ?? [], tokenCount: c.text.split(/\s+/).length })),
+    })),
+  );
+  const documents = new Map(docs.map((d, i) => [d.url, ids[i]!]));
   return { collections, documents, embedder };
 }

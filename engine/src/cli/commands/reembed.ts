@@ -5,7 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { reembed } from '@cite/crawler/ingest/reembed.js';
+import { reembed } from '../../index-store/reembed.js';
 import { createEmbedder } from '../../embeddings/create-embedder.js';
 import { badRequest, CiteError } from '../../errors.js';
 import { cliConfig, remoteEngine, withDatabase } from '../cli-context.js';

@@ -1,9 +1,27 @@
 /**
- * SQL of the documents + chunks table family, for indexing. The one place that writes them.
+ * SQL of the index's table family (documents, chunks, vector_backlog; search_terms and search_postings
+ * follow chunks through triggers). The index store is their one writer: ingestion, admin, re-embedding,
+ * test fixtures and benches all write through this folder (index-boundary.test.ts fails otherwise), so
+ * chunk_count, the BM25 statistics and the vector backlog stay right whoever writes.
  */
-import { namedStatement, type Queryable } from '@cite/engine/db/database.js';
-import { VectorArrayParam } from '@cite/engine/db/vector-param.js';
-import type { Chunk } from '../chunker/chunker.js';
+import { namedStatement, type Queryable } from '../db/database.js';
+import { VectorArrayParam } from '../db/vector-param.js';
+
+/**
+ * A chunk as the index stores it. The chunker (ingestion) produces these; the index store does not know
+ * how text is cut, only what a chunk row holds.
+ */
+export interface IndexedChunk {
+  ord: number;
+  text: string;
+  headingPath: string[];
+  /** Document title + heading path: indexed and embedded with the text. */
+  context: string;
+  locator: object;
+  tokenCount: number;
+  /** Hash of context + text: an unchanged chunk keeps its vector. */
+  hash: string;
+}
 
 export interface ExistingDocument {
   id: number;
@@ -27,7 +45,9 @@ export interface DocumentWrite {
   metadata: Record<string, unknown>;
   /** The stored original of a document from a file (document_originals), null for fetched pages. */
   originalSha256?: string | null;
-  chunks: Chunk[];
+  /** When the content was fetched, if not now (loads that keep the fetch times of another index). */
+  fetchedAt?: string | null;
+  chunks: IndexedChunk[];
 }
 
 /**
@@ -79,7 +99,7 @@ export async function chunkHashes(db: Queryable, documentIds: number[]): Promise
 
 const docColumns = `title = $3, lang = $4, description = $5, format = $6, content_hash = $7, etag = $8, last_modified = $9,
   published_at = $10, modified_at = $11, metadata = $12::jsonb, source_id = coalesce($13, source_id), chunk_count = $14,
-  original_sha256 = $15, status = 'active', error = NULL, deleted_at = NULL, fetched_at = now(), updated_at = now()`;
+  original_sha256 = $15, status = 'active', error = NULL, deleted_at = NULL, fetched_at = coalesce($16::timestamptz, now()), updated_at = now()`;
 
 function docParams(w: DocumentWrite): unknown[] {
   return [
@@ -98,6 +118,7 @@ function docParams(w: DocumentWrite): unknown[] {
     w.sourceId,
     w.chunks.length,
     w.originalSha256 ?? null,
+    w.fetchedAt ?? null,
   ];
 }
 
@@ -124,7 +145,7 @@ export async function writeDocument(
     const ins = await tx.query<{ id: number }>(
       `INSERT INTO documents (collection_id, url, title, lang, description, format, content_hash, etag, last_modified,
                               published_at, modified_at, metadata, source_id, chunk_count, original_sha256, fetched_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, now())
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, coalesce($16::timestamptz, now()))
        ON CONFLICT (collection_id, url) DO NOTHING RETURNING id`,
       docParams(w),
     );
@@ -154,8 +175,8 @@ export async function writeDocument(
     list.push(Number(r.id));
     pool.set(r.hash, list);
   }
-  const reused: { id: number; chunk: Chunk }[] = [];
-  const fresh: { chunk: Chunk; vector: Float32Array }[] = [];
+  const reused: { id: number; chunk: IndexedChunk }[] = [];
+  const fresh: { chunk: IndexedChunk; vector: Float32Array }[] = [];
   const missing = new Set<string>();
   for (const chunk of w.chunks) {
     const id = pool.get(chunk.hash)?.shift();
@@ -208,12 +229,12 @@ const INSERT_NEW_DOCUMENTS = namedStatement(
   `WITH r AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, collection_id bigint, url text, title text, lang text,
          description text, format text, content_hash text, etag text, last_modified text, published_at timestamptz,
-         modified_at timestamptz, metadata jsonb, source_id bigint, chunk_count int, original_sha256 text)
+         modified_at timestamptz, metadata jsonb, source_id bigint, chunk_count int, original_sha256 text, fetched_at timestamptz)
      ), ins AS (
        INSERT INTO documents (collection_id, url, title, lang, description, format, content_hash, etag, last_modified,
                               published_at, modified_at, metadata, source_id, chunk_count, original_sha256, fetched_at)
        SELECT DISTINCT ON (collection_id, url) collection_id, url, title, lang, description, format, content_hash, etag,
-              last_modified, published_at, modified_at, metadata, source_id, chunk_count, original_sha256, now()
+              last_modified, published_at, modified_at, metadata, source_id, chunk_count, original_sha256, coalesce(fetched_at, now())
          FROM r ORDER BY collection_id, url, i
        ON CONFLICT (collection_id, url) DO NOTHING
        RETURNING id, collection_id, url
@@ -258,6 +279,7 @@ export async function insertNewDocuments(
       source_id: p[12],
       chunk_count: p[13],
       original_sha256: p[14],
+      fetched_at: p[15],
     };
   });
   const { rows } = await tx.query<{ id: number; i: number }>(
@@ -265,7 +287,7 @@ export async function insertNewDocuments(
     [JSON.stringify(payload)],
   );
   for (const r of rows) inserted.set(Number(r.i), Number(r.id));
-  const chunkRows: { documentId: number; chunk: Chunk; vector: Float32Array }[] = [];
+  const chunkRows: { documentId: number; chunk: IndexedChunk; vector: Float32Array }[] = [];
   for (const [i, documentId] of inserted) {
     for (const chunk of writes[i]!.chunks) chunkRows.push({ documentId, chunk, vector: vectorOf(chunk.hash)! });
   }
@@ -329,7 +351,7 @@ const INSERT_CHUNKS_VECTORS_TO_BACKLOG = namedStatement(
 /** Chunks of any number of documents in one statement: the BM25 triggers run once for all of them. */
 async function insertChunkRows(
   tx: Queryable,
-  rows: { documentId: number; chunk: Chunk; vector: Float32Array }[],
+  rows: { documentId: number; chunk: IndexedChunk; vector: Float32Array }[],
   placement: VectorPlacement = 'index',
 ): Promise<void> {
   if (rows.length === 0) return;
@@ -432,17 +454,4 @@ export async function documentValidators(
 
 export async function touchDocument(db: Queryable, collectionId: number, url: string): Promise<void> {
   await db.query(`UPDATE documents SET fetched_at = now() WHERE collection_id = $1 AND url = $2`, [collectionId, url]);
-}
-
-export async function recordIngestError(
-  db: Queryable,
-  e: { sourceId: number | null; runId: number | null; location: string; code: string; message: string },
-): Promise<void> {
-  await db.query(`INSERT INTO ingest_errors (source_id, run_id, location, code, message) VALUES ($1, $2, $3, $4, $5)`, [
-    e.sourceId,
-    e.runId,
-    e.location.slice(0, 2000),
-    e.code,
-    e.message.slice(0, 4000),
-  ]);
 }

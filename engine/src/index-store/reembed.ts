@@ -1,5 +1,7 @@
 /**
- * `cite reembed`: re-embeds every chunk with the configured model, in batches, resumable.
+ * The index's one re-embedding: every chunk (`cite reembed`) or one document's (the console's reindex).
+ *
+ * `cite reembed` re-embeds every chunk with the configured model, in batches, resumable.
  *
  * Start (one transaction, holding the settings row so no writer interleaves): the new model is
  * recorded with `reembedding: true`, the HNSW index dropped, and every vector cleared — by altering
@@ -9,16 +11,16 @@
  * cleared. Indexing with the new model may run meanwhile; indexing with the old one is refused.
  */
 import type { Logger } from 'pino';
-import type { Database } from '@cite/engine/db/database.js';
-import { vectorToSql, type Embedder } from '@cite/engine/embeddings/embedder.js';
+import type { Database, Queryable } from '../db/database.js';
+import { vectorToSql, type Embedder } from '../embeddings/embedder.js';
 import {
   createEmbeddingIndex,
   embeddingColumnDimension,
   HNSW_MAX_DIMENSION,
   type EmbeddingModelRecord,
-} from '@cite/engine/embeddings/embedding-model-record.js';
-import { embeddingText } from '../chunker/chunker.js';
+} from '../embeddings/embedding-model-record.js';
 import { chunkHasVector } from './documents-repo.js';
+import { embeddingText } from './embedding-text.js';
 
 /** A chunk (`c`) still to embed: no vector, neither indexed nor waiting in the crawl backlog. */
 const WITHOUT_VECTOR = `NOT ${chunkHasVector('c')}`;
@@ -115,4 +117,34 @@ export async function reembed(db: Database, embedder: Embedder, options: Partial
     });
   }
   return { from, to, chunks: done, resized, complete, ms: Math.round(performance.now() - started) };
+}
+
+/**
+ * Re-embeds one document's chunks with `embedder` (the console's reindex), in one transaction: vectors
+ * replaced in one statement, any of its vectors still waiting in the backlog dropped (it would replace the
+ * new one once indexed), the document marked updated. Returns the chunks re-embedded.
+ */
+export async function reembedDocument(db: Database, embedder: Pick<Embedder, 'embedDocuments'>, documentId: number): Promise<number> {
+  // embedded outside the transaction: a provider may be slow, and no lock should wait for it
+  const chunks = await documentChunkTexts(db, documentId);
+  const vectors = chunks.length ? await embedder.embedDocuments(chunks.map(embeddingText)) : [];
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `UPDATE chunks c SET embedding = r.embedding::vector
+         FROM jsonb_to_recordset($2::jsonb) AS r(id bigint, embedding text)
+        WHERE c.id = r.id AND c.document_id = $1`,
+      [documentId, JSON.stringify(chunks.map((c, i) => ({ id: Number(c.id), embedding: vectorToSql(vectors[i]!) })))],
+    );
+    await tx.query('DELETE FROM vector_backlog WHERE chunk_id IN (SELECT id FROM chunks WHERE document_id = $1)', [documentId]);
+    await tx.query(`UPDATE documents SET updated_at = now() WHERE id = $1`, [documentId]);
+  });
+  return chunks.length;
+}
+
+async function documentChunkTexts(db: Queryable, documentId: number): Promise<Array<{ id: number; context: string; text: string }>> {
+  const { rows } = await db.query<{ id: number; context: string; text: string }>(
+    `SELECT id, context, text FROM chunks WHERE document_id = $1 ORDER BY ord`,
+    [documentId],
+  );
+  return rows;
 }
