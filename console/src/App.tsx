@@ -19,6 +19,7 @@ import { LoginPage } from './layout/LoginPage';
 import { NotFound } from './layout/NotFound';
 import { sources } from './sources';
 import { theme } from './theme';
+import { users } from './users';
 
 /**
  * Screens exist only for the roles allowed to use them: an agent's console has no admin resource
@@ -65,6 +66,7 @@ export function App() {
               <Resource name="chunks" />
               <Resource name="api-keys" {...apiKeys} />
               <Resource name="audit-log" {...auditLog} />
+              <Resource name="users" {...users} />
             </>
           ) : null}
         </>

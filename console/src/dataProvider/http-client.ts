@@ -15,7 +15,9 @@ export interface ApiErrorBody {
 function withAuth(headers?: HeadersInit): Headers {
   const h = new Headers(headers);
   const s = getSession();
-  if (s) h.set('Authorization', `Bearer ${s.key}`);
+  if (s?.key) h.set('Authorization', `Bearer ${s.key}`);
+  // signed in with the provider: the cookie goes by itself, writes add the session's CSRF token
+  if (s?.csrf) h.set('X-CSRF-Token', s.csrf);
   if (!h.has('Accept')) h.set('Accept', 'application/json');
   return h;
 }

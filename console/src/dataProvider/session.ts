@@ -5,9 +5,12 @@
 export type Role = 'agent' | 'evaluator' | 'admin';
 
 export interface Session {
+  /** The API key; empty when signed in with the OpenID Connect provider (the session cookie authenticates). */
   key: string;
   name: string;
   role: Role;
+  /** Signed in with the provider: the token every write carries in X-CSRF-Token. */
+  csrf?: string;
 }
 
 const STORAGE_KEY = 'cite.session';

@@ -17,7 +17,16 @@ const en: CiteMessages = {
       required: 'The API key is required',
       invalid: 'Key refused: unknown, revoked or expired',
       unreachable: 'The Cité server does not answer',
+      provider: 'Sign in with %{provider}',
+      or_key: 'or with an API key',
+      auth_errors: {
+        OIDC_EMAIL_DOMAIN_REFUSED: 'Your e-mail address is not in a domain allowed on this service',
+        USER_DISABLED: 'Your account was disabled by an administrator',
+        OIDC_PROVIDER_REFUSED: 'The sign-in was refused or cancelled at the identity provider',
+        other: 'The sign-in did not complete: try again',
+      },
     },
+    users: { active: 'active', disabled: 'disabled' },
     menu: { dashboard: 'Dashboard', ask: 'Ask a question', review: 'Answer review' },
     errors: {
       generic: 'Error: %{message}',
@@ -364,6 +373,19 @@ const en: CiteMessages = {
         comment: 'Comment',
         created_at: 'Given',
         api_key_name: 'Key',
+      },
+    },
+    users: {
+      name: 'User |||| Users',
+      empty: 'Nobody has signed in with the identity provider yet',
+      fields: {
+        name: 'Name',
+        email: 'E-mail',
+        role: 'Role',
+        collections: 'Collections',
+        last_sign_in_at: 'Last sign-in',
+        disabled: 'Disabled',
+        q: 'Search',
       },
     },
     'api-keys': {

@@ -19,7 +19,16 @@ const fr = {
       required: 'La clé d’API est obligatoire',
       invalid: 'Clé refusée : elle est inconnue, révoquée ou expirée',
       unreachable: 'Le serveur Cité ne répond pas',
+      provider: 'S’identifier avec %{provider}',
+      or_key: 'ou avec une clé d’API',
+      auth_errors: {
+        OIDC_EMAIL_DOMAIN_REFUSED: 'Votre adresse électronique n’appartient pas à un domaine autorisé sur ce service',
+        USER_DISABLED: 'Votre compte a été désactivé par un administrateur',
+        OIDC_PROVIDER_REFUSED: 'La connexion a été refusée ou annulée chez le fournisseur d’identité',
+        other: 'La connexion n’a pas abouti : recommencez',
+      },
     },
+    users: { active: 'actif', disabled: 'désactivé' },
     menu: {
       dashboard: 'Tableau de bord',
       ask: 'Poser une question',
@@ -371,6 +380,19 @@ const fr = {
         comment: 'Commentaire',
         created_at: 'Donné le',
         api_key_name: 'Clé',
+      },
+    },
+    users: {
+      name: 'Utilisateur |||| Utilisateurs',
+      empty: 'Personne ne s’est encore connecté avec le fournisseur d’identité',
+      fields: {
+        name: 'Nom',
+        email: 'Adresse électronique',
+        role: 'Rôle',
+        collections: 'Collections',
+        last_sign_in_at: 'Dernière connexion',
+        disabled: 'Désactivé',
+        q: 'Rechercher',
       },
     },
     'api-keys': {

@@ -2,6 +2,7 @@ import AssignmentTurnedInIcon from '@mui/icons-material/AssignmentTurnedIn';
 import DescriptionIcon from '@mui/icons-material/Description';
 import ForumIcon from '@mui/icons-material/Forum';
 import LanguageIcon from '@mui/icons-material/Language';
+import PeopleIcon from '@mui/icons-material/People';
 import PolicyIcon from '@mui/icons-material/Policy';
 import SyncIcon from '@mui/icons-material/Sync';
 import ThumbsUpDownIcon from '@mui/icons-material/ThumbsUpDown';
@@ -29,6 +30,7 @@ export function CiteMenu() {
       {admin && <Menu.ResourceItem name="crawl-runs" leftIcon={<SyncIcon />} />}
       {admin && <Menu.ResourceItem name="documents" leftIcon={<DescriptionIcon />} />}
       {admin && <Menu.ResourceItem name="api-keys" leftIcon={<VpnKeyIcon />} />}
+      {admin && <Menu.ResourceItem name="users" leftIcon={<PeopleIcon />} />}
       {admin && <Menu.ResourceItem name="audit-log" leftIcon={<PolicyIcon />} />}
     </Menu>
   );

@@ -1,6 +1,7 @@
 import KeyIcon from '@mui/icons-material/Key';
-import { Box, Button, CardContent, CircularProgress, TextField, Typography } from '@mui/material';
-import { useState, type FormEvent } from 'react';
+import LoginIcon from '@mui/icons-material/Login';
+import { Alert, Box, Button, CardContent, CircularProgress, Divider, TextField, Typography } from '@mui/material';
+import { useEffect, useState, type FormEvent } from 'react';
 import { LocalesMenuButton, Login, useLogin, useNotify, useTranslate } from 'react-admin';
 
 /** Sign-in with an API key (there are no passwords in Cité: keys carry the role). */
@@ -70,8 +71,42 @@ function ApiKeyForm() {
   );
 }
 
+/** Why the provider's sign-in was refused, from the engine's callback (`?auth_error=CODE`). */
+const AUTH_ERRORS = ['OIDC_EMAIL_DOMAIN_REFUSED', 'USER_DISABLED', 'OIDC_PROVIDER_REFUSED'];
+
+/**
+ * "S'identifier avec ProConnect" when the engine has an OpenID Connect provider (GET /auth/config): a plain
+ * link to /auth/login, which redirects to the provider and comes back signed in to the Ask page.
+ */
+function ProviderSignIn() {
+  const translate = useTranslate();
+  const [provider, setProvider] = useState<string | null>(null);
+  const error = new URLSearchParams(window.location.search).get('auth_error');
+  useEffect(() => {
+    fetch('/auth/config', { headers: { Accept: 'application/json' } })
+      .then((r) => (r.ok ? (r.json() as Promise<{ oidc: boolean; provider_name: string | null }>) : null))
+      .then((c) => setProvider(c?.oidc ? c.provider_name : null))
+      .catch(() => setProvider(null));
+  }, []);
+  if (!provider) return null;
+  return (
+    <CardContent sx={{ minWidth: 300, maxWidth: 380, pb: 0 }}>
+      {error && (
+        <Alert severity="error" sx={{ mb: 2 }}>
+          {translate(AUTH_ERRORS.includes(error) ? `cite.login.auth_errors.${error}` : 'cite.login.auth_errors.other')}
+        </Alert>
+      )}
+      <Button variant="contained" fullWidth startIcon={<LoginIcon />} href={`/auth/login?return_to=${encodeURIComponent('/console/ask')}`}>
+        {translate('cite.login.provider', { provider })}
+      </Button>
+      <Divider sx={{ mt: 3 }}>{translate('cite.login.or_key')}</Divider>
+    </CardContent>
+  );
+}
+
 export const LoginPage = () => (
   <Login sx={{ backgroundImage: 'none', backgroundColor: '#f5f5fe' }}>
+    <ProviderSignIn />
     <ApiKeyForm />
   </Login>
 );

@@ -1,6 +1,6 @@
 /** Sign-in with OpenID Connect: the console's sign-in options, login, callback, logout and the current session. */
 import { z } from 'zod';
-import { CiteError, isCiteError } from '../../errors.js';
+import { isCiteError } from '../../errors.js';
 import { defineRoute } from '../../http/route.js';
 import { ROLES } from '../roles.js';
 import { oidcEnabled } from './oidc-client.js';
@@ -55,7 +55,7 @@ export const oidcRoutes = [
       } catch (e) {
         if (!isCiteError(e) || e.status >= 500) throw e;
         log.warn({ code: e.code, reason: e.message }, 'sign-in refused');
-        res.redirect(302, `/console/#/login?auth_error=${encodeURIComponent(e.code)}`);
+        res.redirect(302, `/console/login?auth_error=${encodeURIComponent(e.code)}`);
       }
     },
   }),
@@ -63,16 +63,19 @@ export const oidcRoutes = [
     method: 'get',
     path: '/auth/session',
     access: 'public',
-    summary: 'The signed-in person of this browser and the CSRF token its writes carry in X-CSRF-Token; 401 without a live session',
+    summary: 'The signed-in person of this browser and the CSRF token its writes carry in X-CSRF-Token; both null without a live session',
     tags: ['auth'],
     response: z.object({
-      user: z.object({ id: z.number(), name: z.string(), email: z.string(), role: z.enum(ROLES), collections: z.array(z.number()).nullable(), key_id: z.number() }),
-      csrf_token: z.string(),
+      user: z
+        .object({ id: z.number(), name: z.string(), email: z.string(), role: z.enum(ROLES), collections: z.array(z.number()).nullable(), key_id: z.number() })
+        .nullable(),
+      csrf_token: z.string().nullable(),
     }),
     handler: async ({ app, req, res }) => {
       res.setHeader('Cache-Control', 'no-store');
       const found = await sessionCaller(app.db, req);
-      if (!found || found === 'ended') throw new CiteError('UNAUTHENTICATED', 'No live session: sign in', { status: 401 });
+      // not an error: the console asks on every fresh load, signed in or not
+      if (!found || found === 'ended') return { user: null, csrf_token: null };
       const { caller, userId, email, csrfToken } = found;
       return {
         user: { id: userId, name: caller.name, email, role: caller.role, collections: caller.collections, key_id: caller.keyId },

@@ -83,9 +83,9 @@ for (const mode of availableModes()) {
     });
 
     it('signs a person in: a session cookie, their name from the signed userinfo, every key route open, writes CSRF-checked, the audit naming them', async () => {
-      const { browser, res } = await signIn('marie', '/console/#/ask');
+      const { browser, res } = await signIn('marie', '/console/ask');
       expect(res.status).toBe(302);
-      expect(res.headers.get('location')).toBe('/console/#/ask');
+      expect(res.headers.get('location')).toBe('/console/ask');
       const cookie = setCookies(res).find((c) => c.startsWith('cite_session='))!;
       expect(cookie).toMatch(/HttpOnly/);
       expect(cookie).toMatch(/SameSite=Lax/);
@@ -120,7 +120,7 @@ for (const mode of availableModes()) {
     it('refuses an e-mail domain outside OIDC_ALLOWED_EMAIL_DOMAINS, opening no session and creating no one', async () => {
       const { browser, res } = await signIn('intrus');
       expect(res.status).toBe(302);
-      expect(res.headers.get('location')).toBe('/console/#/login?auth_error=OIDC_EMAIL_DOMAIN_REFUSED');
+      expect(res.headers.get('location')).toBe('/console/login?auth_error=OIDC_EMAIL_DOMAIN_REFUSED');
       expect(session(browser)).toBeUndefined();
       const users = (await (await e.fetch('/admin/api/users?range=[0,99]')).json()) as Array<{ email: string }>;
       expect(users.map((u) => u.email)).not.toContain('intrus@example.com');
@@ -131,7 +131,7 @@ for (const mode of availableModes()) {
       const callback = new URL(await signInAtProvider(browser, url, 'paul'));
       callback.searchParams.set('state', 'forged-state');
       const res = await browser.fetch(callback.href);
-      expect(res.headers.get('location')).toBe('/console/#/login?auth_error=OIDC_STATE_MISMATCH');
+      expect(res.headers.get('location')).toBe('/console/login?auth_error=OIDC_STATE_MISMATCH');
       expect(session(browser)).toBeUndefined();
     });
 
@@ -139,7 +139,7 @@ for (const mode of availableModes()) {
       const { browser, callback, res } = await signIn('paul');
       expect(res.headers.get('location')).toBe('/console/');
       const again = await browser.fetch(callback);
-      expect(again.headers.get('location')).toBe('/console/#/login?auth_error=OIDC_LOGIN_NOT_FOUND');
+      expect(again.headers.get('location')).toBe('/console/login?auth_error=OIDC_LOGIN_NOT_FOUND');
 
       // an attacker starting their own sign-in and pasting the used code with their own state: the provider refuses the code
       const attacker = new Browser();
@@ -148,7 +148,7 @@ for (const mode of availableModes()) {
       const replay = new URL(callback);
       replay.searchParams.set('state', state);
       const refused = await attacker.fetch(replay.href);
-      expect(refused.headers.get('location')).toBe('/console/#/login?auth_error=OIDC_CODE_REFUSED');
+      expect(refused.headers.get('location')).toBe('/console/login?auth_error=OIDC_CODE_REFUSED');
       expect(session(attacker)).toBeUndefined();
     });
 
@@ -185,6 +185,8 @@ for (const mode of availableModes()) {
       // the old cookie opens nothing any more
       const replayed = await fetch(`${url}/v1/me`, { headers: { cookie: `cite_session=${stale}` } });
       expect(replayed.status).toBe(401);
+      const gone = await fetch(`${url}/auth/session`, { headers: { cookie: `cite_session=${stale}` } });
+      expect(await gone.json()).toEqual({ user: null, csrf_token: null });
     });
 
     it('maps roles and collections from claims at a first sign-in; an admin changes them, and disabling ends the sessions', async () => {
@@ -221,7 +223,7 @@ for (const mode of availableModes()) {
       expect(((await disable.json()) as { disabled: boolean }).disabled).toBe(true);
       expect((await paul.fetch(`${url}/v1/me`)).status).toBe(401);
       const { res } = await signIn('paul');
-      expect(res.headers.get('location')).toBe('/console/#/login?auth_error=USER_DISABLED');
+      expect(res.headers.get('location')).toBe('/console/login?auth_error=USER_DISABLED');
       const audit = (await (await e.fetch(`/admin/api/audit-log?filter=${encodeURIComponent(JSON.stringify({ action: 'user.update' }))}`)).json()) as unknown[];
       expect(audit).toHaveLength(2);
     });

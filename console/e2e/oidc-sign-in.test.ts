@@ -1,0 +1,81 @@
+/**
+ * Sign-in with ProConnect in a real Chromium (issue 23): the console's sign-in page offers "S'identifier avec
+ * ProConnect" beside the key form; the button goes through a real OpenID provider (oidc-provider on loopback,
+ * its login form filled as a person would) and lands signed in on the Ask page, whose question is sent with
+ * the session cookie and its CSRF token. Signing out ends the session and goes through the provider's sign-out.
+ */
+import { startTestProvider, freePort, type TestProvider } from '@cite/engine/auth/oidc/testing/oidc-test-provider.js';
+import { availableModes } from '@cite/engine/testing/databases.js';
+import { startTestEngine, type TestEngine } from '@cite/engine/testing/engine.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBrowser, type BrowserSession } from './harness/browser.js';
+import { ensureConsoleBuilt } from './harness/engine.js';
+
+for (const mode of availableModes())
+  describe(`sign-in with ProConnect in chromium [${mode}]`, () => {
+    let e: TestEngine;
+    let provider: TestProvider;
+    let browser: BrowserSession;
+    let url: string;
+
+    beforeAll(async () => {
+      ensureConsoleBuilt();
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      provider = await startTestProvider(url);
+      provider.accounts.set('marie', { email: 'marie.dupont@travail.gouv.fr', given_name: 'Marie', usual_name: 'Dupont' });
+      e = await startTestEngine(mode, {
+        PORT: String(port),
+        PUBLIC_URL: url,
+        EMBEDDINGS: 'hash',
+        RATE_LIMIT_PER_MINUTE: '100000',
+        OIDC_ISSUER: provider.issuer,
+        OIDC_CLIENT_ID: provider.clientId,
+        OIDC_CLIENT_SECRET: provider.clientSecret,
+        OIDC_SCOPES: 'openid email given_name usual_name',
+        OIDC_ACR_VALUES: 'eidas1',
+        OIDC_USERINFO_SIGNED_RESPONSE_ALG: 'RS256',
+        OIDC_ALLOWED_EMAIL_DOMAINS: '*.gouv.fr',
+      });
+      browser = await openBrowser();
+    }, 600_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await e?.stop();
+      await provider?.stop();
+    });
+
+    it('signs an agent in through the provider into the Ask page, whose question goes with the session', async () => {
+      const page = await browser.page();
+      await page.goto(`${url}/console/`);
+      const button = page.getByRole('link', { name: 'S’identifier avec ProConnect' });
+      await button.waitFor();
+      // the key form stays, for admins and programs
+      await expect(page.locator('#api-key').isVisible()).resolves.toBe(true);
+      await button.click();
+
+      // the provider's own login form
+      await page.locator('input[name="login"]').fill('marie');
+      await page.locator('input[name="password"]').fill('any');
+      await page.locator('button[type="submit"]').click();
+
+      await page.waitForURL(/\/console\/ask$/);
+      const cookies = await browser.context.cookies(url);
+      const session = cookies.find((c) => c.name === 'cite_session')!;
+      expect(session.httpOnly).toBe(true);
+      expect(session.sameSite).toBe('Lax');
+
+      const asked = page.waitForResponse((r) => r.url().endsWith('/v1/answers') && r.request().method() === 'POST');
+      await page.getByTestId('question').fill('Quelle est la durée du préavis de démission ?');
+      await page.keyboard.press('Enter');
+      const answer = await asked;
+      expect(answer.status()).toBe(200);
+      expect(answer.request().headers()['x-csrf-token']).toMatch(/^[\w-]{43}$/);
+      expect(answer.request().headers().authorization).toBeUndefined();
+
+      // the audit log names the person
+      const audit = (await (await e.fetch(`/admin/api/audit-log?filter=${encodeURIComponent(JSON.stringify({ action: 'user.sign_in' }))}`)).json()) as Array<{ actor_name: string }>;
+      expect(audit.map((a) => a.actor_name)).toEqual(['Marie Dupont <marie.dupont@travail.gouv.fr>']);
+    });
+  });
