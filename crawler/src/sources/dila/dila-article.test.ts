@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { articleDocument, inForce, parseArticle, type DilaArticleMetadata } from './dila-article.js';
 import { deletedIds, dumpInfo, isDilaDump, readDilaArchive, sniffDumpInfo, type DilaEntry } from './dila-archive.js';
+import { NO_FILTER, pathMayMatch } from './dila-import.js';
 import { L1237_11_2008, L1237_19, L1237_20_DIFF, L1237_4_ABROGE, LOI_ART_1, SECTION_PATH, SYNTEC_PREAVIS, SYNTEC_SANS_NUMERO } from './testing/code-du-travail.js';
 import { articlePath, articleXml, writeDump } from './testing/dila-fixture.js';
 
@@ -52,6 +53,20 @@ describe('DILA article', () => {
     expect(() => parseArticle(noText, DAY)).toThrow(expect.objectContaining({ code: 'DILA_ARTICLE_WITHOUT_TEXT' }));
     expect(() => parseArticle(articleXml(L1237_19).slice(0, 400), DAY)).toThrow(expect.objectContaining({ code: 'XML_INVALID' }));
     expect(() => parseArticle(articleXml(SYNTEC_PREAVIS).replace(/<CONTENEUR[^>]*\/>/, ''), DAY)).toThrow(expect.objectContaining({ code: 'DILA_ARTICLE_WITHOUT_TEXT' }));
+  });
+});
+
+describe('DILA filters on paths', () => {
+  it('skip the files of texts the filter leaves out without parsing them, and keep what only parsing can judge', () => {
+    const code = articlePath(L1237_19);
+    const loi = articlePath(LOI_ART_1);
+    const kali = articlePath(SYNTEC_PREAVIS, '20250102-211500/');
+    expect([code, loi, kali].map((p) => pathMayMatch(p, NO_FILTER))).toEqual([true, true, true]);
+    const oneCode = { texts: ['LEGITEXT000006072050'], natures: [], idcc: [] };
+    expect([code, loi, kali].map((p) => pathMayMatch(p, oneCode))).toEqual([true, false, false]);
+    // a nature is read in the article; an IDCC in the KALI article, never in a LEGI one
+    expect([code, loi, kali].map((p) => pathMayMatch(p, { texts: [], natures: ['CODE'], idcc: [] }))).toEqual([true, true, false]);
+    expect([code, loi, kali].map((p) => pathMayMatch(p, { texts: [], natures: [], idcc: ['1486'] }))).toEqual([false, false, true]);
   });
 });
 

@@ -47,6 +47,20 @@ export function matchesFilter(a: DilaArticle, f: DilaFilter): boolean {
   return false;
 }
 
+/**
+ * Whether an entry may hold an article the filter keeps, judged on its path alone, so that a full dump
+ * filtered to one code skips parsing the other texts' millions of files. LEGI paths name the text
+ * (`…/LEGITEXT000006072050/article/…`); KALI paths name the agreement's texts, not its IDCC: only a filter
+ * naming no KALI criterion at all rules KALI entries out.
+ */
+export function pathMayMatch(name: string, f: DilaFilter): boolean {
+  if (!f.texts.length && !f.natures.length && !f.idcc.length) return true;
+  if (/(^|\/)kali\//.test(name)) return f.idcc.length > 0 || f.texts.some((t) => t.startsWith('KALI'));
+  const text = /\/(LEGITEXT\d{12})\/article\//.exec(name)?.[1];
+  if (!text || f.natures.length) return true;
+  return f.texts.includes(text);
+}
+
 export interface DilaImportTarget {
   collectionId: number;
   sourceId: number;
@@ -159,12 +173,19 @@ async function importOne(
   const retired = new Set<string>();
   const deletions: string[] = [];
   let damage: string | undefined;
+  // A full dump holds every version ever published (LEGI: millions): into a source that had none, nothing is
+  // to be retired; over earlier imports, versions are retired as they are read, never held in a set.
+  const retirement: 'none' | 'streamed' | 'after' = info.type === 'increment' ? 'after' : last ? 'streamed' : 'none';
 
   async function* outcomes(): AsyncGenerator<ExtractOutcome> {
     try {
       for await (const entry of readDilaArchive(file)) {
         if (entry.kind === 'deletions') deletions.push(...entry.ids);
         if (entry.kind !== 'article') continue;
+        if (!pathMayMatch(entry.name, options.filter)) {
+          result.filteredOut++;
+          continue;
+        }
         const location = `${info.name}!${entry.name}`;
         let article: DilaArticle;
         try {
@@ -180,10 +201,11 @@ async function importOne(
         const doc = articleDocument(article);
         if (!inForce(article, day)) {
           result.notInForce++;
-          retired.add(doc.url);
+          if (retirement === 'after') retired.add(doc.url);
+          else if (retirement === 'streamed' && (await indexer.markDeleted(target.collectionId, doc.url))) result.removed++;
           continue;
         }
-        indexedUrls.add(doc.url);
+        if (retirement === 'after') indexedUrls.add(doc.url);
         yield { ok: true, location, document: doc };
       }
     } catch (e) {
