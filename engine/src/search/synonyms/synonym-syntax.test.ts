@@ -70,3 +70,14 @@ describe('query expansion', () => {
     expect(expandQuery(['cse', 'social'], [{ from: [cse, ['social']], to: null }]).groups).toEqual([]);
   });
 });
+
+describe('the example list shipped with Cité', () => {
+  it('parses without a bad line', async () => {
+    const fs = await import('node:fs');
+    const text = fs.readFileSync(new URL('./fr-travail.example.txt', import.meta.url), 'utf8');
+    const { rules, errors } = parseSynonyms(text);
+    expect(errors).toEqual([]);
+    expect(rules.length).toBe(31);
+    expect(rules.find((r) => r.from[0] === 'cse')!.from).toEqual(['cse', 'comité social et économique']);
+  });
+});
