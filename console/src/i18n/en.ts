@@ -208,7 +208,11 @@ const en: CiteMessages = {
       retrieval_query: 'Query searched',
       abstain_reason: 'Why Cité declined',
       relevance: 'Relevance gate',
-      relevance_fields: { covered: 'Share of terms covered', threshold: 'Threshold', missing_terms: 'Terms missing from the sources' },
+      relevance_fields: {
+        coverage: 'Share of terms covered', min_coverage: 'Minimum share', strength: 'Strength (BM25)', min_strength: 'Strength enough alone',
+        similarity: 'Vector similarity', min_similarity: 'Confirming similarity', confirmed_strength: 'Strength enough when confirmed',
+        terms: 'Weighted terms', missing_terms: 'Terms missing from the best passage', unknown_terms: 'Terms unknown to the sources', best_chunk_id: 'Best passage',
+      },
       timings: 'Timings',
       error: 'The answer failed: %{message}',
     },

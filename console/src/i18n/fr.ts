@@ -215,7 +215,11 @@ const fr = {
       retrieval_query: 'Requête recherchée',
       abstain_reason: 'Motif de l’abstention',
       relevance: 'Seuil de pertinence',
-      relevance_fields: { covered: 'Part des termes couverte', threshold: 'Seuil', missing_terms: 'Termes absents des sources' },
+      relevance_fields: {
+        coverage: 'Part des termes couverte', min_coverage: 'Part minimale', strength: 'Force (BM25)', min_strength: 'Force suffisante seule',
+        similarity: 'Similarité vectorielle', min_similarity: 'Similarité qui confirme', confirmed_strength: 'Force suffisante si confirmée',
+        terms: 'Termes pondérés', missing_terms: 'Termes absents du meilleur passage', unknown_terms: 'Termes inconnus des sources', best_chunk_id: 'Meilleur passage',
+      },
       timings: 'Temps',
       error: 'La réponse a échoué : %{message}',
     },
