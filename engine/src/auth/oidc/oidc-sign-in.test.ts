@@ -43,7 +43,7 @@ for (const mode of availableModes()) {
       });
       const { rows } = await e.db.query<{ id: string }>(`INSERT INTO collections (name) VALUES ('rh') RETURNING id`);
       rh = Number(rows[0]!.id);
-    }, 60_000);
+    }, 180_000);
 
     afterAll(async () => {
       await e?.stop();
