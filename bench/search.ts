@@ -3,6 +3,8 @@
  *
  * Measures POST /v1/search over HTTP against a `cite start` child process with the hash embedder:
  * p50/p95 at concurrency 1, then throughput (and p50/p95) at concurrency 16, for each target database.
+ * On the server target it first measures its anchor, the bare HNSW query on the same database
+ * (search-anchor.ts), and prints Cité's figures as ratios of it (`--no-anchor` leaves it out).
  *
  * Data: `--chunks N` synthetic chunks (default 100,000 on the server, 20,000 embedded) whose sentences are
  * drawn from the corpus under `--corpus` (JSONL(.gz) files of the bench format) when given, else from a
@@ -24,6 +26,7 @@ import { HashEmbedder } from '../engine/src/embeddings/hash-embedder.js';
 import { seedDocuments, type SeedDocument } from '../engine/src/index-store/seed-documents.js';
 import { createKey } from '../engine/src/keys/api-keys.js';
 import { freshServerDatabase, percentile, startEngineProcess } from './lib.js';
+import { measureBareHnsw, type AnchorFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +41,9 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '16' },
     json: { type: 'boolean', default: false },
+    /** Leave out the bare HNSW anchor (server target). */
+    'no-anchor': { type: 'boolean', default: false },
+    'anchor-seconds': { type: 'string', default: '8' },
   },
 });
 
@@ -158,6 +164,8 @@ interface Figures {
   mode: string;
   c1: { requests: number; p50: number; p95: number; mean: number };
   cN: { concurrency: number; seconds: number; requests: number; rps: number; p50: number; p95: number; errors: number };
+  /** Server only: the bare HNSW query on the same database in the same run (search-anchor.ts). */
+  anchor?: AnchorFigures;
 }
 
 async function measure(url: string, key: string, queries: string[]): Promise<Omit<Figures, 'target' | 'chunks'>> {
@@ -207,6 +215,7 @@ async function measure(url: string, key: string, queries: string[]): Promise<Omi
 }
 
 async function runTarget(target: 'server' | 'embedded', pool: string[], queries: string[]): Promise<Figures> {
+  let anchor: AnchorFigures | undefined;
   const common = { EMBEDDINGS: 'hash', RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' };
   let env: Record<string, string>;
   let db: Database;
@@ -240,13 +249,17 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
     sharedBuffersMb = Math.round(memory.sharedBuffersBytes / 2 ** 20);
     const advice = bufferCacheAdvice(memory);
     if (advice) process.stderr.write(`server: ${advice}\n`);
+    if (!values['no-anchor']) {
+      process.stderr.write('server: measuring the bare HNSW query (the anchor)…\n');
+      anchor = await measureBareHnsw(env.DATABASE_URL!, queries, { seconds: Number(values['anchor-seconds']) });
+    }
   }
   const { key } = await createKey(db, { name: 'bench-search', role: 'agent' });
   await db.close();
   const engine = await startEngineProcess(env);
   try {
     process.stderr.write(`${target}: measuring over HTTP (${chunks} chunks)…\n`);
-    return { target, chunks, sharedBuffersMb, ...(await measure(engine.url, key, queries)) };
+    return { target, chunks, sharedBuffersMb, anchor, ...(await measure(engine.url, key, queries)) };
   } finally {
     await engine.stop();
   }
@@ -268,6 +281,16 @@ async function main(): Promise<void> {
   for (const r of results) {
     console.log(
       `${r.target.padEnd(9)} ${String(r.chunks).padStart(7)}  ${`${r.c1.p50} ms`.padStart(8)}  ${`${r.c1.p95} ms`.padStart(8)}  ${String(r.cN.rps).padStart(10)}  ${`${r.cN.p50} ms`.padStart(8)}  ${`${r.cN.p95} ms`.padStart(8)}  ${String(r.cN.errors).padStart(6)}  ${r.sharedBuffersMb === undefined ? '-' : `${r.sharedBuffersMb} MB`}`,
+    );
+  }
+  for (const r of results) {
+    if (!r.anchor) continue;
+    const a = r.anchor;
+    const tps = Object.entries(a.tps).map(([c, t]) => `c=${c} ${t}`).join(', ');
+    console.log(`\nanchor (${r.target}): bare HNSW top-100, ef_search 100, same database: c=1 p50 ${a.c1.p50} ms; statements/s ${tps}`);
+    console.log(
+      `${r.target}: c=${r.cN.concurrency} throughput ${(r.cN.rps / a.best.tps).toFixed(2)}× the bare query's best (c=${a.best.concurrency}, ${a.best.tps}/s; target ≥ 0.40×); ` +
+        `c=1 p50 ${(r.c1.p50 / a.c1.p50).toFixed(1)}× the bare query's (target ≤ 4×); errors ${r.cN.errors}`,
     );
   }
 }
