@@ -18,6 +18,7 @@ import { CiteLayout } from './layout/CiteLayout';
 import { LoginPage } from './layout/LoginPage';
 import { NotFound } from './layout/NotFound';
 import { sources } from './sources';
+import { synonyms } from './synonyms';
 import { theme } from './theme';
 import { users } from './users';
 
@@ -65,6 +66,7 @@ export function App() {
               <Resource name="documents" {...documents} />
               <Resource name="chunks" />
               <Resource name="api-keys" {...apiKeys} />
+              <Resource name="synonyms" {...synonyms} />
               <Resource name="audit-log" {...auditLog} />
               <Resource name="users" {...users} />
             </>

@@ -29,6 +29,7 @@ export function CiteMenu() {
       {admin && <Menu.ResourceItem name="sources" leftIcon={<LanguageIcon />} />}
       {admin && <Menu.ResourceItem name="crawl-runs" leftIcon={<SyncIcon />} />}
       {admin && <Menu.ResourceItem name="documents" leftIcon={<DescriptionIcon />} />}
+      {admin && <Menu.ResourceItem name="synonyms" />}
       {admin && <Menu.ResourceItem name="api-keys" leftIcon={<VpnKeyIcon />} />}
       {admin && <Menu.ResourceItem name="users" leftIcon={<PeopleIcon />} />}
       {admin && <Menu.ResourceItem name="audit-log" leftIcon={<PolicyIcon />} />}
