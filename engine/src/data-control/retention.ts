@@ -7,13 +7,14 @@
 import { CONFIG_DEFAULTS, type Config } from '../config/config.js';
 import type { Queryable } from '../db/database.js';
 import { recordAudit } from '../audit/audit-repo.js';
+import { markDocumentsDeleted } from '../index-store/documents-repo.js';
 import { sweepUnreferencedOriginals } from '../originals/originals-repo.js';
 
-export type RetentionRuleName = 'answers' | 'feedback' | 'crawl_logs' | 'audit';
+export type RetentionRuleName = 'answers' | 'feedback' | 'crawl_logs' | 'audit' | 'web';
 
 export interface RetentionRule {
   name: RetentionRuleName;
-  variable: 'RETENTION_ANSWERS_DAYS' | 'RETENTION_FEEDBACK_DAYS' | 'RETENTION_CRAWL_LOGS_DAYS' | 'RETENTION_AUDIT_DAYS';
+  variable: 'RETENTION_ANSWERS_DAYS' | 'RETENTION_FEEDBACK_DAYS' | 'RETENTION_CRAWL_LOGS_DAYS' | 'RETENTION_AUDIT_DAYS' | 'RETENTION_WEB_DAYS';
   tables: string[];
   /** Which date counts (French: published in the security dossier). */
   age: string;
@@ -49,9 +50,16 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     tables: ['audit_log'],
     age: 'audit_log.at',
   },
+  {
+    name: 'web',
+    variable: 'RETENTION_WEB_DAYS',
+    tables: ['documents', 'chunks'],
+    age: 'documents.fetched_at des pages lues par la recherche internet (collection web) ; leurs passages sont supprimés',
+  },
 ];
 
-export type RetentionPolicy = Record<RetentionRuleName, number>;
+/** Days per rule; `web` absent = pages of internet search kept (policies written before issue 22). */
+export type RetentionPolicy = Record<Exclude<RetentionRuleName, 'web'>, number> & { web?: number };
 
 export function retentionPolicy(cfg: Config): RetentionPolicy {
   return {
@@ -59,10 +67,11 @@ export function retentionPolicy(cfg: Config): RetentionPolicy {
     feedback: cfg.RETENTION_FEEDBACK_DAYS,
     crawl_logs: cfg.RETENTION_CRAWL_LOGS_DAYS,
     audit: cfg.RETENTION_AUDIT_DAYS,
+    web: cfg.RETENTION_WEB_DAYS,
   };
 }
 
-export const isPolicyActive = (p: RetentionPolicy) => Object.values(p).some((days) => days > 0);
+export const isPolicyActive = (p: RetentionPolicy) => Object.values(p).some((days) => (days ?? 0) > 0);
 
 export interface PurgeReport {
   started_at: string;
@@ -71,7 +80,7 @@ export interface PurgeReport {
   policy: RetentionPolicy;
   /** Rows older than these instants were eligible. */
   cutoffs: Partial<Record<RetentionRuleName, string>>;
-  deleted: { answers: number; feedback: number; crawl_runs: number; frontier: number; ingest_errors: number; audit_log: number; document_originals: number };
+  deleted: { answers: number; feedback: number; crawl_runs: number; frontier: number; ingest_errors: number; audit_log: number; document_originals: number; web_documents?: number };
   /** Expired rows kept on purpose (evaluation sets). */
   exempt: { answers: number; feedback: number };
 }
@@ -190,6 +199,20 @@ async function purgeAudit(db: Queryable, before: string, batch: number, r: Purge
   );
 }
 
+/** Pages internet search read (the `web` collection) fetched before the cutoff: deleted through the index store. */
+async function purgeWeb(db: Queryable, before: string, batch: number, r: PurgeReport, signal?: AbortSignal): Promise<void> {
+  r.deleted.web_documents = (r.deleted.web_documents ?? 0) + (await inBatches(batch, signal, async () => {
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT d.id FROM documents d JOIN collections c ON c.id = d.collection_id
+       WHERE c.name = 'web' AND d.status = 'active' AND d.fetched_at < $1::timestamptz
+       ORDER BY d.fetched_at LIMIT $2`,
+      [before, batch],
+    );
+    if (rows.length) await markDocumentsDeleted(db, rows.map((x) => Number(x.id)));
+    return rows.length;
+  }));
+}
+
 /** Deletes every row past its retention period, in batches; returns (and records) what was deleted. */
 export async function purgeExpired(db: Queryable, policy: RetentionPolicy, opts: PurgeOptions = {}): Promise<PurgeReport> {
   const batch = opts.batchSize ?? CONFIG_DEFAULTS.RETENTION_PURGE_BATCH_SIZE;
@@ -207,9 +230,10 @@ export async function purgeExpired(db: Queryable, policy: RetentionPolicy, opts:
     ['feedback', purgeFeedback],
     ['crawl_logs', purgeCrawlLogs],
     ['audit', purgeAudit],
+    ['web', purgeWeb],
   ];
   for (const [name, stage] of stages) {
-    const days = policy[name];
+    const days = policy[name] ?? 0;
     if (days <= 0) continue;
     const before = await cutoff(db, days);
     report.cutoffs[name] = before;
@@ -219,7 +243,7 @@ export async function purgeExpired(db: Queryable, policy: RetentionPolicy, opts:
   // others with their last document; these are left by failed writes and concurrent deletions)
   report.deleted.document_originals = await sweepUnreferencedOriginals(db);
   report.duration_ms = Date.now() - started;
-  if (Object.values(report.deleted).some((n) => n > 0)) {
+  if (Object.values(report.deleted).some((n) => (n ?? 0) > 0)) {
     // Counts only: the audit entry says what kind of rows went, never what they contained.
     await recordAudit(db, {
       actorKeyId: opts.actor?.keyId ?? null,

@@ -13,6 +13,7 @@ import { collectionByName } from '@cite/crawler/ingest/ingest-run.js';
 import { createWebSearch } from '@cite/crawler/web-search/create-web-search.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
+import { purgeExpired } from '../data-control/retention.js';
 import { HashEmbedder } from '../embeddings/hash-embedder.js';
 import type { AppContext } from '../http/app-context.js';
 import { createKey } from '../keys/api-keys.js';
@@ -262,5 +263,15 @@ for (const mode of availableModes())
       expect(site.hits.length).toBe(fetchedBefore);
 
       await expect(requireWebSearch({ ...app, services: new Map() }, { webSearch: true })).rejects.toMatchObject({ status: 409, code: 'WEB_SEARCH_DISABLED' });
+    });
+
+    it('counts web pages in the retention purge: pages read within RETENTION_WEB_DAYS stay', async () => {
+      const before = await e.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents d JOIN collections c ON c.id = d.collection_id WHERE c.name = 'web' AND d.status = 'active'`);
+      expect(before.rows[0]!.n).toBeGreaterThan(0);
+      const report = await purgeExpired(e.db, { answers: 0, feedback: 0, crawl_logs: 0, audit: 0, web: 1 });
+      expect(report.cutoffs.web).toBeDefined();
+      expect(report.deleted.web_documents).toBe(0);
+      const res = await e.fetch('/v1/search', { body: { query: 'prime vélo électrique', web: true }, key: webKey });
+      expect(((await res.json()) as { data: Array<{ origin?: string }> }).data.some((h) => h.origin === 'web')).toBe(true);
     });
   });
