@@ -51,7 +51,8 @@ const trustProxy = z
 function isLoopbackUrl(v: string): boolean {
   try {
     const host = new URL(v).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+    // an address, not a name that merely starts with 127. (127.0.0.1.example.org)
+    return host === 'localhost' || host === '::1' || (net.isIPv4(host) && host.startsWith('127.'));
   } catch {
     return false;
   }
