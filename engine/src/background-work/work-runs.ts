@@ -114,17 +114,21 @@ export async function reclaimStale(
         ? [`locked_by = $2, attempts = attempts + 1, heartbeat_at = now()`, [workerId]]
         : // locked_by stays: the owner, should it turn out alive after all, may still finish it (see finish)
           [`status = 'failed', finished_at = now(), error = $2`, [policy.error]];
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ id: string }>(
+  const reclaim = async (q: Queryable) => {
+    const { rows } = await q.query<{ id: string }>(
       `UPDATE ${kind.table} SET ${set}
         WHERE id IN (SELECT id FROM ${kind.table} WHERE status = 'running' AND (${kind.rows}) AND (${STALE}) FOR UPDATE SKIP LOCKED)
         RETURNING id`,
       [staleMs, ...params],
     );
     const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-    if (ids.length && keep) await keep(tx, ids);
+    if (ids.length && keep) await keep(q, ids);
     return ids;
-  });
+  };
+  if (!keep) return reclaim(db);
+  // run at every maintenance pass of every worker, and almost always idle: one round trip, not a transaction's three
+  const any = await db.query(`SELECT 1 FROM ${kind.table} WHERE status = 'running' AND (${kind.rows}) AND (${STALE}) LIMIT 1`, [staleMs]);
+  return any.rows.length ? db.transaction(reclaim) : [];
 }
 
 /**
