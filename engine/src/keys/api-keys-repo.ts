@@ -96,8 +96,3 @@ export async function touchLastUsed(db: Queryable, id: number): Promise<void> {
 export async function setKeyGrant(db: Queryable, id: number, g: { role: Role; collections: number[] | null }): Promise<void> {
   await db.query(`UPDATE api_keys SET role = $2, collections = $3 WHERE id = $1`, [id, g.role, g.collections]);
 }
-
-/** The role and collections of a person's key follow what an admin gives the person (users-service.ts). */
-export async function setKeyGrant(db: Queryable, id: number, g: { role: Role; collections: number[] | null }): Promise<void> {
-  await db.query(`UPDATE api_keys SET role = $2, collections = $3 WHERE id = $1`, [id, g.role, g.collections]);
-}

@@ -7,7 +7,6 @@
  * - internet search (issue 22): the provider of WEB_SEARCH_PROVIDER, and the result pages web search
  *   fetches, within WEB_SEARCH_ALLOWED_DOMAINS and OUTBOUND_ALLOW (`checkWebPage`).
  * - sign-in: the host of OIDC_ISSUER (the OpenID Connect provider), when set;
- * - sign-in: the host of OIDC_ISSUER (the OpenID Connect provider), when set;
  * Loopback is not outbound (nothing leaves the machine); the crawler's address guard refuses it as a
  * crawl target unless CRAWLER_ALLOW_PRIVATE_NETWORKS is set.
  */
@@ -17,7 +16,7 @@ import { webSearchEndpoint, type Config } from '../config/config.js';
 import type { Queryable } from '../db/database.js';
 import { CiteError } from '../errors.js';
 
-export type OutboundPurpose = 'crawl' | 'embeddings' | 'llm' | 'model-download' | 'web-search' | 'web' | 'sign-in' | 'sign-in';
+export type OutboundPurpose = 'crawl' | 'embeddings' | 'llm' | 'model-download' | 'web-search' | 'web' | 'sign-in';
 
 export interface ModelDestination {
   purpose: Exclude<OutboundPurpose, 'crawl' | 'web'>;
@@ -75,9 +74,6 @@ export function modelDestinations(cfg: Config): ModelDestination[] {
   if (embeddings) out.push({ purpose: 'embeddings', host: embeddings, configuredBy: 'EMBEDDINGS_BASE_URL' });
   const llm = hostOf(cfg.LLM_BASE_URL);
   if (llm) out.push({ purpose: 'llm', host: llm, configuredBy: 'LLM_BASE_URL' });
-  // the OpenID Connect provider (discovery, keys, tokens, userinfo): ProConnect serves them all from its issuer's host
-  const signIn = hostOf(cfg.OIDC_ISSUER);
-  if (signIn) out.push({ purpose: 'sign-in', host: signIn, configuredBy: 'OIDC_ISSUER' });
   // the OpenID Connect provider (discovery, keys, tokens, userinfo): ProConnect serves them all from its issuer's host
   const signIn = hostOf(cfg.OIDC_ISSUER);
   if (signIn) out.push({ purpose: 'sign-in', host: signIn, configuredBy: 'OIDC_ISSUER' });
