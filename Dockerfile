@@ -5,8 +5,11 @@ RUN apt-get update && apt-get install -y --no-install-recommends chromium ca-cer
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-COPY engine/package.json engine/package.json
-COPY crawler/package.json crawler/package.json
+COPY packages/core/package.json packages/core/package.json
+COPY packages/index/package.json packages/index/package.json
+COPY packages/ingestion/package.json packages/ingestion/package.json
+COPY packages/retrieval/package.json packages/retrieval/package.json
+COPY packages/app/package.json packages/app/package.json
 COPY console/package.json console/package.json
 COPY scripts scripts
 RUN npm ci --no-audit --no-fund --ignore-scripts
@@ -16,5 +19,5 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 ENV NODE_ENV=production PORT=8080 DATA_DIR=/data CHROMIUM_PATH=/usr/bin/chromium
 EXPOSE 8080
 USER node
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "engine/bin/cite.mjs"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "packages/app/bin/cite.mjs"]
 CMD ["start"]

@@ -167,12 +167,12 @@ async function serveSite(pages: number, pdfs: number): Promise<{ url: string; hi
 // ---------------------------------------------------------------- the two crawlers (child side)
 
 async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
-  const { loadConfig } = await import('@cite/engine/config/config.js');
-  const { migrate } = await import('@cite/engine/db/migrations.js');
-  const { HashEmbedder } = await import('@cite/engine/embeddings/hash-embedder.js');
-  const { createSource, startCrawl } = await import('@cite/crawler/sources/source-service.js');
-  const { startWorker } = await import('@cite/crawler/worker/worker.js');
-  const { getRunDetail } = await import('@cite/crawler/runs/run-repo.js');
+  const { loadConfig } = await import('@cite/core/config/config.js');
+  const { migrate } = await import('@cite/core/db/migrations.js');
+  const { HashEmbedder } = await import('@cite/core/embeddings/hash-embedder.js');
+  const { createSource, startCrawl } = await import('@cite/ingestion/sources/source-service.js');
+  const { startWorker } = await import('@cite/ingestion/worker/worker.js');
+  const { getRunDetail } = await import('@cite/ingestion/runs/run-repo.js');
   const pino = (await import('pino')).default;
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-bench-crawl-'));
@@ -182,7 +182,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
     const { freshServerDatabase } = await import('./lib.js');
     const name = `cite_bench_crawl_${crypto.randomBytes(3).toString('hex')}`;
     const url = await freshServerDatabase(a.server, name);
-    const { openServerDatabase } = await import('@cite/engine/db/server-database.js');
+    const { openServerDatabase } = await import('@cite/core/db/server-database.js');
     db = await openServerDatabase(url, a.concurrency + 4);
     dropServer = async () => {
       const pg = (await import('pg')).default;
@@ -192,7 +192,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
       await c.end();
     };
   } else {
-    const { openEmbeddedDatabase } = await import('@cite/engine/db/embedded-database.js');
+    const { openEmbeddedDatabase } = await import('@cite/core/db/embedded-database.js');
     db = await openEmbeddedDatabase(dataDir);
   }
   await migrate(db);
@@ -243,7 +243,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
   const machineCpu = machineCpuSeconds() - machineAtStart;
   // The crawl is done and every page searchable; vectors left in the backlog are indexed by the idle
   // worker: how long that takes is reported too.
-  const { vectorBacklogSize } = await import('@cite/engine/index-store/documents-repo.js');
+  const { vectorBacklogSize } = await import('@cite/index/documents-repo.js');
   const backlog = await vectorBacklogSize(db);
   while ((await vectorBacklogSize(db)) > 0) await new Promise((r) => setTimeout(r, 100));
   const indexedAfter = (performance.now() - started) / 1000;
@@ -280,7 +280,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
  * BENCH_DB_STATS=1: counts the statements Cité sends (and the time spent waiting for them), grouped by
  * their first words, to see the round trips a page costs.
  */
-function instrument(db: import('@cite/engine/db/database.js').Database) {
+function instrument(db: import('@cite/core/db/database.js').Database) {
   const byStatement = new Map<string, { n: number; ms: number }>();
   let lastEnd = 0;
   const count = (sql: string, ms: number) => {
@@ -290,8 +290,8 @@ function instrument(db: import('@cite/engine/db/database.js').Database) {
     e.ms += ms;
     byStatement.set(key, e);
   };
-  const wrap = <Q extends import('@cite/engine/db/database.js').Queryable>(q: Q['query'], self: unknown): Q['query'] =>
-    (async (sql: string | import('@cite/engine/db/database.js').NamedStatement, params?: readonly unknown[]) => {
+  const wrap = <Q extends import('@cite/core/db/database.js').Queryable>(q: Q['query'], self: unknown): Q['query'] =>
+    (async (sql: string | import('@cite/core/db/database.js').NamedStatement, params?: readonly unknown[]) => {
       const t = performance.now();
       try {
         return await q.call(self, sql, params);
@@ -305,7 +305,7 @@ function instrument(db: import('@cite/engine/db/database.js').Database) {
   const query = db.query;
   const transaction = db.transaction;
   db.query = wrap(query, db);
-  db.transaction = async <T>(fn: (tx: import('@cite/engine/db/database.js').Queryable) => Promise<T>): Promise<T> => {
+  db.transaction = async <T>(fn: (tx: import('@cite/core/db/database.js').Queryable) => Promise<T>): Promise<T> => {
     let bodyEnd = 0;
     const out = (await transaction.call(db, async (tx) => {
       try {

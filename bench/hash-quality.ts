@@ -12,11 +12,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { readQueries } from '../engine/src/eval/retrieval-eval.js';
-import { averageByQuery, scoreRanking, type RetrievalScores } from '../engine/src/eval/metrics.js';
-import { buildHybridSql } from '../engine/src/search/hybrid-sql.js';
-import type { Embedder } from '../engine/src/embeddings/embedder.js';
-import { CONTEXT_WEIGHT, HashEmbedder } from '../engine/src/embeddings/hash-embedder.js';
+import { readQueries } from '@cite/retrieval/eval/retrieval-eval.js';
+import { averageByQuery, scoreRanking, type RetrievalScores } from '@cite/retrieval/eval/metrics.js';
+import { buildHybridSql } from '@cite/retrieval/search/hybrid-sql.js';
+import type { Embedder } from '@cite/core/embeddings/embedder.js';
+import { CONTEXT_WEIGHT, HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 
 const { values } = parseArgs({
   options: {

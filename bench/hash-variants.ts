@@ -1,6 +1,6 @@
 /** Experimental hash embedder variants for bench/hash-quality.ts (scratch). */
-import { normalise } from '../engine/src/embeddings/embedder.js';
-import { fold } from '../engine/src/text/fold.js';
+import { normalise } from '@cite/core/embeddings/embedder.js';
+import { fold } from '@cite/core/text/fold.js';
 import type { Variant } from './hash-quality.js';
 
 const STOP = new Set(

@@ -15,15 +15,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { loadConfig } from '@cite/engine/config/config.js';
-import type { Database } from '@cite/engine/db/database.js';
-import { openEmbeddedDatabase } from '@cite/engine/db/embedded-database.js';
-import { migrate } from '@cite/engine/db/migrations.js';
-import { openServerDatabase } from '@cite/engine/db/server-database.js';
-import { createEmbedder } from '@cite/engine/embeddings/create-embedder.js';
-import { extractOptionsFromConfig, extractSources, type ExtractOutcome } from '@cite/crawler/extractors/extract.js';
-import { indexDocuments } from '@cite/crawler/ingest/index-documents.js';
-import { collectionByName, filesSource } from '@cite/crawler/ingest/ingest-run.js';
+import { loadConfig } from '@cite/core/config/config.js';
+import type { Database } from '@cite/core/db/database.js';
+import { openEmbeddedDatabase } from '@cite/core/db/embedded-database.js';
+import { migrate } from '@cite/core/db/migrations.js';
+import { openServerDatabase } from '@cite/core/db/server-database.js';
+import { createEmbedder } from '@cite/core/embeddings/create-embedder.js';
+import { extractOptionsFromConfig, extractSources, type ExtractOutcome } from '@cite/ingestion/extractors/extract.js';
+import { indexDocuments } from '@cite/ingestion/ingest/index-documents.js';
+import { collectionByName, filesSource } from '@cite/ingestion/ingest/ingest-run.js';
 import { benchThroughEngine } from './ingest-through-engine.js';
 
 interface Args {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import pg from 'pg';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const CITE = path.join(ROOT, 'engine/bin/cite.mjs');
+export const CITE = path.join(ROOT, 'packages/app/bin/cite.mjs');
 
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import zlib from 'node:zlib';
-import { findPersonalData, maskPersonalDataWithCounts, type PersonalDataKind } from '../crawler/src/hygiene/personal-data.js';
+import { findPersonalData, maskPersonalDataWithCounts, type PersonalDataKind } from '@cite/ingestion/hygiene/personal-data.js';
 
 const args = process.argv.slice(2);
 const samplesAt = args.indexOf('--samples');

@@ -4,8 +4,8 @@
  * N audit entries, half of each recent; then one purge.
  *   npx tsx bench/retention.ts [--rows 100000] [--batch 1000]
  */
-import { purgeExpired } from '../engine/src/data-control/retention.js';
-import { openTestDatabase } from '../engine/src/testing/databases.js';
+import { purgeExpired } from '@cite/app/data-control/retention.js';
+import { openTestDatabase } from '@cite/core/testing/databases.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,7 +5,7 @@
  * throughput is read as a ratio of this one, measured minutes apart on the same data.
  */
 import pg from 'pg';
-import { HashEmbedder } from '../engine/src/embeddings/hash-embedder.js';
+import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { percentile } from './lib.js';
 
 export interface AnchorFigures {

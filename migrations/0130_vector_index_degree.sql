@@ -2,7 +2,7 @@
 -- candidates instead of 64). Inserting a vector updates its neighbours' lists, at a cost that grows with
 -- their square, and that was most of what a crawl cost PostgreSQL once the vector backlog was full:
 -- 40% cheaper per vector (1.5 → 0.94 ms at 6,000 vectors), for the same search quality on the bench
--- corpus (hybrid nDCG@10 0.368 against 0.370) and the same search speed. engine/src/embeddings/
+-- corpus (hybrid nDCG@10 0.368 against 0.370) and the same search speed. packages/core/src/embeddings/
 -- embedding-model-record.ts (HNSW_INDEX_OPTIONS) builds it the same way after a change of model.
 DO $$
 BEGIN

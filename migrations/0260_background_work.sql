@@ -1,4 +1,4 @@
--- One model for background work (engine/src/background-work): crawl runs, ingest runs and evaluation runs
+-- One model for background work (packages/core/src/background-work): crawl runs, ingest runs and evaluation runs
 -- are claimed, beaten for, reclaimed, cancelled and finished by the same statements, over tables with the
 -- same columns (status, error, attempts, locked_by, heartbeat_at, started_at, finished_at). eval_runs has
 -- them already; crawl_runs gains the claimer and the claim count, and says which work a row is: a crawl

@@ -1,12 +1,12 @@
 /**
- * Regenerates engine/src/answers/lexicon/verb-forms.fr.txt.gz from the Lefff packages
+ * Regenerates packages/retrieval/src/answers/lexicon/verb-forms.fr.txt.gz from the Lefff packages
  * (devDependencies): `npx tsx scripts/build-verb-lexicon.ts`. A test checks the shipped file still
  * matches them.
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
-import { deriveVerbForms, VERB_FORMS_FILE } from '../engine/src/answers/lexicon/verb-forms.js';
+import { deriveVerbForms, VERB_FORMS_FILE } from '@cite/retrieval/answers/lexicon/verb-forms.js';
 
 export function readLefff(): { conjugations: Parameters<typeof deriveVerbForms>[0]; nouns: string[] } {
   const require = createRequire(import.meta.url);

@@ -2,7 +2,7 @@
  * Each workspace declares exactly what its code imports (issue 18): no package borrowed from a
  * neighbour's package.json or reached only through hoisting, no declared package that nothing imports.
  *
- * - Source files of a workspace (engine/src, engine/bin, crawler/src, console/src) may import only its
+ * - Source files of a workspace (packages/<name>/src, packages/app/bin, console/src) may import only its
  *   `dependencies`: what `npm prune --omit=dev` keeps in the image.
  * - Its test code (*.test.ts, testing/ folders, console/e2e) and tool configuration (vite.config.ts)
  *   may also use its devDependencies and the root's.
@@ -27,7 +27,7 @@ const TOOLS: Record<string, string> = {
   '@types/node': 'types of node: builtins',
 };
 
-type Owner = 'root' | 'engine' | 'crawler' | 'console';
+type Owner = 'root' | 'core' | 'index' | 'ingestion' | 'retrieval' | 'app' | 'console';
 type Kind = 'source' | 'test' | 'root';
 interface Manifest {
   dependencies?: Record<string, string>;
@@ -35,13 +35,16 @@ interface Manifest {
 }
 
 const manifest = (owner: Owner): Manifest =>
-  JSON.parse(fs.readFileSync(path.join(ROOT, owner === 'root' ? '' : owner, 'package.json'), 'utf8'));
+  JSON.parse(fs.readFileSync(path.join(ROOT, owner === 'root' ? '' : owner === 'console' ? 'console' : `packages/${owner}`, 'package.json'), 'utf8'));
 
 /** Where code lives and whose package.json answers for it. */
 const TREES: { dir: string; owner: Owner }[] = [
-  { dir: 'engine/src', owner: 'engine' },
-  { dir: 'engine/bin', owner: 'engine' },
-  { dir: 'crawler/src', owner: 'crawler' },
+  { dir: 'packages/core/src', owner: 'core' },
+  { dir: 'packages/index/src', owner: 'index' },
+  { dir: 'packages/ingestion/src', owner: 'ingestion' },
+  { dir: 'packages/retrieval/src', owner: 'retrieval' },
+  { dir: 'packages/app/src', owner: 'app' },
+  { dir: 'packages/app/bin', owner: 'app' },
   { dir: 'console/src', owner: 'console' },
   { dir: 'console/e2e', owner: 'console' },
   { dir: 'console/vite.config.ts', owner: 'console' },
@@ -139,7 +142,7 @@ function scan(): Use[] {
   return uses;
 }
 
-const OWNERS: Owner[] = ['root', 'engine', 'crawler', 'console'];
+const OWNERS: Owner[] = ['root', 'core', 'index', 'ingestion', 'retrieval', 'app', 'console'];
 const manifests = Object.fromEntries(OWNERS.map((o) => [o, manifest(o)])) as Record<Owner, Manifest>;
 const names = (deps?: Record<string, string>) => Object.keys(deps ?? {});
 
@@ -159,7 +162,7 @@ describe('declared dependencies', () => {
 
   it('finds the imports it checks', () => {
     expect(uses.length).toBeGreaterThan(100);
-    expect(importsOf("import a from 'x/y';\nimport type { B } from '@s/p/q';\nexport * from 'e';\nconst c = await import('d');\nimport 'side';\nimport fs from 'node:fs';\nimport p from 'path';\nimport { z } from '@cite/engine/z.js';\n// import n from 'commented';\nconst r = createRequire(import.meta.url)('cr');"))
+    expect(importsOf("import a from 'x/y';\nimport type { B } from '@s/p/q';\nexport * from 'e';\nconst c = await import('d');\nimport 'side';\nimport fs from 'node:fs';\nimport p from 'path';\nimport { z } from '@cite/core/z.js';\n// import n from 'commented';\nconst r = createRequire(import.meta.url)('cr');"))
       .toEqual([
         { pkg: 'x', typeOnly: false },
         { pkg: '@s/p', typeOnly: true },
@@ -187,7 +190,8 @@ describe('declared dependencies', () => {
     for (const owner of OWNERS) {
       const mine = new Set(uses.filter((u) => owner === 'root' || u.owner === owner).map((u) => u.pkg));
       for (const pkg of [...names(manifests[owner].dependencies), ...names(manifests[owner].devDependencies)]) {
-        if (pkg in TOOLS || mine.has(pkg)) continue;
+        // workspace packages are checked by scripts/architecture.test.ts
+        if (pkg in TOOLS || mine.has(pkg) || pkg.startsWith('@cite/')) continue;
         if (pkg.startsWith('@types/') && [...importedAnywhere].some((p) => typesOf(p) === pkg)) continue;
         unused.push(`${owner === 'root' ? '' : `${owner}/`}package.json declares ${pkg}, imported nowhere`);
       }

@@ -31,7 +31,7 @@ describe('security dossier', () => {
 
   beforeAll(() => {
     execFileSync('git', ['clone', '--quiet', '--no-hardlinks', ROOT, clone]);
-    const workspaces = ['engine', 'crawler', 'console'];
+    const workspaces = ['packages/core', 'packages/index', 'packages/ingestion', 'packages/retrieval', 'packages/app', 'console'];
     linkNodeModules(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'), workspaces);
     for (const w of workspaces) {
       const nested = path.join(ROOT, w, 'node_modules');
@@ -44,7 +44,7 @@ describe('security dossier', () => {
     sbom(ROOT, sbomFile);
     run = spawnSync(
       process.execPath,
-      [path.join(clone, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/dossier.ts', '--out', out, '--sbom', sbomFile, '--run-tests', 'crawler/src/hygiene/personal-data.test.ts'],
+      [path.join(clone, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/dossier.ts', '--out', out, '--sbom', sbomFile, '--run-tests', 'packages/ingestion/src/hygiene/personal-data.test.ts'],
       { cwd: clone, env: { ...env, LLM_BASE_URL: 'https://albert.api.etalab.gouv.fr/v1', RETENTION_ANSWERS_DAYS: '180' }, encoding: 'utf8', timeout: 480_000 },
     );
   }, 540_000); // clone + SBOM + a vitest run: minutes on a loaded 2-core machine
@@ -139,7 +139,7 @@ describe('security dossier', () => {
     expect(tests).toMatch(/\| succès \| \d+ \| \d+ \| 0 \|/);
     expect(tests).toContain('## Tests de sécurité par catégorie');
     expect(tests).toMatch(/\| Données à caractère personnel : export, [^|]+ \| [1-9]\d* \| [1-9]\d* \| 0 \| crawler\/src\/hygiene\/personal-data\.test\.ts/);
-    expect(tests).toContain('crawler/src/hygiene/personal-data.test.ts');
+    expect(tests).toContain('packages/ingestion/src/hygiene/personal-data.test.ts');
   });
 
   it('reads the inventory from package-lock.json when node_modules does not match it (npm sbom: ESBOMPROBLEMS)', () => {

@@ -20,14 +20,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configSchema, loadConfig, type Config } from '@cite/engine/config/config.js';
-import { PERSONAL_DATA_LOCATIONS } from '@cite/engine/data-control/personal-data-inventory.js';
-import { RETENTION_RULES } from '@cite/engine/data-control/retention.js';
-import { ROLES, roleAtLeast, type Access } from '@cite/engine/auth/roles.js';
-import { buildOpenApi } from '@cite/engine/http/openapi.js';
-import { allRoutes } from '@cite/engine/http/routes.js';
-import { MODEL_HUB_HOSTS, modelDestinations, parseAllowList } from '@cite/engine/outbound/outbound-policy.js';
-import { MASKS } from '@cite/crawler/hygiene/personal-data.js';
+import { configSchema, loadConfig, type Config } from '@cite/core/config/config.js';
+import { PERSONAL_DATA_LOCATIONS } from '@cite/app/data-control/personal-data-inventory.js';
+import { RETENTION_RULES } from '@cite/app/data-control/retention.js';
+import { ROLES, roleAtLeast, type Access } from '@cite/core/auth/roles.js';
+import { buildOpenApi } from '@cite/core/http/openapi.js';
+import { allRoutes } from '@cite/app/http/routes.js';
+import { MODEL_HUB_HOSTS, modelDestinations, parseAllowList } from '@cite/core/outbound/outbound-policy.js';
+import { MASKS } from '@cite/ingestion/hygiene/personal-data.js';
 import { parseMigrations, type SchemaTable } from './dossier/schema.js';
 import { countByCategory } from './dossier/test-categories.js';
 
@@ -91,7 +91,7 @@ function dataDirFiles(root: string): Array<{ file: string; name: string }> {
       else if (/\.ts$/.test(entry.name) && !/\.test\.ts$/.test(entry.name)) sources.push({ file: path.relative(root, p), src: fs.readFileSync(p, 'utf8') });
     }
   };
-  for (const d of ['engine/src', 'crawler/src']) if (fs.existsSync(path.join(root, d))) walk(path.join(root, d));
+  for (const d of ['packages']) if (fs.existsSync(path.join(root, d))) walk(path.join(root, d));
   const constants = new Map<string, string>();
   for (const { src } of sources) for (const m of src.matchAll(/const ([A-Z_][A-Z0-9_]*)\s*=\s*'([^']+)'/g)) constants.set(m[1]!, m[2]!);
   const out = new Map<string, { file: string; name: string }>();
@@ -119,7 +119,7 @@ function dataFlow(tables: Map<string, SchemaTable>, migrations: string[], cfg: C
   const personal = new Map(PERSONAL_DATA_LOCATIONS.map((l) => [l.table, l]));
   const parts: string[] = [];
   parts.push('# Flux de données : ce que Cité conserve, où et pour quelle durée\n');
-  parts.push(`${GENERATED} à partir des migrations (\`migrations/*.sql\`), des règles de conservation (\`engine/src/data-control/retention.ts\`), de l'inventaire des données à caractère personnel (\`engine/src/data-control/personal-data-inventory.ts\`) et du schéma de configuration (\`engine/src/config/config.ts\`). ${NO_EDIT}\n`);
+  parts.push(`${GENERATED} à partir des migrations (\`migrations/*.sql\`), des règles de conservation (\`packages/app/src/data-control/retention.ts\`), de l'inventaire des données à caractère personnel (\`packages/app/src/data-control/personal-data-inventory.ts\`) et du schéma de configuration (\`packages/core/src/config/config.ts\`). ${NO_EDIT}\n`);
   parts.push('## Lieux de stockage\n');
   parts.push(
     table(
@@ -169,7 +169,7 @@ async function outbound(cfg: Config): Promise<{ text: string; facts: unknown }> 
   const allow = parseAllowList(cfg.OUTBOUND_ALLOW);
   let chromiumArgs: string[] = [];
   try {
-    chromiumArgs = (await import('@cite/crawler/render/renderer.js')).CHROMIUM_ARGS as string[];
+    chromiumArgs = (await import('@cite/ingestion/render/renderer.js')).CHROMIUM_ARGS as string[];
   } catch {
     /* renderer not present in this checkout */
   }
@@ -184,10 +184,10 @@ async function outbound(cfg: Config): Promise<{ text: string; facts: unknown }> 
   ];
   const text = [
     '# Flux sortants\n',
-    `${GENERATED} à partir de \`engine/src/outbound/outbound-policy.ts\` et de la configuration. ${NO_EDIT}\n`,
-    "Les processus moteur et worker installent un garde unique (`engine/src/outbound/outbound-guard.ts`) : tout `fetch` du processus passe par un répartiteur qui refuse, avant toute résolution DNS ou connexion, les hôtes absents de la liste ci-dessous (`OUTBOUND_REFUSED`) ; le crawler vérifie chaque URL et chaque redirection au regard de la même politique. Chaque requête sortante est comptée par hôte et par finalité dans `cite_outbound_requests_total` sur `/metrics` (finalité `refused` pour les refus, `unlisted` pour un appel qui aurait échappé au garde). La boucle locale ne constitue pas un flux sortant ; le crawler refuse les adresses privées et de boucle locale, sauf si CRAWLER_ALLOW_PRIVATE_NETWORKS=true.\n",
+    `${GENERATED} à partir de \`packages/core/src/outbound/outbound-policy.ts\` et de la configuration. ${NO_EDIT}\n`,
+    "Les processus moteur et worker installent un garde unique (`packages/core/src/outbound/outbound-guard.ts`) : tout `fetch` du processus passe par un répartiteur qui refuse, avant toute résolution DNS ou connexion, les hôtes absents de la liste ci-dessous (`OUTBOUND_REFUSED`) ; le crawler vérifie chaque URL et chaque redirection au regard de la même politique. Chaque requête sortante est comptée par hôte et par finalité dans `cite_outbound_requests_total` sur `/metrics` (finalité `refused` pour les refus, `unlisted` pour un appel qui aurait échappé au garde). La boucle locale ne constitue pas un flux sortant ; le crawler refuse les adresses privées et de boucle locale, sauf si CRAWLER_ALLOW_PRIVATE_NETWORKS=true.\n",
     table(['finalité', 'destination', 'dans cette configuration', 'condition'], rows),
-    "\nUn test (`engine/src/outbound/no-outbound.test.ts`) démarre un véritable `cite start` sans serveur de modèles ni source et démontre, au moyen d'un enregistreur des connexions et résolutions DNS et des tables de sockets du noyau, qu'il n'ouvre aucune connexion sortante.\n",
+    "\nUn test (`packages/app/src/outbound/no-outbound.test.ts`) démarre un véritable `cite start` sans serveur de modèles ni source et démontre, au moyen d'un enregistreur des connexions et résolutions DNS et des tables de sockets du noyau, qu'il n'ouvre aucune connexion sortante.\n",
     chromiumArgs.length ? `\nChromium sans interface (pages nécessitant JavaScript) s'exécute avec : ${chromiumArgs.map((a) => `\`${a}\``).join(' ')}.\n` : '',
   ].join('\n');
   return { text, facts: { models, outbound_allow: allow, model_hub: MODEL_HUB_HOSTS, database: cfg.DATABASE_URL ? new URL(cfg.DATABASE_URL).host : null, chromium_args: chromiumArgs } };
@@ -201,7 +201,7 @@ function roles(): { text: string; facts: unknown } {
   const allowed = (role: Access, access: Access) => access === 'public' || (role !== 'public' && roleAtLeast(role, access as (typeof ROLES)[number]));
   const parts = [
     '# Rôles et droits associés\n',
-    `${GENERATED} à partir des déclarations de routes (\`engine/src/http/routes.ts\`, \`allRoutes()\`) : chaque route déclare le rôle minimal qu'elle exige, et l'application le contrôle à chaque requête (401 sans clé valide, 403 en deçà du rôle requis). ${NO_EDIT}\n`,
+    `${GENERATED} à partir des déclarations de routes (\`packages/app/src/http/routes.ts\`, \`allRoutes()\`) : chaque route déclare le rôle minimal qu'elle exige, et l'application le contrôle à chaque requête (401 sans clé valide, 403 en deçà du rôle requis). ${NO_EDIT}\n`,
     `Les rôles sont ordonnés : ${ROLES.join(' < ')} ; chaque rôle dispose de tous les droits des rôles qui le précèdent. Les clés sont transmises dans l'en-tête \`Authorization: Bearer <clé>\` et conservées sous forme d'empreinte.\n`,
     table(['rôle', 'routes autorisées', 'dont propres à ce rôle'], levels.map((l) => [l, routes.filter((r) => allowed(l, r.access)).length, routes.filter((r) => r.access === l).length])),
     '',
@@ -297,7 +297,7 @@ const licenceOf = (c: CdxComponent) =>
   (c.licenses ?? []).map((l) => l.expression ?? l.license?.id ?? l.license?.name).filter(Boolean).join(' OR ') || 'non déclarée';
 
 function dependencies(components: CdxComponent[], source: SbomSource | undefined): { text: string; facts: unknown } {
-  const third = components.filter((c) => !c.purl?.startsWith('pkg:npm/%40cite') && !(c.version === '0.1.0' && ['engine', 'crawler', 'console'].includes(c.name)));
+  const third = components.filter((c) => !c.purl?.startsWith('pkg:npm/%40cite') && !(c.version === '0.1.0' && ['core', 'index', 'ingestion', 'retrieval', 'app', 'console'].includes(c.name)));
   const byLicence = new Map<string, number>();
   for (const c of third) byLicence.set(licenceOf(c), (byLicence.get(licenceOf(c)) ?? 0) + 1);
   const sorted = [...third].sort((a, b) => `${a.group ?? ''}/${a.name}`.localeCompare(`${b.group ?? ''}/${b.name}`));

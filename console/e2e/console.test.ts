@@ -6,8 +6,8 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestEngine } from '@cite/engine/testing/engine.js';
-import { availableModes } from '@cite/engine/testing/databases.js';
+import type { TestEngine } from '@cite/app/testing/engine.js';
+import { availableModes } from '@cite/core/testing/databases.js';
 import { NARROW, openBrowser, type BrowserSession } from './harness/browser.js';
 import { ensureConsoleBuilt, startEngineForBrowser } from './harness/engine.js';
 import { startTestSite, type TestSite } from './harness/test-site.js';

@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestEngine } from '@cite/engine/testing/engine.js';
-import { availableModes } from '@cite/engine/testing/databases.js';
+import type { TestEngine } from '@cite/app/testing/engine.js';
+import { availableModes } from '@cite/core/testing/databases.js';
 import { openBrowser, signIn, type BrowserSession } from './harness/browser.js';
 import { ensureConsoleBuilt, startEngineForBrowser } from './harness/engine.js';
 

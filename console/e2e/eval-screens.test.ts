@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestEngine } from '@cite/engine/testing/engine.js';
-import { HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
-import { seedDocuments } from '@cite/engine/index-store/seed-documents.js';
+import type { TestEngine } from '@cite/app/testing/engine.js';
+import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
+import { seedDocuments } from '@cite/index/seed-documents.js';
 import { openBrowser, type BrowserSession } from './harness/browser.js';
 import { ensureConsoleBuilt, startEngineForBrowser } from './harness/engine.js';
 

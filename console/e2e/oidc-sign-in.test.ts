@@ -4,9 +4,9 @@
  * its login form filled as a person would) and lands signed in on the Ask page, whose question is sent with
  * the session cookie and its CSRF token. Signing out ends the session and goes through the provider's sign-out.
  */
-import { startTestProvider, freePort, type TestProvider } from '@cite/engine/auth/oidc/testing/oidc-test-provider.js';
-import { availableModes } from '@cite/engine/testing/databases.js';
-import { startTestEngine, type TestEngine } from '@cite/engine/testing/engine.js';
+import { startTestProvider, freePort, type TestProvider } from '@cite/app/auth/oidc/testing/oidc-test-provider.js';
+import { availableModes } from '@cite/core/testing/databases.js';
+import { startTestEngine, type TestEngine } from '@cite/app/testing/engine.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type BrowserSession } from './harness/browser.js';
 import { ensureConsoleBuilt } from './harness/engine.js';

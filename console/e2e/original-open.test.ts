@@ -6,9 +6,9 @@
  */
 import crypto from 'node:crypto';
 import type { Request } from 'playwright-core';
-import { writePdf } from '@cite/crawler/extractors/testing/pdf-writer.js';
-import { availableModes } from '@cite/engine/testing/databases.js';
-import type { TestEngine } from '@cite/engine/testing/engine.js';
+import { writePdf } from '@cite/ingestion/extractors/testing/pdf-writer.js';
+import { availableModes } from '@cite/core/testing/databases.js';
+import type { TestEngine } from '@cite/app/testing/engine.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, signIn, type BrowserSession } from './harness/browser.js';
 import { ensureConsoleBuilt, startEngineForBrowser } from './harness/engine.js';

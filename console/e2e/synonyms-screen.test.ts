@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTestCorpus } from '@cite/engine/search/test-corpus.js';
-import { availableModes } from '@cite/engine/testing/databases.js';
-import type { TestEngine } from '@cite/engine/testing/engine.js';
+import { loadTestCorpus } from '@cite/retrieval/search/test-corpus.js';
+import { availableModes } from '@cite/core/testing/databases.js';
+import type { TestEngine } from '@cite/app/testing/engine.js';
 import { openBrowser, signIn, type BrowserSession } from './harness/browser.js';
 import { ensureConsoleBuilt, startEngineForBrowser } from './harness/engine.js';
 

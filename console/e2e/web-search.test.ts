@@ -5,13 +5,13 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extractSources } from '@cite/crawler/extractors/extract.js';
-import { indexDocuments } from '@cite/crawler/ingest/index-documents.js';
-import { collectionByName } from '@cite/crawler/ingest/ingest-run.js';
-import { HashEmbedder } from '@cite/engine/embeddings/hash-embedder.js';
-import { createKey } from '@cite/engine/keys/api-keys.js';
-import { availableModes } from '@cite/engine/testing/databases.js';
-import { startTestEngine, type TestEngine } from '@cite/engine/testing/engine.js';
+import { extractSources } from '@cite/ingestion/extractors/extract.js';
+import { indexDocuments } from '@cite/ingestion/ingest/index-documents.js';
+import { collectionByName } from '@cite/ingestion/ingest/ingest-run.js';
+import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
+import { createKey } from '@cite/app/keys/api-keys.js';
+import { availableModes } from '@cite/core/testing/databases.js';
+import { startTestEngine, type TestEngine } from '@cite/app/testing/engine.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, signIn, type BrowserSession } from './harness/browser.js';
 import { ensureConsoleBuilt } from './harness/engine.js';

@@ -17,24 +17,24 @@ function titles(file: string): string[] {
 }
 
 const ISSUE_21: Array<[file: string, category: string, name?: RegExp]> = [
-  ['engine/src/admin/collection-scope.test.ts', 'access'],
-  ['engine/src/eval/eval-access.test.ts', 'access'],
-  ['engine/src/http/access-control.test.ts', 'access'],
-  ['engine/src/cli/commands/keys.test.ts', 'access'],
-  ['engine/src/http/control-characters.test.ts', 'input'],
-  ['engine/src/http/hardening.test.ts', 'input'],
-  ['engine/src/http/client-limits.test.ts', 'input'],
-  ['engine/src/admin/uploads-streaming.test.ts', 'untrusted-files'],
-  ['crawler/src/extractors/pdf.test.ts', 'untrusted-files', /bomb|inflat/i],
-  ['crawler/src/ingest/index-documents.test.ts', 'untrusted-files', /javascript:/],
-  ['crawler/src/fetch/address-guard.test.ts', 'outbound'],
-  ['crawler/src/render/renderer.test.ts', 'outbound'],
-  ['crawler/src/sources/files-roots.test.ts', 'outbound'],
-  ['engine/src/db/pool-database.test.ts', 'resilience'],
-  ['engine/src/db/pglite-thread.test.ts', 'resilience'],
-  ['crawler/src/worker/claim-health.test.ts', 'resilience'],
-  ['crawler/src/frontier/frontier.test.ts', 'resilience', /maxAttempts|died/],
-  ['engine/src/http/redact-url.test.ts', 'data'],
+  ['packages/core/src/http/collection-scope.test.ts', 'access'],
+  ['packages/retrieval/src/eval/eval-access.test.ts', 'access'],
+  ['packages/app/src/http/access-control.test.ts', 'access'],
+  ['packages/app/src/cli/commands/keys.test.ts', 'access'],
+  ['packages/core/src/http/control-characters.test.ts', 'input'],
+  ['packages/app/src/http/hardening.test.ts', 'input'],
+  ['packages/app/src/http/client-limits.test.ts', 'input'],
+  ['packages/app/src/admin/uploads-streaming.test.ts', 'untrusted-files'],
+  ['packages/ingestion/src/extractors/pdf.test.ts', 'untrusted-files', /bomb|inflat/i],
+  ['packages/ingestion/src/ingest/index-documents.test.ts', 'untrusted-files', /javascript:/],
+  ['packages/ingestion/src/fetch/address-guard.test.ts', 'outbound'],
+  ['packages/ingestion/src/render/renderer.test.ts', 'outbound'],
+  ['packages/ingestion/src/sources/files-roots.test.ts', 'outbound'],
+  ['packages/core/src/db/pool-database.test.ts', 'resilience'],
+  ['packages/core/src/db/pglite-thread.test.ts', 'resilience'],
+  ['packages/ingestion/src/worker/claim-health.test.ts', 'resilience'],
+  ['packages/ingestion/src/frontier/frontier.test.ts', 'resilience', /maxAttempts|died/],
+  ['packages/core/src/http/redact-url.test.ts', 'data'],
 ];
 
 describe('security test categories', () => {
@@ -47,14 +47,14 @@ describe('security test categories', () => {
   });
 
   it('leaves ordinary tests of the same files out, and counts each test once', () => {
-    expect(categoryOf('crawler/src/extractors/pdf.test.ts', 'pdf extraction > reads the text of each page')).toBeUndefined();
-    expect(categoryOf('crawler/src/frontier/frontier.test.ts', 'frontier > claims URLs in order')).toBeUndefined();
-    expect(categoryOf('engine/src/answers/relevance-gate.test.ts', 'relevance gate > declines')).toBeUndefined();
+    expect(categoryOf('packages/ingestion/src/extractors/pdf.test.ts', 'pdf extraction > reads the text of each page')).toBeUndefined();
+    expect(categoryOf('packages/ingestion/src/frontier/frontier.test.ts', 'frontier > claims URLs in order')).toBeUndefined();
+    expect(categoryOf('packages/retrieval/src/answers/relevance-gate.test.ts', 'relevance gate > declines')).toBeUndefined();
     const counts = countByCategory([
-      { file: 'engine/src/admin/collection-scope.test.ts', tests: [{ fullName: 'a', status: 'passed' }, { fullName: 'b', status: 'failed' }] },
-      { file: 'crawler/src/extractors/pdf.test.ts', tests: [{ fullName: 'decompression bombs > refuses', status: 'passed' }, { fullName: 'reads text', status: 'passed' }] },
+      { file: 'packages/core/src/http/collection-scope.test.ts', tests: [{ fullName: 'a', status: 'passed' }, { fullName: 'b', status: 'failed' }] },
+      { file: 'packages/ingestion/src/extractors/pdf.test.ts', tests: [{ fullName: 'decompression bombs > refuses', status: 'passed' }, { fullName: 'reads text', status: 'passed' }] },
     ]);
-    expect(counts.find((c) => c.id === 'access')).toMatchObject({ tests: 2, passed: 1, failed: 1, files: { 'engine/src/admin/collection-scope.test.ts': 2 } });
+    expect(counts.find((c) => c.id === 'access')).toMatchObject({ tests: 2, passed: 1, failed: 1, files: { 'packages/core/src/http/collection-scope.test.ts': 2 } });
     expect(counts.find((c) => c.id === 'untrusted-files')).toMatchObject({ tests: 1, passed: 1 });
     expect(counts.find((c) => c.id === 'resilience')).toMatchObject({ tests: 0 });
   });

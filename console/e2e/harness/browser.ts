@@ -9,7 +9,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // the same launch flags as the crawler's renderer (no background network, fresh profile)
-import { CHROMIUM_ARGS } from '@cite/crawler/render/renderer.js';
+import { CHROMIUM_ARGS } from '@cite/ingestion/render/renderer.js';
 
 export { CHROMIUM_ARGS };
 export const WIDE = { width: 1280, height: 800 };

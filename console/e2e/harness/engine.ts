@@ -3,8 +3,8 @@
  * throw-away database on the server when DATABASE_URL is set), crawler worker in process, loopback
  * crawling allowed (the test site is on 127.0.0.1).
  */
-import { startTestEngine, type TestEngine } from '@cite/engine/testing/engine.js';
-import type { DbMode } from '@cite/engine/testing/databases.js';
+import { startTestEngine, type TestEngine } from '@cite/app/testing/engine.js';
+import type { DbMode } from '@cite/core/testing/databases.js';
 // @ts-expect-error plain ESM script without type declarations
 import { buildReason, main as buildConsole } from '../../../scripts/build-console-if-needed.mjs';
 

@@ -2,9 +2,9 @@
  * Shapes of the /v1 answering and search API as the console reads them (design: Interfaces).
  * Optional fields are read defensively: a missing one hides a detail, it never breaks the screen.
  */
-import type { Citation as EngineCitation, UnsupportedSentence as EngineUnsupported } from '@cite/engine/answers/types.js';
-import type { AnswerListRow } from '@cite/engine/answers/answers-repo.js';
-import type { SearchHit as EngineSearchHit, SearchResponse } from '@cite/engine/search/search-schema.js';
+import type { Citation as EngineCitation, UnsupportedSentence as EngineUnsupported } from '@cite/retrieval/answers/types.js';
+import type { AnswerListRow } from '@cite/retrieval/answers/answers-repo.js';
+import type { SearchHit as EngineSearchHit, SearchResponse } from '@cite/retrieval/search/search-schema.js';
 
 export interface Locator {
   /** Of a citation: the page of its quote. */

@@ -1,6 +1,6 @@
 import { Box, Link, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
 import { useRecordContext, useTranslate } from 'react-admin';
-import type { CrawlRunDetail } from '@cite/crawler/runs/run-repo.js';
+import type { CrawlRunDetail } from '@cite/ingestion/runs/run-repo.js';
 
 /** Failures grouped by reason, most frequent first, each with a few URLs to open and check. */
 export function ErrorGroups(_props: { label?: string }) {

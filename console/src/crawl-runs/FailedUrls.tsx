@@ -1,6 +1,6 @@
 import { Link, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
 import { useRecordContext, useTranslate } from 'react-admin';
-import type { CrawlRunDetail } from '@cite/crawler/runs/run-repo.js';
+import type { CrawlRunDetail } from '@cite/ingestion/runs/run-repo.js';
 
 /** The URLs that failed in this run, each a link to the page itself so the admin can check it. */
 export function FailedUrls(_props: { label?: string }) {

@@ -1,6 +1,6 @@
 import { Box, Chip, Typography } from '@mui/material';
 import { useRecordContext, useTranslate } from 'react-admin';
-import type { CrawlRunDetail } from '@cite/crawler/runs/run-repo.js';
+import type { CrawlRunDetail } from '@cite/ingestion/runs/run-repo.js';
 
 /** Skipped URLs by reason (robots, out of scope, unsupported type…): not errors, but worth seeing. */
 export function SkipReasons(_props: { label?: string }) {

@@ -1,7 +1,7 @@
 import { Box } from '@mui/material';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useTranslate } from 'react-admin';
-import type { ActivityDay } from '@cite/engine/admin/stats-sql.js';
+import type { ActivityDay } from '@cite/app/admin/stats-sql.js';
 
 /** Answers and feedback per day over the window; a table would hide the trend, a chart shows it. */
 export function ActivityChart({ activity }: { activity: ActivityDay[] }) {

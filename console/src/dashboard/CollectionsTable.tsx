@@ -1,6 +1,6 @@
 import { Box, Table, TableBody, TableCell, TableHead, TableRow } from '@mui/material';
 import { useTranslate } from 'react-admin';
-import type { CollectionStats } from '@cite/engine/admin/stats-sql.js';
+import type { CollectionStats } from '@cite/app/admin/stats-sql.js';
 
 export function CollectionsTable({ collections }: { collections: CollectionStats[] }) {
   const translate = useTranslate();

@@ -2,7 +2,7 @@ import { Alert, Box, Button, Card, CardContent, CardHeader, Grid, LinearProgress
 import { useQuery } from '@tanstack/react-query';
 import { Navigate, Link as RouterLink } from 'react-router-dom';
 import { Title, useDataProvider, useLocaleState, usePermissions, useTranslate } from 'react-admin';
-import type { DashboardStats } from '@cite/engine/admin/stats-sql.js';
+import type { DashboardStats } from '@cite/app/admin/stats-sql.js';
 import { StatusBadge } from '../common/StatusChip';
 import { formatDate } from '../common/format';
 import type { CiteDataProvider } from '../dataProvider/dataProvider';

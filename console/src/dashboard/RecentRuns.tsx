@@ -1,7 +1,7 @@
 import { Box, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
 import { Link as RouterLink } from 'react-router-dom';
 import { useLocaleState, useTranslate } from 'react-admin';
-import type { RecentRun } from '@cite/engine/admin/stats-sql.js';
+import type { RecentRun } from '@cite/app/admin/stats-sql.js';
 import { StatusBadge } from '../common/StatusChip';
 import { formatDate } from '../common/format';
 import { sourceName } from '../common/format';

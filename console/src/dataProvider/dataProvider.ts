@@ -4,7 +4,7 @@
  */
 import simpleRestProvider from 'ra-data-simple-rest';
 import type { DataProvider } from 'react-admin';
-import type { DashboardStats } from '@cite/engine/admin/stats-sql.js';
+import type { DashboardStats } from '@cite/app/admin/stats-sql.js';
 import type {
   AnswerResult,
   AnswerStreamHandlers,

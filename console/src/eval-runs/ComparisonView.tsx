@@ -1,7 +1,7 @@
 import { Alert, Box, Chip, CircularProgress, Link, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
 import { useQuery } from '@tanstack/react-query';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { QuestionChange, RunComparison } from '@cite/engine/eval/eval-runs-compare.js';
+import type { QuestionChange, RunComparison } from '@cite/retrieval/eval/eval-runs-compare.js';
 import { ADMIN_API } from '../dataProvider/dataProvider';
 import { callJson } from '../dataProvider/http-client';
 import { formatMetric, useEvalText, useMetricLabel } from './eval-messages';

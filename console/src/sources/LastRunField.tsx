@@ -1,7 +1,7 @@
 import { Box, Typography } from '@mui/material';
 import { Link as RouterLink } from 'react-router-dom';
 import { useRecordContext } from 'react-admin';
-import type { SourceRecord } from '@cite/crawler/sources/source-schema.js';
+import type { SourceRecord } from '@cite/ingestion/sources/source-schema.js';
 import { StatusBadge } from '../common/StatusChip';
 
 /** Last run's status with its figures: indexed / failed, linking to the run. */

@@ -1,9 +1,9 @@
 /**
- * The source kinds and render modes the crawler accepts (crawler/src/sources/source-schema.ts is the
+ * The source kinds and render modes the crawler accepts (packages/ingestion/src/sources/source-schema.ts is the
  * contract; its zod schema also validates on the server, whose errors land on the form's fields).
  * Only the lists are repeated here: importing that module would ship zod and cron-parser to browsers.
  */
-import type { SourceKind, RenderMode } from '@cite/crawler/sources/source-schema.js';
+import type { SourceKind, RenderMode } from '@cite/ingestion/sources/source-schema.js';
 
 export const SOURCE_KINDS: SourceKind[] = ['website', 'sitemap', 'service-public', 'jsonl', 'files', 'dila'];
 export const RENDER_MODES: RenderMode[] = ['never', 'auto', 'always'];

@@ -1,0 +1,44 @@
+/**
+ * The OpenID Connect client (openid-client): the provider's metadata discovered from OIDC_ISSUER once per
+ * process, on the first sign-in (an unreachable provider does not stop the engine, and is asked again next time).
+ */
+import * as oidc from 'openid-client';
+import { service, type AppContext } from '@cite/core/http/app-context.js';
+import type { Config } from '@cite/core/config/config.js';
+import { CiteError } from '@cite/core/errors.js';
+
+export const oidcEnabled = (config: Config): boolean => Boolean(config.OIDC_ISSUER && config.OIDC_CLIENT_ID);
+
+/** Where the provider sends people back: OIDC_REDIRECT_URL, else PUBLIC_URL + /auth/callback (the config check requires one). */
+export function redirectUrl(config: Config): string {
+  return config.OIDC_REDIRECT_URL ?? new URL('/auth/callback', config.PUBLIC_URL).href;
+}
+
+/** Where the provider sends people after signing out there (register it as a post-logout redirect URI). */
+export function postLogoutUrl(config: Config): string {
+  return new URL('/console/', redirectUrl(config)).href;
+}
+
+export function oidcConfiguration(app: AppContext): Promise<oidc.Configuration> {
+  const cfg = app.config;
+  if (!oidcEnabled(cfg)) throw new CiteError('OIDC_NOT_CONFIGURED', 'Sign-in with OpenID Connect is not configured (OIDC_ISSUER, OIDC_CLIENT_ID)', { status: 404 });
+  return service(app, 'oidc-client', async () => {
+    const issuer = new URL(cfg.OIDC_ISSUER!);
+    const metadata: Partial<oidc.ClientMetadata> = {
+      ...(cfg.OIDC_CLIENT_SECRET ? { client_secret: cfg.OIDC_CLIENT_SECRET } : {}),
+      ...(cfg.OIDC_USERINFO_SIGNED_RESPONSE_ALG ? { userinfo_signed_response_alg: cfg.OIDC_USERINFO_SIGNED_RESPONSE_ALG } : {}),
+    };
+    try {
+      // the configuration accepts http:// only on a loopback address (tests, local development)
+      return await oidc.discovery(issuer, cfg.OIDC_CLIENT_ID!, metadata, cfg.OIDC_CLIENT_SECRET ? undefined : oidc.None(), {
+        execute: issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
+      });
+    } catch (e) {
+      throw new CiteError('OIDC_PROVIDER_UNAVAILABLE', `The OpenID Connect provider ${issuer.href} could not be discovered: ${(e as Error).message}`, {
+        status: 502,
+        retryable: true,
+        cause: e,
+      });
+    }
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * What CLI commands share: validated configuration, the database (opened and migrated), or — when
+ * the embedded database is held by a running `cite start` — the running engine's API.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { config, type Config } from '@cite/core/config/config.js';
+import type { Database } from '@cite/core/db/database.js';
+import { migrate } from '@cite/core/db/migrations.js';
+import { openDatabase } from '@cite/core/db/open-database.js';
+import { CiteError } from '@cite/core/errors.js';
+import { LOCAL_ENGINE_FILE } from '../server.js';
+
+export function cliConfig(): Config {
+  return config();
+}
+
+/** Opens the database, migrates it, runs `fn`, closes it. */
+export async function withDatabase<T>(fn: (db: Database, cfg: Config) => Promise<T>): Promise<T> {
+  const cfg = cliConfig();
+  const db = await openDatabase(cfg);
+  try {
+    await migrate(db);
+    return await fn(db, cfg);
+  } finally {
+    await db.close();
+  }
+}
+
+export interface RemoteEngine {
+  url: string;
+  key: string;
+}
+
+/**
+ * The running engine to talk to instead of opening the database: `CITE_URL` + `CITE_API_KEY` when set,
+ * else, in embedded mode, the engine that holds DATA_DIR (its engine.json).
+ */
+export function remoteEngine(cfg: Config = cliConfig()): RemoteEngine | undefined {
+  if (process.env.CITE_URL && process.env.CITE_API_KEY) return { url: process.env.CITE_URL.replace(/\/$/, ''), key: process.env.CITE_API_KEY };
+  if (cfg.DATABASE_URL) return undefined;
+  const file = path.join(cfg.DATA_DIR, LOCAL_ENGINE_FILE);
+  try {
+    const info = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; url: string; key: string };
+    process.kill(info.pid, 0);
+    return { url: info.url, key: info.key };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Calls the running engine's API; errors come back as CiteError with the server's code. */
+export async function callEngine<T>(engine: RemoteEngine, method: string, pathName: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${engine.url}${pathName}`, {
+    method,
+    headers: { authorization: `Bearer ${engine.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!res.ok) {
+    const err = parsed as { code?: string; message?: string } | undefined;
+    throw new CiteError(err?.code ?? 'ENGINE_ERROR', err?.message ?? `Engine answered ${res.status}`, { status: res.status });
+  }
+  return parsed as T;
+}
+
+export const isTTY = () => Boolean(process.stdout.isTTY);

@@ -1,0 +1,336 @@
+/**
+ * The Express application: turns route declarations into handlers with one path for
+ * authentication, role checks, rate limits, validation, errors, logs and metrics.
+ */
+import crypto from 'node:crypto';
+import cors from 'cors';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { z } from 'zod';
+import { recordAudit, recordRefusal } from '@cite/core/audit/audit-repo.js';
+import { roleAtLeast, type Caller } from '@cite/core/auth/roles.js';
+import { CiteError, isCiteError } from '@cite/core/errors.js';
+import { authenticate, noteKeyUsed, type KeyRefusal } from '../keys/api-keys.js';
+import { requireCsrfToken, sessionCaller } from '../auth/sessions/session-auth.js';
+import { authFailures, httpDuration, httpRequests } from '@cite/core/observability/metrics.js';
+import type { AppContext } from '@cite/core/http/app-context.js';
+import { rejectControlCharacters } from '@cite/core/http/control-characters.js';
+import { DatabaseRateLimitStore } from '@cite/core/http/rate-limit-store.js';
+import { redactUrl } from '@cite/core/http/redact-url.js';
+import type { RouteDef } from '@cite/core/http/route.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+    caller?: Caller;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+const RATE_WINDOW_MS = 60_000;
+
+export interface CreateAppOptions {
+  routes: RouteDef[];
+  /** Extra mounts after the API routes (console static files). */
+  mount?: (app: express.Express) => void;
+}
+
+export function createApp(ctx: AppContext, options: CreateAppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (none by default)
+  app.set('trust proxy', ctx.config.TRUST_PROXY);
+  app.locals.routes = options.routes;
+
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: redactUrl(String(req.url ?? '')) }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // the console (MUI/emotion) injects style elements; scripts stay same-origin only
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+        },
+      },
+    }),
+  );
+  const origins = ctx.config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+  app.use(cors({ origin: origins.length ? origins : false, exposedHeaders: ['Content-Range', 'X-Request-Id', 'Retry-After'] }));
+
+  const jsonParser = express.json({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  // Counters in the database, so that N replicas share one budget per key and per client address.
+  const store = new DatabaseRateLimitStore(ctx.db, RATE_WINDOW_MS);
+  const limiter = rateLimit({
+    windowMs: RATE_WINDOW_MS,
+    limit: ctx.config.RATE_LIMIT_PER_MINUTE,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    store,
+    keyGenerator: (req) => (req.caller ? `key:${req.caller.keyId}` : 'token'),
+    // keyed by API key, not by address: the address checks do not apply
+    validate: { xForwardedForHeader: false, forwardedHeader: false, trustProxy: false },
+    handler: (req, res) => {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = retryAfter(reset);
+      res.setHeader('Retry-After', String(seconds));
+      res.status(429).json({ code: 'RATE_LIMITED', message: `Too many requests for this API key; retry in ${seconds} s`, request_id: req.id });
+    },
+  });
+  const guard = addressGuard(ctx, store);
+
+  for (const route of options.routes) {
+    const handlers: express.RequestHandler[] = [timing(route)];
+    if (route.access !== 'public') handlers.push(authenticateRequest(ctx, route, guard), limiter);
+    if (!route.longRunning) handlers.push(requestTimeout(ctx.config.REQUEST_TIMEOUT_MS));
+    if (route.body && !route.bodyContentType) handlers.push(jsonParser);
+    handlers.push(rejectControlCharacters(), runRoute(ctx, route));
+    app[route.method](route.path, ...handlers);
+  }
+
+  options.mount?.(app);
+
+  app.use((req, _res, next) => next(new CiteError('NOT_FOUND', `No route for ${req.method} ${req.path}`, { status: 404 })));
+  app.use(errorHandler(ctx));
+  return app;
+}
+
+function timing(route: RouteDef): express.RequestHandler {
+  return (req, res, next) => {
+    const end = httpDuration.startTimer({ method: route.method.toUpperCase(), route: route.path });
+    res.on('finish', () => {
+      end();
+      httpRequests.inc({ method: route.method.toUpperCase(), route: route.path, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+function retryAfter(reset: Date | undefined): number {
+  return reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : RATE_WINDOW_MS / 1000;
+}
+
+interface AddressGuard {
+  /** Throws RATE_LIMITED (429, Retry-After set) when the client's address used up its refusals this minute. */
+  check(req: Request, res: Response): Promise<void>;
+  /** Counts a refusal against the address and records it on the address's aggregated audit line. */
+  refused(req: Request, route: RouteDef, reason: KeyRefusal | 'missing' | 'session_ended', keyId?: number): Promise<void>;
+}
+
+/**
+ * Limits refused requests (no key, bad key) per client address, checked before any key lookup, so a flood
+ * of guesses costs one indexed read each and no hashing, key lookup or audit write once the budget is spent.
+ * Requests with a valid key are not counted, so clients behind one NAT are not limited by each other's keys.
+ */
+function addressGuard(ctx: AppContext, store: DatabaseRateLimitStore): AddressGuard {
+  const limit = ctx.config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE;
+  const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  const counter = (req: Request) => `addr:${ipKeyGenerator(address(req))}`;
+  return {
+    async check(req, res) {
+      const seen = await store.get(counter(req));
+      if (!seen || seen.totalHits < limit) return;
+      authFailures.inc({ reason: 'rate_limited' });
+      const seconds = retryAfter(seen.resetTime);
+      res.setHeader('Retry-After', String(seconds));
+      throw new CiteError('RATE_LIMITED', `Too many refused requests from this address; retry in ${seconds} s`, { status: 429 });
+    },
+    async refused(req, route, reason, keyId) {
+      authFailures.inc({ reason });
+      await Promise.all([
+        store.increment(counter(req)),
+        recordRefusal(ctx.db, {
+          reason,
+          ip: address(req),
+          keyId,
+          route: `${route.method.toUpperCase()} ${route.path}`,
+          requestId: req.id,
+        }).catch((e) => ctx.log.warn({ err: e }, 'audit write failed')),
+      ]);
+    },
+  };
+}
+
+/** The route's static token (METRICS_TOKEN) presented: compared in constant time. */
+function tokenMatches(ctx: AppContext, route: RouteDef, presented: string): boolean {
+  const expected = route.bearerToken?.(ctx.config);
+  if (!expected) return false;
+  const a = crypto.createHash('sha256').update(presented).digest();
+  const b = crypto.createHash('sha256').update(expected).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+function requireRole(route: RouteDef, caller: Caller): void {
+  if (route.access !== 'public' && !roleAtLeast(caller.role, route.access)) {
+    authFailures.inc({ reason: 'forbidden' });
+    throw new CiteError('FORBIDDEN', `This action requires the ${route.access} role; your key has the ${caller.role} role`, {
+      status: 403,
+    });
+  }
+}
+
+function authenticateRequest(ctx: AppContext, route: RouteDef, guard: AddressGuard): express.RequestHandler {
+  return async (req, res, next) => {
+    try {
+      await guard.check(req, res);
+      const header = req.headers.authorization;
+      const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      if (!match) {
+        // no key: a console session (OpenID Connect sign-in) opens the same routes, its writes CSRF-checked
+        const session = await sessionCaller(ctx.db, req);
+        if (session && session !== 'ended') {
+          requireRole(route, session.caller);
+          requireCsrfToken(req, session.csrfToken);
+          req.caller = session.caller;
+          noteKeyUsed(ctx.db, session.caller.keyId).catch(() => {});
+          return next();
+        }
+        await guard.refused(req, route, session === 'ended' ? 'session_ended' : 'missing');
+        const message = session === 'ended' ? 'The session has ended: sign in again' : 'An API key is required: send Authorization: Bearer <key>';
+        throw new CiteError('UNAUTHENTICATED', message, { status: 401 });
+      }
+      if (tokenMatches(ctx, route, match[1]!)) return next();
+      const result = await authenticate(ctx.db, match[1]!);
+      if (!result.ok) {
+        await guard.refused(req, route, result.reason, result.keyId);
+        throw new CiteError('UNAUTHENTICATED', 'Invalid, revoked or expired API key', { status: 401 });
+      }
+      const caller = result.caller;
+      requireRole(route, caller);
+      req.caller = caller;
+      noteKeyUsed(ctx.db, caller.keyId).catch(() => {});
+      next();
+    } catch (e) {
+      next(e);
+    }
+  };
+}
+
+/**
+ * Each request's AbortController, shared by the timeout and the route: aborted when the client goes away
+ * or the request times out, so the route's `signal` stops its searches and model calls.
+ */
+const requestAborts = new WeakMap<Request, AbortController>();
+function requestAbort(req: Request): AbortController {
+  let controller = requestAborts.get(req);
+  if (!controller) requestAborts.set(req, (controller = new AbortController()));
+  return controller;
+}
+
+/** Answers 503 after `ms` if nothing was sent yet, and aborts the route's signal so its work stops. */
+function requestTimeout(ms: number): express.RequestHandler {
+  return (req, res, next) => {
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      const message = `The request took longer than ${ms} ms`;
+      res.status(503).json({ code: 'REQUEST_TIMEOUT', message, request_id: req.id });
+      // an AbortError, as when the client goes away: model clients report it as REQUEST_ABORTED, not a model failure
+      requestAbort(req).abort(new DOMException(message, 'AbortError'));
+    }, ms);
+    timer.unref();
+    res.on('close', () => clearTimeout(timer));
+    next();
+  };
+}
+
+function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return undefined as T;
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+    throw new CiteError('VALIDATION_FAILED', issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
+      status: 400,
+      details: issues,
+    });
+  }
+  return r.data;
+}
+
+function runRoute(ctx: AppContext, route: RouteDef): express.RequestHandler {
+  return async (req, res, next) => {
+    const controller = requestAbort(req);
+    if (controller.signal.aborted) return; // timed out before the route started
+    try {
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort();
+      });
+      const params = parse(route.params, req.params, 'params');
+      const query = parse(route.query, req.query, 'query');
+      const body = parse(route.body, route.bodyContentType ? undefined : req.body ?? {}, 'body');
+      const result = await route.handler({
+        app: ctx,
+        body,
+        query,
+        params,
+        caller: req.caller,
+        log: (req as Request & { log: AppContext['log'] }).log ?? ctx.log,
+        requestId: req.id,
+        ip: req.ip ?? '',
+        audit: (entry) =>
+          recordAudit(ctx.db, {
+            ...entry,
+            actorKeyId: req.caller?.keyId ?? null,
+            actorName: req.caller?.name ?? null,
+            ip: req.ip,
+            requestId: req.id,
+          }),
+        signal: controller.signal,
+        req,
+        res,
+      });
+      if (route.raw || res.headersSent) return;
+      if (controller.signal.aborted) return; // timed out (503 already sent) or the client is gone
+      res.status(route.status ?? res.statusCode).json(result ?? null);
+    } catch (e) {
+      if (controller.signal.aborted) {
+        // the failure is the abort itself: the 503 is sent or nobody is listening
+        if (res.headersSent && !res.writableEnded) res.end();
+        return;
+      }
+      next(e);
+    }
+  };
+}
+
+function errorHandler(ctx: AppContext) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const body = toErrorBody(err);
+    if (body.status >= 500) (req as Request & { log?: AppContext['log'] }).log?.error({ err }, 'request failed') ?? ctx.log.error({ err });
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (isCiteError(err) && err.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+    res.status(body.status).json({ code: body.code, message: body.message, ...(body.details ? { details: body.details } : {}), request_id: req.id });
+  };
+}
+
+/** Maps any thrown value to what the client may see: never a stack trace or SQL. */
+export function toErrorBody(err: unknown): { status: number; code: string; message: string; details?: unknown } {
+  if (isCiteError(err)) return { status: err.status, code: err.code, message: err.message, details: err.details };
+  const e = err as { type?: string; status?: number; expose?: boolean };
+  if (e?.type === 'entity.parse.failed') return { status: 400, code: 'INVALID_JSON', message: 'The request body is not valid JSON' };
+  if (e?.type === 'entity.too.large') return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' };
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
+    return { status: 415, code: 'UNSUPPORTED_ENCODING', message: 'Unsupported body encoding' };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose)
+    return { status: e.status, code: 'BAD_REQUEST', message: 'The request could not be processed' };
+  return { status: 500, code: 'INTERNAL', message: 'Internal error; the request id identifies it in the logs' };
+}

@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CiteError } from '../errors.js';
+import { availableModes, failWithoutServerUnderCi } from '../testing/databases.js';
+import { startTestEngine, type TestEngine } from '@cite/app/testing/engine.js';
+import { Admission, currentLane, defaultAdmissionLimit, inBackgroundLane, type Lane } from './admission.js';
+
+/** A task that stays in flight until `release()` and records when it started. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  return { release: () => open(), wait: () => opened };
+}
+
+describe('admission control', () => {
+  it('holds statements in flight to the limit', async () => {
+    const admission = new Admission({ limit: 2, queueMax: 100, queueTimeoutMs: 5_000 });
+    let inFlight = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        admission.run(async () => {
+          peak = Math.max(peak, ++inFlight);
+          await sleep(5);
+          inFlight--;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+    expect(admission.inFlight).toBe(0);
+  });
+
+  it('serves waiting requests before waiting background work', async () => {
+    const admission = new Admission({ limit: 1, queueMax: 100, queueTimeoutMs: 5_000 });
+    const blocker = gate();
+    const order: string[] = [];
+    const held = admission.run(() => blocker.wait());
+    const background = inBackgroundLane(() => [1, 2].map((n) => admission.run(async () => void order.push(`background ${n}`))));
+    const request = admission.run(async () => void order.push('request'));
+    expect(admission.queued('background')).toBe(2);
+    expect(admission.queued('request')).toBe(1);
+    blocker.release();
+    await Promise.all([held, ...background, request]);
+    expect(order).toEqual(['request', 'background 1', 'background 2']);
+  });
+
+  it('refuses a request at once when the queue is full: 503 DATABASE_BUSY with a retry delay', async () => {
+    const admission = new Admission({ limit: 1, queueMax: 1, queueTimeoutMs: 2_000 });
+    const blocker = gate();
+    const held = admission.run(() => blocker.wait());
+    const queued = admission.run(async () => 'ran');
+    const refused = await admission.run(async () => 'ran').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CiteError);
+    expect(refused).toMatchObject({ code: 'DATABASE_BUSY', status: 503, retryable: true, retryAfterSeconds: 2 });
+    blocker.release();
+    expect(await queued).toBe('ran');
+    await held;
+  });
+
+  it('refuses a request that waited past the deadline; background work keeps waiting', async () => {
+    const admission = new Admission({ limit: 1, queueMax: 10, queueTimeoutMs: 50 });
+    const blocker = gate();
+    const held = admission.run(() => blocker.wait());
+    const started = performance.now();
+    const request = admission.run(async () => 'ran').catch((e: unknown) => e);
+    const background = inBackgroundLane(() => admission.run(async () => 'background ran'));
+    const refused = await request;
+    expect(refused).toMatchObject({ code: 'DATABASE_BUSY' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+    expect(admission.queued('request')).toBe(0);
+    await sleep(100); // well past the deadline: background work is still queued, not refused
+    expect(admission.queued('background')).toBe(1);
+    blocker.release();
+    expect(await background).toBe('background ran');
+    await held;
+  });
+
+  it('does not ask again for a statement run while its context holds a permit (a transaction callback)', async () => {
+    const admission = new Admission({ limit: 1, queueMax: 10, queueTimeoutMs: 200 });
+    const inner = await admission.run(() => admission.run(async () => 'nested ran'));
+    expect(inner).toBe('nested ran');
+  });
+
+  it('keeps the background lane across timers and promises a background part schedules', async () => {
+    const seen: Lane[] = [];
+    await inBackgroundLane(async () => {
+      await new Promise<void>((resolve) =>
+        setTimeout(() => {
+          seen.push(currentLane());
+          resolve();
+        }, 1),
+      );
+      await Promise.resolve().then(() => seen.push(currentLane()));
+    });
+    seen.push(currentLane());
+    expect(seen).toEqual(['background', 'background', 'request']);
+  });
+
+  it('follows the machine unless configured: one per core (at least 2, at most the pool), 1 embedded', () => {
+    expect(defaultAdmissionLimit('server', 2, 10)).toBe(2);
+    expect(defaultAdmissionLimit('server', 1, 10)).toBe(2);
+    expect(defaultAdmissionLimit('server', 16, 10)).toBe(10);
+    expect(defaultAdmissionLimit('embedded', 16, 1)).toBe(1);
+  });
+});
+
+failWithoutServerUnderCi('admission over HTTP');
+for (const mode of availableModes()) {
+  describe(`admission over HTTP [${mode}]`, () => {
+    let e: TestEngine;
+    beforeAll(async () => {
+      e = await startTestEngine(mode, { DATABASE_MAX_ACTIVE: '1', DATABASE_QUEUE_TIMEOUT_MS: '300' }, { admission: true });
+    });
+    afterAll(async () => {
+      await e?.stop();
+    });
+
+    it('answers 503 DATABASE_BUSY with Retry-After while background work holds the database past the deadline, then serves again', async () => {
+      const blocker = gate();
+      // a background transaction (a crawl write, say) holds the one turn
+      const held = inBackgroundLane(() =>
+        e.db.transaction(async (tx) => {
+          await tx.query('SELECT 1');
+          await blocker.wait();
+        }),
+      );
+      await sleep(20);
+      const busy = await e.fetch('/v1/search', { body: { query: 'congé', k: 3 }, role: 'agent' });
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get('retry-after')).toBe('1');
+      expect(await busy.json()).toMatchObject({ code: 'DATABASE_BUSY' });
+      blocker.release();
+      await held;
+
+      const served = await e.fetch('/v1/search', { body: { query: 'congé', k: 3 }, role: 'agent' });
+      expect(served.status).toBe(200);
+      const metrics = await (await e.fetch('/metrics')).text();
+      expect(metrics).toMatch(/cite_db_admission_refused_total\{lane="request",reason="timeout"\} [1-9]/);
+      expect(metrics).toMatch(/cite_db_admission_wait_seconds_count\{lane="request"\} [1-9]/);
+      expect(metrics).toMatch(/cite_db_admission_queue_depth\{lane="request"\} 0/);
+    });
+  });
+}

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HNSW_INDEX_OPTIONS } from '../embeddings/embedding-model-record.js';
+import { writeDocuments } from '@cite/index/write-documents.js';
+import { describeEachDatabase } from '../testing/databases.js';
+import { MIGRATIONS_DIR, migrate, migrationsUpToDate, splitSql } from './migrations.js';
+
+describe('splitSql', () => {
+  it('keeps dollar-quoted bodies, strings and comments whole', () => {
+    const parts = splitSql(`-- a; comment\nCREATE TABLE a (x text DEFAULT ';');\nDO $$ BEGIN PERFORM 1; END $$;\nSELECT 'it''s; fine'`);
+    expect(parts).toEqual([`CREATE TABLE a (x text DEFAULT ';')`, 'DO $$ BEGIN PERFORM 1; END $$', `SELECT 'it''s; fine'`]);
+  });
+});
+
+describeEachDatabase(
+  'migrations',
+  (ctx) => {
+    it('apply from empty, then are idempotent', async () => {
+      const first = await migrate(ctx.db);
+      expect(first[0]).toBe('0001_schema.sql');
+      expect(await migrate(ctx.db)).toEqual([]);
+      expect(await migrationsUpToDate(ctx.db)).toBe(true);
+      const { rows } = await ctx.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN
+         ('collections','sources','crawl_runs','frontier','documents','chunks','answers','feedback','api_keys','audit_log','settings')`,
+      );
+      expect(rows[0]!.n).toBe(11);
+      // the first schema's unused jobs queue is gone (issue 18: background work is claimed where it lives)
+      expect((await ctx.db.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'jobs'`)).rows).toEqual([]);
+    });
+
+    it('refuses an applied migration that was edited', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-mig-'));
+      for (const f of fs.readdirSync(MIGRATIONS_DIR)) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+      await migrate(ctx.db, dir);
+      fs.appendFileSync(path.join(dir, '0001_schema.sql'), '\n-- edited\n');
+      await expect(migrate(ctx.db, dir)).rejects.toMatchObject({ code: 'MIGRATION_EDITED' });
+      expect(await migrationsUpToDate(ctx.db, dir)).toBe(false);
+    });
+
+    it('folds accents and stems French: État ↔ etat, démarches ↔ demarche', async () => {
+      const q = async (doc: string, query: string) =>
+        (
+          await ctx.db.query<{ m: boolean }>(
+            `SELECT to_tsvector('cite_french', $1) @@ plainto_tsquery('cite_french', $2) AS m`,
+            [doc, query],
+          )
+        ).rows[0]!.m;
+      expect(await q("Les services de l'État", 'etat')).toBe(true);
+      expect(await q('les services de l etat', 'État')).toBe(true);
+      expect(await q('Vos démarches en ligne', 'demarche')).toBe(true);
+      expect(await q('une demarche simple', 'démarches')).toBe(true);
+      expect(await q('congés payés', 'retraite')).toBe(false);
+    });
+
+    it('builds the vector index with the graph options the engine uses after a change of model', async () => {
+      const { rows } = await ctx.db.query<{ options: string[] }>(`SELECT reloptions AS options FROM pg_class WHERE relname = 'chunks_embedding_idx'`);
+      expect(rows[0]!.options.join(', ')).toBe(HNSW_INDEX_OPTIONS.replace(/ = /g, '='));
+    });
+
+    it('finds the nearest vector through the HNSW index', async () => {
+      const { rows: c } = await ctx.db.query<{ id: number }>(`INSERT INTO collections (name) VALUES ('vec') RETURNING id`);
+      const vector = (hot: number) => Float32Array.from({ length: 384 }, (_, i) => (i === hot ? 1 : 0.01));
+      const vec = (hot: number) => `[${vector(hot).join(',')}]`;
+      // written through the index store, with the vectors given (a model of its own, same dimension)
+      const chunks = Array.from({ length: 50 }, (_, i) => ({
+        ord: i, text: `chunk ${i}`, headingPath: [], context: '', locator: {}, tokenCount: 1, hash: `h${i}`,
+      }));
+      await writeDocuments(
+        ctx.db,
+        { id: 'one-hot-test-vectors', dimension: 384 },
+        [{ collectionId: Number(c[0]!.id), sourceId: null, url: 'https://x.fr/a', title: '', lang: 'fr', description: null, format: 'text',
+           contentHash: 'h', etag: null, lastModified: null, publishedAt: null, modifiedAt: null, metadata: {}, chunks }],
+        (hash) => vector(Number(hash.slice(1))),
+      );
+      await ctx.db.transaction(async (tx) => {
+        await tx.query('SET LOCAL enable_seqscan = off');
+        const plan = await tx.query<Record<string, string>>(
+          `EXPLAIN SELECT id FROM chunks ORDER BY embedding <=> $1 LIMIT 3`,
+          [vec(17)],
+        );
+        expect(JSON.stringify(plan.rows)).toContain('chunks_embedding_idx');
+        const { rows } = await tx.query<{ text: string }>(`SELECT text FROM chunks ORDER BY embedding <=> $1 LIMIT 1`, [vec(17)]);
+        expect(rows[0]!.text).toBe('chunk 17');
+      });
+    });
+  },
+  { migrate: false },
+);

@@ -1,0 +1,141 @@
+/**
+ * The index store's write path on both databases: batches keep chunk_count, vectors, the model record and
+ * the BM25 statistics right; a rewrite keeps unchanged chunks; the one delete and the one-document
+ * re-embedding leave nothing stale; the deferred-statistics bulk path ends with the same postings.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Database, Queryable } from '@cite/core/db/database.js';
+import { getEmbeddingModel } from '@cite/core/embeddings/embedding-model-record.js';
+import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
+import { describeEachDatabase } from '@cite/core/testing/databases.js';
+import { markDocumentsDeleted, markSourceDocumentsDeleted } from './documents-repo.js';
+import { reembedDocument } from './reembed.js';
+import { seedDocuments, type SeedDocument } from './seed-documents.js';
+import { inWriteTransaction, WRITE_RETRIES } from './write-retry.js';
+
+describeEachDatabase('index store writes', (ctx) => {
+  const embedder = new HashEmbedder();
+  const one = async <T>(sql: string, params: unknown[] = []) => (await ctx.db.query<T & Record<string, unknown>>(sql, params)).rows[0]!;
+  // chunks holding `word`, by the statistics the triggers keep
+  const df = async (word: string) =>
+    Number(
+      (
+        await ctx.db.query<{ df: number }>(
+          `SELECT df FROM search_terms WHERE lexeme = (tsvector_to_array(to_tsvector('cite_french', $1)))[1]`,
+          [word],
+        )
+      ).rows[0]?.df ?? 0,
+    );
+  const collection = async (name: string) =>
+    Number((await one<{ id: string }>('INSERT INTO collections (name) VALUES ($1) RETURNING id', [name])).id);
+
+  it('writes documents in batches with their chunks, vectors, chunk_count, statistics and model record', async () => {
+    const collectionId = await collection('batches');
+    const docs: SeedDocument[] = Array.from({ length: 7 }, (_, i) => ({
+      collectionId,
+      url: `https://ex.fr/${i}`,
+      title: `Fiche ${i}`,
+      chunks: Array.from({ length: 1 + (i % 3) }, (_, j) => ({ text: `Le télétravail ${i} passage ${j}` })),
+    }));
+    const ids = await seedDocuments(ctx.db, embedder, docs, { batchSize: 3 });
+    expect(new Set(ids).size).toBe(7);
+    const { rows } = await ctx.db.query<{ url: string; chunk_count: number; n: number; vectors: number }>(
+      `SELECT d.url, d.chunk_count, count(c.id)::int AS n, count(c.embedding)::int AS vectors
+         FROM documents d LEFT JOIN chunks c ON c.document_id = d.id WHERE d.collection_id = $1 GROUP BY d.id ORDER BY d.id`,
+      [collectionId],
+    );
+    expect(rows.map((r) => [r.url, r.chunk_count, r.n, r.vectors])).toEqual(docs.map((d) => [d.url, d.chunks.length, d.chunks.length, d.chunks.length]));
+    expect(await df('télétravail')).toBe(docs.reduce((n, d) => n + d.chunks.length, 0));
+    expect(await getEmbeddingModel(ctx.db)).toMatchObject({ id: embedder.id, dimension: embedder.dimension });
+  });
+
+  it('rewrites a changed document keeping its unchanged chunks, and deletes once with chunk_count and statistics right', async () => {
+    const collectionId = await collection('rewrite');
+    const sourceId = Number(
+      (await one<{ id: string }>(`INSERT INTO sources (collection_id, name, kind) VALUES ($1, 's', 'website') RETURNING id`, [collectionId])).id,
+    );
+    const doc = (texts: string[]): SeedDocument => ({ collectionId, sourceId, url: 'https://ex.fr/mediation', title: 'Médiation', chunks: texts.map((text) => ({ text })) });
+    const [id] = await seedDocuments(ctx.db, embedder, [doc(['La médiation est gratuite.', 'Le conciliateur de justice intervient.'])]);
+    const kept = await one<{ id: string }>('SELECT id FROM chunks WHERE document_id = $1 AND ord = 0', [id]);
+    expect(await seedDocuments(ctx.db, embedder, [doc(['Une audience précède le jugement.', 'La médiation est gratuite.'])])).toEqual([id]);
+    // the unchanged passage kept its row (and vector) and moved; the other was replaced
+    expect((await one<{ id: string }>('SELECT id FROM chunks WHERE document_id = $1 AND ord = 1', [id])).id).toBe(kept.id);
+    expect(await df('conciliateur')).toBe(0);
+    expect(await df('audience')).toBe(1);
+    expect(await one<{ chunk_count: number }>('SELECT chunk_count FROM documents WHERE id = $1', [id])).toMatchObject({ chunk_count: 2 });
+
+    expect(await markSourceDocumentsDeleted(ctx.db, sourceId)).toBe(1);
+    expect(await one('SELECT status, chunk_count, (SELECT count(*)::int FROM chunks WHERE document_id = $1) AS n FROM documents WHERE id = $1', [id])).toEqual({
+      status: 'deleted',
+      chunk_count: 0,
+      n: 0,
+    });
+    expect(await df('audience')).toBe(0);
+    // deleting again finds nothing active
+    expect(await markDocumentsDeleted(ctx.db, [id!])).toBe(0);
+    // written again, the document comes back active with its chunks
+    await seedDocuments(ctx.db, embedder, [doc(['La médiation est gratuite.'])]);
+    expect(await one('SELECT status, chunk_count FROM documents WHERE id = $1', [id])).toEqual({ status: 'active', chunk_count: 1 });
+  });
+
+  it('re-embeds one document: new vectors, its backlog rows dropped', async () => {
+    const collectionId = await collection('reembed');
+    const [id] = await seedDocuments(ctx.db, embedder, [{ collectionId, url: 'https://ex.fr/r', title: 'R', chunks: [{ text: 'Un passage.' }, { text: 'Un autre.' }] }], {
+      placement: 'backlog',
+    });
+    const backlog = async () => (await one<{ n: number }>('SELECT count(*)::int AS n FROM vector_backlog b JOIN chunks c ON c.id = b.chunk_id WHERE c.document_id = $1', [id])).n;
+    expect(await backlog()).toBe(2);
+    expect(await reembedDocument(ctx.db, embedder, id!)).toBe(2);
+    expect(await backlog()).toBe(0);
+    expect((await one<{ n: number }>('SELECT count(embedding)::int AS n FROM chunks WHERE document_id = $1', [id])).n).toBe(2);
+  });
+
+  it('a deferred-statistics bulk load ends with the postings a maintained one writes', async () => {
+    const collectionId = await collection('bulk');
+    const docs = (prefix: string): SeedDocument[] =>
+      Array.from({ length: 5 }, (_, i) => ({ collectionId, url: `https://ex.fr/${prefix}/${i}`, title: `Congés ${i}`, chunks: [{ text: `Le congé parental dure ${i + 1} ans.` }] }));
+    const postings = async (prefix: string) =>
+      (
+        await ctx.db.query<{ lexeme: string; impact: number }>(
+          `SELECT p.lexeme, p.impact FROM search_postings p JOIN chunks c ON c.id = p.chunk_id JOIN documents d ON d.id = c.document_id
+            WHERE d.url LIKE $1 ORDER BY d.url, p.lexeme`,
+          [`https://ex.fr/${prefix}/%`],
+        )
+      ).rows;
+    await seedDocuments(ctx.db, embedder, docs('maintained'));
+    const before = await df('parental');
+    await seedDocuments(ctx.db, embedder, docs('deferred'), { statistics: 'deferred', batchSize: 2 });
+    expect(await postings('deferred')).toEqual(await postings('maintained'));
+    expect(await df('parental')).toBe(before + 5);
+    expect((await postings('deferred')).length).toBeGreaterThan(10);
+  });
+});
+
+describe('the index write retry policy', () => {
+  const failing = (codes: (string | undefined)[]): { db: Database; attempts: () => number } => {
+    let n = 0;
+    const db = {
+      transaction: async <T>(fn: (tx: Queryable) => Promise<T>) => {
+        const code = codes[n++];
+        if (code !== undefined) throw Object.assign(new Error(`failure ${code}`), { code });
+        return fn({} as Queryable);
+      },
+    } as unknown as Database;
+    return { db, attempts: () => n };
+  };
+
+  it('runs a write again after a deadlock or serialization failure', async () => {
+    const { db, attempts } = failing(['40P01', '40001']);
+    await expect(inWriteTransaction(db, async (_tx, attempt) => attempt)).resolves.toBe(2);
+    expect(attempts()).toBe(3);
+  });
+
+  it('gives up after its retries, and never retries other errors', async () => {
+    const deadlocks = failing(Array.from({ length: WRITE_RETRIES + 1 }, () => '40P01'));
+    await expect(inWriteTransaction(deadlocks.db, async () => 'x')).rejects.toMatchObject({ code: '40P01' });
+    expect(deadlocks.attempts()).toBe(WRITE_RETRIES + 1);
+    const unique = failing(['23505']);
+    await expect(inWriteTransaction(unique.db, async () => 'x')).rejects.toMatchObject({ code: '23505' });
+    expect(unique.attempts()).toBe(1);
+  });
+});

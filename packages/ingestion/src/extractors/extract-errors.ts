@@ -1,0 +1,18 @@
+import { CiteError } from '@cite/core/errors.js';
+
+/**
+ * A document over its extraction time budget. Raised by the extraction front door and by the PDF thread
+ * (which also stops the work), so built here once: same code, status and retry flag from both.
+ */
+export function extractTimeout(message: string): CiteError {
+  return new CiteError('EXTRACT_TIMEOUT', message, { status: 422, retryable: true });
+}
+
+/**
+ * A PDF whose reading would take more memory than allowed: streams inflating past
+ * INGEST_PDF_MAX_DECOMPRESSED_BYTES (decompression bomb), too much text, or the reading thread's heap.
+ * Not retryable: the same file does the same again.
+ */
+export function pdfTooComplex(message: string, cause?: unknown): CiteError {
+  return new CiteError('PDF_TOO_COMPLEX', message, { status: 422, cause });
+}

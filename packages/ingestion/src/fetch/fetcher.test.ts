@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CiteError } from '@cite/core/errors.js';
+import zlib from 'node:zlib';
+import { startTestSite, type TestSite } from '../testing/test-site.js';
+import { isPrivateAddress } from './address-guard.js';
+import { Fetcher } from './fetcher.js';
+
+describe('address guard', () => {
+  it('classifies private, loopback, link-local and mapped addresses', () => {
+    for (const ip of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:10.0.0.1', '100.64.0.1'])
+      expect(isPrivateAddress(ip), ip).toBe(true);
+    for (const ip of ['8.8.8.8', '193.17.0.1', '2a01:e0a::1', '::ffff:8.8.8.8']) expect(isPrivateAddress(ip), ip).toBe(false);
+  });
+});
+
+describe('Fetcher', () => {
+  let site: TestSite;
+  beforeAll(async () => {
+    site = await startTestSite({
+      '/gz': { headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain' }, body: zlib.gzipSync('é'.repeat(1000)) },
+      '/big': { body: 'x'.repeat(5000) },
+      '/r0': { status: 301, headers: { location: '/r1' } },
+      '/r1': { status: 302, headers: { location: '/gz' } },
+      '/etag': (req) => (req.headers['if-none-match'] === '"v1"' ? { status: 304 } : { headers: { etag: '"v1"' }, body: 'hello' }),
+      '/busy': { status: 429, headers: { 'retry-after': '7' } },
+    });
+    for (let i = 0; i < 12; i++) site.routes.set(`/chain${i}`, { status: 302, headers: { location: `/chain${i + 1}` } });
+  });
+  afterAll(() => site.close());
+  const fetcher = () => new Fetcher({ allowPrivateNetworks: true, timeoutMs: 3000, maxBytes: 4096 });
+
+  it('decodes gzip, follows redirects and reports the final URL', async () => {
+    const f = fetcher();
+    const r = await f.fetch({ url: `${site.url}/r0` });
+    expect(r.status).toBe(200);
+    expect(r.url).toBe(`${site.url}/gz`);
+    expect(r.redirects).toEqual([`${site.url}/r1`, `${site.url}/gz`]);
+    expect(r.body.toString('utf8')).toBe('é'.repeat(1000));
+    await f.close();
+  });
+  it('caps the body size, the number of redirects, and refuses private addresses by default', async () => {
+    const f = fetcher();
+    await expect(f.fetch({ url: `${site.url}/big` })).rejects.toMatchObject({ code: 'FETCH_TOO_LARGE' });
+    await expect(f.fetch({ url: `${site.url}/chain0` })).rejects.toMatchObject({ code: 'FETCH_TOO_MANY_REDIRECTS' });
+    await f.close();
+    const strict = new Fetcher({ allowPrivateNetworks: false });
+    const err = await strict.fetch({ url: `${site.url}/gz` }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CiteError);
+    expect((err as CiteError).code).toBe('FETCH_PRIVATE_ADDRESS');
+    await expect(strict.fetch({ url: 'http://localhost:1/' })).rejects.toMatchObject({ code: 'FETCH_PRIVATE_ADDRESS' });
+    await strict.close();
+    expect(site.count('/gz')).toBe(1);
+  });
+  it('sends validators and reports 304; parses Retry-After', async () => {
+    const f = fetcher();
+    expect((await f.fetch({ url: `${site.url}/etag`, etag: '"v1"' })).status).toBe(304);
+    const busy = await f.fetch({ url: `${site.url}/busy` });
+    expect(busy.retryAfterMs).toBe(7000);
+    await f.close();
+  });
+});

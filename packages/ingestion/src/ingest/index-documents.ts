@@ -1,0 +1,561 @@
+/**
+ * The indexing service the crawler, `cite ingest` and the upload API all call:
+ * extract outcomes → chunk → embed (batched across documents, only what changed) → write each
+ * document with its chunks in one transaction.
+ *
+ * - same content hash as stored → nothing re-done ('unchanged');
+ * - changed → only chunks whose hash is new are embedded, the others keep their row and vector;
+ * - a failure (bad input, a database error on one document) is recorded in ingest_errors and the
+ *   run goes on; the stored version of that document stays as it was;
+ * - a document left out on purpose (skip-codes.ts) is recorded the same way but counted as skipped;
+ * - an embedding provider that stays unavailable stops the run (every document would fail), with
+ *   everything written so far kept.
+ */
+import { ingestDocuments } from '@cite/core/observability/metrics.js';
+import crypto from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Database, Queryable } from '@cite/core/db/database.js';
+import type { Embedder } from '@cite/core/embeddings/embedder.js';
+import { assertEmbeddingModelInTransaction, ensureEmbeddingModel } from '@cite/core/embeddings/embedding-model-record.js';
+import { CiteError, isCiteError } from '@cite/core/errors.js';
+import { CHUNKER_VERSION, chunkDocument, type Chunk } from '../chunker/chunker.js';
+import type { Block, NormalisedDocument } from '../document.js';
+import type { ExtractOutcome } from '../extractors/extract.js';
+import { maskPersonalData } from '../hygiene/personal-data.js';
+import { isSkipCode } from './skip-codes.js';
+import { sha256Of, storeOriginal } from '@cite/index/originals/originals-repo.js';
+import { assertDocumentUrl } from '../urls/document-url.js';
+import {
+  activeDocumentUrls,
+  chunkHashes,
+  findDocuments,
+  insertNewDocuments,
+  markDocumentsDeleted,
+  noteUnchangedDocuments,
+  touchDocuments,
+  writeDocument,
+  type DocumentWrite,
+  type VectorPlacement,
+} from '@cite/index/documents-repo.js';
+import { embeddingText } from '@cite/index/embedding-text.js';
+import { inWriteTransaction } from '@cite/index/write-retry.js';
+import { recordIngestError } from './ingest-errors-repo.js';
+
+export interface IndexTarget {
+  collectionId: number;
+  sourceId?: number | null;
+  runId?: number | null;
+  /** Mask phone numbers, e-mails, NIR and IBAN in the indexed text. */
+  maskPersonalData?: boolean;
+}
+
+export interface IndexingOptions {
+  /** Chunk budget in model tokens (CHUNK_TOKENS) and overlap (CHUNK_OVERLAP_TOKENS). */
+  chunkTokens: number;
+  overlapTokens: number;
+  /** Chunks embedded per provider call, across documents. */
+  embedBatch: number;
+  /** Documents written at the same time (server mode; the embedded database has one connection). */
+  writeConcurrency: number;
+  /**
+   * Mark deleted the active documents of target.sourceId that this run did not see (a full sync of
+   * the source). Documents that may hide behind a failed location are kept.
+   */
+  deleteMissing: boolean;
+  /**
+   * Where fresh vectors go: `index` (the HNSW index, as they are written) or `backlog`, searched exactly
+   * until an idle crawler worker moves them into the index (a bulk load that must be searchable soon).
+   */
+  placement: VectorPlacement;
+  log?: Logger;
+}
+
+export const INDEXING_DEFAULTS: IndexingOptions = {
+  chunkTokens: 350,
+  overlapTokens: 40,
+  embedBatch: 256,
+  writeConcurrency: 4,
+  deleteMissing: false,
+  placement: 'index',
+};
+
+export interface IndexSummary {
+  new: number;
+  changed: number;
+  unchanged: number;
+  failed: number;
+  deleted: number;
+  /** Chunks of the new and changed documents. */
+  chunks: number;
+  /** Chunk texts sent to the embedder. */
+  embedded: number;
+  ms: number;
+  /** The first failures (all are in ingest_errors). */
+  errors: { location: string; code: string; message: string }[];
+  /** Every failure counted by its code. */
+  failedByCode: Record<string, number>;
+  /**
+   * Documents left out on purpose (skip-codes.ts: a withdrawn fiche, an unsupported type, no text), not
+   * counted in `failed`. Optional: a running engine of an earlier version answers uploads without them.
+   */
+  skipped?: number;
+  /** Every skip counted by its reason. */
+  skippedByCode?: Record<string, number>;
+  /** The first skips, with their whole location (all are in ingest_errors, under their code). */
+  skips?: { location: string; code: string; message: string }[];
+}
+
+export interface IndexProgress {
+  documents: number;
+  failed: number;
+  chunks: number;
+  location: string;
+}
+
+export type IndexOutcome = 'new' | 'changed' | 'unchanged';
+
+interface Prepared {
+  location: string;
+  write: DocumentWrite;
+}
+
+const MAX_REPORTED_ERRORS = 100;
+
+/** Content identity: the document as extracted plus everything that shapes its chunks. */
+export function contentHash(doc: NormalisedDocument, embedderId: string, opts: Pick<IndexingOptions, 'chunkTokens' | 'overlapTokens'>): string {
+  const h = crypto.createHash('sha256');
+  h.update(
+    JSON.stringify([
+      CHUNKER_VERSION,
+      embedderId,
+      opts.chunkTokens,
+      opts.overlapTokens,
+      doc.title,
+      doc.lang,
+      doc.description ?? null,
+      doc.format,
+      doc.publishedAt ?? null,
+      doc.modifiedAt ?? null,
+      doc.metadata,
+      doc.sections,
+    ]),
+  );
+  return h.digest('hex');
+}
+
+/** Prepares one document for writing: cleaned, optionally masked, chunked, hashed. Throws CiteError on unusable input. */
+export function prepareDocument(
+  raw: NormalisedDocument,
+  embedder: Pick<Embedder, 'id' | 'countTokens'>,
+  target: IndexTarget,
+  opts: Pick<IndexingOptions, 'chunkTokens' | 'overlapTokens'>,
+  validators: { etag?: string | null; lastModified?: string | null; originalSha256?: string | null } = {},
+): DocumentWrite {
+  const doc = cleanDocument(raw, !!target.maskPersonalData);
+  if (!doc.url) throw new CiteError('DOCUMENT_URL_MISSING', 'The document has no URL', { status: 422 });
+  // javascript:, data:… never name a document, whichever extractor let them through (issue 21)
+  assertDocumentUrl(doc.url, { allowFile: true });
+  const chunks = chunkDocument(doc, { maxTokens: opts.chunkTokens, overlapTokens: opts.overlapTokens, countTokens: (t) => embedder.countTokens(t) });
+  if (chunks.length === 0) throw new CiteError('EMPTY_DOCUMENT', `${doc.url} has no text to index`, { status: 422 });
+  return {
+    collectionId: target.collectionId,
+    sourceId: target.sourceId ?? null,
+    url: doc.url,
+    title: doc.title,
+    lang: doc.lang || 'fr',
+    description: doc.description ?? null,
+    format: doc.format || 'text',
+    // other bytes with the same text still change the document: its original must follow
+    contentHash: validators.originalSha256 ? `${contentHash(doc, embedder.id, opts)}:${validators.originalSha256.slice(0, 16)}` : contentHash(doc, embedder.id, opts),
+    etag: validators.etag ?? null,
+    lastModified: validators.lastModified ?? null,
+    publishedAt: isoOrNull(doc.publishedAt),
+    modifiedAt: isoOrNull(doc.modifiedAt),
+    metadata: doc.metadata ?? {},
+    originalSha256: validators.originalSha256 ?? null,
+    chunks,
+  };
+}
+
+/**
+ * Indexes a stream of extraction outcomes. Returns counts; `onProgress` is called after each document.
+ */
+export async function indexDocuments(
+  db: Database,
+  embedder: Embedder,
+  target: IndexTarget,
+  outcomes: AsyncIterable<ExtractOutcome> | Iterable<ExtractOutcome>,
+  onProgress?: (p: IndexProgress) => void,
+  options: Partial<IndexingOptions> = {},
+): Promise<IndexSummary> {
+  const opts = { ...INDEXING_DEFAULTS, ...options };
+  const started = performance.now();
+  await ensureEmbeddingModel(db, embedder);
+  const summary: IndexSummary = {
+    new: 0, changed: 0, unchanged: 0, failed: 0, deleted: 0, chunks: 0, embedded: 0, ms: 0, errors: [], failedByCode: {},
+    skipped: 0, skippedByCode: {}, skips: [],
+  };
+  const seen = new Set<string>();
+  const failedLocations: string[] = [];
+  let processed = 0;
+  const progress = (location: string) => {
+    processed++;
+    onProgress?.({ documents: processed, failed: summary.failed, chunks: summary.chunks, location });
+  };
+  const skip = async (location: string, code: string, message: string) => {
+    summary.skipped = (summary.skipped ?? 0) + 1;
+    if (summary.skips!.length < MAX_REPORTED_ERRORS) summary.skips!.push({ location, code, message });
+    summary.skippedByCode![code] = (summary.skippedByCode![code] ?? 0) + 1;
+    opts.log?.info({ location, code }, message);
+    await recordIngestError(db, { sourceId: target.sourceId ?? null, runId: target.runId ?? null, location, code, message });
+    progress(location);
+  };
+  const fail = async (location: string, code: string, message: string) => {
+    // a deliberate skip is no failure, and does not protect documents from a sync's deletions
+    if (isSkipCode(code)) return skip(location, code, message);
+    summary.failed++;
+    failedLocations.push(location);
+    if (summary.errors.length < MAX_REPORTED_ERRORS) summary.errors.push({ location, code, message });
+    summary.failedByCode[code] = (summary.failedByCode[code] ?? 0) + 1;
+    opts.log?.warn({ location, code }, message);
+    await recordIngestError(db, { sourceId: target.sourceId ?? null, runId: target.runId ?? null, location, code, message });
+    progress(location);
+  };
+
+  let batch: Prepared[] = [];
+  let batchChunks = 0;
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const current = batch;
+    batch = [];
+    batchChunks = 0;
+    if (current.length === 0) return;
+    // embedding of this batch overlaps with the writes of the previous one
+    const plan = await embedBatch(db, embedder, current, summary, fail);
+    await writing; // rethrows a failure of the previous batch
+    writing = writeBatch(db, embedder, current, plan, summary, fail, progress, opts);
+    writing.catch(() => {}); // observed at the next flush or after the loop
+  };
+
+  for await (const outcome of outcomes) {
+    if (!outcome.ok) {
+      await fail(outcome.location, outcome.code, outcome.message);
+      continue;
+    }
+    let prepared: DocumentWrite;
+    try {
+      const originalSha256 = outcome.original ? sha256Of(outcome.original.data) : null;
+      prepared = prepareDocument(outcome.document, embedder, target, opts, { originalSha256 });
+      // stored before the document that holds it (its foreign key), in a statement of its own so the
+      // bytes are not held until the batch is written; a write that fails later leaves it to the sweep
+      if (outcome.original) await storeOriginal(db, outcome.original, originalSha256!);
+    } catch (e) {
+      await fail(outcome.location || outcome.document.url, errorCode(e), (e as Error).message);
+      continue;
+    }
+    seen.add(prepared.url);
+    // a URL twice in one batch: the later version wins
+    const dup = batch.findIndex((p) => p.write.url === prepared.url);
+    if (dup !== -1) {
+      batchChunks -= batch[dup]!.write.chunks.length;
+      batch.splice(dup, 1);
+      progress(outcome.location);
+    }
+    batch.push({ location: outcome.location, write: prepared });
+    batchChunks += prepared.chunks.length;
+    if (batchChunks >= opts.embedBatch) await flush();
+  }
+  await flush();
+  await writing;
+
+  if (opts.deleteMissing && target.sourceId != null) {
+    const protectedBy = failedLocations.map(asUrlish);
+    const gone = (await activeDocumentUrls(db, target.sourceId)).filter(
+      (d) => !seen.has(d.url) && !protectedBy.some((loc) => d.url === loc || d.url.startsWith(loc) || loc.startsWith(d.url)),
+    );
+    summary.deleted = await markDocumentsDeleted(
+      db,
+      gone.map((d) => d.id),
+    );
+  }
+  summary.ms = Math.round(performance.now() - started);
+  for (const outcome of ['new', 'changed', 'unchanged', 'failed', 'skipped', 'deleted'] as const) {
+    if (summary[outcome]) ingestDocuments.inc({ outcome }, summary[outcome]);
+  }
+  return summary;
+}
+
+/** One document with fetch validators (the crawler's path). Throws CiteError when it cannot be indexed. */
+export async function indexDocument(
+  db: Database,
+  embedder: Embedder,
+  target: IndexTarget & { etag?: string | null; lastModified?: string | null },
+  doc: NormalisedDocument,
+  options: Partial<IndexingOptions> = {},
+): Promise<IndexOutcome> {
+  const opts = { ...INDEXING_DEFAULTS, ...options };
+  await ensureEmbeddingModel(db, embedder);
+  const write = prepareDocument(doc, embedder, target, opts, target);
+  const [existing] = (await findDocuments(db, target.collectionId, [write.url])).values();
+  let vectors = new Map<string, Float32Array>();
+  if (!existing || existing.status !== 'active' || existing.contentHash !== write.contentHash) {
+    const stored = existing ? ((await chunkHashes(db, [existing.id])).get(existing.id) ?? new Set<string>()) : new Set<string>();
+    vectors = await embedChunks(embedder, write.chunks.filter((c) => !stored.has(c.hash)));
+  }
+  return writeWithRetry(db, embedder, write, vectors);
+}
+
+/**
+ * The crawler's grouped path, in two steps so that no transaction waits for an embedding provider:
+ * `embedForWrite` (outside any transaction) embeds the chunks a group of prepared documents will need,
+ * then `writeDocumentsIn` writes them all in the caller's transaction, which also records their frontier
+ * entries: a page's document and its completion commit together. Each document stays all-or-nothing.
+ * With `placement` 'backlog', fresh chunks' vectors wait in the vector backlog (see documents-repo).
+ */
+export async function embedForWrite(db: Database, embedder: Embedder, writes: DocumentWrite[]): Promise<Map<string, Float32Array>> {
+  const byCollection = new Map<number, DocumentWrite[]>();
+  for (const w of writes) {
+    const group = byCollection.get(w.collectionId);
+    if (group) group.push(w);
+    else byCollection.set(w.collectionId, [w]);
+  }
+  const needed: Chunk[] = [];
+  for (const [collectionId, group] of byCollection) needed.push(...(await planEmbeddings(db, collectionId, group)).needed);
+  return embedChunks(embedder, needed);
+}
+
+/**
+ * What writing `writes` (documents of one collection) needs embedded: nothing for a document stored
+ * with the same content hash, only the chunk hashes its stored version lacks for a changed one.
+ */
+async function planEmbeddings(
+  db: Database,
+  collectionId: number,
+  writes: DocumentWrite[],
+): Promise<{ needed: Chunk[]; unchanged: Map<string, number>; absent: Set<string> }> {
+  const existing = await findDocuments(db, collectionId, writes.map((w) => w.url));
+  const activeIds = [...existing.values()].filter((e) => e.status === 'active').map((e) => e.id);
+  const stored = await chunkHashes(db, activeIds);
+  const needed: Chunk[] = [];
+  const unchanged = new Map<string, number>();
+  const absent = new Set<string>();
+  for (const w of writes) {
+    const e = existing.get(w.url);
+    if (!e) absent.add(w.url);
+    if (e && e.status === 'active' && e.contentHash === w.contentHash) {
+      unchanged.set(w.url, e.id);
+      continue;
+    }
+    const have = e ? stored.get(e.id) : undefined;
+    for (const c of w.chunks) if (!have?.has(c.hash)) needed.push(c);
+  }
+  return { needed, unchanged, absent };
+}
+
+/**
+ * Writes prepared documents inside the caller's transaction: new ones in two statements for the whole
+ * group, unchanged ones in one, changed ones one by one (keeping the vectors of their unchanged chunks).
+ * Outcomes are in the order of `writes`. Throws like writeDocument (the caller retries or splits the group).
+ */
+export async function writeDocumentsIn(
+  tx: Queryable,
+  embedder: Embedder,
+  writes: DocumentWrite[],
+  vectors: Map<string, Float32Array>,
+  placement: VectorPlacement = 'index',
+): Promise<IndexOutcome[]> {
+  const outcomes: IndexOutcome[] = new Array(writes.length);
+  if (writes.length === 0) return outcomes;
+  await assertEmbeddingModelInTransaction(tx, embedder);
+  const vectorOf = (h: string) => vectors.get(h);
+  const inserted = await insertNewDocuments(tx, writes, vectorOf, placement);
+  for (const i of inserted.keys()) outcomes[i] = 'new';
+  const rest = writes.map((w, i) => ({ w, i })).filter(({ i }) => !inserted.has(i));
+  const unchanged = await noteUnchangedDocuments(
+    tx,
+    rest.map((r) => r.w),
+  );
+  for (const k of unchanged.keys()) outcomes[rest[k]!.i] = 'unchanged';
+  for (const [k, { w, i }] of rest.entries()) {
+    if (unchanged.has(k)) continue;
+    for (let attempt = 0; ; attempt++) {
+      const result = await writeDocument(tx, w, vectorOf, { placement });
+      if (result.outcome !== 'missing-vectors') {
+        outcomes[i] = result.outcome;
+        break;
+      }
+      // the stored version changed since the vectors were planned; the row is locked now, so once is enough
+      if (attempt >= 1) throw new CiteError('INDEX_CONTENTION', `${w.url} kept changing while being indexed`, { retryable: true });
+      const extra = await embedChunks(
+        embedder,
+        w.chunks.filter((c) => result.hashes.includes(c.hash)),
+      );
+      for (const [h, v] of extra) vectors.set(h, v);
+    }
+  }
+  return outcomes;
+}
+
+/** Embeds what each prepared document needs: nothing when unchanged, only new chunk hashes when changed. */
+async function embedBatch(
+  db: Database,
+  embedder: Embedder,
+  batch: Prepared[],
+  summary: IndexSummary,
+  fail: (location: string, code: string, message: string) => Promise<void>,
+): Promise<BatchPlan> {
+  const { needed, unchanged, absent } = await planEmbeddings(
+    db,
+    batch[0]!.write.collectionId,
+    batch.map((p) => p.write),
+  );
+  try {
+    const vectors = await embedChunks(embedder, needed);
+    summary.embedded += vectors.size;
+    return { vectors, unchanged, absent };
+  } catch (e) {
+    if (isCiteError(e) && e.retryable) throw e; // provider down: stop the run, nothing is lost
+    // a non-retryable refusal may come from one document's text: find it, fail it, keep the others
+    const out = new Map<string, Float32Array>();
+    for (const p of [...batch]) {
+      try {
+        const v = await embedChunks(
+          embedder,
+          p.write.chunks.filter((c) => needed.includes(c)),
+        );
+        for (const [k, x] of v) out.set(k, x);
+        summary.embedded += v.size;
+      } catch (err) {
+        if (isCiteError(err) && err.retryable) throw err;
+        batch.splice(batch.indexOf(p), 1);
+        await fail(p.location, errorCode(err), (err as Error).message);
+      }
+    }
+    return { vectors: out, unchanged, absent };
+  }
+}
+
+interface BatchPlan {
+  vectors: Map<string, Float32Array>;
+  /** URL → id of documents stored with the same content hash: nothing to write. */
+  unchanged: Map<string, number>;
+  /** URLs not stored when the batch was planned. */
+  absent: Set<string>;
+}
+
+/** Embeds chunks, each distinct hash once. */
+async function embedChunks(embedder: Embedder, chunks: Chunk[]): Promise<Map<string, Float32Array>> {
+  const byHash = new Map<string, Chunk>();
+  for (const c of chunks) if (!byHash.has(c.hash)) byHash.set(c.hash, c);
+  const list = [...byHash.values()];
+  const vectors = list.length ? await embedder.embedDocuments(list.map(embeddingText)) : [];
+  const out = new Map<string, Float32Array>();
+  list.forEach((c, i) => out.set(c.hash, vectors[i]!));
+  return out;
+}
+
+async function writeBatch(
+  db: Database,
+  embedder: Embedder,
+  batch: Prepared[],
+  plan: BatchPlan,
+  summary: IndexSummary,
+  fail: (location: string, code: string, message: string) => Promise<void>,
+  progress: (location: string) => void,
+  opts: IndexingOptions,
+): Promise<void> {
+  // unchanged documents need no transaction: one statement notes that they were seen
+  const toWrite = batch.filter((p) => !plan.unchanged.has(p.write.url));
+  await touchDocuments(db, [...plan.unchanged.values()]);
+  for (const p of batch) {
+    if (!plan.unchanged.has(p.write.url)) continue;
+    summary.unchanged++;
+    progress(p.location);
+  }
+  const concurrency = db.mode === 'server' ? Math.max(1, opts.writeConcurrency) : 1;
+  let next = 0;
+  const worker = async () => {
+    while (next < toWrite.length) {
+      const p = toWrite[next++]!;
+      try {
+        const outcome = await writeWithRetry(db, embedder, p.write, plan.vectors, (n) => (summary.embedded += n), plan.absent.has(p.write.url), opts.placement);
+        summary[outcome]++;
+        if (outcome !== 'unchanged') summary.chunks += p.write.chunks.length;
+        progress(p.location);
+      } catch (e) {
+        // the model changed under us, or the provider went down: no document can succeed now
+        if (isCiteError(e) && (e.code === 'EMBEDDING_MODEL_MISMATCH' || e.retryable)) throw e;
+        await fail(p.location, errorCode(e), (e as Error).message);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, toWrite.length) }, worker));
+}
+
+/**
+ * One transaction per document (the index's write retry policy covers deadlocks); written again when
+ * another writer changed the document meanwhile, with the vectors its new chunks lack.
+ */
+async function writeWithRetry(
+  db: Database,
+  embedder: Embedder,
+  write: DocumentWrite,
+  vectors: Map<string, Float32Array>,
+  onEmbedded?: (n: number) => void,
+  probablyNew = false,
+  placement: VectorPlacement = 'index',
+): Promise<IndexOutcome> {
+  for (let attempt = 0; ; attempt++) {
+    const result = await inWriteTransaction(db, async (tx, retry) => {
+      await assertEmbeddingModelInTransaction(tx, embedder);
+      return writeDocument(tx, write, (h) => vectors.get(h), { probablyNew: probablyNew && attempt === 0 && retry === 0, placement });
+    });
+    if (result.outcome !== 'missing-vectors') return result.outcome;
+    if (attempt >= 3) throw new CiteError('INDEX_CONTENTION', `${write.url} kept changing while being indexed`, { retryable: true });
+    const extra = await embedChunks(
+      embedder,
+      write.chunks.filter((c) => result.hashes.includes(c.hash)),
+    );
+    onEmbedded?.(extra.size);
+    for (const [k, v] of extra) vectors.set(k, v);
+  }
+}
+
+function errorCode(e: unknown): string {
+  if (isCiteError(e)) return e.code;
+  const state = (e as { code?: string }).code;
+  return state && /^[0-9A-Z]{5}$/.test(state) ? 'INDEX_DATABASE_ERROR' : 'INDEX_FAILED';
+}
+
+function isoOrNull(v: string | undefined): string | null {
+  if (!v) return null;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+/** Failure locations are paths, `path!entry` or `file.jsonl:12`; documents from files carry file:// URLs. */
+function asUrlish(location: string): string {
+  const base = location.replace(/:\d+$/, '');
+  return base.startsWith('/') ? `file://${base}` : base;
+}
+
+// PostgreSQL text and jsonb refuse NUL characters; extractors may pass them through from binary junk.
+const NUL = /\u0000/g;
+
+function cleanDocument(doc: NormalisedDocument, mask: boolean): NormalisedDocument {
+  const clean = (s: string) => {
+    const t = s.replace(NUL, '');
+    return mask ? maskPersonalData(t) : t;
+  };
+  return {
+    ...doc,
+    url: (doc.url ?? '').replace(NUL, '').trim(),
+    title: clean(doc.title ?? '').trim(),
+    description: doc.description === undefined ? undefined : clean(doc.description),
+    sections: (doc.sections ?? []).map((s) => ({
+      headingPath: (s.headingPath ?? []).map((h) => clean(h)),
+      blocks: (s.blocks ?? []).map((b): Block => ({ ...b, text: clean(b.text ?? '') })),
+    })),
+    metadata: JSON.parse(JSON.stringify(doc.metadata ?? {}).replace(/\\u0000/g, '')) as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * What `cite ingest` (and uploads) accept: paths (file, directory, zip) and http(s) URLs, turned into
+ * one stream of extraction outcomes. A missing path or a URL that cannot be fetched is one failed
+ * outcome; the others go on.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '@cite/core/config/config.js';
+import { extractOptionsFromConfig, extractSources, type ExtractOutcome, type ExtractSource } from '../extractors/extract.js';
+import { Fetcher } from '../fetch/fetcher.js';
+
+export type InputConfig = Pick<
+  Config,
+  | 'INGEST_MAX_FILE_BYTES'
+  | 'INGEST_MAX_PDF_PAGES'
+  | 'CRAWLER_USER_AGENT'
+  | 'CRAWLER_ALLOW_PRIVATE_NETWORKS'
+  | 'CRAWLER_TIMEOUT_MS'
+  | 'CRAWLER_CONNECT_TIMEOUT_MS'
+  | 'OUTBOUND_ALLOW'
+>;
+
+export const isUrl = (input: string) => /^https?:\/\//i.test(input);
+
+export async function* outcomesOf(inputs: string[], cfg: InputConfig): AsyncGenerator<ExtractOutcome> {
+  const sources: ExtractSource[] = [];
+  const failures: ExtractOutcome[] = [];
+  const urls = inputs.filter(isUrl);
+  if (urls.length) {
+    const fetcher = new Fetcher({
+      userAgent: cfg.CRAWLER_USER_AGENT,
+      allowPrivateNetworks: cfg.CRAWLER_ALLOW_PRIVATE_NETWORKS,
+      timeoutMs: cfg.CRAWLER_TIMEOUT_MS,
+      connectTimeoutMs: cfg.CRAWLER_CONNECT_TIMEOUT_MS,
+      maxBytes: cfg.INGEST_MAX_FILE_BYTES,
+      outboundAllow: cfg.OUTBOUND_ALLOW.split(',').map((s) => s.trim()).filter(Boolean),
+    });
+    try {
+      for (const url of urls) {
+        try {
+          const res = await fetcher.fetch({ url });
+          if (res.status < 200 || res.status >= 300) {
+            failures.push({ ok: false, location: url, code: 'FETCH_HTTP_ERROR', message: `${url} answered HTTP ${res.status}` });
+            continue;
+          }
+          const name = decodeURIComponent(new URL(res.url).pathname.split('/').pop() || 'index.html');
+          sources.push({ data: res.body, url: res.url, name, contentType: res.contentType });
+        } catch (e) {
+          const code = (e as { code?: string }).code;
+          failures.push({
+            ok: false,
+            location: url,
+            code: code && /^[A-Z_]+$/.test(code) ? code : 'FETCH_FAILED',
+            message: `Cannot fetch ${url}: ${(e as Error).message}`,
+          });
+        }
+      }
+    } finally {
+      await fetcher.close();
+    }
+  }
+  for (const input of inputs) {
+    if (isUrl(input)) continue;
+    const resolved = path.resolve(input);
+    if (!fs.existsSync(resolved)) {
+      failures.push({ ok: false, location: resolved, code: 'FILE_NOT_FOUND', message: `${resolved} does not exist` });
+      continue;
+    }
+    sources.push({ path: resolved });
+  }
+  yield* failures;
+  if (sources.length) yield* extractSources(sources, extractOptionsFromConfig(cfg));
+}

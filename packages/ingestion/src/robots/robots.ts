@@ -1,0 +1,143 @@
+/**
+ * robots.txt: Disallow/Allow and Crawl-delay for our user agent, plus the sitemaps it lists.
+ * Fetched once per host and kept in crawl_hosts (shared by every worker) for a day; each worker
+ * also keeps a short in-memory copy so checking a URL costs no query.
+ */
+import robotsParserModule from 'robots-parser';
+import type { Queryable } from '@cite/core/db/database.js';
+import { CiteError } from '@cite/core/errors.js';
+import type { Fetcher } from '../fetch/fetcher.js';
+import { hostKey } from '../urls/normalize.js';
+
+export interface RobotsRules {
+  isAllowed(url: string): boolean;
+  /** Crawl-delay for our agent (ms), when the site sets one. */
+  crawlDelayMs?: number;
+  sitemaps: string[];
+}
+
+export interface RobotsOptions {
+  userAgent: string;
+  /** How long a fetched robots.txt stays valid (ms). */
+  ttlMs: number;
+  /** How long a worker trusts its in-memory copy before rereading the table (ms). */
+  memoryTtlMs: number;
+  /** Largest Crawl-delay honoured (ms): a site asking for an hour between pages would never finish. */
+  maxCrawlDelayMs: number;
+}
+
+export const ROBOTS_DEFAULTS: Omit<RobotsOptions, 'userAgent'> = {
+  ttlMs: 24 * 3600_000,
+  memoryTtlMs: 60_000,
+  maxCrawlDelayMs: 60_000,
+};
+
+type RobotsParser = (url: string, text: string) => {
+  isAllowed(url: string, ua?: string): boolean | undefined;
+  getCrawlDelay(ua?: string): number | undefined;
+  getSitemaps(): string[];
+};
+// robots-parser is CommonJS: under NodeNext its typings see a namespace, at run time it is the function.
+const robotsParser = robotsParserModule as unknown as RobotsParser;
+
+
+/** The product token robots.txt groups are matched against ("CiteBot" from "CiteBot/0.1 (+…)"). */
+export function productToken(userAgent: string): string {
+  return userAgent.split(/[\s/]/)[0] || userAgent;
+}
+
+export function parseRobots(url: string, text: string, userAgent: string, maxCrawlDelayMs = ROBOTS_DEFAULTS.maxCrawlDelayMs): RobotsRules {
+  const base = new URL(url);
+  const parser = robotsParser(`${base.protocol}//${base.host}/robots.txt`, text);
+  const token = productToken(userAgent);
+  const delay = parser.getCrawlDelay(token);
+  return {
+    isAllowed(target: string) {
+      const u = new URL(target);
+      // robots-parser answers undefined for another origin; rules are per host, whatever the scheme.
+      const same = `${base.protocol}//${base.host}${u.pathname}${u.search}`;
+      return parser.isAllowed(same, token) !== false;
+    },
+    crawlDelayMs: delay === undefined || !Number.isFinite(Number(delay)) ? undefined : Math.min(Number(delay) * 1000, maxCrawlDelayMs),
+    sitemaps: parser.getSitemaps(),
+  };
+}
+
+export class RobotsCache {
+  private readonly memory = new Map<string, { rules: RobotsRules; until: number }>();
+  private readonly inflight = new Map<string, Promise<RobotsRules>>();
+  private readonly options: RobotsOptions;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly fetcher: Fetcher,
+    options: Partial<RobotsOptions> & { userAgent: string },
+  ) {
+    this.options = { ...ROBOTS_DEFAULTS, ...options };
+  }
+
+  /** Rules for the host of `url`, fetching robots.txt when no fresh copy exists. */
+  async rulesFor(url: string): Promise<RobotsRules> {
+    const key = hostKey(url);
+    const cached = this.memory.get(key);
+    if (cached && cached.until > Date.now()) return cached.rules;
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.load(url, key).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private async load(url: string, key: string): Promise<RobotsRules> {
+    const { rows } = await this.db.query<{ robots_txt: string | null; fresh: boolean }>(
+      `SELECT robots_txt,
+              robots_fetched_at > now() - make_interval(secs => $2::double precision / 1000) AS fresh
+         FROM crawl_hosts WHERE host = $1`,
+      [key, this.options.ttlMs],
+    );
+    const row = rows[0];
+    let text: string;
+    if (row?.robots_txt != null && row.fresh) {
+      text = row.robots_txt;
+    } else {
+      text = await this.download(url);
+      const delay = parseRobots(url, text, this.options.userAgent, this.options.maxCrawlDelayMs).crawlDelayMs;
+      await this.db.query(
+        // the robots.txt request counts as one: the host's next slot starts after it, delay included
+        `INSERT INTO crawl_hosts (host, robots_txt, robots_fetched_at, crawl_delay_ms, next_fetch_at)
+              VALUES ($1, $2, now(), $3, now() + make_interval(secs => coalesce($3, 0)::double precision / 1000))
+         ON CONFLICT (host) DO UPDATE SET robots_txt = EXCLUDED.robots_txt,
+              robots_fetched_at = now(), crawl_delay_ms = EXCLUDED.crawl_delay_ms,
+              next_fetch_at = greatest(crawl_hosts.next_fetch_at, EXCLUDED.next_fetch_at)`,
+        [key, text, delay ?? null],
+      );
+    }
+    const rules = parseRobots(url, text, this.options.userAgent, this.options.maxCrawlDelayMs);
+    this.memory.set(key, { rules, until: Date.now() + this.options.memoryTtlMs });
+    return rules;
+  }
+
+  /**
+   * 2xx → the file; 4xx → no rules. 5xx, 429 and network failures mean "unreachable": RFC 9309 says to
+   * assume everything is disallowed, so the URL waits (retryable error) instead of being fetched.
+   */
+  private async download(url: string): Promise<string> {
+    const u = new URL(url);
+    const robotsUrl = `${u.protocol}//${u.host}/robots.txt`;
+    let res;
+    try {
+      res = await this.fetcher.fetch({ url: robotsUrl, accept: 'text/plain,*/*;q=0.5' });
+    } catch (e) {
+      if (e instanceof CiteError && !e.retryable) {
+        // redirect loops, bad redirects, TLS errors on robots.txt: treated as "no robots.txt" by major crawlers
+        if (['FETCH_REDIRECT_LOOP', 'FETCH_TOO_MANY_REDIRECTS', 'FETCH_BAD_REDIRECT', 'FETCH_TOO_LARGE'].includes(e.code)) return '';
+        throw e;
+      }
+      throw new CiteError('ROBOTS_UNREACHABLE', `robots.txt of ${u.host} could not be read: ${(e as Error).message}`, { cause: e, retryable: true });
+    }
+    if (res.status >= 200 && res.status < 300) return res.body.subarray(0, 512 * 1024).toString('utf8');
+    if (res.status >= 400 && res.status < 500 && res.status !== 429) return '';
+    throw new CiteError('ROBOTS_UNREACHABLE', `robots.txt of ${u.host} answered ${res.status}`, { retryable: true });
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * End-to-end crawls against real HTTP servers on loopback, on both database modes: robots, sitemaps,
+ * formats, traps, retries, recrawls and deletions, with the real pipeline (extractors, chunker,
+ * hash embedder, ingestion).
+ */
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase } from '@cite/core/testing/databases.js';
+import { writeDocx } from '../extractors/testing/docx-writer.js';
+import { writePdf } from '../extractors/testing/pdf-writer.js';
+import { createSource } from '../sources/source-service.js';
+import { crawlToEnd, testConfig } from '../testing/crawl-helpers.js';
+import { page, startTestSite, type RouteReply, type TestSite } from '../testing/test-site.js';
+
+const LOREM =
+  'Les congés payés sont acquis à raison de deux jours et demi ouvrables par mois de travail effectif chez le même employeur. ' +
+  'La période de référence court du 1er juin au 31 mai. ';
+
+async function documentsOf(db: import('@cite/core/db/database.js').Database, collection: string) {
+  const { rows } = await db.query<{ url: string; status: string; format: string; title: string }>(
+    `SELECT d.url, d.status, d.format, d.title FROM documents d JOIN collections c ON c.id = d.collection_id
+      WHERE c.name = $1 ORDER BY d.url`,
+    [collection],
+  );
+  return rows;
+}
+
+describeEachDatabase('crawler end to end', (ctx) => {
+  let site: TestSite;
+  beforeAll(async () => {
+    site = await startTestSite();
+  });
+  afterAll(async () => {
+    await site?.close();
+  });
+
+  it('follows links within the site, obeys robots.txt Disallow/Allow, and indexes HTML, PDF, DOCX and Latin-1 pages', async () => {
+    const base = '/a';
+    site.routes.set('/robots.txt', {
+      headers: { 'content-type': 'text/plain' },
+      body: 'User-agent: *\nDisallow: /a/private\nAllow: /a/private/open\n\nUser-agent: OtherBot\nDisallow: /\n',
+    });
+    site.routes.set(`${base}/`, page('Accueil', LOREM, ['page1', 'private/secret', 'private/open', 'doc.pdf', 'doc.docx', 'latin1', 'https://elsewhere.example/x', 'page1#frag', 'page1?utm_source=x']));
+    site.routes.set(`${base}/page1`, page('Page un', LOREM, ['/a/']));
+    site.routes.set(`${base}/private/secret`, page('Secret', LOREM));
+    site.routes.set(`${base}/private/open`, page('Ouvert', LOREM));
+    site.routes.set(`${base}/doc.pdf`, { headers: { 'content-type': 'application/pdf' }, body: writePdf({ pages: ['Indemnité de licenciement', 'Deuxième page du guide'] }) });
+    site.routes.set(`${base}/doc.docx`, {
+      headers: { 'content-type': 'application/octet-stream' },
+      body: writeDocx([{ text: 'Télétravail', heading: 1 }, { text: "L'accord collectif précise les modalités du télétravail." }]),
+    });
+    site.routes.set(`${base}/latin1`, {
+      headers: { 'content-type': 'text/html; charset=iso-8859-1' },
+      body: Buffer.from(page('Démarches à l’étranger'.replace('’', "'"), 'Être français à l’étranger : déclaration de naissance, état civil.'.replace(/’/g, "'")), 'latin1'),
+    });
+    const source = await createSource(ctx.db, { name: 'site a', kind: 'website', collection: 'c-basic', start_urls: [`${site.url}${base}/`], rate_per_host: 100 });
+    const vectorsAt = async () =>
+      (
+        await ctx.db.query<{ pending: number; indexed: number; none: number }>(
+          `SELECT count(b.chunk_id)::int AS pending,
+                  count(*) FILTER (WHERE c.embedding IS NOT NULL)::int AS indexed,
+                  count(*) FILTER (WHERE c.embedding IS NULL AND b.chunk_id IS NULL)::int AS none
+             FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id
+             LEFT JOIN vector_backlog b ON b.chunk_id = c.id
+            WHERE k.name = 'c-basic'`,
+        )
+      ).rows[0]!;
+    // the crawl leaves its vectors in the backlog; the worker, idle once the run is over, indexes them all
+    const run = await crawlToEnd(ctx.db, source.id, { untilVectorsIndexed: true });
+    const vectors = await vectorsAt();
+    expect(vectors.pending).toBe(0);
+    expect(vectors.none).toBe(0);
+    expect(vectors.indexed).toBeGreaterThanOrEqual(6);
+    expect(run.status).toBe('succeeded');
+    expect(site.count(`${base}/private/secret`)).toBe(0);
+    expect(site.count(`${base}/private/open`)).toBe(1);
+    expect(site.count(`${base}/page1`)).toBe(1);
+    const found = await documentsOf(ctx.db, 'c-basic');
+    const byPath = Object.fromEntries(found.map((d) => [new URL(d.url).pathname, d]));
+    expect(Object.keys(byPath).sort()).toEqual([`${base}/`, `${base}/doc.docx`, `${base}/doc.pdf`, `${base}/latin1`, `${base}/page1`, `${base}/private/open`].sort());
+    expect(byPath[`${base}/doc.pdf`]!.format).toBe('pdf');
+    expect(byPath[`${base}/doc.docx`]!.format).toBe('docx');
+    expect(byPath[`${base}/latin1`]!.title).toBe("Démarches à l'étranger");
+    const text = await ctx.db.query<{ text: string }>(`SELECT c.text FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.url LIKE '%/latin1'`);
+    expect(text.rows.map((r) => r.text).join(' ')).toContain('déclaration de naissance, état civil');
+    expect(run.skip_reasons.robots).toBe(1);
+    expect(run.indexed).toBe(6);
+  });
+
+  it('writes crawled vectors to the backlog up to CRAWLER_VECTOR_BACKLOG_MAX, straight into the index above it', async () => {
+    site.routes.set('/v/', page('Vecteurs', LOREM, ['un', 'deux']));
+    site.routes.set('/v/un', page('Un', `Premier texte. ${LOREM}`));
+    site.routes.set('/v/deux', page('Deux', `Second texte. ${LOREM}`));
+    const pendingIn = async (collection: string) =>
+      Number(
+        (
+          await ctx.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM vector_backlog b JOIN chunks c ON c.id = b.chunk_id
+               JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id
+              WHERE k.name = $1`,
+            [collection],
+          )
+        ).rows[0]!.n,
+      );
+    const crawl = async (collection: string, max: string) => {
+      const source = await createSource(ctx.db, { name: collection, kind: 'website', collection, start_urls: [`${site.url}/v/`], rate_per_host: 100 });
+      // a batch of 0: the idle worker moves nothing, so what the crawl wrote stays visible
+      const run = await crawlToEnd(ctx.db, source.id, { config: testConfig({ CRAWLER_VECTOR_BACKLOG_MAX: max }), worker: { vectorBacklogBatch: 0 } });
+      expect(run.indexed).toBe(3);
+    };
+    await crawl('c-backlog', '1000');
+    expect(await pendingIn('c-backlog')).toBeGreaterThanOrEqual(3);
+    await crawl('c-no-backlog', '0');
+    expect(await pendingIn('c-no-backlog')).toBe(0);
+  });
+});
+
+describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
+  let site: TestSite;
+  beforeAll(async () => {
+    site = await startTestSite();
+  });
+  afterAll(async () => {
+    await site?.close();
+  });
+
+  it('reads a sitemap index pointing to a gzipped sitemap and a plain one', async () => {
+    const xml = (urls: string[]) =>
+      `<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls.map((u) => `<url><loc>${u}</loc><lastmod>2024-01-01</lastmod></url>`).join('')}</urlset>`;
+    site.routes.set('/sm/index.xml', {
+      headers: { 'content-type': 'application/xml' },
+      body: `<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>${site.url}/sm/part1.xml.gz</loc></sitemap><sitemap><loc>${site.url}/sm/part2.xml</loc></sitemap></sitemapindex>`,
+    });
+    site.routes.set('/sm/part1.xml.gz', { headers: { 'content-type': 'application/gzip' }, body: zlib.gzipSync(xml([`${site.url}/sm/p1`, `${site.url}/sm/p2`])) });
+    site.routes.set('/sm/part2.xml', { headers: { 'content-type': 'application/xml' }, body: xml([`${site.url}/sm/p3?b=2&amp;a=1`]) });
+    for (const p of ['p1', 'p2', 'p3']) site.routes.set(`/sm/${p}`, page(`Fiche ${p}`, LOREM));
+    const source = await createSource(ctx.db, { name: 'sm', kind: 'sitemap', collection: 'c-sitemap', start_urls: [`${site.url}/sm/index.xml`], rate_per_host: 100, max_depth: 0 });
+    const run = await crawlToEnd(ctx.db, source.id);
+    expect(run.status).toBe('succeeded');
+    expect((await documentsOf(ctx.db, 'c-sitemap')).map((d) => new URL(d.url).pathname + new URL(d.url).search)).toEqual(['/sm/p1', '/sm/p2', '/sm/p3?a=1&b=2']);
+    expect(run.indexed).toBe(3);
+  });
+
+  it('detects a redirect loop, times out a slow page, and refuses unbounded calendar URLs', async () => {
+    site.routes.set('/t/', page('Agenda', LOREM, ['loop1', 'slow', 'calendar?month=2024-01', 'ok']));
+    site.routes.set('/t/loop1', { status: 302, headers: { location: '/t/loop2' } });
+    site.routes.set('/t/loop2', { status: 301, headers: { location: '/t/loop1' } });
+    site.routes.set('/t/slow', { delayMs: 3_500, body: page('Lent', LOREM) });
+    site.routes.set('/t/ok', page('OK', LOREM));
+    site.routes.set('/t/calendar', (_req, url) => {
+      const [y, m] = (url.searchParams.get('month') ?? '2024-01').split('-').map(Number) as [number, number];
+      const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+      const prev = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+      return { body: page(`Agenda ${y}-${m}`, LOREM, [`calendar?month=${next}`, `calendar?month=${prev}`]) };
+    });
+    const source = await createSource(ctx.db, { name: 't', kind: 'website', collection: 'c-traps', start_urls: [`${site.url}/t/`], rate_per_host: 200, max_depth: 100 });
+    const run = await crawlToEnd(ctx.db, source.id, {
+      config: (await import('../testing/crawl-helpers.js')).testConfig({ CRAWLER_TIMEOUT_MS: '1500' }),
+      worker: { maxQueryVariants: 15, pipeline: { backoffBaseMs: 50, maxAttempts: 2 } },
+    });
+    expect(run.fail_reasons, JSON.stringify((await ctx.db.query("SELECT * FROM crawl_hosts")).rows)).toMatchObject({ FETCH_REDIRECT_LOOP: 1 });
+    expect(run.fail_reasons.FETCH_TIMEOUT).toBe(1);
+    expect(site.count('/t/slow')).toBe(2); // one retry, then failed
+    const calendarFetches = [...site.hits.keys()].filter((k) => k.startsWith('/t/calendar')).length;
+    expect(calendarFetches).toBeLessThanOrEqual(16);
+    expect(run.skip_reasons.query_variants).toBeGreaterThan(0);
+    expect(run.failed_urls.map((f) => f.reason).sort()).toEqual(['FETCH_REDIRECT_LOOP', 'FETCH_TIMEOUT']);
+    expect(run.status).toBe('succeeded');
+  });
+
+  it('honours Retry-After on 429 for the whole host, then fetches the page', async () => {
+    let served = 0;
+    site.routes.set('/r/', page('Limité', LOREM, ['a', 'b']));
+    site.routes.set('/r/a', () => (served++ === 0 ? { status: 429, headers: { 'retry-after': '2' }, body: 'slow down' } : { body: page('A', LOREM) }));
+    site.routes.set('/r/b', page('B', LOREM));
+    const source = await createSource(ctx.db, { name: 'r', kind: 'website', collection: 'c-429', start_urls: [`${site.url}/r/`], rate_per_host: 100 });
+    const run = await crawlToEnd(ctx.db, source.id, { worker: { concurrency: 1, perHostConcurrency: 1 } });
+    expect(run.status).toBe('succeeded');
+    expect(run.indexed).toBe(3);
+    const hits = site.log.filter((l) => l.path === '/r/a' || l.path === '/r/b');
+    const first429 = site.log.find((l) => l.path === '/r/a')!.at;
+    const retried = site.log.filter((l) => l.path === '/r/a')[1]!.at;
+    expect(retried - first429).toBeGreaterThanOrEqual(1_900);
+    // the host waited: nothing was fetched from it during the Retry-After window
+    expect(hits.filter((l) => l.at > first429 + 50 && l.at < first429 + 1_900)).toEqual([]);
+  });
+
+  it('holds a host to its rate: requests spaced by its delay, each sent when its slot opens rather than at the next poll', async () => {
+    const pages = ['p1', 'p2', 'p3', 'p4', 'p5'];
+    site.routes.set('/pace/', page('Rythme', LOREM, pages));
+    for (const p of pages) site.routes.set(`/pace/${p}`, page(p, LOREM));
+    const source = await createSource(ctx.db, { name: 'pace', kind: 'website', collection: 'c-pace', start_urls: [`${site.url}/pace/`], rate_per_host: 10 });
+    // a poll far longer than the host's 100 ms delay: a worker that waited for its poll would take 10 s or more
+    const run = await crawlToEnd(ctx.db, source.id, { worker: { pollMs: 2_000 } });
+    expect(run.indexed).toBe(6);
+    const at = site.log.filter((l) => l.path.startsWith('/pace/')).map((l) => l.at);
+    expect(at).toHaveLength(6);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(90);
+    expect(at.at(-1)! - at[0]!).toBeLessThan(1_500);
+  });
+
+  it('refuses a private address when private networks are not allowed', async () => {
+    const source = await createSource(ctx.db, { name: 'priv', kind: 'website', collection: 'c-private', start_urls: [`${site.url}/p/`] });
+    site.routes.set('/p/', page('Privé', LOREM));
+    const before = site.count('/p/');
+    const robotsBefore = site.count('/robots.txt');
+    const run = await crawlToEnd(ctx.db, source.id, {
+      config: (await import('../testing/crawl-helpers.js')).testConfig({ CRAWLER_ALLOW_PRIVATE_NETWORKS: 'false' }),
+    });
+    expect(site.count('/p/')).toBe(before);
+    // refused before any connection: not even robots.txt was asked of the private host
+    expect(site.count('/robots.txt')).toBe(robotsBefore);
+    expect(run.fail_reasons.FETCH_PRIVATE_ADDRESS).toBe(1);
+    expect(run.status).toBe('failed');
+  });
+});
+
+describeEachDatabase('crawler: recrawls', (ctx) => {
+  let site: TestSite;
+  beforeAll(async () => {
+    site = await startTestSite();
+  });
+  afterAll(async () => {
+    await site?.close();
+  });
+
+  it('recrawls with ETag/Last-Modified: 304s re-index nothing; a page gone (404) is deleted', async () => {
+    const etags: Record<string, string> = { '/e/': '"v1-home"', '/e/a': '"v1-a"', '/e/b': '"v1-b"' };
+    const conditional = (path: string, body: string) => (req: import("node:http").IncomingMessage): RouteReply =>
+      req.headers['if-none-match'] === etags[path]
+        ? { status: 304, headers: { etag: etags[path]! } }
+        : { headers: { etag: etags[path]!, 'last-modified': 'Mon, 01 Jan 2024 00:00:00 GMT' }, body };
+    site.routes.set('/e/', conditional('/e/', page('Accueil', LOREM, ['a', 'b'])));
+    site.routes.set('/e/a', conditional('/e/a', page('A', LOREM)));
+    site.routes.set('/e/b', conditional('/e/b', page('B', `${LOREM} Page B.`)));
+    const source = await createSource(ctx.db, { name: 'e', kind: 'website', collection: 'c-recrawl', start_urls: [`${site.url}/e/`], rate_per_host: 100 });
+    const first = await crawlToEnd(ctx.db, source.id);
+    expect(first.indexed).toBe(3);
+    const chunksBefore = await ctx.db.query<{ id: number }>(`SELECT c.id FROM chunks c ORDER BY c.id`);
+
+    const second = await crawlToEnd(ctx.db, source.id);
+    expect(second.status).toBe('succeeded');
+    expect(second.indexed).toBe(0);
+    expect(second.unchanged).toBe(3);
+    const condHeaders = site.log.filter((l) => l.path.startsWith('/e/')).slice(-3).map((l) => l.headers['if-none-match']);
+    expect(condHeaders.sort()).toEqual(['"v1-a"', '"v1-b"', '"v1-home"']);
+    expect((await ctx.db.query<{ id: number }>(`SELECT c.id FROM chunks c ORDER BY c.id`)).rows).toEqual(chunksBefore.rows);
+
+    // b disappears: no longer linked, and 404 when revalidated
+    etags['/e/'] = '"v2-home"';
+    site.routes.set('/e/', conditional('/e/', page('Accueil', LOREM, ['a'])));
+    site.routes.set('/e/b', { status: 404, body: 'gone' });
+    const third = await crawlToEnd(ctx.db, source.id);
+    expect(third.deleted).toBe(1);
+    expect(third.indexed).toBe(1); // the home page changed
+    const b = await ctx.db.query<{ status: string }>(`SELECT status FROM documents WHERE url = $1`, [`${site.url}/e/b`]);
+    expect(b.rows[0]!.status).toBe('deleted');
+    const bChunks = await ctx.db.query(`SELECT 1 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.url = $1`, [`${site.url}/e/b`]);
+    expect(bChunks.rows).toEqual([]);
+  });
+});
+
+describeEachDatabase('crawler: JavaScript rendering', (ctx) => {
+  let site: TestSite;
+  beforeAll(async () => {
+    site = await startTestSite();
+  });
+  afterAll(async () => {
+    await site?.close();
+  });
+
+  it('renders a page that needs JavaScript (render auto, real Chromium) and follows the links it creates; PDFs stay on plain HTTP', async () => {
+    const script = `
+      const app = document.getElementById('app');
+      app.innerHTML = '<h1>Aide au logement</h1><p>' + 'Les aides personnelles au logement sont versées sous conditions de ressources. '.repeat(8) + '</p><a href="/js/suite">Suite</a> <a href="/js/guide.pdf">Guide</a>';`;
+    site.routes.set('/js/', `<!doctype html><html lang="fr"><head><title>Chargement</title><script src="/js/app.js" defer></script></head><body><div id="app">Chargement…</div></body></html>`);
+    site.routes.set('/js/app.js', { headers: { 'content-type': 'application/javascript' }, body: script });
+    site.routes.set('/js/suite', page('Suite', LOREM));
+    site.routes.set('/js/guide.pdf', { headers: { 'content-type': 'application/pdf' }, body: writePdf({ pages: ['Guide des aides au logement'] }) });
+    const source = await createSource(ctx.db, { name: 'js', kind: 'website', collection: 'c-js', start_urls: [`${site.url}/js/`], rate_per_host: 100, render: 'auto' });
+    const run = await crawlToEnd(ctx.db, source.id, { timeoutMs: 90_000, config: (await import('../testing/crawl-helpers.js')).testConfig({ CRAWLER_TIMEOUT_MS: '20000' }) });
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    const texts = await ctx.db.query<{ text: string }>(
+      `SELECT c.text FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.url = $1`,
+      [`${site.url}/js/`],
+    );
+    expect(texts.rows.map((r) => r.text).join(' ')).toContain('Les aides personnelles au logement');
+    const found = (await documentsOf(ctx.db, 'c-js')).map((d) => new URL(d.url).pathname).sort();
+    expect(found).toEqual(['/js/', '/js/guide.pdf', '/js/suite']);
+    expect(site.count('/js/app.js')).toBe(1); // only the browser asks for the script
+    expect(site.count('/js/guide.pdf')).toBe(1); // the PDF was fetched once, over HTTP
+    const pdfRequest = site.log.find((l) => l.path === '/js/guide.pdf')!;
+    expect(String(pdfRequest.headers['user-agent'])).not.toMatch(/HeadlessChrome/);
+  }, 120_000);
+});

@@ -1,0 +1,66 @@
+/**
+ * The words of a question that can tell whether a source covers it, each with the part it plays.
+ * Topic words (nouns, adjectives, identifiers) carry the subject; action words (verb forms:
+ * "écrire", "renouveler") and framing words (the vocabulary of asking: "différence", "délai",
+ * "conditions") say what is asked about the subject and are found in a relevant source far less
+ * often. Their weights scale the inverse document frequency the index gives each word.
+ */
+import { isVerbForm } from './lexicon/verb-forms.js';
+import { fold } from '@cite/core/text/fold.js';
+import { STOP_WORDS } from './text.js';
+
+export type WordRole = 'topic' | 'action' | 'framing';
+
+export interface QuestionWord {
+  /** Folded (lower case, no accents). */
+  word: string;
+  /** As the question spells it (for messages). */
+  text: string;
+  role: WordRole;
+}
+
+/** How much each role counts, relative to a topic word of the same rarity. */
+export const ROLE_WEIGHT: Record<WordRole, number> = { topic: 1, action: 0.3, framing: 0.3 };
+
+/**
+ * Words of asking: interrogatives, modal and auxiliary forms the stop list keeps, and the generic
+ * nouns of administrative questions ("quel est le délai…", "quelles conditions…"). General French,
+ * not the vocabulary of any one corpus.
+ */
+const QUESTION_STOP = new Set([
+  'combien', 'pourquoi', 'lequel', 'laquelle', 'lesquels', 'lesquelles', 'puis', 'peux', 'dois', 'veux', 'veut',
+  'suis', 'es', 'sommes', 'etes', 'dit', 'dire', 'ete', 'avait', 'aurai', 'aura', 'faudrait', 'faudra', 'pourrait',
+  'pourrais', 'pourrai', 'voudrais', 'sais', 'sait', 'savoir', 'svp', 'merci', 'bonjour', 'what', 'much', 'many',
+]);
+const FRAMING = new Set([
+  'difference', 'differences', 'delai', 'delais', 'duree', 'durees', 'montant', 'montants', 'condition', 'conditions',
+  'consequence', 'consequences', 'procedure', 'procedures', 'demarche', 'demarches', 'regle', 'regles', 'loi', 'lois',
+  'droit', 'droits', 'obligation', 'obligations', 'possible', 'possibilite', 'possibilites', 'normal', 'plusieurs',
+  'lorsque', 'role', 'definition', 'exemple', 'exemples', 'cout', 'prix', 'tarif', 'tarifs', 'date', 'dates', 'moment',
+  'modalite', 'modalites', 'document', 'documents', 'justificatif', 'justificatifs', 'information', 'informations',
+  'question', 'questions', 'type', 'types', 'situation', 'cas', 'quoi', 'chose', 'choses', 'rules', 'rule',
+  'deadline', 'cost', 'price', 'amount', 'requirements',
+  // "combien de temps", "depuis longtemps": how long, not what about
+  'temps', 'longtemps',
+]);
+
+/** `word` folded, `text` as written (lower case): verb forms are told apart by their accents ("payes", "payés"). */
+export function roleOf(word: string, text = word): WordRole {
+  if (FRAMING.has(word)) return 'framing';
+  if (!/\d/.test(word) && isVerbForm(text)) return 'action';
+  return 'topic';
+}
+
+/** Distinct content words of the question, in order, with their role. */
+export function questionWords(question: string): QuestionWord[] {
+  const seen = new Set<string>();
+  const out: QuestionWord[] = [];
+  for (const text of question.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    const word = fold(text);
+    if (seen.has(word) || STOP_WORDS.has(word) || QUESTION_STOP.has(word)) continue;
+    if (word.length < 2 && !/\d/.test(word)) continue;
+    seen.add(word);
+    out.push({ word, text, role: roleOf(word, text) });
+  }
+  return out;
+}

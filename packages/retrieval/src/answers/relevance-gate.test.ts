@@ -1,0 +1,194 @@
+/**
+ * The relevance gate on hand-made evidence (what search/term-evidence.ts reads from the index):
+ * document frequencies over an index of 1,000 chunks and BM25 impacts per retrieved chunk.
+ */
+import { describe, expect, it } from 'vitest';
+import type { QueryEvidence } from '../search/term-evidence.js';
+import { gateReason } from './abstain.js';
+import { questionWords, type QuestionWord } from './question-terms.js';
+import { HASH_EMBEDDER_VERSION } from '@cite/core/embeddings/hash-embedder.js';
+import { confirmingSimilarity, decideRelevance, DEFAULT_GATE, HASH_CONFIRMING_SIMILARITY, relevanceFigures, weighTerms } from './relevance-gate.js';
+import type { RetrievedPassage } from './types.js';
+
+const N = 1000;
+
+const passage = (id: number): RetrievedPassage => ({
+  chunk_id: id,
+  text: `passage ${id}`,
+  heading_path: [],
+  locator: {},
+  score: 1 / id,
+  document: { id, url: `https://www.service-public.fr/particuliers/vosdroits/F${id}`, title: `Fiche ${id}` },
+});
+
+/** One word of the question: its document frequency and its impact in each retrieved chunk holding it. */
+const term = (word: string, df: number, impacts: Record<number, number> = {}) => ({
+  word,
+  lexeme: word.slice(0, 6),
+  df,
+  impacts: Object.fromEntries(Object.entries(impacts).map(([id, v]) => [String(id), v])),
+});
+
+const evidence = (...terms: ReturnType<typeof term>[]): QueryEvidence => ({ chunkCount: N, terms });
+
+describe('relevance gate', () => {
+  it('declines when the rarest topic word is in no passage and unknown to the index, naming it', () => {
+    const words = questionWords('Quel est le délai pour obtenir un passeport ?');
+    expect(words.map((w) => w.word)).toEqual(['delai', 'obtenir', 'passeport']);
+    // "délai" and "obtenir" are everywhere, strongly; "passeport" nowhere.
+    const ev = evidence(term('delai', 60, { 1: 2.2, 2: 2 }), term('obtenir', 90, { 1: 2, 2: 2.1 }), term('passeport', 0));
+    const d = decideRelevance(words, ev, [passage(1), passage(2)]);
+    expect(d).toMatchObject({ abstain: true, code: 'unknown_terms', unknown: ['passeport'], missing: ['passeport'] });
+    expect(d.coverage).toBeLessThan(0.5);
+    expect(gateReason('fr', d)).toBe('Aucune source disponible ne mentionne « passeport ».');
+  });
+
+  it('declines a rare topic word the index knows but no retrieved passage holds, naming it as missing', () => {
+    const words = questionWords('Quelle est la durée du congé de maternité ?');
+    // "durée" and "congé" fill the volunteer-leave fiche; "maternité" is elsewhere in the index.
+    const ev = evidence(term('duree', 120, { 1: 2.2 }), term('conge', 40, { 1: 2.2, 2: 1.5 }), term('maternite', 4));
+    const d = decideRelevance(words, ev, [passage(1), passage(2)]);
+    expect(d).toMatchObject({ abstain: true, code: 'terms_not_together', unknown: [], missing: ['maternité'] });
+    expect(d.terms[0]).toMatchObject({ word: 'maternite', text: 'maternité', role: 'topic' });
+    expect(gateReason('fr', d)).toContain('« maternité »');
+  });
+
+  it('declines when the key words are scattered over passages, none holding them together', () => {
+    const words = questionWords('Récépissé de titre de séjour ?');
+    expect(words.map((w) => w.word)).toEqual(['recepisse', 'titre', 'sejour']);
+    // Each passage is strongly about one of the three words, equally rare.
+    const ev = evidence(term('recepisse', 10, { 1: 2.2 }), term('titre', 10, { 2: 2.2 }), term('sejour', 10, { 3: 2.2 }));
+    const d = decideRelevance(words, ev, [passage(1), passage(2), passage(3)]);
+    expect(d.abstain).toBe(true);
+    expect(d.code).toBe('terms_not_together');
+    expect(d.passages.map((p) => p.coverage)).toEqual([0.333, 0.333, 0.333]);
+    expect(d.missing).toHaveLength(2);
+
+    // The same three words in one passage: answered, from that passage.
+    const together = evidence(
+      term('recepisse', 10, { 1: 2.2, 4: 1.9 }),
+      term('titre', 10, { 2: 2.2, 4: 1.8 }),
+      term('sejour', 10, { 3: 2.2, 4: 2 }),
+    );
+    const ok = decideRelevance(words, together, [passage(1), passage(2), passage(3), passage(4)]);
+    expect(ok).toMatchObject({ abstain: false, best_chunk_id: '4', missing: [], coverage: 1 });
+    expect(ok.strength).toBeGreaterThan(0.8);
+  });
+
+  it('answers when one passage covers the key words strongly, and picks it over a partial one', () => {
+    const words = questionWords('Quelle est la durée du congé de maternité ?');
+    const ev = evidence(term('duree', 120, { 1: 2.2, 2: 1.2 }), term('conge', 40, { 1: 2.2, 2: 1.6 }), term('maternite', 4, { 2: 2.1 }));
+    const d = decideRelevance(words, ev, [passage(1), passage(2)]);
+    expect(d).toMatchObject({ abstain: false, best_chunk_id: '2', missing: [] });
+    expect(d.coverage).toBe(1);
+    expect(d.strength).toBeGreaterThanOrEqual(d.thresholds.minStrength);
+    expect(d.passages[0]!.coverage).toBeLessThan(0.5); // the volunteer-leave passage alone would not do
+    expect(relevanceFigures(d)).toMatchObject({ coverage: 1, min_coverage: 0.5, min_strength: 0.55, best_chunk_id: '2', missing_terms: [], unknown_terms: [] });
+  });
+
+  it('declines a passage that holds every word only in passing', () => {
+    const words = questionWords('Récépissé de titre de séjour ?');
+    const ev = evidence(term('recepisse', 10, { 1: 0.4 }), term('titre', 10, { 1: 0.5 }), term('sejour', 10, { 1: 0.3 }));
+    const d = decideRelevance(words, ev, [passage(1)]);
+    expect(d).toMatchObject({ abstain: true, code: 'weak_match', coverage: 1 });
+    expect(d.strength).toBeLessThan(0.55);
+  });
+
+  it('weighs action and framing words less than a topic word of the same rarity', () => {
+    const words: QuestionWord[] = [
+      { word: 'delai', text: 'délai', role: 'framing' },
+      { word: 'obtenir', text: 'obtenir', role: 'action' },
+      { word: 'passeport', text: 'passeport', role: 'topic' },
+    ];
+    const same = (impacts: Record<number, number>) => [20, impacts] as const;
+    const ev = evidence(term('delai', ...same({ 1: 2.2 })), term('obtenir', ...same({ 1: 2.2 })), term('passeport', ...same({ 2: 2.2 })));
+    const weights = Object.fromEntries(weighTerms(words, ev).map((t) => [t.word, t.share]));
+    expect(weights.passeport).toBeCloseTo(weights.delai! / 0.3, 6);
+    expect(weights.obtenir).toBeCloseTo(weights.delai!, 6);
+    // The passage with the topic word passes; the one with both the other words does not.
+    const d = decideRelevance(words, ev, [passage(1), passage(2)]);
+    expect(d.abstain).toBe(false);
+    expect(d.best_chunk_id).toBe('2');
+    expect(d.passages.find((p) => p.chunk_id === '1')!.coverage).toBeLessThan(0.5);
+  });
+
+  it('names the words the best passage lacks even when they are not topic words', () => {
+    // A very common topic word and a rare verb: the passage holds the topic word, not the action.
+    const words: QuestionWord[] = [
+      { word: 'resilier', text: 'résilier', role: 'action' },
+      { word: 'contrat', text: 'contrat', role: 'topic' },
+    ];
+    const ev = evidence(term('resilier', 1), term('contrat', 500, { 1: 2.2 }));
+    const d = decideRelevance(words, ev, [passage(1)]);
+    expect(d).toMatchObject({ abstain: true, code: 'terms_not_together' });
+    expect(d.missing).toEqual(['résilier']);
+    expect(gateReason('fr', d)).toContain('« résilier »');
+  });
+
+  it("declines a question without content words ('no_terms') and a search that found nothing ('no_passages')", () => {
+    const none = questionWords('Comment est-ce que je peux le faire ?');
+    expect(none).toEqual([]);
+    expect(decideRelevance(none, evidence(), [passage(1)])).toMatchObject({ abstain: true, code: 'no_terms', terms: [] });
+
+    const words = questionWords('Durée du congé de maternité');
+    const d = decideRelevance(words, evidence(term('duree', 120), term('conge', 40), term('maternite', 4)), []);
+    expect(d).toMatchObject({ abstain: true, code: 'no_passages', best_chunk_id: null, coverage: 0, strength: 0 });
+    expect(gateReason('fr', d)).toBe('Aucune source disponible ne correspond à la recherche.');
+  });
+
+  it('passes with thresholds lowered, declines with thresholds raised (the thresholds are honoured)', () => {
+    const words = questionWords('Récépissé de titre de séjour ?');
+    const ev = evidence(term('recepisse', 10, { 1: 1.2 }), term('titre', 10, { 1: 1.2 }), term('sejour', 10, { 1: 1.2 }));
+    const strength = decideRelevance(words, ev, [passage(1)]).strength;
+    expect(decideRelevance(words, ev, [passage(1)], { ...DEFAULT_GATE, minCoverage: 1, minStrength: strength }).abstain).toBe(false);
+    expect(decideRelevance(words, ev, [passage(1)], { ...DEFAULT_GATE, minCoverage: 1, minStrength: strength + 0.01 }).code).toBe('weak_match');
+  });
+
+  describe('vector evidence', () => {
+    // A keyword query: "vacances" is in no passage, "arrêt" and "maladie" are in passage 1, not in its title.
+    const words = questionWords('arrêt maladie vacances');
+    const ev = (similarities?: Record<string, number>): QueryEvidence => ({
+      ...evidence(term('arret', 100, { 1: 1.2 }), term('maladie', 100, { 1: 2.2, 2: 0.3 }), term('vacances', 100)),
+      ...(similarities ? { similarities } : {}),
+    });
+    const passages = [passage(1), passage(2)];
+    const gate = { ...DEFAULT_GATE, minSimilarity: 0.4 };
+
+    it('answers a passage of middling strength that the vector branch finds similar, and only then', () => {
+      expect(words.map((w) => w.word)).toEqual(['arret', 'maladie', 'vacances']);
+      const lexical = decideRelevance(words, ev(), passages, gate);
+      expect(lexical.strength).toBeGreaterThanOrEqual(gate.confirmedStrength);
+      expect(lexical.strength).toBeLessThan(gate.minStrength);
+      expect(lexical).toMatchObject({ abstain: true, code: 'weak_match', similarity: null });
+
+      const confirmed = decideRelevance(words, ev({ 1: 0.52, 2: 0.3 }), passages, gate);
+      expect(confirmed).toMatchObject({ abstain: false, best_chunk_id: '1', similarity: 0.52 });
+      expect(relevanceFigures(confirmed)).toMatchObject({ similarity: 0.52, min_similarity: 0.4, confirmed_strength: 0.4, min_strength: 0.55 });
+
+      // Similar, but not the passage holding the words: no confirmation.
+      expect(decideRelevance(words, ev({ 1: 0.39, 2: 0.9 }), passages, gate)).toMatchObject({ abstain: true, code: 'weak_match' });
+      // Without a similarity scale (another embedder, lexical search), similarity is not evidence.
+      expect(decideRelevance(words, ev({ 1: 0.9 }), passages, { ...gate, minSimilarity: null }).abstain).toBe(true);
+    });
+
+    it('never lets similarity alone answer: the passage must still hold the key words strongly enough', () => {
+      const weak: QueryEvidence = { ...evidence(term('arret', 100, { 1: 0.5 }), term('maladie', 100, { 1: 0.5 }), term('vacances', 100)), similarities: { 1: 0.95 } };
+      const d = decideRelevance(words, weak, passages, gate);
+      expect(d.strength).toBeLessThan(gate.confirmedStrength);
+      expect(d).toMatchObject({ abstain: true, code: 'weak_match', similarity: 0.95 });
+      // Nor with the words scattered: coverage first.
+      const scattered: QueryEvidence = {
+        ...evidence(term('arret', 100, { 2: 2.2 }), term('maladie', 100, { 1: 2.2 }), term('vacances', 100)),
+        similarities: { 1: 0.95, 2: 0.95 },
+      };
+      expect(decideRelevance(words, scattered, passages, gate)).toMatchObject({ abstain: true, code: 'terms_not_together' });
+    });
+
+    it('takes the hash embedder similarity scale by default, a configured one always, and none for other embedders', () => {
+      expect(confirmingSimilarity(undefined, { id: `${HASH_EMBEDDER_VERSION}-384` })).toBe(HASH_CONFIRMING_SIMILARITY);
+      expect(confirmingSimilarity(undefined, { id: 'transformers:Xenova/multilingual-e5-small' })).toBeNull();
+      expect(confirmingSimilarity(0.82, { id: 'transformers:Xenova/multilingual-e5-small' })).toBe(0.82);
+      expect(confirmingSimilarity(undefined, null)).toBeNull();
+    });
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * Deciding, before any answer is written, whether the retrieved passages cover the question.
+ * Fused search ranks say how passages compare with each other, not whether any of them is about the
+ * question; a word count says little either ("durée" and "congé" are everywhere in labour law, and
+ * "maternité" is what matters). So each content word of the question is weighed by how rare it is
+ * in the index (BM25's IDF) and by the part it plays (topic words count fully, action and framing
+ * words less: question-terms.ts), and one passage must cover the weighted words together:
+ * - coverage: the share of the question's weight whose words the passage holds (title and headings
+ *   included);
+ * - strength: the passage's BM25 score for those weights, divided by the most a passage can score
+ *   (k1 + 1 per word): near 1 when the passage is about every word (repeated, or in its title),
+ *   low when they only occur in passing.
+ * - similarity: the cosine similarity of the passage's vector with the question's (the vector
+ *   branch's view), when the index has one for this embedder.
+ * Cité answers when one passage reaches the coverage and either the strength threshold on its own, or
+ * a lower one confirmed by its similarity. The two kinds of evidence fail differently: BM25 strength
+ * fails keyword queries and unusual words ("arret maladie avant et apres vacances": the rarest word is
+ * in no passage, the rest is), while the hash embedder's character n-gram similarity is untroubled by
+ * them but rates any passage of the same register fairly high. A passage both fairly strong and
+ * fairly similar is rarely off topic. Measured on bench:abstain (labour-law index, hash embedder):
+ * strength ≥ 0.48 alone declined 0.827 of off-topic questions and answered 0.886 of on-topic ones;
+ * strength ≥ 0.55, or ≥ 0.40 with similarity ≥ 0.40: 0.907 and 0.898 — and on questions worded
+ * otherwise (service-public titles, keyword queries; never tuned on), 0.812/0.75 → 0.875/0.77.
+ * Pure: the evidence comes from the index (search/term-evidence.ts), so this is testable without a
+ * database.
+ */
+import { HASH_EMBEDDER_VERSION } from '@cite/core/embeddings/hash-embedder.js';
+import type { QueryEvidence } from '../search/term-evidence.js';
+import { ROLE_WEIGHT, type QuestionWord } from './question-terms.js';
+import type { RetrievedPassage } from './types.js';
+
+export interface GateThresholds {
+  /** Share of the question's weight one passage must hold (0–1). */
+  minCoverage: number;
+  /** Normalised BM25 strength that suffices on its own (0–1). */
+  minStrength: number;
+  /** Lower strength that suffices for a passage at least `minSimilarity` similar to the question. */
+  confirmedStrength: number;
+  /** Vector similarity confirming a passage; null: no vector evidence (strength alone decides). */
+  minSimilarity: number | null;
+}
+
+export const DEFAULT_GATE: GateThresholds = { minCoverage: 0.5, minStrength: 0.55, confirmedStrength: 0.4, minSimilarity: null };
+
+/**
+ * Hash-embedder similarity that confirms a passage. Its chance level is 0 ± 0.05 (search-service.ts,
+ * vectorFloor); on the bench, the best passage of on-topic questions has a median similarity of 0.52,
+ * off-topic ones 0.32. A trained model has its own scale (e5 similarities rarely fall below 0.7), not
+ * measured: no confirmation unless ANSWER_MIN_SIMILARITY sets one.
+ */
+export const HASH_CONFIRMING_SIMILARITY = 0.4;
+
+export function confirmingSimilarity(configured: number | undefined, embedder: { id: string } | null): number | null {
+  if (configured !== undefined) return configured;
+  return embedder?.id.startsWith(HASH_EMBEDDER_VERSION) ? HASH_CONFIRMING_SIMILARITY : null;
+}
+
+/** The most one word can add to a chunk's BM25 score (k1 + 1 with k1 = 1.2, as in the postings). */
+const MAX_IMPACT = 2.2;
+
+export interface WeightedTerm {
+  /** Folded. */
+  word: string;
+  /** As the question spells it. */
+  text: string;
+  lexeme: string;
+  role: QuestionWord['role'];
+  df: number;
+  /** Share of the question's total weight (sums to 1). */
+  share: number;
+}
+
+export interface PassageRelevance {
+  chunk_id: string;
+  coverage: number;
+  strength: number;
+  /** Cosine similarity with the question (null: no vector evidence for this passage). */
+  similarity: number | null;
+}
+
+export type AbstainCode = 'no_terms' | 'no_passages' | 'unknown_terms' | 'terms_not_together' | 'weak_match';
+
+export interface GateDecision {
+  abstain: boolean;
+  code?: AbstainCode;
+  /** Figures of the best passage (highest strength among those passing, else overall). */
+  coverage: number;
+  strength: number;
+  similarity: number | null;
+  thresholds: GateThresholds;
+  best_chunk_id: string | null;
+  /** The question's words by weight, heaviest first. */
+  terms: WeightedTerm[];
+  /**
+   * Topic words the best passage lacks, heaviest first (as the question spells them); when it holds
+   * every topic word, the action and framing words it lacks (a rare verb can outweigh a common noun).
+   */
+  missing: string[];
+  /** Topic words no retrieved passage holds and the index does not know at all. */
+  unknown: string[];
+  /** Per retrieved passage, in retrieval order. */
+  passages: PassageRelevance[];
+}
+
+const idf = (n: number, df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export function weighTerms(words: QuestionWord[], evidence: QueryEvidence): WeightedTerm[] {
+  const byWord = new Map(words.map((w) => [w.word, w]));
+  const raw = evidence.terms.map((t) => {
+    const r = byWord.get(t.word)?.role ?? 'topic';
+    const text = byWord.get(t.word)?.text ?? t.word;
+    return { word: t.word, text, lexeme: t.lexeme, role: r, df: t.df, w: idf(evidence.chunkCount, t.df) * ROLE_WEIGHT[r] };
+  });
+  const total = raw.reduce((s, t) => s + t.w, 0);
+  return raw
+    .map(({ w, ...t }) => ({ ...t, share: total > 0 ? w / total : 0 }))
+    .sort((a, b) => b.share - a.share || a.word.localeCompare(b.word));
+}
+
+export function decideRelevance(
+  words: QuestionWord[],
+  evidence: QueryEvidence,
+  passages: readonly RetrievedPassage[],
+  thresholds: GateThresholds = DEFAULT_GATE,
+): GateDecision {
+  const terms = weighTerms(words, evidence);
+  const impacts = new Map(evidence.terms.map((t) => [t.lexeme, t.impacts]));
+  const similarities = evidence.similarities ?? {};
+  const scored: PassageRelevance[] = passages.map((p) => {
+    const id = String(p.chunk_id);
+    let coverage = 0;
+    let strength = 0;
+    for (const t of terms) {
+      const impact = impacts.get(t.lexeme)?.[id];
+      if (impact === undefined) continue;
+      coverage += t.share;
+      strength += (t.share * Math.min(impact, MAX_IMPACT)) / MAX_IMPACT;
+    }
+    const similarity = similarities[id];
+    return { chunk_id: id, coverage: round3(coverage), strength: round3(strength), similarity: similarity === undefined || similarity === null ? null : round3(similarity) };
+  });
+  const confirmed = (s: PassageRelevance) =>
+    thresholds.minSimilarity !== null && s.similarity !== null && s.similarity >= thresholds.minSimilarity && s.strength >= thresholds.confirmedStrength;
+  const passing = scored.filter((s) => s.coverage >= thresholds.minCoverage && (s.strength >= thresholds.minStrength || confirmed(s)));
+  const pool = passing.length ? passing : scored;
+  const best = pool.reduce<PassageRelevance | null>((b, s) => (!b || s.strength > b.strength ? s : b), null);
+  const inBest = (t: WeightedTerm) => best !== null && impacts.get(t.lexeme)?.[best.chunk_id] !== undefined;
+  const lacking = terms.filter((t) => !inBest(t));
+  const topicLacking = lacking.filter((t) => t.role === 'topic');
+  const missing = (topicLacking.length ? topicLacking : lacking).map((t) => t.text);
+  const unknown = terms.filter((t) => t.role === 'topic' && t.df === 0).map((t) => t.text);
+  const base = {
+    coverage: best?.coverage ?? 0,
+    strength: best?.strength ?? 0,
+    similarity: best?.similarity ?? null,
+    thresholds,
+    best_chunk_id: best?.chunk_id ?? null,
+    terms: terms.map((t) => ({ ...t, share: round3(t.share) })),
+    missing,
+    unknown,
+    passages: scored,
+  };
+  if (terms.length === 0) return { ...base, abstain: true, code: 'no_terms' };
+  if (passages.length === 0) return { ...base, abstain: true, code: 'no_passages' };
+  if (passing.length) return { ...base, abstain: false };
+  const code: AbstainCode = unknown.length ? 'unknown_terms' : base.coverage < thresholds.minCoverage ? 'terms_not_together' : 'weak_match';
+  return { ...base, abstain: true, code };
+}
+
+/** What answers show of the decision (response, debug output, console). */
+export interface RelevanceFigures {
+  coverage: number;
+  strength: number;
+  min_coverage: number;
+  min_strength: number;
+  /** The best passage's similarity with the question (null: no vector evidence). */
+  similarity: number | null;
+  /** Strength that suffices for a passage at least `min_similarity` similar. */
+  confirmed_strength: number;
+  min_similarity: number | null;
+  /** The question's words by weight: word, role, share of the weight, chunks of the index holding it. */
+  terms: Array<{ word: string; role: WeightedTerm['role']; weight: number; df: number }>;
+  missing_terms: string[];
+  unknown_terms: string[];
+  best_chunk_id: string | null;
+}
+
+export function relevanceFigures(d: GateDecision): RelevanceFigures {
+  return {
+    coverage: d.coverage,
+    strength: d.strength,
+    min_coverage: d.thresholds.minCoverage,
+    min_strength: d.thresholds.minStrength,
+    similarity: d.similarity,
+    confirmed_strength: d.thresholds.confirmedStrength,
+    min_similarity: d.thresholds.minSimilarity,
+    terms: d.terms.map((t) => ({ word: t.text, role: t.role, weight: t.share, df: t.df })),
+    missing_terms: d.missing,
+    unknown_terms: d.unknown,
+    best_chunk_id: d.best_chunk_id,
+  };
+}

@@ -1,0 +1,345 @@
+/**
+ * The search service: validates what reaches it, embeds the query, runs the one hybrid statement,
+ * optionally reranks, groups by document, and shapes the results of POST /v1/search. Routes, the CLI,
+ * `cite eval`, answers and benchmarks all search through here.
+ */
+import { documentLink } from '@cite/index/originals/document-links.js';
+import { searchStageDuration } from '@cite/core/observability/metrics.js';
+import type { Logger } from 'pino';
+import type { Config } from '@cite/core/config/config.js';
+import type { Database } from '@cite/core/db/database.js';
+import { vectorToSql, type Embedder } from '@cite/core/embeddings/embedder.js';
+import { appEmbedder } from '@cite/core/embeddings/app-embedder.js';
+import { HASH_EMBEDDER_VERSION } from '@cite/core/embeddings/hash-embedder.js';
+import { getEmbeddingModel, mismatchError, type EmbeddingModelRecord } from '@cite/core/embeddings/embedding-model-record.js';
+import { CiteError, badRequest } from '@cite/core/errors.js';
+import { service, type AppContext } from '@cite/core/http/app-context.js';
+import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
+import { resolveCollectionRefs } from '@cite/index/collections/collection-refs.js';
+import { createReranker, type Reranker } from './reranker.js';
+import { expandSearchQuery } from './synonyms/synonym-store.js';
+import {
+  searchBodySchema,
+  searchFiltersSchema,
+  type ResolvedSearchFilters,
+  type SearchFilters,
+  type SearchHit,
+  type SearchMode,
+  type SearchResponse,
+} from './search-schema.js';
+
+export interface SearchInput {
+  query: string;
+  k?: number;
+  offset?: number;
+  mode?: SearchMode;
+  /** Validated here: callers may pass what they received (answers forward the request's filters). */
+  filters?: SearchFilters | Record<string, unknown> | null;
+  group_by_document?: boolean;
+  rerank?: boolean;
+  debug?: boolean;
+  /** From the API key, never from the request body: null = every collection. */
+  allowedCollections: readonly number[] | null;
+  signal?: AbortSignal;
+}
+
+export interface SearchDeps {
+  db: Database;
+  embedder: Embedder;
+  config: Pick<
+    Config,
+    | 'SEARCH_RRF_K'
+    | 'SEARCH_DEPTH'
+    | 'SEARCH_TERM_DEPTH'
+    | 'SEARCH_WEIGHT_LEXICAL'
+    | 'SEARCH_WEIGHT_VECTOR'
+    | 'SEARCH_RERANK_DEPTH'
+    | 'SEARCH_MIN_SCORE'
+    | 'SEARCH_VECTOR_MIN_SIMILARITY'
+  > &
+    Partial<Pick<Config, 'PUBLIC_URL'>>;
+  reranker?: Reranker | null;
+  log?: Logger;
+}
+
+export const DEFAULT_K = 10;
+/** Chunks kept per document in the group_by_document view. */
+const CHUNKS_PER_DOCUMENT = 3;
+/** The chunk count (IDF's N) moves slowly; re-count at most this often. */
+const CHUNK_COUNT_TTL_MS = 30_000;
+/** Model changes are rare (`cite reembed`); re-read the record at most this often. */
+const MODEL_TTL_MS = 10_000;
+const statistics = new WeakMap<Database, Map<string, { value: unknown; at: number }>>();
+
+/** A per-database value read at most every `ttlMs` (search runs it on every query). */
+async function cachedFor<T>(db: Database, key: string, ttlMs: number, read: () => Promise<T>): Promise<T> {
+  let entries = statistics.get(db);
+  if (!entries) statistics.set(db, (entries = new Map()));
+  const cached = entries.get(key);
+  if (cached && Date.now() - cached.at < ttlMs) return cached.value as T;
+  const value = await read();
+  entries.set(key, { value, at: Date.now() });
+  return value;
+}
+
+export const chunkCount = (db: Database): Promise<number> =>
+  cachedFor(db, 'chunks', CHUNK_COUNT_TTL_MS, async () => {
+    const { rows } = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM chunks');
+    return Math.max(1, Number(rows[0]?.n ?? 1));
+  });
+
+const recordedModel = (db: Database): Promise<EmbeddingModelRecord | undefined> =>
+  cachedFor(db, 'model', MODEL_TTL_MS, () => getEmbeddingModel(db));
+
+/** Forgets the cached chunk count and model record (tests, after bulk loads). */
+export function resetSearchStatistics(db: Database): void {
+  statistics.delete(db);
+}
+
+function validate(input: SearchInput): { filters?: SearchFilters } {
+  const body = searchBodySchema.safeParse({
+    query: input.query,
+    k: input.k,
+    offset: input.offset,
+    mode: input.mode,
+    group_by_document: input.group_by_document,
+    rerank: input.rerank,
+    debug: input.debug,
+  });
+  if (!body.success) {
+    const issue = body.error.issues[0]!;
+    throw badRequest('INVALID_SEARCH', `${issue.path.join('.') || 'query'}: ${issue.message}`);
+  }
+  if (input.filters == null) return {};
+  const filters = searchFiltersSchema.safeParse(input.filters);
+  if (!filters.success) {
+    const issue = filters.error.issues[0]!;
+    throw badRequest('INVALID_FILTERS', `filters${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
+  }
+  return { filters: filters.data };
+}
+
+/** Collection names (and ids) of the filters as ids the caller may read; an unknown one is refused, named. */
+async function resolveFilters(db: Database, filters: SearchFilters | undefined, allowed: readonly number[] | null): Promise<ResolvedSearchFilters | undefined> {
+  if (!filters?.collections) return filters as ResolvedSearchFilters | undefined;
+  return { ...filters, collections: await resolveCollectionRefs(db, filters.collections, allowed, 'filters.collections') };
+}
+
+const ms = (start: bigint) => Math.round(Number(process.hrtime.bigint() - start) / 1e4) / 100;
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<SearchResponse> {
+  const t0 = process.hrtime.bigint();
+  const validated = validate(input);
+  let mode = input.mode ?? 'hybrid';
+  const warnings: NonNullable<SearchResponse['warnings']> = [];
+  if (mode !== 'lexical') {
+    // Query vectors of another model than the indexed ones would rank at random, silently.
+    const recorded = await recordedModel(deps.db);
+    if (recorded && (recorded.id !== deps.embedder.id || recorded.dimension !== deps.embedder.dimension)) {
+      const err = mismatchError(recorded, deps.embedder);
+      if (mode === 'vector') throw err;
+      mode = 'lexical';
+      warnings.push({ code: err.code, message: `Lexical results only. ${err.message}` });
+      deps.log?.warn({ code: err.code }, 'search: vector branch left out, the embedder is not the indexed model');
+    }
+  }
+  const k = input.k ?? DEFAULT_K;
+  const offset = input.offset ?? 0;
+  const cfg = deps.config;
+  if (input.rerank && !deps.reranker) {
+    throw badRequest('RERANKER_NOT_CONFIGURED', 'rerank: no reranker is configured on this engine (SEARCH_RERANKER)');
+  }
+  const reranker = input.rerank === false ? null : (deps.reranker ?? null);
+  const timings: Record<string, number> = {};
+  if (input.allowedCollections && input.allowedCollections.length === 0) return { data: [], timings: { total_ms: ms(t0) } };
+  const filters = await resolveFilters(deps.db, validated.filters, input.allowedCollections);
+
+  let vector: string | undefined;
+  if (mode !== 'lexical') {
+    const te = process.hrtime.bigint();
+    const v = await deps.embedder.embedQuery(input.query);
+    vector = vectorToSql(v);
+    timings.embed_ms = ms(te);
+  }
+  // synonyms of the global lists and of the collections searched (the key's, narrowed by the filters)
+  const expansion = mode === 'vector' ? null : await expandSearchQuery(deps.db, input.query, filters?.collections ?? input.allowedCollections);
+  // Grouping and reranking work on the whole fused list; plain pages come straight from SQL.
+  const wholeList = Boolean(input.group_by_document || reranker);
+  const depth = Math.max(cfg.SEARCH_DEPTH, offset + k);
+  const { sql, params } = buildHybridSql({
+    mode,
+    query: input.query,
+    vector,
+    filters,
+    allowedCollections: input.allowedCollections,
+    chunkCount: mode === 'vector' ? 1 : await chunkCount(deps.db),
+    depth,
+    termDepth: cfg.SEARCH_TERM_DEPTH,
+    rrfK: cfg.SEARCH_RRF_K,
+    weights: { lexical: cfg.SEARCH_WEIGHT_LEXICAL, vector: vectorWeight(cfg.SEARCH_WEIGHT_VECTOR) },
+    // lexical searches have no embedder (answers in ANSWER_SEARCH_MODE=lexical, eval runs)
+    minSimilarity: mode === 'lexical' ? 0 : vectorFloor(cfg.SEARCH_VECTOR_MIN_SIMILARITY, deps.embedder),
+    limit: wholeList ? depth * 2 : k,
+    offset: wholeList ? 0 : offset,
+    fuseDocuments: Boolean(input.group_by_document),
+    expansion,
+  });
+  const ts = process.hrtime.bigint();
+  let rows: HybridRow[];
+  try {
+    // ef_search bounds how many neighbours HNSW can return; iterative scans keep filtered searches full.
+    // Set on the connection and sent only when they change: one round trip per search.
+    const settings: Record<string, string> =
+      mode === 'lexical'
+        ? {}
+        : {
+            'hnsw.ef_search': String(Math.min(1000, Math.max(40, Math.trunc(depth)))),
+            'hnsw.iterative_scan': filters || input.allowedCollections ? 'relaxed_order' : 'off',
+          };
+    rows = (await deps.db.queryWithSettings<HybridRow>(settings, sql, params)).rows;
+  } catch (e) {
+    const message = (e as Error).message ?? '';
+    if (/different vector dimensions|expected \d+ dimensions/.test(message)) {
+      throw new CiteError(
+        'EMBEDDING_DIMENSION_MISMATCH',
+        `The query embedder (${deps.embedder.id}, ${deps.embedder.dimension} dimensions) does not match the indexed vectors: run cite reembed or use the indexing model`,
+        { status: 409, cause: e },
+      );
+    }
+    // the database's words stay in the logs (cause), never in the answer to the client
+    throw new CiteError('SEARCH_FAILED', 'Search failed; the request id identifies it in the logs', { status: 500, retryable: true, cause: e });
+  }
+  timings.sql_ms = ms(ts);
+
+  let hits = rows.map((r, i) => toHit(r, i + 1, input.debug === true, cfg.PUBLIC_URL));
+  // document-level fusion (hybrid, grouped): a document scores its fused document score
+  const docScores = new Map(rows.filter((r) => r.doc_score != null).map((r) => [Number(r.document_id), Number(r.doc_score)]));
+  if (cfg.SEARCH_MIN_SCORE > 0) hits = hits.filter((h) => h.score >= cfg.SEARCH_MIN_SCORE);
+  if (reranker && hits.length) {
+    const tr = process.hrtime.bigint();
+    hits = await rerankHits(reranker, input.query, hits, cfg.SEARCH_RERANK_DEPTH, input.debug === true, input.signal);
+    timings.rerank_ms = ms(tr);
+  }
+  if (input.group_by_document) {
+    hits = groupByDocument(hits);
+    if (docScores.size && !reranker) hits = hits.map((h) => ({ ...h, score: docScores.get(h.document.id) ?? h.score }));
+  }
+  if (wholeList) hits = hits.slice(offset, offset + k);
+  timings.total_ms = ms(t0);
+  for (const [stage, value] of Object.entries(timings)) searchStageDuration.observe({ stage: stage.replace(/_ms$/, '') }, value / 1000);
+  deps.log?.debug({ mode, k, results: hits.length, timings }, 'search');
+  return warnings.length ? { data: hits, timings, warnings } : { data: hits, timings };
+}
+
+/**
+ * Both branches get an equal vote unless configured. The first hash embedder (all words, title not
+ * weighted) ranked far below BM25 on the bench (nDCG@10 0.25 vs 0.33) and needed a 0.3 vote; hash-v2
+ * (stop words dropped, title weighted) fuses best with an equal vote (0.378, against 0.369 at 0.5 and
+ * 0.363 at 0.3; issue 5).
+ */
+export function vectorWeight(configured: number | undefined): number {
+  return configured ?? 1;
+}
+
+/** Standard deviations of chance similarity under the hash embedder's floor. */
+const CHANCE_SIGMAS = 5;
+
+/**
+ * The similarity below which a vector candidate is chance, not evidence (issue 17). Reciprocal rank
+ * gives the vector branch's first candidate the same vote as the lexical branch's first whatever their
+ * scores, and the vector branch always brings SEARCH_DEPTH candidates: for a query whose words no passage
+ * resembles (an article or cerfa number), they are the best of thousands of chance similarities, and they
+ * outranked the only chunk holding the number. Hash vectors are signed feature hashes: two unrelated
+ * texts meet at about 0 ± 1/√dimension (measured on the bench, 65,817 chunks: sd 0.042–0.063 for
+ * rare-number queries, the best of all chunks 0.18–0.25), while relevant passages sit far above (gold
+ * chunks of cdtn-dev found by the vector branch: 1st percentile 0.234, 5th 0.299, median 0.466).
+ * Five standard deviations, 0.255 at 384 dimensions (the best of N chance similarities grows as
+ * √(2 ln N) of them: 4.7 for these 65,817 chunks, 5.3 for a million): searched alone, a number held by one
+ * chunk (300 sampled from the bench) brought that chunk first in hybrid 121 times without the floor, 295
+ * with it; cdtn-dev hybrid nDCG@10 0.364 → 0.367, MRR@10 0.519 → 0.524 (the floor cuts chance votes, 9 of
+ * the 100 vector candidates of a phrasing on average). Relative floors (a share of the query's best
+ * similarity) do not tell a query that found nothing: its best is chance too. A trained model has its
+ * own chance level (e5 similarities rarely fall below 0.7), not measured here: no floor unless
+ * SEARCH_VECTOR_MIN_SIMILARITY sets one.
+ */
+export function vectorFloor(configured: number | undefined, embedder: Pick<Embedder, 'id' | 'dimension'>): number {
+  if (configured !== undefined) return configured;
+  return embedder.id.startsWith(HASH_EMBEDDER_VERSION) ? CHANCE_SIGMAS / Math.sqrt(embedder.dimension) : 0;
+}
+
+function toHit(r: HybridRow, fusedRank: number, debug: boolean, publicUrl: string | undefined): SearchHit {
+  const hit: SearchHit = {
+    chunk_id: Number(r.id),
+    text: r.text,
+    heading_path: r.heading_path ?? [],
+    locator: r.locator ?? {},
+    score: Number(r.score),
+    document: {
+      id: Number(r.document_id),
+      // what readers open: a document from a file is opened through the engine (its original), never file:
+      url: documentLink({ id: r.document_id, url: r.url }, publicUrl),
+      title: r.title,
+      updated_at: r.updated_at == null ? null : new Date(r.updated_at).toISOString(),
+      fetched_at: r.fetched_at == null ? null : new Date(r.fetched_at).toISOString(),
+      metadata: r.metadata ?? {},
+    },
+  };
+  if (debug) {
+    const lr = num(r.lexical_rank);
+    const vr = num(r.vector_rank);
+    hit.ranks = {
+      lexical: lr === null ? null : { rank: lr, score: Number(r.lexical_score) },
+      vector: vr === null ? null : { rank: vr, score: Number(r.vector_score) },
+      fused: { rank: fusedRank, score: Number(r.score) },
+    };
+  }
+  return hit;
+}
+
+async function rerankHits(
+  reranker: Reranker,
+  query: string,
+  hits: SearchHit[],
+  depth: number,
+  debug: boolean,
+  signal?: AbortSignal,
+): Promise<SearchHit[]> {
+  const head = hits.slice(0, depth);
+  const scores = await reranker.rerank(query, head.map((h) => `${h.document.title}\n${h.text}`), signal);
+  const order = head.map((h, i) => ({ h, s: scores[i]!, i })).sort((a, b) => b.s - a.s || a.i - b.i);
+  const reranked = order.map(({ h, s }, i) => {
+    const out = { ...h, score: s };
+    if (debug && out.ranks) out.ranks = { ...out.ranks, rerank: { rank: i + 1, score: s } };
+    return out;
+  });
+  return [...reranked, ...hits.slice(depth)];
+}
+
+/** Each document once, where its best chunk ranks, carrying its next best chunks in `more`. */
+export function groupByDocument(hits: readonly SearchHit[], perDocument = CHUNKS_PER_DOCUMENT): SearchHit[] {
+  const byDoc = new Map<number, SearchHit>();
+  for (const h of hits) {
+    const first = byDoc.get(h.document.id);
+    if (!first) {
+      byDoc.set(h.document.id, { ...h, more: [] });
+    } else if (first.more!.length < perDocument - 1) {
+      first.more!.push({ chunk_id: h.chunk_id, text: h.text, heading_path: h.heading_path, locator: h.locator, score: h.score });
+    }
+  }
+  return [...byDoc.values()];
+}
+
+/** The engine's search: process-wide embedder and reranker, the caller's collections. */
+export async function search(app: AppContext, input: SearchInput): Promise<SearchResponse> {
+  const [embedder, reranker] = await Promise.all([
+    input.mode === 'lexical' ? (null as unknown as Embedder) : appEmbedder(app),
+    app.config.SEARCH_RERANKER ? appReranker(app) : Promise.resolve(null),
+  ]);
+  return searchWith({ db: app.db, embedder, config: app.config, reranker, log: app.log }, input);
+}
+
+export function appReranker(app: AppContext): Promise<Reranker | null> {
+  return service(app, 'reranker', () => createReranker(app.config, app.log.child({ component: 'reranker' })));
+}
+

@@ -1,0 +1,109 @@
+/**
+ * Term evidence for the relevance gate of answers: for each content word of a question, its lexeme
+ * in the index's own analyser (cite_french, as the lexical branch sees it), how many chunks of the
+ * index hold it, and its BM25 impact in each retrieved chunk that holds it (title and headings
+ * counted as in the postings, by `cite_chunk_postings`). One round trip; the statement reads one
+ * `search_terms` row per word and the retrieved chunks' own text vectors.
+ *
+ * A key limited to some collections must not learn what the others hold, and how many chunks hold
+ * a word is such a thing ("zorglub" known elsewhere would weigh differently from an invented word):
+ * for it, the counts are made within its collections, from the postings (read up to
+ * COLLECTION_DF_CAP per word: past that a word is common and its weight near nil either way).
+ *
+ * With the question's vector, each retrieved chunk's cosine similarity with it too (the vector
+ * branch's measure, for every retrieved chunk: one the lexical branch alone found has one as well).
+ */
+import type { Database, NamedStatement } from '@cite/core/db/database.js';
+
+export interface TermEvidence {
+  /** The question's word that gave the lexeme (the first one, when several give the same). */
+  word: string;
+  lexeme: string;
+  /** Chunks of the whole index holding the lexeme (0: unknown to the index). */
+  df: number;
+  /** BM25 impact of the lexeme in each retrieved chunk holding it, by chunk id. */
+  impacts: Record<string, number>;
+}
+
+export interface QueryEvidence {
+  /** Chunks in the index (IDF's N). */
+  chunkCount: number;
+  terms: TermEvidence[];
+  /** Cosine similarity of each retrieved chunk with the question, by chunk id (no entry: no vector). */
+  similarities?: Record<string, number>;
+}
+
+/** The question's lexemes (q, from the words $1) and their impacts in the retrieved chunks $2 (p). */
+const QUESTION_LEXEMES = `WITH w AS (SELECT word, ord FROM unnest($1::text[]) WITH ORDINALITY AS x(word, ord)),
+q AS (SELECT DISTINCT ON (lexeme) lexeme COLLATE "C" AS lexeme, word
+      FROM w, unnest(tsvector_to_array(to_tsvector('cite_french', w.word))) AS lexeme ORDER BY lexeme, ord),
+p AS (SELECT c.id, x.lexeme, x.impact FROM chunks c, cite_chunk_postings(c.tsv) x
+      WHERE c.id = ANY($2::bigint[]) AND x.lexeme COLLATE "C" IN (SELECT lexeme FROM q))`;
+const IMPACTS = `coalesce((SELECT json_object_agg(p.id::text, p.impact) FROM p WHERE p.lexeme COLLATE "C" = q.lexeme), '{}'::json) AS impacts`;
+
+const EVIDENCE_SQL: NamedStatement = {
+  name: 'answers_term_evidence',
+  text: `${QUESTION_LEXEMES}
+SELECT q.word, q.lexeme, coalesce(t.df, 0)::int AS df,
+       ${IMPACTS}
+FROM q LEFT JOIN search_terms t ON t.lexeme = q.lexeme
+ORDER BY q.lexeme`,
+};
+
+export const COLLECTION_DF_CAP = 5000;
+
+const EVIDENCE_IN_COLLECTIONS_SQL: NamedStatement = {
+  name: 'answers_term_evidence_in_collections',
+  text: `${QUESTION_LEXEMES}
+SELECT q.word, q.lexeme,
+       (SELECT count(*) FROM (
+          SELECT 1 FROM search_postings sp JOIN chunks c ON c.id = sp.chunk_id JOIN documents d ON d.id = c.document_id
+          WHERE sp.lexeme = q.lexeme AND d.collection_id = ANY($3::bigint[]) AND d.status = 'active' LIMIT $4) x)::int AS df,
+       ${IMPACTS},
+       (SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id
+        WHERE d.collection_id = ANY($3::bigint[]) AND d.status = 'active')::int AS chunk_count
+FROM q
+ORDER BY q.lexeme`,
+};
+
+/** A chunk without a vector (not embedded yet) or of another dimension has no similarity. */
+const SIMILARITY_SQL: NamedStatement = {
+  name: 'answers_chunk_similarity',
+  text: `SELECT c.id::text AS id, 1 - (c.embedding <=> $2::vector) AS similarity
+FROM chunks c
+WHERE c.id = ANY($1::bigint[]) AND c.embedding IS NOT NULL AND vector_dims(c.embedding) = vector_dims($2::vector)`,
+};
+
+/** Each retrieved chunk's cosine similarity with `vector` (the question's, from the index's embedder). */
+export async function chunkSimilarities(
+  db: Pick<Database, 'query'>,
+  chunkIds: readonly (string | number)[],
+  vector: string,
+): Promise<Record<string, number>> {
+  if (chunkIds.length === 0) return {};
+  const { rows } = await db.query<{ id: string; similarity: number }>(SIMILARITY_SQL, [chunkIds.map((id) => String(id)), vector]);
+  return Object.fromEntries(rows.map((r) => [r.id, Number(r.similarity)]));
+}
+
+/**
+ * `allowedCollections`: the asking key's collections (null = every collection: the index's own
+ * counts, `chunkCount` as given).
+ */
+export async function queryEvidence(
+  db: Pick<Database, 'query'>,
+  words: readonly string[],
+  chunkIds: readonly (string | number)[],
+  chunkCount: number,
+  allowedCollections: readonly number[] | null = null,
+): Promise<QueryEvidence> {
+  if (words.length === 0) return { chunkCount, terms: [] };
+  const ids = chunkIds.map((id) => String(id));
+  const { rows } = await db.query<{ word: string; lexeme: string; df: number; impacts: Record<string, number>; chunk_count?: number }>(
+    allowedCollections ? EVIDENCE_IN_COLLECTIONS_SQL : EVIDENCE_SQL,
+    allowedCollections ? [words, ids, allowedCollections, COLLECTION_DF_CAP] : [words, ids],
+  );
+  return {
+    chunkCount: allowedCollections ? Math.max(1, Number(rows[0]?.chunk_count ?? 1)) : chunkCount,
+    terms: rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {} })),
+  };
+}
