@@ -420,6 +420,15 @@ export async function markSourceDocumentsDeleted(db: Queryable, sourceId: number
   return (await deleteDocumentsWhere(db, 'source_id = $1', [sourceId])).length;
 }
 
+/**
+ * Active documents of a source whose metadata holds `fields` (a DILA text's articles all carry its id:
+ * `{ text_id: 'LEGITEXT…' }`), out of search. Containment, so the metadata's GIN index finds them.
+ * Returns how many.
+ */
+export async function markDocumentsDeletedByMetadata(db: Queryable, sourceId: number, fields: Record<string, string>): Promise<number> {
+  return (await deleteDocumentsWhere(db, 'source_id = $1 AND metadata @> $2::jsonb', [sourceId, JSON.stringify(fields)])).length;
+}
+
 /** Documents found unchanged before writing: only remember that they were seen now. */
 export async function touchDocuments(db: Queryable, ids: number[]): Promise<void> {
   if (ids.length) await db.query('UPDATE documents SET fetched_at = now() WHERE id = ANY($1::bigint[])', [ids]);

@@ -25,10 +25,12 @@ import {
   L1237_4_ABROGE,
   LOI_ART_1,
   SECTION_PATH,
+  LOI,
+  SYNTEC,
   SYNTEC_PREAVIS,
   SYNTEC_SANS_NUMERO,
 } from './testing/code-du-travail.js';
-import { articlePath, articleXml, writeDump, type FixtureArticle } from './testing/dila-fixture.js';
+import { articlePath, articleXml, idPath, writeDump, type FixtureArticle } from './testing/dila-fixture.js';
 
 const config = loadConfig({ DATA_DIR: 'memory://' });
 const NOW = new Date('2025-06-01T10:00:00Z');
@@ -46,6 +48,8 @@ const FULL_KALI = path.join(dir, 'Freemium_kali_global_20241201-100000.tar.gz');
 const INCREMENT = path.join(dir, 'LEGI_20250102-211500.tar.gz');
 const OLDER = path.join(dir, 'LEGI_20241230-211500.tar.gz');
 const DAMAGED = path.join(dir, 'LEGI_20250103-211500.tar.gz');
+const TEXT_DELETED = path.join(dir, 'LEGI_20250104-211500.tar.gz');
+const AGREEMENT_DELETED = path.join(dir, 'KALI_20250104-211500.tar.gz');
 
 beforeAll(async () => {
   await writeDump(FULL_LEGI, entries([L1237_19, L1237_19_1, L1237_11_2008, L1237_11_2016, L1237_4_ABROGE, L1237_20_DIFF, LOI_ART_1]));
@@ -64,6 +68,10 @@ beforeAll(async () => {
   await writeDump(OLDER, entries([{ ...L1237_19_1, content: '<p>Ancienne rédaction.</p>' }], '20241230-211500/'));
   const many = Array.from({ length: 150 }, (_, i) => ({ ...LOI_ART_1, id: `LEGIARTI0000${40000000 + i}`, num: String(100 + i), content: `<p>Disposition ${i} ${'y'.repeat(i * 41)}</p>` }));
   await writeDump(DAMAGED, entries(many, '20250103-211500/'), { truncateTo: 0.5 });
+  // deletion lists naming whole texts (their struct file, their folder), not their articles
+  const loi = `legi/global/code_et_TNC_en_vigueur/TNC_en_vigueur/${idPath(LOI.id)}`;
+  await writeDump(TEXT_DELETED, [{ name: '20250104-211500/liste_suppression_legi.dat', body: `${loi}/texte/struct/${LOI.id}\n${loi}/texte/version/${LOI.id}\n` }]);
+  await writeDump(AGREEMENT_DELETED, [{ name: '20250104-211500/liste_suppression_kali.dat', body: `kali/global/${idPath(SYNTEC.id)}\n` }]);
 });
 
 describeEachDatabase('DILA LEGI and KALI import', (ctx) => {
@@ -153,5 +161,25 @@ describeEachDatabase('DILA LEGI and KALI import', (ctx) => {
     expect((await lastAppliedDump(ctx.db, target.sourceId, 'LEGI'))?.archive).toBe('LEGI_20250102-211500.tar.gz');
     const { rows } = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ingest_errors WHERE run_id = $1 AND code = 'DILA_ARCHIVE_TRUNCATED'`, [target.runId]);
     expect(rows[0]!.n).toBe(1);
+  });
+
+  it('removes every article of a text, or of an agreement, that a deletion list names as a whole', async () => {
+    const loiArticles = async () =>
+      (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents WHERE source_id = $1 AND status = 'active' AND metadata->>'text_id' = $2`, [target.sourceId, LOI.id])).rows[0]!.n;
+    const held = await loiArticles();
+    expect(held).toBeGreaterThan(10); // what the damaged archive held
+    const [legi] = await apply([TEXT_DELETED]);
+    expect(legi).toMatchObject({ status: 'applied', removed: held });
+    expect(await loiArticles()).toBe(0);
+    expect((await search('Disposition', 'lexical')).map((h) => h.document.url)).toEqual([]);
+    // the code's articles stay
+    expect(await active()).toEqual([L1237_11_2016, L1237_19_V2].map(url).concat([SYNTEC_PREAVIS, SYNTEC_SANS_NUMERO].map(url)).sort());
+
+    const [kali] = await apply([AGREEMENT_DELETED]);
+    expect(kali).toMatchObject({ status: 'applied', removed: 2 });
+    expect(await active()).toEqual([L1237_11_2016, L1237_19_V2].map(url).sort());
+    expect((await search('durée du préavis des ingénieurs et cadres', 'lexical')).map((h) => h.document.url)).not.toContain(url(SYNTEC_PREAVIS));
+    // applied twice: skipped, nothing else removed
+    expect((await apply([TEXT_DELETED]))[0]).toMatchObject({ status: 'skipped', removed: 0 });
   });
 });

@@ -7,7 +7,9 @@
  *   document is then removed, so the article is found once, as it reads today. Versions not yet in force
  *   (VIGUEUR_DIFF, a DATE_DEBUT to come) and no longer in force (MODIFIE, ABROGE, a DATE_FIN past) are kept
  *   out, and their documents removed when an earlier import had them.
- * - `liste_suppression_*.dat` removes the articles it names.
+ * - `liste_suppression_*.dat` removes the articles it names; a line naming a whole text (its last id a
+ *   LEGITEXT / KALITEXT, or a KALICONT agreement) removes every article of it the source holds, found by the
+ *   text id each article's document carries in its metadata (the list does not name their articles).
  * - An archive applied before (by name) is skipped, and so is an increment a later one already
  *   followed: applying it would bring back older versions. The latest applied is recorded per base
  *   (dila_imports) only once the archive was read to its end.
@@ -18,6 +20,7 @@
  */
 import type { Logger } from 'pino';
 import { isCiteError } from '@cite/core/errors.js';
+import { markDocumentsDeletedByMetadata } from '@cite/index/documents-repo.js';
 import type { ExtractOutcome } from '../../extractors/extract.js';
 import type { PageIndexer } from '../../worker/page-indexer.js';
 import { ARTICLE_ID, articleDocument, articleUrls, inForce, parseArticle, type DilaArticle, type DilaBase } from './dila-article.js';
@@ -95,6 +98,13 @@ export interface DilaArchiveResult {
   /** Versions not in force at the import date, and articles outside the filter: not indexed. */
   notInForce: number;
   filteredOut: number;
+}
+
+/** The metadata every article of a text listed for deletion carries (DilaArticleMetadata), or undefined for an article or section id. */
+function textKey(id: string): Record<string, string> | undefined {
+  if (/^(LEGI|KALI)TEXT\d{12}$/.test(id)) return { text_id: id };
+  if (/^KALICONT\d{12}$/.test(id)) return { agreement_id: id };
+  return undefined;
 }
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
@@ -225,6 +235,10 @@ async function importOne(
   for (const url of toRemove) {
     if (indexedUrls.has(url)) continue;
     if (await indexer.markDeleted(target.collectionId, url)) result.removed++;
+  }
+  for (const id of new Set(deletions)) {
+    const text = textKey(id);
+    if (text) result.removed += await markDocumentsDeletedByMetadata(db, target.sourceId, text);
   }
 
   if (damage) {
