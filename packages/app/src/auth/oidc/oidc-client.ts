@@ -29,9 +29,11 @@ export function oidcConfiguration(app: AppContext): Promise<oidc.Configuration> 
       ...(cfg.OIDC_USERINFO_SIGNED_RESPONSE_ALG ? { userinfo_signed_response_alg: cfg.OIDC_USERINFO_SIGNED_RESPONSE_ALG } : {}),
     };
     try {
-      // the configuration accepts http:// only on a loopback address (tests, local development)
+      // openid-client checks no signature of a JWT it reads from the provider over TLS (the ID token, the
+      // userinfo JWT) unless told to: ProConnect's signed userinfo is worth only its signature, so check it.
+      // The configuration accepts http:// only on a loopback address (tests, local development).
       return await oidc.discovery(issuer, cfg.OIDC_CLIENT_ID!, metadata, cfg.OIDC_CLIENT_SECRET ? undefined : oidc.None(), {
-        execute: issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
+        execute: [oidc.enableNonRepudiationChecks, ...(issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [])],
       });
     } catch (e) {
       throw new CiteError('OIDC_PROVIDER_UNAVAILABLE', `The OpenID Connect provider ${issuer.href} could not be discovered: ${(e as Error).message}`, {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { availableModes, failWithoutServerUnderCi } from '@cite/core/testing/databases.js';
 import { startTestEngine, type TestEngine } from '../../testing/engine.js';
-import { Browser, freePort, setCookies, signInAtProvider, startTestProvider, type TestProvider } from './testing/oidc-test-provider.js';
+import { Browser, freePort, jwtPayload, rsaKey, setCookies, signInAtProvider, signJwt, startTestProvider, tamperJwt, type TestProvider } from './testing/oidc-test-provider.js';
 
 failWithoutServerUnderCi('OpenID Connect sign-in');
 
@@ -150,6 +150,37 @@ for (const mode of availableModes()) {
       const refused = await attacker.fetch(replay.href);
       expect(refused.headers.get('location')).toBe('/console/login?auth_error=OIDC_CODE_REFUSED');
       expect(session(attacker)).toBeUndefined();
+    });
+
+    it("refuses an ID token or a userinfo answer not signed by the provider's key, or whose nonce or audience is another's", async () => {
+      provider.accounts.set('lea', { email: 'lea@travail.gouv.fr', given_name: 'Léa', usual_name: 'Petit' });
+      const otherKey = rsaKey();
+      /** Signs lea in with the provider's answers rewritten; returns where the callback sends her and whether a session opened. */
+      const attempt = async (rewrite: TestProvider['rewrite']) => {
+        provider.rewrite = rewrite;
+        try {
+          const { browser, res } = await signIn('lea');
+          return { location: res.headers.get('location'), session: session(browser) };
+        } finally {
+          provider.rewrite = {};
+        }
+      };
+      const refusedWith = (code: string) => ({ location: `/console/login?auth_error=${code}`, session: undefined });
+
+      // the userinfo JWT: another key claiming the provider's key id, or the provider's own JWT with its payload changed
+      expect(await attempt({ userinfo: (jwt) => signJwt(jwtPayload(jwt), otherKey) })).toEqual(refusedWith('OIDC_USERINFO_INVALID'));
+      expect(await attempt({ userinfo: (jwt) => tamperJwt(jwt, { email: 'lea@travail.gouv.fr.example.com' }) })).toEqual(refusedWith('OIDC_USERINFO_INVALID'));
+      // the ID token: another key; then the provider's key, but a nonce or an audience that are not this sign-in's
+      expect(await attempt({ idToken: (jwt) => signJwt(jwtPayload(jwt), otherKey) })).toEqual(refusedWith('OIDC_CODE_REFUSED'));
+      expect(await attempt({ idToken: (jwt) => provider.signAsProvider({ ...jwtPayload(jwt), nonce: 'another-sign-in' }) })).toEqual(refusedWith('OIDC_CODE_REFUSED'));
+      expect(await attempt({ idToken: (jwt) => provider.signAsProvider({ ...jwtPayload(jwt), aud: 'another-client' }) })).toEqual(refusedWith('OIDC_CODE_REFUSED'));
+      const users = (await (await e.fetch(`/admin/api/users?filter=${encodeURIComponent(JSON.stringify({ q: 'lea@' }))}`)).json()) as unknown[];
+      expect(users).toEqual([]);
+
+      // the same answers re-signed unchanged with the provider's key pass: what was refused above was the key or the claim
+      const passed = await attempt({ idToken: (jwt) => provider.signAsProvider(jwtPayload(jwt)), userinfo: (jwt) => provider.signAsProvider(jwtPayload(jwt)) });
+      expect(passed.location).toBe('/console/');
+      expect(passed.session).toBeTruthy();
     });
 
     it('ends an expired session', async () => {

@@ -107,7 +107,8 @@ export async function finishSignIn(
   let claims: Claims & { sub: string } = { ...idClaims };
   if (config.serverMetadata().userinfo_endpoint) {
     try {
-      // a signed JWT answer (ProConnect) is checked against the provider's keys; its subject must be the ID token's
+      // a signed JWT answer (ProConnect) is checked against the provider's keys (enableNonRepudiationChecks in
+      // oidc-client.ts); its subject must be the ID token's
       const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub);
       claims = { ...claims, ...userinfo, sub: idClaims.sub };
     } catch (e) {

@@ -3,7 +3,10 @@
  * ProConnect is: PKCE, `acr_values` (eidas1), the `claims` parameter, userinfo answered as a signed JWT
  * (RS256), RP-initiated logout. Its development login form accepts any account id; `signIn` drives it as a
  * browser would (cookies per origin, redirects followed by hand) and stops at the engine's callback.
+ * Its signing key is made here, so a test may sign what the provider would and rewrite its token and
+ * userinfo answers on their way out (a forged or tampered JWT reaching the engine as from the provider).
  */
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
@@ -26,7 +29,60 @@ export interface TestProvider {
   clientSecret: string;
   /** Accounts by id (the login typed in the provider's form); tests add to it. */
   accounts: Map<string, TestAccount>;
+  /** When set, the token endpoint's ID token and the userinfo JWT pass through these before leaving. */
+  rewrite: { idToken?: (jwt: string) => string; userinfo?: (jwt: string) => string };
+  /** Signs a JWT with the provider's own key (the one its JWKS publishes). */
+  signAsProvider(payload: Record<string, unknown>): string;
   stop(): Promise<void>;
+}
+
+/** The key id the provider publishes; a forged JWT claims it too. */
+export const PROVIDER_KID = 'test-provider-key';
+
+export function rsaKey(): KeyObject {
+  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+}
+
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** An RS256 JWT signed with `key`, naming `kid` as its key. */
+export function signJwt(payload: Record<string, unknown>, key: KeyObject, kid = PROVIDER_KID): string {
+  const input = `${b64url({ alg: 'RS256', typ: 'JWT', kid })}.${b64url(payload)}`;
+  return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+}
+
+export function jwtPayload(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+}
+
+/** The same JWT, header and signature kept, its payload changed: what a tampering middleman sends. */
+export function tamperJwt(jwt: string, change: Record<string, unknown>): string {
+  const [header, , signature] = jwt.split('.');
+  return `${header}.${b64url({ ...jwtPayload(jwt), ...change })}.${signature}`;
+}
+
+/** Marks the provider's own request for the answer a rewrite starts from. */
+const PASSTHROUGH = 'x-test-passthrough';
+
+/** Answers the provider's token or userinfo request after rewriting it, or returns false to let the provider answer. */
+async function rewritten(provider: TestProvider, req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
+  const path = new URL(req.url ?? '/', provider.issuer).pathname;
+  const which = path === '/token' ? 'idToken' : path === '/me' ? 'userinfo' : undefined;
+  const rewrite = which && provider.rewrite[which];
+  if (!rewrite || req.headers[PASSTHROUGH]) return false;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const headers: Record<string, string> = { [PASSTHROUGH]: '1' };
+  for (const name of ['authorization', 'content-type', 'accept']) if (req.headers[name]) headers[name] = String(req.headers[name]);
+  const original = await fetch(`${provider.issuer}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+  let body = await original.text();
+  if (original.ok && which === 'idToken') {
+    const tokens = JSON.parse(body) as { id_token: string };
+    body = JSON.stringify({ ...tokens, id_token: rewrite(tokens.id_token) });
+  } else if (original.ok) body = rewrite(body);
+  res.writeHead(original.status, { 'content-type': original.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-store' });
+  res.end(body);
+  return true;
 }
 
 /** A free loopback port (the engine's must be known before the provider registers its redirect URL). */
@@ -45,7 +101,9 @@ export async function startTestProvider(engineUrl: string): Promise<TestProvider
   const accounts = new Map<string, TestAccount>();
   const clientId = 'cite-test';
   const clientSecret = 'a-test-client-secret-of-some-length';
+  const key = rsaKey();
   const provider = new Provider(issuer, {
+    jwks: { keys: [{ ...key.export({ format: 'jwk' }), kid: PROVIDER_KID, alg: 'RS256', use: 'sig' }] },
     clients: [
       {
         client_id: clientId,
@@ -91,18 +149,27 @@ export async function startTestProvider(engineUrl: string): Promise<TestProvider
       return grant;
     },
   });
-  server.on('request', provider.callback());
-  return {
+  const answer = provider.callback();
+  const testProvider: TestProvider = {
     issuer,
     clientId,
     clientSecret,
     accounts,
+    rewrite: {},
+    signAsProvider: (payload) => signJwt(payload, key),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+  server.on('request', (req, res) => {
+    rewritten(testProvider, req, res).then(
+      (done) => done || answer(req, res),
+      (e: Error) => res.writeHead(500).end(e.message),
+    );
+  });
+  return testProvider;
 }
 
 /**
