@@ -4,6 +4,7 @@
  */
 import type { BackgroundPart } from '@cite/core/background.js';
 import { startEvalRuns } from '@cite/retrieval/eval/eval-runs-background.js';
+import { startSessionPurge } from './auth/sessions/session-purge.js';
 import { startRetentionSchedule } from './data-control/retention-schedule.js';
 import { startOutboundGuard } from './outbound/outbound-background.js';
 
@@ -13,6 +14,7 @@ export async function backgroundParts(): Promise<readonly BackgroundPart[]> {
     // the outbound guard first: every later part's network calls go through it
     startOutboundGuard,
     startRetentionSchedule,
+    startSessionPurge,
     startEvalRuns,
     startCrawlWorker,
   ];

@@ -54,10 +54,11 @@ export async function revokeUserSessions(db: Queryable, userId: number): Promise
   return rowCount;
 }
 
-/** Sessions and sign-ins ended or expired a day ago are of no use any more. */
-export async function deleteStale(db: Queryable): Promise<void> {
-  await db.query(`DELETE FROM sessions WHERE coalesce(revoked_at, expires_at) < now() - interval '1 day'`);
-  await db.query(`DELETE FROM oidc_logins WHERE expires_at < now() - interval '1 day'`);
+/** Sessions and sign-ins ended or expired a day ago are of no use any more; returns how many of each went. */
+export async function deleteStale(db: Queryable): Promise<{ sessions: number; logins: number }> {
+  const s = await db.query(`DELETE FROM sessions WHERE coalesce(revoked_at, expires_at) < now() - interval '1 day'`);
+  const l = await db.query(`DELETE FROM oidc_logins WHERE expires_at < now() - interval '1 day'`);
+  return { sessions: s.rowCount, logins: l.rowCount };
 }
 
 export interface PendingLogin {
