@@ -1,7 +1,7 @@
 /**
  * Composition of internet search (issue 22): the crawler's implementation (packages/ingestion/src/web-search) given
  * to retrieval as its WebSearchCapability, each query sent out recorded in the audit log with the
- * provider's host. Nothing is registered when WEB_SEARCH_PROVIDER is empty: `"web": true` then answers 409.
+ * provider's host (one line per question, with every query sent for it). Nothing is registered when WEB_SEARCH_PROVIDER is empty: `"web": true` then answers 409.
  */
 import { createWebSearch } from '@cite/ingestion/web-search/create-web-search.js';
 import { recordAudit } from '@cite/core/audit/audit-repo.js';
@@ -19,7 +19,7 @@ export function registerWebSearch(app: AppContext): () => Promise<void> {
     webCollectionId: () => service.webCollectionId(),
     async search(input) {
       const run = await service.search(input);
-      if (run.query_sent !== null) {
+      if (run.queries_sent.length) {
         await recordAudit(app.db, {
           actorKeyId: input.keyId,
           action: 'web_search.query',
@@ -27,7 +27,7 @@ export function registerWebSearch(app: AppContext): () => Promise<void> {
           targetId: service.providerHost,
           after: {
             provider_host: service.providerHost,
-            query: run.query_sent,
+            queries: run.queries_sent,
             results: run.results,
             pages: run.pages.map((p) => p.url),
             warnings: run.warnings.map((w) => w.code),

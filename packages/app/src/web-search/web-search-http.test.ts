@@ -20,6 +20,7 @@ import { createKey } from '../keys/api-keys.js';
 import { resetSearchStatistics } from '@cite/retrieval/search/search-service.js';
 import { requireWebSearch } from '@cite/retrieval/search/web-search.js';
 import { availableModes } from '@cite/core/testing/databases.js';
+import { startScriptedLlm, type ScriptedRequest } from '@cite/core/testing/scripted-llm.js';
 import { startTestEngine, type TestEngine } from '../testing/engine.js';
 
 interface StandIn {
@@ -196,8 +197,66 @@ for (const mode of availableModes())
         `SELECT target_id, after FROM audit_log WHERE action = 'web_search.query' ORDER BY id DESC LIMIT 1`,
       );
       expect(rows[0]!.target_id).toBe(new URL(searx.url).host);
-      expect(rows[0]!.after.query).toBe('prime vélo [courriel masqué] [téléphone masqué]');
+      expect(rows[0]!.after.queries).toEqual(['prime vélo [courriel masqué] [téléphone masqué]']);
       expect(JSON.stringify(rows[0]!.after)).not.toContain('dupont');
+    });
+
+    it('sends the queries the model wrote, masked, each result page read once, and the question itself when the model fails', async () => {
+      // the model sees the question as the answer's model does; what leaves for the provider is masked again
+      let queriesReply: { content?: string; status?: number } = {
+        content: '1. prime vélo électrique montant\n- « aide achat vélo électrique jean.dupont@example.fr »\nprime vélo électrique montant\nRecette de la tarte aux pommes\nvélo électrique ménages modestes\nprime vélo électrique 2026',
+      };
+      const isQueries = (r: ScriptedRequest) => r.messages[0]!.content.includes('moteur de recherche sur internet');
+      const llm = await startScriptedLlm((r) => (isQueries(r) ? queriesReply : { content: 'La prime s’élève à 400 euros [1].' }));
+      const withModel = await startTestEngine(mode, {
+        RATE_LIMIT_PER_MINUTE: '100000',
+        WEB_SEARCH_PROVIDER: 'searxng',
+        WEB_SEARCH_URL: searx.url,
+        WEB_SEARCH_ALLOWED_DOMAINS: '127.0.0.1',
+        WEB_SEARCH_MAX_PAGES: '3',
+        WEB_SEARCH_MAX_PAGE_BYTES: '8192',
+        CRAWLER_ALLOW_PRIVATE_NETWORKS: 'true',
+        LLM_BASE_URL: llm.baseUrl,
+        LLM_MODEL: 'scripted',
+        LLM_MAX_RETRIES: '0',
+      });
+      try {
+        const key = (await createKey(withModel.db, { name: 'agent-web', role: 'agent', webSearch: true })).key;
+        const askWith = async (question: string) => {
+          const before = searx.hits.length;
+          const res = await withModel.fetch('/v1/answers', { body: { question, web: true }, key });
+          expect(res.status, await res.clone().text()).toBe(200);
+          return searx.hits.slice(before).map((h) => new URL(h.path, 'http://x').searchParams.get('q'));
+        };
+        const audited = async () =>
+          (await withModel.db.query<{ after: Record<string, any> }>(`SELECT after FROM audit_log WHERE action = 'web_search.query' ORDER BY id DESC LIMIT 1`)).rows[0]!.after;
+
+        const question = 'Bonjour, je suis jean.dupont@example.fr : combien touche-t-on pour un vélo électrique ?';
+        const veloBefore = site.hits.filter((h) => h.path === '/aides/velo').length;
+        const sent = await askWith(question);
+        const written = ['prime vélo électrique montant', 'aide achat vélo électrique [courriel masqué]', 'vélo électrique ménages modestes'];
+        // numbering, bullets and quotes removed; the repeat and the off-topic line dropped; three at most
+        expect([...sent].sort()).toEqual([...written].sort());
+        expect(llm.requests.filter(isQueries).at(-1)!.messages[1]!.content).toContain('vélo électrique');
+        const line = await audited();
+        expect(line.queries).toEqual(written);
+        expect(JSON.stringify(line)).not.toContain('dupont');
+        // every query returned the same links: each page read once, WEB_SEARCH_MAX_PAGES in all
+        expect(line.pages.length).toBeLessThanOrEqual(3);
+        expect(new Set(line.pages).size).toBe(line.pages.length);
+        expect(line.pages).toContain(`${site.url}/aides/velo`);
+        expect(site.hits.filter((h) => h.path === '/aides/velo').length).toBe(veloBefore + 1);
+
+        const masked = 'Bonjour, je suis [courriel masqué] : combien touche-t-on pour un vélo électrique ?';
+        for (const reply of [{ content: 'Je ne peux pas répondre à cette demande.' }, { content: '<script>alert(1)</script>' }, { status: 500 }]) {
+          queriesReply = reply;
+          expect(await askWith(question), JSON.stringify(reply)).toEqual([masked]);
+          expect((await audited()).queries).toEqual([masked]);
+        }
+      } finally {
+        await withModel.stop();
+        await llm.close();
+      }
     });
 
     it('puts the indexed official source first when it answers too', async () => {
@@ -244,7 +303,7 @@ for (const mode of availableModes())
         config: loadConfig({ ...env, WEB_SEARCH_PROVIDER: 'brave', WEB_SEARCH_URL: `${brave.url}/res/v1/web/search`, WEB_SEARCH_API_KEY: 'brave-test-key', CRAWLER_ALLOW_PRIVATE_NETWORKS: 'true' }),
         embedder: async () => new HashEmbedder(),
       })!;
-      const run = await viaBrave.service.search({ query: 'prime vélo', keyId: null });
+      const run = await viaBrave.service.search({ queries: ['prime vélo'], keyId: null });
       await viaBrave.close();
       expect(run.warnings).toEqual([]);
       expect(run.pages.map((p) => p.url)).toEqual([`${site.url}/aides/velo`]);
@@ -256,7 +315,7 @@ for (const mode of availableModes())
         embedder: async () => new HashEmbedder(),
       })!;
       const fetchedBefore = site.hits.length;
-      const refused = await guarded.service.search({ query: 'prime vélo', keyId: null });
+      const refused = await guarded.service.search({ queries: ['prime vélo'], keyId: null });
       await guarded.close();
       expect(refused.pages).toEqual([]);
       expect(refused.warnings.map((w) => w.code)).toEqual(['FETCH_PRIVATE_ADDRESS', 'WEB_NO_PAGE_READ']);

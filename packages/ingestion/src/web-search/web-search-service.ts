@@ -1,6 +1,7 @@
 /**
- * Internet search, deeper than snippets (issue 22): the query, masked for personal data, goes to the
- * provider; the top results within WEB_SEARCH_ALLOWED_DOMAINS are fetched through the crawler's guarded
+ * Internet search, deeper than snippets (issue 22): each query (one to three: the question, or the ones
+ * the model wrote for it), masked for personal data, goes to the provider; the top results within
+ * WEB_SEARCH_ALLOWED_DOMAINS, each URL once and WEB_SEARCH_MAX_PAGES in all, are fetched through the crawler's guarded
  * fetcher (robots.txt, private addresses refused after DNS and every redirect, size and time limits, the
  * outbound policy and the allow-list on every hop), extracted (HTML, PDF), chunked, embedded and written
  * as documents of the `web` collection, re-used while fresh. Every fault (provider down, 429, timeout, a
@@ -24,6 +25,8 @@ import { storedWebPages } from './web-pages-repo.js';
 
 /** The collection web pages are kept in. */
 export const WEB_COLLECTION = 'web';
+/** Queries sent per question, at most (retrieval asks the model for as many). */
+export const MAX_QUERIES = 3;
 
 export interface WebSearchOptions {
   /** Host globs result pages must match; empty = any (public) host. */
@@ -60,9 +63,9 @@ export interface WebSearchRun {
   collectionId: number | null;
   pages: WebPage[];
   warnings: WebSearchWarning[];
-  /** The query as sent to the provider (masked), null when nothing was sent. */
-  query_sent: string | null;
-  /** Result links the provider returned. */
+  /** The queries as sent to the provider (masked), in order; empty when nothing was sent. */
+  queries_sent: string[];
+  /** Result links the provider returned, all queries together. */
   results: number;
 }
 
@@ -100,20 +103,29 @@ export class WebSearchService {
     return this.collection;
   }
 
-  async search(input: { query: string; keyId: number | null; signal?: AbortSignal }): Promise<WebSearchRun> {
+  async search(input: { queries: readonly string[]; keyId: number | null; signal?: AbortSignal }): Promise<WebSearchRun> {
     const warnings: WebSearchWarning[] = [];
-    const query = maskPersonalData(input.query);
+    const queries = sendable(input.queries);
     const collectionId = await this.webCollectionId();
-    let results: WebResult[];
-    try {
-      // more links than pages read: some fall outside the allow-list or fail
-      results = await this.deps.provider.search(query, { count: this.deps.options.maxPages * 3, signal: input.signal });
-    } catch (e) {
-      const err = asCiteError(e, 'WEB_SEARCH_UNAVAILABLE');
-      this.deps.log?.warn({ code: err.code, provider: this.providerHost }, 'web search provider failed; indexed sources only');
-      return { collectionId, pages: [], warnings: [{ code: err.code, message: `${err.message}: the answer uses the indexed sources only` }], query_sent: query, results: 0 };
+    if (!queries.length) return { collectionId, pages: [], warnings, queries_sent: [], results: 0 };
+    // more links than pages read: some fall outside the allow-list, fail, or repeat across queries
+    const count = this.deps.options.maxPages * 3;
+    const answered = await Promise.all(
+      queries.map((q) => this.deps.provider.search(q, { count, signal: input.signal }).catch((e) => asCiteError(e, 'WEB_SEARCH_UNAVAILABLE'))),
+    );
+    const lists: WebResult[][] = [];
+    const allFailed = answered.every((o) => o instanceof CiteError);
+    for (const outcome of answered) {
+      if (!(outcome instanceof CiteError)) lists.push(outcome);
+      // one warning per kind of fault: three queries refused by a provider that is down are one fault
+      else if (!warnings.some((w) => w.code === outcome.code)) {
+        this.deps.log?.warn({ code: outcome.code, provider: this.providerHost }, 'web search provider failed');
+        warnings.push({ code: outcome.code, message: allFailed ? `${outcome.message}: the answer uses the indexed sources only` : outcome.message });
+      }
     }
-    const chosen = this.choose(results);
+    const results = lists.reduce((n, l) => n + l.length, 0);
+    if (!lists.length) return { collectionId, pages: [], warnings, queries_sent: queries, results };
+    const chosen = this.choose(interleave(lists));
     const settled = await Promise.all(chosen.map((r) => this.page(collectionId, r.url, input.signal).catch((e) => asCiteError(e, 'WEB_PAGE_FAILED'))));
     const pages: WebPage[] = [];
     for (const [i, outcome] of settled.entries()) {
@@ -125,7 +137,7 @@ export class WebSearchService {
     if (chosen.length && pages.length === 0) {
       warnings.push({ code: 'WEB_NO_PAGE_READ', message: 'No web result page could be read: the answer uses the indexed sources only' });
     }
-    return { collectionId, pages, warnings, query_sent: query, results: results.length };
+    return { collectionId, pages, warnings, queries_sent: queries, results };
   }
 
   /** The first results within the allow-list, each URL once, at most WEB_SEARCH_MAX_PAGES. */
@@ -176,6 +188,24 @@ export class WebSearchService {
     if (!stored) throw new CiteError('WEB_PAGE_NOT_STORED', 'the page could not be kept');
     return stored;
   }
+}
+
+/** The queries as they may leave: masked, whitespace collapsed, each once, at most MAX_QUERIES. */
+function sendable(queries: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const q of queries) {
+    const masked = maskPersonalData(q).replace(/\s+/g, ' ').trim();
+    if (masked && !out.some((o) => o.toLowerCase() === masked.toLowerCase())) out.push(masked);
+    if (out.length >= MAX_QUERIES) break;
+  }
+  return out;
+}
+
+/** Results of several queries taken in turns (first of each, then second of each…): every query has its best read. */
+function interleave(lists: WebResult[][]): WebResult[] {
+  const out: WebResult[] = [];
+  for (let i = 0; lists.some((l) => i < l.length); i++) for (const l of lists) if (i < l.length) out.push(l[i]!);
+  return out;
 }
 
 function asCiteError(e: unknown, code: string): CiteError {

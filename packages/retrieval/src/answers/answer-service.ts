@@ -29,6 +29,7 @@ import { splitSentences } from './sentences.js';
 import { DEFAULT_SUPPORT_THRESHOLD } from './support.js';
 import { numberSources, withOrigin, type Citation, type NumberedSource, type RetrievedPassage, type UnsupportedSentence, type VerifiedAnswer } from './types.js';
 import { verifyAnswer } from './verify.js';
+import { webSearchQueries } from './web-queries.js';
 
 export interface RetrieveInput {
   query: string;
@@ -40,6 +41,8 @@ export interface RetrieveInput {
   /** Internet search asked for this question (issue 22): its pages are retrieved with the indexed sources. */
   web?: WebSearchCapability | null;
   keyId?: number | null;
+  /** With `web` and a model: the queries it is writing for the provider (web-queries.ts); else the query is sent. */
+  webQueries?: Promise<readonly string[]>;
   /** Where the retriever reports what it could not do (a web fault): the answer carries them. */
   warnings?: WebSearchWarning[];
 }
@@ -490,9 +493,13 @@ export class AnswerService {
   ): Promise<{ passages: RetrievedPassage[]; decision: GateDecision; retrievalMs: number; gateMs: number; warnings: WebSearchWarning[] }> {
     const tr = performance.now();
     const warnings: WebSearchWarning[] = [];
+    // written while the indexed sources are searched; never rejects (the query itself on any fault)
+    const webQueries = input.web && this.deps.llm
+      ? webSearchQueries(query, this.deps.llm, input.signal, { log: this.deps.log }).then((w) => w.queries)
+      : undefined;
     const passages = await this.deps.retrieve({
       query, k, filters: input.filters, allowedCollections: input.caller.collections, signal: input.signal,
-      ...(input.web ? { web: input.web, keyId: input.caller.keyId } : {}), warnings,
+      ...(input.web ? { web: input.web, keyId: input.caller.keyId, ...(webQueries ? { webQueries } : {}) } : {}), warnings,
     });
     const retrievalMs = since(tr);
     const tg = performance.now();

@@ -20,6 +20,7 @@ export function searchRetriever(app: AppContext): Retriever {
       signal: input.signal,
       web: input.web ?? null,
       keyId: input.keyId ?? null,
+      ...(input.webQueries ? { webQueries: input.webQueries } : {}),
     });
     if (result.warnings?.length) input.warnings?.push(...result.warnings);
     return result.data;

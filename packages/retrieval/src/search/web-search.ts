@@ -38,8 +38,11 @@ export interface WebSearchCapability {
   readonly providerHost: string;
   /** The `web` collection's id, null before it exists. */
   webCollectionId(): Promise<number | null>;
-  /** Searches, fetches and indexes the top result pages for `query`; never throws for a provider or page fault. */
-  search(input: { query: string; keyId: number | null; signal?: AbortSignal }): Promise<WebSearchRun>;
+  /**
+   * Sends each of `queries` (one to three, masked there for personal data), then fetches and indexes the
+   * top result pages, each once, WEB_SEARCH_MAX_PAGES in all; never throws for a provider or page fault.
+   */
+  search(input: { queries: readonly string[]; keyId: number | null; signal?: AbortSignal }): Promise<WebSearchRun>;
 }
 
 /** Name of the capability in `app.services`, registered by the composition root when WEB_SEARCH_PROVIDER is set. */
@@ -91,13 +94,18 @@ export interface WebAwareSearch extends SearchResponse {
  */
 export async function searchIndexAndWeb(
   app: AppContext,
-  input: SearchInput & { web?: WebSearchCapability | null; keyId: number | null },
+  input: SearchInput & {
+    web?: WebSearchCapability | null;
+    keyId: number | null;
+    /** What to send to the provider (answers: the queries the model wrote, still being written); default the query. */
+    webQueries?: Promise<readonly string[]> | readonly string[];
+  },
 ): Promise<WebAwareSearch> {
-  const { web, keyId, ...rest } = input;
+  const { web, keyId, webQueries, ...rest } = input;
   const allowed = await indexCollections(app, rest.allowedCollections);
   const [indexed, run] = await Promise.all([
     search(app, { ...rest, allowedCollections: allowed }),
-    web ? runWebSearch(web, rest.query, keyId, rest.signal) : Promise.resolve(null),
+    web ? runWebSearch(web, webQueries ?? [rest.query], keyId, rest.signal) : Promise.resolve(null),
   ]);
   // without the web, hits are what they always were (no origin: every one is indexed)
   if (!run) return indexed;
@@ -120,9 +128,14 @@ export async function searchIndexAndWeb(
   return { data: merged, timings: { ...indexed.timings }, ...(warnings.length ? { warnings } : {}) };
 }
 
-async function runWebSearch(web: WebSearchCapability, query: string, keyId: number | null, signal?: AbortSignal): Promise<WebSearchRun> {
+async function runWebSearch(
+  web: WebSearchCapability,
+  queries: Promise<readonly string[]> | readonly string[],
+  keyId: number | null,
+  signal?: AbortSignal,
+): Promise<WebSearchRun> {
   try {
-    return await web.search({ query, keyId, signal });
+    return await web.search({ queries: await queries, keyId, signal });
   } catch (e) {
     // the capability reports its faults as warnings; anything else it let through must not cost the answer
     const err = e as { code?: string; message?: string };
