@@ -1,7 +1,7 @@
 /**
  * Data control from the console, in a real browser against a real engine: an admin downloads what an
  * agent's key left (questions, answers, feedback) and erases it after confirming. Then, in an American
- * browser at 1366×768, the keys list fits without scrolling sideways, dates are day first and the emptied
+ * browser at 1366×768, the keys list fits without scrolling sideways (its web search column included), dates are day first and the emptied
  * feedback list says so in French.
  */
 import fs from 'node:fs';
@@ -78,10 +78,10 @@ for (const mode of availableModes()) {
     it('fits the keys list in 1366 px, dates day first, French empty list, in an en-US browser', async () => {
       // keys that fill every column: long name, several collections, an expiry, a revocation, a use
       await e.db.query(
-        `INSERT INTO api_keys (name, role, key_hash, prefix, collections, created_at, expires_at, revoked_at, last_used_at)
+        `INSERT INTO api_keys (name, role, key_hash, prefix, collections, created_at, expires_at, revoked_at, last_used_at, web_search)
          VALUES ('intégration-partenaire-ministère-du-travail-production', 'agent', 'hash-e2e-1', 'cite_abcdefgh',
-                 ARRAY(SELECT id FROM collections), '2026-03-07T10:05:00Z', now() + interval '30 days', NULL, '2026-04-11T16:20:00Z'),
-                ('ancienne-clé-évaluation', 'evaluator', 'hash-e2e-2', 'cite_ijklmnop', NULL, '2026-01-02T08:00:00Z', NULL, '2026-02-03T09:30:00Z', NULL)`,
+                 ARRAY(SELECT id FROM collections), '2026-03-07T10:05:00Z', now() + interval '30 days', NULL, '2026-04-11T16:20:00Z', true),
+                ('ancienne-clé-évaluation', 'evaluator', 'hash-e2e-2', 'cite_ijklmnop', NULL, '2026-01-02T08:00:00Z', NULL, '2026-02-03T09:30:00Z', NULL, false)`,
       );
       const us = await openBrowser({ locale: 'en-US' });
       try {
@@ -112,6 +112,10 @@ for (const mode of availableModes()) {
         expect(text).toContain('11/04/2026 18:20');
         expect(text).toMatch(/expire le \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/);
         expect(await page.locator('tr', { hasText: 'ancienne-clé-évaluation' }).innerText()).toContain('révoquée le 03/02/2026 10:30');
+        // whether each key may search the internet (issue 22), in its own column
+        await page.getByRole('columnheader', { name: 'Recherche web' }).waitFor();
+        expect(await row.getByTestId('true').count()).toBe(1);
+        expect(await page.locator('tr', { hasText: 'ancienne-clé-évaluation' }).getByTestId('false').count()).toBe(1);
         // what left the table is still reachable: the row's details
         await row.locator('[aria-expanded="false"]').click(); // the arrow is aria-hidden in react-admin
         await page.getByText('Expire le', { exact: true }).waitFor();

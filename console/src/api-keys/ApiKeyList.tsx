@@ -1,6 +1,7 @@
 import BlockIcon from '@mui/icons-material/Block';
 import { Box } from '@mui/material';
 import {
+  BooleanField,
   Confirm,
   Button,
   CreateButton,
@@ -89,6 +90,7 @@ function KeyDetails() {
           source="collections"
           render={(r: RaRecord) => (Array.isArray(r.collections) ? r.collections.join(', ') : translate('cite.common.all'))}
         />
+        <BooleanField source="web_search" />
         <FrenchDateField source="created_at" showTime />
         <FrenchDateField source="last_used_at" showTime emptyText={translate('cite.common.never')} />
         <FrenchDateField source="expires_at" showTime emptyText="—" />
@@ -136,6 +138,8 @@ export function ApiKeyList() {
           sortable={false}
           render={(r: RaRecord) => (Array.isArray(r.collections) ? r.collections.join(', ') : translate('cite.common.all'))}
         />
+        {/* whether the key may send questions out to the internet search provider (issue 22) */}
+        <BooleanField source="web_search" label="cite.keys.web_search" sortable={false} />
         <FrenchDateField source="created_at" showTime />
         <FrenchDateField source="last_used_at" showTime emptyText={translate('cite.common.never')} />
         <FunctionField label="cite.keys.state" render={() => <KeyState />} />

@@ -243,6 +243,7 @@ const en: CiteMessages = {
     },
     keys: {
       state: 'State',
+      web_search: 'Web search',
       actions: 'Actions',
       active: 'active',
       revoked_on: 'revoked on %{date}',

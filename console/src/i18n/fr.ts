@@ -250,6 +250,7 @@ const fr = {
     },
     keys: {
       state: 'État',
+      web_search: 'Recherche web',
       actions: 'Actions',
       active: 'active',
       revoked_on: 'révoquée le %{date}',
