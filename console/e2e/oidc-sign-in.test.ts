@@ -2,13 +2,13 @@
  * Sign-in with ProConnect in a real Chromium (issue 23): the console's sign-in page offers "S'identifier avec
  * ProConnect" beside the key form; the button goes through a real OpenID provider (oidc-provider on loopback,
  * its login form filled as a person would) and lands signed in on the Ask page, whose question is sent with
- * the session cookie and its CSRF token. Signing out ends the session and goes through the provider's sign-out.
+ * the session cookie and its CSRF token. An admin then limits her to one collection in "Utilisateurs".
  */
 import { startTestProvider, freePort, type TestProvider } from '@cite/app/auth/oidc/testing/oidc-test-provider.js';
 import { availableModes } from '@cite/core/testing/databases.js';
 import { startTestEngine, type TestEngine } from '@cite/app/testing/engine.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, type BrowserSession } from './harness/browser.js';
+import { openBrowser, signIn, type BrowserSession } from './harness/browser.js';
 import { ensureConsoleBuilt } from './harness/engine.js';
 
 for (const mode of availableModes())
@@ -77,5 +77,32 @@ for (const mode of availableModes())
       // the audit log names the person
       const audit = (await (await e.fetch(`/admin/api/audit-log?filter=${encodeURIComponent(JSON.stringify({ action: 'user.sign_in' }))}`)).json()) as Array<{ actor_name: string }>;
       expect(audit.map((a) => a.actor_name)).toEqual(['Marie Dupont <marie.dupont@travail.gouv.fr>']);
+    });
+
+    it('lets an admin limit the person to one collection in the Utilisateurs screen', async () => {
+      const { rows } = await e.db.query<{ id: string }>(`INSERT INTO collections (name) VALUES ('rh'), ('juridique') RETURNING id`);
+      const rh = Number(rows[0]!.id);
+      const users = (await (await e.fetch('/admin/api/users?range=[0,9]')).json()) as Array<{ id: number; collections: number[] | null }>;
+      expect(users).toHaveLength(1);
+      expect(users[0]!.collections).toBeNull();
+
+      browser.errors(); // the provider's own pages (its web font) are not the console's
+      await browser.context.clearCookies(); // the admin signs in with a key, not as Marie
+      const page = await browser.page();
+      await signIn(page, url, e.keys.admin);
+      await page.goto(`${url}/console/users/${users[0]!.id}`);
+      const all = page.getByLabel('Toutes les collections');
+      await all.waitFor();
+      expect(await all.isChecked()).toBe(true);
+      await all.click();
+      await page.getByRole('combobox', { name: 'Collections' }).click();
+      await page.getByRole('option', { name: 'rh' }).click();
+      await page.keyboard.press('Escape');
+      await page.getByRole('button', { name: 'Enregistrer' }).click();
+      await page.waitForURL(/\/console\/users$/);
+
+      const after = (await (await e.fetch(`/admin/api/users/${users[0]!.id}`)).json()) as { collections: number[] | null };
+      expect(after.collections).toEqual([rh]);
+      expect(browser.errors()).toEqual([]);
     });
   });

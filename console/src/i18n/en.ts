@@ -388,6 +388,7 @@ const en: CiteMessages = {
         email: 'E-mail',
         role: 'Role',
         collections: 'Collections',
+        all_collections: 'All collections',
         last_sign_in_at: 'Last sign-in',
         disabled: 'Disabled',
         q: 'Search',

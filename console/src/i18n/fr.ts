@@ -395,6 +395,7 @@ const fr = {
         email: 'Adresse électronique',
         role: 'Rôle',
         collections: 'Collections',
+        all_collections: 'Toutes les collections',
         last_sign_in_at: 'Dernière connexion',
         disabled: 'Désactivé',
         q: 'Rechercher',
