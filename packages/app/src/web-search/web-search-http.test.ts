@@ -13,7 +13,8 @@ import { collectionByName } from '@cite/ingestion/ingest/ingest-run.js';
 import { createWebSearch } from '@cite/ingestion/web-search/create-web-search.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@cite/core/config/config.js';
-import { purgeExpired } from '../data-control/retention.js';
+import { seedDocuments } from '@cite/index/seed-documents.js';
+import { purgeExpired, retentionPolicy } from '../data-control/retention.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
 import { createKey } from '../keys/api-keys.js';
@@ -332,5 +333,27 @@ for (const mode of availableModes())
       expect(report.deleted.web_documents).toBe(0);
       const res = await e.fetch('/v1/search', { body: { query: 'prime vélo électrique', web: true }, key: webKey });
       expect(((await res.json()) as { data: Array<{ origin?: string }> }).data.some((h) => h.origin === 'web')).toBe(true);
+    });
+
+    it('deletes a web page fetched more than RETENTION_WEB_DAYS ago, with its passages, and keeps a recent one', async () => {
+      const days = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+      const webId = await collectionByName(e.db, 'web');
+      // aged through the index's own write path (its fetch date), as a page read 40 days ago would be
+      const [oldId, recentId] = await seedDocuments(e.db, new HashEmbedder(), [
+        { collectionId: webId, url: `${site.url}/ancienne`, title: 'Prime vélo cargo', format: 'html', fetchedAt: days(40), chunks: [{ text: 'La prime pour un vélo cargo a été lue il y a quarante jours.' }] },
+        { collectionId: webId, url: `${site.url}/recente`, title: 'Prime vélo pliant', format: 'html', fetchedAt: days(29), chunks: [{ text: 'La prime pour un vélo pliant a été lue il y a vingt-neuf jours.' }] },
+      ]);
+      const policy = retentionPolicy(e.config);
+      expect(policy.web).toBe(30);
+      const report = await purgeExpired(e.db, policy);
+      expect(report.deleted.web_documents).toBe(1);
+      const { rows } = await e.db.query<{ id: string; status: string; chunks: number }>(
+        `SELECT d.id, d.status, (SELECT count(*)::int FROM chunks c WHERE c.document_id = d.id) AS chunks FROM documents d WHERE d.id = ANY($1::bigint[]) ORDER BY d.id`,
+        [[oldId, recentId]],
+      );
+      expect(rows.map((r) => [Number(r.id), r.status, r.chunks])).toEqual([
+        [oldId, 'deleted', 0],
+        [recentId, 'active', 1],
+      ]);
     });
   });
