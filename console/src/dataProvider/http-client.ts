@@ -24,7 +24,8 @@ function withAuth(headers?: HeadersInit): Headers {
 
 /**
  * `VALIDATION_FAILED` details (`[{path: 'body.max_pages', message}]`) become react-admin's
- * `body.errors`, so the server's own validation shows under the matching form field.
+ * `body.errors`, so the server's own validation shows under the matching form field (`body.dila_filter.texts.0`
+ * under `dila_filter.texts`, the list's input).
  */
 export function withFieldErrors(body: ApiErrorBody & { errors?: Record<string, string> }): typeof body {
   if (!Array.isArray(body.details)) return body;
@@ -32,7 +33,10 @@ export function withFieldErrors(body: ApiErrorBody & { errors?: Record<string, s
   for (const d of body.details as { path?: string; message?: string }[]) {
     const parts = String(d.path ?? '').split('.');
     if (parts[0] !== 'body' || !parts[1]) continue;
-    errors[parts[1]] ??= String(d.message ?? '');
+    // a nested setting's field (`dila_filter.texts`), not an item of a list (`start_urls.0`)
+    const field = parts.slice(1);
+    const item = field.findIndex((p) => /^\d+$/.test(p));
+    errors[(item < 0 ? field : field.slice(0, item)).join('.')] ??= String(d.message ?? '');
   }
   return Object.keys(errors).length ? { ...body, errors } : body;
 }

@@ -108,7 +108,7 @@ const fr = {
       delete_content:
         'Ses documents et passages sortiront de la recherche. Les réponses déjà données restent dans l’historique.',
       last_run: 'Dernière collecte',
-      sections: { general: 'Général', scope: 'Périmètre', politeness: 'Rythme et rendu', schedule: 'Planification' },
+      sections: { general: 'Général', scope: 'Périmètre', politeness: 'Rythme et rendu', schedule: 'Planification', dila: 'Textes à importer' },
       kinds: {
         website: 'Site web (suivi des liens)',
         sitemap: 'Plan de site (sitemap)',
@@ -127,7 +127,12 @@ const fr = {
         rate: 'Requêtes par seconde et par hôte',
         schedule: 'Expression cron, ex. « 0 3 * * 1 » (lundi à 3 h). Vide = manuel',
         render: 'Rendu JavaScript avec Chromium',
+        dila_texts:
+          'Identifiants Légifrance, un par ligne : LEGITEXT… (un code, une loi), KALICONT… (une convention collective), KALITEXT…',
+        dila_natures: 'Importer tous les textes de ces natures',
+        dila_idcc: 'Conventions collectives par IDCC, séparés par des virgules (ex. 1486, 3248). Rien de coché ni saisi : tous les textes des archives',
       },
+      dila_natures: { CODE: 'Tous les codes', LOI: 'Lois', LOI_ORGANIQUE: 'Lois organiques', ORDONNANCE: 'Ordonnances', DECRET: 'Décrets', ARRETE: 'Arrêtés' },
       validation: {
         url: 'URL invalide : %{url}',
         urls_required: 'Au moins une URL est nécessaire',
@@ -303,6 +308,9 @@ const fr = {
           max_pages: 'Pages maximum',
           rate: 'Requêtes par seconde',
           render: 'Rendu JavaScript',
+          dila_texts: 'Textes (identifiants Légifrance)',
+          dila_natures: 'Natures de textes',
+          dila_idcc: 'IDCC des conventions collectives',
         },
       },
     },

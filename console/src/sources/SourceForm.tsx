@@ -1,6 +1,7 @@
 import { Typography } from '@mui/material';
 import {
   BooleanInput,
+  CheckboxGroupInput,
   FormDataConsumer,
   NumberInput,
   required,
@@ -11,6 +12,7 @@ import {
   type SimpleFormProps,
 } from 'react-admin';
 import {
+  DILA_NATURES,
   linesToList,
   listToLines,
   RENDER_MODES,
@@ -18,6 +20,7 @@ import {
   validateCron,
   validateRange,
   validateUrls,
+  wordsToList,
 } from './source-fields';
 
 function Section({ label }: { label: string }) {
@@ -65,6 +68,8 @@ export function SourceForm({ isCreate, ...props }: Omit<SimpleFormProps, 'childr
           />
         )}
       </FormDataConsumer>
+
+      <FormDataConsumer<{ kind?: string }>>{({ formData }) => (formData.kind === 'dila' ? <DilaFilterInputs /> : null)}</FormDataConsumer>
 
       <Section label="cite.sources.sections.scope" />
       <TextInput
@@ -134,10 +139,52 @@ export function SourceForm({ isCreate, ...props }: Omit<SimpleFormProps, 'childr
   );
 }
 
+/**
+ * Which Légifrance texts a `dila` source imports (`dila_filter`): an article is kept when it matches any
+ * criterion, none = every text of the dumps. Ids are checked by the server, whose message shows under the field.
+ */
+function DilaFilterInputs() {
+  const translate = useTranslate();
+  return (
+    <>
+      <Section label="cite.sources.sections.dila" />
+      <TextInput
+        source="dila_filter.texts"
+        label="resources.sources.fields.config.dila_texts"
+        multiline
+        fullWidth
+        format={listToLines}
+        parse={(v: string) => v}
+        helperText="cite.sources.help.dila_texts"
+      />
+      <CheckboxGroupInput
+        source="dila_filter.natures"
+        label="resources.sources.fields.config.dila_natures"
+        choices={DILA_NATURES.map((n) => ({ id: n, name: translate(`cite.sources.dila_natures.${n}`) }))}
+        helperText="cite.sources.help.dila_natures"
+      />
+      <TextInput
+        source="dila_filter.idcc"
+        label="resources.sources.fields.config.dila_idcc"
+        fullWidth
+        format={(v: unknown) => (Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : '')}
+        parse={(v: string) => v}
+        helperText="cite.sources.help.dila_idcc"
+      />
+    </>
+  );
+}
+
 /** Textareas hold lines; the API wants lists. */
 export function toSourcePayload(data: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...data };
   for (const k of ['start_urls', 'include', 'exclude']) if (k in out) out[k] = linesToList(out[k]);
+  // the filter belongs to DILA sources only (an edit sends no kind: its input is disabled); ids are typed as text
+  const filter = out.dila_filter as Record<string, unknown> | undefined;
+  if (out.kind !== undefined && out.kind !== 'dila') delete out.dila_filter;
+  else if (filter && typeof filter === 'object') {
+    out.dila_filter = { texts: wordsToList(filter.texts), natures: Array.isArray(filter.natures) ? filter.natures : [], idcc: wordsToList(filter.idcc) };
+  }
   for (const k of ['max_depth', 'max_pages', 'rate_per_host']) {
     if (out[k] === '' || out[k] == null) delete out[k];
   }

@@ -9,6 +9,12 @@ export const SOURCE_KINDS: SourceKind[] = ['website', 'sitemap', 'service-public
 export const RENDER_MODES: RenderMode[] = ['never', 'auto', 'always'];
 export const SOURCE_STATUSES = ['idle', 'queued', 'crawling', 'failed'] as const;
 
+/**
+ * Natures of LEGI texts an admin picks from (`dila_filter.natures`; the server takes any nature DILA writes
+ * in a text's NATURE attribute: these are those worth importing whole).
+ */
+export const DILA_NATURES = ['CODE', 'LOI', 'LOI_ORGANIQUE', 'ORDONNANCE', 'DECRET', 'ARRETE'] as const;
+
 /** Lines of a textarea ↔ list of strings. */
 export const linesToList = (v: unknown): string[] =>
   typeof v === 'string'
@@ -19,6 +25,9 @@ export const linesToList = (v: unknown): string[] =>
     : Array.isArray(v)
       ? (v as string[])
       : [];
+/** Ids typed one a line or separated by commas or spaces ("1486, 3248") ↔ list. */
+export const wordsToList = (v: unknown): string[] =>
+  typeof v === 'string' ? v.split(/[\s,;]+/).filter(Boolean) : Array.isArray(v) ? (v as string[]) : [];
 export const listToLines = (v: unknown): string => (Array.isArray(v) ? v.join('\n') : typeof v === 'string' ? v : '');
 
 /** Client-side checks, so mistakes show while typing; the server checks again with the same rules. */
