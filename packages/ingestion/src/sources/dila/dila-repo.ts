@@ -1,6 +1,7 @@
-/** SQL of dila_imports: the LEGI and KALI dumps applied to each source (migration 0230), and DILA sources of the CLI. */
+/** SQL of dila_imports: the LEGI and KALI dumps applied to each source (migration 0230), DILA sources of the CLI, and the articles a narrowed filter leaves out. */
 import type { Queryable } from '@cite/core/db/database.js';
 import type { DilaBase } from './dila-article.js';
+import type { DilaFilter } from './dila-import.js';
 
 export interface DilaImportRow {
   sourceId: number;
@@ -61,4 +62,23 @@ export async function cliDilaSource(db: Queryable, collectionId: number): Promis
     [collectionId, CLI_DILA_SOURCE_NAME],
   );
   return Number(rows[0]!.id);
+}
+
+/**
+ * Up to `limit` active documents of a source that the filter no longer selects: the SQL twin of
+ * matchesFilter (dila-import.ts), on the fields every article's metadata carries. Empty filter = none.
+ */
+export async function documentsOutsideFilter(db: Queryable, sourceId: number, f: DilaFilter, limit: number): Promise<number[]> {
+  if (!f.texts.length && !f.natures.length && !f.idcc.length) return [];
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT id FROM documents
+      WHERE source_id = $1 AND status = 'active' AND NOT (
+        coalesce(metadata->>'text_id' = ANY($2::text[]), false)
+        OR coalesce(metadata->>'agreement_id' = ANY($2::text[]), false)
+        OR coalesce(metadata->>'base' = 'LEGI' AND upper(metadata->>'text_nature') = ANY($3::text[]), false)
+        OR coalesce(ltrim(metadata->>'idcc', '0') = ANY($4::text[]), false))
+      ORDER BY id LIMIT $5`,
+    [sourceId, f.texts, f.natures.map((n) => n.toUpperCase()), f.idcc.map((i) => i.replace(/^0+/, '')), limit],
+  );
+  return rows.map((r) => Number(r.id));
 }

@@ -6,7 +6,7 @@ import { afterAll, expect, it } from 'vitest';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
 import { ingestIndexer } from '../../worker/ingest-indexer.js';
-import { createSource, getSource, startCrawl } from '../source-service.js';
+import { createSource, getSource, startCrawl, updateSource } from '../source-service.js';
 import { runDilaSource } from './dila-source.js';
 import { L1237_19, L1237_19_V1_MODIFIED, L1237_19_V2, LOI_ART_1, SYNTEC_PREAVIS } from './testing/code-du-travail.js';
 import { articlePath, articleXml, writeDump, type FixtureArticle } from './testing/dila-fixture.js';
@@ -64,5 +64,15 @@ describeEachDatabase('dila sources', (ctx) => {
       `https://www.legifrance.gouv.fr/codes/article_lc/${L1237_19_V2.id}`,
       `https://www.legifrance.gouv.fr/conv_coll/article/${SYNTEC_PREAVIS.id}`,
     ]);
+
+    // narrowed to the code alone: the next run takes the agreement's article out, nothing read again
+    await updateSource(ctx.db, source.id, { dila_filter: { texts: ['LEGITEXT000006072050'] } });
+    const narrowed = (await ctx.db.query<{ config: any }>('SELECT config FROM sources WHERE id = $1', [source.id])).rows[0]!.config;
+    const third = await runDilaSource(ctx.db, indexer, { ...run, config: narrowed }, [mirror]);
+    expect(third).toMatchObject({ indexed: 0, deleted: 1, skipped: 3 });
+    const after = await ctx.db.query<{ url: string }>(`SELECT url FROM documents WHERE source_id = $1 AND status = 'active' ORDER BY url`, [source.id]);
+    expect(after.rows.map((r) => r.url)).toEqual([`https://www.legifrance.gouv.fr/codes/article_lc/${L1237_19_V2.id}`]);
+    // run again: nothing more to remove
+    expect(await runDilaSource(ctx.db, indexer, { ...run, config: narrowed }, [mirror])).toMatchObject({ deleted: 0 });
   });
 });

@@ -3,14 +3,20 @@
  * folder where they are mirrored (echanges.dila.gouv.fr/OPENDATA/LEGI and KALI, fetched by cron). Each run
  * applies the dumps not applied yet, in DILA's order: a scheduled source keeps up with the daily increments.
  * Web locations are refused: a full LEGI dump is several GB, read from disk as a stream.
+ *
+ * The source's filter is its selection now: a run first removes the articles an earlier, wider filter let in
+ * (a `cite ingest` filter, given per command, removes nothing). Widening it takes effect with the next full
+ * dump: the archives already applied are not read again.
  */
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Database } from '@cite/core/db/database.js';
 import { CiteError, isCiteError } from '@cite/core/errors.js';
+import { markDocumentsDeleted } from '@cite/index/documents-repo.js';
 import { confinedFiles } from '../files-roots.js';
 import type { SourceConfig } from '../source-schema.js';
-import { importDilaDumps, NO_FILTER, type DilaArchiveResult, type DilaIndexer } from './dila-import.js';
+import { importDilaDumps, NO_FILTER, type DilaArchiveResult, type DilaFilter, type DilaIndexer } from './dila-import.js';
+import { documentsOutsideFilter } from './dila-repo.js';
 
 export interface DilaSourceRun {
   runId: number;
@@ -51,14 +57,17 @@ export async function runDilaSource(
       if (DUMP_NAME.test(entry.path)) files.push(entry.path);
     }
   }
+  const filter = run.config.dila_filter ?? NO_FILTER;
   let results: DilaArchiveResult[];
+  let narrowed = 0;
   try {
+    narrowed = await removeUnselected(db, run.sourceId, filter);
     results = await importDilaDumps(
       db,
       indexer,
       { collectionId: run.collectionId, sourceId: run.sourceId, runId: run.runId, maskPersonalData: run.config.mask_personal_data },
       files,
-      { filter: run.config.dila_filter ?? NO_FILTER, ...(log ? { log } : {}) },
+      { filter, ...(log ? { log } : {}) },
     );
   } catch (e) {
     if (isCiteError(e)) throw e;
@@ -70,11 +79,21 @@ export async function runDilaSource(
     unchanged: sum('unchanged'),
     failed: sum('failed') + results.filter((r) => r.status === 'refused').length,
     skipped: results.filter((r) => r.status === 'skipped').length,
-    deleted: sum('removed'),
+    deleted: sum('removed') + narrowed,
   };
   return {
     total: counts.indexed + counts.unchanged + counts.failed + counts.skipped,
     ...counts,
     archives: results.map((r) => ({ archive: r.archive, status: r.status, ...(r.message ? { message: r.message } : {}) })),
   };
+}
+
+/** Takes out of search the source's articles its filter no longer selects, in batches. Returns how many. */
+async function removeUnselected(db: Database, sourceId: number, filter: DilaFilter): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const ids = await documentsOutsideFilter(db, sourceId, filter, 1000);
+    if (!ids.length) return removed;
+    removed += await markDocumentsDeleted(db, ids);
+  }
 }
