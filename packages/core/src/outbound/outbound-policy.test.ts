@@ -76,6 +76,25 @@ describeEachDatabase('outbound policy', (ctx) => {
     expect(hub.classify('cdn-lfs.huggingface.co')).toBe('model-download');
   });
 
+  it("allows the OpenID Connect provider's endpoints on other hosts once discovery names them, and only those", () => {
+    const policy = new OutboundPolicy(loadConfig({ OIDC_ISSUER: 'https://auth.agentconnect.gouv.fr/api/v2', OIDC_CLIENT_ID: 'c', PUBLIC_URL: 'https://cite.example.gouv.fr' }));
+    expect(policy.classify('auth.agentconnect.gouv.fr')).toBe('sign-in');
+    expect(() => policy.check('https://tokens.agentconnect.gouv.fr/token')).toThrow(/OUTBOUND_REFUSED|refused/);
+    const added = policy.allowSignInEndpoints([
+      'https://tokens.agentconnect.gouv.fr/token',
+      'https://auth.agentconnect.gouv.fr/api/v2/userinfo', // the issuer's host: already allowed
+      'https://keys.agentconnect.gouv.fr/jwks',
+      undefined, // no end_session_endpoint
+      'http://127.0.0.1:9000/session/end', // loopback is not outbound
+    ]);
+    expect(added).toEqual(['tokens.agentconnect.gouv.fr', 'keys.agentconnect.gouv.fr']);
+    expect(policy.check('https://tokens.agentconnect.gouv.fr/token')).toBe('sign-in');
+    expect(policy.classify('keys.agentconnect.gouv.fr')).toBe('sign-in');
+    expect(policy.classify('agentconnect.gouv.fr')).toBeUndefined();
+    expect(policy.models.filter((m) => m.purpose === 'sign-in').map((m) => m.host)).toEqual(['auth.agentconnect.gouv.fr', 'tokens.agentconnect.gouv.fr', 'keys.agentconnect.gouv.fr']);
+    expect(policy.allowSignInEndpoints(['https://tokens.agentconnect.gouv.fr/other'])).toEqual([]); // a second discovery adds nothing twice
+  });
+
   it('the interceptor refuses before dispatching and lets allowed hosts through', async () => {
     const policy = new OutboundPolicy(loadConfig({ LLM_BASE_URL: 'http://llm.example.net/v1' }), ctx.db);
     await policy.refresh();

@@ -6,7 +6,8 @@
  * - the Hugging Face hub, only when MODELS_ALLOW_DOWNLOAD=true and a local transformers model is used;
  * - internet search (issue 22): the provider of WEB_SEARCH_PROVIDER, and the result pages web search
  *   fetches, within WEB_SEARCH_ALLOWED_DOMAINS and OUTBOUND_ALLOW (`checkWebPage`).
- * - sign-in: the host of OIDC_ISSUER (the OpenID Connect provider), when set;
+ * - sign-in: the host of OIDC_ISSUER (the OpenID Connect provider), when set, and the hosts of the endpoints
+ *   its discovery document names when they differ (`allowSignInEndpoints`);
  * Loopback is not outbound (nothing leaves the machine); the crawler's address guard refuses it as a
  * crawl target unless CRAWLER_ALLOW_PRIVATE_NETWORKS is set.
  */
@@ -122,6 +123,23 @@ export class OutboundPolicy {
     this.allowMatch = this.allow.length ? picomatch(this.allow, { nocase: true, dot: true }) : null;
     this.modelMatch = this.models.map((m) => ({ purpose: m.purpose, match: picomatch(m.host, { nocase: true, dot: true }) }));
     this.webSearchOn = Boolean(cfg.WEB_SEARCH_PROVIDER);
+  }
+
+  /**
+   * The hosts of the endpoints the OpenID Connect provider's discovery document names (token, userinfo, keys,
+   * sign-out), where they are not the issuer's host: the document comes from the configured issuer, so its
+   * endpoints are the provider's too. Returns the hosts added.
+   */
+  allowSignInEndpoints(urls: ReadonlyArray<string | undefined>): string[] {
+    const added: string[] = [];
+    for (const url of urls) {
+      const host = hostOf(url);
+      if (!host || isLoopbackHost(host) || this.modelMatch.some((m) => m.purpose === 'sign-in' && m.match(host))) continue;
+      this.models.push({ purpose: 'sign-in', host, configuredBy: 'OIDC_ISSUER (discovery)' });
+      this.modelMatch.push({ purpose: 'sign-in', match: picomatch(host, { nocase: true, dot: true }) });
+      added.push(host);
+    }
+    return added;
   }
 
   /**

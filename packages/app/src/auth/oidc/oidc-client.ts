@@ -6,6 +6,7 @@ import * as oidc from 'openid-client';
 import { service, type AppContext } from '@cite/core/http/app-context.js';
 import type { Config } from '@cite/core/config/config.js';
 import { CiteError } from '@cite/core/errors.js';
+import { currentOutboundPolicy } from '@cite/core/outbound/outbound-guard.js';
 
 export const oidcEnabled = (config: Config): boolean => Boolean(config.OIDC_ISSUER && config.OIDC_CLIENT_ID);
 
@@ -32,9 +33,15 @@ export function oidcConfiguration(app: AppContext): Promise<oidc.Configuration> 
       // openid-client checks no signature of a JWT it reads from the provider over TLS (the ID token, the
       // userinfo JWT) unless told to: ProConnect's signed userinfo is worth only its signature, so check it.
       // The configuration accepts http:// only on a loopback address (tests, local development).
-      return await oidc.discovery(issuer, cfg.OIDC_CLIENT_ID!, metadata, cfg.OIDC_CLIENT_SECRET ? undefined : oidc.None(), {
+      const config = await oidc.discovery(issuer, cfg.OIDC_CLIENT_ID!, metadata, cfg.OIDC_CLIENT_SECRET ? undefined : oidc.None(), {
         execute: [oidc.enableNonRepudiationChecks, ...(issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [])],
       });
+      // a provider may serve its token, userinfo or keys from another host than its issuer's: the outbound
+      // guard would refuse them, since only OIDC_ISSUER's host is configured
+      const m = config.serverMetadata();
+      const added = currentOutboundPolicy()?.allowSignInEndpoints([m.token_endpoint, m.userinfo_endpoint, m.jwks_uri, m.end_session_endpoint]);
+      if (added?.length) app.log.info({ hosts: added }, "the OpenID Connect provider's endpoints on other hosts are allowed outbound");
+      return config;
     } catch (e) {
       throw new CiteError('OIDC_PROVIDER_UNAVAILABLE', `The OpenID Connect provider ${issuer.href} could not be discovered: ${(e as Error).message}`, {
         status: 502,
