@@ -20,7 +20,8 @@ function linkNodeModules(from: string, to: string, workspaces: string[]): void {
     fs.symlinkSync(path.join(from, entry), path.join(to, entry));
   }
   fs.mkdirSync(path.join(to, '@cite'));
-  for (const w of workspaces) fs.symlinkSync(path.join('..', '..', w), path.join(to, '@cite', w));
+  // node_modules/@cite/<name> points at the workspace folder (packages/<name>, console)
+  for (const w of workspaces) fs.symlinkSync(path.join('..', '..', w), path.join(to, '@cite', path.basename(w)));
 }
 
 describe('security dossier', () => {

@@ -132,7 +132,7 @@ for (const mode of availableModes()) {
       const filter = encodeURIComponent(JSON.stringify({ q: 'passeport' }));
       const docs = (await (await e.fetch(`/admin/api/documents?filter=${filter}&range=[0,10]`)).json()) as Array<{ url: string }>;
       expect(docs.map((d) => d.url)).toEqual([pathToFileURL(path.join(dir, 'docs', 'passeport.md')).href]);
-    });
+    }, 180_000); // two CLI processes started through tsx: 5 s on a quiet machine, a minute under CI load
 
     it('refuses an agent and reindex of a missing document', async () => {
       const form = new FormData();

@@ -35,7 +35,7 @@ for (const mode of availableModes()) {
 
     it('shows the retention policy and purges on demand', async () => {
       const before = (await (await e.fetch('/admin/api/retention')).json()) as { policy: Record<string, number>; last_purge: unknown };
-      expect(before.policy).toEqual({ answers: 30, feedback: 0, crawl_logs: 90, audit: 0 });
+      expect(before.policy).toEqual({ answers: 30, feedback: 0, crawl_logs: 90, audit: 0, web: 30 });
       const purge = await e.fetch('/admin/api/retention/purge', { method: 'POST', body: {} });
       expect(purge.status).toBe(200);
       expect(((await purge.json()) as { deleted: { answers: number } }).deleted.answers).toBe(1);
