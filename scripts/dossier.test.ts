@@ -139,7 +139,7 @@ describe('security dossier', () => {
     expect(tests).toContain('# Résultats de la dernière exécution des tests');
     expect(tests).toMatch(/\| succès \| \d+ \| \d+ \| 0 \|/);
     expect(tests).toContain('## Tests de sécurité par catégorie');
-    expect(tests).toMatch(/\| Données à caractère personnel : export, [^|]+ \| [1-9]\d* \| [1-9]\d* \| 0 \| crawler\/src\/hygiene\/personal-data\.test\.ts/);
+    expect(tests).toMatch(/\| Données à caractère personnel : export, [^|]+ \| [1-9]\d* \| [1-9]\d* \| 0 \| packages\/ingestion\/src\/hygiene\/personal-data\.test\.ts/);
     expect(tests).toContain('packages/ingestion/src/hygiene/personal-data.test.ts');
   });
 
