@@ -329,7 +329,10 @@ for (const mode of availableModes())
       const before = await e.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents d JOIN collections c ON c.id = d.collection_id WHERE c.name = 'web' AND d.status = 'active'`);
       expect(before.rows[0]!.n).toBeGreaterThan(0);
       const report = await purgeExpired(e.db, { answers: 0, feedback: 0, crawl_logs: 0, audit: 0, web: 1 });
-      expect(report.cutoffs.web).toBeDefined();
+      // the cutoff is the policy's one day before now: pages read since then are kept
+      const cutoffAgeMs = Date.now() - new Date(report.cutoffs.web!).getTime();
+      expect(cutoffAgeMs).toBeGreaterThan(86_400_000 - 60_000);
+      expect(cutoffAgeMs).toBeLessThan(86_400_000 + 60_000);
       expect(report.deleted.web_documents).toBe(0);
       const res = await e.fetch('/v1/search', { body: { query: 'prime vélo électrique', web: true }, key: webKey });
       expect(((await res.json()) as { data: Array<{ origin?: string }> }).data.some((h) => h.origin === 'web')).toBe(true);
