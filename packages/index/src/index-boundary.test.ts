@@ -7,7 +7,7 @@ import { findIndexWrites, sourceFiles } from './index-boundary.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 describe('the index store is the only writer of the index', () => {
-  it('finds no write of documents, chunks, vectors or their statistics outside packages/index/src', () => {
+  it('finds no write of documents, chunks, vectors, originals or their statistics outside packages/index/src', () => {
     const files = sourceFiles(ROOT, ['packages', 'console', 'bench', 'scripts'], ['packages/index/src']);
     // the walk reaches the places writers used to live
     const rel = files.map((f) => path.relative(ROOT, f));
@@ -27,6 +27,7 @@ describe('the index store is the only writer of the index', () => {
       "db.exec('COPY chunks (text) FROM STDIN');",
       "db.exec('MERGE INTO search_terms t USING x ON true WHEN MATCHED THEN DELETE');",
       "db.query('UPDATE public.\"documents\" SET title = 1');",
+      "db.query('DELETE FROM document_originals WHERE sha256 = $1');",
     ].join('\n');
     expect(findIndexWrites('x.ts', sample).map((o) => [o.line, o.statement])).toEqual([
       [1, 'INSERT INTO documents'],
@@ -36,13 +37,14 @@ describe('the index store is the only writer of the index', () => {
       [6, 'COPY chunks'],
       [7, 'MERGE INTO search_terms'],
       [8, 'UPDATE public."documents"'],
+      [9, 'DELETE FROM document_originals'],
     ]);
   });
 
   it('leaves reads, other tables, comments and marked non-writes alone', () => {
     const sample = [
       "db.query('SELECT * FROM documents d JOIN chunks c ON c.document_id = d.id');",
-      "db.query('INSERT INTO document_originals (sha256) VALUES ($1)');",
+      "db.query('INSERT INTO document_originals_archive (sha256) VALUES ($1)');",
       "db.query('UPDATE documents_archive SET x = 1');",
       "db.query('INSERT INTO answers (question) SELECT text FROM chunks');",
       '// we used to DELETE FROM chunks here',

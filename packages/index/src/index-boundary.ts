@@ -1,6 +1,6 @@
 /**
  * The index store's boundary, as a check: finds SQL that writes the index's tables (documents, chunks,
- * vector_backlog, search_terms, search_postings) in source files outside packages/index/src. Such a
+ * vector_backlog, search_terms, search_postings, document_originals) in source files outside packages/index/src. Such a
  * write would bypass what the store keeps right (chunk_count, the vector backlog, the model record,
  * the retry policy), and tests seeding that way would not exercise the real write path.
  *
@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const INDEX_TABLES = ['documents', 'chunks', 'vector_backlog', 'search_terms', 'search_postings'] as const;
+export const INDEX_TABLES = ['documents', 'chunks', 'vector_backlog', 'search_terms', 'search_postings', 'document_originals'] as const;
 
 const TABLE = `(?:public\\.)?"?(?:${INDEX_TABLES.join('|')})\\b"?`;
 const WRITE = new RegExp(

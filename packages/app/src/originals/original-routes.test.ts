@@ -243,6 +243,7 @@ for (const mode of availableModes()) {
       await storeOriginal(e.db, { data: orphan, contentType: 'text/plain' });
       const report = await purgeExpired(e.db, { answers: 0, feedback: 0, crawl_logs: 0, audit: 0 });
       expect(await count(sha(orphan))).toBe(1); // too young: may belong to a document being written
+      // index-boundary: not a write of content, the test's clock: the orphan is made two hours old
       await e.db.query(`UPDATE document_originals SET created_at = now() - interval '2 hours' WHERE sha256 = $1`, [sha(orphan)]);
       const later = await purgeExpired(e.db, { answers: 0, feedback: 0, crawl_logs: 0, audit: 0 });
       expect(await count(sha(orphan))).toBe(0);
