@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { getDocument, listChunks } from '../admin/documents-sql.js';
 import { answerService } from '@cite/retrieval/answers/app-answers.js';
 import { MAX_QUESTION_CHARS } from '@cite/retrieval/answers/answer-service.js';
+import { askBody, askingAs } from '@cite/retrieval/answers/answers-routes.js';
 import type { Caller } from '@cite/core/auth/roles.js';
 import { readableCollections } from '../collections/readable-collections.js';
 import { CiteError } from '@cite/core/errors.js';
@@ -59,10 +60,11 @@ export function registerCiteTools(server: McpServer, ctx: ToolContext): void {
     {
       title: 'Answer from the sources, with citations',
       description:
-        'Answers a question from the indexed official sources only. Every claim carries a [n] marker; the citations list gives for each n the title, link (opened at the quote) and the verbatim quote. Declines (abstained) when the sources do not cover the question.',
+        'Answers a question from the indexed official sources only (with web: true, for keys allowed to, internet pages too, each cited with origin web). Every claim carries a [n] marker; the citations list gives for each n the title, link (opened at the quote) and the verbatim quote. Declines (abstained) when the sources do not cover the question.',
       inputSchema: {
         question: z.string().trim().min(1, 'the question is empty').max(MAX_QUESTION_CHARS).describe('The question, in any language (French sources)'),
         collections: collectionsInput,
+        web: askBody.shape.web,
       },
       annotations: { readOnlyHint: false, openWorldHint: false },
     },
@@ -139,13 +141,13 @@ async function searchTool(ctx: ToolContext, args: { query: string; collections?:
   return { text, data: { results, ...(result.warnings ? { warnings: result.warnings } : {}) } };
 }
 
-async function answerTool(ctx: ToolContext, args: { question: string; collections?: Array<string | number> }): Promise<ToolOutput> {
+async function answerTool(ctx: ToolContext, args: { question: string; collections?: Array<string | number>; web?: boolean }): Promise<ToolOutput> {
   const svc = await answerService(ctx.app);
   const result = await svc.ask({
     question: args.question,
     filters: filtersOf(args.collections),
-    caller: { keyId: ctx.caller.keyId, collections: ctx.caller.collections },
     signal: ctx.signal,
+    ...(await askingAs(ctx.app, ctx.caller, args.web)),
   });
   const citations = result.citations.map((c) => ({
     n: c.n,
@@ -157,9 +159,12 @@ async function answerTool(ctx: ToolContext, args: { question: string; collection
     heading_path: c.heading_path,
     document_id: Number(c.document_id),
     chunk_id: Number(c.chunk_id),
+    origin: c.origin ?? 'index',
   }));
-  const sources = citations.map((c) => `[${c.n}] ${c.title} — ${c.link || c.url}\n    « ${c.quote} »`);
-  const text = [result.answer, ...(sources.length ? ['Sources :', ...sources] : [])].join('\n\n');
+  const sources = citations.map((c) => `[${c.n}] ${c.title}${c.origin === 'web' ? ' (internet)' : ''} — ${c.link || c.url}\n    « ${c.quote} »`);
+  // a web fault fell back to the indexed sources: the host is told, as /v1/answers tells its caller
+  const warnings = (result.warnings ?? []).map((w) => `(${w.code}: ${w.message})`);
+  const text = [...warnings, result.answer, ...(sources.length ? ['Sources :', ...sources] : [])].join('\n\n');
   return {
     text,
     data: {
@@ -168,6 +173,7 @@ async function answerTool(ctx: ToolContext, args: { question: string; collection
       citations,
       abstained: result.abstained,
       ...(result.abstain_reason ? { abstain_reason: result.abstain_reason } : {}),
+      ...(result.warnings?.length ? { warnings: result.warnings } : {}),
       mode: result.mode,
     },
   };

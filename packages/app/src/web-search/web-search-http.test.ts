@@ -7,6 +7,10 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { extractSources } from '@cite/ingestion/extractors/extract.js';
 import { indexDocuments } from '@cite/ingestion/ingest/index-documents.js';
 import { collectionByName } from '@cite/ingestion/ingest/ingest-run.js';
@@ -257,6 +261,51 @@ for (const mode of availableModes())
       } finally {
         await withModel.stop();
         await llm.close();
+      }
+    });
+
+    it('answers from the web through chat completions and the MCP answer tool too, with the same rights', async () => {
+      const question = 'Quel est le montant de la prime pour un vélo électrique ?';
+      const chat = async (body: Record<string, unknown>, key = webKey) => {
+        const res = await e.fetch('/v1/chat/completions', { body: { model: 'cite', messages: [{ role: 'user', content: question }], ...body }, key });
+        return { status: res.status, json: (await res.json()) as Record<string, any> };
+      };
+      const indexOnly = await chat({});
+      expect(indexOnly.status).toBe(200);
+      expect(indexOnly.json.cite.abstained).toBe(true);
+      const viaChat = await chat({ web: true });
+      expect(viaChat.status, JSON.stringify(viaChat.json)).toBe(200);
+      expect(viaChat.json.cite.abstained).toBe(false);
+      expect(viaChat.json.citations.find((c: any) => c.url === `${site.url}/aides/velo`)).toMatchObject({ origin: 'web' });
+      expect(viaChat.json.choices[0].message.content).toContain('400 euros');
+      const forbidden = await chat({ web: true }, (await createKey(e.db, { name: 'agent-chat', role: 'agent' })).key);
+      expect([forbidden.status, forbidden.json.code]).toEqual([403, 'WEB_SEARCH_FORBIDDEN']);
+
+      const connect = async (key: string) => {
+        const client = new Client({ name: 'cite-test', version: '0.0.0' });
+        await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', e.url), { requestInit: { headers: { authorization: `Bearer ${key}` } } }) as Transport);
+        return client;
+      };
+      const mcp = await connect(webKey);
+      try {
+        const viaMcp = (await mcp.callTool({ name: 'answer', arguments: { question, web: true } })) as CallToolResult;
+        expect(viaMcp.isError, JSON.stringify(viaMcp.content)).toBeFalsy();
+        const data = viaMcp.structuredContent as Record<string, any>;
+        expect(data.abstained).toBe(false);
+        expect(data.citations.find((c: any) => c.url === `${site.url}/aides/velo`)).toMatchObject({ origin: 'web' });
+        expect((viaMcp.content[0] as { text: string }).text).toContain('(internet)');
+      } finally {
+        await mcp.close();
+      }
+      const plain = await connect((await createKey(e.db, { name: 'agent-mcp', role: 'agent' })).key);
+      try {
+        const before = searx.hits.length;
+        const refused = (await plain.callTool({ name: 'answer', arguments: { question, web: true } })) as CallToolResult;
+        expect(refused.isError).toBe(true);
+        expect((refused.content[0] as { text: string }).text).toMatch(/^WEB_SEARCH_FORBIDDEN: /);
+        expect(searx.hits.length).toBe(before);
+      } finally {
+        await plain.close();
       }
     });
 

@@ -11,7 +11,7 @@ import { CiteError, badRequest, isCiteError } from '@cite/core/errors.js';
 import { defineRoute } from '@cite/core/http/route.js';
 import type { AnswerResult } from './answer-service.js';
 import { MAX_QUESTION_CHARS } from './answer-service.js';
-import { filtersSchema } from './answers-routes.js';
+import { askBody, askingAs, filtersSchema } from './answers-routes.js';
 import { answerService } from './app-answers.js';
 import type { ChatMessage } from './prompt.js';
 import { sseWriter } from './sse.js';
@@ -38,6 +38,7 @@ const chatBody = z
     // Cité extensions; every other OpenAI parameter is accepted and ignored.
     filters: filtersSchema,
     k: z.number().int().min(1).max(50).optional(),
+    web: askBody.shape.web,
   })
   .passthrough();
 
@@ -83,6 +84,7 @@ function citeExtras(result: AnswerResult) {
       retrieval_query: result.retrieval_query,
       ...(result.abstain_reason ? { abstain_reason: result.abstain_reason, abstain_code: result.abstain_code } : {}),
       ...(result.closest_sources ? { closest_sources: result.closest_sources } : {}),
+      ...(result.warnings?.length ? { warnings: result.warnings } : {}),
     },
   };
 }
@@ -118,8 +120,8 @@ export const chatRoutes = [
         conversation,
         filters: body.filters,
         k: body.k,
-        caller: { keyId: caller!.keyId, collections: caller!.collections },
         signal,
+        ...(await askingAs(app, caller!, body.web)),
       };
 
       if (!body.stream) {
