@@ -32,7 +32,7 @@ for (const mode of availableModes())
       e = await startEngineForBrowser(mode);
       const form = new FormData();
       form.append('collection', 'urbanisme');
-      form.append('files', new Blob([PDF], { type: 'application/pdf' }), 'arretes/demolition.pdf');
+      form.append('files', new Blob([new Uint8Array(PDF)], { type: 'application/pdf' }), 'arretes/demolition.pdf');
       const res = await fetch(`${e.url}/admin/api/uploads?wait=true`, { method: 'POST', headers: { authorization: `Bearer ${e.keys.admin}` }, body: form });
       expect(res.status).toBe(200);
       browser = await openBrowser();
