@@ -11,12 +11,27 @@ import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 
 const errorText = (e) => (e && (e.stack || e.message)) || String(e);
 
+/**
+ * shared_buffers: PGlite's data directory template asks for 128 MB, and PGlite touches all of its shared
+ * memory when it starts, so the engine carried it resident from the first statement (opening a database:
+ * 313 MB of RSS at 128 MB, 199 MB at 16 MB). A page evicted from these buffers is still in the operating
+ * system's page cache (the data directory is a real directory; memory:// keeps its files in memory), so a
+ * miss costs a read call, not a disk access. bench:crawl (2,041 pages, 6,083 chunks): peak RSS 530 → 424 MB,
+ * the database thread's time for the crawl's statements unchanged within noise.
+ */
+const SETTINGS = ['shared_buffers=16MB'];
+
 let pg;
 try {
   // loadDataDir: a new database starts as a copy of a dumped one (no initdb); ignored when dataDir holds one already
   const existing = workerData.dataDir && fs.existsSync(path.join(workerData.dataDir, 'PG_VERSION'));
   const loadDataDir = workerData.template && !existing ? new Blob([workerData.template]) : undefined;
-  pg = await PGlite.create({ dataDir: workerData.dataDir, extensions: { vector, unaccent, pg_trgm }, loadDataDir });
+  pg = await PGlite.create({
+    dataDir: workerData.dataDir,
+    extensions: { vector, unaccent, pg_trgm },
+    loadDataDir,
+    startParams: [...PGlite.defaultStartParams, ...SETTINGS.flatMap((kv) => ['-c', kv])],
+  });
   parentPort.postMessage({ type: 'ready' });
 } catch (e) {
   parentPort.postMessage({ type: 'failed', message: errorText(e) });
@@ -54,11 +69,52 @@ async function newSession() {
   }
 }
 
+// PGLITE_STATS=1 (bench:crawl): the thread's own time per statement, free of the engine's event-loop
+// delays (which BENCH_DB_STATS's timings include), printed to stderr when the database closes.
+const stats = process.env.PGLITE_STATS ? new Map() : null;
+let busyMs = 0;
+const openedAt = performance.now();
+
+/** The statement a batch runs: a Parse's text, else the prepared statement a Bind names. */
+function statementOf(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 0; at + 5 <= bytes.byteLength; at += 1 + view.getInt32(at + 1)) {
+    const t = bytes[at];
+    if (t === 0x50 /* P */ || t === 0x51 /* Q */) {
+      const body = Buffer.from(bytes.subarray(at + 5, at + 1 + view.getInt32(at + 1))).toString('utf8').split('\0');
+      const name = t === 0x50 ? body[0] : '';
+      return name || (t === 0x50 ? body[1] : body[0]).replace(/\s+/g, ' ').trim().slice(0, 80);
+    }
+    if (t === 0x42 /* B */) {
+      const body = Buffer.from(bytes.subarray(at + 5, Math.min(at + 200, at + 1 + view.getInt32(at + 1)))).toString('utf8').split('\0');
+      return body[1] || '(unnamed)';
+    }
+  }
+  return bytes[0] === 0 ? '(startup)' : String.fromCharCode(bytes[0]);
+}
+
+function report() {
+  if (!stats) return;
+  const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
+  const wall = performance.now() - openedAt;
+  process.stderr.write(`pglite thread: busy ${(busyMs / 1000).toFixed(1)} s of ${(wall / 1000).toFixed(1)} s\n${rows.map(([k, e]) => `${String(e.n).padStart(7)} ${e.ms.toFixed(0).padStart(8)} ms  ${k}`).join('\n')}\n`);
+}
+
 async function exec(bytes) {
   try {
     // a startup message (its length's first byte is 0; other messages start with a letter): a new connection
     if (bytes[0] === 0) await newSession();
+    const t = stats ? performance.now() : 0;
     let out = await pg.execProtocolRaw(bytes, { syncToFs: false });
+    if (stats) {
+      const ms = performance.now() - t;
+      busyMs += ms;
+      const key = statementOf(bytes);
+      const e = stats.get(key) ?? { n: 0, ms: 0 };
+      e.n++;
+      e.ms += ms;
+      stats.set(key, e);
+    }
     // the startup reply is a view into PGlite's own buffer: sent alone, not that whole buffer
     if (out.byteOffset !== 0 || out.byteLength !== out.buffer.byteLength) out = out.slice();
     parentPort.postMessage({ type: 'reply', bytes: out }, [out.buffer]);
@@ -80,6 +136,7 @@ async function dump() {
 }
 
 async function close() {
+  report();
   try {
     await pg?.close();
     parentPort.postMessage({ type: 'closed' });
