@@ -13,6 +13,14 @@
  * Targets default to both databases when a server is given, else the embedded one. Same concurrency for
  * all. Prints pages/s, the machine's CPU time per page and peak RSS (VmHWM) of each run; `--repeat N`
  * alternates them N times and prints the medians; then each Cité target against crawlee.
+ *
+ * One run's peak RSS is not a measurement of a change: about half of it is the main V8 heap, which grows
+ * to ~4× what survived its last full collection (~25 MB here) before collecting again, and whether the
+ * 2,000-page crawl ends just before or after that collection moves the peak by 50 MB or more. Runs of the
+ * same code on the same machine gave Cité on the server database 230 to 303 MB and crawlee 315 to 352 MB
+ * (a bisection on single runs blamed an unrelated commit): compare medians of --repeat 3 or more.
+ * BENCH_NODE_FLAGS (e.g. --trace-gc) is passed to each child and the child's own output is copied to
+ * stderr, to see when its collections happen.
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -378,14 +386,19 @@ async function crawlWithCrawlee(a: Args): Promise<Record<string, unknown>> {
 function runChild(kind: 'cite' | 'crawlee', a: Args, site: string, target?: Target): Promise<Record<string, unknown>> {
   const script = fileURLToPath(import.meta.url);
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const args = [...prof, '--import', 'tsx', script, '--child', kind, '--site', site, '--concurrency', String(a.concurrency)];
+  // node refuses --trace-gc and similar in NODE_OPTIONS
+  const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+  const args = [...nodeFlags, ...prof, '--import', 'tsx', script, '--child', kind, '--site', site, '--concurrency', String(a.concurrency)];
   if (target === 'server') args.push('--server', a.server!);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
+      const lines = out.trim().split('\n');
+      const line = lines.pop() ?? '';
+      // what the flags made node print went to the child's stdout, before its result line
+      if (nodeFlags.length && lines.length) process.stderr.write(`${lines.join('\n')}\n`);
       try {
         if (code !== 0) throw new Error(`exit ${code}`);
         resolve(JSON.parse(line) as Record<string, unknown>);

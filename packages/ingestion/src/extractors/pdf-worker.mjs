@@ -14,12 +14,38 @@
 // heap that fills inside one synchronous token ends the process as well (a 100 MB string did, below any
 // sensible byte bound). While pages are read, their text (characters and items) and the thread's memory
 // are bounded too, for whatever the first check does not see (LZW, encrypted streams).
-import { createRequire } from 'node:module';
+import Module, { createRequire } from 'node:module';
 import v8 from 'node:v8';
 import zlib from 'node:zlib';
 import { parentPort } from 'node:worker_threads';
 
 process.setSourceMapsEnabled(false);
+
+// pdf.js requires @napi-rs/canvas as it loads, to draw pages (DOMMatrix, Path2D, ImageData, canvases).
+// This thread only reads text, which draws nothing, and loading Skia cost ~21 MB of RSS for good
+// (bench:crawl: Cité's peak RSS was ~55 MB higher with the site's 40 PDFs than without). pdf.js gets
+// stand-ins that load the real module the first time something is drawn; the one matrix it makes as it
+// loads (no arguments, a scratch matrix for drawing) stays a stand-in.
+const loadModule = Module._load;
+let canvas;
+// resolved from where pdf.js asked for it
+let canvasParent;
+const realCanvas = () => (canvas ??= loadModule.call(Module, '@napi-rs/canvas', canvasParent, false));
+const drawing = (name) =>
+  class {
+    constructor(...args) {
+      if (name !== 'DOMMatrix' || args.length) return new (realCanvas()[name])(...args);
+    }
+  };
+const canvasStandIn = new Proxy(
+  { DOMMatrix: drawing('DOMMatrix'), Path2D: drawing('Path2D'), ImageData: drawing('ImageData') },
+  { get: (standIns, key) => (key in standIns ? standIns[key] : realCanvas()[key]) },
+);
+Module._load = function (request, parent, isMain) {
+  if (request !== '@napi-rs/canvas') return loadModule.call(this, request, parent, isMain);
+  canvasParent ??= parent;
+  return canvasStandIn;
+};
 const { PDFParse } = createRequire(import.meta.url)('pdf-parse');
 
 /** Text items on one page (a dense page has a few thousand); each costs a few hundred heap bytes. */

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CiteError } from '@cite/core/errors.js';
 import { extractPdf } from './pdf.js';
@@ -40,6 +41,14 @@ describe('extractPdf', () => {
     const doc = await extractPdf({ data: writePdf({ pages: ['Congés payés et indemnités de fin de contrat'] }), url, fallbackTitle: 'guide' }, opts);
     expect(doc.sections[0].blocks[0].text).toContain('Congés payés');
     expect(doc.title).toBe('guide');
+  });
+
+  // Skia (@napi-rs/canvas, which pdf.js asks for as it loads) cost the crawl ~21 MB of RSS for drawing
+  // that reading text never does
+  it.runIf(process.platform === 'linux')('reads text without loading the drawing library', async () => {
+    const doc = await extractPdf({ data: writePdf({ pages: ['Une page de texte sans dessin.'] }), url }, opts);
+    expect(doc.sections[0].blocks[0].text).toContain('sans dessin');
+    expect(fs.readFileSync('/proc/self/maps', 'utf8')).not.toMatch(/skia|napi-rs/);
   });
 
   it('refuses a corrupt PDF with PDF_CORRUPT', async () => {
