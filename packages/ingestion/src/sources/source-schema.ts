@@ -2,7 +2,7 @@
  * Sources: what admins register for Cité to keep indexed. The zod schemas here are the contract
  * of the admin API and of the console's forms (the console imports these types).
  */
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { isValidGlob } from '../urls/scope.js';
 
@@ -24,10 +24,24 @@ export const SOURCE_DEFAULTS = {
   mask_personal_data: false,
 };
 
+type CronParser = typeof import('cron-parser').CronExpressionParser;
+let cronParser: CronParser | undefined;
+
+/**
+ * cron-parser, loaded on first use: it brings luxon (~3 MB of live heap), which every process that
+ * imports this schema (the crawl worker among them) would otherwise carry though only schedules need it;
+ * V8 lets the heap grow to a multiple of what stays live, so each MB kept costs several at peak.
+ * A CommonJS package, so it loads synchronously, inside the schema's synchronous checks.
+ */
+function cron(): CronParser {
+  cronParser ??= (createRequire(import.meta.url)('cron-parser') as typeof import('cron-parser')).CronExpressionParser;
+  return cronParser;
+}
+
 /** True when `expr` is a cron expression cron-parser accepts (5 or 6 fields). */
 export function isValidCron(expr: string): boolean {
   try {
-    CronExpressionParser.parse(expr);
+    cron().parse(expr);
     return expr.trim().split(/\s+/).length >= 5;
   } catch {
     return false;
@@ -36,7 +50,7 @@ export function isValidCron(expr: string): boolean {
 
 /** Next time a cron schedule fires after `from` (UTC). */
 export function nextCronRun(expr: string, from = new Date()): Date {
-  return CronExpressionParser.parse(expr, { currentDate: from, tz: 'UTC' }).next().toDate();
+  return cron().parse(expr, { currentDate: from, tz: 'UTC' }).next().toDate();
 }
 
 const glob = z.string().trim().min(1).max(1000).refine(isValidGlob, { message: 'invalid glob pattern' });
