@@ -66,7 +66,8 @@ export function registerCiteTools(server: McpServer, ctx: ToolContext): void {
         collections: collectionsInput,
         web: askBody.shape.web,
       },
-      annotations: { readOnlyHint: false, openWorldHint: false },
+      // open world: with web: true it reads pages an internet search found
+      annotations: { readOnlyHint: false, openWorldHint: true },
     },
     (args) => run(ctx, 'answer', () => answerTool(ctx, args)),
   );
