@@ -34,14 +34,6 @@ export class PdfReadError extends Error {
 export const PDF_THREAD_HEAP_MB = 512;
 
 /**
- * Young generation of the reading thread. With V8's default it grows to ~48 MB while pdf.js reads and stays
- * resident while the thread waits for the next PDF: bench:crawl (40 small PDFs among 2,041 pages) peaked at
- * 389-418 MB, 347-359 MB with 4 MB (388 MB with 8 MB). The price is more collections on long documents: a
- * 1,500-page PDF takes ~25% more CPU (23 → 28-31 s for three reads), in this thread, off the crawl's event loop.
- */
-export const PDF_THREAD_YOUNG_MB = 4;
-
-/**
  * Characters of text read from one PDF, at most: ~16,000 dense pages (INGEST_MAX_PDF_PAGES allows 2,000
  * by default), and what the main thread can take in its turn without trouble.
  */
@@ -108,7 +100,7 @@ class PdfThread {
     // execArgv [] keeps tsx's hooks out of the thread (the file is plain JavaScript)
     const worker = new Worker(new URL('./pdf-worker.mjs', import.meta.url), {
       execArgv: [],
-      resourceLimits: { maxOldGenerationSizeMb: PDF_THREAD_HEAP_MB, maxYoungGenerationSizeMb: PDF_THREAD_YOUNG_MB },
+      resourceLimits: { maxOldGenerationSizeMb: PDF_THREAD_HEAP_MB },
     });
     worker.on('message', (m: PdfThreadResult | { error: { name: string; message: string; tooComplex?: true } }) => {
       if (!('error' in m)) this.finish(m, false);
