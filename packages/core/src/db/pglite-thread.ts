@@ -26,15 +26,6 @@ interface Waiting {
   reject(e: Error): void;
 }
 
-/**
- * Young generation of the thread's JavaScript heap. Its JavaScript only copies messages in and out of the
- * WebAssembly memory, a fresh buffer per batch, all garbage at once: with V8's default the young generation
- * grew to its maximum and stayed resident (bench:crawl: peak RSS 424 → 379 MB at 2 MB, 389 MB at 4 MB), for
- * no collections worth having (the database's own work is in WebAssembly memory, outside this heap; the
- * thread's CPU time for a load of chunks did not change).
- */
-export const PGLITE_THREAD_YOUNG_MB = 2;
-
 export class PgliteThread {
   private readonly waiting: Waiting[] = [];
   private closing: Promise<void> | undefined;
@@ -64,11 +55,7 @@ export class PgliteThread {
    */
   static async start(dataDir: string | undefined, template?: Uint8Array): Promise<PgliteThread> {
     // execArgv [] keeps tsx's hooks out of the thread (the file is plain JavaScript)
-    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
-      execArgv: [],
-      workerData: { dataDir, template },
-      resourceLimits: { maxYoungGenerationSizeMb: PGLITE_THREAD_YOUNG_MB },
-    });
+    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { execArgv: [], workerData: { dataDir, template } });
     const first = await new Promise<FromThread>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
