@@ -7,9 +7,8 @@ import { roleAtLeast, type Caller } from '@cite/core/auth/roles.js';
 import type { Database } from '@cite/core/db/database.js';
 import { CiteError, badRequest, isCiteError } from '@cite/core/errors.js';
 import { readerCitations } from '@cite/index/originals/document-links.js';
-import type { AppContext } from '@cite/core/http/app-context.js';
 import { defineRoute } from '@cite/core/http/route.js';
-import { answerService } from './app-answers.js';
+import { answerService, askingAs } from './app-answers.js';
 import { MAX_QUESTION_CHARS } from './answer-service.js';
 import {
   CITATION_VERDICTS,
@@ -23,24 +22,6 @@ import {
 } from './answers-repo.js';
 import { sseWriter } from './sse.js';
 import { searchFiltersSchema } from '../search/search-schema.js';
-import { requireWebSearch, type WebSearchCapability } from '../search/web-search.js';
-
-/**
- * Who asks, as the answer service takes it, with the internet capability when `"web": true` was asked
- * (403/409 from requireWebSearch): the same for /v1/answers, chat completions and the MCP answer tool.
- * A key limited to collections that asks the web reads the `web` collection too (its relevance
- * figures, the answer's visibility).
- */
-export async function askingAs(
-  app: AppContext,
-  caller: Caller,
-  wantsWeb: boolean | undefined,
-): Promise<{ web: WebSearchCapability | null; caller: { keyId: number; collections: number[] | null } }> {
-  const web = wantsWeb ? await requireWebSearch(app, caller) : null;
-  const webId = web && caller.collections ? await web.webCollectionId() : null;
-  const collections = caller.collections && webId !== null ? [...caller.collections, webId] : caller.collections;
-  return { web, caller: { keyId: caller.keyId, collections } };
-}
 
 export const filtersSchema = searchFiltersSchema.optional().describe('Search filters, as for POST /v1/search');
 

@@ -4,7 +4,9 @@
  * Tests (and embedders of Cité) may register their own under the same service name.
  */
 import { appEmbedder } from '@cite/core/embeddings/app-embedder.js';
+import type { Caller } from '@cite/core/auth/roles.js';
 import { service, type AppContext } from '@cite/core/http/app-context.js';
+import { requireWebSearch, type WebSearchCapability } from '../search/web-search.js';
 import { AnswerService, type Retriever } from './answer-service.js';
 import { LlmClient } from './llm-client.js';
 import { searchRetriever } from './search-retriever.js';
@@ -42,4 +44,21 @@ export function answerService(app: AppContext, retrieve?: Retriever): Promise<An
       log: app.log.child({ component: 'answers' }),
     }),
   );
+}
+
+/**
+ * Who asks, as the answer service takes it, with the internet capability when `"web": true` was asked
+ * (403/409 from requireWebSearch): the same for /v1/answers, chat completions and the MCP answer tool.
+ * A key limited to collections that asks the web reads the `web` collection too (its relevance
+ * figures, the answer's visibility).
+ */
+export async function askingAs(
+  app: AppContext,
+  caller: Caller,
+  wantsWeb: boolean | undefined,
+): Promise<{ web: WebSearchCapability | null; caller: { keyId: number; collections: number[] | null } }> {
+  const web = wantsWeb ? await requireWebSearch(app, caller) : null;
+  const webId = web && caller.collections ? await web.webCollectionId() : null;
+  const collections = caller.collections && webId !== null ? [...caller.collections, webId] : caller.collections;
+  return { web, caller: { keyId: caller.keyId, collections } };
 }

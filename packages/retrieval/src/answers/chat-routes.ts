@@ -11,8 +11,8 @@ import { CiteError, badRequest, isCiteError } from '@cite/core/errors.js';
 import { defineRoute } from '@cite/core/http/route.js';
 import type { AnswerResult } from './answer-service.js';
 import { MAX_QUESTION_CHARS } from './answer-service.js';
-import { askBody, askingAs, filtersSchema } from './answers-routes.js';
-import { answerService } from './app-answers.js';
+import { askBody, filtersSchema } from './answers-routes.js';
+import { answerService, askingAs } from './app-answers.js';
 import type { ChatMessage } from './prompt.js';
 import { sseWriter } from './sse.js';
 
