@@ -3,21 +3,14 @@
  * collection limit of the key (search, answer, get_document, list_collections), a bad key (401 with the
  * API's error body), tool arguments refused as tool errors, the body limit, 405 on GET, the OpenAPI entry.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableModes } from '@cite/core/testing/databases.js';
 import { startTestEngine, type TestEngine } from '../testing/engine.js';
-import { PUBLIC_URL, SECRET_QUOTE, SECRET_URL, seedMcpCorpus, type McpCorpus } from './mcp-test-corpus.js';
+import { connectMcp, PUBLIC_URL, SECRET_QUOTE, SECRET_URL, seedMcpCorpus, type McpCorpus } from './mcp-test-corpus.js';
 
-async function connect(url: string, key: string): Promise<Client> {
-  const client = new Client({ name: 'cite-test', version: '0.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL('/mcp', url), { requestInit: { headers: { authorization: `Bearer ${key}` } } });
-  await client.connect(transport as Transport);
-  return client;
-}
 
 const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult;
 const textOf = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
@@ -41,8 +34,8 @@ for (const mode of availableModes()) {
     beforeAll(async () => {
       e = await startTestEngine(mode, { RATE_LIMIT_PER_MINUTE: '100000' });
       corpus = await seedMcpCorpus(e);
-      open = await connect(e.url, e.keys.agent);
-      limited = await connect(e.url, corpus.limitedKey);
+      open = await connectMcp(e.url, e.keys.agent);
+      limited = await connectMcp(e.url, corpus.limitedKey);
     });
     afterAll(async () => {
       await open?.close();
@@ -143,7 +136,7 @@ for (const mode of availableModes()) {
       expect(await res.json()).toMatchObject({ code: 'UNAUTHENTICATED', message: 'Invalid, revoked or expired API key' });
       const none = await e.fetch('/mcp', { role: null, body: initialize });
       expect(none.status).toBe(401);
-      const failed = connect(e.url, 'cite_not-a-real-key');
+      const failed = connectMcp(e.url, 'cite_not-a-real-key');
       await expect(failed).rejects.toBeInstanceOf(StreamableHTTPError);
       await expect(failed).rejects.toMatchObject({ code: 401 });
     });

@@ -2,6 +2,9 @@
  * Two collections for the MCP tests: `public` (labour law) and `confidentiel` (one secret protocol),
  * and an agent key limited to `public`. The secret's words appear nowhere else, so any leak shows.
  */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { NormalisedDocument } from '@cite/ingestion/document.js';
 import { indexDocuments } from '@cite/ingestion/ingest/index-documents.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
@@ -11,6 +14,14 @@ import type { TestEngine } from '../testing/engine.js';
 export const SECRET_URL = 'https://intranet.example.fr/protocole-zorglub';
 export const SECRET_QUOTE = 'Zorglub accorde';
 export const PUBLIC_URL = 'https://www.service-public.fr/particuliers/vosdroits/F2258';
+
+/** The SDK's own client, connected to the engine's /mcp with `key`. */
+export async function connectMcp(url: string, key: string): Promise<Client> {
+  const client = new Client({ name: 'cite-test', version: '0.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL('/mcp', url), { requestInit: { headers: { authorization: `Bearer ${key}` } } });
+  await client.connect(transport as Transport);
+  return client;
+}
 
 function doc(url: string, title: string, heading: string, text: string): NormalisedDocument {
   return { url, title, lang: 'fr', format: 'text', metadata: {}, sections: [{ headingPath: [title, heading], blocks: [{ kind: 'paragraph', text }] }] };

@@ -7,9 +7,6 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { extractSources } from '@cite/ingestion/extractors/extract.js';
 import { indexDocuments } from '@cite/ingestion/ingest/index-documents.js';
@@ -27,6 +24,7 @@ import { requireWebSearch } from '@cite/retrieval/search/web-search.js';
 import { availableModes } from '@cite/core/testing/databases.js';
 import { startScriptedLlm, type ScriptedRequest } from '@cite/core/testing/scripted-llm.js';
 import { startTestEngine, type TestEngine } from '../testing/engine.js';
+import { connectMcp } from '../mcp/mcp-test-corpus.js';
 
 interface StandIn {
   url: string;
@@ -281,11 +279,7 @@ for (const mode of availableModes())
       const forbidden = await chat({ web: true }, (await createKey(e.db, { name: 'agent-chat', role: 'agent' })).key);
       expect([forbidden.status, forbidden.json.code]).toEqual([403, 'WEB_SEARCH_FORBIDDEN']);
 
-      const connect = async (key: string) => {
-        const client = new Client({ name: 'cite-test', version: '0.0.0' });
-        await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', e.url), { requestInit: { headers: { authorization: `Bearer ${key}` } } }) as Transport);
-        return client;
-      };
+      const connect = (key: string) => connectMcp(e.url, key);
       const mcp = await connect(webKey);
       try {
         const viaMcp = (await mcp.callTool({ name: 'answer', arguments: { question, web: true } })) as CallToolResult;
