@@ -154,7 +154,9 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
   }
   ctes.push(fused);
   let docScore = 'NULL::float8';
-  let order = 'f.score DESC, f.id';
+  // an exact tie in the fusion (ranks 1+2 against 2+1) goes to the better lexical rank: an exact term
+  // match is the stronger evidence, and the order then no longer depends on the order chunks were written
+  let order = 'f.score DESC, f.lexical_rank NULLS LAST, f.id';
   let from = 'fused f JOIN chunks c ON c.id = f.id';
   if (input.fuseDocuments && useLexical && useVector) {
     const k = p.add(input.rrfK);
@@ -170,12 +172,13 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
         FROM fused_chunks WHERE vector_rank IS NOT NULL GROUP BY document_id)`,
       `doc_scores AS (
         SELECT coalesce(l.document_id, v.document_id) AS document_id,
-               coalesce(${wl}::float8 / (${k}::float8 + l.rank), 0) + coalesce(${wv}::float8 / (${k}::float8 + v.rank), 0) AS doc_score
+               coalesce(${wl}::float8 / (${k}::float8 + l.rank), 0) + coalesce(${wv}::float8 / (${k}::float8 + v.rank), 0) AS doc_score,
+               l.rank AS doc_lexical_rank
         FROM lexical_docs l FULL JOIN vector_docs v ON v.document_id = l.document_id)`,
     );
     from = 'fused_chunks f JOIN doc_scores ds ON ds.document_id = f.document_id JOIN chunks c ON c.id = f.id';
     docScore = 'ds.doc_score';
-    order = 'ds.doc_score DESC, f.document_id, f.score DESC, f.id';
+    order = 'ds.doc_score DESC, ds.doc_lexical_rank NULLS LAST, f.document_id, f.score DESC, f.lexical_rank NULLS LAST, f.id';
   }
   const limit = p.add(input.limit);
   const offset = p.add(input.offset);
