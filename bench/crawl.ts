@@ -213,7 +213,11 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
     EMBEDDINGS: 'hash',
     LOG_LEVEL: 'warn',
     CRAWLER_VECTOR_BACKLOG_MAX: process.env.CRAWLER_VECTOR_BACKLOG_MAX,
+    HEAP_GROWTH_PERCENT: process.env.HEAP_GROWTH_PERCENT,
   });
+  // as every `cite` command does (cli-context.ts); crawlee runs under V8's own policy, as its users run it
+  const { applyHeapGrowth } = await import('@cite/core/system/heap-growth.js');
+  applyHeapGrowth(config.HEAP_GROWTH_PERCENT);
   const source = await createSource(db, {
     name: 'bench',
     kind: 'website',

@@ -9,10 +9,14 @@ import type { Database } from '@cite/core/db/database.js';
 import { migrate } from '@cite/core/db/migrations.js';
 import { openDatabase } from '@cite/core/db/open-database.js';
 import { CiteError } from '@cite/core/errors.js';
+import { applyHeapGrowth } from '@cite/core/system/heap-growth.js';
 import { LOCAL_ENGINE_FILE } from '../server.js';
 
+/** The process configuration; its heap policy is applied on the first call (every command reads it first). */
 export function cliConfig(): Config {
-  return config();
+  const cfg = config();
+  applyHeapGrowth(cfg.HEAP_GROWTH_PERCENT);
+  return cfg;
 }
 
 /** Opens the database, migrates it, runs `fn`, closes it. */
