@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { AnswerService } from '@cite/retrieval/answers/answer-service.js';
 import { searchRetriever } from '@cite/retrieval/answers/search-retriever.js';
+import { gateOptions } from '@cite/retrieval/answers/app-answers.js';
 import { appEmbedder } from '@cite/core/embeddings/app-embedder.js';
 import { loadConfig } from '@cite/core/config/config.js';
 import { openDatabase } from '@cite/core/db/open-database.js';
@@ -61,12 +62,7 @@ async function main(): Promise<void> {
     db,
     retrieve: searchRetriever(app),
     embedder: () => appEmbedder(app),
-    options: {
-      minCoverage: config.ANSWER_MIN_COVERAGE,
-      minStrength: config.ANSWER_MIN_STRENGTH,
-      confirmedStrength: config.ANSWER_CONFIRMED_STRENGTH,
-      minSimilarity: config.ANSWER_MIN_SIMILARITY,
-    },
+    options: gateOptions(config),
   });
   const report = await runAnswerEval(service, queries, {
     k: Number(values.k),

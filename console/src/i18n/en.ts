@@ -214,7 +214,7 @@ const en: CiteMessages = {
       relevance: 'Relevance gate',
       relevance_fields: {
         coverage: 'Share of terms covered', min_coverage: 'Minimum share', strength: 'Strength (BM25)', min_strength: 'Strength enough alone',
-        similarity: 'Vector similarity', min_similarity: 'Confirming similarity', confirmed_strength: 'Strength enough when confirmed',
+        similarity: 'Vector similarity', min_similarity: 'Confirming similarity', min_topic_words: 'Topic words held together', confirmed_strength: 'Strength enough when confirmed',
         terms: 'Weighted terms', missing_terms: 'Terms missing from the best passage', unknown_terms: 'Terms unknown to the sources', best_chunk_id: 'Best passage',
       },
       timings: 'Timings',

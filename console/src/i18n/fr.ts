@@ -222,7 +222,7 @@ const fr = {
       relevance: 'Seuil de pertinence',
       relevance_fields: {
         coverage: 'Part des termes couverte', min_coverage: 'Part minimale', strength: 'Force (BM25)', min_strength: 'Force suffisante seule',
-        similarity: 'Similarité vectorielle', min_similarity: 'Similarité qui confirme', confirmed_strength: 'Force suffisante si confirmée',
+        similarity: 'Similarité vectorielle', min_similarity: 'Similarité qui confirme', min_topic_words: 'Mots du sujet réunis', confirmed_strength: 'Force suffisante si confirmée',
         terms: 'Termes pondérés', missing_terms: 'Termes absents du meilleur passage', unknown_terms: 'Termes inconnus des sources', best_chunk_id: 'Meilleur passage',
       },
       timings: 'Temps',

@@ -129,10 +129,12 @@ export const configSchema = z.object({
   ANSWER_MIN_COVERAGE: num(0, 1).default(0.5),
   /** Answers: how strongly (normalised BM25, 0–1) one passage must be about those terms, not just mention them, for an answer on lexical evidence alone. Lower answers more of both kinds (on- and off-topic), higher declines more of both. Without vector evidence (ANSWER_SEARCH_MODE=lexical, or an embedder with no ANSWER_MIN_SIMILARITY) it is the only strength test: 0.48 gave bench:abstain declined 0.83 / answered 0.89, 0.55 declines more. */
   ANSWER_MIN_STRENGTH: num(0, 1).default(0.55),
-  /** Answers: the lower strength that suffices for a passage the vector branch confirms (similarity ≥ ANSWER_MIN_SIMILARITY). With the hash embedder, 0.55 alone or 0.40 confirmed: bench:abstain declined 0.907 / answered 0.898 (0.48 alone: 0.827 / 0.886). Lower answers more keyword-style on-topic questions and more off-topic ones. */
+  /** Answers: the lower strength that suffices for a passage the vector branch confirms (similarity ≥ ANSWER_MIN_SIMILARITY). With the hash embedder, 0.55 alone or 0.40 confirmed: bench:abstain declined 0.907 / answered 0.898 before ANSWER_MIN_TOPIC_WORDS (0.48 alone: 0.827 / 0.886). Lower answers more keyword-style on-topic questions and more off-topic ones. */
   ANSWER_CONFIRMED_STRENGTH: num(0, 1).default(0.4),
   /** Answers: cosine similarity with the question that confirms a passage. Unset: 0.40 with the hash embedder (chance is 0 ± 0.05, on-topic best passages ~0.5), none with other embedders (their scale is not measured: strength alone decides). */
   ANSWER_MIN_SIMILARITY: num(-1, 1).optional(),
+  /** Answers: topic words of the question (those the index knows) one passage must hold together, fewer when the question has fewer. 2: a passage holding only the question's rarest word (« médiation » of « médiation familiale ») does not suffice; bench:abstain declined 0.893 → 0.920, answered unchanged. 1 turns the rule off. */
+  ANSWER_MIN_TOPIC_WORDS: int(1, 5).default(2),
   /** Answers: lowest support score (0–1) of a cited passage for its sentence; below it the sentence is listed as not supported. */
   ANSWER_SUPPORT_THRESHOLD: num(0, 1).default(0.5),
   /** Search mode of answer retrieval: hybrid (default), or lexical when time to first byte matters more than the vector branch's recall. */

@@ -59,6 +59,8 @@ export interface AnswerServiceOptions {
   confirmedStrength: number;
   /** Relevance gate: similarity confirming a passage; undefined = the embedder's default (relevance-gate.ts). */
   minSimilarity?: number;
+  /** Relevance gate: topic words one passage must hold together. */
+  minTopicWords: number;
   /** Minimum support score for a citation to back a sentence. */
   supportThreshold: number;
   /** Characters of passage text given to the model at most. */
@@ -71,6 +73,7 @@ export const DEFAULT_ANSWER_OPTIONS: AnswerServiceOptions = {
   minCoverage: DEFAULT_GATE.minCoverage,
   minStrength: DEFAULT_GATE.minStrength,
   confirmedStrength: DEFAULT_GATE.confirmedStrength,
+  minTopicWords: DEFAULT_GATE.minTopicWords,
   supportThreshold: DEFAULT_SUPPORT_THRESHOLD,
   maxSourceChars: 16000,
   temperature: 0.1,
@@ -389,6 +392,7 @@ export class AnswerService {
       min_coverage: this.options.minCoverage,
       min_strength: this.options.minStrength,
       confirmed_strength: this.options.confirmedStrength,
+      min_topic_words: this.options.minTopicWords,
       support_threshold: this.options.supportThreshold,
       ...(this.mode === 'llm' ? { temperature: this.options.temperature } : {}),
       ...(input.web ? { web: true } : {}),
@@ -519,6 +523,7 @@ export class AnswerService {
       minStrength: this.options.minStrength,
       confirmedStrength: this.options.confirmedStrength,
       minSimilarity: vectors.minSimilarity,
+      minTopicWords: this.options.minTopicWords,
     });
     return { passages, decision, retrievalMs, gateMs: since(tg), warnings };
   }

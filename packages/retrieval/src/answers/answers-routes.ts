@@ -79,6 +79,7 @@ export const answerResponse = z.object({
       similarity: z.number().nullable().optional().describe("The best passage's vector similarity with the question (null: no vector evidence)"),
       confirmed_strength: z.number().optional().describe('Strength enough for a passage at least min_similarity similar to the question'),
       min_similarity: z.number().nullable().optional().describe('Similarity confirming a passage (null: strength alone decides; absent from answers stored before it existed)'),
+      min_topic_words: z.number().optional().describe('Topic words one passage must hold together (absent from answers stored before it existed)'),
       terms: z.array(z.object({ word: z.string(), role: z.enum(['topic', 'action', 'framing']), weight: z.number(), df: z.number() })),
       missing_terms: z.array(z.string()),
       unknown_terms: z.array(z.string()),

@@ -3,11 +3,12 @@
  * model is used when LLM_BASE_URL and LLM_MODEL are both set; otherwise answers are extractive.
  * Tests (and embedders of Cité) may register their own under the same service name.
  */
+import type { Config } from '@cite/core/config/config.js';
 import { appEmbedder } from '@cite/core/embeddings/app-embedder.js';
 import type { Caller } from '@cite/core/auth/roles.js';
 import { service, type AppContext } from '@cite/core/http/app-context.js';
 import { requireWebSearch, type WebSearchCapability } from '../search/web-search.js';
-import { AnswerService, type Retriever } from './answer-service.js';
+import { AnswerService, type AnswerServiceOptions, type Retriever } from './answer-service.js';
 import { LlmClient } from './llm-client.js';
 import { searchRetriever } from './search-retriever.js';
 
@@ -26,6 +27,19 @@ export function llmFromConfig(app: Pick<AppContext, 'config' | 'log'>): LlmClien
   });
 }
 
+/** The relevance gate's thresholds as configured: the engine's answers, evaluation runs and bench:abstain decide alike. */
+export function gateOptions(
+  c: Config,
+): Pick<AnswerServiceOptions, 'minCoverage' | 'minStrength' | 'confirmedStrength' | 'minSimilarity' | 'minTopicWords'> {
+  return {
+    minCoverage: c.ANSWER_MIN_COVERAGE,
+    minStrength: c.ANSWER_MIN_STRENGTH,
+    confirmedStrength: c.ANSWER_CONFIRMED_STRENGTH,
+    minSimilarity: c.ANSWER_MIN_SIMILARITY,
+    minTopicWords: c.ANSWER_MIN_TOPIC_WORDS,
+  };
+}
+
 export function answerService(app: AppContext, retrieve?: Retriever): Promise<AnswerService> {
   return service(app, ANSWER_SERVICE, async () =>
     new AnswerService({
@@ -35,10 +49,7 @@ export function answerService(app: AppContext, retrieve?: Retriever): Promise<An
       embedder: () => appEmbedder(app),
       options: {
         k: app.config.ANSWER_K,
-        minCoverage: app.config.ANSWER_MIN_COVERAGE,
-        minStrength: app.config.ANSWER_MIN_STRENGTH,
-        confirmedStrength: app.config.ANSWER_CONFIRMED_STRENGTH,
-        minSimilarity: app.config.ANSWER_MIN_SIMILARITY,
+        ...gateOptions(app.config),
         supportThreshold: app.config.ANSWER_SUPPORT_THRESHOLD,
       },
       log: app.log.child({ component: 'answers' }),

@@ -144,6 +144,34 @@ describe('relevance gate', () => {
     expect(decideRelevance(words, ev, [passage(1)], { ...DEFAULT_GATE, minCoverage: 1, minStrength: strength + 0.01 }).code).toBe('weak_match');
   });
 
+  it('declines a passage holding only the rarest of two topic words, though it alone reaches the coverage', () => {
+    const words = questionWords("Qu'est-ce que la médiation familiale ?");
+    expect(words.map((w) => [w.word, w.role])).toEqual([['mediation', 'topic'], ['familiale', 'topic']]);
+    // passage 1 is about mediation (harassment cases), passage 2 about family leave: "médiation" is the
+    // rarer word, so passage 1 covers more than half of the question's weight, strongly
+    const ev = evidence(term('mediation', 6, { 1: 2.2 }), term('familiale', 25, { 2: 2.2 }));
+    const d = decideRelevance(words, ev, [passage(1), passage(2)]);
+    expect(d.passages[0]!.coverage).toBeGreaterThan(DEFAULT_GATE.minCoverage);
+    expect(d.passages[0]!.strength).toBeGreaterThan(DEFAULT_GATE.minStrength);
+    expect(d).toMatchObject({ abstain: true, code: 'terms_not_together', best_chunk_id: '1', missing: ['familiale'] });
+    expect(gateReason('fr', d)).toContain('« familiale »');
+    expect(relevanceFigures(d)).toMatchObject({ min_topic_words: 2 });
+
+    // held together by one passage: answered from it
+    const both = evidence(term('mediation', 6, { 1: 2.2, 3: 2 }), term('familiale', 25, { 2: 2.2, 3: 2 }));
+    expect(decideRelevance(words, both, [passage(1), passage(2), passage(3)])).toMatchObject({ abstain: false, best_chunk_id: '3' });
+    // ANSWER_MIN_TOPIC_WORDS=1: the rule is off, the rare word suffices
+    expect(decideRelevance(words, ev, [passage(1), passage(2)], { ...DEFAULT_GATE, minTopicWords: 1 })).toMatchObject({ abstain: false, best_chunk_id: '1' });
+  });
+
+  it('asks for no more topic words together than the question has', () => {
+    // one topic word ("préavis"), the others action and framing words: one passage holding it suffices
+    const words = questionWords('Quelle est la durée du préavis ?');
+    expect(words.filter((w) => w.role === 'topic').map((w) => w.word)).toEqual(['preavis']);
+    const ev = evidence(term('duree', 120, { 1: 2.2 }), term('preavis', 8, { 1: 2.2 }));
+    expect(decideRelevance(words, ev, [passage(1)])).toMatchObject({ abstain: false, best_chunk_id: '1' });
+  });
+
   describe('vector evidence', () => {
     // A keyword query: "vacances" is in no passage, "arrêt" and "maladie" are in passage 1, not in its title.
     const words = questionWords('arrêt maladie vacances');

@@ -22,6 +22,11 @@
  * strength ≥ 0.55, or ≥ 0.40 with similarity ≥ 0.40: 0.907 and 0.898 (0.893 and 0.909 on today's index)
  * — and on questions worded otherwise (service-public titles, keyword queries; never tuned on),
  * 0.812/0.75 → 0.875/0.77; on bench/queries/abstain-heldout.jsonl, 0.917/0.717.
+ * A rare word can reach the coverage alone in a short question ("médiation", 0.57 of « Qu'est-ce que la
+ * médiation familiale ? », found in a passage on harassment): a passage must also hold two of the topic
+ * words the index knows when the question has two or more (ANSWER_MIN_TOPIC_WORDS). Measured: declined
+ * 0.893 → 0.920 on the development set, answered unchanged (0.898); on the held-out set neither moved
+ * (0.917/0.717): no on-topic question there was answered by a passage holding one topic word only.
  * Counting coverage per document (its retrieved passages together) instead of per passage, and asking
  * for the heaviest topic word, were measured too: each traded one kind of error for the other on the
  * held-out set (0.883/0.75; 0.883/0.733), so neither is used.
@@ -42,9 +47,14 @@ export interface GateThresholds {
   confirmedStrength: number;
   /** Vector similarity confirming a passage; null: no vector evidence (strength alone decides). */
   minSimilarity: number | null;
+  /**
+   * Topic words the index knows that one passage must hold together (fewer when the question has fewer):
+   * a passage holding only the heaviest one is about that word, not about the question.
+   */
+  minTopicWords: number;
 }
 
-export const DEFAULT_GATE: GateThresholds = { minCoverage: 0.5, minStrength: 0.55, confirmedStrength: 0.4, minSimilarity: null };
+export const DEFAULT_GATE: GateThresholds = { minCoverage: 0.5, minStrength: 0.55, confirmedStrength: 0.4, minSimilarity: null, minTopicWords: 2 };
 
 /**
  * Hash-embedder similarity that confirms a passage. Its chance level is 0 ± 0.05 (search-service.ts,
@@ -146,7 +156,13 @@ export function decideRelevance(
   });
   const confirmed = (s: PassageRelevance) =>
     thresholds.minSimilarity !== null && s.similarity !== null && s.similarity >= thresholds.minSimilarity && s.strength >= thresholds.confirmedStrength;
-  const passing = scored.filter((s) => s.coverage >= thresholds.minCoverage && (s.strength >= thresholds.minStrength || confirmed(s)));
+  const strongEnough = (s: PassageRelevance) => s.coverage >= thresholds.minCoverage && (s.strength >= thresholds.minStrength || confirmed(s));
+  // a rare word can carry the coverage on its own ("médiation" in « la médiation familiale », "passeport" in
+  // « deux passeports ? »): one passage must also hold several of the topic words the index knows
+  const knownTopics = terms.filter((t) => t.role === 'topic' && t.df > 0);
+  const topicsNeeded = Math.min(thresholds.minTopicWords, knownTopics.length);
+  const together = (s: PassageRelevance) => knownTopics.filter((t) => impacts.get(t.lexeme)?.[s.chunk_id] !== undefined).length >= topicsNeeded;
+  const passing = scored.filter((s) => strongEnough(s) && together(s));
   const pool = passing.length ? passing : scored;
   const best = pool.reduce<PassageRelevance | null>((b, s) => (!b || s.strength > b.strength ? s : b), null);
   const inBest = (t: WeightedTerm) => best !== null && impacts.get(t.lexeme)?.[best.chunk_id] !== undefined;
@@ -168,7 +184,12 @@ export function decideRelevance(
   if (terms.length === 0) return { ...base, abstain: true, code: 'no_terms' };
   if (passages.length === 0) return { ...base, abstain: true, code: 'no_passages' };
   if (passing.length) return { ...base, abstain: false };
-  const code: AbstainCode = unknown.length ? 'unknown_terms' : base.coverage < thresholds.minCoverage ? 'terms_not_together' : 'weak_match';
+  const alone = scored.some((s) => strongEnough(s) && !together(s));
+  const code: AbstainCode = unknown.length
+    ? 'unknown_terms'
+    : alone || base.coverage < thresholds.minCoverage
+      ? 'terms_not_together'
+      : 'weak_match';
   return { ...base, abstain: true, code };
 }
 
@@ -183,6 +204,8 @@ export interface RelevanceFigures {
   /** Strength that suffices for a passage at least `min_similarity` similar. */
   confirmed_strength: number;
   min_similarity: number | null;
+  /** Topic words one passage must hold together (fewer when the question has fewer the index knows). */
+  min_topic_words: number;
   /** The question's words by weight: word, role, share of the weight, chunks of the index holding it. */
   terms: Array<{ word: string; role: WeightedTerm['role']; weight: number; df: number }>;
   missing_terms: string[];
@@ -198,6 +221,7 @@ export function relevanceFigures(d: GateDecision): RelevanceFigures {
     min_strength: d.thresholds.minStrength,
     similarity: d.similarity,
     confirmed_strength: d.thresholds.confirmedStrength,
+    min_topic_words: d.thresholds.minTopicWords,
     min_similarity: d.thresholds.minSimilarity,
     terms: d.terms.map((t) => ({ word: t.text, role: t.role, weight: t.share, df: t.df })),
     missing_terms: d.missing,

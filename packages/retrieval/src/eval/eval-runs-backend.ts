@@ -5,7 +5,7 @@
  * that started it (every collection for an unrestricted key or the CLI): evaluating never shows a key
  * passages it could not search itself.
  */
-import { answerService, llmFromConfig } from '../answers/app-answers.js';
+import { answerService, gateOptions, llmFromConfig } from '../answers/app-answers.js';
 import { AnswerService } from '../answers/answer-service.js';
 import { citedPassages } from '../answers/answers-repo.js';
 import { LlmClient } from '../answers/llm-client.js';
@@ -80,12 +80,7 @@ export function answerBackend(app: AppContext, config: RunConfig, collections: n
         llm,
         // the relevance gate's vector evidence, as in the engine's own service
         embedder: () => appEmbedder(app),
-        options: {
-          minCoverage: app.config.ANSWER_MIN_COVERAGE,
-          minStrength: app.config.ANSWER_MIN_STRENGTH,
-          confirmedStrength: app.config.ANSWER_CONFIRMED_STRENGTH,
-          minSimilarity: app.config.ANSWER_MIN_SIMILARITY,
-        },
+        options: gateOptions(app.config),
         log: app.log.child({ component: 'eval-answers' }),
         retrieve: async (input) =>
           (await runSearch(app, config, { query: input.query, k: input.k, filters: input.filters, allowedCollections: input.allowedCollections, signal: input.signal }))

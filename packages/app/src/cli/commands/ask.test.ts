@@ -10,6 +10,7 @@ const relevance: AnswerResult['relevance'] = {
   similarity: 0.31,
   confirmed_strength: 0.4,
   min_similarity: 0.4,
+  min_topic_words: 2,
   terms: [
     { word: 'maternité', role: 'topic', weight: 0.588, df: 0 },
     { word: 'congé', role: 'topic', weight: 0.35, df: 12 },
@@ -48,6 +49,7 @@ describe('cite ask output', () => {
       'relevance: coverage 0.412 (min 0.5), strength 0.398 (min 0.55), best chunk 17',
       'similarity 0.31 (a passage at least 0.4 similar needs strength 0.4 only)',
       'terms: maternité (topic, 0.588, df 0), congé (topic, 0.35, df 12), durée (framing, 0.062, df 30)',
+      'topic words one passage must hold together: 2',
       'missing from the best passage: maternité',
       'unknown to the index: maternité',
       'reason: Aucune source disponible ne mentionne « maternité ».',

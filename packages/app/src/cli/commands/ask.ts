@@ -100,6 +100,7 @@ export function formatDebug(result: AnswerResult): string {
         ? 'vector evidence: none (strength alone decides)'
         : `similarity ${r.similarity ?? '-'} (a passage at least ${r.min_similarity} similar needs strength ${r.confirmed_strength} only)`,
       `terms: ${r.terms.map((t) => `${t.word} (${t.role}, ${t.weight}, df ${t.df})`).join(', ') || '-'}`,
+      ...(r.min_topic_words ? [`topic words one passage must hold together: ${r.min_topic_words}`] : []),
     );
     if (r.missing_terms.length) lines.push(`missing from the best passage: ${r.missing_terms.join(', ')}`);
     if (r.unknown_terms.length) lines.push(`unknown to the index: ${r.unknown_terms.join(', ')}`);
