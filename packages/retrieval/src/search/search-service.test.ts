@@ -48,6 +48,27 @@ describeEachDatabase('search service', (ctx) => {
     expect(await urls('CONGÉ PAYÉ')).toContain('https://exemple.gouv.fr/conges-payes');
   });
 
+  it('runs the vector branch with HNSW keeping SEARCH_EF_SEARCH candidates, never fewer than the depth', async () => {
+    // the settings the statement ran under, as the database was asked for them (the search itself is real)
+    const seen: Array<Readonly<Record<string, string>>> = [];
+    const db = new Proxy(ctx.db, {
+      get: (target, key, receiver) =>
+        key === 'queryWithSettings'
+          ? (settings: Readonly<Record<string, string>>, sql: string, params?: readonly unknown[]) => (seen.push(settings), target.queryWithSettings(settings, sql, params))
+          : Reflect.get(target, key, receiver),
+    });
+    const search = (cfg: Partial<typeof config>, extra: Partial<SearchInput> = {}) =>
+      searchWith({ ...deps, db, config: { ...config, ...cfg } }, { query: 'préavis de démission', allowedCollections: null, mode: 'hybrid', k: 5, ...extra });
+    expect((await search({})).data[0]!.document.url).toBe('https://exemple.gouv.fr/preavis-demission');
+    expect(seen.pop()).toEqual({ 'hnsw.ef_search': String(config.SEARCH_EF_SEARCH), 'hnsw.iterative_scan': 'off' });
+    await search({ SEARCH_EF_SEARCH: 50 }); // below the depth: the depth
+    expect(seen.pop()).toMatchObject({ 'hnsw.ef_search': String(config.SEARCH_DEPTH) });
+    await search({ SEARCH_EF_SEARCH: 400 }, { allowedCollections: [ids.collections.get('general')!] });
+    expect(seen.pop()).toEqual({ 'hnsw.ef_search': '400', 'hnsw.iterative_scan': 'relaxed_order' });
+    await search({}, { mode: 'lexical' });
+    expect(seen.pop()).toEqual({});
+  });
+
   it('returns the response shape of /v1/search', async () => {
     const res = await run('préavis de démission', { k: 2 });
     expect(res.data).toHaveLength(2);

@@ -51,6 +51,7 @@ export interface SearchDeps {
     | 'SEARCH_RRF_K'
     | 'SEARCH_DEPTH'
     | 'SEARCH_TERM_DEPTH'
+    | 'SEARCH_EF_SEARCH'
     | 'SEARCH_WEIGHT_LEXICAL'
     | 'SEARCH_WEIGHT_VECTOR'
     | 'SEARCH_RERANK_DEPTH'
@@ -188,13 +189,14 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
   const ts = process.hrtime.bigint();
   let rows: HybridRow[];
   try {
-    // ef_search bounds how many neighbours HNSW can return; iterative scans keep filtered searches full.
-    // Set on the connection and sent only when they change: one round trip per search.
+    // ef_search is HNSW's candidate list: it bounds how many neighbours a search can return (at least the
+    // depth) and how many true neighbours it finds (SEARCH_EF_SEARCH says how much); iterative scans keep
+    // filtered searches full. Set on the connection and sent only when they change: one round trip per search.
     const settings: Record<string, string> =
       mode === 'lexical'
         ? {}
         : {
-            'hnsw.ef_search': String(Math.min(1000, Math.max(40, Math.trunc(depth)))),
+            'hnsw.ef_search': String(Math.min(1000, Math.max(cfg.SEARCH_EF_SEARCH, Math.trunc(depth)))),
             'hnsw.iterative_scan': filters || input.allowedCollections ? 'relaxed_order' : 'off',
           };
     rows = (await deps.db.queryWithSettings<HybridRow>(settings, sql, params)).rows;
