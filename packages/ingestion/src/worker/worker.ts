@@ -64,11 +64,12 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
   const indexing = lazyIndexer({ db, config, log, embedder: args.embedder, indexer: args.indexer });
   const crawl = crawlDeps({ db, config, log, indexer: indexing.indexer, opts });
   const runs = new RunCache(db);
-  let stopping = false;
+  // built once its parts are: until then nothing is stopping
+  let loop: CrawlLoop | undefined;
 
   const backlog = new VectorBacklog(db, { maxChunks: opts.vectorBacklogMax, batchSize: opts.vectorBacklogBatch });
   const maintenance = new Maintenance({
-    db, workerId: id, log, opts, maxAttempts: crawl.deps.options.maxAttempts, backlog, runs, stopping: () => stopping, onRunFinished: args.onRunFinished,
+    db, workerId: id, log, opts, maxAttempts: crawl.deps.options.maxAttempts, backlog, runs, stopping: () => loop?.isStopping ?? false, onRunFinished: args.onRunFinished,
   });
   await maintenance.heartbeat();
   if (opts.requeueAllOnStart) {
@@ -92,8 +93,9 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     vectorBacklog: backlog,
   });
   const claims = watchClaims(db); // for /readyz
-  const loop = new CrawlLoop({ db, workerId: id, log, opts, maxWriting, pipeline: crawl.deps, runs, commits, backlog, maintenance, claims });
-  loop.start();
+  const claimLoop = new CrawlLoop({ db, workerId: id, log, opts, maxWriting, pipeline: crawl.deps, runs, commits, backlog, maintenance, claims });
+  loop = claimLoop;
+  claimLoop.start();
 
   log.info({ concurrency: opts.concurrency, perHost: opts.perHostConcurrency }, 'crawler worker started');
   let stopped: Promise<void> | undefined;
@@ -101,9 +103,8 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     id,
     stop: () =>
       (stopped ??= (async () => {
-        stopping = true;
         clearInterval(timer);
-        await loop.stop();
+        await claimLoop.stop();
         claims.stop();
         await maintenance.leave();
         await crawl.close();

@@ -156,7 +156,8 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
   let docScore = 'NULL::float8';
   // an exact tie in the fusion (ranks 1+2 against 2+1) goes to the better lexical rank: an exact term
   // match is the stronger evidence, and the order then no longer depends on the order chunks were written
-  let order = 'f.score DESC, f.lexical_rank NULLS LAST, f.id';
+  const chunkOrder = 'f.score DESC, f.lexical_rank NULLS LAST, f.id';
+  let order = chunkOrder;
   let from = 'fused f JOIN chunks c ON c.id = f.id';
   if (input.fuseDocuments && useLexical && useVector) {
     const k = p.add(input.rrfK);
@@ -178,7 +179,7 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     );
     from = 'fused_chunks f JOIN doc_scores ds ON ds.document_id = f.document_id JOIN chunks c ON c.id = f.id';
     docScore = 'ds.doc_score';
-    order = 'ds.doc_score DESC, ds.doc_lexical_rank NULLS LAST, f.document_id, f.score DESC, f.lexical_rank NULLS LAST, f.id';
+    order = `ds.doc_score DESC, ds.doc_lexical_rank NULLS LAST, f.document_id, ${chunkOrder}`;
   }
   const limit = p.add(input.limit);
   const offset = p.add(input.offset);
