@@ -243,8 +243,8 @@ type Outcome =
 
 /**
  * The passages the answer is written from: those holding at least half the weight the gate asks of
- * the best one, strongest first, so the model and the extractive answerer start with the passage
- * that is most about the question.
+ * the best one, strongest first (in the question's own words), so the model and the extractive
+ * answerer start with the passage that is most about the question.
  */
 function keptPassages(passages: RetrievedPassage[], figures: PassageFigures, minCoverage: number): RetrievedPassage[] {
   // an indexed (official) source that answers comes before any web page (issue 22)
@@ -252,13 +252,13 @@ function keptPassages(passages: RetrievedPassage[], figures: PassageFigures, min
   return passages
     .map((p, rank) => ({ p, rank, f: figures.get(String(p.chunk_id)) }))
     .filter((x) => (x.f?.coverage ?? 0) >= minCoverage / 2)
-    .sort((a, b) => webLast(a.p) - webLast(b.p) || (b.f?.strength ?? 0) - (a.f?.strength ?? 0) || a.rank - b.rank)
+    .sort((a, b) => webLast(a.p) - webLast(b.p) || (b.f?.own_strength ?? 0) - (a.f?.own_strength ?? 0) || a.rank - b.rank)
     .map((x) => x.p);
 }
 
-/** The gate's strength of each numbered source. */
+/** The gate's strength of each numbered source, in the question's own words. */
 function strengthsOf(sources: NumberedSource[], figures: PassageFigures): Map<number, number> {
-  return new Map(sources.map((s) => [s.n, figures.get(String(s.chunk_id))?.strength ?? 0]));
+  return new Map(sources.map((s) => [s.n, figures.get(String(s.chunk_id))?.own_strength ?? 0]));
 }
 
 function retrievedRefs(passages: RetrievedPassage[], sources: NumberedSource[], figures: PassageFigures): RetrievedRef[] {

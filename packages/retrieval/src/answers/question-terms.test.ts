@@ -33,4 +33,9 @@ describe('question words', () => {
     expect(questionWords('Comment est-ce que je peux le faire ?')).toEqual([]);
     expect(questionWords('   ?! ')).toEqual([]);
   });
+
+  it('drops every finite form of « être » and « avoir », whatever the tense', () => {
+    expect(questionWords("J'étais en arrêt et j'avais signé : aurais-je dû être payée ?").map((w) => w.word)).toEqual(['arret', 'signe', 'payee']);
+    expect(questionWords('Serait-il possible que mon contrat eût été rompu ?').map((w) => w.word)).toEqual(['possible', 'contrat', 'rompu']);
+  });
 });

@@ -23,14 +23,27 @@ export interface QuestionWord {
 export const ROLE_WEIGHT: Record<WordRole, number> = { topic: 1, action: 0.3, framing: 0.3 };
 
 /**
+ * The finite forms of the auxiliaries « être » and « avoir » (folded). They say nothing of the topic, and
+ * the rarer ones weigh like rare nouns: « j'étais » is in five chunks of the labour-law index.
+ */
+const AUXILIARIES = [
+  'suis', 'es', 'sommes', 'etes', 'etais', 'etait', 'etions', 'etiez', 'etaient', 'serai', 'seras', 'serons', 'serez',
+  'seront', 'serais', 'serait', 'serions', 'seriez', 'seraient', 'sois', 'soit', 'soyons', 'soyez', 'soient', 'fus',
+  'fut', 'fumes', 'futes', 'furent', 'fusse', 'etant', 'avais', 'avait', 'avions', 'aviez', 'avaient', 'aurai',
+  'auras', 'aura', 'aurons', 'aurez', 'auront', 'aurais', 'aurait', 'aurions', 'auriez', 'auraient', 'aie', 'aies',
+  'ait', 'ayons', 'ayez', 'aient', 'eu', 'eus', 'eut', 'eumes', 'eutes', 'eurent', 'eusse', 'ayant',
+];
+
+/**
  * Words of asking: interrogatives, modal and auxiliary forms the stop list keeps, and the generic
  * nouns of administrative questions ("quel est le délai…", "quelles conditions…"). General French,
  * not the vocabulary of any one corpus.
  */
 const QUESTION_STOP = new Set([
+  ...AUXILIARIES,
   'combien', 'pourquoi', 'lequel', 'laquelle', 'lesquels', 'lesquelles', 'puis', 'peux', 'dois', 'veux', 'veut',
-  'suis', 'es', 'sommes', 'etes', 'dit', 'dire', 'ete', 'avait', 'aurai', 'aura', 'faudrait', 'faudra', 'pourrait',
-  'pourrais', 'pourrai', 'voudrais', 'sais', 'sait', 'savoir', 'svp', 'merci', 'bonjour', 'what', 'much', 'many',
+  'dit', 'dire', 'ete', 'faudrait', 'faudra', 'pourrait', 'pourrais', 'pourrai', 'voudrais', 'sais', 'sait', 'savoir',
+  'svp', 'merci', 'bonjour', 'what', 'much', 'many',
 ]);
 const FRAMING = new Set([
   'difference', 'differences', 'delai', 'delais', 'duree', 'durees', 'montant', 'montants', 'condition', 'conditions',

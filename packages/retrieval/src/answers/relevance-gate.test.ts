@@ -3,7 +3,7 @@
  * document frequencies over an index of 1,000 chunks and BM25 impacts per retrieved chunk.
  */
 import { describe, expect, it } from 'vitest';
-import type { QueryEvidence } from '../search/term-evidence.js';
+import type { QueryEvidence, TermEvidence } from '../search/term-evidence.js';
 import { gateReason } from './abstain.js';
 import { questionWords, type QuestionWord } from './question-terms.js';
 import { HASH_EMBEDDER_VERSION } from '@cite/core/embeddings/hash-embedder.js';
@@ -22,14 +22,14 @@ const passage = (id: number): RetrievedPassage => ({
 });
 
 /** One word of the question: its document frequency and its impact in each retrieved chunk holding it. */
-const term = (word: string, df: number, impacts: Record<number, number> = {}) => ({
+const term = (word: string, df: number, impacts: Record<number, number> = {}): TermEvidence => ({
   word,
   lexeme: word.slice(0, 6),
   df,
   impacts: Object.fromEntries(Object.entries(impacts).map(([id, v]) => [String(id), v])),
 });
 
-const evidence = (...terms: ReturnType<typeof term>[]): QueryEvidence => ({ chunkCount: N, terms });
+const evidence = (...terms: TermEvidence[]): QueryEvidence => ({ chunkCount: N, terms });
 
 describe('relevance gate', () => {
   it('declines when the rarest topic word is in no passage and unknown to the index, naming it', () => {
@@ -41,6 +41,30 @@ describe('relevance gate', () => {
     expect(d).toMatchObject({ abstain: true, code: 'unknown_terms', unknown: ['passeport'], missing: ['passeport'] });
     expect(d.coverage).toBeLessThan(0.5);
     expect(gateReason('fr', d)).toBe('Aucune source disponible ne mentionne « passeport ».');
+  });
+
+  it('takes a word the index holds only in derived forms as held, not unknown', () => {
+    const words = questionWords('Quel est le délai pour obtenir un passeport ?');
+    // no chunk writes « passeport » itself; passage 2 writes a longer word of its family (term-evidence.ts)
+    const ev = evidence(term('delai', 60, { 1: 2.2 }), term('obtenir', 90, { 1: 2 }), { ...term('passeport', 0), derived: { '2': 2.2 } });
+    const d = decideRelevance(words, ev, [passage(1), passage(2)]);
+    expect(d).toMatchObject({ abstain: false, unknown: [], best_chunk_id: '2' });
+  });
+
+  it('answers from a passage writing derived forms of the key word, but keeps them out of the quoting order', () => {
+    const words = questionWords('Quels sont les motifs de recours à l’intérim ?');
+    // passage 1 writes « intérimaire » (derived from « intérim ») and « motif »; passage 2 « recours » only
+    const interim = { ...term('interim', 5), derived: { '1': 2.2 } };
+    const ev = evidence(interim, term('motifs', 60, { 1: 2 }), term('recours', 60, { 1: 1.5, 2: 2.2 }));
+    const d = decideRelevance(words, ev, [passage(1), passage(2)]);
+    expect(d).toMatchObject({ abstain: false, best_chunk_id: '1', missing: [], unknown: [] });
+    const [p1, p2] = d.passages;
+    expect(p1!.coverage).toBe(1);
+    expect(p1!.own_strength).toBeLessThan(p1!.strength);
+    expect(p1!.strength - p1!.own_strength).toBeCloseTo(d.terms.find((t) => t.word === 'interim')!.share, 2);
+    expect(p2!.own_strength).toBe(p2!.strength);
+    // without the derived form the key word is in no passage
+    expect(decideRelevance(words, evidence(term('interim', 5), ev.terms[1]!, ev.terms[2]!), [passage(1), passage(2)]).abstain).toBe(true);
   });
 
   it('declines a rare topic word the index knows but no retrieved passage holds, naming it as missing', () => {

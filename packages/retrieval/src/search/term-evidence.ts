@@ -10,6 +10,15 @@
  * for it, the counts are made within its collections, from the postings (read up to
  * COLLECTION_DF_CAP per word: past that a word is common and its weight near nil either way).
  *
+ * A chunk writing a word derived from the question's word holds it too: French suffixes make other
+ * lexemes of the same word family (« intérim » → interim, « intérimaire » → interimair), and a passage
+ * on « les cas de recours à un intérimaire » is about « l'intérim ». Only where the question's lexeme
+ * is the longer one's start, at least five letters long (« mis » starts « mission ») and at most four
+ * letters short of it (a suffix, not another word: « constitu », « constitutionnalit »); not the
+ * other way, where the passage's word is the wider one (« national » for « nationalité »). The count
+ * (df) stays the question's own lexeme's; such impacts are kept apart (`derived`): they tell the gate
+ * that a passage is about the question, not that it should be quoted before one using its words.
+ *
  * With the question's vector, each retrieved chunk's cosine similarity with it too (the vector
  * branch's measure, for every retrieved chunk: one the lexical branch alone found has one as well).
  */
@@ -23,6 +32,8 @@ export interface TermEvidence {
   df: number;
   /** BM25 impact of the lexeme in each retrieved chunk holding it, by chunk id. */
   impacts: Record<string, number>;
+  /** For retrieved chunks without the lexeme but with a word derived from it: that word's impact. */
+  derived?: Record<string, number>;
 }
 
 export interface QueryEvidence {
@@ -37,9 +48,13 @@ export interface QueryEvidence {
 const QUESTION_LEXEMES = `WITH w AS (SELECT word, ord FROM unnest($1::text[]) WITH ORDINALITY AS x(word, ord)),
 q AS (SELECT DISTINCT ON (lexeme) lexeme COLLATE "C" AS lexeme, word
       FROM w, unnest(tsvector_to_array(to_tsvector('cite_french', w.word))) AS lexeme ORDER BY lexeme, ord),
-p AS (SELECT c.id, x.lexeme, x.impact FROM chunks c, cite_chunk_postings(c.tsv) x
-      WHERE c.id = ANY($2::bigint[]) AND x.lexeme COLLATE "C" IN (SELECT lexeme FROM q))`;
-const IMPACTS = `coalesce((SELECT json_object_agg(p.id::text, p.impact) FROM p WHERE p.lexeme COLLATE "C" = q.lexeme), '{}'::json) AS impacts`;
+p AS (SELECT c.id, q.lexeme, max(x.impact) FILTER (WHERE x.lexeme COLLATE "C" = q.lexeme) AS own, max(x.impact) AS best
+      FROM chunks c, cite_chunk_postings(c.tsv) x, q
+      WHERE c.id = ANY($2::bigint[]) AND (x.lexeme COLLATE "C" = q.lexeme
+        OR (length(q.lexeme) >= 5 AND length(x.lexeme) <= length(q.lexeme) + 4 AND left(x.lexeme, length(q.lexeme)) COLLATE "C" = q.lexeme))
+      GROUP BY c.id, q.lexeme)`;
+const IMPACTS = `coalesce((SELECT json_object_agg(p.id::text, p.own) FROM p WHERE p.lexeme COLLATE "C" = q.lexeme AND p.own IS NOT NULL), '{}'::json) AS impacts,
+       coalesce((SELECT json_object_agg(p.id::text, p.best) FROM p WHERE p.lexeme COLLATE "C" = q.lexeme AND p.own IS NULL), '{}'::json) AS derived`;
 
 const EVIDENCE_SQL: NamedStatement = {
   name: 'answers_term_evidence',
@@ -98,12 +113,19 @@ export async function queryEvidence(
 ): Promise<QueryEvidence> {
   if (words.length === 0) return { chunkCount, terms: [] };
   const ids = chunkIds.map((id) => String(id));
-  const { rows } = await db.query<{ word: string; lexeme: string; df: number; impacts: Record<string, number>; chunk_count?: number }>(
+  const { rows } = await db.query<{
+    word: string;
+    lexeme: string;
+    df: number;
+    impacts: Record<string, number>;
+    derived: Record<string, number>;
+    chunk_count?: number;
+  }>(
     allowedCollections ? EVIDENCE_IN_COLLECTIONS_SQL : EVIDENCE_SQL,
     allowedCollections ? [words, ids, allowedCollections, COLLECTION_DF_CAP] : [words, ids],
   );
   return {
     chunkCount: allowedCollections ? Math.max(1, Number(rows[0]?.chunk_count ?? 1)) : chunkCount,
-    terms: rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {} })),
+    terms: rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {}, derived: r.derived ?? {} })),
   };
 }

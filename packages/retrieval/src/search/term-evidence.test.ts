@@ -1,0 +1,54 @@
+/**
+ * Term evidence on a real database: a passage writing a word derived from the question's (« intérimaire »
+ * for « intérim ») holds it; the reverse, and short or far-apart stems, do not count.
+ */
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase } from '@cite/core/testing/databases.js';
+import { queryEvidence, type QueryEvidence } from './term-evidence.js';
+import { loadTestCorpus } from './test-corpus.js';
+
+const DOCS = {
+  derived: 'Un intérimaire peut remplacer un salarié absent, quel que soit le motif de son absence.',
+  base: 'L’intérim est encadré par le code du travail.',
+  mission: 'La mission prend fin à la date prévue au contrat.',
+  far: 'Le Conseil constitutionnel contrôle la constitutionnalité des lois.',
+};
+
+describeEachDatabase('term evidence', (ctx) => {
+  const chunkOf = new Map<string, string>();
+  beforeAll(async () => {
+    await loadTestCorpus(
+      ctx.db,
+      Object.entries(DOCS).map(([key, text]) => ({ url: `https://exemple.gouv.fr/${key}`, title: 'Fiche', chunks: [{ text }] })),
+    );
+    const { rows } = await ctx.db.query<{ id: string; url: string }>('SELECT c.id::text AS id, d.url FROM chunks c JOIN documents d ON d.id = c.document_id');
+    for (const r of rows) chunkOf.set(r.url.split('/').pop()!, r.id);
+  });
+
+  const evidence = (words: string[]) => queryEvidence(ctx.db, words, [...chunkOf.values()], 4);
+  const keyOf = (id: string) => [...chunkOf].find(([, c]) => c === id)![0];
+  /** The chunks holding the word itself, and those holding only a word derived from it. */
+  const holders = (e: QueryEvidence, word: string) => {
+    const t = e.terms.find((x) => x.word === word)!;
+    return { own: Object.keys(t.impacts).map(keyOf).sort(), derived: Object.keys(t.derived ?? {}).map(keyOf).sort() };
+  };
+
+  it('finds the passages writing a derived form of the question’s word, apart, with the word’s own count', async () => {
+    const e = await evidence(['interim', 'motif']);
+    expect(holders(e, 'interim')).toEqual({ own: ['base'], derived: ['derived'] });
+    const interim = e.terms.find((t) => t.word === 'interim')!;
+    expect(interim.lexeme).toBe('interim');
+    expect(interim.df).toBe(1); // « intérimaire » is another word of the index: only « intérim » counts
+    expect(interim.derived![chunkOf.get('derived')!]).toBeGreaterThan(0);
+    expect(holders(e, 'motif')).toEqual({ own: ['derived'], derived: [] });
+  });
+
+  it('does not count the base form for a derived word, a short stem, or a word four letters past the stem', async () => {
+    const e = await evidence(['interimaire', 'mise', 'constitution']);
+    expect(holders(e, 'interimaire')).toEqual({ own: ['derived'], derived: [] });
+    // « mis », three letters, is no prefix worth trusting (« mission »)
+    expect(holders(e, 'mise')).toEqual({ own: [], derived: [] });
+    // « constitutionnalité » (constitutionnalit) is nine letters past « constitution » (constitu): another word
+    expect(holders(e, 'constitution')).toEqual({ own: [], derived: [] });
+  });
+});
