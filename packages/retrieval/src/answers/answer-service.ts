@@ -24,7 +24,7 @@ import { modelRefusal } from './model-refusal.js';
 import { buildPrompt, type ChatMessage } from './prompt.js';
 import { questionSimilarity } from './question-similarity.js';
 import { questionWords } from './question-terms.js';
-import { DEFAULT_GATE, decideRelevance, relevanceFigures, type GateDecision, type PassageRelevance, type RelevanceFigures } from './relevance-gate.js';
+import { DEFAULT_GATE, decideRelevance, relevanceFigures, type GateDecision, type GateThresholds, type PassageRelevance, type RelevanceFigures } from './relevance-gate.js';
 import { splitSentences } from './sentences.js';
 import { DEFAULT_SUPPORT_THRESHOLD } from './support.js';
 import { numberSources, withOrigin, type Citation, type NumberedSource, type RetrievedPassage, type UnsupportedSentence, type VerifiedAnswer } from './types.js';
@@ -48,19 +48,12 @@ export interface RetrieveInput {
 }
 export type Retriever = (input: RetrieveInput) => Promise<RetrievedPassage[]>;
 
-export interface AnswerServiceOptions {
+/** The relevance gate's thresholds (relevance-gate.ts) and how answers are written. */
+export interface AnswerServiceOptions extends Omit<GateThresholds, 'minSimilarity'> {
   /** Passages retrieved by default. */
   k: number;
-  /** Relevance gate: share of the question's weighted terms one passage must hold (relevance-gate.ts). */
-  minCoverage: number;
-  /** Relevance gate: normalised BM25 strength that suffices on its own. */
-  minStrength: number;
-  /** Relevance gate: the strength that suffices for a passage the vector evidence confirms. */
-  confirmedStrength: number;
-  /** Relevance gate: similarity confirming a passage; undefined = the embedder's default (relevance-gate.ts). */
+  /** Similarity confirming a passage; undefined = the embedder's default (relevance-gate.ts). */
   minSimilarity?: number;
-  /** Relevance gate: topic words one passage must hold together. */
-  minTopicWords: number;
   /** Minimum support score for a citation to back a sentence. */
   supportThreshold: number;
   /** Characters of passage text given to the model at most. */
@@ -68,12 +61,11 @@ export interface AnswerServiceOptions {
   temperature: number;
 }
 
+const { minSimilarity: _embedderDefault, ...GATE_DEFAULTS } = DEFAULT_GATE;
+
 export const DEFAULT_ANSWER_OPTIONS: AnswerServiceOptions = {
   k: 8,
-  minCoverage: DEFAULT_GATE.minCoverage,
-  minStrength: DEFAULT_GATE.minStrength,
-  confirmedStrength: DEFAULT_GATE.confirmedStrength,
-  minTopicWords: DEFAULT_GATE.minTopicWords,
+  ...GATE_DEFAULTS,
   supportThreshold: DEFAULT_SUPPORT_THRESHOLD,
   maxSourceChars: 16000,
   temperature: 0.1,
