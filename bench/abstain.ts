@@ -1,12 +1,13 @@
 /**
- * `npm run bench:abstain -- [--queries FILE] [--corpus DIR] [--database URL] [--json]`
+ * `npm run bench:abstain -- [--queries FILE] [--corpus DIR] [--database URL | --data-dir DIR] [--json]`
  * Does Cité decline what its sources do not cover? Ingests the labour-law part of the bench corpus
  * (code-du-travail, fiches-travail, contributions; hash embedder) into a fresh database — the PostgreSQL
  * server of DATABASE_URL (or --server) when given, else an embedded one in a temporary directory —
  * then asks every question of the set (default ../shared/bench/queries/abstain-dev.jsonl) through the
  * answer service of POST /v1/answers (extractive: no model configured), and prints the share of
  * `abstain` questions declined, of `answer` questions answered, of `answer` questions citing a gold
- * document, and their balanced mean. `--database URL` reuses an already ingested server database.
+ * document, and their balanced mean. `--database URL` reuses an already ingested server database,
+ * `--data-dir DIR` an embedded one (`cite ingest` of the three files with DATA_DIR=DIR; kept).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,14 +31,16 @@ const { values } = parseArgs({
     queries: { type: 'string', default: path.join(ROOT, '../shared/bench/queries/abstain-dev.jsonl') },
     corpus: { type: 'string', default: path.join(ROOT, '../shared/bench/corpus') },
     database: { type: 'string' },
+    'data-dir': { type: 'string' },
     server: { type: 'string', default: process.env.DATABASE_URL },
     k: { type: 'string', default: '8' },
     json: { type: 'boolean', default: false },
   },
 });
 
-async function ingestedDatabase(): Promise<{ env: Record<string, string>; label: string }> {
+async function ingestedDatabase(): Promise<{ env: Record<string, string>; label: string; reused?: boolean }> {
   if (values.database) return { env: { DATABASE_URL: values.database }, label: 'server (reused)' };
+  if (values['data-dir']) return { env: { DATA_DIR: values['data-dir'] }, label: 'embedded (reused)', reused: true };
   const files = LABOUR_FILES.map((f) => path.join(values.corpus!, f));
   for (const f of files) if (!fs.existsSync(f)) throw new Error(`corpus file missing: ${f} (give --corpus DIR)`);
   const env: Record<string, string> = values.server
@@ -54,7 +57,7 @@ async function ingestedDatabase(): Promise<{ env: Record<string, string>; label:
 
 async function main(): Promise<void> {
   const queries = readAnswerQueries(values.queries!);
-  const { env, label } = await ingestedDatabase();
+  const { env, label, reused } = await ingestedDatabase();
   const config = loadConfig({ ...env, EMBEDDINGS: 'hash', LOG_LEVEL: 'silent' });
   const db = await openDatabase(config);
   const app: AppContext = { db, config, log: pino({ level: 'silent' }), services: new Map() };
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
     onProgress: (done, total) => done % 40 === 0 && console.error(`  ${done}/${total}`),
   });
   await db.close();
-  if (env.DATA_DIR) fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
+  if (env.DATA_DIR && !reused) fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ database: label, query_file: values.queries, ...report }, null, 2)}\n`);
     return;

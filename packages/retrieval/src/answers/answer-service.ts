@@ -235,22 +235,32 @@ type Outcome =
 
 /**
  * The passages the answer is written from: those holding at least half the weight the gate asks of
- * the best one, strongest first (in the question's own words), so the model and the extractive
- * answerer start with the passage that is most about the question.
+ * the best one: those the gate passes first, then strongest first (in the question's own words), so
+ * the model and the extractive answerer start with the passage that is most about the question.
  */
 function keptPassages(passages: RetrievedPassage[], figures: PassageFigures, minCoverage: number): RetrievedPassage[] {
   // an indexed (official) source that answers comes before any web page (issue 22)
   const webLast = (p: RetrievedPassage) => (p.origin === 'web' ? 1 : 0);
+  // a passage that covers the question on its own comes before one that only helps
+  const passes = (f: PassageRelevance | undefined) => (f?.passes ? 1 : 0);
   return passages
     .map((p, rank) => ({ p, rank, f: figures.get(String(p.chunk_id)) }))
     .filter((x) => (x.f?.coverage ?? 0) >= minCoverage / 2)
-    .sort((a, b) => webLast(a.p) - webLast(b.p) || (b.f?.own_strength ?? 0) - (a.f?.own_strength ?? 0) || a.rank - b.rank)
+    .sort((a, b) => webLast(a.p) - webLast(b.p) || passes(b.f) - passes(a.f) || (b.f?.own_strength ?? 0) - (a.f?.own_strength ?? 0) || a.rank - b.rank)
     .map((x) => x.p);
 }
 
-/** The gate's strength of each numbered source, in the question's own words. */
+/**
+ * The gate's strength of each numbered source, in the question's own words; 0 for a source the gate does
+ * not pass: the answer leads with, and adds, only sources that cover the question on their own.
+ */
 function strengthsOf(sources: NumberedSource[], figures: PassageFigures): Map<number, number> {
-  return new Map(sources.map((s) => [s.n, figures.get(String(s.chunk_id))?.own_strength ?? 0]));
+  return new Map(
+    sources.map((s) => {
+      const f = figures.get(String(s.chunk_id));
+      return [s.n, f?.passes ? f.own_strength : 0];
+    }),
+  );
 }
 
 function retrievedRefs(passages: RetrievedPassage[], sources: NumberedSource[], figures: PassageFigures): RetrievedRef[] {

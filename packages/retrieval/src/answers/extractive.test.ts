@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { extractiveAnswer } from './extractive.js';
 import { detectLanguage } from './language.js';
 import { buildPrompt } from './prompt.js';
-import { isPageFurniture } from './page-furniture.js';
+import { isNavigationHeading, isPageFurniture } from './page-furniture.js';
 import { isLeadIn } from './passage-blocks.js';
 import { quotable } from './quote-units.js';
 import { numberSources, type RetrievedPassage } from './types.js';
@@ -33,6 +33,49 @@ describe('extractiveAnswer', () => {
     const v = verifyAnswer(text, sources);
     expect(v.unsupported).toEqual([]);
     expect(v.citations.every((c) => c.supported)).toBe(true);
+  });
+
+  it('quotes neither a section of links to other pages nor a question, however close their words', () => {
+    const links: RetrievedPassage = {
+      ...p(1, 'https://te.fr/remuneration-interimaire', "La rémunération de l'intérimaire", "- Contrat de travail temporaire (ou contrat dit d'intérim)\n- Dans quels cas peut-on recourir au contrat de mission (intérim) ?"),
+      heading_path: ["La rémunération de l'intérimaire", 'À lire sur service-public.gouv.fr'],
+    };
+    const cases: RetrievedPassage = {
+      ...p(2, 'https://te.fr/travail-temporaire', 'Le contrat de travail temporaire', "Quels sont les cas de recours au contrat de mission ? Un intérimaire peut remplacer un salarié absent, quel que soit le motif de l'absence."),
+      heading_path: ['Le contrat de travail temporaire', 'Quels sont les cas de recours ?'],
+    };
+    const numbered = numberSources([links, cases]);
+    const question = "Dans quels cas peut-on recourir à un contrat de mission d'intérim ?";
+    const { text, used } = extractiveAnswer(question, numbered, 'fr');
+    expect(used).toEqual([2]);
+    expect(text).toContain("« Un intérimaire peut remplacer un salarié absent, quel que soit le motif de l'absence. » [2]");
+    expect(text).not.toContain('Quels sont les cas');
+    expect(text).not.toContain('contrat dit');
+    // the links alone: nothing to quote
+    expect(extractiveAnswer(question, numberSources([links]), 'fr')).toEqual({ text: '', used: [] });
+    expect(quotable('Dans quels cas peut-on recourir au contrat de mission (intérim) ?')).toBe(false);
+    expect(quotable('« Le salarié peut-il refuser une mission ? »')).toBe(false);
+    expect(['À lire aussi', 'Voir aussi', 'Services en ligne et formulaires', 'Pour aller plus loin'].every(isNavigationHeading)).toBe(true);
+    expect(['Le lien de subordination', 'Quels sont les cas de recours ?', 'Formalités'].some(isNavigationHeading)).toBe(false);
+  });
+
+  it('leads with a document the gate passes, and adds none it does not pass (strength 0)', () => {
+    const question = 'Comment calculer la prime de précarité ?';
+    const numbered = numberSources([
+      p(1, 'https://te.fr/index', "Index de l'égalité", "La prime de précarité est exclue de l'assiette de calcul de l'index."),
+      p(2, 'https://te.fr/cdd', 'Le CDD', "L'indemnité de précarité est égale à 10 % de la rémunération brute totale versée au salarié."),
+    ]);
+    const lead = (strengths: Array<[number, number]>) => extractiveAnswer(question, numbered, 'fr', { strengths: new Map(strengths) }).used;
+    expect(lead([[1, 0.6], [2, 0.7]])).toEqual([2]);
+    expect(lead([[1, 0.6], [2, 0]])).toEqual([1]);
+    const twins = numberSources([
+      p(1, 'https://te.fr/cdd', 'Le CDD', 'Le calcul de la prime de précarité se fait sur la rémunération brute totale.'),
+      p(2, 'https://te.fr/interim', "L'intérim", 'Le calcul de la prime de précarité se fait sur la rémunération brute totale du salarié.'),
+    ]);
+    const both = (strengths: Array<[number, number]>) => extractiveAnswer(question, twins, 'fr', { strengths: new Map(strengths) }).used.sort();
+    expect(both([[1, 0.7], [2, 0.69]])).toEqual([1, 2]);
+    // none passes in the question's own words: the first source leads, alone
+    expect(both([[1, 0], [2, 0]])).toEqual([1]);
   });
 
   it('skips headings, table rows and lead-ins', () => {

@@ -21,6 +21,7 @@
  */
 import type { AnswerLanguage } from './language.js';
 import { parsePassage, type PassageBlock } from './passage-blocks.js';
+import { isNavigationHeading } from './page-furniture.js';
 import { OMITTED, quoteUnits, shrinkUnit, unitLines, type LineScore, type QuoteUnit } from './quote-units.js';
 import { splitSentences } from './sentences.js';
 import { fold } from '@cite/core/text/fold.js';
@@ -39,7 +40,10 @@ export interface ExtractiveOptions {
   otherDocumentRatio?: number;
   /** A further quote of the best document must score at least this share of the best. */
   sameDocumentRatio?: number;
-  /** The relevance gate's strength of each source (by n): picks the leading document and the others quoted. */
+  /**
+   * The relevance gate's strength of each source (by n), 0 for one it does not pass: picks the leading
+   * document and the others quoted.
+   */
   strengths?: ReadonlyMap<number, number>;
   /** Another document is quoted when its strength is at least this share of the leading one's. */
   otherDocumentStrengthRatio?: number;
@@ -105,13 +109,16 @@ export function extractiveAnswer(
 ): { text: string; used: number[] } {
   const o = { ...DEFAULTS, ...options };
   const q = termSet(question);
-  const parsed = sources.map((source) => ({ source, blocks: parsePassage(source.text) }));
+  // a section of links to other pages (« À lire sur service-public.fr ») is quoted neither whole nor in part
+  const quotedSources = sources.filter((s) => !isNavigationHeading(s.heading_path.at(-1) ?? ''));
+  if (quotedSources.length === 0) return { text: '', used: [] };
+  const parsed = quotedSources.map((source) => ({ source, blocks: parsePassage(source.text) }));
   const lineScore = questionScore(q, parsed.flatMap((p) => atomsOf(p.blocks)));
-  const docRelevance = new Map(sources.map((s) => [s.n, termOverlap(q, s)]));
+  const docRelevance = new Map(quotedSources.map((s) => [s.n, termOverlap(q, s)]));
 
   const candidates = scoreCandidates(parsed, lineScore, docRelevance, o.maxItems);
   if (candidates.length === 0) return { text: '', used: [] };
-  const documents = quotedDocuments(q, sources, docRelevance, o);
+  const documents = quotedDocuments(q, quotedSources, docRelevance, o);
   const eligible = candidates.filter((c) => documents.has(c.source.document.url));
   const intro = EXTRACTIVE_INTRO[language];
   const quotes = chooseQuotes(eligible.length ? eligible : candidates, documents, lineScore, o, intro.length);
@@ -195,7 +202,7 @@ function quotedDocuments(
   for (const src of sources) {
     if (documents.size >= o.maxDocuments || documents.has(src.document.url)) continue;
     const admitted = o.strengths
-      ? weight(src) >= weight(lead) * o.otherDocumentStrengthRatio
+      ? weight(src) > 0 && weight(src) >= weight(lead) * o.otherDocumentStrengthRatio
       : weight(src) > weight(lead);
     if (admitted) documents.set(src.document.url, 'other');
   }

@@ -78,6 +78,18 @@ export function isNavigationText(text: string): boolean {
   return false;
 }
 
+/**
+ * Headings of the sections that only point elsewhere: « À lire sur service-public.fr », « Voir aussi »,
+ * « Services en ligne ». What such a section lists are titles of other pages (« Quelle est la durée de la
+ * période d'essai d'un contrat de mission ? »), however close to the question their words are.
+ */
+const NAVIGATION_HEADING = /^(?:a lire\b|a consulter\b|pour aller plus loin\b|services en ligne\b|formulaires?\b)/;
+
+export function isNavigationHeading(heading: string): boolean {
+  const f = fold(heading).trim().replace(/^[\s«"“]+/, '');
+  return NAVIGATION_HEADING.test(f) || NAVIGATION_START.test(f);
+}
+
 /** Either: never quoted as a sentence, never accepted as a list item of a quoted list. */
 export function isPageFurniture(text: string): boolean {
   return isNavigationText(text) || isFormTitle(text);

@@ -46,10 +46,14 @@ export type LineScore = (line: string) => number;
 
 export const OMITTED = '[…]';
 
-/** Whether a sentence may be quoted on its own: a statement, not a heading, a lead-in or page furniture. */
+/**
+ * Whether a sentence may be quoted on its own: a statement, not a heading, a lead-in, a question
+ * (a page's own « Quels sont les cas de recours ? » asks, it does not answer) or page furniture.
+ */
 export function quotable(text: string): boolean {
   const words = text.split(/\s+/).length;
   if (words < 4 || isLeadIn(text)) return false;
+  if (/\?\s*["»”)]?\s*$/.test(text)) return false;
   if (/^\s*\|/.test(text) || /^#{1,6}\s/.test(text)) return false;
   if (isPageFurniture(text)) return false;
   const ended = /[.!?…»)"]\s*$/.test(text);

@@ -63,6 +63,7 @@ describe('relevance gate', () => {
     expect(p1!.own_strength).toBeLessThan(p1!.strength);
     expect(p1!.strength - p1!.own_strength).toBeCloseTo(d.terms.find((t) => t.word === 'interim')!.share, 2);
     expect(p2!.own_strength).toBe(p2!.strength);
+    expect([p1!.passes, p2!.passes]).toEqual([true, false]); // the passage the gate answered for
     // without the derived form the key word is in no passage
     expect(decideRelevance(words, evidence(term('interim', 5), ev.terms[1]!, ev.terms[2]!), [passage(1), passage(2)]).abstain).toBe(true);
   });

@@ -101,6 +101,11 @@ export interface PassageRelevance {
    * comes first).
    */
   own_strength: number;
+  /**
+   * Whether this passage alone covers the question (what the gate asks of one passage to answer): the
+   * answer leads with such a passage, the one the gate answered for.
+   */
+  passes: boolean;
   /** Cosine similarity with the question (null: no vector evidence for this passage). */
   similarity: number | null;
 }
@@ -176,6 +181,7 @@ export function decideRelevance(
       coverage: round3(coverage),
       strength: round3(strength),
       own_strength: round3(ownStrength),
+      passes: false,
       similarity: similarity === undefined || similarity === null ? null : round3(similarity),
     };
   });
@@ -188,6 +194,7 @@ export function decideRelevance(
   const topicsNeeded = Math.min(thresholds.minTopicWords, knownTopics.length);
   const together = (s: PassageRelevance) => knownTopics.filter((t) => held(t, s.chunk_id)).length >= topicsNeeded;
   const passing = scored.filter((s) => strongEnough(s) && together(s));
+  for (const s of passing) s.passes = true;
   const pool = passing.length ? passing : scored;
   const best = pool.reduce<PassageRelevance | null>((b, s) => (!b || s.strength > b.strength ? s : b), null);
   const inBest = (t: WeightedTerm) => best !== null && held(t, best.chunk_id);
