@@ -31,12 +31,13 @@
  * for the heaviest topic word, were measured too: each traded one kind of error for the other on the
  * held-out set (0.883/0.75; 0.883/0.733), so neither is used.
  * A passage writing a word derived from the question's holds it (« intérimaire » for « intérim »,
- * term-evidence.ts), for the decision; the passages quoted are ordered by the question's own words
- * (`own_strength`). Measured: development set 0.920/0.898 → 0.907/0.909, held-out 0.917/0.733 →
- * 0.917/0.750, spf-qa citation precision and gold recall unchanged (0.952/0.962; ordering by the
- * derived forms too cost one gold source there: 0.948/0.952). Counting a derived form at 0.5–0.8 of
- * its impact lost the on-topic question it gained, and matching the other way too (« intérim » for
- * « intérimaire ») declined only 0.880 of the development set's off-topic questions.
+ * term-evidence.ts), for the decision; the passages an answer quotes are those the gate passes first
+ * (`passes`), then by the question's own words (`own_strength`). Measured: development set
+ * 0.920/0.898 → 0.907/0.909, held-out 0.917/0.733 → 0.917/0.750, spf-qa citation precision and gold
+ * recall 0.952/0.962 → 0.957/0.971 (ordering by the derived forms too cost one gold source there:
+ * 0.948/0.952). Counting a derived form at 0.5–0.8 of its impact lost the on-topic question it gained,
+ * and matching the other way too (« intérim » for « intérimaire ») declined only 0.880 of the
+ * development set's off-topic questions.
  * Pure: the evidence comes from the index (search/term-evidence.ts), so this is testable without a
  * database.
  */
