@@ -26,7 +26,11 @@ export function closestSources(passages: RetrievedPassage[], max = 3): ClosestSo
   return out;
 }
 
-export type AbstainReasonCode = AbstainCode | 'model_declined';
+/**
+ * Beyond the gate's codes: the model declined, or the passages that cover the question hold nothing an
+ * extractive answer may quote (links to other pages, titles, questions).
+ */
+export type AbstainReasonCode = AbstainCode | 'model_declined' | 'nothing_to_quote';
 
 const quoteWords = (words: string[], language: AnswerLanguage) => {
   const quoted = words.slice(0, 5).map((w) => (language === 'fr' ? `« ${w} »` : `"${w}"`));
@@ -58,6 +62,12 @@ export function gateReason(language: AnswerLanguage, d: Pick<GateDecision, 'code
         : `The sources only mention the question's key terms in passing${key ? ` (${key})` : ''}.`;
     }
   }
+}
+
+export function nothingToQuoteReason(language: AnswerLanguage): string {
+  return language === 'fr'
+    ? "Les passages qui traitent de la question ne contiennent rien à citer (des liens vers d'autres pages, des titres ou des questions) : consultez les sources les plus proches."
+    : 'The passages on the question hold nothing to quote (links to other pages, titles or questions): see the closest sources.';
 }
 
 export function refusalReason(language: AnswerLanguage, refusal: { explanation: string | null }): string {

@@ -16,6 +16,7 @@ import { AnswerService } from './answer-service.js';
 const config = loadConfig({ DATA_DIR: 'memory://' });
 const TEMPORARY = 'https://exemple.gouv.fr/travail-temporaire';
 const DISCRIMINATION = 'https://exemple.gouv.fr/recours-discrimination';
+const LINKS = 'https://exemple.gouv.fr/conges';
 
 describeEachDatabase('the answer leads with the passage the gate answered for', (ctx) => {
   let service: AnswerService;
@@ -41,6 +42,16 @@ describeEachDatabase('the answer leads with the passage the gate answered for', 
           },
         ],
       },
+      {
+        url: LINKS,
+        title: 'Les congés du salarié',
+        chunks: [
+          {
+            heading: ['Les congés du salarié', 'À lire sur service-public.gouv.fr'],
+            text: '- Congé sabbatique du salarié : durée et conditions\n- Congé sabbatique : retour du salarié dans l’entreprise\n- Congé sabbatique et congés payés',
+          },
+        ],
+      },
       ...Array.from({ length: 6 }, (_, i) => ({
         url: `https://exemple.gouv.fr/fiche-${i}`,
         title: `Fiche ${i}`,
@@ -59,5 +70,13 @@ describeEachDatabase('the answer leads with the passage the gate answered for', 
     expect(r.citations.map((c) => c.url)).toEqual([TEMPORARY]);
     expect(r.answer).toContain('Un intérimaire peut remplacer un salarié absent');
     expect(r.answer).not.toContain('discriminatoire');
+  });
+
+  it('declines, saying why, when the only passage on the question is a list of links to other pages', async () => {
+    const r = await service.ask({ question: 'Quelle est la durée du congé sabbatique ?', caller: { keyId: null, collections: null } });
+    expect(r.relevance.best_chunk_id).not.toBeNull(); // the gate found the words together…
+    expect(r).toMatchObject({ abstained: true, abstain_code: 'nothing_to_quote', citations: [] });
+    expect(r.abstain_reason).toContain('rien à citer');
+    expect(r.closest_sources?.map((c) => c.url)).toContain(LINKS);
   });
 });

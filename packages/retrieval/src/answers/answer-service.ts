@@ -13,7 +13,7 @@ import { chunkCount } from '../search/search-service.js';
 import { queryEvidence } from '../search/term-evidence.js';
 import { withSynonymCoverage } from '../search/synonyms/synonym-evidence.js';
 import type { WebSearchCapability, WebSearchWarning } from '../search/web-search.js';
-import { abstentionText, closestSources, gateReason, refusalReason, type AbstainReasonCode, type ClosestSource } from './abstain.js';
+import { abstentionText, closestSources, gateReason, nothingToQuoteReason, refusalReason, type AbstainReasonCode, type ClosestSource } from './abstain.js';
 import { completeAnswer, insertPendingAnswer, type AnswerMode, type RetrievedRef } from './answers-repo.js';
 import { createMarkerFilter, parseCitations, stripMarkers } from './citations.js';
 import { extractiveAnswer } from './extractive.js';
@@ -358,6 +358,11 @@ export class AnswerService {
         ? await this.generate(run, selection.sources, input, onStart)
         : this.extract(run, selection, input, onStart);
       const model = composed.model ?? this.model;
+      if (!this.deps.llm && !composed.text) {
+        // every passage that covers the question is a list of links, a title or a question
+        input.onStart?.(this.startInfo(run, selection.sources, true));
+        return await this.finish(run, selection, { kind: 'abstained', reason: nothingToQuoteReason(run.language), code: 'nothing_to_quote', mode: 'extractive', model: null }, input.onToken);
+      }
       const verified = await this.verify(run, composed.text, selection.sources);
 
       const refusal = this.deps.llm ? modelRefusal(composed.text, verified.citations.length) : null;
@@ -578,6 +583,7 @@ export class AnswerService {
     const text = extractiveAnswer(run.question, selection.sources, run.language, { strengths }).text;
     run.timings.generation_ms = since(te);
     run.timings.ttfb_ms = since(run.t0);
+    if (!text) return { text, model: null, usage: tokenUsage(0, 0) }; // nothing to quote: ask() declines
     started();
     input.onToken?.(text);
     return { text, model: null, usage: tokenUsage(0, approximateTokens(text)) };
