@@ -52,15 +52,15 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
-    if (k === '--pages') (a.pages = Number(v)), i++;
-    else if (k === '--pdfs') (a.pdfs = Number(v)), i++;
-    else if (k === '--concurrency') (a.concurrency = Number(v)), i++;
-    else if (k === '--server') (a.server = v), i++;
-    else if (k === '--child') (a.child = v as Args['child']), i++;
-    else if (k === '--site') (a.site = v), i++;
-    else if (k === '--only') (a.only = v as Args['only']), i++;
-    else if (k === '--repeat') (a.repeat = Math.max(1, Number(v))), i++;
-    else if (k === '--targets') (targets = v), i++;
+    if (k === '--pages') { a.pages = Number(v); i++; }
+    else if (k === '--pdfs') { a.pdfs = Number(v); i++; }
+    else if (k === '--concurrency') { a.concurrency = Number(v); i++; }
+    else if (k === '--server') { a.server = v; i++; }
+    else if (k === '--child') { a.child = v as Args['child']; i++; }
+    else if (k === '--site') { a.site = v; i++; }
+    else if (k === '--only') { a.only = v as Args['only']; i++; }
+    else if (k === '--repeat') { a.repeat = Math.max(1, Number(v)); i++; }
+    else if (k === '--targets') { targets = v; i++; }
   }
   if (a.child) return a;
   a.server ??= process.env.DATABASE_URL || undefined;

@@ -6,7 +6,7 @@
  *   `dependencies`: what `npm prune --omit=dev` keeps in the image.
  * - Its test code (*.test.ts, testing/ folders, console/e2e) and tool configuration (vite.config.ts)
  *   may also use its devDependencies and the root's.
- * - scripts/, bench/ and vitest.config.ts belong to the root package.json.
+ * - scripts/, bench/, vitest.config.ts and eslint.config.js belong to the root package.json.
  * - `@cite/*` (workspace aliases), relative paths and node: builtins are not packages.
  * - A type import is satisfied by the package or by its `@types/` package.
  * - A declared package is used when its owner's code imports it (root: any code), `@types/x` when x is
@@ -51,6 +51,7 @@ const TREES: { dir: string; owner: Owner }[] = [
   { dir: 'scripts', owner: 'root' },
   { dir: 'bench', owner: 'root' },
   { dir: 'vitest.config.ts', owner: 'root' },
+  { dir: 'eslint.config.js', owner: 'root' },
 ];
 
 function kindOf(file: string, owner: Owner): Kind {

@@ -312,7 +312,12 @@ function runRoute(ctx: AppContext, route: RouteDef): express.RequestHandler {
 function errorHandler(ctx: AppContext) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const body = toErrorBody(err);
-    if (body.status >= 500) (req as Request & { log?: AppContext['log'] }).log?.error({ err }, 'request failed') ?? ctx.log.error({ err });
+    if (body.status >= 500) {
+      // the request's logger (it carries the request id), else the app's: once, not on both
+      const reqLog = (req as Request & { log?: AppContext['log'] }).log;
+      if (reqLog) reqLog.error({ err }, 'request failed');
+      else ctx.log.error({ err });
+    }
     if (res.headersSent) {
       res.end();
       return;

@@ -1,9 +1,11 @@
 /** The OpenAPI 3 document, generated from the route declarations and their zod schemas. */
-import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { RouteDef } from './route.js';
 
 extendZodWithOpenApi(z);
+
+type RequestParameter = NonNullable<RouteConfig['request']>['params'];
 
 const errorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
 
@@ -12,7 +14,7 @@ export function buildOpenApi(routes: RouteDef[], version: string): object {
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'Cité API key' });
   for (const r of routes) {
     const path = r.path.replace(/:([A-Za-z_]+)/g, '{$1}');
-    const responses: Record<string, { description: string; content?: any }> = {
+    const responses: Record<string, ResponseConfig> = {
       [String(r.status ?? 200)]: {
         description: 'Success',
         ...(r.response ? { content: { 'application/json': { schema: r.response } } } : {}),
@@ -32,8 +34,8 @@ export function buildOpenApi(routes: RouteDef[], version: string): object {
       tags: r.tags,
       security: r.access === 'public' ? [] : [{ bearer: [] }],
       request: {
-        ...(r.params ? { params: r.params as any } : {}),
-        ...(r.query && isObjectSchema(r.query) ? { query: r.query as any } : {}),
+        ...(r.params ? { params: r.params as RequestParameter } : {}),
+        ...(r.query && isObjectSchema(r.query) ? { query: r.query as RequestParameter } : {}),
         ...(r.body ? { body: { content: { [r.bodyContentType ?? 'application/json']: { schema: r.body } } } } : {}),
       },
       responses,

@@ -32,6 +32,7 @@ export interface RouteContext<B, Q, P> {
   res: Response;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- `RouteDef[]` holds routes of every body/query/params type; `handler` takes them contravariantly, so only `any` erases them
 export interface RouteDef<B = any, Q = any, P = any> {
   method: Method;
   /** Express path, e.g. `/v1/answers/:id/feedback`. */

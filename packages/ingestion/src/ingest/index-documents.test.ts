@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { statementText, type Database, type Queryable } from '@cite/core/db/database.js';
 import type { Embedder } from '@cite/core/embeddings/embedder.js';
 import { getEmbeddingModel } from '@cite/core/embeddings/embedding-model-record.js';

@@ -5,7 +5,6 @@
  * never see a request. Allowed redirects and WebSockets still work.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';

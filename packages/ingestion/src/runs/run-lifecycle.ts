@@ -144,7 +144,7 @@ export async function scheduleDueSources(db: Database, now = new Date()): Promis
     );
     const queued: number[] = [];
     for (const s of rows) {
-      let next: Date | null = null;
+      let next: Date | null;
       try {
         next = nextCronRun(s.schedule, now);
       } catch {

@@ -13,7 +13,6 @@
  * only URLs the worker held at that instant are fetched again. Each document stays all-or-nothing; when a
  * group fails, its pages are written one by one so that one bad page fails alone.
  */
-import type { Logger } from 'pino';
 import type { Database, Queryable } from '@cite/core/db/database.js';
 import { inWriteTransaction } from '@cite/index/write-retry.js';
 import { completeMany, enqueueIn, retryLater, type EnqueueItem, type FrontierItem } from '../frontier/frontier.js';

@@ -108,7 +108,7 @@ export function createMarkerFilter(sourceCount: number, sentinel = 'NO_ANSWER'):
       const closeIdx = pending.slice(rel).search(/\](?!\])|】/u);
       if (closeIdx === -1) {
         // Still open: a marker is at most a few dozen characters; beyond that it is ordinary text.
-        if (!final && pending.length - rel < 40 && /^[[【][\[\s\w,;\-–éè.†]*$/u.test(pending.slice(rel))) break;
+        if (!final && pending.length - rel < 40 && /^[[【][[\s\w,;\-–éè.†]*$/u.test(pending.slice(rel))) break;
         out += pending.slice(0, rel + 1);
         pending = pending.slice(rel + 1);
         continue;

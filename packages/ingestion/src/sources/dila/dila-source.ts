@@ -59,7 +59,7 @@ export async function runDilaSource(
   }
   const filter = run.config.dila_filter ?? NO_FILTER;
   let results: DilaArchiveResult[];
-  let narrowed = 0;
+  let narrowed: number;
   try {
     narrowed = await removeUnselected(db, run.sourceId, filter);
     results = await importDilaDumps(
