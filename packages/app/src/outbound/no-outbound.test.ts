@@ -48,7 +48,7 @@ function outboundEvents(events: NetEvent[]): NetEvent[] {
 function processTree(pid: number): number[] {
   const out = [pid];
   for (let i = 0; i < out.length; i++) {
-    let tasks: string[] = [];
+    let tasks: string[];
     try {
       tasks = fs.readdirSync(`/proc/${out[i]}/task`);
     } catch {
@@ -99,7 +99,7 @@ function kernelOutbound(rootPid: number): KernelSocket[] {
     }
     if (!inodes.size) continue;
     for (const proto of ['tcp', 'tcp6', 'udp', 'udp6']) {
-      let table = '';
+      let table: string;
       try {
         table = fs.readFileSync(`/proc/${pid}/net/${proto}`, 'utf8');
       } catch {
@@ -236,15 +236,16 @@ describe('no outbound connection without model servers or enabled sources', () =
     });
   }
   /** Talks to the engine like a user would, then lets the background parts run their first cycles. */
-  async function exercise(url: string, key: string): Promise<void> {
+  async function exercise(url: string, key: string, purger: Spawned): Promise<void> {
     const get = (p: string, init: RequestInit = {}) => fetch(`${url}${p}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
     expect((await get('/readyz')).status).toBe(200);
     expect((await get('/v1/me')).status).toBe(200);
     const outbound = (await (await get('/admin/api/outbound')).json()) as { models: unknown[]; crawl_sites: unknown[]; enforced: boolean };
     expect(outbound).toMatchObject({ models: [], crawl_sites: [], enforced: true });
     expect((await get('/admin/api/retention/purge', { method: 'POST', body: '{}' })).status).toBe(200);
-    // the scheduled purge starts after 5 s; the crawler and evaluation workers poll meanwhile
-    await new Promise((r) => setTimeout(r, 7_000));
+    // the scheduled purge starts after 5 s (in the process running the background parts); the crawler and
+    // evaluation workers poll meanwhile. Its end is logged: no fixed wait that a slow machine could outrun
+    await waitForOutput(purger, /retention purge (done|failed)/, 60_000);
     const metrics = await (await get('/metrics')).text();
     expect(metrics.split('\n').filter((l) => l.startsWith('cite_outbound_requests_total{'))).toEqual([]);
   }
@@ -260,7 +261,7 @@ describe('no outbound connection without model servers or enabled sources', () =
     const [, url] = await waitForOutput(engine, /Cité is listening on (http:\/\/\S+?) /);
     const key = /^\s+(cite_\S+)\s*$/m.exec(engine.output())?.[1];
     expect(key, 'bootstrap key printed').toBeTruthy();
-    await exercise(url!, key!);
+    await exercise(url!, key!, engine);
     expect(engine.output()).toMatch(/outbound policy installed/);
     expectNothingLeft('cite start', await engine.finish());
   }, 200_000);
@@ -278,7 +279,7 @@ describe('no outbound connection without model servers or enabled sources', () =
         const key = /^\s+(cite_\S+)\s*$/m.exec(engine.output())?.[1];
         const worker = spawnCite('worker', ['worker'], env);
         await waitForOutput(worker, /worker started/);
-        await exercise(url!, key!);
+        await exercise(url!, key!, worker);
         const results = { 'cite start': await engine.finish(), 'cite worker': await worker.finish() };
         for (const [name, r] of Object.entries(results)) {
           expectNothingLeft(name, { ...r, events: r.events.filter((e) => e.host !== dbHost), kernel: r.kernel.filter((k) => !k.remote.startsWith(`${dbHost}:`)) });

@@ -4,14 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { embeddedTemplate } from '../testing/database-templates.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
 import { migrate } from './migrations.js';
 
 describe('embedded database', () => {
   it('keeps its data across a restart', { timeout: 240_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-emb-'));
-    const first = await openEmbeddedDatabase(dir);
-    await migrate(first);
+    // filled from the migrated template (initdb of an empty directory is the lock test's, migrating from empty migrations.test.ts's)
+    const first = await openEmbeddedDatabase(dir, { template: await embeddedTemplate() });
+    expect(await migrate(first)).toEqual([]);
     await first.query(`INSERT INTO collections (name) VALUES ('persisted')`);
     await first.close();
 
@@ -36,8 +38,7 @@ describe('embedded database', () => {
   });
 
   it('rolls a failed transaction back', async () => {
-    const db = await openEmbeddedDatabase('memory://');
-    await migrate(db);
+    const db = await openEmbeddedDatabase('memory://', { template: await embeddedTemplate() });
     await expect(
       db.transaction(async (tx) => {
         await tx.query(`INSERT INTO collections (name) VALUES ('half')`);

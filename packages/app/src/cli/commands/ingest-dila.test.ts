@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { L1237_19, LOI_ART_1 } from '@cite/ingestion/sources/dila/testing/code-du-travail.js';
 import { articlePath, articleXml, writeDump } from '@cite/ingestion/sources/dila/testing/dila-fixture.js';
-import { availableModes, createServerDatabase } from '@cite/core/testing/databases.js';
+import { availableModes, createServerDatabase, openTestDatabase } from '@cite/core/testing/databases.js';
 
 const run = promisify(execFile);
 const CITE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/cite.mjs');
@@ -28,10 +28,13 @@ describe.each(availableModes())('cite ingest of DILA dumps [%s]', (mode) => {
     env = { ...(process.env as Record<string, string>), DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
     delete env.CITE_URL;
+    // a copy of the migrated template (`cite ingest` on a new, empty database is ingest.test.ts's case)
     if (mode === 'server') {
-      const created = await createServerDatabase(process.env.DATABASE_URL!);
+      const created = await createServerDatabase(process.env.DATABASE_URL!, { migrated: true });
       env.DATABASE_URL = created.url;
       drop = created.drop;
+    } else {
+      await (await openTestDatabase('embedded', { dataDir: env.DATA_DIR })).dispose(); // the CLI opens it itself
     }
   });
   afterAll(async () => {

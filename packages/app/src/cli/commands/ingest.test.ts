@@ -63,6 +63,7 @@ describe.each(availableModes())('cite ingest end to end [%s]', (mode) => {
     env = { ...(process.env as Record<string, string>), DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
     delete env.CITE_URL;
+    // a new, empty database on purpose (not the migrated template): the first `cite ingest` creates and migrates it
     if (mode === 'server') {
       const created = await createServerDatabase(process.env.DATABASE_URL!);
       env.DATABASE_URL = created.url;

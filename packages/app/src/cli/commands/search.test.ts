@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@cite/core/config/config.js';
 import { openDatabase } from '@cite/core/db/open-database.js';
-import { availableModes, createServerDatabase } from '@cite/core/testing/databases.js';
+import { availableModes, createServerDatabase, openTestDatabase } from '@cite/core/testing/databases.js';
 
 const run = promisify(execFile);
 const CITE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/cite.mjs');
@@ -36,10 +36,13 @@ for (const mode of availableModes()) {
     beforeAll(async () => {
       env = { ...process.env, DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent', EMBEDDINGS: 'hash', CITE_URL: '', CITE_API_KEY: '' };
       delete env.DATABASE_URL;
+      // a copy of the migrated template (`cite ingest` on a new, empty database is ingest.test.ts's case)
       if (mode === 'server') {
-        const created = await createServerDatabase(process.env.DATABASE_URL!);
+        const created = await createServerDatabase(process.env.DATABASE_URL!, { migrated: true });
         env.DATABASE_URL = created.url;
         drop = created.drop;
+      } else {
+        await (await openTestDatabase('embedded', { dataDir: env.DATA_DIR })).dispose(); // the CLI opens it itself
       }
       fs.writeFileSync(path.join(dir, 'docs.jsonl'), DOCS.map((d) => JSON.stringify(d)).join('\n'));
       await cite('ingest', path.join(dir, 'docs.jsonl'), '--json');
