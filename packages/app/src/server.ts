@@ -20,6 +20,7 @@ import { startBackground } from '@cite/core/background.js';
 import { backgroundParts } from './background-parts.js';
 import { installOutboundGuard } from '@cite/core/outbound/outbound-guard.js';
 import { registerWebSearch } from './web-search/register-web-search.js';
+import { LOCAL_ENGINE_FILE } from './local-engine-file.js';
 
 export interface RunningEngine {
   app: AppContext;
@@ -121,7 +122,6 @@ function listen(app: ReturnType<typeof createApp>, port: number, host: string): 
  * the engine through its API with a per-start admin key kept next to the data (same trust boundary:
  * whoever can read DATA_DIR can read the database itself).
  */
-export const LOCAL_ENGINE_FILE = 'engine.json';
 async function writeLocalEngineFile(db: Database, cfg: Config, url: string): Promise<void> {
   await db.query(`UPDATE api_keys SET revoked_at = now() WHERE name = 'local-cli' AND revoked_at IS NULL`);
   const { key } = await createKey(db, { name: 'local-cli', role: 'admin' });

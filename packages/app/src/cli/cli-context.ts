@@ -10,7 +10,7 @@ import { migrate } from '@cite/core/db/migrations.js';
 import { openDatabase } from '@cite/core/db/open-database.js';
 import { CiteError } from '@cite/core/errors.js';
 import { applyHeapGrowth } from '@cite/core/system/heap-growth.js';
-import { LOCAL_ENGINE_FILE } from '../server.js';
+import { LOCAL_ENGINE_FILE } from '../local-engine-file.js';
 
 /** The process configuration; its heap policy is applied on the first call (every command reads it first). */
 export function cliConfig(): Config {
