@@ -1,34 +1,46 @@
 /** The `cite` CLI. Each command lives in commands/<name>.ts and exports `register(program)`. */
 import { Command } from 'commander';
 import { isCiteError } from '@cite/core/errors.js';
-import * as ask from './commands/ask.js';
-import * as data from './commands/data.js';
-import * as demo from './commands/demo.js';
-import * as ingest from './commands/ingest.js';
-import * as keys from './commands/keys.js';
-import * as mcp from './commands/mcp.js';
-import * as migrate from './commands/migrate.js';
-import * as reembed from './commands/reembed.js';
-import * as search from './commands/search.js';
-import * as evalCommand from './commands/eval.js';
-import * as start from './commands/start.js';
-import * as crawl from './commands/crawl.js';
-import * as worker from './commands/worker.js';
+/**
+ * Each top-level command and the module that registers it, in the order help lists them. A module is
+ * loaded when its command runs (or for the whole help): loading them all (the server, ingestion, retrieval)
+ * took most of a second of every `cite` process.
+ */
+const COMMANDS = {
+  start: () => import('./commands/start.js'),
+  demo: () => import('./commands/demo.js'),
+  migrate: () => import('./commands/migrate.js'),
+  keys: () => import('./commands/keys.js'),
+  data: () => import('./commands/data.js'),
+  ingest: () => import('./commands/ingest.js'),
+  reembed: () => import('./commands/reembed.js'),
+  ask: () => import('./commands/ask.js'),
+  crawl: () => import('./commands/crawl.js'),
+  worker: () => import('./commands/worker.js'),
+  search: () => import('./commands/search.js'),
+  eval: () => import('./commands/eval.js'),
+  mcp: () => import('./commands/mcp.js'),
+} satisfies Record<string, () => Promise<{ register(program: Command): void }>>;
 
-const commands: Array<{ register(program: Command): void }> = [start, demo, migrate, keys, data, ingest, reembed, ask, crawl, worker, search, evalCommand, mcp];
+const isCommand = (name: string | undefined): name is keyof typeof COMMANDS => name !== undefined && Object.hasOwn(COMMANDS, name);
 
-/** The `cite` program with every command registered (its `commands` are what the CLI accepts). */
-export function buildProgram(): Command {
+/**
+ * The `cite` program (its `commands` are what the CLI accepts): with `only` a command's name, that command
+ * alone; otherwise every command.
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('cite')
     .description('Cité: retrieval and grounded answers with verifiable citations')
     .showHelpAfterError()
     .exitOverride();
-  for (const c of commands) c.register(program);
+  const names = isCommand(only) ? [only] : (Object.keys(COMMANDS) as Array<keyof typeof COMMANDS>);
+  for (const module of await Promise.all(names.map((name) => COMMANDS[name]()))) module.register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  // argv[2] is the command when it names one: only its module is loaded (help, options or a typo: all)
+  const program = await buildProgram(argv[2]);
   try {
     await program.parseAsync(argv);
   } catch (e) {

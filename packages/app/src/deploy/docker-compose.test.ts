@@ -65,8 +65,8 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).not.toMatch(/;\s*exit 0/);
   });
 
-  it('its commands exist in the CLI', () => {
-    const cli = new Set(buildProgram().commands.map((c) => c.name()));
+  it('its commands exist in the CLI', async () => {
+    const cli = new Set((await buildProgram()).commands.map((c) => c.name()));
     const used = ['engine', 'worker'].map((name) => compose.services[name]!.command![0]!);
     expect(used).toEqual(['start', 'worker']);
     for (const command of used) expect(cli, command).toContain(command);
