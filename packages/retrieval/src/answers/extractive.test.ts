@@ -55,8 +55,24 @@ describe('extractiveAnswer', () => {
     expect(extractiveAnswer(question, numberSources([links]), 'fr')).toEqual({ text: '', used: [] });
     expect(quotable('Dans quels cas peut-on recourir au contrat de mission (intérim) ?')).toBe(false);
     expect(quotable('« Le salarié peut-il refuser une mission ? »')).toBe(false);
-    expect(['À lire aussi', 'Voir aussi', 'Services en ligne et formulaires', 'Pour aller plus loin'].every(isNavigationHeading)).toBe(true);
-    expect(['Le lien de subordination', 'Quels sont les cas de recours ?', 'Formalités'].some(isNavigationHeading)).toBe(false);
+    expect(['À lire aussi', 'À lire sur service-public.gouv.fr', 'Voir aussi', 'Services en ligne et formulaires'].every(isNavigationHeading)).toBe(true);
+    // content sections: ministry pages put what the page says under « En savoir plus sur … »
+    const content = ['Le lien de subordination', 'Quels sont les cas de recours ?', 'Formalités', 'Pour aller plus loin', "En savoir plus sur l'aide à l'insertion professionnelle"];
+    expect(content.some(isNavigationHeading)).toBe(false);
+  });
+
+  it('quotes an article\'s « 1° 2° » list with its lead-in, and nothing that holds none of the question\'s words', () => {
+    const article = p(
+      1,
+      'https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000031091204',
+      'Code du travail - Article L1442-14',
+      "Les sanctions disciplinaires applicables aux conseillers prud'hommes sont :\n1° Le blâme ;\n2° La suspension pour une durée ne pouvant excéder six mois ;\n3° La déchéance assortie d'une interdiction définitive d'exercer les fonctions de conseiller prud'homme.",
+    );
+    const { text } = extractiveAnswer("C'est quoi un blâme ?", numberSources([article]), 'fr');
+    expect(text).toContain("« Les sanctions disciplinaires applicables aux conseillers prud'hommes sont :\n1° Le blâme ;");
+    // a page titled like the question whose section lists whom to contact: no line of it holds a word of the question
+    const contacts = p(2, 'https://te.fr/cui', "Le contrat unique d'insertion (CUI)", "- Directions régionales de l'économie, de l'emploi, du travail et des solidarités DREETS\n- Agence de services et de paiement (ASP)");
+    expect(extractiveAnswer("Qu'est-ce qu'un contrat unique d'insertion ?", numberSources([contacts]), 'fr')).toEqual({ text: '', used: [] });
   });
 
   it('leads with a document the gate passes, and adds none it does not pass (strength 0)', () => {

@@ -175,6 +175,9 @@ function scoreCandidates(
   for (const { source, blocks } of parsed) {
     quoteUnits(source.text, blocks, lineScore, { maxItems }).forEach((unit, order) => {
       const overlap = lineScore(unitLines(unit).join('\n')) / lineScore.total;
+      // a unit holding none of the question's words says nothing of it, whatever its page is about
+      // (the « Qui contacter ? » list of a page titled like the question)
+      if (overlap === 0) return;
       const score = 0.55 * overlap + 0.3 * (docRelevance.get(source.n) ?? 0) + 0.1 / source.n + (order === 0 ? 0.05 : order === 1 ? 0.025 : 0);
       out.push({ source, unit, score, order });
     });

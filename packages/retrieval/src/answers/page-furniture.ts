@@ -9,7 +9,7 @@
 import { fold } from '@cite/core/text/fold.js';
 
 /** A list bullet or number, dropped before judging a line. */
-const BULLET = /^\s*(?:[-*•]|\d{1,2}[.)])\s+/;
+const BULLET = /^\s*(?:[-*•]|\d{1,2}[.)°])\s+/;
 
 /** A form number: "cerfa n°15186*03", "n° 12345*01", "10840*07". */
 const FORM_NUMBER = /\bcerfa\b|\b\d{5}\s?\*\s?\d{2}\b/;
@@ -81,13 +81,14 @@ export function isNavigationText(text: string): boolean {
 /**
  * Headings of the sections that only point elsewhere: « À lire sur service-public.fr », « Voir aussi »,
  * « Services en ligne ». What such a section lists are titles of other pages (« Quelle est la durée de la
- * période d'essai d'un contrat de mission ? »), however close to the question their words are.
+ * période d'essai d'un contrat de mission ? »), however close to the question their words are. Not « En
+ * savoir plus sur … » or « Pour aller plus loin »: ministry pages put content under them (« L'aide à
+ * l'insertion professionnelle peut être modulée en fonction … »).
  */
-const NAVIGATION_HEADING = /^(?:a lire\b|a consulter\b|pour aller plus loin\b|services en ligne\b|formulaires?\b)/;
+const NAVIGATION_HEADING = /^(?:a lire\b|a consulter\b|voir aussi\b|liens utiles\b|sur le meme sujet\b|et aussi\b|services en ligne\b|formulaires?\b)/;
 
 export function isNavigationHeading(heading: string): boolean {
-  const f = fold(heading).trim().replace(/^[\s«"“]+/, '');
-  return NAVIGATION_HEADING.test(f) || NAVIGATION_START.test(f);
+  return NAVIGATION_HEADING.test(fold(heading).trim().replace(/^[\s«"“]+/, ''));
 }
 
 /** Either: never quoted as a sentence, never accepted as a list item of a quoted list. */

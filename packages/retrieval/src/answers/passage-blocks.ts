@@ -35,7 +35,8 @@ export interface TableBlock {
 
 export type PassageBlock = Paragraph | ListBlock | TableBlock;
 
-const LIST_ITEM = /^\s*(?:[-*•]|\d{1,2}[.)])\s+\S/;
+// « 1° », « 2° »: how the codes number the items of an article's list (« Les sanctions … sont : 1° Le blâme ; … »)
+const LIST_ITEM = /^\s*(?:[-*•]|\d{1,2}[.)°])\s+\S/;
 const TABLE_ROW = /^\s*\|/;
 const TABLE_SEPARATOR = /^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$/;
 
