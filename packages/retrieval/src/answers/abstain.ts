@@ -28,7 +28,7 @@ export function closestSources(passages: RetrievedPassage[], max = 3): ClosestSo
 
 /**
  * Beyond the gate's codes: the model declined, or the passages that cover the question hold nothing an
- * extractive answer may quote (links to other pages, titles, questions).
+ * extractive answer may quote (links to other pages, titles, questions, lines without any of its words).
  */
 export type AbstainReasonCode = AbstainCode | 'model_declined' | 'nothing_to_quote';
 
@@ -66,8 +66,8 @@ export function gateReason(language: AnswerLanguage, d: Pick<GateDecision, 'code
 
 export function nothingToQuoteReason(language: AnswerLanguage): string {
   return language === 'fr'
-    ? "Les passages qui traitent de la question ne contiennent rien à citer (des liens vers d'autres pages, des titres ou des questions) : consultez les sources les plus proches."
-    : 'The passages on the question hold nothing to quote (links to other pages, titles or questions): see the closest sources.';
+    ? "Les passages qui traitent de la question ne contiennent rien à citer qui y réponde (des liens vers d'autres pages, des titres, des questions, des lignes sans aucun de ses mots) : consultez les sources les plus proches."
+    : 'The passages on the question hold nothing to quote that answers it (links to other pages, titles, questions, lines without any of its words): see the closest sources.';
 }
 
 export function refusalReason(language: AnswerLanguage, refusal: { explanation: string | null }): string {
