@@ -43,7 +43,6 @@ export class CrawlLoop {
   private readonly writing = new Set<Promise<void>>();
   /** Frontier items fetched since the last claim, marked by the next one. */
   private fetched: number[] = [];
-  private stopping = false;
   private readonly stopSignal = new AbortController();
   /** One promise for the stop, raced by every wait (a listener per wait would pile up on the signal). */
   private readonly stopRequested = new Promise<void>((resolve) =>
@@ -55,7 +54,7 @@ export class CrawlLoop {
   constructor(private readonly p: CrawlLoopParts) {}
 
   get isStopping(): boolean {
-    return this.stopping;
+    return this.stopSignal.signal.aborted;
   }
 
   start(): void {
@@ -64,7 +63,6 @@ export class CrawlLoop {
 
   /** Stops claiming, lets the pages in flight finish and their writes commit. */
   async stop(): Promise<void> {
-    this.stopping = true;
     this.stopSignal.abort();
     await this.running;
   }
@@ -73,9 +71,9 @@ export class CrawlLoop {
     const { opts, maxWriting, backlog, maintenance } = this.p;
     let idleSince = 0;
     let busyAt = Date.now();
-    while (!this.stopping) {
+    while (!this.isStopping) {
       const { claimed, waitMs } = await this.claimFreeSlots();
-      if (this.stopping) break;
+      if (this.isStopping) break;
       const { fetching, writing } = this;
       if (claimed > 0 || fetching.size > 0 || writing.size > 0) busyAt = Date.now();
       if (claimed === 0 && fetching.size === 0 && writing.size === 0) {
@@ -102,7 +100,7 @@ export class CrawlLoop {
     const { db, workerId, opts, maxWriting, claims, log } = this.p;
     let claimed = 0;
     let waitMs = opts.pollMs;
-    while (!this.stopping && this.fetching.size < opts.concurrency && this.writing.size < maxWriting) {
+    while (!this.isStopping && this.fetching.size < opts.concurrency && this.writing.size < maxWriting) {
       let items: FrontierItem[] = [];
       const marks = this.fetched;
       this.fetched = [];
@@ -160,7 +158,7 @@ export class CrawlLoop {
     } catch (e) {
       // the vectors stay searchable where they are
       this.backlogRetryAt = Date.now() + BACKLOG_RETRY_MS;
-      if (!this.stopping) this.p.log.error({ err: e }, 'indexing backlog vectors failed');
+      if (!this.isStopping) this.p.log.error({ err: e }, 'indexing backlog vectors failed');
       return 0;
     }
   }

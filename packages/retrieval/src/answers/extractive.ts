@@ -111,7 +111,6 @@ export function extractiveAnswer(
   const q = termSet(question);
   // a section of links to other pages (« À lire sur service-public.fr ») is quoted neither whole nor in part
   const quotedSources = sources.filter((s) => !isNavigationHeading(s.heading_path.at(-1) ?? ''));
-  if (quotedSources.length === 0) return { text: '', used: [] };
   const parsed = quotedSources.map((source) => ({ source, blocks: parsePassage(source.text) }));
   const lineScore = questionScore(q, parsed.flatMap((p) => atomsOf(p.blocks)));
   const docRelevance = new Map(quotedSources.map((s) => [s.n, termOverlap(q, s)]));

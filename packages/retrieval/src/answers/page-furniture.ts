@@ -31,9 +31,12 @@ const NAVIGATION_LINES = new Set([
   'see also', 'read more', 'back to top', 'skip to content', 'aller au contenu', 'aller au menu', 'passer au contenu',
   'vous etes ici', 'fil d\'ariane', 'et aussi', 'formulaire', 'service en ligne', 'simulateur', 'modele de document',
 ]);
+/** Headers of link sections, whether they head a section or start a line (folded). */
+const LINK_SECTION = "voir aussi|sur le meme sujet|liens utiles|et aussi";
 /** Section headers that introduce links; a short line starting with them is navigation. */
-const NAVIGATION_START =
-  /^(?:voir aussi|pour en savoir plus|en savoir plus|a lire aussi|sur le meme sujet|liens utiles|et aussi|questions ?\?? ?reponses|services en ligne et formulaires|textes de reference|ou s'adresser|vous etes ici|fil d'ariane|see also|related)\b/;
+const NAVIGATION_START = new RegExp(
+  `^(?:${LINK_SECTION}|pour en savoir plus|en savoir plus|a lire aussi|questions ?\\?? ?reponses|services en ligne et formulaires|textes de reference|ou s'adresser|vous etes ici|fil d'ariane|see also|related)\\b`,
+);
 /** Page dating lines ("Vérifié le 01 janvier 2024 - Direction de l'information légale…"). */
 const DATING = /^(?:verifie|mis a jour|mise a jour|modifie|publie|derniere mise a jour)\b.{0,20}\b\d{1,4}\b/;
 const SHARE_WORDS = new Set(['imprimer', 'partager', 'facebook', 'twitter', 'linkedin', 'courriel', 'email', 'mail', 'envoyer', 'copier', 'lien', 'x', 'whatsapp', 'print', 'share']);
@@ -85,7 +88,7 @@ export function isNavigationText(text: string): boolean {
  * savoir plus sur … » or « Pour aller plus loin »: ministry pages put content under them (« L'aide à
  * l'insertion professionnelle peut être modulée en fonction … »).
  */
-const NAVIGATION_HEADING = /^(?:a lire\b|a consulter\b|voir aussi\b|liens utiles\b|sur le meme sujet\b|et aussi\b|services en ligne\b|formulaires?\b)/;
+const NAVIGATION_HEADING = new RegExp(`^(?:${LINK_SECTION}|a lire|a consulter|services en ligne|formulaires?)\\b`);
 
 export function isNavigationHeading(heading: string): boolean {
   return NAVIGATION_HEADING.test(fold(heading).trim().replace(/^[\s«"“]+/, ''));

@@ -15,6 +15,7 @@ import type { Database } from '@cite/core/db/database.js';
 import { migrate } from '@cite/core/db/migrations.js';
 import { openDatabase } from '@cite/core/db/open-database.js';
 import { createEmbedder } from '@cite/core/embeddings/create-embedder.js';
+import { startEngine } from '../../server.js';
 import { cliConfig } from '../cli-context.js';
 import { indexingProgress } from '../ingest-progress.js';
 import { fail, stopOnSignal } from '../main.js';
@@ -43,7 +44,6 @@ export function register(program: Command): void {
           progress.stop();
           await embedder.close?.();
         }
-        const { startEngine } = await import('../../server.js'); // loaded when serving only (start.ts)
         const engine = await startEngine({ config: cfg, db });
         process.stdout.write(`${demoBanner(engine.url, questions.collection, load, questions)}\n`);
         const opened = db;

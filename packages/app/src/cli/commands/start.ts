@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { startEngine } from '../../server.js';
 import { fail, stopOnSignal } from '../main.js';
 import { cliConfig } from '../cli-context.js';
 
@@ -10,8 +11,6 @@ export function register(program: Command): void {
     .action(async (opts: { port?: string }) => {
       try {
         if (opts.port) process.env.PORT = opts.port;
-        // the server is loaded by the commands that serve only: every other command starts a second sooner
-        const { startEngine } = await import('../../server.js');
         const engine = await startEngine({ config: cliConfig() });
         process.stdout.write(`Cité is listening on ${engine.url} (console: ${engine.url}/console, API docs: ${engine.url}/docs)\n`);
         stopOnSignal(() => engine.stop());
