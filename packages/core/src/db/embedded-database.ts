@@ -6,9 +6,11 @@ import pg from 'pg';
 import type { Admission } from './admission.js';
 import type { Database } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { EmbeddedUpkeep, type UpkeepOptions } from './embedded-upkeep.js';
 import { PgliteThread } from './pglite-thread.js';
 import { poolDatabase } from './pool-database.js';
 import { CiteError } from '../errors.js';
+import { componentLogger } from '../observability/logger.js';
 
 /**
  * Creates a new PGlite data directory in a short-lived child process. PGlite's initdb starts a
@@ -44,6 +46,8 @@ export interface EmbeddedOptions {
   template?: Uint8Array;
   /** Statements in flight and their queue (open-database.ts); none: the one connection's own queue. */
   admission?: Admission;
+  /** Vacuums and analyzes tables as PostgreSQL's autovacuum would (embedded-upkeep.ts), unless false. */
+  upkeep?: false | Partial<Pick<UpkeepOptions, 'everyMs'>>;
 }
 
 /**
@@ -77,11 +81,13 @@ export async function openEmbeddedDatabase(dataDir: string, options: EmbeddedOpt
   pool.on('error', () => {
     /* surfaces on the next statement */
   });
+  let upkeep: EmbeddedUpkeep | undefined;
   const db = poolDatabase(
     pool,
     'embedded',
     async () => {
       try {
+        await upkeep?.stop();
         await pool.end();
         await thread.close();
       } finally {
@@ -91,6 +97,7 @@ export async function openEmbeddedDatabase(dataDir: string, options: EmbeddedOpt
     options.admission,
   );
   threads.set(db, thread);
+  if (options.upkeep !== false) upkeep = new EmbeddedUpkeep(db, { ...options.upkeep, log: componentLogger('database') }).start();
   return db;
 }
 

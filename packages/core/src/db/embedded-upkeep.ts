@@ -1,0 +1,138 @@
+/**
+ * Autovacuum for the embedded database. PGlite runs PostgreSQL as a single-user backend, without the
+ * autovacuum launcher: left alone, its tables are never analyzed nor vacuumed. Without statistics the
+ * planner takes a grown table for an empty one (the crawl's claim read every pending URL of the frontier
+ * and sorted them, 4–8 ms a claim, instead of walking its index); without vacuum, dead rows and index
+ * entries pile up for good and the visibility map stays empty, so the BM25 postings are never read from
+ * their index alone.
+ *
+ * Every `everyMs`, one query on the statistics views finds the tables PostgreSQL's own autovacuum would
+ * take, by its default thresholds, and they are vacuumed and analyzed one statement at a time. It runs in
+ * the background lane: a search waiting for the database goes first.
+ */
+import type { Logger } from 'pino';
+import { inBackgroundLane } from './admission.js';
+import type { Queryable } from './database.js';
+
+export interface UpkeepThresholds {
+  /** Analyze once more rows changed than `analyzeBase` + `analyzeScale` × its rows (autovacuum_analyze_*). */
+  analyzeBase: number;
+  analyzeScale: number;
+  /** Vacuum once more rows are dead than `vacuumBase` + `vacuumScale` × its rows (autovacuum_vacuum_*). */
+  vacuumBase: number;
+  vacuumScale: number;
+  /** Vacuum an insert-only table too, to set its visibility map (autovacuum_vacuum_insert_*). */
+  insertBase: number;
+  insertScale: number;
+}
+
+/** PostgreSQL's defaults for autovacuum. */
+export const UPKEEP_THRESHOLDS: UpkeepThresholds = {
+  analyzeBase: 50,
+  analyzeScale: 0.1,
+  vacuumBase: 50,
+  vacuumScale: 0.2,
+  insertBase: 1000,
+  insertScale: 0.2,
+};
+
+/**
+ * How often the statistics are looked at (ms). PostgreSQL's launcher wakes once a minute; a crawl fills
+ * its frontier in seconds, and each look is one cheap query.
+ */
+export const UPKEEP_EVERY_MS = 2_000;
+
+export interface DueTable {
+  /** Schema-qualified and quoted, ready for a statement. */
+  table: string;
+  vacuum: boolean;
+  analyze: boolean;
+}
+
+/** The tables due for a vacuum or an analyze, by the thresholds. */
+export async function dueTables(db: Queryable, t: UpkeepThresholds = UPKEEP_THRESHOLDS): Promise<DueTable[]> {
+  const { rows } = await db.query<DueTable>(
+    `SELECT * FROM (
+       SELECT format('%I.%I', s.schemaname, s.relname) AS "table",
+              s.n_dead_tup > $3 + $4 * greatest(c.reltuples, 0)
+                OR s.n_ins_since_vacuum > $5 + $6 * greatest(c.reltuples, 0) AS "vacuum",
+              s.n_mod_since_analyze > $1 + $2 * greatest(c.reltuples, 0) AS "analyze"
+         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+        WHERE c.relpersistence <> 't'
+     ) t WHERE "vacuum" OR "analyze" ORDER BY "table"`,
+    [t.analyzeBase, t.analyzeScale, t.vacuumBase, t.vacuumScale, t.insertBase, t.insertScale],
+  );
+  return rows;
+}
+
+/** The statement that does what `due` asks. */
+export function upkeepStatement(due: DueTable): string {
+  if (due.vacuum) return `VACUUM ${due.analyze ? '(ANALYZE) ' : ''}${due.table}`;
+  return `ANALYZE ${due.table}`;
+}
+
+/**
+ * A table upkept is not taken again before this many times what its statement took: on the database's one
+ * thread, a table rewritten without pause (a crawl's chunks and postings) would otherwise be analyzed at
+ * every look. Keeps the upkeep to a small share of the thread, like autovacuum's cost delay on a server.
+ */
+export const UPKEEP_PAUSE_FACTOR = 10;
+
+export interface UpkeepOptions {
+  everyMs: number;
+  thresholds: UpkeepThresholds;
+  pauseFactor: number;
+  log?: Logger;
+}
+
+/** The upkeep of one embedded database: `pass` now, or `start` to pass every `everyMs` until `stop`. */
+export class EmbeddedUpkeep {
+  private readonly options: UpkeepOptions;
+  /** Per table, when it may be taken again (performance.now()). */
+  private readonly pausedUntil = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Queryable,
+    options: Partial<UpkeepOptions> = {},
+  ) {
+    this.options = { everyMs: UPKEEP_EVERY_MS, thresholds: UPKEEP_THRESHOLDS, pauseFactor: UPKEEP_PAUSE_FACTOR, ...options };
+  }
+
+  /** Vacuums and analyzes the due tables that are not paused; returns the statements run. */
+  async pass(): Promise<string[]> {
+    const done: string[] = [];
+    for (const due of await dueTables(this.db, this.options.thresholds)) {
+      if (this.stopped) break;
+      if ((this.pausedUntil.get(due.table) ?? 0) > performance.now()) continue;
+      const sql = upkeepStatement(due);
+      const started = performance.now();
+      await this.db.query(sql);
+      const now = performance.now();
+      this.pausedUntil.set(due.table, now + this.options.pauseFactor * (now - started));
+      done.push(sql);
+    }
+    return done;
+  }
+
+  /** Passes every `everyMs` in the background lane (a search waiting for the database goes first). */
+  start(): this {
+    this.timer ??= setInterval(() => {
+      if (this.stopped || this.running) return;
+      this.running = inBackgroundLane(() => this.pass())
+        .catch((err: unknown) => this.options.log?.warn({ err }, 'embedded database upkeep failed'))
+        .finally(() => (this.running = null));
+    }, this.options.everyMs);
+    this.timer.unref();
+    return this;
+  }
+
+  /** No pass starts after; waits for the one under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}
