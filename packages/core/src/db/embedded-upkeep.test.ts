@@ -3,6 +3,9 @@
  * found, analyzed and vacuumed; a table just upkept is left alone for a while; an embedded database opened
  * by the engine does it on its own.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from './database.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
@@ -87,6 +90,35 @@ describe('embedded database upkeep', () => {
     expect(await paused.pass()).not.toContain('ANALYZE public.busy');
     // without a pause it is taken
     expect(await new EmbeddedUpkeep(db, { pauseFactor: 0 }).pass()).toContain('ANALYZE public.busy');
+  });
+});
+
+describe('a reopened embedded database', () => {
+  it('takes at its first pass what an earlier process left undone, though PGlite forgot the counters', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-upkeep-'));
+    try {
+      const first = await openEmbeddedDatabase(dir, { upkeep: false });
+      await first.exec(`CREATE TABLE loaded (id int PRIMARY KEY, v text); INSERT INTO loaded SELECT g, repeat('x', 100) FROM generate_series(1, 3000) g`);
+      await first.close();
+
+      const db = await openEmbeddedDatabase(dir, { upkeep: false });
+      try {
+        expect(await dueTables(db)).toEqual([]); // the counters start from zero
+        const upkeep = new EmbeddedUpkeep(db);
+        expect(await upkeep.pass()).toContain('VACUUM (ANALYZE) public.loaded');
+        expect(await tableState(db, 'loaded')).toMatchObject({ reltuples: 3000 });
+        const { rows } = await db.query<{ visible: boolean }>(
+          `SELECT relallvisible = relpages AND relpages > 0 AS visible FROM pg_class WHERE relname = 'loaded'`,
+        );
+        expect(rows[0]!.visible).toBe(true);
+        // later passes read the counters only: nothing left to do
+        expect(await upkeep.pass()).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

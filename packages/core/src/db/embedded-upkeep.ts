@@ -49,18 +49,26 @@ export interface DueTable {
   analyze: boolean;
 }
 
-/** The tables due for a vacuum or an analyze, by the thresholds. */
-export async function dueTables(db: Queryable, t: UpkeepThresholds = UPKEEP_THRESHOLDS): Promise<DueTable[]> {
+/**
+ * The tables due for a vacuum or an analyze, by the thresholds on the statistics counters. PGlite does not
+ * keep those counters when it closes: a reopened database's start from zero and would name nothing that
+ * earlier processes left undone (a bulk load's postings, rebuilt in its last statement). With `startup`,
+ * the catalog's own figures are read too: a table never analyzed, and one whose pages are mostly not marked
+ * all-visible (never vacuumed since it was filled), from 8 pages (64 KB) up.
+ */
+export async function dueTables(db: Queryable, t: UpkeepThresholds = UPKEEP_THRESHOLDS, startup = false): Promise<DueTable[]> {
   const { rows } = await db.query<DueTable>(
     `SELECT * FROM (
        SELECT format('%I.%I', s.schemaname, s.relname) AS "table",
-              s.n_dead_tup > $3 + $4 * greatest(c.reltuples, 0)
-                OR s.n_ins_since_vacuum > $5 + $6 * greatest(c.reltuples, 0) AS "vacuum",
-              s.n_mod_since_analyze > $1 + $2 * greatest(c.reltuples, 0) AS "analyze"
-         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+              s.n_dead_tup > $3 + $4 * x.n OR s.n_ins_since_vacuum > $5 + $6 * x.n
+                OR ($7 AND x.pages >= 8 AND c.relallvisible < x.pages / 2) AS "vacuum",
+              s.n_mod_since_analyze > $1 + $2 * x.n OR ($7 AND c.reltuples < 0 AND x.pages > 0) AS "analyze"
+         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid,
+              LATERAL (SELECT greatest(c.reltuples, 0) AS n,
+                              pg_relation_size(c.oid) / current_setting('block_size')::int AS pages) x
         WHERE c.relpersistence <> 't'
      ) t WHERE "vacuum" OR "analyze" ORDER BY "table"`,
-    [t.analyzeBase, t.analyzeScale, t.vacuumBase, t.vacuumScale, t.insertBase, t.insertScale],
+    [t.analyzeBase, t.analyzeScale, t.vacuumBase, t.vacuumScale, t.insertBase, t.insertScale, startup],
   );
   return rows;
 }
@@ -93,6 +101,7 @@ export class EmbeddedUpkeep {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private stopped = false;
+  private passes = 0;
 
   constructor(
     private readonly db: Queryable,
@@ -101,10 +110,13 @@ export class EmbeddedUpkeep {
     this.options = { everyMs: UPKEEP_EVERY_MS, thresholds: UPKEEP_THRESHOLDS, pauseFactor: UPKEEP_PAUSE_FACTOR, ...options };
   }
 
-  /** Vacuums and analyzes the due tables that are not paused; returns the statements run. */
+  /**
+   * Vacuums and analyzes the due tables that are not paused; returns the statements run. The first pass also
+   * takes what the catalog shows undone before this process (see `dueTables`).
+   */
   async pass(): Promise<string[]> {
     const done: string[] = [];
-    for (const due of await dueTables(this.db, this.options.thresholds)) {
+    for (const due of await dueTables(this.db, this.options.thresholds, this.passes++ === 0)) {
       if (this.stopped) break;
       if ((this.pausedUntil.get(due.table) ?? 0) > performance.now()) continue;
       const sql = upkeepStatement(due);
