@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from './database.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
 import { dueTables, EmbeddedUpkeep, upkeepStatement } from './embedded-upkeep.js';
+import { dbUpkeepSeconds } from '../observability/metrics.js';
 
 /** PostgreSQL publishes a backend's table counters at most once a second: polls until `check` holds. */
 async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
@@ -20,6 +21,10 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+async function upkeepSeconds(statement: string): Promise<number> {
+  return (await dbUpkeepSeconds.get()).values.find((v) => v.labels.statement === statement)?.value ?? 0;
 }
 
 async function tableState(db: Database, table: string) {
@@ -41,9 +46,9 @@ describe('embedded database upkeep', () => {
   });
 
   it('names the statement for what is due', () => {
-    expect(upkeepStatement({ table: 'public.t', vacuum: true, analyze: true })).toBe('VACUUM (ANALYZE) public.t');
-    expect(upkeepStatement({ table: 'public.t', vacuum: true, analyze: false })).toBe('VACUUM public.t');
-    expect(upkeepStatement({ table: 'public.t', vacuum: false, analyze: true })).toBe('ANALYZE public.t');
+    expect(upkeepStatement({ table: 'public.t', vacuum: true, analyze: true })).toEqual({ kind: 'vacuum_analyze', sql: 'VACUUM (ANALYZE) public.t' });
+    expect(upkeepStatement({ table: 'public.t', vacuum: true, analyze: false })).toEqual({ kind: 'vacuum', sql: 'VACUUM public.t' });
+    expect(upkeepStatement({ table: 'public.t', vacuum: false, analyze: true })).toEqual({ kind: 'analyze', sql: 'ANALYZE public.t' });
   });
 
   it('analyzes a table that grew and vacuums one with dead rows, so the planner sees their size', async () => {
@@ -62,8 +67,11 @@ describe('embedded database upkeep', () => {
     expect(due.find((t) => t.table === 'public.grown')).toEqual({ table: 'public.grown', vacuum: true, analyze: true });
     expect(due.find((t) => t.table === 'public."Churned"')).toEqual({ table: 'public."Churned"', vacuum: true, analyze: true });
 
+    const secondsBefore = await upkeepSeconds('vacuum_analyze');
     const ran = await new EmbeddedUpkeep(db).pass();
     expect(ran).toEqual(expect.arrayContaining(['VACUUM (ANALYZE) public.grown', 'VACUUM (ANALYZE) public."Churned"']));
+    // the time it took is in /metrics
+    expect(await upkeepSeconds('vacuum_analyze')).toBeGreaterThan(secondsBefore);
     const grown = await tableState(db, 'grown');
     expect(grown).toMatchObject({ reltuples: 2000, analyzed: true, vacuumed: true });
     const churned = await eventually('the vacuum counted', async () => {

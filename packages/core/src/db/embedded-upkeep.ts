@@ -13,6 +13,7 @@
 import type { Logger } from 'pino';
 import { inBackgroundLane } from './admission.js';
 import type { Queryable } from './database.js';
+import { dbUpkeepFailures, dbUpkeepSeconds } from '../observability/metrics.js';
 
 export interface UpkeepThresholds {
   /** Analyze once more rows changed than `analyzeBase` + `analyzeScale` × its rows (autovacuum_analyze_*). */
@@ -73,10 +74,11 @@ export async function dueTables(db: Queryable, t: UpkeepThresholds = UPKEEP_THRE
   return rows;
 }
 
-/** The statement that does what `due` asks. */
-export function upkeepStatement(due: DueTable): string {
-  if (due.vacuum) return `VACUUM ${due.analyze ? '(ANALYZE) ' : ''}${due.table}`;
-  return `ANALYZE ${due.table}`;
+/** What `due` asks: the statement's kind (a metric's label) and its text. */
+export function upkeepStatement(due: DueTable): { kind: 'vacuum_analyze' | 'vacuum' | 'analyze'; sql: string } {
+  if (due.vacuum && due.analyze) return { kind: 'vacuum_analyze', sql: `VACUUM (ANALYZE) ${due.table}` };
+  if (due.vacuum) return { kind: 'vacuum', sql: `VACUUM ${due.table}` };
+  return { kind: 'analyze', sql: `ANALYZE ${due.table}` };
 }
 
 /**
@@ -119,11 +121,12 @@ export class EmbeddedUpkeep {
     for (const due of await dueTables(this.db, this.options.thresholds, this.passes++ === 0)) {
       if (this.stopped) break;
       if ((this.pausedUntil.get(due.table) ?? 0) > performance.now()) continue;
-      const sql = upkeepStatement(due);
+      const { kind, sql } = upkeepStatement(due);
       const started = performance.now();
       await this.db.query(sql);
       const now = performance.now();
       this.pausedUntil.set(due.table, now + this.options.pauseFactor * (now - started));
+      dbUpkeepSeconds.inc({ statement: kind }, (now - started) / 1000);
       done.push(sql);
     }
     return done;
@@ -134,7 +137,10 @@ export class EmbeddedUpkeep {
     this.timer ??= setInterval(() => {
       if (this.stopped || this.running) return;
       this.running = inBackgroundLane(() => this.pass())
-        .catch((err: unknown) => this.options.log?.warn({ err }, 'embedded database upkeep failed'))
+        .catch((err: unknown) => {
+          dbUpkeepFailures.inc();
+          this.options.log?.warn({ err }, 'embedded database upkeep failed');
+        })
         .finally(() => (this.running = null));
     }, this.options.everyMs);
     this.timer.unref();

@@ -88,3 +88,14 @@ export const dbAdmissionRefused = new client.Counter({
   labelNames: ['lane', 'reason'] as const,
   registers: [registry],
 });
+export const dbUpkeepSeconds = new client.Counter({
+  name: 'cite_db_upkeep_seconds_total',
+  help: 'Time the embedded database spent vacuuming and analyzing its tables (PGlite has no autovacuum), by statement kind',
+  labelNames: ['statement'] as const,
+  registers: [registry],
+});
+export const dbUpkeepFailures = new client.Counter({
+  name: 'cite_db_upkeep_failures_total',
+  help: 'Passes of the embedded database upkeep that failed (the next one tries again; the error is logged)',
+  registers: [registry],
+});
