@@ -11,17 +11,10 @@ import type { Database } from './database.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
 import { dueTables, EmbeddedUpkeep, upkeepStatement } from './embedded-upkeep.js';
 import { dbUpkeepSeconds } from '../observability/metrics.js';
+import { waitFor } from '../testing/wait-for.js';
 
 /** PostgreSQL publishes a backend's table counters at most once a second: polls until `check` holds. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const eventually = <T>(what: string, check: () => Promise<T | undefined>) => waitFor(what, check, 15_000, 200);
 
 async function upkeepSeconds(statement: string): Promise<number> {
   return (await dbUpkeepSeconds.get()).values.find((v) => v.labels.statement === statement)?.value ?? 0;

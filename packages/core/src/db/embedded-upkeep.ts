@@ -103,7 +103,8 @@ export class EmbeddedUpkeep {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private stopped = false;
-  private passes = 0;
+  /** The next pass is this process's first: it reads the catalog too (see `dueTables`). */
+  private firstPass = true;
 
   constructor(
     private readonly db: Queryable,
@@ -118,7 +119,9 @@ export class EmbeddedUpkeep {
    */
   async pass(): Promise<string[]> {
     const done: string[] = [];
-    for (const due of await dueTables(this.db, this.options.thresholds, this.passes++ === 0)) {
+    const startup = this.firstPass;
+    this.firstPass = false;
+    for (const due of await dueTables(this.db, this.options.thresholds, startup)) {
       if (this.stopped) break;
       if ((this.pausedUntil.get(due.table) ?? 0) > performance.now()) continue;
       const { kind, sql } = upkeepStatement(due);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableModes } from '@cite/core/testing/databases.js';
+import { waitFor } from '@cite/core/testing/wait-for.js';
 import { startTestEngine, type TestEngine } from '@cite/app/testing/engine.js';
 import { page, startTestSite, type TestSite } from '../testing/test-site.js';
 import { ClaimHealth } from './claim-health.js';
@@ -56,15 +57,6 @@ for (const mode of availableModes())
       await site?.close();
     });
 
-    const waitFor = async <T>(what: string, f: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const got = await f();
-        if (got !== undefined) return got;
-        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
     const readyz = async () => {
       const res = await e.fetch('/readyz', { role: null });
       return { status: res.status, body: (await res.json()) as { status?: string; code?: string; message?: string } };
