@@ -5,19 +5,20 @@
 import crypto from 'node:crypto';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
-import { recordAudit, recordRefusal } from '@cite/core/audit/audit-repo.js';
+import { recordAudit } from '@cite/core/audit/audit-repo.js';
 import { roleAtLeast, type Caller } from '@cite/core/auth/roles.js';
 import { CiteError, isCiteError } from '@cite/core/errors.js';
-import { authenticate, noteKeyUsed, type KeyRefusal } from '../keys/api-keys.js';
+import { authenticate, noteKeyUsed } from '../keys/api-keys.js';
+import { addressGuard, retryAfterSeconds, type AddressGuard } from './address-guard.js';
 import { requireCsrfToken, sessionCaller } from '../auth/sessions/session-auth.js';
 import { authFailures, httpDuration, httpRequests } from '@cite/core/observability/metrics.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
 import { rejectControlCharacters } from '@cite/core/http/control-characters.js';
-import { DatabaseRateLimitStore } from '@cite/core/http/rate-limit-store.js';
+import { DatabaseRateLimitStore, leaseSizeFor } from '@cite/core/http/rate-limit-store.js';
 import { redactUrl } from '@cite/core/http/redact-url.js';
 import type { RouteDef } from '@cite/core/http/route.js';
 
@@ -76,8 +77,9 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
   app.use(cors({ origin: origins.length ? origins : false, exposedHeaders: ['Content-Range', 'X-Request-Id', 'Retry-After'] }));
 
   const jsonParser = express.json({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] });
-  // Counters in the database, so that N replicas share one budget per key and per client address.
-  const store = new DatabaseRateLimitStore(ctx.db, RATE_WINDOW_MS);
+  // Counters in the database, so that N replicas share one budget per key and per client address; a key's
+  // hits leased by blocks (rate-limit-store.ts), so a busy key does not cost a write per request.
+  const store = new DatabaseRateLimitStore(ctx.db, RATE_WINDOW_MS, { leaseSize: leaseSizeFor(ctx.config.RATE_LIMIT_PER_MINUTE) });
   const limiter = rateLimit({
     windowMs: RATE_WINDOW_MS,
     limit: ctx.config.RATE_LIMIT_PER_MINUTE,
@@ -89,12 +91,12 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
     validate: { xForwardedForHeader: false, forwardedHeader: false, trustProxy: false },
     handler: (req, res) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const seconds = retryAfter(reset);
+      const seconds = retryAfterSeconds(reset, RATE_WINDOW_MS);
       res.setHeader('Retry-After', String(seconds));
       res.status(429).json({ code: 'RATE_LIMITED', message: `Too many requests for this API key; retry in ${seconds} s`, request_id: req.id });
     },
   });
-  const guard = addressGuard(ctx, store);
+  const guard = addressGuard(ctx, RATE_WINDOW_MS);
 
   for (const route of options.routes) {
     const handlers: express.RequestHandler[] = [timing(route)];
@@ -120,51 +122,6 @@ function timing(route: RouteDef): express.RequestHandler {
       httpRequests.inc({ method: route.method.toUpperCase(), route: route.path, status: String(res.statusCode) });
     });
     next();
-  };
-}
-
-function retryAfter(reset: Date | undefined): number {
-  return reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : RATE_WINDOW_MS / 1000;
-}
-
-interface AddressGuard {
-  /** Throws RATE_LIMITED (429, Retry-After set) when the client's address used up its refusals this minute. */
-  check(req: Request, res: Response): Promise<void>;
-  /** Counts a refusal against the address and records it on the address's aggregated audit line. */
-  refused(req: Request, route: RouteDef, reason: KeyRefusal | 'missing' | 'session_ended', keyId?: number): Promise<void>;
-}
-
-/**
- * Limits refused requests (no key, bad key) per client address, checked before any key lookup, so a flood
- * of guesses costs one indexed read each and no hashing, key lookup or audit write once the budget is spent.
- * Requests with a valid key are not counted, so clients behind one NAT are not limited by each other's keys.
- */
-function addressGuard(ctx: AppContext, store: DatabaseRateLimitStore): AddressGuard {
-  const limit = ctx.config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE;
-  const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
-  const counter = (req: Request) => `addr:${ipKeyGenerator(address(req))}`;
-  return {
-    async check(req, res) {
-      const seen = await store.get(counter(req));
-      if (!seen || seen.totalHits < limit) return;
-      authFailures.inc({ reason: 'rate_limited' });
-      const seconds = retryAfter(seen.resetTime);
-      res.setHeader('Retry-After', String(seconds));
-      throw new CiteError('RATE_LIMITED', `Too many refused requests from this address; retry in ${seconds} s`, { status: 429 });
-    },
-    async refused(req, route, reason, keyId) {
-      authFailures.inc({ reason });
-      await Promise.all([
-        store.increment(counter(req)),
-        recordRefusal(ctx.db, {
-          reason,
-          ip: address(req),
-          keyId,
-          route: `${route.method.toUpperCase()} ${route.path}`,
-          requestId: req.id,
-        }).catch((e) => ctx.log.warn({ err: e }, 'audit write failed')),
-      ]);
-    },
   };
 }
 

@@ -1,5 +1,5 @@
 /** SQL of the api_keys table. */
-import type { Queryable } from '@cite/core/db/database.js';
+import { namedStatement, type Queryable } from '@cite/core/db/database.js';
 import type { Role } from '@cite/core/auth/roles.js';
 
 export interface ApiKeyRow {
@@ -31,8 +31,11 @@ export async function insertKey(
   return rows[0]!;
 }
 
+// every authenticated request runs it: planned once per connection
+const BY_HASH_SQL = namedStatement('api_key_by_hash', `SELECT ${COLUMNS} FROM api_keys WHERE key_hash = $1`);
+
 export async function findByHash(db: Queryable, keyHash: string): Promise<ApiKeyRow | undefined> {
-  const { rows } = await db.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE key_hash = $1`, [keyHash]);
+  const { rows } = await db.query<ApiKeyRow>(BY_HASH_SQL, [keyHash]);
   return rows[0];
 }
 
