@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Admission } from './admission.js';
 import type { Database } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { embeddedSharedBuffersMb } from './embedded-buffers.js';
 import { EmbeddedUpkeep, type UpkeepOptions } from './embedded-upkeep.js';
 import { PgliteThread } from './pglite-thread.js';
 import { poolDatabase } from './pool-database.js';
@@ -48,6 +49,8 @@ export interface EmbeddedOptions {
   admission?: Admission;
   /** Vacuums and analyzes tables as PostgreSQL's autovacuum would (embedded-upkeep.ts), unless false. */
   upkeep?: false | Partial<Pick<UpkeepOptions, 'everyMs'>>;
+  /** The buffer cache in MB; by default sized from the data directory (embedded-buffers.ts). */
+  sharedBuffersMb?: number;
 }
 
 /**
@@ -67,7 +70,7 @@ export async function openEmbeddedDatabase(dataDir: string, options: EmbeddedOpt
   let thread: PgliteThread;
   try {
     if (dbPath && !options.template && !fs.existsSync(path.join(dbPath, 'PG_VERSION'))) await initDataDir(dbPath);
-    thread = await PgliteThread.start(dbPath, options.template);
+    thread = await PgliteThread.start(dbPath, options.template, options.sharedBuffersMb ?? embeddedSharedBuffersMb(dbPath));
   } catch (e) {
     await release();
     throw e;

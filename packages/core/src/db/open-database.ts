@@ -7,12 +7,12 @@ import { openEmbeddedDatabase } from './embedded-database.js';
 import { openServerDatabase } from './server-database.js';
 
 type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_SIZE'> &
-  Partial<Pick<Config, 'DATABASE_MAX_ACTIVE' | 'DATABASE_QUEUE_MAX' | 'DATABASE_QUEUE_TIMEOUT_MS'>>;
+  Partial<Pick<Config, 'DATABASE_MAX_ACTIVE' | 'DATABASE_QUEUE_MAX' | 'DATABASE_QUEUE_TIMEOUT_MS' | 'EMBEDDED_SHARED_BUFFERS_MB'>>;
 
 /** Opens the database the configuration names: the PostgreSQL server when DATABASE_URL is set, else embedded. */
 export async function openDatabase(cfg: DatabaseConfig): Promise<Database> {
   if (cfg.DATABASE_URL) return openServerDatabase(cfg.DATABASE_URL, cfg.DATABASE_POOL_SIZE, admissionFor('server', cfg));
-  return openEmbeddedDatabase(cfg.DATA_DIR, { admission: admissionFor('embedded', cfg) });
+  return openEmbeddedDatabase(cfg.DATA_DIR, { admission: admissionFor('embedded', cfg), sharedBuffersMb: cfg.EMBEDDED_SHARED_BUFFERS_MB });
 }
 
 /** The admission control of a process's database, from the configuration (0 = follow the machine). */

@@ -51,11 +51,12 @@ export class PgliteThread {
 
   /**
    * Starts the thread and opens the database (`dataDir` undefined: in memory). A new database is a copy of
-   * `template` (a tarball of `dump()`) when one is given, else PGlite creates it (initdb).
+   * `template` (a tarball of `dump()`) when one is given, else PGlite creates it (initdb). `sharedBuffersMb`:
+   * its buffer cache (embedded-buffers.ts).
    */
-  static async start(dataDir: string | undefined, template?: Uint8Array): Promise<PgliteThread> {
+  static async start(dataDir: string | undefined, template?: Uint8Array, sharedBuffersMb = 16): Promise<PgliteThread> {
     // execArgv [] keeps tsx's hooks out of the thread (the file is plain JavaScript)
-    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { execArgv: [], workerData: { dataDir, template } });
+    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { execArgv: [], workerData: { dataDir, template, sharedBuffersMb } });
     const first = await new Promise<FromThread>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);

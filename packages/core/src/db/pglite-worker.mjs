@@ -11,15 +11,8 @@ import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 
 const errorText = (e) => (e && (e.stack || e.message)) || String(e);
 
-/**
- * shared_buffers: PGlite's data directory template asks for 128 MB, and PGlite touches all of its shared
- * memory when it starts, so the engine carried it resident from the first statement (opening a database:
- * 313 MB of RSS at 128 MB, 199 MB at 16 MB). A page evicted from these buffers is still in the operating
- * system's page cache (the data directory is a real directory; memory:// keeps its files in memory), so a
- * miss costs a read call, not a disk access. bench:crawl (2,041 pages, 6,083 chunks): peak RSS 530 → 424 MB,
- * the database thread's time for the crawl's statements unchanged within noise.
- */
-const SETTINGS = ['shared_buffers=16MB'];
+// shared_buffers: sized by the opener from the data directory (embedded-buffers.ts says why)
+const SETTINGS = [`shared_buffers=${Math.trunc(Number(workerData.sharedBuffersMb) || 16)}MB`];
 
 let pg;
 try {
