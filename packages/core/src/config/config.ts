@@ -66,8 +66,8 @@ export const configSchema = z.object({
     .optional(),
   /** Where embedded data (database, models cache, uploads) lives. */
   DATA_DIR: z.string().min(1).default('./data'),
-  /** Embedded database only: its buffer cache in MB (resident from the start). Unset: the data's size at opening, 16 to 512 MB and at most an eighth of the memory (embedded-buffers.ts). */
-  EMBEDDED_SHARED_BUFFERS_MB: int(16, 2048).optional(),
+  /** Embedded database only: its buffer cache in MB (resident from the start; PGlite fails to start at 2048). Unset: half the database's size at opening, 16 to 512 MB and at most an eighth of the memory (embedded-buffers.ts). */
+  EMBEDDED_SHARED_BUFFERS_MB: int(16, 1024).optional(),
   /** HTTP port of the engine. */
   PORT: int(0, 65535).default(8080),
   /** Interface the engine listens on. */

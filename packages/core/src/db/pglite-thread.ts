@@ -13,6 +13,7 @@
 import { Duplex } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { CiteError } from '../errors.js';
+import { MIN_SHARED_BUFFERS_MB } from './embedded-buffers.js';
 
 type FromThread =
   | { type: 'ready' }
@@ -54,7 +55,7 @@ export class PgliteThread {
    * `template` (a tarball of `dump()`) when one is given, else PGlite creates it (initdb). `sharedBuffersMb`:
    * its buffer cache (embedded-buffers.ts).
    */
-  static async start(dataDir: string | undefined, template?: Uint8Array, sharedBuffersMb = 16): Promise<PgliteThread> {
+  static async start(dataDir: string | undefined, template?: Uint8Array, sharedBuffersMb = MIN_SHARED_BUFFERS_MB): Promise<PgliteThread> {
     // execArgv [] keeps tsx's hooks out of the thread (the file is plain JavaScript)
     const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { execArgv: [], workerData: { dataDir, template, sharedBuffersMb } });
     const first = await new Promise<FromThread>((resolve, reject) => {
