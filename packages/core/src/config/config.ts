@@ -66,7 +66,7 @@ export const configSchema = z.object({
     .optional(),
   /** Where embedded data (database, models cache, uploads) lives. */
   DATA_DIR: z.string().min(1).default('./data'),
-  /** Embedded database only: its buffer cache in MB (resident from the start; PGlite fails to start at 2048). Unset: half the database's size at opening, 16 to 512 MB and at most an eighth of the memory (embedded-buffers.ts). */
+  /** Embedded database only: its buffer cache in MB (16 to 1024), resident from the start. Unset: half the database's size when it opens (a new one: 16 MB), up to 512 MB and an eighth of the memory, so that a grown index's search indexes stay in memory. */
   EMBEDDED_SHARED_BUFFERS_MB: int(16, 1024).optional(),
   /** HTTP port of the engine. */
   PORT: int(0, 65535).default(8080),
@@ -223,7 +223,7 @@ export const configSchema = z.object({
 
   /** Comma-separated origins allowed by CORS; empty = same origin only. */
   CORS_ORIGINS: z.string().default(''),
-  /** Requests per minute per API key, counted in the database: shared by every engine replica. */
+  /** Requests per minute per API key, counted in the database: shared by every engine replica (each reserves them by blocks of a twentieth). */
   RATE_LIMIT_PER_MINUTE: int(1, 1000000).default(600),
   /** Requests per minute per client address refused for a missing or bad key; past it, the address gets 429 (before any key lookup) until the minute ends. IPv6 addresses count per /56. */
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: int(1, 1000000).default(60),
