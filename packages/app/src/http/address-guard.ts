@@ -15,7 +15,7 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import { recordRefusal } from '@cite/core/audit/audit-repo.js';
 import { CiteError } from '@cite/core/errors.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
-import { DatabaseRateLimitStore } from '@cite/core/http/rate-limit-store.js';
+import { DatabaseRateLimitStore, retryAfterSeconds } from '@cite/core/http/rate-limit-store.js';
 import type { RouteDef } from '@cite/core/http/route.js';
 import { authFailures } from '@cite/core/observability/metrics.js';
 import type { KeyRefusal } from '../keys/api-keys.js';
@@ -60,9 +60,10 @@ export function addressGuard(ctx: AppContext, windowMs: number): AddressGuard {
     },
     async refused(req, route, reason, keyId) {
       authFailures.inc({ reason });
-      clean.delete(counter(req));
+      const key = counter(req);
+      clean.delete(key);
       await Promise.all([
-        store.increment(counter(req)),
+        store.increment(key),
         recordRefusal(ctx.db, {
           reason,
           ip: address(req),
@@ -73,9 +74,4 @@ export function addressGuard(ctx: AppContext, windowMs: number): AddressGuard {
       ]);
     },
   };
-}
-
-/** Seconds until a window ends (at least 1), or a whole window when its end is unknown. */
-export function retryAfterSeconds(reset: Date | undefined, windowMs: number): number {
-  return reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : windowMs / 1000;
 }

@@ -13,12 +13,12 @@ import { recordAudit } from '@cite/core/audit/audit-repo.js';
 import { roleAtLeast, type Caller } from '@cite/core/auth/roles.js';
 import { CiteError, isCiteError } from '@cite/core/errors.js';
 import { authenticate, noteKeyUsed } from '../keys/api-keys.js';
-import { addressGuard, retryAfterSeconds, type AddressGuard } from './address-guard.js';
+import { addressGuard, type AddressGuard } from './address-guard.js';
 import { requireCsrfToken, sessionCaller } from '../auth/sessions/session-auth.js';
 import { authFailures, httpDuration, httpRequests } from '@cite/core/observability/metrics.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
 import { rejectControlCharacters } from '@cite/core/http/control-characters.js';
-import { DatabaseRateLimitStore, leaseSizeFor } from '@cite/core/http/rate-limit-store.js';
+import { DatabaseRateLimitStore, leaseSizeFor, retryAfterSeconds } from '@cite/core/http/rate-limit-store.js';
 import { redactUrl } from '@cite/core/http/redact-url.js';
 import type { RouteDef } from '@cite/core/http/route.js';
 

@@ -136,3 +136,8 @@ export class DatabaseRateLimitStore implements Store {
 function toInfo(row: CounterRow): ClientRateLimitInfo {
   return { totalHits: Number(row.hits), resetTime: new Date(row.reset_at) };
 }
+
+/** Seconds until a window ends (at least 1), or a whole window when its end is unknown: a 429's Retry-After. */
+export function retryAfterSeconds(reset: Date | undefined, windowMs: number): number {
+  return reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : windowMs / 1000;
+}
