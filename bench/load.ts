@@ -64,10 +64,14 @@ async function main(): Promise<void> {
   const kinds = ['search', 'answer', 'admin'] as const;
   type Kind = (typeof kinds)[number];
   const latencies: Record<Kind, number[]> = { search: [], answer: [], admin: [] };
+  // admin reads per path too: their costs differ by an order of magnitude
+  const adminPaths = ['/admin/api/documents?range=[0,24]', '/admin/api/stats', '/admin/api/answers?range=[0,24]', '/admin/api/sources?range=[0,24]'];
+  const byPath = new Map<string, number[]>(adminPaths.map((p) => [p, []]));
   const errors: Record<string, number> = {};
   const request = async (kind: Kind, i: number): Promise<void> => {
     const topic = TOPICS[i % TOPICS.length]![0];
     let res: Response;
+    let adminPath: string | undefined;
     const t0 = performance.now();
     if (kind === 'search') {
       res = await fetch(`${engine.url}/v1/search`, {
@@ -82,13 +86,16 @@ async function main(): Promise<void> {
         body: JSON.stringify({ question: `Quelle est la règle pour ${topic} ?` }),
       });
     } else {
-      const paths = ['/admin/api/documents?range=[0,24]', '/admin/api/stats', '/admin/api/answers?range=[0,24]', '/admin/api/sources?range=[0,24]'];
-      res = await fetch(`${engine.url}${paths[i % paths.length]}`, { headers: { authorization: `Bearer ${keys.admin}` } });
+      adminPath = adminPaths[i % adminPaths.length]!;
+      res = await fetch(`${engine.url}${adminPath}`, { headers: { authorization: `Bearer ${keys.admin}` } });
     }
     await res.arrayBuffer();
     const ms = performance.now() - t0;
     if (!res.ok) errors[`${kind} ${res.status}`] = (errors[`${kind} ${res.status}`] ?? 0) + 1;
-    else latencies[kind].push(ms);
+    else {
+      latencies[kind].push(ms);
+      if (adminPath) byPath.get(adminPath)!.push(ms);
+    }
   };
 
   console.log(`load: ${clients} clients for ${seconds} s against ${engine.url} (server database)`);
@@ -120,6 +127,7 @@ async function main(): Promise<void> {
   };
   console.log(`throughput: ${(all.length / elapsed).toFixed(1)} requests/s over ${elapsed.toFixed(1)} s`);
   for (const k of kinds) console.log(row(k, latencies[k]));
+  for (const [p, xs] of byPath) console.log(`  ${row(p.replace(/\?.*/, ''), xs)}`);
   console.log(row('all', all));
   console.log(`errors: ${errorCount}${errorCount ? ` ${JSON.stringify(errors)}` : ''}`);
   console.log(`target: zero errors, p99 < 500 ms → ${errorCount === 0 && percentile(all, 99) < 500 ? 'met' : 'NOT met'}`);

@@ -11,6 +11,7 @@ import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
 import { recordAudit } from '@cite/core/audit/audit-repo.js';
 import { roleAtLeast, type Caller } from '@cite/core/auth/roles.js';
+import { asRequestStartedAt } from '@cite/core/db/admission.js';
 import { CiteError, isCiteError } from '@cite/core/errors.js';
 import { authenticate, noteKeyUsed } from '../keys/api-keys.js';
 import { addressGuard, type AddressGuard } from './address-guard.js';
@@ -100,10 +101,10 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
 
   for (const route of options.routes) {
     const handlers: express.RequestHandler[] = [timing(route)];
-    if (route.access !== 'public') handlers.push(authenticateRequest(ctx, route, guard), limiter);
+    if (route.access !== 'public') handlers.push(asRequest(authenticateRequest(ctx, route, guard)), asRequest(limiter));
     if (!route.longRunning) handlers.push(requestTimeout(ctx.config.REQUEST_TIMEOUT_MS));
     if (route.body && !route.bodyContentType) handlers.push(jsonParser);
-    handlers.push(rejectControlCharacters(), runRoute(ctx, route));
+    handlers.push(rejectControlCharacters(), asRequest(runRoute(ctx, route)));
     app[route.method](route.path, ...handlers);
   }
 
@@ -114,8 +115,21 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
   return app;
 }
 
+/** When each request arrived (performance.now()), stamped by `timing`, its first handler. */
+const requestStarts = new WeakMap<Request, number>();
+
+/**
+ * Runs a handler that reads the database as part of its request: the admission queue serves the
+ * statements of older requests first (admission.ts). Given per handler, not once for the whole chain:
+ * the body parser calls the next handler from the socket's events, outside any context set before it.
+ */
+function asRequest(handler: express.RequestHandler): express.RequestHandler {
+  return (req, res, next) => asRequestStartedAt(requestStarts.get(req) ?? performance.now(), () => handler(req, res, next));
+}
+
 function timing(route: RouteDef): express.RequestHandler {
   return (req, res, next) => {
+    requestStarts.set(req, performance.now());
     const end = httpDuration.startTimer({ method: route.method.toUpperCase(), route: route.path });
     res.on('finish', () => {
       end();

@@ -82,7 +82,7 @@ export const configSchema = z.object({
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   /** Statements in flight at the database per process; 0 follows the machine (one per core, at least 2; 1 embedded). PostgreSQL's throughput falls once more backends run than it has cores: raise it for a database on a bigger machine than the engine's. */
   DATABASE_MAX_ACTIVE: int(0, 200).default(0),
-  /** Requests that may wait for their turn at the database; one more is refused at once with 503 DATABASE_BUSY and Retry-After. Background work always waits, behind requests. */
+  /** Requests that may wait for their turn at the database, served oldest request first (a started request finishes before newer ones begin); one more is refused at once with 503 DATABASE_BUSY and Retry-After. Background work always waits, behind requests. */
   DATABASE_QUEUE_MAX: int(1, 100_000).default(256),
   /** How long (ms) a request waits for its turn at the database before 503 DATABASE_BUSY. */
   DATABASE_QUEUE_TIMEOUT_MS: int(100, 600_000).default(15_000),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CiteError } from '../errors.js';
 import { availableModes, failWithoutServerUnderCi } from '../testing/databases.js';
 import { startTestEngine, type TestEngine } from '@cite/app/testing/engine.js';
-import { Admission, currentLane, defaultAdmissionLimit, inBackgroundLane, type Lane } from './admission.js';
+import { Admission, asRequestStartedAt, currentLane, defaultAdmissionLimit, inBackgroundLane, type Lane } from './admission.js';
 
 /** A task that stays in flight until `release()` and records when it started. */
 function gate() {
@@ -42,6 +42,28 @@ describe('admission control', () => {
     blocker.release();
     await Promise.all([held, ...background, request]);
     expect(order).toEqual(['request', 'background 1', 'background 2']);
+  });
+
+  it('serves waiting requests oldest request first, whatever the order their statements came in', async () => {
+    const admission = new Admission({ limit: 1, queueMax: 100, queueTimeoutMs: 5_000 });
+    const blocker = gate();
+    const order: string[] = [];
+    const held = admission.run(() => blocker.wait());
+    const now = performance.now();
+    const ask = (name: string) => admission.run(async () => void order.push(name));
+    const waiting = [
+      asRequestStartedAt(now, () => ask('newer')),
+      asRequestStartedAt(now - 50, () => ask('older')),
+      // outside any request: a request arriving as it asks, the youngest
+      ask('no request'),
+      asRequestStartedAt(now, () => ask('newer, its next statement')),
+      inBackgroundLane(() => ask('background')),
+      asRequestStartedAt(now - 100, () => ask('oldest')),
+    ];
+    expect(admission.queued('request')).toBe(5);
+    blocker.release();
+    await Promise.all([held, ...waiting]);
+    expect(order).toEqual(['oldest', 'older', 'newer', 'newer, its next statement', 'no request', 'background']);
   });
 
   it('refuses a request at once when the queue is full: 503 DATABASE_BUSY with a retry delay', async () => {

@@ -9,6 +9,13 @@
  * (timers and promises inherit it); anything else is a request. A statement run while its context
  * already holds a permit (inside a transaction's callback) does not ask again: it could otherwise wait
  * for a permit its own caller holds.
+ *
+ * Waiting requests are served oldest request first, not oldest statement first: `asRequestStartedAt`
+ * tells the statements of an HTTP request when that request arrived. A request runs several statements
+ * one after the other (its key, then a search; the dashboard seven), and in first-come order each of them
+ * queued again behind every request that arrived meanwhile: under 32 clients the seven-statement
+ * dashboard took 0.7 s at the median while a one-statement search took 0.2. Served by age, a request
+ * that has started finishes before newer ones begin; the work done is the same, its spread is smaller.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CiteError } from '../errors.js';
@@ -32,7 +39,9 @@ export interface AdmissionObserver {
 
 interface Waiter {
   lane: Lane;
-  since: number;
+  /** When the request it belongs to arrived: the queue's order (performance.now()). */
+  age: number;
+  queuedAt: number;
   grant: () => void;
   timer?: NodeJS.Timeout;
 }
@@ -40,6 +49,8 @@ interface Waiter {
 interface Context {
   lane: Lane;
   holding: boolean;
+  /** When the request arrived (performance.now()); unset: each statement counts as a new request. */
+  startedAt?: number;
 }
 
 const context = new AsyncLocalStorage<Context>();
@@ -47,6 +58,14 @@ const context = new AsyncLocalStorage<Context>();
 /** Runs `fn` (and everything it schedules) as background work: it yields to requests at the database. */
 export function inBackgroundLane<T>(fn: () => T): T {
   return context.run({ lane: 'background', holding: false }, fn);
+}
+
+/**
+ * Runs `fn` (and everything it schedules) as part of a request that arrived at `startedAt`
+ * (performance.now()): its statements wait only behind those of requests that arrived before it.
+ */
+export function asRequestStartedAt<T>(startedAt: number, fn: () => T): T {
+  return context.run({ lane: 'request', holding: false, startedAt }, fn);
 }
 
 export function currentLane(): Lane {
@@ -77,15 +96,16 @@ export class Admission {
     const ctx = context.getStore();
     if (ctx?.holding) return fn();
     const lane = ctx?.lane ?? 'request';
-    await this.acquire(lane);
+    const startedAt = ctx?.startedAt ?? performance.now();
+    await this.acquire(lane, startedAt);
     try {
-      return await context.run({ lane, holding: true }, fn);
+      return await context.run({ lane, holding: true, startedAt }, fn);
     } finally {
       this.release();
     }
   }
 
-  private acquire(lane: Lane): Promise<void> {
+  private acquire(lane: Lane, age: number): Promise<void> {
     if (this.active < this.options.limit && this.waiting.request.length === 0 && (lane === 'request' || this.waiting.background.length === 0)) {
       this.active++;
       this.observer?.admitted(lane, 0);
@@ -97,7 +117,7 @@ export class Admission {
       return Promise.reject(busy(`the database is busy: ${queue.length} requests are already waiting`, this.options.queueTimeoutMs));
     }
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { lane, since: performance.now(), grant: resolve };
+      const waiter: Waiter = { lane, age, queuedAt: performance.now(), grant: resolve };
       if (lane === 'request') {
         waiter.timer = setTimeout(() => {
           const i = queue.indexOf(waiter);
@@ -109,7 +129,8 @@ export class Admission {
         }, this.options.queueTimeoutMs);
         waiter.timer.unref?.();
       }
-      queue.push(waiter);
+      // oldest request first; among equals (background work, statements of one request) in arrival order
+      queue.splice(insertionPoint(queue, age), 0, waiter);
       this.observer?.queued(lane, queue.length);
     });
   }
@@ -122,9 +143,21 @@ export class Admission {
     if (next.timer) clearTimeout(next.timer);
     this.active++;
     this.observer?.queued(next.lane, this.waiting[next.lane].length);
-    this.observer?.admitted(next.lane, performance.now() - next.since);
+    this.observer?.admitted(next.lane, performance.now() - next.queuedAt);
     next.grant();
   }
+}
+
+/** The first position whose waiter is younger than `age` (a binary search: the queue is kept in age order). */
+function insertionPoint(queue: Waiter[], age: number): number {
+  let lo = 0;
+  let hi = queue.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (queue[mid]!.age <= age) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function busy(message: string, timeoutMs: number): CiteError {
