@@ -1,10 +1,12 @@
 /**
  * Issue 25: waiting statements are served oldest request first. A request's later statements (those
- * run after its JSON body was parsed included) keep the age of the request, so they pass the first
- * statements of requests that arrived after it; in first-come order they queued behind all of them.
+ * run after its JSON body was parsed included) keep the age of the request (plus the time it has held
+ * the database), so they pass the first statements of requests that arrived after it; in first-come
+ * order they queued behind all of them.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +67,8 @@ for (const mode of availableModes()) {
       );
       const responses: Promise<Response>[] = [];
       for (const name of ['A', 'B', 'C']) {
+        // C arrives more than A's first statement (50 ms) after A: A is still the older once it has run it
+        if (name === 'C') await sleep(150);
         responses.push(
           fetch(`${url}/test/two-statements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) }),
         );

@@ -66,6 +66,32 @@ describe('admission control', () => {
     expect(order).toEqual(['oldest', 'older', 'newer', 'newer, its next statement', 'no request', 'background']);
   });
 
+  it("counts the time a request has held the database into its age: a long writer drifts back behind newer requests", async () => {
+    const admission = new Admission({ limit: 1, queueMax: 100, queueTimeoutMs: 5_000 });
+    const order: string[] = [];
+    const now = performance.now();
+    const firstDone = gate();
+    const proceed = gate();
+    // arrived 100 ms ago and has since held the database for 150 ms: its age is now + ~50 ms
+    const writer = asRequestStartedAt(now - 100, async () => {
+      await admission.run(() => sleep(150));
+      firstDone.release();
+      await proceed.wait();
+      await admission.run(async () => void order.push('writer, its next statement'));
+    });
+    await firstDone.wait();
+    const blocker = gate();
+    const held = admission.run(() => blocker.wait());
+    proceed.release();
+    await expect.poll(() => admission.queued('request')).toBe(1);
+    // arrived after the writer, before the writer's age
+    const newer = asRequestStartedAt(now, () => admission.run(async () => void order.push('newer request')));
+    expect(admission.queued('request')).toBe(2);
+    blocker.release();
+    await Promise.all([held, writer, newer]);
+    expect(order).toEqual(['newer request', 'writer, its next statement']);
+  });
+
   it('refuses a request at once when the queue is full: 503 DATABASE_BUSY with a retry delay', async () => {
     const admission = new Admission({ limit: 1, queueMax: 1, queueTimeoutMs: 2_000 });
     const blocker = gate();
