@@ -5,7 +5,6 @@
  * credentials in URLs redacted from request logs and the audit log.
  */
 import { Writable } from 'node:stream';
-import type { Server } from 'node:http';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { recordAudit } from '@cite/core/audit/audit-repo.js';
@@ -15,7 +14,7 @@ import { openServerDatabase } from '@cite/core/db/server-database.js';
 import { createKey } from '../keys/api-keys.js';
 import { startEngine, type RunningEngine } from '../server.js';
 import { availableModes, openTestDatabase } from '@cite/core/testing/databases.js';
-import { createApp } from './app.js';
+import { serveApp } from '../testing/serve-app.js';
 import { allRoutes } from './routes.js';
 
 const METRICS_TOKEN = 'scrape-token-0123456789abcdef';
@@ -201,16 +200,12 @@ for (const mode of availableModes()) {
           done();
         },
       });
-      const app = createApp({ db: opened.db, config, log: pino({ level: 'info' }, sink), services: new Map() }, { routes: allRoutes() });
-      const server = await new Promise<Server>((resolve) => {
-        const s = app.listen(0, '127.0.0.1', () => resolve(s));
-      });
+      const served = await serveApp({ db: opened.db, config, log: pino({ level: 'info' }, sink), services: new Map() }, allRoutes());
       try {
-        const port = (server.address() as { port: number }).port;
-        await fetch(`http://127.0.0.1:${port}/v1/me?api_key=cite_leaked-secret&Access_Token=tok-123&q=conges`);
-        await fetch(`http://127.0.0.1:${port}/v1/me?password=pw-456`, { headers: { authorization: `Bearer ${agent}` } });
+        await fetch(`${served.url}/v1/me?api_key=cite_leaked-secret&Access_Token=tok-123&q=conges`);
+        await fetch(`${served.url}/v1/me?password=pw-456`, { headers: { authorization: `Bearer ${agent}` } });
       } finally {
-        await new Promise((r) => server.close(r));
+        await served.close();
       }
       const logged = lines.join('');
       expect(logged).toContain('/v1/me?api_key=[REDACTED]&Access_Token=[REDACTED]&q=conges');

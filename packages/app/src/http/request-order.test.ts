@@ -4,8 +4,6 @@
  * the database), so they pass the first statements of requests that arrived after it; in first-come
  * order they queued behind all of them.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { z } from 'zod';
@@ -14,15 +12,14 @@ import { loadConfig } from '@cite/core/config/config.js';
 import { Admission, inBackgroundLane } from '@cite/core/db/admission.js';
 import { defineRoute } from '@cite/core/http/route.js';
 import { availableModes, failWithoutServerUnderCi, openTestDatabase } from '@cite/core/testing/databases.js';
-import { createApp } from './app.js';
+import { serveApp, type ServedApp } from '../testing/serve-app.js';
 
 failWithoutServerUnderCi('statements served by request age');
 for (const mode of availableModes()) {
   describe(`statements served by request age [${mode}]`, () => {
     const admission = new Admission({ limit: 1, queueMax: 10, queueTimeoutMs: 10_000 });
     let opened: Awaited<ReturnType<typeof openTestDatabase>>;
-    let server: Server;
-    let url: string;
+    let served: ServedApp;
     const order: string[] = [];
 
     beforeAll(async () => {
@@ -43,15 +40,10 @@ for (const mode of availableModes()) {
           return {};
         },
       });
-      const app = createApp({ db: opened.db, config, log: pino({ level: 'silent' }), services: new Map() }, { routes: [twoStatements] });
-      server = await new Promise<Server>((resolve) => {
-        const s = app.listen(0, '127.0.0.1', () => resolve(s));
-      });
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      served = await serveApp({ db: opened.db, config, log: pino({ level: 'silent' }), services: new Map() }, [twoStatements]);
     });
     afterAll(async () => {
-      server?.closeAllConnections();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await served?.close();
       await opened?.dispose();
     });
 
@@ -70,7 +62,7 @@ for (const mode of availableModes()) {
         // C arrives more than A's first statement (50 ms) after A: A is still the older once it has run it
         if (name === 'C') await sleep(150);
         responses.push(
-          fetch(`${url}/test/two-statements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) }),
+          fetch(`${served.url}/test/two-statements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) }),
         );
         await expect.poll(() => admission.queued('request'), { timeout: 5_000, interval: 5 }).toBe(responses.length);
       }

@@ -2,8 +2,6 @@
  * Issue 18: the request timeout (REQUEST_TIMEOUT_MS) answers 503 and aborts the route's signal, so a slow
  * model call is cancelled instead of running on after the client was told the request failed.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlmClient } from '@cite/retrieval/answers/llm-client.js';
@@ -11,7 +9,7 @@ import { loadConfig } from '@cite/core/config/config.js';
 import { isCiteError } from '@cite/core/errors.js';
 import { availableModes, openTestDatabase } from '@cite/core/testing/databases.js';
 import { startScriptedLlm, type ScriptedLlm } from '@cite/core/testing/scripted-llm.js';
-import { createApp } from './app.js';
+import { serveApp, type ServedApp } from '../testing/serve-app.js';
 import { defineRoute } from '@cite/core/http/route.js';
 
 const TIMEOUT_MS = 1000;
@@ -21,8 +19,7 @@ for (const mode of availableModes()) {
   describe(`request timeout aborts the route [${mode}]`, () => {
     let opened: Awaited<ReturnType<typeof openTestDatabase>>;
     let llm: ScriptedLlm;
-    let server: Server;
-    let url: string;
+    let served: ServedApp;
     const seen: { signal?: AbortSignal; outcome?: string; settledMs?: number } = {};
 
     beforeAll(async () => {
@@ -48,22 +45,17 @@ for (const mode of availableModes()) {
           return { outcome: seen.outcome };
         },
       });
-      const app = createApp({ db: opened.db, config, log: pino({ level: 'silent' }), services: new Map() }, { routes: [slowModel] });
-      server = await new Promise<Server>((resolve) => {
-        const s = app.listen(0, '127.0.0.1', () => resolve(s));
-      });
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      served = await serveApp({ db: opened.db, config, log: pino({ level: 'silent' }), services: new Map() }, [slowModel]);
     });
     afterAll(async () => {
-      server?.closeAllConnections();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await served?.close();
       await llm?.close();
       await opened?.dispose();
     });
 
     it('answers 503 REQUEST_TIMEOUT and cancels the model request', async () => {
       const t0 = performance.now();
-      const res = await fetch(`${url}/test/slow-model`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const res = await fetch(`${served.url}/test/slow-model`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       const elapsed = performance.now() - t0;
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ code: 'REQUEST_TIMEOUT' });
