@@ -9,6 +9,7 @@ import { getEmbeddingModel } from '@cite/core/embeddings/embedding-model-record.
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
 import { markDocumentsDeleted, markSourceDocumentsDeleted } from './documents-repo.js';
+import { embeddingText } from './embedding-text.js';
 import { reembedDocument } from './reembed.js';
 import { seedDocuments, type SeedDocument } from './seed-documents.js';
 import { inWriteTransaction, WRITE_RETRIES } from './write-retry.js';
@@ -48,6 +49,43 @@ describeEachDatabase('index store writes', (ctx) => {
     expect(await df('télétravail')).toBe(docs.reduce((n, d) => n + d.chunks.length, 0));
     expect(await getEmbeddingModel(ctx.db)).toMatchObject({ id: embedder.id, dimension: embedder.dimension });
   });
+
+  for (const placement of ['index', 'backlog'] as const) {
+    it(`writes a batch's new documents and their chunks in one statement, each chunk with its own vector (${placement})`, async () => {
+      const collectionId = await collection(`one-statement-${placement}`);
+      const preavis = await df('préavis');
+      const stored: SeedDocument = { collectionId, url: 'https://ex.fr/deja', title: 'Déjà', chunks: [{ text: 'Le texte écrit avant.' }] };
+      const [storedId] = await seedDocuments(ctx.db, embedder, [stored]);
+      const a: SeedDocument = { collectionId, url: 'https://ex.fr/a', title: 'A', chunks: [{ text: 'Le congé parental.' }, { text: 'La durée du préavis.' }] };
+      const b: SeedDocument = { collectionId, url: 'https://ex.fr/b', title: 'B', chunks: [{ text: 'La rupture conventionnelle.' }] };
+      // new, already stored (changed), new, and the first one again
+      const ids = await seedDocuments(ctx.db, embedder, [a, { ...stored, chunks: [{ text: 'Le texte changé.' }] }, b, a], { placement });
+      expect(ids[1]).toBe(storedId);
+      expect(ids[3]).toBe(ids[0]);
+      expect(new Set(ids).size).toBe(3);
+
+      const { rows } = await ctx.db.query<{ url: string; ord: number; context: string; text: string; indexed: boolean; v: string }>(
+        `SELECT d.url, c.ord, c.context, c.text, c.embedding IS NOT NULL AS indexed, coalesce(c.embedding, b.embedding)::text AS v
+           FROM chunks c JOIN documents d ON d.id = c.document_id LEFT JOIN vector_backlog b ON b.chunk_id = c.id
+          WHERE d.collection_id = $1 ORDER BY d.url, c.ord`,
+        [collectionId],
+      );
+      expect(rows.map((r) => [r.url, r.ord, r.text])).toEqual([
+        ['https://ex.fr/a', 0, 'Le congé parental.'],
+        ['https://ex.fr/a', 1, 'La durée du préavis.'],
+        ['https://ex.fr/b', 0, 'La rupture conventionnelle.'],
+        ['https://ex.fr/deja', 0, 'Le texte changé.'],
+      ]);
+      const expected = await embedder.embedDocuments(rows.map((r) => embeddingText(r)));
+      rows.forEach((r, i) => {
+        const got = r.v.slice(1, -1).split(',').map(Number);
+        expect(Math.max(...got.map((x, k) => Math.abs(x - expected[i]![k]!)))).toBeLessThan(1e-6);
+      });
+      // new documents follow the placement; the stored one, rewritten on its own path, too
+      expect(rows.map((r) => r.indexed)).toEqual(rows.map(() => placement === 'index'));
+      expect(await df('préavis')).toBe(preavis + 1);
+    });
+  }
 
   it('rewrites a changed document keeping its unchanged chunks, and deletes once with chunk_count and statistics right', async () => {
     const collectionId = await collection('rewrite');
