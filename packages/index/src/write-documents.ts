@@ -1,7 +1,7 @@
 /**
  * Documents written to the index in batches: loads (fixtures, benches, imports) that hand over documents
  * already chunked and embedded. Vectors are computed before (outside any transaction: a provider may be
- * slow); each batch is one transaction under the index's retry policy, new documents in two statements
+ * slow); each batch is one transaction under the index's retry policy, new documents in one statement
  * whatever their number, the others (already stored) one by one so their unchanged chunks keep their vectors.
  */
 import type { Database, Queryable } from '@cite/core/db/database.js';

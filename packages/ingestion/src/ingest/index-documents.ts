@@ -353,7 +353,7 @@ async function planEmbeddings(
 }
 
 /**
- * Writes prepared documents inside the caller's transaction: new ones in two statements for the whole
+ * Writes prepared documents inside the caller's transaction: new ones in one statement for the whole
  * group, unchanged ones in one, changed ones one by one (keeping the vectors of their unchanged chunks).
  * Outcomes are in the order of `writes`. Throws like writeDocument (the caller retries or splits the group).
  */
