@@ -225,9 +225,16 @@ export async function writeDocument(
 
 const CHUNK_COLUMNS = 'document_id, ord, text, heading_path, context, locator, token_count, hash';
 const CHUNK_RECORD = 'r.document_id, r.ord, r.text, r.heading_path, r.context, r.locator, r.token_count, r.hash';
-const CHUNK_PAYLOAD = `FROM jsonb_to_recordset($1::jsonb)
-         AS r(i int, document_id bigint, ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text)
-       JOIN unnest($2::vector[]) WITH ORDINALITY AS v(embedding, n) ON v.n = r.i`;
+/**
+ * Chunk rows of a JSON payload (`chunkRecord` plus `keys`: `n`, the row's position, and what names its
+ * document) with the vector of the same position in a `vector[]` parameter; `alias` names the payload's rows.
+ */
+function chunkPayload(alias: string, keys: string, json: string, vectors: string): string {
+  return `FROM jsonb_to_recordset(${json}::jsonb)
+         AS ${alias}(${keys}, ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text)
+       JOIN unnest(${vectors}::vector[]) WITH ORDINALITY AS v(embedding, n) ON v.n = ${alias}.n`;
+}
+const CHUNK_PAYLOAD = chunkPayload('r', 'n int, document_id bigint', '$1', '$2');
 const INSERT_CHUNKS = namedStatement(
   'chunks_insert',
   `INSERT INTO chunks (${CHUNK_COLUMNS}, embedding) SELECT ${CHUNK_RECORD}, v.embedding ${CHUNK_PAYLOAD}`,
@@ -263,7 +270,7 @@ async function insertChunkRows(
   placement: VectorPlacement = 'index',
 ): Promise<void> {
   if (rows.length === 0) return;
-  const payload = rows.map(({ documentId, chunk }, i) => ({ i: i + 1, document_id: documentId, ...chunkRecord(chunk) }));
+  const payload = rows.map(({ documentId, chunk }, i) => ({ n: i + 1, document_id: documentId, ...chunkRecord(chunk) }));
   const vectors = new VectorArrayParam(rows.map((r) => r.vector));
   await tx.query(placement === 'index' ? INSERT_CHUNKS : INSERT_CHUNKS_VECTORS_TO_BACKLOG, [JSON.stringify(payload), vectors]);
 }
@@ -291,9 +298,7 @@ const NEW_DOCUMENTS = `
      SELECT ins.id, min(r.i) AS i FROM ins JOIN r ON r.collection_id = ins.collection_id AND r.url = ins.url GROUP BY ins.id
    ), c AS (
      SELECT docs.id AS document_id, x.ord, x.text, x.heading_path, x.context, x.locator, x.token_count, x.hash, v.embedding
-       FROM jsonb_to_recordset($2::jsonb)
-         AS x(n int, d int, ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text)
-       JOIN unnest($3::vector[]) WITH ORDINALITY AS v(embedding, n) ON v.n = x.n
+       ${chunkPayload('x', 'n int, d int', '$2', '$3')}
        JOIN docs ON docs.i = x.d
    )`;
 const INSERT_NEW_DOCUMENTS = namedStatement(
