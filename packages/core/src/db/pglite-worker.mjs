@@ -66,6 +66,9 @@ async function newSession() {
 // delays (which BENCH_DB_STATS's timings include), printed to stderr when the database closes.
 const stats = process.env.PGLITE_STATS ? new Map() : null;
 let busyMs = 0;
+// time between a reply that left a transaction open and the next batch: the backend waits for the engine
+let idleInTxMs = 0;
+let inTxSince = 0;
 const openedAt = performance.now();
 
 /** The statement a batch runs: a Parse's text, else the prepared statement a Bind names. */
@@ -90,7 +93,7 @@ function report() {
   if (!stats) return;
   const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
   const wall = performance.now() - openedAt;
-  process.stderr.write(`pglite thread: busy ${(busyMs / 1000).toFixed(1)} s of ${(wall / 1000).toFixed(1)} s\n${rows.map(([k, e]) => `${String(e.n).padStart(7)} ${e.ms.toFixed(0).padStart(8)} ms  ${k}`).join('\n')}\n`);
+  process.stderr.write(`pglite thread: busy ${(busyMs / 1000).toFixed(1)} s of ${(wall / 1000).toFixed(1)} s, idle inside transactions ${(idleInTxMs / 1000).toFixed(2)} s\n${rows.map(([k, e]) => `${String(e.n).padStart(7)} ${e.ms.toFixed(0).padStart(8)} ms  ${k}`).join('\n')}\n`);
 }
 
 async function exec(bytes) {
@@ -98,9 +101,13 @@ async function exec(bytes) {
     // a startup message (its length's first byte is 0; other messages start with a letter): a new connection
     if (bytes[0] === 0) await newSession();
     const t = stats ? performance.now() : 0;
+    if (inTxSince) idleInTxMs += t - inTxSince;
     let out = await pg.execProtocolRaw(bytes, { syncToFs: false });
     if (stats) {
       const ms = performance.now() - t;
+      // the reply ends with ReadyForQuery ('Z', length 5, status): 'T' or 'E' while a transaction is open
+      const n = out.byteLength;
+      inTxSince = n >= 6 && out[n - 6] === 0x5a && out[n - 1] !== 0x49 ? performance.now() : 0;
       busyMs += ms;
       const key = statementOf(bytes);
       const e = stats.get(key) ?? { n: 0, ms: 0 };
