@@ -77,7 +77,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
   const origins = ctx.config.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
   app.use(cors({ origin: origins.length ? origins : false, exposedHeaders: ['Content-Range', 'X-Request-Id', 'Retry-After'] }));
 
-  const jsonParser = express.json({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  const jsonParser = express.json({ limit: ctx.config.BODY_LIMIT, type: JSON_TYPES });
   // Counters in the database, so that N replicas share one budget per key and per client address; a key's
   // hits leased by blocks (rate-limit-store.ts), so a busy key does not cost a write per request.
   const store = new DatabaseRateLimitStore(ctx.db, RATE_WINDOW_MS, { leaseSize: leaseSizeFor(ctx.config.RATE_LIMIT_PER_MINUTE) });
@@ -103,7 +103,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
     const handlers: express.RequestHandler[] = [timing(route)];
     if (route.access !== 'public') handlers.push(asRequest(authenticateRequest(ctx, route, guard)), asRequest(limiter));
     if (!route.longRunning) handlers.push(requestTimeout(ctx.config.REQUEST_TIMEOUT_MS));
-    if (route.body && !route.bodyContentType) handlers.push(jsonParser);
+    if (route.body && !route.bodyContentType) handlers.push(requireJsonBody, jsonParser);
     handlers.push(rejectControlCharacters(), asRequest(runRoute(ctx, route)));
     app[route.method](route.path, ...handlers);
   }
@@ -114,6 +114,22 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
   app.use(errorHandler(ctx));
   return app;
 }
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/**
+ * A body of another type would reach a JSON route as no body at all, and the client would read that a
+ * required field is missing: it is refused for what it is (a request without a body is the route's to judge).
+ */
+const requireJsonBody: express.RequestHandler = (req, _res, next) => {
+  // false: a body of another type; null: no body
+  if (req.is(JSON_TYPES) !== false) return next();
+  next(
+    new CiteError('UNSUPPORTED_MEDIA_TYPE', `${req.method} ${req.path} takes a JSON body (Content-Type: application/json), not ${req.headers['content-type'] ?? 'an untyped one'}`, {
+      status: 415,
+    }),
+  );
+};
 
 /** When each request arrived (performance.now()), stamped by `timing`, its first handler. */
 const requestStarts = new WeakMap<Request, number>();

@@ -53,6 +53,19 @@ for (const mode of availableModes()) {
       expect(await big.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     });
 
+    it('refuses a body that is not JSON on a JSON route with 415, not a missing field', async () => {
+      const plain = await e.fetch('/admin/api/api-keys', { body: 'name=x&role=agent', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(plain.status).toBe(415);
+      expect(await plain.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('application/x-www-form-urlencoded') });
+      const text = await e.fetch('/v1/search', { role: 'agent', body: 'congés payés', headers: { 'content-type': 'text/plain' } });
+      expect(text.status).toBe(415);
+      // JSON with a parameter, or a +json type, is JSON
+      const ok = await e.fetch('/v1/search', { role: 'agent', body: JSON.stringify({ query: 'congés' }), headers: { 'content-type': 'application/json; charset=utf-8' } });
+      expect(ok.status).toBe(200);
+      const vendor = await e.fetch('/v1/search', { role: 'agent', body: JSON.stringify({ query: 'congés' }), headers: { 'content-type': 'application/vnd.api+json' } });
+      expect(vendor.status).toBe(200);
+    });
+
     it('validates input with the route schema and names the field', async () => {
       const res = await e.fetch('/admin/api/api-keys', { body: { name: 'x', role: 'superuser' } });
       expect(res.status).toBe(400);
