@@ -101,7 +101,10 @@ async function exec(bytes) {
     // a startup message (its length's first byte is 0; other messages start with a letter): a new connection
     if (bytes[0] === 0) await newSession();
     const t = stats ? performance.now() : 0;
-    if (inTxSince) idleInTxMs += t - inTxSince;
+    if (inTxSince) {
+      idleInTxMs += t - inTxSince;
+      inTxSince = 0; // a batch that fails leaves no open wait behind to count twice
+    }
     let out = await pg.execProtocolRaw(bytes, { syncToFs: false });
     if (stats) {
       const ms = performance.now() - t;
