@@ -203,6 +203,14 @@ for (const mode of availableModes())
         expect(debug).toContain('reason: Aucune source disponible ne mentionne « passeport ».');
       });
 
+      it('declines a question of punctuation alone without listing chance passages as the closest sources', async () => {
+        const r = await post(plain, '/v1/answers', { question: '?! … « »' });
+        expect(r.status).toBe(200);
+        expect(r.body).toMatchObject({ abstained: true, abstain_code: 'no_terms', citations: [], closest_sources: [] });
+        const search = await post(plain, '/v1/search', { query: '?! … « »' });
+        expect(search).toMatchObject({ status: 200, body: { data: [] } });
+      });
+
       it('does not answer "durée du congé de maternité" from a volunteer-leave fiche, and answers once maternity leave is indexed', async () => {
         // "durée" and "congé" fill the engagement fiche: not enough without "maternité".
         const declined = await post(plain, '/v1/answers', { question: MATERNITY });

@@ -114,9 +114,11 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     if (!input.vector) throw new Error('vector search needs the query embedding');
     const v = p.add(input.vector);
     const join = filtered ? 'JOIN documents d ON d.id = c.document_id' : '';
-    // the floor cuts the tail of the ranked list: the ranks above it do not change. A query vector of
-    // zeros (only stop words) gives NaN similarities, which no floor keeps.
-    const floor = useLexical && (input.minSimilarity ?? 0) > 0 ? ` WHERE 1 - x.dist >= ${p.add(input.minSimilarity)}::float8` : '';
+    // The floor cuts the tail of the ranked list: the ranks above it do not change. A distance to a zero
+    // vector is NaN, which PostgreSQL orders above every number (so `NaN >= floor` holds): such candidates
+    // (a chunk of stop words waiting in the backlog) are left out by name. search-service.ts never sends
+    // a zero query vector.
+    const floor = useLexical && (input.minSimilarity ?? 0) > 0 ? ` AND 1 - x.dist >= ${p.add(input.minSimilarity)}::float8` : '';
     // HNSW over indexed vectors, plus an exact scan of the vector backlog (crawled chunks whose vectors a
     // worker has not moved into the index yet, bounded by CRAWLER_VECTOR_BACKLOG_MAX)
     ctes.push(
@@ -131,7 +133,7 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
             (SELECT b.chunk_id AS id, b.embedding <=> ${v}::vector AS dist
              FROM vector_backlog b ${filtered ? `JOIN chunks c ON c.id = b.chunk_id ${join} WHERE true ${where}` : ''}
              ORDER BY 2 LIMIT ${depth})
-          ) both_tiers ORDER BY dist, id LIMIT ${depth}) x${floor})`,
+          ) both_tiers WHERE dist <> 'NaN'::float8 ORDER BY dist, id LIMIT ${depth}) x WHERE true${floor})`,
     );
   }
 

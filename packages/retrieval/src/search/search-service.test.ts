@@ -2,6 +2,8 @@ import { beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '@cite/core/config/config.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
+import { vectorToSql } from '@cite/core/embeddings/embedder.js';
+import { buildHybridSql } from './hybrid-sql.js';
 import { reciprocalRankFusion } from './reciprocal-rank.js';
 import type { Reranker } from './reranker.js';
 import { resetSearchStatistics, searchWith, vectorFloor, vectorWeight, type SearchDeps, type SearchInput } from './search-service.js';
@@ -79,6 +81,30 @@ describeEachDatabase('search service', (ctx) => {
     expect(res.timings.total_ms).toBeGreaterThan(0);
     expect(res.timings.sql_ms).toBeGreaterThan(0);
     expect(res.timings.sql_ms).toBeLessThanOrEqual(res.timings.total_ms!);
+  });
+
+  it('brings no chance neighbours for a query of punctuation or stop words (its vector is zeros)', async () => {
+    for (const query of ['?!', '« … »', '👍', 'de la, du !']) {
+      expect((await new HashEmbedder().embedQuery(query)).every((x) => x === 0)).toBe(true);
+      expect((await run(query, { mode: 'vector' })).data).toEqual([]);
+      expect((await run(query, { mode: 'hybrid' })).data).toEqual([]);
+    }
+    // a query with words still gets both branches
+    const words = await run('préavis de démission', { mode: 'hybrid', debug: true });
+    expect(words.data.some((h) => h.ranks?.vector != null)).toBe(true);
+    expect(words.data.some((h) => h.ranks?.lexical != null)).toBe(true);
+  });
+
+  it('leaves NaN distances (zero vectors) out of the vector branch, whatever the floor', async () => {
+    // PostgreSQL orders NaN above every number, so `1 - NaN >= floor` holds: the branch names them
+    const zero = vectorToSql(new Float32Array(new HashEmbedder().dimension));
+    for (const [mode, minSimilarity] of [['vector', 0], ['hybrid', 0.25]] as const) {
+      const { sql, params } = buildHybridSql({
+        mode, query: '?!', vector: zero, allowedCollections: null, chunkCount: 1, depth: 50, termDepth: 100,
+        rrfK: 60, weights: { lexical: 1, vector: 1 }, minSimilarity, limit: 10, offset: 0,
+      });
+      expect((await ctx.db.query(sql, params)).rows).toEqual([]);
+    }
   });
 
   it('fuses both branches by reciprocal rank inside SQL, as the pure function does', async () => {

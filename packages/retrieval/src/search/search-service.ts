@@ -160,8 +160,15 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
   if (mode !== 'lexical') {
     const te = process.hrtime.bigint();
     const v = await deps.embedder.embedQuery(input.query);
-    vector = vectorToSql(v);
     timings.embed_ms = ms(te);
+    // A query of punctuation or stop words embeds to zeros: every cosine with it is undefined (NaN), so
+    // the vector branch would only bring chance neighbours. It has nothing to say; the lexical one decides.
+    if (v.every((x) => x === 0)) {
+      if (mode === 'vector') return { data: [], timings: { ...timings, total_ms: ms(t0) } };
+      mode = 'lexical';
+    } else {
+      vector = vectorToSql(v);
+    }
   }
   // synonyms of the global lists and of the collections searched (the key's, narrowed by the filters)
   const expansion = mode === 'vector' ? null : await expandSearchQuery(deps.db, input.query, filters?.collections ?? input.allowedCollections);
