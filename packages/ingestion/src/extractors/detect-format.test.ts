@@ -1,4 +1,5 @@
 import zlib from 'node:zlib';
+import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { CiteError } from '@cite/core/errors.js';
 import { detectFormat, type FormatHint } from './detect-format.js';
@@ -33,6 +34,20 @@ describe('detectFormat', () => {
     expect(await codeOf({ head: ELF, name: 'index.html' })).toBe('BINARY_AS_TEXT');
     expect(await codeOf({ head: PNG, contentType: 'text/html; charset=utf-8' })).toBe('BINARY_AS_TEXT');
     expect(await codeOf({ head: Buffer.from([1, 2, 3, 0, 0, 5, 6, 7, 8]), name: 'notes.txt' })).toBe('BINARY_AS_TEXT');
+  });
+
+  it('reads UTF-16 text from its byte-order mark (its NULs are not binary, FF FE is not an MP3 frame)', async () => {
+    const utf16 = (text: string, encoding: 'utf-16le' | 'utf-16be') => iconv.encode(text, encoding, { addBOM: true });
+    const page = '<!DOCTYPE html><html><head><title>Congés</title></head><body><p>Congé payé.</p></body></html>';
+    for (const encoding of ['utf-16le', 'utf-16be'] as const) {
+      expect(await detectFormat({ head: utf16(page, encoding), name: 'export.htm' })).toBe('html');
+      expect(await detectFormat({ head: utf16(page, encoding), contentType: 'application/octet-stream' })).toBe('html');
+      expect(await detectFormat({ head: utf16('Des notes.', encoding), name: 'notes.txt' })).toBe('text');
+      expect(await detectFormat({ head: utf16('# Titre', encoding), name: 'a.md' })).toBe('markdown');
+      expect(await codeOf({ head: utf16(ficheXml(), encoding), name: 'F1.xml' })).toBe('FORMAT_UNSUPPORTED');
+    }
+    // a BOM in front of binary bytes does not make them text
+    expect(await codeOf({ head: Buffer.concat([Buffer.from([0xff, 0xfe]), ELF]), name: 'index.html' })).toBe('BINARY_AS_TEXT');
   });
 
   it('refuses unsupported binaries and non-JSONL gzip with FORMAT_UNSUPPORTED', async () => {

@@ -4,6 +4,7 @@
  */
 import { fileTypeFromBuffer } from 'file-type';
 import { CiteError } from '@cite/core/errors.js';
+import { bomEncoding, decodeWithBom } from './byte-order-mark.js';
 
 export type DocumentFormat =
   | 'html'
@@ -88,6 +89,16 @@ function looksBinary(head: Buffer): boolean {
   return control / n > 0.1;
 }
 
+/** Decoded text that is mostly control characters or undecodable units (U+FFFD) was not text. */
+function looksBinaryText(text: string): boolean {
+  let odd = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c === 0xfffd || (c < 0x20 && c !== 9 && c !== 10 && c !== 13 && c !== 12)) odd++;
+  }
+  return text.length === 0 || odd / text.length > 0.1;
+}
+
 function sniffText(text: string): DocumentFormat | 'xml' | undefined {
   // Leading comments (CMS signatures) come before the doctype on many pages.
   const t = text.replace(/^\ufeff/, '').replace(/^(\s*<!--[\s\S]*?-->)+/, '').trimStart().slice(0, 2048).toLowerCase();
@@ -97,6 +108,9 @@ function sniffText(text: string): DocumentFormat | 'xml' | undefined {
   if (t.startsWith('{') && /^\{\s*"/.test(t)) return 'jsonl';
   return undefined;
 }
+
+/** The formats whose extractors decode UTF-16 (from its byte-order mark). */
+const UTF16_FORMATS: ReadonlyArray<DocumentFormat | 'xml'> = ['html', 'markdown', 'text'];
 
 const describe = (hint: FormatHint) => hint.name ?? hint.contentType ?? 'content';
 
@@ -134,9 +148,13 @@ export async function detectFormat(hint: FormatHint): Promise<DocumentFormat> {
       { status: 415 },
     );
   }
-  const ft = await fileTypeFromBuffer(head).catch(() => undefined);
+  // UTF-16 text is NULs and high bytes to the binary checks (and FF FE an MP3 frame to file-type): read
+  // from its BOM, as long as what it reads is text
+  const utf16Head = bomEncoding(head)?.startsWith('utf-16') ? decodeWithBom(head)! : undefined;
+  const utf16 = utf16Head !== undefined && !looksBinaryText(utf16Head);
+  const ft = utf16 ? undefined : await fileTypeFromBuffer(head).catch(() => undefined);
   const binaryType = ft && !['xml', 'html', 'svg', 'json'].includes(ft.ext) ? ft : undefined;
-  if (binaryType || looksBinary(head)) {
+  if (binaryType || (!utf16 && looksBinary(head))) {
     const what = binaryType ? `${binaryType.mime} data` : 'binary data';
     if (claimed) {
       throw new CiteError(
@@ -160,11 +178,16 @@ export async function detectFormat(hint: FormatHint): Promise<DocumentFormat> {
     });
   }
 
-  const text = head.toString('latin1');
+  const text = utf16 ? utf16Head! : head.toString('latin1');
   const sniffed = sniffText(text);
   let format = claimed ?? sniffed;
   // Servers label everything text/plain or application/octet-stream: trust a clear sniff over that.
   if ((format === 'text' || format === undefined) && sniffed && sniffed !== 'jsonl') format = sniffed;
+  if (utf16 && format !== undefined && !UTF16_FORMATS.includes(format)) {
+    throw new CiteError('FORMAT_UNSUPPORTED', `${describe(hint)}: UTF-16 is read for HTML, Markdown and plain text only, not ${format}`, {
+      status: 415,
+    });
+  }
   if (format === 'xml') {
     if (DILA_ROOT.test(text)) return 'service-public';
     if (/<html[\s>]/i.test(text)) return 'html';

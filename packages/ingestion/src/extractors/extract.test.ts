@@ -31,6 +31,8 @@ describe('extract: one batch of good and bad inputs', () => {
     fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'page.html'), html('Page', '<p>Un contenu de page tout à fait normal.</p>'));
     fs.writeFileSync(path.join(dir, 'latin1.html'), iconv.encode(html('Congés', '<p>Les congés payés de l’été.</p>'), 'windows-1252'));
+    fs.writeFileSync(path.join(dir, 'utf16.html'), iconv.encode(html('Seize', '<p>Les congés payés de l’été.</p>'), 'utf-16le', { addBOM: true }));
+    fs.writeFileSync(path.join(dir, 'sub', 'utf16be.txt'), iconv.encode('Des notes en UTF-16 : l’été.', 'utf-16be', { addBOM: true }));
     fs.writeFileSync(path.join(dir, 'guide.pdf'), writePdf({ pages: ['Page un du guide.', 'Page deux du guide.'] }));
     fs.writeFileSync(path.join(dir, 'locked.pdf'), writePdf({ pages: ['secret'], encrypted: true }));
     fs.writeFileSync(path.join(dir, 'broken.pdf'), Buffer.from('%PDF-1.4\n1 0 obj garbage garbage'));
@@ -77,12 +79,17 @@ describe('extract: one batch of good and bad inputs', () => {
       'sub/notes.txt': 'ok',
       'sub/program.html': 'BINARY_AS_TEXT',
       'sub/readme.md': 'ok',
+      'sub/utf16be.txt': 'ok',
+      'utf16.html': 'ok',
     });
     const doc = (loc: string) => {
       const o = outcomes.find((x) => x.location.endsWith(loc));
       return o && o.ok ? o.document : undefined;
     };
     expect(doc('latin1.html')?.sections[0].blocks[0].text).toBe('Les congés payés de l’été.');
+    expect(doc('utf16.html')?.title).toBe('Seize');
+    expect(doc('utf16.html')?.sections[0].blocks[0].text).toBe('Les congés payés de l’été.');
+    expect(doc('utf16be.txt')?.sections[0].blocks[0].text).toBe('Des notes en UTF-16 : l’été.');
     expect(doc('guide.pdf')?.sections[0].blocks.map((b) => b.locator?.page)).toEqual([1, 2]);
     expect(doc('page.html')?.url).toBe(new URL(`file://${path.join(dir, 'page.html')}`).href);
     expect(doc('notes.txt')?.title).toBe('notes');

@@ -13,6 +13,7 @@ import { CiteError } from '@cite/core/errors.js';
 import { configSchema, type Config } from '@cite/core/config/config.js';
 import type { NormalisedDocument } from '../document.js';
 import { readZip, sanitiseEntryName, type ArchiveLimits } from './archive.js';
+import { decodeWithBom } from './byte-order-mark.js';
 import { detectFormat, FORMAT_SNIFF_BYTES, type DocumentFormat } from './detect-format.js';
 import { extractTimeout } from './extract-errors.js';
 import { extractDocx } from './docx.js';
@@ -307,7 +308,8 @@ class Extractor {
 }
 
 function decodeText(data: Buffer): string {
-  if (data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) return data.subarray(3).toString('utf8');
+  const withBom = decodeWithBom(data);
+  if (withBom !== undefined) return withBom;
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(data);
   } catch {

@@ -9,6 +9,7 @@
 import { load, type CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import iconv from 'iconv-lite';
+import { decodeWithBom } from './byte-order-mark.js';
 import { CiteError } from '@cite/core/errors.js';
 import type { Block, Locator, NormalisedDocument, Section } from '../document.js';
 
@@ -82,10 +83,8 @@ function tryUtf8(buf: Buffer): string | undefined {
  * first 4 KiB, then UTF-8 when the bytes are valid UTF-8, else windows-1252.
  */
 export function decodeHtml(body: Buffer, contentType?: string): string {
-  if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf)
-    return body.subarray(3).toString('utf8');
-  if (body.length >= 2 && body[0] === 0xff && body[1] === 0xfe) return iconv.decode(body.subarray(2), 'utf-16le');
-  if (body.length >= 2 && body[0] === 0xfe && body[1] === 0xff) return iconv.decode(body.subarray(2), 'utf-16be');
+  const withBom = decodeWithBom(body);
+  if (withBom !== undefined) return withBom;
   let charset = normaliseCharset(contentType?.match(HEADER_CHARSET)?.[1]);
   if (!charset) charset = normaliseCharset(body.subarray(0, 4096).toString('latin1').match(META_CHARSET)?.[1]);
   // A <meta> saying UTF-16 on bytes we could read as ASCII is a lie (HTML standard): ignore it.
