@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approximateTokens, countWordsAndMarks } from './embedder.js';
+import { approximateTokens, countWordsAndMarks, LONG_RUN } from './embedder.js';
 
 /** The definition the counter must agree with. */
 const byRegex = (text: string) => (text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? []).length;
@@ -29,5 +29,15 @@ describe('countWordsAndMarks', () => {
   it('scales to tokens at 1.3 per word or mark', () => {
     expect(approximateTokens('un deux trois quatre dix')).toBe(Math.ceil(5 * 1.3));
     expect(approximateTokens('')).toBe(0);
+  });
+
+  it('counts a run longer than any word (a hash, base64) a word every 4 characters', () => {
+    expect(approximateTokens('anticonstitutionnellement')).toBe(Math.ceil(1 * 1.3));
+    expect(approximateTokens('a'.repeat(LONG_RUN))).toBe(Math.ceil(1 * 1.3));
+    expect(approximateTokens('a'.repeat(LONG_RUN + 1))).toBe(Math.ceil(Math.ceil((LONG_RUN + 1) / 4) * 1.3));
+    const sha256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+    expect(approximateTokens(`le hash ${sha256} !`)).toBe(Math.ceil((2 + 16 + 1) * 1.3));
+    expect(approximateTokens('𝔘'.repeat(40))).toBe(Math.ceil(20 * 1.3)); // 80 code units
+    expect(countWordsAndMarks('a'.repeat(10_000))).toBe(1); // the regex's count is unchanged
   });
 });

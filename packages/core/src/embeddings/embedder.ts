@@ -49,11 +49,18 @@ export function vectorFromSql(text: string): Float32Array {
 
 /**
  * Token count for providers whose tokenizer is not available locally: words and punctuation marks,
- * scaled by the ratio sub-word tokenizers show on French prose (about 1.3 tokens per word).
+ * scaled by the ratio sub-word tokenizers show on French prose (about 1.3 tokens per word). A run of
+ * letters and digits longer than any French word (a hash, base64, a page of junk without a space) is
+ * no word: tokenizers cut it every few characters, and counted as one word it made one chunk of a
+ * 3 MB run that the chunker could not see was over budget.
  */
 export function approximateTokens(text: string): number {
-  return Math.ceil(countWordsAndMarks(text) * 1.3);
+  return Math.ceil(countUnits(text, LONG_RUN) * 1.3);
 }
+
+/** Letters and digits in a run beyond which approximateTokens counts a word every RUN_CHARS_PER_WORD. */
+export const LONG_RUN = 32;
+const RUN_CHARS_PER_WORD = 4;
 
 const SPACE = 0;
 const WORD = 1;
@@ -75,8 +82,18 @@ function classifyCodePoint(c: number): CharClass {
  * and sentence, which made the regex's match array a tenth of a crawl's main-thread time.
  */
 export function countWordsAndMarks(text: string): number {
+  return countUnits(text, Infinity);
+}
+
+/** countWordsAndMarks, a run of more than `longRun` code units counting one word per RUN_CHARS_PER_WORD. */
+function countUnits(text: string, longRun: number): number {
   let n = 0;
   let inWord = false;
+  let runStart = 0;
+  const endRun = (at: number) => {
+    const length = at - runStart;
+    if (length > longRun) n += Math.ceil(length / RUN_CHARS_PER_WORD) - 1;
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text.codePointAt(i)!;
     let cls: CharClass;
@@ -91,12 +108,17 @@ export function countWordsAndMarks(text: string): number {
       cls = known;
     }
     if (cls === WORD) {
-      if (!inWord) n++;
+      if (!inWord) {
+        n++;
+        runStart = c > 0xffff ? i - 1 : i;
+      }
       inWord = true;
     } else {
+      if (inWord) endRun(c > 0xffff ? i - 1 : i);
       if (cls === MARK) n++;
       inWord = false;
     }
   }
+  if (inWord) endRun(text.length);
   return n;
 }

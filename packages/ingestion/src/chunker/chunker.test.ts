@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Block, NormalisedDocument, Section } from '../document.js';
+import { approximateTokens } from '@cite/core/embeddings/embedder.js';
 import { embeddingText } from '@cite/index/embedding-text.js';
 import { chunkContext, chunkDocument, sentenceSpans } from './chunker.js';
 
@@ -132,6 +133,21 @@ describe('chunkDocument', () => {
     expect(chunks.length).toBeGreaterThan(3);
     expect(chunks.map((c) => c.text).join(' ')).toBe(long);
     for (const c of chunks) expect(c.tokenCount).toBeLessThanOrEqual(50);
+  });
+
+  it('cuts a run no tokenizer reads as one word (base64, junk without a space) to the budget', () => {
+    const run = 'QUJD'.repeat(25_000) + '𝔘'.repeat(3_000); // 100,000 letters, then astral ones (surrogate pairs)
+    const text = `Avant le bloc. ${run} Après le bloc.`;
+    for (const count of [approximateTokens, (s: string) => Math.ceil(s.length / 3) + 2]) {
+      const chunks = chunkDocument(doc([{ headingPath: [], blocks: [p(text)] }]), { maxTokens: 100, overlapTokens: 0, countTokens: count });
+      expect(chunks.length).toBeGreaterThan(100);
+      for (const c of chunks) {
+        expect(c.tokenCount).toBeLessThanOrEqual(100);
+        expect(c.text).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+      }
+      for (const c of chunks) expect(text.slice(c.locator.start, c.locator.end)).toBe(c.text);
+      expect(chunks.map((c) => c.text).join('').replace(/\s/g, '')).toBe(text.replace(/\s/g, '')); // nothing lost
+    }
   });
 
   it('hashes context and text: same input same hash, a changed heading changes it', () => {

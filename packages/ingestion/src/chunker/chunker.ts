@@ -8,7 +8,8 @@
  * overlap budget) so that a sentence cut from its context is found from both sides. A chunk's text is
  * exactly the section text between its first and last atom (locator.start/end is that span), except
  * that a table continued from the previous chunk repeats its header row so that the rows keep meaning.
- * Only an atom longer than the whole budget is cut (at sentence, then word boundaries).
+ * Only an atom longer than the whole budget is cut (at sentence, then word boundaries, and a single
+ * "word" over the budget, such as base64 or junk without a space, where the budget says).
  */
 import { chunkHash } from '@cite/index/embedding-text.js';
 import type { Block, Locator, NormalisedDocument, PageBreak, Section } from '../document.js';
@@ -208,7 +209,7 @@ function atomsOf(block: Block, offset: number, index: number, budget: number, to
   return atoms;
 }
 
-/** Splits [s, e[ at sentence, then word boundaries until every piece fits the budget. */
+/** Splits [s, e[ at sentence, then word boundaries (then inside an over-budget word) until every piece fits the budget. */
 function fitToBudget(t: string, s: number, e: number, budget: number, tokens: (x: string) => number): [number, number][] {
   if (tokens(t.slice(s, e)) <= budget) return [[s, e]];
   const sentences = sentenceSpans(t.slice(s, e)).map(([a, b]) => [a + s, b + s] as [number, number]);
@@ -221,6 +222,14 @@ function fitToBudget(t: string, s: number, e: number, budget: number, tokens: (x
   let used = 0;
   for (const [a, b] of words) {
     const n = tokens(t.slice(a, b));
+    if (n > budget) {
+      // no chunk holds this "word" (a hash, base64, junk without a space): cut it where the budget says
+      if (start !== -1) out.push([start, end]);
+      start = -1;
+      used = 0;
+      out.push(...cutRun(t, a, b, n, budget, tokens));
+      continue;
+    }
     if (start !== -1 && used + n > budget) {
       out.push([start, end]);
       start = -1;
@@ -231,6 +240,20 @@ function fitToBudget(t: string, s: number, e: number, budget: number, tokens: (x
     used += n;
   }
   if (start !== -1) out.push([start, end]);
+  return out;
+}
+
+/** Cuts [a, b[ (`n` tokens, over the budget) into pieces of at most `budget` tokens, never inside a surrogate pair. */
+function cutRun(t: string, a: number, b: number, n: number, budget: number, tokens: (x: string) => number): [number, number][] {
+  const out: [number, number][] = [];
+  const step = Math.max(2, Math.floor(((b - a) * budget) / n));
+  for (let s = a; s < b; ) {
+    let e = Math.min(b, s + step);
+    while (e - s > 2 && tokens(t.slice(s, e)) > budget) e = s + Math.floor((e - s) * 0.9);
+    if (e < b && /[\ud800-\udbff]/.test(t[e - 1]!)) e--;
+    out.push([s, e]);
+    s = e;
+  }
   return out;
 }
 
