@@ -455,7 +455,8 @@ export class AnswerService {
       settings = { ...run.settings, removed_citations: v.removed_citations, removed_links: v.removed_links, usage: outcome.usage };
       result = { ...base, ...v, citations: v.citations.map((c) => withOrigin(c, selection.sources)), abstained: false, mode: this.mode, model: outcome.model, usage: outcome.usage };
     } else {
-      const closest = closestSources(selection.passages);
+      // a question without a content word has no topic to be close to: what its search found is chance
+      const closest = outcome.code === 'no_terms' ? [] : closestSources(selection.passages);
       const text = abstentionText(run.language, closest, outcome.reason);
       // A streamed model text is replaced by the final answer; otherwise the statement is the stream.
       if (!outcome.streamed) onToken?.(text);

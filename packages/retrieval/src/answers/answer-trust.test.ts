@@ -203,12 +203,17 @@ for (const mode of availableModes())
         expect(debug).toContain('reason: Aucune source disponible ne mentionne « passeport ».');
       });
 
-      it('declines a question of punctuation alone without listing chance passages as the closest sources', async () => {
+      it('declines a question of punctuation or stop words alone without listing chance passages as the closest sources', async () => {
         const r = await post(plain, '/v1/answers', { question: '?! … « »' });
         expect(r.status).toBe(200);
         expect(r.body).toMatchObject({ abstained: true, abstain_code: 'no_terms', citations: [], closest_sources: [] });
         const search = await post(plain, '/v1/search', { query: '?! … « »' });
         expect(search).toMatchObject({ status: 200, body: { data: [] } });
+        // « les » is no stop word to the index's French dictionary (it finds passages), but it is to the gate
+        const stopWords = 'Et les ?';
+        expect((await post(plain, '/v1/search', { query: stopWords, mode: 'lexical' })).body.data.length).toBeGreaterThan(0);
+        const declined = await post(plain, '/v1/answers', { question: stopWords });
+        expect(declined.body).toMatchObject({ abstained: true, abstain_code: 'no_terms', closest_sources: [] });
       });
 
       it('does not answer "durée du congé de maternité" from a volunteer-leave fiche, and answers once maternity leave is indexed', async () => {
