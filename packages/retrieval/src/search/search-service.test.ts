@@ -86,11 +86,15 @@ describeEachDatabase('search service', (ctx) => {
   it('brings no chance neighbours for a query of punctuation or stop words (its vector is zeros)', async () => {
     for (const query of ['?!', '« … »', '👍', 'de la, du !']) {
       expect((await new HashEmbedder().embedQuery(query)).every((x) => x === 0)).toBe(true);
-      expect((await run(query, { mode: 'vector' })).data).toEqual([]);
-      expect((await run(query, { mode: 'hybrid' })).data).toEqual([]);
+      for (const mode of ['vector', 'hybrid'] as const) {
+        const res = await run(query, { mode });
+        expect(res.data).toEqual([]);
+        expect(res.warnings).toEqual([{ code: 'QUERY_WITHOUT_VECTOR', message: expect.stringMatching(/punctuation or stop words/) }]);
+      }
     }
     // a query with words still gets both branches
     const words = await run('préavis de démission', { mode: 'hybrid', debug: true });
+    expect(words.warnings).toBeUndefined();
     expect(words.data.some((h) => h.ranks?.vector != null)).toBe(true);
     expect(words.data.some((h) => h.ranks?.lexical != null)).toBe(true);
   });

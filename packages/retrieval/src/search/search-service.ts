@@ -164,7 +164,9 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
     // A query of punctuation or stop words embeds to zeros: every cosine with it is undefined (NaN), so
     // the vector branch would only bring chance neighbours. It has nothing to say; the lexical one decides.
     if (v.every((x) => x === 0)) {
-      if (mode === 'vector') return { data: [], timings: { ...timings, total_ms: ms(t0) } };
+      const message = 'The query holds only punctuation or stop words: it has no vector to search with.';
+      if (mode === 'vector') return { data: [], timings: { ...timings, total_ms: ms(t0) }, warnings: [...warnings, { code: 'QUERY_WITHOUT_VECTOR', message }] };
+      warnings.push({ code: 'QUERY_WITHOUT_VECTOR', message: `Lexical results only. ${message}` });
       mode = 'lexical';
     } else {
       vector = vectorToSql(v);
