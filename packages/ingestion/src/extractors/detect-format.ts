@@ -76,25 +76,28 @@ function claimedTextFormat(mime: string, ext: string): DocumentFormat | 'xml' | 
   return undefined;
 }
 
+/** A control character that text does not hold (tab, newline, CR, form feed and escape are text). */
+const isStrayControl = (c: number) => c < 0x20 && c !== 9 && c !== 10 && c !== 13 && c !== 12 && c !== 27;
+
 /** Control bytes other than tab/newline/CR/form feed/escape mean binary; NUL is decisive. */
 function looksBinary(head: Buffer): boolean {
   const n = Math.min(head.length, FORMAT_SNIFF_BYTES);
   if (n === 0) return false;
   let control = 0;
   for (let i = 0; i < n; i++) {
-    const b = head[i];
+    const b = head[i]!;
     if (b === 0) return true;
-    if (b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12 && b !== 27) control++;
+    if (isStrayControl(b)) control++;
   }
   return control / n > 0.1;
 }
 
-/** Decoded text that is mostly control characters or undecodable units (U+FFFD) was not text. */
+/** Decoded text that is mostly stray control characters or undecodable units (U+FFFD) was not text. */
 function looksBinaryText(text: string): boolean {
   let odd = 0;
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    if (c === 0xfffd || (c < 0x20 && c !== 9 && c !== 10 && c !== 13 && c !== 12)) odd++;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd || isStrayControl(c)) odd++;
   }
   return text.length === 0 || odd / text.length > 0.1;
 }
@@ -150,8 +153,9 @@ export async function detectFormat(hint: FormatHint): Promise<DocumentFormat> {
   }
   // UTF-16 text is NULs and high bytes to the binary checks (and FF FE an MP3 frame to file-type): read
   // from its BOM, as long as what it reads is text
-  const utf16Head = bomEncoding(head)?.startsWith('utf-16') ? decodeWithBom(head)! : undefined;
-  const utf16 = utf16Head !== undefined && !looksBinaryText(utf16Head);
+  const decoded = bomEncoding(head)?.startsWith('utf-16') ? decodeWithBom(head) : undefined;
+  const utf16Head = decoded !== undefined && !looksBinaryText(decoded) ? decoded : undefined;
+  const utf16 = utf16Head !== undefined;
   const ft = utf16 ? undefined : await fileTypeFromBuffer(head).catch(() => undefined);
   const binaryType = ft && !['xml', 'html', 'svg', 'json'].includes(ft.ext) ? ft : undefined;
   if (binaryType || (!utf16 && looksBinary(head))) {
@@ -178,7 +182,7 @@ export async function detectFormat(hint: FormatHint): Promise<DocumentFormat> {
     });
   }
 
-  const text = utf16 ? utf16Head! : head.toString('latin1');
+  const text = utf16Head ?? head.toString('latin1');
   const sniffed = sniffText(text);
   let format = claimed ?? sniffed;
   // Servers label everything text/plain or application/octet-stream: trust a clear sniff over that.
