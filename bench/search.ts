@@ -5,6 +5,7 @@
  * p50/p95 at concurrency 1, then throughput (and p50/p95) at concurrency 16, for each target database.
  * On the server target it first measures its anchor, the bare HNSW query on the same database
  * (search-anchor.ts), and prints Cité's figures as ratios of it (`--no-anchor` leaves it out).
+ * BENCH_CPU_PROF=dir writes a V8 CPU profile of the engine there when it stops.
  *
  * Data: `--chunks N` synthetic chunks (default 100,000 on the server, 20,000 embedded) whose sentences are
  * drawn from the corpus under `--corpus` (JSONL(.gz) files of the bench format) when given, else from a

@@ -78,7 +78,7 @@ export const configSchema = z.object({
     .url({ message: 'expected the http(s) address the engine is reached at, such as https://cite.example.gouv.fr' })
     .refine((v) => /^https?:\/\//i.test(v), { message: 'expected an http(s) URL' })
     .optional(),
-  /** Size of the pg pool per process (server mode). */
+  /** Size of each of a process's two pg pools (server mode): one for every statement, one for the search statement of the unfiltered shape, which keeps its generic plan (plan_cache_mode is a session setting). Idle connections close after 10 s. */
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   /** Statements in flight at the database per process; 0 follows the machine (one per core, at least 2; 1 embedded). PostgreSQL's throughput falls once more backends run than it has cores: raise it for a database on a bigger machine than the engine's. */
   DATABASE_MAX_ACTIVE: int(0, 200).default(0),

@@ -88,3 +88,53 @@ describeEachDatabase(
   },
   { migrate: false },
 );
+
+/**
+ * A statement that asks for its generic plan gets it every time, without giving generic plans to the other
+ * statements (plan_cache_mode is a session setting): on the server it runs on connections of its own.
+ */
+describeEachDatabase(
+  'pool database: statements that keep their generic plan',
+  (ctx) => {
+    let db: Database;
+    let own: Database | undefined;
+    beforeAll(async () => {
+      db = ctx.mode === 'server' ? (own = await openServerDatabase(ctx.url!, 1)) : ctx.db;
+    });
+    afterAll(async () => {
+      await own?.close();
+    });
+
+    it('plans it once, generic, and leaves plan_cache_mode as it was for every other statement', async () => {
+      // a LIMIT parameter: PostgreSQL's automatic choice keeps re-planning such a statement for its values
+      const hot = namedStatement('pool_generic_series', `SELECT n FROM generate_series(1, 1000) AS n ORDER BY n DESC LIMIT $1`, { genericPlan: true });
+      for (let i = 1; i <= 8; i++) {
+        const { rows } = await db.queryWithSettings<{ n: number }>({ 'cite_test.lane': 'hot' }, hot, [i]);
+        expect(rows.map((r) => r.n)).toEqual(Array.from({ length: i }, (_, j) => 1000 - j));
+      }
+      const plans = namedStatement(
+        'pool_generic_plans',
+        `SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name = $1`,
+        { genericPlan: true },
+      );
+      const [counts] = (await db.query<{ generic: number; custom: number }>(plans, [hot.name])).rows;
+      // the embedded database has one session: the statement is named there, planned as PostgreSQL chooses
+      if (ctx.mode === 'server') expect(counts).toEqual({ generic: 8, custom: 0 });
+      else expect(counts!.generic + counts!.custom).toBe(8);
+
+      const mode = `SELECT current_setting('plan_cache_mode') AS mode`;
+      expect((await db.query(mode)).rows).toEqual([{ mode: 'auto' }]);
+      expect((await db.queryWithSettings({ 'cite_test.lane': 'hot' }, mode)).rows).toEqual([{ mode: 'auto' }]);
+      const plain = namedStatement('pool_plain_series', `SELECT n FROM generate_series(1, 1000) AS n ORDER BY n DESC LIMIT $1`);
+      for (let i = 1; i <= 8; i++) await db.query(plain, [i]);
+      // on the server, prepared on the other pool's connection, where PostgreSQL chose custom plans
+      if (ctx.mode === 'server') expect((await db.query(plans, [plain.name])).rows).toEqual([]);
+      const [plainCounts] = (await db.query<{ generic: number; custom: number }>(
+        `SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name = $1`,
+        [plain.name],
+      )).rows;
+      expect(plainCounts!.custom).toBeGreaterThan(0);
+    });
+  },
+  { migrate: false },
+);

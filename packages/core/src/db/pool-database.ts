@@ -34,18 +34,25 @@ async function onPoolConnection<T>(pool: pg.Pool, fn: (client: pg.PoolClient) =>
   }
 }
 
+/** What the connections of the generic pool hold for their whole session (database.ts, `genericPlan`). */
+const GENERIC_PLAN_SETTINGS = { plan_cache_mode: 'force_generic_plan' } as const;
+
 /**
  * `admission` holds the statements in flight to its limit (requests before background work); a
- * transaction counts as one statement for as long as it runs.
+ * transaction counts as one statement for as long as it runs. `genericPool`, when given, runs the named
+ * statements that ask for their generic plan, and only those; without it they run on `pool` as any named
+ * statement.
  */
 export function poolDatabase(
   pool: pg.Pool,
   mode: Database['mode'],
   close: () => Promise<void> = () => pool.end(),
   admission?: Admission,
+  genericPool?: pg.Pool,
 ): Database {
   const onConnection = <T>(p: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
     admission ? admission.run(() => onPoolConnection(p, fn)) : onPoolConnection(p, fn);
+  const generic = (sql: string | NamedStatement): boolean => genericPool !== undefined && typeof sql !== 'string' && sql.genericPlan === true;
   // pgvector's type is the database's own: its OID is read once, when a statement first sends vectors
   let vectorOid: Promise<number> | undefined;
   const binaryParams = async (runner: pg.PoolClient, params: readonly unknown[]): Promise<unknown[]> => {
@@ -70,17 +77,18 @@ export function poolDatabase(
 
   const sessions = new WeakMap<pg.PoolClient, SessionSettings>();
 
+  const withSettings = <T>(settings: Readonly<Record<string, string>>, sql: string | NamedStatement, params?: readonly unknown[]) =>
+    onConnection(generic(sql) ? genericPool! : pool, async (client): Promise<QueryResult<T>> => {
+      let session = sessions.get(client);
+      if (!session) sessions.set(client, (session = new SessionSettings()));
+      await session.apply(wrap(client), generic(sql) ? { ...settings, ...GENERIC_PLAN_SETTINGS } : settings);
+      return query<T>(client, sql, params);
+    });
+
   return {
     mode,
-    query: (sql, params) => onConnection(pool, (client) => query(client, sql, params)),
-    queryWithSettings: <T>(settings: Readonly<Record<string, string>>, sql: string, params?: readonly unknown[]) =>
-      onConnection(pool, async (client): Promise<QueryResult<T>> => {
-        let session = sessions.get(client);
-        if (!session) sessions.set(client, (session = new SessionSettings()));
-        await session.apply(wrap(client), settings);
-        const r = await client.query(sql, params as unknown[] | undefined);
-        return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
-      }),
+    query: (sql, params) => (generic(sql) ? withSettings({}, sql, params) : onConnection(pool, (client) => query(client, sql, params))),
+    queryWithSettings: withSettings,
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       onConnection(pool, async (client): Promise<T> => {
         try {
@@ -94,6 +102,6 @@ export function poolDatabase(
         }
       }),
     exec: (sql) => onConnection(pool, async (client) => void (await client.query(sql))),
-    close,
+    close: genericPool ? () => Promise.all([close(), genericPool.end()]).then(() => undefined) : close,
   };
 }

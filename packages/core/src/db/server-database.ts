@@ -21,7 +21,11 @@ export async function openServerDatabase(url: string, poolSize: number, admissio
     );
   }
 
-  return poolDatabase(pool, 'server', undefined, admission);
+  // connections for the statements that always run their generic plan (database.ts, `genericPlan`):
+  // opened when the first one runs, closed when idle, as the main pool's
+  const genericPool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
+  genericPool.on('error', () => {});
+  return poolDatabase(pool, 'server', undefined, admission, genericPool);
 }
 
 /** Hides the password of a connection URL in messages. */

@@ -74,7 +74,10 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
   const predicates = filterPredicates(input.filters, input.allowedCollections, p);
   const filtered = predicates.length > 0;
   const where = filtered ? `AND ${predicates.join(' AND ')}` : '';
-  const depth = p.add(input.depth);
+  // Depths are written into the text, not passed: they shape the plan (a LIMIT parameter is planned as a
+  // tenth of the rows, a generic plan would read the HNSW index as if it returned 10,000), and they come
+  // from the configuration and validated page sizes, so one shape of search keeps one text.
+  const depth = literalCount(input.depth);
   const ctes: string[] = [];
   const useLexical = input.mode !== 'vector';
   const useVector = input.mode !== 'lexical';
@@ -83,7 +86,7 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     const expansion = input.expansion?.groups.length ? input.expansion : null;
     const q = p.add(expansion ? expansion.kept : input.query);
     const n = p.add(input.chunkCount);
-    const termDepth = p.add(filtered ? input.termDepth * FILTERED_TERM_DEPTH_FACTOR : input.termDepth);
+    const termDepth = literalCount(filtered ? input.termDepth * FILTERED_TERM_DEPTH_FACTOR : input.termDepth);
     ctes.push(
       expansion
         ? `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(${q}::text[]) AS lexeme)`
@@ -199,6 +202,12 @@ WHERE d.status = 'active'
 ORDER BY ${order}
 LIMIT ${limit} OFFSET ${offset}`;
   return { sql, params: p.values };
+}
+
+/** A count written into the statement's text: only ever a safe non-negative integer. */
+function literalCount(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`a search depth must be a non-negative integer, not ${n}`);
+  return String(n);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '@cite/core/config/config.js';
+import { statementText, type NamedStatement } from '@cite/core/db/database.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
 import { vectorToSql } from '@cite/core/embeddings/embedder.js';
@@ -69,6 +70,46 @@ describeEachDatabase('search service', (ctx) => {
     expect(seen.pop()).toEqual({ 'hnsw.ef_search': '400', 'hnsw.iterative_scan': 'relaxed_order' });
     await search({}, { mode: 'lexical' });
     expect(seen.pop()).toEqual({});
+  });
+
+  it('runs the unfiltered search as one named statement with its generic plan, finding what a per-value plan finds', async () => {
+    // what the database was asked to run (the searches themselves are real); `planned` strips the request
+    // for a generic plan, so the same text is planned for its values as any statement
+    const statements: Array<string | NamedStatement> = [];
+    const spy = new Proxy(ctx.db, {
+      get: (target, key, receiver) =>
+        key === 'queryWithSettings'
+          ? (settings: Readonly<Record<string, string>>, sql: string | NamedStatement, params?: readonly unknown[]) => (statements.push(sql), target.queryWithSettings(settings, sql, params))
+          : Reflect.get(target, key, receiver),
+    });
+    const planned = new Proxy(ctx.db, {
+      get: (target, key, receiver) =>
+        key === 'queryWithSettings'
+          ? (settings: Readonly<Record<string, string>>, sql: string | NamedStatement, params?: readonly unknown[]) => target.queryWithSettings(settings, statementText(sql), params)
+          : Reflect.get(target, key, receiver),
+    });
+    const queries = ['préavis de démission', 'salarié congés payés', 'congés du salarié et préavis'];
+    for (const mode of ['hybrid', 'lexical', 'vector'] as const) {
+      for (const [extra, generic] of [
+        [{}, true],
+        [{ group_by_document: true }, true],
+        [{ k: 12 }, false], // past the configured depth (10 here): planned for it
+        [{ filters: { collections: [ids.collections.get('service-public')!] } }, false], // a filter's selectivity changes the best plan
+      ] as Array<[Partial<SearchInput>, boolean]>) {
+        for (const query of queries) {
+          const input: SearchInput = { query, allowedCollections: null, mode, debug: true, ...extra };
+          const cfg = { ...config, SEARCH_DEPTH: 10 };
+          const hot = await searchWith({ ...deps, config: cfg, db: spy }, input);
+          const statement = statements.pop();
+          expect(typeof statement === 'object' && statement.genericPlan === true).toBe(generic);
+          expect(hot.data.length, `${mode} ${JSON.stringify(extra)} ${query}`).toBeGreaterThan(0);
+          expect(hot.data).toEqual((await searchWith({ ...deps, config: cfg, db: planned }, input)).data);
+        }
+      }
+    }
+    // a key restricted to collections searches with a filter too
+    await searchWith({ ...deps, db: spy }, { query: 'salarié', allowedCollections: [ids.collections.get('general')!], mode: 'hybrid' });
+    expect(typeof statements.pop()).toBe('string');
   });
 
   it('returns the response shape of /v1/search', async () => {

@@ -3,11 +3,12 @@
  * optionally reranks, groups by document, and shapes the results of POST /v1/search. Routes, the CLI,
  * `cite eval`, answers and benchmarks all search through here.
  */
+import crypto from 'node:crypto';
 import { documentLink } from '@cite/index/originals/document-links.js';
 import { searchStageDuration } from '@cite/core/observability/metrics.js';
 import type { Logger } from 'pino';
 import type { Config } from '@cite/core/config/config.js';
-import type { Database } from '@cite/core/db/database.js';
+import { namedStatement, type Database, type NamedStatement } from '@cite/core/db/database.js';
 import { vectorToSql, type Embedder } from '@cite/core/embeddings/embedder.js';
 import { appEmbedder } from '@cite/core/embeddings/app-embedder.js';
 import { HASH_EMBEDDER_VERSION } from '@cite/core/embeddings/hash-embedder.js';
@@ -64,6 +65,18 @@ export interface SearchDeps {
 }
 
 export const DEFAULT_K = 10;
+
+const hybridStatements = new Map<string, NamedStatement>();
+
+/** The search statement of one shape as a named statement with its generic plan (one per text: a dozen). */
+function hybridStatement(sql: string): NamedStatement {
+  let statement = hybridStatements.get(sql);
+  if (!statement) {
+    const name = `search_${crypto.createHash('sha256').update(sql).digest('hex').slice(0, 16)}`;
+    hybridStatements.set(sql, (statement = namedStatement(name, sql, { genericPlan: true })));
+  }
+  return statement;
+}
 /** Chunks kept per document in the group_by_document view. */
 const CHUNKS_PER_DOCUMENT = 3;
 /** The chunk count (IDF's N) moves slowly; re-count at most this often. */
@@ -195,6 +208,10 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
     fuseDocuments: Boolean(input.group_by_document),
     expansion,
   });
+  // The shape nearly every search has (no filter, every collection, the configured depth) keeps one text
+  // and one generic plan; filtered searches are planned for their values (a selective filter changes the
+  // best plan).
+  const hotShape = !filters && input.allowedCollections === null && depth === cfg.SEARCH_DEPTH;
   const ts = process.hrtime.bigint();
   let rows: HybridRow[];
   try {
@@ -208,7 +225,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
             'hnsw.ef_search': String(Math.min(1000, Math.max(cfg.SEARCH_EF_SEARCH, Math.trunc(depth)))),
             'hnsw.iterative_scan': filters || input.allowedCollections ? 'relaxed_order' : 'off',
           };
-    rows = (await deps.db.queryWithSettings<HybridRow>(settings, sql, params)).rows;
+    rows = (await deps.db.queryWithSettings<HybridRow>(settings, hotShape ? hybridStatement(sql) : sql, params)).rows;
   } catch (e) {
     const message = (e as Error).message ?? '';
     if (/different vector dimensions|expected \d+ dimensions/.test(message)) {
