@@ -4,6 +4,7 @@ import type { Queryable } from '@cite/core/db/database.js';
 import { badRequest, CiteError } from '@cite/core/errors.js';
 import type { Caller, Role } from '@cite/core/auth/roles.js';
 import * as repo from './api-keys-repo.js';
+import { keyCacheFor } from './key-cache.js';
 
 const PREFIX = 'cite_';
 
@@ -65,7 +66,8 @@ export async function authenticate(
   secret: string,
 ): Promise<{ ok: true; caller: Caller } | { ok: false; reason: KeyRefusal; keyId?: number }> {
   if (!secret.startsWith(PREFIX) || secret.length > 200) return { ok: false, reason: 'malformed' };
-  const row = await repo.findByHash(db, hashKey(secret));
+  const hash = hashKey(secret);
+  const row = await (keyCacheFor(db)?.findByHash(db, hash) ?? repo.findByHash(db, hash));
   if (!row) return { ok: false, reason: 'unknown' };
   if (row.revoked_at) return { ok: false, reason: 'revoked', keyId: row.id };
   if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) return { ok: false, reason: 'expired', keyId: row.id };

@@ -2,6 +2,8 @@
  * The one query interface used everywhere. Two implementations: embedded PGlite and a pg pool.
  * Code above this layer never knows which one it talks to; SQL is written once, for PostgreSQL.
  */
+import type { ChannelHandlers, ChannelSubscription } from './channel-listener.js';
+
 export interface QueryResult<T> {
   rows: T[];
   /** Rows affected by INSERT/UPDATE/DELETE. */
@@ -55,6 +57,12 @@ export interface Database extends Queryable {
     sql: string | NamedStatement,
     params?: readonly unknown[],
   ): Promise<QueryResult<T>>;
+  /**
+   * Server only: notifications of `channel` (LISTEN), on a connection of the subscription's own, until it
+   * or the database is closed. The embedded database has none: one process holds it, so every change
+   * it could be told of is that process's own.
+   */
+  listen?(channel: string, handlers: ChannelHandlers): ChannelSubscription;
   /** Runs several statements separated by ';' (migrations). No parameters. */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { CiteError } from '../errors.js';
 import type { Admission } from './admission.js';
+import { listenOnChannel, type ChannelSubscription } from './channel-listener.js';
 import type { Database } from './database.js';
 import { poolDatabase } from './pool-database.js';
 
@@ -25,7 +26,25 @@ export async function openServerDatabase(url: string, poolSize: number, admissio
   // opened when the first one runs, closed when idle, as the main pool's
   const genericPool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
   genericPool.on('error', () => {});
-  return poolDatabase(pool, 'server', undefined, admission, genericPool);
+  const db = poolDatabase(pool, 'server', undefined, admission, genericPool);
+  const subscriptions = new Set<ChannelSubscription>();
+  return {
+    ...db,
+    listen(channel, handlers) {
+      const subscription = listenOnChannel(url, channel, handlers);
+      subscriptions.add(subscription);
+      return {
+        get live() {
+          return subscription.live;
+        },
+        close: () => (subscriptions.delete(subscription), subscription.close()),
+      };
+    },
+    close: async () => {
+      await Promise.all([...subscriptions].map((s) => s.close()));
+      await db.close();
+    },
+  };
 }
 
 /** Hides the password of a connection URL in messages. */
