@@ -40,6 +40,24 @@ describe('synonym list syntax (Solr/Elasticsearch)', () => {
     expect(errors[5]!.message).toMatch(/no letter or digit/);
     expect(errors[6]!.message).toMatch(/longer than 200/);
   });
+
+  it('refuses a line of too many terms without comparing each with every other (the engine waits on it)', () => {
+    // 60,000 terms, ~1 MB, the largest body the route reads: refused in 45 s when each term was compared with
+    // every other, the engine's event loop held all that time
+    const huge = Array.from({ length: 60_000 }, (_, i) => `salarie${i}`);
+    const started = performance.now();
+    const equivalence = parseSynonyms(huge.join(', '));
+    const mapping = parseSynonyms(`${huge.join(', ')} => emploi`);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    for (const parsed of [equivalence, mapping]) {
+      expect(parsed.rules).toEqual([]);
+      expect(parsed.errors).toEqual([{ line: 1, message: 'more than 50 terms on one line' }]);
+    }
+    // the limit counts distinct terms: repeats of the same ones stay one rule
+    expect(parseSynonyms(Array.from({ length: 3_000 }, (_, i) => (i % 2 ? 'CDD' : 'contrat court')).join(', ')).rules).toEqual([
+      { line: 1, from: ['contrat court', 'CDD'], to: null },
+    ]);
+  });
 });
 
 describe('query expansion', () => {

@@ -68,6 +68,8 @@ const unescape = (s: string) => s.replace(/\\(.)/g, '$1');
 
 function terms(side: string, where: string, lineNo: number, errors: SynonymLineError[]): string[] | null {
   const out: string[] = [];
+  // by their lower case: a line of 60,000 terms took 45 s to refuse when each was compared with every other
+  const seen = new Set<string>();
   for (const raw of splitUnescaped(side, ',')) {
     const term = unescape(raw).replace(/\s+/g, ' ').trim();
     if (!term) {
@@ -82,7 +84,12 @@ function terms(side: string, where: string, lineNo: number, errors: SynonymLineE
       errors.push({ line: lineNo, message: `term "${term}" has no letter or digit: nothing to search` });
       return null;
     }
-    if (!out.some((t) => t.toLowerCase() === term.toLowerCase())) out.push(term);
+    const key = term.toLowerCase();
+    if (!seen.has(key)) {
+      seen.add(key);
+      // one past the limit says the line has too many: the rest need not be read
+      if (out.push(term) > MAX_TERMS_PER_LINE) break;
+    }
   }
   return out;
 }
