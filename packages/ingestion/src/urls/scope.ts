@@ -2,7 +2,7 @@
  * Which discovered URLs a crawl follows: same site as the start URLs by default, include/exclude
  * globs, and guards against crawler traps (endless URLs, repeated segments, growing queries).
  */
-import picomatch from 'picomatch';
+import { linearGlob } from './linear-glob.js';
 import { pathKey } from './normalize.js';
 
 export interface ScopeOptions {
@@ -80,7 +80,8 @@ export function hasRepeatedSegments(pathname: string, max: number): boolean {
 
 function compileGlob(glob: string): (url: URL) => boolean {
   const whole = glob.includes('://');
-  const isMatch = picomatch(glob, { dot: true, nocase: false });
+  // matched in linear time: the URLs are the site's to choose (linear-glob.ts)
+  const isMatch = linearGlob(glob);
   return (u) => {
     const target = whole ? `${u.protocol}//${u.host}${u.pathname}${u.search}` : `${u.pathname}${u.search}`;
     return isMatch(target) || (!u.search ? false : isMatch(whole ? pathKey(u.href) : u.pathname));
@@ -90,7 +91,7 @@ function compileGlob(glob: string): (url: URL) => boolean {
 /** Checks glob syntax early (source validation) so a bad glob fails at save time, not mid-crawl. */
 export function isValidGlob(glob: string): boolean {
   try {
-    picomatch.makeRe(glob);
+    linearGlob(glob);
     return glob.length > 0 && glob.length < 1000;
   } catch {
     return false;
