@@ -166,19 +166,29 @@ export interface ImportSummary {
   unchanged: number;
 }
 
+/** Items written per statement, and characters: a 60,000-line import was 60,000 statements (21 s embedded). */
+const UPSERT_BATCH_ITEMS = 500;
+const UPSERT_BATCH_CHARS = 2_000_000;
+
 /**
  * Adds or updates items by their external id (a re-import of a corrected file updates the questions
- * in place, keeping past results linked); one transaction, so a failed import changes nothing.
+ * in place, keeping past results linked); one transaction, so a failed import changes nothing. New items
+ * take the next positions in file order; items are written by batches (external ids are unique in a file).
  */
 export async function upsertItems(db: Database, setId: number, items: EvalItemInput[]): Promise<ImportSummary> {
   return db.transaction(async (tx) => {
     const start = await tx.query<{ n: number }>(`SELECT COALESCE(max(position), -1)::int + 1 AS n FROM eval_items WHERE set_id = $1`, [setId]);
     let position = start.rows[0]!.n;
     const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0 };
-    for (const item of items) {
-      const { rows } = await tx.query<{ inserted: boolean; changed: boolean }>(
-        `INSERT INTO eval_items (set_id, external_id, question, phrasings, gold, expected_answer, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+    for (const batch of batches(items)) {
+      const rows = batch.map((item, ord) => ({ ...item, ord }));
+      const { rows: written } = await tx.query<{ inserted: boolean; changed: boolean }>(
+        `WITH x AS (
+           SELECT x.*, EXISTS (SELECT 1 FROM eval_items e WHERE e.set_id = $1 AND e.external_id = x.external_id) AS known
+             FROM jsonb_to_recordset($2::jsonb) AS x(external_id text, question text, phrasings text[], gold jsonb, expected_answer text, ord int))
+         INSERT INTO eval_items (set_id, external_id, question, phrasings, gold, expected_answer, position)
+         SELECT $1, external_id, question, phrasings, gold, expected_answer, $3::int + count(*) FILTER (WHERE NOT known) OVER (ORDER BY ord) - 1
+           FROM x ORDER BY ord
          ON CONFLICT (set_id, external_id) DO UPDATE SET
            question = EXCLUDED.question, phrasings = EXCLUDED.phrasings, gold = EXCLUDED.gold,
            expected_answer = EXCLUDED.expected_answer,
@@ -186,17 +196,35 @@ export async function upsertItems(db: Database, setId: number, items: EvalItemIn
                                IS DISTINCT FROM (EXCLUDED.question, EXCLUDED.phrasings, EXCLUDED.gold, EXCLUDED.expected_answer)
                              THEN now() ELSE eval_items.updated_at END
          RETURNING (xmax = 0) AS inserted, (updated_at = now()) AS changed`,
-        [setId, item.external_id, item.question, item.phrasings, JSON.stringify(item.gold), item.expected_answer, position],
+        [setId, JSON.stringify(rows), position],
       );
-      if (rows[0]!.inserted) {
-        summary.created++;
-        position++;
-      } else if (rows[0]!.changed) summary.updated++;
-      else summary.unchanged++;
+      for (const w of written) {
+        if (w.inserted) {
+          summary.created++;
+          position++;
+        } else if (w.changed) summary.updated++;
+        else summary.unchanged++;
+      }
     }
     await tx.query(`UPDATE eval_sets SET updated_at = now() WHERE id = $1`, [setId]);
     return summary;
   });
+}
+
+function* batches(items: EvalItemInput[]): Generator<EvalItemInput[]> {
+  let batch: EvalItemInput[] = [];
+  let chars = 0;
+  for (const item of items) {
+    const size = item.question.length + item.phrasings.reduce((n, p) => n + p.length, 0) + (item.expected_answer?.length ?? 0) + item.gold.length * 100;
+    if (batch.length && (batch.length >= UPSERT_BATCH_ITEMS || chars + size > UPSERT_BATCH_CHARS)) {
+      yield batch;
+      batch = [];
+      chars = 0;
+    }
+    batch.push(item);
+    chars += size;
+  }
+  if (batch.length) yield batch;
 }
 
 export const ITEM_SORTS = ['position', 'id', 'external_id', 'question', 'updated_at'] as const;
