@@ -48,17 +48,34 @@ export function parseSitemap(body: Buffer, url: string, maxBytes = MAX_SITEMAP_B
     throw new CiteError('SITEMAP_INVALID', `${url} is neither a <urlset> nor a <sitemapindex>`);
   }
   const entries: SitemapEntry[] = [];
-  const item = isIndex ? 'sitemap' : 'url';
-  const itemRe = new RegExp(`<(?:\\w+:)?${item}[\\s>]([\\s\\S]*?)</(?:\\w+:)?${item}>`, 'gi');
-  for (const m of text.matchAll(itemRe)) {
-    const inner = m[1]!;
-    const loc = /<(?:\w+:)?loc>([\s\S]*?)<\/(?:\w+:)?loc>/i.exec(inner)?.[1];
+  for (const inner of elements(text, isIndex ? 'sitemap' : 'url')) {
+    const loc = elements(inner, 'loc').next().value;
     if (!loc) continue;
-    const lastmod = /<(?:\w+:)?lastmod>([\s\S]*?)<\/(?:\w+:)?lastmod>/i.exec(inner)?.[1];
+    const lastmod = elements(inner, 'lastmod').next().value;
     const resolved = resolveLoc(decodeXmlText(loc), url);
     if (resolved) entries.push({ url: resolved, ...(lastmod ? { lastmod: decodeXmlText(lastmod) } : {}) });
   }
   return { kind: isIndex ? 'index' : 'urlset', entries };
+}
+
+/**
+ * The contents of each `<name>…</name>` (any namespace prefix), in order. Each element ends at the first
+ * closing tag after it, and one left open ends the scan: a lazy regular expression tried from every
+ * opening tag read the rest of the text from each, and 40,000 unclosed `<url>` took 1.3 s (a 50 MB
+ * sitemap of them, hours).
+ */
+function* elements(text: string, name: string): Generator<string, undefined> {
+  const open = new RegExp(`<(?:\\w+:)?${name}[\\s>]`, 'gi');
+  const close = new RegExp(`</(?:\\w+:)?${name}>`, 'gi');
+  for (let o = open.exec(text); o; o = open.exec(text)) {
+    const start = o.index + o[0].length;
+    close.lastIndex = start;
+    const c = close.exec(text);
+    if (!c) return undefined;
+    yield text.slice(start, c.index);
+    open.lastIndex = c.index + c[0].length;
+  }
+  return undefined;
 }
 
 function resolveLoc(loc: string, base: string): string | null {
