@@ -17,7 +17,7 @@ import { seedUrl } from './runs/run-lifecycle.js';
 import { confinedFiles, confinePath } from './sources/files-roots.js';
 import { runDilaSource } from './sources/dila/dila-source.js';
 import type { Renderer } from './render/renderer.js';
-import { needsRendering } from './render/renderer.js';
+import { needsRendering } from './render/needs-rendering.js';
 import type { RobotsCache } from './robots/robots.js';
 import { parseSitemap } from './sitemaps/sitemap.js';
 import type { SourceConfig, SourceKind } from './sources/source-schema.js';

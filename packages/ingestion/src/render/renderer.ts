@@ -196,20 +196,3 @@ export class Renderer {
   }
 }
 
-/**
- * `auto` mode: render when the static page shows almost no text but loads scripts
- * (single-page apps, pages filled by JavaScript).
- */
-export function needsRendering(html: string, minTextChars = 200): boolean {
-  if (!/<script[\s>]/i.test(html)) return false;
-  const body = /<body[^>]*>([\s\S]*)<\/body>/i.exec(html)?.[1] ?? html;
-  const text = body
-    .replace(/<script[\s\S]*?<\/script>/gi, ' ')
-    .replace(/<style[\s\S]*?<\/style>/gi, ' ')
-    .replace(/<noscript[\s\S]*?<\/noscript>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&[a-z#0-9]+;/gi, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return text.length < minTextChars;
-}
