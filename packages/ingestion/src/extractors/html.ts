@@ -653,14 +653,21 @@ const NOT_NESTING = new Set([
   'html', 'head', 'body', 'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source',
   'track', 'wbr', 'param', 'keygen',
 ]);
-const TAG = /<(\/?)([a-zA-Z][\w:-]*)[^>]*?(\/?)>/g;
+const TAG_START = /<(\/?)([a-zA-Z][\w:-]*)/g;
 
-/** Cheap pre-parse check (one regex pass) that refuses hostile nesting before htmlparser2 sees it. */
+/**
+ * Cheap pre-parse check (one pass) that refuses hostile nesting before htmlparser2 sees it. A tag runs
+ * from its name to the next '>' (found with indexOf, and none further on ends the scan): one expression
+ * doing both, tried from every '<', took 0.9 s for 40,000 unclosed `<a ` (120 kB).
+ */
 function checkNesting(html: string): void {
   let depth = 0;
-  TAG.lastIndex = 0;
-  for (let m = TAG.exec(html); m; m = TAG.exec(html)) {
-    if (m[3] || NOT_NESTING.has(m[2].toLowerCase())) continue;
+  TAG_START.lastIndex = 0;
+  for (let m = TAG_START.exec(html); m; m = TAG_START.exec(html)) {
+    const end = html.indexOf('>', TAG_START.lastIndex);
+    if (end < 0) return;
+    TAG_START.lastIndex = end + 1;
+    if (html[end - 1] === '/' || NOT_NESTING.has(m[2]!.toLowerCase())) continue;
     if (m[1]) depth = Math.max(0, depth - 1);
     else if (++depth > MAX_NESTING)
       throw new CiteError('DOCUMENT_TOO_DEEP', `document nests elements more than ${MAX_NESTING} deep`, { status: 422 });
