@@ -3,11 +3,11 @@
  * Fetched once per host and kept in crawl_hosts (shared by every worker) for a day; each worker
  * also keeps a short in-memory copy so checking a URL costs no query.
  */
-import robotsParserModule from 'robots-parser';
 import type { Queryable } from '@cite/core/db/database.js';
 import { CiteError } from '@cite/core/errors.js';
 import type { Fetcher } from '../fetch/fetcher.js';
 import { hostKey } from '../urls/normalize.js';
+import { parseRobotsTxt } from './robots-txt.js';
 
 export interface RobotsRules {
   isAllowed(url: string): boolean;
@@ -32,34 +32,23 @@ export const ROBOTS_DEFAULTS: Omit<RobotsOptions, 'userAgent'> = {
   maxCrawlDelayMs: 60_000,
 };
 
-type RobotsParser = (url: string, text: string) => {
-  isAllowed(url: string, ua?: string): boolean | undefined;
-  getCrawlDelay(ua?: string): number | undefined;
-  getSitemaps(): string[];
-};
-// robots-parser is CommonJS: under NodeNext its typings see a namespace, at run time it is the function.
-const robotsParser = robotsParserModule as unknown as RobotsParser;
-
-
 /** The product token robots.txt groups are matched against ("CiteBot" from "CiteBot/0.1 (+…)"). */
 export function productToken(userAgent: string): string {
   return userAgent.split(/[\s/]/)[0] || userAgent;
 }
 
-export function parseRobots(url: string, text: string, userAgent: string, maxCrawlDelayMs = ROBOTS_DEFAULTS.maxCrawlDelayMs): RobotsRules {
-  const base = new URL(url);
-  const parser = robotsParser(`${base.protocol}//${base.host}/robots.txt`, text);
+export function parseRobots(text: string, userAgent: string, maxCrawlDelayMs = ROBOTS_DEFAULTS.maxCrawlDelayMs): RobotsRules {
+  const parsed = parseRobotsTxt(text);
   const token = productToken(userAgent);
-  const delay = parser.getCrawlDelay(token);
+  const delay = parsed.crawlDelay(token);
   return {
+    // rules are per host, whatever the scheme: the caller asks only about URLs of the host it fetched them from
     isAllowed(target: string) {
       const u = new URL(target);
-      // robots-parser answers undefined for another origin; rules are per host, whatever the scheme.
-      const same = `${base.protocol}//${base.host}${u.pathname}${u.search}`;
-      return parser.isAllowed(same, token) !== false;
+      return parsed.isAllowed(`${u.pathname}${u.search}`, token);
     },
-    crawlDelayMs: delay === undefined || !Number.isFinite(Number(delay)) ? undefined : Math.min(Number(delay) * 1000, maxCrawlDelayMs),
-    sitemaps: parser.getSitemaps(),
+    crawlDelayMs: delay === undefined || !Number.isFinite(delay) ? undefined : Math.min(delay * 1000, maxCrawlDelayMs),
+    sitemaps: parsed.sitemaps,
   };
 }
 
@@ -97,12 +86,10 @@ export class RobotsCache {
       [key, this.options.ttlMs],
     );
     const row = rows[0];
-    let text: string;
-    if (row?.robots_txt != null && row.fresh) {
-      text = row.robots_txt;
-    } else {
-      text = await this.download(url);
-      const delay = parseRobots(url, text, this.options.userAgent, this.options.maxCrawlDelayMs).crawlDelayMs;
+    const fresh = row?.robots_txt != null && row.fresh;
+    const text = fresh ? row.robots_txt! : await this.download(url);
+    const rules = parseRobots(text, this.options.userAgent, this.options.maxCrawlDelayMs);
+    if (!fresh) {
       await this.db.query(
         // the robots.txt request counts as one: the host's next slot starts after it, delay included
         `INSERT INTO crawl_hosts (host, robots_txt, robots_fetched_at, crawl_delay_ms, next_fetch_at)
@@ -110,10 +97,9 @@ export class RobotsCache {
          ON CONFLICT (host) DO UPDATE SET robots_txt = EXCLUDED.robots_txt,
               robots_fetched_at = now(), crawl_delay_ms = EXCLUDED.crawl_delay_ms,
               next_fetch_at = greatest(crawl_hosts.next_fetch_at, EXCLUDED.next_fetch_at)`,
-        [key, text, delay ?? null],
+        [key, text, rules.crawlDelayMs ?? null],
       );
     }
-    const rules = parseRobots(url, text, this.options.userAgent, this.options.maxCrawlDelayMs);
     this.memory.set(key, { rules, until: Date.now() + this.options.memoryTtlMs });
     return rules;
   }

@@ -37,14 +37,14 @@ describe('parseSitemap', () => {
 describe('parseRobots', () => {
   const text = 'User-agent: *\nDisallow: /private\nAllow: /private/open\nCrawl-delay: 2\nSitemap: https://ex.fr/sitemap.xml\n\nUser-agent: CiteBot\nDisallow: /no-cite\nCrawl-delay: 0.5\n';
   it('applies our group when one names us, with its Crawl-delay', () => {
-    const r = parseRobots('https://ex.fr/', text, 'CiteBot/0.1 (+https://cite.example)');
+    const r = parseRobots(text, 'CiteBot/0.1 (+https://cite.example)');
     expect(r.isAllowed('https://ex.fr/no-cite/x')).toBe(false);
     expect(r.isAllowed('https://ex.fr/private')).toBe(true); // our group replaces the * group
     expect(r.crawlDelayMs).toBe(500);
     expect(r.sitemaps).toEqual(['https://ex.fr/sitemap.xml']);
   });
   it('falls back to the * group with Allow beating a shorter Disallow', () => {
-    const r = parseRobots('https://ex.fr/', text, 'OtherBot/1.0');
+    const r = parseRobots(text, 'OtherBot/1.0');
     expect(r.isAllowed('https://ex.fr/private/x')).toBe(false);
     expect(r.isAllowed('https://ex.fr/private/open/doc')).toBe(true);
     expect(r.crawlDelayMs).toBe(2000);
