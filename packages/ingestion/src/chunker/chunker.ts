@@ -182,7 +182,7 @@ function atomsOf(block: Block, offset: number, index: number, budget: number, to
   if (block.kind === 'table') {
     const lines = lineSpans(t);
     // Markdown table: header row + |---| separator row form one atom, every other row is an atom
-    const sep = lines.findIndex(([s, e]) => /^\s*\|?\s*:?-{2,}/.test(t.slice(s, e)));
+    const sep = lines.findIndex(([s, e]) => /^\s*(?:\|\s*)?:?-{2,}/.test(t.slice(s, e)));
     if (sep > 0) {
       headerEnd = lines[sep]![1];
       header = t.slice(0, headerEnd);

@@ -53,8 +53,8 @@ export interface HtmlOptions {
 // ---------------------------------------------------------------------------------------------
 // Charset
 
-const META_CHARSET = /<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)/i;
-const HEADER_CHARSET = /charset\s*=\s*["']?\s*([\w:.-]+)/i;
+const META_CHARSET = /<meta[^>]+charset\s*=\s*(?:["']\s*)?([\w:.-]+)/i;
+const HEADER_CHARSET = /charset\s*=\s*(?:["']\s*)?([\w:.-]+)/i;
 
 function normaliseCharset(label: string | undefined): string | undefined {
   if (!label) return undefined;
@@ -394,7 +394,7 @@ function locatorOf(st: WalkState): Locator | undefined {
 }
 
 function pushBlock(st: WalkState, text: string, kind: Block['kind']): void {
-  const t = kind === 'code' ? text.replace(/\s+$/, '') : text;
+  const t = kind === 'code' ? text.trimEnd() : text;
   if (!t.trim()) return;
   const block: Block = { text: t, kind };
   const loc = locatorOf(st);

@@ -46,14 +46,14 @@ function pdfDate(v: unknown): string | undefined {
 }
 
 /** Page text → paragraphs: blank lines separate, hyphenated line ends are joined. */
-function pageParagraphs(text: string): string[] {
+export function pageParagraphs(text: string): string[] {
   return text
     .replace(/\r\n?/g, '\n')
     .split(/\n\s*\n/)
     .map((p) =>
       p
         .replace(/(\p{L})-\n(\p{Ll})/gu, '$1$2')
-        .replace(/[ \t]*\n[ \t]*/g, ' ')
+        .replace(/(?<![ \t])[ \t]*\n[ \t]*/g, ' ')
         .replace(/[ \t\u00a0]+/g, ' ')
         .trim(),
     )

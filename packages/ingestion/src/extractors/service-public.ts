@@ -249,7 +249,7 @@ function extractUnguarded(input: ServicePublicInput): NormalisedDocument {
   const fil = firstChild(root, 'FilDAriane');
   const breadcrumb = fil ? childElements(fil, 'Niveau').map((n) => clean(xmlText(n))).filter(Boolean) : [];
   const sources = (dcText(root, 'source') ?? '')
-    .split(/,\s+(?=https?:)|\s+(?=https?:)/)
+    .split(/,\s+(?=https?:)|(?<!\s)\s+(?=https?:)/)
     .map((s) => s.trim())
     .filter((s) => /^https?:\/\//.test(s));
   const abbreviations: Abbreviation[] = [];

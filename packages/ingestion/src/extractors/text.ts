@@ -20,7 +20,7 @@ function paragraphs(text: string): string[] {
   return text
     .replace(/\r\n?/g, '\n')
     .split(/\n\s*\n/)
-    .map((p) => clean(p.replace(/\s*\n\s*/g, ' ')))
+    .map((p) => clean(p.replace(/(?<!\s)\s*\n\s*/g, ' ')))
     .filter(Boolean);
 }
 
@@ -37,11 +37,44 @@ export function extractText(input: TextInput): NormalisedDocument {
   return { url: input.url, title, lang: input.lang ?? 'fr', sections, metadata: {}, format: 'text' };
 }
 
-const ATX = /^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
 const SETEXT = /^ {0,3}(=+|-+)[ \t]*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
-const LIST_ITEM = /^(\s*)([-*+]|\d{1,9}[.)])[ \t]+(.*)$/;
+const LIST_ITEM_START = /^(\s*)([-*+]|\d{1,9}[.)])[ \t]+/;
 const TABLE_ROW = /^\s*\|.*\|\s*$/;
+/** What a `.` of a regular expression does not match: such a line is no heading or list item. */
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
+// ATX headings and list items are read in steps rather than by one expression: written as one
+// (`^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$`), the spaces of a line could be shared out between
+// its parts in every way before the match failed, and a 20,000-character line took minutes.
+
+/** `# Title #`: level and text of an ATX heading line. */
+function atxHeading(line: string): { level: number; text: string } | undefined {
+  const open = /^ {0,3}(#{1,6})[ \t]+/.exec(line);
+  if (!open) return undefined;
+  const rest = line.slice(open[0].length);
+  if (LINE_BREAK.test(rest)) return undefined;
+  let end = trimEndSpaces(rest, rest.length);
+  // an optional closing run of #, after a space
+  let hashes = end;
+  while (hashes > 0 && rest[hashes - 1] === '#') hashes--;
+  if (hashes < end && hashes > 0 && (rest[hashes - 1] === ' ' || rest[hashes - 1] === '\t')) end = trimEndSpaces(rest, hashes);
+  return { level: open[1]!.length, text: rest.slice(0, end) };
+}
+
+/** `- item`, `1. item`: indentation and text of a list item line. */
+function listItem(line: string): { indent: string; text: string } | undefined {
+  const open = LIST_ITEM_START.exec(line);
+  if (!open) return undefined;
+  const text = line.slice(open[0].length);
+  return LINE_BREAK.test(text) ? undefined : { indent: open[1]!, text };
+}
+
+/** Where `s.slice(0, end)` ends once its trailing spaces and tabs are left out. */
+function trimEndSpaces(s: string, end: number): number {
+  while (end > 0 && (s[end - 1] === ' ' || s[end - 1] === '\t')) end--;
+  return end;
+}
 
 /** Front matter (`---` YAML block at the top): only flat `key: value` pairs are read. */
 function frontMatter(text: string): { meta: Record<string, string>; body: string } {
@@ -49,8 +82,8 @@ function frontMatter(text: string): { meta: Record<string, string>; body: string
   if (!m) return { meta: {}, body: text };
   const meta: Record<string, string> = {};
   for (const line of m[1].split(/\r?\n/)) {
-    const kv = /^([A-Za-z_][\w-]*)\s*:\s*(.*)$/.exec(line);
-    if (kv) meta[kv[1]] = kv[2].replace(/^["']|["']$/g, '').trim();
+    const kv = /^([A-Za-z_][\w-]*)\s*:(.*)$/.exec(line);
+    if (kv) meta[kv[1]] = kv[2].trim().replace(/^["']|["']$/g, '').trim();
   }
   return { meta, body: text.slice(m[0].length) };
 }
@@ -98,14 +131,14 @@ export function extractMarkdown(input: TextInput): NormalisedDocument {
       i = j;
       continue;
     }
-    const atx = ATX.exec(line);
+    const atx = atxHeading(line);
     if (atx) {
-      heading(atx[1].length, atx[2]);
+      heading(atx.level, atx.text);
       continue;
     }
     // Setext: a paragraph line followed by === (h1) or --- (h2).
     const next = lines[i + 1];
-    if (para.length === 0 && line.trim() && next !== undefined && SETEXT.test(next) && !LIST_ITEM.test(line)) {
+    if (para.length === 0 && line.trim() && next !== undefined && SETEXT.test(next) && !listItem(line)) {
       heading(next.trim().startsWith('=') ? 1 : 2, line);
       i++;
       continue;
@@ -119,13 +152,13 @@ export function extractMarkdown(input: TextInput): NormalisedDocument {
       i = j - 1;
       continue;
     }
-    const li = LIST_ITEM.exec(line);
+    const li = listItem(line);
     if (li) {
       flush();
       // Continuation lines (indented, not a new item) belong to the item.
-      let text = li[3];
-      while (i + 1 < lines.length && /^\s{2,}\S/.test(lines[i + 1]) && !LIST_ITEM.test(lines[i + 1])) text += ' ' + lines[++i].trim();
-      const depth = Math.floor(li[1].replace(/\t/g, '  ').length / 2);
+      let text = li.text;
+      while (i + 1 < lines.length && /^\s{2,}\S/.test(lines[i + 1]) && !listItem(lines[i + 1])) text += ' ' + lines[++i].trim();
+      const depth = Math.floor(li.indent.replace(/\t/g, '  ').length / 2);
       const t = clean(text);
       if (t) current.blocks.push({ text: `${'  '.repeat(depth)}- ${t}`, kind: 'list-item' });
       continue;

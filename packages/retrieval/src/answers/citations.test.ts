@@ -24,6 +24,16 @@ describe('parseCitations', () => {
     expect(markerNumbers('1 et 2')).toEqual([1, 2]);
   });
 
+  it('reads a reply of near-markers in linear time (a page can steer what the model writes)', () => {
+    // « [1 , 1 , 1 … » never closed: the spaces around an absent « source » word could be shared out in
+    // every way at each listed number (exponential): 204 characters of it held the engine 100 s
+    const started = performance.now();
+    const r = parseCitations(`Le délai [1${' , 1'.repeat(5_000)} x. Voir [source 2 ,  source 1] et 【2 】.`, 2);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(r.used).toEqual([2, 1]);
+    expect(r.text.endsWith('Voir [2][1] et [2].')).toBe(true);
+  });
+
   it('strips markers for comparison', () => {
     expect(stripMarkers('Le préavis est d’un mois [1][2].')).toBe('Le préavis est d’un mois.');
   });

@@ -41,7 +41,8 @@ const NAVIGATION_START = new RegExp(
 const DATING = /^(?:verifie|mis a jour|mise a jour|modifie|publie|derniere mise a jour)\b.{0,20}\b\d{1,4}\b/;
 const SHARE_WORDS = new Set(['imprimer', 'partager', 'facebook', 'twitter', 'linkedin', 'courriel', 'email', 'mail', 'envoyer', 'copier', 'lien', 'x', 'whatsapp', 'print', 'share']);
 /** A Markdown link or a bare address, alone on its line. */
-const LINK_ONLY = /^(?:\[[^\]]*\]\([^)]*\)|<?https?:\/\/\S+>?|www\.\S+)[\s.;,]*$/;
+// (an address runs to the first space: what follows it may only be punctuation)
+const LINK_ONLY = /^(?:\[[^\]]*\]\([^)]*\)[\s.;,]*|(?:<?https?:\/\/|www\.)\S+(?:\s[\s.;,]*)?)$/;
 
 function wordCount(s: string): number {
   return s.split(/\s+/).filter(Boolean).length;

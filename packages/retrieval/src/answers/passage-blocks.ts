@@ -38,7 +38,7 @@ export type PassageBlock = Paragraph | ListBlock | TableBlock;
 // « 1° », « 2° »: how the codes number the items of an article's list (« Les sanctions … sont : 1° Le blâme ; … »)
 const LIST_ITEM = /^\s*(?:[-*•]|\d{1,2}[.)°])\s+\S/;
 const TABLE_ROW = /^\s*\|/;
-const TABLE_SEPARATOR = /^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$/;
+const TABLE_SEPARATOR = /^\s*(?:\|\s*)?:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*(?:\|\s*)?$/;
 
 /** Cells of a Markdown table row (escaped pipes stay inside their cell). */
 export function tableCells(row: string): string[] {
@@ -123,7 +123,7 @@ const AFTER_PREPOSITION = new Set(['votre', 'vos', 'sa', 'son', 'ses', 'leur', '
  */
 export function isLeadIn(sentence: string): boolean {
   const s = sentence.trim();
-  if (/:\s*[»"”)]?\s*$/.test(s)) return true;
+  if (/:\s*(?:[»"”)]\s*)?$/.test(s)) return true;
   const f = fold(s);
   if (/\bci-(?:dessous|apres)\b|\bcomme suit\b|\bvoici\b|\bthe following\b|\bas follows\b|\bbelow\s*[.:]?$/.test(f)) return true;
   for (const m of f.matchAll(/([a-z'-]+)\s+suivant(?:e|s|es)?\b(?:\s+([a-z']+))?/g)) {

@@ -55,8 +55,8 @@ function formatDate(d: string | Date | null | undefined): string {
 
 /** Attribute values and passage text must not be able to close or open a fence. */
 function defuse(text: string, tag: string): string {
-  const pattern = new RegExp(`<\\s*/?\\s*${tag}`, 'gi');
-  return text.replace(pattern, (m) => m.replace('<', '‹')).replace(/<\s*\/?\s*source/gi, (m) => m.replace('<', '‹'));
+  const pattern = new RegExp(`<\\s*(?:/\\s*)?${tag}`, 'gi');
+  return text.replace(pattern, (m) => m.replace('<', '‹')).replace(/<\s*(?:\/\s*)?source/gi, (m) => m.replace('<', '‹'));
 }
 
 function attr(value: string, tag: string): string {

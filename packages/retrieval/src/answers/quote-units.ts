@@ -53,7 +53,7 @@ export const OMITTED = '[…]';
 export function quotable(text: string): boolean {
   const words = text.split(/\s+/).length;
   if (words < 4 || isLeadIn(text)) return false;
-  if (/\?\s*["»”)]?\s*$/.test(text)) return false;
+  if (/\?\s*(?:["»”)]\s*)?$/.test(text)) return false;
   if (/^\s*\|/.test(text) || /^#{1,6}\s/.test(text)) return false;
   if (isPageFurniture(text)) return false;
   const ended = /[.!?…»)"]\s*$/.test(text);

@@ -38,7 +38,7 @@ function clip(s: string, max = 4000): string {
 
 /** The first JSON value (object or array) in a model's reply, tolerating code fences and prose. */
 export function extractJson(text: string): unknown {
-  const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(text);
+  const fenced = /```(?:json)?([\s\S]*?)```/i.exec(text);
   const body = fenced ? fenced[1]! : text;
   // whichever of an object or an array opens first is the value (an array holds objects)
   const starts = ['{', '['].map((c) => body.indexOf(c)).filter((i) => i >= 0).sort((a, b) => a - b);
