@@ -47,6 +47,11 @@ export interface PipelineOptions {
   extract: Partial<extractors.ExtractOptions>;
   /** Directories server paths of sources must be under, symlinks resolved (FILES_ROOTS; empty = none may be read). */
   filesRoots: string[];
+  /**
+   * Links of one page followed, in page order (as Nutch's db.max.outlinks.per.page): a page of a million
+   * links (the site's to write) would otherwise put a million frontier rows in one transaction.
+   */
+  maxLinksPerPage: number;
 }
 
 export const PIPELINE_DEFAULTS: PipelineOptions = {
@@ -57,6 +62,7 @@ export const PIPELINE_DEFAULTS: PipelineOptions = {
   indexBatch: 50,
   extract: {},
   filesRoots: [],
+  maxLinksPerPage: 10_000,
 };
 
 export interface PipelineDeps {
@@ -222,7 +228,7 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
       pageUrl = normalizeUrl(rendered.url) ?? finalUrl;
     }
     const page = extractHtml({ body, url: pageUrl, contentType: typeof body === 'string' ? 'text/html; charset=utf-8' : res.contentType });
-    if (!page.robots.nofollow && item.kind === 'page') discovered.push(...linksToEnqueue(run, item, page.links));
+    if (!page.robots.nofollow && item.kind === 'page') for (const l of linksToEnqueue(run, item, page.links, deps.options.maxLinksPerPage)) discovered.push(l);
     if (page.robots.noindex) return skipped('noindex', base, discovered);
     const doc = withUrl(page.document, run, pageUrl);
     if (!hasText(doc)) return skipped('empty', base, discovered);
@@ -259,11 +265,12 @@ function withUrl(doc: NormalisedDocument, run: RunContext, fetched: string): Nor
   return url === doc.url ? doc : { ...doc, url };
 }
 
-function linksToEnqueue(run: RunContext, item: FrontierItem, links: Array<{ url: string; nofollow: boolean }>): EnqueueItem[] {
+function linksToEnqueue(run: RunContext, item: FrontierItem, links: Array<{ url: string; nofollow: boolean }>, max: number): EnqueueItem[] {
   const out: EnqueueItem[] = [];
   const depth = item.depth + 1;
   const seen = new Set<string>();
   for (const l of links) {
+    if (out.length >= max) break;
     if (l.nofollow) continue;
     const url = normalizeUrl(l.url);
     if (!url || seen.has(url) || url === item.url) continue;

@@ -93,7 +93,10 @@ function chunkSection(
     text += b.text;
   }
   const atoms: Atom[] = [];
-  blocks.forEach((b, i) => atoms.push(...atomsOf(b, starts[i]!, i, budget, tokens)));
+  // appended one by one: a spread argument list overflows the stack past ~120,000 (a page of 400,000 <br>)
+  blocks.forEach((b, i) => {
+    for (const a of atomsOf(b, starts[i]!, i, budget, tokens)) atoms.push(a);
+  });
 
   const out: Omit<Chunk, 'ord'>[] = [];
   let first = 0;
@@ -176,7 +179,7 @@ function pageSpan(blocks: Block[], starts: number[], first: number, last: number
 /** Cuts one block into atoms: table rows, a whole list item, sentences; over-budget atoms are split further. */
 function atomsOf(block: Block, offset: number, index: number, budget: number, tokens: (s: string) => number): Atom[] {
   const t = block.text;
-  const spans: [number, number][] = [];
+  let spans: [number, number][];
   let header: string | undefined;
   let headerEnd = 0;
   if (block.kind === 'table') {
@@ -186,13 +189,12 @@ function atomsOf(block: Block, offset: number, index: number, budget: number, to
     if (sep > 0) {
       headerEnd = lines[sep]![1];
       header = t.slice(0, headerEnd);
-      spans.push([0, headerEnd]);
-      spans.push(...lines.slice(sep + 1));
-    } else spans.push(...lines);
+      spans = [[0, headerEnd], ...lines.slice(sep + 1)];
+    } else spans = lines;
   } else if (block.kind === 'list-item' || block.kind === 'code') {
-    spans.push([0, t.length]);
+    spans = [[0, t.length]];
   } else {
-    spans.push(...sentenceSpans(t));
+    spans = sentenceSpans(t);
   }
   const atoms: Atom[] = [];
   for (const [s, e] of spans) {
@@ -227,7 +229,7 @@ function fitToBudget(t: string, s: number, e: number, budget: number, tokens: (x
       if (start !== -1) out.push([start, end]);
       start = -1;
       used = 0;
-      out.push(...cutRun(t, a, b, n, budget, tokens));
+      for (const piece of cutRun(t, a, b, n, budget, tokens)) out.push(piece);
       continue;
     }
     if (start !== -1 && used + n > budget) {

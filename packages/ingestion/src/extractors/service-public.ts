@@ -95,7 +95,7 @@ function listItems(list: XmlElement, depth: number): string[] {
     }
     const t = clean(own);
     if (t) out.push(`${'  '.repeat(depth)}- ${t}`);
-    for (const n of nested) out.push(...listItems(n, depth + 1));
+    for (const n of nested) for (const line of listItems(n, depth + 1)) out.push(line);
   }
   return out;
 }
@@ -128,7 +128,7 @@ function note(el: XmlElement, fallbackTitle: string): string {
   const visit = (e: XmlElement) => {
     for (const c of childElements(e)) {
       if (c.name === 'Titre') continue;
-      if (c.name === 'Liste') lines.push(...listItems(c, 0));
+      if (c.name === 'Liste') for (const line of listItems(c, 0)) lines.push(line);
       else if (c.name === 'Paragraphe') lines.push(clean(inline(c)));
       else if (c.name === 'Tableau') lines.push(table(c));
       else visit(c);

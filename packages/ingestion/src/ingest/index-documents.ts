@@ -320,7 +320,7 @@ export async function embedForWrite(db: Database, embedder: Embedder, writes: Do
     else byCollection.set(w.collectionId, [w]);
   }
   const needed: Chunk[] = [];
-  for (const [collectionId, group] of byCollection) needed.push(...(await planEmbeddings(db, collectionId, group)).needed);
+  for (const [collectionId, group] of byCollection) for (const n of (await planEmbeddings(db, collectionId, group)).needed) needed.push(n);
   return embedChunks(embedder, needed);
 }
 

@@ -168,6 +168,27 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
     expect(run.status).toBe('succeeded');
   });
 
+  it('follows at most maxLinksPerPage links of a page, and indexes a page of 200,000 lines', async () => {
+    // the site writes both: a hub of 30,000 links (each a frontier row) and a page of <br> whose lines,
+    // appended to the chunker's atoms as one spread argument list, overflowed the stack
+    const links = ['br', ...Array.from({ length: 30_000 }, (_, i) => `p${i}`)];
+    site.routes.set('/h/', page('Index', LOREM, links));
+    site.routes.set('/h/br', { body: `<html><body><main><h1>Liste</h1><p>${'Une ligne de la liste des démarches.<br>'.repeat(200_000)}</p></main></body></html>` });
+    for (let i = 0; i < 60; i++) site.routes.set(`/h/p${i}`, page(`Page ${i}`, LOREM));
+    const source = await createSource(ctx.db, { name: 'h', kind: 'website', collection: 'c-hub', start_urls: [`${site.url}/h/`], rate_per_host: 1000, max_pages: 20 });
+    const run = await crawlToEnd(ctx.db, source.id, { worker: { pipeline: { maxLinksPerPage: 50 } } });
+    expect(run.status).toBe('succeeded');
+    const { rows } = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM frontier f JOIN crawl_runs r ON r.id = f.run_id WHERE r.source_id = $1', [source.id]);
+    expect(rows[0]!.n).toBe(51); // the hub and the first 50 of its links
+    const docs = await documentsOf(ctx.db, 'c-hub');
+    expect(docs.map((d) => d.url)).toContain(`${site.url}/h/br`);
+    const chunks = await ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.url = $1`,
+      [`${site.url}/h/br`],
+    );
+    expect(chunks.rows[0]!.n).toBeGreaterThan(100);
+  });
+
   it('honours Retry-After on 429 for the whole host, then fetches the page', async () => {
     let served = 0;
     site.routes.set('/r/', page('Limité', LOREM, ['a', 'b']));

@@ -139,7 +139,7 @@ export class GroupCommit {
     for (const p of group) {
       if (!p.result.enqueue?.length) continue;
       const e = byRun.get(p.run.runId) ?? { run: p.run, items: [] };
-      e.items.push(...p.result.enqueue);
+      for (const it of p.result.enqueue) e.items.push(it);
       byRun.set(p.run.runId, e);
     }
     for (const { run, items } of [...byRun.values()].sort((a, b) => a.run.runId - b.run.runId)) {

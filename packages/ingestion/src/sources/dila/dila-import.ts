@@ -190,7 +190,7 @@ async function importOne(
   async function* outcomes(): AsyncGenerator<ExtractOutcome> {
     try {
       for await (const entry of readDilaArchive(file)) {
-        if (entry.kind === 'deletions') deletions.push(...entry.ids);
+        if (entry.kind === 'deletions') for (const id of entry.ids) deletions.push(id);
         if (entry.kind !== 'article') continue;
         if (!pathMayMatch(entry.name, options.filter)) {
           result.filteredOut++;
