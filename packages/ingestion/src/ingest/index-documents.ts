@@ -53,6 +53,12 @@ export interface IndexingOptions {
   /** Chunk budget in model tokens (CHUNK_TOKENS) and overlap (CHUNK_OVERLAP_TOKENS). */
   chunkTokens: number;
   overlapTokens: number;
+  /**
+   * Chunks one document may make; one that makes more is refused (DOCUMENT_TOO_MANY_CHUNKS). A 2,000-page
+   * PDF makes ~6,000; a page of 400,000 one-word sections (8.8 MB, the site's to write) made 400,000 rows,
+   * vectors and postings, some 200 times its size in the index.
+   */
+  maxChunks: number;
   /** Chunks embedded per provider call, across documents. */
   embedBatch: number;
   /** Documents written at the same time (server mode; the embedded database has one connection). */
@@ -73,6 +79,7 @@ export interface IndexingOptions {
 export const INDEXING_DEFAULTS: IndexingOptions = {
   chunkTokens: 350,
   overlapTokens: 40,
+  maxChunks: 20_000,
   embedBatch: 256,
   writeConcurrency: 4,
   deleteMissing: false,
@@ -148,7 +155,7 @@ export function prepareDocument(
   raw: NormalisedDocument,
   embedder: Pick<Embedder, 'id' | 'countTokens'>,
   target: IndexTarget,
-  opts: Pick<IndexingOptions, 'chunkTokens' | 'overlapTokens'>,
+  opts: Pick<IndexingOptions, 'chunkTokens' | 'overlapTokens'> & Partial<Pick<IndexingOptions, 'maxChunks'>>,
   validators: { etag?: string | null; lastModified?: string | null; originalSha256?: string | null } = {},
 ): DocumentWrite {
   const doc = cleanDocument(raw, !!target.maskPersonalData);
@@ -157,6 +164,10 @@ export function prepareDocument(
   assertDocumentUrl(doc.url, { allowFile: true });
   const chunks = chunkDocument(doc, { maxTokens: opts.chunkTokens, overlapTokens: opts.overlapTokens, countTokens: (t) => embedder.countTokens(t) });
   if (chunks.length === 0) throw new CiteError('EMPTY_DOCUMENT', `${doc.url} has no text to index`, { status: 422 });
+  const maxChunks = opts.maxChunks ?? INDEXING_DEFAULTS.maxChunks;
+  if (chunks.length > maxChunks) {
+    throw new CiteError('DOCUMENT_TOO_MANY_CHUNKS', `${doc.url} makes ${chunks.length} chunks, more than the limit of ${maxChunks} for one document`, { status: 413 });
+  }
   return {
     collectionId: target.collectionId,
     sourceId: target.sourceId ?? null,

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
+import type { NormalisedDocument } from '../document.js';
+import { extractHtml } from '../extractors/html.js';
+import { INDEXING_DEFAULTS, prepareDocument } from './index-documents.js';
+
+const embedder = new HashEmbedder();
+const target = { collectionId: 1 };
+
+function sections(n: number): NormalisedDocument {
+  return {
+    url: 'https://example.gouv.fr/guide',
+    title: 'Guide',
+    lang: 'fr',
+    metadata: {},
+    format: 'html',
+    sections: Array.from({ length: n }, (_, i) => ({ headingPath: ['Guide', `Partie ${i}`], blocks: [{ kind: 'paragraph' as const, text: `Texte de la partie ${i}.` }] })),
+  };
+}
+
+describe('prepareDocument', () => {
+  it('refuses a document that makes more chunks than the limit, with its own code', () => {
+    expect(prepareDocument(sections(10), embedder, target, { ...INDEXING_DEFAULTS, maxChunks: 10 }).chunks).toHaveLength(10);
+    expect(() => prepareDocument(sections(11), embedder, target, { ...INDEXING_DEFAULTS, maxChunks: 10 })).toThrow(
+      expect.objectContaining({ code: 'DOCUMENT_TOO_MANY_CHUNKS', status: 413, message: expect.stringContaining('11 chunks, more than the limit of 10') }),
+    );
+  });
+
+  it('refuses by default a page of 100,000 one-line sections (the site writes it), at 20,000 chunks', () => {
+    const html = `<html><body><main><h1>Guide</h1>${'<h2>Titre</h2><p>x</p>'.repeat(100_000)}</main></body></html>`;
+    const { document } = extractHtml({ body: Buffer.from(html), url: 'https://example.gouv.fr/hub' });
+    expect(() => prepareDocument(document, embedder, target, INDEXING_DEFAULTS)).toThrow(expect.objectContaining({ code: 'DOCUMENT_TOO_MANY_CHUNKS' }));
+  });
+});
