@@ -31,20 +31,20 @@ interface Rule {
 
 interface Group {
   rules: Rule[];
+  /** Rules already in `rules` (kind and pattern): a repeated rule is tried once. */
+  seen: Set<string>;
   crawlDelay?: number;
 }
 
 export function parseRobotsTxt(text: string): RobotsTxt {
   const groups = new Map<string, Group>();
   const sitemaps: string[] = [];
-  // rules repeated in a group are tried once
-  const seen = new Map<Group, Set<string>>();
   let agents: string[] = [];
   // a User-agent line after other lines starts a new group; consecutive ones name the same group
   let afterOtherLines = true;
   const groupOf = (agent: string): Group => {
     let g = groups.get(agent);
-    if (!g) groups.set(agent, (g = { rules: [] }));
+    if (!g) groups.set(agent, (g = { rules: [], seen: new Set() }));
     return g;
   };
   for (const raw of text.split(/\r\n|\r|\n/)) {
@@ -59,15 +59,13 @@ export function parseRobotsTxt(text: string): RobotsTxt {
       if (afterOtherLines) agents = [];
       if (value) agents.push(formatAgent(value));
     } else if (key === 'allow' || key === 'disallow') {
+      const pattern = value && normaliseEncoding(value);
+      const id = `${key[0]}${pattern}`;
       for (const agent of agents) {
         const g = groupOf(agent);
-        if (!value) continue; // an empty Disallow still makes the group exist (it then allows everything)
-        const pattern = normaliseEncoding(value);
-        const id = `${key[0]}${pattern}`;
-        let s = seen.get(g);
-        if (!s) seen.set(g, (s = new Set()));
-        if (s.has(id)) continue;
-        s.add(id);
+        // an empty Disallow still makes the group exist (it then allows everything)
+        if (!pattern || g.seen.has(id)) continue;
+        g.seen.add(id);
         g.rules.push(compile(pattern, key === 'allow'));
       }
     } else if (key === 'crawl-delay') {
@@ -124,7 +122,7 @@ function compile(pattern: string, allow: boolean): Rule {
 }
 
 /** Whether the rule matches the start of `path` (all of it when anchored). */
-export function matches(rule: Pick<Rule, 'pieces' | 'anchored'>, path: string): boolean {
+function matches(rule: Pick<Rule, 'pieces' | 'anchored'>, path: string): boolean {
   const { pieces, anchored } = rule;
   const first = pieces[0]!;
   if (!path.startsWith(first)) return false;
