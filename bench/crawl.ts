@@ -8,7 +8,7 @@
  * - Cité on each target database: the full pipeline (robots, frontier in the database, fetch, extract,
  *   chunk, hash embeddings, index), on a fresh database of the PostgreSQL server (--server, else
  *   DATABASE_URL) and on the embedded database in a temporary DATA_DIR. Its time ends when the run has
- *   finished, every page written and searchable; the vectors it left in the vector backlog are then
+ *   finished, every page written and searchable; the vectors and postings it left in the backlogs are then
  *   indexed by the idle worker, and the time until the HNSW index holds them all is printed too.
  * Targets default to both databases when a server is given, else the embedded one. Same concurrency for
  * all. Prints pages/s, the machine's CPU time per page and peak RSS (VmHWM) of each run; `--repeat N`
@@ -213,6 +213,7 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
     EMBEDDINGS: 'hash',
     LOG_LEVEL: 'warn',
     CRAWLER_VECTOR_BACKLOG_MAX: process.env.CRAWLER_VECTOR_BACKLOG_MAX,
+    CRAWLER_POSTINGS_BACKLOG_MAX: process.env.CRAWLER_POSTINGS_BACKLOG_MAX,
     HEAP_GROWTH_PERCENT: process.env.HEAP_GROWTH_PERCENT,
   });
   // as every `cite` command does (cli-context.ts); crawlee runs under V8's own policy, as its users run it
@@ -253,11 +254,12 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
   }
   const seconds = (performance.now() - started) / 1000;
   const machineCpu = machineCpuSeconds() - machineAtStart;
-  // The crawl is done and every page searchable; vectors left in the backlog are indexed by the idle
-  // worker: how long that takes is reported too.
-  const { vectorBacklogSize } = await import('@cite/index/documents-repo.js');
-  const backlog = await vectorBacklogSize(db);
-  while ((await vectorBacklogSize(db)) > 0) await new Promise((r) => setTimeout(r, 100));
+  // The crawl is done and every page searchable; vectors and postings left in the backlogs are indexed by
+  // the idle worker: how long that takes is reported too.
+  const { backlogSizes } = await import('@cite/index/documents-repo.js');
+  const waiting = async () => Object.values(await backlogSizes(db)).reduce((a, b) => Math.max(a, b), 0);
+  const backlog = await waiting();
+  while ((await waiting()) > 0) await new Promise((r) => setTimeout(r, 100));
   const indexedAfter = (performance.now() - started) / 1000;
   const machineCpuIndexed = machineCpuSeconds() - machineAtStart;
   clearInterval(memTimer);
@@ -449,7 +451,7 @@ async function main(): Promise<void> {
       );
       if (r.vectorBacklog !== undefined)
         process.stdout.write(
-          `${''.padEnd(72)} ${r.vectorBacklog} vectors were left in the backlog (searched exactly); all in the HNSW index after ${Number(r.vectorsIndexedSeconds).toFixed(1)} s (machine CPU ${Number(r.machineCpuMsPerPageIndexed).toFixed(2)} ms/page with it)\n`,
+          `${''.padEnd(72)} ${r.vectorBacklog} chunks were left in a backlog (searched exactly); all in the HNSW index and postings after ${Number(r.vectorsIndexedSeconds).toFixed(1)} s (machine CPU ${Number(r.machineCpuMsPerPageIndexed).toFixed(2)} ms/page with it)\n`,
         );
     }
   }

@@ -1,10 +1,10 @@
 /**
- * SQL of the index's table family (documents, chunks, vector_backlog; search_terms and search_postings
- * follow chunks through triggers). The index store is their one writer: ingestion, admin, re-embedding,
- * test fixtures and benches all write through this folder (index-boundary.test.ts fails otherwise), so
- * chunk_count, the BM25 statistics and the vector backlog stay right whoever writes.
+ * SQL of the index's table family (documents, chunks, vector_backlog, postings_backlog; search_terms and
+ * search_postings follow chunks through triggers). The index store is their one writer: ingestion, admin,
+ * re-embedding, test fixtures and benches all write through this folder (index-boundary.test.ts fails
+ * otherwise), so chunk_count, the BM25 statistics and the backlogs stay right whoever writes.
  */
-import { namedStatement, type Queryable } from '@cite/core/db/database.js';
+import { namedStatement, type NamedStatement, type Queryable } from '@cite/core/db/database.js';
 import { VectorArrayParam } from '@cite/core/db/vector-param.js';
 
 /**
@@ -51,10 +51,22 @@ export interface DocumentWrite {
 }
 
 /**
- * Where a fresh chunk's vector goes: `index` (the `embedding` column, and so the HNSW index, in the writer's
- * transaction) or `backlog` (the vector_backlog table, searched exactly until `indexBacklogVectors` moves it).
+ * Where a fresh chunk's vector and BM25 postings go: into the index in the writer's transaction (the
+ * `embedding` column, and so the HNSW index; search_postings), or into a backlog table (vector_backlog,
+ * postings_backlog), searched exactly until `indexBacklog` moves them. `index`: both into the index;
+ * `backlog`: both wait; `vector-backlog`, `postings-backlog`: only that one waits. The term counts
+ * (search_terms) are kept at once whatever the placement.
  */
-export type VectorPlacement = 'index' | 'backlog';
+export type IndexPlacement = 'index' | 'backlog' | 'vector-backlog' | 'postings-backlog';
+
+export const vectorsWait = (p: IndexPlacement): boolean => p === 'backlog' || p === 'vector-backlog';
+export const postingsWait = (p: IndexPlacement): boolean => p === 'backlog' || p === 'postings-backlog';
+
+/** The placement where vectors wait when `vectors` says so, postings when `postings` does. */
+export function placementOf(vectors: boolean, postings: boolean): IndexPlacement {
+  if (vectors) return postings ? 'backlog' : 'vector-backlog';
+  return postings ? 'postings-backlog' : 'index';
+}
 
 /** SQL predicate: the chunk row named `chunk` has a vector, indexed or waiting in the backlog. */
 export function chunkHasVector(chunk: string): string {
@@ -135,7 +147,7 @@ export async function writeDocument(
   options: {
     /** The caller saw no such document: try the INSERT first (one round trip less on bulk loads). */
     probablyNew?: boolean;
-    placement?: VectorPlacement;
+    placement?: IndexPlacement;
   } = {},
 ): Promise<WriteResult> {
   const probablyNew = options.probablyNew ?? false;
@@ -234,20 +246,51 @@ function chunkPayload(alias: string, keys: string, json: string, vectors: string
          AS ${alias}(${keys}, ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text)
        JOIN unnest(${vectors}::vector[]) WITH ORDINALITY AS v(embedding, n) ON v.n = ${alias}.n`;
 }
+
+/**
+ * The chunk rows of `rows` (a CTE with CHUNK_COLUMNS and `embedding`) inserted as `placement` says, as the
+ * CTEs of one statement (the first named `ch`): a waiting vector goes to vector_backlog, matched to its
+ * chunk on (document, position), waiting postings to postings_backlog as the chunk's lexemes and impacts
+ * (the insert trigger then writes that chunk no postings).
+ */
+function chunkInserts(rows: string, placement: IndexPlacement): string {
+  const vectors = vectorsWait(placement);
+  const columns = vectors ? CHUNK_COLUMNS : `${CHUNK_COLUMNS}, embedding`;
+  const returned = postingsWait(placement) ? 'id, document_id, ord, tsv' : 'id, document_id, ord';
+  const ctes = [`ch AS (INSERT INTO chunks (${columns}) SELECT ${columns} FROM ${rows} RETURNING ${returned})`];
+  if (vectors) {
+    ctes.push(`vb AS (INSERT INTO vector_backlog (chunk_id, embedding)
+        SELECT ch.id, ${rows}.embedding FROM ch JOIN ${rows} ON ${rows}.document_id = ch.document_id AND ${rows}.ord = ch.ord)`);
+  }
+  if (postingsWait(placement)) {
+    // both arrays aggregated from the same rows: aligned whatever their order
+    ctes.push(`pb AS (INSERT INTO postings_backlog (chunk_id, lexemes, impacts)
+        SELECT ch.id, coalesce(p.lexemes, '{}'), coalesce(p.impacts, '{}') FROM ch,
+          LATERAL (SELECT array_agg(x.lexeme) AS lexemes, array_agg(x.impact) AS impacts FROM cite_chunk_postings(ch.tsv) x) p)`);
+  }
+  return ctes.join(',\n   ');
+}
+
+/** One named statement per placement, built on first use. */
+function perPlacement(build: (placement: IndexPlacement) => NamedStatement): (placement: IndexPlacement) => NamedStatement {
+  const built = new Map<IndexPlacement, NamedStatement>();
+  return (placement) => {
+    let s = built.get(placement);
+    if (!s) built.set(placement, (s = build(placement)));
+    return s;
+  };
+}
+
 const CHUNK_PAYLOAD = chunkPayload('r', 'n int, document_id bigint', '$1', '$2');
-const INSERT_CHUNKS = namedStatement(
-  'chunks_insert',
-  `INSERT INTO chunks (${CHUNK_COLUMNS}, embedding) SELECT ${CHUNK_RECORD}, v.embedding ${CHUNK_PAYLOAD}`,
-);
-// the chunks without their vectors, then their vectors in the backlog, matched on (document, position)
-const INSERT_CHUNKS_VECTORS_TO_BACKLOG = namedStatement(
-  'chunks_insert_vectors_to_backlog',
-  `WITH r AS (SELECT ${CHUNK_RECORD}, v.embedding ${CHUNK_PAYLOAD}),
-   ins AS (
-     INSERT INTO chunks (${CHUNK_COLUMNS}) SELECT ${CHUNK_COLUMNS} FROM r RETURNING id, document_id, ord
-   )
-   INSERT INTO vector_backlog (chunk_id, embedding)
-   SELECT ins.id, r.embedding FROM ins JOIN r ON r.document_id = ins.document_id AND r.ord = ins.ord`,
+const insertChunksStatement = perPlacement((placement) =>
+  placement === 'index'
+    ? namedStatement('chunks_insert', `INSERT INTO chunks (${CHUNK_COLUMNS}, embedding) SELECT ${CHUNK_RECORD}, v.embedding ${CHUNK_PAYLOAD}`)
+    : namedStatement(
+        `chunks_insert_${placement.replace('-', '_')}`,
+        `WITH r AS (SELECT ${CHUNK_RECORD}, v.embedding ${CHUNK_PAYLOAD}),
+   ${chunkInserts('r', placement)}
+   SELECT count(*) FROM ch`,
+      ),
 );
 
 /** A chunk's columns as the statements' JSON payloads spell them. */
@@ -267,12 +310,12 @@ function chunkRecord(chunk: IndexedChunk) {
 async function insertChunkRows(
   tx: Queryable,
   rows: { documentId: number; chunk: IndexedChunk; vector: Float32Array }[],
-  placement: VectorPlacement = 'index',
+  placement: IndexPlacement = 'index',
 ): Promise<void> {
   if (rows.length === 0) return;
   const payload = rows.map(({ documentId, chunk }, i) => ({ n: i + 1, document_id: documentId, ...chunkRecord(chunk) }));
   const vectors = new VectorArrayParam(rows.map((r) => r.vector));
-  await tx.query(placement === 'index' ? INSERT_CHUNKS : INSERT_CHUNKS_VECTORS_TO_BACKLOG, [JSON.stringify(payload), vectors]);
+  await tx.query(insertChunksStatement(placement), [JSON.stringify(payload), vectors]);
 }
 
 // The documents (rows in (collection, url) order: concurrent writers take the unique-index locks in the same
@@ -301,20 +344,17 @@ const NEW_DOCUMENTS = `
        ${chunkPayload('x', 'n int, d int', '$2', '$3')}
        JOIN docs ON docs.i = x.d
    )`;
-const INSERT_NEW_DOCUMENTS = namedStatement(
-  'documents_insert_new',
-  `WITH ${NEW_DOCUMENTS},
+const insertNewDocumentsStatement = perPlacement((placement) =>
+  namedStatement(
+    placement === 'index' ? 'documents_insert_new' : `documents_insert_new_${placement.replace('-', '_')}`,
+    placement === 'index'
+      ? `WITH ${NEW_DOCUMENTS},
    ch AS (INSERT INTO chunks (${CHUNK_COLUMNS}, embedding) SELECT ${CHUNK_COLUMNS}, embedding FROM c)
+   SELECT id, i FROM docs`
+      : `WITH ${NEW_DOCUMENTS},
+   ${chunkInserts('c', placement)}
    SELECT id, i FROM docs`,
-);
-// the chunks without their vectors, then their vectors in the backlog, matched on (document, position)
-const INSERT_NEW_DOCUMENTS_VECTORS_TO_BACKLOG = namedStatement(
-  'documents_insert_new_vectors_to_backlog',
-  `WITH ${NEW_DOCUMENTS},
-   ch AS (INSERT INTO chunks (${CHUNK_COLUMNS}) SELECT ${CHUNK_COLUMNS} FROM c RETURNING id, document_id, ord),
-   vb AS (INSERT INTO vector_backlog (chunk_id, embedding)
-          SELECT ch.id, c.embedding FROM ch JOIN c ON c.document_id = ch.document_id AND c.ord = ch.ord)
-   SELECT id, i FROM docs`,
+  ),
 );
 
 /**
@@ -327,7 +367,7 @@ export async function insertNewDocuments(
   tx: Queryable,
   writes: DocumentWrite[],
   vectorOf: (hash: string) => Float32Array | undefined,
-  placement: VectorPlacement = 'index',
+  placement: IndexPlacement = 'index',
 ): Promise<Map<number, number>> {
   const inserted = new Map<number, number>();
   // a document whose vectors are not all at hand goes through writeDocument (which reports them)
@@ -359,7 +399,7 @@ export async function insertNewDocuments(
   });
   const chunks = candidates.flatMap(({ w, i }) => w.chunks.map((chunk) => ({ d: i, chunk, vector: vectorOf(chunk.hash)! })));
   const { rows } = await tx.query<{ id: number; i: number }>(
-    placement === 'index' ? INSERT_NEW_DOCUMENTS : INSERT_NEW_DOCUMENTS_VECTORS_TO_BACKLOG,
+    insertNewDocumentsStatement(placement),
     [
       JSON.stringify(documents),
       JSON.stringify(chunks.map(({ d, chunk }, k) => ({ n: k + 1, d, ...chunkRecord(chunk) }))),
@@ -403,18 +443,44 @@ async function lockDocument(tx: Queryable, collectionId: number, url: string): P
   return r ? { id: Number(r.id), contentHash: r.content_hash, status: r.status } : undefined;
 }
 
-/** Chunks whose vector waits in the backlog. */
-export async function vectorBacklogSize(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM vector_backlog');
-  return Number(rows[0]?.n ?? 0);
+/** Chunks whose vector waits in vector_backlog, and those whose postings wait in postings_backlog. */
+export async function backlogSizes(db: Queryable): Promise<{ vectors: number; postings: number }> {
+  const { rows } = await db.query<{ vectors: number; postings: number }>(
+    'SELECT (SELECT count(*) FROM vector_backlog)::int AS vectors, (SELECT count(*) FROM postings_backlog)::int AS postings',
+  );
+  return { vectors: Number(rows[0]?.vectors ?? 0), postings: Number(rows[0]?.postings ?? 0) };
 }
 
 /**
- * Moves up to `limit` backlog vectors into `chunks.embedding` (and so into the HNSW index), oldest chunks
- * first, in one statement. SKIP LOCKED: workers emptying the backlog together take different rows, and none
- * waits for a crawl writing a document. Returns the chunks moved.
+ * Moves up to `limit` backlog chunks into the index, oldest first, in one statement per backlog: their
+ * postings into search_postings (cheap: ~0.15 ms a chunk in PGlite, and each lexical search reads the
+ * postings backlog), then, if there were none, their vectors into `chunks.embedding` and so the HNSW index
+ * (~2 ms a vector in PGlite). SKIP LOCKED: workers emptying the backlog together take different rows, and none waits
+ * for a crawl writing a document. Returns the chunks moved (0: both backlogs empty, or held by others).
  */
-export async function indexBacklogVectors(db: Queryable, limit: number): Promise<number> {
+export async function indexBacklog(db: Queryable, limit: number): Promise<{ postings: number; vectors: number }> {
+  const postings = await indexBacklogPostings(db, limit);
+  if (postings > 0) return { postings, vectors: 0 };
+  return { postings: 0, vectors: await indexBacklogVectors(db, limit) };
+}
+
+async function indexBacklogPostings(db: Queryable, limit: number): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `WITH batch AS (
+       DELETE FROM postings_backlog WHERE chunk_id IN (
+         SELECT chunk_id FROM postings_backlog ORDER BY chunk_id LIMIT $1 FOR UPDATE SKIP LOCKED
+       ) RETURNING chunk_id, lexemes, impacts
+     ), ins AS (
+       INSERT INTO search_postings (lexeme, impact, chunk_id)
+       SELECT p.lexeme, p.impact, batch.chunk_id FROM batch, unnest(batch.lexemes, batch.impacts) AS p(lexeme, impact)
+     )
+     SELECT count(*)::int AS n FROM batch`,
+    [limit],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function indexBacklogVectors(db: Queryable, limit: number): Promise<number> {
   const { rowCount } = await db.query(
     `WITH batch AS (
        DELETE FROM vector_backlog WHERE chunk_id IN (

@@ -1,8 +1,8 @@
 /**
  * The index store's boundary, as a check: finds SQL that writes the index's tables (documents, chunks,
- * vector_backlog, search_terms, search_postings, document_originals) in source files outside packages/index/src. Such a
- * write would bypass what the store keeps right (chunk_count, the vector backlog, the model record,
- * the retry policy), and tests seeding that way would not exercise the real write path.
+ * vector_backlog, postings_backlog, search_terms, search_postings, document_originals) in source files
+ * outside packages/index/src. Such a write would bypass what the store keeps right (chunk_count, the
+ * backlogs, the model record, the retry policy), and tests seeding that way would not exercise the real write path.
  *
  * Text matching, not parsing: any INSERT INTO / UPDATE / DELETE FROM / TRUNCATE / COPY / MERGE INTO naming
  * one of the tables counts (case-insensitive, across line breaks, upserts included since they start with
@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const INDEX_TABLES = ['documents', 'chunks', 'vector_backlog', 'search_terms', 'search_postings', 'document_originals'] as const;
+export const INDEX_TABLES = ['documents', 'chunks', 'vector_backlog', 'postings_backlog', 'search_terms', 'search_postings', 'document_originals'] as const;
 
 const TABLE = `(?:public\\.)?"?(?:${INDEX_TABLES.join('|')})\\b"?`;
 const WRITE = new RegExp(

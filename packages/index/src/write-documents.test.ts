@@ -128,6 +128,67 @@ describeEachDatabase('index store writes', (ctx) => {
     expect((await one<{ n: number }>('SELECT count(embedding)::int AS n FROM chunks WHERE document_id = $1', [id])).n).toBe(2);
   });
 
+  it('gives waiting postings the impacts a direct write gives, and writes them at once when a waiting chunk\'s text changes', async () => {
+    const collectionId = await collection('postings-backlog');
+    const docs = (prefix: string): SeedDocument[] =>
+      Array.from({ length: 3 }, (_, i) => ({
+        collectionId,
+        url: `https://ex.fr/${prefix}/${i}`,
+        title: `Préavis ${i}`,
+        chunks: [{ text: `Le préavis de démission dure ${i + 1} mois selon la convention collective.` }, { text: `Passage ${i}.` }],
+      }));
+    const impacts = async (prefix: string) =>
+      (
+        await ctx.db.query<{ lexeme: string; impact: number }>(
+          `SELECT p.lexeme, p.impact FROM chunks c JOIN documents d ON d.id = c.document_id, cite_chunk_postings(c.tsv) p
+            WHERE d.url LIKE $1 ORDER BY d.url, c.ord, p.lexeme`,
+          [`https://ex.fr/${prefix}/%`],
+        )
+      ).rows;
+    const written = async (prefix: string) =>
+      (
+        await ctx.db.query<{ lexeme: string; impact: number }>(
+          `SELECT p.lexeme, p.impact FROM search_postings p JOIN chunks c ON c.id = p.chunk_id JOIN documents d ON d.id = c.document_id
+            WHERE d.url LIKE $1 ORDER BY d.url, c.ord, p.lexeme`,
+          [`https://ex.fr/${prefix}/%`],
+        )
+      ).rows;
+    const kept = async (prefix: string) =>
+      (
+        await ctx.db.query<{ lexeme: string; impact: number }>(
+          `SELECT e.lexeme, e.impact FROM postings_backlog b JOIN chunks c ON c.id = b.chunk_id
+             JOIN documents d ON d.id = c.document_id, unnest(b.lexemes, b.impacts) AS e(lexeme, impact)
+            WHERE d.url LIKE $1 ORDER BY d.url, c.ord, e.lexeme`,
+          [`https://ex.fr/${prefix}/%`],
+        )
+      ).rows;
+    const before = await df('démission');
+    await seedDocuments(ctx.db, embedder, docs('direct'));
+    await seedDocuments(ctx.db, embedder, docs('waiting'), { placement: 'postings-backlog' });
+    // no postings yet, the term counts at once, the impacts kept are the very reals a direct write gives
+    expect(await written('waiting')).toEqual([]);
+    expect(await df('démission')).toBe(before + 6);
+    expect((await kept('waiting')).map((r) => r.impact)).toEqual((await written('direct')).map((r) => r.impact));
+    expect(await kept('waiting')).toEqual(await impacts('waiting'));
+
+    // a waiting chunk whose text changes (index-store code only) leaves the backlog with its new postings
+    const chunk = await one<{ id: string }>(
+      `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.url = 'https://ex.fr/waiting/0' AND c.ord = 0`,
+    );
+    await ctx.db.query(`UPDATE chunks SET text = 'Le préavis de licenciement est fixé par la loi.' WHERE id = $1`, [chunk.id]);
+    expect((await one<{ n: number }>('SELECT count(*)::int AS n FROM postings_backlog WHERE chunk_id = $1', [chunk.id])).n).toBe(0);
+    const own = await ctx.db.query<{ lexeme: string }>('SELECT lexeme FROM search_postings WHERE chunk_id = $1 ORDER BY lexeme', [chunk.id]);
+    expect(own.rows.map((r) => r.lexeme)).toEqual(
+      (await ctx.db.query<{ lexeme: string }>('SELECT p.lexeme FROM chunks c, cite_chunk_postings(c.tsv) p WHERE c.id = $1 ORDER BY p.lexeme', [chunk.id])).rows.map((r) => r.lexeme),
+    );
+    expect(await df('démission')).toBe(before + 5);
+
+    // the rebuild writes every chunk's postings: nothing waits any more
+    await ctx.db.query('SELECT search_rebuild_postings()');
+    expect((await one<{ n: number }>('SELECT count(*)::int AS n FROM postings_backlog')).n).toBe(0);
+    expect(await written('waiting')).toEqual(await impacts('waiting'));
+  });
+
   it('a deferred-statistics bulk load ends with the postings a maintained one writes', async () => {
     const collectionId = await collection('bulk');
     const docs = (prefix: string): SeedDocument[] =>

@@ -8,13 +8,13 @@ import type { Database, Queryable } from '@cite/core/db/database.js';
 import type { Embedder } from '@cite/core/embeddings/embedder.js';
 import { assertEmbeddingModelInTransaction, ensureEmbeddingModel } from '@cite/core/embeddings/embedding-model-record.js';
 import { CiteError } from '@cite/core/errors.js';
-import { insertNewDocuments, writeDocument, type DocumentWrite, type VectorPlacement } from './documents-repo.js';
+import { insertNewDocuments, writeDocument, type DocumentWrite, type IndexPlacement } from './documents-repo.js';
 import { inWriteTransaction } from './write-retry.js';
 
 export interface WriteDocumentsOptions {
   /** Documents per transaction. */
   batchSize: number;
-  placement: VectorPlacement;
+  placement: IndexPlacement;
   /**
    * `deferred`: the BM25 statistics triggers are off during the load and the statistics rebuilt once at
    * the end, several times faster for a bulk load into an index that nobody searches meanwhile (benches,
@@ -67,7 +67,7 @@ async function writeBatch(
   embedder: Pick<Embedder, 'id' | 'dimension'>,
   batch: DocumentWrite[],
   vectorOf: (hash: string) => Float32Array | undefined,
-  placement: VectorPlacement,
+  placement: IndexPlacement,
 ): Promise<number[]> {
   await assertEmbeddingModelInTransaction(tx, embedder);
   const inserted = await insertNewDocuments(tx, batch, vectorOf, placement);

@@ -7,7 +7,8 @@
  */
 import fs from 'node:fs';
 import { CHUNKER_VERSION } from '@cite/ingestion/chunker/chunker.js';
-import { activeDocumentUrls, vectorBacklogSize, type VectorPlacement } from '@cite/index/documents-repo.js';
+import { activeDocumentUrls, backlogSizes, placementOf, type IndexPlacement } from '@cite/index/documents-repo.js';
+import { BACKLOG_MAX } from '@cite/ingestion/worker/index-backlog.js';
 import { indexDocuments, type IndexProgress, type IndexSummary } from '@cite/ingestion/ingest/index-documents.js';
 import { outcomesOf, type InputConfig } from '@cite/ingestion/ingest/ingest-inputs.js';
 import {
@@ -31,7 +32,7 @@ export interface DemoLoadInput {
   collection: string;
   /** The corpus: files, zips, JSONL(.gz). */
   files: string[];
-  config: InputConfig & Pick<Config, 'CHUNK_TOKENS' | 'CHUNK_OVERLAP_TOKENS' | 'CRAWLER_VECTOR_BACKLOG_MAX' | 'CRAWLER_HEARTBEAT_MS'>;
+  config: InputConfig & Pick<Config, 'CHUNK_TOKENS' | 'CHUNK_OVERLAP_TOKENS' | 'CRAWLER_VECTOR_BACKLOG_MAX' | 'CRAWLER_POSTINGS_BACKLOG_MAX' | 'CRAWLER_HEARTBEAT_MS'>;
   onProgress?: (p: IndexProgress) => void;
 }
 
@@ -72,7 +73,7 @@ export async function loadDemo(db: Database, embedder: Embedder, input: DemoLoad
       chunkTokens: input.config.CHUNK_TOKENS,
       overlapTokens: input.config.CHUNK_OVERLAP_TOKENS,
       deleteMissing: true,
-      placement: await vectorPlacement(db, input.config.CRAWLER_VECTOR_BACKLOG_MAX),
+      placement: await backlogPlacement(db, input.config),
     });
   } catch (e) {
     await finishIngestRun(db, runId, null, (e as Error).message).catch(() => {});
@@ -85,15 +86,19 @@ export async function loadDemo(db: Database, embedder: Embedder, input: DemoLoad
 }
 
 /**
- * Inserting vectors into the HNSW index is the largest part of a bulk load on the embedded database
- * (about 40% of the demo corpus's load time). There, the engine started next runs a crawler worker
- * that moves backlog vectors into the index when idle, and search scores them exactly meanwhile: the
- * first answer need not wait for the index. A server runs no worker in the engine (`cite worker` may
- * not be running), and inserts fast enough: vectors go straight into the index there, as they do when
- * the backlog is already at its bound (CRAWLER_VECTOR_BACKLOG_MAX, checked before the load like a
- * crawl worker checks before a write).
+ * Inserting vectors into the HNSW index and postings into theirs are the largest part of a bulk load on the
+ * embedded database (about 40% of the demo corpus's load time for the vectors alone). There, the engine
+ * started next runs a crawler worker that moves backlog chunks into the index when idle, and search scores
+ * them exactly meanwhile: the first answer need not wait for the index. A server runs no worker in the
+ * engine (`cite worker` may not be running), and inserts fast enough: chunks go straight into the index
+ * there, as they do when a backlog is already at its bound (CRAWLER_VECTOR_BACKLOG_MAX,
+ * CRAWLER_POSTINGS_BACKLOG_MAX, checked before the load like a crawl worker checks before a write).
  */
-async function vectorPlacement(db: Database, backlogMax: number): Promise<VectorPlacement> {
-  if (db.mode !== 'embedded' || backlogMax === 0) return 'index';
-  return (await vectorBacklogSize(db)) < backlogMax ? 'backlog' : 'index';
+async function backlogPlacement(db: Database, config: DemoLoadInput['config']): Promise<IndexPlacement> {
+  if (db.mode !== 'embedded') return 'index';
+  const sizes = await backlogSizes(db);
+  return placementOf(
+    sizes.vectors < (config.CRAWLER_VECTOR_BACKLOG_MAX ?? BACKLOG_MAX.embedded.vectors),
+    sizes.postings < (config.CRAWLER_POSTINGS_BACKLOG_MAX ?? BACKLOG_MAX.embedded.postings),
+  );
 }

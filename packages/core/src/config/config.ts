@@ -163,8 +163,10 @@ export const configSchema = z.object({
   CRAWLER_CONCURRENCY: int(1, 256).default(8),
   /** Requests in flight to one host, across all workers. */
   CRAWLER_PER_HOST_CONCURRENCY: int(1, 16).default(2),
-  /** Crawled chunks whose vectors may wait outside the HNSW index (idle workers index them; each vector search scans them, ~0.6 µs each); above it, crawls index as they write; 0 = never wait. */
-  CRAWLER_VECTOR_BACKLOG_MAX: int(0, 1000000).default(5000),
+  /** Crawled chunks whose vectors may wait outside the HNSW index (idle workers index them; each vector search scans them: ~0.6 µs each on a PostgreSQL server, ~1 µs embedded); above it, crawls index their vectors as they write; 0 = never wait. Unset: 5,000 on a PostgreSQL server, 20,000 on the embedded database (where scanning 20,000 costs about one HNSW search). */
+  CRAWLER_VECTOR_BACKLOG_MAX: int(0, 1000000).optional(),
+  /** Crawled chunks whose BM25 postings may wait outside the postings index (idle workers write them; each lexical search reads the waiting chunks that hold its words, ~1 to 4 µs each); above it, crawls write postings as they write chunks; 0 = never wait. Unset: 5,000. */
+  CRAWLER_POSTINGS_BACKLOG_MAX: int(0, 1000000).optional(),
   /** Time budget of one whole response (ms). */
   CRAWLER_TIMEOUT_MS: int(100, 600000).default(30000),
   /** Time budget to connect to a site (ms). */

@@ -38,6 +38,11 @@ export const vectorBacklogChunks = new client.Gauge({
   help: 'Crawled chunks whose vectors wait outside the HNSW index (searched exactly), as this worker last saw',
   registers: [registry],
 });
+export const postingsBacklogChunks = new client.Gauge({
+  name: 'cite_postings_backlog_chunks',
+  help: 'Crawled chunks whose BM25 postings wait outside search_postings (searched from their impacts), as this worker last saw',
+  registers: [registry],
+});
 export const ingestDocuments = new client.Counter({
   name: 'cite_ingest_documents_total',
   help: 'Ingested documents by outcome (new, changed, unchanged, failed, skipped, deleted)',

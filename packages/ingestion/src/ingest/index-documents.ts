@@ -35,7 +35,7 @@ import {
   touchDocuments,
   writeDocument,
   type DocumentWrite,
-  type VectorPlacement,
+  type IndexPlacement,
 } from '@cite/index/documents-repo.js';
 import { embeddingText } from '@cite/index/embedding-text.js';
 import { inWriteTransaction } from '@cite/index/write-retry.js';
@@ -69,10 +69,11 @@ export interface IndexingOptions {
    */
   deleteMissing: boolean;
   /**
-   * Where fresh vectors go: `index` (the HNSW index, as they are written) or `backlog`, searched exactly
-   * until an idle crawler worker moves them into the index (a bulk load that must be searchable soon).
+   * Where fresh vectors and postings go: `index` (their indexes, as they are written), or a backlog
+   * (documents-repo.ts `IndexPlacement`), searched exactly until an idle crawler worker moves them into the
+   * index (a bulk load that must be searchable soon).
    */
-  placement: VectorPlacement;
+  placement: IndexPlacement;
   log?: Logger;
 }
 
@@ -321,7 +322,7 @@ export async function indexDocument(
  * `embedForWrite` (outside any transaction) embeds the chunks a group of prepared documents will need,
  * then `writeDocumentsIn` writes them all in the caller's transaction, which also records their frontier
  * entries: a page's document and its completion commit together. Each document stays all-or-nothing.
- * With `placement` 'backlog', fresh chunks' vectors wait in the vector backlog (see documents-repo).
+ * With a `placement` other than 'index', fresh chunks' vectors or postings wait in a backlog (see documents-repo).
  */
 export async function embedForWrite(db: Database, embedder: Embedder, writes: DocumentWrite[]): Promise<Map<string, Float32Array>> {
   const byCollection = new Map<number, DocumentWrite[]>();
@@ -373,7 +374,7 @@ export async function writeDocumentsIn(
   embedder: Embedder,
   writes: DocumentWrite[],
   vectors: Map<string, Float32Array>,
-  placement: VectorPlacement = 'index',
+  placement: IndexPlacement = 'index',
 ): Promise<IndexOutcome[]> {
   const outcomes: IndexOutcome[] = new Array(writes.length);
   if (writes.length === 0) return outcomes;
@@ -514,7 +515,7 @@ async function writeWithRetry(
   vectors: Map<string, Float32Array>,
   onEmbedded?: (n: number) => void,
   probablyNew = false,
-  placement: VectorPlacement = 'index',
+  placement: IndexPlacement = 'index',
 ): Promise<IndexOutcome> {
   for (let attempt = 0; ; attempt++) {
     const result = await inWriteTransaction(db, async (tx, retry) => {

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { loadConfig, type Config } from '@cite/core/config/config.js';
 import type { Database } from '@cite/core/db/database.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
-import { vectorBacklogSize } from '@cite/index/documents-repo.js';
+import { backlogSizes } from '@cite/index/documents-repo.js';
 import { getRunDetail, type CrawlRunDetail } from '../runs/run-repo.js';
 import { startCrawl } from '../sources/source-service.js';
 import { startWorker } from '../worker/worker.js';
@@ -35,7 +35,7 @@ export const FAST_WORKER: Partial<WorkerOptions> = {
   heartbeatMs: 300,
   staleMs: 3_000,
   scheduler: false,
-  vectorBacklogIdleMs: 100,
+  backlogIdleMs: 100,
   pipeline: { backoffBaseMs: 200 },
 };
 
@@ -51,12 +51,12 @@ export async function waitForRun(db: Database, runId: number, timeoutMs = 60_000
 
 /**
  * Queues a crawl of the source, runs one in-process worker until the run ends, returns the run. With
- * `untilVectorsIndexed`, the worker also runs until it has moved every backlog vector into the index.
+ * `untilBacklogIndexed`, the worker also runs until it has moved every backlog vector and posting into the index.
  */
 export async function crawlToEnd(
   db: Database,
   sourceId: number,
-  options: { config?: Config; worker?: Partial<WorkerOptions>; timeoutMs?: number; untilVectorsIndexed?: boolean } = {},
+  options: { config?: Config; worker?: Partial<WorkerOptions>; timeoutMs?: number; untilBacklogIndexed?: boolean } = {},
 ): Promise<CrawlRunDetail> {
   const runId = await startCrawl(db, sourceId, 'manual');
   const worker = await startWorker({
@@ -69,8 +69,8 @@ export async function crawlToEnd(
   try {
     const run = await waitForRun(db, runId, options.timeoutMs);
     const until = Date.now() + (options.timeoutMs ?? 60_000);
-    while (options.untilVectorsIndexed && (await vectorBacklogSize(db)) > 0) {
-      if (Date.now() > until) throw new Error('the worker left vectors in the backlog');
+    while (options.untilBacklogIndexed && Object.values(await backlogSizes(db)).some((n) => n > 0)) {
+      if (Date.now() > until) throw new Error('the worker left chunks in the backlog');
       await new Promise((r) => setTimeout(r, 50));
     }
     return run;

@@ -1,7 +1,7 @@
 /**
  * The worker's claim loop: fills the free fetch slots with frontier items (every free slot in one round
  * trip), runs each through the pipeline and hands its result to the group commit; when there is nothing to
- * crawl, runs the upkeep, then indexes waiting vectors, then sleeps until a poll or a paced host opens.
+ * crawl, runs the upkeep, then indexes waiting vectors and postings, then sleeps until a poll or a paced host opens.
  *
  * CRAWLER_CONCURRENCY bounds the URLs being fetched and processed. A page whose result waits for its
  * group's write leaves its slot: the database, not the network, then paces the crawl, and requests go on
@@ -17,23 +17,23 @@ import type { ClaimHealth } from './claim-health.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Maintenance } from './maintenance.js';
 import type { RunCache } from './run-cache.js';
-import type { VectorBacklog } from './vector-backlog.js';
+import type { IndexBacklog } from './index-backlog.js';
 import type { WorkerOptions } from './worker-options.js';
 
-/** After indexing waiting vectors failed, the idle worker tries again this much later (ms), not at every poll. */
+/** After indexing waiting chunks failed, the idle worker tries again this much later (ms), not at every poll. */
 const BACKLOG_RETRY_MS = 30_000;
 
 export interface CrawlLoopParts {
   db: Database;
   workerId: string;
   log: Logger;
-  opts: Pick<WorkerOptions, 'concurrency' | 'perHostConcurrency' | 'pollMs' | 'vectorBacklogIdleMs'>;
+  opts: Pick<WorkerOptions, 'concurrency' | 'perHostConcurrency' | 'pollMs' | 'backlogIdleMs'>;
   /** Pages waiting for their group's write before the loop stops claiming. */
   maxWriting: number;
   pipeline: PipelineDeps;
   runs: RunCache;
   commits: GroupCommit;
-  backlog: VectorBacklog;
+  backlog: IndexBacklog;
   maintenance: Maintenance;
   claims: ClaimHealth;
 }
@@ -81,8 +81,8 @@ export class CrawlLoop {
           idleSince = Date.now();
           await maintenance.run(false);
         }
-        // nothing to crawl for a while: index a batch of waiting vectors, then look for work again
-        if (backlog.pending && Date.now() - busyAt >= opts.vectorBacklogIdleMs && (await this.indexBacklog()) > 0) continue;
+        // nothing to crawl for a while: index a batch of waiting chunks, then look for work again
+        if (backlog.pending && Date.now() - busyAt >= opts.backlogIdleMs && (await this.indexBacklog()) > 0) continue;
         await this.sleep(waitMs);
       } else if (claimed === 0 || fetching.size >= opts.concurrency || writing.size >= maxWriting) {
         await Promise.race([this.sleep(waitMs), ...fetching, ...(writing.size >= maxWriting || fetching.size === 0 ? writing : [])]);
@@ -153,12 +153,12 @@ export class CrawlLoop {
     if (Date.now() < this.backlogRetryAt) return 0;
     try {
       const moved = await this.p.backlog.indexSome();
-      if (moved) this.p.log.debug({ moved }, 'backlog vectors indexed');
+      if (moved) this.p.log.debug({ moved }, 'backlog chunks indexed');
       return moved;
     } catch (e) {
-      // the vectors stay searchable where they are
+      // the chunks stay searchable where they are
       this.backlogRetryAt = Date.now() + BACKLOG_RETRY_MS;
-      if (!this.isStopping) this.p.log.error({ err: e }, 'indexing backlog vectors failed');
+      if (!this.isStopping) this.p.log.error({ err: e }, 'indexing backlog chunks failed');
       return 0;
     }
   }

@@ -65,8 +65,8 @@ describeEachDatabase('crawler end to end', (ctx) => {
             WHERE k.name = 'c-basic'`,
         )
       ).rows[0]!;
-    // the crawl leaves its vectors in the backlog; the worker, idle once the run is over, indexes them all
-    const run = await crawlToEnd(ctx.db, source.id, { untilVectorsIndexed: true });
+    // the crawl leaves its vectors and postings in the backlogs; the worker, idle once the run is over, indexes them all
+    const run = await crawlToEnd(ctx.db, source.id, { untilBacklogIndexed: true });
     const vectors = await vectorsAt();
     expect(vectors.pending).toBe(0);
     expect(vectors.none).toBe(0);
@@ -87,31 +87,37 @@ describeEachDatabase('crawler end to end', (ctx) => {
     expect(run.indexed).toBe(6);
   });
 
-  it('writes crawled vectors to the backlog up to CRAWLER_VECTOR_BACKLOG_MAX, straight into the index above it', async () => {
+  it('writes crawled vectors and postings to their backlogs up to CRAWLER_VECTOR_BACKLOG_MAX and CRAWLER_POSTINGS_BACKLOG_MAX, straight into the index above them', async () => {
     site.routes.set('/v/', page('Vecteurs', LOREM, ['un', 'deux']));
     site.routes.set('/v/un', page('Un', `Premier texte. ${LOREM}`));
     site.routes.set('/v/deux', page('Deux', `Second texte. ${LOREM}`));
-    const pendingIn = async (collection: string) =>
-      Number(
-        (
-          await ctx.db.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM vector_backlog b JOIN chunks c ON c.id = b.chunk_id
-               JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id
-              WHERE k.name = $1`,
-            [collection],
-          )
-        ).rows[0]!.n,
+    const pendingIn = async (collection: string) => {
+      const { rows } = await ctx.db.query<{ vectors: number; postings: number; written: number }>(
+        `SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM vector_backlog b WHERE b.chunk_id = c.id))::int AS vectors,
+                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM postings_backlog b WHERE b.chunk_id = c.id))::int AS postings,
+                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM search_postings p WHERE p.chunk_id = c.id))::int AS written
+           FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id
+          WHERE k.name = $1`,
+        [collection],
       );
-    const crawl = async (collection: string, max: string) => {
+      return { vectors: Number(rows[0]!.vectors), postings: Number(rows[0]!.postings), written: Number(rows[0]!.written) };
+    };
+    const crawl = async (collection: string, vectors: string, postings: string) => {
       const source = await createSource(ctx.db, { name: collection, kind: 'website', collection, start_urls: [`${site.url}/v/`], rate_per_host: 100 });
       // a batch of 0: the idle worker moves nothing, so what the crawl wrote stays visible
-      const run = await crawlToEnd(ctx.db, source.id, { config: testConfig({ CRAWLER_VECTOR_BACKLOG_MAX: max }), worker: { vectorBacklogBatch: 0 } });
+      const config = testConfig({ CRAWLER_VECTOR_BACKLOG_MAX: vectors, CRAWLER_POSTINGS_BACKLOG_MAX: postings });
+      const run = await crawlToEnd(ctx.db, source.id, { config, worker: { backlogBatch: 0 } });
       expect(run.indexed).toBe(3);
     };
-    await crawl('c-backlog', '1000');
-    expect(await pendingIn('c-backlog')).toBeGreaterThanOrEqual(3);
-    await crawl('c-no-backlog', '0');
-    expect(await pendingIn('c-no-backlog')).toBe(0);
+    await crawl('c-backlog', '1000', '1000');
+    const waiting = await pendingIn('c-backlog');
+    expect(waiting.vectors).toBeGreaterThanOrEqual(3);
+    expect(waiting).toMatchObject({ postings: waiting.vectors, written: 0 });
+    await crawl('c-no-backlog', '0', '0');
+    const none = await pendingIn('c-no-backlog');
+    expect(none).toMatchObject({ vectors: 0, postings: 0, written: waiting.vectors });
+    await crawl('c-postings-backlog', '0', '1000');
+    expect(await pendingIn('c-postings-backlog')).toEqual({ vectors: 0, postings: waiting.vectors, written: 0 });
   });
 });
 

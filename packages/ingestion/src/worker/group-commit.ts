@@ -18,7 +18,7 @@ import { inWriteTransaction } from '@cite/index/write-retry.js';
 import { completeMany, enqueueIn, retryLater, type EnqueueItem, type FrontierItem } from '../frontier/frontier.js';
 import { fromError, type ItemResult, type PipelineDeps, type RunContext } from '../pipeline.js';
 import type { PageIndexer, PreparedPage } from './page-indexer.js';
-import type { VectorBacklog } from './vector-backlog.js';
+import type { IndexBacklog } from './index-backlog.js';
 
 type Completed = Extract<ItemResult, { type: 'complete' }>;
 
@@ -46,7 +46,7 @@ export interface GroupCommitOptions {
   /** Distinct query strings followed on one path before the rest count as a trap. */
   maxQueryVariants: number;
   /** Where fresh vectors go (default: straight into the HNSW index). */
-  vectorBacklog?: VectorBacklog;
+  backlog?: IndexBacklog;
 }
 
 export class GroupCommit {
@@ -121,7 +121,7 @@ export class GroupCommit {
   /** Documents, discovered links and completions of a group, in the caller's transaction. */
   private async write(tx: Queryable, group: Pending[], vectors: Map<string, Float32Array>): Promise<string[]> {
     const withWrite = group.filter((p) => p.result.write);
-    const backlog = this.options.vectorBacklog;
+    const backlog = this.options.backlog;
     const placement = backlog?.placement() ?? 'index';
     const written = await this.indexer.write(
       tx,
@@ -130,7 +130,7 @@ export class GroupCommit {
       placement,
     );
     // an estimate (reused chunks keep their vectors): the backlog is counted again at every heartbeat
-    if (backlog && placement === 'backlog') backlog.added(withWrite.reduce((n, p, i) => n + (written[i] === 'indexed' ? p.result.write!.chunks.length : 0), 0));
+    backlog?.added(withWrite.reduce((n, p, i) => n + (written[i] === 'indexed' ? p.result.write!.chunks.length : 0), 0), placement);
     const outcomes = new Map<Pending, string>();
     withWrite.forEach((p, i) => outcomes.set(p, written[i]!));
 

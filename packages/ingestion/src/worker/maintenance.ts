@@ -12,7 +12,7 @@ import { failInterruptedIngestRuns } from '../ingest/ingest-run.js';
 import { finalizeDrainedRuns, scheduleDueSources, startQueuedRun, type FinishedRun } from '../runs/run-lifecycle.js';
 import { beatRun, CRAWL_RUNS } from '../runs/run-repo.js';
 import type { RunCache } from './run-cache.js';
-import type { VectorBacklog } from './vector-backlog.js';
+import type { IndexBacklog } from './index-backlog.js';
 import type { WorkerOptions } from './worker-options.js';
 
 /** How often due scheduled crawls are looked for (ms). */
@@ -25,7 +25,7 @@ export interface MaintenanceDeps {
   opts: Pick<WorkerOptions, 'staleMs' | 'countsEveryMs' | 'scheduler'>;
   /** Claims of one URL before it fails instead of being requeued again. */
   maxAttempts: number;
-  backlog: VectorBacklog;
+  backlog: IndexBacklog;
   runs: RunCache;
   stopping: () => boolean;
   onRunFinished?: (run: FinishedRun) => void;

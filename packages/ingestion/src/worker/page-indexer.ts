@@ -5,7 +5,7 @@
 import type { Queryable } from '@cite/core/db/database.js';
 import type { NormalisedDocument } from '../document.js';
 import type { ExtractOutcome } from '../extractors/extract.js';
-import type { DocumentWrite, VectorPlacement } from '@cite/index/documents-repo.js';
+import type { DocumentWrite, IndexPlacement } from '@cite/index/documents-repo.js';
 
 export interface BundleCounts {
   total: number;
@@ -47,13 +47,13 @@ export interface PageIndexer {
   /**
    * Writes a group of prepared pages in the caller's transaction (which also completes their frontier
    * entries). Outcomes in the order of `pages`: 'unchanged' when the content is what is already stored.
-   * `placement` 'backlog' leaves fresh vectors in the vector backlog (default: into the HNSW index).
+   * `placement` may leave fresh vectors and postings in their backlogs (default: into their indexes).
    */
   write(
     tx: Queryable,
     pages: PreparedPage[],
     vectors: Map<string, Float32Array>,
-    placement?: VectorPlacement,
+    placement?: IndexPlacement,
   ): Promise<Array<'indexed' | 'unchanged'>>;
   /**
    * Every document of a bundle (archives, JSONL, server files); failures are recorded in ingest_errors.

@@ -7,7 +7,7 @@ import type { Database } from '@cite/core/db/database.js';
 import type { FetcherOptions } from '../fetch/fetcher.js';
 import { FRONTIER_DEFAULTS } from '../frontier/frontier.js';
 import type { PipelineOptions } from '../pipeline.js';
-import { VECTOR_BACKLOG_BATCH } from './vector-backlog.js';
+import { BACKLOG_MAX, BACKLOG_BATCH } from './index-backlog.js';
 
 export interface WorkerOptions {
   /** URLs processed at once by this worker (CRAWLER_CONCURRENCY). */
@@ -27,15 +27,17 @@ export interface WorkerOptions {
   commitConcurrency: number;
   /** Queue scheduled recrawls (cron) from this worker. */
   scheduler: boolean;
-  /** Crawled vectors that may wait outside the HNSW index (CRAWLER_VECTOR_BACKLOG_MAX; 0: none). */
+  /** Crawled chunks whose vectors may wait outside the HNSW index (CRAWLER_VECTOR_BACKLOG_MAX; 0: none). */
   vectorBacklogMax: number;
-  /** Backlog vectors indexed per statement when the worker is idle. */
-  vectorBacklogBatch: number;
+  /** Crawled chunks whose BM25 postings may wait outside search_postings (CRAWLER_POSTINGS_BACKLOG_MAX; 0: none). */
+  postingsBacklogMax: number;
+  /** Backlog chunks indexed per statement when the worker is idle. */
+  backlogBatch: number;
   /**
-   * How long the worker must have found nothing to crawl before it indexes backlog vectors (ms): a crawl
+   * How long the worker must have found nothing to crawl before it indexes backlog chunks (ms): a crawl
    * pauses between a group's write and the claim of the links it found, and a batch indexed then delays it.
    */
-  vectorBacklogIdleMs: number;
+  backlogIdleMs: number;
   /** Single-process embedded mode: claims found at start belong to a previous, dead process. */
   requeueAllOnStart: boolean;
   workerId?: string;
@@ -45,7 +47,7 @@ export interface WorkerOptions {
 
 export const WORKER_DEFAULTS: Omit<
   WorkerOptions,
-  'concurrency' | 'perHostConcurrency' | 'requeueAllOnStart' | 'commitConcurrency' | 'vectorBacklogMax' | 'vectorBacklogBatch' | 'fetcher' | 'pipeline'
+  'concurrency' | 'perHostConcurrency' | 'requeueAllOnStart' | 'commitConcurrency' | 'vectorBacklogMax' | 'postingsBacklogMax' | 'backlogBatch' | 'fetcher' | 'pipeline'
 > = {
   // the configuration's defaults, for callers without one (benches); workerOptions reads the configuration
   heartbeatMs: CONFIG_DEFAULTS.CRAWLER_HEARTBEAT_MS,
@@ -54,7 +56,7 @@ export const WORKER_DEFAULTS: Omit<
   countsEveryMs: 3_000,
   maxQueryVariants: FRONTIER_DEFAULTS.maxQueryVariants,
   scheduler: true,
-  vectorBacklogIdleMs: 1_000,
+  backlogIdleMs: 1_000,
 };
 
 /** The options of a worker on this database, from the configuration, then the caller's overrides. */
@@ -68,8 +70,9 @@ export function workerOptions(db: Database, config: Config, overrides: Partial<W
     // Server: the second group's vector index inserts run in another backend while the first commits
     // (bench:crawl 145 → 165 pages/s; a third adds nothing).
     commitConcurrency: db.mode === 'server' ? 2 : 1,
-    vectorBacklogMax: config.CRAWLER_VECTOR_BACKLOG_MAX,
-    vectorBacklogBatch: VECTOR_BACKLOG_BATCH[db.mode],
+    vectorBacklogMax: config.CRAWLER_VECTOR_BACKLOG_MAX ?? BACKLOG_MAX[db.mode].vectors,
+    postingsBacklogMax: config.CRAWLER_POSTINGS_BACKLOG_MAX ?? BACKLOG_MAX[db.mode].postings,
+    backlogBatch: BACKLOG_BATCH[db.mode],
     heartbeatMs: config.CRAWLER_HEARTBEAT_MS,
     staleMs: config.CRAWLER_STALE_AFTER_MS,
     fetcher: {},

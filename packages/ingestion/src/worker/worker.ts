@@ -26,7 +26,7 @@ import { lazyIndexer } from './lazy-indexer.js';
 import { Maintenance } from './maintenance.js';
 import type { PageIndexer } from './page-indexer.js';
 import { RunCache } from './run-cache.js';
-import { VectorBacklog } from './vector-backlog.js';
+import { IndexBacklog } from './index-backlog.js';
 import { workerOptions, type WorkerOptions } from './worker-options.js';
 
 /**
@@ -67,7 +67,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
   // built once its parts are: until then nothing is stopping
   let loop: CrawlLoop | undefined;
 
-  const backlog = new VectorBacklog(db, { maxChunks: opts.vectorBacklogMax, batchSize: opts.vectorBacklogBatch });
+  const backlog = new IndexBacklog(db, { maxVectors: opts.vectorBacklogMax, maxPostings: opts.postingsBacklogMax, batchSize: opts.backlogBatch });
   const maintenance = new Maintenance({
     db, workerId: id, log, opts, maxAttempts: crawl.deps.options.maxAttempts, backlog, runs, stopping: () => loop?.isStopping ?? false, onRunFinished: args.onRunFinished,
   });
@@ -90,7 +90,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     concurrency: opts.commitConcurrency,
     lingerMs: 20,
     maxQueryVariants: opts.maxQueryVariants,
-    vectorBacklog: backlog,
+    backlog,
   });
   const claims = watchClaims(db); // for /readyz
   const claimLoop = new CrawlLoop({ db, workerId: id, log, opts, maxWriting, pipeline: crawl.deps, runs, commits, backlog, maintenance, claims });

@@ -1,8 +1,9 @@
 /**
- * The one statement that searches: lexical branch (BM25 over search_postings), vector branch (pgvector
- * HNSW, cosine, plus the vector backlog scored exactly), both under the same filters, fused by reciprocal
- * rank on the chunk id (vector candidates below a similarity floor left out of the vote), paginated after
- * fusion, joined to chunk text and document fields. One round trip whatever the mode.
+ * The one statement that searches: lexical branch (BM25 over search_postings, plus the postings backlog
+ * scored from its text vectors), vector branch (pgvector HNSW, cosine, plus the vector backlog scored
+ * exactly), both under the same filters, fused by reciprocal rank on the chunk id (vector candidates below
+ * a similarity floor left out of the vote), paginated after fusion, joined to chunk text and document
+ * fields. One round trip whatever the mode.
  */
 import { SqlParams, filterPredicates } from './filter-sql.js';
 import type { ResolvedSearchFilters, SearchMode } from './search-schema.js';
@@ -95,9 +96,12 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
         SELECT t.lexeme, ln(1.0::float8 + (greatest(${n}::float8, t.df) - t.df + 0.5::float8) / (t.df + 0.5::float8)) AS idf
         FROM search_terms t JOIN q ON q.lexeme = t.lexeme WHERE t.df > 0)`,
       `lex_pool AS (
-        SELECT sp.chunk_id, sum(terms.idf * sp.impact) AS score
-        FROM terms CROSS JOIN LATERAL (
-          SELECT chunk_id, impact FROM search_postings WHERE lexeme = terms.lexeme ORDER BY impact DESC LIMIT ${termDepth}
+        SELECT sp.chunk_id, sum(sp.idf * sp.impact) AS score FROM (
+          SELECT terms.idf, sp.impact, sp.chunk_id FROM terms CROSS JOIN LATERAL (
+            SELECT chunk_id, impact FROM search_postings WHERE lexeme = terms.lexeme ORDER BY impact DESC LIMIT ${termDepth}
+          ) sp
+          UNION ALL
+          SELECT terms.idf, bp.impact, bp.chunk_id FROM (${backlogPostings('terms')}) bp JOIN terms ON terms.lexeme = bp.lexeme
         ) sp
         GROUP BY sp.chunk_id)`,
       ...(expansion ? synonymCtes(expansion, p, n) : []),
@@ -204,6 +208,19 @@ LIMIT ${limit} OFFSET ${offset}`;
   return { sql, params: p.values };
 }
 
+/**
+ * The postings (lexeme, impact, chunk_id) of the chunks waiting in the postings backlog (crawled, their
+ * postings not written yet) for the lexemes of `terms` (a CTE with a `lexeme` column), read from the
+ * lexemes and impacts each backlog row keeps (migration 0290): a waiting chunk scores as it will once
+ * written. Every match counts, not only a term's best `termDepth`: the backlog is bounded
+ * (CRAWLER_POSTINGS_BACKLOG_MAX), and empty once the worker is idle.
+ */
+function backlogPostings(terms: string): string {
+  return `SELECT t.lexeme, b.impacts[array_position(b.lexemes, t.lexeme)] AS impact, b.chunk_id
+          FROM postings_backlog b JOIN (SELECT DISTINCT lexeme FROM ${terms}) t ON t.lexeme = ANY (b.lexemes)
+          WHERE b.lexemes && (SELECT array_agg(lexeme) FROM ${terms})`;
+}
+
 /** A count written into the statement's text: only ever a safe non-negative integer. */
 function literalCount(n: number): string {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`a search depth must be a non-negative integer, not ${n}`);
@@ -237,11 +254,15 @@ function synonymCtes(expansion: QueryExpansion, p: SqlParams, n: string): string
         SELECT alt.grp, alt.lexeme, alt.weight, alt.size,
                ln(1.0::float8 + (greatest(${n}::float8, t.df) - t.df + 0.5::float8) / (t.df + 0.5::float8)) AS idf
         FROM alt JOIN search_terms t ON t.lexeme = alt.lexeme WHERE t.df > 0)`,
+    `alt_hits AS (
+        SELECT a.grp, a.weight, a.size, a.idf, sp.impact, sp.chunk_id FROM alt_terms a JOIN search_postings sp ON sp.lexeme = a.lexeme
+        UNION ALL
+        SELECT a.grp, a.weight, a.size, a.idf, bp.impact, bp.chunk_id
+        FROM (${backlogPostings('alt_terms')}) bp JOIN alt_terms a ON a.lexeme = bp.lexeme)`,
     `alt_pool AS (
         SELECT chunk_id, sum(score) AS score FROM (
-          SELECT sp.chunk_id, max(a.weight) * sum(a.idf * sp.impact) AS score
-          FROM alt_terms a JOIN search_postings sp ON sp.lexeme = a.lexeme
-          GROUP BY a.grp, sp.chunk_id HAVING count(*) = max(a.size)) g
+          SELECT chunk_id, max(weight) * sum(idf * impact) AS score
+          FROM alt_hits GROUP BY grp, chunk_id HAVING count(*) = max(size)) g
         GROUP BY chunk_id)`,
     `lex_all AS (
         SELECT chunk_id, sum(score) AS score FROM (SELECT chunk_id, score FROM lex_pool UNION ALL SELECT chunk_id, score FROM alt_pool) x

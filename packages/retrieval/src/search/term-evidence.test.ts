@@ -51,4 +51,25 @@ describeEachDatabase('term evidence', (ctx) => {
     // « constitutionnalité » (constitutionnalit) is nine letters past « constitution » (constitu): another word
     expect(holders(e, 'constitution')).toEqual({ own: [], derived: [] });
   });
+
+  it('counts a word in a key\'s collections across written postings and postings still waiting in the backlog', async () => {
+    const { collections } = await loadTestCorpus(
+      ctx.db,
+      ['L’intérim dure dix-huit mois au plus.', 'Une mission d’intérim suit un contrat écrit.', 'Le motif du recours est écrit.'].map((text, i) => ({
+        url: `https://exemple.gouv.fr/attente/${i}`,
+        title: 'Fiche',
+        collection: 'attente',
+        chunks: [{ text }],
+      })),
+      { placement: 'postings-backlog' },
+    );
+    const waiting = collections.get('attente')!;
+    const e = await queryEvidence(ctx.db, ['interim', 'motif'], [...chunkOf.values()], 7, [waiting]);
+    expect(e.chunkCount).toBe(3);
+    expect(Object.fromEntries(e.terms.map((t) => [t.word, t.df]))).toEqual({ interim: 2, motif: 1 });
+    // a key limited to the general collection counts none of the waiting chunks: « intérim » once there
+    const general = (await ctx.db.query<{ id: string }>(`SELECT id FROM collections WHERE name = 'general'`)).rows[0]!.id;
+    const g = await queryEvidence(ctx.db, ['interim'], [...chunkOf.values()], 7, [Number(general)]);
+    expect(g.terms[0]!.df).toBe(1);
+  });
 });

@@ -71,9 +71,14 @@ const EVIDENCE_IN_COLLECTIONS_SQL: NamedStatement = {
   name: 'answers_term_evidence_in_collections',
   text: `${QUESTION_LEXEMES}
 SELECT q.word, q.lexeme,
-       (SELECT count(*) FROM (
-          SELECT 1 FROM search_postings sp JOIN chunks c ON c.id = sp.chunk_id JOIN documents d ON d.id = c.document_id
-          WHERE sp.lexeme = q.lexeme AND d.collection_id = ANY($3::bigint[]) AND d.status = 'active' LIMIT $4) x)::int AS df,
+       (SELECT least(count(*), $4) FROM (
+          (SELECT 1 FROM search_postings sp JOIN chunks c ON c.id = sp.chunk_id JOIN documents d ON d.id = c.document_id
+           WHERE sp.lexeme = q.lexeme AND d.collection_id = ANY($3::bigint[]) AND d.status = 'active' LIMIT $4)
+          UNION ALL
+          -- chunks whose postings wait in the backlog (hybrid-sql.ts, backlogPostings)
+          (SELECT 1 FROM postings_backlog b JOIN chunks c ON c.id = b.chunk_id JOIN documents d ON d.id = c.document_id
+           WHERE q.lexeme = ANY (b.lexemes) AND d.collection_id = ANY($3::bigint[]) AND d.status = 'active' LIMIT $4)
+        ) x)::int AS df,
        ${IMPACTS},
        (SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id
         WHERE d.collection_id = ANY($3::bigint[]) AND d.status = 'active')::int AS chunk_count

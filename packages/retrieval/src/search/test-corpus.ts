@@ -4,6 +4,7 @@
  */
 import type { Database } from '@cite/core/db/database.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
+import type { IndexPlacement } from '@cite/index/documents-repo.js';
 import { seedDocuments } from '@cite/index/seed-documents.js';
 
 export interface TestDoc {
@@ -79,7 +80,7 @@ export const TEST_DOCS: TestDoc[] = [
 ];
 
 /** Indexes the corpus; returns collection ids by name and document ids by URL. */
-export async function loadTestCorpus(db: Database, docs: TestDoc[] = TEST_DOCS) {
+export async function loadTestCorpus(db: Database, docs: TestDoc[] = TEST_DOCS, options: { placement?: IndexPlacement } = {}) {
   const embedder = new HashEmbedder();
   const collections = new Map<string, number>();
   for (const d of docs) {
@@ -102,6 +103,7 @@ export async function loadTestCorpus(db: Database, docs: TestDoc[] = TEST_DOCS) 
       modifiedAt: d.modifiedAt ?? null,
       chunks: d.chunks.map((c) => ({ text: c.text, headingPath: c.heading ?? [], tokenCount: c.text.split(/\s+/).length })),
     })),
+    options.placement ? { placement: options.placement } : {},
   );
   const documents = new Map(docs.map((d, i) => [d.url, ids[i]!]));
   return { collections, documents, embedder };
