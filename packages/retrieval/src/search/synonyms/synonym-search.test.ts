@@ -10,6 +10,7 @@ import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
 import { resetSearchStatistics, searchWith, type SearchDeps, type SearchInput } from '../search-service.js';
 import { loadTestCorpus, type TestDoc } from '../test-corpus.js';
+import { indexBacklog } from '@cite/index/documents-repo.js';
 import { changeSynonymList, createSynonymList } from './synonym-lists.js';
 
 const config = loadConfig({ DATA_DIR: 'memory://' });
@@ -79,5 +80,25 @@ describeEachDatabase('synonyms in search', (ctx) => {
     expect(await urls('paie')).toEqual([U('forme-longue')]);
     // the global mapping still applies to travail
     expect(await urls('cse', { allowedCollections: [travail] })).toEqual([U('forme-longue')]);
+  });
+
+  it('finds chunks whose postings still wait in the backlog through a list, scored as once written', async () => {
+    const { collections } = await loadTestCorpus(
+      ctx.db,
+      [
+        { url: U('attente-rtt'), title: 'Jours de RTT', chunks: [{ text: 'Les jours de RTT sont fixés par accord.' }], collection: 'attente' },
+        { url: U('attente-reduction'), title: 'Durée', chunks: [{ text: 'La réduction du temps de travail compense les heures au-delà de la durée légale.' }], collection: 'attente' },
+        { url: U('attente-partiel'), title: 'Coûts', chunks: [{ text: 'La réduction des coûts est un objectif.' }], collection: 'attente' },
+      ],
+      { placement: 'postings-backlog' },
+    );
+    const attente = collections.get('attente')!;
+    await createSynonymList(ctx.db, { name: 'rtt', collection_id: attente, content: 'RTT, réduction du temps de travail', enabled: true });
+    const scored = async () =>
+      (await searchWith(deps, { query: 'RTT', allowedCollections: [attente], mode: 'lexical' })).data.map((h) => `${h.document.url} ${h.score.toFixed(9)}`);
+    const waiting = await scored();
+    expect(waiting.map((h) => h.split(' ')[0])).toEqual([U('attente-rtt'), U('attente-reduction')]);
+    while ((await indexBacklog(ctx.db, 100)).postings > 0);
+    expect(await scored()).toEqual(waiting);
   });
 });
