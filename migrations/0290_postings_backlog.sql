@@ -19,6 +19,8 @@ CREATE TABLE postings_backlog (
 );
 -- kept in the row, uncompressed: a search reads them for every backlog chunk that holds a query lexeme
 ALTER TABLE postings_backlog ALTER COLUMN lexemes SET STORAGE MAIN, ALTER COLUMN impacts SET STORAGE MAIN;
+-- no plan reads their statistics (each search scans the table), and ANALYZE would count every element (0270)
+ALTER TABLE postings_backlog ALTER COLUMN lexemes SET STATISTICS 0, ALTER COLUMN impacts SET STATISTICS 0;
 
 -- Chunks that their statement put in the postings backlog get no postings now.
 CREATE OR REPLACE FUNCTION search_postings_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
