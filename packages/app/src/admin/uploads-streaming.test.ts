@@ -18,7 +18,8 @@ const LIMIT = 64 * MB;
 const BOUNDARY = '----cite-test-boundary-7d1f2';
 
 /** A multipart body of one file of `size` bytes, generated while it is sent (one 64 KB block reused: the client holds nothing). */
-function multipart(filename: string, size: number, collection = 'gros', onSent?: (bytes: number) => void): ReadableStream<Uint8Array> {
+/** `holdAfter`: past that many bytes of the file, the body sends nothing more (until the request is aborted). */
+function multipart(filename: string, size: number, collection = 'gros', onSent?: (bytes: number) => void, holdAfter = Infinity): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
   const head = enc.encode(
     `--${BOUNDARY}\r\nContent-Disposition: form-data; name="collection"\r\n\r\n${collection}\r\n` +
@@ -33,6 +34,7 @@ function multipart(filename: string, size: number, collection = 'gros', onSent?:
   let stage = 0;
   return new ReadableStream({
     pull(controller) {
+      if (sent >= holdAfter) return new Promise<void>(() => {});
       if (stage === 0) {
         controller.enqueue(head);
         stage = 1;
@@ -141,13 +143,20 @@ for (const mode of availableModes())
     it('an upload the client abandons halfway leaves no temporary file', async () => {
       const controller = new AbortController();
       let seenWhileSending = -1;
-      const body = multipart('abandon.bin', 32 * MB, 'gros', (sent) => {
-        if (sent >= 8 * MB && !controller.signal.aborted) {
-          seenWhileSending = tempFolders(root).length;
-          // let the engine write what it received, then go away
-          setTimeout(() => controller.abort(), 100);
-        }
-      });
+      // the client stops sending at 8 MB: the body can never be complete, however late the abort comes
+      const body = multipart(
+        'abandon.bin',
+        32 * MB,
+        'gros',
+        (sent) => {
+          if (sent >= 8 * MB && !controller.signal.aborted) {
+            seenWhileSending = tempFolders(root).length;
+            // let the engine write what it received, then go away
+            setTimeout(() => controller.abort(), 100);
+          }
+        },
+        8 * MB,
+      );
       await expect(post(e, body, '', controller.signal)).rejects.toThrow();
       expect(seenWhileSending).toBe(1); // the upload was being written to its folder
       const deadline = Date.now() + 10_000;
