@@ -45,7 +45,7 @@ export interface GroupCommitOptions {
   lingerMs: number;
   /** Distinct query strings followed on one path before the rest count as a trap. */
   maxQueryVariants: number;
-  /** Where fresh vectors go (default: straight into the HNSW index). */
+  /** Where fresh vectors and postings go (default: straight into their indexes). */
   backlog?: IndexBacklog;
 }
 
@@ -129,7 +129,7 @@ export class GroupCommit {
       vectors,
       placement,
     );
-    // an estimate (reused chunks keep their vectors): the backlog is counted again at every heartbeat
+    // an estimate (reused chunks keep their vectors and postings): the backlogs are counted again at every heartbeat
     backlog?.added(withWrite.reduce((n, p, i) => n + (written[i] === 'indexed' ? p.result.write!.chunks.length : 0), 0), placement);
     const outcomes = new Map<Pending, string>();
     withWrite.forEach((p, i) => outcomes.set(p, written[i]!));

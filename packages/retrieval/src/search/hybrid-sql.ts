@@ -1,6 +1,6 @@
 /**
  * The one statement that searches: lexical branch (BM25 over search_postings, plus the postings backlog
- * scored from its text vectors), vector branch (pgvector HNSW, cosine, plus the vector backlog scored
+ * read from the impacts kept with it), vector branch (pgvector HNSW, cosine, plus the vector backlog scored
  * exactly), both under the same filters, fused by reciprocal rank on the chunk id (vector candidates below
  * a similarity floor left out of the vote), paginated after fusion, joined to chunk text and document
  * fields. One round trip whatever the mode.
