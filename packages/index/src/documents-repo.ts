@@ -57,7 +57,8 @@ export interface DocumentWrite {
  * `backlog`: both wait; `vector-backlog`, `postings-backlog`: only that one waits. The term counts
  * (search_terms) are kept at once whatever the placement.
  */
-export type IndexPlacement = 'index' | 'backlog' | 'vector-backlog' | 'postings-backlog';
+const PLACEMENTS = ['index', 'backlog', 'vector-backlog', 'postings-backlog'] as const;
+export type IndexPlacement = (typeof PLACEMENTS)[number];
 
 export const vectorsWait = (p: IndexPlacement): boolean => p === 'backlog' || p === 'vector-backlog';
 export const postingsWait = (p: IndexPlacement): boolean => p === 'backlog' || p === 'postings-backlog';
@@ -271,18 +272,13 @@ function chunkInserts(rows: string, placement: IndexPlacement): string {
   return ctes.join(',\n   ');
 }
 
-/** One named statement per placement, built on first use. */
-function perPlacement(build: (placement: IndexPlacement) => NamedStatement): (placement: IndexPlacement) => NamedStatement {
-  const built = new Map<IndexPlacement, NamedStatement>();
-  return (placement) => {
-    let s = built.get(placement);
-    if (!s) built.set(placement, (s = build(placement)));
-    return s;
-  };
+/** One named statement per placement. */
+function perPlacement(build: (placement: IndexPlacement) => NamedStatement): Record<IndexPlacement, NamedStatement> {
+  return Object.fromEntries(PLACEMENTS.map((p) => [p, build(p)])) as Record<IndexPlacement, NamedStatement>;
 }
 
 const CHUNK_PAYLOAD = chunkPayload('r', 'n int, document_id bigint', '$1', '$2');
-const insertChunksStatement = perPlacement((placement) =>
+const INSERT_CHUNKS = perPlacement((placement) =>
   placement === 'index'
     ? namedStatement('chunks_insert', `INSERT INTO chunks (${CHUNK_COLUMNS}, embedding) SELECT ${CHUNK_RECORD}, v.embedding ${CHUNK_PAYLOAD}`)
     : namedStatement(
@@ -315,7 +311,7 @@ async function insertChunkRows(
   if (rows.length === 0) return;
   const payload = rows.map(({ documentId, chunk }, i) => ({ n: i + 1, document_id: documentId, ...chunkRecord(chunk) }));
   const vectors = new VectorArrayParam(rows.map((r) => r.vector));
-  await tx.query(insertChunksStatement(placement), [JSON.stringify(payload), vectors]);
+  await tx.query(INSERT_CHUNKS[placement], [JSON.stringify(payload), vectors]);
 }
 
 // The documents (rows in (collection, url) order: concurrent writers take the unique-index locks in the same
@@ -344,7 +340,7 @@ const NEW_DOCUMENTS = `
        ${chunkPayload('x', 'n int, d int', '$2', '$3')}
        JOIN docs ON docs.i = x.d
    )`;
-const insertNewDocumentsStatement = perPlacement((placement) =>
+const INSERT_NEW_DOCUMENTS = perPlacement((placement) =>
   namedStatement(
     placement === 'index' ? 'documents_insert_new' : `documents_insert_new_${placement.replace('-', '_')}`,
     placement === 'index'
@@ -399,7 +395,7 @@ export async function insertNewDocuments(
   });
   const chunks = candidates.flatMap(({ w, i }) => w.chunks.map((chunk) => ({ d: i, chunk, vector: vectorOf(chunk.hash)! })));
   const { rows } = await tx.query<{ id: number; i: number }>(
-    insertNewDocumentsStatement(placement),
+    INSERT_NEW_DOCUMENTS[placement],
     [
       JSON.stringify(documents),
       JSON.stringify(chunks.map(({ d, chunk }, k) => ({ n: k + 1, d, ...chunkRecord(chunk) }))),

@@ -7,8 +7,8 @@
  */
 import fs from 'node:fs';
 import { CHUNKER_VERSION } from '@cite/ingestion/chunker/chunker.js';
-import { activeDocumentUrls, backlogSizes, placementOf, type IndexPlacement } from '@cite/index/documents-repo.js';
-import { BACKLOG_MAX } from '@cite/ingestion/worker/index-backlog.js';
+import { activeDocumentUrls, type IndexPlacement } from '@cite/index/documents-repo.js';
+import { BACKLOG_BATCH, backlogBounds, IndexBacklog } from '@cite/ingestion/worker/index-backlog.js';
 import { indexDocuments, type IndexProgress, type IndexSummary } from '@cite/ingestion/ingest/index-documents.js';
 import { outcomesOf, type InputConfig } from '@cite/ingestion/ingest/ingest-inputs.js';
 import {
@@ -96,9 +96,7 @@ export async function loadDemo(db: Database, embedder: Embedder, input: DemoLoad
  */
 async function backlogPlacement(db: Database, config: DemoLoadInput['config']): Promise<IndexPlacement> {
   if (db.mode !== 'embedded') return 'index';
-  const sizes = await backlogSizes(db);
-  return placementOf(
-    sizes.vectors < (config.CRAWLER_VECTOR_BACKLOG_MAX ?? BACKLOG_MAX.embedded.vectors),
-    sizes.postings < (config.CRAWLER_POSTINGS_BACKLOG_MAX ?? BACKLOG_MAX.embedded.postings),
-  );
+  const backlog = new IndexBacklog(db, { ...backlogBounds(db.mode, config), batchSize: BACKLOG_BATCH[db.mode] });
+  await backlog.refresh();
+  return backlog.placement();
 }

@@ -8,6 +8,7 @@
  * page is searchable by both branches as soon as it is written; the bounds cap what those exact scans
  * read, each at about the time of one HNSW search of the same database (see BACKLOG_MAX).
  */
+import type { Config } from '@cite/core/config/config.js';
 import type { Database } from '@cite/core/db/database.js';
 import { postingsBacklogChunks, vectorBacklogChunks } from '@cite/core/observability/metrics.js';
 import { backlogSizes, indexBacklog, placementOf, postingsWait, vectorsWait, type IndexPlacement } from '@cite/index/documents-repo.js';
@@ -39,6 +40,17 @@ export const BACKLOG_MAX = {
   server: { vectors: 5_000, postings: 5_000 },
   embedded: { vectors: 20_000, postings: 5_000 },
 } as const;
+
+/** The bounds on this database: the configuration's, else BACKLOG_MAX. */
+export function backlogBounds(
+  mode: Database['mode'],
+  config: Pick<Config, 'CRAWLER_VECTOR_BACKLOG_MAX' | 'CRAWLER_POSTINGS_BACKLOG_MAX'>,
+): Pick<IndexBacklogOptions, 'maxVectors' | 'maxPostings'> {
+  return {
+    maxVectors: config.CRAWLER_VECTOR_BACKLOG_MAX ?? BACKLOG_MAX[mode].vectors,
+    maxPostings: config.CRAWLER_POSTINGS_BACKLOG_MAX ?? BACKLOG_MAX[mode].postings,
+  };
+}
 
 export class IndexBacklog {
   /** Chunks waiting when last counted, plus what this worker added or moved since. */

@@ -7,7 +7,7 @@ import type { Database } from '@cite/core/db/database.js';
 import type { FetcherOptions } from '../fetch/fetcher.js';
 import { FRONTIER_DEFAULTS } from '../frontier/frontier.js';
 import type { PipelineOptions } from '../pipeline.js';
-import { BACKLOG_MAX, BACKLOG_BATCH } from './index-backlog.js';
+import { BACKLOG_BATCH, backlogBounds } from './index-backlog.js';
 
 export interface WorkerOptions {
   /** URLs processed at once by this worker (CRAWLER_CONCURRENCY). */
@@ -61,6 +61,7 @@ export const WORKER_DEFAULTS: Omit<
 
 /** The options of a worker on this database, from the configuration, then the caller's overrides. */
 export function workerOptions(db: Database, config: Config, overrides: Partial<WorkerOptions> = {}): WorkerOptions {
+  const bounds = backlogBounds(db.mode, config);
   return {
     ...WORKER_DEFAULTS,
     concurrency: config.CRAWLER_CONCURRENCY,
@@ -70,8 +71,8 @@ export function workerOptions(db: Database, config: Config, overrides: Partial<W
     // Server: the second group's vector index inserts run in another backend while the first commits
     // (bench:crawl 145 → 165 pages/s; a third adds nothing).
     commitConcurrency: db.mode === 'server' ? 2 : 1,
-    vectorBacklogMax: config.CRAWLER_VECTOR_BACKLOG_MAX ?? BACKLOG_MAX[db.mode].vectors,
-    postingsBacklogMax: config.CRAWLER_POSTINGS_BACKLOG_MAX ?? BACKLOG_MAX[db.mode].postings,
+    vectorBacklogMax: bounds.maxVectors,
+    postingsBacklogMax: bounds.maxPostings,
     backlogBatch: BACKLOG_BATCH[db.mode],
     heartbeatMs: config.CRAWLER_HEARTBEAT_MS,
     staleMs: config.CRAWLER_STALE_AFTER_MS,
