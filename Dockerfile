@@ -19,5 +19,6 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 ENV NODE_ENV=production PORT=8080 DATA_DIR=/data CHROMIUM_PATH=/usr/bin/chromium
 EXPOSE 8080
 USER node
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "packages/app/bin/cite.mjs"]
+# run through its first line, so the engine gets the node flags `cite` runs with (cli/node-flags.ts)
+ENTRYPOINT ["/usr/bin/tini", "--", "packages/app/bin/cite.mjs"]
 CMD ["start"]

@@ -10,6 +10,7 @@
  *   DATABASE_URL) and on the embedded database in a temporary DATA_DIR. Its time ends when the run has
  *   finished, every page written and searchable; the vectors and postings it left in the backlogs are then
  *   indexed by the idle worker, and the time until the HNSW index holds them all is printed too.
+ * Cité's child runs with the node flags of the `cite` command (cli/node-flags.ts), as users run it.
  * Targets default to both databases when a server is given, else the embedded one. Same concurrency for
  * all. Prints pages/s, the machine's CPU time per page and peak RSS (VmHWM) of each run; `--repeat N`
  * alternates them N times and prints the medians; then each Cité target against crawlee.
@@ -30,6 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
+import { citeNodeFlags } from '@cite/app/cli/node-flags.js';
 
 type Target = 'server' | 'embedded';
 
@@ -394,7 +396,9 @@ function runChild(kind: 'cite' | 'crawlee', a: Args, site: string, target?: Targ
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // node refuses --trace-gc and similar in NODE_OPTIONS
   const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
-  const args = [...nodeFlags, ...prof, '--import', 'tsx', script, '--child', kind, '--site', site, '--concurrency', String(a.concurrency)];
+  // Cité's child runs with the node flags of the `cite` command (cli/node-flags.ts), crawlee's with node's own
+  const own = kind === 'cite' ? citeNodeFlags() : [];
+  const args = [...own, ...nodeFlags, ...prof, '--import', 'tsx', script, '--child', kind, '--site', site, '--concurrency', String(a.concurrency)];
   if (target === 'server') args.push('--server', a.server!);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });

@@ -4,9 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import pg from 'pg';
+import { citeNodeFlags } from '@cite/app/cli/node-flags.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CITE = path.join(ROOT, 'packages/app/bin/cite.mjs');
+/** Engines run with the node flags of the `cite` command, as users run them (cli/node-flags.ts). */
+const CITE_FLAGS = citeNodeFlags(CITE);
 
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -29,7 +32,7 @@ export async function freshServerDatabase(baseUrl: string, name: string): Promis
 /** Runs `cite <args>` to completion; resolves with stdout, rejects with stderr on failure. */
 export function cite(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CITE, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CITE_FLAGS, CITE, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -43,7 +46,7 @@ export async function startEngineProcess(env: Record<string, string>): Promise<{
   const port = env.PORT ?? String(20000 + Math.floor(Math.random() * 20000));
   // BENCH_CPU_PROF=dir: a V8 CPU profile of the engine, written when it stops (as bench:crawl's children)
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, CITE, 'start'], {
+  const child = spawn(process.execPath, [...CITE_FLAGS, ...prof, CITE, 'start'], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: port },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
