@@ -12,6 +12,8 @@ export interface AnchorFigures {
   /** Statements per second at each concurrency. */
   tps: Record<number, number>;
   best: { concurrency: number; tps: number };
+  /** CPU time of this client (node-postgres) per statement at each concurrency, ms: its share of the machine. */
+  clientCpuMs: Record<number, number>;
   /** Latency of one query at a time. */
   c1: { p50: number; mean: number };
 }
@@ -50,10 +52,12 @@ export async function measureBareHnsw(
     }
     seq.sort((a, b) => a - b);
     const tps: Record<number, number> = {};
+    const clientCpuMs: Record<number, number> = {};
     for (const c of concurrencies) {
       const workers = await Promise.all(Array.from({ length: c }, (_, i) => client(i)));
       let done = 0;
       const end = Date.now() + seconds * 1000;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await Promise.all(
         workers.map(async (w) => {
@@ -64,12 +68,15 @@ export async function measureBareHnsw(
         }),
       );
       tps[c] = Math.round((done / ((performance.now() - t0) / 1000)) * 10) / 10;
+      const cpu = process.cpuUsage(cpu0);
+      clientCpuMs[c] = Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, done)) * 100) / 100;
     }
     const [bestC, bestTps] = Object.entries(tps).reduce((a, b) => (b[1] > a[1] ? b : a));
     const r = (x: number) => Math.round(x * 100) / 100;
     return {
       tps,
       best: { concurrency: Number(bestC), tps: bestTps },
+      clientCpuMs,
       c1: { p50: r(percentile(seq, 50)), mean: r(seq.reduce((a, b) => a + b, 0) / seq.length) },
     };
   } finally {

@@ -4,7 +4,8 @@
  * Measures POST /v1/search over HTTP against a `cite start` child process with the hash embedder:
  * p50/p95 at concurrency 1, then throughput (and p50/p95) at concurrency 16, for each target database.
  * On the server target it first measures its anchor, the bare HNSW query on the same database
- * (search-anchor.ts), and prints Cité's figures as ratios of it (`--no-anchor` leaves it out).
+ * (search-anchor.ts), and prints Cité's figures as ratios of it (`--no-anchor` leaves it out). Both
+ * clients run on the same machine: each one's CPU time per request is printed, the share it takes.
  * BENCH_CPU_PROF=dir writes a V8 CPU profile of the engine there when it stops.
  *
  * Data: `--chunks N` synthetic chunks (default 100,000 on the server, 20,000 embedded) whose sentences are
@@ -14,6 +15,7 @@
  * else generated from the same vocabulary.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -172,7 +174,8 @@ interface Figures {
   sharedBuffersMb?: number;
   mode: string;
   c1: { requests: number; p50: number; p95: number; mean: number };
-  cN: { concurrency: number; seconds: number; requests: number; rps: number; p50: number; p95: number; errors: number };
+  /** clientCpuMs: this benchmark's own CPU time per request (its share of the machine). */
+  cN: { concurrency: number; seconds: number; requests: number; rps: number; p50: number; p95: number; errors: number; clientCpuMs: number };
   /** Server only: the bare HNSW query on the same database in the same run (search-anchor.ts). */
   anchor?: AnchorFigures;
 }
@@ -180,15 +183,26 @@ interface Figures {
 async function measure(url: string, key: string, queries: string[]): Promise<Omit<Figures, 'target' | 'chunks'>> {
   let qi = 0;
   const next = () => queries[qi++ % queries.length]!;
+  // node:http with kept-alive connections rather than fetch: the client shares the machine with the engine
+  // and its database, and fetch cost 2.1–2.7 ms of CPU a request here against 1.0–1.1 (the anchor's
+  // node-postgres client: its own figure is printed beside it)
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Number(values.concurrency) });
+  const target = new URL(`${url}/v1/search`);
+  const post = (body: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   const one = async (): Promise<number> => {
     const t = performance.now();
-    const res = await fetch(`${url}/v1/search`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ query: next(), k: 10, mode: values.mode }),
-    });
-    await res.arrayBuffer();
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const status = await post(JSON.stringify({ query: next(), k: 10, mode: values.mode }));
+    if (status !== 200) throw new Error(`HTTP ${status}`);
     return performance.now() - t;
   };
   for (let i = 0; i < 50; i++) await one(); // warm caches and connections
@@ -201,6 +215,7 @@ async function measure(url: string, key: string, queries: string[]): Promise<Omi
   const lat: number[] = [];
   let errors = 0;
   const end = Date.now() + seconds * 1000;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -214,12 +229,22 @@ async function measure(url: string, key: string, queries: string[]): Promise<Omi
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   lat.sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 10) / 10;
   return {
     mode: values.mode!,
     c1: { requests, p50: r(percentile(seq, 50)), p95: r(percentile(seq, 95)), mean: r(seq.reduce((a, b) => a + b, 0) / seq.length) },
-    cN: { concurrency, seconds: r(elapsed), requests: lat.length, rps: r(lat.length / elapsed), p50: r(percentile(lat, 50)), p95: r(percentile(lat, 95)), errors },
+    cN: {
+      concurrency,
+      seconds: r(elapsed),
+      requests: lat.length,
+      rps: r(lat.length / elapsed),
+      p50: r(percentile(lat, 50)),
+      p95: r(percentile(lat, 95)),
+      errors,
+      clientCpuMs: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, lat.length)) * 100) / 100,
+    },
   };
 }
 
@@ -297,6 +322,7 @@ async function main(): Promise<void> {
     const a = r.anchor;
     const tps = Object.entries(a.tps).map(([c, t]) => `c=${c} ${t}`).join(', ');
     console.log(`\nanchor (${r.target}): bare HNSW top-100, ef_search 100, same database: c=1 p50 ${a.c1.p50} ms; statements/s ${tps}`);
+    console.log(`client CPU: ${a.clientCpuMs[a.best.concurrency]} ms a statement (anchor, c=${a.best.concurrency}), ${r.cN.clientCpuMs} ms a request (Cité, c=${r.cN.concurrency})`);
     console.log(
       `${r.target}: c=${r.cN.concurrency} throughput ${(r.cN.rps / a.best.tps).toFixed(2)}× the bare query's best (c=${a.best.concurrency}, ${a.best.tps}/s; target ≥ 0.40×); ` +
         `c=1 p50 ${(r.c1.p50 / a.c1.p50).toFixed(1)}× the bare query's (target ≤ 4×); errors ${r.cN.errors}`,
