@@ -1,6 +1,6 @@
 /**
  * Crawl benchmark: `npm run bench:crawl -- [--pages 2000] [--pdfs 40] [--concurrency 8] [--server postgres://…]
- * [--targets server,embedded] [--repeat N]`
+ * [--targets server,embedded] [--repeat N] [--corpus FILE]`
  *
  * Serves a generated French site (HTML pages linking to each other, plus PDFs) on loopback, then
  * crawls it with each crawler in its own child process, so that peak RSS is its own:
@@ -10,6 +10,11 @@
  *   DATABASE_URL) and on the embedded database in a temporary DATA_DIR. Its time ends when the run has
  *   finished, every page written and searchable; the vectors and postings it left in the backlogs are then
  *   indexed by the idle worker, and the time until the HNSW index holds them all is printed too.
+ * The pages' sentences are drawn from a vocabulary of ~70 words. With `--corpus FILE` (a JSONL(.gz) file
+ * of the bench format, e.g. the Code du travail), each page's paragraphs are the file's sentences in order
+ * instead, as many words as the generated page's: the same pages and links, with the vocabulary of real
+ * text, which is what writing BM25 statistics costs (a page of real text holds hundreds of lexemes that
+ * few other pages share). Its words are longer: the Code du travail gives 7,446 chunks against 6,083.
  * Cité's child runs with the node flags of the `cite` command (cli/node-flags.ts), as users run it.
  * Targets default to both databases when a server is given, else the embedded one. Same concurrency for
  * all. Prints pages/s, the machine's CPU time per page and peak RSS (VmHWM) of each run; `--repeat N`
@@ -25,6 +30,7 @@
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -46,6 +52,7 @@ interface Args {
   site?: string;
   only?: 'cite' | 'crawlee';
   repeat: number;
+  corpus?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -62,6 +69,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--site') { a.site = v; i++; }
     else if (k === '--only') { a.only = v as Args['only']; i++; }
     else if (k === '--repeat') { a.repeat = Math.max(1, Number(v)); i++; }
+    else if (k === '--corpus') { a.corpus = v; i++; }
     else if (k === '--targets') { targets = v; i++; }
   }
   if (a.child) return a;
@@ -117,9 +125,51 @@ function pagesLinks(i: number, total: number, r: () => number): number[] {
   return [...links];
 }
 
+/**
+ * The sentences of a bench-format JSONL(.gz) file, in order (each record's text, markdown or html with its
+ * tags dropped, split after . ! ?).
+ */
+function corpusSentences(file: string): string[] {
+  const raw = fs.readFileSync(file);
+  const text = file.endsWith('.gz') ? zlib.gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const d = JSON.parse(line) as { text?: string; markdown?: string; html?: string };
+    const body = (d.text ?? d.markdown ?? (d.html ?? '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
+    for (const s of body.split(/(?<=[.!?])\s+/)) if (s.length > 20) out.push(s.trim());
+  }
+  if (out.length === 0) throw new Error(`--corpus ${file}: no sentences found`);
+  return out;
+}
+
+const escapeHtml = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Set by --corpus: pages take their sentences from here, in order, instead of the vocabulary. */
+let corpus: string[] | null = null;
+
+/** Page i's paragraphs: 6 of 4 generated sentences, or real sentences of as many words in all (see --corpus). */
+function pageParagraphs(i: number, r: () => number): string[] {
+  const generated = Array.from({ length: 6 }, () => Array.from({ length: 4 }, () => sentence(r)).join(' '));
+  if (!corpus) return generated;
+  const words = (t: string) => t.split(' ').length;
+  const length = generated.reduce((n, p) => n + words(p), 0);
+  // each page starts at its own place in the text, 37 sentences after the previous page's (a page takes
+  // fewer: real sentences are longer than generated ones)
+  let k = (i * 37) % corpus.length;
+  const paras: string[] = [];
+  for (let taken = 0; taken < length; ) {
+    const p = corpus.slice(k, k + 4).join(' ');
+    k = (k + 4) % corpus.length;
+    paras.push(p);
+    taken += words(p);
+  }
+  return paras;
+}
+
 function htmlPage(i: number, total: number, pdfs: number): string {
   const r = rng(i + 1);
-  const paras = Array.from({ length: 6 }, () => `<p>${Array.from({ length: 4 }, () => sentence(r)).join(' ')}</p>`).join('\n');
+  const paras = pageParagraphs(i, r).map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
   const links = pagesLinks(i, total, r).map((n) => `<li><a href="/p/${n}">Fiche ${n}</a></li>`);
   if (pdfs > 0 && i % Math.max(1, Math.floor(total / pdfs)) === 0) links.push(`<li><a href="/pdf/${i}.pdf">Guide ${i} (PDF)</a></li>`);
   return `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Fiche pratique ${i}</title></head>
@@ -431,10 +481,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     process.exit(0);
   }
+  if (a.corpus) corpus = corpusSentences(a.corpus);
   const site = await serveSite(a.pages, a.pdfs);
   const load = os.loadavg()[0]!.toFixed(1);
   process.stdout.write(
-    `Site: ${a.pages} HTML pages + ${a.pdfs} PDFs at ${site.url}; concurrency ${a.concurrency}; ${os.cpus().length} CPUs, load average ${load} at start\n`,
+    `Site: ${a.pages} HTML pages + ${a.pdfs} PDFs at ${site.url}${a.corpus ? `, text from ${path.basename(a.corpus)}` : ''}; concurrency ${a.concurrency}; ${os.cpus().length} CPUs, load average ${load} at start\n`,
   );
   const results: Record<string, unknown>[] = [];
   // with --repeat, the crawlers alternate (so that a slow minute of the machine hits all of them) and the
