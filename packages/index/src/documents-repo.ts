@@ -54,8 +54,9 @@ export interface DocumentWrite {
  * Where a fresh chunk's vector and BM25 postings go: into the index in the writer's transaction (the
  * `embedding` column, and so the HNSW index; search_postings), or into a backlog table (vector_backlog,
  * postings_backlog), searched exactly until `indexBacklog` moves them. `index`: both into the index;
- * `backlog`: both wait; `vector-backlog`, `postings-backlog`: only that one waits. The term counts
- * (search_terms) are kept at once whatever the placement.
+ * `backlog`: both wait; `vector-backlog`, `postings-backlog`: only that one waits. A waiting chunk's terms
+ * are counted from its backlog row (search adds them to search_terms' df) until it leaves the backlog
+ * (migration 0300): IDF is exact whatever the placement.
  */
 const PLACEMENTS = ['index', 'backlog', 'vector-backlog', 'postings-backlog'] as const;
 export type IndexPlacement = (typeof PLACEMENTS)[number];
@@ -449,8 +450,9 @@ export async function backlogSizes(db: Queryable): Promise<{ vectors: number; po
 
 /**
  * Moves up to `limit` backlog chunks into the index, oldest first, in one statement per backlog: their
- * postings into search_postings (cheap: ~0.15 ms a chunk in PGlite, and each lexical search reads the
- * postings backlog), then, if there were none, their vectors into `chunks.embedding` and so the HNSW index
+ * postings into search_postings and their terms into search_terms' counts (a trigger on the backlog's
+ * delete; ~0.5 ms a chunk of the Code du travail in PGlite, and each lexical search reads the postings
+ * backlog), then, if there were none, their vectors into `chunks.embedding` and so the HNSW index
  * (~2 ms a vector in PGlite). SKIP LOCKED: workers emptying the backlog together take different rows, and none waits
  * for a crawl writing a document. Returns the chunks moved (0: both backlogs empty, or held by others).
  */

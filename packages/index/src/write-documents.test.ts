@@ -8,21 +8,22 @@ import type { Database, Queryable } from '@cite/core/db/database.js';
 import { getEmbeddingModel } from '@cite/core/embeddings/embedding-model-record.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
-import { markDocumentsDeleted, markSourceDocumentsDeleted } from './documents-repo.js';
+import { indexBacklog, markDocumentsDeleted, markSourceDocumentsDeleted } from './documents-repo.js';
 import { embeddingText } from './embedding-text.js';
 import { reembedDocument } from './reembed.js';
 import { seedDocuments, type SeedDocument } from './seed-documents.js';
+import { termCountErrors } from './testing/term-counts.js';
 import { inWriteTransaction, WRITE_RETRIES } from './write-retry.js';
 
 describeEachDatabase('index store writes', (ctx) => {
   const embedder = new HashEmbedder();
   const one = async <T>(sql: string, params: unknown[] = []) => (await ctx.db.query<T & Record<string, unknown>>(sql, params)).rows[0]!;
-  // chunks holding `word`, by the statistics the triggers keep
+  // chunks holding `word`, by the statistics search reads (the triggers' counts plus the postings backlog)
   const df = async (word: string) =>
     Number(
       (
         await ctx.db.query<{ df: number }>(
-          `SELECT df FROM search_terms WHERE lexeme = (tsvector_to_array(to_tsvector('cite_french', $1)))[1]`,
+          `SELECT df FROM search_term_df WHERE lexeme = (tsvector_to_array(to_tsvector('cite_french', $1)))[1]`,
           [word],
         )
       ).rows[0]?.df ?? 0,
@@ -162,12 +163,19 @@ describeEachDatabase('index store writes', (ctx) => {
           [`https://ex.fr/${prefix}/%`],
         )
       ).rows;
+    // the count the triggers keep: chunks whose postings are written
+    const written_df = async (word: string) =>
+      (await one<{ df: number }>(`SELECT coalesce(sum(df), 0)::int AS df FROM search_terms WHERE lexeme = (tsvector_to_array(to_tsvector('cite_french', $1)))[1]`, [word])).df;
     const before = await df('démission');
     await seedDocuments(ctx.db, embedder, docs('direct'));
+    const writtenBefore = await written_df('démission');
     await seedDocuments(ctx.db, embedder, docs('waiting'), { placement: 'postings-backlog' });
-    // no postings yet, the term counts at once, the impacts kept are the very reals a direct write gives
+    // no postings yet, the term counts at once (read from the backlog: the write spares search_terms), the
+    // impacts kept are the very reals a direct write gives
     expect(await written('waiting')).toEqual([]);
     expect(await df('démission')).toBe(before + 6);
+    expect(await written_df('démission')).toBe(writtenBefore);
+    expect(await termCountErrors(ctx.db)).toEqual([]);
     expect((await kept('waiting')).map((r) => r.impact)).toEqual((await written('direct')).map((r) => r.impact));
     expect(await kept('waiting')).toEqual(await impacts('waiting'));
 
@@ -182,10 +190,30 @@ describeEachDatabase('index store writes', (ctx) => {
       (await ctx.db.query<{ lexeme: string }>('SELECT p.lexeme FROM chunks c, cite_chunk_postings(c.tsv) p WHERE c.id = $1 ORDER BY p.lexeme', [chunk.id])).rows.map((r) => r.lexeme),
     );
     expect(await df('démission')).toBe(before + 5);
+    expect(await termCountErrors(ctx.db)).toEqual([]);
+
+    // a deleted waiting chunk leaves no count behind, nor does a drained one count twice
+    const [gone] = (await ctx.db.query<{ id: string }>(`SELECT id FROM documents WHERE url = 'https://ex.fr/waiting/1'`)).rows;
+    expect(await markDocumentsDeleted(ctx.db, [Number(gone!.id)])).toBe(1);
+    expect(await df('démission')).toBe(before + 4);
+    expect(await termCountErrors(ctx.db)).toEqual([]);
+    expect(await indexBacklog(ctx.db, 1)).toEqual({ postings: 1, vectors: 0 });
+    expect(await termCountErrors(ctx.db)).toEqual([]);
+    // the rest (other tests' waiting chunks too), in batches
+    while ((await indexBacklog(ctx.db, 3)).postings > 0);
+    expect(await written('waiting')).toEqual(await impacts('waiting'));
+    expect(await df('démission')).toBe(before + 4);
+    expect(await written_df('démission')).toBe(writtenBefore + 1);
+    expect(await termCountErrors(ctx.db)).toEqual([]);
+    // written again to the backlog, to see the rebuild empty it
+    await seedDocuments(ctx.db, embedder, docs('waiting'), { placement: 'postings-backlog' });
+    expect((await one<{ n: number }>('SELECT count(*)::int AS n FROM postings_backlog')).n).toBeGreaterThan(0);
+    expect(await termCountErrors(ctx.db)).toEqual([]);
 
     // the rebuild writes every chunk's postings: nothing waits any more
     await ctx.db.query('SELECT search_rebuild_postings()');
     expect((await one<{ n: number }>('SELECT count(*)::int AS n FROM postings_backlog')).n).toBe(0);
+    expect(await termCountErrors(ctx.db)).toEqual([]);
     expect(await written('waiting')).toEqual(await impacts('waiting'));
   });
 

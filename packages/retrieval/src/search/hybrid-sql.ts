@@ -92,16 +92,15 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
       expansion
         ? `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(${q}::text[]) AS lexeme)`
         : `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(tsvector_to_array(to_tsvector('cite_french', ${q}::text))) AS lexeme)`,
-      `terms AS (
-        SELECT t.lexeme, ln(1.0::float8 + (greatest(${n}::float8, t.df) - t.df + 0.5::float8) / (t.df + 0.5::float8)) AS idf
-        FROM search_terms t JOIN q ON q.lexeme = t.lexeme WHERE t.df > 0)`,
+      waitingPostings('q_waiting', 'q'),
+      `terms AS (SELECT x.lexeme, ${idf(n, 'x.df')} AS idf FROM ${counted('q', 'q_waiting')})`,
       `lex_pool AS (
         SELECT sp.chunk_id, sum(sp.idf * sp.impact) AS score FROM (
           SELECT terms.idf, sp.impact, sp.chunk_id FROM terms CROSS JOIN LATERAL (
             SELECT chunk_id, impact FROM search_postings WHERE lexeme = terms.lexeme ORDER BY impact DESC LIMIT ${termDepth}
           ) sp
           UNION ALL
-          SELECT terms.idf, bp.impact, bp.chunk_id FROM (${backlogPostings('terms')}) bp JOIN terms ON terms.lexeme = bp.lexeme
+          SELECT terms.idf, w.impact, w.chunk_id FROM q_waiting w JOIN terms ON terms.lexeme = w.lexeme
         ) sp
         GROUP BY sp.chunk_id)`,
       ...(expansion ? synonymCtes(expansion, p, n) : []),
@@ -209,16 +208,35 @@ LIMIT ${limit} OFFSET ${offset}`;
 }
 
 /**
- * The postings (lexeme, impact, chunk_id) of the chunks waiting in the postings backlog (crawled, their
- * postings not written yet) for the lexemes of `terms` (a CTE with a `lexeme` column), read from the
+ * `name`: the postings (lexeme, impact, chunk_id) of the chunks waiting in the postings backlog (crawled,
+ * their postings not written yet) for the lexemes of `lexemes` (a CTE with a `lexeme` column), read from the
  * lexemes and impacts each backlog row keeps (migration 0290): a waiting chunk scores as it will once
  * written. Every match counts, not only a term's best `termDepth`: the backlog is bounded
- * (CRAWLER_POSTINGS_BACKLOG_MAX), and empty once the worker is idle.
+ * (CRAWLER_POSTINGS_BACKLOG_MAX), and empty once the worker is idle. Its rows per lexeme are also the
+ * waiting chunks' share of the lexeme's df (migration 0300).
  */
-function backlogPostings(terms: string): string {
-  return `SELECT t.lexeme, b.impacts[array_position(b.lexemes, t.lexeme)] AS impact, b.chunk_id
-          FROM postings_backlog b JOIN (SELECT DISTINCT lexeme FROM ${terms}) t ON t.lexeme = ANY (b.lexemes)
-          WHERE b.lexemes && (SELECT array_agg(lexeme) FROM ${terms})`;
+function waitingPostings(name: string, lexemes: string): string {
+  return `${name} AS (
+        SELECT t.lexeme, b.impacts[array_position(b.lexemes, t.lexeme)] AS impact, b.chunk_id
+        FROM postings_backlog b JOIN (SELECT DISTINCT lexeme FROM ${lexemes}) t ON t.lexeme = ANY (b.lexemes)
+        WHERE b.lexemes && (SELECT array_agg(lexeme) FROM ${lexemes}))`;
+}
+
+/**
+ * The rows of `lexemes` (a CTE with a `lexeme` column) held by some chunk, as `x` with their df: the chunks
+ * whose postings are written (search_terms) plus those waiting in the backlog (`waiting`, from
+ * waitingPostings), which search_terms does not count yet (migration 0300).
+ */
+function counted(lexemes: string, waiting: string): string {
+  return `(SELECT ${lexemes}.*, coalesce(t.df, 0) + coalesce(w.n, 0) AS df FROM ${lexemes}
+          LEFT JOIN search_terms t ON t.lexeme = ${lexemes}.lexeme
+          LEFT JOIN (SELECT lexeme, count(*) AS n FROM ${waiting} GROUP BY lexeme) w ON w.lexeme = ${lexemes}.lexeme) x
+        WHERE x.df > 0`;
+}
+
+/** BM25's IDF of a term held by `df` of `n` chunks (n at least df: the chunk count is cached). */
+function idf(n: string, df: string): string {
+  return `ln(1.0::float8 + (greatest(${n}::float8, ${df}) - ${df} + 0.5::float8) / (${df} + 0.5::float8))`;
 }
 
 /** A count written into the statement's text: only ever a safe non-negative integer. */
@@ -250,15 +268,12 @@ function synonymCtes(expansion: QueryExpansion, p: SqlParams, n: string): string
   return [
     `alt AS (SELECT grp, lexeme COLLATE "C" AS lexeme, weight, size
         FROM unnest(${p.add(groupIds)}::int[], ${p.add(lexemes)}::text[], ${p.add(weights)}::float8[], ${p.add(sizes)}::int[]) AS x(grp, lexeme, weight, size))`,
-    `alt_terms AS (
-        SELECT alt.grp, alt.lexeme, alt.weight, alt.size,
-               ln(1.0::float8 + (greatest(${n}::float8, t.df) - t.df + 0.5::float8) / (t.df + 0.5::float8)) AS idf
-        FROM alt JOIN search_terms t ON t.lexeme = alt.lexeme WHERE t.df > 0)`,
+    waitingPostings('alt_waiting', 'alt'),
+    `alt_terms AS (SELECT x.grp, x.lexeme, x.weight, x.size, ${idf(n, 'x.df')} AS idf FROM ${counted('alt', 'alt_waiting')})`,
     `alt_hits AS (
         SELECT a.grp, a.weight, a.size, a.idf, sp.impact, sp.chunk_id FROM alt_terms a JOIN search_postings sp ON sp.lexeme = a.lexeme
         UNION ALL
-        SELECT a.grp, a.weight, a.size, a.idf, bp.impact, bp.chunk_id
-        FROM (${backlogPostings('alt_terms')}) bp JOIN alt_terms a ON a.lexeme = bp.lexeme)`,
+        SELECT a.grp, a.weight, a.size, a.idf, w.impact, w.chunk_id FROM alt_waiting w JOIN alt_terms a ON a.lexeme = w.lexeme)`,
     `alt_pool AS (
         SELECT chunk_id, sum(score) AS score FROM (
           SELECT chunk_id, max(weight) * sum(idf * impact) AS score

@@ -3,7 +3,7 @@
  * in the index's own analyser (cite_french, as the lexical branch sees it), how many chunks of the
  * index hold it, and its BM25 impact in each retrieved chunk that holds it (title and headings
  * counted as in the postings, by `cite_chunk_postings`). One round trip; the statement reads one
- * `search_terms` row per word and the retrieved chunks' own text vectors.
+ * `search_terms` row per word (plus the waiting chunks that hold one) and the retrieved chunks' own text vectors.
  *
  * A key limited to some collections must not learn what the others hold, and how many chunks hold
  * a word is such a thing ("zorglub" known elsewhere would weigh differently from an invented word):
@@ -59,9 +59,12 @@ const IMPACTS = `coalesce((SELECT json_object_agg(p.id::text, p.own) FROM p WHER
 const EVIDENCE_SQL: NamedStatement = {
   name: 'answers_term_evidence',
   text: `${QUESTION_LEXEMES}
-SELECT q.word, q.lexeme, coalesce(t.df, 0)::int AS df,
+SELECT q.word, q.lexeme, (coalesce(t.df, 0) + coalesce(w.n, 0))::int AS df,
        ${IMPACTS}
 FROM q LEFT JOIN search_terms t ON t.lexeme = q.lexeme
+  -- chunks whose postings wait in the backlog, which search_terms does not count yet (migration 0300)
+  LEFT JOIN (SELECT u.lexeme, count(*) AS n FROM postings_backlog b, unnest(b.lexemes) AS u(lexeme)
+             WHERE b.lexemes && (SELECT array_agg(lexeme) FROM q) GROUP BY u.lexeme) w ON w.lexeme = q.lexeme
 ORDER BY q.lexeme`,
 };
 
@@ -75,7 +78,7 @@ SELECT q.word, q.lexeme,
           (SELECT 1 FROM search_postings sp JOIN chunks c ON c.id = sp.chunk_id JOIN documents d ON d.id = c.document_id
            WHERE sp.lexeme = q.lexeme AND d.collection_id = ANY($3::bigint[]) AND d.status = 'active' LIMIT $4)
           UNION ALL
-          -- chunks whose postings wait in the backlog (hybrid-sql.ts, backlogPostings)
+          -- chunks whose postings wait in the backlog (hybrid-sql.ts, waitingPostings)
           (SELECT 1 FROM postings_backlog b JOIN chunks c ON c.id = b.chunk_id JOIN documents d ON d.id = c.document_id
            WHERE q.lexeme = ANY (b.lexemes) AND d.collection_id = ANY($3::bigint[]) AND d.status = 'active' LIMIT $4)
         ) x)::int AS df,
