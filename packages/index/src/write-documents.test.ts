@@ -164,17 +164,17 @@ describeEachDatabase('index store writes', (ctx) => {
         )
       ).rows;
     // the count the triggers keep: chunks whose postings are written
-    const written_df = async (word: string) =>
+    const writtenDf = async (word: string) =>
       (await one<{ df: number }>(`SELECT coalesce(sum(df), 0)::int AS df FROM search_terms WHERE lexeme = (tsvector_to_array(to_tsvector('cite_french', $1)))[1]`, [word])).df;
     const before = await df('démission');
     await seedDocuments(ctx.db, embedder, docs('direct'));
-    const writtenBefore = await written_df('démission');
+    const writtenBefore = await writtenDf('démission');
     await seedDocuments(ctx.db, embedder, docs('waiting'), { placement: 'postings-backlog' });
     // no postings yet, the term counts at once (read from the backlog: the write spares search_terms), the
     // impacts kept are the very reals a direct write gives
     expect(await written('waiting')).toEqual([]);
     expect(await df('démission')).toBe(before + 6);
-    expect(await written_df('démission')).toBe(writtenBefore);
+    expect(await writtenDf('démission')).toBe(writtenBefore);
     expect(await termCountErrors(ctx.db)).toEqual([]);
     expect((await kept('waiting')).map((r) => r.impact)).toEqual((await written('direct')).map((r) => r.impact));
     expect(await kept('waiting')).toEqual(await impacts('waiting'));
@@ -203,7 +203,7 @@ describeEachDatabase('index store writes', (ctx) => {
     while ((await indexBacklog(ctx.db, 3)).postings > 0);
     expect(await written('waiting')).toEqual(await impacts('waiting'));
     expect(await df('démission')).toBe(before + 4);
-    expect(await written_df('démission')).toBe(writtenBefore + 1);
+    expect(await writtenDf('démission')).toBe(writtenBefore + 1);
     expect(await termCountErrors(ctx.db)).toEqual([]);
     // written again to the backlog, to see the rebuild empty it
     await seedDocuments(ctx.db, embedder, docs('waiting'), { placement: 'postings-backlog' });

@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HNSW_INDEX_OPTIONS } from '../embeddings/embedding-model-record.js';
+import { indexBacklog } from '@cite/index/documents-repo.js';
+import { seedDocuments } from '@cite/index/seed-documents.js';
+import { termCountErrors } from '@cite/index/testing/term-counts.js';
 import { writeDocuments } from '@cite/index/write-documents.js';
+import { HashEmbedder } from '../embeddings/hash-embedder.js';
 import { describeEachDatabase } from '../testing/databases.js';
 import { MIGRATIONS_DIR, migrate, migrationsUpToDate, splitSql } from './migrations.js';
 
@@ -85,6 +89,36 @@ describeEachDatabase(
         const { rows } = await tx.query<{ text: string }>(`SELECT text FROM chunks ORDER BY embedding <=> $1 LIMIT 1`, [vec(17)]);
         expect(rows[0]!.text).toBe('chunk 17');
       });
+    });
+  },
+  { migrate: false },
+);
+
+describeEachDatabase(
+  'migration 0300 on a database with waiting chunks',
+  (ctx) => {
+    it('takes the chunks waiting at upgrade time out of search_terms, which then counts them once', async () => {
+      // the schema as 0290 left it: its insert trigger counted waiting chunks in search_terms at once
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-mig-'));
+      for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((f) => f <= '0290_postings_backlog.sql')) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+      expect((await migrate(ctx.db, dir)).at(-1)).toBe('0290_postings_backlog.sql');
+      const { rows } = await ctx.db.query<{ id: string }>(`INSERT INTO collections (name) VALUES ('upgrade') RETURNING id`);
+      const collectionId = Number(rows[0]!.id);
+      const doc = (i: number, text: string) => ({ collectionId, url: `https://ex.fr/${i}`, title: 'Fiche', chunks: [{ text }] });
+      await seedDocuments(ctx.db, new HashEmbedder(), [doc(0, 'La démission ouvre un préavis.')]);
+      await seedDocuments(ctx.db, new HashEmbedder(), [doc(1, 'Le préavis de démission est fixé par la convention.'), doc(2, 'Le préavis se négocie.')], {
+        placement: 'postings-backlog',
+      });
+      const written = async (lexeme: string) =>
+        Number((await ctx.db.query<{ df: number }>('SELECT coalesce(sum(df), 0)::int AS df FROM search_terms WHERE lexeme = $1', [lexeme])).rows[0]!.df);
+      expect(await written('preav')).toBe(3);
+
+      expect(await migrate(ctx.db)).toContain('0300_postings_backlog_df.sql');
+      expect(await written('preav')).toBe(1);
+      expect(await termCountErrors(ctx.db)).toEqual([]);
+      while ((await indexBacklog(ctx.db, 1)).postings > 0);
+      expect(await written('preav')).toBe(3);
+      expect(await termCountErrors(ctx.db)).toEqual([]);
     });
   },
   { migrate: false },
