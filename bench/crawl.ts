@@ -30,7 +30,6 @@
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import zlib from 'node:zlib';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -38,6 +37,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { citeNodeFlags } from '@cite/app/cli/node-flags.js';
+import { jsonlTexts, splitSentences } from './corpus-text.js';
 
 type Target = 'server' | 'embedded';
 
@@ -125,20 +125,10 @@ function pagesLinks(i: number, total: number, r: () => number): number[] {
   return [...links];
 }
 
-/**
- * The sentences of a bench-format JSONL(.gz) file, in order (each record's text, markdown or html with its
- * tags dropped, split after . ! ?).
- */
+/** The sentences of a bench-format JSONL(.gz) file, in order. */
 function corpusSentences(file: string): string[] {
-  const raw = fs.readFileSync(file);
-  const text = file.endsWith('.gz') ? zlib.gunzipSync(raw).toString('utf8') : raw.toString('utf8');
   const out: string[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const d = JSON.parse(line) as { text?: string; markdown?: string; html?: string };
-    const body = (d.text ?? d.markdown ?? (d.html ?? '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
-    for (const s of body.split(/(?<=[.!?])\s+/)) if (s.length > 20) out.push(s.trim());
-  }
+  for (const text of jsonlTexts(file)) for (const s of splitSentences(text)) if (s.length > 20) out.push(s.trim());
   if (out.length === 0) throw new Error(`--corpus ${file}: no sentences found`);
   return out;
 }

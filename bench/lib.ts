@@ -4,12 +4,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import pg from 'pg';
-import { citeNodeFlags } from '@cite/app/cli/node-flags.js';
+import { CITE_BIN, citeNodeFlags } from '@cite/app/cli/node-flags.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const CITE = path.join(ROOT, 'packages/app/bin/cite.mjs');
+export const CITE = CITE_BIN;
 /** Engines run with the node flags of the `cite` command, as users run them (cli/node-flags.ts). */
-const CITE_FLAGS = citeNodeFlags(CITE);
+const CITE_FLAGS = citeNodeFlags();
+
+/** This process's CPU time (user + system) since `since` per item, in ms to two decimals. */
+export function cpuMsPer(since: NodeJS.CpuUsage, items: number): number {
+  const cpu = process.cpuUsage(since);
+  return Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, items)) * 100) / 100;
+}
 
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
-import { percentile } from './lib.js';
+import { cpuMsPer, percentile } from './lib.js';
 
 export interface AnchorFigures {
   /** Statements per second at each concurrency. */
@@ -68,8 +68,7 @@ export async function measureBareHnsw(
         }),
       );
       tps[c] = Math.round((done / ((performance.now() - t0) / 1000)) * 10) / 10;
-      const cpu = process.cpuUsage(cpu0);
-      clientCpuMs[c] = Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, done)) * 100) / 100;
+      clientCpuMs[c] = cpuMsPer(cpu0, done);
     }
     const [bestC, bestTps] = Object.entries(tps).reduce((a, b) => (b[1] > a[1] ? b : a));
     const r = (x: number) => Math.round(x * 100) / 100;

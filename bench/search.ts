@@ -18,7 +18,6 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { parseArgs } from 'node:util';
 import type { Database } from '@cite/core/db/database.js';
 import { openEmbeddedDatabase } from '@cite/core/db/embedded-database.js';
@@ -29,7 +28,8 @@ import { bufferCacheAdvice, readServerMemory } from '@cite/core/db/server-tuning
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { seedDocuments, type SeedDocument } from '@cite/index/seed-documents.js';
 import { createKey } from '@cite/app/keys/api-keys.js';
-import { freshServerDatabase, percentile, startEngineProcess } from './lib.js';
+import { jsonlTexts, splitSentences } from './corpus-text.js';
+import { cpuMsPer, freshServerDatabase, percentile, startEngineProcess } from './lib.js';
 import { measureBareHnsw, type AnchorFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
@@ -69,25 +69,11 @@ Une association déclarée peut recevoir des subventions publiques et employer d
 La déclaration de revenus se fait en ligne chaque année au printemps sur le site des impôts.
 Le congé de maternité comprend un congé prénatal et un congé postnatal dont la durée varie.`;
 
-function* jsonlTexts(dir: string): Generator<string> {
-  for (const name of fs.readdirSync(dir)) {
-    const file = path.join(dir, name);
-    if (!/\.jsonl(\.gz)?$/.test(name)) continue;
-    const raw = fs.readFileSync(file);
-    const text = name.endsWith('.gz') ? zlib.gunzipSync(raw).toString('utf8') : raw.toString('utf8');
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      const d = JSON.parse(line) as { text?: string; markdown?: string; html?: string };
-      yield (d.text ?? d.markdown ?? (d.html ?? '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
-    }
-  }
-}
-
 function sentencePool(corpus?: string): string[] {
   const pool: string[] = [];
   const texts = corpus ? jsonlTexts(corpus) : [BUILTIN];
   for (const t of texts) {
-    for (const s of t.split(/(?<=[.!?])\s+|\n/)) if (s.length > 30 && s.length < 600) pool.push(s.trim());
+    for (const s of splitSentences(t)) if (s.length > 30 && s.length < 600) pool.push(s.trim());
     if (pool.length > 200_000) break;
   }
   if (pool.length === 0) throw new Error('no sentences found for synthetic chunks');
@@ -229,7 +215,7 @@ async function measure(url: string, key: string, queries: string[]): Promise<Omi
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
+  const clientCpuMs = cpuMsPer(cpu0, lat.length);
   lat.sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 10) / 10;
   return {
@@ -243,7 +229,7 @@ async function measure(url: string, key: string, queries: string[]): Promise<Omi
       p50: r(percentile(lat, 50)),
       p95: r(percentile(lat, 95)),
       errors,
-      clientCpuMs: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, lat.length)) * 100) / 100,
+      clientCpuMs,
     },
   };
 }
