@@ -26,7 +26,9 @@
  * same code on the same machine gave Cité on the server database 230 to 303 MB and crawlee 315 to 352 MB
  * (a bisection on single runs blamed an unrelated commit): compare medians of --repeat 3 or more.
  * BENCH_NODE_FLAGS (e.g. --trace-gc) is passed to each child and the child's own output is copied to
- * stderr, to see when its collections happen.
+ * stderr, to see when its collections happen. BENCH_DB_STATS=1 prints the statements Cité sent and how long
+ * each kept it waiting; PGLITE_STATS=1 (embedded) the database thread's own time per statement, the crawl's
+ * apart from the backlog's indexing after it.
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -271,6 +273,8 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
     rate_per_host: 1000,
     render: 'never',
   });
+  // PGLITE_STATS: the database thread's counts start again with the crawl
+  if (process.env.PGLITE_STATS && !a.server) await db.query(`SELECT 'pglite_stats_mark: opening, migrations'`);
   const started = performance.now();
   const machineAtStart = machineCpuSeconds();
   const memTimer = process.env.BENCH_MEM
@@ -296,6 +300,8 @@ async function crawlWithCite(a: Args): Promise<Record<string, unknown>> {
   }
   const seconds = (performance.now() - started) / 1000;
   const machineCpu = machineCpuSeconds() - machineAtStart;
+  // PGLITE_STATS: the crawl's statements, apart from the backlog's indexing after it
+  if (process.env.PGLITE_STATS && !a.server) await db.query(`SELECT 'pglite_stats_mark: the crawl'`);
   // The crawl is done and every page searchable; vectors and postings left in the backlogs are indexed by
   // the idle worker: how long that takes is reported too.
   const { backlogSizes } = await import('@cite/index/documents-repo.js');

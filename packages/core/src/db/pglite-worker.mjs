@@ -63,7 +63,8 @@ async function newSession() {
 }
 
 // PGLITE_STATS=1 (bench:crawl): the thread's own time per statement, free of the engine's event-loop
-// delays (which BENCH_DB_STATS's timings include), printed to stderr when the database closes.
+// delays (which BENCH_DB_STATS's timings include), printed to stderr when the database closes, and when a
+// statement holding STATS_MARK comes (then counted again from zero).
 const stats = process.env.PGLITE_STATS ? new Map() : null;
 let busyMs = 0;
 // time between a reply that left a transaction open and the next batch: the backend waits for the engine
@@ -89,11 +90,14 @@ function statementOf(bytes) {
   return bytes[0] === 0 ? '(startup)' : String.fromCharCode(bytes[0]);
 }
 
-function report() {
+const STATS_MARK = 'pglite_stats_mark';
+let since = openedAt;
+
+function report(label = 'until closed') {
   if (!stats) return;
   const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
-  const wall = performance.now() - openedAt;
-  process.stderr.write(`pglite thread: busy ${(busyMs / 1000).toFixed(1)} s of ${(wall / 1000).toFixed(1)} s, idle inside transactions ${(idleInTxMs / 1000).toFixed(2)} s\n${rows.map(([k, e]) => `${String(e.n).padStart(7)} ${e.ms.toFixed(0).padStart(8)} ms  ${k}`).join('\n')}\n`);
+  const wall = performance.now() - since;
+  process.stderr.write(`pglite thread (${label}): busy ${(busyMs / 1000).toFixed(1)} s of ${(wall / 1000).toFixed(1)} s, idle inside transactions ${(idleInTxMs / 1000).toFixed(2)} s\n${rows.map(([k, e]) => `${String(e.n).padStart(7)} ${e.ms.toFixed(0).padStart(8)} ms  ${k}`).join('\n')}\n`);
 }
 
 async function exec(bytes) {
@@ -113,10 +117,17 @@ async function exec(bytes) {
       inTxSince = n >= 6 && out[n - 6] === 0x5a && out[n - 1] !== 0x49 ? performance.now() : 0;
       busyMs += ms;
       const key = statementOf(bytes);
-      const e = stats.get(key) ?? { n: 0, ms: 0 };
-      e.n++;
-      e.ms += ms;
-      stats.set(key, e);
+      if (key.includes(STATS_MARK)) {
+        report(key);
+        stats.clear();
+        busyMs = idleInTxMs = 0;
+        since = performance.now();
+      } else {
+        const e = stats.get(key) ?? { n: 0, ms: 0 };
+        e.n++;
+        e.ms += ms;
+        stats.set(key, e);
+      }
     }
     // the startup reply is a view into PGlite's own buffer: sent alone, not that whole buffer
     if (out.byteOffset !== 0 || out.byteLength !== out.buffer.byteLength) out = out.slice();

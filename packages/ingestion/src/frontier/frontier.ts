@@ -57,13 +57,24 @@ export async function enqueue(db: Database, runId: number, items: EnqueueItem[],
 // not depend on their parameters. The read of the URLs already known stays unnamed: its generic plan walks
 // all of the run's URLs instead of looking up the few it is given (seen in bench:crawl's profile).
 //
-// Hosts first (the claim joins on them), then the URLs: one statement.
+// Hosts first (the claim joins on them), then the URLs, and the completions of a crawl's group (see
+// EnqueueCompletions): one statement.
+/** The completions' rows (`c`) of a JSON parameter, as `completionPayload` writes them. */
+const completionRows = (param: string) => `jsonb_to_recordset(${param}::jsonb) AS c(id bigint, status text, outcome text, error text,
+            http_status int, content_type text, fetched boolean, etag text, last_modified text, counts jsonb)`;
+const COMPLETE_SET = `status = c.status, outcome = c.outcome, error = c.error, http_status = c.http_status,
+            content_type = c.content_type, fetched_at = CASE WHEN c.fetched THEN now() ELSE f.fetched_at END,
+            etag = c.etag, last_modified = c.last_modified, counts = c.counts, finished_at = now()`;
 const ENQUEUE_INSERT = namedStatement(
   'frontier_enqueue_insert',
   `WITH hosts AS (
          INSERT INTO crawl_hosts (host) SELECT DISTINCT h FROM unnest($10::text[]) AS h ON CONFLICT (host) DO NOTHING
        ), bound AS (
          UPDATE crawl_runs SET pages_enqueued = coalesce($12, pages_enqueued) + $11 WHERE id = $1
+       ), completed AS (
+         UPDATE frontier f SET ${COMPLETE_SET}
+           FROM ${completionRows('$13')}
+          WHERE f.id = c.id AND f.status = 'claimed' AND f.claimed_by = $14
        )
        INSERT INTO frontier (run_id, url, host, depth, parent_url, kind, status, outcome, path_key, finished_at)
        SELECT $1, u.url, u.host, u.depth, u.parent, u.kind, u.status, u.outcome, u.pkey,
@@ -74,100 +85,116 @@ const ENQUEUE_INSERT = namedStatement(
 );
 const COMPLETE_ITEMS = namedStatement(
   'frontier_complete',
-  `UPDATE frontier f SET status = c.status, outcome = c.outcome, error = c.error, http_status = c.http_status,
-            content_type = c.content_type, fetched_at = CASE WHEN c.fetched THEN now() ELSE f.fetched_at END,
-            etag = c.etag, last_modified = c.last_modified, counts = c.counts, finished_at = now()
-       FROM jsonb_to_recordset($2::jsonb) AS c(id bigint, status text, outcome text, error text, http_status int,
-            content_type text, fetched boolean, etag text, last_modified text, counts jsonb)
+  `UPDATE frontier f SET ${COMPLETE_SET}
+       FROM ${completionRows('$2')}
       WHERE f.id = c.id AND f.status = 'claimed' AND f.claimed_by = $1`,
 );
 
+/**
+ * Completions a crawl's group write records with the URLs its pages found: the statement that queues
+ * them records these too, one round trip fewer in a transaction that holds the embedded database's one
+ * connection (see completeMany).
+ */
+export interface EnqueueCompletions {
+  workerId: string;
+  items: Array<{ id: number; completion: Completion }>;
+}
+
 /** `enqueue` inside a transaction the caller holds (seeding a run along with its status change). */
-export async function enqueueIn(tx: Queryable, runId: number, items: EnqueueItem[], limits: EnqueueLimits): Promise<number> {
+export async function enqueueIn(
+  tx: Queryable,
+  runId: number,
+  items: EnqueueItem[],
+  limits: EnqueueLimits,
+  completions?: EnqueueCompletions,
+): Promise<number> {
   const unique = new Map<string, EnqueueItem>();
   for (const it of items) if (!unique.has(it.url)) unique.set(it.url, it);
-  {
-    // lock the run (serialises enqueues of one run), read its page bound and which URLs it already has:
-    // one round trip
-    const locked = await tx.query<{ bound: number; known: string[] | null }>(
-      `SELECT r.pages_enqueued AS bound,
-              (SELECT array_agg(url) FROM frontier WHERE run_id = $1 AND url = ANY($2::text[])) AS known
-         FROM crawl_runs r WHERE r.id = $1 FOR UPDATE`,
-      [runId, [...unique.keys()]],
-    );
-    for (const url of locked.rows[0]?.known ?? []) unique.delete(url);
-    if (!unique.size) return 0;
-    const fresh = [...unique.values()];
-    const pageItems = fresh.filter((i) => i.kind === 'page' && !i.skipReason);
-    const withQuery = pageItems.filter((i) => i.url.includes('?'));
-    const variantCounts = new Map<string, number>();
-    if (withQuery.length) {
-      const keys = [...new Set(withQuery.map((i) => pathKey(i.url)))];
-      const { rows } = await tx.query<{ path_key: string; n: number }>(
-        `SELECT path_key, count(*)::int AS n FROM frontier WHERE run_id = $1 AND path_key = ANY($2::text[]) GROUP BY path_key`,
-        [runId, keys],
-      );
-      for (const r of rows) variantCounts.set(r.path_key, Number(r.n));
-    }
-    // Pages not skipped count against max_pages. The bound (pages queued as pending) is never below their
-    // number, so they are counted only when the bound says they might not fit, and the count then becomes
-    // the bound: a run whose budget fills counts at each write from then on, a run far from it never does.
-    let pagesQueued = Number(locked.rows[0]?.bound ?? 0);
-    let counted: number | null = null;
-    if (pagesQueued + pageItems.length > limits.maxPages) {
-      const { rows } = await tx.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM frontier WHERE run_id = $1 AND kind = 'page' AND status <> 'skipped'`,
-        [runId],
-      );
-      pagesQueued = counted = Number(rows[0]?.n ?? 0);
-    }
-    let budget = limits.maxPages - pagesQueued;
-
-    const cols = { url: [] as string[], host: [] as string[], depth: [] as number[], parent: [] as (string | null)[], kind: [] as string[], status: [] as string[], outcome: [] as (string | null)[], pkey: [] as (string | null)[] };
-    let queued = 0;
-    for (const it of fresh) {
-      let skip = it.skipReason ?? null;
-      const pk = it.kind === 'page' ? pathKey(it.url) : null;
-      if (!skip && it.kind === 'page') {
-        if (it.url.includes('?')) {
-          const n = variantCounts.get(pk!) ?? 0;
-          if (n >= limits.maxQueryVariants) skip = 'query_variants';
-          variantCounts.set(pk!, n + 1);
-        }
-        if (!skip) {
-          if (budget <= 0) skip = 'max_pages';
-          else budget--;
-        }
-      }
-      if (!skip) queued++;
-      cols.url.push(it.url);
-      cols.host.push(frontierHost(it.url));
-      cols.depth.push(it.depth);
-      cols.parent.push(it.parentUrl ?? null);
-      cols.kind.push(it.kind);
-      cols.status.push(skip ? 'skipped' : 'pending');
-      cols.outcome.push(skip);
-      cols.pkey.push(pk);
-    }
-    await tx.query(
-      ENQUEUE_INSERT,
-      [
-        runId,
-        cols.url,
-        cols.host,
-        cols.depth,
-        cols.parent,
-        cols.kind,
-        cols.status,
-        cols.outcome,
-        cols.pkey,
-        [...new Set(cols.host)],
-        cols.kind.filter((k, i) => k === 'page' && cols.status[i] === 'pending').length,
-        counted,
-      ],
-    );
-    return queued;
+  // lock the run (serialises enqueues of one run), read its page bound and which URLs it already has:
+  // one round trip
+  const locked = await tx.query<{ bound: number; known: string[] | null }>(
+    `SELECT r.pages_enqueued AS bound,
+            (SELECT array_agg(url) FROM frontier WHERE run_id = $1 AND url = ANY($2::text[])) AS known
+       FROM crawl_runs r WHERE r.id = $1 FOR UPDATE`,
+    [runId, [...unique.keys()]],
+  );
+  for (const url of locked.rows[0]?.known ?? []) unique.delete(url);
+  if (!unique.size) {
+    if (completions) await completeMany(tx, completions.workerId, completions.items);
+    return 0;
   }
+  const fresh = [...unique.values()];
+  const pageItems = fresh.filter((i) => i.kind === 'page' && !i.skipReason);
+  const withQuery = pageItems.filter((i) => i.url.includes('?'));
+  const variantCounts = new Map<string, number>();
+  if (withQuery.length) {
+    const keys = [...new Set(withQuery.map((i) => pathKey(i.url)))];
+    const { rows } = await tx.query<{ path_key: string; n: number }>(
+      `SELECT path_key, count(*)::int AS n FROM frontier WHERE run_id = $1 AND path_key = ANY($2::text[]) GROUP BY path_key`,
+      [runId, keys],
+    );
+    for (const r of rows) variantCounts.set(r.path_key, Number(r.n));
+  }
+  // Pages not skipped count against max_pages. The bound (pages queued as pending) is never below their
+  // number, so they are counted only when the bound says they might not fit, and the count then becomes
+  // the bound: a run whose budget fills counts at each write from then on, a run far from it never does.
+  let pagesQueued = Number(locked.rows[0]?.bound ?? 0);
+  let counted: number | null = null;
+  if (pagesQueued + pageItems.length > limits.maxPages) {
+    const { rows } = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM frontier WHERE run_id = $1 AND kind = 'page' AND status <> 'skipped'`,
+      [runId],
+    );
+    pagesQueued = counted = Number(rows[0]?.n ?? 0);
+  }
+  let budget = limits.maxPages - pagesQueued;
+
+  const cols = { url: [] as string[], host: [] as string[], depth: [] as number[], parent: [] as (string | null)[], kind: [] as string[], status: [] as string[], outcome: [] as (string | null)[], pkey: [] as (string | null)[] };
+  let queued = 0;
+  for (const it of fresh) {
+    let skip = it.skipReason ?? null;
+    const pk = it.kind === 'page' ? pathKey(it.url) : null;
+    if (!skip && it.kind === 'page') {
+      if (it.url.includes('?')) {
+        const n = variantCounts.get(pk!) ?? 0;
+        if (n >= limits.maxQueryVariants) skip = 'query_variants';
+        variantCounts.set(pk!, n + 1);
+      }
+      if (!skip) {
+        if (budget <= 0) skip = 'max_pages';
+        else budget--;
+      }
+    }
+    if (!skip) queued++;
+    cols.url.push(it.url);
+    cols.host.push(frontierHost(it.url));
+    cols.depth.push(it.depth);
+    cols.parent.push(it.parentUrl ?? null);
+    cols.kind.push(it.kind);
+    cols.status.push(skip ? 'skipped' : 'pending');
+    cols.outcome.push(skip);
+    cols.pkey.push(pk);
+  }
+  await tx.query(
+    ENQUEUE_INSERT,
+    [
+      runId,
+      cols.url,
+      cols.host,
+      cols.depth,
+      cols.parent,
+      cols.kind,
+      cols.status,
+      cols.outcome,
+      cols.pkey,
+      [...new Set(cols.host)],
+      cols.kind.filter((k, i) => k === 'page' && cols.status[i] === 'pending').length,
+      counted,
+      JSON.stringify(completionPayload(completions?.items ?? [])),
+      completions?.workerId ?? null,
+    ],
+  );
+  return queued;
 }
 
 /** Below this delay between two requests to a host (ms), one claim may take several of its URLs at once. */
@@ -323,10 +350,16 @@ export async function complete(db: Queryable, id: number, workerId: string, c: C
  * Records what happened to several claimed URLs in one statement (only those this worker still holds).
  * Returns how many were recorded.
  */
-export async function completeMany(db: Queryable, workerId: string, items: Array<{ id: number; completion: Completion }>): Promise<number> {
+export async function completeMany(db: Queryable, workerId: string, items: EnqueueCompletions['items']): Promise<number> {
   if (items.length === 0) return 0;
   if (items.length === 1) return (await complete(db, items[0]!.id, workerId, items[0]!.completion)) ? 1 : 0;
-  const payload = items.map(({ id, completion: c }) => ({
+  const r = await db.query(COMPLETE_ITEMS, [workerId, JSON.stringify(completionPayload(items))]);
+  return r.rowCount;
+}
+
+/** The rows of completionRows. */
+function completionPayload(items: EnqueueCompletions['items']) {
+  return items.map(({ id, completion: c }) => ({
     id,
     status: c.status,
     outcome: c.outcome,
@@ -338,11 +371,6 @@ export async function completeMany(db: Queryable, workerId: string, items: Array
     last_modified: c.lastModified ?? null,
     counts: c.counts ?? null,
   }));
-  const r = await db.query(
-    COMPLETE_ITEMS,
-    [workerId, JSON.stringify(payload)],
-  );
-  return r.rowCount;
 }
 
 /** Puts a claimed URL back for a later attempt (429/503, timeouts). */

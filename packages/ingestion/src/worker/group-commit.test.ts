@@ -136,4 +136,43 @@ describeEachDatabase('group commit of crawled pages', (ctx) => {
     );
     expect(again).toEqual(['unchanged', 'unchanged', 'unchanged']);
   });
+
+  it("records every page's completion with the last run's links, whichever of a group's runs found new ones", async () => {
+    await ctx.db.query(`UPDATE frontier SET status = 'skipped' WHERE status = 'pending'`); // the earlier tests' links
+    const runs = [await runningRun('twoa', 1000), await runningRun('twob', 1000)];
+    const { items } = await claimMany(ctx.db, 'w-two', 16, 16);
+    expect(new Set(items.map((i) => i.run_id))).toEqual(new Set(runs.map((r) => r.runId)));
+    const commits = new GroupCommit(ctx.db, ingestIndexer(ctx.db, new HashEmbedder()), { log: testLogger(), options: PIPELINE_DEFAULTS }, {
+      workerId: 'w-two',
+      maxGroup: 16,
+      concurrency: 1,
+      lingerMs: 50, // every page in one group
+      maxQueryVariants: 10,
+    });
+    const runOf = (id: number) => runs.find((r) => r.runId === id)!;
+    const host = (item: { url: string }) => new URL(item.url).host;
+    // in the first group, only the second run's pages find new URLs; in the second, nobody does
+    const group = (links: (item: (typeof items)[number]) => string[]) =>
+      Promise.all(
+        items.map((item) =>
+          commits.submit(item, runOf(item.run_id), {
+            type: 'complete',
+            completion: { status: 'done', outcome: 'processed', httpStatus: 200, fetched: true },
+            enqueue: links(item).map((url) => ({ url, depth: item.depth + 1, kind: 'page' as const, parentUrl: item.url })),
+          }),
+        ),
+      );
+    const statuses = async () =>
+      (await ctx.db.query<{ url: string; status: string }>(`SELECT url, status FROM frontier WHERE run_id = ANY($1::bigint[]) ORDER BY url`, [runs.map((r) => r.runId)])).rows;
+
+    expect(await group((item) => [host(item) === 'twob.test' ? `http://twob.test/new/${item.id}` : `http://twoa.test/p/1`])).toEqual(items.map(() => 'processed'));
+    const first = await statuses();
+    expect(first.filter((r) => items.some((i) => i.url === r.url)).map((r) => r.status)).toEqual(items.map(() => 'done'));
+    expect(first.filter((r) => r.url.includes('/new/')).map((r) => r.status)).toEqual(items.filter((i) => host(i) === 'twob.test').map(() => 'pending'));
+
+    await ctx.db.query(`UPDATE frontier SET status = 'claimed', claimed_by = 'w-two' WHERE id = ANY($1::bigint[])`, [items.map((i) => i.id)]);
+    expect(await group((item) => [item.url])).toEqual(items.map(() => 'processed'));
+    expect((await statuses()).map((r) => r.status)).toEqual(first.map((r) => r.status));
+    await ctx.db.query(`UPDATE frontier SET status = 'skipped' WHERE run_id = ANY($1::bigint[])`, [runs.map((r) => r.runId)]);
+  });
 });

@@ -142,15 +142,18 @@ export class GroupCommit {
       for (const it of p.result.enqueue) e.items.push(it);
       byRun.set(p.run.runId, e);
     }
-    for (const { run, items } of [...byRun.values()].sort((a, b) => a.run.runId - b.run.runId)) {
-      await enqueueIn(tx, run.runId, items, { maxPages: run.config.max_pages, maxQueryVariants: this.options.maxQueryVariants });
-    }
     const completions = group.map((p) => {
       const c = p.result.completion;
       const outcome = outcomes.get(p);
       return { id: p.item.id, completion: outcome ? { ...c, outcome } : c };
     });
-    await completeMany(tx, this.options.workerId, completions);
+    const enqueues = [...byRun.values()].sort((a, b) => a.run.runId - b.run.runId);
+    for (const [k, { run, items }] of enqueues.entries()) {
+      // the last run's enqueue records the completions too
+      const last = k === enqueues.length - 1 ? { workerId: this.options.workerId, items: completions } : undefined;
+      await enqueueIn(tx, run.runId, items, { maxPages: run.config.max_pages, maxQueryVariants: this.options.maxQueryVariants }, last);
+    }
+    if (!enqueues.length) await completeMany(tx, this.options.workerId, completions);
     return completions.map((c) => (c.completion.status === 'done' ? c.completion.outcome : c.completion.status));
   }
 
