@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Database } from '@cite/core/db/database.js';
 import { CiteError, isCiteError } from '@cite/core/errors.js';
+import { cpuTurn } from './cpu-turn.js';
 import type { NormalisedDocument } from './document.js';
 import * as detect from './extractors/detect-format.js';
 import type * as extractors from './extractors/extract.js';
@@ -227,19 +228,24 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
       body = rendered.html;
       pageUrl = normalizeUrl(rendered.url) ?? finalUrl;
     }
+    // parsing, then chunking and hashing, each in its own turn (cpu-turn.ts says why)
+    await cpuTurn();
     const page = extractHtml({ body, url: pageUrl, contentType: typeof body === 'string' ? 'text/html; charset=utf-8' : res.contentType });
     if (!page.robots.nofollow && item.kind === 'page') for (const l of linksToEnqueue(run, item, page.links, deps.options.maxLinksPerPage)) discovered.push(l);
     if (page.robots.noindex) return skipped('noindex', base, discovered);
     const doc = withUrl(page.document, run, pageUrl);
     if (!hasText(doc)) return skipped('empty', base, discovered);
+    await cpuTurn();
     return toIndex(base, discovered, await deps.indexer.prepare(doc, ctx));
   }
 
   if (format.format === 'zip' || format.format === 'jsonl' || format.format === 'jsonl-gz') {
     return skipped('archive_in_crawl', base, discovered);
   }
+  await cpuTurn();
   const doc = await extractOne(deps, { data: res.body, url: finalUrl, contentType: res.contentType, name: new URL(finalUrl).pathname });
   if (!doc.ok) return failed(doc.code, doc.message, base);
+  await cpuTurn();
   return toIndex(base, discovered, await deps.indexer.prepare(withUrl(doc.document, run, finalUrl), ctx));
 }
 
