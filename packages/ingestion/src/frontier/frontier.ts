@@ -53,18 +53,19 @@ export async function enqueue(db: Database, runId: number, items: EnqueueItem[],
   return db.transaction((tx) => enqueueIn(tx, runId, items, limits));
 }
 
-// Named statements (see CLAIM_STATEMENT): they run at every group of pages a crawl writes, and their plans do
-// not depend on their parameters. The read of the URLs already known stays unnamed: its generic plan walks
-// all of the run's URLs instead of looking up the few it is given (seen in bench:crawl's profile).
-//
-// Hosts first (the claim joins on them), then the URLs, and the completions of a crawl's group (see
-// EnqueueCompletions): one statement.
 /** The completions' rows (`c`) of a JSON parameter, as `completionPayload` writes them. */
 const completionRows = (param: string) => `jsonb_to_recordset(${param}::jsonb) AS c(id bigint, status text, outcome text, error text,
             http_status int, content_type text, fetched boolean, etag text, last_modified text, counts jsonb)`;
 const COMPLETE_SET = `status = c.status, outcome = c.outcome, error = c.error, http_status = c.http_status,
             content_type = c.content_type, fetched_at = CASE WHEN c.fetched THEN now() ELSE f.fetched_at END,
             etag = c.etag, last_modified = c.last_modified, counts = c.counts, finished_at = now()`;
+
+// Named statements (see CLAIM_STATEMENT): they run at every group of pages a crawl writes, and their plans do
+// not depend on their parameters. The read of the URLs already known stays unnamed: its generic plan walks
+// all of the run's URLs instead of looking up the few it is given (seen in bench:crawl's profile).
+//
+// Hosts first (the claim joins on them), then the URLs, and the completions of a crawl's group (see
+// EnqueueCompletions): one statement.
 const ENQUEUE_INSERT = namedStatement(
   'frontier_enqueue_insert',
   `WITH hosts AS (
@@ -100,7 +101,10 @@ export interface EnqueueCompletions {
   items: Array<{ id: number; completion: Completion }>;
 }
 
-/** `enqueue` inside a transaction the caller holds (seeding a run along with its status change). */
+/**
+ * `enqueue` inside a transaction the caller holds (seeding a run along with its status change); with
+ * `completions`, records them too.
+ */
 export async function enqueueIn(
   tx: Queryable,
   runId: number,
