@@ -174,14 +174,14 @@ async function measure(url: string, key: string, queries: string[]): Promise<Omi
   // node-postgres client: its own figure is printed beside it)
   const agent = new http.Agent({ keepAlive: true, maxSockets: Number(values.concurrency) });
   const target = new URL(`${url}/v1/search`);
-  const post = (body: string): Promise<number> =>
+  const post = (body: string): Promise<void> =>
     new Promise((resolve, reject) => {
       const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
       const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers }, (res) => {
         let error = '';
         // an error's body says why (its code); a success's is read and dropped
         res.on('data', (d: Buffer) => void (res.statusCode !== 200 && error.length < 1000 && (error += d.toString())));
-        res.on('end', () => (res.statusCode === 200 ? resolve(200) : reject(new Error(`HTTP ${res.statusCode}: ${error.trim()}`))));
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${error.trim()}`))));
         res.on('error', reject);
       });
       req.on('error', reject);
