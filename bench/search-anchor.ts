@@ -3,82 +3,129 @@
  * (`ORDER BY embedding <=> q LIMIT 100`, hnsw.ef_search 100), run straight on the same database in the same
  * run, at several concurrencies. Machines here differ by 2× from one session to the next, so Cité's
  * throughput is read as a ratio of this one, measured minutes apart on the same data.
+ *
+ * Between the anchor and Cité over HTTP sits a middle figure, the search service without HTTP
+ * (measureSearchService): Cité's own statement as the engine builds and sends it, called in this process.
+ * Its ratio to the anchor is what the search costs the database; the rest of the gap is HTTP and the engine.
  */
 import pg from 'pg';
+import type { Database } from '@cite/core/db/database.js';
+import { CONFIG_DEFAULTS } from '@cite/core/config/config.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
+import { openServerDatabase } from '@cite/core/db/server-database.js';
+import { searchWith } from '@cite/retrieval/search/search-service.js';
+import type { SearchMode } from '@cite/retrieval/search/search-schema.js';
 import { cpuMsPer, percentile } from './lib.js';
 
-export interface AnchorFigures {
-  /** Statements per second at each concurrency. */
+export interface ThroughputFigures {
+  /** Statements (or searches) per second at each concurrency. */
   tps: Record<number, number>;
   best: { concurrency: number; tps: number };
-  /** CPU time of this client (node-postgres) per statement at each concurrency, ms: its share of the machine. */
+  /** CPU time of this process per statement at each concurrency, ms: its share of the machine. */
   clientCpuMs: Record<number, number>;
-  /** Latency of one query at a time. */
+  /** Latency of one at a time. */
   c1: { p50: number; mean: number };
+}
+export type AnchorFigures = ThroughputFigures;
+
+interface ThroughputOptions {
+  concurrencies?: number[];
+  seconds?: number;
+}
+
+/**
+ * `one(worker)` run by `c` workers at once for `seconds`, for each concurrency, after 50 warming calls and
+ * 300 timed one at a time. `workers(c)` readies the first c workers (connections) before the clock starts.
+ */
+async function measureThroughput(
+  one: (worker: number) => Promise<unknown>,
+  workers: (count: number) => Promise<void>,
+  options: ThroughputOptions,
+): Promise<ThroughputFigures> {
+  const concurrencies = options.concurrencies ?? [1, 2, 4, 8, 16];
+  const seconds = options.seconds ?? 8;
+  await workers(1);
+  for (let i = 0; i < 50; i++) await one(0); // warm the index pages
+  const seq: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const t = performance.now();
+    await one(0);
+    seq.push(performance.now() - t);
+  }
+  seq.sort((a, b) => a - b);
+  const tps: Record<number, number> = {};
+  const clientCpuMs: Record<number, number> = {};
+  for (const c of concurrencies) {
+    await workers(c);
+    let done = 0;
+    const end = Date.now() + seconds * 1000;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: c }, async (_, w) => {
+        while (Date.now() < end) {
+          await one(w);
+          done++;
+        }
+      }),
+    );
+    tps[c] = Math.round((done / ((performance.now() - t0) / 1000)) * 10) / 10;
+    clientCpuMs[c] = cpuMsPer(cpu0, done);
+  }
+  const [bestC, bestTps] = Object.entries(tps).reduce((a, b) => (b[1] > a[1] ? b : a));
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return {
+    tps,
+    best: { concurrency: Number(bestC), tps: bestTps },
+    clientCpuMs,
+    c1: { p50: r(percentile(seq, 50)), mean: r(seq.reduce((a, b) => a + b, 0) / seq.length) },
+  };
 }
 
 const BARE_QUERY = 'SELECT id FROM chunks ORDER BY embedding <=> $1::vector LIMIT 100';
 
-export async function measureBareHnsw(
-  url: string,
-  queries: readonly string[],
-  options: { concurrencies?: number[]; seconds?: number } = {},
-): Promise<AnchorFigures> {
-  const concurrencies = options.concurrencies ?? [1, 2, 4, 8, 16];
-  const seconds = options.seconds ?? 8;
+export async function measureBareHnsw(url: string, queries: readonly string[], options: ThroughputOptions = {}): Promise<AnchorFigures> {
   const embedder = new HashEmbedder();
   const vectors = await Promise.all(queries.slice(0, 500).map(async (q) => `[${Array.from(await embedder.embedQuery(q)).join(',')}]`));
   const clients: pg.Client[] = [];
-  const client = async (i: number) => {
-    while (clients.length <= i) {
+  const workers = async (count: number) => {
+    while (clients.length < count) {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
-      await c.query("SET hnsw.ef_search = 100");
+      await c.query('SET hnsw.ef_search = 100');
       clients.push(c);
     }
-    return clients[i]!;
   };
+  let qi = 0;
   try {
-    let qi = 0;
-    const next = () => vectors[qi++ % vectors.length]!;
-    const first = await client(0);
-    for (let i = 0; i < 50; i++) await first.query(BARE_QUERY, [next()]); // warm the index pages
-    const seq: number[] = [];
-    for (let i = 0; i < 300; i++) {
-      const t = performance.now();
-      await first.query(BARE_QUERY, [next()]);
-      seq.push(performance.now() - t);
-    }
-    seq.sort((a, b) => a - b);
-    const tps: Record<number, number> = {};
-    const clientCpuMs: Record<number, number> = {};
-    for (const c of concurrencies) {
-      const workers = await Promise.all(Array.from({ length: c }, (_, i) => client(i)));
-      let done = 0;
-      const end = Date.now() + seconds * 1000;
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      await Promise.all(
-        workers.map(async (w) => {
-          while (Date.now() < end) {
-            await w.query(BARE_QUERY, [next()]);
-            done++;
-          }
-        }),
-      );
-      tps[c] = Math.round((done / ((performance.now() - t0) / 1000)) * 10) / 10;
-      clientCpuMs[c] = cpuMsPer(cpu0, done);
-    }
-    const [bestC, bestTps] = Object.entries(tps).reduce((a, b) => (b[1] > a[1] ? b : a));
-    const r = (x: number) => Math.round(x * 100) / 100;
-    return {
-      tps,
-      best: { concurrency: Number(bestC), tps: bestTps },
-      clientCpuMs,
-      c1: { p50: r(percentile(seq, 50)), mean: r(seq.reduce((a, b) => a + b, 0) / seq.length) },
-    };
+    return await measureThroughput((w) => clients[w]!.query(BARE_QUERY, [vectors[qi++ % vectors.length]]), workers, options);
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  }
+}
+
+/**
+ * The search service (search-service.ts `searchWith`, default configuration, hash embedder) called in this
+ * process on a server database whose pool holds one connection per worker: Cité's statement, its settings
+ * and its result shaping, without HTTP, authentication or the engine's other middleware.
+ */
+export async function measureSearchService(
+  url: string,
+  queries: readonly string[],
+  mode: SearchMode,
+  options: ThroughputOptions = {},
+): Promise<ThroughputFigures> {
+  const concurrencies = options.concurrencies ?? [1, 2, 4, 8, 16];
+  const db: Database = await openServerDatabase(url, Math.max(...concurrencies));
+  const deps = { db, embedder: new HashEmbedder(), config: CONFIG_DEFAULTS };
+  let qi = 0;
+  try {
+    return await measureThroughput(
+      () => searchWith(deps, { query: queries[qi++ % queries.length]!, k: 10, mode, allowedCollections: null }),
+      async () => {},
+      options,
+    );
+  } finally {
+    await db.close();
   }
 }

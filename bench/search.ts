@@ -4,7 +4,8 @@
  * Measures POST /v1/search over HTTP against a `cite start` child process with the hash embedder:
  * p50/p95 at concurrency 1, then throughput (and p50/p95) at concurrency 16, for each target database.
  * On the server target it first measures its anchor, the bare HNSW query on the same database
- * (search-anchor.ts), and prints Cité's figures as ratios of it (`--no-anchor` leaves it out). Both
+ * (search-anchor.ts), then the search service called without HTTP (Cité's statement as the engine sends it),
+ * and prints both of Cité's figures as ratios of the anchor (`--no-anchor` leaves both out). Both
  * clients run on the same machine: each one's CPU time per request is printed, the share it takes.
  * BENCH_CPU_PROF=dir writes a V8 CPU profile of the engine there when it stops.
  *
@@ -20,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Database } from '@cite/core/db/database.js';
+import type { SearchMode } from '@cite/retrieval/search/search-schema.js';
 import { openEmbeddedDatabase } from '@cite/core/db/embedded-database.js';
 import { EmbeddedUpkeep } from '@cite/core/db/embedded-upkeep.js';
 import { migrate } from '@cite/core/db/migrations.js';
@@ -30,7 +32,7 @@ import { seedDocuments, type SeedDocument } from '@cite/index/seed-documents.js'
 import { createKey } from '@cite/app/keys/api-keys.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
 import { cpuMsPer, freshServerDatabase, percentile, startEngineProcess } from './lib.js';
-import { measureBareHnsw, type AnchorFigures } from './search-anchor.js';
+import { measureBareHnsw, measureSearchService, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
   options: {
@@ -164,6 +166,8 @@ interface Figures {
   cN: { concurrency: number; seconds: number; requests: number; rps: number; p50: number; p95: number; errors: number; clientCpuMs: number };
   /** Server only: the bare HNSW query on the same database in the same run (search-anchor.ts). */
   anchor?: AnchorFigures;
+  /** Server only: the search service without HTTP, same database, same run (search-anchor.ts). */
+  service?: ThroughputFigures;
 }
 
 async function measure(url: string, key: string, queries: string[]): Promise<Omit<Figures, 'target' | 'chunks'>> {
@@ -237,6 +241,7 @@ async function measure(url: string, key: string, queries: string[]): Promise<Omi
 
 async function runTarget(target: 'server' | 'embedded', pool: string[], queries: string[]): Promise<Figures> {
   let anchor: AnchorFigures | undefined;
+  let service: ThroughputFigures | undefined;
   const common = { EMBEDDINGS: 'hash', RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' };
   let env: Record<string, string>;
   let db: Database;
@@ -273,6 +278,8 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
     if (!values['no-anchor']) {
       process.stderr.write('server: measuring the bare HNSW query (the anchor)…\n');
       anchor = await measureBareHnsw(env.DATABASE_URL!, queries, { seconds: Number(values['anchor-seconds']) });
+      process.stderr.write('server: measuring the search service without HTTP…\n');
+      service = await measureSearchService(env.DATABASE_URL!, queries, values.mode as SearchMode, { seconds: Number(values['anchor-seconds']) });
     }
   }
   const { key } = await createKey(db, { name: 'bench-search', role: 'agent' });
@@ -280,7 +287,7 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
   const engine = await startEngineProcess(env);
   try {
     process.stderr.write(`${target}: measuring over HTTP (${chunks} chunks)…\n`);
-    return { target, chunks, sharedBuffersMb, anchor, ...(await measure(engine.url, key, queries)) };
+    return { target, chunks, sharedBuffersMb, anchor, service, ...(await measure(engine.url, key, queries)) };
   } finally {
     await engine.stop();
   }
@@ -309,7 +316,16 @@ async function main(): Promise<void> {
     const a = r.anchor;
     const tps = Object.entries(a.tps).map(([c, t]) => `c=${c} ${t}`).join(', ');
     console.log(`\nanchor (${r.target}): bare HNSW top-100, ef_search 100, same database: c=1 p50 ${a.c1.p50} ms; statements/s ${tps}`);
-    console.log(`client CPU: ${a.clientCpuMs[a.best.concurrency]} ms a statement (anchor, c=${a.best.concurrency}), ${r.cN.clientCpuMs} ms a request (Cité, c=${r.cN.concurrency})`);
+    const s = r.service;
+    if (s) {
+      const stps = Object.entries(s.tps).map(([c, t]) => `c=${c} ${t}`).join(', ');
+      console.log(`search service without HTTP (${r.mode}, same database): c=1 p50 ${s.c1.p50} ms; searches/s ${stps}`);
+      console.log(`  best ${s.best.tps}/s (c=${s.best.concurrency}) = ${(s.best.tps / a.best.tps).toFixed(2)}× the bare query's best: what the search costs the database; over HTTP, c=${r.cN.concurrency} keeps ${(r.cN.rps / s.best.tps).toFixed(2)}× of it`);
+    }
+    console.log(
+      `client CPU: ${a.clientCpuMs[a.best.concurrency]} ms a statement (anchor, c=${a.best.concurrency}), ` +
+        `${s ? `${s.clientCpuMs[s.best.concurrency]} ms a search (service and its client, c=${s.best.concurrency}), ` : ''}${r.cN.clientCpuMs} ms a request (Cité over HTTP, c=${r.cN.concurrency})`,
+    );
     console.log(
       `${r.target}: c=${r.cN.concurrency} throughput ${(r.cN.rps / a.best.tps).toFixed(2)}× the bare query's best (c=${a.best.concurrency}, ${a.best.tps}/s; target ≥ 0.40×); ` +
         `c=1 p50 ${(r.c1.p50 / a.c1.p50).toFixed(1)}× the bare query's (target ≤ 4×); errors ${r.cN.errors}`,
