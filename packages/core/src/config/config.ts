@@ -214,6 +214,8 @@ export const configSchema = z.object({
   INGEST_MAX_PDF_PAGES: int(1, 100000).default(2000),
   /** PDF-bomb guard: most bytes a PDF's compressed streams (images aside) may inflate to before it is read; more is refused (PDF_TOO_COMPLEX). */
   INGEST_PDF_MAX_DECOMPRESSED_BYTES: int(1024 * 1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  /** DOCX-bomb guard: most bytes a DOCX's XML parts may unpack to; more is refused (DOCX_TOO_LARGE). 32 MB is a Word file of ~8,000 pages of text. */
+  INGEST_DOCX_MAX_XML_BYTES: int(64 * 1024, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
   /** Time budget to extract one document (ms). */
   INGEST_EXTRACT_TIMEOUT_MS: int(100, 3600000).default(60000),
   /** Zip-bomb guard: most bytes unpacked from one archive. */

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { CiteError } from '@cite/core/errors.js';
-import { extractDocx } from './docx.js';
+import { extractDocx, type DocxLimits } from './docx.js';
+import { DEFAULT_EXTRACT_OPTIONS } from './extract.js';
 import { writeDocx } from './testing/docx-writer.js';
 import { writeZip } from './testing/zip-writer.js';
 
 const url = 'file:///docs/note.docx';
+const limits: DocxLimits = {
+  maxXmlBytes: DEFAULT_EXTRACT_OPTIONS.maxDocxXmlBytes,
+  zip: DEFAULT_EXTRACT_OPTIONS.archive,
+  timeoutMs: DEFAULT_EXTRACT_OPTIONS.timeoutMs,
+};
+/** The zip guard's ratio left out, so that each test reaches the guard it is about (one-word paragraphs compress ~300:1). */
+const anyRatio: DocxLimits = { ...limits, zip: { ...limits.zip, maxRatio: 100_000 } };
+const code = (c: string) => (e: unknown) => e instanceof CiteError && e.code === c;
+/** A Word file of `n` one-word paragraphs: its XML is ~50 bytes a paragraph and compresses ~500:1. */
+const manyParagraphs = (n: number) => writeDocx(Array.from({ length: n }, () => ({ text: 'association' })));
 
 describe('extractDocx', () => {
   it('keeps headings as heading paths and paragraph indexes as locators', async () => {
@@ -18,7 +29,7 @@ describe('extractDocx', () => {
       { text: 'Procédure', heading: 2 },
       { text: 'La demande est faite par écrit.' },
     ]);
-    const doc = await extractDocx({ data, url, fallbackTitle: 'note' });
+    const doc = await extractDocx({ data, url, fallbackTitle: 'note' }, limits);
     expect(doc.format).toBe('docx');
     expect(doc.title).toBe('Note de service');
     const find = (t: string) => {
@@ -36,6 +47,36 @@ describe('extractDocx', () => {
 
   it('refuses a zip that is not a Word document with DOCX_CORRUPT', async () => {
     const data = writeZip([{ name: 'hello.txt', data: 'hello' }]);
-    await expect(extractDocx({ data, url })).rejects.toSatisfy((e) => e instanceof CiteError && e.code === 'DOCX_CORRUPT');
+    await expect(extractDocx({ data, url }, limits)).rejects.toSatisfy(code('DOCX_CORRUPT'));
+  });
+
+  it('refuses a DOCX whose XML unpacks past the limit before reading it, whatever its headers say', async () => {
+    const bomb = manyParagraphs(40_000); // ~2 MB of XML in ~10 KB
+    expect(bomb.length).toBeLessThan(100_000);
+    await expect(extractDocx({ data: bomb, url }, { ...anyRatio, maxXmlBytes: 1024 * 1024 })).rejects.toSatisfy(code('DOCX_TOO_LARGE'));
+    // and with the archive guards as configured, its ratio says bomb
+    await expect(extractDocx({ data: bomb, url }, limits)).rejects.toThrow(/compression ratio/);
+    // the same part declared small: refused once it inflates past what it declared
+    const xml = `<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${'<w:p><w:r><w:t>a</w:t></w:r></w:p>'.repeat(100_000)}</w:body></w:document>`;
+    const liar = writeZip([{ name: 'word/document.xml', data: xml, declaredSize: 1000 }]);
+    await expect(extractDocx({ data: liar, url }, anyRatio)).rejects.toSatisfy(code('DOCX_TOO_LARGE'));
+    // under the limit, the same structure reads
+    const doc = await extractDocx({ data: manyParagraphs(2_000), url }, limits);
+    expect(doc.sections.flatMap((s) => s.blocks)).toHaveLength(2_000);
+  });
+
+  it('refuses a DOCX that needs more than the heap of its thread, and the next one reads (the process lives on)', async () => {
+    // ~20 MB of one-word paragraphs: mammoth needs gigabytes for it (a 580 KB file of this kind unpacking to
+    // 200 MB took the engine down when mammoth ran on the main thread)
+    const heavy = manyParagraphs(400_000);
+    await expect(extractDocx({ data: heavy, url }, { ...anyRatio, maxXmlBytes: 64 * 1024 * 1024 })).rejects.toSatisfy(code('DOCX_TOO_COMPLEX'));
+    const doc = await extractDocx({ data: writeDocx([{ text: 'Note', heading: 1 }, { text: 'Après la tempête.' }]), url }, limits);
+    expect(doc.sections[0]?.blocks[0]?.text).toBe('Après la tempête.');
+  }, 60_000);
+
+  it('stops a DOCX past its time budget with EXTRACT_TIMEOUT, and the next one reads', async () => {
+    await expect(extractDocx({ data: manyParagraphs(100_000), url }, { ...anyRatio, timeoutMs: 100 })).rejects.toSatisfy(code('EXTRACT_TIMEOUT'));
+    const doc = await extractDocx({ data: writeDocx([{ text: 'Avis' }]), url }, limits);
+    expect(doc.sections[0]?.blocks[0]?.text).toBe('Avis');
   });
 });

@@ -1,13 +1,25 @@
 /**
- * DOCX → HTML (mammoth) → the HTML path, so headings, lists and tables follow the same rules as
- * web pages. locator.paragraph is the 0-based index of the body paragraph a block comes from.
+ * DOCX → HTML (mammoth, in its own thread: docx-thread.ts) → the HTML path, so headings, lists and tables
+ * follow the same rules as web pages. locator.paragraph is the 0-based index of the body paragraph a block
+ * comes from. A DOCX is a zip: its XML parts' unpacked size is bounded first (DOCX_TOO_LARGE).
  */
-import type Mammoth from 'mammoth';
 import { load } from 'cheerio';
 import type { Element } from 'domhandler';
+import { readZip, type ArchiveLimits } from './archive.js';
+import { docxToHtml } from './docx-thread.js';
+import { docxTooComplex } from './extract-errors.js';
 import { CiteError } from '@cite/core/errors.js';
 import type { NormalisedDocument } from '../document.js';
 import { htmlToSections } from './html.js';
+
+export interface DocxLimits {
+  /** Most bytes the XML parts may unpack to, all together (INGEST_DOCX_MAX_XML_BYTES). */
+  maxXmlBytes: number;
+  /** The zip guards of archives (ratio, entries, total), applied to the DOCX's parts. */
+  zip: Pick<ArchiveLimits, 'maxEntries' | 'maxTotalBytes' | 'maxRatio'>;
+  /** Time budget (ms). */
+  timeoutMs: number;
+}
 
 export interface DocxInput {
   data: Buffer;
@@ -27,19 +39,35 @@ const STYLE_MAP = [
   ]),
 ];
 
-/** mammoth is loaded on the first DOCX (~35 MB of RSS an ingestion without Word files does not need). */
-let mammothModule: Promise<typeof Mammoth> | undefined;
-const loadMammoth = () => (mammothModule ??= import('mammoth').then((m) => (m as { default?: typeof Mammoth }).default ?? (m as unknown as typeof Mammoth)));
+const XML_PART = /\.(xml|rels)$/i;
 
-export async function extractDocx(input: DocxInput): Promise<NormalisedDocument> {
-  const mammoth = await loadMammoth();
-  let html: string;
-  try {
-    const result = await mammoth.convertToHtml({ buffer: input.data }, { styleMap: STYLE_MAP, ignoreEmptyParagraphs: false });
-    html = result.value;
-  } catch (e) {
-    throw new CiteError('DOCX_CORRUPT', `DOCX cannot be read: ${(e as Error).message}`, { status: 422, cause: e });
+/**
+ * Unpacks the DOCX's parts with the archive guards (sizes checked as declared, then as inflated: headers
+ * lie) and refuses one whose XML would unpack past `limits.maxXmlBytes`: mammoth holds the XML in memory
+ * several times over. Other parts (images) only need to be readable zip entries.
+ */
+async function checkParts(data: Buffer, limits: DocxLimits): Promise<void> {
+  let xmlBytes = 0;
+  const zip: ArchiveLimits = { ...limits.zip, maxEntryBytes: limits.maxXmlBytes, maxDepth: 0 };
+  for await (const item of readZip({ data }, zip)) {
+    const xml = XML_PART.test(item.name);
+    if (!item.ok) {
+      if (item.code === 'ZIP_CORRUPT' && item.fatal) throw new CiteError('DOCX_CORRUPT', `DOCX cannot be read: ${item.message}`, { status: 422 });
+      if (item.fatal || xml) throw docxTooComplex('DOCX_TOO_LARGE', `DOCX part ${item.name || '(index)'}: ${item.message}`);
+      continue; // an image too large to matter to the text
+    }
+    if (!xml) continue;
+    xmlBytes += item.data.length;
+    if (xmlBytes > limits.maxXmlBytes) {
+      throw docxTooComplex('DOCX_TOO_LARGE', `DOCX XML unpacks past ${limits.maxXmlBytes} bytes (INGEST_DOCX_MAX_XML_BYTES)`);
+    }
   }
+}
+
+export async function extractDocx(input: DocxInput, limits: DocxLimits): Promise<NormalisedDocument> {
+  const deadline = Date.now() + limits.timeoutMs;
+  await checkParts(input.data, limits);
+  const html = await docxToHtml(input.data, STYLE_MAP, deadline);
   const $ = load(`<body>${html}</body>`, { xml: { xmlMode: false, decodeEntities: true } });
   const body = $('body')[0] as Element;
   const { sections, firstHeading } = htmlToSections(body, { paragraphLocators: true, format: 'docx' });

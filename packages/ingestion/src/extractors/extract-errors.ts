@@ -16,3 +16,11 @@ export function extractTimeout(message: string): CiteError {
 export function pdfTooComplex(message: string, cause?: unknown): CiteError {
   return new CiteError('PDF_TOO_COMPLEX', message, { status: 422, cause });
 }
+
+/**
+ * A DOCX whose reading would take more memory than allowed: XML parts unpacking past
+ * INGEST_DOCX_MAX_XML_BYTES (decompression bomb), or the reading thread's heap. Not retryable.
+ */
+export function docxTooComplex(code: 'DOCX_TOO_LARGE' | 'DOCX_TOO_COMPLEX', message: string, cause?: unknown): CiteError {
+  return new CiteError(code, message, { status: code === 'DOCX_TOO_LARGE' ? 413 : 422, cause });
+}

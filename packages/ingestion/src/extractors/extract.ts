@@ -15,7 +15,6 @@ import type { NormalisedDocument } from '../document.js';
 import { readZip, sanitiseEntryName, type ArchiveLimits } from './archive.js';
 import { decodeWithBom } from './byte-order-mark.js';
 import { detectFormat, FORMAT_SNIFF_BYTES, type DocumentFormat } from './detect-format.js';
-import { extractTimeout } from './extract-errors.js';
 import { extractDocx } from './docx.js';
 import { extractHtml, type HtmlLink } from './html.js';
 import { extractJsonl } from './jsonl.js';
@@ -46,6 +45,8 @@ export interface ExtractOptions {
   maxPdfPages: number;
   /** PDFs whose compressed streams (images aside) inflate to more bytes give PDF_TOO_COMPLEX (decompression bombs). */
   maxPdfDecompressedBytes: number;
+  /** DOCX files whose XML parts unpack to more bytes give DOCX_TOO_LARGE (decompression bombs). */
+  maxDocxXmlBytes: number;
   /** Time budget for one document (ms); past it the document gives EXTRACT_TIMEOUT. */
   timeoutMs: number;
   /** Longest JSONL line (bytes). */
@@ -76,7 +77,7 @@ export type ExtractOutcome =
   | { ok: false; location: string; code: string; message: string };
 
 type ExtractConfig = Pick<Config, 'INGEST_MAX_FILE_BYTES' | 'INGEST_MAX_PDF_PAGES'> &
-  Partial<Pick<Config, 'INGEST_PDF_MAX_DECOMPRESSED_BYTES' | 'INGEST_EXTRACT_TIMEOUT_MS' | 'INGEST_ZIP_MAX_TOTAL_BYTES' | 'INGEST_ZIP_MAX_RATIO' | 'INGEST_ZIP_MAX_ENTRIES'>>;
+  Partial<Pick<Config, 'INGEST_PDF_MAX_DECOMPRESSED_BYTES' | 'INGEST_DOCX_MAX_XML_BYTES' | 'INGEST_EXTRACT_TIMEOUT_MS' | 'INGEST_ZIP_MAX_TOTAL_BYTES' | 'INGEST_ZIP_MAX_RATIO' | 'INGEST_ZIP_MAX_ENTRIES'>>;
 
 /**
  * Defaults live in the engine configuration schema: read them from there, never restate them
@@ -87,6 +88,7 @@ const CONFIG_DEFAULTS = {
   INGEST_MAX_FILE_BYTES: defaultOf('INGEST_MAX_FILE_BYTES'),
   INGEST_MAX_PDF_PAGES: defaultOf('INGEST_MAX_PDF_PAGES'),
   INGEST_PDF_MAX_DECOMPRESSED_BYTES: defaultOf('INGEST_PDF_MAX_DECOMPRESSED_BYTES'),
+  INGEST_DOCX_MAX_XML_BYTES: defaultOf('INGEST_DOCX_MAX_XML_BYTES'),
   INGEST_EXTRACT_TIMEOUT_MS: defaultOf('INGEST_EXTRACT_TIMEOUT_MS'),
   INGEST_ZIP_MAX_TOTAL_BYTES: defaultOf('INGEST_ZIP_MAX_TOTAL_BYTES'),
   INGEST_ZIP_MAX_RATIO: defaultOf('INGEST_ZIP_MAX_RATIO'),
@@ -99,6 +101,7 @@ export function extractOptionsFromConfig(config: ExtractConfig): ExtractOptions 
     maxFileBytes: config.INGEST_MAX_FILE_BYTES,
     maxPdfPages: config.INGEST_MAX_PDF_PAGES,
     maxPdfDecompressedBytes: config.INGEST_PDF_MAX_DECOMPRESSED_BYTES ?? CONFIG_DEFAULTS.INGEST_PDF_MAX_DECOMPRESSED_BYTES,
+    maxDocxXmlBytes: config.INGEST_DOCX_MAX_XML_BYTES ?? CONFIG_DEFAULTS.INGEST_DOCX_MAX_XML_BYTES,
     timeoutMs: config.INGEST_EXTRACT_TIMEOUT_MS ?? CONFIG_DEFAULTS.INGEST_EXTRACT_TIMEOUT_MS,
     // One line is one document: the same bound as a file.
     maxLineBytes: config.INGEST_MAX_FILE_BYTES,
@@ -156,16 +159,6 @@ function audienceOf(zipName: string): string | undefined {
   return m[1][0].toUpperCase() + m[1].slice(1).toLowerCase();
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(extractTimeout(`extraction took longer than ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 async function readHead(file: string): Promise<Buffer> {
   const fh = await fs.promises.open(file, 'r');
   try {
@@ -209,7 +202,10 @@ class Extractor {
         );
         break;
       case 'docx':
-        doc = await withTimeout(extractDocx({ data, url, fallbackTitle }), this.options.timeoutMs);
+        doc = await extractDocx(
+          { data, url, fallbackTitle },
+          { maxXmlBytes: this.options.maxDocxXmlBytes, zip: this.options.archive, timeoutMs: this.options.timeoutMs },
+        );
         break;
       case 'service-public':
         doc = extractServicePublic({ body: data, location: leaf.location, defaultAudience: leaf.audience });
