@@ -24,11 +24,27 @@ const scalar = z.union([z.string().max(500), z.number().finite(), z.boolean()]);
 const metadataKey = z
   .string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'metadata keys are letters, digits, _ . - (at most 64)');
-const isoDate = z
-  .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), {
-    message: 'expected an ISO 8601 date such as 2024-01-31 or 2024-01-31T12:00:00Z',
-  });
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/;
+/**
+ * A date PostgreSQL reads as one: Date.parse rolls 2024-02-30 over to March 1st where PostgreSQL refuses it
+ * (the search then failed with a 500), and year 0 does not exist there.
+ */
+export function isCalendarDate(s: string): boolean {
+  const m = ISO_DATE.exec(s);
+  if (!m) return false;
+  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHour = 0, offsetMinute = 0] = m.slice(1).map((x) => (x === undefined ? undefined : Number(x)));
+  const daysInMonth = new Date(Date.UTC(2000, month!, 0)).getUTCDate(); // 2000: a leap year, February has 29
+  const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return (
+    year! >= 1 &&
+    month! >= 1 && month! <= 12 &&
+    day! >= 1 && day! <= (month === 2 && !leap(year!) ? 28 : daysInMonth) &&
+    hour! <= 23 && minute! <= 59 && second! <= 59 && offsetHour! <= 15 && offsetMinute! <= 59
+  );
+}
+const isoDate = z.string().max(40).refine(isCalendarDate, {
+  message: 'expected an ISO 8601 date such as 2024-01-31 or 2024-01-31T12:00:00Z',
+});
 
 export const searchFiltersSchema = z
   .object({

@@ -287,6 +287,17 @@ describeEachDatabase('search service', (ctx) => {
     await expect(run('salarié', { filters: { updated_after: 'yesterday' } })).rejects.toMatchObject({ code: 'INVALID_FILTERS' });
   });
 
+  it('refuses dates the calendar does not have with a 400, where the database would have failed (500)', async () => {
+    for (const date of ['2024-02-30', '2023-02-29', '2023-06-31', '0000-01-01', '2024-13-01', '2024-01-31T24:30:00Z', '2024-01-31T12:00:00+25:00']) {
+      await expect(run('salarié', { filters: { updated_after: date } }), date).rejects.toMatchObject({ code: 'INVALID_FILTERS', status: 400 });
+      await expect(run('salarié', { filters: { updated_before: date } }), date).rejects.toMatchObject({ code: 'INVALID_FILTERS', status: 400 });
+    }
+    // real dates still filter: a leap day, a time with an offset
+    for (const date of ['2024-02-29', '2000-02-29', '2024-01-31T12:00:00.5+01:00', '2024-01-31 23:59:59Z']) {
+      await expect(run('salarié', { filters: { updated_after: date } }), date).resolves.toMatchObject({ data: expect.any(Array) });
+    }
+  });
+
   it('stores each posting with its BM25 impact (k1 1.2, b 0.75, context counted twice, length pivot 100)', async () => {
     // the reference, computed here from each chunk's tsvector: weight A marks the context, B the body
     const { rows } = await ctx.db.query<{ chunk_id: string; lexeme: string; weights: string[]; impact: number | null }>(
