@@ -22,6 +22,14 @@ describe('findControlCharacter', () => {
     expect(findControlCharacter({ filter: '{"q":"a\\u0000b"}' }, 'body')).toBeUndefined();
     expect(findControlCharacter({ q: 'congés\tpayés\r\nà 2,5 jours', n: 3, b: true, z: null }, 'body')).toBeUndefined();
   });
+
+  it('finds unpaired surrogates, high or low, and lets pairs (an emoji) pass', () => {
+    expect(findControlCharacter({ q: 'dons \ud800 ?' }, 'body')).toBe('body.q');
+    expect(findControlCharacter({ q: 'fin\ud83d' }, 'body')).toBe('body.q');
+    expect(findControlCharacter({ q: '\ude00début' }, 'body')).toBe('body.q');
+    expect(findControlCharacter({ q: ['\udc00\ud800'] }, 'body')).toBe('body.q.0'); // low then high: no pair
+    expect(findControlCharacter({ q: 'congés 😀 payés' }, 'body')).toBeUndefined();
+  });
 });
 
 const json = async (res: Response) => (await res.json()) as { code: string; message: string };
@@ -49,6 +57,7 @@ for (const mode of availableModes())
         { query: 'congés\u0000payés' },
         { query: 'congés', filters: { collections: [1], 'x\u0000': 1 } },
         { query: 'congés\u001b[31m' },
+        { query: 'congés \ud800 payés' },
       ]) {
         const res = await e.fetch('/v1/search', { role: 'agent', body });
         expect(res.status).toBe(400);
@@ -59,6 +68,16 @@ for (const mode of availableModes())
       const admin = await e.fetch('/admin/api/api-keys', { body: { name: 'clé\u0000', role: 'agent' } });
       expect(admin.status).toBe(400);
       expect((await json(admin)).code).toBe('INVALID_CHARACTERS');
+      // an unpaired surrogate reached jsonb columns as a 500 from answers, chat completions and sources
+      for (const [path, role, body] of [
+        ['/v1/answers', 'agent', { question: 'association dons \ud800 ?' }],
+        ['/v1/chat/completions', 'agent', { messages: [{ role: 'user', content: 'dons \udfff' }] }],
+        ['/admin/api/sources', 'admin', { name: 'site \ud800', type: 'website', start_urls: ['https://www.example.fr/'] }],
+      ] as const) {
+        const res = await e.fetch(path, { role, body });
+        expect(res.status, path).toBe(400);
+        expect((await json(res)).code, path).toBe('INVALID_CHARACTERS');
+      }
     });
 
     it('query strings and path parameters: 400 INVALID_CHARACTERS, not 500', async () => {

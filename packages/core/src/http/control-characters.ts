@@ -2,12 +2,14 @@
  * Refuses NUL and the other C0 control characters (tab, line feed and carriage return excepted) in path
  * parameters, query strings and JSON bodies, keys included, with 400 INVALID_CHARACTERS before any route
  * runs (issue 21): PostgreSQL refuses NUL in text, which surfaced as 500s; no field of the API has a use
- * for the others.
+ * for the others. Unpaired UTF-16 surrogates too (JSON's "\ud800" alone): they are no character at all,
+ * PostgreSQL refused them in jsonb (a 500 from answers, chat completions, sources) and text columns stored
+ * them as U+FFFD.
  */
 import type express from 'express';
 import { CiteError } from '../errors.js';
 
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * The path (`query.filter.q`, `body.messages.0.content`) of the first string holding a control character, if any.
@@ -44,9 +46,9 @@ export function rejectControlCharacters(): express.RequestHandler {
       (req.body !== undefined && !Buffer.isBuffer(req.body) ? findControlCharacter(req.body, 'body') : undefined);
     if (!where) return next();
     next(
-      new CiteError('INVALID_CHARACTERS', `${where}: control characters (such as NUL, \\u0000) are not accepted`, {
+      new CiteError('INVALID_CHARACTERS', `${where}: control characters (such as NUL, \\u0000) and unpaired surrogates (such as \\ud800 alone) are not accepted`, {
         status: 400,
-        details: [{ path: where, message: 'control character' }],
+        details: [{ path: where, message: 'control character or unpaired surrogate' }],
       }),
     );
   };
