@@ -62,6 +62,29 @@ for (const mode of availableModes())
       expect((await importFile('name=x', jsonl([SET[0]]), 'agent')).status).toBe(403);
     });
 
+    it('refuses lines holding NUL or an unpaired surrogate by line, and a failed write leaves no set behind', async () => {
+      const nul = { id: 'n1', query: 'association \u0000 dons', gold: [{ url: 'https://x.fr/a', grade: 1 }] };
+      const lone = { id: 'n2', query: 'association \ud800 dons', gold: [{ url: 'https://x.fr/a', grade: 1 }] };
+      const res = await importFile('name=controls', jsonl([SET[0], nul, lone]));
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { code: string; details: Array<{ line: number; message: string }> };
+      expect(body.code).toBe('EVAL_IMPORT_INVALID');
+      expect(body.details).toEqual([expect.objectContaining({ line: 2, message: expect.stringMatching(/^query: /) }), expect.objectContaining({ line: 3 })]);
+      const skipped = await importFile('name=controls-skipped&skip_invalid=true', jsonl([SET[0], nul, lone]));
+      expect(await skipped.json()).toMatchObject({ created: 1, rejected: 2 });
+
+      // the database refusing the write (here a constraint added for the test): the new set goes with it
+      await e.db.query(`ALTER TABLE eval_items ADD CONSTRAINT test_no_boom CHECK (question <> 'boum') NOT VALID`);
+      try {
+        const failed = await importFile('name=write-fails', jsonl([SET[0], { id: 'b', query: 'boum', gold: [{ url: 'https://x.fr/b', grade: 1 }] }]));
+        expect(failed.status).toBe(500);
+      } finally {
+        await e.db.query('ALTER TABLE eval_items DROP CONSTRAINT test_no_boom');
+      }
+      const list = await e.fetch('/admin/api/eval-sets?filter={"q":"write-fails"}', { role: 'evaluator' });
+      expect(await list.json()).toEqual([]);
+    });
+
     it('imports with skip_invalid, re-imports in place, exports what it imported', async () => {
       const res = await importFile('name=partial&skip_invalid=true', jsonl([SET[0], 'pas du json', SET[2]]));
       expect(res.status).toBe(200);

@@ -6,6 +6,7 @@
  * Pure: no database.
  */
 import crypto from 'node:crypto';
+import { findControlCharacter } from '@cite/core/http/control-characters.js';
 import { z } from 'zod';
 
 export interface GoldSource {
@@ -142,6 +143,13 @@ export function parseEvalJsonl(content: string): ParsedEvalFile {
     }
     if (!json || typeof json !== 'object' || Array.isArray(json)) {
       errors.push({ line, message: 'each line must be a JSON object' });
+      return;
+    }
+    // PostgreSQL refuses NUL in text and unpaired surrogates in jsonb: a line holding one is refused here,
+    // not by the database at the import's write (a 500 that left an empty set behind)
+    const bad = findControlCharacter(json, 'line');
+    if (bad) {
+      errors.push({ line, message: `${bad.slice('line.'.length)}: control characters (such as NUL) and unpaired surrogates are not accepted` });
       return;
     }
     const parsed = evalLineSchema.safeParse(json);

@@ -175,40 +175,43 @@ const UPSERT_BATCH_CHARS = 2_000_000;
  * in place, keeping past results linked); one transaction, so a failed import changes nothing. New items
  * take the next positions in file order; items are written by batches (external ids are unique in a file).
  */
-export async function upsertItems(db: Database, setId: number, items: EvalItemInput[]): Promise<ImportSummary> {
-  return db.transaction(async (tx) => {
-    const start = await tx.query<{ n: number }>(`SELECT COALESCE(max(position), -1)::int + 1 AS n FROM eval_items WHERE set_id = $1`, [setId]);
-    let position = start.rows[0]!.n;
-    const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0 };
-    for (const batch of batches(items)) {
-      const rows = batch.map((item, ord) => ({ ...item, ord }));
-      const { rows: written } = await tx.query<{ inserted: boolean; changed: boolean }>(
-        `WITH x AS (
-           SELECT x.*, EXISTS (SELECT 1 FROM eval_items e WHERE e.set_id = $1 AND e.external_id = x.external_id) AS known
-             FROM jsonb_to_recordset($2::jsonb) AS x(external_id text, question text, phrasings text[], gold jsonb, expected_answer text, ord int))
-         INSERT INTO eval_items (set_id, external_id, question, phrasings, gold, expected_answer, position)
-         SELECT $1, external_id, question, phrasings, gold, expected_answer, $3::int + count(*) FILTER (WHERE NOT known) OVER (ORDER BY ord) - 1
-           FROM x ORDER BY ord
-         ON CONFLICT (set_id, external_id) DO UPDATE SET
-           question = EXCLUDED.question, phrasings = EXCLUDED.phrasings, gold = EXCLUDED.gold,
-           expected_answer = EXCLUDED.expected_answer,
-           updated_at = CASE WHEN (eval_items.question, eval_items.phrasings, eval_items.gold, eval_items.expected_answer)
-                               IS DISTINCT FROM (EXCLUDED.question, EXCLUDED.phrasings, EXCLUDED.gold, EXCLUDED.expected_answer)
-                             THEN now() ELSE eval_items.updated_at END
-         RETURNING (xmax = 0) AS inserted, (updated_at = now()) AS changed`,
-        [setId, JSON.stringify(rows), position],
-      );
-      for (const w of written) {
-        if (w.inserted) {
-          summary.created++;
-          position++;
-        } else if (w.changed) summary.updated++;
-        else summary.unchanged++;
-      }
+export function upsertItems(db: Database, setId: number, items: EvalItemInput[]): Promise<ImportSummary> {
+  return db.transaction((tx) => writeItems(tx, setId, items));
+}
+
+/** upsertItems in the caller's transaction. */
+async function writeItems(tx: Queryable, setId: number, items: EvalItemInput[]): Promise<ImportSummary> {
+  const start = await tx.query<{ n: number }>(`SELECT COALESCE(max(position), -1)::int + 1 AS n FROM eval_items WHERE set_id = $1`, [setId]);
+  let position = start.rows[0]!.n;
+  const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0 };
+  for (const batch of batches(items)) {
+    const rows = batch.map((item, ord) => ({ ...item, ord }));
+    const { rows: written } = await tx.query<{ inserted: boolean; changed: boolean }>(
+      `WITH x AS (
+         SELECT x.*, EXISTS (SELECT 1 FROM eval_items e WHERE e.set_id = $1 AND e.external_id = x.external_id) AS known
+           FROM jsonb_to_recordset($2::jsonb) AS x(external_id text, question text, phrasings text[], gold jsonb, expected_answer text, ord int))
+       INSERT INTO eval_items (set_id, external_id, question, phrasings, gold, expected_answer, position)
+       SELECT $1, external_id, question, phrasings, gold, expected_answer, $3::int + count(*) FILTER (WHERE NOT known) OVER (ORDER BY ord) - 1
+         FROM x ORDER BY ord
+       ON CONFLICT (set_id, external_id) DO UPDATE SET
+         question = EXCLUDED.question, phrasings = EXCLUDED.phrasings, gold = EXCLUDED.gold,
+         expected_answer = EXCLUDED.expected_answer,
+         updated_at = CASE WHEN (eval_items.question, eval_items.phrasings, eval_items.gold, eval_items.expected_answer)
+                             IS DISTINCT FROM (EXCLUDED.question, EXCLUDED.phrasings, EXCLUDED.gold, EXCLUDED.expected_answer)
+                           THEN now() ELSE eval_items.updated_at END
+       RETURNING (xmax = 0) AS inserted, (updated_at = now()) AS changed`,
+      [setId, JSON.stringify(rows), position],
+    );
+    for (const w of written) {
+      if (w.inserted) {
+        summary.created++;
+        position++;
+      } else if (w.changed) summary.updated++;
+      else summary.unchanged++;
     }
-    await tx.query(`UPDATE eval_sets SET updated_at = now() WHERE id = $1`, [setId]);
-    return summary;
-  });
+  }
+  await tx.query(`UPDATE eval_sets SET updated_at = now() WHERE id = $1`, [setId]);
+  return summary;
 }
 
 function* batches(items: EvalItemInput[]): Generator<EvalItemInput[]> {
@@ -415,9 +418,12 @@ export async function importJsonl(
     if (same) return { set: same, created: 0, updated: 0, unchanged: same.item_count, rejected: parsed.errors.length, errors, reused: true };
   }
   if (!input.setId && !input.name) throw badRequest('EVAL_SET_NAME_REQUIRED', 'Give a name for the new set, or the id of an existing set');
-  const set = input.setId
-    ? await requireSet(db, input.setId)
-    : await createSet(db, { name: input.name!, description: input.description, origin: 'import', sourceHash: parsed.hash, createdBy: input.createdBy });
-  const summary = await upsertItems(db, set.id, parsed.items);
+  // one transaction: an import that fails leaves no new, empty set behind
+  const { set, summary } = await db.transaction(async (tx) => {
+    const set = input.setId
+      ? await requireSet(tx, input.setId)
+      : await createSet(tx, { name: input.name!, description: input.description, origin: 'import', sourceHash: parsed.hash, createdBy: input.createdBy });
+    return { set, summary: await writeItems(tx, set.id, parsed.items) };
+  });
   return { set: (await getSet(db, set.id, input.scope))!, ...summary, rejected: parsed.errors.length, errors };
 }
