@@ -4,6 +4,7 @@
  * also keeps a short in-memory copy so checking a URL costs no query.
  */
 import type { Queryable } from '@cite/core/db/database.js';
+import { decodeWithBom } from '../extractors/byte-order-mark.js';
 import { CiteError } from '@cite/core/errors.js';
 import type { Fetcher } from '../fetch/fetcher.js';
 import { hostKey } from '../urls/normalize.js';
@@ -122,8 +123,17 @@ export class RobotsCache {
       }
       throw new CiteError('ROBOTS_UNREACHABLE', `robots.txt of ${u.host} could not be read: ${(e as Error).message}`, { cause: e, retryable: true });
     }
-    if (res.status >= 200 && res.status < 300) return res.body.subarray(0, 512 * 1024).toString('utf8');
+    if (res.status >= 200 && res.status < 300) return robotsText(res.body.subarray(0, 512 * 1024));
     if (res.status >= 400 && res.status < 500 && res.status !== 429) return '';
     throw new CiteError('ROBOTS_UNREACHABLE', `robots.txt of ${u.host} answered ${res.status}`, { retryable: true });
   }
+}
+
+/**
+ * A robots.txt's text: UTF-8 as RFC 9309 says, or the encoding its byte-order mark names (UTF-16 files
+ * exist), without NUL, which PostgreSQL cannot store: a NUL failed every URL of the site (CRAWL_INTERNAL).
+ * A NUL ends its line: a rule then reads as the prefix written before it, which disallows at least as much.
+ */
+export function robotsText(bytes: Buffer): string {
+  return (decodeWithBom(bytes) ?? bytes.toString('utf8')).replace(/\u0000/g, '\n');
 }

@@ -227,6 +227,30 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
     expect(at.at(-1)! - at[0]!).toBeLessThan(1_500);
   });
 
+  it('reads a robots.txt holding NUL or written in UTF-16: its rules apply, the site is crawled', async () => {
+    // a host of its own: robots.txt is kept per host
+    for (const robots of [
+      Buffer.from('User-agent: *\nDisallow: /r/secret\u0000.html\nAllow: /\n'),
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('User-agent: *\r\nDisallow: /r/secret\r\n', 'utf16le')]),
+    ]) {
+      const own = await startTestSite();
+      try {
+        own.routes.set('/robots.txt', { headers: { 'content-type': 'text/plain' }, body: robots });
+        own.routes.set('/r/', page('Accueil', LOREM, ['ouvert', 'secret-plan']));
+        own.routes.set('/r/ouvert', page('Ouvert', LOREM));
+        own.routes.set('/r/secret-plan', page('Secret', LOREM));
+        const collection = `c-robots-${robots[0] === 0xff ? 'utf16' : 'nul'}`;
+        const source = await createSource(ctx.db, { name: collection, kind: 'website', collection, start_urls: [`${own.url}/r/`], rate_per_host: 100 });
+        const run = await crawlToEnd(ctx.db, source.id);
+        expect(run.fail_reasons, collection).toEqual({});
+        expect(run.skip_reasons.robots, collection).toBe(1);
+        expect((await documentsOf(ctx.db, collection)).map((d) => new URL(d.url).pathname).sort()).toEqual(['/r/', '/r/ouvert']);
+      } finally {
+        await own.close();
+      }
+    }
+  });
+
   it('refuses a private address when private networks are not allowed', async () => {
     const source = await createSource(ctx.db, { name: 'priv', kind: 'website', collection: 'c-private', start_urls: [`${site.url}/p/`] });
     site.routes.set('/p/', page('Privé', LOREM));
