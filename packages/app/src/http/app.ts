@@ -87,15 +87,10 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     store,
-    keyGenerator: (req) => (req.caller ? `key:${req.caller.keyId}` : 'token'),
+    keyGenerator: rateKey,
     // keyed by API key, not by address: the address checks do not apply
     validate: { xForwardedForHeader: false, forwardedHeader: false, trustProxy: false },
-    handler: (req, res) => {
-      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const seconds = retryAfterSeconds(reset, RATE_WINDOW_MS);
-      res.setHeader('Retry-After', String(seconds));
-      res.status(429).json({ code: 'RATE_LIMITED', message: `Too many requests for this API key; retry in ${seconds} s`, request_id: req.id });
-    },
+    handler: (req, _res, next) => next(rateLimited((req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime)),
   });
   const guard = addressGuard(ctx, RATE_WINDOW_MS);
 
@@ -104,7 +99,9 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
     if (route.access !== 'public') handlers.push(asRequest(authenticateRequest(ctx, route, guard)), asRequest(limiter));
     if (!route.longRunning) handlers.push(requestTimeout(ctx.config.REQUEST_TIMEOUT_MS));
     if (route.body && !route.bodyContentType) handlers.push(requireJsonBody, jsonParser);
-    handlers.push(rejectControlCharacters(), asRequest(runRoute(ctx, route)));
+    handlers.push(rejectControlCharacters());
+    if (route.rateCost && route.access !== 'public') handlers.push(asRequest(chargeRateCost(route.rateCost, store, ctx.config.RATE_LIMIT_PER_MINUTE)));
+    handlers.push(asRequest(runRoute(ctx, route)));
     app[route.method](route.path, ...handlers);
   }
 
@@ -116,6 +113,33 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** Whose budget a request spends: its key's (a static token's requests share one). */
+const rateKey = (req: Request): string => (req.caller ? `key:${req.caller.keyId}` : 'token');
+
+function rateLimited(resetTime: Date | undefined): CiteError {
+  const seconds = retryAfterSeconds(resetTime, RATE_WINDOW_MS);
+  return new CiteError('RATE_LIMITED', `Too many requests for this API key; retry in ${seconds} s`, { status: 429, retryAfterSeconds: seconds });
+}
+
+/**
+ * The hits of a request that counts for more than one (RouteDef.rateCost: an MCP batch of 100 tool calls
+ * spent one hit and ran 100 searches), beyond the one the limiter counted, refused past the limit as it does.
+ */
+function chargeRateCost(cost: (body: unknown) => number, store: DatabaseRateLimitStore, limit: number): express.RequestHandler {
+  return async (req, _res, next) => {
+    try {
+      const extra = Math.max(0, Math.trunc(cost(req.body)) - 1);
+      for (let i = 0; i < extra; i++) {
+        const info = await store.increment(rateKey(req));
+        if (info.totalHits > limit) return next(rateLimited(info.resetTime));
+      }
+      next();
+    } catch (e) {
+      next(e);
+    }
+  };
+}
 
 /**
  * A body of another type would reach a JSON route as no body at all, and the client would read that a

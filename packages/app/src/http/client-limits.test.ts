@@ -88,6 +88,25 @@ for (const mode of availableModes()) {
       expect((await call(b, '/v1/me', { key: agent })).status).toBe(200); // another key has its own budget
     });
 
+    it('counts each message of an MCP batch against the key’s limit', async () => {
+      const { key } = await createKey(opened.db, { name: 'batch', role: 'agent' });
+      const batch = (n: number, first: number) =>
+        fetch(`${a.url}/mcp`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify(Array.from({ length: n }, (_, i) => ({ jsonrpc: '2.0', id: first + i, method: 'tools/call', params: { name: 'list_collections', arguments: {} } }))),
+        });
+      const four = await batch(4, 1);
+      expect(four.status).toBe(200);
+      expect(((await four.json()) as unknown[]).length).toBe(4);
+      // 4 + 4 is past the limit of 6: refused as one request past it would be, before any tool runs
+      const again = await batch(4, 5);
+      expect(again.status).toBe(429);
+      expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await again.json()).toMatchObject({ code: 'RATE_LIMITED' });
+      expect((await call(b, '/v1/me', { key })).status).toBe(429);
+    });
+
     it('limits refused requests per client address before the key lookup, across replicas, and aggregates them in the audit log', async () => {
       for (let i = 0; i < 12; i++) expect((await call(i % 2 ? b : a, '/v1/me', { key: `cite_guess${i}` })).status).toBe(401);
       for (let i = 0; i < 8; i++) expect((await call(i % 2 ? b : a, '/v1/me')).status).toBe(401);

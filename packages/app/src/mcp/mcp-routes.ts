@@ -45,6 +45,8 @@ export const mcpRoutes = [
     raw: true,
     // the answer tool runs as long as POST /v1/answers may
     longRunning: true,
+    // each message of a batch is a request of its own (a search, an answer): each counts against the key's limit
+    rateCost: (body) => (Array.isArray(body) ? body.length : 1),
     handler: async ({ app, caller, signal, log, req, res }) => {
       const server = new McpServer({ name: 'cite', version: '0.1.0' });
       registerCiteTools(server, { app, caller: caller!, signal, log });

@@ -54,6 +54,11 @@ export interface RouteDef<B = any, Q = any, P = any> {
   /** Exempt from the per-request timeout (long streams). */
   longRunning?: boolean;
   /**
+   * How many requests this one counts for against the caller's rate limit, read from its validated body
+   * (a JSON-RPC batch: one per message). Default 1.
+   */
+  rateCost?: (body: unknown) => number;
+  /**
    * A configured static bearer token that also opens this route, besides API keys of its role (a metrics
    * scraper's token); unset or undefined = keys only. The caller is then undefined.
    */
