@@ -198,6 +198,11 @@ for (const mode of availableModes()) {
 
       const ok = await call(a, '/admin/api/api-keys', { key: admin, body: { name: 'scoped', role: 'agent', collections: [existing], expires_at: new Date(Date.now() + 3_600_000).toISOString() } });
       expect(ok.status).toBe(201);
+      // the collections as numbers, as the API declares them (the driver reads bigint[] as strings)
+      const created = (await ok.json()) as { id: number; collections: unknown };
+      expect(created.collections).toEqual([existing]);
+      const listed = (await (await call(a, `/admin/api/api-keys/${created.id}`, { key: admin })).json()) as { collections: unknown };
+      expect(listed.collections).toEqual([existing]);
     });
 
     it('stores URLs in the audit log with their credentials redacted', async () => {
