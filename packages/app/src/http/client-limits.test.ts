@@ -173,6 +173,12 @@ for (const mode of availableModes()) {
       expect((await call(a, '/metrics')).status).toBe(401);
       expect((await call(a, '/metrics', { key: agent })).status).toBe(403);
       expect((await call(a, '/metrics', { key: 'not-the-token-0123456789' })).status).toBe(401);
+      // an admin of some collections only: the metrics speak of all of them (hosts crawled, routes)
+      const { rows } = await opened.db.query<{ id: string }>(`INSERT INTO collections (name) VALUES ('metrics-scope') RETURNING id`);
+      const scoped = (await createKey(opened.db, { name: 'scoped-admin', role: 'admin', collections: [Number(rows[0]!.id)] })).key;
+      const refused = await call(a, '/metrics', { key: scoped });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ code: 'FORBIDDEN' });
       for (const key of [admin, METRICS_TOKEN]) {
         const res = await call(a, '/metrics', { key });
         expect(res.status).toBe(200);

@@ -40,10 +40,14 @@ export const systemRoutes = [
     path: '/metrics',
     access: 'admin',
     bearerToken: (config) => config.METRICS_TOKEN,
-    summary: 'Prometheus metrics: an admin key, or METRICS_TOKEN as the bearer token',
+    summary: 'Prometheus metrics: an admin key not limited to collections, or METRICS_TOKEN as the bearer token',
     tags: ['system'],
     raw: true,
-    handler: async ({ res }) => {
+    handler: async ({ res, caller }) => {
+      // the whole engine's figures, hosts crawled for every collection among them
+      if (caller?.collections) {
+        throw new CiteError('FORBIDDEN', 'Metrics cover every collection: they need an admin key not limited to collections, or METRICS_TOKEN', { status: 403 });
+      }
       res.setHeader('Content-Type', registry.contentType);
       res.end(await registry.metrics());
     },
