@@ -40,6 +40,8 @@ const STYLE_MAP = [
 ];
 
 const XML_PART = /\.(xml|rels)$/i;
+/** Archive refusals that speak of size (a bomb), as opposed to a broken or unreadable part. */
+const SIZE_REFUSALS = new Set(['ZIP_BOMB', 'ZIP_TOO_MANY_ENTRIES', 'ZIP_ENTRY_TOO_LARGE']);
 
 /**
  * Unpacks the DOCX's parts with the archive guards (sizes checked as declared, then as inflated: headers
@@ -52,9 +54,10 @@ async function checkParts(data: Buffer, limits: DocxLimits): Promise<void> {
   for await (const item of readZip({ data }, zip)) {
     const xml = XML_PART.test(item.name);
     if (!item.ok) {
-      if (item.code === 'ZIP_CORRUPT' && item.fatal) throw new CiteError('DOCX_CORRUPT', `DOCX cannot be read: ${item.message}`, { status: 422 });
-      if (item.fatal || xml) throw docxTooComplex('DOCX_TOO_LARGE', `DOCX part ${item.name || '(index)'}: ${item.message}`);
-      continue; // an image too large to matter to the text
+      if (!item.fatal && !xml) continue; // an image too large or unreadable: no text in it
+      const message = `DOCX part ${item.name || '(index)'}: ${item.message}`;
+      if (SIZE_REFUSALS.has(item.code)) throw docxTooComplex('DOCX_TOO_LARGE', message);
+      throw new CiteError('DOCX_CORRUPT', `DOCX cannot be read: ${message}`, { status: 422 });
     }
     if (!xml) continue;
     xmlBytes += item.data.length;
