@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CiteError } from '@cite/core/errors.js';
 import { defineRoute } from '@cite/core/http/route.js';
 import { documentLink } from '@cite/index/originals/document-links.js';
-import { idsFilter, listQuery, sendList } from '@cite/core/http/simple-rest.js';
+import { idsFilter, listQuery, sendList, idParams } from '@cite/core/http/simple-rest.js';
 import { appEmbedder } from '@cite/core/embeddings/app-embedder.js';
 import { ensureEmbeddingModel } from '@cite/core/embeddings/embedding-model-record.js';
 import { reembedDocument } from '@cite/index/reembed.js';
@@ -19,7 +19,6 @@ import {
   listDocuments,
 } from './documents-sql.js';
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 
 const documentFilter = z
   .object({

@@ -7,14 +7,13 @@
 import { z } from 'zod';
 import { resolveCollectionRefs } from '@cite/index/collections/collection-refs.js';
 import { defineRoute } from '@cite/core/http/route.js';
-import { idsFilter, listQuery, sendList } from '@cite/core/http/simple-rest.js';
+import { idsFilter, listQuery, sendList, idParams } from '@cite/core/http/simple-rest.js';
 import { parseSynonyms } from '@cite/retrieval/search/synonyms/synonym-syntax.js';
 import { changeSynonymList, createSynonymList, removeSynonymList, synonymListNotFound } from '@cite/retrieval/search/synonyms/synonym-lists.js';
 import { SYNONYM_SORTS, getSynonymList, listSynonymLists, type SynonymListRow } from '@cite/retrieval/search/synonyms/synonyms-repo.js';
 import type { Queryable } from '@cite/core/db/database.js';
 import { reaches, requireUnrestricted, requireWritable, type Scope } from '@cite/core/http/collection-scope.js';
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 const record = z.object({
   id: z.number(),
   name: z.string(),

@@ -4,11 +4,11 @@ import { requireUnrestricted, seesKey, type Scope } from '@cite/core/http/collec
 import type { Queryable } from '@cite/core/db/database.js';
 import { CiteError } from '@cite/core/errors.js';
 import { defineRoute } from '@cite/core/http/route.js';
+import { idParams } from '@cite/core/http/simple-rest.js';
 import { findById } from '../keys/api-keys-repo.js';
 import { eraseKeyData, exportCounts, exportKeyData } from './key-data.js';
 import { lastPurge, purgeExpired, RETENTION_RULES, retentionPolicy } from './retention.js';
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 const counts = z.record(z.string(), z.unknown());
 
 export const eraseBody = z

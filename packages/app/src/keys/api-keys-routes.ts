@@ -4,11 +4,10 @@ import { ROLES } from '@cite/core/auth/roles.js';
 import { requireKeyWithin, seesKey } from '@cite/core/http/collection-scope.js';
 import { CiteError } from '@cite/core/errors.js';
 import { defineRoute } from '@cite/core/http/route.js';
-import { idsFilter, listQuery, sendList } from '@cite/core/http/simple-rest.js';
+import { idsFilter, listQuery, sendList, idParams } from '@cite/core/http/simple-rest.js';
 import { createKey, revoke } from './api-keys.js';
 import { findById, listKeys } from './api-keys-repo.js';
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 const keyRecord = z.object({
   id: z.number(),
   name: z.string(),

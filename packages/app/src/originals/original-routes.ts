@@ -3,13 +3,11 @@
  * reaches the document's collection: another collection's key gets 404 as if it did not exist, no key 401.
  * Served so that nothing in it runs on the engine's origin (serving-headers.ts).
  */
-import { z } from 'zod';
 import { CiteError } from '@cite/core/errors.js';
 import { defineRoute } from '@cite/core/http/route.js';
+import { idParams } from '@cite/core/http/simple-rest.js';
 import { documentWithOriginal } from '@cite/index/originals/originals-repo.js';
 import { servingPlan } from './serving-headers.js';
-
-const params = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 export const originalRoutes = [
   defineRoute({
@@ -18,7 +16,7 @@ export const originalRoutes = [
     access: 'agent',
     summary: "A document's original file (uploads, cite ingest, server files), as stored; PDFs and images inline, the rest as attachments",
     tags: ['documents'],
-    params,
+    params: idParams,
     raw: true,
     handler: async ({ app, params, caller, req, res }) => {
       const doc = await documentWithOriginal(app.db, params.id, caller!.collections);

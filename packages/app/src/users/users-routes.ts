@@ -4,11 +4,10 @@ import { covers, requireKeyWithin } from '@cite/core/http/collection-scope.js';
 import { ROLES } from '@cite/core/auth/roles.js';
 import { CiteError } from '@cite/core/errors.js';
 import { defineRoute } from '@cite/core/http/route.js';
-import { idsFilter, listQuery, sendList } from '@cite/core/http/simple-rest.js';
+import { idsFilter, listQuery, sendList, idParams } from '@cite/core/http/simple-rest.js';
 import { findUser, listUsers, type UserRow } from './users-repo.js';
 import { updateUser } from './users-service.js';
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 const userRecord = z.object({
   id: z.number(),
   issuer: z.string(),

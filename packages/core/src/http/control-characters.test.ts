@@ -89,6 +89,18 @@ for (const mode of availableModes())
       }
     });
 
+    it('path ids are decimal integers as written: other spellings of a number are refused, not read as it', async () => {
+      for (const id of ['0x1', '1e0', '01', '%201', '-1', '1.0']) {
+        const res = await e.fetch(`/admin/api/api-keys/${id}`);
+        expect(res.status, id).toBe(400);
+        expect((await json(res)).code, id).toBe('VALIDATION_FAILED');
+      }
+      expect((await e.fetch('/admin/api/api-keys/1')).status).toBe(200);
+      // the OpenAPI document still describes them
+      const doc = (await (await e.fetch('/openapi.json', { role: null })).json()) as { paths: Record<string, unknown> };
+      expect(JSON.stringify(doc.paths['/admin/api/api-keys/{id}'])).toContain('"in":"path"');
+    });
+
     it('tab and line breaks are still accepted', async () => {
       const res = await e.fetch('/v1/search', { role: 'agent', body: { query: 'congés\tpayés\r\njours' } });
       expect(res.status).toBe(200);

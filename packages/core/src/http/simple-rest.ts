@@ -63,3 +63,15 @@ export function sendList(res: Response, resource: string, rows: unknown[], total
 
 /** `filter.id` may be one id or a list (getMany). */
 export const idsFilter = z.union([z.coerce.number().int(), z.array(z.coerce.number().int()).max(MAX_PAGE)]).optional();
+
+/**
+ * A record id in a path: a positive integer written in decimal. `z.coerce.number()` also read "0x1f4", "1e3"
+ * and " 5" as numbers, so one record answered to many spellings of its id.
+ */
+export const idParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'expected a positive integer id')
+    .transform(Number)
+    .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER)),
+});

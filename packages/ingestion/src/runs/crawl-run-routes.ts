@@ -4,10 +4,9 @@ import { requireReach, type Scope } from '@cite/core/http/collection-scope.js';
 import type { Queryable } from '@cite/core/db/database.js';
 import { notFound } from '@cite/core/errors.js';
 import { defineRoute } from '@cite/core/http/route.js';
-import { idsFilter, listQuery, sendList } from '@cite/core/http/simple-rest.js';
+import { idsFilter, listQuery, sendList, idParams } from '@cite/core/http/simple-rest.js';
 import { cancelRun, getRunDetail, listRuns, runCollection, RUN_SORTABLE, RUN_STATUSES, RUN_TRIGGERS } from './run-repo.js';
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 
 const reasons = z.record(z.string(), z.number());
 export const crawlRunRecordSchema = z.object({

@@ -7,7 +7,7 @@ import { requireReach, requireWritable, requireWritableByName, type Scope } from
 import type { Queryable } from '@cite/core/db/database.js';
 import { notFound } from '@cite/core/errors.js';
 import { defineRoute, type RouteContext } from '@cite/core/http/route.js';
-import { listQuery, sendList } from '@cite/core/http/simple-rest.js';
+import { listQuery, sendList, idParams } from '@cite/core/http/simple-rest.js';
 import { getRunDetail } from '../runs/run-repo.js';
 import { listSources } from './source-repo.js';
 import {
@@ -21,7 +21,6 @@ import {
 import { createSource, deleteSource, getSource, startCrawl, updateSource } from './source-service.js';
 import { parseFilesRoots } from './files-roots.js';
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 
 function audit(ctx: RouteContext<unknown, unknown, unknown>, action: string, targetId: number, before?: unknown, after?: unknown) {
   return ctx.audit({ action, targetType: 'source', targetId, before, after });

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { readableAnswer } from '../answers/answers-routes.js';
 import { badRequest, CiteError } from '@cite/core/errors.js';
 import { defineRoute } from '@cite/core/http/route.js';
-import { idsFilter, listQuery, sendList } from '@cite/core/http/simple-rest.js';
+import { idsFilter, listQuery, sendList, idParams } from '@cite/core/http/simple-rest.js';
 import { changeableItem, changeableRun, changeableSet, evalScope, visibleItem, visibleRun, visibleSet } from './eval-access.js';
 import { compareRuns } from './eval-runs-compare.js';
 import { checkRegression } from './eval-runs-guard.js';
@@ -33,7 +33,6 @@ import {
   updateSet,
 } from './eval-sets-repo.js';
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
 const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 
 const gold = z.array(z.object({ url: z.url({ protocol: /^https?$/ }).max(4000), grade: z.number().int().min(0).max(3) }).strict()).max(200);
