@@ -19,13 +19,6 @@ export interface ApiKeyRow {
 
 const COLUMNS = `id, name, role, prefix, collections, created_at, created_by, expires_at, revoked_at, last_used_at, web_search`;
 
-/** The row as its type says: the driver reads a bigint[] as strings (["1"]), which the API then returned. */
-function keyRow(row: ApiKeyRow): ApiKeyRow;
-function keyRow(row: ApiKeyRow | undefined): ApiKeyRow | undefined;
-function keyRow(row: ApiKeyRow | undefined): ApiKeyRow | undefined {
-  return row && { ...row, collections: row.collections?.map(Number) ?? null };
-}
-
 export async function insertKey(
   db: Queryable,
   k: { name: string; role: Role; keyHash: string; prefix: string; collections: number[] | null; expiresAt: string | null; createdBy: number | null; webSearch?: boolean },
@@ -35,7 +28,7 @@ export async function insertKey(
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
     [k.name, k.role, k.keyHash, k.prefix, k.collections, k.expiresAt, k.createdBy, k.webSearch ?? false],
   );
-  return keyRow(rows[0]!);
+  return rows[0]!;
 }
 
 // every authenticated request runs it: planned once per connection
@@ -43,12 +36,12 @@ const BY_HASH_SQL = namedStatement('api_key_by_hash', `SELECT ${COLUMNS} FROM ap
 
 export async function findByHash(db: Queryable, keyHash: string): Promise<ApiKeyRow | undefined> {
   const { rows } = await db.query<ApiKeyRow>(BY_HASH_SQL, [keyHash]);
-  return keyRow(rows[0]);
+  return rows[0];
 }
 
 export async function findById(db: Queryable, id: number): Promise<ApiKeyRow | undefined> {
   const { rows } = await db.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
-  return keyRow(rows[0]);
+  return rows[0];
 }
 
 /** Those of `ids` that name no collection, in the given order. */
@@ -82,7 +75,7 @@ export async function listKeys(
     ),
     db.query<{ n: number }>(`SELECT count(*)::int AS n FROM api_keys ${where}`, params),
   ]);
-  return { rows: rows.map((r) => keyRow(r)), total: total.rows[0]!.n };
+  return { rows, total: total.rows[0]!.n };
 }
 
 export async function revokeKey(db: Queryable, id: number): Promise<ApiKeyRow | undefined> {
@@ -90,7 +83,7 @@ export async function revokeKey(db: Queryable, id: number): Promise<ApiKeyRow | 
     `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`,
     [id],
   );
-  return keyRow(rows[0]);
+  return rows[0];
 }
 
 /** Throttled: at most one write per key per minute, so hot keys do not write on every request. */

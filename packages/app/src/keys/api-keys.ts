@@ -73,7 +73,7 @@ export async function authenticate(
   if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) return { ok: false, reason: 'expired', keyId: row.id };
   return {
     ok: true,
-    caller: { keyId: row.id, name: row.name, role: row.role, collections: row.collections?.map(Number) ?? null, webSearch: row.web_search },
+    caller: { keyId: row.id, name: row.name, role: row.role, collections: row.collections, webSearch: row.web_search },
   };
 }
 

@@ -18,16 +18,14 @@ export interface UserRow {
 
 const COLUMNS = `id::int AS id, issuer, sub, email, name, role, collections, api_key_id::int AS api_key_id, disabled_at, created_at, last_sign_in_at`;
 
-const normalise = (row: UserRow): UserRow => ({ ...row, collections: row.collections?.map(Number) ?? null });
-
 export async function findByIdentity(db: Queryable, issuer: string, sub: string): Promise<UserRow | undefined> {
   const { rows } = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE issuer = $1 AND sub = $2`, [issuer, sub]);
-  return rows[0] && normalise(rows[0]);
+  return rows[0];
 }
 
 export async function findUser(db: Queryable, id: number): Promise<UserRow | undefined> {
   const { rows } = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
-  return rows[0] && normalise(rows[0]);
+  return rows[0];
 }
 
 export async function insertUser(
@@ -39,7 +37,7 @@ export async function insertUser(
      VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING ${COLUMNS}`,
     [u.issuer, u.sub, u.email, u.name, u.role, u.collections, u.apiKeyId],
   );
-  return normalise(rows[0]!);
+  return rows[0]!;
 }
 
 /** A returning person: e-mail and name as the provider says today, and the time of this sign-in. */
@@ -48,7 +46,7 @@ export async function recordSignIn(db: Queryable, id: number, u: { email: string
     `UPDATE users SET email = $2, name = $3, last_sign_in_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, u.email, u.name],
   );
-  return normalise(rows[0]!);
+  return rows[0]!;
 }
 
 export async function updateGrant(
@@ -62,7 +60,7 @@ export async function updateGrant(
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, g.role, g.collections, g.disabled],
   );
-  return rows[0] && normalise(rows[0]);
+  return rows[0];
 }
 
 export async function listUsers(
@@ -88,5 +86,5 @@ export async function listUsers(
     ),
     db.query<{ n: number }>(`SELECT count(*)::int AS n FROM users ${where}`, params),
   ]);
-  return { rows: rows.map(normalise), total: total.rows[0]!.n };
+  return { rows, total: total.rows[0]!.n };
 }

@@ -10,9 +10,13 @@ import type { Database, NamedStatement, Queryable, QueryResult } from './databas
 import { SessionSettings } from './session-settings.js';
 import { VectorArrayParam } from './vector-param.js';
 
-// int8 (counts) and numeric come back as strings by default; Cité's counts fit in a JS number.
+// int8 (counts) and numeric come back as strings by default; Cité's counts fit in a JS number. So do the
+// int8[] columns (collection ids of keys, users, answers, evaluation runs), read once here for every table.
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
+const INT8_ARRAY = 1016 as Parameters<typeof pg.types.setTypeParser>[0]; // not in pg-types' list of builtins
+const int8Array = pg.types.getTypeParser(INT8_ARRAY, 'text') as (v: string) => Array<string | null>;
+pg.types.setTypeParser(INT8_ARRAY, (v: string) => int8Array(v).map((x) => (x === null ? null : Number(x))));
 
 /**
  * Runs `fn` on one connection of the pool, then gives it back. A statement the database refused (an

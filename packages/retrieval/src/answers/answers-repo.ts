@@ -53,9 +53,8 @@ const COLUMNS = `a.id, a.api_key_id, a.question, a.conversation, a.answer, a.cit
   a.retrieved, a.mode, a.model, a.settings, a.timings, a.status, a.error, a.collections, a.reviewed_at,
   a.reviewed_by, a.created_at`;
 
-function normalise<T extends { collections?: unknown; api_key_id?: unknown; reviewed_by?: unknown }>(row: T): T {
-  const r = row as T & { collections: unknown; api_key_id: unknown; reviewed_by: unknown };
-  if (Array.isArray(r.collections)) r.collections = r.collections.map(Number);
+function normalise<T extends { api_key_id?: unknown; reviewed_by?: unknown }>(row: T): T {
+  const r = row as T & { api_key_id: unknown; reviewed_by: unknown };
   if (r.api_key_id !== null && r.api_key_id !== undefined) r.api_key_id = Number(r.api_key_id);
   if (r.reviewed_by !== null && r.reviewed_by !== undefined) r.reviewed_by = Number(r.reviewed_by);
   return row;

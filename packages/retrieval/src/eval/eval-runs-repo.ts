@@ -52,7 +52,6 @@ function runRow(r: Record<string, unknown>): EvalRunRow {
     set_id: Number(r.set_id),
     set_owner_id: num(r.set_owner_id),
     created_by: num(r.created_by),
-    collections: Array.isArray(r.collections) ? r.collections.map(Number) : null,
   };
 }
 function resultRow(r: Record<string, unknown>): EvalResultRow {

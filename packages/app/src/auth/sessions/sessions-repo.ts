@@ -36,8 +36,7 @@ export async function findLiveSession(db: Queryable, tokenHash: string, now: Dat
        AND u.disabled_at IS NULL AND k.revoked_at IS NULL`,
     [tokenHash, now.toISOString()],
   );
-  const row = rows[0];
-  return row && { ...row, collections: row.collections?.map(Number) ?? null };
+  return rows[0];
 }
 
 /** Ends a session; returns its ID token (for the provider's end_session_endpoint) when it was live. */
