@@ -170,10 +170,14 @@ const fail = (name: string, code: string, message: string, fatal = false): Archi
   fatal,
 });
 
-/** Reads the entries of a zip (file on disk or bytes), skipping directories and OS junk. */
+/**
+ * Reads the entries of a zip (file on disk or bytes), skipping directories and OS junk, and the entries
+ * `select` leaves out (neither inflated nor counted against the limits).
+ */
 export async function* readZip(
   source: { path?: string; data?: Buffer },
   limits: ArchiveLimits,
+  select?: (name: string) => boolean,
 ): AsyncGenerator<ArchiveItem> {
   let zip: ZipFile;
   let bytes: Buffer | undefined;
@@ -205,6 +209,7 @@ export async function* readZip(
       if (!name || rawName.endsWith('/') || rawName.endsWith('\\')) continue;
       if (name.startsWith('__MACOSX/') || name.split('/').some((p) => p === '.DS_Store' || p === 'Thumbs.db'))
         continue;
+      if (select && !select(name)) continue;
       if (entry.isEncrypted()) {
         yield fail(name, 'ZIP_ENTRY_ENCRYPTED', 'entry is password-protected');
         continue;

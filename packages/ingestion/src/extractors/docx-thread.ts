@@ -8,8 +8,8 @@
  * not cover.
  */
 import { CiteError } from '@cite/core/errors.js';
-import { docxTooComplex, extractTimeout } from './extract-errors.js';
-import { ExtractThread } from './extract-thread.js';
+import { docxCorrupt, extractTimeout } from './extract-errors.js';
+import { ExtractThread, transferableCopy } from './extract-thread.js';
 
 /**
  * Old-generation heap of the reading thread. mammoth holds ~30 bytes of heap per byte of a real DOCX's XML
@@ -18,22 +18,19 @@ import { ExtractThread } from './extract-thread.js';
  */
 export const DOCX_THREAD_HEAP_MB = 768;
 
-const corrupt = (message: string, cause?: unknown) => new CiteError('DOCX_CORRUPT', `DOCX cannot be read: ${message}`, { status: 422, cause });
-
 const thread = new ExtractThread<{ html: string }>({
   url: new URL('./docx-worker.mjs', import.meta.url),
   heapMb: DOCX_THREAD_HEAP_MB,
   errors: {
-    fromWorker: (e) => corrupt(e.message),
-    outOfMemory: (e) => docxTooComplex('DOCX_TOO_COMPLEX', `DOCX needs more than ${DOCX_THREAD_HEAP_MB} MB to be read`, e),
+    fromWorker: (e) => docxCorrupt(e.message),
+    outOfMemory: (e) => new CiteError('DOCX_TOO_COMPLEX', `DOCX needs more than ${DOCX_THREAD_HEAP_MB} MB to be read`, { status: 422, cause: e }),
     timeout: () => extractTimeout('DOCX took longer than the time limit'),
-    failed: (e) => corrupt(e.message, e),
+    failed: (e) => docxCorrupt(e.message, e),
   },
 });
 
 /** The DOCX as mammoth's HTML, by `deadline` (epoch ms). */
 export async function docxToHtml(data: Buffer, styleMap: readonly string[], deadline: number): Promise<string> {
-  // a copy, transferred to the thread: the caller's buffer stays whole
-  const copy = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  const copy = transferableCopy(data);
   return (await thread.run({ data: copy, styleMap: [...styleMap] }, [copy], deadline)).html;
 }

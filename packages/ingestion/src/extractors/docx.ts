@@ -7,16 +7,15 @@ import { load } from 'cheerio';
 import type { Element } from 'domhandler';
 import { readZip, type ArchiveLimits } from './archive.js';
 import { docxToHtml } from './docx-thread.js';
-import { docxTooComplex } from './extract-errors.js';
-import { CiteError } from '@cite/core/errors.js';
+import { docxCorrupt, docxTooLarge } from './extract-errors.js';
 import type { NormalisedDocument } from '../document.js';
 import { htmlToSections } from './html.js';
 
 export interface DocxLimits {
   /** Most bytes the XML parts may unpack to, all together (INGEST_DOCX_MAX_XML_BYTES). */
   maxXmlBytes: number;
-  /** The zip guards of archives (ratio, entries, total), applied to the DOCX's parts. */
-  zip: Pick<ArchiveLimits, 'maxEntries' | 'maxTotalBytes' | 'maxRatio'>;
+  /** The zip guards of archives (entries, ratio), applied to the DOCX's parts. */
+  zip: Pick<ArchiveLimits, 'maxEntries' | 'maxRatio'>;
   /** Time budget (ms). */
   timeoutMs: number;
 }
@@ -44,26 +43,17 @@ const XML_PART = /\.(xml|rels)$/i;
 const SIZE_REFUSALS = new Set(['ZIP_BOMB', 'ZIP_TOO_MANY_ENTRIES', 'ZIP_ENTRY_TOO_LARGE']);
 
 /**
- * Unpacks the DOCX's parts with the archive guards (sizes checked as declared, then as inflated: headers
- * lie) and refuses one whose XML would unpack past `limits.maxXmlBytes`: mammoth holds the XML in memory
- * several times over. Other parts (images) only need to be readable zip entries.
+ * Unpacks the DOCX's XML parts with the archive guards (sizes checked as declared, then as inflated: headers
+ * lie; images are left packed) and refuses one whose XML would unpack past `limits.maxXmlBytes`: mammoth
+ * holds the XML in memory several times over.
  */
 async function checkParts(data: Buffer, limits: DocxLimits): Promise<void> {
-  let xmlBytes = 0;
-  const zip: ArchiveLimits = { ...limits.zip, maxEntryBytes: limits.maxXmlBytes, maxDepth: 0 };
-  for await (const item of readZip({ data }, zip)) {
-    const xml = XML_PART.test(item.name);
-    if (!item.ok) {
-      if (!item.fatal && !xml) continue; // an image too large or unreadable: no text in it
-      const message = `DOCX part ${item.name || '(index)'}: ${item.message}`;
-      if (SIZE_REFUSALS.has(item.code)) throw docxTooComplex('DOCX_TOO_LARGE', message);
-      throw new CiteError('DOCX_CORRUPT', `DOCX cannot be read: ${message}`, { status: 422 });
-    }
-    if (!xml) continue;
-    xmlBytes += item.data.length;
-    if (xmlBytes > limits.maxXmlBytes) {
-      throw docxTooComplex('DOCX_TOO_LARGE', `DOCX XML unpacks past ${limits.maxXmlBytes} bytes (INGEST_DOCX_MAX_XML_BYTES)`);
-    }
+  const zip: ArchiveLimits = { ...limits.zip, maxEntryBytes: limits.maxXmlBytes, maxTotalBytes: limits.maxXmlBytes, maxDepth: 0 };
+  for await (const item of readZip({ data }, zip, (name) => XML_PART.test(name))) {
+    if (item.ok) continue;
+    const message = `DOCX part ${item.name || '(index)'}: ${item.message}`;
+    if (SIZE_REFUSALS.has(item.code)) throw docxTooLarge(message);
+    throw docxCorrupt(message);
   }
 }
 

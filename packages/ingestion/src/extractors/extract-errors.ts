@@ -17,10 +17,12 @@ export function pdfTooComplex(message: string, cause?: unknown): CiteError {
   return new CiteError('PDF_TOO_COMPLEX', message, { status: 422, cause });
 }
 
-/**
- * A DOCX whose reading would take more memory than allowed: XML parts unpacking past
- * INGEST_DOCX_MAX_XML_BYTES (decompression bomb), or the reading thread's heap. Not retryable.
- */
-export function docxTooComplex(code: 'DOCX_TOO_LARGE' | 'DOCX_TOO_COMPLEX', message: string, cause?: unknown): CiteError {
-  return new CiteError(code, message, { status: code === 'DOCX_TOO_LARGE' ? 413 : 422, cause });
+/** A file that is not a readable Word document (from its zip or from mammoth). Not retryable. */
+export function docxCorrupt(message: string, cause?: unknown): CiteError {
+  return new CiteError('DOCX_CORRUPT', `DOCX cannot be read: ${message}`, { status: 422, cause });
+}
+
+/** A DOCX whose XML parts unpack past INGEST_DOCX_MAX_XML_BYTES or the zip guards (decompression bomb). */
+export function docxTooLarge(message: string): CiteError {
+  return new CiteError('DOCX_TOO_LARGE', message, { status: 413 });
 }

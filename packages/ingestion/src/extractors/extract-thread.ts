@@ -30,6 +30,11 @@ export interface ExtractThreadSpec {
   };
 }
 
+/** The bytes as an ArrayBuffer of their own, to transfer to a thread: the caller's buffer stays whole. */
+export function transferableCopy(data: Buffer): ArrayBuffer {
+  return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+}
+
 interface Job<Out> {
   message: Record<string, unknown>;
   transfer: ArrayBuffer[];

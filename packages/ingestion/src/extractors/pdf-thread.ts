@@ -16,7 +16,7 @@
  * The thread is started on the first PDF and does not keep the process alive when idle.
  */
 import { extractTimeout, pdfTooComplex } from './extract-errors.js';
-import { ExtractThread } from './extract-thread.js';
+import { ExtractThread, transferableCopy } from './extract-thread.js';
 
 export type PdfThreadResult =
   | { total: number; info: Record<string, unknown>; pages: string[]; tooMany?: undefined }
@@ -63,7 +63,6 @@ const thread = new ExtractThread<PdfThreadResult>({
  * its memory limits is refused with PDF_TOO_COMPLEX.
  */
 export function readPdf(data: Buffer, limits: PdfReadLimits, deadline: number): Promise<PdfThreadResult> {
-  // a copy, transferred to the thread: the caller's buffer stays whole
-  const copy = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  const copy = transferableCopy(data);
   return thread.run({ data: copy, maxTextChars: PDF_MAX_TEXT_CHARS, ...limits }, [copy], deadline);
 }
