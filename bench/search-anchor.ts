@@ -28,6 +28,8 @@ export interface ThroughputFigures {
 }
 export type AnchorFigures = ThroughputFigures;
 
+const CONCURRENCIES = [1, 2, 4, 8, 16];
+
 interface ThroughputOptions {
   concurrencies?: number[];
   seconds?: number;
@@ -42,7 +44,7 @@ async function measureThroughput(
   workers: (count: number) => Promise<void>,
   options: ThroughputOptions,
 ): Promise<ThroughputFigures> {
-  const concurrencies = options.concurrencies ?? [1, 2, 4, 8, 16];
+  const concurrencies = options.concurrencies ?? CONCURRENCIES;
   const seconds = options.seconds ?? 8;
   await workers(1);
   for (let i = 0; i < 50; i++) await one(0); // warm the index pages
@@ -115,8 +117,7 @@ export async function measureSearchService(
   mode: SearchMode,
   options: ThroughputOptions = {},
 ): Promise<ThroughputFigures> {
-  const concurrencies = options.concurrencies ?? [1, 2, 4, 8, 16];
-  const db: Database = await openServerDatabase(url, Math.max(...concurrencies));
+  const db: Database = await openServerDatabase(url, Math.max(...(options.concurrencies ?? CONCURRENCIES)));
   const deps = { db, embedder: new HashEmbedder(), config: CONFIG_DEFAULTS };
   let qi = 0;
   try {

@@ -32,13 +32,11 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.
 export function isCalendarDate(s: string): boolean {
   const m = ISO_DATE.exec(s);
   if (!m) return false;
-  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHour = 0, offsetMinute = 0] = m.slice(1).map((x) => (x === undefined ? undefined : Number(x)));
-  const daysInMonth = new Date(Date.UTC(2000, month!, 0)).getUTCDate(); // 2000: a leap year, February has 29
-  const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = m.slice(1).map((x) => Number(x ?? 0));
+  // day 0 of the next month is the month's last (years 1–99 read as 1901–1999 here: same leap years)
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
   return (
-    year! >= 1 &&
-    month! >= 1 && month! <= 12 &&
-    day! >= 1 && day! <= (month === 2 && !leap(year!) ? 28 : daysInMonth) &&
+    year! >= 1 && month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth &&
     hour! <= 23 && minute! <= 59 && second! <= 59 && offsetHour! <= 15 && offsetMinute! <= 59
   );
 }
