@@ -123,3 +123,29 @@ describeEachDatabase(
   },
   { migrate: false },
 );
+
+describeEachDatabase(
+  'migration 0310 on a database with two collections',
+  (ctx) => {
+    it('splits the term counts by collection, written and waiting chunks each counted once', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-mig-'));
+      for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((f) => f <= '0300_postings_backlog_df.sql')) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+      expect((await migrate(ctx.db, dir)).at(-1)).toBe('0300_postings_backlog_df.sql');
+      const collection = async (name: string) => Number((await ctx.db.query<{ id: string }>('INSERT INTO collections (name) VALUES ($1) RETURNING id', [name])).rows[0]!.id);
+      const [a, b] = [await collection('a'), await collection('b')];
+      const doc = (collectionId: number, i: number, text: string) => ({ collectionId, url: `https://ex.fr/${i}`, title: 'Fiche', chunks: [{ text }] });
+      await seedDocuments(ctx.db, new HashEmbedder(), [doc(a, 0, 'Le préavis de démission.'), doc(b, 1, 'Le préavis se négocie.')]);
+      await seedDocuments(ctx.db, new HashEmbedder(), [doc(b, 2, 'Un préavis plus court.')], { placement: 'postings-backlog' });
+
+      expect(await migrate(ctx.db)).toContain('0310_search_terms_by_collection.sql');
+      const { rows } = await ctx.db.query<{ collection_id: string; df: number }>(
+        `SELECT collection_id, df FROM search_terms WHERE lexeme = 'preav' ORDER BY collection_id`,
+      );
+      expect(rows.map((r) => [Number(r.collection_id), r.df])).toEqual([[a, 1], [b, 1]]);
+      expect(await termCountErrors(ctx.db)).toEqual([]);
+      while ((await indexBacklog(ctx.db, 1)).postings > 0);
+      expect(await termCountErrors(ctx.db)).toEqual([]);
+    });
+  },
+  { migrate: false },
+);

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Database } from '@cite/core/db/database.js';
 import { approximateTokens, type Embedder } from '@cite/core/embeddings/embedder.js';
 import { CiteError, badRequest } from '@cite/core/errors.js';
-import { chunkCount } from '../search/search-service.js';
+import { chunkCountIn } from '../search/search-service.js';
 import { queryEvidence } from '../search/term-evidence.js';
 import { withSynonymCoverage } from '../search/synonyms/synonym-evidence.js';
 import type { WebSearchCapability, WebSearchWarning } from '../search/web-search.js';
@@ -522,7 +522,7 @@ export class AnswerService {
       this.deps.db,
       words.map((w) => w.word),
       passages.map((p) => p.chunk_id),
-      collections ? 0 : await chunkCount(this.deps.db),
+      await chunkCountIn(this.deps.db, collections),
       collections,
     ), passages.map((p) => p.chunk_id), collections);
     const vectors = await questionSimilarity(this.deps.db, this.deps.embedder, this.options.minSimilarity, query, passages.map((p) => p.chunk_id), this.deps.log);

@@ -16,7 +16,11 @@ export interface HybridSqlInput {
   vector?: string;
   filters?: ResolvedSearchFilters;
   allowedCollections: readonly number[] | null;
-  /** Chunks in the index, for IDF. */
+  /**
+   * Chunks for IDF (BM25's N): of the whole index, or of `allowedCollections` when the caller is limited
+   * to them. The lexical branch then counts each term's chunks in those collections only (df), so that a
+   * limited key's scores and order say nothing of the collections it cannot read (migration 0310).
+   */
   chunkCount: number;
   /** Candidates each branch contributes to the fusion. */
   depth: number;
@@ -88,12 +92,13 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     const q = p.add(expansion ? expansion.kept : input.query);
     const n = p.add(input.chunkCount);
     const termDepth = literalCount(filtered ? input.termDepth * FILTERED_TERM_DEPTH_FACTOR : input.termDepth);
+    const scope = input.allowedCollections ? p.add(input.allowedCollections) : null;
     ctes.push(
       expansion
         ? `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(${q}::text[]) AS lexeme)`
         : `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(tsvector_to_array(to_tsvector('cite_french', ${q}::text))) AS lexeme)`,
-      waitingPostings('q_waiting', 'q'),
-      `terms AS (SELECT x.lexeme, ${idf(n, 'x.df')} AS idf FROM ${counted('q', 'q_waiting')})`,
+      waitingPostings('q_waiting', 'q', scope),
+      `terms AS (SELECT x.lexeme, ${idf(n, 'x.df')} AS idf FROM ${counted('q', 'q_waiting', scope)})`,
       `lex_pool AS (
         SELECT sp.chunk_id, sum(sp.idf * sp.impact) AS score FROM (
           SELECT terms.idf, sp.impact, sp.chunk_id FROM terms CROSS JOIN LATERAL (
@@ -103,7 +108,7 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
           SELECT terms.idf, w.impact, w.chunk_id FROM q_waiting w JOIN terms ON terms.lexeme = w.lexeme
         ) sp
         GROUP BY sp.chunk_id)`,
-      ...(expansion ? synonymCtes(expansion, p, n) : []),
+      ...(expansion ? synonymCtes(expansion, p, n, scope) : []),
       filtered
         ? `lexical AS (
         SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
@@ -213,23 +218,30 @@ LIMIT ${limit} OFFSET ${offset}`;
  * lexemes and impacts each backlog row keeps (migration 0290): a waiting chunk scores as it will once
  * written. Every match counts, not only a term's best `termDepth`: the backlog is bounded
  * (CRAWLER_POSTINGS_BACKLOG_MAX), and empty once the worker is idle. Its rows per lexeme are also the
- * waiting chunks' share of the lexeme's df (migration 0300).
+ * waiting chunks' share of the lexeme's df (migration 0300): with a `scope` (the parameter of the caller's
+ * collections), only the chunks of those collections.
  */
-function waitingPostings(name: string, lexemes: string): string {
+function waitingPostings(name: string, lexemes: string, scope: string | null): string {
+  const inScope = scope
+    ? `JOIN chunks sc ON sc.id = b.chunk_id JOIN documents sd ON sd.id = sc.document_id AND sd.collection_id = ANY(${scope}::bigint[])`
+    : '';
   return `${name} AS (
         SELECT t.lexeme, b.impacts[array_position(b.lexemes, t.lexeme)] AS impact, b.chunk_id
-        FROM postings_backlog b JOIN (SELECT DISTINCT lexeme FROM ${lexemes}) t ON t.lexeme = ANY (b.lexemes)
+        FROM postings_backlog b JOIN (SELECT DISTINCT lexeme FROM ${lexemes}) t ON t.lexeme = ANY (b.lexemes) ${inScope}
         WHERE b.lexemes && (SELECT array_agg(lexeme) FROM ${lexemes}))`;
 }
 
 /**
  * The rows of `lexemes` (a CTE with a `lexeme` column) held by some chunk, as `x` with their df: the chunks
- * whose postings are written (search_terms) plus those waiting in the backlog (`waiting`, from
- * waitingPostings), which search_terms does not count yet (migration 0300).
+ * whose postings are written (search_terms, one row per collection holding the lexeme) plus those waiting
+ * in the backlog (`waiting`, from waitingPostings), which search_terms does not count yet (migration 0300).
+ * With a `scope` (the parameter of the caller's collections), the chunks of those collections only.
  */
-function counted(lexemes: string, waiting: string): string {
+function counted(lexemes: string, waiting: string, scope: string | null): string {
+  const inScope = scope ? ` AND t.collection_id = ANY(${scope}::bigint[])` : '';
   return `(SELECT ${lexemes}.*, coalesce(t.df, 0) + coalesce(w.n, 0) AS df FROM ${lexemes}
-          LEFT JOIN search_terms t ON t.lexeme = ${lexemes}.lexeme
+          LEFT JOIN (SELECT t.lexeme, sum(t.df) AS df FROM search_terms t
+                     WHERE t.lexeme IN (SELECT lexeme FROM ${lexemes})${inScope} GROUP BY t.lexeme) t ON t.lexeme = ${lexemes}.lexeme
           LEFT JOIN (SELECT lexeme, count(*) AS n FROM ${waiting} GROUP BY lexeme) w ON w.lexeme = ${lexemes}.lexeme) x
         WHERE x.df > 0`;
 }
@@ -251,7 +263,7 @@ function literalCount(n: number): string {
  * "comité", "social" and "économique" meet is rarely among the best postings of "social" alone. Groups
  * are short (a term of a list) and their lexemes' postings an index-only range each.
  */
-function synonymCtes(expansion: QueryExpansion, p: SqlParams, n: string): string[] {
+function synonymCtes(expansion: QueryExpansion, p: SqlParams, n: string, scope: string | null): string[] {
   const groupIds: number[] = [];
   const lexemes: string[] = [];
   const weights: number[] = [];
@@ -268,8 +280,8 @@ function synonymCtes(expansion: QueryExpansion, p: SqlParams, n: string): string
   return [
     `alt AS (SELECT grp, lexeme COLLATE "C" AS lexeme, weight, size
         FROM unnest(${p.add(groupIds)}::int[], ${p.add(lexemes)}::text[], ${p.add(weights)}::float8[], ${p.add(sizes)}::int[]) AS x(grp, lexeme, weight, size))`,
-    waitingPostings('alt_waiting', 'alt'),
-    `alt_terms AS (SELECT x.grp, x.lexeme, x.weight, x.size, ${idf(n, 'x.df')} AS idf FROM ${counted('alt', 'alt_waiting')})`,
+    waitingPostings('alt_waiting', 'alt', scope),
+    `alt_terms AS (SELECT x.grp, x.lexeme, x.weight, x.size, ${idf(n, 'x.df')} AS idf FROM ${counted('alt', 'alt_waiting', scope)})`,
     `alt_hits AS (
         SELECT a.grp, a.weight, a.size, a.idf, sp.impact, sp.chunk_id FROM alt_terms a JOIN search_postings sp ON sp.lexeme = a.lexeme
         UNION ALL

@@ -102,6 +102,21 @@ export const chunkCount = (db: Database): Promise<number> =>
     return Math.max(1, Number(rows[0]?.n ?? 1));
   });
 
+/**
+ * IDF's N for a key limited to `collections`: their chunks only (hybrid-sql.ts, chunkCount). Counted per
+ * collection for every collection at once, as often as the whole index's count.
+ */
+export async function chunkCountIn(db: Database, collections: readonly number[] | null): Promise<number> {
+  if (!collections) return chunkCount(db);
+  const counts = await cachedFor(db, 'chunks-by-collection', CHUNK_COUNT_TTL_MS, async () => {
+    const { rows } = await db.query<{ collection_id: string | number; n: string | number }>(
+      'SELECT d.collection_id, count(*) AS n FROM chunks c JOIN documents d ON d.id = c.document_id GROUP BY d.collection_id',
+    );
+    return new Map(rows.map((r) => [Number(r.collection_id), Number(r.n)]));
+  });
+  return Math.max(1, collections.reduce((sum, id) => sum + (counts.get(id) ?? 0), 0));
+}
+
 const recordedModel = (db: Database): Promise<EmbeddingModelRecord | undefined> =>
   cachedFor(db, 'model', MODEL_TTL_MS, () => getEmbeddingModel(db));
 
@@ -196,7 +211,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
     vector,
     filters,
     allowedCollections: input.allowedCollections,
-    chunkCount: mode === 'vector' ? 1 : await chunkCount(deps.db),
+    chunkCount: mode === 'vector' ? 1 : await chunkCountIn(deps.db, input.allowedCollections),
     depth,
     termDepth: cfg.SEARCH_TERM_DEPTH,
     rrfK: cfg.SEARCH_RRF_K,

@@ -6,6 +6,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
 import { indexBacklog } from '@cite/index/documents-repo.js';
 import { queryEvidence, type QueryEvidence } from './term-evidence.js';
+import { chunkCountIn, resetSearchStatistics } from './search-service.js';
 import { loadTestCorpus } from './test-corpus.js';
 
 const DOCS = {
@@ -65,7 +66,9 @@ describeEachDatabase('term evidence', (ctx) => {
       { placement: 'postings-backlog' },
     );
     const waiting = collections.get('attente')!;
-    const e = await queryEvidence(ctx.db, ['interim', 'motif'], [...chunkOf.values()], 7, [waiting]);
+    resetSearchStatistics(ctx.db);
+    // IDF's N within the key's collections, as answers pass it
+    const e = await queryEvidence(ctx.db, ['interim', 'motif'], [...chunkOf.values()], await chunkCountIn(ctx.db, [waiting]), [waiting]);
     expect(e.chunkCount).toBe(3);
     expect(Object.fromEntries(e.terms.map((t) => [t.word, t.df]))).toEqual({ interim: 2, motif: 1 });
     // a key limited to the general collection counts none of the waiting chunks: « intérim » once there

@@ -2,13 +2,12 @@
  * Term evidence for the relevance gate of answers: for each content word of a question, its lexeme
  * in the index's own analyser (cite_french, as the lexical branch sees it), how many chunks of the
  * index hold it, and its BM25 impact in each retrieved chunk that holds it (title and headings
- * counted as in the postings, by `cite_chunk_postings`). One round trip; the statement reads one
- * `search_terms` row per word (plus the waiting chunks that hold one) and the retrieved chunks' own text vectors.
+ * counted as in the postings, by `cite_chunk_postings`). One round trip; the statement reads the
+ * `search_terms` rows of each word (plus the waiting chunks that hold one) and the retrieved chunks' own text vectors.
  *
  * A key limited to some collections must not learn what the others hold, and how many chunks hold
  * a word is such a thing ("zorglub" known elsewhere would weigh differently from an invented word):
- * for it, the counts are made within its collections, from the postings (read up to
- * COLLECTION_DF_CAP per word: past that a word is common and its weight near nil either way).
+ * for it, the counts are those of its collections (search_terms keeps one per collection).
  *
  * A chunk writing a word derived from the question's word holds it too: French suffixes make other
  * lexemes of the same word family (« intérim » → interim, « intérimaire » → interimair), and a passage
@@ -56,36 +55,26 @@ p AS (SELECT c.id, q.lexeme, max(x.impact) FILTER (WHERE x.lexeme COLLATE "C" = 
 const IMPACTS = `coalesce((SELECT json_object_agg(p.id::text, p.own) FROM p WHERE p.lexeme COLLATE "C" = q.lexeme AND p.own IS NOT NULL), '{}'::json) AS impacts,
        coalesce((SELECT json_object_agg(p.id::text, p.best) FROM p WHERE p.lexeme COLLATE "C" = q.lexeme AND p.own IS NULL), '{}'::json) AS derived`;
 
+/**
+ * $3: the asking key's collections, or null for the whole index. search_terms holds one row per
+ * (lexeme, collection), and a waiting chunk counts through its document's collection (migration 0310).
+ */
 const EVIDENCE_SQL: NamedStatement = {
   name: 'answers_term_evidence',
   text: `${QUESTION_LEXEMES}
 SELECT q.word, q.lexeme, (coalesce(t.df, 0) + coalesce(w.n, 0))::int AS df,
        ${IMPACTS}
-FROM q LEFT JOIN search_terms t ON t.lexeme = q.lexeme
-  -- chunks whose postings wait in the backlog, which search_terms does not count yet (migration 0300)
-  LEFT JOIN (SELECT u.lexeme, count(*) AS n FROM postings_backlog b, unnest(b.lexemes) AS u(lexeme)
-             WHERE b.lexemes && (SELECT array_agg(lexeme) FROM q) GROUP BY u.lexeme) w ON w.lexeme = q.lexeme
-ORDER BY q.lexeme`,
-};
-
-export const COLLECTION_DF_CAP = 5000;
-
-const EVIDENCE_IN_COLLECTIONS_SQL: NamedStatement = {
-  name: 'answers_term_evidence_in_collections',
-  text: `${QUESTION_LEXEMES}
-SELECT q.word, q.lexeme,
-       (SELECT least(count(*), $4) FROM (
-          (SELECT 1 FROM search_postings sp JOIN chunks c ON c.id = sp.chunk_id JOIN documents d ON d.id = c.document_id
-           WHERE sp.lexeme = q.lexeme AND d.collection_id = ANY($3::bigint[]) AND d.status = 'active' LIMIT $4)
-          UNION ALL
-          -- chunks whose postings wait in the backlog (hybrid-sql.ts, waitingPostings)
-          (SELECT 1 FROM postings_backlog b JOIN chunks c ON c.id = b.chunk_id JOIN documents d ON d.id = c.document_id
-           WHERE q.lexeme = ANY (b.lexemes) AND d.collection_id = ANY($3::bigint[]) AND d.status = 'active' LIMIT $4)
-        ) x)::int AS df,
-       ${IMPACTS},
-       (SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id
-        WHERE d.collection_id = ANY($3::bigint[]) AND d.status = 'active')::int AS chunk_count
 FROM q
+  LEFT JOIN (SELECT t.lexeme, sum(t.df) AS df FROM search_terms t
+             WHERE t.lexeme IN (SELECT lexeme FROM q) AND ($3::bigint[] IS NULL OR t.collection_id = ANY($3::bigint[]))
+             GROUP BY t.lexeme) t ON t.lexeme = q.lexeme
+  -- chunks whose postings wait in the backlog, which search_terms does not count yet (migration 0300)
+  LEFT JOIN (SELECT u.lexeme, count(*) AS n
+             FROM postings_backlog b JOIN chunks c ON c.id = b.chunk_id JOIN documents d ON d.id = c.document_id,
+                  unnest(b.lexemes) AS u(lexeme)
+             WHERE b.lexemes && (SELECT array_agg(lexeme) FROM q)
+               AND ($3::bigint[] IS NULL OR d.collection_id = ANY($3::bigint[]))
+             GROUP BY u.lexeme) w ON w.lexeme = q.lexeme
 ORDER BY q.lexeme`,
 };
 
@@ -109,8 +98,8 @@ export async function chunkSimilarities(
 }
 
 /**
- * `allowedCollections`: the asking key's collections (null = every collection: the index's own
- * counts, `chunkCount` as given).
+ * `allowedCollections`: the asking key's collections (null = every collection). `chunkCount`: IDF's N
+ * over the same collections (search-service.ts, chunkCountIn).
  */
 export async function queryEvidence(
   db: Pick<Database, 'query'>,
@@ -127,13 +116,9 @@ export async function queryEvidence(
     df: number;
     impacts: Record<string, number>;
     derived: Record<string, number>;
-    chunk_count?: number;
-  }>(
-    allowedCollections ? EVIDENCE_IN_COLLECTIONS_SQL : EVIDENCE_SQL,
-    allowedCollections ? [words, ids, allowedCollections, COLLECTION_DF_CAP] : [words, ids],
-  );
+  }>(EVIDENCE_SQL, [words, ids, allowedCollections]);
   return {
-    chunkCount: allowedCollections ? Math.max(1, Number(rows[0]?.chunk_count ?? 1)) : chunkCount,
+    chunkCount,
     terms: rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {}, derived: r.derived ?? {} })),
   };
 }
