@@ -5,13 +5,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { CONFIG_DEFAULTS } from '@cite/core/config/config.js';
 import type { Database } from '@cite/core/db/database.js';
 import { CiteError, isCiteError } from '@cite/core/errors.js';
 import { cpuTurn } from './cpu-turn.js';
 import type { NormalisedDocument } from './document.js';
 import * as detect from './extractors/detect-format.js';
 import type * as extractors from './extractors/extract.js';
-import { decodeHtml, extractHtml } from './extractors/html.js';
+import { decodeHtml } from './extractors/html.js';
+import { readHtml } from './extractors/html-thread.js';
 import type { Fetcher, FetchResponse } from './fetch/fetcher.js';
 import { deferHost, type Completion, type EnqueueItem, type FrontierItem } from './frontier/frontier.js';
 import { seedUrl } from './runs/run-lifecycle.js';
@@ -230,7 +232,11 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
     }
     // parsing, then chunking and hashing, each in its own turn (cpu-turn.ts says why)
     await cpuTurn();
-    const page = extractHtml({ body, url: pageUrl, contentType: typeof body === 'string' ? 'text/html; charset=utf-8' : res.contentType });
+    const page = await readHtml(
+      { body, url: pageUrl, contentType: typeof body === 'string' ? 'text/html; charset=utf-8' : res.contentType },
+      {},
+      Date.now() + (deps.options.extract.timeoutMs ?? CONFIG_DEFAULTS.INGEST_EXTRACT_TIMEOUT_MS),
+    );
     if (!page.robots.nofollow && item.kind === 'page') for (const l of linksToEnqueue(run, item, page.links, deps.options.maxLinksPerPage)) discovered.push(l);
     if (page.robots.noindex) return skipped('noindex', base, discovered);
     const doc = withUrl(page.document, run, pageUrl);

@@ -1,22 +1,27 @@
 /**
  * A reader running in a worker thread of its own, one document at a time (PDFs: pdf-thread.ts, DOCX:
- * docx-thread.ts). The thread is what makes a hostile file harmless: a reader that loops is stopped by
- * terminating it at the deadline (a timer cannot interrupt a synchronous loop on the main thread), and a
- * reader that allocates without end reaches the thread's heap limit, which ends the thread, not the
- * process. The main thread's event loop stays free meanwhile. The thread starts with the first document
+ * docx-thread.ts, large HTML pages: html-thread.ts). The thread is what makes a hostile file harmless: a
+ * reader that loops is stopped by terminating it at the deadline (a timer cannot interrupt a synchronous
+ * loop on the main thread), and a reader that allocates without end reaches the thread's heap limit, which
+ * ends the thread, not the process. The main thread's event loop stays free meanwhile. The thread starts with the first document
  * and does not keep the process alive when idle.
  */
 import { Worker } from 'node:worker_threads';
 
-/** What the worker posts when its reader failed; `tooComplex`: it refused the file for its limits. */
+/**
+ * What the worker posts when its reader failed; `tooComplex`: it refused the file for its limits; `code`
+ * and `status`: the reader's own CiteError.
+ */
 export interface ThreadError {
   name: string;
   message: string;
   tooComplex?: true;
+  code?: string;
+  status?: number;
 }
 
 export interface ExtractThreadSpec {
-  /** The worker's file: plain JavaScript, run without tsx's hooks. */
+  /** The worker's file: plain JavaScript, run without tsx's hooks (a worker that needs them registers them). */
   url: URL;
   /** Old-generation heap of the thread (MB): a file needing more is refused, not the process killed. */
   heapMb: number;

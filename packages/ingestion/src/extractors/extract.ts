@@ -16,7 +16,8 @@ import { readZip, sanitiseEntryName, type ArchiveLimits } from './archive.js';
 import { decodeWithBom } from './byte-order-mark.js';
 import { detectFormat, FORMAT_SNIFF_BYTES, type DocumentFormat } from './detect-format.js';
 import { extractDocx } from './docx.js';
-import { extractHtml, type HtmlLink } from './html.js';
+import { type HtmlLink } from './html.js';
+import { readHtml } from './html-thread.js';
 import { extractJsonl } from './jsonl.js';
 import { extractPdf } from './pdf.js';
 import { extractServicePublic, isUnpublishedFiche, mergeServicePublic, servicePublicKey } from './service-public.js';
@@ -189,7 +190,7 @@ class Extractor {
     let doc: NormalisedDocument;
     switch (format) {
       case 'html': {
-        const r = extractHtml({ body: data, url, contentType: leaf.contentType });
+        const r = await readHtml({ body: data, url, contentType: leaf.contentType }, {}, Date.now() + this.options.timeoutMs);
         ({ links, robots } = r);
         doc = r.document;
         if (!doc.title || doc.title === url) doc.title = fallbackTitle ?? doc.title;
