@@ -31,4 +31,16 @@ describe('prepareDocument', () => {
     const { document } = extractHtml({ body: Buffer.from(html), url: 'https://example.gouv.fr/hub' });
     expect(() => prepareDocument(document, embedder, target, INDEXING_DEFAULTS)).toThrow(expect.objectContaining({ code: 'DOCUMENT_TOO_MANY_CHUNKS' }));
   });
+
+  it('refuses before chunking a document of more paragraphs than ten times the chunk limit', () => {
+    const paragraphs = (n: number): NormalisedDocument => ({
+      ...sections(0),
+      sections: [{ headingPath: ['Guide'], blocks: Array.from({ length: n }, (_, i) => ({ kind: 'paragraph' as const, text: `m${i % 97} x` })) }],
+    });
+    // 100 short paragraphs make two chunks: the chunk limit alone would let 101 through
+    expect(prepareDocument(paragraphs(100), embedder, target, { ...INDEXING_DEFAULTS, maxChunks: 10 }).chunks).toHaveLength(2);
+    expect(() => prepareDocument(paragraphs(101), embedder, target, { ...INDEXING_DEFAULTS, maxChunks: 10 })).toThrow(
+      expect.objectContaining({ code: 'DOCUMENT_TOO_MANY_BLOCKS', status: 413, message: expect.stringContaining('101 paragraphs, more than 100') }),
+    );
+  });
 });
