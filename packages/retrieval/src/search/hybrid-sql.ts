@@ -235,13 +235,14 @@ function waitingPostings(name: string, lexemes: string, scope: string | null): s
  * The rows of `lexemes` (a CTE with a `lexeme` column) held by some chunk, as `x` with their df: the chunks
  * whose postings are written (search_terms, one row per collection holding the lexeme) plus those waiting
  * in the backlog (`waiting`, from waitingPostings), which search_terms does not count yet (migration 0300).
- * With a `scope` (the parameter of the caller's collections), the chunks of those collections only.
+ * With a `scope` (the parameter of the caller's collections), the chunks of those collections only. A
+ * lateral sum per lexeme: the same sum over `lexeme IN (SELECT … FROM q)` made a hybrid search 2.5 ms
+ * slower (9.9 against 7.4 ms on 100,000 chunks).
  */
 function counted(lexemes: string, waiting: string, scope: string | null): string {
   const inScope = scope ? ` AND t.collection_id = ANY(${scope}::bigint[])` : '';
   return `(SELECT ${lexemes}.*, coalesce(t.df, 0) + coalesce(w.n, 0) AS df FROM ${lexemes}
-          LEFT JOIN (SELECT t.lexeme, sum(t.df) AS df FROM search_terms t
-                     WHERE t.lexeme IN (SELECT lexeme FROM ${lexemes})${inScope} GROUP BY t.lexeme) t ON t.lexeme = ${lexemes}.lexeme
+          LEFT JOIN LATERAL (SELECT sum(t.df) AS df FROM search_terms t WHERE t.lexeme = ${lexemes}.lexeme${inScope}) t ON true
           LEFT JOIN (SELECT lexeme, count(*) AS n FROM ${waiting} GROUP BY lexeme) w ON w.lexeme = ${lexemes}.lexeme) x
         WHERE x.df > 0`;
 }

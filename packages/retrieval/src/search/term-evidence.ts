@@ -65,9 +65,8 @@ const EVIDENCE_SQL: NamedStatement = {
 SELECT q.word, q.lexeme, (coalesce(t.df, 0) + coalesce(w.n, 0))::int AS df,
        ${IMPACTS}
 FROM q
-  LEFT JOIN (SELECT t.lexeme, sum(t.df) AS df FROM search_terms t
-             WHERE t.lexeme IN (SELECT lexeme FROM q) AND ($3::bigint[] IS NULL OR t.collection_id = ANY($3::bigint[]))
-             GROUP BY t.lexeme) t ON t.lexeme = q.lexeme
+  LEFT JOIN LATERAL (SELECT sum(t.df) AS df FROM search_terms t
+                     WHERE t.lexeme = q.lexeme AND ($3::bigint[] IS NULL OR t.collection_id = ANY($3::bigint[]))) t ON true
   -- chunks whose postings wait in the backlog, which search_terms does not count yet (migration 0300)
   LEFT JOIN (SELECT u.lexeme, count(*) AS n
              FROM postings_backlog b JOIN chunks c ON c.id = b.chunk_id JOIN documents d ON d.id = c.document_id,
