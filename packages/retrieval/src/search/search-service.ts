@@ -103,14 +103,15 @@ export const chunkCount = (db: Database): Promise<number> =>
   });
 
 /**
- * IDF's N for a key limited to `collections`: their chunks only (hybrid-sql.ts, chunkCount). Counted per
- * collection for every collection at once, as often as the whole index's count.
+ * IDF's N for a key limited to `collections`: their chunks only (hybrid-sql.ts, chunkCount). Summed per
+ * collection for every collection at once from the documents' chunk counts (the index store keeps them
+ * with the chunks, 0 once deleted), as often as the whole index's count.
  */
 export async function chunkCountIn(db: Database, collections: readonly number[] | null): Promise<number> {
   if (!collections) return chunkCount(db);
   const counts = await cachedFor(db, 'chunks-by-collection', CHUNK_COUNT_TTL_MS, async () => {
     const { rows } = await db.query<{ collection_id: string | number; n: string | number }>(
-      'SELECT d.collection_id, count(*) AS n FROM chunks c JOIN documents d ON d.id = c.document_id GROUP BY d.collection_id',
+      'SELECT collection_id, sum(chunk_count) AS n FROM documents GROUP BY collection_id',
     );
     return new Map(rows.map((r) => [Number(r.collection_id), Number(r.n)]));
   });
