@@ -8,7 +8,7 @@
  * not cover.
  */
 import { CiteError } from '@cite/core/errors.js';
-import { docxCorrupt, extractTimeout } from './extract-errors.js';
+import { docxCorrupt, extractBusy, extractTimeout } from './extract-errors.js';
 import { ExtractThread, transferableCopy } from './extract-thread.js';
 
 /**
@@ -25,6 +25,7 @@ const thread = new ExtractThread<{ html: string }>({
     fromWorker: (e) => docxCorrupt(e.message),
     outOfMemory: (e) => new CiteError('DOCX_TOO_COMPLEX', `DOCX needs more than ${DOCX_THREAD_HEAP_MB} MB to be read`, { status: 422, cause: e }),
     timeout: () => extractTimeout('DOCX took longer than the time limit'),
+    busy: () => extractBusy('DOCX'),
     failed: (e) => docxCorrupt(e.message, e),
   },
 });

@@ -9,6 +9,14 @@ export function extractTimeout(message: string): CiteError {
 }
 
 /**
+ * A document refused because too many already wait for their reading thread (extract-thread.ts). Retryable:
+ * the wait is the thread's, not the document's.
+ */
+export function extractBusy(kind: string): CiteError {
+  return new CiteError('EXTRACT_BUSY', `Too many ${kind} documents are waiting to be read; try again later`, { status: 503, retryable: true });
+}
+
+/**
  * A PDF whose reading would take more memory than allowed: streams inflating past
  * INGEST_PDF_MAX_DECOMPRESSED_BYTES (decompression bomb), too much text, or the reading thread's heap.
  * Not retryable: the same file does the same again.

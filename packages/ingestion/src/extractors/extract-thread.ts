@@ -32,6 +32,8 @@ export interface ExtractThreadSpec {
     timeout: () => Error;
     /** The thread stopped or failed otherwise (its exit, a worker error). */
     failed: (e: Error) => Error;
+    /** Too many documents already wait for the thread (EXTRACT_THREAD_MAX_WAITING). */
+    busy: () => Error;
   };
 }
 
@@ -46,20 +48,34 @@ interface Job<Out> {
   deadline: number;
   resolve: (r: Out) => void;
   reject: (e: Error) => void;
+  /** Rejects the job at its deadline, waiting or running. */
+  timer?: NodeJS.Timeout;
 }
+
+/**
+ * Documents waiting for the thread (each holds a copy of its bytes, up to CRAWLER_MAX_BYTES): past it, a
+ * new one is refused at once (`errors.busy`, retryable) rather than held until its deadline.
+ */
+export const EXTRACT_THREAD_MAX_WAITING = 8;
 
 export class ExtractThread<Out extends object> {
   private worker: Worker | null = null;
   private readonly queue: Job<Out>[] = [];
-  private running: Job<Out> | null = null;
-  private timer: NodeJS.Timeout | undefined;
+  /** The job the thread is reading, and the thread reading it: an answer from any other thread is stale. */
+  private running: { job: Job<Out>; worker: Worker } | null = null;
 
   constructor(private readonly spec: ExtractThreadSpec) {}
 
-  /** Posts `message` (transferring `transfer`) and resolves with the worker's answer, by `deadline` (epoch ms). */
+  /**
+   * Posts `message` (transferring `transfer`) and resolves with the worker's answer, by `deadline` (epoch
+   * ms): the time spent waiting for the thread counts, and a job still waiting at its deadline is refused then.
+   */
   run(message: Record<string, unknown>, transfer: ArrayBuffer[], deadline: number): Promise<Out> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ message, transfer, deadline, resolve, reject });
+      if (this.queue.length >= EXTRACT_THREAD_MAX_WAITING) return reject(this.spec.errors.busy());
+      const job: Job<Out> = { message, transfer, deadline, resolve, reject };
+      job.timer = setTimeout(() => this.expire(job), Math.max(0, deadline - Date.now()));
+      this.queue.push(job);
       this.next();
     });
   }
@@ -67,22 +83,28 @@ export class ExtractThread<Out extends object> {
   private next(): void {
     while (!this.running && this.queue.length) {
       const job = this.queue.shift()!;
-      const left = job.deadline - Date.now();
-      if (left <= 0) {
-        job.reject(this.spec.errors.timeout());
-        continue;
-      }
       let worker: Worker;
       try {
         worker = this.start();
       } catch (e) {
+        clearTimeout(job.timer);
         job.reject(e as Error);
         continue;
       }
-      this.running = job;
+      this.running = { job, worker };
       worker.ref();
-      this.timer = setTimeout(() => this.finish(this.spec.errors.timeout(), true), left);
       worker.postMessage(job.message, job.transfer);
+    }
+  }
+
+  /** A job's deadline: refused where it is; a reading in progress is stopped with its thread. */
+  private expire(job: Job<Out>): void {
+    const waiting = this.queue.indexOf(job);
+    if (waiting !== -1) {
+      this.queue.splice(waiting, 1);
+      job.reject(this.spec.errors.timeout());
+    } else if (this.running?.job === job) {
+      this.finish(this.running.worker, this.spec.errors.timeout(), true);
     }
   }
 
@@ -91,38 +113,40 @@ export class ExtractThread<Out extends object> {
     const { errors } = this.spec;
     // execArgv [] keeps tsx's hooks out of the thread (the file is plain JavaScript)
     const worker = new Worker(this.spec.url, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: this.spec.heapMb } });
+    // Every event names its thread: an answer posted by a thread that was then stopped at its job's deadline
+    // (it reaches this thread after the stop) must not settle the next job, read by a new thread.
     worker.on('message', (m: Out | { error: ThreadError }) => {
-      this.finish('error' in m ? errors.fromWorker(m.error) : m, false);
+      this.finish(worker, 'error' in m ? errors.fromWorker(m.error) : m, false);
     });
     worker.on('error', (e: Error & { code?: string }) => {
       if (this.worker === worker) this.worker = null;
-      this.finish(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? errors.outOfMemory(e) : errors.failed(e), false);
+      this.finish(worker, e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? errors.outOfMemory(e) : errors.failed(e), false);
     });
     worker.on('exit', () => {
-      if (this.worker !== worker) return;
-      this.worker = null;
-      this.finish(errors.failed(new Error('the reading thread stopped')), false);
+      if (this.worker === worker) this.worker = null;
+      this.finish(worker, errors.failed(new Error('the reading thread stopped')), false);
     });
     worker.unref();
     this.worker = worker;
     return worker;
   }
 
-  /** Settles the running job; `terminate` discards its thread (stuck past the deadline). */
-  private finish(outcome: Out | Error, terminate: boolean): void {
-    clearTimeout(this.timer);
-    const job = this.running;
+  /**
+   * Settles the job `worker` is reading, if it is still the running one (else the event is stale and
+   * ignored); `terminate` discards the thread (stuck past the deadline).
+   */
+  private finish(worker: Worker, outcome: Out | Error, terminate: boolean): void {
+    if (this.running?.worker !== worker) return;
+    const { job } = this.running;
     this.running = null;
-    if (terminate && this.worker) {
-      const stuck = this.worker;
-      this.worker = null;
-      void stuck.terminate();
+    clearTimeout(job.timer);
+    if (terminate) {
+      if (this.worker === worker) this.worker = null;
+      void worker.terminate();
     }
     this.worker?.unref();
-    if (job) {
-      if (outcome instanceof Error) job.reject(outcome);
-      else job.resolve(outcome);
-    }
+    if (outcome instanceof Error) job.reject(outcome);
+    else job.resolve(outcome);
     this.next();
   }
 }

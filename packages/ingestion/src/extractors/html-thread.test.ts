@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractHtml } from './html.js';
+import { EXTRACT_THREAD_MAX_WAITING } from './extract-thread.js';
 import { HTML_THREAD_MIN_BYTES, readHtml } from './html-thread.js';
 
 /** A page of `articles` articles of ordinary markup (~330 bytes each), with links. */
@@ -70,5 +71,39 @@ describe('readHtml', () => {
     // a deadline already past: only a thread would look at it
     const read = await readHtml({ body: small, url: 'https://x.example.fr/petit' }, {}, Date.now() - 1);
     expect(read.document.title).toBe('Code du travail');
+  });
+
+  it("never hands a page the answer of another: a reading stopped at its deadline whose answer was already on its way", async () => {
+    const page = (word: string) => {
+      const html = codePage(5_000).toString('utf8').replaceAll('Code du travail', `Page ${word}`);
+      return { body: Buffer.from(html), url: `https://${word.toLowerCase()}.example.fr/` };
+    };
+    const a = readHtml(page('ALPHA'), {}, soon(50));
+    const b = readHtml(page('BRAVO'), {}, soon());
+    // the calling thread is busy (chunking a document, say) while A's thread answers and A's deadline passes;
+    // busy in the loop's check phase, so that A's deadline (a timer, next turn) is handled before the
+    // answer waiting for it (an I/O event, later in the same turn)
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        const until = Date.now() + 4_000;
+        while (Date.now() < until);
+        resolve();
+      }),
+    );
+    await expect(a).rejects.toMatchObject({ code: 'EXTRACT_TIMEOUT' });
+    expect((await b).document.title).toBe('Page BRAVO');
+    expect((await readHtml(page('CHARLIE'), {}, soon())).document.title).toBe('Page CHARLIE');
+  });
+
+  it('refuses a waiting page at its deadline, and a page past the waiting bound at once', async () => {
+    const long = readHtml({ body: codePage(20_000), url: 'https://x.example.fr/long' }, {}, soon());
+    const started = Date.now();
+    await expect(readHtml({ body: codePage(5_000), url: 'https://x.example.fr/court' }, {}, soon(300))).rejects.toMatchObject({ code: 'EXTRACT_TIMEOUT' });
+    // refused when its own time ran out, not when the long page was read
+    expect(Date.now() - started).toBeLessThan(1_500);
+    const waiting = Array.from({ length: EXTRACT_THREAD_MAX_WAITING }, (_, i) => readHtml({ body: codePage(5_000), url: `https://x.example.fr/w${i}` }, {}, soon()));
+    await expect(readHtml({ body: codePage(5_000), url: 'https://x.example.fr/trop' }, {}, soon())).rejects.toMatchObject({ code: 'EXTRACT_BUSY', status: 503, retryable: true });
+    expect((await long).document.sections.length).toBeGreaterThanOrEqual(20_000);
+    expect((await Promise.all(waiting)).map((r) => r.document.url)).toEqual(waiting.map((_, i) => `https://x.example.fr/w${i}`));
   });
 });

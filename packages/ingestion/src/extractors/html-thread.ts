@@ -9,7 +9,7 @@
  * budget is stopped (EXTRACT_TIMEOUT).
  */
 import { CiteError } from '@cite/core/errors.js';
-import { extractTimeout } from './extract-errors.js';
+import { extractBusy, extractTimeout } from './extract-errors.js';
 import { ExtractThread, transferableCopy } from './extract-thread.js';
 import { extractHtml, type HtmlExtraction, type HtmlInput, type HtmlOptions } from './html.js';
 
@@ -31,6 +31,7 @@ const thread = new ExtractThread<HtmlExtraction>({
     fromWorker: (e) => (e.code ? new CiteError(e.code, e.message, { status: e.status ?? 422 }) : unreadable(e.message)),
     outOfMemory: (e) => new CiteError('HTML_TOO_COMPLEX', `HTML page needs more than ${HTML_THREAD_HEAP_MB} MB to be read`, { status: 422, cause: e }),
     timeout: () => extractTimeout('HTML page took longer than the time limit'),
+    busy: () => extractBusy('HTML'),
     failed: (e) => unreadable(e.message, e),
   },
 });

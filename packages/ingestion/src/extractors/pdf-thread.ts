@@ -15,7 +15,7 @@
  * - The crawl's event loop stays free while a long PDF is read.
  * The thread is started on the first PDF and does not keep the process alive when idle.
  */
-import { extractTimeout, pdfTooComplex } from './extract-errors.js';
+import { extractBusy, extractTimeout, pdfTooComplex } from './extract-errors.js';
 import { ExtractThread, transferableCopy } from './extract-thread.js';
 
 export type PdfThreadResult =
@@ -54,6 +54,7 @@ const thread = new ExtractThread<PdfThreadResult>({
     fromWorker: (e) => (e.tooComplex ? pdfTooComplex(e.message) : new PdfReadError(e.name, e.message)),
     outOfMemory: (e) => pdfTooComplex(`PDF needs more than ${PDF_THREAD_HEAP_MB} MB to be read`, e),
     timeout: () => extractTimeout('PDF took longer than the time limit'),
+    busy: () => extractBusy('PDF'),
     failed: (e) => new PdfReadError(e.name, e.message),
   },
 });
