@@ -43,4 +43,17 @@ describe('prepareDocument', () => {
       expect.objectContaining({ code: 'DOCUMENT_TOO_MANY_BLOCKS', status: 413, message: expect.stringContaining('101 paragraphs, more than 100') }),
     );
   });
+
+  it('refuses before chunking one paragraph of more text than the chunk limit could hold', () => {
+    const paragraph = (chars: number): NormalisedDocument => ({
+      ...sections(0),
+      sections: [{ headingPath: ['Guide'], blocks: [{ kind: 'paragraph' as const, text: 'préavis '.repeat(chars / 8) }] }],
+    });
+    // 10 chunks of 50 tokens: 2,000 characters at most
+    const opts = { ...INDEXING_DEFAULTS, maxChunks: 10, chunkTokens: 50, overlapTokens: 5 };
+    expect(prepareDocument(paragraph(1_600), embedder, target, opts).chunks.length).toBeLessThanOrEqual(10);
+    expect(() => prepareDocument(paragraph(2_008), embedder, target, opts)).toThrow(
+      expect.objectContaining({ code: 'DOCUMENT_TOO_MUCH_TEXT', status: 413, message: expect.stringContaining('2008 characters of text, more than 2000') }),
+    );
+  });
 });
