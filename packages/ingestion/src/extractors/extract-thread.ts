@@ -3,8 +3,8 @@
  * docx-thread.ts, large HTML pages: html-thread.ts). The thread is what makes a hostile file harmless: a
  * reader that loops is stopped by terminating it at the deadline (a timer cannot interrupt a synchronous
  * loop on the main thread), and a reader that allocates without end reaches the thread's heap limit, which
- * ends the thread, not the process. The main thread's event loop stays free meanwhile. The thread starts with the first document
- * and does not keep the process alive when idle.
+ * ends the thread, not the process. The main thread's event loop stays free meanwhile. The thread starts
+ * with the first document and does not keep the process alive when idle.
  */
 import { Worker } from 'node:worker_threads';
 

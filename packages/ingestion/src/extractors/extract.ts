@@ -16,7 +16,7 @@ import { readZip, sanitiseEntryName, type ArchiveLimits } from './archive.js';
 import { decodeWithBom } from './byte-order-mark.js';
 import { detectFormat, FORMAT_SNIFF_BYTES, type DocumentFormat } from './detect-format.js';
 import { extractDocx } from './docx.js';
-import { type HtmlLink } from './html.js';
+import type { HtmlLink } from './html.js';
 import { readHtml } from './html-thread.js';
 import { extractJsonl } from './jsonl.js';
 import { extractPdf } from './pdf.js';

@@ -156,6 +156,19 @@ export function contentHash(doc: NormalisedDocument, embedderId: string, opts: P
   return h.digest('hex');
 }
 
+/** A document's blocks and characters of text, as an extractor gave them. */
+function documentSize(doc: NormalisedDocument): { blocks: number; chars: number } {
+  let blocks = 0;
+  let chars = 0;
+  for (const section of doc.sections ?? []) {
+    for (const block of section.blocks ?? []) {
+      blocks++;
+      chars += block.text?.length ?? 0;
+    }
+  }
+  return { blocks, chars };
+}
+
 /** Prepares one document for writing: cleaned, optionally masked, chunked, hashed. Throws CiteError on unusable input. */
 export function prepareDocument(
   raw: NormalisedDocument,
@@ -169,7 +182,7 @@ export function prepareDocument(
   // million short paragraphs (14 MB) took 5.2 s to chunk, into 16,902 chunks. Real documents hold ~2 blocks
   // a chunk (the Code du travail as one page: 12,877 blocks, 6,853 chunks), so a document with more blocks
   // than ten times the chunk limit is never a real one.
-  const blocks = (raw.sections ?? []).reduce((n, s) => n + (s.blocks?.length ?? 0), 0);
+  const { blocks, chars } = documentSize(raw);
   if (blocks > maxChunks * BLOCKS_PER_CHUNK_LIMIT) {
     throw new CiteError(
       'DOCUMENT_TOO_MANY_BLOCKS',
@@ -181,7 +194,6 @@ export function prepareDocument(
   // refused. French text runs ~4.2 characters a token (1,458 characters in a chunk of 350), so a text past
   // 4 characters a token of the chunk limit would make about that many chunks or more.
   const maxChars = maxChunks * opts.chunkTokens * CHARS_PER_TOKEN_LIMIT;
-  const chars = (raw.sections ?? []).reduce((n, s) => n + (s.blocks ?? []).reduce((m, b) => m + (b.text?.length ?? 0), 0), 0);
   if (chars > maxChars) {
     throw new CiteError(
       'DOCUMENT_TOO_MUCH_TEXT',
