@@ -94,14 +94,19 @@ describeEachDatabase(
   { migrate: false },
 );
 
+/** The schema as the migrations up to `last` (included) left it. */
+async function migrateUpTo(db: Parameters<typeof migrate>[0], last: string): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-mig-'));
+  for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((f) => f <= last)) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+  expect((await migrate(db, dir)).at(-1)).toBe(last);
+}
+
 describeEachDatabase(
   'migration 0300 on a database with waiting chunks',
   (ctx) => {
     it('takes the chunks waiting at upgrade time out of search_terms, which then counts them once', async () => {
       // the schema as 0290 left it: its insert trigger counted waiting chunks in search_terms at once
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-mig-'));
-      for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((f) => f <= '0290_postings_backlog.sql')) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
-      expect((await migrate(ctx.db, dir)).at(-1)).toBe('0290_postings_backlog.sql');
+      await migrateUpTo(ctx.db, '0290_postings_backlog.sql');
       const { rows } = await ctx.db.query<{ id: string }>(`INSERT INTO collections (name) VALUES ('upgrade') RETURNING id`);
       const collectionId = Number(rows[0]!.id);
       const doc = (i: number, text: string) => ({ collectionId, url: `https://ex.fr/${i}`, title: 'Fiche', chunks: [{ text }] });
@@ -128,9 +133,7 @@ describeEachDatabase(
   'migration 0310 on a database with two collections',
   (ctx) => {
     it('splits the term counts by collection, written and waiting chunks each counted once', async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-mig-'));
-      for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((f) => f <= '0300_postings_backlog_df.sql')) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
-      expect((await migrate(ctx.db, dir)).at(-1)).toBe('0300_postings_backlog_df.sql');
+      await migrateUpTo(ctx.db, '0300_postings_backlog_df.sql');
       const collection = async (name: string) => Number((await ctx.db.query<{ id: string }>('INSERT INTO collections (name) VALUES ($1) RETURNING id', [name])).rows[0]!.id);
       const [a, b] = [await collection('a'), await collection('b')];
       const doc = (collectionId: number, i: number, text: string) => ({ collectionId, url: `https://ex.fr/${i}`, title: 'Fiche', chunks: [{ text }] });
