@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Block, NormalisedDocument, Section } from '../document.js';
 import { approximateTokens } from '@cite/core/embeddings/embedder.js';
 import { embeddingText } from '@cite/index/embedding-text.js';
-import { chunkContext, chunkDocument, sentenceSpans } from './chunker.js';
+import { chunkContext, chunkDocument, chunkDocumentInSlices, sentenceSpans } from './chunker.js';
 
 // a whitespace word counter plus two "special tokens", like a real tokenizer's [CLS]/[SEP]
 const countTokens = (s: string) => (s.match(/\S+/g)?.length ?? 0) + 2;
@@ -164,6 +164,67 @@ describe('chunkDocument', () => {
     expect(chunkDocument(empty, { maxTokens: 100, overlapTokens: 0, countTokens })).toEqual([]);
     const described = chunkDocument({ ...empty, description: 'Une courte description.' }, { maxTokens: 100, overlapTokens: 0, countTokens });
     expect(described.map((c) => c.text)).toEqual(['Une courte description.']);
+  });
+});
+
+describe('chunking a large document', () => {
+  // one paragraph without a sentence end: packed word by word, the chunker's longest path
+  const longParagraph = (words: number) => doc([{ headingPath: ['Annexe'], blocks: [p(Array.from({ length: words }, (_, i) => `mot${i % 5000}`).join(' '))] }]);
+
+  it('makes the same chunks in slices as at once', async () => {
+    const table = `| Durée | Jours |\n|---|---|\n${Array.from({ length: 200 }, (_, i) => `| ${i} mois | ${i * 2.5} |`).join('\n')}`;
+    const varied = doc([
+      { headingPath: ['Durée'], blocks: Array.from({ length: 300 }, (_, i) => p(sentence(i))) },
+      { headingPath: ['Barème'], blocks: [{ kind: 'table', text: table }] },
+      ...longParagraph(20_000).sections,
+    ]);
+    const options = { maxTokens: 80, overlapTokens: 10, countTokens: approximateTokens };
+    const atOnce = chunkDocument(varied, options);
+    expect(atOnce.length).toBeGreaterThan(300);
+    expect(await chunkDocumentInSlices(varied, options)).toEqual(atOnce);
+  });
+
+  it('lets timers run while it chunks in slices, where chunking at once holds them for all of it', async () => {
+    const large = longParagraph(600_000); // 5.3 M characters
+    const options = { maxTokens: 350, overlapTokens: 40, countTokens: approximateTokens };
+    // how many times a 2 ms timer ran while `work` ran, and how long `work` took
+    const timed = async (work: () => Promise<unknown>) => {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 2);
+      const started = performance.now();
+      const before = ticks;
+      await work();
+      const during = ticks - before;
+      const took = performance.now() - started;
+      clearInterval(timer);
+      return { during, took };
+    };
+    const inSlices = await timed(() => chunkDocumentInSlices(large, options));
+    // a turn every 10 ms of work; every 50 ms on average leaves room for a loaded machine
+    expect(inSlices.during).toBeGreaterThanOrEqual(Math.floor(inSlices.took / 50));
+    expect(inSlices.during).toBeGreaterThan(3);
+    const atOnce = await timed(async () => chunkDocument(large, options));
+    expect(atOnce.during).toBe(0);
+  });
+
+  it('stops once the document has made more chunks than its limit', () => {
+    const many = doc([{ headingPath: [], blocks: Array.from({ length: 100 }, (_, i) => p(sentence(i))) }, { headingPath: ['Suite'], blocks: [p('Fin.')] }]);
+    const options = { maxTokens: 30, overlapTokens: 0, countTokens };
+    expect(chunkDocument(many, options).length).toBeGreaterThan(50);
+    const limited = chunkDocument(many, { ...options, limit: 10 });
+    expect(limited).toHaveLength(11);
+    expect(limited).toEqual(chunkDocument(many, options).slice(0, 11));
+  });
+
+  it('never asks the tokenizer to count a span far past the budget', () => {
+    let longest = 0;
+    const counting = (s: string) => {
+      longest = Math.max(longest, s.length);
+      return approximateTokens(s);
+    };
+    const chunks = chunkDocument(longParagraph(100_000), { maxTokens: 100, overlapTokens: 0, countTokens: counting });
+    expect(chunks.length).toBeGreaterThan(1000);
+    expect(longest).toBeLessThanOrEqual(100 * 100);
   });
 });
 

@@ -10,8 +10,13 @@
  * that a table continued from the previous chunk repeats its header row so that the rows keep meaning.
  * Only an atom longer than the whole budget is cut (at sentence, then word boundaries, and a single
  * "word" over the budget, such as base64 or junk without a space, where the budget says).
+ *
+ * The work is written as steps (cpu-slices.ts), pausing every STEP atoms, words or chunks: one 20 M-character
+ * paragraph without a sentence end takes ~2 s to chunk, and chunkDocumentInSlices lets the engine's other
+ * work through meanwhile.
  */
 import { chunkHash } from '@cite/index/embedding-text.js';
+import { runAtOnce, runInSlices, type Steps } from '../cpu-slices.js';
 import type { Block, Locator, NormalisedDocument, PageBreak, Section } from '../document.js';
 
 export interface ChunkOptions {
@@ -21,6 +26,11 @@ export interface ChunkOptions {
   overlapTokens: number;
   /** The embedding model's token count (Embedder.countTokens). */
   countTokens: (text: string) => number;
+  /**
+   * Stop once the document has made more chunks than this (a document past the limit is refused: the
+   * rest of the work would be wasted). The result then holds limit + 1 chunks.
+   */
+  limit?: number;
 }
 
 export interface Chunk {
@@ -56,26 +66,43 @@ export function chunkContext(title: string, headingPath: readonly string[]): str
   return deduped.join(' > ');
 }
 
+/** Atoms, words or chunks made between two pauses (a pause costs a generator's resumption). */
+const STEP = 256;
+
+/** Chunks a document at once. */
 export function chunkDocument(doc: NormalisedDocument, options: ChunkOptions): Chunk[] {
+  return runAtOnce(chunkSteps(doc, options));
+}
+
+/** Chunks a document in slices of work, the event loop taking turns between them (cpu-slices.ts). */
+export function chunkDocumentInSlices(doc: NormalisedDocument, options: ChunkOptions): Promise<Chunk[]> {
+  return runInSlices(chunkSteps(doc, options));
+}
+
+function* chunkSteps(doc: NormalisedDocument, options: ChunkOptions): Steps<Chunk[]> {
   const base = options.countTokens('');
   const tokens = (s: string) => Math.max(0, options.countTokens(s) - base);
+  const limit = options.limit ?? Infinity;
   const chunks: Chunk[] = [];
   for (const section of doc.sections) {
-    for (const piece of chunkSection(doc.title, section, options, tokens)) chunks.push({ ...piece, ord: chunks.length });
+    for (const piece of yield* chunkSection(doc.title, section, options, tokens, limit - chunks.length)) chunks.push({ ...piece, ord: chunks.length });
+    if (chunks.length > limit) return chunks;
   }
   if (chunks.length === 0 && doc.description?.trim()) {
     const section: Section = { headingPath: [], blocks: [{ kind: 'paragraph', text: doc.description.trim() }] };
-    for (const piece of chunkSection(doc.title, section, options, tokens)) chunks.push({ ...piece, ord: chunks.length });
+    for (const piece of yield* chunkSection(doc.title, section, options, tokens, limit)) chunks.push({ ...piece, ord: chunks.length });
   }
   return chunks;
 }
 
-function chunkSection(
+/** The chunks of one section, stopping past `room` of them. */
+function* chunkSection(
   title: string,
   section: Section,
   options: ChunkOptions,
   tokens: (s: string) => number,
-): Omit<Chunk, 'ord'>[] {
+  room: number,
+): Steps<Omit<Chunk, 'ord'>[]> {
   const blocks = section.blocks.filter((b) => b.text.trim().length > 0);
   if (blocks.length === 0) return [];
   const context = chunkContext(title, section.headingPath);
@@ -93,14 +120,12 @@ function chunkSection(
     text += b.text;
   }
   const atoms: Atom[] = [];
-  // appended one by one: a spread argument list overflows the stack past ~120,000 (a page of 400,000 <br>)
-  blocks.forEach((b, i) => {
-    for (const a of atomsOf(b, starts[i]!, i, budget, tokens)) atoms.push(a);
-  });
+  for (let i = 0; i < blocks.length; i++) yield* atomsOf(blocks[i]!, starts[i]!, i, budget, tokens, atoms);
 
   const out: Omit<Chunk, 'ord'>[] = [];
   let first = 0;
-  while (first < atoms.length) {
+  while (first < atoms.length && out.length <= room) {
+    if (out.length % STEP === STEP - 1) yield;
     let last = first;
     let used = atoms[first]!.tokens;
     while (last + 1 < atoms.length && used + atoms[last + 1]!.tokens + 1 <= budget) {
@@ -176,8 +201,11 @@ function pageSpan(blocks: Block[], starts: number[], first: number, last: number
   return { page_start: firstPage, page_end: page, ...(breaks.length ? { page_breaks: breaks } : {}) };
 }
 
-/** Cuts one block into atoms: table rows, a whole list item, sentences; over-budget atoms are split further. */
-function atomsOf(block: Block, offset: number, index: number, budget: number, tokens: (s: string) => number): Atom[] {
+/**
+ * Cuts one block into atoms (table rows, a whole list item, sentences; over-budget atoms are split
+ * further), appended to `atoms` one by one: a spread argument list overflows the stack past ~120,000.
+ */
+function* atomsOf(block: Block, offset: number, index: number, budget: number, tokens: (s: string) => number, atoms: Atom[]): Steps<void> {
   const t = block.text;
   let spans: [number, number][];
   let header: string | undefined;
@@ -194,11 +222,12 @@ function atomsOf(block: Block, offset: number, index: number, budget: number, to
   } else if (block.kind === 'list-item' || block.kind === 'code') {
     spans = [[0, t.length]];
   } else {
-    spans = sentenceSpans(t);
+    spans = yield* sentenceSpanSteps(t, 0, t.length);
   }
-  const atoms: Atom[] = [];
+  const sentences = block.kind !== 'table' && block.kind !== 'list-item' && block.kind !== 'code';
   for (const [s, e] of spans) {
-    for (const [ps, pe] of fitToBudget(t, s, e, budget, tokens)) {
+    for (const [ps, pe] of yield* fitToBudget(t, s, e, budget, tokens, sentences)) {
+      if (atoms.length % STEP === STEP - 1) yield;
       atoms.push({
         start: offset + ps,
         end: offset + pe,
@@ -208,21 +237,40 @@ function atomsOf(block: Block, offset: number, index: number, budget: number, to
       });
     }
   }
-  return atoms;
 }
 
-/** Splits [s, e[ at sentence, then word boundaries (then inside an over-budget word) until every piece fits the budget. */
-function fitToBudget(t: string, s: number, e: number, budget: number, tokens: (x: string) => number): [number, number][] {
-  if (tokens(t.slice(s, e)) <= budget) return [[s, e]];
-  const sentences = sentenceSpans(t.slice(s, e)).map(([a, b]) => [a + s, b + s] as [number, number]);
-  if (sentences.length > 1) return sentences.flatMap(([a, b]) => fitToBudget(t, a, b, budget, tokens));
-  // one over-long sentence: pack words
+/**
+ * Characters a span may hold and still be counted whole. Counting a span costs as much as its length
+ * (a 20 M-character one, seconds with a model's tokenizer); past 100 characters a token it cannot fit
+ * a budget of real text, and is split without being counted.
+ */
+const MAX_CHARS_PER_TOKEN = 100;
+
+/**
+ * Splits [s, e[ at sentence, then word boundaries (then inside an over-budget word) until every piece fits
+ * the budget. `sentence`: [s, e[ is already one sentence (sentenceSpans found no end inside it).
+ */
+function* fitToBudget(t: string, s: number, e: number, budget: number, tokens: (x: string) => number, sentence = false): Steps<[number, number][]> {
+  if (e - s <= budget * MAX_CHARS_PER_TOKEN && tokens(t.slice(s, e)) <= budget) return [[s, e]];
+  const sentences = sentence ? [[s, e] as [number, number]] : yield* sentenceSpanSteps(t, s, e);
+  if (sentences.length > 1) {
+    const out: [number, number][] = [];
+    for (const [a, b] of sentences) for (const piece of yield* fitToBudget(t, a, b, budget, tokens, true)) out.push(piece);
+    return out;
+  }
+  // one over-long sentence: pack words (read one at a time: an array of a long sentence's matches was
+  // most of its chunking time, in garbage collection)
   const out: [number, number][] = [];
-  const words = [...t.slice(s, e).matchAll(/\S+/g)].map((m) => [s + m.index!, s + m.index! + m[0].length] as const);
   let start = -1;
   let end = -1;
   let used = 0;
-  for (const [a, b] of words) {
+  const word = /\S+/g;
+  word.lastIndex = s;
+  let words = 0;
+  for (let m = word.exec(t); m && m.index < e; m = word.exec(t)) {
+    if (++words % STEP === 0) yield;
+    const a = m.index;
+    const b = Math.min(e, a + m[0].length);
     const n = tokens(t.slice(a, b));
     if (n > budget) {
       // no chunk holds this "word" (a hash, base64, junk without a space): cut it where the budget says
@@ -277,20 +325,29 @@ function lineSpans(t: string): [number, number][] {
  * pieces are then simply packed together again.
  */
 export function sentenceSpans(t: string): [number, number][] {
+  return runAtOnce(sentenceSpanSteps(t, 0, t.length));
+}
+
+/** The sentence spans of t's [from, to[, as offsets in t. */
+function* sentenceSpanSteps(t: string, from: number, to: number): Steps<[number, number][]> {
   const out: [number, number][] = [];
+  const part = from === 0 && to === t.length ? t : t.slice(from, to);
   const re = /(?<=[.!?…:;])\s+(?=[\p{Lu}\d«"(\-–•])|\n+/gu;
   let s = 0;
-  for (const m of t.matchAll(re)) {
-    const end = m.index!;
-    if (t.slice(s, end).trim()) out.push(trimSpan(t, s, end));
+  let ends = 0;
+  for (let m = re.exec(part); m; m = re.exec(part)) {
+    if (++ends % STEP === 0) yield;
+    const end = m.index;
+    if (part.slice(s, end).trim()) out.push(trimSpan(part, s, end, from));
     s = end + m[0].length;
   }
-  if (t.slice(s).trim()) out.push(trimSpan(t, s, t.length));
+  if (part.slice(s).trim()) out.push(trimSpan(part, s, part.length, from));
   return out;
 }
 
-function trimSpan(t: string, s: number, e: number): [number, number] {
+/** [s, e[ of t without its surrounding white space, shifted by `origin`. */
+function trimSpan(t: string, s: number, e: number, origin = 0): [number, number] {
   while (s < e && /\s/.test(t[s]!)) s++;
   while (e > s && /\s/.test(t[e - 1]!)) e--;
-  return [s, e];
+  return [s + origin, e + origin];
 }

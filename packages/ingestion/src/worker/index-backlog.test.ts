@@ -33,7 +33,7 @@ const DOCS = [
 /** Writes documents as a crawl group does, vectors going where `placement` says. */
 async function write(db: Database, collectionId: number, docs: NormalisedDocument[], placement: IndexPlacement) {
   await ensureEmbeddingModel(db, embedder);
-  const writes = docs.map((d) => prepareDocument(d, embedder, { collectionId }, { chunkTokens: 200, overlapTokens: 0 }));
+  const writes = await Promise.all(docs.map((d) => prepareDocument(d, embedder, { collectionId }, { chunkTokens: 200, overlapTokens: 0 })));
   const vectors = await embedForWrite(db, embedder, writes);
   return db.transaction((tx) => writeDocumentsIn(tx, embedder, writes, vectors, placement));
 }
