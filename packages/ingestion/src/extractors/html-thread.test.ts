@@ -59,6 +59,13 @@ describe('readHtml', () => {
     const deep = Buffer.from(`<html><body>${'<div>'.repeat(300_000)}texte${'</div>'.repeat(300_000)}</body></html>`);
     expect(deep.length).toBeGreaterThan(HTML_THREAD_MIN_BYTES);
     await expect(readHtml({ body: deep, url: 'https://x.example.fr/' }, {}, soon())).rejects.toMatchObject({ code: 'DOCUMENT_TOO_DEEP', status: 422 });
+    // a page of tiny elements is refused before it is parsed (it grew the process to 1.8 GB over 30-41 s)
+    const tiny = Buffer.from(`<html><body>${'<i>x</i>'.repeat(1_000_001)}</body></html>`);
+    await expect(readHtml({ body: tiny, url: 'https://x.example.fr/menu' }, {}, soon())).rejects.toMatchObject({
+      code: 'HTML_TOO_COMPLEX',
+      status: 422,
+      message: expect.stringContaining('more than 1000000 elements'),
+    });
 
     const big = codePage(40_000);
     await expect(readHtml({ body: big, url: 'https://x.example.fr/lent' }, {}, soon(50))).rejects.toMatchObject({ code: 'EXTRACT_TIMEOUT' });

@@ -17,7 +17,9 @@ import { extractHtml, type HtmlExtraction, type HtmlInput, type HtmlOptions } fr
 export const HTML_THREAD_MIN_BYTES = 1024 * 1024;
 /**
  * Old-generation heap of the reading thread. Measured: a 5 MB page of the Code du travail grew the process by
- * ~210 MB while read there; a 45 MB page of tiny elements ran past this heap (HTML_TOO_COMPLEX) after 30-41 s.
+ * ~210 MB while read there; a 45 MB page of tiny elements ran past this heap (HTML_TOO_COMPLEX) after 30-41 s,
+ * the process at 1.8 GB. Such a page is now refused before parsing (html.ts MAX_ELEMENTS); this heap stays
+ * for what that count does not see.
  */
 export const HTML_THREAD_HEAP_MB = 1536;
 
