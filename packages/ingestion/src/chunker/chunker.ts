@@ -85,6 +85,7 @@ function* chunkSteps(doc: NormalisedDocument, options: ChunkOptions): Steps<Chun
   const limit = options.limit ?? Infinity;
   const chunks: Chunk[] = [];
   for (const section of doc.sections) {
+    yield; // pages of 100,000 one-line sections exist
     for (const piece of yield* chunkSection(doc.title, section, options, tokens, limit - chunks.length)) chunks.push({ ...piece, ord: chunks.length });
     if (chunks.length > limit) return chunks;
   }
