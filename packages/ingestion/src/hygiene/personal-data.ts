@@ -123,24 +123,49 @@ function findAll(re: RegExp, text: string, kind: PersonalDataKind, valid: (s: st
   return out;
 }
 
+/** Every span each kind's pattern finds in `text`, overlapping spans of other kinds included. */
+export function personalDataCandidates(text: string): PersonalDataMatch[] {
+  return [...findIbans(text), ...findAll(NIR, text, 'nir', isValidNir), ...findAll(EMAIL, text, 'email'), ...findAll(PHONE, text, 'phone')];
+}
+
 /**
  * Every personal-data span in `text`, in order, without overlaps. Checksummed kinds win over phone
  * numbers when spans overlap (a NIR or IBAN may contain a run of digits shaped like a phone number).
  */
 export function findPersonalData(text: string): PersonalDataMatch[] {
-  const candidates = [
-    ...findIbans(text),
-    ...findAll(NIR, text, 'nir', isValidNir),
-    ...findAll(EMAIL, text, 'email'),
-    ...findAll(PHONE, text, 'phone'),
-  ];
+  const candidates = personalDataCandidates(text);
   const priority: Record<PersonalDataKind, number> = { iban: 0, nir: 1, email: 2, phone: 3 };
   candidates.sort((a, b) => priority[a.kind] - priority[b.kind] || a.start - b.start);
-  const kept: PersonalDataMatch[] = [];
-  for (const c of candidates) {
-    if (!kept.some((k) => c.start < k.end && k.start < c.end)) kept.push(c);
+  // Kind by kind, in order of priority, each candidate against the spans kept so far (sorted by start, never
+  // overlapping): one sweep a kind. Checking each candidate against every kept span was quadratic: 30,000
+  // phone numbers took 0.58 s, the 900,000 a 27 MB page can hold would have held the thread for minutes.
+  let kept: PersonalDataMatch[] = [];
+  for (let from = 0; from < candidates.length; ) {
+    let to = from;
+    while (to < candidates.length && candidates[to]!.kind === candidates[from]!.kind) to++;
+    const accepted: PersonalDataMatch[] = [];
+    let j = 0;
+    for (let i = from; i < to; i++) {
+      const c = candidates[i]!;
+      while (j < kept.length && kept[j]!.end <= c.start) j++;
+      const last = accepted[accepted.length - 1];
+      if ((j < kept.length && kept[j]!.start < c.end) || (last && c.start < last.end)) continue;
+      accepted.push(c);
+    }
+    kept = mergeByStart(kept, accepted);
+    from = to;
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return kept;
+}
+
+/** Two lists sorted by start, as one. */
+function mergeByStart(a: PersonalDataMatch[], b: PersonalDataMatch[]): PersonalDataMatch[] {
+  if (b.length === 0) return a;
+  const out: PersonalDataMatch[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i]!.start <= b[j]!.start) ? a[i++]! : b[j++]!);
+  return out;
 }
 
 export interface MaskResult {
