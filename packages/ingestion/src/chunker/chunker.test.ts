@@ -199,8 +199,11 @@ describe('chunking a large document', () => {
       return { during, took };
     };
     const sections = doc(Array.from({ length: 60_000 }, (_, i) => ({ headingPath: [`Article ${i}`], blocks: [p(sentence(i))] })));
-    // one paragraph of 5.3 M characters, and a page of 60,000 one-line sections
-    for (const large of [longParagraph(600_000), sections]) {
+    // a list item and a table are cut otherwise than paragraphs: by their sentences, by their rows
+    const listItem = doc([{ headingPath: ['Liste'], blocks: [{ kind: 'list-item', text: `- ${'Mot court. Suite '.repeat(150_000)}` }] }]);
+    const table = doc([{ headingPath: ['Barème'], blocks: [{ kind: 'table', text: `| a | b |\n|---|---|\n${'| 1 mois | 2,5 jours |\n'.repeat(150_000)}` }] }]);
+    // one paragraph of 5.3 M characters, a page of 60,000 one-line sections, and those
+    for (const large of [longParagraph(600_000), sections, listItem, table]) {
       const inSlices = await timed(() => chunkDocumentInSlices(large, options));
       // a turn every 10 ms of work; every 50 ms on average leaves room for a loaded machine
       expect(inSlices.during).toBeGreaterThanOrEqual(Math.floor(inSlices.took / 50));
@@ -217,6 +220,18 @@ describe('chunking a large document', () => {
     const limited = chunkDocument(many, { ...options, limit: 10 });
     expect(limited).toHaveLength(11);
     expect(limited).toEqual(chunkDocument(many, options).slice(0, 11));
+  });
+
+  it('repeats a table header only when it leaves the rows room', () => {
+    const table = (header: string) => `| ${header} | Jours |\n|---|---|\n${Array.from({ length: 60 }, (_, i) => `| ${i} mois | ${i * 2.5} jours |`).join('\n')}`;
+    const options = { maxTokens: 60, overlapTokens: 0, countTokens };
+    const short = chunkDocument(doc([{ headingPath: ['Barème'], blocks: [{ kind: 'table', text: table('Ancienneté') }] }]), options);
+    expect(short.length).toBeGreaterThan(3);
+    for (const c of short) expect(c.text.startsWith('| Ancienneté | Jours |\n|---|---|')).toBe(true);
+    // a header of 2,000 words: read once, cut to the budget like any long row, never put before the others
+    const huge = chunkDocument(doc([{ headingPath: ['Barème'], blocks: [{ kind: 'table', text: table('colonne '.repeat(2000)) }] }]), options);
+    for (const c of huge) expect(c.tokenCount).toBeLessThanOrEqual(60);
+    expect(huge.filter((c) => c.text.includes('colonne colonne')).length).toBeLessThan(huge.length);
   });
 
   it('never asks the tokenizer to count a span far past the budget', () => {

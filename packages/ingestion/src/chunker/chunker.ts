@@ -3,21 +3,24 @@
  * boundary and stay within a token budget measured with the embedding model's own tokenizer.
  *
  * Each section's blocks are joined into the section text ("\n\n" between blocks) and cut into atoms
- * that are never split when avoidable: a table row, a list item, a sentence. Atoms are packed
- * greedily up to the budget; a new chunk starts with the last atoms of the previous one (up to the
+ * that are never split when avoidable: a table row, a list item, a sentence (atoms.ts). Atoms are packed
+ * greedily up to the budget, as they come; a new chunk starts with the last atoms of the previous one (up to the
  * overlap budget) so that a sentence cut from its context is found from both sides. A chunk's text is
  * exactly the section text between its first and last atom (locator.start/end is that span), except
  * that a table continued from the previous chunk repeats its header row so that the rows keep meaning.
  * Only an atom longer than the whole budget is cut (at sentence, then word boundaries, and a single
  * "word" over the budget, such as base64 or junk without a space, where the budget says).
  *
- * The work is written as steps (cpu-slices.ts), pausing every STEP atoms, words or chunks: one 20 M-character
- * paragraph without a sentence end takes ~2 s to chunk, and chunkDocumentInSlices lets the engine's other
- * work through meanwhile.
+ * The work is written as steps (cpu-slices.ts) that pause every few hundred sections, atoms, words or
+ * chunks: one 20 M-character paragraph without a sentence end takes ~2 s to chunk, and
+ * chunkDocumentInSlices lets the engine's other work through meanwhile.
  */
 import { chunkHash } from '@cite/index/embedding-text.js';
 import { runAtOnce, runInSlices, type Steps } from '../cpu-slices.js';
 import type { Block, Locator, NormalisedDocument, PageBreak, Section } from '../document.js';
+import { atomsOf, type Atom, type AtomSink } from './atoms.js';
+
+export { sentenceSpans } from './atoms.js';
 
 export interface ChunkOptions {
   /** Budget of one chunk in model tokens, context (title + headings) included. */
@@ -50,13 +53,20 @@ export interface Chunk {
 /** Bumped when the chunking rules change, so that stored documents are re-chunked (see content hash). */
 export const CHUNKER_VERSION = 2; // 2: PDF chunks record the pages they span (page_start, page_end, page_breaks)
 
-interface Atom {
-  start: number;
-  end: number;
-  tokens: number;
-  block: number;
-  /** Header rows (with separator) of the table this row belongs to. */
-  tableHeader?: string;
+
+/**
+ * Characters of context a chunk carries at most. The context is stored, counted and embedded with every
+ * chunk: a hostile heading of 600,000 characters made a page of 636 kB need 2.5 GB. The bench corpus's
+ * longest context has 553 characters.
+ */
+export const MAX_CONTEXT_CHARS = 1000;
+
+/** `text` cut to `max` characters, ending with "…" when cut (never inside a surrogate pair). */
+export function cutToLength(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  if (end > 0 && /[\ud800-\udbff]/.test(text[end - 1]!)) end--;
+  return `${text.slice(0, end)}…`;
 }
 
 export function chunkContext(title: string, headingPath: readonly string[]): string {
@@ -66,8 +76,6 @@ export function chunkContext(title: string, headingPath: readonly string[]): str
   return deduped.join(' > ');
 }
 
-/** Atoms, words or chunks made between two pauses (a pause costs a generator's resumption). */
-const STEP = 256;
 
 /** Chunks a document at once. */
 export function chunkDocument(doc: NormalisedDocument, options: ChunkOptions): Chunk[] {
@@ -106,7 +114,7 @@ function* chunkSection(
 ): Steps<Omit<Chunk, 'ord'>[]> {
   const blocks = section.blocks.filter((b) => b.text.trim().length > 0);
   if (blocks.length === 0) return [];
-  const context = chunkContext(title, section.headingPath);
+  const context = cutToLength(chunkContext(title, section.headingPath), MAX_CONTEXT_CHARS);
   // the context is embedded with every chunk, so it takes its share of the budget (never all of it)
   // (special tokens the model adds to every input, e.g. [CLS]/[SEP], count too)
   const special = options.countTokens('');
@@ -120,31 +128,84 @@ function* chunkSection(
     starts.push(text.length);
     text += b.text;
   }
-  const atoms: Atom[] = [];
-  for (let i = 0; i < blocks.length; i++) yield* atomsOf(blocks[i]!, starts[i]!, i, budget, tokens, atoms);
+  const packer = new ChunkPacker(budget, overlap, room, (a, z) => makeChunk(section, blocks, starts, text, a, z, context, options));
+  for (let i = 0; i < blocks.length && !packer.full; i++) yield* atomsOf(blocks[i]!, starts[i]!, i, budget, tokens, packer);
+  packer.finish();
+  return packer.out;
+}
 
-  const out: Omit<Chunk, 'ord'>[] = [];
-  let first = 0;
-  while (first < atoms.length && out.length <= room) {
-    if (out.length % STEP === STEP - 1) yield;
-    let last = first;
-    let used = atoms[first]!.tokens;
-    while (last + 1 < atoms.length && used + atoms[last + 1]!.tokens + 1 <= budget) {
-      last++;
-      used += atoms[last]!.tokens + 1;
-    }
-    out.push(makeChunk(section, blocks, starts, text, atoms, first, last, context, options));
-    if (last + 1 >= atoms.length) break;
-    // overlap: step back over trailing atoms that fit the overlap budget, always moving forward
-    let next = last + 1;
-    let carried = 0;
-    while (next - 1 > first && carried + atoms[next - 1]!.tokens <= overlap) {
-      next--;
-      carried += atoms[next]!.tokens;
-    }
-    first = next;
+/** Atoms a packer gathers before it packs those it can (a pack looks again at the chunk still open). */
+const PACK_EVERY = 1024;
+
+/**
+ * Packs a section's atoms into chunks as they come, keeping only the atoms the chunk still open may need:
+ * greedily up to the budget, each chunk after the first starting with the last atoms of the one before
+ * that fit the overlap. Stops past `room` chunks.
+ */
+class ChunkPacker implements AtomSink {
+  readonly out: Omit<Chunk, 'ord'>[] = [];
+  private atoms: Atom[] = [];
+  /** The first atom of the chunk still open. */
+  private first = 0;
+  /** Atoms held when the next pack is due. */
+  private packAt = PACK_EVERY;
+
+  constructor(
+    private readonly budget: number,
+    private readonly overlap: number,
+    private readonly room: number,
+    private readonly make: (first: Atom, last: Atom) => Omit<Chunk, 'ord'>,
+  ) {}
+
+  get full(): boolean {
+    return this.out.length > this.room;
   }
-  return out;
+
+  add(atom: Atom): void {
+    if (this.full) return;
+    this.atoms.push(atom);
+    if (this.atoms.length >= this.packAt) {
+      this.pack(false);
+      this.packAt = this.atoms.length + PACK_EVERY;
+    }
+  }
+
+  finish(): void {
+    this.pack(true);
+  }
+
+  /** The chunks the atoms so far decide (all of them once `final`). */
+  private pack(final: boolean): void {
+    const atoms = this.atoms;
+    while (this.first < atoms.length && !this.full) {
+      const first = this.first;
+      let last = first;
+      let used = atoms[first]!.tokens;
+      while (last + 1 < atoms.length && used + atoms[last + 1]!.tokens + 1 <= this.budget) {
+        last++;
+        used += atoms[last]!.tokens + 1;
+      }
+      // the next atom may still fit this chunk
+      if (last + 1 >= atoms.length && !final) break;
+      this.out.push(this.make(atoms[first]!, atoms[last]!));
+      if (last + 1 >= atoms.length) {
+        this.first = atoms.length;
+        break;
+      }
+      // overlap: step back over trailing atoms that fit the overlap budget, always moving forward
+      let next = last + 1;
+      let carried = 0;
+      while (next - 1 > first && carried + atoms[next - 1]!.tokens <= this.overlap) {
+        next--;
+        carried += atoms[next]!.tokens;
+      }
+      this.first = next;
+    }
+    if (this.first >= PACK_EVERY) {
+      this.atoms = atoms.slice(this.first);
+      this.first = 0;
+    }
+  }
 }
 
 function makeChunk(
@@ -152,14 +213,11 @@ function makeChunk(
   blocks: Block[],
   starts: number[],
   sectionText: string,
-  atoms: Atom[],
-  first: number,
-  last: number,
+  a: Atom,
+  z: Atom,
   context: string,
   options: ChunkOptions,
 ): Omit<Chunk, 'ord'> {
-  const a = atoms[first]!;
-  const z = atoms[last]!;
   let text = sectionText.slice(a.start, z.end);
   let prefix = 0;
   // a table continued from the previous chunk: repeat its header so the rows keep their column names
@@ -200,155 +258,4 @@ function pageSpan(blocks: Block[], starts: number[], first: number, last: number
     breaks.push({ offset: starts[i]! - origin, page });
   }
   return { page_start: firstPage, page_end: page, ...(breaks.length ? { page_breaks: breaks } : {}) };
-}
-
-/**
- * Cuts one block into atoms (table rows, a whole list item, sentences; over-budget atoms are split
- * further), appended to `atoms` one by one: a spread argument list overflows the stack past ~120,000.
- */
-function* atomsOf(block: Block, offset: number, index: number, budget: number, tokens: (s: string) => number, atoms: Atom[]): Steps<void> {
-  const t = block.text;
-  let spans: [number, number][];
-  let header: string | undefined;
-  let headerEnd = 0;
-  if (block.kind === 'table') {
-    const lines = lineSpans(t);
-    // Markdown table: header row + |---| separator row form one atom, every other row is an atom
-    const sep = lines.findIndex(([s, e]) => /^\s*(?:\|\s*)?:?-{2,}/.test(t.slice(s, e)));
-    if (sep > 0) {
-      headerEnd = lines[sep]![1];
-      header = t.slice(0, headerEnd);
-      spans = [[0, headerEnd], ...lines.slice(sep + 1)];
-    } else spans = lines;
-  } else if (block.kind === 'list-item' || block.kind === 'code') {
-    spans = [[0, t.length]];
-  } else {
-    spans = yield* sentenceSpanSteps(t, 0, t.length);
-  }
-  const sentences = block.kind !== 'table' && block.kind !== 'list-item' && block.kind !== 'code';
-  for (const [s, e] of spans) {
-    for (const [ps, pe] of yield* fitToBudget(t, s, e, budget, tokens, sentences)) {
-      if (atoms.length % STEP === STEP - 1) yield;
-      atoms.push({
-        start: offset + ps,
-        end: offset + pe,
-        tokens: tokens(t.slice(ps, pe)),
-        block: index,
-        tableHeader: header && ps >= headerEnd ? header : undefined,
-      });
-    }
-  }
-}
-
-/**
- * Characters a span may hold and still be counted whole. Counting a span costs as much as its length
- * (a 20 M-character one, seconds with a model's tokenizer); past 100 characters a token it cannot fit
- * a budget of real text, and is split without being counted.
- */
-const MAX_CHARS_PER_TOKEN = 100;
-
-/**
- * Splits [s, e[ at sentence, then word boundaries (then inside an over-budget word) until every piece fits
- * the budget. `sentence`: [s, e[ is already one sentence (sentenceSpans found no end inside it).
- */
-function* fitToBudget(t: string, s: number, e: number, budget: number, tokens: (x: string) => number, sentence = false): Steps<[number, number][]> {
-  if (e - s <= budget * MAX_CHARS_PER_TOKEN && tokens(t.slice(s, e)) <= budget) return [[s, e]];
-  const sentences = sentence ? [[s, e] as [number, number]] : yield* sentenceSpanSteps(t, s, e);
-  if (sentences.length > 1) {
-    const out: [number, number][] = [];
-    for (const [a, b] of sentences) for (const piece of yield* fitToBudget(t, a, b, budget, tokens, true)) out.push(piece);
-    return out;
-  }
-  // one over-long sentence: pack words (read one at a time: an array of a long sentence's matches was
-  // most of its chunking time, in garbage collection)
-  const out: [number, number][] = [];
-  let start = -1;
-  let end = -1;
-  let used = 0;
-  const word = /\S+/g;
-  word.lastIndex = s;
-  let words = 0;
-  for (let m = word.exec(t); m && m.index < e; m = word.exec(t)) {
-    if (++words % STEP === 0) yield;
-    const a = m.index;
-    const b = Math.min(e, a + m[0].length);
-    const n = tokens(t.slice(a, b));
-    if (n > budget) {
-      // no chunk holds this "word" (a hash, base64, junk without a space): cut it where the budget says
-      if (start !== -1) out.push([start, end]);
-      start = -1;
-      used = 0;
-      for (const piece of cutRun(t, a, b, n, budget, tokens)) out.push(piece);
-      continue;
-    }
-    if (start !== -1 && used + n > budget) {
-      out.push([start, end]);
-      start = -1;
-      used = 0;
-    }
-    if (start === -1) start = a;
-    end = b;
-    used += n;
-  }
-  if (start !== -1) out.push([start, end]);
-  return out;
-}
-
-/** Cuts [a, b[ (`n` tokens, over the budget) into pieces of at most `budget` tokens, never inside a surrogate pair. */
-function cutRun(t: string, a: number, b: number, n: number, budget: number, tokens: (x: string) => number): [number, number][] {
-  const out: [number, number][] = [];
-  const step = Math.max(2, Math.floor(((b - a) * budget) / n));
-  for (let s = a; s < b; ) {
-    let e = Math.min(b, s + step);
-    while (e - s > 2 && tokens(t.slice(s, e)) > budget) e = s + Math.floor((e - s) * 0.9);
-    if (e < b && /[\ud800-\udbff]/.test(t[e - 1]!)) e--;
-    out.push([s, e]);
-    s = e;
-  }
-  return out;
-}
-
-function lineSpans(t: string): [number, number][] {
-  const out: [number, number][] = [];
-  let s = 0;
-  for (let i = 0; i <= t.length; i++) {
-    if (i === t.length || t[i] === '\n') {
-      if (t.slice(s, i).trim()) out.push([s, i]);
-      s = i + 1;
-    }
-  }
-  return out;
-}
-
-/**
- * Sentence spans: ends at . ! ? … followed by space and an upper-case letter, digit or quote, or
- * at a line break. French abbreviations ("art. L. 1234", "M. Dupont") may split a sentence; the
- * pieces are then simply packed together again.
- */
-export function sentenceSpans(t: string): [number, number][] {
-  return runAtOnce(sentenceSpanSteps(t, 0, t.length));
-}
-
-/** The sentence spans of t's [from, to[, as offsets in t. */
-function* sentenceSpanSteps(t: string, from: number, to: number): Steps<[number, number][]> {
-  const out: [number, number][] = [];
-  const part = from === 0 && to === t.length ? t : t.slice(from, to);
-  const re = /(?<=[.!?…:;])\s+(?=[\p{Lu}\d«"(\-–•])|\n+/gu;
-  let s = 0;
-  let ends = 0;
-  for (let m = re.exec(part); m; m = re.exec(part)) {
-    if (++ends % STEP === 0) yield;
-    const end = m.index;
-    if (part.slice(s, end).trim()) out.push(trimSpan(part, s, end, from));
-    s = end + m[0].length;
-  }
-  if (part.slice(s).trim()) out.push(trimSpan(part, s, part.length, from));
-  return out;
-}
-
-/** [s, e[ of t without its surrounding white space, shifted by `origin`. */
-function trimSpan(t: string, s: number, e: number, origin = 0): [number, number] {
-  while (s < e && /\s/.test(t[s]!)) s++;
-  while (e > s && /\s/.test(t[e - 1]!)) e--;
-  return [s + origin, e + origin];
 }
