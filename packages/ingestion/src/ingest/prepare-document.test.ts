@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import type { NormalisedDocument } from '../document.js';
 import { extractHtml } from '../extractors/html.js';
+import { MAX_CONTEXT_CHARS } from '../chunker/chunker.js';
+import { maskPersonalData } from '../hygiene/personal-data.js';
 import { INDEXING_DEFAULTS, prepareDocument } from './index-documents.js';
 
 const embedder = new HashEmbedder();
@@ -52,8 +54,64 @@ describe('prepareDocument', () => {
     // 10 chunks of 50 tokens: 2,000 characters at most
     const opts = { ...INDEXING_DEFAULTS, maxChunks: 10, chunkTokens: 50, overlapTokens: 5 };
     expect((await prepareDocument(paragraph(1_600), embedder, target, opts)).chunks.length).toBeLessThanOrEqual(10);
+    // the heading kept with each chunk counts too: 2,008 + 5
     await expect(prepareDocument(paragraph(2_008), embedder, target, opts)).rejects.toThrow(
-      expect.objectContaining({ code: 'DOCUMENT_TOO_MUCH_TEXT', status: 413, message: expect.stringContaining('2008 characters of text, more than 2000') }),
+      expect.objectContaining({ code: 'DOCUMENT_TOO_MUCH_TEXT', status: 413, message: expect.stringContaining('2013 characters of text, more than 2000') }),
     );
+  });
+
+  it('counts words too: a text of more words than the chunk limit holds is refused before chunking', async () => {
+    const code = (words: number): NormalisedDocument => ({
+      ...sections(0),
+      sections: [{ headingPath: ['Guide'], blocks: [{ kind: 'code' as const, text: 'x '.repeat(words).trim() }] }],
+    });
+    // 10 chunks of 50 tokens: 500 words at most, in 1,001 characters (under the 2,000 the text may hold)
+    const opts = { ...INDEXING_DEFAULTS, maxChunks: 10, chunkTokens: 50, overlapTokens: 5 };
+    await expect(prepareDocument(code(501), embedder, target, opts)).rejects.toThrow(
+      expect.objectContaining({ code: 'DOCUMENT_TOO_MUCH_TEXT', status: 413, message: expect.stringContaining('501 words, more than 500') }),
+    );
+    // one word fewer: chunked, and refused for its chunks (each "x" counts more than one token)
+    await expect(prepareDocument(code(500), embedder, target, opts)).rejects.toThrow(expect.objectContaining({ code: 'DOCUMENT_TOO_MANY_CHUNKS' }));
+  });
+
+  it('counts the description and the headings kept with each chunk as text', async () => {
+    const opts = { ...INDEXING_DEFAULTS, maxChunks: 10, chunkTokens: 50, overlapTokens: 5 };
+    const described = { ...sections(0), description: 'préavis '.repeat(251) };
+    await expect(prepareDocument(described, embedder, target, opts)).rejects.toThrow(expect.objectContaining({ code: 'DOCUMENT_TOO_MUCH_TEXT' }));
+    // 3 sections under a heading of 700 characters: 2,100 characters before any paragraph
+    const headed = { ...sections(0), sections: [1, 2, 3].map(() => ({ headingPath: ['h'.repeat(700)], blocks: [{ kind: 'paragraph' as const, text: 'Texte.' }] })) };
+    await expect(prepareDocument(headed, embedder, target, opts)).rejects.toThrow(expect.objectContaining({ code: 'DOCUMENT_TOO_MUCH_TEXT' }));
+  });
+
+  it('cuts a hostile title and headings, and the context each chunk carries', async () => {
+    const hostile: NormalisedDocument = {
+      ...sections(0),
+      title: 'Titre '.repeat(100_000),
+      sections: Array.from({ length: 20 }, (_, i) => ({
+        headingPath: ['Chapitre '.repeat(50_000), `Partie ${i}`],
+        blocks: [{ kind: 'paragraph' as const, text: `Le texte de la partie ${i}.` }],
+      })),
+    };
+    const write = await prepareDocument(hostile, embedder, target, INDEXING_DEFAULTS);
+    expect(write.title.length).toBeLessThanOrEqual(1000);
+    expect(write.title.endsWith('…')).toBe(true);
+    expect(write.chunks).toHaveLength(20);
+    for (const chunk of write.chunks) {
+      expect(chunk.headingPath[0]!.length).toBeLessThanOrEqual(1000);
+      expect(chunk.headingPath[1]).toMatch(/^Partie \d+$/);
+      expect(chunk.context.length).toBeLessThanOrEqual(MAX_CONTEXT_CHARS);
+      expect(chunk.tokenCount).toBeLessThanOrEqual(INDEXING_DEFAULTS.chunkTokens);
+    }
+  });
+
+  it('masks a long text in pieces exactly as it masks it whole', async () => {
+    const line = (i: number) => `Ligne ${i} : appelez le 06 12 34 56 ${String(i % 100).padStart(2, '0')} ou écrivez à agent${i}@mairie.fr.`;
+    const text = Array.from({ length: 12_000 }, (_, i) => line(i)).join('\n'); // ~700 kB: three pieces
+    const doc = { ...sections(0), sections: [{ headingPath: ['Annuaire'], blocks: [{ kind: 'paragraph' as const, text }] }] };
+    const masked = await prepareDocument(doc, embedder, { ...target, maskPersonalData: true }, INDEXING_DEFAULTS);
+    const reference = { ...doc, sections: [{ headingPath: ['Annuaire'], blocks: [{ kind: 'paragraph' as const, text: maskPersonalData(text) }] }] };
+    const expected = await prepareDocument(reference, embedder, target, INDEXING_DEFAULTS);
+    expect(masked.chunks.map((c) => c.text)).toEqual(expected.chunks.map((c) => c.text));
+    expect(masked.chunks.map((c) => c.text).join('\n')).not.toMatch(/06 12 34|@mairie\.fr/);
   });
 });
