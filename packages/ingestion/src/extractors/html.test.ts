@@ -207,4 +207,30 @@ describe('extractHtml on hostile nesting', () => {
     const deep = `<html><body>${'<div class="a<b">'.repeat(2_001)}texte</body></html>`;
     expect(() => extractHtml({ body: deep, url: 'https://x.example.fr/' })).toThrow(expect.objectContaining({ code: 'DOCUMENT_TOO_DEEP' }));
   });
+
+  it('refuses a page of more than 1,000,000 nodes of any kind before parsing it, and skips what comments and scripts hold', () => {
+    const page = (s: string) => `<html><body><main><h1>Titre</h1><p>Le texte de la page.</p>${s}</main></body></html>`;
+    const many = 1_000_001;
+    const hostile = {
+      elements: '<i>x</i>'.repeat(many),
+      instructions: '<?a>'.repeat(many),
+      comments: 'x<!---->'.repeat(many),
+      attributes: `<p ${Array.from({ length: many }, (_, i) => `a${i}`).join(' ')}>x</p>`,
+      'attributes after a quoted ">"': `<p title="a > b" ${Array.from({ length: many }, (_, i) => `a${i}`).join(' ')}>x</p>`,
+      // htmlparser2 ends an instruction at its first '>', quoted or not, and closes `<!-->` at once
+      'elements after an instruction': `<?a b="${'<i>x</i>'.repeat(many)}">`,
+      'elements after a short comment': `<!-->${'<i>x</i>'.repeat(many)}-->`,
+    };
+    for (const [what, html] of Object.entries(hostile)) {
+      expect(() => extractHtml({ body: page(html), url: 'https://x.example.fr/' }), what).toThrow(expect.objectContaining({ code: 'HTML_TOO_COMPLEX', status: 422 }));
+    }
+    const quiet = {
+      'a comment': `<!-- ${'<p>x</p>'.repeat(many)} -->`,
+      'a script': `<script>var s = "${'<p>x</p>'.repeat(many)}";</script>`,
+      'a script nesting': `<script>var s = "${'<i>'.repeat(5_000)}";</script>`,
+    };
+    for (const [what, html] of Object.entries(quiet)) {
+      expect(extractHtml({ body: page(html), url: 'https://x.example.fr/' }).document.title, what).toBe('Titre');
+    }
+  });
 });

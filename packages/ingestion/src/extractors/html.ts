@@ -648,40 +648,111 @@ function linksOf(scan: PageScan, base: string, pageNofollow: boolean): HtmlLink[
 /** Real pages nest < 100 deep; past this, parsing and walking turn quadratic or overflow the stack. */
 const MAX_NESTING = 2000;
 /**
- * Elements a page may hold. Reading costs ~0.5 KB of heap an element: 1,000,000 took 500 MB and 4 s, and a
- * 45 MB page of tiny elements grew the process to 1.8 GB over 30-41 s before its reading thread ran out of
- * heap. The whole Code du travail as one 10 MB page holds 84,531 elements.
+ * Nodes a page may hold: elements, attributes, comments, processing instructions, declarations. Reading
+ * costs 0.2–0.5 KB of heap a node: 1,000,000 elements took 500 MB and 4 s, and a 45 MB page of tiny elements
+ * (or of `<?a>`) grew the process to 1.8–2 GB over 20-41 s before its reading thread ran out of heap. The
+ * whole Code du travail as one 10 MB page holds 84,531 elements.
  */
-const MAX_ELEMENTS = 1_000_000;
+const MAX_NODES = 1_000_000;
 /** Elements whose end tag may be omitted, or that have none: they would inflate a naive depth count. */
 const NOT_NESTING = new Set([
   'p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'option', 'optgroup', 'colgroup', 'rt', 'rp',
   'html', 'head', 'body', 'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source',
   'track', 'wbr', 'param', 'keygen',
 ]);
-const TAG_START = /<(\/?)([a-zA-Z][\w:-]*)/g;
+/** Elements whose content htmlparser2 reads as text up to their end tag: what they hold is no markup. */
+const RAW_TEXT_END = new Map(['script', 'style', 'title', 'textarea', 'xmp'].map((name) => [name, new RegExp(`</${name}`, 'gi')]));
+/** A tag, a comment, a processing instruction or a declaration: what htmlparser2 makes a node of. */
+const MARKUP_START = /<(\/?)([a-zA-Z][\w:-]*|!--|[!?])/g;
 
 /**
- * Cheap pre-parse check (one pass) that refuses hostile nesting and element counts before htmlparser2 sees
- * them. A tag runs from its name to the next '>' (found with indexOf, and none further on ends the scan):
- * one expression doing both, tried from every '<', took 0.9 s for 40,000 unclosed `<a ` (120 kB).
+ * Cheap pre-parse check (one pass) that refuses hostile nesting and node counts before htmlparser2 sees
+ * them. A tag runs from its name to the next '>' outside a quoted attribute value (and none further on
+ * ends the scan): one expression doing both, tried from every '<', took 0.9 s for 40,000 unclosed `<a `
+ * (120 kB). Comments and the text of script, style, title, textarea and xmp are skipped as the parser
+ * skips them, so that markup written inside them is not counted.
  */
 function checkShape(html: string): void {
   let depth = 0;
-  let elements = 0;
-  TAG_START.lastIndex = 0;
-  for (let m = TAG_START.exec(html); m; m = TAG_START.exec(html)) {
-    const end = html.indexOf('>', TAG_START.lastIndex);
-    if (end < 0) return;
-    TAG_START.lastIndex = end + 1;
-    if (!m[1] && ++elements > MAX_ELEMENTS) {
-      throw new CiteError('HTML_TOO_COMPLEX', `HTML page holds more than ${MAX_ELEMENTS} elements`, { status: 422 });
+  let nodes = 0;
+  const count = (n: number) => {
+    if ((nodes += n) > MAX_NODES) throw new CiteError('HTML_TOO_COMPLEX', `HTML page holds more than ${MAX_NODES} elements, attributes and comments`, { status: 422 });
+  };
+  MARKUP_START.lastIndex = 0;
+  for (let m = MARKUP_START.exec(html); m; m = MARKUP_START.exec(html)) {
+    const [, closing, name] = m as unknown as [string, string, string];
+    if (!closing) count(1);
+    if (name === '!--') {
+      // the comment's own dashes may close it (`<!-->`), as htmlparser2 reads it
+      const end = html.indexOf('-->', m.index + 2);
+      if (end < 0) return;
+      MARKUP_START.lastIndex = end + 3;
+      continue;
     }
-    if (html[end - 1] === '/' || NOT_NESTING.has(m[2]!.toLowerCase())) continue;
-    if (m[1]) depth = Math.max(0, depth - 1);
+    if (name === '!' || name === '?') {
+      // a declaration or processing instruction ends at the first '>', quoted or not
+      const end = html.indexOf('>', MARKUP_START.lastIndex);
+      if (end < 0) return;
+      MARKUP_START.lastIndex = end + 1;
+      continue;
+    }
+    const tag = scanTag(html, MARKUP_START.lastIndex);
+    if (!tag) return;
+    MARKUP_START.lastIndex = tag.end + 1;
+    if (!closing) count(tag.attributes);
+    const element = name.toLowerCase();
+    const selfClosing = html[tag.end - 1] === '/';
+    const rawText = !closing && !selfClosing ? RAW_TEXT_END.get(element) : undefined;
+    if (rawText) {
+      rawText.lastIndex = tag.end + 1;
+      const close = rawText.exec(html);
+      if (!close) return;
+      MARKUP_START.lastIndex = close.index;
+      continue;
+    }
+    if (selfClosing || NOT_NESTING.has(element)) continue;
+    if (closing) depth = Math.max(0, depth - 1);
     else if (++depth > MAX_NESTING)
       throw new CiteError('DOCUMENT_TOO_DEEP', `document nests elements more than ${MAX_NESTING} deep`, { status: 422 });
   }
+}
+
+/**
+ * The end ('>') of a tag whose name ends at `from`, outside quoted attribute values, and the attributes
+ * before it (an unquoted value counts as one more); null when no '>' ends it.
+ */
+function scanTag(html: string, from: number): { end: number; attributes: number } | null {
+  let attributes = 0;
+  let inName = false;
+  let afterEquals = false;
+  for (let i = from; i < html.length; i++) {
+    const c = html.charCodeAt(i);
+    if (c === 62 /* > */) return { end: i, attributes };
+    if ((c === 34 || c === 39) /* " ' */ && afterEquals) {
+      const close = html.indexOf(c === 34 ? '"' : "'", i + 1);
+      if (close < 0) return null;
+      i = close;
+      inName = false;
+      afterEquals = false;
+      continue;
+    }
+    const space = c <= 32 || c === 47; /* white space, / */
+    if (c === 61 /* = */) {
+      inName = false;
+      afterEquals = true;
+      continue;
+    }
+    if (space) {
+      inName = false;
+      continue;
+    }
+    afterEquals = false;
+    if (!inName) {
+      inName = true;
+      attributes++;
+    }
+  }
+  return null;
 }
 
 function loadHtml(input: HtmlInput): { $: CheerioAPI; html: string; scan: PageScan } {
