@@ -692,7 +692,7 @@ function* cleanDocument(doc: NormalisedDocument, mask: boolean): Steps<Normalise
     ...doc,
     url: (doc.url ?? '').replace(NUL, '').trim(),
     title: heading((doc.title ?? '').trim()).trim(),
-    description: doc.description === undefined ? undefined : clean(doc.description),
+    description: doc.description === undefined ? undefined : mask ? yield* maskInPieces(doc.description.replace(NUL, '')) : doc.description.replace(NUL, ''),
     sections,
     metadata: JSON.parse(JSON.stringify(doc.metadata ?? {}).replace(/\\u0000/g, '')) as Record<string, unknown>,
   };
