@@ -220,6 +220,11 @@ describe('extractHtml on hostile nesting', () => {
       // htmlparser2 ends an instruction at its first '>', quoted or not, and closes `<!-->` at once
       'elements after an instruction': `<?a b="${'<i>x</i>'.repeat(many)}">`,
       'elements after a short comment': `<!-->${'<i>x</i>'.repeat(many)}-->`,
+      // a quote opens a value only right after '=' and white space: the parser reads these as markup
+      'elements after a value starting with "/"': `<a x=/"></a>${'<i>x</i>'.repeat(many)}<b y=">`,
+      'elements after a value starting with a control character': `<a x=\u0001"></a>${'<i>x</i>'.repeat(many)}<b y=">`,
+      'elements after a quote in a tag name': `<a"x=">${'<i>x</i>'.repeat(many)}<b y=">`,
+      'elements after a quote in an end tag': `</a x="${'<i>x</i>'.repeat(many)}">`,
     };
     for (const [what, html] of Object.entries(hostile)) {
       expect(() => extractHtml({ body: page(html), url: 'https://x.example.fr/' }), what).toThrow(expect.objectContaining({ code: 'HTML_TOO_COMPLEX', status: 422 }));

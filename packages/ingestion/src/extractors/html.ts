@@ -667,10 +667,11 @@ const MARKUP_START = /<(\/?)([a-zA-Z][\w:-]*|!--|[!?])/g;
 
 /**
  * Cheap pre-parse check (one pass) that refuses hostile nesting and node counts before htmlparser2 sees
- * them. A tag runs from its name to the next '>' outside a quoted attribute value (and none further on
- * ends the scan): one expression doing both, tried from every '<', took 0.9 s for 40,000 unclosed `<a `
- * (120 kB). Comments and the text of script, style, title, textarea and xmp are skipped as the parser
- * skips them, so that markup written inside them is not counted.
+ * them. Each construct ends where htmlparser2's tokenizer ends it (a start tag: scanTag; nothing ending it
+ * ends the scan): one expression finding a tag and its end, tried from every '<', took 0.9 s for 40,000
+ * unclosed `<a ` (120 kB). Comments and the text of script, style, title, textarea and xmp are skipped as
+ * the parser skips them, so that markup written inside them is not counted; markup the scan would read
+ * otherwise than the parser is how a page got past an earlier version of this count.
  */
 function checkShape(html: string): void {
   let depth = 0;
@@ -696,13 +697,20 @@ function checkShape(html: string): void {
       MARKUP_START.lastIndex = end + 1;
       continue;
     }
+    if (closing) {
+      // an end tag runs to the first '>', quoted or not, as htmlparser2 reads it
+      const end = html.indexOf('>', MARKUP_START.lastIndex);
+      if (end < 0) return;
+      MARKUP_START.lastIndex = end + 1;
+      if (!NOT_NESTING.has(name.toLowerCase())) depth = Math.max(0, depth - 1);
+      continue;
+    }
     const tag = scanTag(html, MARKUP_START.lastIndex);
     if (!tag) return;
     MARKUP_START.lastIndex = tag.end + 1;
-    if (!closing) count(tag.attributes);
+    count(tag.attributes);
     const element = name.toLowerCase();
-    const selfClosing = html[tag.end - 1] === '/';
-    const rawText = !closing && !selfClosing ? RAW_TEXT_END.get(element) : undefined;
+    const rawText = tag.selfClosing ? undefined : RAW_TEXT_END.get(element);
     if (rawText) {
       rawText.lastIndex = tag.end + 1;
       const close = rawText.exec(html);
@@ -710,47 +718,62 @@ function checkShape(html: string): void {
       MARKUP_START.lastIndex = close.index;
       continue;
     }
-    if (selfClosing || NOT_NESTING.has(element)) continue;
-    if (closing) depth = Math.max(0, depth - 1);
-    else if (++depth > MAX_NESTING)
-      throw new CiteError('DOCUMENT_TOO_DEEP', `document nests elements more than ${MAX_NESTING} deep`, { status: 422 });
+    if (tag.selfClosing || NOT_NESTING.has(element)) continue;
+    if (++depth > MAX_NESTING) throw new CiteError('DOCUMENT_TOO_DEEP', `document nests elements more than ${MAX_NESTING} deep`, { status: 422 });
   }
 }
 
+/** White space as htmlparser2 reads it in a tag (not every control character). */
+function isTagSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 12 || c === 13;
+}
+
 /**
- * The end ('>') of a tag whose name ends at `from`, outside quoted attribute values, and the attributes
- * before it (an unquoted value counts as one more); null when no '>' ends it.
+ * The end ('>') of a start tag whose name begins before `from`, read as htmlparser2's tokenizer reads it
+ * (its states, in the same order: a quote opens a value only right after '='), its attributes, and whether
+ * it closed with "/>"; null when nothing ends it.
  */
-function scanTag(html: string, from: number): { end: number; attributes: number } | null {
+function scanTag(html: string, from: number): { end: number; attributes: number; selfClosing: boolean } | null {
+  const NAME = 0, BEFORE_ATTRIBUTE = 1, SELF_CLOSING = 2, ATTRIBUTE = 3, AFTER_ATTRIBUTE = 4, BEFORE_VALUE = 5, UNQUOTED = 6;
+  let state = NAME;
   let attributes = 0;
-  let inName = false;
-  let afterEquals = false;
   for (let i = from; i < html.length; i++) {
     const c = html.charCodeAt(i);
-    if (c === 62 /* > */) return { end: i, attributes };
-    if ((c === 34 || c === 39) /* " ' */ && afterEquals) {
-      const close = html.indexOf(c === 34 ? '"' : "'", i + 1);
-      if (close < 0) return null;
-      i = close;
-      inName = false;
-      afterEquals = false;
-      continue;
+    const space = isTagSpace(c);
+    // `again`: the character is read again in the next state, as the tokenizer reconsumes it
+    let again = false;
+    switch (state) {
+      case NAME:
+        if (space || c === 47 || c === 62) [state, again] = [BEFORE_ATTRIBUTE, true];
+        break;
+      case BEFORE_ATTRIBUTE:
+        if (c === 62) return { end: i, attributes, selfClosing: false };
+        if (c === 47) state = SELF_CLOSING;
+        else if (!space) [state, attributes] = [ATTRIBUTE, attributes + 1];
+        break;
+      case SELF_CLOSING:
+        if (c === 62) return { end: i, attributes, selfClosing: true };
+        if (!space) [state, again] = [BEFORE_ATTRIBUTE, true];
+        break;
+      case ATTRIBUTE:
+        if (space || c === 61 || c === 47 || c === 62) [state, again] = [AFTER_ATTRIBUTE, true];
+        break;
+      case AFTER_ATTRIBUTE:
+        if (c === 61) state = BEFORE_VALUE;
+        else if (c === 47 || c === 62) [state, again] = [BEFORE_ATTRIBUTE, true];
+        else if (!space) [state, attributes] = [ATTRIBUTE, attributes + 1];
+        break;
+      case BEFORE_VALUE:
+        if (c === 34 || c === 39) {
+          const close = html.indexOf(c === 34 ? '"' : "'", i + 1);
+          if (close < 0) return null;
+          [i, state] = [close, BEFORE_ATTRIBUTE];
+        } else if (!space) [state, again] = [UNQUOTED, true];
+        break;
+      default: // UNQUOTED
+        if (space || c === 62) [state, again] = [BEFORE_ATTRIBUTE, true];
     }
-    const space = c <= 32 || c === 47; /* white space, / */
-    if (c === 61 /* = */) {
-      inName = false;
-      afterEquals = true;
-      continue;
-    }
-    if (space) {
-      inName = false;
-      continue;
-    }
-    afterEquals = false;
-    if (!inName) {
-      inName = true;
-      attributes++;
-    }
+    if (again) i--;
   }
   return null;
 }
