@@ -134,8 +134,12 @@ function* chunkSection(
   return packer.out;
 }
 
-/** Atoms a packer gathers before it packs those it can (a pack looks again at the chunk still open). */
+/**
+ * Atoms, or characters of atoms, a packer gathers before it packs those it can (a pack looks again at the
+ * chunk still open). By characters too: 115 atoms of 250,000 characters each took 0.23 s to pack at once.
+ */
 const PACK_EVERY = 1024;
+const PACK_EVERY_CHARS = 256 * 1024;
 
 /**
  * Packs a section's atoms into chunks as they come, keeping only the atoms the chunk still open may need:
@@ -149,6 +153,8 @@ class ChunkPacker implements AtomSink {
   private first = 0;
   /** Atoms held when the next pack is due. */
   private packAt = PACK_EVERY;
+  /** Characters of the atoms added since the last pack. */
+  private unpacked = 0;
 
   constructor(
     private readonly budget: number,
@@ -164,9 +170,11 @@ class ChunkPacker implements AtomSink {
   add(atom: Atom): void {
     if (this.full) return;
     this.atoms.push(atom);
-    if (this.atoms.length >= this.packAt) {
+    this.unpacked += atom.end - atom.start;
+    if (this.atoms.length >= this.packAt || this.unpacked >= PACK_EVERY_CHARS) {
       this.pack(false);
       this.packAt = this.atoms.length + PACK_EVERY;
+      this.unpacked = 0;
     }
   }
 

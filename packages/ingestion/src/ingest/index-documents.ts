@@ -19,7 +19,7 @@ import type { Embedder } from '@cite/core/embeddings/embedder.js';
 import { assertEmbeddingModelInTransaction, ensureEmbeddingModel } from '@cite/core/embeddings/embedding-model-record.js';
 import { CiteError, isCiteError } from '@cite/core/errors.js';
 import { CHUNKER_VERSION, chunkDocumentInSlices, cutToLength, type Chunk } from '../chunker/chunker.js';
-import { runInSlices, type Steps } from '../cpu-slices.js';
+import { runAtOnce, runInSlices, type Steps } from '../cpu-slices.js';
 import type { Block, NormalisedDocument, Section } from '../document.js';
 import type { ExtractOutcome } from '../extractors/extract.js';
 import { maskPersonalData } from '../hygiene/personal-data.js';
@@ -137,23 +137,64 @@ const MAX_REPORTED_ERRORS = 100;
 
 /** Content identity: the document as extracted plus everything that shapes its chunks. */
 export function contentHash(doc: NormalisedDocument, embedderId: string, opts: Pick<IndexingOptions, 'chunkTokens' | 'overlapTokens'>): string {
+  return runAtOnce(contentHashSteps(doc, embedderId, opts));
+}
+
+/** Characters hashed between two pauses (sha256 runs ~200 MB/s here). */
+const HASH_PIECE_CHARS = 1 << 20;
+
+/**
+ * contentHash in steps: the same bytes (the JSON of an array whose last item is the sections) hashed a
+ * block at a time and in pieces, so that a document of 28 M characters does not hold the thread for its
+ * whole hash.
+ */
+function* contentHashSteps(doc: NormalisedDocument, embedderId: string, opts: Pick<IndexingOptions, 'chunkTokens' | 'overlapTokens'>): Steps<string> {
   const h = crypto.createHash('sha256');
-  h.update(
-    JSON.stringify([
-      CHUNKER_VERSION,
-      embedderId,
-      opts.chunkTokens,
-      opts.overlapTokens,
-      doc.title,
-      doc.lang,
-      doc.description ?? null,
-      doc.format,
-      doc.publishedAt ?? null,
-      doc.modifiedAt ?? null,
-      doc.metadata,
-      doc.sections,
-    ]),
-  );
+  const update = function* (json: string): Steps<void> {
+    for (let at = 0; at < json.length; ) {
+      let end = Math.min(json.length, at + HASH_PIECE_CHARS);
+      // never between the two halves of a surrogate pair: each would be hashed as a replacement character
+      if (end < json.length && /[\ud800-\udbff]/.test(json[end - 1]!)) end--;
+      h.update(at === 0 && end === json.length ? json : json.slice(at, end));
+      at = end;
+      if (at < json.length) yield;
+    }
+  };
+  const head = JSON.stringify([
+    CHUNKER_VERSION,
+    embedderId,
+    opts.chunkTokens,
+    opts.overlapTokens,
+    doc.title,
+    doc.lang,
+    doc.description ?? null,
+    doc.format,
+    doc.publishedAt ?? null,
+    doc.modifiedAt ?? null,
+    doc.metadata,
+    null,
+  ]);
+  yield* update(head.slice(0, -'null]'.length));
+  const sections = doc.sections as unknown;
+  if (!Array.isArray(sections)) {
+    yield* update(`${JSON.stringify(sections ?? null)}]`);
+    return h.digest('hex');
+  }
+  h.update('[');
+  for (let i = 0; i < sections.length; i++) {
+    if (i > 0) h.update(',');
+    const section = sections[i] as Section | undefined;
+    // a section as cleanDocument makes it: its JSON written a block at a time
+    if (section && Object.keys(section).join() === 'headingPath,blocks' && Array.isArray(section.headingPath) && Array.isArray(section.blocks)) {
+      h.update(`{"headingPath":${JSON.stringify(section.headingPath)},"blocks":[`);
+      for (let j = 0; j < section.blocks.length; j++) {
+        if (j > 0) h.update(',');
+        yield* update(JSON.stringify(section.blocks[j]) ?? 'null');
+      }
+      h.update(']}');
+    } else yield* update(JSON.stringify(section) ?? 'null');
+  }
+  h.update(']]');
   return h.digest('hex');
 }
 
@@ -263,6 +304,7 @@ export async function prepareDocument(
   if (chunks.length > maxChunks) {
     throw new CiteError('DOCUMENT_TOO_MANY_CHUNKS', `${doc.url} makes more chunks than the limit of ${maxChunks} for one document`, { status: 413 });
   }
+  const hash = await runInSlices(contentHashSteps(doc, embedder.id, opts));
   return {
     collectionId: target.collectionId,
     sourceId: target.sourceId ?? null,
@@ -272,7 +314,7 @@ export async function prepareDocument(
     description: doc.description ?? null,
     format: doc.format || 'text',
     // other bytes with the same text still change the document: its original must follow
-    contentHash: validators.originalSha256 ? `${contentHash(doc, embedder.id, opts)}:${validators.originalSha256.slice(0, 16)}` : contentHash(doc, embedder.id, opts),
+    contentHash: validators.originalSha256 ? `${hash}:${validators.originalSha256.slice(0, 16)}` : hash,
     etag: validators.etag ?? null,
     lastModified: validators.lastModified ?? null,
     publishedAt: isoOrNull(doc.publishedAt),
@@ -672,19 +714,51 @@ function* maskInPieces(text: string): Steps<string> {
   return out;
 }
 
+/**
+ * C0 control characters other than white space, and DEL: junk in text (PostgreSQL refuses NUL; JSON writes
+ * each of the others as six characters, and 27.9 M of them took a content hash 1.4 s).
+ */
+const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f]/g;
+/**
+ * White space kept in one run: longer runs are cut to it. 27.9 M vertical tabs between two letters made one
+ * chunk of 27.9 M characters, whose token count and hash held the thread 3 s.
+ */
+const MAX_SPACE_RUN = 1000;
+/** Tried only where a run starts: tried from every character of a run, it took 23 s on 20 M characters. */
+const LONG_SPACE = new RegExp(`(?<!\\s)\\s{${MAX_SPACE_RUN + 1},}`, 'g');
+/** Characters tidied between two pauses. */
+const TIDY_SLICE_CHARS = 1 << 20;
+
+function tidy(s: string): string {
+  return s.replace(CONTROL, '').replace(LONG_SPACE, (run) => run.slice(0, MAX_SPACE_RUN));
+}
+
+/** tidy() in slices of TIDY_SLICE_CHARS (a run across two slices keeps up to twice MAX_SPACE_RUN). */
+function* tidyInSlices(text: string): Steps<string> {
+  if (text.length <= TIDY_SLICE_CHARS) return tidy(text);
+  let out = '';
+  for (let at = 0; at < text.length; at += TIDY_SLICE_CHARS) {
+    out += tidy(text.slice(at, at + TIDY_SLICE_CHARS));
+    yield;
+  }
+  return out;
+}
+
 function* cleanDocument(doc: NormalisedDocument, mask: boolean): Steps<NormalisedDocument> {
-  const clean = (s: string) => {
-    const t = s.replace(NUL, '');
+  const clean = function* (s: string): Steps<string> {
+    const t = yield* tidyInSlices(s);
+    return mask ? yield* maskInPieces(t) : t;
+  };
+  const heading = (s: string) => {
+    const t = tidy(cutToLength(s, MAX_HEADING_CHARS));
     return mask ? maskPersonalData(t) : t;
   };
-  const heading = (s: string) => clean(cutToLength(s, MAX_HEADING_CHARS));
   const sections: Section[] = [];
   for (const s of doc.sections ?? []) {
     const blocks: Block[] = [];
     for (const b of s.blocks ?? []) {
       yield;
-      const text = (b.text ?? '').replace(NUL, '');
-      blocks.push({ ...b, text: mask ? yield* maskInPieces(text) : text });
+      blocks.push({ ...b, text: yield* clean(b.text ?? '') });
     }
     sections.push({ headingPath: (s.headingPath ?? []).map(heading), blocks });
   }
@@ -692,7 +766,7 @@ function* cleanDocument(doc: NormalisedDocument, mask: boolean): Steps<Normalise
     ...doc,
     url: (doc.url ?? '').replace(NUL, '').trim(),
     title: heading((doc.title ?? '').trim()).trim(),
-    description: doc.description === undefined ? undefined : mask ? yield* maskInPieces(doc.description.replace(NUL, '')) : doc.description.replace(NUL, ''),
+    description: doc.description === undefined ? undefined : yield* clean(doc.description),
     sections,
     metadata: JSON.parse(JSON.stringify(doc.metadata ?? {}).replace(/\\u0000/g, '')) as Record<string, unknown>,
   };

@@ -1,10 +1,11 @@
+import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import type { NormalisedDocument } from '../document.js';
 import { extractHtml } from '../extractors/html.js';
-import { MAX_CONTEXT_CHARS } from '../chunker/chunker.js';
+import { CHUNKER_VERSION, MAX_CONTEXT_CHARS } from '../chunker/chunker.js';
 import { maskPersonalData } from '../hygiene/personal-data.js';
-import { INDEXING_DEFAULTS, prepareDocument } from './index-documents.js';
+import { contentHash, INDEXING_DEFAULTS, prepareDocument } from './index-documents.js';
 
 const embedder = new HashEmbedder();
 const target = { collectionId: 1 };
@@ -113,5 +114,30 @@ describe('prepareDocument', () => {
     const expected = await prepareDocument(reference, embedder, target, INDEXING_DEFAULTS);
     expect(masked.chunks.map((c) => c.text)).toEqual(expected.chunks.map((c) => c.text));
     expect(masked.chunks.map((c) => c.text).join('\n')).not.toMatch(/06 12 34|@mairie\.fr/);
+  });
+
+  it('hashes a large document in pieces to the same content hash as its whole JSON', () => {
+    // emoji (surrogate pairs) across the 1 Mi-character pieces, sections as cleaning makes them and not
+    const emoji = '😀'.repeat(600_000);
+    const docs: NormalisedDocument[] = [
+      { ...sections(3), description: 'Une description.', publishedAt: '2024-01-01' },
+      { ...sections(0), sections: [{ headingPath: ['A', 'B'], blocks: [{ kind: 'paragraph', text: emoji }, { kind: 'table', text: '| a |' }] }] },
+      { ...sections(0), sections: [{ blocks: [{ kind: 'paragraph', text: `x${emoji}` }], headingPath: [] }] },
+      { ...sections(0), sections: [{ headingPath: [], blocks: [{ kind: 'paragraph', text: `x${emoji}` }] }] },
+    ];
+    for (const doc of docs) {
+      const whole = JSON.stringify([CHUNKER_VERSION, 'hash-v2', 350, 40, doc.title, doc.lang, doc.description ?? null, doc.format, doc.publishedAt ?? null, doc.modifiedAt ?? null, doc.metadata, doc.sections]);
+      expect(contentHash(doc, 'hash-v2', { chunkTokens: 350, overlapTokens: 40 })).toBe(crypto.createHash('sha256').update(whole).digest('hex'));
+    }
+  });
+
+  it('drops control characters and cuts runs of white space to 1,000 characters', async () => {
+    const text = `Début\u0001\u0002 du texte.${'\v'.repeat(100_000)}Fin${' '.repeat(5_000)}du texte.`;
+    const write = await prepareDocument({ ...sections(0), sections: [{ headingPath: [], blocks: [{ kind: 'paragraph', text }] }] }, embedder, target, INDEXING_DEFAULTS);
+    const all = write.chunks.map((c) => c.text).join('');
+    expect(all).toContain('Début du texte.');
+    expect(all).not.toMatch(/[\u0001\u0002]/);
+    expect(all.length).toBeLessThan(2_100);
+    expect(all).toMatch(/\v{1000}Fin {1000}du texte\.$/);
   });
 });
