@@ -21,7 +21,7 @@ import { readHtml } from './html-thread.js';
 import { extractJsonl } from './jsonl.js';
 import { extractPdf } from './pdf.js';
 import { extractServicePublic, isUnpublishedFiche, mergeServicePublic, servicePublicKey } from './service-public.js';
-import { extractMarkdown, extractText } from './text.js';
+import { readText } from './text-thread.js';
 
 export type { ArchiveLimits } from './archive.js';
 
@@ -212,10 +212,8 @@ class Extractor {
         doc = extractServicePublic({ body: data, location: leaf.location, defaultAudience: leaf.audience });
         break;
       case 'markdown':
-        doc = extractMarkdown({ text: decodeText(data), url, fallbackTitle });
-        break;
       case 'text':
-        doc = extractText({ text: decodeText(data), url, fallbackTitle });
+        doc = await readText(format, { text: decodeText(data), url, fallbackTitle }, Date.now() + this.options.timeoutMs);
         break;
       default:
         throw new CiteError('FORMAT_UNSUPPORTED', `${format} is not a single-document format`, { status: 415 });
