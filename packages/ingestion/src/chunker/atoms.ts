@@ -7,7 +7,7 @@
  * millions of sentences or lines never becomes an array of them. Such arrays (a 27 M-character list item
  * of short sentences) grew the process to ~1 GB, and one garbage collection of it held the thread 2 s.
  */
-import type { Steps } from '../cpu-slices.js';
+import { runAtOnce, type Steps } from '../cpu-slices.js';
 import type { Block } from '../document.js';
 
 export interface Atom {
@@ -240,8 +240,7 @@ function* eachLine(t: string, from: number, visit: (s: number, e: number) => boo
  */
 export function sentenceSpans(t: string): [number, number][] {
   const out: [number, number][] = [];
-  const steps = eachSentence(t, 0, t.length, (a, b) => void out.push([a, b]));
-  while (!steps.next().done);
+  runAtOnce(eachSentence(t, 0, t.length, (a, b) => void out.push([a, b])));
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { CiteError } from '@cite/core/errors.js';
+import type { ExtractThreadSpec } from './extract-thread.js';
 
 /**
  * A document over its extraction time budget. Raised by the extraction front door and by the PDF thread
@@ -33,4 +34,20 @@ export function docxCorrupt(message: string, cause?: unknown): CiteError {
 /** A DOCX whose XML parts unpack past INGEST_DOCX_MAX_XML_BYTES or the zip guards (decompression bomb). */
 export function docxTooLarge(message: string): CiteError {
   return new CiteError('DOCX_TOO_LARGE', message, { status: 413 });
+}
+
+/**
+ * The errors of a reader that runs in its own thread and refuses documents with codes of its own (HTML,
+ * Markdown and text): those codes kept, anything else `<PREFIX>_UNREADABLE`, past the heap
+ * `<PREFIX>_TOO_COMPLEX`. `what` names the document in the time and memory messages ("HTML page").
+ */
+export function readerThreadErrors(prefix: string, what: string, heapMb: number): ExtractThreadSpec['errors'] {
+  const unreadable = (message: string, cause?: unknown) => new CiteError(`${prefix}_UNREADABLE`, `${prefix} cannot be read: ${message}`, { status: 422, cause });
+  return {
+    fromWorker: (e) => (e.code ? new CiteError(e.code, e.message, { status: e.status ?? 422 }) : unreadable(e.message)),
+    outOfMemory: (e) => new CiteError(`${prefix}_TOO_COMPLEX`, `${what} needs more than ${heapMb} MB to be read`, { status: 422, cause: e }),
+    timeout: () => extractTimeout(`${what} took longer than the time limit`),
+    busy: () => extractBusy(prefix),
+    failed: (e) => unreadable(e.message, e),
+  };
 }

@@ -8,8 +8,7 @@
  * than the thread's heap is refused (HTML_TOO_COMPLEX) instead of growing the engine's; one past the time
  * budget is stopped (EXTRACT_TIMEOUT).
  */
-import { CiteError } from '@cite/core/errors.js';
-import { extractBusy, extractTimeout } from './extract-errors.js';
+import { readerThreadErrors } from './extract-errors.js';
 import { ExtractThread, transferableCopy } from './extract-thread.js';
 import { extractHtml, type HtmlExtraction, type HtmlInput, type HtmlOptions } from './html.js';
 
@@ -18,24 +17,16 @@ export const HTML_THREAD_MIN_BYTES = 1024 * 1024;
 /**
  * Old-generation heap of the reading thread. Measured: a 5 MB page of the Code du travail grew the process by
  * ~210 MB while read there; a 45 MB page of tiny elements ran past this heap (HTML_TOO_COMPLEX) after 30-41 s,
- * the process at 1.8 GB. Such a page is now refused before parsing (html.ts MAX_ELEMENTS); this heap stays
+ * the process at 1.8 GB. Such a page is now refused before parsing (html.ts MAX_NODES); this heap stays
  * for what that count does not see.
  */
 export const HTML_THREAD_HEAP_MB = 1536;
 
-const unreadable = (message: string, cause?: unknown) => new CiteError('HTML_UNREADABLE', `HTML cannot be read: ${message}`, { status: 422, cause });
-
+// the reader's own refusals (DOCUMENT_TOO_DEEP, HTML_TOO_COMPLEX…) keep their code
 const thread = new ExtractThread<HtmlExtraction>({
   url: new URL('./html-worker.mjs', import.meta.url),
   heapMb: HTML_THREAD_HEAP_MB,
-  errors: {
-    // the reader's own refusals (DOCUMENT_TOO_DEEP…) keep their code
-    fromWorker: (e) => (e.code ? new CiteError(e.code, e.message, { status: e.status ?? 422 }) : unreadable(e.message)),
-    outOfMemory: (e) => new CiteError('HTML_TOO_COMPLEX', `HTML page needs more than ${HTML_THREAD_HEAP_MB} MB to be read`, { status: 422, cause: e }),
-    timeout: () => extractTimeout('HTML page took longer than the time limit'),
-    busy: () => extractBusy('HTML'),
-    failed: (e) => unreadable(e.message, e),
-  },
+  errors: readerThreadErrors('HTML', 'HTML page', HTML_THREAD_HEAP_MB),
 });
 
 /** extractHtml, in the reading thread for a large page, by `deadline` (epoch ms). */

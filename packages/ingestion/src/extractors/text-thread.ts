@@ -4,9 +4,8 @@
  * thread 2.4 s. Files below TEXT_THREAD_MIN_CHARS stay on the calling thread: the thread's start (~0.7 s,
  * tsx compiling the reader) would cost them more than they hold the loop.
  */
-import { CiteError } from '@cite/core/errors.js';
 import type { NormalisedDocument } from '../document.js';
-import { extractBusy, extractTimeout } from './extract-errors.js';
+import { readerThreadErrors } from './extract-errors.js';
 import { ExtractThread } from './extract-thread.js';
 import { extractMarkdown, extractText, type TextInput } from './text.js';
 
@@ -15,18 +14,10 @@ export const TEXT_THREAD_MIN_CHARS = 1024 * 1024;
 /** Old-generation heap of the reading thread: a text of 100 MB (the file limit) needs far less. */
 const TEXT_THREAD_HEAP_MB = 1024;
 
-const unreadable = (message: string, cause?: unknown) => new CiteError('TEXT_UNREADABLE', `Text cannot be read: ${message}`, { status: 422, cause });
-
 const thread = new ExtractThread<NormalisedDocument>({
   url: new URL('./text-worker.mjs', import.meta.url),
   heapMb: TEXT_THREAD_HEAP_MB,
-  errors: {
-    fromWorker: (e) => (e.code ? new CiteError(e.code, e.message, { status: e.status ?? 422 }) : unreadable(e.message)),
-    outOfMemory: (e) => new CiteError('TEXT_TOO_COMPLEX', `Text needs more than ${TEXT_THREAD_HEAP_MB} MB to be read`, { status: 422, cause: e }),
-    timeout: () => extractTimeout('Text took longer than the time limit'),
-    busy: () => extractBusy('text'),
-    failed: (e) => unreadable(e.message, e),
-  },
+  errors: readerThreadErrors('TEXT', 'Text', TEXT_THREAD_HEAP_MB),
 });
 
 /** extractMarkdown or extractText, in the reading thread for a large text, by `deadline` (epoch ms). */
