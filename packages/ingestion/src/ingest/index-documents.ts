@@ -41,6 +41,7 @@ import {
 import { embeddingText } from '@cite/index/embedding-text.js';
 import { inWriteTransaction } from '@cite/index/write-retry.js';
 import { recordIngestError } from './ingest-errors-repo.js';
+import { assertDocumentShape } from './document-shape.js';
 
 export interface IndexTarget {
   collectionId: number;
@@ -256,6 +257,7 @@ export async function prepareDocument(
   opts: Pick<IndexingOptions, 'chunkTokens' | 'overlapTokens'> & Partial<Pick<IndexingOptions, 'maxChunks'>>,
   validators: { etag?: string | null; lastModified?: string | null; originalSha256?: string | null } = {},
 ): Promise<DocumentWrite> {
+  assertDocumentShape(raw);
   const maxChunks = opts.maxChunks ?? INDEXING_DEFAULTS.maxChunks;
   // Counted before cleaning and chunking, which cost ~4 µs a block on the calling thread: a page of 1.2
   // million short paragraphs (14 MB) took 5.2 s to chunk, into 16,902 chunks. Real documents hold ~2 blocks

@@ -140,4 +140,27 @@ describe('prepareDocument', () => {
     expect(all.length).toBeLessThan(2_100);
     expect(all).toMatch(/\v{1000}Fin {1000}du texte\.$/);
   });
+
+  it('refuses a malformed document with DOCUMENT_INVALID naming the field, not a TypeError', async () => {
+    const good = sections(3);
+    const cases: Array<[unknown, string]> = [
+      [null, 'it is not an object'],
+      [{ ...good, title: 42 }, 'title is not a string'],
+      [{ ...good, description: ['x'] }, 'description is not a string'],
+      [{ ...good, metadata: 'x' }, 'metadata is not an object'],
+      [{ ...good, sections: {} }, 'sections is not an array'],
+      [{ ...good, sections: [good.sections[0], { headingPath: ['Guide', null], blocks: [] }] }, 'sections[1].headingPath[1] is not a string'],
+      [{ ...good, sections: [{ headingPath: [], blocks: [{ kind: 'paragraph', text: 'a' }, { kind: 'paragraph', text: 7 }] }] }, 'sections[0].blocks[1].text is not a string'],
+      [{ ...good, sections: [{ headingPath: [], blocks: [{ kind: 'image', text: 'a' }] }] }, 'sections[0].blocks[0].kind is not one of'],
+      [{ ...good, sections: [{ headingPath: [], blocks: [{ kind: 'paragraph', text: 'a', locator: 3 }] }] }, 'sections[0].blocks[0].locator is not an object'],
+    ];
+    for (const [doc, field] of cases) {
+      await expect(prepareDocument(doc as NormalisedDocument, embedder, target, INDEXING_DEFAULTS)).rejects.toThrow(
+        expect.objectContaining({ code: 'DOCUMENT_INVALID', status: 422, message: expect.stringContaining(field) }),
+      );
+    }
+    // optional fields left out or null are fine
+    const { description: _d, ...bare } = { ...good, description: undefined, publishedAt: null, metadata: undefined };
+    expect((await prepareDocument(bare as unknown as NormalisedDocument, embedder, target, INDEXING_DEFAULTS)).chunks).toHaveLength(3);
+  });
 });
