@@ -4,12 +4,15 @@
  * run, at several concurrencies. Machines here differ by 2× from one session to the next, so Cité's
  * throughput is read as a ratio of this one, measured minutes apart on the same data.
  *
- * Between the anchor and Cité over HTTP sits a middle figure, the search service without HTTP
- * (measureSearchService): Cité's own statement as the engine builds and sends it, called in this process.
- * Its ratio to the anchor is what the search costs the database; the rest of the gap is HTTP and the engine.
+ * Between the anchor and Cité over HTTP sit two middle figures, on the same client side of the machine:
+ * - Cité's search statement alone (measureSearchStatement), sent by the anchor's own client: what the
+ *   database allows, the most any engine could keep;
+ * - the search service without HTTP (measureSearchService): the same statement as the engine builds and
+ *   sends it, with its search code, called in this process.
+ * The rest of the gap is HTTP and the engine's request handling.
  */
 import pg from 'pg';
-import type { Database } from '@cite/core/db/database.js';
+import type { Database, NamedStatement } from '@cite/core/db/database.js';
 import { CONFIG_DEFAULTS } from '@cite/core/config/config.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { openServerDatabase } from '@cite/core/db/server-database.js';
@@ -101,6 +104,69 @@ export async function measureBareHnsw(url: string, queries: readonly string[], o
   let qi = 0;
   try {
     return await measureThroughput((w) => clients[w]!.query(BARE_QUERY, [vectors[qi++ % vectors.length]]), workers, options);
+  } finally {
+    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  }
+}
+
+/**
+ * Cité's search statement alone, sent by the anchor's own client: the statements `searchWith` sends for the
+ * queries (recorded through a database that runs them and keeps a copy), replayed as the engine sends them
+ * (named, generic plan, its HNSW settings) without the engine. Its ratio to the anchor is what the database
+ * alone allows: neither the service nor HTTP can do better than it.
+ */
+export async function measureSearchStatement(
+  url: string,
+  queries: readonly string[],
+  mode: SearchMode,
+  options: ThroughputOptions = {},
+): Promise<ThroughputFigures> {
+  const db: Database = await openServerDatabase(url, 1);
+  const recorded: Array<{ settings: Readonly<Record<string, string>>; sql: string | NamedStatement; params: readonly unknown[] }> = [];
+  const recording: Database = {
+    ...db,
+    queryWithSettings: (settings, sql, params) => {
+      recorded.push({ settings, sql, params: params ?? [] });
+      return db.queryWithSettings(settings, sql, params);
+    },
+  };
+  try {
+    for (const query of queries.slice(0, 500)) {
+      await searchWith({ db: recording, embedder: new HashEmbedder(), config: CONFIG_DEFAULTS }, { query, k: 10, mode, allowedCollections: null });
+    }
+  } finally {
+    await db.close();
+  }
+  // one session's settings for all: a query without a vector (stop words only) runs with none, the rest
+  // with the same HNSW settings
+  const settings: Record<string, string> = {};
+  for (const r of recorded) {
+    for (const [name, value] of Object.entries(r.settings)) {
+      if (settings[name] !== undefined && settings[name] !== value) throw new Error(`search statements ran with ${name} = ${settings[name]} and ${value}`);
+      settings[name] = value;
+    }
+  }
+  const clients: pg.Client[] = [];
+  const workers = async (count: number) => {
+    while (clients.length < count) {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      // as the engine's pools run it (pool-database.ts): generic plans for named statements that ask for them
+      if (recorded.some((r) => typeof r.sql !== 'string' && r.sql.genericPlan)) await c.query('SET plan_cache_mode = force_generic_plan');
+      for (const [name, value] of Object.entries(settings)) await c.query('SELECT set_config($1, $2, false)', [name, value]);
+      clients.push(c);
+    }
+  };
+  let qi = 0;
+  try {
+    return await measureThroughput(
+      (w) => {
+        const { sql, params } = recorded[qi++ % recorded.length]!;
+        return clients[w]!.query(typeof sql === 'string' ? { text: sql, values: [...params] } : { name: sql.name, text: sql.text, values: [...params] });
+      },
+      workers,
+      options,
+    );
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }

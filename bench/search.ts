@@ -4,8 +4,10 @@
  * Measures POST /v1/search over HTTP against a `cite start` child process with the hash embedder:
  * p50/p95 at concurrency 1, then throughput (and p50/p95) at concurrency 16, for each target database.
  * On the server target it first measures its anchor, the bare HNSW query on the same database
- * (search-anchor.ts), then the search service called without HTTP (Cité's statement as the engine sends it),
- * and prints both of Cité's figures as ratios of the anchor (`--no-anchor` leaves both out). Both
+ * (search-anchor.ts), then Cité's search statement alone through the anchor's own client (the database's
+ * share), then the search service called without HTTP (Cité's statement as the engine sends it), and prints
+ * Cité's figures as ratios of the anchor (`--no-anchor` leaves them out). The anchor is measured again at its
+ * best concurrency once the engine is stopped: the machine's speed drifts, and both ratios are printed. All
  * clients run on the same machine: each one's CPU time per request is printed, the share it takes.
  * BENCH_CPU_PROF=dir writes a V8 CPU profile of the engine there when it stops.
  *
@@ -32,7 +34,7 @@ import { seedDocuments, type SeedDocument } from '@cite/index/seed-documents.js'
 import { createKey } from '@cite/app/keys/api-keys.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
 import { cpuMsPer, freshServerDatabase, percentile, startEngineProcess } from './lib.js';
-import { measureBareHnsw, measureSearchService, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
+import { measureBareHnsw, measureSearchService, measureSearchStatement, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
   options: {
@@ -166,6 +168,10 @@ interface Figures {
   cN: { concurrency: number; seconds: number; requests: number; rps: number; p50: number; p95: number; errors: number; clientCpuMs: number };
   /** Server only: the bare HNSW query on the same database in the same run (search-anchor.ts). */
   anchor?: AnchorFigures;
+  /** Server only: the bare HNSW query again at its best concurrency, after the engine's measurement. */
+  anchorAfter?: ThroughputFigures;
+  /** Server only: Cité's search statement alone, through the anchor's client (search-anchor.ts). */
+  statement?: ThroughputFigures;
   /** Server only: the search service without HTTP, same database, same run (search-anchor.ts). */
   service?: ThroughputFigures;
 }
@@ -241,6 +247,7 @@ async function measure(url: string, key: string, queries: string[]): Promise<Omi
 
 async function runTarget(target: 'server' | 'embedded', pool: string[], queries: string[]): Promise<Figures> {
   let anchor: AnchorFigures | undefined;
+  let statement: ThroughputFigures | undefined;
   let service: ThroughputFigures | undefined;
   const common = { EMBEDDINGS: 'hash', RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' };
   let env: Record<string, string>;
@@ -278,6 +285,8 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
     if (!values['no-anchor']) {
       process.stderr.write('server: measuring the bare HNSW query (the anchor)…\n');
       anchor = await measureBareHnsw(env.DATABASE_URL!, queries, { seconds: Number(values['anchor-seconds']) });
+      process.stderr.write("server: measuring Cité's search statement alone…\n");
+      statement = await measureSearchStatement(env.DATABASE_URL!, queries, values.mode as SearchMode, { seconds: Number(values['anchor-seconds']) });
       process.stderr.write('server: measuring the search service without HTTP…\n');
       service = await measureSearchService(env.DATABASE_URL!, queries, values.mode as SearchMode, { seconds: Number(values['anchor-seconds']) });
     }
@@ -285,12 +294,19 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
   const { key } = await createKey(db, { name: 'bench-search', role: 'agent' });
   await db.close();
   const engine = await startEngineProcess(env);
+  let overHttp: Awaited<ReturnType<typeof measure>>;
   try {
     process.stderr.write(`${target}: measuring over HTTP (${chunks} chunks)…\n`);
-    return { target, chunks, sharedBuffersMb, anchor, service, ...(await measure(engine.url, key, queries)) };
+    overHttp = await measure(engine.url, key, queries);
   } finally {
     await engine.stop();
   }
+  let anchorAfter: ThroughputFigures | undefined;
+  if (anchor) {
+    process.stderr.write('server: measuring the bare HNSW query again…\n');
+    anchorAfter = await measureBareHnsw(env.DATABASE_URL!, queries, { seconds: Number(values['anchor-seconds']), concurrencies: [anchor.best.concurrency] });
+  }
+  return { target, chunks, sharedBuffersMb, anchor, anchorAfter, statement, service, ...overHttp };
 }
 
 async function main(): Promise<void> {
@@ -316,18 +332,27 @@ async function main(): Promise<void> {
     const a = r.anchor;
     const tps = Object.entries(a.tps).map(([c, t]) => `c=${c} ${t}`).join(', ');
     console.log(`\nanchor (${r.target}): bare HNSW top-100, ef_search 100, same database: c=1 p50 ${a.c1.p50} ms; statements/s ${tps}`);
+    const st = r.statement;
+    if (st) {
+      const ttps = Object.entries(st.tps).map(([c, t]) => `c=${c} ${t}`).join(', ');
+      console.log(`search statement alone (${r.mode}, the anchor's client, same database): c=1 p50 ${st.c1.p50} ms; statements/s ${ttps}`);
+      console.log(`  best ${st.best.tps}/s (c=${st.best.concurrency}) = ${(st.best.tps / a.best.tps).toFixed(2)}× the bare query's best: the database's share, the most the engine could keep`);
+    }
     const s = r.service;
     if (s) {
       const stps = Object.entries(s.tps).map(([c, t]) => `c=${c} ${t}`).join(', ');
       console.log(`search service without HTTP (${r.mode}, same database): c=1 p50 ${s.c1.p50} ms; searches/s ${stps}`);
-      console.log(`  best ${s.best.tps}/s (c=${s.best.concurrency}) = ${(s.best.tps / a.best.tps).toFixed(2)}× the bare query's best: what the search costs the database; over HTTP, c=${r.cN.concurrency} keeps ${(r.cN.rps / s.best.tps).toFixed(2)}× of it`);
+      console.log(`  best ${s.best.tps}/s (c=${s.best.concurrency}) = ${(s.best.tps / a.best.tps).toFixed(2)}× the bare query's best: the statement and the engine's search code; over HTTP, c=${r.cN.concurrency} keeps ${(r.cN.rps / s.best.tps).toFixed(2)}× of it`);
     }
     console.log(
       `client CPU: ${a.clientCpuMs[a.best.concurrency]} ms a statement (anchor, c=${a.best.concurrency}), ` +
+        `${st ? `${st.clientCpuMs[st.best.concurrency]} ms a search statement (c=${st.best.concurrency}), ` : ''}` +
         `${s ? `${s.clientCpuMs[s.best.concurrency]} ms a search (service and its client, c=${s.best.concurrency}), ` : ''}${r.cN.clientCpuMs} ms a request (Cité over HTTP, c=${r.cN.concurrency})`,
     );
+    const after = r.anchorAfter?.best.tps;
     console.log(
-      `${r.target}: c=${r.cN.concurrency} throughput ${(r.cN.rps / a.best.tps).toFixed(2)}× the bare query's best (c=${a.best.concurrency}, ${a.best.tps}/s; target ≥ 0.40×); ` +
+      `${r.target}: c=${r.cN.concurrency} throughput ${(r.cN.rps / a.best.tps).toFixed(2)}× the bare query's best (c=${a.best.concurrency}, ${a.best.tps}/s; target ≥ 0.40×)` +
+        `${after ? `, ${(r.cN.rps / after).toFixed(2)}× its ${after}/s measured again after the engine` : ''}; ` +
         `c=1 p50 ${(r.c1.p50 / a.c1.p50).toFixed(1)}× the bare query's (target ≤ 4×); errors ${r.cN.errors}`,
     );
   }
