@@ -73,7 +73,7 @@ export function* atomsOf(block: Block, offset: number, index: number, budget: nu
     });
     if (sep > 0) {
       // repeated before the rows of every chunk the table continues in, when it leaves them room
-      if (spanTokens(c, 0, headerEnd) <= budget / 2) header = t.slice(0, headerEnd);
+      if ((yield* spanTokens(c, 0, headerEnd)) <= budget / 2) header = t.slice(0, headerEnd);
       yield* atomsOfSpan(c, 0, headerEnd, false);
     } else headerEnd = 0;
     yield* eachLine(t, headerEnd, function* (s, e) {
@@ -90,7 +90,7 @@ export function* atomsOf(block: Block, offset: number, index: number, budget: nu
 /** [s, e[ as one atom when it fits the budget (most spans: counted once), else cut (fitToBudget). */
 function* atomsOfSpan(c: Cutting, s: number, e: number, sentence: boolean): Steps<void> {
   if (c.sink.full) return;
-  const n = spanTokens(c, s, e);
+  const n = yield* spanTokens(c, s, e);
   if (n <= c.budget) c.emit(s, e, n);
   else yield* fitToBudget(c, s, e, sentence);
 }
@@ -100,23 +100,27 @@ function* atomsOfSpan(c: Cutting, s: number, e: number, sentence: boolean): Step
  * whole: then more words than the budget (budget + 1 stands in), or a first MAX_CHARS_PER_TOKEN × budget
  * characters already over it (their count scaled to the span's length stands in).
  */
-function spanTokens(c: Cutting, s: number, e: number): number {
+function* spanTokens(c: Cutting, s: number, e: number): Steps<number> {
   const head = c.budget * MAX_CHARS_PER_TOKEN;
   if (e - s > head) {
     // a tokenizer makes at least a token of each word: past the budget's words, no need to read further
     // (a span of 20 M characters, one word in every thousand, took 0.5 s to count whole)
-    if (moreWordsThan(c.t, s, e, c.budget)) return c.budget + 1;
+    if (yield* moreWordsThan(c.t, s, e, c.budget)) return c.budget + 1;
     const n = c.tokens(c.t.slice(s, s + head));
     if (n > c.budget) return Math.ceil((n * (e - s)) / head);
   }
   return c.tokens(c.t.slice(s, e));
 }
 
-/** Whether [s, e[ of t holds more than `limit` words (read only until it has). */
-function moreWordsThan(t: string, s: number, e: number, limit: number): boolean {
+/**
+ * Whether [s, e[ of t holds more than `limit` words (read only until it has), pausing every million
+ * characters: a single 27 M-character word was read in one go, 0.23 s.
+ */
+function* moreWordsThan(t: string, s: number, e: number, limit: number): Steps<boolean> {
   let words = 0;
   let inWord = false;
   for (let i = s; i < e; i++) {
+    if (((i - s) & 0xfffff) === 0xfffff) yield;
     const space = isSpace(t.charCodeAt(i));
     if (!space && !inWord && ++words > limit) return true;
     inWord = !space;
@@ -170,7 +174,8 @@ function* packWords(c: Cutting, s: number, e: number): Steps<void> {
       if (c.sink.full) return;
       yield;
     }
-    const n = spanTokens(c, a, b);
+    // a word of no more characters than the head is counted straight (spanTokens would too): most words
+    const n = b - a > budget * MAX_CHARS_PER_TOKEN ? yield* spanTokens(c, a, b) : c.tokens(t.slice(a, b));
     if (n > budget) {
       // no chunk holds this "word" (a hash, base64, junk without a space): cut it where the budget says
       if (start !== -1) c.emit(start, end);
@@ -244,19 +249,43 @@ export function sentenceSpans(t: string): [number, number][] {
   return out;
 }
 
-/** Each sentence of t's [from, to[, as offsets in t, handed to `visit`. */
+/** Characters the sentence expression reads between two pauses. */
+const SENTENCE_WINDOW = 1 << 20;
+
+/**
+ * Each sentence of t's [from, to[, as offsets in t, handed to `visit`. The expression runs over windows of
+ * about SENTENCE_WINDOW characters: one run over 27 M characters without a sentence end held the thread
+ * 0.1 s. A window ends after a character that is neither white space nor the first half of a surrogate pair:
+ * no sentence end (white space between its look-behind and its look-ahead) spans it, and the next window
+ * starts one character early for its look-behind.
+ */
 function* eachSentence(t: string, from: number, to: number, visit: (a: number, b: number) => void | Steps<void>): Steps<void> {
   const part = from === 0 && to === t.length ? t : t.slice(from, to);
   const re = /(?<=[.!?…:;])\s+(?=[\p{Lu}\d«"(\-–•])|\n+/gu;
   let s = 0;
   let ends = 0;
-  for (let m = re.exec(part); m; m = re.exec(part)) {
-    if (++ends % STEP === 0) yield;
-    const end = m.index;
-    if (part.slice(s, end).trim()) yield* visited(visit(...trimSpan(part, s, end, from)));
-    s = end + m[0].length;
+  for (let w = 0; w < part.length; ) {
+    let k = Math.min(part.length, w + SENTENCE_WINDOW);
+    while (k < part.length && !safeWindowEnd(part, k)) k++;
+    const origin = Math.max(0, w - 1);
+    const window = origin === 0 && k === part.length ? part : part.slice(origin, k);
+    re.lastIndex = w - origin;
+    for (let m = re.exec(window); m; m = re.exec(window)) {
+      if (++ends % STEP === 0) yield;
+      const end = origin + m.index;
+      if (part.slice(s, end).trim()) yield* visited(visit(...trimSpan(part, s, end, from)));
+      s = end + m[0].length;
+    }
+    w = k;
+    if (w < part.length) yield;
   }
   if (part.slice(s).trim()) yield* visited(visit(...trimSpan(part, s, part.length, from)));
+}
+
+/** Whether a window of the sentence expression may end before t[k] (eachSentence). */
+function safeWindowEnd(t: string, k: number): boolean {
+  const c = t.charCodeAt(k - 1);
+  return !isSpace(c) && !(c >= 0xd800 && c <= 0xdbff);
 }
 
 /** A visitor's own steps, if it has any. */

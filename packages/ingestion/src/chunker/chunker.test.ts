@@ -251,6 +251,39 @@ describe('helpers', () => {
     expect(chunkContext('Congés', ['Congés', 'Durée'])).toBe('Congés > Durée');
     expect(chunkContext('', ['Durée'])).toBe('Durée');
   });
+  it('splits a text longer than the window of the sentence expression as one run over the whole would', () => {
+    // the expression before windows: one exec over the whole text
+    const reference = (text: string): [number, number][] => {
+      const re = /(?<=[.!?…:;])\s+(?=[\p{Lu}\d«"(\-–•])|\n+/gu;
+      const out: [number, number][] = [];
+      const push = (s: number, e: number) => {
+        while (s < e && /\s/.test(text[s]!)) s++;
+        while (e > s && /\s/.test(text[e - 1]!)) e--;
+        if (e > s) out.push([s, e]);
+      };
+      let s = 0;
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        push(s, m.index);
+        s = m.index + m[0].length;
+      }
+      push(s, text.length);
+      return out;
+    };
+    const window = 1 << 20;
+    // sentence ends, white-space runs, line breaks and surrogate pairs around each window's end
+    const around = ['. B', '.\n\n\nÉ', `: ${' '.repeat(5000)}« X`, '!\u00a0\u00a0𝐀', '😀😀', `${' '.repeat(3000)}x`, '?\t1'];
+    for (const [i, piece] of around.entries()) {
+      for (const shift of [-3, -2, -1, 0, 1, 2]) {
+        let text = 'mot court. '.repeat(Math.ceil((2.3 * window) / 11));
+        for (const edge of [window, 2 * window]) text = text.slice(0, edge + shift - 1) + piece + text.slice(edge + shift - 1 + piece.length);
+        expect(sentenceSpans(text), `piece ${i}, shift ${shift}`).toEqual(reference(text));
+      }
+    }
+    // one long word, then sentences
+    const word = `${'x'.repeat(window + 7)}. Puis une phrase.\nEt une autre`;
+    expect(sentenceSpans(word)).toEqual(reference(word));
+  });
+
   it('splits French sentences', () => {
     const t = 'Première phrase. Deuxième ? « Troisième » ici.\nQuatrième';
     expect(sentenceSpans(t).map(([s, e]) => t.slice(s, e))).toEqual(['Première phrase.', 'Deuxième ?', '« Troisième » ici.', 'Quatrième']);

@@ -105,15 +105,19 @@ describe('prepareDocument', () => {
     }
   });
 
-  it('masks a long text in pieces exactly as it masks it whole', async () => {
-    const line = (i: number) => `Ligne ${i} : appelez le 06 12 34 56 ${String(i % 100).padStart(2, '0')} ou écrivez à agent${i}@mairie.fr.`;
-    const text = Array.from({ length: 12_000 }, (_, i) => line(i)).join('\n'); // ~700 kB: three pieces
-    const doc = { ...sections(0), sections: [{ headingPath: ['Annuaire'], blocks: [{ kind: 'paragraph' as const, text }] }] };
-    const masked = await prepareDocument(doc, embedder, { ...target, maskPersonalData: true }, INDEXING_DEFAULTS);
-    const reference = { ...doc, sections: [{ headingPath: ['Annuaire'], blocks: [{ kind: 'paragraph' as const, text: maskPersonalData(text) }] }] };
-    const expected = await prepareDocument(reference, embedder, target, INDEXING_DEFAULTS);
-    expect(masked.chunks.map((c) => c.text)).toEqual(expected.chunks.map((c) => c.text));
-    expect(masked.chunks.map((c) => c.text).join('\n')).not.toMatch(/06 12 34|@mairie\.fr/);
+  it('masks a long text in pieces exactly as it masks it whole, cut at line breaks or between two spaces', async () => {
+    const line = (i: number) =>
+      `Ligne ${i} : appelez le 06 12 34 56 ${String(i % 100).padStart(2, '0')} ou écrivez à agent${i}@mairie.fr, IBAN FR76 3000 6000 0112 3456 7890 189 ${i % 10}`;
+    // ~1 MB each: four pieces, and one line of them cut only between two white-space characters
+    for (const separator of ['\n', '  ', ' \u00a0', '\t\t']) {
+      const text = Array.from({ length: 12_000 }, (_, i) => line(i)).join(separator);
+      const doc = { ...sections(0), sections: [{ headingPath: ['Annuaire'], blocks: [{ kind: 'paragraph' as const, text }] }] };
+      const masked = await prepareDocument(doc, embedder, { ...target, maskPersonalData: true }, INDEXING_DEFAULTS);
+      const reference = { ...doc, sections: [{ headingPath: ['Annuaire'], blocks: [{ kind: 'paragraph' as const, text: maskPersonalData(text) }] }] };
+      const expected = await prepareDocument(reference, embedder, target, INDEXING_DEFAULTS);
+      expect(masked.chunks.map((c) => c.text)).toEqual(expected.chunks.map((c) => c.text));
+      expect(masked.chunks.map((c) => c.text).join('\n')).not.toMatch(/06 12 34|@mairie\.fr|FR76 3000/);
+    }
   });
 
   it('hashes a large document in pieces to the same content hash as its whole JSON', () => {
@@ -124,6 +128,20 @@ describe('prepareDocument', () => {
       { ...sections(0), sections: [{ headingPath: ['A', 'B'], blocks: [{ kind: 'paragraph', text: emoji }, { kind: 'table', text: '| a |' }] }] },
       { ...sections(0), sections: [{ blocks: [{ kind: 'paragraph', text: `x${emoji}` }], headingPath: [] }] },
       { ...sections(0), sections: [{ headingPath: [], blocks: [{ kind: 'paragraph', text: `x${emoji}` }] }] },
+      // a block's text past a piece is written in pieces of its JSON: quotes, backslashes, line breaks, control
+      // characters and lone surrogates escaped as in the whole; other fields in their own order, undefined left out
+      {
+        ...sections(0),
+        sections: [
+          {
+            headingPath: ['A'],
+            blocks: [
+              { locator: { page: 2 }, text: `"a\\b\n\u0001\ud800x${'é'.repeat(1_100_000)}\udc00${emoji}"`, kind: 'note' },
+              { kind: 'code', text: `${'\t'.repeat(1 << 20)}\ud83d`, locator: undefined },
+            ],
+          },
+        ],
+      },
     ];
     for (const doc of docs) {
       const whole = JSON.stringify([CHUNKER_VERSION, 'hash-v2', 350, 40, doc.title, doc.lang, doc.description ?? null, doc.format, doc.publishedAt ?? null, doc.modifiedAt ?? null, doc.metadata, doc.sections]);
