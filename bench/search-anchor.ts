@@ -87,26 +87,41 @@ async function measureThroughput(
   };
 }
 
-const BARE_QUERY = 'SELECT id FROM chunks ORDER BY embedding <=> $1::vector LIMIT 100';
-
-export async function measureBareHnsw(url: string, queries: readonly string[], options: ThroughputOptions = {}): Promise<AnchorFigures> {
-  const embedder = new HashEmbedder();
-  const vectors = await Promise.all(queries.slice(0, 500).map(async (q) => `[${Array.from(await embedder.embedQuery(q)).join(',')}]`));
+/** `one(client)` measured on PostgreSQL clients of their own (one per worker), each readied by `setup`. */
+async function measureOnClients(
+  url: string,
+  setup: (client: pg.Client) => Promise<void>,
+  one: (client: pg.Client) => Promise<unknown>,
+  options: ThroughputOptions,
+): Promise<ThroughputFigures> {
   const clients: pg.Client[] = [];
   const workers = async (count: number) => {
     while (clients.length < count) {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
-      await c.query('SET hnsw.ef_search = 100');
+      await setup(c);
       clients.push(c);
     }
   };
-  let qi = 0;
   try {
-    return await measureThroughput((w) => clients[w]!.query(BARE_QUERY, [vectors[qi++ % vectors.length]]), workers, options);
+    return await measureThroughput((w) => one(clients[w]!), workers, options);
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }
+}
+
+const BARE_QUERY = 'SELECT id FROM chunks ORDER BY embedding <=> $1::vector LIMIT 100';
+
+export async function measureBareHnsw(url: string, queries: readonly string[], options: ThroughputOptions = {}): Promise<AnchorFigures> {
+  const embedder = new HashEmbedder();
+  const vectors = await Promise.all(queries.slice(0, 500).map(async (q) => `[${Array.from(await embedder.embedQuery(q)).join(',')}]`));
+  let qi = 0;
+  return measureOnClients(
+    url,
+    async (c) => void (await c.query('SET hnsw.ef_search = 100')),
+    (c) => c.query(BARE_QUERY, [vectors[qi++ % vectors.length]]),
+    options,
+  );
 }
 
 /**
@@ -146,30 +161,21 @@ export async function measureSearchStatement(
       settings[name] = value;
     }
   }
-  const clients: pg.Client[] = [];
-  const workers = async (count: number) => {
-    while (clients.length < count) {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      // as the engine's pools run it (pool-database.ts): generic plans for named statements that ask for them
-      if (recorded.some((r) => typeof r.sql !== 'string' && r.sql.genericPlan)) await c.query('SET plan_cache_mode = force_generic_plan');
-      for (const [name, value] of Object.entries(settings)) await c.query('SELECT set_config($1, $2, false)', [name, value]);
-      clients.push(c);
-    }
-  };
+  const generic = recorded.some((r) => typeof r.sql !== 'string' && r.sql.genericPlan);
   let qi = 0;
-  try {
-    return await measureThroughput(
-      (w) => {
-        const { sql, params } = recorded[qi++ % recorded.length]!;
-        return clients[w]!.query(typeof sql === 'string' ? { text: sql, values: [...params] } : { name: sql.name, text: sql.text, values: [...params] });
-      },
-      workers,
-      options,
-    );
-  } finally {
-    await Promise.all(clients.map((c) => c.end().catch(() => {})));
-  }
+  return measureOnClients(
+    url,
+    async (c) => {
+      // as the engine's pools run it (pool-database.ts): generic plans for named statements that ask for them
+      if (generic) await c.query('SET plan_cache_mode = force_generic_plan');
+      for (const [name, value] of Object.entries(settings)) await c.query('SELECT set_config($1, $2, false)', [name, value]);
+    },
+    (c) => {
+      const { sql, params } = recorded[qi++ % recorded.length]!;
+      return c.query(typeof sql === 'string' ? { text: sql, values: [...params] } : { name: sql.name, text: sql.text, values: [...params] });
+    },
+    options,
+  );
 }
 
 /**
