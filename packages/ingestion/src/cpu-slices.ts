@@ -9,6 +9,12 @@
 /** Work that pauses between its steps; its value comes with the last. */
 export type Steps<T> = Generator<void, T, undefined>;
 
+/**
+ * Characters a step reads of one long text before it pauses (~5 ms of a character loop, a regular-expression
+ * scan or a hash here): word counts, sentence search, cleaning and hashing of a document's text.
+ */
+export const STEP_CHARS = 1 << 20;
+
 /** Time runInSlices runs before it gives the event loop a turn, ms. */
 const SLICE_MS = 10;
 

@@ -7,7 +7,7 @@
  * millions of sentences or lines never becomes an array of them. Such arrays (a 27 M-character list item
  * of short sentences) grew the process to ~1 GB, and one garbage collection of it held the thread 2 s.
  */
-import { runAtOnce, type Steps } from '../cpu-slices.js';
+import { runAtOnce, STEP_CHARS, type Steps } from '../cpu-slices.js';
 import type { Block } from '../document.js';
 
 export interface Atom {
@@ -120,7 +120,7 @@ function* moreWordsThan(t: string, s: number, e: number, limit: number): Steps<b
   let words = 0;
   let inWord = false;
   for (let i = s; i < e; i++) {
-    if (((i - s) & 0xfffff) === 0xfffff) yield;
+    if ((i - s) % STEP_CHARS === STEP_CHARS - 1) yield;
     const space = isSpace(t.charCodeAt(i));
     if (!space && !inWord && ++words > limit) return true;
     inWord = !space;
@@ -217,7 +217,7 @@ function* cutRun(c: Cutting, a: number, b: number, n: number): Steps<void> {
 }
 
 /** JavaScript's white space (`\s`): what separates the words of an over-long sentence. */
-function isSpace(c: number): boolean {
+export function isSpace(c: number): boolean {
   return (
     c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
     c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
@@ -249,12 +249,9 @@ export function sentenceSpans(t: string): [number, number][] {
   return out;
 }
 
-/** Characters the sentence expression reads between two pauses. */
-const SENTENCE_WINDOW = 1 << 20;
-
 /**
  * Each sentence of t's [from, to[, as offsets in t, handed to `visit`. The expression runs over windows of
- * about SENTENCE_WINDOW characters: one run over 27 M characters without a sentence end held the thread
+ * about STEP_CHARS characters: one run over 27 M characters without a sentence end held the thread
  * 0.1 s. A window ends after a character that is neither white space nor the first half of a surrogate pair:
  * no sentence end (white space between its look-behind and its look-ahead) spans it, and the next window
  * starts one character early for its look-behind.
@@ -265,7 +262,7 @@ function* eachSentence(t: string, from: number, to: number, visit: (a: number, b
   let s = 0;
   let ends = 0;
   for (let w = 0; w < part.length; ) {
-    let k = Math.min(part.length, w + SENTENCE_WINDOW);
+    let k = Math.min(part.length, w + STEP_CHARS);
     while (k < part.length && !safeWindowEnd(part, k)) k++;
     const origin = Math.max(0, w - 1);
     const window = origin === 0 && k === part.length ? part : part.slice(origin, k);

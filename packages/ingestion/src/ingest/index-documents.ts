@@ -19,7 +19,8 @@ import type { Embedder } from '@cite/core/embeddings/embedder.js';
 import { assertEmbeddingModelInTransaction, ensureEmbeddingModel } from '@cite/core/embeddings/embedding-model-record.js';
 import { CiteError, isCiteError } from '@cite/core/errors.js';
 import { CHUNKER_VERSION, chunkDocumentInSlices, cutToLength, type Chunk } from '../chunker/chunker.js';
-import { runAtOnce, runInSlices, type Steps } from '../cpu-slices.js';
+import { isSpace } from '../chunker/atoms.js';
+import { runAtOnce, runInSlices, STEP_CHARS, type Steps } from '../cpu-slices.js';
 import type { Block, NormalisedDocument, Section } from '../document.js';
 import type { ExtractOutcome } from '../extractors/extract.js';
 import { maskPersonalData } from '../hygiene/personal-data.js';
@@ -141,9 +142,6 @@ export function contentHash(doc: NormalisedDocument, embedderId: string, opts: P
   return runAtOnce(contentHashSteps(doc, embedderId, opts));
 }
 
-/** Characters hashed between two pauses (sha256 runs ~200 MB/s here). */
-const HASH_PIECE_CHARS = 1 << 20;
-
 /**
  * contentHash in steps: the same bytes (the JSON of an array whose last item is the sections) hashed a
  * block at a time and in pieces, so that a document of 28 M characters does not hold the thread for its
@@ -154,7 +152,7 @@ function* contentHashSteps(doc: NormalisedDocument, embedderId: string, opts: Pi
   // `write` turns each piece into what is hashed: itself, or its JSON string's inside
   const update = function* (text: string, write: (piece: string) => string = (s) => s): Steps<void> {
     for (let at = 0; at < text.length; ) {
-      let end = Math.min(text.length, at + HASH_PIECE_CHARS);
+      let end = Math.min(text.length, at + STEP_CHARS);
       // never between the two halves of a surrogate pair: each would be hashed (and escaped) on its own
       if (end < text.length && /[\ud800-\udbff]/.test(text[end - 1]!)) end--;
       h.update(write(at === 0 && end === text.length ? text : text.slice(at, end)));
@@ -165,7 +163,7 @@ function* contentHashSteps(doc: NormalisedDocument, embedderId: string, opts: Pi
   // JSON.stringify(block), its text written in pieces: the JSON of a 27 M-character block was one string
   // made in one go (~0.1 s and as much again in garbage collection)
   const block = function* (b: Block): Steps<void> {
-    if (typeof b?.text !== 'string' || b.text.length <= HASH_PIECE_CHARS) return yield* update(JSON.stringify(b) ?? 'null');
+    if (typeof b?.text !== 'string' || b.text.length <= STEP_CHARS) return yield* update(JSON.stringify(b) ?? 'null');
     let separator = '{';
     for (const [key, value] of Object.entries(b)) {
       if (key === 'text') {
@@ -227,11 +225,11 @@ function* contentHashSteps(doc: NormalisedDocument, embedderId: string, opts: Pi
 function documentSize(doc: NormalisedDocument): { blocks: number; chars: number } {
   let blocks = 0;
   let chars = doc.description?.length ?? 0;
-  for (const section of doc.sections ?? []) {
-    for (const h of section.headingPath ?? []) chars += Math.min(h?.length ?? 0, MAX_HEADING_CHARS);
-    for (const block of section.blocks ?? []) {
+  for (const section of doc.sections) {
+    for (const h of section.headingPath) chars += Math.min(h.length, MAX_HEADING_CHARS);
+    for (const block of section.blocks) {
       blocks++;
-      chars += block.text?.length ?? 0;
+      chars += block.text.length;
     }
   }
   return { blocks, chars };
@@ -243,10 +241,10 @@ function documentSize(doc: NormalisedDocument): { blocks: number; chars: number 
  */
 function* documentWords(doc: NormalisedDocument): Steps<number> {
   let words = yield* wordsIn(doc.description ?? '');
-  for (const section of doc.sections ?? []) {
-    for (const block of section.blocks ?? []) {
+  for (const section of doc.sections) {
+    for (const block of section.blocks) {
       yield;
-      words += yield* wordsIn(block.text ?? '');
+      words += yield* wordsIn(block.text);
     }
   }
   return words;
@@ -256,7 +254,7 @@ function* wordsIn(text: string): Steps<number> {
   let words = 0;
   let inWord = false;
   for (let i = 0; i < text.length; i++) {
-    if ((i & 0xfffff) === 0xfffff) yield; // a pause every million characters (~5 ms)
+    if (i % STEP_CHARS === STEP_CHARS - 1) yield;
     const c = text.charCodeAt(i);
     const space = c === 32 || (c >= 9 && c <= 13);
     if (!space && !inWord) words++;
@@ -727,31 +725,39 @@ const MASK_PIECE_CHARS = 256 * 1024;
  * characters: no personal-data pattern holds either (their separators are single spaces, dots or hyphens),
  * and none looks further around a match than its own separator's neighbour, so each piece masks as the whole
  * text would (a 27 M-character line of words held the thread 0.1 s in one piece). Unchanged, it is `text`
- * itself (see tidyInSlices).
+ * itself (mapPieces).
  */
-function* maskInPieces(text: string): Steps<string> {
-  let out = '';
-  let changed = false;
-  for (let at = 0; at < text.length; ) {
-    const cut = pieceEnd(text, at + MASK_PIECE_CHARS);
-    const piece = text.slice(at, cut);
-    const masked = maskPersonalData(piece);
-    changed ||= masked !== piece;
-    out += masked;
-    at = cut;
-    yield;
-  }
-  return changed ? out : text;
+function maskInPieces(text: string): Steps<string> {
+  return mapPieces(text, (at) => pieceEnd(text, at + MASK_PIECE_CHARS), maskPersonalData);
 }
 
 /** The first place from `from` on after a line break or between two white-space characters, else the end. */
 function pieceEnd(text: string, from: number): number {
-  const space = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
   for (let i = Math.max(1, from); i < text.length; i++) {
     const before = text.charCodeAt(i - 1);
-    if (before === 10 || (space(before) && space(text.charCodeAt(i)))) return i;
+    if (before === 10 || (isSpace(before) && isSpace(text.charCodeAt(i)))) return i;
   }
   return text.length;
+}
+
+/**
+ * `map` applied to the pieces of `text` that end where `end(start)` says, pausing between them. When it
+ * changed none of them, `text` itself: the pieces put back together would be copied into one string again at
+ * its first read, in one go (27 M characters: 80 ms, 150 ms when not Latin-1).
+ */
+function* mapPieces(text: string, end: (start: number) => number, map: (piece: string) => string): Steps<string> {
+  let out = '';
+  let changed = false;
+  for (let at = 0; at < text.length; ) {
+    const cut = end(at);
+    const piece = text.slice(at, cut);
+    const mapped = map(piece);
+    changed ||= mapped !== piece;
+    out += mapped;
+    at = cut;
+    yield;
+  }
+  return changed ? out : text;
 }
 
 /**
@@ -766,30 +772,17 @@ const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f]/g;
 const MAX_SPACE_RUN = 1000;
 /** Tried only where a run starts: tried from every character of a run, it took 23 s on 20 M characters. */
 const LONG_SPACE = new RegExp(`(?<!\\s)\\s{${MAX_SPACE_RUN + 1},}`, 'g');
-/** Characters tidied between two pauses. */
-const TIDY_SLICE_CHARS = 1 << 20;
-
 function tidy(s: string): string {
   return s.replace(CONTROL, '').replace(LONG_SPACE, (run) => run.slice(0, MAX_SPACE_RUN));
 }
 
 /**
- * tidy() in slices of TIDY_SLICE_CHARS (a run across two slices keeps up to twice MAX_SPACE_RUN). Text
- * with nothing to tidy (nearly all) is returned itself: the slices put back together would be copied into
- * one string again at its first read, in one go (27 M characters: 80 ms, 150 ms when not Latin-1).
+ * tidy() in slices of STEP_CHARS (a run across two slices keeps up to twice MAX_SPACE_RUN); text with
+ * nothing to tidy (nearly all) comes back itself (mapPieces).
  */
 function* tidyInSlices(text: string): Steps<string> {
-  if (text.length <= TIDY_SLICE_CHARS) return tidy(text);
-  let out = '';
-  let changed = false;
-  for (let at = 0; at < text.length; at += TIDY_SLICE_CHARS) {
-    const slice = text.slice(at, at + TIDY_SLICE_CHARS);
-    const tidied = tidy(slice);
-    changed ||= tidied !== slice;
-    out += tidied;
-    yield;
-  }
-  return changed ? out : text;
+  if (text.length <= STEP_CHARS) return tidy(text);
+  return yield* mapPieces(text, (at) => Math.min(text.length, at + STEP_CHARS), tidy);
 }
 
 function* cleanDocument(doc: NormalisedDocument, mask: boolean): Steps<NormalisedDocument> {
@@ -802,18 +795,18 @@ function* cleanDocument(doc: NormalisedDocument, mask: boolean): Steps<Normalise
     return mask ? maskPersonalData(t) : t;
   };
   const sections: Section[] = [];
-  for (const s of doc.sections ?? []) {
+  for (const s of doc.sections) {
     const blocks: Block[] = [];
-    for (const b of s.blocks ?? []) {
+    for (const b of s.blocks) {
       yield;
-      blocks.push({ ...b, text: yield* clean(b.text ?? '') });
+      blocks.push({ ...b, text: yield* clean(b.text) });
     }
-    sections.push({ headingPath: (s.headingPath ?? []).map(heading), blocks });
+    sections.push({ headingPath: s.headingPath.map(heading), blocks });
   }
   return {
     ...doc,
-    url: (doc.url ?? '').replace(NUL, '').trim(),
-    title: heading((doc.title ?? '').trim()).trim(),
+    url: doc.url.replace(NUL, '').trim(),
+    title: heading(doc.title.trim()).trim(),
     description: doc.description === undefined ? undefined : yield* clean(doc.description),
     sections,
     metadata: JSON.parse(JSON.stringify(doc.metadata ?? {}).replace(/\\u0000/g, '')) as Record<string, unknown>,
