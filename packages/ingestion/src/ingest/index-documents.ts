@@ -807,7 +807,8 @@ function* cleanDocument(doc: NormalisedDocument, mask: boolean): Steps<Normalise
     ...doc,
     url: doc.url.replace(NUL, '').trim(),
     title: heading(doc.title.trim()).trim(),
-    description: doc.description === undefined ? undefined : yield* clean(doc.description),
+    // null as the shape check allows (a JSON caller's way to say none), as undefined
+    description: doc.description == null ? undefined : yield* clean(doc.description),
     sections,
     metadata: JSON.parse(JSON.stringify(doc.metadata ?? {}).replace(/\\u0000/g, '')) as Record<string, unknown>,
   };

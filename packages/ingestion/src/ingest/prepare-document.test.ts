@@ -180,5 +180,10 @@ describe('prepareDocument', () => {
     // optional fields left out or null are fine
     const { description: _d, ...bare } = { ...good, description: undefined, publishedAt: null, metadata: undefined };
     expect((await prepareDocument(bare as unknown as NormalisedDocument, embedder, target, INDEXING_DEFAULTS)).chunks).toHaveLength(3);
+    const nulls = { ...good, description: null, modifiedAt: null, metadata: null } as unknown as NormalisedDocument;
+    const prepared = await prepareDocument(nulls, embedder, target, INDEXING_DEFAULTS);
+    expect(prepared.chunks).toHaveLength(3);
+    expect(prepared.description).toBeNull();
+    expect(prepared.metadata).toEqual({});
   });
 });
