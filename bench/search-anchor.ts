@@ -145,10 +145,9 @@ export async function measureSearchStatement(
       return db.queryWithSettings(settings, sql, params);
     },
   };
+  const deps = { db: recording, embedder: new HashEmbedder(), config: CONFIG_DEFAULTS };
   try {
-    for (const query of queries.slice(0, 500)) {
-      await searchWith({ db: recording, embedder: new HashEmbedder(), config: CONFIG_DEFAULTS }, { query, k: 10, mode, allowedCollections: null });
-    }
+    for (const query of queries.slice(0, 500)) await searchWith(deps, { query, k: 10, mode, allowedCollections: null });
   } finally {
     await db.close();
   }
