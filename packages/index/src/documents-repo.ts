@@ -469,8 +469,10 @@ async function indexBacklogPostings(db: Queryable, limit: number): Promise<numbe
          SELECT chunk_id FROM postings_backlog ORDER BY chunk_id LIMIT $1 FOR UPDATE SKIP LOCKED
        ) RETURNING chunk_id, lexemes, impacts
      ), ins AS (
-       INSERT INTO search_postings (lexeme, impact, chunk_id)
-       SELECT p.lexeme, p.impact, batch.chunk_id FROM batch, unnest(batch.lexemes, batch.impacts) AS p(lexeme, impact)
+       INSERT INTO search_postings (lexeme, impact, chunk_id, collection_id)
+       SELECT p.lexeme, p.impact, batch.chunk_id, d.collection_id
+       FROM batch JOIN chunks c ON c.id = batch.chunk_id JOIN documents d ON d.id = c.document_id,
+            unnest(batch.lexemes, batch.impacts) AS p(lexeme, impact)
      )
      SELECT count(*)::int AS n FROM batch`,
     [limit],

@@ -107,3 +107,63 @@ describeEachDatabase('BM25 statistics of a key limited to some collections', (ct
     });
   });
 });
+
+// The lexical branch reads each term's best postings (SEARCH_TERM_DEPTH, 100 here); with a word far more
+// common elsewhere, those were all another collection's, and a limited key's own chunk had no lexical vote.
+describeEachDatabase("the lexical branch of a key limited to a collection that another one's postings outrank", (ctx) => {
+  const shallow = loadConfig({ DATA_DIR: 'memory://', SEARCH_TERM_DEPTH: '100' });
+  const embedder = new HashEmbedder();
+  let mine: number;
+  let theirs: number;
+  let sources: number;
+  const ownUrl = 'https://mine.example.fr/preavis';
+  const lexical = async (extra: Partial<SearchInput>) => {
+    resetSearchStatistics(ctx.db);
+    const res = await searchWith({ db: ctx.db, embedder, config: shallow }, { query: 'préavis', mode: 'lexical', k: 10, debug: true, allowedCollections: null, ...extra });
+    return res.data.map((h) => [h.document.url, h.ranks!.lexical!.score]);
+  };
+
+  beforeAll(async () => {
+    const id = async (sql: string, params: unknown[]) => Number((await ctx.db.query<{ id: string }>(sql, params)).rows[0]!.id);
+    mine = await id('INSERT INTO collections (name) VALUES ($1) RETURNING id', ['mine']);
+    theirs = await id('INSERT INTO collections (name) VALUES ($1) RETURNING id', ['theirs']);
+    sources = await id(`INSERT INTO sources (name, collection_id, kind) VALUES ('fiches', $1, 'website') RETURNING id`, [mine]);
+    // one word among many: a low impact, below every posting of the other collection's short chunks
+    const long = 'Le salarié qui démissionne doit respecter un préavis dont la durée dépend de la convention collective, '
+      + "de l'ancienneté et de la catégorie professionnelle, sauf dispense accordée par écrit par son employeur.";
+    await seedDocuments(ctx.db, embedder, [{ collectionId: mine, sourceId: sources, url: ownUrl, title: 'Démission', chunks: [{ text: long }] }]);
+  });
+
+  it("finds the key's own chunk, scored as if the other collection held nothing", async () => {
+    const alone = await lexical({ allowedCollections: [mine] });
+    expect(alone.map(([url]) => url)).toEqual([ownUrl]);
+    // 600 chunks of the other collection, each "préavis" twice in a few words: more than the 100 best
+    // postings read per term, and more than the 500 read when filtered, all above the key's own
+    await seedDocuments(
+      ctx.db,
+      embedder,
+      Array.from({ length: 600 }, (_, i) => ({ collectionId: theirs, url: `https://theirs.example.fr/${i}`, title: `Note ${i}`, chunks: [{ text: `Préavis ${i} : préavis court.` }] })),
+    );
+    // and one whose postings wait in the backlog: read from it, filed under its collection too
+    await seedDocuments(ctx.db, embedder, [{ collectionId: theirs, url: 'https://theirs.example.fr/attente', title: 'Attente', chunks: [{ text: 'Préavis, préavis, préavis.' }] }], {
+      placement: 'postings-backlog',
+    });
+    const everyone = await lexical({});
+    expect(everyone).toHaveLength(10);
+    expect(everyone[0]![0]).toBe('https://theirs.example.fr/attente');
+    expect(everyone.map(([url]) => url)).not.toContain(ownUrl);
+
+    for (const extra of [
+      { allowedCollections: [mine] },
+      { filters: { collections: [mine] } },
+      { allowedCollections: [mine, theirs], filters: { collections: [mine] } },
+      // a filter the postings do not carry, beside the collection
+      { allowedCollections: [mine], filters: { sources: [sources] } },
+    ] satisfies Partial<SearchInput>[]) {
+      const found = await lexical(extra);
+      expect(found.map(([url]) => url), JSON.stringify(extra)).toEqual([ownUrl]);
+      if (extra.allowedCollections?.length === 1) expect(found).toEqual(alone);
+    }
+    expect(await termCountErrors(ctx.db)).toEqual([]);
+  });
+});

@@ -33,6 +33,18 @@ function audienceValues(audience: string | string[]): string[] {
   return [...out];
 }
 
+/** What filterPredicates makes of a search's filters. */
+export interface SearchPredicates {
+  /**
+   * Placeholders of the collection lists the search is limited to: the key's, then the filter's. Each is
+   * also the first predicates' (`all`); the lexical branch reads postings through them, which carry their
+   * collection.
+   */
+  scopes: string[];
+  /** Every predicate, ANDed: the collection scopes', then the other filters'. */
+  all: string[];
+}
+
 /**
  * Predicates (ANDed) restricting which chunks a branch may return. `allowedCollections` comes from
  * the API key, never from the request: null = every collection, [] = none.
@@ -41,11 +53,10 @@ export function filterPredicates(
   filters: ResolvedSearchFilters | undefined,
   allowedCollections: readonly number[] | null,
   p: SqlParams,
-): string[] {
-  const where: string[] = [];
-  if (allowedCollections) where.push(`d.collection_id = ANY(${p.add(allowedCollections)}::bigint[])`);
-  if (!filters) return where;
-  if (filters.collections) where.push(`d.collection_id = ANY(${p.add(filters.collections)}::bigint[])`);
+): SearchPredicates {
+  const scopes = [allowedCollections, filters?.collections].filter((s): s is readonly number[] => s != null).map((s) => p.add(s));
+  const where = scopes.map((s) => `d.collection_id = ANY(${s}::bigint[])`);
+  if (!filters) return { scopes, all: where };
   if (filters.sources) where.push(`d.source_id = ANY(${p.add(filters.sources)}::bigint[])`);
   if (filters.documents) where.push(`c.document_id = ANY(${p.add(filters.documents)}::bigint[])`);
   if (filters.metadata) {
@@ -66,5 +77,5 @@ export function filterPredicates(
   }
   if (filters.in_force === true) where.push(`NOT (d.metadata @> '{"in_force": false}'::jsonb)`);
   if (filters.in_force === false) where.push(`d.metadata @> '{"in_force": false}'::jsonb`);
-  return where;
+  return { scopes, all: where };
 }

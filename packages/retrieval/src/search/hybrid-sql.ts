@@ -69,14 +69,15 @@ export interface HybridRow {
 }
 
 /**
- * With filters, the best postings of a term may all fall outside them: read more of them so a selective
- * filter still finds its matches (the branch stays exact up to that many postings per term).
+ * With filters other than collections, the best postings of a term may all fall outside them: read more of
+ * them so a selective filter still finds its matches (the branch stays exact up to that many postings per
+ * term). Collections need no more: postings are read through them (filter-sql.ts, `scopes`).
  */
 const FILTERED_TERM_DEPTH_FACTOR = 5;
 
 export function buildHybridSql(input: HybridSqlInput): { sql: string; params: unknown[] } {
   const p = new SqlParams();
-  const predicates = filterPredicates(input.filters, input.allowedCollections, p);
+  const { scopes, all: predicates } = filterPredicates(input.filters, input.allowedCollections, p);
   const filtered = predicates.length > 0;
   const where = filtered ? `AND ${predicates.join(' AND ')}` : '';
   // Depths are written into the text, not passed: they shape the plan (a LIMIT parameter is planned as a
@@ -91,8 +92,13 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     const expansion = input.expansion?.groups.length ? input.expansion : null;
     const q = p.add(expansion ? expansion.kept : input.query);
     const n = p.add(input.chunkCount);
-    const termDepth = literalCount(filtered ? input.termDepth * FILTERED_TERM_DEPTH_FACTOR : input.termDepth);
-    const scope = input.allowedCollections ? p.add(input.allowedCollections) : null;
+    // Postings, written or waiting, carry their collection: the branch reads those of the searched
+    // collections only, exactly, and needs the chunk and document rows only for the other filters.
+    const beyondScopes = predicates.length > scopes.length;
+    const termDepth = literalCount(beyondScopes ? input.termDepth * FILTERED_TERM_DEPTH_FACTOR : input.termDepth);
+    // the key's collections, for the df of IDF: the filter's do not change a word's weight
+    const scope = input.allowedCollections ? scopes[0]! : null;
+    const inScopes = (alias: string) => scopes.map((s) => ` AND ${alias}.collection_id = ANY(${s}::bigint[])`).join('');
     ctes.push(
       expansion
         ? `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(${q}::text[]) AS lexeme)`
@@ -102,14 +108,14 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
       `lex_pool AS (
         SELECT sp.chunk_id, sum(sp.idf * sp.impact) AS score FROM (
           SELECT terms.idf, sp.impact, sp.chunk_id FROM terms CROSS JOIN LATERAL (
-            SELECT chunk_id, impact FROM search_postings WHERE lexeme = terms.lexeme ORDER BY impact DESC LIMIT ${termDepth}
+            SELECT sp.chunk_id, sp.impact FROM search_postings sp WHERE sp.lexeme = terms.lexeme${inScopes('sp')} ORDER BY sp.impact DESC LIMIT ${termDepth}
           ) sp
           UNION ALL
-          SELECT terms.idf, w.impact, w.chunk_id FROM q_waiting w JOIN terms ON terms.lexeme = w.lexeme
+          SELECT terms.idf, w.impact, w.chunk_id FROM q_waiting w JOIN terms ON terms.lexeme = w.lexeme${inScopes('w')}
         ) sp
         GROUP BY sp.chunk_id)`,
-      ...(expansion ? synonymCtes(expansion, p, n, scope) : []),
-      filtered
+      ...(expansion ? synonymCtes(expansion, p, n, scope, inScopes) : []),
+      beyondScopes
         ? `lexical AS (
         SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
           SELECT lp.chunk_id AS id, lp.score FROM ${expansion ? 'lex_all' : 'lex_pool'} lp
@@ -213,21 +219,21 @@ LIMIT ${limit} OFFSET ${offset}`;
 }
 
 /**
- * `name`: the postings (lexeme, impact, chunk_id) of the chunks waiting in the postings backlog (crawled,
- * their postings not written yet) for the lexemes of `lexemes` (a CTE with a `lexeme` column), read from the
- * lexemes and impacts each backlog row keeps (migration 0290): a waiting chunk scores as it will once
- * written. Every match counts, not only a term's best `termDepth`: the backlog is bounded
+ * `name`: the postings (lexeme, impact, chunk_id, collection_id) of the chunks waiting in the postings
+ * backlog (crawled, their postings not written yet) for the lexemes of `lexemes` (a CTE with a `lexeme`
+ * column), read from the lexemes and impacts each backlog row keeps (migration 0290): a waiting chunk scores
+ * as it will once written. Every match counts, not only a term's best `termDepth`: the backlog is bounded
  * (CRAWLER_POSTINGS_BACKLOG_MAX), and empty once the worker is idle. Its rows per lexeme are also the
  * waiting chunks' share of the lexeme's df (migration 0300): with a `scope` (the parameter of the caller's
- * collections), only the chunks of those collections.
+ * collections), only the chunks of those collections. Each row carries its chunk's collection, as a
+ * written posting does (migration 0320), for the collections a filter narrows to.
  */
 function waitingPostings(name: string, lexemes: string, scope: string | null): string {
-  const inScope = scope
-    ? `JOIN chunks sc ON sc.id = b.chunk_id JOIN documents sd ON sd.id = sc.document_id AND sd.collection_id = ANY(${scope}::bigint[])`
-    : '';
+  const inScope = scope ? ` AND sd.collection_id = ANY(${scope}::bigint[])` : '';
   return `${name} AS (
-        SELECT t.lexeme, b.impacts[array_position(b.lexemes, t.lexeme)] AS impact, b.chunk_id
-        FROM postings_backlog b JOIN (SELECT DISTINCT lexeme FROM ${lexemes}) t ON t.lexeme = ANY (b.lexemes) ${inScope}
+        SELECT t.lexeme, b.impacts[array_position(b.lexemes, t.lexeme)] AS impact, b.chunk_id, sd.collection_id
+        FROM postings_backlog b JOIN (SELECT DISTINCT lexeme FROM ${lexemes}) t ON t.lexeme = ANY (b.lexemes)
+        JOIN chunks sc ON sc.id = b.chunk_id JOIN documents sd ON sd.id = sc.document_id${inScope}
         WHERE b.lexemes && (SELECT array_agg(lexeme) FROM ${lexemes}))`;
 }
 
@@ -264,7 +270,13 @@ function literalCount(n: number): string {
  * "comité", "social" and "économique" meet is rarely among the best postings of "social" alone. Groups
  * are short (a term of a list) and their lexemes' postings an index-only range each.
  */
-function synonymCtes(expansion: QueryExpansion, p: SqlParams, n: string, scope: string | null): string[] {
+function synonymCtes(
+  expansion: QueryExpansion,
+  p: SqlParams,
+  n: string,
+  scope: string | null,
+  inScopes: (alias: string) => string,
+): string[] {
   const groupIds: number[] = [];
   const lexemes: string[] = [];
   const weights: number[] = [];
@@ -284,9 +296,9 @@ function synonymCtes(expansion: QueryExpansion, p: SqlParams, n: string, scope: 
     waitingPostings('alt_waiting', 'alt', scope),
     `alt_terms AS (SELECT x.grp, x.lexeme, x.weight, x.size, ${idf(n, 'x.df')} AS idf FROM ${counted('alt', 'alt_waiting', scope)})`,
     `alt_hits AS (
-        SELECT a.grp, a.weight, a.size, a.idf, sp.impact, sp.chunk_id FROM alt_terms a JOIN search_postings sp ON sp.lexeme = a.lexeme
+        SELECT a.grp, a.weight, a.size, a.idf, sp.impact, sp.chunk_id FROM alt_terms a JOIN search_postings sp ON sp.lexeme = a.lexeme${inScopes('sp')}
         UNION ALL
-        SELECT a.grp, a.weight, a.size, a.idf, w.impact, w.chunk_id FROM alt_waiting w JOIN alt_terms a ON a.lexeme = w.lexeme)`,
+        SELECT a.grp, a.weight, a.size, a.idf, w.impact, w.chunk_id FROM alt_waiting w JOIN alt_terms a ON a.lexeme = w.lexeme${inScopes('w')})`,
     `alt_pool AS (
         SELECT chunk_id, sum(score) AS score FROM (
           SELECT chunk_id, max(weight) * sum(idf * impact) AS score
