@@ -163,7 +163,7 @@ function* contentHashSteps(doc: NormalisedDocument, embedderId: string, opts: Pi
   // JSON.stringify(block), its text written in pieces: the JSON of a 27 M-character block was one string
   // made in one go (~0.1 s and as much again in garbage collection)
   const block = function* (b: Block): Steps<void> {
-    if (typeof b?.text !== 'string' || b.text.length <= STEP_CHARS) return yield* update(JSON.stringify(b) ?? 'null');
+    if (b.text.length <= STEP_CHARS) return yield* update(JSON.stringify(b));
     let separator = '{';
     for (const [key, value] of Object.entries(b)) {
       if (key === 'text') {
@@ -194,24 +194,18 @@ function* contentHashSteps(doc: NormalisedDocument, embedderId: string, opts: Pi
     null,
   ]);
   yield* update(head.slice(0, -'null]'.length));
-  const sections = doc.sections as unknown;
-  if (!Array.isArray(sections)) {
-    yield* update(`${JSON.stringify(sections ?? null)}]`);
-    return h.digest('hex');
-  }
   h.update('[');
-  for (let i = 0; i < sections.length; i++) {
+  for (const [i, section] of doc.sections.entries()) {
     if (i > 0) h.update(',');
-    const section = sections[i] as Section | undefined;
-    // a section as cleanDocument makes it: its JSON written a block at a time
-    if (section && Object.keys(section).join() === 'headingPath,blocks' && Array.isArray(section.headingPath) && Array.isArray(section.blocks)) {
+    // a section as cleanDocument makes it (these two keys in this order): its JSON written a block at a time
+    if (Object.keys(section).join() === 'headingPath,blocks') {
       h.update(`{"headingPath":${JSON.stringify(section.headingPath)},"blocks":[`);
-      for (let j = 0; j < section.blocks.length; j++) {
+      for (const [j, b] of section.blocks.entries()) {
         if (j > 0) h.update(',');
-        yield* block(section.blocks[j]!);
+        yield* block(b);
       }
       h.update(']}');
-    } else yield* update(JSON.stringify(section) ?? 'null');
+    } else yield* update(JSON.stringify(section));
   }
   h.update(']]');
   return h.digest('hex');
