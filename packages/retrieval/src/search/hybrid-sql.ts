@@ -98,12 +98,13 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     const termDepth = literalCount(beyondScopes ? input.termDepth * FILTERED_TERM_DEPTH_FACTOR : input.termDepth);
     // the key's collections, for the df of IDF: the filter's do not change a word's weight
     const scope = input.allowedCollections ? scopes[0]! : null;
+    const limited = scopes.length > 0;
     const inScopes = (alias: string) => scopes.map((s) => ` AND ${alias}.collection_id = ANY(${s}::bigint[])`).join('');
     ctes.push(
       expansion
         ? `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(${q}::text[]) AS lexeme)`
         : `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(tsvector_to_array(to_tsvector('cite_french', ${q}::text))) AS lexeme)`,
-      waitingPostings('q_waiting', 'q', scope),
+      waitingPostings('q_waiting', 'q', scope, limited),
       `terms AS (SELECT x.lexeme, ${idf(n, 'x.df')} AS idf FROM ${counted('q', 'q_waiting', scope)})`,
       `lex_pool AS (
         SELECT sp.chunk_id, sum(sp.idf * sp.impact) AS score FROM (
@@ -114,7 +115,7 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
           SELECT terms.idf, w.impact, w.chunk_id FROM q_waiting w JOIN terms ON terms.lexeme = w.lexeme${inScopes('w')}
         ) sp
         GROUP BY sp.chunk_id)`,
-      ...(expansion ? synonymCtes(expansion, p, n, scope, inScopes) : []),
+      ...(expansion ? synonymCtes(expansion, p, n, scope, limited, inScopes) : []),
       beyondScopes
         ? `lexical AS (
         SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
@@ -225,15 +226,17 @@ LIMIT ${limit} OFFSET ${offset}`;
  * as it will once written. Every match counts, not only a term's best `termDepth`: the backlog is bounded
  * (CRAWLER_POSTINGS_BACKLOG_MAX), and empty once the worker is idle. Its rows per lexeme are also the
  * waiting chunks' share of the lexeme's df (migration 0300): with a `scope` (the parameter of the caller's
- * collections), only the chunks of those collections. Each row carries its chunk's collection, as a
- * written posting does (migration 0320), for the collections a filter narrows to.
+ * collections), only the chunks of those collections. With `limited` (the search is limited to some
+ * collections, the key's or a filter's), each row also carries its chunk's `collection_id`, as a written
+ * posting does (migration 0320); a search of every collection does not look the chunks up.
  */
-function waitingPostings(name: string, lexemes: string, scope: string | null): string {
+function waitingPostings(name: string, lexemes: string, scope: string | null, limited: boolean): string {
   const inScope = scope ? ` AND sd.collection_id = ANY(${scope}::bigint[])` : '';
+  const collection = limited ? ', sd.collection_id' : '';
+  const join = limited ? `\n        JOIN chunks sc ON sc.id = b.chunk_id JOIN documents sd ON sd.id = sc.document_id${inScope}` : '';
   return `${name} AS (
-        SELECT t.lexeme, b.impacts[array_position(b.lexemes, t.lexeme)] AS impact, b.chunk_id, sd.collection_id
-        FROM postings_backlog b JOIN (SELECT DISTINCT lexeme FROM ${lexemes}) t ON t.lexeme = ANY (b.lexemes)
-        JOIN chunks sc ON sc.id = b.chunk_id JOIN documents sd ON sd.id = sc.document_id${inScope}
+        SELECT t.lexeme, b.impacts[array_position(b.lexemes, t.lexeme)] AS impact, b.chunk_id${collection}
+        FROM postings_backlog b JOIN (SELECT DISTINCT lexeme FROM ${lexemes}) t ON t.lexeme = ANY (b.lexemes)${join}
         WHERE b.lexemes && (SELECT array_agg(lexeme) FROM ${lexemes}))`;
 }
 
@@ -275,6 +278,7 @@ function synonymCtes(
   p: SqlParams,
   n: string,
   scope: string | null,
+  limited: boolean,
   inScopes: (alias: string) => string,
 ): string[] {
   const groupIds: number[] = [];
@@ -293,7 +297,7 @@ function synonymCtes(
   return [
     `alt AS (SELECT grp, lexeme COLLATE "C" AS lexeme, weight, size
         FROM unnest(${p.add(groupIds)}::int[], ${p.add(lexemes)}::text[], ${p.add(weights)}::float8[], ${p.add(sizes)}::int[]) AS x(grp, lexeme, weight, size))`,
-    waitingPostings('alt_waiting', 'alt', scope),
+    waitingPostings('alt_waiting', 'alt', scope, limited),
     `alt_terms AS (SELECT x.grp, x.lexeme, x.weight, x.size, ${idf(n, 'x.df')} AS idf FROM ${counted('alt', 'alt_waiting', scope)})`,
     `alt_hits AS (
         SELECT a.grp, a.weight, a.size, a.idf, sp.impact, sp.chunk_id FROM alt_terms a JOIN search_postings sp ON sp.lexeme = a.lexeme${inScopes('sp')}
