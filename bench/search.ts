@@ -126,10 +126,8 @@ async function loadSynthetic(db: Database, chunks: number, pool: string[]): Prom
   });
   const ms = Date.now() - started;
   process.stderr.write(`  ${chunks} chunks loaded in ${(ms / 1000).toFixed(1)} s (statistics included)\n`);
-  if (db.mode === 'server') {
-    await db.query('VACUUM ANALYZE');
-    await prewarm(db);
-  } else {
+  if (db.mode === 'server') await db.query('VACUUM ANALYZE');
+  else {
     // what the engine's upkeep would do in the background once the load is over (embedded-upkeep.ts): done
     // here so that it does not run during the measurement
     const upkeepStarted = Date.now();
@@ -141,7 +139,7 @@ async function loadSynthetic(db: Database, chunks: number, pool: string[]): Prom
 
 /**
  * Reads what every measured statement reads into PostgreSQL's buffer cache (pg_prewarm), before the first
- * one: the HNSW index, the postings' rank index and the chunks. After the load, the cache held what was
+ * one, loaded or reused database alike: the HNSW index, the postings' rank index and the chunks. After the load, the cache held what was
  * written last, and each measurement in turn warmed it for the next: the anchor measured first ran 444
  * statements/s, the same anchor measured again after the engine 652, so the ratios depended on the order.
  */
@@ -304,6 +302,7 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
     sharedBuffersMb = Math.round(memory.sharedBuffersBytes / 2 ** 20);
     const advice = bufferCacheAdvice(memory);
     if (advice) process.stderr.write(`server: ${advice}\n`);
+    await prewarm(db);
     if (!values['no-anchor']) {
       process.stderr.write('server: measuring the bare HNSW query (the anchor)…\n');
       anchor = await measureBareHnsw(env.DATABASE_URL!, queries, { seconds: Number(values['anchor-seconds']) });
