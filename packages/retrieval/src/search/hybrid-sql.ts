@@ -8,6 +8,7 @@
 import { SqlParams, filterPredicates } from './filter-sql.js';
 import type { ResolvedSearchFilters, SearchMode } from './search-schema.js';
 import type { QueryExpansion } from './synonyms/synonym-expansion.js';
+import { QUERY_ANALYSER } from './query-analyser.js';
 
 export interface HybridSqlInput {
   mode: SearchMode;
@@ -103,7 +104,7 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     ctes.push(
       expansion
         ? `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(${q}::text[]) AS lexeme)`
-        : `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(tsvector_to_array(to_tsvector('cite_french', ${q}::text))) AS lexeme)`,
+        : `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(tsvector_to_array(to_tsvector('${QUERY_ANALYSER}', ${q}::text))) AS lexeme)`,
       waitingPostings('q_waiting', 'q', scope, limited),
       `terms AS (SELECT x.lexeme, ${idf(n, 'x.df')} AS idf FROM ${counted('q', 'q_waiting', scope)})`,
       `lex_pool AS (

@@ -22,6 +22,7 @@
  * branch's measure, for every retrieved chunk: one the lexical branch alone found has one as well).
  */
 import type { Database, NamedStatement } from '@cite/core/db/database.js';
+import { QUERY_ANALYSER } from './query-analyser.js';
 
 export interface TermEvidence {
   /** The question's word that gave the lexeme (the first one, when several give the same). */
@@ -46,7 +47,7 @@ export interface QueryEvidence {
 /** The question's lexemes (q, from the words $1) and their impacts in the retrieved chunks $2 (p). */
 const QUESTION_LEXEMES = `WITH w AS (SELECT word, ord FROM unnest($1::text[]) WITH ORDINALITY AS x(word, ord)),
 q AS (SELECT DISTINCT ON (lexeme) lexeme COLLATE "C" AS lexeme, word
-      FROM w, unnest(tsvector_to_array(to_tsvector('cite_french', w.word))) AS lexeme ORDER BY lexeme, ord),
+      FROM w, unnest(tsvector_to_array(to_tsvector('${QUERY_ANALYSER}', w.word))) AS lexeme ORDER BY lexeme, ord),
 p AS (SELECT c.id, q.lexeme, max(x.impact) FILTER (WHERE x.lexeme COLLATE "C" = q.lexeme) AS own, max(x.impact) AS best
       FROM chunks c, cite_chunk_postings(c.tsv) x, q
       WHERE c.id = ANY($2::bigint[]) AND (x.lexeme COLLATE "C" = q.lexeme

@@ -20,6 +20,8 @@ const DOCS: TestDoc[] = [
   { url: U('forme-longue'), title: 'Attributions', chunks: [{ text: 'Le comité social et économique présente les réclamations des salariés.' }], collection: 'travail' },
   // "comité" and "social" without "économique": not the long form
   { url: U('partiel'), title: 'Comité des fêtes', chunks: [{ text: 'Le comité organise un repas social chaque année.' }], collection: 'travail' },
+  // "contrat", "durée", "indéterminée" without "à"
+  { url: U('cdi'), title: 'Embauche', chunks: [{ text: 'La durée du contrat est indéterminée.' }], collection: 'travail' },
   { url: U('smic'), title: 'Montant du SMIC', chunks: [{ text: 'Le SMIC horaire est revalorisé chaque année au 1er janvier.' }], collection: 'paie' },
   { url: U('salaire-minimum'), title: 'Rémunération', chunks: [{ text: 'Le salaire minimum interprofessionnel de croissance garantit un revenu.' }], collection: 'paie' },
   ...Array.from({ length: 8 }, (_, i) => ({ url: U(`autre-${i}`), title: `Fiche ${i}`, chunks: [{ text: 'Le salarié travaille selon son contrat de travail.' }], collection: 'travail' })),
@@ -57,6 +59,13 @@ describeEachDatabase('synonyms in search', (ctx) => {
     // a mapping replaces the acronym by the long form
     expect(found).toEqual([U('forme-longue')]);
     expect(found).not.toContain(U('partiel'));
+  });
+
+  it('leaves the stop words of an alternative out, accented ones too ("à" folds to "a", which is indexed)', async () => {
+    expect(await urls('CDI')).toEqual([]);
+    const list = await createSynonymList(ctx.db, { name: 'contrats', collection_id: null, content: 'CDI, contrat à durée indéterminée', enabled: true });
+    expect(await urls('CDI')).toEqual([U('cdi')]);
+    await changeSynonymList(ctx.db, list.id, { enabled: false });
   });
 
   it('applies a list changed by another replica within a second, without re-indexing', async () => {

@@ -1,5 +1,6 @@
 /** SQL of the synonym lists (table synonym_lists, migration 0240): the one writer of the table. */
 import type { Queryable } from '@cite/core/db/database.js';
+import { QUERY_ANALYSER } from '../query-analyser.js';
 
 export interface SynonymListRow {
   id: number;
@@ -107,7 +108,7 @@ export async function enabledSynonymLists(db: Queryable): Promise<Array<{ id: nu
 export async function analyseTexts(db: Queryable, texts: readonly string[]): Promise<string[][]> {
   if (texts.length === 0) return [];
   const { rows } = await db.query<{ i: string; lexemes: string[] }>(
-    `SELECT x.i, coalesce((SELECT array_agg(u.lexeme ORDER BY p) FROM unnest(to_tsvector('cite_french', x.t)) u, unnest(u.positions) p),
+    `SELECT x.i, coalesce((SELECT array_agg(u.lexeme ORDER BY p) FROM unnest(to_tsvector('${QUERY_ANALYSER}', x.t)) u, unnest(u.positions) p),
        '{}'::text[]) AS lexemes
      FROM unnest($1::text[]) WITH ORDINALITY AS x(t, i)`,
     [texts],
