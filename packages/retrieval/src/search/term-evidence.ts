@@ -1,6 +1,6 @@
 /**
  * Term evidence for the relevance gate of answers: for each content word of a question, its lexeme
- * in the index's own analyser (cite_french, as the lexical branch sees it), how many chunks of the
+ * as the lexical branch analyses a query (query-analyser.ts: the index's lexemes), how many chunks of the
  * index hold it, and its BM25 impact in each retrieved chunk that holds it (title and headings
  * counted as in the postings, by `cite_chunk_postings`). One round trip; the statement reads the
  * `search_terms` rows of each word (plus the waiting chunks that hold one) and the retrieved chunks' own text vectors.

@@ -1,7 +1,7 @@
 /**
  * Query-time expansion: which synonyms of the lists apply to a query, as groups of lexemes the lexical
  * branch searches beside the query's own. Pure: the query and the lists' terms arrive already analysed
- * by the index's own analyser (cite_french: stemmed, accents folded, stop words dropped), so "Comités
+ * as queries are (query-analyser.ts: the index's stems, accents folded, stop words dropped), so "Comités
  * sociaux et économiques" matches the term "comité social et économique" as the index would.
  *
  * - A term matches where its lexemes occur in a row among the query's lexemes.

@@ -104,7 +104,7 @@ export async function enabledSynonymLists(db: Queryable): Promise<Array<{ id: nu
   return rows;
 }
 
-/** Each text as the index's analyser sees it: its lexemes in order (stop words dropped). One round trip. */
+/** Each text as a query is analysed (query-analyser.ts): its lexemes in order, stop words dropped. One round trip. */
 export async function analyseTexts(db: Queryable, texts: readonly string[]): Promise<string[][]> {
   if (texts.length === 0) return [];
   const { rows } = await db.query<{ i: string; lexemes: string[] }>(
