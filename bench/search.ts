@@ -139,9 +139,10 @@ async function loadSynthetic(db: Database, chunks: number, pool: string[]): Prom
 
 /**
  * Reads what every measured statement reads into PostgreSQL's buffer cache (pg_prewarm), before the first
- * one, loaded or reused database alike: the HNSW index, the postings' rank index and the chunks. After the load, the cache held what was
- * written last, and each measurement in turn warmed it for the next: the anchor measured first ran 444
- * statements/s, the same anchor measured again after the engine 652, so the ratios depended on the order.
+ * one, loaded or reused database alike: the HNSW index, the postings' rank index and the chunks. After the
+ * load, the cache held what was written last, and each measurement in turn warmed it for the next: the
+ * anchor measured first ran 444 statements/s, the same anchor measured again after the engine 652, so the
+ * ratios depended on the order.
  */
 async function prewarm(db: Database): Promise<void> {
   try {
