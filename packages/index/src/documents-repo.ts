@@ -21,6 +21,11 @@ export interface IndexedChunk {
   tokenCount: number;
   /** Hash of context + text: an unchanged chunk keeps its vector. */
   hash: string;
+  /**
+   * Its tsvector (a literal) when the engine analysed it (`text-analysis/chunk-analysis.ts`); the database
+   * analyses the chunks that come without one.
+   */
+  tsv?: string;
 }
 
 export interface ExistingDocument {
@@ -237,15 +242,15 @@ export async function writeDocument(
   return { outcome: isNew ? 'new' : 'changed', documentId, chunks: w.chunks.length, reused: reused.length };
 }
 
-const CHUNK_COLUMNS = 'document_id, ord, text, heading_path, context, locator, token_count, hash';
-const CHUNK_RECORD = 'r.document_id, r.ord, r.text, r.heading_path, r.context, r.locator, r.token_count, r.hash';
+const CHUNK_COLUMNS = 'document_id, ord, text, heading_path, context, locator, token_count, hash, tsv';
+const CHUNK_RECORD = 'r.document_id, r.ord, r.text, r.heading_path, r.context, r.locator, r.token_count, r.hash, r.tsv';
 /**
  * Chunk rows of a JSON payload (`chunkRecord` plus `keys`: `n`, the row's position, and what names its
  * document) with the vector of the same position in a `vector[]` parameter; `alias` names the payload's rows.
  */
 function chunkPayload(alias: string, keys: string, json: string, vectors: string): string {
   return `FROM jsonb_to_recordset(${json}::jsonb)
-         AS ${alias}(${keys}, ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text)
+         AS ${alias}(${keys}, ord int, text text, heading_path text[], context text, locator jsonb, token_count int, hash text, tsv tsvector)
        JOIN unnest(${vectors}::vector[]) WITH ORDINALITY AS v(embedding, n) ON v.n = ${alias}.n`;
 }
 
@@ -300,6 +305,7 @@ function chunkRecord(chunk: IndexedChunk) {
     locator: chunk.locator,
     token_count: chunk.tokenCount,
     hash: chunk.hash,
+    tsv: chunk.tsv ?? null,
   };
 }
 
@@ -337,7 +343,7 @@ const NEW_DOCUMENTS = `
    ), docs AS (
      SELECT ins.id, min(r.i) AS i FROM ins JOIN r ON r.collection_id = ins.collection_id AND r.url = ins.url GROUP BY ins.id
    ), c AS (
-     SELECT docs.id AS document_id, x.ord, x.text, x.heading_path, x.context, x.locator, x.token_count, x.hash, v.embedding
+     SELECT docs.id AS document_id, x.ord, x.text, x.heading_path, x.context, x.locator, x.token_count, x.hash, x.tsv, v.embedding
        ${chunkPayload('x', 'n int, d int', '$2', '$3')}
        JOIN docs ON docs.i = x.d
    )`;

@@ -9,6 +9,7 @@ import type { Embedder } from '@cite/core/embeddings/embedder.js';
 import { assertEmbeddingModelInTransaction, ensureEmbeddingModel } from '@cite/core/embeddings/embedding-model-record.js';
 import { CiteError } from '@cite/core/errors.js';
 import { insertNewDocuments, writeDocument, type DocumentWrite, type IndexPlacement } from './documents-repo.js';
+import { analyseChunks } from './text-analysis/chunk-analysis.js';
 import { inWriteTransaction } from './write-retry.js';
 
 export interface WriteDocumentsOptions {
@@ -36,9 +37,12 @@ export async function writeDocuments(
   const opts = { ...DEFAULTS, ...options };
   const write = async () => {
     await ensureEmbeddingModel(db, embedder);
+    // the caller's writes may go to another database too (fixtures): their chunks are analysed as copies
+    const analysed = writes.map((w) => ({ ...w, chunks: w.chunks.map((c) => ({ ...c })) }));
+    await analyseChunks(db, analysed);
     const ids: number[] = [];
-    for (let first = 0; first < writes.length; first += opts.batchSize) {
-      const batch = writes.slice(first, first + opts.batchSize);
+    for (let first = 0; first < analysed.length; first += opts.batchSize) {
+      const batch = analysed.slice(first, first + opts.batchSize);
       ids.push(...(await inWriteTransaction(db, (tx) => writeBatch(tx, embedder, batch, vectorOf, opts.placement))));
     }
     return ids;

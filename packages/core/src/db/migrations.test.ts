@@ -94,12 +94,17 @@ describeEachDatabase(
   { migrate: false },
 );
 
-/** The schema as the migrations up to `last` (included) left it. */
+/**
+ * The schema as the migrations up to `last` (included) left it, and 0340: the tests seed it through
+ * today's write path, which sends the chunks' tsvectors, a column that only 0340 lets a row set.
+ */
 async function migrateUpTo(db: Parameters<typeof migrate>[0], last: string): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-mig-'));
-  for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((f) => f <= last)) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
-  expect((await migrate(db, dir)).at(-1)).toBe(last);
+  const wanted = (f: string) => f <= last || f === WRITE_PATH_MIGRATION;
+  for (const f of fs.readdirSync(MIGRATIONS_DIR).filter(wanted)) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+  expect(await migrate(db, dir)).toContain(last);
 }
+const WRITE_PATH_MIGRATION = '0340_chunk_tsvector_given.sql';
 
 describeEachDatabase(
   'migration 0300 on a database with waiting chunks',

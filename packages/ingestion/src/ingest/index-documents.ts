@@ -39,6 +39,7 @@ import {
   type DocumentWrite,
   type IndexPlacement,
 } from '@cite/index/documents-repo.js';
+import { analyseChunks } from '@cite/index/text-analysis/chunk-analysis.js';
 import { embeddingText } from '@cite/index/embedding-text.js';
 import { inWriteTransaction } from '@cite/index/write-retry.js';
 import { recordIngestError } from './ingest-errors-repo.js';
@@ -408,6 +409,7 @@ export async function indexDocuments(
     try {
       const originalSha256 = outcome.original ? sha256Of(outcome.original.data) : null;
       prepared = await prepareDocument(outcome.document, embedder, target, opts, { originalSha256 });
+      await analyseChunks(db, [prepared]);
       // stored before the document that holds it (its foreign key), in a statement of its own so the
       // bytes are not held until the batch is written; a write that fails later leaves it to the sweep
       if (outcome.original) await storeOriginal(db, outcome.original, originalSha256!);
@@ -458,6 +460,7 @@ export async function indexDocument(
   const opts = { ...INDEXING_DEFAULTS, ...options };
   await ensureEmbeddingModel(db, embedder);
   const write = await prepareDocument(doc, embedder, target, opts, target);
+  await analyseChunks(db, [write]);
   const [existing] = (await findDocuments(db, target.collectionId, [write.url])).values();
   let vectors = new Map<string, Float32Array>();
   if (!existing || existing.status !== 'active' || existing.contentHash !== write.contentHash) {

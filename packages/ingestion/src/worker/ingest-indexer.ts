@@ -7,6 +7,7 @@ import {
   touchDocument,
 } from '@cite/index/documents-repo.js';
 import { ensureEmbeddingModel } from '@cite/core/embeddings/embedding-model-record.js';
+import { analyseChunks } from '@cite/index/text-analysis/chunk-analysis.js';
 import {
   embedForWrite,
   INDEXING_DEFAULTS,
@@ -22,13 +23,16 @@ export function ingestIndexer(db: Database, embedder: Embedder, options: Partial
   return {
     validators: (collectionId, url) => documentValidators(db, collectionId, url),
     async prepare(doc, ctx) {
-      return prepareDocument(
+      const write = await prepareDocument(
         doc,
         embedder,
         { collectionId: ctx.collectionId, sourceId: ctx.sourceId, runId: ctx.runId, maskPersonalData: ctx.maskPersonalData },
         { ...INDEXING_DEFAULTS, ...options },
         { etag: ctx.etag ?? null, lastModified: ctx.lastModified ?? null },
       );
+      // here, before the write transaction, while the database writes other pages
+      await analyseChunks(db, [write]);
+      return write;
     },
     async embed(pages) {
       // the model is recorded once per worker; each write transaction checks it again (cite reembed)

@@ -1,0 +1,52 @@
+/**
+ * Which database's chunks the engine analyses, and the analysis itself (`french-analysis.ts`): only the
+ * embedded database's, whose parser runs on the thread every write waits on. A server analyses its chunks
+ * natively on cores of its own, faster than the engine would, and its locale may class characters otherwise.
+ * The calibration runs once per database; if it fails, the database keeps analysing everything.
+ */
+import type { Database } from '@cite/core/db/database.js';
+import { componentLogger } from '@cite/core/observability/logger.js';
+import type { IndexedChunk } from '../documents-repo.js';
+import { calibrateFrenchAnalysis } from './french-calibration.js';
+import type { FrenchAnalyser } from './french-analysis.js';
+
+const analysers = new WeakMap<Database, Promise<FrenchAnalyser | undefined>>();
+
+/** The analyser the engine uses for `db`'s chunks, if any. */
+export function chunkAnalyserFor(db: Database): Promise<FrenchAnalyser | undefined> {
+  if (db.mode !== 'embedded') return Promise.resolve(undefined);
+  let analyser = analysers.get(db);
+  if (!analyser) {
+    analyser = calibrateFrenchAnalysis(db).then(
+      ({ analyser, reason }) => {
+        if (!analyser) componentLogger('text-analysis').warn({ reason }, 'the embedded database analyses every chunk itself');
+        return analyser;
+      },
+      (e: unknown) => {
+        componentLogger('text-analysis').warn({ err: e }, 'the embedded database analyses every chunk itself');
+        return undefined;
+      },
+    );
+    analysers.set(db, analyser);
+  }
+  return analyser;
+}
+
+/** Gives the chunks of `writes` that have none the tsvector the engine computes for `db`, where it can. */
+export async function analyseChunks(db: Database, writes: readonly { chunks: IndexedChunk[] }[]): Promise<void> {
+  const analyser = await chunkAnalyserFor(db);
+  if (!analyser) return;
+  let slice = performance.now();
+  for (const w of writes) {
+    for (const chunk of w.chunks) {
+      chunk.tsv ??= analyser.chunkTsvector(chunk.context, chunk.text);
+      // about 40 µs a chunk: a document of thousands would hold the event loop (the database's replies) too long
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        slice = performance.now();
+      }
+    }
+  }
+}
+
+const SLICE_MS = 10;
