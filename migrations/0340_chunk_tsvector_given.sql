@@ -7,10 +7,15 @@
 -- tsvector with the row. A row sent without one gets `cite_french`'s analysis, as the generated column gave.
 ALTER TABLE chunks ALTER COLUMN tsv DROP EXPRESSION;
 
+-- A chunk's tsvector, as the generated column computed it: the trigger fills rows with it, and the engine
+-- checks its own analysis against it before using it.
+CREATE FUNCTION cite_chunk_tsvector(context text, body text) RETURNS tsvector
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN setweight(to_tsvector('cite_french'::regconfig, context), 'A') || setweight(to_tsvector('cite_french'::regconfig, body), 'B');
+
 CREATE FUNCTION chunks_analyse() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  NEW.tsv := setweight(to_tsvector('cite_french'::regconfig, NEW.context), 'A') ||
-             setweight(to_tsvector('cite_french'::regconfig, NEW.text), 'B');
+  NEW.tsv := cite_chunk_tsvector(NEW.context, NEW.text);
   RETURN NEW;
 END
 $$;

@@ -37,9 +37,7 @@ export async function writeDocuments(
   const opts = { ...DEFAULTS, ...options };
   const write = async () => {
     await ensureEmbeddingModel(db, embedder);
-    // the caller's writes may go to another database too (fixtures): their chunks are analysed as copies
-    const analysed = writes.map((w) => ({ ...w, chunks: w.chunks.map((c) => ({ ...c })) }));
-    await analyseChunks(db, analysed);
+    const analysed = await analyseChunks(db, writes);
     const ids: number[] = [];
     for (let first = 0; first < analysed.length; first += opts.batchSize) {
       const batch = analysed.slice(first, first + opts.batchSize);

@@ -7,7 +7,7 @@
 import { expect, it } from 'vitest';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
-import type { DocumentWrite } from '../documents-repo.js';
+import type { IndexedChunk } from '../documents-repo.js';
 import { seedDocuments } from '../seed-documents.js';
 import { analyseChunks, chunkAnalyserFor } from './chunk-analysis.js';
 
@@ -31,11 +31,10 @@ describeEachDatabase('chunks analysed by the engine', (ctx) => {
   it('analyses the embedded database’s chunks in the engine, and no server’s', async () => {
     const analyser = await chunkAnalyserFor(ctx.db);
     expect(analyser !== undefined).toBe(ctx.mode === 'embedded');
-    const chunks = TEXTS.map((text, ord) => ({ ord, text, headingPath: [], context: 'Fiche > Démission', locator: {}, tokenCount: 20, hash: `h${ord}` }));
-    const write = { chunks };
-    await analyseChunks(ctx.db, [write as unknown as DocumentWrite]);
+    const chunks: IndexedChunk[] = TEXTS.map((text, ord) => ({ ord, text, headingPath: [], context: 'Fiche > Démission', locator: {}, tokenCount: 20, hash: `h${ord}` }));
+    const [write] = await analyseChunks(ctx.db, [{ chunks }]);
     // the text with a URL and a decimal is left to the database wherever the engine analyses
-    expect(write.chunks.map((c) => typeof (c as { tsv?: string }).tsv)).toEqual(
+    expect(write!.chunks.map((c) => typeof c.tsv)).toEqual(
       ctx.mode === 'embedded' ? ['string', 'undefined', 'string'] : ['undefined', 'undefined', 'undefined'],
     );
   });

@@ -32,21 +32,29 @@ export function chunkAnalyserFor(db: Database): Promise<FrenchAnalyser | undefin
   return analyser;
 }
 
-/** Gives the chunks of `writes` that have none the tsvector the engine computes for `db`, where it can. */
-export async function analyseChunks(db: Database, writes: readonly { chunks: IndexedChunk[] }[]): Promise<void> {
+/**
+ * `writes` with the tsvector the engine computes for `db` given to each chunk that has none, where it can:
+ * new objects, the caller's untouched (fixtures may go to another database too); `writes` themselves when
+ * the database analyses its chunks.
+ */
+export async function analyseChunks<W extends { chunks: IndexedChunk[] }>(db: Database, writes: readonly W[]): Promise<W[]> {
   const analyser = await chunkAnalyserFor(db);
-  if (!analyser) return;
+  if (!analyser) return [...writes];
   let slice = performance.now();
+  const analysed: W[] = [];
   for (const w of writes) {
+    const chunks: IndexedChunk[] = [];
     for (const chunk of w.chunks) {
-      chunk.tsv ??= analyser.chunkTsvector(chunk.context, chunk.text);
+      chunks.push(chunk.tsv === undefined ? { ...chunk, tsv: analyser.chunkTsvector(chunk.context, chunk.text) } : chunk);
       // about 40 µs a chunk: a document of thousands would hold the event loop (the database's replies) too long
       if (performance.now() - slice > SLICE_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         slice = performance.now();
       }
     }
+    analysed.push({ ...w, chunks });
   }
+  return analysed;
 }
 
 const SLICE_MS = 10;

@@ -9,7 +9,7 @@ import type { Queryable } from '@cite/core/db/database.js';
 import { frenchAnalyser, type FrenchAnalyser, type FrenchLexicon } from './french-analysis.js';
 
 /** The non-ASCII characters worth knowing: Latin-1, Latin Extended-A, general punctuation, the euro. */
-export const CANDIDATE_CHARACTERS: readonly string[] = [
+const CANDIDATE_CHARACTERS: readonly string[] = [
   ...range(0xa0, 0x17f),
   ...range(0x2000, 0x206f),
   '\u20ac',
@@ -45,7 +45,7 @@ interface Classified {
 const same = (a: string[] | null, b: string[]) => a !== null && a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Letters (with their fold) and separators among the candidates, as this database's parser has them. */
-export async function classifyCharacters(db: Queryable): Promise<Pick<FrenchLexicon, 'letters' | 'separators'>> {
+async function classifyCharacters(db: Queryable): Promise<Pick<FrenchLexicon, 'letters' | 'separators'>> {
   const { rows } = await db.query<Classified>(CLASSIFY, [CANDIDATE_CHARACTERS]);
   const letters = new Map<string, string>();
   const separators = new Set<string>();
@@ -66,7 +66,7 @@ export async function classifyCharacters(db: Queryable): Promise<Pick<FrenchLexi
 }
 
 /** french_stem's stop words: its stop file, read from the database's share directory. */
-export async function frenchStopWords(db: Queryable): Promise<Set<string>> {
+async function frenchStopWords(db: Queryable): Promise<Set<string>> {
   const { rows } = await db.query<{ words: string }>(
     `SELECT pg_read_file(setting || '/tsearch_data/french.stop') AS words FROM pg_config WHERE name = 'SHAREDIR'`,
   );
@@ -81,7 +81,7 @@ export async function frenchStopWords(db: Queryable): Promise<Set<string>> {
 }
 
 /** Texts of every shape the analyser handles: each must be analysed, and as the database does. */
-export const CALIBRATION_SAMPLE: readonly [string, string][] = [
+const CALIBRATION_SAMPLE: readonly [string, string][] = [
   [
     'Code du travail > Partie législative > Article L1234-1',
     "En cas de démission, l'existence et la durée du préavis sont fixées par la loi (article L. 1237-1).",
@@ -113,8 +113,7 @@ export async function calibrateFrenchAnalysis(db: Queryable): Promise<Calibratio
   const declined = computed.indexOf(null);
   if (declined >= 0) return { reason: `sample ${declined + 1} was not analysed` };
   const { rows } = await db.query<{ same: boolean }>(
-    `SELECT s.tsv::tsvector = setweight(to_tsvector('cite_french', s.context), 'A')
-                             || setweight(to_tsvector('cite_french', s.text), 'B') AS same
+    `SELECT s.tsv::tsvector = cite_chunk_tsvector(s.context, s.text) AS same
        FROM unnest($1::text[], $2::text[], $3::text[]) AS s(context, text, tsv)`,
     [CALIBRATION_SAMPLE.map(([c]) => c), CALIBRATION_SAMPLE.map(([, t]) => t), computed],
   );

@@ -408,8 +408,7 @@ export async function indexDocuments(
     let prepared: DocumentWrite;
     try {
       const originalSha256 = outcome.original ? sha256Of(outcome.original.data) : null;
-      prepared = await prepareDocument(outcome.document, embedder, target, opts, { originalSha256 });
-      await analyseChunks(db, [prepared]);
+      [prepared] = await analyseChunks(db, [await prepareDocument(outcome.document, embedder, target, opts, { originalSha256 })]);
       // stored before the document that holds it (its foreign key), in a statement of its own so the
       // bytes are not held until the batch is written; a write that fails later leaves it to the sweep
       if (outcome.original) await storeOriginal(db, outcome.original, originalSha256!);
@@ -459,8 +458,7 @@ export async function indexDocument(
 ): Promise<IndexOutcome> {
   const opts = { ...INDEXING_DEFAULTS, ...options };
   await ensureEmbeddingModel(db, embedder);
-  const write = await prepareDocument(doc, embedder, target, opts, target);
-  await analyseChunks(db, [write]);
+  const [write] = await analyseChunks(db, [await prepareDocument(doc, embedder, target, opts, target)]);
   const [existing] = (await findDocuments(db, target.collectionId, [write.url])).values();
   let vectors = new Map<string, Float32Array>();
   if (!existing || existing.status !== 'active' || existing.contentHash !== write.contentHash) {

@@ -31,8 +31,8 @@ export function ingestIndexer(db: Database, embedder: Embedder, options: Partial
         { etag: ctx.etag ?? null, lastModified: ctx.lastModified ?? null },
       );
       // here, before the write transaction, while the database writes other pages
-      await analyseChunks(db, [write]);
-      return write;
+      const [analysed] = await analyseChunks(db, [write]);
+      return analysed!;
     },
     async embed(pages) {
       // the model is recorded once per worker; each write transaction checks it again (cite reembed)
