@@ -13,7 +13,7 @@
  */
 import pg from 'pg';
 import type { Database, NamedStatement } from '@cite/core/db/database.js';
-import { CONFIG_DEFAULTS } from '@cite/core/config/config.js';
+import { loadConfig, type Config } from '@cite/core/config/config.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { openServerDatabase } from '@cite/core/db/server-database.js';
 import { searchWith } from '@cite/retrieval/search/search-service.js';
@@ -32,6 +32,12 @@ export interface ThroughputFigures {
 export type AnchorFigures = ThroughputFigures;
 
 const CONCURRENCIES = [1, 2, 4, 8, 16];
+
+/**
+ * The search settings the engine child reads from this environment too (`SEARCH_EF_SEARCH=100 npm run
+ * bench:search` measures the statement, the service and the engine at the same setting).
+ */
+export const searchConfig = (): Config => loadConfig(process.env);
 
 interface ThroughputOptions {
   concurrencies?: number[];
@@ -145,7 +151,7 @@ export async function measureSearchStatement(
       return db.queryWithSettings(settings, sql, params);
     },
   };
-  const deps = { db: recording, embedder: new HashEmbedder(), config: CONFIG_DEFAULTS };
+  const deps = { db: recording, embedder: new HashEmbedder(), config: searchConfig() };
   try {
     for (const query of queries.slice(0, 500)) await searchWith(deps, { query, k: 10, mode, allowedCollections: null });
   } finally {
@@ -178,7 +184,7 @@ export async function measureSearchStatement(
 }
 
 /**
- * The search service (search-service.ts `searchWith`, default configuration, hash embedder) called in this
+ * The search service (search-service.ts `searchWith`, the environment's configuration, hash embedder) called in this
  * process on a server database whose pool holds one connection per worker: Cité's statement, its settings
  * and its result shaping, without HTTP, authentication or the engine's other middleware.
  */
@@ -189,7 +195,7 @@ export async function measureSearchService(
   options: ThroughputOptions = {},
 ): Promise<ThroughputFigures> {
   const db: Database = await openServerDatabase(url, Math.max(...(options.concurrencies ?? CONCURRENCIES)));
-  const deps = { db, embedder: new HashEmbedder(), config: CONFIG_DEFAULTS };
+  const deps = { db, embedder: new HashEmbedder(), config: searchConfig() };
   let qi = 0;
   try {
     return await measureThroughput(

@@ -9,7 +9,9 @@
  * Cité's figures as ratios of the anchor (`--no-anchor` leaves them out). The anchor is measured again at its
  * best concurrency once the engine is stopped: the machine's speed drifts, and both ratios are printed. All
  * clients run on the same machine: each one's CPU time per request is printed, the share it takes.
- * BENCH_CPU_PROF=dir writes a V8 CPU profile of the engine there when it stops.
+ * BENCH_CPU_PROF=dir writes a V8 CPU profile of the engine there when it stops. The engine, the search
+ * statement and the search service read the search settings of the same environment: `SEARCH_EF_SEARCH=100
+ * npm run bench:search` measures all three at that setting.
  *
  * Data: `--chunks N` synthetic chunks (default 100,000 on the server, 20,000 embedded) whose sentences are
  * drawn from the corpus under `--corpus` (JSONL(.gz) files of the bench format) when given, else from a
@@ -34,7 +36,7 @@ import { seedDocuments, type SeedDocument } from '@cite/index/seed-documents.js'
 import { createKey } from '@cite/app/keys/api-keys.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
 import { cpuMsPer, freshServerDatabase, percentile, startEngineProcess } from './lib.js';
-import { measureBareHnsw, measureSearchService, measureSearchStatement, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
+import { measureBareHnsw, measureSearchService, measureSearchStatement, searchConfig, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
   options: {
@@ -342,7 +344,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ load: os.loadavg(), cpus: os.cpus().length, results })}\n`);
     return;
   }
-  console.log(`\nPOST /v1/search, mode ${values.mode}, hash embedder, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  const efSearch = searchConfig().SEARCH_EF_SEARCH;
+  console.log(
+    `\nPOST /v1/search, mode ${values.mode}, hash embedder, SEARCH_EF_SEARCH ${efSearch}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+  );
   console.log('target    chunks   c=1 p50   c=1 p95   c=N req/s   c=N p50   c=N p95  errors  shared_buffers');
   for (const r of results) {
     console.log(
