@@ -40,6 +40,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { citeNodeFlags } from '@cite/app/cli/node-flags.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
+import { machineCpuSeconds } from './lib.js';
 
 type Target = 'server' | 'embedded';
 
@@ -80,16 +81,6 @@ function parseArgs(argv: string[]): Args {
   for (const t of a.targets) if (t !== 'server' && t !== 'embedded') throw new Error(`--targets: unknown target ${t} (server, embedded)`);
   if (a.targets.includes('server') && !a.server) throw new Error('the server target needs --server postgres://… or DATABASE_URL');
   return a;
-}
-
-/**
- * CPU time the whole machine spent (every process: the crawler, PostgreSQL, the site), in seconds: the
- * crawlers' speeds vary by ±10% from run to run on a small machine, their cost per page much less.
- */
-function machineCpuSeconds(): number {
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = f;
-  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
 }
 
 /** Peak resident set size of this process (kernel's high-water mark). */

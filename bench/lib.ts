@@ -17,6 +17,42 @@ export function cpuMsPer(since: NodeJS.CpuUsage, items: number): number {
   return Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, items)) * 100) / 100;
 }
 
+/**
+ * CPU time the whole machine spent (every process: the benchmark, the engine, PostgreSQL, the site), in
+ * seconds (Linux): speeds vary by ±10% from run to run on a small machine, costs per item much less.
+ */
+export function machineCpuSeconds(): number {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
+}
+
+/** User + system CPU time of one process (Linux /proc, clock ticks of 1/100 s), in seconds; 0 once it is gone. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    // the command name, in parentheses, may hold spaces: the fields are counted after its closing one
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time of every PostgreSQL process of this machine (its server and backends), in seconds (Linux). */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuSeconds(Number(entry));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return total;
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

@@ -35,7 +35,7 @@ import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { seedDocuments, type SeedDocument } from '@cite/index/seed-documents.js';
 import { createKey } from '@cite/app/keys/api-keys.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
-import { cpuMsPer, freshServerDatabase, percentile, startEngineProcess } from './lib.js';
+import { cpuMsPer, freshServerDatabase, machineCpuSeconds, percentile, postgresCpuSeconds, processCpuSeconds, startEngineProcess } from './lib.js';
 import { measureBareHnsw, measureSearchService, measureSearchStatement, searchConfig, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
@@ -180,6 +180,19 @@ function queryList(pool: string[]): string[] {
 
 // ---------- measuring ----------
 
+/**
+ * Where the machine's CPU went during the c=N phase, in ms per request (Linux, server target): PostgreSQL's
+ * processes, the engine's, this benchmark's, and the rest (the kernel's work for other processes, anything
+ * else running). Costs per request vary much less from run to run than requests per second.
+ */
+interface CpuSplit {
+  machine: number;
+  postgres: number;
+  engine: number;
+  client: number;
+  other: number;
+}
+
 interface Figures {
   target: string;
   chunks: number;
@@ -188,7 +201,7 @@ interface Figures {
   mode: string;
   c1: { requests: number; p50: number; p95: number; mean: number };
   /** clientCpuMs: this benchmark's own CPU time per request (its share of the machine). */
-  cN: { concurrency: number; seconds: number; requests: number; rps: number; p50: number; p95: number; errors: number; clientCpuMs: number };
+  cN: { concurrency: number; seconds: number; requests: number; rps: number; p50: number; p95: number; errors: number; clientCpuMs: number; cpu?: CpuSplit };
   /** Server only: the bare HNSW query on the same database in the same run (search-anchor.ts). */
   anchor?: AnchorFigures;
   /** Server only: the bare HNSW query again at its best concurrency, after the engine's measurement. */
@@ -199,7 +212,7 @@ interface Figures {
   service?: ThroughputFigures;
 }
 
-async function measure(url: string, key: string, queries: string[]): Promise<Omit<Figures, 'target' | 'chunks'>> {
+async function measure(url: string, key: string, queries: string[], enginePid?: number): Promise<Omit<Figures, 'target' | 'chunks'>> {
   let qi = 0;
   const next = () => queries[qi++ % queries.length]!;
   // node:http with kept-alive connections rather than fetch: the client shares the machine with the engine
@@ -235,6 +248,10 @@ async function measure(url: string, key: string, queries: string[]): Promise<Omi
   const lat: number[] = [];
   let errors = 0;
   const end = Date.now() + seconds * 1000;
+  const onLinux = process.platform === 'linux';
+  const machine0 = onLinux ? machineCpuSeconds() : 0;
+  const postgres0 = onLinux ? postgresCpuSeconds() : 0;
+  const engine0 = onLinux && enginePid ? processCpuSeconds(enginePid) : 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
@@ -250,6 +267,15 @@ async function measure(url: string, key: string, queries: string[]): Promise<Omi
   );
   const elapsed = (performance.now() - t0) / 1000;
   const clientCpuMs = cpuMsPer(cpu0, lat.length);
+  let cpu: CpuSplit | undefined;
+  if (onLinux && enginePid) {
+    const per = (seconds: number) => Math.round(((seconds * 1000) / Math.max(1, lat.length)) * 100) / 100;
+    const machine = per(machineCpuSeconds() - machine0);
+    const postgres = per(postgresCpuSeconds() - postgres0);
+    const engine = per(processCpuSeconds(enginePid) - engine0);
+    // no PostgreSQL process on this machine: the database is elsewhere, and the split would not add up
+    if (postgres > 0) cpu = { machine, postgres, engine, client: clientCpuMs, other: Math.round((machine - postgres - engine - clientCpuMs) * 100) / 100 };
+  }
   lat.sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 10) / 10;
   return {
@@ -264,6 +290,7 @@ async function measure(url: string, key: string, queries: string[]): Promise<Omi
       p95: r(percentile(lat, 95)),
       errors,
       clientCpuMs,
+      cpu,
     },
   };
 }
@@ -321,7 +348,8 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
   let overHttp: Awaited<ReturnType<typeof measure>>;
   try {
     process.stderr.write(`${target}: measuring over HTTP (${chunks} chunks)…\n`);
-    overHttp = await measure(engine.url, key, queries);
+    // the engine's CPU is read from its process only where PostgreSQL's is read too (a server on this machine)
+    overHttp = await measure(engine.url, key, queries, target === 'server' ? engine.child.pid : undefined);
   } finally {
     await engine.stop();
   }
@@ -376,6 +404,13 @@ async function main(): Promise<void> {
         `${st ? `${st.clientCpuMs[st.best.concurrency]} ms a search statement (c=${st.best.concurrency}), ` : ''}` +
         `${s ? `${s.clientCpuMs[s.best.concurrency]} ms a search (service and its client, c=${s.best.concurrency}), ` : ''}${r.cN.clientCpuMs} ms a request (Cité over HTTP, c=${r.cN.concurrency})`,
     );
+    const cpu = r.cN.cpu;
+    if (cpu) {
+      console.log(
+        `CPU per request over HTTP (c=${r.cN.concurrency}): machine ${cpu.machine} ms = PostgreSQL ${cpu.postgres} + engine ${cpu.engine} + ` +
+          `this client ${cpu.client} + the rest ${cpu.other} (the kernel's share of the others, anything else running)`,
+      );
+    }
     const after = r.anchorAfter?.best.tps;
     console.log(
       `${r.target}: c=${r.cN.concurrency} throughput ${(r.cN.rps / a.best.tps).toFixed(2)}× the bare query's best (c=${a.best.concurrency}, ${a.best.tps}/s; target ≥ 0.40×)` +
