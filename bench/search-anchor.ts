@@ -184,9 +184,9 @@ export async function measureSearchStatement(
 }
 
 /**
- * The search service (search-service.ts `searchWith`, the environment's configuration, hash embedder) called in this
- * process on a server database whose pool holds one connection per worker: Cité's statement, its settings
- * and its result shaping, without HTTP, authentication or the engine's other middleware.
+ * The search service (search-service.ts `searchWith`, the environment's configuration, hash embedder) called
+ * in this process on a server database whose pool holds one connection per worker: Cité's statement, its
+ * settings and its result shaping, without HTTP, authentication or the engine's other middleware.
  */
 export async function measureSearchService(
   url: string,

@@ -8,7 +8,8 @@
  * share), then the search service called without HTTP (Cité's statement as the engine sends it), and prints
  * Cité's figures as ratios of the anchor (`--no-anchor` leaves them out). The anchor is measured again at its
  * best concurrency once the engine is stopped: the machine's speed drifts, and both ratios are printed. All
- * clients run on the same machine: each one's CPU time per request is printed, the share it takes.
+ * clients run on the same machine: each one's CPU time per request is printed, the share it takes, and over
+ * HTTP where the whole machine's went (PostgreSQL's processes, the engine's, the client's; Linux).
  * BENCH_CPU_PROF=dir writes a V8 CPU profile of the engine there when it stops. The engine, the search
  * statement and the search service read the search settings of the same environment: `SEARCH_EF_SEARCH=100
  * npm run bench:search` measures all three at that setting.
