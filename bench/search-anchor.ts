@@ -18,7 +18,7 @@ import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { openServerDatabase } from '@cite/core/db/server-database.js';
 import { searchWith } from '@cite/retrieval/search/search-service.js';
 import type { SearchMode } from '@cite/retrieval/search/search-schema.js';
-import { cpuMsPer, percentile } from './lib.js';
+import { cpuMsPer, machineCpuSeconds, percentile } from './lib.js';
 
 export interface ThroughputFigures {
   /** Statements (or searches) per second at each concurrency. */
@@ -26,6 +26,8 @@ export interface ThroughputFigures {
   best: { concurrency: number; tps: number };
   /** CPU time of this process per statement at each concurrency, ms: its share of the machine. */
   clientCpuMs: Record<number, number>;
+  /** CPU time of the whole machine per statement at each concurrency, ms (Linux; else absent). */
+  machineCpuMs?: Record<number, number>;
   /** Latency of one at a time. */
   c1: { p50: number; mean: number };
 }
@@ -66,11 +68,14 @@ async function measureThroughput(
   seq.sort((a, b) => a - b);
   const tps: Record<number, number> = {};
   const clientCpuMs: Record<number, number> = {};
+  const onLinux = process.platform === 'linux';
+  const machineCpuMs: Record<number, number> = {};
   for (const c of concurrencies) {
     await workers(c);
     let done = 0;
     const end = Date.now() + seconds * 1000;
     const cpu0 = process.cpuUsage();
+    const machine0 = onLinux ? machineCpuSeconds() : 0;
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: c }, async (_, w) => {
@@ -82,6 +87,7 @@ async function measureThroughput(
     );
     tps[c] = Math.round((done / ((performance.now() - t0) / 1000)) * 10) / 10;
     clientCpuMs[c] = cpuMsPer(cpu0, done);
+    if (onLinux) machineCpuMs[c] = Math.round((((machineCpuSeconds() - machine0) * 1000) / Math.max(1, done)) * 100) / 100;
   }
   const [bestC, bestTps] = Object.entries(tps).reduce((a, b) => (b[1] > a[1] ? b : a));
   const r = (x: number) => Math.round(x * 100) / 100;
@@ -89,6 +95,7 @@ async function measureThroughput(
     tps,
     best: { concurrency: Number(bestC), tps: bestTps },
     clientCpuMs,
+    ...(onLinux ? { machineCpuMs } : {}),
     c1: { p50: r(percentile(seq, 50)), mean: r(seq.reduce((a, b) => a + b, 0) / seq.length) },
   };
 }

@@ -411,6 +411,14 @@ async function main(): Promise<void> {
         `CPU per request over HTTP (c=${r.cN.concurrency}): machine ${cpu.machine} ms = PostgreSQL ${cpu.postgres} + engine ${cpu.engine} + ` +
           `this client ${cpu.client} + the rest ${cpu.other} (the kernel's share of the others, anything else running)`,
       );
+      const bare = a.machineCpuMs?.[a.best.concurrency];
+      // a ratio of costs, which the machine's drift moves much less than a ratio of speeds measured minutes apart
+      if (bare) {
+        console.log(
+          `  the bare query cost the machine ${bare} ms a statement (c=${a.best.concurrency}): Cité's request costs ${(cpu.machine / bare).toFixed(1)}× it, ` +
+            `a cost ratio of ${(bare / cpu.machine).toFixed(2)}× (the throughput ratio if both used the whole machine)`,
+        );
+      }
     }
     const after = r.anchorAfter?.best.tps;
     console.log(
