@@ -17,16 +17,12 @@ export function chunkAnalyserFor(db: Database): Promise<FrenchAnalyser | undefin
   if (db.mode !== 'embedded') return Promise.resolve(undefined);
   let analyser = analysers.get(db);
   if (!analyser) {
-    analyser = calibrateFrenchAnalysis(db).then(
-      ({ analyser, reason }) => {
+    analyser = calibrateFrenchAnalysis(db)
+      .catch((e: unknown) => ({ analyser: undefined, reason: `the calibration failed: ${(e as Error).message}` }))
+      .then(({ analyser, reason }) => {
         if (!analyser) componentLogger('text-analysis').warn({ reason }, 'the embedded database analyses every chunk itself');
         return analyser;
-      },
-      (e: unknown) => {
-        componentLogger('text-analysis').warn({ err: e }, 'the embedded database analyses every chunk itself');
-        return undefined;
-      },
-    );
+      });
     analysers.set(db, analyser);
   }
   return analyser;

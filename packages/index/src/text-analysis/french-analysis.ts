@@ -53,17 +53,14 @@ const enum C {
   Unknown,
 }
 
-function classOf(ch: string, lexicon: FrenchLexicon): C {
-  const code = ch.charCodeAt(0);
-  if (code < 0x80) {
-    if ((code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a)) return C.Letter;
-    if (code >= 0x30 && code <= 0x39) return C.Digit;
-    if (ch === '-') return C.Hyphen;
-    if (ch === '.') return C.Dot;
-    return ASCII_SEPARATORS.has(ch) ? C.Separator : C.Unknown;
-  }
-  if (lexicon.letters.has(ch)) return C.Letter;
-  return lexicon.separators.has(ch) ? C.Separator : C.Unknown;
+/** An ASCII character's class (the calibration classes the others). */
+function asciiClass(code: number): C {
+  if ((code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a)) return C.Letter;
+  if (code >= 0x30 && code <= 0x39) return C.Digit;
+  const ch = String.fromCharCode(code);
+  if (ch === '-') return C.Hyphen;
+  if (ch === '.') return C.Dot;
+  return ASCII_SEPARATORS.has(ch) ? C.Separator : C.Unknown;
 }
 
 const isDigit = (ch: string | undefined) => ch !== undefined && ch >= '0' && ch <= '9';
@@ -179,7 +176,7 @@ const WORD_CACHE_SIZE = 200_000;
 
 function analysis(lexicon: FrenchLexicon): Analysis {
   const classes = new Uint8Array(0x10000).fill(C.Unknown);
-  for (let code = 0; code < 0x80; code++) classes[code] = classOf(String.fromCharCode(code), lexicon);
+  for (let code = 0; code < 0x80; code++) classes[code] = asciiClass(code);
   for (const ch of lexicon.letters.keys()) classes[ch.charCodeAt(0)] = C.Letter;
   for (const ch of lexicon.separators) classes[ch.charCodeAt(0)] = C.Separator;
   return { lexicon, classes, words: new Map() };

@@ -395,6 +395,9 @@ export async function indexDocuments(
     if (current.length === 0) return;
     // embedding of this batch overlaps with the writes of the previous one
     const plan = await embedBatch(db, embedder, current, summary, fail);
+    // the chunks of the documents to write only: an unchanged document keeps its stored ones
+    const toWrite = current.filter((p) => !plan.unchanged.has(p.write.url));
+    (await analyseChunks(db, toWrite.map((p) => p.write))).forEach((write, i) => (toWrite[i]!.write = write));
     await writing; // rethrows a failure of the previous batch
     writing = writeBatch(db, embedder, current, plan, summary, fail, progress, opts);
     writing.catch(() => {}); // observed at the next flush or after the loop
@@ -408,7 +411,7 @@ export async function indexDocuments(
     let prepared: DocumentWrite;
     try {
       const originalSha256 = outcome.original ? sha256Of(outcome.original.data) : null;
-      [prepared] = await analyseChunks(db, [await prepareDocument(outcome.document, embedder, target, opts, { originalSha256 })]);
+      prepared = await prepareDocument(outcome.document, embedder, target, opts, { originalSha256 });
       // stored before the document that holds it (its foreign key), in a statement of its own so the
       // bytes are not held until the batch is written; a write that fails later leaves it to the sweep
       if (outcome.original) await storeOriginal(db, outcome.original, originalSha256!);
@@ -458,10 +461,11 @@ export async function indexDocument(
 ): Promise<IndexOutcome> {
   const opts = { ...INDEXING_DEFAULTS, ...options };
   await ensureEmbeddingModel(db, embedder);
-  const [write] = await analyseChunks(db, [await prepareDocument(doc, embedder, target, opts, target)]);
+  let write = await prepareDocument(doc, embedder, target, opts, target);
   const [existing] = (await findDocuments(db, target.collectionId, [write.url])).values();
   let vectors = new Map<string, Float32Array>();
   if (!existing || existing.status !== 'active' || existing.contentHash !== write.contentHash) {
+    write = (await analyseChunks(db, [write]))[0]!;
     const stored = existing ? ((await chunkHashes(db, [existing.id])).get(existing.id) ?? new Set<string>()) : new Set<string>();
     vectors = await embedChunks(embedder, write.chunks.filter((c) => !stored.has(c.hash)));
   }
