@@ -11,10 +11,15 @@ export const CITE = CITE_BIN;
 /** Engines run with the node flags of the `cite` command, as users run them (cli/node-flags.ts). */
 const CITE_FLAGS = citeNodeFlags();
 
+/** `seconds` of CPU time per item, in ms to two decimals. */
+export function msPer(seconds: number, items: number): number {
+  return Math.round(((seconds * 1000) / Math.max(1, items)) * 100) / 100;
+}
+
 /** This process's CPU time (user + system) since `since` per item, in ms to two decimals. */
 export function cpuMsPer(since: NodeJS.CpuUsage, items: number): number {
   const cpu = process.cpuUsage(since);
-  return Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, items)) * 100) / 100;
+  return msPer((cpu.user + cpu.system) / 1e6, items);
 }
 
 /**

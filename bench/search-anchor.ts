@@ -18,7 +18,7 @@ import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { openServerDatabase } from '@cite/core/db/server-database.js';
 import { searchWith } from '@cite/retrieval/search/search-service.js';
 import type { SearchMode } from '@cite/retrieval/search/search-schema.js';
-import { cpuMsPer, machineCpuSeconds, percentile } from './lib.js';
+import { cpuMsPer, machineCpuSeconds, msPer, percentile } from './lib.js';
 
 export interface ThroughputFigures {
   /** Statements (or searches) per second at each concurrency. */
@@ -87,7 +87,7 @@ async function measureThroughput(
     );
     tps[c] = Math.round((done / ((performance.now() - t0) / 1000)) * 10) / 10;
     clientCpuMs[c] = cpuMsPer(cpu0, done);
-    if (onLinux) machineCpuMs[c] = Math.round((((machineCpuSeconds() - machine0) * 1000) / Math.max(1, done)) * 100) / 100;
+    if (onLinux) machineCpuMs[c] = msPer(machineCpuSeconds() - machine0, done);
   }
   const [bestC, bestTps] = Object.entries(tps).reduce((a, b) => (b[1] > a[1] ? b : a));
   const r = (x: number) => Math.round(x * 100) / 100;

@@ -36,7 +36,7 @@ import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { seedDocuments, type SeedDocument } from '@cite/index/seed-documents.js';
 import { createKey } from '@cite/app/keys/api-keys.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
-import { cpuMsPer, freshServerDatabase, machineCpuSeconds, percentile, postgresCpuSeconds, processCpuSeconds, startEngineProcess } from './lib.js';
+import { cpuMsPer, freshServerDatabase, machineCpuSeconds, msPer, percentile, postgresCpuSeconds, processCpuSeconds, startEngineProcess } from './lib.js';
 import { measureBareHnsw, measureSearchService, measureSearchStatement, searchConfig, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
@@ -270,10 +270,9 @@ async function measure(url: string, key: string, queries: string[], enginePid?: 
   const clientCpuMs = cpuMsPer(cpu0, lat.length);
   let cpu: CpuSplit | undefined;
   if (onLinux && enginePid) {
-    const per = (seconds: number) => Math.round(((seconds * 1000) / Math.max(1, lat.length)) * 100) / 100;
-    const machine = per(machineCpuSeconds() - machine0);
-    const postgres = per(postgresCpuSeconds() - postgres0);
-    const engine = per(processCpuSeconds(enginePid) - engine0);
+    const machine = msPer(machineCpuSeconds() - machine0, lat.length);
+    const postgres = msPer(postgresCpuSeconds() - postgres0, lat.length);
+    const engine = msPer(processCpuSeconds(enginePid) - engine0, lat.length);
     // no PostgreSQL process on this machine: the database is elsewhere, and the split would not add up
     if (postgres > 0) cpu = { machine, postgres, engine, client: clientCpuMs, other: Math.round((machine - postgres - engine - clientCpuMs) * 100) / 100 };
   }
