@@ -110,4 +110,31 @@ describeEachDatabase('synonyms in search', (ctx) => {
     while ((await indexBacklog(ctx.db, 100)).postings > 0);
     expect(await scored()).toEqual(waiting);
   });
+
+  it('reads a word of a list’s term to twice SEARCH_TERM_DEPTH postings, best first, not to the end', async () => {
+    // "contrat" in 260 chunks; the short chunk holds it with a better impact than all of them, the long one
+    // with a worse one
+    const filler = 'Le contrat de travail du salarié précise ses fonctions, son lieu de travail et ses horaires.';
+    const long =
+      'Le salarié a reçu ses fonctions, son lieu de travail, ses horaires, ses congés, sa mutuelle, sa formation, sa prévoyance ' +
+      'et le règlement intérieur de l’entreprise. Un contrat à durée déterminée précédait son embauche.';
+    const { collections } = await loadTestCorpus(ctx.db, [
+      ...Array.from({ length: 260 }, (_, i) => ({ url: U(`profondeur-${i}`), title: `Embauche ${i}`, chunks: [{ text: filler }], collection: 'profondeur' })),
+      { url: U('profondeur-court'), title: 'CDD', chunks: [{ text: 'Un contrat à durée déterminée.' }], collection: 'profondeur' },
+      { url: U('profondeur-long'), title: 'Embauche', chunks: [{ text: long }], collection: 'profondeur' },
+    ]);
+    const profondeur = collections.get('profondeur')!;
+    await createSynonymList(ctx.db, { name: 'cdd', collection_id: profondeur, content: 'CDD, contrat à durée déterminée', enabled: true });
+    const found = async (termDepth: number) =>
+      (
+        await searchWith(
+          { ...deps, config: { ...config, SEARCH_TERM_DEPTH: termDepth } },
+          { query: 'CDD', allowedCollections: [profondeur], mode: 'lexical', k: 50 },
+        )
+      ).data.map((h) => h.document.url);
+    // 200 postings of "contrat" read: the short chunk's among them, the long one's past them
+    expect(await found(100)).toEqual([U('profondeur-court')]);
+    // deeper, every posting of "contrat": both, the short one first
+    expect(await found(200)).toEqual([U('profondeur-court'), U('profondeur-long')]);
+  });
 });
