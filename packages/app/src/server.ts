@@ -21,6 +21,7 @@ import { backgroundParts } from './background-parts.js';
 import { installOutboundGuard } from '@cite/core/outbound/outbound-guard.js';
 import { registerWebSearch } from './web-search/register-web-search.js';
 import { LOCAL_ENGINE_FILE } from './local-engine-file.js';
+import { CiteError } from '@cite/core/errors.js';
 
 export interface RunningEngine {
   app: AppContext;
@@ -113,8 +114,26 @@ function listen(app: ReturnType<typeof createApp>, port: number, host: string): 
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.once('listening', () => resolve(server));
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, port, host)));
   });
+}
+
+/** What a user can do about a port the engine cannot listen on, rather than a stack trace. */
+function listenError(e: NodeJS.ErrnoException, port: number, host: string): Error {
+  const where = `${host}:${port}`;
+  if (e.code === 'EADDRINUSE') {
+    const message = `${where} is already in use (another Cité engine, or another program): stop it, or choose another port (PORT, or --port)`;
+    return new CiteError('PORT_IN_USE', message, { cause: e });
+  }
+  if (e.code === 'EACCES') {
+    const message = `This user may not listen on ${where} (ports below 1024 need privileges): choose another port (PORT, or --port)`;
+    return new CiteError('PORT_NOT_ALLOWED', message, { cause: e });
+  }
+  if (e.code === 'EADDRNOTAVAIL') {
+    const message = `${host} is not an address of this machine: set HOST to one of its addresses (or 0.0.0.0)`;
+    return new CiteError('HOST_NOT_AVAILABLE', message, { cause: e });
+  }
+  return e;
 }
 
 /**
