@@ -1,7 +1,9 @@
 /**
  * Turns validated search filters (and the caller's collection restriction) into SQL predicates over
- * `d` (documents) and `c` (chunks). Every value goes in as a bind parameter; keys are checked by the
- * schema and only ever travel inside JSON values, never into the SQL text.
+ * `d` (documents) and `c` (chunks). Every filter value goes in as a bind parameter; keys are checked by the
+ * schema and only ever travel inside JSON values, never into the SQL text. The caller's collections (its
+ * key's, never the request's) are written into the text as integers: they shape the plan as much as the
+ * depths do, and a key's searches then keep one text and one plan (search-service.ts).
  */
 import type { ResolvedSearchFilters } from './search-schema.js';
 
@@ -33,12 +35,18 @@ function audienceValues(audience: string | string[]): string[] {
   return [...out];
 }
 
+/** Collection ids as an array literal (`'{3,7}'`): ids only ever, anything else is refused. */
+export function collectionsLiteral(ids: readonly number[]): string {
+  for (const id of ids) if (!Number.isSafeInteger(id)) throw new RangeError(`a collection id must be an integer, not ${String(id)}`);
+  return `'{${ids.join(',')}}'`;
+}
+
 /** What filterPredicates makes of a search's filters. */
 export interface SearchPredicates {
   /**
-   * Placeholders of the collection lists the search is limited to: the key's, then the filter's. Each is
-   * also the first predicates' (`all`); the lexical branch reads postings through them, which carry their
-   * collection.
+   * The collection lists the search is limited to, as SQL (`…::bigint[]` makes them arrays): the key's
+   * (a literal), then the filter's (a placeholder). Each is also the first predicates' (`all`); the
+   * lexical branch reads postings through them, which carry their collection.
    */
   scopes: string[];
   /** Every predicate, ANDed: the collection scopes', then the other filters'. */
@@ -54,7 +62,10 @@ export function filterPredicates(
   allowedCollections: readonly number[] | null,
   p: SqlParams,
 ): SearchPredicates {
-  const scopes = [allowedCollections, filters?.collections].filter((s): s is readonly number[] => s != null).map((s) => p.add(s));
+  const scopes = [
+    ...(allowedCollections ? [collectionsLiteral(allowedCollections)] : []),
+    ...(filters?.collections ? [p.add(filters.collections)] : []),
+  ];
   const where = scopes.map((s) => `d.collection_id = ANY(${s}::bigint[])`);
   if (!filters) return { scopes, all: where };
   if (filters.sources) where.push(`d.source_id = ANY(${p.add(filters.sources)}::bigint[])`);

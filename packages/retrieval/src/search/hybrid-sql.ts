@@ -238,7 +238,7 @@ LIMIT ${limit} OFFSET ${offset}`;
  * column), read from the lexemes and impacts each backlog row keeps (migration 0290): a waiting chunk scores
  * as it will once written. Every match counts, not only a term's best `termDepth`: the backlog is bounded
  * (CRAWLER_POSTINGS_BACKLOG_MAX), and empty once the worker is idle. Its rows per lexeme are also the
- * waiting chunks' share of the lexeme's df (migration 0300): with a `scope` (the parameter of the caller's
+ * waiting chunks' share of the lexeme's df (migration 0300): with a `scope` (the caller's
  * collections), only the chunks of those collections. With `limited` (the search is limited to some
  * collections, the key's or a filter's), each row also carries its chunk's `collection_id`, as a written
  * posting does (migration 0320); a search of every collection does not look the chunks up.
@@ -257,7 +257,7 @@ function waitingPostings(name: string, lexemes: string, scope: string | null, li
  * The rows of `lexemes` (a CTE with a `lexeme` column) held by some chunk, as `x` with their df: the chunks
  * whose postings are written (search_terms, one row per collection holding the lexeme) plus those waiting
  * in the backlog (`waiting`, from waitingPostings), which search_terms does not count yet (migration 0300).
- * With a `scope` (the parameter of the caller's collections), the chunks of those collections only. A
+ * With a `scope` (the caller's collections, as SQL), the chunks of those collections only. A
  * lateral sum per lexeme: the same sum over `lexeme IN (SELECT … FROM q)` made a hybrid search 2.5 ms
  * slower (9.9 against 7.4 ms on 100,000 chunks).
  */

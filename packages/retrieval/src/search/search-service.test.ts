@@ -72,7 +72,7 @@ describeEachDatabase('search service', (ctx) => {
     expect(seen.pop()).toEqual({});
   });
 
-  it('runs the unfiltered search as one named statement with its generic plan, finding what a per-value plan finds', async () => {
+  it('runs the unfiltered search as one named statement with its generic plan (one per set of a key’s collections), finding what a per-value plan finds', async () => {
     // what the database was asked to run (the searches themselves are real); `planned` strips the request
     // for a generic plan, so the same text is planned for its values as any statement
     const statements: Array<string | NamedStatement> = [];
@@ -107,9 +107,22 @@ describeEachDatabase('search service', (ctx) => {
         }
       }
     }
-    // a key restricted to collections searches with a filter too
-    await searchWith({ ...deps, db: spy }, { query: 'salarié', allowedCollections: [ids.collections.get('general')!], mode: 'hybrid' });
-    expect(typeof statements.pop()).toBe('string');
+    // a key restricted to collections: its collections in the text, one named statement per set of them
+    const limitedTo = async (collections: number[]) => {
+      const input: SearchInput = { query: 'salarié préavis', allowedCollections: collections, mode: 'hybrid', debug: true };
+      const hot = await searchWith({ ...deps, db: spy }, input);
+      expect(hot.data).toEqual((await searchWith({ ...deps, db: planned }, input)).data);
+      expect(hot.data.length).toBeGreaterThan(0);
+      const statement = statements.pop();
+      expect(typeof statement === 'object' && statement.genericPlan).toBe(true);
+      return statement as NamedStatement;
+    };
+    const general = ids.collections.get('general')!;
+    const both = [general, ids.collections.get('service-public')!];
+    const one = await limitedTo([general]);
+    expect(one.text).toContain(`'{${general}}'::bigint[]`);
+    expect((await limitedTo([general])).name).toBe(one.name);
+    expect((await limitedTo(both)).name).not.toBe(one.name);
   });
 
   it('returns the response shape of /v1/search', async () => {
