@@ -298,7 +298,7 @@ export const configSchema = z.object({
   SEARCH_DEPTH: int(10, 1000).default(100),
   /** Candidates HNSW keeps while it walks its graph (pgvector's hnsw.ef_search; at least SEARCH_DEPTH): how many of the true nearest neighbours the vector branch finds. Measured on the bench corpus (65,817 chunks, hash embedder, m 12 / ef_construction 48): recall@10 of the exact neighbours 0.927 at 100, 0.944 at 200, 0.967 at 400 (3.2, 4.5, 6.7 ms per query); cdtn-dev hybrid nDCG@10 0.368 → 0.377 and spf-qa answers' gold recall 0.943 → 0.962 from 100 to 200 (a fiche whose title is the question was missed at 100); bench:load throughput 103 → 76-82 requests/s on 2 cores. Higher: better recall, slower vector branch; 100 when throughput matters more. */
   SEARCH_EF_SEARCH: int(10, 1000).default(200),
-  /** Postings read per query term by the lexical branch, best BM25 impacts first among the collections searched (exact up to this many; five times as many under other filters; twice as many per word of a synonym list's term). */
+  /** Postings read per query term by the lexical branch, best BM25 impacts first among the collections searched (exact up to this many; five times as many under other filters; twice as many per word of a synonym list's term); a query's 32 rarest terms are searched, its commoner ones past them left out. */
   SEARCH_TERM_DEPTH: int(100, 1000000).default(2000),
   /** RRF weight of the lexical branch. */
   SEARCH_WEIGHT_LEXICAL: num(0, 100).default(1),
