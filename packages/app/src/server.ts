@@ -9,7 +9,7 @@ import type { Config } from '@cite/core/config/config.js';
 import type { Database } from '@cite/core/db/database.js';
 import { migrate } from '@cite/core/db/migrations.js';
 import { openDatabase } from '@cite/core/db/open-database.js';
-import { bufferCacheAdvice, readServerMemory } from '@cite/core/db/server-tuning.js';
+import { autovacuumAdvice, bufferCacheAdvice, readAutovacuum, readServerMemory } from '@cite/core/db/server-tuning.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
 import { createApp } from './http/app.js';
 import { allRoutes } from './http/routes.js';
@@ -53,8 +53,9 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
     if (db.mode === 'server') {
-      const advice = bufferCacheAdvice(await readServerMemory(db));
-      if (advice) log.warn(advice);
+      for (const advice of [bufferCacheAdvice(await readServerMemory(db)), autovacuumAdvice(await readAutovacuum(db))]) {
+        if (advice) log.warn(advice);
+      }
     }
 
     const bootstrap = await ensureBootstrapKey(db);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../testing/databases.js';
-import { bufferCacheAdvice, readServerMemory } from './server-tuning.js';
+import { autovacuumAdvice, bufferCacheAdvice, readAutovacuum, readServerMemory } from './server-tuning.js';
 
 const MB = 1024 * 1024;
 
@@ -22,6 +22,13 @@ describe('bufferCacheAdvice', () => {
   });
 });
 
+describe('autovacuumAdvice', () => {
+  it('is silent with autovacuum on, and says what to set when it is off', () => {
+    expect(autovacuumAdvice(true)).toBeNull();
+    expect(autovacuumAdvice(false)).toContain('autovacuum = on');
+  });
+});
+
 describeEachDatabase('readServerMemory', (ctx) => {
   it("reads shared_buffers in bytes and the search indexes' sizes", async () => {
     const m = await readServerMemory(ctx.db);
@@ -31,5 +38,12 @@ describeEachDatabase('readServerMemory', (ctx) => {
     // migrated schema: both indexes exist and have at least their metapage
     expect(m.vectorIndexBytes).toBeGreaterThanOrEqual(8192);
     expect(m.postingsIndexBytes).toBeGreaterThanOrEqual(8192);
+  });
+});
+
+describeEachDatabase('readAutovacuum', (ctx) => {
+  it('reads whether autovacuum and the counters it needs are on', async () => {
+    const { rows } = await ctx.db.query<{ a: string; t: string }>(`SELECT current_setting('autovacuum') AS a, current_setting('track_counts') AS t`);
+    expect(await readAutovacuum(ctx.db)).toBe(rows[0]!.a === 'on' && rows[0]!.t === 'on');
   });
 });

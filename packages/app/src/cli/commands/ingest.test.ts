@@ -98,6 +98,12 @@ describe.each(availableModes())('cite ingest end to end [%s]', (mode) => {
     if (mode === 'server') {
       const db = await openServerDatabase(env.DATABASE_URL!, 1);
       try {
+        // a server without autovacuum: the ingest analyzed (and where due vacuumed) the tables it wrote
+        const upkept = await db.query<{ autovacuum: boolean; analyzed: boolean }>(
+          `SELECT current_setting('autovacuum') = 'on' AS autovacuum, last_analyze IS NOT NULL AS analyzed
+             FROM pg_stat_user_tables WHERE relname = 'search_postings'`,
+        );
+        expect(upkept.rows[0]!.analyzed).toBe(!upkept.rows[0]!.autovacuum);
         const { rows } = await db.query<{ status: string; n: number }>(
           `SELECT d.status, count(*)::int AS n FROM documents d JOIN collections c ON c.id = d.collection_id
             WHERE c.name = 'travail' GROUP BY d.status ORDER BY d.status`,

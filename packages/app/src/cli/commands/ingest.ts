@@ -15,6 +15,7 @@ import type { Config } from '@cite/core/config/config.js';
 import { createEmbedder } from '@cite/core/embeddings/create-embedder.js';
 import { CiteError } from '@cite/core/errors.js';
 import { cliConfig, remoteEngine, withDatabase, type RemoteEngine } from '../cli-context.js';
+import { upkeepWithoutAutovacuum } from '@cite/core/db/server-tuning.js';
 import { addSummaries, localFilesOf, uploadToEngine } from '../engine-upload.js';
 import { engineUploadProgress, indexingProgress } from '../ingest-progress.js';
 
@@ -82,6 +83,7 @@ export async function runIngest(inputs: string[], opts: IngestCommandOptions): P
         });
         progress.stop();
         await finishIngestRun(db, runId, summary);
+        await upkeepWithoutAutovacuum(db);
         return { collection: opts.collection, ...summary };
       } catch (e) {
         progress.stop();
@@ -119,6 +121,7 @@ async function runDilaIngest(dumps: string[], opts: IngestCommandOptions): Promi
           );
         }
       }
+      await upkeepWithoutAutovacuum(db);
       return { collection: opts.collection, ...summary };
     });
   } finally {
