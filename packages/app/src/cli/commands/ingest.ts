@@ -15,6 +15,7 @@ import type { Config } from '@cite/core/config/config.js';
 import { createEmbedder } from '@cite/core/embeddings/create-embedder.js';
 import { CiteError } from '@cite/core/errors.js';
 import { cliConfig, remoteEngine, withDatabase, type RemoteEngine } from '../cli-context.js';
+import type { Database } from '@cite/core/db/database.js';
 import { upkeepWithoutAutovacuum } from '@cite/core/db/server-tuning.js';
 import { addSummaries, localFilesOf, uploadToEngine } from '../engine-upload.js';
 import { engineUploadProgress, indexingProgress } from '../ingest-progress.js';
@@ -83,7 +84,7 @@ export async function runIngest(inputs: string[], opts: IngestCommandOptions): P
         });
         progress.stop();
         await finishIngestRun(db, runId, summary);
-        await upkeepWithoutAutovacuum(db);
+        await upkeepAfterIngest(db, log);
         return { collection: opts.collection, ...summary };
       } catch (e) {
         progress.stop();
@@ -121,12 +122,19 @@ async function runDilaIngest(dumps: string[], opts: IngestCommandOptions): Promi
           );
         }
       }
-      await upkeepWithoutAutovacuum(db);
+      await upkeepAfterIngest(db, log);
       return { collection: opts.collection, ...summary };
     });
   } finally {
     await embedder.close?.();
   }
+}
+
+/** Documents written are kept whatever happens here: a failed upkeep is only worth a warning. */
+async function upkeepAfterIngest(db: Database, log: Logger): Promise<void> {
+  await upkeepWithoutAutovacuum(db).catch((err: unknown) => {
+    log.warn({ err }, 'vacuum and analyze after the ingest failed (autovacuum is off)');
+  });
 }
 
 function printSummary(s: IndexSummary & { collection: string }, opts: IngestCommandOptions): void {
