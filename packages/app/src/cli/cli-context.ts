@@ -8,7 +8,9 @@ import { config, type Config } from '@cite/core/config/config.js';
 import type { Database } from '@cite/core/db/database.js';
 import { migrate } from '@cite/core/db/migrations.js';
 import { openDatabase } from '@cite/core/db/open-database.js';
+import { upkeepWithoutAutovacuum } from '@cite/core/db/server-tuning.js';
 import { CiteError } from '@cite/core/errors.js';
+import { componentLogger } from '@cite/core/observability/logger.js';
 import { applyHeapGrowth } from '@cite/core/system/heap-growth.js';
 import { LOCAL_ENGINE_FILE } from '../local-engine-file.js';
 
@@ -19,13 +21,23 @@ export function cliConfig(): Config {
   return cfg;
 }
 
-/** Opens the database, migrates it, runs `fn`, closes it. */
-export async function withDatabase<T>(fn: (db: Database, cfg: Config) => Promise<T>): Promise<T> {
+/**
+ * Opens the database, migrates it, runs `fn`, closes it. `bulkWrites`: `fn` fills tables (ingest, crawl,
+ * reembed); on a server without autovacuum they are then vacuumed and analyzed before closing, as the
+ * embedded database does on its own (server-tuning.ts). What `fn` wrote stays whatever that upkeep does.
+ */
+export async function withDatabase<T>(fn: (db: Database, cfg: Config) => Promise<T>, options: { bulkWrites?: boolean } = {}): Promise<T> {
   const cfg = cliConfig();
   const db = await openDatabase(cfg);
   try {
     await migrate(db);
-    return await fn(db, cfg);
+    const result = await fn(db, cfg);
+    if (options.bulkWrites) {
+      await upkeepWithoutAutovacuum(db).catch((err: unknown) => {
+        componentLogger('database').warn({ err }, 'vacuum and analyze after the writes failed (autovacuum is off)');
+      });
+    }
+    return result;
   } finally {
     await db.close();
   }

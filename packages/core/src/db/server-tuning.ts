@@ -67,14 +67,15 @@ export function autovacuumAdvice(on: boolean): string | null {
   return (
     "PostgreSQL's autovacuum is off on this server: the tables an ingest or a crawl writes are never vacuumed nor analyzed, " +
     'and searches become two to three times slower than they need to be. Set autovacuum = on in postgresql.conf (and ' +
-    'reload), or run VACUUM (ANALYZE) after each ingest; cite ingest does it for the tables it wrote.'
+    'reload), or run VACUUM (ANALYZE) after each ingest; cite ingest, cite crawl and cite reembed do it for the tables ' +
+    'they wrote.'
   );
 }
 
 /**
- * After a bulk write (`cite ingest`) on a server whose autovacuum is off: one pass of the upkeep the embedded
- * database runs on its own (embedded-upkeep.ts), so that the tables just written are vacuumed and analyzed.
- * Returns the statements run (none with autovacuum on, or on the embedded database).
+ * After bulk writes (`cite ingest`, `crawl`, `reembed`) on a server whose autovacuum is off: one pass of the
+ * upkeep the embedded database runs on its own (embedded-upkeep.ts), so that the tables just written are
+ * vacuumed and analyzed. Returns the statements run (none with autovacuum on, or on the embedded database).
  */
 export async function upkeepWithoutAutovacuum(db: Database): Promise<string[]> {
   if (db.mode !== 'server' || (await readAutovacuum(db))) return [];

@@ -140,7 +140,7 @@ export async function runCrawl(url: string, opts: CrawlOptions): Promise<CrawlRu
       await worker.stop();
       await embedder.close?.();
     }
-  });
+  }, { bulkWrites: true });
 }
 
 function progressReporter(quiet: boolean) {

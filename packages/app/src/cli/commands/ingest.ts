@@ -15,8 +15,6 @@ import type { Config } from '@cite/core/config/config.js';
 import { createEmbedder } from '@cite/core/embeddings/create-embedder.js';
 import { CiteError } from '@cite/core/errors.js';
 import { cliConfig, remoteEngine, withDatabase, type RemoteEngine } from '../cli-context.js';
-import type { Database } from '@cite/core/db/database.js';
-import { upkeepWithoutAutovacuum } from '@cite/core/db/server-tuning.js';
 import { addSummaries, localFilesOf, uploadToEngine } from '../engine-upload.js';
 import { engineUploadProgress, indexingProgress } from '../ingest-progress.js';
 
@@ -84,14 +82,13 @@ export async function runIngest(inputs: string[], opts: IngestCommandOptions): P
         });
         progress.stop();
         await finishIngestRun(db, runId, summary);
-        await upkeepAfterIngest(db, log);
         return { collection: opts.collection, ...summary };
       } catch (e) {
         progress.stop();
         await finishIngestRun(db, runId, null, (e as Error).message).catch(() => {});
         throw e;
       }
-    });
+    }, { bulkWrites: true });
   } finally {
     await embedder.close?.();
   }
@@ -122,19 +119,11 @@ async function runDilaIngest(dumps: string[], opts: IngestCommandOptions): Promi
           );
         }
       }
-      await upkeepAfterIngest(db, log);
       return { collection: opts.collection, ...summary };
-    });
+    }, { bulkWrites: true });
   } finally {
     await embedder.close?.();
   }
-}
-
-/** Documents written are kept whatever happens here: a failed upkeep is only worth a warning. */
-async function upkeepAfterIngest(db: Database, log: Logger): Promise<void> {
-  await upkeepWithoutAutovacuum(db).catch((err: unknown) => {
-    log.warn({ err }, 'vacuum and analyze after the ingest failed (autovacuum is off)');
-  });
 }
 
 function printSummary(s: IndexSummary & { collection: string }, opts: IngestCommandOptions): void {

@@ -54,6 +54,7 @@ export function register(program: Command): void {
               }
             },
           }),
+          { bulkWrites: true },
         );
         bar?.stop();
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
