@@ -43,6 +43,19 @@ export async function withDatabase<T>(fn: (db: Database, cfg: Config) => Promise
   }
 }
 
+/**
+ * With no engine to talk to, `cite ask` and `cite search` read the database themselves: an empty one would
+ * only answer "no source matches". What to run instead, or null when it holds documents.
+ */
+export async function emptyIndexNotice(db: Database, cfg: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>): Promise<string | null> {
+  const { rows } = await db.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM documents WHERE status = 'active') AS any`);
+  if (rows[0]!.any) return null;
+  return cfg.DATABASE_URL
+    ? 'cite: the database at DATABASE_URL holds no documents yet: index sources with `cite ingest` or `cite crawl` first.'
+    : `cite: no engine is running on ${cfg.DATA_DIR} and its database holds no documents yet: start \`npm run demo\` (or ` +
+        '`cite start`) in another terminal, or index sources with `cite ingest`, then ask again.';
+}
+
 export interface RemoteEngine {
   url: string;
   key: string;

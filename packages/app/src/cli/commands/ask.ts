@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { answerService } from '@cite/retrieval/answers/app-answers.js';
 import type { AnswerResult } from '@cite/retrieval/answers/answer-service.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
-import { callEngine, cliConfig, isTTY, remoteEngine, withDatabase } from '../cli-context.js';
+import { callEngine, cliConfig, emptyIndexNotice, isTTY, remoteEngine, withDatabase } from '../cli-context.js';
 import { addCollectionOption, withCollections } from '../collection-option.js';
 import { cliLogger } from './ingest.js';
 
@@ -51,6 +51,8 @@ async function ask(question: string, opts: AskOptions): Promise<AnswerResult> {
     return result;
   }
   return withDatabase(async (db) => {
+    const notice = await emptyIndexNotice(db, cfg);
+    if (notice) process.stderr.write(`${notice}\n`);
     const log = cliLogger(cfg, 'ask');
     const app: AppContext = { db, config: cfg, log, services: new Map() };
     const svc = await answerService(app);

@@ -8,7 +8,7 @@ import { badRequest } from '@cite/core/errors.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
 import { SEARCH_MODES, searchBodySchema, type SearchBody, type SearchResponse } from '@cite/retrieval/search/search-schema.js';
 import { search } from '@cite/retrieval/search/search-service.js';
-import { callEngine, cliConfig, remoteEngine, withDatabase } from '../cli-context.js';
+import { callEngine, cliConfig, emptyIndexNotice, remoteEngine, withDatabase } from '../cli-context.js';
 import { addCollectionOption, withCollections } from '../collection-option.js';
 import { cliLogger } from './ingest.js';
 
@@ -82,6 +82,8 @@ export async function runSearch(body: SearchBody): Promise<SearchResponse> {
   const engine = remoteEngine(cfg);
   if (engine) return callEngine<SearchResponse>(engine, 'POST', '/v1/search', body);
   return withDatabase(async (db) => {
+    const notice = await emptyIndexNotice(db, cfg);
+    if (notice) process.stderr.write(`${notice}\n`);
     const app: AppContext = { db, config: cfg, log: cliLogger(cfg, 'search'), services: new Map() };
     return search(app, { ...body, allowedCollections: null });
   });
