@@ -14,6 +14,11 @@ const DOCS = {
   base: 'L’intérim est encadré par le code du travail.',
   mission: 'La mission prend fin à la date prévue au contrat.',
   far: 'Le Conseil constitutionnel contrôle la constitutionnalité des lois.',
+  // coined words, which the analyser leaves whole: the bounds of a derived form, letter by letter
+  plus4: 'Le zorglubxyzw est un mot forgé.',
+  plus5: 'Le zorglubxyzwk est un autre mot forgé.',
+  five: 'Le zorglxx aussi.',
+  four: 'Le zorgxx enfin.',
 };
 
 describeEachDatabase('term evidence', (ctx) => {
@@ -52,6 +57,16 @@ describeEachDatabase('term evidence', (ctx) => {
     expect(holders(e, 'mise')).toEqual({ own: [], derived: [] });
     // « constitutionnalité » (constitutionnalit) is nine letters past « constitution » (constitu): another word
     expect(holders(e, 'constitution')).toEqual({ own: [], derived: [] });
+  });
+
+  it('takes a word up to four letters past a stem of five letters or more, and no further', async () => {
+    const e = await evidence(['zorglub', 'zorgl', 'zorg']);
+    expect(e.terms.map((t) => t.lexeme).sort()).toEqual(['zorg', 'zorgl', 'zorglub']);
+    expect(holders(e, 'zorglub')).toEqual({ own: [], derived: ['plus4'] });
+    expect(holders(e, 'zorgl')).toEqual({ own: [], derived: ['five'] });
+    expect(holders(e, 'zorg')).toEqual({ own: [], derived: [] });
+    // the word itself, of any length, is the word's own
+    expect(holders(await evidence(['zorgxx', 'zorglubxyzwk']), 'zorgxx')).toEqual({ own: ['four'], derived: [] });
   });
 
   it('counts a word in a key\'s collections across written postings and postings still waiting in the backlog', async () => {

@@ -44,17 +44,27 @@ export interface QueryEvidence {
   similarities?: Record<string, number>;
 }
 
-/** The question's lexemes (q, from the words $1) and their impacts in the retrieved chunks $2 (p). */
+/**
+ * The question's lexemes (q, from the words $1) and their impacts in the retrieved chunks $2 (p). A chunk's
+ * lexeme holds a question's lexeme when equal to it, or when it starts with it, at least five letters long
+ * and at most four short of it (the header says why): that is, when the question's lexeme is the chunk's
+ * lexeme cut to one of at most five lengths. The cuts are joined to the question's lexemes by equality
+ * (a hash join), not compared with each of them: a 4,000-character question of 420 distinct words over
+ * 8 passages took 97 ms of the embedded database when each of its lexemes was compared with each posting,
+ * 11 ms so (on the server, 47 → 5.5 ms); a question of 10 words, 2.9 → 2.8 ms.
+ */
 const QUESTION_LEXEMES = `WITH w AS (SELECT word, ord FROM unnest($1::text[]) WITH ORDINALITY AS x(word, ord)),
 q AS (SELECT DISTINCT ON (lexeme) lexeme COLLATE "C" AS lexeme, word
       FROM w, unnest(tsvector_to_array(to_tsvector('${QUERY_ANALYSER}', w.word))) AS lexeme ORDER BY lexeme, ord),
-p AS (SELECT c.id, q.lexeme, max(x.impact) FILTER (WHERE x.lexeme COLLATE "C" = q.lexeme) AS own, max(x.impact) AS best
-      FROM chunks c, cite_chunk_postings(c.tsv) x, q
-      WHERE c.id = ANY($2::bigint[]) AND (x.lexeme COLLATE "C" = q.lexeme
-        OR (length(q.lexeme) >= 5 AND length(x.lexeme) <= length(q.lexeme) + 4 AND left(x.lexeme, length(q.lexeme)) COLLATE "C" = q.lexeme))
-      GROUP BY c.id, q.lexeme)`;
-const IMPACTS = `coalesce((SELECT json_object_agg(p.id::text, p.own) FROM p WHERE p.lexeme COLLATE "C" = q.lexeme AND p.own IS NOT NULL), '{}'::json) AS impacts,
-       coalesce((SELECT json_object_agg(p.id::text, p.best) FROM p WHERE p.lexeme COLLATE "C" = q.lexeme AND p.own IS NULL), '{}'::json) AS derived`;
+x AS (SELECT c.id, x.lexeme COLLATE "C" AS lexeme, x.impact, length(x.lexeme) AS len
+      FROM chunks c, cite_chunk_postings(c.tsv) x WHERE c.id = ANY($2::bigint[])),
+p AS (SELECT x.id, q.lexeme, max(x.impact) FILTER (WHERE cut = 0) AS own, max(x.impact) AS best
+      FROM x CROSS JOIN generate_series(0, 4) cut JOIN q ON q.lexeme = left(x.lexeme, x.len - cut)
+      WHERE cut = 0 OR x.len - cut >= 5
+      GROUP BY x.id, q.lexeme),
+impacts AS (SELECT lexeme, json_object_agg(id::text, own) FILTER (WHERE own IS NOT NULL) AS own,
+                   json_object_agg(id::text, best) FILTER (WHERE own IS NULL) AS derived
+            FROM p GROUP BY lexeme)`;
 
 /**
  * $3: the asking key's collections, or null for the whole index. search_terms holds one row per
@@ -64,8 +74,9 @@ const EVIDENCE_SQL: NamedStatement = {
   name: 'answers_term_evidence',
   text: `${QUESTION_LEXEMES}
 SELECT q.word, q.lexeme, (coalesce(t.df, 0) + coalesce(w.n, 0))::int AS df,
-       ${IMPACTS}
+       coalesce(i.own, '{}'::json) AS impacts, coalesce(i.derived, '{}'::json) AS derived
 FROM q
+  LEFT JOIN impacts i ON i.lexeme = q.lexeme
   LEFT JOIN LATERAL (SELECT sum(t.df) AS df FROM search_terms t
                      WHERE t.lexeme = q.lexeme AND ($3::bigint[] IS NULL OR t.collection_id = ANY($3::bigint[]))) t ON true
   -- chunks whose postings wait in the backlog, which search_terms does not count yet (migration 0300)
