@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import type { Database } from '@cite/core/db/database.js';
 import type { SearchMode } from '@cite/retrieval/search/search-schema.js';
 import { openEmbeddedDatabase } from '@cite/core/db/embedded-database.js';
-import { EmbeddedUpkeep } from '@cite/core/db/embedded-upkeep.js';
+import { TableUpkeep } from '@cite/core/db/table-upkeep.js';
 import { migrate } from '@cite/core/db/migrations.js';
 import { openServerDatabase } from '@cite/core/db/server-database.js';
 import { bufferCacheAdvice, readServerMemory } from '@cite/core/db/server-tuning.js';
@@ -131,10 +131,10 @@ async function loadSynthetic(db: Database, chunks: number, pool: string[]): Prom
   process.stderr.write(`  ${chunks} chunks loaded in ${(ms / 1000).toFixed(1)} s (statistics included)\n`);
   if (db.mode === 'server') await db.query('VACUUM ANALYZE');
   else {
-    // what the engine's upkeep would do in the background once the load is over (embedded-upkeep.ts): done
+    // what the engine's upkeep would do in the background once the load is over (table-upkeep.ts): done
     // here so that it does not run during the measurement
     const upkeepStarted = Date.now();
-    const done = await new EmbeddedUpkeep(db).pass();
+    const done = await new TableUpkeep(db).pass();
     process.stderr.write(`  upkeep: ${done.length} statements in ${((Date.now() - upkeepStarted) / 1000).toFixed(1)} s\n`);
   }
   return ms;

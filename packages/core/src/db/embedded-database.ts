@@ -7,7 +7,7 @@ import type { Admission } from './admission.js';
 import type { Database } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { embeddedSharedBuffersMb } from './embedded-buffers.js';
-import { EmbeddedUpkeep, type UpkeepOptions } from './embedded-upkeep.js';
+import { TableUpkeep, type UpkeepOptions } from './table-upkeep.js';
 import { PgliteThread } from './pglite-thread.js';
 import { poolDatabase } from './pool-database.js';
 import { CiteError } from '../errors.js';
@@ -47,7 +47,7 @@ export interface EmbeddedOptions {
   template?: Uint8Array;
   /** Statements in flight and their queue (open-database.ts); none: the one connection's own queue. */
   admission?: Admission;
-  /** Vacuums and analyzes tables as PostgreSQL's autovacuum would (embedded-upkeep.ts), unless false. */
+  /** Vacuums and analyzes tables as PostgreSQL's autovacuum would (table-upkeep.ts), unless false. */
   upkeep?: false | Partial<Pick<UpkeepOptions, 'everyMs'>>;
   /** The buffer cache in MB; by default sized from the data directory (embedded-buffers.ts). */
   sharedBuffersMb?: number;
@@ -84,7 +84,7 @@ export async function openEmbeddedDatabase(dataDir: string, options: EmbeddedOpt
   pool.on('error', () => {
     /* surfaces on the next statement */
   });
-  let upkeep: EmbeddedUpkeep | undefined;
+  let upkeep: TableUpkeep | undefined;
   const db = poolDatabase(
     pool,
     'embedded',
@@ -100,7 +100,7 @@ export async function openEmbeddedDatabase(dataDir: string, options: EmbeddedOpt
     options.admission,
   );
   threads.set(db, thread);
-  if (options.upkeep !== false) upkeep = new EmbeddedUpkeep(db, { ...options.upkeep, log: componentLogger('database') }).start();
+  if (options.upkeep !== false) upkeep = new TableUpkeep(db, { ...options.upkeep, log: componentLogger('database') }).start();
   return db;
 }
 

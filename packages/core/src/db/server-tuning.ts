@@ -9,8 +9,9 @@
  *
  * Autovacuum off: tables written by an ingest or a crawl are never vacuumed nor analyzed.
  */
+import type { BackgroundPart } from '../background.js';
 import type { Database, Queryable } from './database.js';
-import { EmbeddedUpkeep } from './embedded-upkeep.js';
+import { TableUpkeep } from './table-upkeep.js';
 
 export interface ServerMemory {
   sharedBuffersBytes: number;
@@ -67,17 +68,34 @@ export function autovacuumAdvice(on: boolean): string | null {
   return (
     "PostgreSQL's autovacuum is off on this server: the tables an ingest or a crawl writes are never vacuumed nor analyzed, " +
     'and searches become two to three times slower than they need to be. Set autovacuum = on in postgresql.conf (and ' +
-    'reload), or run VACUUM (ANALYZE) after each ingest; cite ingest, cite crawl and cite reembed do it for the tables ' +
-    'they wrote.'
+    'reload). Meanwhile Cité does it where it writes: cite ingest, cite crawl and cite reembed for the tables they wrote, ' +
+    'and its background worker (cite worker) while it runs.'
   );
 }
 
 /**
  * After bulk writes (`cite ingest`, `crawl`, `reembed`) on a server whose autovacuum is off: one pass of the
- * upkeep the embedded database runs on its own (embedded-upkeep.ts), so that the tables just written are
+ * upkeep the embedded database runs on its own (table-upkeep.ts), so that the tables just written are
  * vacuumed and analyzed. Returns the statements run (none with autovacuum on, or on the embedded database).
  */
 export async function upkeepWithoutAutovacuum(db: Database): Promise<string[]> {
   if (db.mode !== 'server' || (await readAutovacuum(db))) return [];
-  return new EmbeddedUpkeep(db).pass();
+  return new TableUpkeep(db).pass();
+}
+
+/**
+ * A background part: on a server whose autovacuum is off, the worker (`cite worker`, or `cite start` with its
+ * worker) runs the loop the embedded database runs, so that what crawls, uploads and recrawls write is
+ * vacuumed and analyzed too, not only what the CLI's bulk writers wrote. Nothing with autovacuum on, nor on
+ * the embedded database, which upkeeps itself. Several workers may each run it: a table one of them upkept
+ * is no longer due by its counters, and a second VACUUM of a table waits for the first. `readSetting`: the
+ * server's setting (tests pass their own).
+ */
+export function upkeepWithoutAutovacuumPart(readSetting: (db: Queryable) => Promise<boolean> = readAutovacuum): BackgroundPart {
+  return async (app) => {
+    if (app.db.mode !== 'server' || (await readSetting(app.db))) return async () => {};
+    app.log.info('autovacuum is off on this server: this worker vacuums and analyzes the tables Cité writes');
+    const upkeep = new TableUpkeep(app.db, { log: app.log }).start();
+    return () => upkeep.stop();
+  };
 }

@@ -95,12 +95,12 @@ export const dbAdmissionRefused = new client.Counter({
 });
 export const dbUpkeepSeconds = new client.Counter({
   name: 'cite_db_upkeep_seconds_total',
-  help: 'Time the embedded database spent vacuuming and analyzing its tables (PGlite has no autovacuum), by statement kind',
+  help: 'Time Cité spent vacuuming and analyzing tables where PostgreSQL does not (embedded database, server without autovacuum), by statement kind',
   labelNames: ['statement'] as const,
   registers: [registry],
 });
 export const dbUpkeepFailures = new client.Counter({
   name: 'cite_db_upkeep_failures_total',
-  help: 'Passes of the embedded database upkeep that failed (the next one tries again; the error is logged)',
+  help: 'Passes of the database upkeep that failed (the next one tries again; the error is logged)',
   registers: [registry],
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from './database.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
-import { dueTables, EmbeddedUpkeep, upkeepStatement } from './embedded-upkeep.js';
+import { dueTables, TableUpkeep, upkeepStatement } from './table-upkeep.js';
 import { dbUpkeepSeconds } from '../observability/metrics.js';
 import { waitFor } from '../testing/wait-for.js';
 
@@ -61,7 +61,7 @@ describe('embedded database upkeep', () => {
     expect(due.find((t) => t.table === 'public."Churned"')).toEqual({ table: 'public."Churned"', vacuum: true, analyze: true });
 
     const secondsBefore = await upkeepSeconds('vacuum_analyze');
-    const ran = await new EmbeddedUpkeep(db).pass();
+    const ran = await new TableUpkeep(db).pass();
     expect(ran).toEqual(expect.arrayContaining(['VACUUM (ANALYZE) public.grown', 'VACUUM (ANALYZE) public."Churned"']));
     // the time it took is in /metrics
     expect(await upkeepSeconds('vacuum_analyze')).toBeGreaterThan(secondsBefore);
@@ -81,7 +81,7 @@ describe('embedded database upkeep', () => {
     const churn = async (from: number) => db.exec(`INSERT INTO busy SELECT g FROM generate_series(${from}, ${from + 199}) g`);
     const busyDue = () => eventually('busy due', async () => ((await dueTables(db)).some((t) => t.table === 'public.busy') ? true : undefined));
 
-    const paused = new EmbeddedUpkeep(db, { pauseFactor: 1e9 });
+    const paused = new TableUpkeep(db, { pauseFactor: 1e9 });
     await churn(1);
     await busyDue();
     expect(await paused.pass()).toContain('ANALYZE public.busy');
@@ -90,7 +90,7 @@ describe('embedded database upkeep', () => {
     // due again, but within the pause: left out
     expect(await paused.pass()).not.toContain('ANALYZE public.busy');
     // without a pause it is taken
-    expect(await new EmbeddedUpkeep(db, { pauseFactor: 0 }).pass()).toContain('ANALYZE public.busy');
+    expect(await new TableUpkeep(db, { pauseFactor: 0 }).pass()).toContain('ANALYZE public.busy');
   });
 });
 
@@ -105,7 +105,7 @@ describe('a reopened embedded database', () => {
       const db = await openEmbeddedDatabase(dir, { upkeep: false });
       try {
         expect(await dueTables(db)).toEqual([]); // the counters start from zero
-        const upkeep = new EmbeddedUpkeep(db);
+        const upkeep = new TableUpkeep(db);
         expect(await upkeep.pass()).toContain('VACUUM (ANALYZE) public.loaded');
         expect(await tableState(db, 'loaded')).toMatchObject({ reltuples: 3000 });
         const { rows } = await db.query<{ visible: boolean }>(

@@ -1,10 +1,11 @@
 /**
- * Autovacuum for the embedded database. PGlite runs PostgreSQL as a single-user backend, without the
- * autovacuum launcher: left alone, its tables are never analyzed nor vacuumed. Without statistics the
- * planner takes a grown table for an empty one (the crawl's claim read every pending URL of the frontier
- * and sorted them, 4–8 ms a claim, instead of walking its index); without vacuum, dead rows and index
- * entries pile up for good and the visibility map stays empty, so the BM25 postings are never read from
- * their index alone.
+ * Autovacuum where PostgreSQL runs none: the embedded database always, and a server whose autovacuum is off
+ * (server-tuning.ts: Cité's background worker, and the CLI after bulk writes). PGlite runs PostgreSQL as a
+ * single-user backend, without the autovacuum launcher: left alone, its tables are never analyzed nor
+ * vacuumed. Without statistics the planner takes a grown table for an empty one (the crawl's claim read every
+ * pending URL of the frontier and sorted them, 4–8 ms a claim, instead of walking its index); without vacuum,
+ * dead rows and index entries pile up for good and the visibility map stays empty, so the BM25 postings are
+ * never read from their index alone.
  *
  * Every `everyMs`, one query on the statistics views finds the tables PostgreSQL's own autovacuum would
  * take, by its default thresholds, and they are vacuumed and analyzed one statement at a time. It runs in
@@ -95,8 +96,8 @@ export interface UpkeepOptions {
   log?: Logger;
 }
 
-/** The upkeep of one embedded database: `pass` now, or `start` to pass every `everyMs` until `stop`. */
-export class EmbeddedUpkeep {
+/** The upkeep of one database: `pass` now, or `start` to pass every `everyMs` until `stop`. */
+export class TableUpkeep {
   private readonly options: UpkeepOptions;
   /** Per table, when it may be taken again (performance.now()). */
   private readonly pausedUntil = new Map<string, number>();
@@ -142,7 +143,7 @@ export class EmbeddedUpkeep {
       this.running = inBackgroundLane(() => this.pass())
         .catch((err: unknown) => {
           dbUpkeepFailures.inc();
-          this.options.log?.warn({ err }, 'embedded database upkeep failed');
+          this.options.log?.warn({ err }, 'database upkeep failed');
         })
         .finally(() => (this.running = null));
     }, this.options.everyMs);
