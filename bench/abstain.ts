@@ -8,6 +8,8 @@
  * `abstain` questions declined, of `answer` questions answered, of `answer` questions citing a gold
  * document, and their balanced mean. `--database URL` reuses an already ingested server database,
  * `--data-dir DIR` an embedded one (`cite ingest` of the three files with DATA_DIR=DIR; kept).
+ * `--articles N [--articles-offset K]`: also N questions naming an article of the Code du travail, past the
+ * K first of the draw (article-references.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +24,7 @@ import { loadConfig } from '@cite/core/config/config.js';
 import { openDatabase } from '@cite/core/db/open-database.js';
 import { formatAnswerReport, readAnswerQueries, runAnswerEval } from '@cite/retrieval/eval/answer-eval.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
+import { articleReferenceFigures, type ArticleReferenceFigures } from './article-references.js';
 import { cite, freshServerDatabase, ROOT } from './lib.js';
 
 const LABOUR_FILES = ['code-du-travail.jsonl.gz', 'fiches-travail.jsonl.gz', 'contributions.jsonl.gz'];
@@ -34,6 +37,8 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     server: { type: 'string', default: process.env.DATABASE_URL },
     k: { type: 'string', default: '8' },
+    articles: { type: 'string', default: '0' },
+    'articles-offset': { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -71,13 +76,22 @@ async function main(): Promise<void> {
     k: Number(values.k),
     onProgress: (done, total) => done % 40 === 0 && console.error(`  ${done}/${total}`),
   });
+  const articles: ArticleReferenceFigures[] = Number(values.articles) > 0
+    ? await articleReferenceFigures(db, searchRetriever(app), service, Number(values.articles), Number(values['articles-offset']))
+    : [];
   await db.close();
   if (env.DATA_DIR && !reused) fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ database: label, query_file: values.queries, ...report }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ database: label, query_file: values.queries, ...report, ...(articles.length ? { articles } : {}) }, null, 2)}\n`);
     return;
   }
   console.log(formatAnswerReport(report));
+  for (const a of articles) {
+    console.log(
+      `  articles named (${a.spelling}, ${a.articles}): own page first ${a.top1}, in the ten first ${a.top10}, MRR@10 ${a.mrr10}; ` +
+        `answered ${a.answered}, citing the article ${a.cited}`,
+    );
+  }
   console.log(`  database: ${label}; queries: ${values.queries}; machine: ${os.cpus().length} cores`);
 }
 

@@ -75,6 +75,29 @@ describe('extractiveAnswer', () => {
     expect(extractiveAnswer("Qu'est-ce qu'un contrat unique d'insertion ?", numberSources([contacts]), 'fr')).toEqual({ text: '', used: [] });
   });
 
+  it('quotes the article a question names, though its lines hold none of the question\'s words', () => {
+    const article = p(
+      1,
+      'https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000035623969',
+      'Code du travail - Article L1237-19',
+      "Un accord collectif peut déterminer le contenu d'une rupture conventionnelle collective excluant tout licenciement pour atteindre les objectifs qui lui sont assignés en termes de suppression d'emplois.",
+    );
+    const citing = p(
+      2,
+      'https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000036762161',
+      'Code du travail - Article L1237-19-3',
+      "L'accord collectif mentionné à l'article L. 1237-19 est transmis à l'autorité administrative pour validation.",
+    );
+    const longer = p(3, 'https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000052437244', 'Code du travail - Article L1237-19-1', "L'accord détermine les modalités d'information du comité social et économique.");
+    for (const question of ["Que dit l'article L. 1237-19 ?", 'article L1237-19 du code du travail']) {
+      const { text, used } = extractiveAnswer(question, numberSources([citing, longer, article]), 'fr', { strengths: new Map([[1, 0.7], [2, 0], [3, 0.5]]) });
+      expect(used, question).toEqual([3]);
+      expect(text).toContain("« Un accord collectif peut déterminer le contenu d'une rupture conventionnelle collective");
+    }
+    // a question naming no article: the page without its words is not quoted
+    expect(extractiveAnswer("Que dit l'article sur l'accord transmis ?", numberSources([article, citing]), 'fr').used).toEqual([2]);
+  });
+
   it('leads with a document the gate passes, and adds none it does not pass (strength 0)', () => {
     const question = 'Comment calculer la prime de précarité ?';
     const numbered = numberSources([

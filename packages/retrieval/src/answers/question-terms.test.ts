@@ -22,7 +22,7 @@ describe('question words', () => {
 
   it('keeps nouns that are also verb forms as topics ("demande", "permis"), and numbers', () => {
     expect(roles('Demande de permis de construire en 2026')).toMatchObject({ demande: 'topic', permis: 'topic', '2026': 'topic' });
-    expect(roles('Article L1237-1')).toMatchObject({ l1237: 'topic', '1': 'topic' });
+    expect(roles('Article L1237-1')).toMatchObject({ 'l1237-1': 'topic' });
   });
 
   it('drops stop words, words of asking and repeats; folds case and accents into `word`', () => {
@@ -32,6 +32,13 @@ describe('question words', () => {
     expect(words.find((w) => w.word === 'conge')).toEqual({ word: 'conge', text: 'congé', role: 'topic' });
     expect(questionWords('Comment est-ce que je peux le faire ?')).toEqual([]);
     expect(questionWords('   ?! ')).toEqual([]);
+  });
+
+  it('keeps an article\'s reference whole, however it is written, and numbers with their hyphenated parts', () => {
+    for (const q of ["Que dit l'article L. 1237-19 ?", "Que dit l'article L.1237-19 ?", "Que dit l'article L 1237-19 ?", "Que dit l'article L1237-19 ?"]) {
+      expect(questionWords(q).map((w) => w.word), q).toEqual(['article', 'l1237-19']);
+    }
+    expect(questionWords('covid-19 en 2023-2024').map((w) => w.word)).toEqual(['covid-19', '2023-2024']);
   });
 
   it('drops every finite form of « être » and « avoir », whatever the tense', () => {

@@ -8,6 +8,7 @@
 import { isVerbForm } from './lexicon/verb-forms.js';
 import { fold } from '@cite/core/text/fold.js';
 import { STOP_WORDS } from './text.js';
+import { compactLegalReferences } from '../search/legal-references.js';
 
 export type WordRole = 'topic' | 'action' | 'framing';
 
@@ -64,11 +65,17 @@ export function roleOf(word: string, text = word): WordRole {
   return 'topic';
 }
 
-/** Distinct content words of the question, in order, with their role. */
+/**
+ * A word, or a word followed by hyphenated numbers (« L1237-19 », « 2023-2024 »): the index holds those
+ * numbers with their hyphen (« -19 »), which « 19 » alone never matched.
+ */
+const WORD = /[\p{L}\p{N}]+(?:-\p{N}+)*/gu;
+
+/** Distinct content words of the question, in order, with their role; an article's reference is one word. */
 export function questionWords(question: string): QuestionWord[] {
   const seen = new Set<string>();
   const out: QuestionWord[] = [];
-  for (const text of question.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+  for (const text of compactLegalReferences(question).toLowerCase().match(WORD) ?? []) {
     const word = fold(text);
     if (seen.has(word) || STOP_WORDS.has(word) || QUESTION_STOP.has(word)) continue;
     if (word.length < 2 && !/\d/.test(word)) continue;

@@ -19,6 +19,7 @@ import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
 import { resolveCollectionRefs } from '@cite/index/collections/collection-refs.js';
 import { createReranker, type Reranker } from './reranker.js';
 import { expandSearchQuery } from './synonyms/synonym-store.js';
+import { compactLegalReferences } from './legal-references.js';
 import {
   searchBodySchema,
   searchFiltersSchema,
@@ -194,11 +195,13 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
   const timings: Record<string, number> = {};
   if (input.allowedCollections && input.allowedCollections.length === 0) return { data: [], timings: { total_ms: ms(t0) } };
   const filters = await resolveFilters(deps.db, validated.filters, input.allowedCollections);
+  // « L. 1237-19 » searched as the article's page titles it (legal-references.ts)
+  const query = compactLegalReferences(input.query);
 
   let vector: string | undefined;
   if (mode !== 'lexical') {
     const te = process.hrtime.bigint();
-    const v = await deps.embedder.embedQuery(input.query);
+    const v = await deps.embedder.embedQuery(query);
     timings.embed_ms = ms(te);
     // A query of punctuation or stop words embeds to zeros: every cosine with it is undefined (NaN), so
     // the vector branch would only bring chance neighbours. It has nothing to say; the lexical one decides.
@@ -212,13 +215,13 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
     }
   }
   // synonyms of the global lists and of the collections searched (the key's, narrowed by the filters)
-  const expansion = mode === 'vector' ? null : await expandSearchQuery(deps.db, input.query, filters?.collections ?? input.allowedCollections);
+  const expansion = mode === 'vector' ? null : await expandSearchQuery(deps.db, query, filters?.collections ?? input.allowedCollections);
   // Grouping and reranking work on the whole fused list; plain pages come straight from SQL.
   const wholeList = Boolean(input.group_by_document || reranker);
   const depth = Math.max(cfg.SEARCH_DEPTH, offset + k);
   const { sql, params } = buildHybridSql({
     mode,
-    query: input.query,
+    query,
     vector,
     filters,
     allowedCollections: input.allowedCollections,
@@ -273,7 +276,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
   if (cfg.SEARCH_MIN_SCORE > 0) hits = hits.filter((h) => h.score >= cfg.SEARCH_MIN_SCORE);
   if (reranker && hits.length) {
     const tr = process.hrtime.bigint();
-    hits = await rerankHits(reranker, input.query, hits, cfg.SEARCH_RERANK_DEPTH, input.debug === true, input.signal);
+    hits = await rerankHits(reranker, query, hits, cfg.SEARCH_RERANK_DEPTH, input.debug === true, input.signal);
     timings.rerank_ms = ms(tr);
   }
   if (input.group_by_document) {

@@ -2,10 +2,10 @@
  * Term evidence on a real database: a passage writing a word derived from the question's (« intérimaire »
  * for « intérim ») holds it; the reverse, and short or far-apart stems, do not count.
  */
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
 import { indexBacklog } from '@cite/index/documents-repo.js';
-import { queryEvidence, type QueryEvidence } from './term-evidence.js';
+import { queryEvidence, wholeWords, type QueryEvidence } from './term-evidence.js';
 import { chunkCountIn, resetSearchStatistics } from './search-service.js';
 import { loadTestCorpus } from './test-corpus.js';
 
@@ -20,6 +20,20 @@ const DOCS = {
   five: 'Le zorglxx aussi.',
   four: 'Le zorgxx enfin.',
 };
+
+describe('wholeWords', () => {
+  it('makes a word of several lexemes one term, held where all of them are', () => {
+    const terms = wholeWords([
+      { word: 'l1237-19', lexeme: '-19', df: 50, impacts: { '1': 0.6, '3': 0.9 }, derived: { '4': 1 } },
+      { word: 'l1237-19', lexeme: 'l1237', df: 30, impacts: { '1': 1.0, '2': 0.8 } },
+      { word: 'travail', lexeme: 'travail', df: 900, impacts: { '2': 0.5 } },
+    ]);
+    expect(terms).toEqual([
+      { word: 'l1237-19', lexeme: '-19 l1237', df: 30, impacts: { '1': 0.8 }, derived: {} },
+      { word: 'travail', lexeme: 'travail', df: 900, impacts: { '2': 0.5 } },
+    ]);
+  });
+});
 
 describeEachDatabase('term evidence', (ctx) => {
   const chunkOf = new Map<string, string>();
@@ -67,6 +81,21 @@ describeEachDatabase('term evidence', (ctx) => {
     expect(holders(e, 'zorg')).toEqual({ own: [], derived: [] });
     // the word itself, of any length, is the word's own
     expect(holders(await evidence(['zorgxx', 'zorglubxyzwk']), 'zorgxx')).toEqual({ own: ['four'], derived: [] });
+  });
+
+  it('holds an article\'s reference in the page holding all of it, not in pages holding a part', async () => {
+    const { rows } = await loadTestCorpus(ctx.db, [
+      { url: 'https://exemple.gouv.fr/L1237-19', title: 'Article L1237-19', chunks: [{ text: 'Un accord collectif peut être conclu.' }] },
+      { url: 'https://exemple.gouv.fr/L1237-8', title: 'Article L1237-8', chunks: [{ text: 'Le salarié peut être assisté.' }] },
+    ]).then(async () => ctx.db.query<{ id: string; url: string }>(`SELECT c.id::text AS id, d.url FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.url LIKE '%/L1237-%'`));
+    const id = (suffix: string) => rows.find((r) => r.url.endsWith(suffix))!.id;
+    const ids = rows.map((r) => r.id);
+    const held = await queryEvidence(ctx.db, ['l1237-19'], ids, 10);
+    expect(held.terms).toHaveLength(1);
+    expect(Object.keys(held.terms[0]!.impacts)).toEqual([id('/L1237-19')]);
+    // « L. 1237-99 »: its chapter's number is held by both pages, the whole reference by none
+    const unknown = await queryEvidence(ctx.db, ['l1237-99'], ids, 10);
+    expect(unknown.terms).toEqual([{ word: 'l1237-99', lexeme: expect.any(String), df: 0, impacts: {}, derived: {} }]);
   });
 
   it('counts a word in a key\'s collections across written postings and postings still waiting in the backlog', async () => {

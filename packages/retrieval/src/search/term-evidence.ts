@@ -130,6 +130,28 @@ export async function queryEvidence(
   }>(EVIDENCE_SQL, [words, ids, allowedCollections]);
   return {
     chunkCount,
-    terms: rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {}, derived: r.derived ?? {} })),
+    terms: wholeWords(rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {}, derived: r.derived ?? {} }))),
   };
+}
+
+/**
+ * A word the analyser reads as several lexemes is one term, held by the chunks holding all of them: an
+ * article's reference « l1237-19 » (l1237 and -19: the article's page, not those of L1237-8 and L1233-19),
+ * « covid-19 ». Its impact in a chunk is its lexemes' mean, its count the rarest one's (no chunk holds all
+ * of them more often), no derived forms. Counted separately, a reference the index does not know
+ * (« L. 1237-99 ») was covered by any article of its chapter. A lexeme two such words share goes to the
+ * first one only (the statement's q, one row a lexeme).
+ */
+export function wholeWords(terms: TermEvidence[]): TermEvidence[] {
+  const byWord = new Map<string, TermEvidence[]>();
+  for (const t of terms) byWord.set(t.word, [...(byWord.get(t.word) ?? []), t]);
+  return [...byWord.values()].map((parts) => {
+    if (parts.length === 1) return parts[0]!;
+    const impacts: Record<string, number> = {};
+    for (const id of Object.keys(parts[0]!.impacts)) {
+      const each = parts.map((p) => p.impacts[id]);
+      if (each.every((x) => x !== undefined)) impacts[id] = (each as number[]).reduce((a, b) => a + b, 0) / each.length;
+    }
+    return { word: parts[0]!.word, lexeme: parts.map((p) => p.lexeme).join(' '), df: Math.min(...parts.map((p) => p.df)), impacts, derived: {} };
+  });
 }

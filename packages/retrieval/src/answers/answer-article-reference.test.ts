@@ -1,0 +1,80 @@
+/**
+ * A question naming an article of a code, end to end (a real engine on loopback, both databases, extractive
+ * answers, hash embedder): written as legal texts write it (« L. 1237-19 »), it is answered from the article
+ * itself (titled « Article L1237-19 » by Légifrance), not from the articles citing it; an article the index
+ * does not hold (« L. 1237-99 ») is declined, though its chapter's articles are indexed.
+ */
+import type { NormalisedDocument } from '@cite/ingestion/document.js';
+import { indexDocuments } from '@cite/ingestion/ingest/index-documents.js';
+import { collectionByName } from '@cite/ingestion/ingest/ingest-run.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
+import { availableModes } from '@cite/core/testing/databases.js';
+import { startTestEngine, type TestEngine } from '@cite/app/testing/engine.js';
+import { resetSearchStatistics } from '../search/search-service.js';
+
+const LEGI = 'https://www.legifrance.gouv.fr/codes/article_lc';
+
+function article(id: string, ref: string, ...paragraphs: string[]): NormalisedDocument {
+  const title = `Code du travail - Article ${ref}`;
+  return {
+    url: `${LEGI}/${id}`,
+    title,
+    lang: 'fr',
+    format: 'html',
+    metadata: {},
+    sections: [{ headingPath: [title], blocks: paragraphs.map((text) => ({ kind: 'paragraph' as const, text, locator: {} })) }],
+  };
+}
+
+const ASKED = article(
+  'LEGIARTI000035623969',
+  'L1237-19',
+  "Un accord collectif peut déterminer le contenu d'une rupture conventionnelle collective excluant tout licenciement pour atteindre les objectifs qui lui sont assignés en termes de suppression d'emplois.",
+);
+const ARTICLES = [
+  ASKED,
+  article('LEGIARTI000036762161', 'L1237-19-3', "L'accord collectif mentionné à l'article L. 1237-19 est transmis à l'autorité administrative pour validation."),
+  article('LEGIARTI000036762166', 'L1237-19-2', "Les salariés dont la rupture du contrat de travail résulte de l'accord mentionné à l'article L. 1237-19 bénéficient d'un accompagnement."),
+  article('LEGIARTI000052437244', 'L1237-19-1', "L'accord portant rupture conventionnelle collective détermine les modalités d'information du comité social et économique."),
+  article('LEGIARTI000006901197', 'L1237-8', 'Le salarié qui démissionne respecte un préavis dont la durée est fixée par la loi ou la convention collective.'),
+  article('LEGIARTI000006901187', 'L1237-1', "En cas de démission, l'existence et la durée du préavis sont fixées par la loi, ou par convention ou accord collectif de travail."),
+];
+
+for (const mode of availableModes())
+  describe(`answers about an article named by its reference [${mode}]`, () => {
+    let engine: TestEngine;
+    const ask = async (question: string) => {
+      const res = await engine.fetch('/v1/answers', { body: { question }, role: 'agent' });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { abstained: boolean; abstain_code?: string; citations: Array<{ url: string; quote: string }> };
+    };
+
+    beforeAll(async () => {
+      engine = await startTestEngine(mode, { RATE_LIMIT_PER_MINUTE: '100000' });
+      const collectionId = await collectionByName(engine.db, 'code-du-travail');
+      const summary = await indexDocuments(engine.db, new HashEmbedder(), { collectionId }, ARTICLES.map((document) => ({ ok: true as const, location: document.url, document })));
+      expect(summary.failed).toBe(0);
+      resetSearchStatistics(engine.db);
+    });
+    afterAll(async () => {
+      await engine?.stop();
+    });
+
+    it('answers from the article itself, however the reference is written', async () => {
+      for (const question of ["Que dit l'article L. 1237-19 ?", "Que dit l'article L.1237-19 ?", 'article L 1237-19', 'article L1237-19']) {
+        const a = await ask(question);
+        expect(a.abstained, question).toBe(false);
+        expect(a.citations.map((c) => c.url), question).toEqual([ASKED.url]);
+        expect(a.citations[0]!.quote).toContain('rupture conventionnelle collective excluant tout licenciement');
+      }
+    });
+
+    it('declines an article the index does not hold, though its chapter is indexed', async () => {
+      for (const question of ["Que dit l'article L. 1237-99 ?", "Que dit l'article L. 1237-19-9 ?"]) {
+        const a = await ask(question);
+        expect(a.abstained, question).toBe(true);
+        expect(a.citations).toEqual([]);
+      }
+    });
+  });
