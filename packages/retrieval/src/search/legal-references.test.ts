@@ -46,6 +46,12 @@ const docs: TestDoc[] = [
     chunks: [{ text: "Un accord collectif peut déterminer le contenu d'une rupture conventionnelle collective excluant tout licenciement." }],
   },
   ...Array.from({ length: 6 }, (_, i) => citing(i + 1)),
+  // shorter pages whose titles hold « l1237 » and « -19 » too: BM25 prefers them to the article
+  ...[1, 2, 3].map((i) => ({
+    url: `https://exemple.gouv.fr/code/L1237-19-${i}`,
+    title: `Code du travail - Article L1237-19-${i}`,
+    chunks: [{ text: `Les modalités ${i} sont fixées par accord.` }],
+  })),
 ];
 
 describeEachDatabase('search by an article\'s reference', (ctx) => {
@@ -61,7 +67,16 @@ describeEachDatabase('search by an article\'s reference', (ctx) => {
       for (const mode of ['hybrid', 'lexical'] as const) {
         const res = await searchWith(deps, { query, allowedCollections: null, mode, k: 3 });
         expect(res.data[0]!.document.url, `${mode}: ${query}`).toBe('https://exemple.gouv.fr/code/L1237-19');
+        // then the fused order, and pages of the same length whatever the first
+        expect(res.data).toHaveLength(3);
       }
     }
+    // the second page holds the same results as a deeper first page would
+    const first = await searchWith(deps, { query: 'article L. 1237-19', allowedCollections: null, k: 4 });
+    const second = await searchWith(deps, { query: 'article L. 1237-19', allowedCollections: null, k: 2, offset: 2 });
+    expect(second.data.map((h) => h.document.url)).toEqual(first.data.slice(2).map((h) => h.document.url));
+    // an article of the same chapter, named: its own page first, not the one the others cite
+    const other = await searchWith(deps, { query: 'article L. 1237-19-2', allowedCollections: null, k: 3 });
+    expect(other.data[0]!.document.url).toBe('https://exemple.gouv.fr/code/L1237-19-2');
   });
 });
