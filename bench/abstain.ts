@@ -9,7 +9,8 @@
  * document, and their balanced mean. `--database URL` reuses an already ingested server database,
  * `--data-dir DIR` an embedded one (`cite ingest` of the three files with DATA_DIR=DIR; kept).
  * `--articles N [--articles-offset K]`: also N questions naming an article of the Code du travail, past the
- * K first of the draw (article-references.ts).
+ * K first of the draw (article-references.ts); `--cited N`: N articles the index cites without holding them
+ * (with `--data-dir ./data`, the demo's index).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,7 +25,7 @@ import { loadConfig } from '@cite/core/config/config.js';
 import { openDatabase } from '@cite/core/db/open-database.js';
 import { formatAnswerReport, readAnswerQueries, runAnswerEval } from '@cite/retrieval/eval/answer-eval.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
-import { articleReferenceFigures, type ArticleReferenceFigures } from './article-references.js';
+import { articleReferenceFigures, citedArticleFigures, type ArticleReferenceFigures, type CitedArticleFigures } from './article-references.js';
 import { cite, freshServerDatabase, ROOT } from './lib.js';
 
 const LABOUR_FILES = ['code-du-travail.jsonl.gz', 'fiches-travail.jsonl.gz', 'contributions.jsonl.gz'];
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     k: { type: 'string', default: '8' },
     articles: { type: 'string', default: '0' },
     'articles-offset': { type: 'string', default: '0' },
+    cited: { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -79,10 +81,11 @@ async function main(): Promise<void> {
   const articles: ArticleReferenceFigures[] = Number(values.articles) > 0
     ? await articleReferenceFigures(db, searchRetriever(app), service, Number(values.articles), Number(values['articles-offset']))
     : [];
+  const cited: CitedArticleFigures | null = Number(values.cited) > 0 ? await citedArticleFigures(db, service, Number(values.cited)) : null;
   await db.close();
   if (env.DATA_DIR && !reused) fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ database: label, query_file: values.queries, ...report, ...(articles.length ? { articles } : {}) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ database: label, query_file: values.queries, ...report, ...(articles.length ? { articles } : {}), ...(cited ? { cited } : {}) }, null, 2)}\n`);
     return;
   }
   console.log(formatAnswerReport(report));
@@ -90,6 +93,12 @@ async function main(): Promise<void> {
     console.log(
       `  articles named (${a.spelling}, ${a.articles}): own page first ${a.top1}, in the ten first ${a.top10}, MRR@10 ${a.mrr10}; ` +
         `answered ${a.answered}, citing the article ${a.cited}`,
+    );
+  }
+  if (cited) {
+    console.log(
+      `  articles cited, not held (${cited.asked} of the ${cited.references} the index cites): answered ${cited.answered}, ` +
+        `citing a passage that names the article ${cited.citingIt}`,
     );
   }
   console.log(`  database: ${label}; queries: ${values.queries}; machine: ${os.cpus().length} cores`);

@@ -59,3 +59,40 @@ export async function articleReferenceFigures(
   }
   return out;
 }
+
+export interface CitedArticleFigures {
+  /** Distinct references the index's texts cite (« L. 1234-5 »). */
+  references: number;
+  asked: number;
+  answered: number;
+  /** Answers citing a passage whose text names the article. */
+  citingIt: number;
+}
+
+/**
+ * For an index that cites articles without holding them (the demo corpus: `--data-dir ./data --cited 100`):
+ * N of the references its passages write (« L. 1234-5 »), drawn by a hash of the chunk, asked for as
+ * « Que dit l'article L. 1234-5 du code du travail ? ». Counts the answers, and those citing a passage that
+ * names the article.
+ */
+export async function citedArticleFigures(db: Database, answers: AnswerService, n: number): Promise<CitedArticleFigures> {
+  const { rows } = await db.query<{ id: string; text: string }>(`SELECT id::text AS id, text FROM chunks ORDER BY md5(id::text)`);
+  const references = new Map<string, string>();
+  for (const r of rows) {
+    for (const m of r.text.matchAll(/\b([LRD])\. ?([0-9]{4}-[0-9]+(?:-[0-9]+)*)(?![0-9-])/g)) {
+      if (!references.has(m[1]! + m[2]!)) references.set(m[1]! + m[2]!, `${m[1]}. ${m[2]}`);
+    }
+  }
+  const textOf = new Map(rows.map((r) => [r.id, r.text]));
+  let answered = 0;
+  let citingIt = 0;
+  const asked = [...references.values()].slice(0, n);
+  for (const reference of asked) {
+    const a = await answers.ask({ question: `Que dit l'article ${reference} du code du travail ?`, caller: { keyId: null, collections: null } });
+    if (a.abstained) continue;
+    answered++;
+    const written = new RegExp(`${reference[0]}\\.? ?${reference.slice(3)}(?![0-9-])`);
+    if (a.citations.some((c) => written.test(textOf.get(String(c.chunk_id)) ?? ''))) citingIt++;
+  }
+  return { references: references.size, asked: asked.length, answered, citingIt };
+}

@@ -1,8 +1,9 @@
 /**
  * A question naming an article of a code, end to end (a real engine on loopback, both databases, extractive
  * answers, hash embedder): written as legal texts write it (« L. 1237-19 »), it is answered from the article
- * itself (titled « Article L1237-19 » by Légifrance), not from the articles citing it; an article the index
- * does not hold (« L. 1237-99 ») is declined, though its chapter's articles are indexed.
+ * itself (titled « Article L1237-19 » by Légifrance), not from the articles citing it; one the index only cites
+ * is answered from a page citing it; an article the index does not hold (« L. 1237-99 ») is declined, though
+ * its chapter's articles are indexed.
  */
 import type { NormalisedDocument } from '@cite/ingestion/document.js';
 import { indexDocuments } from '@cite/ingestion/ingest/index-documents.js';
@@ -32,7 +33,17 @@ const ASKED = article(
   'L1237-19',
   "Un accord collectif peut déterminer le contenu d'une rupture conventionnelle collective excluant tout licenciement pour atteindre les objectifs qui lui sont assignés en termes de suppression d'emplois.",
 );
+/** A fiche citing an article the index does not hold, and a page citing its neighbours (1234 and -1, apart). */
+const CITING = fiche('https://travail-emploi.gouv.fr/le-preavis', 'Le préavis de licenciement', "Le salarié licencié a droit à un préavis dont la durée est fixée par l'article L. 1234-1 du code du travail selon son ancienneté.");
+const NEIGHBOURS = fiche('https://travail-emploi.gouv.fr/indemnites', 'Les indemnités', "L'indemnité de licenciement suit les articles L. 1234-19 et L. 1233-1 du code du travail, selon l'ancienneté du salarié.");
+
+function fiche(url: string, title: string, text: string): NormalisedDocument {
+  return { url, title, lang: 'fr', format: 'html', metadata: {}, sections: [{ headingPath: [title], blocks: [{ kind: 'paragraph', text, locator: {} }] }] };
+}
+
 const ARTICLES = [
+  CITING,
+  NEIGHBOURS,
   ASKED,
   article('LEGIARTI000036762161', 'L1237-19-3', "L'accord collectif mentionné à l'article L. 1237-19 est transmis à l'autorité administrative pour validation."),
   article('LEGIARTI000036762166', 'L1237-19-2', "Les salariés dont la rupture du contrat de travail résulte de l'accord mentionné à l'article L. 1237-19 bénéficient d'un accompagnement."),
@@ -67,6 +78,14 @@ for (const mode of availableModes())
         expect(a.abstained, question).toBe(false);
         expect(a.citations.map((c) => c.url), question).toEqual([ASKED.url]);
         expect(a.citations[0]!.quote).toContain('rupture conventionnelle collective excluant tout licenciement');
+      }
+    });
+
+    it('answers from a page citing an article the index does not hold, not from one citing its neighbours', async () => {
+      for (const question of ["Que dit l'article L. 1234-1 ?", 'article L1234-1']) {
+        const a = await ask(question);
+        expect(a.abstained, question).toBe(false);
+        expect(a.citations.map((c) => c.url), question).toEqual([CITING.url]);
       }
     });
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@cite/core/config/config.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
-import { compactLegalReferences, legalReferences } from './legal-references.js';
+import { citedSpelling, compactLegalReferences, legalReferences, withBothSpellings } from './legal-references.js';
 import { resetSearchStatistics, searchWith, type SearchDeps } from './search-service.js';
 import { loadTestCorpus, type TestDoc } from './test-corpus.js';
 
@@ -25,6 +25,13 @@ describe('compactLegalReferences', () => {
     expect(legalReferences('Code du travail - Article L1237-19-1')).toEqual(['L1237-19-1']);
     expect(legalReferences('articles R. 4624-10 à R. 4624-15')).toEqual(['R4624-10', 'R4624-15']);
     expect(legalReferences('Code du travail - Partie législative')).toEqual([]);
+  });
+
+  it('spells a reference both ways for search: as the article is titled, as pages citing it write it', () => {
+    expect(withBothSpellings("Que dit l'article L. 1237-19 ? et l1237-8")).toBe("Que dit l'article L1237-19 1237-19 ? et l1237-8 1237-8");
+    expect(citedSpelling('l1237-19')).toBe('1237-19');
+    expect(citedSpelling('covid-19')).toBeUndefined();
+    expect(citedSpelling('2023-2024')).toBeUndefined();
   });
 
   it('leaves alone what is not a reference', () => {

@@ -7,8 +7,8 @@
  * searched for a number the article's own page does not hold, and found the pages citing it. Measured on 200
  * articles of the Code du travail drawn at random (labour-law index, hash embedder, hybrid search), the
  * article's own page first for « article L. 1234-5 »: 0.155 of them (0.410 in the ten first); written
- * « article L1234-5 »: 0.625 (0.925). Pages citing the article write it the long way and keep their match on
- * the article's last numbers.
+ * « article L1234-5 »: 0.625 (0.925). Search looks for both spellings (withBothSpellings): an index that
+ * only cites the article (fiches writing « L. 1234-5 ») must still find the pages citing it.
  *
  * Only a capital L, R, D or A (législative, réglementaire, décret, arrêté) followed by a dot or a space and a
  * number with at least one hyphenated part: « A 2021-3 » in running text is rare, « L 2024 » is left alone.
@@ -28,4 +28,19 @@ const COMPACT = /(?<![\p{L}\p{N}])[LRDA]\d{1,4}(?:-\d+)+(?![\p{L}\p{N}]|-\d)/giu
 /** The articles a text names, each as one word in capitals (« L1237-19 »), however it writes them. */
 export function legalReferences(text: string): string[] {
   return [...new Set((compactLegalReferences(text).match(COMPACT) ?? []).map((r) => r.toUpperCase()))];
+}
+
+/**
+ * The text with each article it names written both ways: « L1237-19 1237-19 ». A page citing the article
+ * writes « L. 1237-19 », which the parser reads as the number « 1237 »: a search for « L1237-19 » alone
+ * found the article's own page (titled « Article L1237-19 ») but no longer the pages citing it, the only
+ * ones an index without the code holds (the travail-emploi fiches cite « L. 1237-1 »).
+ */
+export function withBothSpellings(text: string): string {
+  return compactLegalReferences(text).replace(COMPACT, (ref) => `${ref} ${ref.slice(1)}`);
+}
+
+/** A question's word naming an article (« l1237-19 », folded), as the pages citing it spell it: « 1237-19 ». */
+export function citedSpelling(word: string): string | undefined {
+  return /^[lrda]\d{1,4}(?:-\d+)+$/.test(word) ? word.slice(1) : undefined;
 }

@@ -19,7 +19,7 @@ import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
 import { resolveCollectionRefs } from '@cite/index/collections/collection-refs.js';
 import { createReranker, type Reranker } from './reranker.js';
 import { expandSearchQuery } from './synonyms/synonym-store.js';
-import { compactLegalReferences, legalReferences } from './legal-references.js';
+import { legalReferences, withBothSpellings } from './legal-references.js';
 import {
   searchBodySchema,
   searchFiltersSchema,
@@ -195,8 +195,9 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
   const timings: Record<string, number> = {};
   if (input.allowedCollections && input.allowedCollections.length === 0) return { data: [], timings: { total_ms: ms(t0) } };
   const filters = await resolveFilters(deps.db, validated.filters, input.allowedCollections);
-  // « L. 1237-19 » searched as the article's page titles it (legal-references.ts)
-  const query = compactLegalReferences(input.query);
+  // « L. 1237-19 » searched as the article's page titles it and as the pages citing it write it
+  // (legal-references.ts)
+  const query = withBothSpellings(input.query);
 
   let vector: string | undefined;
   if (mode !== 'lexical') {

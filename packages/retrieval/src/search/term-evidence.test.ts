@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
 import { indexBacklog } from '@cite/index/documents-repo.js';
 import { queryEvidence, wholeWords, type QueryEvidence } from './term-evidence.js';
+import { legalReferences } from './legal-references.js';
 import { chunkCountIn, resetSearchStatistics } from './search-service.js';
 import { loadTestCorpus } from './test-corpus.js';
 
@@ -32,6 +33,30 @@ describe('wholeWords', () => {
       { word: 'l1237-19', lexeme: '-19 l1237', df: 30, impacts: { '1': 0.8 }, derived: {} },
       { word: 'travail', lexeme: 'travail', df: 900, impacts: { '2': 0.5 } },
     ]);
+  });
+});
+
+describe('wholeWords, a reference with the texts to read it in', () => {
+  // « L1237-19 »: the article's page (title l1237 -19), a page citing it (1237 -19), a page citing
+  // « L. 1237-9 » and « L. 1233-19 » (1237 -19 too), the page « Article L1237-19-1 » (l1237 -19)
+  const texts = new Map([
+    ['1', 'Code du travail - Article L1237-19\nUn accord collectif peut être conclu.'],
+    ['2', "L'accord mentionné à l'article L. 1237-19 est transmis."],
+    ['3', 'Voir les articles L. 1237-9 et L. 1233-19.'],
+    ['4', 'Code du travail - Article L1237-19-1\nLes modalités sont fixées par accord.'],
+  ]);
+  const names = (id: string, ref: string) => legalReferences(texts.get(id)!).includes(ref.toUpperCase());
+  it('is held where the text names it, in either spelling, and nowhere its lexemes only meet', () => {
+    const [term] = wholeWords(
+      [
+        { word: 'l1237-19', lexeme: '-19', df: 40, impacts: { '1': 1, '2': 1, '3': 1, '4': 1 } },
+        { word: 'l1237-19', lexeme: 'l1237', df: 20, impacts: { '1': 2, '4': 2 } },
+        { word: '1237-19', lexeme: '1237', df: 30, impacts: { '2': 0.5, '3': 0.5 } },
+      ],
+      new Map([['1237-19', 'l1237-19']]),
+      names,
+    );
+    expect(term).toEqual({ word: 'l1237-19', lexeme: '-19 l1237', df: 40, impacts: { '1': 1.5, '2': 0.75 }, derived: {} });
   });
 });
 

@@ -22,6 +22,7 @@
  * branch's measure, for every retrieved chunk: one the lexical branch alone found has one as well).
  */
 import type { Database, NamedStatement } from '@cite/core/db/database.js';
+import { citedSpelling, legalReferences } from './legal-references.js';
 import { QUERY_ANALYSER } from './query-analyser.js';
 
 export interface TermEvidence {
@@ -118,20 +119,28 @@ export async function queryEvidence(
   chunkIds: readonly (string | number)[],
   chunkCount: number,
   allowedCollections: readonly number[] | null = null,
+  texts?: ReadonlyMap<string, string>,
 ): Promise<QueryEvidence> {
   if (words.length === 0) return { chunkCount, terms: [] };
   const ids = chunkIds.map((id) => String(id));
+  // an article's reference is also looked up as the pages citing it spell it (wholeWords), after the
+  // question's own words, so that a lexeme both give stays the reference's; only with the passages' texts,
+  // which tell a page citing « L. 161-1 » from one citing « L. 161-17-2 » and « L. 5421-1 »
+  const cited = new Map<string, string>();
+  for (const w of texts ? words : []) {
+    const alias = citedSpelling(w);
+    if (alias && !words.includes(alias) && !cited.has(alias)) cited.set(alias, w);
+  }
   const { rows } = await db.query<{
     word: string;
     lexeme: string;
     df: number;
     impacts: Record<string, number>;
     derived: Record<string, number>;
-  }>(EVIDENCE_SQL, [words, ids, allowedCollections]);
-  return {
-    chunkCount,
-    terms: wholeWords(rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {}, derived: r.derived ?? {} }))),
-  };
+  }>(EVIDENCE_SQL, [[...words, ...cited.keys()], ids, allowedCollections]);
+  const terms = rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {}, derived: r.derived ?? {} }));
+  const names = (id: string, reference: string) => legalReferences(texts?.get(id) ?? '').includes(reference.toUpperCase());
+  return { chunkCount, terms: wholeWords(terms, cited, names) };
 }
 
 /**
@@ -141,17 +150,48 @@ export async function queryEvidence(
  * of them more often), no derived forms. Counted separately, a reference the index does not know
  * (« L. 1237-99 ») was covered by any article of its chapter. A lexeme two such words share goes to the
  * first one only (the statement's q, one row a lexeme).
+ *
+ * `cited`: for a reference, the word of its cited spelling (« 1237-19 » for « l1237-19 », citedSpelling):
+ * the pages citing the article write « L. 1237-19 », read as 1237 and -19. Lexemes say nothing of their
+ * order: a page citing « L. 1237-9 » and « L. 1233-19 » holds 1237 and -19, the page « Article L1237-19-1 »
+ * holds l1237 and -19. So a reference is held, in either spelling, only where `names` (the chunk's title,
+ * headings and text) names it. Its impact there is its lexemes' mean; it is counted in at most as many
+ * chunks as hold the first part of either spelling.
  */
-export function wholeWords(terms: TermEvidence[]): TermEvidence[] {
+export function wholeWords(
+  terms: TermEvidence[],
+  cited: ReadonlyMap<string, string> = new Map(),
+  names: (chunkId: string, reference: string) => boolean = () => false,
+): TermEvidence[] {
   const byWord = new Map<string, TermEvidence[]>();
-  for (const t of terms) byWord.set(t.word, [...(byWord.get(t.word) ?? []), t]);
+  const aliasParts = new Map<string, TermEvidence[]>();
+  const references = new Set(cited.values());
+  for (const t of terms) {
+    const reference = cited.get(t.word);
+    if (reference) aliasParts.set(reference, [...(aliasParts.get(reference) ?? []), t]);
+    else byWord.set(t.word, [...(byWord.get(t.word) ?? []), t]);
+  }
   return [...byWord.values()].map((parts) => {
-    if (parts.length === 1) return parts[0]!;
+    const alias = aliasParts.get(parts[0]!.word) ?? [];
+    // a reference, with the texts to read it in: held only where the text names it
+    const named = references.has(parts[0]!.word);
+    if (parts.length === 1 && alias.length === 0 && !named) return parts[0]!;
+    // the cited spelling: the reference's number parts (« -19 ») with the alias's own lexemes (« 1237 »)
+    const numbers = parts.filter((p) => !/^\p{L}/u.test(p.lexeme));
+    const spellings = alias.length ? [parts, [...alias, ...numbers]] : [parts];
     const impacts: Record<string, number> = {};
-    for (const id of Object.keys(parts[0]!.impacts)) {
-      const each = parts.map((p) => p.impacts[id]);
-      if (each.every((x) => x !== undefined)) impacts[id] = (each as number[]).reduce((a, b) => a + b, 0) / each.length;
+    for (const spelling of spellings) {
+      for (const id of Object.keys(spelling[0]!.impacts)) {
+        const each = spelling.map((p) => p.impacts[id]);
+        if (!each.every((x) => x !== undefined)) continue;
+        if (named && !names(id, parts[0]!.word)) continue;
+        const mean = (each as number[]).reduce((a, b) => a + b, 0) / each.length;
+        impacts[id] = Math.max(impacts[id] ?? 0, mean);
+      }
     }
-    return { word: parts[0]!.word, lexeme: parts.map((p) => p.lexeme).join(' '), df: Math.min(...parts.map((p) => p.df)), impacts, derived: {} };
+    const letters = parts.filter((p) => /^\p{L}/u.test(p.lexeme));
+    const firstParts = [...letters, ...alias].reduce((n, p) => n + p.df, 0);
+    const df = Math.min(...numbers.map((p) => p.df), ...(letters.length || alias.length ? [firstParts] : []));
+    return { word: parts[0]!.word, lexeme: parts.map((p) => p.lexeme).join(' '), df, impacts, derived: {} };
   });
 }
