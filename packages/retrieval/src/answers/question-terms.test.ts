@@ -22,7 +22,7 @@ describe('question words', () => {
 
   it('keeps nouns that are also verb forms as topics ("demande", "permis"), and numbers', () => {
     expect(roles('Demande de permis de construire en 2026')).toMatchObject({ demande: 'topic', permis: 'topic', '2026': 'topic' });
-    expect(roles('Article L1237-1')).toMatchObject({ 'l1237-1': 'topic' });
+    expect(roles('Article L1237-1')).toMatchObject({ 'L1237-1': 'topic' });
   });
 
   it('drops stop words, words of asking and repeats; folds case and accents into `word`', () => {

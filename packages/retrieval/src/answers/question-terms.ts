@@ -8,7 +8,7 @@
 import { isVerbForm } from './lexicon/verb-forms.js';
 import { fold } from '@cite/core/text/fold.js';
 import { STOP_WORDS } from './text.js';
-import { compactLegalReferences } from '../search/legal-references.js';
+import { citedSpelling, compactLegalReferences } from '../search/legal-references.js';
 
 export type WordRole = 'topic' | 'action' | 'framing';
 
@@ -80,7 +80,8 @@ export function questionWords(question: string): QuestionWord[] {
     if (seen.has(word) || STOP_WORDS.has(word) || QUESTION_STOP.has(word)) continue;
     if (word.length < 2 && !/\d/.test(word)) continue;
     seen.add(word);
-    out.push({ word, text, role: roleOf(word, text) });
+    // a reference is shown as codes write it (« L1237-19 »), in messages naming what no source holds
+    out.push({ word, text: citedSpelling(word) ? text.toUpperCase() : text, role: roleOf(word, text) });
   }
   return out;
 }
