@@ -139,7 +139,11 @@ export async function queryEvidence(
     derived: Record<string, number>;
   }>(EVIDENCE_SQL, [[...words, ...cited.keys()], ids, allowedCollections]);
   const terms = rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {}, derived: r.derived ?? {} }));
-  const names = (id: string, reference: string) => legalReferences(texts?.get(id) ?? '').includes(reference.toUpperCase());
+  const named = new Map<string, string[]>(); // each passage's references, read once
+  const names = (id: string, reference: string) => {
+    if (!named.has(id)) named.set(id, legalReferences(texts?.get(id) ?? ''));
+    return named.get(id)!.includes(reference.toUpperCase());
+  };
   return { chunkCount, terms: wholeWords(terms, cited, names) };
 }
 
