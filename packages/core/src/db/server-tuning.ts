@@ -79,8 +79,12 @@ export function autovacuumAdvice(on: boolean): string | null {
  * vacuumed and analyzed. Returns the statements run (none with autovacuum on, or on the embedded database).
  */
 export async function upkeepWithoutAutovacuum(db: Database): Promise<string[]> {
-  if (db.mode !== 'server' || (await readAutovacuum(db))) return [];
-  return new TableUpkeep(db).pass();
+  return (await lacksUpkeep(db)) ? new TableUpkeep(db).pass() : [];
+}
+
+/** A server whose autovacuum is off: nobody upkeeps its tables unless Cité does (the embedded database does itself). */
+async function lacksUpkeep(db: Database, readSetting: (db: Queryable) => Promise<boolean> = readAutovacuum): Promise<boolean> {
+  return db.mode === 'server' && !(await readSetting(db));
 }
 
 /**
@@ -93,7 +97,7 @@ export async function upkeepWithoutAutovacuum(db: Database): Promise<string[]> {
  */
 export function upkeepWithoutAutovacuumPart(readSetting: (db: Queryable) => Promise<boolean> = readAutovacuum): BackgroundPart {
   return async (app) => {
-    if (app.db.mode !== 'server' || (await readSetting(app.db))) return async () => {};
+    if (!(await lacksUpkeep(app.db, readSetting))) return async () => {};
     app.log.info('autovacuum is off on this server: this worker vacuums and analyzes the tables Cité writes');
     const upkeep = new TableUpkeep(app.db, { log: app.log }).start();
     return () => upkeep.stop();

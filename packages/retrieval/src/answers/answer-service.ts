@@ -524,7 +524,11 @@ export class AnswerService {
       passages.map((p) => p.chunk_id),
       await chunkCountIn(this.deps.db, collections),
       collections,
-      new Map(passages.map((p) => [String(p.chunk_id), `${p.document.title}\n${p.heading_path.join('\n')}\n${p.text}`])),
+      (id) => {
+        // read only for a question naming an article: where its passages name it
+        const p = passages.find((x) => String(x.chunk_id) === id);
+        return p ? `${p.document.title}\n${p.heading_path.join('\n')}\n${p.text}` : '';
+      },
     ), passages.map((p) => p.chunk_id), collections);
     const vectors = await questionSimilarity(this.deps.db, this.deps.embedder, this.options.minSimilarity, query, passages.map((p) => p.chunk_id), this.deps.log);
     const decision = decideRelevance(words, { ...evidence, similarities: vectors.similarities }, passages, {

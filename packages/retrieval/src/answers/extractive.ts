@@ -26,7 +26,7 @@ import { OMITTED, quoteUnits, shrinkUnit, unitLines, type LineScore, type QuoteU
 import { splitSentences } from './sentences.js';
 import { fold } from '@cite/core/text/fold.js';
 import { termSet } from './text.js';
-import { legalReferences } from '../search/legal-references.js';
+import { legalReferences, namesArticle } from '../search/legal-references.js';
 import type { NumberedSource } from './types.js';
 import { isClaim } from './verify.js';
 
@@ -148,8 +148,7 @@ function termOverlap(q: Set<string>, passage: NumberedSource): number {
  */
 function namedArticles(question: string, sources: NumberedSource[]): Set<number> {
   const asked = legalReferences(question);
-  if (asked.length === 0) return new Set();
-  return new Set(sources.filter((s) => legalReferences(s.document.title).some((r) => asked.includes(r))).map((s) => s.n));
+  return new Set(sources.filter((s) => namesArticle(s.document.title, asked)).map((s) => s.n));
 }
 
 /** The texts inverse frequencies are counted over: sentences, list items, table rows. */

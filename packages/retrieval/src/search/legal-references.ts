@@ -30,6 +30,11 @@ export function legalReferences(text: string): string[] {
   return [...new Set((compactLegalReferences(text).match(COMPACT) ?? []).map((r) => r.toUpperCase()))];
 }
 
+/** Whether `text` (a page's title) names one of `articles` (as legalReferences gives them). */
+export function namesArticle(text: string, articles: readonly string[]): boolean {
+  return articles.length > 0 && legalReferences(text).some((r) => articles.includes(r));
+}
+
 /**
  * The text with each article it names written both ways: « L1237-19 1237-19 ». A page citing the article
  * writes « L. 1237-19 », which the parser reads as the number « 1237 »: a search for « L1237-19 » alone

@@ -19,7 +19,7 @@ import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
 import { resolveCollectionRefs } from '@cite/index/collections/collection-refs.js';
 import { createReranker, type Reranker } from './reranker.js';
 import { expandSearchQuery } from './synonyms/synonym-store.js';
-import { legalReferences, withBothSpellings } from './legal-references.js';
+import { legalReferences, namesArticle, withBothSpellings } from './legal-references.js';
 import {
   searchBodySchema,
   searchFiltersSchema,
@@ -303,8 +303,8 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
  * 0.40 → 1 as a question (it was always among the candidates fused); the same on the 200 held-out ones.
  */
 function namedArticlesFirst(hits: SearchHit[], articles: readonly string[]): SearchHit[] {
-  const named = (h: SearchHit) => legalReferences(h.document.title).some((r) => articles.includes(r));
-  return [...hits.filter(named), ...hits.filter((h) => !named(h))];
+  const named = hits.map((h) => namesArticle(h.document.title, articles));
+  return [...hits.filter((_, i) => named[i]), ...hits.filter((_, i) => !named[i])];
 }
 
 /**

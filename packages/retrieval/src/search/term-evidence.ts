@@ -119,7 +119,7 @@ export async function queryEvidence(
   chunkIds: readonly (string | number)[],
   chunkCount: number,
   allowedCollections: readonly number[] | null = null,
-  texts?: ReadonlyMap<string, string>,
+  textOf?: (chunkId: string) => string,
 ): Promise<QueryEvidence> {
   if (words.length === 0) return { chunkCount, terms: [] };
   const ids = chunkIds.map((id) => String(id));
@@ -127,7 +127,7 @@ export async function queryEvidence(
   // question's own words, so that a lexeme both give stays the reference's; only with the passages' texts,
   // which tell a page citing « L. 161-1 » from one citing « L. 161-17-2 » and « L. 5421-1 »
   const cited = new Map<string, string>();
-  for (const w of texts ? words : []) {
+  for (const w of textOf ? words : []) {
     const alias = citedSpelling(w);
     if (alias && !words.includes(alias) && !cited.has(alias)) cited.set(alias, w);
   }
@@ -141,7 +141,7 @@ export async function queryEvidence(
   const terms = rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {}, derived: r.derived ?? {} }));
   const named = new Map<string, string[]>(); // each passage's references, read once
   const names = (id: string, reference: string) => {
-    if (!named.has(id)) named.set(id, legalReferences(texts?.get(id) ?? ''));
+    if (!named.has(id)) named.set(id, legalReferences(textOf?.(id) ?? ''));
     return named.get(id)!.includes(reference.toUpperCase());
   };
   return { chunkCount, terms: wholeWords(terms, cited, names) };
@@ -181,7 +181,8 @@ export function wholeWords(
     const named = references.has(parts[0]!.word);
     if (parts.length === 1 && alias.length === 0 && !named) return parts[0]!;
     // the cited spelling: the reference's number parts (« -19 ») with the alias's own lexemes (« 1237 »)
-    const numbers = parts.filter((p) => !/^\p{L}/u.test(p.lexeme));
+    const letters = parts.filter((p) => /^\p{L}/u.test(p.lexeme));
+    const numbers = parts.filter((p) => !letters.includes(p));
     const spellings = alias.length ? [parts, [...alias, ...numbers]] : [parts];
     const impacts: Record<string, number> = {};
     for (const spelling of spellings) {
@@ -193,7 +194,6 @@ export function wholeWords(
         impacts[id] = Math.max(impacts[id] ?? 0, mean);
       }
     }
-    const letters = parts.filter((p) => /^\p{L}/u.test(p.lexeme));
     const firstParts = [...letters, ...alias].reduce((n, p) => n + p.df, 0);
     const df = Math.min(...numbers.map((p) => p.df), ...(letters.length || alias.length ? [firstParts] : []));
     return { word: parts[0]!.word, lexeme: parts.map((p) => p.lexeme).join(' '), df, impacts, derived: {} };
