@@ -2,7 +2,8 @@
  * Questions naming an article of a code, for `npm run bench:abstain -- --articles N`: N articles of the
  * indexed Code du travail, drawn by a hash of their URL (the same ones on every run over the same corpus),
  * each asked for in three spellings: « article L1234-5 » (as Légifrance titles it), « article L. 1234-5 » (as
- * legal texts write it) and « Que dit l'article L. 1234-5 du code du travail ? ». Prints, per spelling, how
+ * legal texts write it) and « Que dit l'article L. 1234-5 du code du travail ? », and asked of another code
+ * (« … du code de la sécurité sociale ? »: to be declined). Prints, per spelling, how
  * often search ranks the article's own page first and in its ten first (MRR@10), and how often an answer
  * is given and cites the article. Generated from the index's titles, not written by hand. `--articles-offset
  * 200` draws the held-out articles.
@@ -14,6 +15,8 @@ const SPELLINGS: Record<string, (letter: string, number: string) => string> = {
   compact: (l, n) => `article ${l}${n}`,
   dotted: (l, n) => `article ${l}. ${n}`,
   question: (l, n) => `Que dit l'article ${l}. ${n} du code du travail ?`,
+  // the same number in a code the index does not hold: the Code du travail's article is not the answer
+  'other code': (l, n) => `Que dit l'article ${l}. ${n} du code de la sécurité sociale ?`,
 };
 
 export interface ArticleReferenceFigures {
@@ -67,6 +70,8 @@ export interface CitedArticleFigures {
   answered: number;
   /** Answers citing a passage whose text names the article. */
   citingIt: number;
+  /** The same references asked of the Code de la sécurité sociale, which the index does not cite them from. */
+  otherCodeAnswered: number;
 }
 
 /**
@@ -86,13 +91,17 @@ export async function citedArticleFigures(db: Database, answers: AnswerService, 
   const textOf = new Map(rows.map((r) => [r.id, r.text]));
   let answered = 0;
   let citingIt = 0;
+  let otherCodeAnswered = 0;
   const asked = [...references.values()].slice(0, n);
+  const caller = { keyId: null, collections: null };
   for (const reference of asked) {
-    const a = await answers.ask({ question: `Que dit l'article ${reference} du code du travail ?`, caller: { keyId: null, collections: null } });
+    const other = await answers.ask({ question: `Que dit l'article ${reference} du code de la sécurité sociale ?`, caller });
+    if (!other.abstained) otherCodeAnswered++;
+    const a = await answers.ask({ question: `Que dit l'article ${reference} du code du travail ?`, caller });
     if (a.abstained) continue;
     answered++;
     const written = new RegExp(`${reference[0]}\\.? ?${reference.slice(3)}(?![0-9-])`);
     if (a.citations.some((c) => written.test(textOf.get(String(c.chunk_id)) ?? ''))) citingIt++;
   }
-  return { references: references.size, asked: asked.length, answered, citingIt };
+  return { references: references.size, asked: asked.length, answered, citingIt, otherCodeAnswered };
 }

@@ -51,6 +51,10 @@ export function gateReason(language: AnswerLanguage, d: Pick<GateDecision, 'code
       return fr
         ? `Aucune source disponible ne mentionne ${quoteWords(d.unknown, language)}.`
         : `No available source mentions ${quoteWords(d.unknown, language)}.`;
+    case 'article_not_found':
+      return fr
+        ? `Aucun passage des sources trouvées ne cite l'article ${quoteWords(d.missing, language)}.`
+        : `No passage of the sources found cites article ${quoteWords(d.missing, language)}.`;
     case 'terms_not_together':
       return fr
         ? `Aucun passage des sources ne traite ensemble des termes clés de la question ; manquent notamment ${quoteWords(d.missing, language)}.`

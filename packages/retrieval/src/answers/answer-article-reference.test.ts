@@ -3,7 +3,8 @@
  * answers, hash embedder): written as legal texts write it (« L. 1237-19 »), it is answered from the article
  * itself (titled « Article L1237-19 » by Légifrance), not from the articles citing it; one the index only cites
  * is answered from a page citing it; an article the index does not hold (« L. 1237-99 ») is declined, though
- * its chapter's articles are indexed.
+ * its chapter's articles are indexed; so is an article of another code with the same number (« L. 1237-1 du
+ * code de commerce »).
  */
 import type { NormalisedDocument } from '@cite/ingestion/document.js';
 import { indexDocuments } from '@cite/ingestion/ingest/index-documents.js';
@@ -41,7 +42,10 @@ function fiche(url: string, title: string, text: string): NormalisedDocument {
   return { url, title, lang: 'fr', format: 'html', metadata: {}, sections: [{ headingPath: [title], blocks: [{ kind: 'paragraph', text, locator: {} }] }] };
 }
 
+/** Names other codes, holding every word of questions about their articles but the reference. */
+const OTHER = fiche('https://travail-emploi.gouv.fr/autres-codes', 'Les autres codes', "Le code de la sécurité sociale, le code de commerce et le code civil s'appliquent aussi au salarié selon les cas.");
 const ARTICLES = [
+  OTHER,
   CITING,
   NEIGHBOURS,
   ASKED,
@@ -58,7 +62,7 @@ for (const mode of availableModes())
     const ask = async (question: string) => {
       const res = await engine.fetch('/v1/answers', { body: { question }, role: 'agent' });
       expect(res.status).toBe(200);
-      return (await res.json()) as { abstained: boolean; abstain_code?: string; citations: Array<{ url: string; quote: string }> };
+      return (await res.json()) as { abstained: boolean; abstain_code?: string; abstain_reason?: string; citations: Array<{ url: string; quote: string }> };
     };
 
     beforeAll(async () => {
@@ -89,10 +93,36 @@ for (const mode of availableModes())
       }
     });
 
+    it('answers about the article of the code the question names, not of another code with the same number', async () => {
+      // the article's page is titled with its code; the fiche cites « L. 1234-1 du code du travail »
+      for (const question of ["Que dit l'article L. 1237-19 du code du travail ?", 'article L. 1237-19 C. trav.', "Que prévoit le Code du Travail à l'article L1237-19 ?"]) {
+        const a = await ask(question);
+        expect(a.abstained, question).toBe(false);
+        expect(a.citations.map((c) => c.url), question).toEqual([ASKED.url]);
+      }
+      const cited = await ask("Que dit l'article L. 1234-1 du code du travail ?");
+      expect(cited.citations.map((c) => c.url)).toEqual([CITING.url]);
+      // the same numbers in other codes, whose names a page holds (OTHER): no passage names those articles
+      for (const question of [
+        "Que dit l'article L. 1237-19 du code de la sécurité sociale ?",
+        "Que dit l'article L. 1237-1 du code de commerce ?",
+        'article L. 1237-19 CSS',
+        "Que dit l'article L. 1234-1 du code de la securite sociale ?",
+      ]) {
+        const a = await ask(question);
+        expect(a.abstained, question).toBe(true);
+        expect(a.abstain_code, question).toBe('article_not_found');
+        expect(a.citations).toEqual([]);
+      }
+      const declined = await ask("Que dit l'article L. 1237-1 du code de commerce ?");
+      expect(declined.abstain_reason).toContain('« L1237-1 (Code de commerce) »');
+    });
+
     it('declines an article the index does not hold, though its chapter is indexed', async () => {
       for (const question of ["Que dit l'article L. 1237-99 ?", "Que dit l'article L. 1237-19-9 ?"]) {
         const a = await ask(question);
         expect(a.abstained, question).toBe(true);
+        expect(a.abstain_code, question).toBe('article_not_found');
         expect(a.citations).toEqual([]);
       }
     });

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Database } from '@cite/core/db/database.js';
 import { approximateTokens, type Embedder } from '@cite/core/embeddings/embedder.js';
 import { CiteError, badRequest } from '@cite/core/errors.js';
+import { articleNamer } from '../search/legal-references.js';
 import { chunkCountIn } from '../search/search-service.js';
 import { queryEvidence } from '../search/term-evidence.js';
 import { withSynonymCoverage } from '../search/synonyms/synonym-evidence.js';
@@ -524,11 +525,11 @@ export class AnswerService {
       passages.map((p) => p.chunk_id),
       await chunkCountIn(this.deps.db, collections),
       collections,
-      (id) => {
-        // read only for a question naming an article: where its passages name it
+      // read only for a question naming an article: where its passages name it
+      articleNamer(query, (id) => {
         const p = passages.find((x) => String(x.chunk_id) === id);
         return p ? `${p.document.title}\n${p.heading_path.join('\n')}\n${p.text}` : '';
-      },
+      }),
     ), passages.map((p) => p.chunk_id), collections);
     const vectors = await questionSimilarity(this.deps.db, this.deps.embedder, this.options.minSimilarity, query, passages.map((p) => p.chunk_id), this.deps.log);
     const decision = decideRelevance(words, { ...evidence, similarities: vectors.similarities }, passages, {

@@ -66,7 +66,7 @@ export const answerResponse = z.object({
   abstained: z.boolean(),
   abstain_reason: z.string().optional().describe('Why Cité declined, in the question\'s language: the key terms no source covers, or the model\'s reason'),
   abstain_code: z
-    .enum(['no_terms', 'no_passages', 'unknown_terms', 'terms_not_together', 'weak_match', 'model_declined', 'nothing_to_quote'])
+    .enum(['no_terms', 'no_passages', 'unknown_terms', 'terms_not_together', 'weak_match', 'article_not_found', 'model_declined', 'nothing_to_quote'])
     .optional(),
   closest_sources: z.array(z.object({ url: z.string(), title: z.string(), chunk_id: z.union([z.number(), z.string()]) })).optional(),
   retrieval_query: z.string().describe('The query searched: the question, or a follow-up rewritten as a standalone question'),

@@ -98,6 +98,23 @@ describe('extractiveAnswer', () => {
     expect(extractiveAnswer("Que dit l'article sur l'accord transmis ?", numberSources([article, citing]), 'fr').used).toEqual([2]);
   });
 
+  it('quotes a page citing the article only where it names it, and nothing when it names it in no quotable line', () => {
+    const url = 'https://travail-emploi.gouv.fr/le-travail-du-dimanche';
+    // a list cut from its lead-in by the chunk's start; its item names the article in the middle of a sentence
+    const naming = p(1, url, 'Le travail du dimanche', "- Les commerces de détail alimentaire situés dans les zones touristiques internationales mentionnées à l'article L. 3132-24 du code du travail (ZTI, voir ci-dessous) peuvent ouvrir jusqu'à 13 heures.");
+    // same page, the question's words, another article: not about the one asked for
+    const sources = numberSources([naming, p(2, url, 'Le travail du dimanche', '- Articles L. 3132-1 à L. 3132-31 du Code du travail.\n\nLe code du travail encadre le travail du dimanche par des articles.')]);
+    const { text, used } = extractiveAnswer("Que dit l'article L. 3132-24 du code du travail ?", sources, 'fr');
+    expect(used).toEqual([1]);
+    expect(text).toContain("mentionnées à l'article L. 3132-24 du code du travail (ZTI, voir ci-dessous) peuvent ouvrir");
+    expect(text).not.toContain('encadre');
+    // of another code: no passage names it, so nothing is quoted (the answer service declines it)
+    expect(extractiveAnswer("Que dit l'article L. 3132-24 du code de commerce ?", sources, 'fr').used).toEqual([]);
+    // the article named only in a title-like line: nothing to quote, rather than the other passage
+    const bare = numberSources([p(1, url, 'Le travail du dimanche', '- Article L. 3132-24'), sources[1]!]);
+    expect(extractiveAnswer("Que dit l'article L. 3132-24 du code du travail ?", bare, 'fr')).toEqual({ text: '', used: [] });
+  });
+
   it('leads with a document the gate passes, and adds none it does not pass (strength 0)', () => {
     const question = 'Comment calculer la prime de précarité ?';
     const numbered = numberSources([
@@ -327,6 +344,9 @@ describe('extractiveAnswer: lists, tables, navigation, citations, length', () =>
     expect(isLeadIn('Les pièces à fournir sont les suivantes :')).toBe(true);
     expect(isLeadIn('Le versement intervient le mois suivant.')).toBe(false);
     expect(isLeadIn('Le montant varie suivant votre situation familiale.')).toBe(false);
+    // a cross-reference in parentheses: a statement, quotable
+    expect(isLeadIn("Les commerces situés dans les zones touristiques (ZTI, voir ci-dessous) ouvrent jusqu'à 13 heures.")).toBe(false);
+    expect(isLeadIn('Les commerces concernés sont énumérés ci-dessous.')).toBe(true);
     expect(isPageFurniture("Demande d'aide juridictionnelle (Formulaire)")).toBe(true);
     expect(isPageFurniture('Formulaire cerfa n°15626*03')).toBe(true);
     expect(isPageFurniture('Accueil > Papiers - Citoyenneté > Carte grise')).toBe(true);

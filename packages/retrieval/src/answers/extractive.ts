@@ -26,7 +26,7 @@ import { OMITTED, quoteUnits, shrinkUnit, unitLines, type LineScore, type QuoteU
 import { splitSentences } from './sentences.js';
 import { fold } from '@cite/core/text/fold.js';
 import { termSet } from './text.js';
-import { legalReferences, namesArticle } from '../search/legal-references.js';
+import { articleReferences, namesArticle, type ArticleReference } from '../search/legal-references.js';
 import type { NumberedSource } from './types.js';
 import { isClaim } from './verify.js';
 
@@ -115,12 +115,16 @@ export function extractiveAnswer(
   const parsed = quotedSources.map((source) => ({ source, blocks: parsePassage(source.text) }));
   const lineScore = questionScore(q, parsed.flatMap((p) => atomsOf(p.blocks)));
   const docRelevance = new Map(quotedSources.map((s) => [s.n, termOverlap(q, s)]));
-  const named = namedArticles(question, quotedSources);
+  const asked = articleReferences(question);
+  const named = namedArticles(asked, quotedSources);
 
-  const candidates = scoreCandidates(parsed, lineScore, docRelevance, o.maxItems, named);
+  const candidates = scoreCandidates(parsed, lineScore, docRelevance, o.maxItems, named, asked);
   if (candidates.length === 0) return { text: '', used: [] };
   const documents = quotedDocuments(q, quotedSources, docRelevance, o, named);
   const eligible = candidates.filter((c) => documents.has(c.source.document.url));
+  // an article the question names is quoted from where it is named, or not at all: the line of another page
+  // sharing the question's words (« Articles L. 3132-1 à L. 3132-31 du Code du travail ») is not about it
+  if (asked.length && eligible.length === 0) return { text: '', used: [] };
   const intro = EXTRACTIVE_INTRO[language];
   const quotes = chooseQuotes(eligible.length ? eligible : candidates, documents, lineScore, o, intro.length);
   if (quotes.length === 0) return { text: '', used: [] };
@@ -140,15 +144,22 @@ function termOverlap(q: Set<string>, passage: NumberedSource): number {
 }
 
 /**
- * The sources titled with an article the question names (« Que dit l'article L. 1237-19 ? » and the page
- * « Code du travail - Article L1237-19 »): the article's text is what is asked for, though its lines hold
- * none of the question's words (its number is only in its title). Measured on 100 such questions about
- * articles of the Code du travail drawn at random (labour-law index, hash embedder): 18 of them declined
- * as having nothing to quote, their article found first.
+ * The sources about an article the question names: a page titled with it (« Que dit l'article L. 1237-19 ? »
+ * and the page « Code du travail - Article L1237-19 »), whose text is what is asked for though its lines hold
+ * none of the question's words (its number is only in its title); else a passage naming it in its text (an
+ * index of fiches citing the article), quoted where it names it. Measured on 100 questions about articles of
+ * the Code du travail drawn at random (labour-law index, hash embedder): 18 of them declined as having
+ * nothing to quote, their article found first; on 100 articles the demo index only cites, 4 of the 81
+ * answered quoted a line of the citing page that did not name the article.
  */
-function namedArticles(question: string, sources: NumberedSource[]): Set<number> {
-  const asked = legalReferences(question);
-  return new Set(sources.filter((s) => namesArticle(s.document.title, asked)).map((s) => s.n));
+function namedArticles(asked: readonly ArticleReference[], sources: NumberedSource[]): Map<number, 'page' | 'passage'> {
+  const named = new Map<number, 'page' | 'passage'>();
+  if (asked.length === 0) return named;
+  for (const s of sources) {
+    if (namesArticle(s.document.title, asked)) named.set(s.n, 'page');
+    else if (namesArticle(`${s.document.title}\n${s.heading_path.join('\n')}\n${s.text}`, asked)) named.set(s.n, 'passage');
+  }
+  return named;
 }
 
 /** The texts inverse frequencies are counted over: sentences, list items, table rows. */
@@ -183,17 +194,23 @@ function scoreCandidates(
   lineScore: LineScore & { total: number },
   docRelevance: Map<number, number>,
   maxItems: number,
-  named: ReadonlySet<number>,
+  named: ReadonlyMap<number, 'page' | 'passage'>,
+  asked: readonly ArticleReference[],
 ): Candidate[] {
   const out: Candidate[] = [];
   for (const { source, blocks } of parsed) {
+    const naming = named.get(source.n);
+    // a question about an article: only the passages naming it (another passage of a page citing it is not)
+    if (asked.length && !naming) continue;
     quoteUnits(source.text, blocks, lineScore, { maxItems }).forEach((unit, order) => {
       const own = lineScore(unitLines(unit).join('\n')) / lineScore.total;
+      // what the question asks for: the article's own page, or where a page citing it names it
+      const wanted = naming === 'page' || (naming === 'passage' && namesArticle(unitLines(unit).join('\n'), asked));
       // a unit holding none of the question's words says nothing of it, whatever its page is about
-      // (the « Qui contacter ? » list of a page titled like the question), unless its page is the article
-      // the question names: then it is what was asked (its own words still order its units)
-      if (own === 0 && !named.has(source.n)) return;
-      const overlap = named.has(source.n) ? 0.5 + own / 2 : own;
+      // (the « Qui contacter ? » list of a page titled like the question), unless it is what was asked for
+      // (its own words still order the units); a page citing the article is quoted where it names it only
+      if ((own === 0 || naming === 'passage') && !wanted) return;
+      const overlap = wanted ? 0.5 + own / 2 : own;
       const score = 0.55 * overlap + 0.3 * (docRelevance.get(source.n) ?? 0) + 0.1 / source.n + (order === 0 ? 0.05 : order === 1 ? 0.025 : 0);
       out.push({ source, unit, score, order });
     });
@@ -211,11 +228,12 @@ function quotedDocuments(
   sources: NumberedSource[],
   docRelevance: Map<number, number>,
   o: Options,
-  named: ReadonlySet<number>,
+  named: ReadonlyMap<number, 'page' | 'passage'>,
 ): Map<string, 'lead' | 'other'> {
   const weight = (s: NumberedSource) => (o.strengths ? (o.strengths.get(s.n) ?? 0) : (docRelevance.get(s.n) ?? 0));
-  // the articles the question names, and only them, the strongest first
-  const articles = sources.filter((s) => named.has(s.n)).sort((a, b) => weight(b) - weight(a));
+  // the articles the question names, and only them, the strongest first; without their pages, those citing them
+  const pages = sources.filter((s) => named.get(s.n) === 'page');
+  const articles = (pages.length ? pages : sources.filter((s) => named.has(s.n))).sort((a, b) => weight(b) - weight(a));
   if (articles.length) return new Map(articles.map((s, i) => [s.document.url, i === 0 ? 'lead' : 'other']));
   let lead = sources[0]!;
   for (const src of sources) if (weight(src) > weight(lead)) lead = src;

@@ -119,12 +119,14 @@ const AFTER_PREPOSITION = new Set(['votre', 'vos', 'sa', 'son', 'ses', 'leur', '
 
 /**
  * A sentence that only announces what follows: it ends with a colon, or it points at a list or
- * table ("selon le tableau suivant", "les conditions suivantes", "ci-dessous", "comme suit").
+ * table ("selon le tableau suivant", "les conditions suivantes", "ci-dessous", "comme suit"), outside
+ * parentheses.
  */
 export function isLeadIn(sentence: string): boolean {
   const s = sentence.trim();
   if (/:\s*(?:[»"”)]\s*)?$/.test(s)) return true;
-  const f = fold(s);
+  // an aside pointing further down the page (« (voir ci-dessous) ») announces nothing of its own
+  const f = fold(s.replace(/\([^()]*\)/g, ' '));
   if (/\bci-(?:dessous|apres)\b|\bcomme suit\b|\bvoici\b|\bthe following\b|\bas follows\b|\bbelow\s*[.:]?$/.test(f)) return true;
   for (const m of f.matchAll(/([a-z'-]+)\s+suivant(?:e|s|es)?\b(?:\s+([a-z']+))?/g)) {
     const before = m[1]!.replace(/^[a-z]'/, '');

@@ -8,7 +8,8 @@
 import { isVerbForm } from './lexicon/verb-forms.js';
 import { fold } from '@cite/core/text/fold.js';
 import { STOP_WORDS } from './text.js';
-import { citedSpelling, compactLegalReferences } from '../search/legal-references.js';
+import { articleReferences, citedSpelling, compactLegalReferences } from '../search/legal-references.js';
+import { withoutCodeAbbreviations } from '../search/legal-codes.js';
 
 export type WordRole = 'topic' | 'action' | 'framing';
 
@@ -18,6 +19,8 @@ export interface QuestionWord {
   /** As the question spells it (for messages). */
   text: string;
   role: WordRole;
+  /** An article's reference: the code the question names it of (« Code de commerce »), if it does. */
+  code?: string;
 }
 
 /** How much each role counts, relative to a topic word of the same rarity. */
@@ -75,13 +78,16 @@ const WORD = /[\p{L}\p{N}]+(?:-\p{N}+)*/gu;
 export function questionWords(question: string): QuestionWord[] {
   const seen = new Set<string>();
   const out: QuestionWord[] = [];
-  for (const text of compactLegalReferences(question).toLowerCase().match(WORD) ?? []) {
+  const codes = new Map(articleReferences(question).map((r) => [r.article.toLowerCase(), r.code]));
+  for (const text of compactLegalReferences(withoutCodeAbbreviations(question)).toLowerCase().match(WORD) ?? []) {
     const word = fold(text);
     if (seen.has(word) || STOP_WORDS.has(word) || QUESTION_STOP.has(word)) continue;
     if (word.length < 2 && !/\d/.test(word)) continue;
     seen.add(word);
     // a reference is shown as codes write it (« L1237-19 »), in messages naming what no source holds
-    out.push({ word, text: citedSpelling(word) ? text.toUpperCase() : text, role: roleOf(word, text) });
+    const reference = citedSpelling(word) !== undefined;
+    const code = reference ? codes.get(word) : undefined;
+    out.push({ word, text: reference ? text.toUpperCase() : text, role: roleOf(word, text), ...(code ? { code } : {}) });
   }
   return out;
 }

@@ -68,6 +68,20 @@ describe('relevance gate', () => {
     expect(decideRelevance(words, evidence(term('interim', 5), ev.terms[1]!, ev.terms[2]!), [passage(1), passage(2)]).abstain).toBe(true);
   });
 
+  it('answers a question naming an article only from a passage naming it, and names the article when none does', () => {
+    const words = questionWords("Que dit l'article L. 1237-1 du code de commerce sur la démission ?");
+    expect(words.find((w) => w.word === 'l1237-1')).toMatchObject({ text: 'L1237-1', code: 'Code de commerce' });
+    // passage 1 holds every word but the reference (a page on the code de commerce), strongly; passage 2 names
+    // the article too (term-evidence.ts counts it held only there)
+    const others = [term('code', 300, { 1: 2.2, 2: 1.8 }), term('commerce', 30, { 1: 2.2, 2: 1.8 }), term('demission', 20, { 1: 2.2, 2: 1.8 })];
+    const named = decideRelevance(words, evidence(term('l1237-1', 3, { 2: 2 }), ...others), [passage(1), passage(2)]);
+    expect(named).toMatchObject({ abstain: false, best_chunk_id: '2' });
+    expect(named.passages.map((p) => p.passes)).toEqual([false, true]);
+    const none = decideRelevance(words, evidence(term('l1237-1', 3), ...others), [passage(1), passage(2)]);
+    expect(none).toMatchObject({ abstain: true, code: 'article_not_found', missing: ['L1237-1 (Code de commerce)'] });
+    expect(gateReason('fr', none)).toBe("Aucun passage des sources trouvées ne cite l'article « L1237-1 (Code de commerce) ».");
+  });
+
   it('declines a rare topic word the index knows but no retrieved passage holds, naming it as missing', () => {
     const words = questionWords('Quelle est la durée du congé de maternité ?');
     // "durée" and "congé" fill the volunteer-leave fiche; "maternité" is elsewhere in the index.

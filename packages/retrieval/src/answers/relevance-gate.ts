@@ -42,6 +42,7 @@
  * database.
  */
 import { HASH_EMBEDDER_VERSION } from '@cite/core/embeddings/hash-embedder.js';
+import { citedSpelling } from '../search/legal-references.js';
 import type { QueryEvidence } from '../search/term-evidence.js';
 import { ROLE_WEIGHT, type QuestionWord } from './question-terms.js';
 import type { RetrievedPassage } from './types.js';
@@ -90,6 +91,8 @@ export interface WeightedTerm {
   df: number;
   /** Share of the question's total weight (sums to 1). */
   share: number;
+  /** An article's reference: the code the question names it of. */
+  code?: string;
 }
 
 export interface PassageRelevance {
@@ -111,7 +114,7 @@ export interface PassageRelevance {
   similarity: number | null;
 }
 
-export type AbstainCode = 'no_terms' | 'no_passages' | 'unknown_terms' | 'terms_not_together' | 'weak_match';
+export type AbstainCode = 'no_terms' | 'no_passages' | 'unknown_terms' | 'terms_not_together' | 'weak_match' | 'article_not_found';
 
 export interface GateDecision {
   abstain: boolean;
@@ -143,7 +146,8 @@ export function weighTerms(words: QuestionWord[], evidence: QueryEvidence): Weig
   const raw = evidence.terms.map((t) => {
     const r = byWord.get(t.word)?.role ?? 'topic';
     const text = byWord.get(t.word)?.text ?? t.word;
-    return { word: t.word, text, lexeme: t.lexeme, role: r, df: t.df, w: idf(evidence.chunkCount, t.df) * ROLE_WEIGHT[r] };
+    const code = byWord.get(t.word)?.code;
+    return { word: t.word, text, lexeme: t.lexeme, role: r, df: t.df, w: idf(evidence.chunkCount, t.df) * ROLE_WEIGHT[r], ...(code ? { code } : {}) };
   });
   const total = raw.reduce((s, t) => s + t.w, 0);
   return raw
@@ -194,7 +198,12 @@ export function decideRelevance(
   const knownTopics = terms.filter((t) => t.role === 'topic' && t.df > 0);
   const topicsNeeded = Math.min(thresholds.minTopicWords, knownTopics.length);
   const together = (s: PassageRelevance) => knownTopics.filter((t) => held(t, s.chunk_id)).length >= topicsNeeded;
-  const passing = scored.filter((s) => strongEnough(s) && together(s));
+  // a question naming an article asks about that article: a passage not naming it (of the code the question
+  // names) does not answer it, however many of the other words it holds (« Que dit l'article L. 1237-1 du code
+  // de commerce ? » and a page on « le code de commerce »)
+  const articles = terms.filter((t) => citedSpelling(t.word) !== undefined);
+  const namesArticle = (s: PassageRelevance) => articles.length === 0 || articles.some((t) => held(t, s.chunk_id));
+  const passing = scored.filter((s) => strongEnough(s) && together(s) && namesArticle(s));
   for (const s of passing) s.passes = true;
   const pool = passing.length ? passing : scored;
   const best = pool.reduce<PassageRelevance | null>((b, s) => (!b || s.strength > b.strength ? s : b), null);
@@ -217,6 +226,9 @@ export function decideRelevance(
   if (terms.length === 0) return { ...base, abstain: true, code: 'no_terms' };
   if (passages.length === 0) return { ...base, abstain: true, code: 'no_passages' };
   if (passing.length) return { ...base, abstain: false };
+  if (!scored.some(namesArticle)) {
+    return { ...base, missing: articles.map((t) => (t.code ? `${t.text} (${t.code})` : t.text)), abstain: true, code: 'article_not_found' };
+  }
   const alone = scored.some((s) => strongEnough(s) && !together(s));
   const code: AbstainCode = unknown.length
     ? 'unknown_terms'

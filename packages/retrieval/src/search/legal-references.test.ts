@@ -6,7 +6,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@cite/core/config/config.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
-import { citedSpelling, compactLegalReferences, legalReferences, withBothSpellings } from './legal-references.js';
+import {
+  articleNamer,
+  articleReferences,
+  citedSpelling,
+  compactLegalReferences,
+  legalReferences,
+  namesArticle,
+  withBothSpellings,
+} from './legal-references.js';
+import { withoutCodeAbbreviations } from './legal-codes.js';
 import { resetSearchStatistics, searchWith, type SearchDeps } from './search-service.js';
 import { loadTestCorpus, type TestDoc } from './test-corpus.js';
 
@@ -41,12 +50,105 @@ describe('compactLegalReferences', () => {
   });
 });
 
+describe('articleReferences: the code each article belongs to', () => {
+  const TRAVAIL = 'Code du travail';
+  const CSS = 'Code de la sécurité sociale';
+  it('reads the code named right after a reference, past the rest of its list', () => {
+    expect(articleReferences("Que dit l'article L. 1237-1 du code de commerce ?")).toEqual([{ article: 'L1237-1', code: 'Code de commerce' }]);
+    expect(articleReferences('Articles L. 1225-61 à L. 1225-65-2, R. 1225-14, et D. 1225-17 du Code du travail').map((r) => r.code))
+      .toEqual([TRAVAIL, TRAVAIL, TRAVAIL, TRAVAIL]);
+    expect(articleReferences('les articles L. 1237-1 et L. 1237-2 du Code du Travail')).toEqual([
+      { article: 'L1237-1', code: TRAVAIL },
+      { article: 'L1237-2', code: TRAVAIL },
+    ]);
+    expect(articleReferences("l'article L. 1234-1 du code du travail et l'article L. 161-1 du code de la securite sociale")).toEqual([
+      { article: 'L1234-1', code: TRAVAIL },
+      { article: 'L161-1', code: CSS },
+    ]);
+    expect(articleReferences('art. L. 161-1 CSS, art. L. 1234-1 C. trav.')).toEqual([
+      { article: 'L161-1', code: CSS },
+      { article: 'L1234-1', code: TRAVAIL },
+    ]);
+    // the longest name: a code of its own
+    expect(articleReferences('Code du travail applicable à Mayotte - Article L122-1')).toEqual([
+      { article: 'L122-1', code: 'Code du travail applicable à Mayotte' },
+    ]);
+  });
+
+  it("otherwise takes the text's only code, and leaves it unknown when the text names none or several", () => {
+    expect(articleReferences('Code du travail - Article L1237-19')).toEqual([{ article: 'L1237-19', code: TRAVAIL }]);
+    expect(articleReferences("Que prévoit le code du travail à l'article L. 1237-19 ?")).toEqual([{ article: 'L1237-19', code: TRAVAIL }]);
+    expect(articleReferences("l'article L. 2312-8 du même code")).toEqual([{ article: 'L2312-8' }]);
+    // « du même code »: the code named last before; « du présent code »: the text's first (the page's title)
+    expect(articleReferences("aux articles L. 7231-1 et D. 7231-1 du Code du travail ; un organisme déclaré selon l'article L. 7232-1-1 du même code"))
+      .toEqual([{ article: 'L7231-1', code: TRAVAIL }, { article: 'D7231-1', code: TRAVAIL }, { article: 'L7232-1-1', code: TRAVAIL }]);
+    expect(articleReferences("Code du travail - Article L1234-1\nVoir l'article L. 242-1 du code de la sécurité sociale et l'article L. 1234-5 du présent code."))
+      .toEqual([{ article: 'L1234-1', code: TRAVAIL }, { article: 'L242-1', code: CSS }, { article: 'L1234-5', code: TRAVAIL }]);
+    // a line's only code before the text's: a page's title above a text citing another code
+    expect(articleReferences('Code du travail - Article L1234-5\nLes indemnités au sens de l\'article L. 242-1 du code de la sécurité sociale.'))
+      .toEqual([{ article: 'L1234-5', code: TRAVAIL }, { article: 'L242-1', code: CSS }]);
+    // a code claimed by a reference is not its line's for another: the page's own code is
+    const page = "Code du travail - Article L4154-3\nLa faute prévue à l'article L. 452-1 du code de la sécurité sociale, sauf à l'article L. 4154-2.";
+    expect(articleReferences(page)).toEqual([
+      { article: 'L4154-3', code: TRAVAIL },
+      { article: 'L452-1', code: CSS },
+      { article: 'L4154-2', code: TRAVAIL },
+    ]);
+    expect(articleReferences("Le code civil et le code de commerce s'appliquent ; voir l'article L. 1234-1.")).toEqual([{ article: 'L1234-1' }]);
+    // an abbreviation is read as written: « css » in running text is not a code
+    expect(articleReferences('article L. 161-1 css')).toEqual([{ article: 'L161-1' }]);
+  });
+
+  it("tells an article from another code's article of the same number, and from none when a side does not say", () => {
+    const title = 'Code du travail - Article L1237-1';
+    expect(namesArticle(title, articleReferences("Que dit l'article L. 1237-1 du code de commerce ?"))).toBe(false);
+    expect(namesArticle(title, articleReferences("Que dit l'article L. 1237-1 du code du travail ?"))).toBe(true);
+    expect(namesArticle(title, articleReferences("Que dit l'article L. 1237-1 ?"))).toBe(true);
+    expect(namesArticle(title, articleReferences("Que dit l'article L. 1237-10 ?"))).toBe(false);
+    expect(namesArticle('Article L1237-1', articleReferences("l'article L. 1237-1 du code de commerce"))).toBe(true);
+  });
+
+  it('reads, for the relevance gate, which passages name the article of the code the question names', () => {
+    const texts: Record<string, string> = {
+      travail: 'Le préavis\nIl est fixé par l\'article L. 1234-1 du code du travail.',
+      silent: 'Le préavis\nIl est fixé par l\'article L. 1234-1.',
+      commerce: 'Le bail\nVoir les articles L. 1234-1 et L. 145-4 du code de commerce.',
+    };
+    const read: string[] = [];
+    const names = articleNamer("Que dit l'article L. 1234-1 du code de commerce ?", (id) => (read.push(id), texts[id]!));
+    expect(Object.keys(texts).filter((id) => names(id, 'l1234-1'))).toEqual(['silent', 'commerce']);
+    expect(names('commerce', 'l145-4')).toBe(true);
+    expect(read).toEqual(['travail', 'silent', 'commerce']); // each passage read once
+    const anyCode = articleNamer("Que dit l'article L. 1234-1 ?", (id) => texts[id]!);
+    expect(Object.keys(texts).filter((id) => anyCode(id, 'l1234-1'))).toEqual(['travail', 'silent', 'commerce']);
+  });
+
+  it('drops the abbreviations of codes from a question\'s words, not the words that look like them', () => {
+    expect(withoutCodeAbbreviations('art. L. 1234-1 C. trav. et L. 161-1 CSS, C. pén.').replace(/\s+/g, ' ')).toBe('art. L. 1234-1 et L. 161-1 , ');
+    expect(withoutCodeAbbreviations('le CSSCT et les cssr')).toBe('le CSSCT et les cssr');
+  });
+});
+
 const citing = (i: number): TestDoc => ({
   url: `https://exemple.gouv.fr/code/R1237-${i}`,
   title: `Code du travail - Article R1237-${i}`,
   chunks: [{ text: `La demande de validation de l'accord mentionné à l'article L. 1237-19 est adressée à l'autorité administrative (cas ${i}).` }],
 });
+/** Fiches citing articles no page is titled with: one names L. 1233-4, the shorter others its numbers apart. */
+const fiches: TestDoc[] = [
+  {
+    url: 'https://exemple.gouv.fr/fiches/reclassement',
+    title: 'Le reclassement du salarié',
+    chunks: [{ text: "L'employeur recherche un poste de reclassement avant tout licenciement économique, comme le prévoit l'article L. 1233-4 du code du travail pour chaque salarié concerné par la procédure." }],
+  },
+  ...[1, 2, 3, 4].map((i) => ({
+    url: `https://exemple.gouv.fr/fiches/autre-${i}`,
+    title: `Fiche ${i}`,
+    chunks: [{ text: `Voir les articles L. 1233-${10 + i} et L. ${1240 + i}-4 (cas ${i}).` }],
+  })),
+];
 const docs: TestDoc[] = [
+  ...fiches,
   {
     url: 'https://exemple.gouv.fr/code/L1237-19',
     title: 'Code du travail - Article L1237-19',
@@ -85,5 +187,13 @@ describeEachDatabase('search by an article\'s reference', (ctx) => {
     // an article of the same chapter, named: its own page first, not the one the others cite
     const other = await searchWith(deps, { query: 'article L. 1237-19-2', allowedCollections: null, k: 3 });
     expect(other.data[0]!.document.url).toBe('https://exemple.gouv.fr/code/L1237-19-2');
+  });
+
+  it('puts a passage whose text names the article first when no page is titled with it', async () => {
+    const url = 'https://exemple.gouv.fr/fiches/reclassement';
+    for (const query of ['article L. 1233-4', "Que dit l'article L. 1233-4 du code du travail ?"]) {
+      const res = await searchWith(deps, { query, allowedCollections: null, mode: 'lexical', k: 3 });
+      expect(res.data[0]!.document.url, query).toBe(url);
+    }
   });
 });

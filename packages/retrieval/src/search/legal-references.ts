@@ -1,3 +1,5 @@
+import { codesIn, foldForCodes } from './legal-codes.js';
+
 /**
  * References to articles of a code, written as one: « L. 1237-19 », « L.1237-19 » and « L 1237-19 » become
  * « L1237-19 », as Légifrance titles its articles (« Code du travail - Article L1237-19 »).
@@ -30,9 +32,96 @@ export function legalReferences(text: string): string[] {
   return [...new Set((compactLegalReferences(text).match(COMPACT) ?? []).map((r) => r.toUpperCase()))];
 }
 
-/** Whether `text` (a page's title) names one of `articles` (as legalReferences gives them). */
-export function namesArticle(text: string, articles: readonly string[]): boolean {
-  return articles.length > 0 && legalReferences(text).some((r) => articles.includes(r));
+/** An article a text names (« L1237-19 »), and the code it names it of, if the text tells. */
+export interface ArticleReference {
+  article: string;
+  /** As Légifrance titles it (« Code du travail »): legal-codes.ts. */
+  code?: string;
+}
+
+/** The words that may stand between a reference and its code: the rest of its list (« , et L. 1237-2 »). */
+const LIST_WORD = /^(?:,|et|ou|à|a|(?:l')?(?:art\.|articles?)|[LRDA]?\d{1,4}(?:-\d+)*)$/iu;
+
+/**
+ * Whether `between`, the text from a reference to a code, is only the rest of its list and « du »: the code
+ * is then the reference's. Word by word, not one regular expression (its nested repetitions could take
+ * exponential time on a hostile text).
+ */
+function leadsToCode(between: string): boolean {
+  if (between.length > 400 || between.includes('\n')) return false;
+  const words = between.replace(/,/g, ' , ').split(/\s+/).filter(Boolean);
+  if (words.length && /^(?:du|au|de|des)$/i.test(words.at(-1)!)) words.pop();
+  return words.every((w) => LIST_WORD.test(w));
+}
+
+/** A code named by reference to one named before: « du même code », « dudit code », « du présent code ». */
+const SAME_CODE = /(?:(?:du|de)\s+)?(?:meme|dudit|ce|(present))\s+code(?![\p{L}])/iu;
+
+/**
+ * The articles a text names and their codes. A reference's code is the one named right after it, past the
+ * rest of its list (« articles L. 1237-1 et L. 1237-2 du code du travail », « L. 161-1 CSS »). Otherwise, of
+ * the codes no other reference claims that way, the only one of its line (a page's title « Code du travail -
+ * Article L1237-19 » above a text citing « L. 452-1 du code de la sécurité sociale »), then of the text (a
+ * question « Que dit le code civil à l'article… »). « Du même code » is the code named last before it, « du
+ * présent code » the text's first (a page's title). Otherwise unknown (a fiche naming no code, or several).
+ */
+export function articleReferences(text: string): ArticleReference[] {
+  const folded = compactLegalReferences(foldForCodes(text));
+  const codes = codesIn(folded);
+  const claimed = new Set<(typeof codes)[number]>();
+  const references = [...folded.matchAll(COMPACT)].map((m) => {
+    const start = m.index!;
+    const end = start + m[0].length;
+    const next = codes.find((c) => c.start >= end);
+    const own = next && leadsToCode(folded.slice(end, next.start)) ? next : undefined;
+    if (own) claimed.add(own);
+    // « du même code », « dudit code »: the one named last before; « du présent code »: the page's, named first
+    const rest = folded.slice(end, end + 400);
+    const sameMatch = own ? null : SAME_CODE.exec(rest);
+    const same = sameMatch && leadsToCode(rest.slice(0, sameMatch.index)) ? sameMatch : null;
+    const last = () => codes.findLast((c) => c.end <= start)?.code;
+    const code = own?.code ?? (same ? (same[1] ? codes[0]?.code : last()) : undefined);
+    return { article: m[0].toUpperCase(), start, end, code };
+  });
+  const free = codes.filter((c) => !claimed.has(c));
+  const onlyOf = (named: typeof codes) => (new Set(named.map((c) => c.code)).size === 1 ? named[0]!.code : undefined);
+  const found = new Map<string, ArticleReference>();
+  for (const r of references) {
+    const lineStart = folded.lastIndexOf('\n', r.start) + 1;
+    const lineEnd = folded.indexOf('\n', r.end) < 0 ? folded.length : folded.indexOf('\n', r.end);
+    const code = r.code ?? onlyOf(free.filter((c) => c.start >= lineStart && c.end <= lineEnd)) ?? onlyOf(free);
+    found.set(`${r.article} ${code ?? ''}`, { article: r.article, ...(code ? { code } : {}) });
+  }
+  return [...found.values()];
+}
+
+/** The same article, and the same code unless one of the two does not say. */
+function sameArticle(a: ArticleReference, b: ArticleReference): boolean {
+  return a.article === b.article && (!a.code || !b.code || a.code === b.code);
+}
+
+/**
+ * Whether `text` (a page's title) names one of the articles `asked` (articleReferences of a question): the
+ * Code du travail's « Article L1237-1 » is not the one asked for « l'article L. 1237-1 du code de commerce ».
+ */
+export function namesArticle(text: string, asked: readonly ArticleReference[]): boolean {
+  return asked.length > 0 && articleReferences(text).some((r) => asked.some((a) => sameArticle(a, r)));
+}
+
+/**
+ * For the relevance gate (term-evidence.ts): whether a passage (`textOf`: its title, headings and text) names
+ * the article `reference` (a question word, « l1237-19 ») of the code the question names it of. Each
+ * passage is read once, however many references the question names.
+ */
+export function articleNamer(question: string, textOf: (id: string) => string): (id: string, reference: string) => boolean {
+  const asked = articleReferences(question);
+  const named = new Map<string, ArticleReference[]>();
+  return (id, reference) => {
+    const article = reference.toUpperCase();
+    const wanted = asked.filter((a) => a.article === article);
+    if (!named.has(id)) named.set(id, articleReferences(textOf(id)));
+    return named.get(id)!.some((r) => (wanted.length ? wanted : [{ article }]).some((a) => sameArticle(a, r)));
+  };
 }
 
 /**

@@ -19,7 +19,7 @@ import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
 import { resolveCollectionRefs } from '@cite/index/collections/collection-refs.js';
 import { createReranker, type Reranker } from './reranker.js';
 import { expandSearchQuery } from './synonyms/synonym-store.js';
-import { legalReferences, namesArticle, withBothSpellings } from './legal-references.js';
+import { articleReferences, namesArticle, withBothSpellings, type ArticleReference } from './legal-references.js';
 import {
   searchBodySchema,
   searchFiltersSchema,
@@ -217,7 +217,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
   }
   // synonyms of the global lists and of the collections searched (the key's, narrowed by the filters)
   const expansion = mode === 'vector' ? null : await expandSearchQuery(deps.db, query, filters?.collections ?? input.allowedCollections);
-  const articles = legalReferences(query);
+  const articles = articleReferences(query);
   // Grouping, reranking and putting a named article first work on the whole fused list; plain pages come
   // straight from SQL.
   const wholeList = Boolean(input.group_by_document || reranker || articles.length);
@@ -302,9 +302,9 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
  * (labour-law index, hash embedder): the article's own page first 0.625 → 1 written « article L. 1234-5 »,
  * 0.40 → 1 as a question (it was always among the candidates fused); the same on the 200 held-out ones.
  */
-function namedArticlesFirst(hits: SearchHit[], articles: readonly string[]): SearchHit[] {
-  const named = hits.map((h) => namesArticle(h.document.title, articles));
-  return [...hits.filter((_, i) => named[i]), ...hits.filter((_, i) => !named[i])];
+function namedArticlesFirst(hits: SearchHit[], articles: readonly ArticleReference[]): SearchHit[] {
+  const rank = hits.map((h) => (namesArticle(h.document.title, articles) ? 0 : namesArticle(`${h.document.title}\n${h.text}`, articles) ? 1 : 2));
+  return [0, 1, 2].flatMap((r) => hits.filter((_, i) => rank[i] === r));
 }
 
 /**

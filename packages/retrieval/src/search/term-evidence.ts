@@ -22,7 +22,7 @@
  * branch's measure, for every retrieved chunk: one the lexical branch alone found has one as well).
  */
 import type { Database, NamedStatement } from '@cite/core/db/database.js';
-import { citedSpelling, legalReferences } from './legal-references.js';
+import { citedSpelling } from './legal-references.js';
 import { QUERY_ANALYSER } from './query-analyser.js';
 
 export interface TermEvidence {
@@ -119,15 +119,16 @@ export async function queryEvidence(
   chunkIds: readonly (string | number)[],
   chunkCount: number,
   allowedCollections: readonly number[] | null = null,
-  textOf?: (chunkId: string) => string,
+  names?: (chunkId: string, reference: string) => boolean,
 ): Promise<QueryEvidence> {
   if (words.length === 0) return { chunkCount, terms: [] };
   const ids = chunkIds.map((id) => String(id));
   // an article's reference is also looked up as the pages citing it spell it (wholeWords), after the
-  // question's own words, so that a lexeme both give stays the reference's; only with the passages' texts,
-  // which tell a page citing « L. 161-1 » from one citing « L. 161-17-2 » and « L. 5421-1 »
+  // question's own words, so that a lexeme both give stays the reference's; only with a reader of the
+  // passages' texts (`names`, legal-references.ts articleNamer), which tells a page citing « L. 161-1 » from one
+  // citing « L. 161-17-2 » and « L. 5421-1 », and the Code du travail's L. 1237-1 from the Code de commerce's
   const cited = new Map<string, string>();
-  for (const w of textOf ? words : []) {
+  for (const w of names ? words : []) {
     const alias = citedSpelling(w);
     if (alias && !words.includes(alias) && !cited.has(alias)) cited.set(alias, w);
   }
@@ -139,11 +140,6 @@ export async function queryEvidence(
     derived: Record<string, number>;
   }>(EVIDENCE_SQL, [[...words, ...cited.keys()], ids, allowedCollections]);
   const terms = rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {}, derived: r.derived ?? {} }));
-  const named = new Map<string, string[]>(); // each passage's references, read once
-  const names = (id: string, reference: string) => {
-    if (!named.has(id)) named.set(id, legalReferences(textOf?.(id) ?? ''));
-    return named.get(id)!.includes(reference.toUpperCase());
-  };
   return { chunkCount, terms: wholeWords(terms, cited, names) };
 }
 
@@ -159,7 +155,7 @@ export async function queryEvidence(
  * the pages citing the article write « L. 1237-19 », read as 1237 and -19. Lexemes say nothing of their
  * order: a page citing « L. 1237-9 » and « L. 1233-19 » holds 1237 and -19, the page « Article L1237-19-1 »
  * holds l1237 and -19. So a reference is held, in either spelling, only where `names` (the chunk's title,
- * headings and text) names it. Its impact there is its lexemes' mean; it is counted in at most as many
+ * headings and text) names it, of the code the question names it of. Its impact there is its lexemes' mean; it is counted in at most as many
  * chunks as hold the first part of either spelling.
  */
 export function wholeWords(
