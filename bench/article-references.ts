@@ -3,7 +3,8 @@
  * indexed Code du travail, drawn by a hash of their URL (the same ones on every run over the same corpus),
  * each asked for in three spellings: « article L1234-5 » (as Légifrance titles it), « article L. 1234-5 » (as
  * legal texts write it) and « Que dit l'article L. 1234-5 du code du travail ? », and asked of another code
- * (« … du code de la sécurité sociale ? »: to be declined). Prints, per spelling, how
+ * (« … du code de la sécurité sociale ? ») and as an article of the Code civil (« Que dit l'article 1234 du code
+ * civil ? »), both to be declined. Prints, per spelling, how
  * often search ranks the article's own page first and in its ten first (MRR@10), and how often an answer
  * is given and cites the article. Generated from the index's titles, not written by hand. `--articles-offset
  * 200` draws the held-out articles.
@@ -17,6 +18,9 @@ const SPELLINGS: Record<string, (letter: string, number: string) => string> = {
   question: (l, n) => `Que dit l'article ${l}. ${n} du code du travail ?`,
   // the same number in a code the index does not hold: the Code du travail's article is not the answer
   'other code': (l, n) => `Que dit l'article ${l}. ${n} du code de la sécurité sociale ?`,
+  // an article of the Code civil, numbered without a letter, that the index does not hold: its number is the
+  // first part of the drawn article's (« 1234 » of L1234-5), which the pages citing L. 1234-x hold
+  'code civil': (_l, n) => `Que dit l'article ${n.split('-')[0]} du code civil ?`,
 };
 
 export interface ArticleReferenceFigures {

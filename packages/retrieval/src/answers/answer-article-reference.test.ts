@@ -42,9 +42,14 @@ function fiche(url: string, title: string, text: string): NormalisedDocument {
   return { url, title, lang: 'fr', format: 'html', metadata: {}, sections: [{ headingPath: [title], blocks: [{ kind: 'paragraph', text, locator: {} }] }] };
 }
 
+/** Cites an article of the Code civil, numbered without a letter; and another text's article 1242. */
+const CIVIL = fiche('https://travail-emploi.gouv.fr/retenues', 'Les retenues sur salaire', "Il est interdit à l'employeur, sous réserve des dispositions de l'article 1240 du code civil, d'imposer des retenues d'argent aux salariés.");
+const AGREEMENT = fiche('https://travail-emploi.gouv.fr/accord', "L'accord de branche", "L'article 1242 de l'accord de branche fixe les retenues d'argent des salariés.");
 /** Names other codes, holding every word of questions about their articles but the reference. */
 const OTHER = fiche('https://travail-emploi.gouv.fr/autres-codes', 'Les autres codes', "Le code de la sécurité sociale, le code de commerce et le code civil s'appliquent aussi au salarié selon les cas.");
 const ARTICLES = [
+  CIVIL,
+  AGREEMENT,
   OTHER,
   CITING,
   NEIGHBOURS,
@@ -113,6 +118,15 @@ for (const mode of availableModes())
         expect(a.abstained, question).toBe(true);
         expect(a.abstain_code, question).toBe('article_not_found');
         expect(a.citations).toEqual([]);
+      }
+      // an article numbered without a letter: the page citing it; not « L. 1234-1 » for « article 1234 », nor another
+      // text's article 1242
+      const civil = await ask("Que dit l'article 1240 du code civil ?");
+      expect(civil.citations.map((c) => c.url)).toEqual([CIVIL.url]);
+      expect(civil.citations[0]!.quote).toContain("l'article 1240 du code civil");
+      for (const question of ["Que dit l'article 1234 du code civil ?", "Que dit l'article 1242 du code civil ?"]) {
+        const a = await ask(question);
+        expect(a.abstain_code, question).toBe('article_not_found');
       }
       const declined = await ask("Que dit l'article L. 1237-1 du code de commerce ?");
       expect(declined.abstain_reason).toContain('« L1237-1 (Code de commerce) »');

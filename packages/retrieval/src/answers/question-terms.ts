@@ -19,6 +19,8 @@ export interface QuestionWord {
   /** As the question spells it (for messages). */
   text: string;
   role: WordRole;
+  /** Names an article (« L1237-19 », the « 1240 » of « article 1240 du code civil »). */
+  reference?: boolean;
   /** An article's reference: the code the question names it of (« Code de commerce »), if it does. */
   code?: string;
 }
@@ -85,9 +87,10 @@ export function questionWords(question: string): QuestionWord[] {
     if (word.length < 2 && !/\d/.test(word)) continue;
     seen.add(word);
     // a reference is shown as codes write it (« L1237-19 »), in messages naming what no source holds
-    const reference = citedSpelling(word) !== undefined;
-    const code = reference ? codes.get(word) : undefined;
-    out.push({ word, text: reference ? text.toUpperCase() : text, role: roleOf(word, text), ...(code ? { code } : {}) });
+    const reference = codes.has(word) || citedSpelling(word) !== undefined;
+    const code = codes.get(word);
+    const shown = reference ? text.toUpperCase() : text;
+    out.push({ word, text: shown, role: roleOf(word, text), ...(reference ? { reference } : {}), ...(code ? { code } : {}) });
   }
   return out;
 }

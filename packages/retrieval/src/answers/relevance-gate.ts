@@ -42,7 +42,6 @@
  * database.
  */
 import { HASH_EMBEDDER_VERSION } from '@cite/core/embeddings/hash-embedder.js';
-import { citedSpelling } from '../search/legal-references.js';
 import type { QueryEvidence } from '../search/term-evidence.js';
 import { ROLE_WEIGHT, type QuestionWord } from './question-terms.js';
 import type { RetrievedPassage } from './types.js';
@@ -91,7 +90,8 @@ export interface WeightedTerm {
   df: number;
   /** Share of the question's total weight (sums to 1). */
   share: number;
-  /** An article's reference: the code the question names it of. */
+  /** Names an article; `code`: the code the question names it of. */
+  reference?: boolean;
   code?: string;
 }
 
@@ -146,8 +146,9 @@ export function weighTerms(words: QuestionWord[], evidence: QueryEvidence): Weig
   const raw = evidence.terms.map((t) => {
     const r = byWord.get(t.word)?.role ?? 'topic';
     const text = byWord.get(t.word)?.text ?? t.word;
-    const code = byWord.get(t.word)?.code;
-    return { word: t.word, text, lexeme: t.lexeme, role: r, df: t.df, w: idf(evidence.chunkCount, t.df) * ROLE_WEIGHT[r], ...(code ? { code } : {}) };
+    const { reference, code } = byWord.get(t.word) ?? {};
+    const about = { ...(reference ? { reference } : {}), ...(code ? { code } : {}) };
+    return { word: t.word, text, lexeme: t.lexeme, role: r, df: t.df, w: idf(evidence.chunkCount, t.df) * ROLE_WEIGHT[r], ...about };
   });
   const total = raw.reduce((s, t) => s + t.w, 0);
   return raw
@@ -201,7 +202,7 @@ export function decideRelevance(
   // a question naming an article asks about that article: a passage not naming it (of the code the question
   // names) does not answer it, however many of the other words it holds (« Que dit l'article L. 1237-1 du code
   // de commerce ? » and a page on « le code de commerce »)
-  const articles = terms.filter((t) => citedSpelling(t.word) !== undefined);
+  const articles = terms.filter((t) => t.reference);
   const namesArticle = (s: PassageRelevance) => articles.length === 0 || articles.some((t) => held(t, s.chunk_id));
   const passing = scored.filter((s) => strongEnough(s) && together(s) && namesArticle(s));
   for (const s of passing) s.passes = true;

@@ -108,6 +108,27 @@ describe('articleReferences: the code each article belongs to', () => {
     expect(namesArticle('Article L1237-1', articleReferences("l'article L. 1237-1 du code de commerce"))).toBe(true);
   });
 
+  it('reads articles numbered without a letter after « article », held to their code', () => {
+    const CIVIL = 'Code civil';
+    expect(articleReferences("Que dit l'article 1240 du code civil ?")).toEqual([{ article: '1240', code: CIVIL }]);
+    expect(articleReferences('les articles 1240 et 1241 du Code civil, art. 1242 C. civ.')).toEqual([
+      { article: '1240', code: CIVIL },
+      { article: '1241', code: CIVIL },
+      { article: '1242', code: CIVIL },
+    ]);
+    expect(articleReferences('Code civil - Article 1240')).toEqual([{ article: '1240', code: CIVIL }]);
+    // not an article's number: a reference with a letter, the first article, an amount, a date
+    for (const text of ["l'article L. 1240-1", "l'article 1er", 'article 12,5 %', 'en 1240 euros']) {
+      expect(articleReferences(text).filter((r) => !/^L/.test(r.article)), text).toEqual([]);
+    }
+    const asked = articleReferences("Que dit l'article 12 du code civil ?");
+    expect(namesArticle('Code civil - Article 12', asked)).toBe(true);
+    expect(namesArticle('Code pénal - Article 12', asked)).toBe(false);
+    // a law's or an agreement's article 12 is not the code's: a number without a code is held to none
+    expect(namesArticle("l'article 12 de la loi du 6 juillet 1989", asked)).toBe(false);
+    expect(namesArticle("l'article 12 de la loi du 6 juillet 1989", articleReferences("Que dit l'article 12 ?"))).toBe(true);
+  });
+
   it('reads, for the relevance gate, which passages name the article of the code the question names', () => {
     const texts: Record<string, string> = {
       travail: 'Le préavis\nIl est fixé par l\'article L. 1234-1 du code du travail.',

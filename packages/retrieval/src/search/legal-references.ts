@@ -69,9 +69,11 @@ export function articleReferences(text: string): ArticleReference[] {
   const folded = compactLegalReferences(foldForCodes(text));
   const codes = codesIn(folded);
   const claimed = new Set<(typeof codes)[number]>();
-  const references = [...folded.matchAll(COMPACT)].map((m) => {
-    const start = m.index!;
-    const end = start + m[0].length;
+  const written = [
+    ...[...folded.matchAll(COMPACT)].map((m) => ({ article: m[0].toUpperCase(), start: m.index!, end: m.index! + m[0].length })),
+    ...numberedArticles(folded),
+  ].sort((a, b) => a.start - b.start);
+  const references = written.map(({ article, start, end }) => {
     const next = codes.find((c) => c.start >= end);
     const own = next && leadsToCode(folded.slice(end, next.start)) ? next : undefined;
     if (own) claimed.add(own);
@@ -81,7 +83,7 @@ export function articleReferences(text: string): ArticleReference[] {
     const same = sameMatch && leadsToCode(rest.slice(0, sameMatch.index)) ? sameMatch : null;
     const last = () => codes.findLast((c) => c.end <= start)?.code;
     const code = own?.code ?? (same ? (same[1] ? codes[0]?.code : last()) : undefined);
-    return { article: m[0].toUpperCase(), start, end, code };
+    return { article, start, end, code };
   });
   const free = codes.filter((c) => !claimed.has(c));
   const onlyOf = (named: typeof codes) => (new Set(named.map((c) => c.code)).size === 1 ? named[0]!.code : undefined);
@@ -95,9 +97,35 @@ export function articleReferences(text: string): ArticleReference[] {
   return [...found.values()];
 }
 
-/** The same article, and the same code unless one of the two does not say. */
-function sameArticle(a: ArticleReference, b: ArticleReference): boolean {
-  return a.article === b.article && (!a.code || !b.code || a.code === b.code);
+/** « article 1240 », « art. 1240 », « articles 1240 et 1241 » (folded): articles of codes numbered without a letter. */
+const NUMBERED = /(?<![\p{L}\p{N}])(?:l')?(?:art\.|articles?)\s*(\d{1,4}(?:-\d+)*)(?![\p{L}\p{N}]|[.,]\d)/giu;
+const NEXT_NUMBER = /\s*(?:,|et|ou|à|a)\s*(\d{1,4}(?:-\d+)*)(?![\p{L}\p{N}]|[.,]\d)/iuy;
+
+/**
+ * The Code civil, the Code pénal and the Code général des impôts number most articles without a letter
+ * (Légifrance titles them « Code civil - Article 1240 »): a number is an article's only after « article ».
+ */
+function numberedArticles(folded: string): Array<{ article: string; start: number; end: number }> {
+  const out: Array<{ article: string; start: number; end: number }> = [];
+  for (const m of folded.matchAll(NUMBERED)) {
+    const end = m.index! + m[0].length;
+    out.push({ article: m[1]!, start: end - m[1]!.length, end });
+    NEXT_NUMBER.lastIndex = end;
+    for (let n = NEXT_NUMBER.exec(folded); n; n = NEXT_NUMBER.exec(folded)) {
+      out.push({ article: n[1]!, start: NEXT_NUMBER.lastIndex - n[1]!.length, end: NEXT_NUMBER.lastIndex });
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether `found` (in a text) is the article `asked` (by a question): the same article, of the same code
+ * unless one of the two does not say. An article numbered without a letter is held to its code: « article 12 »
+ * of a text naming no code may be a law's or a collective agreement's.
+ */
+function sameArticle(asked: ArticleReference, found: ArticleReference): boolean {
+  if (asked.article !== found.article || !asked.code) return asked.article === found.article;
+  return found.code ? found.code === asked.code : /^[LRDA]/.test(found.article);
 }
 
 /**
@@ -110,19 +138,23 @@ export function namesArticle(text: string, asked: readonly ArticleReference[]): 
 
 /**
  * For the relevance gate (term-evidence.ts): whether a passage (`textOf`: its title, headings and text) names
- * the article `reference` (a question word, « l1237-19 ») of the code the question names it of. Each
+ * the article `reference` (a question word, « l1237-19 », « 1240 ») of the code the question names it of. Each
  * passage is read once, however many references the question names.
  */
-export function articleNamer(question: string, textOf: (id: string) => string): (id: string, reference: string) => boolean {
+export function articleNamer(question: string, textOf: (id: string) => string): ArticleNamer {
   const asked = articleReferences(question);
   const named = new Map<string, ArticleReference[]>();
-  return (id, reference) => {
+  const names = (id: string, reference: string) => {
     const article = reference.toUpperCase();
     const wanted = asked.filter((a) => a.article === article);
     if (!named.has(id)) named.set(id, articleReferences(textOf(id)));
     return named.get(id)!.some((r) => (wanted.length ? wanted : [{ article }]).some((a) => sameArticle(a, r)));
   };
+  return Object.assign(names, { references: new Set(asked.map((a) => a.article.toLowerCase())) });
 }
+
+/** articleNamer's reader, with the question's words naming an article (« l1237-19 », « 1240 »). */
+export type ArticleNamer = ((id: string, reference: string) => boolean) & { references: ReadonlySet<string> };
 
 /**
  * The text with each article it names written both ways: « L1237-19 1237-19 ». A page citing the article

@@ -22,7 +22,7 @@
  * branch's measure, for every retrieved chunk: one the lexical branch alone found has one as well).
  */
 import type { Database, NamedStatement } from '@cite/core/db/database.js';
-import { citedSpelling } from './legal-references.js';
+import { citedSpelling, type ArticleNamer } from './legal-references.js';
 import { QUERY_ANALYSER } from './query-analyser.js';
 
 export interface TermEvidence {
@@ -119,7 +119,7 @@ export async function queryEvidence(
   chunkIds: readonly (string | number)[],
   chunkCount: number,
   allowedCollections: readonly number[] | null = null,
-  names?: (chunkId: string, reference: string) => boolean,
+  names?: ArticleNamer,
 ): Promise<QueryEvidence> {
   if (words.length === 0) return { chunkCount, terms: [] };
   const ids = chunkIds.map((id) => String(id));
@@ -140,7 +140,7 @@ export async function queryEvidence(
     derived: Record<string, number>;
   }>(EVIDENCE_SQL, [[...words, ...cited.keys()], ids, allowedCollections]);
   const terms = rows.map((r) => ({ word: r.word, lexeme: r.lexeme, df: Number(r.df), impacts: r.impacts ?? {}, derived: r.derived ?? {} }));
-  return { chunkCount, terms: wholeWords(terms, cited, names) };
+  return { chunkCount, terms: wholeWords(terms, cited, names, names?.references) };
 }
 
 /**
@@ -154,18 +154,19 @@ export async function queryEvidence(
  * `cited`: for a reference, the word of its cited spelling (« 1237-19 » for « l1237-19 », citedSpelling):
  * the pages citing the article write « L. 1237-19 », read as 1237 and -19. Lexemes say nothing of their
  * order: a page citing « L. 1237-9 » and « L. 1233-19 » holds 1237 and -19, the page « Article L1237-19-1 »
- * holds l1237 and -19. So a reference is held, in either spelling, only where `names` (the chunk's title,
- * headings and text) names it, of the code the question names it of. Its impact there is its lexemes' mean; it is counted in at most as many
+ * holds l1237 and -19. So a reference (`references`: those words, and « 1240 » of « l'article 1240 du code
+ * civil », a number elsewhere) is held, in either spelling, only where `names` (the chunk's title, headings and
+ * text) names it, of the code the question names it of. Its impact there is its lexemes' mean; it is counted in at most as many
  * chunks as hold the first part of either spelling.
  */
 export function wholeWords(
   terms: TermEvidence[],
   cited: ReadonlyMap<string, string> = new Map(),
   names: (chunkId: string, reference: string) => boolean = () => false,
+  references: ReadonlySet<string> = new Set(cited.values()),
 ): TermEvidence[] {
   const byWord = new Map<string, TermEvidence[]>();
   const aliasParts = new Map<string, TermEvidence[]>();
-  const references = new Set(cited.values());
   for (const t of terms) {
     const reference = cited.get(t.word);
     if (reference) aliasParts.set(reference, [...(aliasParts.get(reference) ?? []), t]);
