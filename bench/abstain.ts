@@ -98,7 +98,8 @@ async function main(): Promise<void> {
   if (cited) {
     console.log(
       `  articles cited, not held (${cited.asked} of the ${cited.references} the index cites): answered ${cited.answered}, ` +
-        `citing a passage that names the article ${cited.citingIt}; asked of the Code de la sécurité sociale, answered ${cited.otherCodeAnswered}`,
+        `citing a passage that names the article ${cited.citingIt}; ` +
+        `asked of the Code de la sécurité sociale, answered ${cited.otherCodeAnswered}`,
     );
   }
   console.log(`  database: ${label}; queries: ${values.queries}; machine: ${os.cpus().length} cores`);

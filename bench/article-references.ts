@@ -2,11 +2,10 @@
  * Questions naming an article of a code, for `npm run bench:abstain -- --articles N`: N articles of the
  * indexed Code du travail, drawn by a hash of their URL (the same ones on every run over the same corpus),
  * each asked for in three spellings: « article L1234-5 » (as Légifrance titles it), « article L. 1234-5 » (as
- * legal texts write it) and « Que dit l'article L. 1234-5 du code du travail ? », and asked of another code
- * (« … du code de la sécurité sociale ? ») and as an article of the Code civil (« Que dit l'article 1234 du code
- * civil ? »), both to be declined. Prints, per spelling, how
- * often search ranks the article's own page first and in its ten first (MRR@10), and how often an answer
- * is given and cites the article. Generated from the index's titles, not written by hand. `--articles-offset
+ * legal texts write it) and « Que dit l'article L. 1234-5 du code du travail ? »; then asked of another code
+ * (« … du code de la sécurité sociale ? ») and as an article of the Code civil (« Que dit l'article 1234 du
+ * code civil ? »), both to be declined. Prints, per spelling, how often search ranks the article's own page
+ * first and in its ten first (MRR@10), and how often an answer is given and cites the article. Generated from the index's titles, not written by hand. `--articles-offset
  * 200` draws the held-out articles.
  */
 import type { Database } from '@cite/core/db/database.js';

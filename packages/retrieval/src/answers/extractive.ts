@@ -149,8 +149,8 @@ function termOverlap(q: Set<string>, passage: NumberedSource): number {
  * none of the question's words (its number is only in its title); else a passage naming it in its text (an
  * index of fiches citing the article), quoted where it names it. Measured on 100 questions about articles of
  * the Code du travail drawn at random (labour-law index, hash embedder): 18 of them declined as having
- * nothing to quote, their article found first; on 100 articles the demo index only cites, 4 of the 81
- * answered quoted a line of the citing page that did not name the article.
+ * nothing to quote, their article found first. On 100 articles the demo index only cites, 4 of 81 answers
+ * quoted another line of a page citing the article, not naming it, before passages were quoted where they name it.
  */
 function namedArticles(asked: readonly ArticleReference[], sources: NumberedSource[]): Map<number, 'page' | 'passage'> {
   const named = new Map<number, 'page' | 'passage'>();

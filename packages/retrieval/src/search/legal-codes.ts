@@ -65,7 +65,7 @@ const CANONICAL = new Map<string, string>([
 ]);
 // longest first, so that « du travail applicable à Mayotte » is not read as « du travail »
 const byLength = (a: string, b: string) => b.length - a.length;
-const NAME = `(?:${NAMES.sort(byLength).map(pattern).join('|')})(?![\\p{L}\\p{N}])`;
+const NAME = `(?:${[...NAMES].sort(byLength).map(pattern).join('|')})(?![\\p{L}\\p{N}])`;
 // as written or folded: « C. pén. », « C. pen. »
 const abbreviation = (a: string) => escape(a).replace(/ /g, '\\s*').replace(/é/g, '[eé]');
 const ABBREVIATION = `(?:${Object.keys(ABBREVIATIONS).sort(byLength).map(abbreviation).join('|')})(?![\\p{L}\\p{N}])`;

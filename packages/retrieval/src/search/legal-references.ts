@@ -90,7 +90,8 @@ export function articleReferences(text: string): ArticleReference[] {
   const found = new Map<string, ArticleReference>();
   for (const r of references) {
     const lineStart = folded.lastIndexOf('\n', r.start) + 1;
-    const lineEnd = folded.indexOf('\n', r.end) < 0 ? folded.length : folded.indexOf('\n', r.end);
+    const newline = folded.indexOf('\n', r.end);
+    const lineEnd = newline < 0 ? folded.length : newline;
     const code = r.code ?? onlyOf(free.filter((c) => c.start >= lineStart && c.end <= lineEnd)) ?? onlyOf(free);
     found.set(`${r.article} ${code ?? ''}`, { article: r.article, ...(code ? { code } : {}) });
   }
@@ -124,8 +125,10 @@ function numberedArticles(folded: string): Array<{ article: string; start: numbe
  * of a text naming no code may be a law's or a collective agreement's.
  */
 function sameArticle(asked: ArticleReference, found: ArticleReference): boolean {
-  if (asked.article !== found.article || !asked.code) return asked.article === found.article;
-  return found.code ? found.code === asked.code : /^[LRDA]/.test(found.article);
+  if (asked.article !== found.article) return false;
+  if (!asked.code) return true;
+  if (found.code) return found.code === asked.code;
+  return /^[LRDA]/.test(found.article);
 }
 
 /**
@@ -133,7 +136,9 @@ function sameArticle(asked: ArticleReference, found: ArticleReference): boolean 
  * Code du travail's « Article L1237-1 » is not the one asked for « l'article L. 1237-1 du code de commerce ».
  */
 export function namesArticle(text: string, asked: readonly ArticleReference[]): boolean {
-  return asked.length > 0 && articleReferences(text).some((r) => asked.some((a) => sameArticle(a, r)));
+  // a text without the article's first number cannot name it: most of the hits search reads (~9 → 1 ms for 200)
+  if (!asked.some((a) => text.includes(/\d+/.exec(a.article)![0]))) return false;
+  return articleReferences(text).some((r) => asked.some((a) => sameArticle(a, r)));
 }
 
 /**

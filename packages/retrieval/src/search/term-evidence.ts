@@ -155,9 +155,9 @@ export async function queryEvidence(
  * the pages citing the article write « L. 1237-19 », read as 1237 and -19. Lexemes say nothing of their
  * order: a page citing « L. 1237-9 » and « L. 1233-19 » holds 1237 and -19, the page « Article L1237-19-1 »
  * holds l1237 and -19. So a reference (`references`: those words, and « 1240 » of « l'article 1240 du code
- * civil », a number elsewhere) is held, in either spelling, only where `names` (the chunk's title, headings and
- * text) names it, of the code the question names it of. Its impact there is its lexemes' mean; it is counted in at most as many
- * chunks as hold the first part of either spelling.
+ * civil », a number elsewhere) is held, in either spelling, only where `names` (the chunk's title, headings
+ * and text) names it, of the code the question names it of. Its impact there is its lexemes' mean; it is
+ * counted in at most as many chunks as hold the first part of either spelling.
  */
 export function wholeWords(
   terms: TermEvidence[],
