@@ -113,6 +113,9 @@ describe('extractiveAnswer', () => {
     // the article named only in a title-like line: nothing to quote, rather than the other passage
     const bare = numberSources([p(1, url, 'Le travail du dimanche', '- Article L. 3132-24'), sources[1]!]);
     expect(extractiveAnswer("Que dit l'article L. 3132-24 du code du travail ?", bare, 'fr')).toEqual({ text: '', used: [] });
+    // nor in the page's list of sources, which names it without saying anything of it
+    const listed = numberSources([p(1, url, 'Le travail du dimanche', 'Références :\n\n- Articles L. 3132-1 à L. 3132-31, L. 3132-24 et R. 3132-5 du Code du travail'), sources[1]!]);
+    expect(extractiveAnswer("Que dit l'article L. 3132-24 du code du travail ?", listed, 'fr').used).toEqual([]);
   });
 
   it('leads with a document the gate passes, and adds none it does not pass (strength 0)', () => {

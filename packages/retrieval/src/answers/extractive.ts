@@ -26,7 +26,7 @@ import { OMITTED, quoteUnits, shrinkUnit, unitLines, type LineScore, type QuoteU
 import { splitSentences } from './sentences.js';
 import { fold } from '@cite/core/text/fold.js';
 import { termSet } from './text.js';
-import { articleReferences, namesArticle, type ArticleReference } from '../search/legal-references.js';
+import { articleReferences, isReferenceList, namesArticle, type ArticleReference } from '../search/legal-references.js';
 import type { NumberedSource } from './types.js';
 import { isClaim } from './verify.js';
 
@@ -203,9 +203,11 @@ function scoreCandidates(
     // a question about an article: only the passages naming it (another passage of a page citing it is not)
     if (asked.length && !naming) continue;
     quoteUnits(source.text, blocks, lineScore, { maxItems }).forEach((unit, order) => {
-      const own = lineScore(unitLines(unit).join('\n')) / lineScore.total;
-      // what the question asks for: the article's own page, or where a page citing it names it
-      const wanted = naming === 'page' || (naming === 'passage' && namesArticle(unitLines(unit).join('\n'), asked));
+      const lines = unitLines(unit).join('\n');
+      const own = lineScore(lines) / lineScore.total;
+      // what the question asks for: the article's own page, or where a page citing it names it (not in a list
+      // of the page's sources, which says nothing of what it says)
+      const wanted = naming === 'page' || (naming === 'passage' && namesArticle(lines, asked) && !isReferenceList(lines));
       // a unit holding none of the question's words says nothing of it, whatever its page is about
       // (the « Qui contacter ? » list of a page titled like the question), unless it is what was asked for
       // (its own words still order the units); a page citing the article is quoted where it names it only

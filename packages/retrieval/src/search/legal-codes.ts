@@ -90,3 +90,8 @@ export function codesIn(folded: string): Array<{ code: string; start: number; en
 export function withoutCodeAbbreviations(text: string): string {
   return text.replace(ANY_ABBREVIATION, ' ');
 }
+
+/** A folded text without the codes it names (names and abbreviations). */
+export function withoutCodes(folded: string): string {
+  return folded.replace(ANY_NAME, ' ').replace(ANY_ABBREVIATION, ' ');
+}

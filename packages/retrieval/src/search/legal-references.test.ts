@@ -11,6 +11,7 @@ import {
   articleReferences,
   citedSpelling,
   compactLegalReferences,
+  isReferenceList,
   legalReferences,
   namesArticle,
   withBothSpellings,
@@ -127,6 +128,17 @@ describe('articleReferences: the code each article belongs to', () => {
     // a law's or an agreement's article 12 is not the code's: a number without a code is held to none
     expect(namesArticle("l'article 12 de la loi du 6 juillet 1989", asked)).toBe(false);
     expect(namesArticle("l'article 12 de la loi du 6 juillet 1989", articleReferences("Que dit l'article 12 ?"))).toBe(true);
+  });
+
+  it('tells a list of references (a page\'s sources) from a text saying something of an article', () => {
+    for (const list of [
+      '- Articles L. 1225-4-2, L. 1232-1, L. 1234-1 à L. 1234-5 du Code du travail',
+      'Code du travail : articles L. 1234-1 et suivants',
+      'Articles 1240 et 1241 du code civil',
+    ]) expect(isReferenceList(list), list).toBe(true);
+    for (const text of ["Le préavis est fixé par l'article L. 1234-1 du code du travail.", 'Articles L. 2315-16 à L. 2315-18 (formation des membres du CSE)', 'Le salarié']) {
+      expect(isReferenceList(text), text).toBe(false);
+    }
   });
 
   it('reads, for the relevance gate, which passages name the article of the code the question names', () => {

@@ -1,4 +1,4 @@
-import { codesIn, foldForCodes } from './legal-codes.js';
+import { codesIn, foldForCodes, withoutCodes } from './legal-codes.js';
 
 /**
  * References to articles of a code, written as one: « L. 1237-19 », « L.1237-19 » and « L 1237-19 » become
@@ -129,6 +129,19 @@ function sameArticle(asked: ArticleReference, found: ArticleReference): boolean 
   if (!asked.code) return true;
   if (found.code) return found.code === asked.code;
   return /^[LRDA]/.test(found.article);
+}
+
+/**
+ * Whether `text` is only a list of references (« Articles L. 1232-1, L. 1234-1 à L. 1234-5 du Code du travail »,
+ * a page's sources): it names articles without saying anything of them. At most two other words.
+ */
+export function isReferenceList(text: string): boolean {
+  const rest = withoutCodes(compactLegalReferences(foldForCodes(text)))
+    .replace(COMPACT, ' ')
+    .replace(NUMBERED, ' ')
+    .replace(/(?<![\p{L}\p{N}])(?:l'|les?\s+)?(?:art\.|articles?|et|ou|à|a|du|de|des|au)(?![\p{L}\p{N}])/giu, ' ');
+  const words = rest.match(/[\p{L}\p{N}]+/gu) ?? [];
+  return words.length <= 2 && articleReferences(text).length > 0;
 }
 
 /**
