@@ -68,7 +68,17 @@ export function gateReason(language: AnswerLanguage, d: Pick<GateDecision, 'code
   }
 }
 
-export function nothingToQuoteReason(language: AnswerLanguage): string {
+/**
+ * `articles`: those the question names (« L1234-1 »): the passages covering it name them, but only in passing or
+ * in a list of sources, without saying what they say.
+ */
+export function nothingToQuoteReason(language: AnswerLanguage, articles: readonly string[] = []): string {
+  if (articles.length) {
+    const named = articles.slice(0, 5).map((a) => (language === 'fr' ? `« ${a} »` : `"${a}"`)).join(', ');
+    return language === 'fr'
+      ? `Les sources trouvées citent l'article ${named} sans en dire le contenu (une liste de références, un renvoi) : consultez les sources les plus proches ou le texte de l'article.`
+      : `The sources found cite article ${named} without saying what it says (a list of references, a cross-reference): see the closest sources or the article's text.`;
+  }
   return language === 'fr'
     ? "Les passages qui traitent de la question ne contiennent rien à citer qui y réponde (des liens vers d'autres pages, des titres, des questions, des lignes sans aucun de ses mots) : consultez les sources les plus proches."
     : 'The passages on the question hold nothing to quote that answers it (links to other pages, titles, questions, lines without any of its words): see the closest sources.';

@@ -45,9 +45,19 @@ function fiche(url: string, title: string, text: string): NormalisedDocument {
 /** Cites an article of the Code civil, numbered without a letter; and another text's article 1242. */
 const CIVIL = fiche('https://travail-emploi.gouv.fr/retenues', 'Les retenues sur salaire', "Il est interdit à l'employeur, sous réserve des dispositions de l'article 1240 du code civil, d'imposer des retenues d'argent aux salariés.");
 const AGREEMENT = fiche('https://travail-emploi.gouv.fr/accord', "L'accord de branche", "L'article 1242 de l'accord de branche fixe les retenues d'argent des salariés.");
+/** Names L. 3123-9 in its list of sources only: nothing it says of the article can be quoted. */
+const LISTED: NormalisedDocument = {
+  url: 'https://travail-emploi.gouv.fr/temps-partiel',
+  title: 'Le temps partiel',
+  lang: 'fr',
+  format: 'html',
+  metadata: {},
+  sections: [{ headingPath: ['Le temps partiel', 'Références'], blocks: [{ kind: 'paragraph', text: 'Références :\n\n- Articles L. 3123-1 à L. 3123-5, L. 3123-9 et R. 3123-1 du Code du travail', locator: {} }] }],
+};
 /** Names other codes, holding every word of questions about their articles but the reference. */
 const OTHER = fiche('https://travail-emploi.gouv.fr/autres-codes', 'Les autres codes', "Le code de la sécurité sociale, le code de commerce et le code civil s'appliquent aussi au salarié selon les cas.");
 const ARTICLES = [
+  LISTED,
   CIVIL,
   AGREEMENT,
   OTHER,
@@ -128,6 +138,10 @@ for (const mode of availableModes())
         const a = await ask(question);
         expect(a.abstain_code, question).toBe('article_not_found');
       }
+      // named in a page's list of sources only: declined, saying so
+      const listed = await ask("Que dit l'article L. 3123-9 du code du travail ?");
+      expect(listed).toMatchObject({ abstained: true, abstain_code: 'nothing_to_quote', citations: [] });
+      expect(listed.abstain_reason).toContain("Les sources trouvées citent l'article « L3123-9 (Code du travail) » sans en dire le contenu");
       const declined = await ask("Que dit l'article L. 1237-1 du code de commerce ?");
       expect(declined.abstain_reason).toContain('« L1237-1 (Code de commerce) »');
     });

@@ -25,7 +25,7 @@ import { modelRefusal } from './model-refusal.js';
 import { buildPrompt, type ChatMessage } from './prompt.js';
 import { questionSimilarity } from './question-similarity.js';
 import { questionWords } from './question-terms.js';
-import { DEFAULT_GATE, decideRelevance, relevanceFigures, type GateDecision, type GateThresholds, type PassageRelevance, type RelevanceFigures } from './relevance-gate.js';
+import { DEFAULT_GATE, decideRelevance, namedArticles, relevanceFigures, type GateDecision, type GateThresholds, type PassageRelevance, type RelevanceFigures } from './relevance-gate.js';
 import { splitSentences } from './sentences.js';
 import { DEFAULT_SUPPORT_THRESHOLD } from './support.js';
 import { numberSources, withOrigin, type Citation, type NumberedSource, type RetrievedPassage, type UnsupportedSentence, type VerifiedAnswer } from './types.js';
@@ -360,9 +360,11 @@ export class AnswerService {
         : this.extract(run, selection, input, onStart);
       const model = composed.model ?? this.model;
       if (!this.deps.llm && !composed.text) {
-        // every passage that covers the question is a list of links, a title or a question
+        // every passage that covers the question is a list of links, a title or a question; or, for a question
+        // naming an article, names it only in a list of sources or in a line that cannot be quoted
         input.onStart?.(this.startInfo(run, selection.sources, true));
-        return await this.finish(run, selection, { kind: 'abstained', reason: nothingToQuoteReason(run.language), code: 'nothing_to_quote', mode: 'extractive', model: null }, input.onToken);
+        const reason = nothingToQuoteReason(run.language, namedArticles(selection.decision.terms));
+        return await this.finish(run, selection, { kind: 'abstained', reason, code: 'nothing_to_quote', mode: 'extractive', model: null }, input.onToken);
       }
       const verified = await this.verify(run, composed.text, selection.sources);
 

@@ -228,7 +228,7 @@ export function decideRelevance(
   if (passages.length === 0) return { ...base, abstain: true, code: 'no_passages' };
   if (passing.length) return { ...base, abstain: false };
   if (!scored.some(namesArticle)) {
-    return { ...base, missing: articles.map((t) => (t.code ? `${t.text} (${t.code})` : t.text)), abstain: true, code: 'article_not_found' };
+    return { ...base, missing: namedArticles(terms), abstain: true, code: 'article_not_found' };
   }
   const alone = scored.some((s) => strongEnough(s) && !together(s));
   const code: AbstainCode = unknown.length
@@ -237,6 +237,11 @@ export function decideRelevance(
       ? 'terms_not_together'
       : 'weak_match';
   return { ...base, abstain: true, code };
+}
+
+/** The articles the question names, as messages name them: « L1237-1 (Code de commerce) », « 1240 (Code civil) ». */
+export function namedArticles(terms: readonly WeightedTerm[]): string[] {
+  return terms.filter((t) => t.reference).map((t) => (t.code ? `${t.text} (${t.code})` : t.text));
 }
 
 /** What answers show of the decision (response, debug output, console). */
