@@ -32,7 +32,7 @@ export function closestSources(passages: RetrievedPassage[], max = 3): ClosestSo
  */
 export type AbstainReasonCode = AbstainCode | 'model_declined' | 'nothing_to_quote';
 
-const quoteWords = (words: string[], language: AnswerLanguage) => {
+const quoteWords = (words: readonly string[], language: AnswerLanguage) => {
   const quoted = words.slice(0, 5).map((w) => (language === 'fr' ? `« ${w} »` : `"${w}"`));
   return quoted.join(', ');
 };
@@ -74,7 +74,7 @@ export function gateReason(language: AnswerLanguage, d: Pick<GateDecision, 'code
  */
 export function nothingToQuoteReason(language: AnswerLanguage, articles: readonly string[] = []): string {
   if (articles.length) {
-    const named = articles.slice(0, 5).map((a) => (language === 'fr' ? `« ${a} »` : `"${a}"`)).join(', ');
+    const named = quoteWords(articles, language);
     return language === 'fr'
       ? `Les sources trouvées citent l'article ${named} sans en dire le contenu (une liste de références, un renvoi) : consultez les sources les plus proches ou le texte de l'article.`
       : `The sources found cite article ${named} without saying what it says (a list of references, a cross-reference): see the closest sources or the article's text.`;
