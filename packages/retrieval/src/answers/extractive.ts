@@ -26,7 +26,7 @@ import { OMITTED, quoteUnits, shrinkUnit, unitLines, type LineScore, type QuoteU
 import { splitSentences } from './sentences.js';
 import { fold } from '@cite/core/text/fold.js';
 import { termSet } from './text.js';
-import { articleReferences, isReferenceList, namesArticle, type ArticleReference } from '../search/legal-references.js';
+import { articleReferences, isReferenceList, namesArticle, whereNamed, type ArticleReference } from '../search/legal-references.js';
 import type { NumberedSource } from './types.js';
 import { isClaim } from './verify.js';
 
@@ -152,15 +152,18 @@ function termOverlap(q: Set<string>, passage: NumberedSource): number {
  * nothing to quote, their article found first. On 100 articles the demo index only cites, 4 of 81 answers
  * quoted another line of a page citing the article, not naming it, before passages were quoted where they name it.
  */
-function namedArticles(asked: readonly ArticleReference[], sources: NumberedSource[]): Map<number, 'page' | 'passage'> {
-  const named = new Map<number, 'page' | 'passage'>();
+function namedArticles(asked: readonly ArticleReference[], sources: NumberedSource[]): Map<number, Naming> {
+  const named = new Map<number, Naming>();
   if (asked.length === 0) return named;
   for (const s of sources) {
-    if (namesArticle(s.document.title, asked)) named.set(s.n, 'page');
-    else if (namesArticle(`${s.document.title}\n${s.heading_path.join('\n')}\n${s.text}`, asked)) named.set(s.n, 'passage');
+    const where = whereNamed(asked, s.document.title, `${s.heading_path.join('\n')}\n${s.text}`);
+    if (where) named.set(s.n, where);
   }
   return named;
 }
+
+/** Where a source names the article asked for: its page's title (the article itself), or its text. */
+type Naming = NonNullable<ReturnType<typeof whereNamed>>;
 
 /** The texts inverse frequencies are counted over: sentences, list items, table rows. */
 function atomsOf(blocks: PassageBlock[]): string[] {
@@ -194,7 +197,7 @@ function scoreCandidates(
   lineScore: LineScore & { total: number },
   docRelevance: Map<number, number>,
   maxItems: number,
-  named: ReadonlyMap<number, 'page' | 'passage'>,
+  named: ReadonlyMap<number, Naming>,
   asked: readonly ArticleReference[],
 ): Candidate[] {
   const out: Candidate[] = [];
@@ -207,11 +210,11 @@ function scoreCandidates(
       const own = lineScore(lines) / lineScore.total;
       // what the question asks for: the article's own page, or where a page citing it names it (not in a list
       // of the page's sources, which says nothing of what it says)
-      const wanted = naming === 'page' || (naming === 'passage' && namesArticle(lines, asked) && !isReferenceList(lines));
+      const wanted = naming === 'title' || (naming === 'text' && namesArticle(lines, asked) && !isReferenceList(lines));
       // a unit holding none of the question's words says nothing of it, whatever its page is about
       // (the « Qui contacter ? » list of a page titled like the question), unless it is what was asked for
       // (its own words still order the units); a page citing the article is quoted where it names it only
-      if ((own === 0 || naming === 'passage') && !wanted) return;
+      if ((own === 0 || naming === 'text') && !wanted) return;
       const overlap = wanted ? 0.5 + own / 2 : own;
       const score = 0.55 * overlap + 0.3 * (docRelevance.get(source.n) ?? 0) + 0.1 / source.n + (order === 0 ? 0.05 : order === 1 ? 0.025 : 0);
       out.push({ source, unit, score, order });
@@ -230,11 +233,11 @@ function quotedDocuments(
   sources: NumberedSource[],
   docRelevance: Map<number, number>,
   o: Options,
-  named: ReadonlyMap<number, 'page' | 'passage'>,
+  named: ReadonlyMap<number, Naming>,
 ): Map<string, 'lead' | 'other'> {
   const weight = (s: NumberedSource) => (o.strengths ? (o.strengths.get(s.n) ?? 0) : (docRelevance.get(s.n) ?? 0));
   // the articles the question names, and only them, the strongest first; without their pages, those citing them
-  const pages = sources.filter((s) => named.get(s.n) === 'page');
+  const pages = sources.filter((s) => named.get(s.n) === 'title');
   const articles = (pages.length ? pages : sources.filter((s) => named.has(s.n))).sort((a, b) => weight(b) - weight(a));
   if (articles.length) return new Map(articles.map((s, i) => [s.document.url, i === 0 ? 'lead' : 'other']));
   let lead = sources[0]!;

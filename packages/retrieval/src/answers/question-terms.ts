@@ -8,7 +8,7 @@
 import { isVerbForm } from './lexicon/verb-forms.js';
 import { fold } from '@cite/core/text/fold.js';
 import { STOP_WORDS } from './text.js';
-import { articleReferences, citedSpelling, compactLegalReferences } from '../search/legal-references.js';
+import { articleReferences, compactLegalReferences } from '../search/legal-references.js';
 import { withoutCodeAbbreviations } from '../search/legal-codes.js';
 
 export type WordRole = 'topic' | 'action' | 'framing';
@@ -87,7 +87,7 @@ export function questionWords(question: string): QuestionWord[] {
     if (word.length < 2 && !/\d/.test(word)) continue;
     seen.add(word);
     // a reference is shown as codes write it (« L1237-19 »), in messages naming what no source holds
-    const reference = codes.has(word) || citedSpelling(word) !== undefined;
+    const reference = codes.has(word);
     const code = codes.get(word);
     const shown = reference ? text.toUpperCase() : text;
     out.push({ word, text: shown, role: roleOf(word, text), ...(reference ? { reference } : {}), ...(code ? { code } : {}) });

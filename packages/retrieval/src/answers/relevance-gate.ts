@@ -203,8 +203,8 @@ export function decideRelevance(
   // names) does not answer it, however many of the other words it holds (« Que dit l'article L. 1237-1 du code
   // de commerce ? » and a page on « le code de commerce »)
   const articles = terms.filter((t) => t.reference);
-  const namesArticle = (s: PassageRelevance) => articles.length === 0 || articles.some((t) => held(t, s.chunk_id));
-  const passing = scored.filter((s) => strongEnough(s) && together(s) && namesArticle(s));
+  const holdsAskedArticle = (s: PassageRelevance) => articles.length === 0 || articles.some((t) => held(t, s.chunk_id));
+  const passing = scored.filter((s) => strongEnough(s) && together(s) && holdsAskedArticle(s));
   for (const s of passing) s.passes = true;
   const pool = passing.length ? passing : scored;
   const best = pool.reduce<PassageRelevance | null>((b, s) => (!b || s.strength > b.strength ? s : b), null);
@@ -227,7 +227,7 @@ export function decideRelevance(
   if (terms.length === 0) return { ...base, abstain: true, code: 'no_terms' };
   if (passages.length === 0) return { ...base, abstain: true, code: 'no_passages' };
   if (passing.length) return { ...base, abstain: false };
-  if (!scored.some(namesArticle)) {
+  if (!scored.some(holdsAskedArticle)) {
     return { ...base, missing: namedArticles(terms), abstain: true, code: 'article_not_found' };
   }
   const alone = scored.some((s) => strongEnough(s) && !together(s));

@@ -66,6 +66,8 @@ const SAME_CODE = /(?:(?:du|de)\s+)?(?:meme|dudit|ce|(present))\s+code(?![\p{L}]
  * présent code » the text's first (a page's title). Otherwise unknown (a fiche naming no code, or several).
  */
 export function articleReferences(text: string): ArticleReference[] {
+  // every search query and question comes here: most name no article, and no reference is without a digit
+  if (!/\d/.test(text)) return [];
   const folded = compactLegalReferences(foldForCodes(text));
   const codes = codesIn(folded);
   const claimed = new Set<(typeof codes)[number]>();
@@ -152,6 +154,15 @@ export function namesArticle(text: string, asked: readonly ArticleReference[]): 
   // a text without the article's first number cannot name it: most of the hits search reads (~9 → 1 ms for 200)
   if (!asked.some((a) => text.includes(/\d+/.exec(a.article)![0]))) return false;
   return articleReferences(text).some((r) => asked.some((a) => sameArticle(a, r)));
+}
+
+/**
+ * Where a passage names one of the articles `asked`: in its page's title (the article's own page, « Code du
+ * travail - Article L1237-19 »), else in its text (`body`: a page citing it), else nowhere.
+ */
+export function whereNamed(asked: readonly ArticleReference[], title: string, body: string): 'title' | 'text' | undefined {
+  if (namesArticle(title, asked)) return 'title';
+  return namesArticle(`${title}\n${body}`, asked) ? 'text' : undefined;
 }
 
 /**

@@ -19,7 +19,7 @@ import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
 import { resolveCollectionRefs } from '@cite/index/collections/collection-refs.js';
 import { createReranker, type Reranker } from './reranker.js';
 import { expandSearchQuery } from './synonyms/synonym-store.js';
-import { articleReferences, namesArticle, withBothSpellings, type ArticleReference } from './legal-references.js';
+import { articleReferences, whereNamed, withBothSpellings, type ArticleReference } from './legal-references.js';
 import {
   searchBodySchema,
   searchFiltersSchema,
@@ -307,9 +307,7 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
  * extractive answer leaves out the pages' lists of sources).
  */
 function namedArticlesFirst(hits: SearchHit[], articles: readonly ArticleReference[]): SearchHit[] {
-  const rankOf = (h: SearchHit) =>
-    namesArticle(h.document.title, articles) ? 0 : namesArticle(`${h.document.title}\n${h.text}`, articles) ? 1 : 2;
-  const rank = hits.map(rankOf);
+  const rank = hits.map((h) => ['title', 'text', undefined].indexOf(whereNamed(articles, h.document.title, h.text)));
   return [0, 1, 2].flatMap((r) => hits.filter((_, i) => rank[i] === r));
 }
 
