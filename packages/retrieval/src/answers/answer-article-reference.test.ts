@@ -45,6 +45,9 @@ function fiche(url: string, title: string, text: string): NormalisedDocument {
 /** Cites an article of the Code civil, numbered without a letter; and another text's article 1242. */
 const CIVIL = fiche('https://travail-emploi.gouv.fr/retenues', 'Les retenues sur salaire', "Il est interdit à l'employeur, sous réserve des dispositions de l'article 1240 du code civil, d'imposer des retenues d'argent aux salariés.");
 const AGREEMENT = fiche('https://travail-emploi.gouv.fr/accord', "L'accord de branche", "L'article 1242 de l'accord de branche fixe les retenues d'argent des salariés.");
+/** Cites an article of the Code général des impôts inserted after another (« 238 bis »), and that other one. */
+const DONS = fiche('https://www.service-public.fr/dons', 'Les dons des entreprises', "Les dons des entreprises aux associations ouvrent droit à la réduction d'impôt de l'article 238 bis du code général des impôts.");
+const AMORTISSEMENT = fiche('https://www.service-public.fr/amortissement', 'Les amortissements', "Les entreprises suivent l'article 238 du code général des impôts pour les amortissements des brevets.");
 /** Names L. 3123-9 in its list of sources only: nothing it says of the article can be quoted. */
 const LISTED: NormalisedDocument = {
   url: 'https://travail-emploi.gouv.fr/temps-partiel',
@@ -57,6 +60,8 @@ const LISTED: NormalisedDocument = {
 /** Names other codes, holding every word of questions about their articles but the reference. */
 const OTHER = fiche('https://travail-emploi.gouv.fr/autres-codes', 'Les autres codes', "Le code de la sécurité sociale, le code de commerce et le code civil s'appliquent aussi au salarié selon les cas.");
 const ARTICLES = [
+  DONS,
+  AMORTISSEMENT,
   LISTED,
   CIVIL,
   AGREEMENT,
@@ -144,6 +149,18 @@ for (const mode of availableModes())
       expect(listed.abstain_reason).toContain("Les sources trouvées citent l'article « L3123-9 (Code du travail) » sans en dire le contenu");
       const declined = await ask("Que dit l'article L. 1237-1 du code de commerce ?");
       expect(declined.abstain_reason).toContain('« L1237-1 (Code de commerce) »');
+    });
+
+    it('tells an article inserted after another (« 238 bis ») from that other one and from its siblings', async () => {
+      const bis = await ask("Que dit l'article 238 bis du code général des impôts ?");
+      expect(bis.citations.map((c) => c.url)).toEqual([DONS.url]);
+      expect(bis.citations[0]!.quote).toContain("l'article 238 bis du code général des impôts");
+      const plain = await ask("Que dit l'article 238 du code général des impôts ?");
+      expect(plain.citations.map((c) => c.url)).toEqual([AMORTISSEMENT.url]);
+      // the words of the question are all held (DONS: « article 238 bis », AMORTISSEMENT: « 238 »), not the article
+      const ter = await ask("Que dit l'article 238 ter du CGI ?");
+      expect(ter).toMatchObject({ abstained: true, abstain_code: 'article_not_found', citations: [] });
+      expect(ter.abstain_reason).toContain('« 238 ter (Code général des impôts) »');
     });
 
     it('declines an article the index does not hold, though its chapter is indexed', async () => {

@@ -8,7 +8,7 @@
 import { isVerbForm } from './lexicon/verb-forms.js';
 import { fold } from '@cite/core/text/fold.js';
 import { STOP_WORDS } from './text.js';
-import { articleReferences, compactLegalReferences } from '../search/legal-references.js';
+import { articleReferences, compactLegalReferences, referenceWord } from '../search/legal-references.js';
 import { withoutCodeAbbreviations } from '../search/legal-codes.js';
 
 export type WordRole = 'topic' | 'action' | 'framing';
@@ -80,16 +80,17 @@ const WORD = /[\p{L}\p{N}]+(?:-\p{N}+)*/gu;
 export function questionWords(question: string): QuestionWord[] {
   const seen = new Set<string>();
   const out: QuestionWord[] = [];
-  const codes = new Map(articleReferences(question).map((r) => [r.article.toLowerCase(), r.code]));
+  const articles = new Map(articleReferences(question).map((r) => [referenceWord(r.article), r]));
   for (const text of compactLegalReferences(withoutCodeAbbreviations(question)).toLowerCase().match(WORD) ?? []) {
     const word = fold(text);
     if (seen.has(word) || STOP_WORDS.has(word) || QUESTION_STOP.has(word)) continue;
     if (word.length < 2 && !/\d/.test(word)) continue;
     seen.add(word);
-    // a reference is shown as codes write it (« L1237-19 »), in messages naming what no source holds
-    const reference = codes.has(word);
-    const code = codes.get(word);
-    const shown = reference ? text.toUpperCase() : text;
+    // a reference is shown as codes write it (« L1237-19 », « 238 bis »), in messages naming what no source holds
+    const article = articles.get(word);
+    const reference = article !== undefined;
+    const code = article?.code;
+    const shown = article?.article ?? text;
     out.push({ word, text: shown, role: roleOf(word, text), ...(reference ? { reference } : {}), ...(code ? { code } : {}) });
   }
   return out;

@@ -130,6 +130,26 @@ describe('articleReferences: the code each article belongs to', () => {
     expect(namesArticle("l'article 12 de la loi du 6 juillet 1989", articleReferences("Que dit l'article 12 ?"))).toBe(true);
   });
 
+  it('reads an article inserted after another (« 238 bis », « 302 septies A ») as another article', () => {
+    const CGI = 'Code général des impôts';
+    expect(articleReferences("Que dit l'article 238 bis du code général des impôts ?")).toEqual([{ article: '238 bis', code: CGI }]);
+    expect(articleReferences('articles 302 septies A et 1649 quater B du CGI, art. 199 sexdecies CGI')).toEqual([
+      { article: '302 septies A', code: CGI },
+      { article: '1649 quater B', code: CGI },
+      { article: '199 sexdecies', code: CGI },
+    ]);
+    expect(articleReferences("l'article L. 5212-7 bis du code du travail")).toEqual([{ article: 'L5212-7 bis', code: 'Code du travail' }]);
+    // a word after the number that numbers nothing, a capital letter after no adverb
+    expect(articleReferences("l'article 200 a été modifié par la loi")).toEqual([{ article: '200' }]);
+    expect(articleReferences("l'article 238 A du CGI")).toEqual([{ article: '238', code: CGI }]);
+    const bis = articleReferences("Que dit l'article 238 bis du CGI ?");
+    expect(namesArticle("Le don ouvre droit à la réduction de l'article 238 bis du code général des impôts.", bis)).toBe(true);
+    for (const text of ["la réduction de l'article 238 du code général des impôts", "l'article 238 ter du code général des impôts"]) {
+      expect(namesArticle(text, bis), text).toBe(false);
+    }
+    expect(isReferenceList('Articles 200 quater, 200 quater A et 238 bis du code général des impôts')).toBe(true);
+  });
+
   it('tells a list of references (a page\'s sources) from a text saying something of an article', () => {
     for (const list of [
       '- Articles L. 1225-4-2, L. 1232-1, L. 1234-1 à L. 1234-5 du Code du travail',

@@ -32,15 +32,40 @@ export function legalReferences(text: string): string[] {
   return [...new Set((compactLegalReferences(text).match(COMPACT) ?? []).map((r) => r.toUpperCase()))];
 }
 
-/** An article a text names (« L1237-19 »), and the code it names it of, if the text tells. */
+/** An article a text names (« L1237-19 », « 238 bis »), and the code it names it of, if the text tells. */
 export interface ArticleReference {
   article: string;
   /** As Légifrance titles it (« Code du travail »): legal-codes.ts. */
   code?: string;
 }
 
+/**
+ * The Latin adverbs that number an article inserted after another (« 238 bis », « 199 sexdecies », « 302
+ * septies A » of the Code général des impôts): the article is another one than « 238 ».
+ */
+const ADVERBS = new Set(
+  ('bis ter quater quinquies sexies septies octies nonies novies decies undecies duodecies terdecies ' +
+    'quaterdecies quindecies sexdecies septdecies octodecies novodecies vicies').split(' '),
+);
+/** After an article's number: an adverb, then perhaps a capital letter (« septies A »). */
+const SUFFIX = /\s+(\p{L}+)(?:\s+(\p{Lu})(?![\p{L}\p{N}]))?(?![\p{L}\p{N}])/uy;
+
+/** `article` ending at `end` of `text`, with its suffix if one follows (« 238 bis », « 302 septies A »). */
+function withSuffix(text: string, article: string, end: number): { article: string; end: number } {
+  SUFFIX.lastIndex = end;
+  const m = SUFFIX.exec(text);
+  if (!m || !ADVERBS.has(m[1]!.toLowerCase())) return { article, end };
+  return { article: [article, m[1]!.toLowerCase(), ...(m[2] ? [m[2]] : [])].join(' '), end: SUFFIX.lastIndex };
+}
+
+/** The word of a question that stands for an article: its number (« l1237-19 », « 238 » of « 238 bis »). */
+export const referenceWord = (article: string): string => article.split(' ')[0]!.toLowerCase();
+
 /** The words that may stand between a reference and its code: the rest of its list (« , et L. 1237-2 »). */
 const LIST_WORD = /^(?:,|et|ou|à|a|(?:l')?(?:art\.|articles?)|[LRDA]?\d{1,4}(?:-\d+)*)$/iu;
+/** A suffix's word: « bis », « septies », the « A » of « 302 septies A ». */
+const isSuffixWord = (w: string) => ADVERBS.has(w.toLowerCase()) || /^\p{Lu}$/u.test(w);
+const isListWord = (w: string) => LIST_WORD.test(w) || isSuffixWord(w);
 
 /**
  * Whether `between`, the text from a reference to a code, is only the rest of its list and « du »: the code
@@ -51,7 +76,7 @@ function leadsToCode(between: string): boolean {
   if (between.length > 400 || between.includes('\n')) return false;
   const words = between.replace(/,/g, ' , ').split(/\s+/).filter(Boolean);
   if (words.length && /^(?:du|au|de|des)$/i.test(words.at(-1)!)) words.pop();
-  return words.every((w) => LIST_WORD.test(w));
+  return words.every(isListWord);
 }
 
 /** A code named by reference to one named before: « du même code », « dudit code », « du présent code ». */
@@ -72,7 +97,7 @@ export function articleReferences(text: string): ArticleReference[] {
   const codes = codesIn(folded);
   const claimed = new Set<(typeof codes)[number]>();
   const written = [
-    ...[...folded.matchAll(COMPACT)].map((m) => ({ article: m[0].toUpperCase(), start: m.index!, end: m.index! + m[0].length })),
+    ...[...folded.matchAll(COMPACT)].map((m) => ({ start: m.index!, ...withSuffix(folded, m[0].toUpperCase(), m.index! + m[0].length) })),
     ...numberedArticles(folded),
   ].sort((a, b) => a.start - b.start);
   const references = written.map(({ article, start, end }) => {
@@ -111,11 +136,14 @@ const NEXT_NUMBER = /\s*(?:,|et|ou|à|a)\s*(\d{1,4}(?:-\d+)*)(?![\p{L}\p{N}]|[.,
 function numberedArticles(folded: string): Array<{ article: string; start: number; end: number }> {
   const out: Array<{ article: string; start: number; end: number }> = [];
   for (const m of folded.matchAll(NUMBERED)) {
-    const end = m.index! + m[0].length;
-    out.push({ article: m[1]!, start: end - m[1]!.length, end });
-    NEXT_NUMBER.lastIndex = end;
+    const numberEnd = m.index! + m[0].length;
+    let last = { start: numberEnd - m[1]!.length, ...withSuffix(folded, m[1]!, numberEnd) };
+    out.push(last);
+    NEXT_NUMBER.lastIndex = last.end;
     for (let n = NEXT_NUMBER.exec(folded); n; n = NEXT_NUMBER.exec(folded)) {
-      out.push({ article: n[1]!, start: NEXT_NUMBER.lastIndex - n[1]!.length, end: NEXT_NUMBER.lastIndex });
+      last = { start: NEXT_NUMBER.lastIndex - n[1]!.length, ...withSuffix(folded, n[1]!, NEXT_NUMBER.lastIndex) };
+      out.push(last);
+      NEXT_NUMBER.lastIndex = last.end;
     }
   }
   return out;
@@ -142,7 +170,7 @@ export function isReferenceList(text: string): boolean {
     .replace(COMPACT, ' ')
     .replace(NUMBERED, ' ')
     .replace(/(?<![\p{L}\p{N}])(?:l'|les?\s+)?(?:art\.|articles?|et|ou|à|a|du|de|des|au)(?![\p{L}\p{N}])/giu, ' ');
-  const words = rest.match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words = (rest.match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => !isSuffixWord(w));
   return words.length <= 2 && articleReferences(text).length > 0;
 }
 
@@ -175,11 +203,11 @@ export function articleNamer(question: string, textOf: (id: string) => string): 
   const named = new Map<string, ArticleReference[]>();
   const names = (id: string, reference: string) => {
     const article = reference.toUpperCase();
-    const wanted = asked.filter((a) => a.article === article);
+    const wanted = asked.filter((a) => referenceWord(a.article) === reference);
     if (!named.has(id)) named.set(id, articleReferences(textOf(id)));
     return named.get(id)!.some((r) => (wanted.length ? wanted : [{ article }]).some((a) => sameArticle(a, r)));
   };
-  return Object.assign(names, { references: new Set(asked.map((a) => a.article.toLowerCase())) });
+  return Object.assign(names, { references: new Set(asked.map((a) => referenceWord(a.article))) });
 }
 
 /** articleNamer's reader, with the question's words naming an article (« l1237-19 », « 1240 »). */
