@@ -36,7 +36,7 @@ export type AnchorFigures = ThroughputFigures;
 const CONCURRENCIES = [1, 2, 4, 8, 16];
 
 /**
- * The search settings the engine child reads from this environment too (`SEARCH_EF_SEARCH=100 npm run
+ * The search settings the engine child reads from this environment too (`SEARCH_EF_SEARCH=200 npm run
  * bench:search` measures the statement, the service and the engine at the same setting).
  */
 export const searchConfig = (): Config => loadConfig(process.env);

@@ -11,7 +11,7 @@
  * clients run on the same machine: each one's CPU time per request is printed, the share it takes, and over
  * HTTP where the whole machine's went (PostgreSQL's processes, the engine's, the client's; Linux).
  * BENCH_CPU_PROF=dir writes a V8 CPU profile of the engine there when it stops. The engine, the search
- * statement and the search service read the search settings of the same environment: `SEARCH_EF_SEARCH=100
+ * statement and the search service read the search settings of the same environment: `SEARCH_EF_SEARCH=200
  * npm run bench:search` measures all three at that setting.
  *
  * Data: `--chunks N` synthetic chunks (default 100,000 on the server, 20,000 embedded) whose sentences are

@@ -296,8 +296,10 @@ export const configSchema = z.object({
   SEARCH_MIN_SCORE: num(0, 1000).default(0),
   /** Candidates each search branch (lexical, vector) brings to the fusion. */
   SEARCH_DEPTH: int(10, 1000).default(100),
-  /** Candidates HNSW keeps while it walks its graph (pgvector's hnsw.ef_search; at least SEARCH_DEPTH): how many of the true nearest neighbours the vector branch finds. Measured on the bench corpus (65,817 chunks, hash embedder, m 12 / ef_construction 48): recall@10 of the exact neighbours 0.927 at 100, 0.944 at 200, 0.967 at 400 (3.2, 4.5, 6.7 ms per query); cdtn-dev hybrid nDCG@10 0.368 → 0.377 and spf-qa answers' gold recall 0.943 → 0.962 from 100 to 200 (a fiche whose title is the question was missed at 100); bench:load throughput 103 → 76-82 requests/s on 2 cores. Higher: better recall, slower vector branch; 100 when throughput matters more. */
-  SEARCH_EF_SEARCH: int(10, 1000).default(200),
+  /** Candidates HNSW keeps while it walks its graph in a hybrid search (pgvector's hnsw.ef_search; at least SEARCH_DEPTH). The lexical branch's 20 best are measured exactly besides, so a chunk HNSW misses there keeps its vector vote: measured (hash embedder, m 12 / ef_construction 48) cdtn-dev hybrid nDCG@10 0.2790 at 100 and 0.2794 at 200 on the service-public index (65,817 chunks), 0.2354 and 0.2350 on the labour-law one (19,245), abstain-heldout 0.3624 and 0.3539; spf-qa answers, abstain-dev and abstain-heldout answers the same at both. Higher: more of the true neighbours, slower vector branch. */
+  SEARCH_EF_SEARCH: int(10, 1000).default(100),
+  /** The same for vector-only searches (mode vector, ANSWER_SEARCH_MODE vector), where no lexical branch makes up for HNSW's misses: recall@10 of the exact neighbours 0.890 at 100, 0.942 at 200, 0.998 at 1000 on the labour-law index (hash embedder); cdtn-dev vector nDCG@10 0.2341 at 100, 0.2398 at 200 on the service-public index. */
+  SEARCH_EF_SEARCH_VECTOR: int(10, 1000).default(200),
   /** Postings read per query term by the lexical branch, best BM25 impacts first among the collections searched (exact up to this many; five times as many under other filters; twice as many per word of a synonym list's term); a query's 32 rarest terms are searched, its commoner ones past them left out. */
   SEARCH_TERM_DEPTH: int(100, 1000000).default(2000),
   /** RRF weight of the lexical branch. */

@@ -51,7 +51,7 @@ describeEachDatabase('search service', (ctx) => {
     expect(await urls('CONGÉ PAYÉ')).toContain('https://exemple.gouv.fr/conges-payes');
   });
 
-  it('runs the vector branch with HNSW keeping SEARCH_EF_SEARCH candidates, never fewer than the depth', async () => {
+  it('runs the vector branch with HNSW keeping SEARCH_EF_SEARCH candidates (SEARCH_EF_SEARCH_VECTOR alone), never fewer than the depth', async () => {
     // the settings the statement ran under, as the database was asked for them (the search itself is real)
     const seen: Array<Readonly<Record<string, string>>> = [];
     const db = new Proxy(ctx.db, {
@@ -70,6 +70,11 @@ describeEachDatabase('search service', (ctx) => {
     expect(seen.pop()).toEqual({ 'hnsw.ef_search': '400', 'hnsw.iterative_scan': 'relaxed_order' });
     await search({}, { mode: 'lexical' });
     expect(seen.pop()).toEqual({});
+    // a vector-only search has no lexical branch to make up for HNSW's misses: its own, larger list
+    await search({ SEARCH_EF_SEARCH: 100, SEARCH_EF_SEARCH_VECTOR: 300 }, { mode: 'vector' });
+    expect(seen.pop()).toEqual({ 'hnsw.ef_search': '300', 'hnsw.iterative_scan': 'off' });
+    await search({ SEARCH_EF_SEARCH: 100, SEARCH_EF_SEARCH_VECTOR: 300 });
+    expect(seen.pop()).toMatchObject({ 'hnsw.ef_search': '100' });
   });
 
   it('runs the unfiltered search as one named statement with its generic plan (one per set of a key’s collections), finding what a per-value plan finds', async () => {

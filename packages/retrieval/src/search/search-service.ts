@@ -54,6 +54,7 @@ export interface SearchDeps {
     | 'SEARCH_DEPTH'
     | 'SEARCH_TERM_DEPTH'
     | 'SEARCH_EF_SEARCH'
+    | 'SEARCH_EF_SEARCH_VECTOR'
     | 'SEARCH_WEIGHT_LEXICAL'
     | 'SEARCH_WEIGHT_VECTOR'
     | 'SEARCH_RERANK_DEPTH'
@@ -249,13 +250,15 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
   let rows: HybridRow[];
   try {
     // ef_search is HNSW's candidate list: it bounds how many neighbours a search can return (at least the
-    // depth) and how many true neighbours it finds (SEARCH_EF_SEARCH says how much); iterative scans keep
-    // filtered searches full. Set on the connection and sent only when they change: one round trip per search.
+    // depth) and how many true neighbours it finds (SEARCH_EF_SEARCH says how much; a vector-only search,
+    // which no lexical branch makes up for, keeps more); iterative scans keep filtered searches full. Set on
+    // the connection and sent only when they change: one round trip per search.
+    const ef = mode === 'vector' ? cfg.SEARCH_EF_SEARCH_VECTOR : cfg.SEARCH_EF_SEARCH;
     const settings: Record<string, string> =
       mode === 'lexical'
         ? {}
         : {
-            'hnsw.ef_search': String(Math.min(1000, Math.max(cfg.SEARCH_EF_SEARCH, Math.trunc(depth)))),
+            'hnsw.ef_search': String(Math.min(1000, Math.max(ef, Math.trunc(depth)))),
             'hnsw.iterative_scan': filters || input.allowedCollections ? 'relaxed_order' : 'off',
           };
     rows = (await deps.db.queryWithSettings<HybridRow>(settings, hotShape ? hybridStatement(sql) : sql, params)).rows;
