@@ -139,6 +139,9 @@ describe('articleReferences: the code each article belongs to', () => {
       { article: '199 sexdecies', code: CGI },
     ]);
     expect(articleReferences("l'article L. 5212-7 bis du code du travail")).toEqual([{ article: 'L5212-7 bis', code: 'Code du travail' }]);
+    const jei = articleReferences("au sens de l'article 44 sexies-0 A du code général des impôts");
+    expect(jei).toEqual([{ article: '44 sexies-0 A', code: CGI }]);
+    expect(namesArticle("l'article 44 sexies-0 A du code général des impôts", articleReferences("l'article 44 sexies du CGI"))).toBe(false);
     // a word after the number that numbers nothing, a capital letter after no adverb
     expect(articleReferences("l'article 200 a été modifié par la loi")).toEqual([{ article: '200' }]);
     expect(articleReferences("l'article 238 A du CGI")).toEqual([{ article: '238', code: CGI }]);

@@ -47,15 +47,19 @@ const ADVERBS = new Set(
   ('bis ter quater quinquies sexies septies octies nonies novies decies undecies duodecies terdecies ' +
     'quaterdecies quindecies sexdecies septdecies octodecies novodecies vicies').split(' '),
 );
-/** After an article's number: an adverb, then perhaps a capital letter (« septies A »). */
-const SUFFIX = /\s+(\p{L}+)(?:\s+(\p{Lu})(?![\p{L}\p{N}]))?(?![\p{L}\p{N}])/uy;
+/** After an article's number: an adverb, perhaps a number, perhaps a capital letter (« septies A », « sexies-0 A »). */
+const SUFFIX = /\s+(\p{L}+)(-\d+)?(?:\s+(\p{Lu})(?![\p{L}\p{N}]))?(?![\p{L}\p{N}-])/uy;
 
-/** `article` ending at `end` of `text`, with its suffix if one follows (« 238 bis », « 302 septies A »). */
+/**
+ * `article` ending at `end` of `text`, with its suffix if one follows (« 238 bis », « 302 septies A », « 44
+ * sexies-0 A »: the Jeunes entreprises innovantes' article is not « 44 sexies »).
+ */
 function withSuffix(text: string, article: string, end: number): { article: string; end: number } {
   SUFFIX.lastIndex = end;
   const m = SUFFIX.exec(text);
   if (!m || !ADVERBS.has(m[1]!.toLowerCase())) return { article, end };
-  return { article: [article, m[1]!.toLowerCase(), ...(m[2] ? [m[2]] : [])].join(' '), end: SUFFIX.lastIndex };
+  const suffix = `${m[1]!.toLowerCase()}${m[2] ?? ''}`;
+  return { article: [article, suffix, ...(m[3] ? [m[3]] : [])].join(' '), end: SUFFIX.lastIndex };
 }
 
 /** The word of a question that stands for an article: its number (« l1237-19 », « 238 » of « 238 bis »). */
@@ -97,7 +101,10 @@ export function articleReferences(text: string): ArticleReference[] {
   const codes = codesIn(folded);
   const claimed = new Set<(typeof codes)[number]>();
   const written = [
-    ...[...folded.matchAll(COMPACT)].map((m) => ({ start: m.index!, ...withSuffix(folded, m[0].toUpperCase(), m.index! + m[0].length) })),
+    ...[...folded.matchAll(COMPACT)].map((m) => {
+      const start = m.index!;
+      return { start, ...withSuffix(folded, m[0].toUpperCase(), start + m[0].length) };
+    }),
     ...numberedArticles(folded),
   ].sort((a, b) => a.start - b.start);
   const references = written.map(({ article, start, end }) => {
