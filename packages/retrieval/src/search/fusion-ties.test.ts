@@ -6,54 +6,29 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '@cite/core/config/config.js';
-import type { Embedder } from '@cite/core/embeddings/embedder.js';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
-import { seedDocuments } from '@cite/index/seed-documents.js';
 import { resetSearchStatistics, searchWith, type SearchDeps } from './search-service.js';
+import { axis, onePassagePages, scriptedEmbedder } from './scripted-vectors.js';
 
-const DIM = 384;
-const axis = (...weights: number[]) => {
-  const v = new Float32Array(DIM);
-  weights.forEach((w, i) => (v[i] = w));
-  const norm = Math.hypot(...weights);
-  return v.map((x) => x / norm);
-};
 /** The query points along axis 0; the page written first lies on it, the other one 45° away. */
-const scripted: Embedder = {
-  id: 'scripted-ties',
-  dimension: DIM,
-  embedDocuments: async (texts) => texts.map((t) => (t.includes('Vecteur') ? axis(1) : axis(1, 1))),
-  embedQuery: async () => axis(1),
-  countTokens: (t) => t.split(/\s+/).length,
-};
+const scripted = scriptedEmbedder('scripted-ties', axis(1), (t) => (t.includes('Vecteur') ? axis(1) : axis(1, 1)));
 const config = loadConfig({ DATA_DIR: 'memory://' });
 
 describeEachDatabase('hybrid search, ties in the fusion', (ctx) => {
   let deps: SearchDeps;
 
   beforeAll(async () => {
-    const { rows } = await ctx.db.query<{ id: string }>("INSERT INTO collections (name) VALUES ('ties') RETURNING id");
-    const collectionId = Number(rows[0]!.id);
-    const page = (url: string, title: string, text: string) => ({
-      collectionId,
-      url,
-      title,
-      metadata: {},
-      modifiedAt: null,
-      chunks: [{ text, headingPath: [], tokenCount: text.split(/\s+/).length }],
-    });
+    const write = await onePassagePages(ctx.db, scripted, 'ties');
     // written first (one call each: a batch is written in its own order): the vector branch's best, the
     // lexical branch's second (the query's words diluted); then the lexical branch's best, the vector's second
-    await seedDocuments(ctx.db, scripted, [
-      page(
-        'https://exemple.gouv.fr/vecteur',
-        'Vecteur',
-        'Le préavis des cadres suit la convention collective, avec des règles propres à chaque branche professionnelle et des usages locaux.',
-      ),
+    await write([
+      {
+        url: 'https://exemple.gouv.fr/vecteur',
+        title: 'Vecteur',
+        text: 'Le préavis des cadres suit la convention collective, avec des règles propres à chaque branche professionnelle et des usages locaux.',
+      },
     ]);
-    await seedDocuments(ctx.db, scripted, [
-      page('https://exemple.gouv.fr/lexical', 'Lexical', 'Préavis des ingénieurs : le préavis des ingénieurs est de trois mois.'),
-    ]);
+    await write([{ url: 'https://exemple.gouv.fr/lexical', title: 'Lexical', text: 'Préavis des ingénieurs : le préavis des ingénieurs est de trois mois.' }]);
     deps = { db: ctx.db, embedder: scripted, config };
     resetSearchStatistics(ctx.db);
   });
