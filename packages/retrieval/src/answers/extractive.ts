@@ -116,7 +116,7 @@ export function extractiveAnswer(
   const lineScore = questionScore(q, parsed.flatMap((p) => atomsOf(p.blocks)));
   const docRelevance = new Map(quotedSources.map((s) => [s.n, termOverlap(q, s)]));
   const asked = articleReferences(question);
-  const named = namedArticles(asked, quotedSources);
+  const named = sourcesNamingArticle(asked, quotedSources);
 
   const candidates = scoreCandidates(parsed, lineScore, docRelevance, o.maxItems, named, asked);
   if (candidates.length === 0) return { text: '', used: [] };
@@ -152,7 +152,7 @@ function termOverlap(q: Set<string>, passage: NumberedSource): number {
  * nothing to quote, their article found first. On 100 articles the demo index only cites, 4 of 81 answers
  * quoted another line of a page citing the article, not naming it, before passages were quoted where they name it.
  */
-function namedArticles(asked: readonly ArticleReference[], sources: NumberedSource[]): Map<number, Naming> {
+function sourcesNamingArticle(asked: readonly ArticleReference[], sources: NumberedSource[]): Map<number, Naming> {
   const named = new Map<number, Naming>();
   if (asked.length === 0) return named;
   for (const s of sources) {

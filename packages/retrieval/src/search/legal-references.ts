@@ -142,15 +142,16 @@ const NEXT_NUMBER = /\s*(?:,|et|ou|à|a)\s*(\d{1,4}(?:-\d+)*)(?![\p{L}\p{N}]|[.,
  */
 function numberedArticles(folded: string): Array<{ article: string; start: number; end: number }> {
   const out: Array<{ article: string; start: number; end: number }> = [];
+  // the number ending at `numberEnd`, with its suffix: where the list goes on from
+  const take = (number: string, numberEnd: number) => {
+    const reference = { start: numberEnd - number.length, ...withSuffix(folded, number, numberEnd) };
+    out.push(reference);
+    return reference.end;
+  };
   for (const m of folded.matchAll(NUMBERED)) {
-    const numberEnd = m.index! + m[0].length;
-    let last = { start: numberEnd - m[1]!.length, ...withSuffix(folded, m[1]!, numberEnd) };
-    out.push(last);
-    NEXT_NUMBER.lastIndex = last.end;
+    NEXT_NUMBER.lastIndex = take(m[1]!, m.index! + m[0].length);
     for (let n = NEXT_NUMBER.exec(folded); n; n = NEXT_NUMBER.exec(folded)) {
-      last = { start: NEXT_NUMBER.lastIndex - n[1]!.length, ...withSuffix(folded, n[1]!, NEXT_NUMBER.lastIndex) };
-      out.push(last);
-      NEXT_NUMBER.lastIndex = last.end;
+      NEXT_NUMBER.lastIndex = take(n[1]!, NEXT_NUMBER.lastIndex);
     }
   }
   return out;
