@@ -6,7 +6,8 @@ import { seedDocuments } from './seed-documents.js';
 // Migration 0350: search computes each HNSW candidate's distance from its row, so a chunk's vector must live in
 // the row, not in the TOAST table, even when the row is long. A value stored as is in the row takes the size of
 // the same value built afresh (its 4-byte header included); moved out of line, pg_column_size reports its
-// external size, 4 bytes less.
+// external size, 4 bytes less. The short chunk's vector is in its row whatever the storage: the comparison holds
+// for it.
 describeEachDatabase('a chunk vector in its row', (ctx) => {
   it('stays in the row when the text makes the row longer than TOAST lets a row be', async () => {
     // 90 words of letters drawn at random (nothing for compression to find): the text (~630 bytes), its
