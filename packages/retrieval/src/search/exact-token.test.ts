@@ -54,10 +54,16 @@ describeEachDatabase('hybrid search, exact tokens', (ctx) => {
       expect(res.data[0]!.document.url, q).toBe(holderUrl);
     }
     // the case of issue 17: without the floor, near-identical pages that resemble the query only through
-    // "formulaire" (similarity ≈ 0.19) outvote the only page holding the number, which the vector branch misses
-    const unfloored = await run('formulaire 13750', {}, { SEARCH_VECTOR_MIN_SIMILARITY: 0 });
-    expect(unfloored.data.map((h) => h.document.url)).not.toContain(holderUrl);
-    expect(unfloored.data[0]!.ranks!.vector!.score).toBeLessThan(vectorFloor(undefined, deps.embedder));
+    // "formulaire" (similarity ≈ 0.19) outvote the only page holding the number, which the vector branch misses.
+    // How far down it falls depends on which of those pages HNSW returns (the fifth of them beat it by 0.0004
+    // embedded and lost by as much on the server, once the rows' layout changed with migration 0350): what holds
+    // is that it is no longer first, and that chance neighbours below the floor rank above it.
+    const unfloored = await run('formulaire 13750', { k: 10 }, { SEARCH_VECTOR_MIN_SIMILARITY: 0 });
+    const holderRank = unfloored.data.findIndex((h) => h.document.url === holderUrl);
+    expect(holderRank === -1 || holderRank >= 3, `holder at ${holderRank}`).toBe(true);
+    const above = holderRank === -1 ? unfloored.data : unfloored.data.slice(0, holderRank);
+    for (const h of above) expect(h.ranks!.vector!.score).toBeLessThan(vectorFloor(undefined, deps.embedder));
+    expect(above[0]!.ranks!.lexical!.rank).toBeGreaterThan(1);
   });
 
   it('still fuses both branches on an ordinary query: the vector branch keeps its vote above the floor', async () => {
