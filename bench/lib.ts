@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import pg from 'pg';
+import type { Queryable } from '@cite/core/db/database.js';
 import { CITE_BIN, citeNodeFlags } from '@cite/app/cli/node-flags.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,6 +57,26 @@ export function postgresCpuSeconds(): number {
     }
   }
   return total;
+}
+
+/**
+ * The malloc settings a PostgreSQL backend of `db` runs with (README, « On your own PostgreSQL server »), read
+ * from its environment: « glibc defaults » when it sets none, undefined when the server is not on this machine.
+ */
+export async function serverMallocSettings(db: Queryable): Promise<string | undefined> {
+  const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  let environ: string;
+  try {
+    // a server elsewhere has its own pids: a process of this machine by that number is not its backend
+    if (fs.readFileSync(`/proc/${rows[0]!.pid}/comm`, 'utf8').trim() !== 'postgres') return undefined;
+    // a backend writes its status over its environment (ps_status.c); its postmaster's holds what both got
+    const postmaster = fs.readFileSync(`/proc/${rows[0]!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1];
+    environ = fs.readFileSync(`/proc/${postmaster}/environ`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const set = environ.split('\0').filter((v) => v.startsWith('MALLOC_') || v.startsWith('GLIBC_TUNABLES='));
+  return set.length ? set.join(' ') : 'glibc defaults';
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -36,7 +36,7 @@ import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { seedDocuments, type SeedDocument } from '@cite/index/seed-documents.js';
 import { createKey } from '@cite/app/keys/api-keys.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
-import { cpuMsPer, freshServerDatabase, machineCpuSeconds, msPer, percentile, postgresCpuSeconds, processCpuSeconds, startEngineProcess } from './lib.js';
+import { cpuMsPer, freshServerDatabase, serverMallocSettings, machineCpuSeconds, msPer, percentile, postgresCpuSeconds, processCpuSeconds, startEngineProcess } from './lib.js';
 import { measureBareHnsw, measureSearchService, measureSearchStatement, searchConfig, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
@@ -199,6 +199,8 @@ interface Figures {
   chunks: number;
   /** Server only: PostgreSQL's buffer cache, which decides whether the search indexes stay in memory. */
   sharedBuffersMb?: number;
+  /** The server's malloc settings (README), when it runs on this machine. */
+  serverMalloc?: string;
   mode: string;
   c1: { requests: number; p50: number; p95: number; mean: number };
   /** clientCpuMs: this benchmark's own CPU time per request (its share of the machine). */
@@ -327,9 +329,11 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
   }
   chunks = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM chunks')).rows[0]!.n);
   let sharedBuffersMb: number | undefined;
+  let serverMalloc: string | undefined;
   if (target === 'server') {
     const memory = await readServerMemory(db);
     sharedBuffersMb = Math.round(memory.sharedBuffersBytes / 2 ** 20);
+    serverMalloc = await serverMallocSettings(db);
     const advice = bufferCacheAdvice(memory);
     if (advice) process.stderr.write(`server: ${advice}\n`);
     await prewarm(db);
@@ -358,7 +362,7 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
     process.stderr.write('server: measuring the bare HNSW query again…\n');
     anchorAfter = await measureBareHnsw(env.DATABASE_URL!, queries, { seconds: Number(values['anchor-seconds']), concurrencies: [anchor.best.concurrency] });
   }
-  return { target, chunks, sharedBuffersMb, anchor, anchorAfter, statement, service, ...overHttp };
+  return { target, chunks, sharedBuffersMb, serverMalloc, anchor, anchorAfter, statement, service, ...overHttp };
 }
 
 async function main(): Promise<void> {
@@ -382,6 +386,7 @@ async function main(): Promise<void> {
       `${r.target.padEnd(9)} ${String(r.chunks).padStart(7)}  ${`${r.c1.p50} ms`.padStart(8)}  ${`${r.c1.p95} ms`.padStart(8)}  ${String(r.cN.rps).padStart(10)}  ${`${r.cN.p50} ms`.padStart(8)}  ${`${r.cN.p95} ms`.padStart(8)}  ${String(r.cN.errors).padStart(6)}  ${r.sharedBuffersMb === undefined ? '-' : `${r.sharedBuffersMb} MB`}`,
     );
   }
+  for (const r of results) if (r.serverMalloc) console.log(`${r.target} database's backends: ${r.serverMalloc} (README: malloc settings)`);
   for (const r of results) {
     if (!r.anchor) continue;
     const a = r.anchor;

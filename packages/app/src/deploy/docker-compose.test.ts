@@ -32,6 +32,17 @@ describe('docker-compose.yml', () => {
     expect(setting).toBe('shared_buffers=${POSTGRES_SHARED_BUFFERS:-1GB}');
   });
 
+  it("keeps a search's working memory in PostgreSQL's backends between statements (glibc's malloc thresholds)", () => {
+    const env = compose.services.db!.environment!;
+    const mmap = Number(env.MALLOC_MMAP_THRESHOLD_);
+    const trim = Number(env.MALLOC_TRIM_THRESHOLD_);
+    // a hybrid search's hash tables and sorts reach ~1 MB: they must come from the heap, not from mmap
+    expect(mmap).toBeGreaterThanOrEqual(2 ** 20);
+    // and the heap must not be trimmed below what one statement uses
+    expect(trim).toBeGreaterThanOrEqual(mmap);
+    expect(trim).toBeLessThanOrEqual(64 * 2 ** 20);
+  });
+
   it('passes only variables the code reads', () => {
     const known = new Set(Object.keys(configSchema.shape));
     for (const name of ['engine', 'worker']) {
