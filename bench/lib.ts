@@ -60,8 +60,9 @@ export function postgresCpuSeconds(): number {
 }
 
 /**
- * The malloc settings a PostgreSQL backend of `db` runs with (README, « On your own PostgreSQL server »), read
- * from its environment: « glibc defaults » when it sets none, undefined when the server is not on this machine.
+ * The malloc settings the PostgreSQL server of `db` runs with (README, Architecture: « On your own PostgreSQL
+ * server »), read from its postmaster's environment: « glibc defaults » when it sets none, undefined when the
+ * server is not on this machine.
  */
 export async function serverMallocSettings(db: Queryable): Promise<string | undefined> {
   const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
