@@ -33,12 +33,20 @@ export function machineCpuSeconds(): number {
   return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
 }
 
+/**
+ * The fields of /proc/<pid>/stat after the command name (Linux; throws once the process is gone): index 1 is
+ * the parent's pid, 11 and 12 the user and system CPU time.
+ */
+function procStatFields(pid: number): string[] {
+  // the command name, in parentheses, may hold spaces: the fields are counted after its closing one
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** User + system CPU time of one process (Linux /proc, clock ticks of 1/100 s), in seconds; 0 once it is gone. */
 export function processCpuSeconds(pid: number): number {
   try {
-    // the command name, in parentheses, may hold spaces: the fields are counted after its closing one
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = procStatFields(pid);
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
@@ -71,7 +79,7 @@ export async function serverMallocSettings(db: Queryable): Promise<string | unde
     // a server elsewhere has its own pids: a process of this machine by that number is not its backend
     if (fs.readFileSync(`/proc/${rows[0]!.pid}/comm`, 'utf8').trim() !== 'postgres') return undefined;
     // a backend writes its status over its environment (ps_status.c); its postmaster's holds what both got
-    const postmaster = fs.readFileSync(`/proc/${rows[0]!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1];
+    const postmaster = procStatFields(rows[0]!.pid)[1];
     environ = fs.readFileSync(`/proc/${postmaster}/environ`, 'utf8');
   } catch {
     return undefined;

@@ -36,7 +36,7 @@ import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { seedDocuments, type SeedDocument } from '@cite/index/seed-documents.js';
 import { createKey } from '@cite/app/keys/api-keys.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
-import { cpuMsPer, freshServerDatabase, serverMallocSettings, machineCpuSeconds, msPer, percentile, postgresCpuSeconds, processCpuSeconds, startEngineProcess } from './lib.js';
+import { cpuMsPer, freshServerDatabase, machineCpuSeconds, msPer, percentile, postgresCpuSeconds, processCpuSeconds, serverMallocSettings, startEngineProcess } from './lib.js';
 import { measureBareHnsw, measureSearchService, measureSearchStatement, searchConfig, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
