@@ -6,8 +6,9 @@
  * On the server target it first measures its anchor, the bare HNSW query on the same database
  * (search-anchor.ts), then Cité's search statement alone through the anchor's own client (the database's
  * share), then the search service called without HTTP (Cité's statement as the engine sends it), and prints
- * Cité's figures as ratios of the anchor (`--no-anchor` leaves them out). The anchor is measured again at its
- * best concurrency once the engine is stopped: the machine's speed drifts, and both ratios are printed. All
+ * Cité's figures as ratios of the anchor (`--no-anchor` leaves them out). The machine's speed drifts: the
+ * engine's c=N phase runs `--rounds` times (3), each between two runs of the anchor at its best concurrency,
+ * and the ratio printed is the median of the rounds' ratios, each to the mean of its two anchor runs. All
  * clients run on the same machine: each one's CPU time per request is printed, the share it takes, and over
  * HTTP where the whole machine's went (PostgreSQL's processes, the engine's, the client's; Linux).
  * BENCH_CPU_PROF=dir writes a V8 CPU profile of the engine there when it stops. The engine, the search
@@ -55,6 +56,8 @@ const { values } = parseArgs({
     /** Leave out the bare HNSW anchor (server target). */
     'no-anchor': { type: 'boolean', default: false },
     'anchor-seconds': { type: 'string', default: '8' },
+    /** Server, with the anchor: times the engine's c=N phase runs, each between two anchor runs. */
+    rounds: { type: 'string', default: '3' },
   },
 });
 
@@ -207,20 +210,29 @@ interface Figures {
   cN: { concurrency: number; seconds: number; requests: number; rps: number; p50: number; p95: number; errors: number; clientCpuMs: number; cpu?: CpuSplit };
   /** Server only: the bare HNSW query on the same database in the same run (search-anchor.ts). */
   anchor?: AnchorFigures;
-  /** Server only: the bare HNSW query again at its best concurrency, after the engine's measurement. */
-  anchorAfter?: ThroughputFigures;
+  /**
+   * Server with the anchor: the engine's c=N phase --rounds times, each between two runs of the anchor at its
+   * best concurrency; `cN` is the one of round `medianRound` (0-based), that of the median ratio.
+   */
+  rounds?: Round[];
+  medianRound?: number;
   /** Server only: Cité's search statement alone, through the anchor's client (search-anchor.ts). */
   statement?: ThroughputFigures;
   /** Server only: the search service without HTTP, same database, same run (search-anchor.ts). */
   service?: ThroughputFigures;
 }
 
-async function measure(url: string, key: string, queries: string[], enginePid?: number): Promise<Omit<Figures, 'target' | 'chunks'>> {
+/** One engine measurement at concurrency N, and where the machine's CPU went meanwhile. */
+type Concurrent = Figures['cN'];
+
+/**
+ * A search client of the engine at `url`: node:http with kept-alive connections rather than fetch, since the
+ * client shares the machine with the engine and its database, and fetch cost 2.1–2.7 ms of CPU a request here
+ * against 1.0–1.1 (the anchor's node-postgres client: its own figure is printed beside it).
+ */
+function searchClient(url: string, key: string, queries: string[]): () => Promise<number> {
   let qi = 0;
   const next = () => queries[qi++ % queries.length]!;
-  // node:http with kept-alive connections rather than fetch: the client shares the machine with the engine
-  // and its database, and fetch cost 2.1–2.7 ms of CPU a request here against 1.0–1.1 (the anchor's
-  // node-postgres client: its own figure is printed beside it)
   const agent = new http.Agent({ keepAlive: true, maxSockets: Number(values.concurrency) });
   const target = new URL(`${url}/v1/search`);
   const post = (body: string): Promise<void> =>
@@ -236,16 +248,27 @@ async function measure(url: string, key: string, queries: string[], enginePid?: 
       req.on('error', reject);
       req.end(body);
     });
-  const one = async (): Promise<number> => {
+  return async (): Promise<number> => {
     const t = performance.now();
     await post(JSON.stringify({ query: next(), k: 10, mode: values.mode }));
     return performance.now() - t;
   };
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** Latency one request at a time, after 50 warming ones. */
+async function measureSequential(one: () => Promise<number>): Promise<Figures['c1']> {
   for (let i = 0; i < 50; i++) await one(); // warm caches and connections
   const seq: number[] = [];
   const requests = Number(values.requests);
   for (let i = 0; i < requests; i++) seq.push(await one());
   seq.sort((a, b) => a - b);
+  return { requests, p50: round1(percentile(seq, 50)), p95: round1(percentile(seq, 95)), mean: round1(seq.reduce((a, b) => a + b, 0) / seq.length) };
+}
+
+/** Throughput and latency at --concurrency for --seconds, and each process's CPU per request (Linux). */
+async function measureConcurrent(one: () => Promise<number>, enginePid?: number): Promise<Concurrent> {
   const concurrency = Number(values.concurrency);
   const seconds = Number(values.seconds);
   const lat: number[] = [];
@@ -279,22 +302,52 @@ async function measure(url: string, key: string, queries: string[], enginePid?: 
     if (postgres > 0) cpu = { machine, postgres, engine, client: clientCpuMs, other: Math.round((machine - postgres - engine - clientCpuMs) * 100) / 100 };
   }
   lat.sort((a, b) => a - b);
-  const r = (x: number) => Math.round(x * 10) / 10;
   return {
-    mode: values.mode!,
-    c1: { requests, p50: r(percentile(seq, 50)), p95: r(percentile(seq, 95)), mean: r(seq.reduce((a, b) => a + b, 0) / seq.length) },
-    cN: {
-      concurrency,
-      seconds: r(elapsed),
-      requests: lat.length,
-      rps: r(lat.length / elapsed),
-      p50: r(percentile(lat, 50)),
-      p95: r(percentile(lat, 95)),
-      errors,
-      clientCpuMs,
-      cpu,
-    },
+    concurrency,
+    seconds: round1(elapsed),
+    requests: lat.length,
+    rps: round1(lat.length / elapsed),
+    p50: round1(percentile(lat, 50)),
+    p95: round1(percentile(lat, 95)),
+    errors,
+    clientCpuMs,
+    cpu,
   };
+}
+
+/**
+ * One round: the engine's c=N phase between two runs of the anchor at its best concurrency. Its ratios are
+ * to the mean of the two: on this machine the anchor alone moved by up to 1.9× within two hours, and by 16%
+ * between two runs eight minutes apart, so a ratio to one anchor run read the drift as much as the engine.
+ */
+interface Round {
+  rps: number;
+  errors: number;
+  anchorBefore: number;
+  anchorAfter: number;
+  ratio: number;
+  /** The bare query's machine CPU per statement over Cité's per request, both runs of the round (Linux). */
+  costRatio?: number;
+}
+
+function roundOf(cN: Concurrent, before: ThroughputFigures, after: ThroughputFigures): Round {
+  const c = before.best.concurrency;
+  const anchorTps = (before.best.tps + after.best.tps) / 2;
+  const bare = [before.machineCpuMs?.[c], after.machineCpuMs?.[c]].filter((x): x is number => x !== undefined);
+  const machine = cN.cpu?.machine;
+  return {
+    rps: cN.rps,
+    errors: cN.errors,
+    anchorBefore: before.best.tps,
+    anchorAfter: after.best.tps,
+    ratio: Math.round((cN.rps / anchorTps) * 100) / 100,
+    costRatio: machine && bare.length ? Math.round((bare.reduce((a, b) => a + b, 0) / bare.length / machine) * 100) / 100 : undefined,
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function runTarget(target: 'server' | 'embedded', pool: string[], queries: string[]): Promise<Figures> {
@@ -349,20 +402,37 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
   const { key } = await createKey(db, { name: 'bench-search', role: 'agent' });
   await db.close();
   const engine = await startEngineProcess(env);
-  let overHttp: Awaited<ReturnType<typeof measure>>;
+  // the engine's CPU is read from its process only where PostgreSQL's is read too (a server on this machine)
+  const enginePid = target === 'server' ? engine.child.pid : undefined;
+  let c1: Figures['c1'];
+  const runs: Concurrent[] = [];
+  // the full measurement above found the anchor's best concurrency; each round runs it again there, before
+  // and after the engine's phase, so that both ratios of a round are to the machine of that minute
+  const anchors: ThroughputFigures[] = [];
+  const rounds = anchor ? Math.max(1, Number(values.rounds)) : 1;
   try {
     process.stderr.write(`${target}: measuring over HTTP (${chunks} chunks)…\n`);
-    // the engine's CPU is read from its process only where PostgreSQL's is read too (a server on this machine)
-    overHttp = await measure(engine.url, key, queries, target === 'server' ? engine.child.pid : undefined);
+    const one = searchClient(engine.url, key, queries);
+    c1 = await measureSequential(one);
+    for (let i = 0; i < rounds; i++) {
+      if (anchor) anchors.push(await measureAnchorAgain(env.DATABASE_URL!, queries, anchor, `round ${i + 1} of ${rounds}`));
+      runs.push(await measureConcurrent(one, enginePid));
+    }
+    if (anchor) anchors.push(await measureAnchorAgain(env.DATABASE_URL!, queries, anchor, 'closing the last round'));
   } finally {
     await engine.stop();
   }
-  let anchorAfter: ThroughputFigures | undefined;
-  if (anchor) {
-    process.stderr.write('server: measuring the bare HNSW query again…\n');
-    anchorAfter = await measureBareHnsw(env.DATABASE_URL!, queries, { seconds: Number(values['anchor-seconds']), concurrencies: [anchor.best.concurrency] });
-  }
-  return { target, chunks, sharedBuffersMb, serverMalloc, anchor, anchorAfter, statement, service, ...overHttp };
+  if (!anchor) return { target, chunks, sharedBuffersMb, serverMalloc, statement, service, mode: values.mode!, c1, cN: runs[0]! };
+  const measured = runs.map((cN, i) => roundOf(cN, anchors[i]!, anchors[i + 1]!));
+  // the table and the CPU split show the round of the median ratio (of an even count, the upper middle one)
+  const shown = [...measured.keys()].sort((i, j) => measured[i]!.ratio - measured[j]!.ratio)[Math.floor(measured.length / 2)]!;
+  return { target, chunks, sharedBuffersMb, serverMalloc, anchor, rounds: measured, medianRound: shown, statement, service, mode: values.mode!, c1, cN: runs[shown]! };
+}
+
+/** The bare HNSW query again at its best concurrency only, while the engine's process waits. */
+function measureAnchorAgain(url: string, queries: string[], anchor: AnchorFigures, why: string): Promise<ThroughputFigures> {
+  process.stderr.write(`server: measuring the bare HNSW query again (${why})…\n`);
+  return measureBareHnsw(url, queries, { seconds: Number(values['anchor-seconds']), concurrencies: [anchor.best.concurrency] });
 }
 
 async function main(): Promise<void> {
@@ -415,20 +485,23 @@ async function main(): Promise<void> {
         `CPU per request over HTTP (c=${r.cN.concurrency}): machine ${cpu.machine} ms = PostgreSQL ${cpu.postgres} + engine ${cpu.engine} + ` +
           `this client ${cpu.client} + the rest ${cpu.other} (the kernel's share of the others, anything else running)`,
       );
-      const bare = a.machineCpuMs?.[a.best.concurrency];
-      // a ratio of costs, which the machine's drift moves much less than a ratio of speeds measured minutes apart
-      if (bare) {
-        console.log(
-          `  the bare query cost the machine ${bare} ms a statement (c=${a.best.concurrency}): Cité's request costs ${(cpu.machine / bare).toFixed(1)}× it, ` +
-            `a cost ratio of ${(bare / cpu.machine).toFixed(2)}× (the throughput ratio if both used the whole machine)`,
-        );
-      }
     }
-    const after = r.anchorAfter?.best.tps;
+    const rounds = r.rounds ?? [];
+    for (const [i, round] of rounds.entries()) {
+      console.log(
+        `  round ${i + 1}${i === r.medianRound ? ' (above)' : ''}: anchor ${round.anchorBefore} → ${round.anchorAfter}/s, Cité ${round.rps}/s: ${round.ratio.toFixed(2)}×` +
+          `${round.costRatio === undefined ? '' : `, cost ratio ${round.costRatio.toFixed(2)}×`}`,
+      );
+    }
+    const ratio = median(rounds.map((x) => x.ratio));
+    const costs = rounds.map((x) => x.costRatio).filter((x): x is number => x !== undefined);
+    const spread = (xs: number[]) => (xs.length > 1 ? ` (rounds ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}×)` : '');
     console.log(
-      `${r.target}: c=${r.cN.concurrency} throughput ${(r.cN.rps / a.best.tps).toFixed(2)}× the bare query's best (c=${a.best.concurrency}, ${a.best.tps}/s; target ≥ 0.40×)` +
-        `${after ? `, ${(r.cN.rps / after).toFixed(2)}× its ${after}/s measured again after the engine` : ''}; ` +
-        `c=1 p50 ${(r.c1.p50 / a.c1.p50).toFixed(1)}× the bare query's (target ≤ 4×); errors ${r.cN.errors}`,
+      `${r.target}: c=${r.cN.concurrency} throughput ${ratio.toFixed(2)}× the bare query's best (c=${a.best.concurrency}; target ≥ 0.40×), median of ${rounds.length} ` +
+        `round${rounds.length > 1 ? 's' : ''}${spread(rounds.map((x) => x.ratio))}` +
+        // a ratio of costs, which the machine's drift moves much less than a ratio of speeds
+        `${costs.length ? `; cost ratio ${median(costs).toFixed(2)}×${spread(costs)} (the throughput ratio if both used the whole machine)` : ''}; ` +
+        `c=1 p50 ${(r.c1.p50 / a.c1.p50).toFixed(1)}× the bare query's (target ≤ 4×); errors ${rounds.reduce((n, x) => n + x.errors, 0)}`,
     );
   }
 }
