@@ -61,6 +61,9 @@ const { values } = parseArgs({
   },
 });
 
+const ROUNDS = Number(values.rounds);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`--rounds ${values.rounds}: a whole number, 1 or more`);
+
 // ---------- text to build chunks and queries from ----------
 
 const BUILTIN = `Le salarié a droit à un congé payé de deux jours et demi ouvrables par mois de travail effectif.
@@ -409,7 +412,7 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
   // the full measurement above found the anchor's best concurrency; each round runs it again there, before
   // and after the engine's phase, so that both ratios of a round are to the machine of that minute
   const anchors: ThroughputFigures[] = [];
-  const rounds = anchor ? Math.max(1, Number(values.rounds)) : 1;
+  const rounds = anchor ? ROUNDS : 1;
   try {
     process.stderr.write(`${target}: measuring over HTTP (${chunks} chunks)…\n`);
     const one = searchClient(engine.url, key, queries);
@@ -489,7 +492,7 @@ async function main(): Promise<void> {
     const rounds = r.rounds ?? [];
     for (const [i, round] of rounds.entries()) {
       console.log(
-        `  round ${i + 1}${i === r.medianRound ? ' (above)' : ''}: anchor ${round.anchorBefore} → ${round.anchorAfter}/s, Cité ${round.rps}/s: ${round.ratio.toFixed(2)}×` +
+        `  round ${i + 1}${i === r.medianRound ? ' (the figures above)' : ''}: anchor ${round.anchorBefore} → ${round.anchorAfter}/s, Cité ${round.rps}/s: ${round.ratio.toFixed(2)}×` +
           `${round.costRatio === undefined ? '' : `, cost ratio ${round.costRatio.toFixed(2)}×`}`,
       );
     }
