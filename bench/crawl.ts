@@ -40,7 +40,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { citeNodeFlags } from '@cite/app/cli/node-flags.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
-import { machineCpuSeconds } from './lib.js';
+import { machineCpuSeconds, median } from './lib.js';
 
 type Target = 'server' | 'embedded';
 
@@ -455,11 +455,6 @@ function runChild(kind: 'cite' | 'crawlee', a: Args, site: string, target?: Targ
     });
   });
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));

@@ -88,6 +88,12 @@ export async function serverMallocSettings(db: Queryable): Promise<string | unde
   return set.length ? set.join(' ') : 'glibc defaults';
 }
 
+/** The middle value (of an even count, the mean of the two middle ones). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

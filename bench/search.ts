@@ -37,7 +37,7 @@ import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { seedDocuments, type SeedDocument } from '@cite/index/seed-documents.js';
 import { createKey } from '@cite/app/keys/api-keys.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
-import { cpuMsPer, freshServerDatabase, machineCpuSeconds, msPer, percentile, postgresCpuSeconds, processCpuSeconds, serverMallocSettings, startEngineProcess } from './lib.js';
+import { cpuMsPer, freshServerDatabase, machineCpuSeconds, median, msPer, percentile, postgresCpuSeconds, processCpuSeconds, serverMallocSettings, startEngineProcess } from './lib.js';
 import { measureBareHnsw, measureSearchService, measureSearchStatement, searchConfig, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
@@ -346,11 +346,6 @@ function roundOf(cN: Concurrent, before: ThroughputFigures, after: ThroughputFig
     ratio: Math.round((cN.rps / anchorTps) * 100) / 100,
     costRatio: machine && bare.length ? Math.round((bare.reduce((a, b) => a + b, 0) / bare.length / machine) * 100) / 100 : undefined,
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function runTarget(target: 'server' | 'embedded', pool: string[], queries: string[]): Promise<Figures> {
