@@ -43,23 +43,32 @@ function procStatFields(pid: number): string[] {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
-/** User + system CPU time of one process (Linux /proc, clock ticks of 1/100 s), in seconds; 0 once it is gone. */
-export function processCpuSeconds(pid: number): number {
+/**
+ * User + system CPU time of one process (Linux /proc, clock ticks of 1/100 s), in seconds; 0 once it is gone.
+ * With `reaped`, plus that of its children it has waited for (fields 13 and 14): those that exited.
+ */
+export function processCpuSeconds(pid: number, reaped = false): number {
   try {
     const fields = procStatFields(pid);
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) / 100;
   } catch {
     return 0;
   }
 }
 
-/** CPU time of every PostgreSQL process of this machine (its server and backends), in seconds (Linux). */
+/**
+ * CPU time of every PostgreSQL process of this machine, in seconds (Linux): those running, and those that
+ * exited, which the server has reaped. A backend that closed during a measurement (an idle pooled connection,
+ * a client's, an autovacuum worker) took its CPU time with it: counted among the running ones only, the
+ * database's share of a phase came out short by up to a quarter of the machine's, and went to "the rest".
+ */
 export function postgresCpuSeconds(): number {
   let total = 0;
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuSeconds(Number(entry));
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processCpuSeconds(Number(entry), true);
     } catch {
       /* gone meanwhile */
     }
