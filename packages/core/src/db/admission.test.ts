@@ -92,6 +92,29 @@ describe('admission control', () => {
     expect(order).toEqual(['newer request', 'writer, its next statement']);
   });
 
+  it("sends the next waiter's statement before the finished statement's caller goes on; a quiet engine does not wait", async () => {
+    const admission = new Admission({ limit: 1, queueMax: 100, queueTimeoutMs: 5_000 });
+    const order: string[] = [];
+    const blocker = gate();
+    // the caller of the first statement: its work after the rows (hits, the response) is logged as it resumes
+    const first = admission.run(() => blocker.wait()).then(() => void order.push('first caller goes on'));
+    // the waiter reaches the database as a pooled connection does: pg-pool hands an idle one over on a nextTick
+    const second = admission.run(async () => {
+      await new Promise<void>((r) => process.nextTick(r));
+      order.push('second statement sent');
+    });
+    blocker.release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['second statement sent', 'first caller goes on']);
+
+    // nobody waiting: the caller goes on in the same turn, before anything scheduled for the next one
+    const quiet: string[] = [];
+    const immediate = new Promise<void>((r) => setImmediate(() => (quiet.push('next turn'), r())));
+    await admission.run(async () => {}).then(() => void quiet.push('caller goes on'));
+    await immediate;
+    expect(quiet).toEqual(['caller goes on', 'next turn']);
+  });
+
   it('refuses a request at once when the queue is full: 503 DATABASE_BUSY with a retry delay', async () => {
     const admission = new Admission({ limit: 1, queueMax: 1, queueTimeoutMs: 2_000 });
     const blocker = gate();

@@ -20,6 +20,7 @@
  * for a minute drifts back among the requests that arrive meanwhile instead of taking every other turn.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CiteError } from '../errors.js';
 
 export type Lane = 'request' | 'background';
@@ -109,12 +110,22 @@ export class Admission {
     const request = ctx?.request;
     await this.acquire(lane, request ? request.startedAt + request.heldMs : performance.now());
     const granted = performance.now();
+    let handedOver: boolean;
+    let result: T;
     try {
-      return await context.run({ lane, holding: true, request }, fn);
+      result = await context.run({ lane, holding: true, request }, fn);
     } finally {
       if (request) request.heldMs += performance.now() - granted;
-      this.release();
+      handedOver = this.release();
     }
+    // The statement's caller goes on at the next turn of the event loop when its permit went to a waiting
+    // one: the waiter's statement is then sent first. Otherwise the finished request's own work (its rows
+    // turned into hits, its response serialized and written: ~0.5 ms) came before it, and the connection
+    // stood idle meanwhile. Measured in bench:search (c=16, 2 statements in flight, 2 cores): a
+    // connection's wait between two statements 1.3–2.2 → 0.6–1.0 ms; 180 → 195 requests/s (6 alternated
+    // rounds of two engines). Without a waiter (a quiet engine) nothing waits.
+    if (handedOver) await nextTurn();
+    return result;
   }
 
   private acquire(lane: Lane, age: number): Promise<void> {
@@ -147,16 +158,18 @@ export class Admission {
     });
   }
 
-  private release(): void {
+  /** Gives the permit back, or to the next waiter; true when a waiter got it. */
+  private release(): boolean {
     this.active--;
     // requests first: background work takes a turn only when no request waits
     const next = this.waiting.request.shift() ?? this.waiting.background.shift();
-    if (!next) return;
+    if (!next) return false;
     if (next.timer) clearTimeout(next.timer);
     this.active++;
     this.observer?.queued(next.lane, this.waiting[next.lane].length);
     this.observer?.admitted(next.lane, performance.now() - next.queuedAt);
     next.grant();
+    return true;
   }
 }
 
