@@ -7,7 +7,7 @@
  * (search-anchor.ts), then Cité's search statement alone through the anchor's own client (the database's
  * share), then the search service called without HTTP (Cité's statement as the engine sends it), and prints
  * Cité's figures as ratios of the anchor (`--no-anchor` leaves them out). The machine's speed drifts: the
- * engine's c=N phase runs `--rounds` times (3), each between two runs of the anchor at its best concurrency,
+ * engine's c=N phase runs `--rounds` times (3), each between two runs of the anchor near its best concurrency,
  * and the ratio printed is the median of the rounds' ratios, each to the mean of its two anchor runs. All
  * clients run on the same machine: each one's CPU time per request is printed, the share it takes, and over
  * HTTP where the whole machine's went (PostgreSQL's processes, the engine's, the client's; Linux).
@@ -214,7 +214,7 @@ interface Figures {
   /** Server only: the bare HNSW query on the same database in the same run (search-anchor.ts). */
   anchor?: AnchorFigures;
   /**
-   * Server with the anchor: the engine's c=N phase --rounds times, each between two runs of the anchor at its
+   * Server with the anchor: the engine's c=N phase --rounds times, each between two runs of the anchor near its
    * best concurrency; `cN` is the one of round `medianRound` (0-based), that of the median ratio.
    */
   rounds?: Round[];
@@ -319,7 +319,7 @@ async function measureConcurrent(one: () => Promise<number>, enginePid?: number)
 }
 
 /**
- * One round: the engine's c=N phase between two runs of the anchor at its best concurrency. Its ratios are
+ * One round: the engine's c=N phase between two runs of the anchor near its best concurrency. Its ratios are
  * to the mean of the two: on this machine the anchor alone moved by up to 1.9× within two hours, and by 16%
  * between two runs eight minutes apart, so a ratio to one anchor run read the drift as much as the engine.
  */
@@ -334,9 +334,8 @@ interface Round {
 }
 
 function roundOf(cN: Concurrent, before: ThroughputFigures, after: ThroughputFigures): Round {
-  const c = before.best.concurrency;
   const anchorTps = (before.best.tps + after.best.tps) / 2;
-  const bare = [before.machineCpuMs?.[c], after.machineCpuMs?.[c]].filter((x): x is number => x !== undefined);
+  const bare = [before, after].map((a) => a.machineCpuMs?.[a.best.concurrency]).filter((x): x is number => x !== undefined);
   const machine = cN.cpu?.machine;
   return {
     rps: cN.rps,
@@ -404,7 +403,7 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
   const enginePid = target === 'server' ? engine.child.pid : undefined;
   let c1: Figures['c1'];
   const runs: Concurrent[] = [];
-  // the full measurement above found the anchor's best concurrency; each round runs it again there, before
+  // the full measurement above found the anchor's best concurrency; each round runs it again near it, before
   // and after the engine's phase, so that both ratios of a round are to the machine of that minute
   const anchors: ThroughputFigures[] = [];
   const rounds = anchor ? ROUNDS : 1;
@@ -427,10 +426,17 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
   return { target, chunks, sharedBuffersMb, serverMalloc, anchor, rounds: measured, medianRound: shown, statement, service, mode: values.mode!, c1, cN: runs[shown]! };
 }
 
-/** The bare HNSW query again at its best concurrency only, while the engine's process waits. */
+/**
+ * The bare HNSW query again, while the engine's process waits, at its best concurrency and the ones beside it
+ * (half and twice, from 2 to 16); its best of them. Measured at the first run's best alone, a best that was
+ * the drift's, not the query's, stood for the anchor in every round: one run found c=4 best (637/s against
+ * 590 at c=2), and its rounds then read 300–425/s at c=4, which made Cité 0.46–0.51× of it.
+ */
 function measureAnchorAgain(url: string, queries: string[], anchor: AnchorFigures, why: string): Promise<ThroughputFigures> {
   process.stderr.write(`server: measuring the bare HNSW query again (${why})…\n`);
-  return measureBareHnsw(url, queries, { seconds: Number(values['anchor-seconds']), concurrencies: [anchor.best.concurrency] });
+  const c = anchor.best.concurrency;
+  const concurrencies = [c / 2, c, c * 2].filter((x) => x >= 2 && x <= 16);
+  return measureBareHnsw(url, queries, { seconds: Number(values['anchor-seconds']), concurrencies });
 }
 
 async function main(): Promise<void> {
