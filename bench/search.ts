@@ -328,6 +328,8 @@ interface Round {
   errors: number;
   anchorBefore: number;
   anchorAfter: number;
+  /** The concurrencies the two anchor runs were best at. */
+  anchorConcurrencies: [number, number];
   ratio: number;
   /** The bare query's machine CPU per statement over Cité's per request, both runs of the round (Linux). */
   costRatio?: number;
@@ -342,6 +344,7 @@ function roundOf(cN: Concurrent, before: ThroughputFigures, after: ThroughputFig
     errors: cN.errors,
     anchorBefore: before.best.tps,
     anchorAfter: after.best.tps,
+    anchorConcurrencies: [before.best.concurrency, after.best.concurrency],
     ratio: Math.round((cN.rps / anchorTps) * 100) / 100,
     costRatio: machine && bare.length ? Math.round((bare.reduce((a, b) => a + b, 0) / bare.length / machine) * 100) / 100 : undefined,
   };
@@ -493,7 +496,7 @@ async function main(): Promise<void> {
     const rounds = r.rounds ?? [];
     for (const [i, round] of rounds.entries()) {
       console.log(
-        `  round ${i + 1}${i === r.medianRound ? ' (the figures above)' : ''}: anchor ${round.anchorBefore} → ${round.anchorAfter}/s, Cité ${round.rps}/s: ${round.ratio.toFixed(2)}×` +
+        `  round ${i + 1}${i === r.medianRound ? ' (the figures above)' : ''}: anchor ${round.anchorBefore}/s (c=${round.anchorConcurrencies[0]}) → ${round.anchorAfter}/s (c=${round.anchorConcurrencies[1]}), Cité ${round.rps}/s: ${round.ratio.toFixed(2)}×` +
           `${round.costRatio === undefined ? '' : `, cost ratio ${round.costRatio.toFixed(2)}×`}`,
       );
     }
@@ -501,7 +504,7 @@ async function main(): Promise<void> {
     const costs = rounds.map((x) => x.costRatio).filter((x): x is number => x !== undefined);
     const spread = (xs: number[]) => (xs.length > 1 ? ` (rounds ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}×)` : '');
     console.log(
-      `${r.target}: c=${r.cN.concurrency} throughput ${ratio.toFixed(2)}× the bare query's best (c=${a.best.concurrency}; target ≥ 0.40×), median of ${rounds.length} ` +
+      `${r.target}: c=${r.cN.concurrency} throughput ${ratio.toFixed(2)}× the bare query's best (near c=${a.best.concurrency}; target ≥ 0.40×), median of ${rounds.length} ` +
         `round${rounds.length > 1 ? 's' : ''}${spread(rounds.map((x) => x.ratio))}` +
         // a ratio of costs, which the machine's drift moves much less than a ratio of speeds
         `${costs.length ? `; cost ratio ${median(costs).toFixed(2)}×${spread(costs)} (the throughput ratio if both used the whole machine)` : ''}; ` +
