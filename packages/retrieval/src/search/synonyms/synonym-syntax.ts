@@ -35,24 +35,28 @@ export const MAX_TERMS_PER_LINE = 50;
 export const MAX_RULES = 5000;
 
 const ARROW = '=>';
+const BACKSLASH = 0x5c;
 
-/** Splits on an unescaped separator, keeping escapes for the next step. */
+/**
+ * Splits on an unescaped separator, keeping escapes for the next step. Parts are sliced, not built a
+ * character at a time: a 1 MB line (the largest body the route reads) took 0.2–0.4 s that way, 2 s on a
+ * busy machine, with the engine's event loop held.
+ */
 function splitUnescaped(text: string, separator: string): string[] {
   const parts: string[] = [];
-  let current = '';
+  const first = separator.charCodeAt(0);
+  let start = 0;
   for (let i = 0; i < text.length; i++) {
-    if (text[i] === '\\' && i + 1 < text.length) {
-      current += text[i]! + text[i + 1]!;
-      i++;
-    } else if (text.startsWith(separator, i)) {
-      parts.push(current);
-      current = '';
+    const c = text.charCodeAt(i);
+    // an escape keeps the character after it, whatever it is
+    if (c === BACKSLASH) i++;
+    else if (c === first && text.startsWith(separator, i)) {
+      parts.push(text.slice(start, i));
       i += separator.length - 1;
-    } else {
-      current += text[i]!;
+      start = i + 1;
     }
   }
-  parts.push(current);
+  parts.push(text.slice(start));
   return parts;
 }
 
