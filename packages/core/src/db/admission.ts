@@ -121,9 +121,10 @@ export class Admission {
     // The statement's caller goes on at the next turn of the event loop when its permit went to a waiting
     // one: the waiter's statement is then sent first. Otherwise the finished request's own work (its rows
     // turned into hits, its response serialized and written: ~0.5 ms) came before it, and the connection
-    // stood idle meanwhile. Measured in bench:search (c=16, 2 statements in flight, 2 cores): a
-    // connection's wait between two statements 1.3–2.2 → 0.6–1.0 ms; 180 → 195 requests/s (6 alternated
-    // rounds of two engines). Without a waiter (a quiet engine) nothing waits.
+    // stood idle meanwhile. Measured with bench:search's client (c=16, 2 statements in flight, 2 cores): a
+    // connection's wait between two statements 1.2–2.2 → 0.4–1.0 ms; +7–10% requests/s (two engines on one
+    // database, 6 alternated rounds: 100,000 synthetic chunks, twice, and the labour-law index). Without a
+    // waiter (a quiet engine) nothing waits.
     if (handedOver) await nextTurn();
     return result;
   }
