@@ -36,7 +36,8 @@ export interface ThroughputFigures {
 }
 export type AnchorFigures = ThroughputFigures;
 
-const CONCURRENCIES = [1, 2, 4, 8, 16];
+/** The concurrencies each measurement runs at, in order. */
+export const CONCURRENCIES = [1, 2, 4, 8, 16];
 
 /**
  * The search settings the engine child reads from this environment too (`SEARCH_EF_SEARCH=200 npm run

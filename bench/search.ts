@@ -38,7 +38,7 @@ import { seedDocuments, type SeedDocument } from '@cite/index/seed-documents.js'
 import { createKey } from '@cite/app/keys/api-keys.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
 import { cpuMsPer, freshServerDatabase, machineCpuSeconds, median, msPer, percentile, postgresCpuSeconds, processCpuSeconds, serverMallocSettings, startEngineProcess } from './lib.js';
-import { measureBareHnsw, measureSearchService, measureSearchStatement, searchConfig, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
+import { CONCURRENCIES, measureBareHnsw, measureSearchService, measureSearchStatement, searchConfig, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
   options: {
@@ -431,14 +431,14 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
 
 /**
  * The bare HNSW query again, while the engine's process waits, at its best concurrency and the ones beside it
- * (half and twice, from 2 to 16); its best of them. Measured at the first run's best alone, a best that was
+ * in the first run's list; its best of them. Measured at the first run's best alone, a best that was
  * the drift's, not the query's, stood for the anchor in every round: one run found c=4 best (637/s against
  * 590 at c=2), and its rounds then read 300–425/s at c=4, which made Cité 0.46–0.51× of it.
  */
 function measureAnchorAgain(url: string, queries: string[], anchor: AnchorFigures, why: string): Promise<ThroughputFigures> {
   process.stderr.write(`server: measuring the bare HNSW query again (${why})…\n`);
-  const c = anchor.best.concurrency;
-  const concurrencies = [c / 2, c, c * 2].filter((x) => x >= 2 && x <= 16);
+  const i = CONCURRENCIES.indexOf(anchor.best.concurrency);
+  const concurrencies = CONCURRENCIES.slice(Math.max(0, i - 1), i + 2);
   return measureBareHnsw(url, queries, { seconds: Number(values['anchor-seconds']), concurrencies });
 }
 
