@@ -133,12 +133,16 @@ export function cite(args: string[], env: Record<string, string>): Promise<strin
   });
 }
 
-/** Starts `cite start` as a child process and waits for /readyz. */
-export async function startEngineProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+/**
+ * Starts `cite start` as a child process and waits for /readyz; `bin`: another checkout's `cite` (its
+ * packages/app/bin/cite.mjs, bench:search-compare), run with the node flags of its own first line.
+ */
+export async function startEngineProcess(env: Record<string, string>, bin = CITE): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
   const port = env.PORT ?? String(20000 + Math.floor(Math.random() * 20000));
   // BENCH_CPU_PROF=dir: a V8 CPU profile of the engine, written when it stops (as bench:crawl's children)
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...CITE_FLAGS, ...prof, CITE, 'start'], {
+  const flags = bin === CITE ? CITE_FLAGS : citeNodeFlags(bin);
+  const child = spawn(process.execPath, [...flags, ...prof, bin, 'start'], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: port },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

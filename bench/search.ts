@@ -22,7 +22,6 @@
  * else generated from the same vocabulary.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,7 +36,8 @@ import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { seedDocuments, type SeedDocument } from '@cite/index/seed-documents.js';
 import { createKey } from '@cite/app/keys/api-keys.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
-import { cpuMsPer, freshServerDatabase, machineCpuSeconds, median, msPer, percentile, postgresCpuSeconds, processCpuSeconds, serverMallocSettings, startEngineProcess } from './lib.js';
+import { freshServerDatabase, median, percentile, serverMallocSettings, startEngineProcess } from './lib.js';
+import { measureConcurrent, phrasings, round1, searchClient, type Concurrent } from './search-http.js';
 import { CONCURRENCIES, measureBareHnsw, measureSearchService, measureSearchStatement, searchConfig, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
@@ -168,15 +168,7 @@ async function prewarm(db: Database): Promise<void> {
 }
 
 function queryList(pool: string[]): string[] {
-  if (values.queries) {
-    const out: string[] = [];
-    for (const line of fs.readFileSync(values.queries, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      const q = JSON.parse(line) as { query?: string; question?: string; variants?: string[] };
-      out.push(q.query ?? q.question ?? '', ...(q.variants ?? []));
-    }
-    return out.filter((q) => q.trim());
-  }
+  if (values.queries) return phrasings(values.queries);
   const random = rng(7);
   return Array.from({ length: 2000 }, () => {
     const words = pool[Math.floor(random() * pool.length)]!.split(' ').filter((w) => w.length > 3);
@@ -186,19 +178,6 @@ function queryList(pool: string[]): string[] {
 }
 
 // ---------- measuring ----------
-
-/**
- * Where the machine's CPU went during the c=N phase, in ms per request (Linux, server target): PostgreSQL's
- * processes, the engine's, this benchmark's, and the rest (the kernel's work for other processes, anything
- * else running). Costs per request vary much less from run to run than requests per second.
- */
-interface CpuSplit {
-  machine: number;
-  postgres: number;
-  engine: number;
-  client: number;
-  other: number;
-}
 
 interface Figures {
   target: string;
@@ -210,7 +189,7 @@ interface Figures {
   mode: string;
   c1: { requests: number; p50: number; p95: number; mean: number };
   /** clientCpuMs: this benchmark's own CPU time per request (its share of the machine). */
-  cN: { concurrency: number; seconds: number; requests: number; rps: number; p50: number; p95: number; errors: number; clientCpuMs: number; cpu?: CpuSplit };
+  cN: Concurrent;
   /** Server only: the bare HNSW query on the same database in the same run (search-anchor.ts). */
   anchor?: AnchorFigures;
   /**
@@ -225,41 +204,6 @@ interface Figures {
   service?: ThroughputFigures;
 }
 
-/** One engine measurement at concurrency N, and where the machine's CPU went meanwhile. */
-type Concurrent = Figures['cN'];
-
-/**
- * A search client of the engine at `url`: node:http with kept-alive connections rather than fetch, since the
- * client shares the machine with the engine and its database, and fetch cost 2.1–2.7 ms of CPU a request here
- * against 1.0–1.1 (the anchor's node-postgres client: its own figure is printed beside it).
- */
-function searchClient(url: string, key: string, queries: string[]): () => Promise<number> {
-  let qi = 0;
-  const next = () => queries[qi++ % queries.length]!;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Number(values.concurrency) });
-  const target = new URL(`${url}/v1/search`);
-  const post = (body: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-      const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers }, (res) => {
-        let error = '';
-        // an error's body says why (its code); a success's is read and dropped
-        res.on('data', (d: Buffer) => void (res.statusCode !== 200 && error.length < 1000 && (error += d.toString())));
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${error.trim()}`))));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  return async (): Promise<number> => {
-    const t = performance.now();
-    await post(JSON.stringify({ query: next(), k: 10, mode: values.mode }));
-    return performance.now() - t;
-  };
-}
-
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
 /** Latency one request at a time, after 50 warming ones. */
 async function measureSequential(one: () => Promise<number>): Promise<Figures['c1']> {
   for (let i = 0; i < 50; i++) await one(); // warm caches and connections
@@ -268,54 +212,6 @@ async function measureSequential(one: () => Promise<number>): Promise<Figures['c
   for (let i = 0; i < requests; i++) seq.push(await one());
   seq.sort((a, b) => a - b);
   return { requests, p50: round1(percentile(seq, 50)), p95: round1(percentile(seq, 95)), mean: round1(seq.reduce((a, b) => a + b, 0) / seq.length) };
-}
-
-/** Throughput and latency at --concurrency for --seconds, and each process's CPU per request (Linux). */
-async function measureConcurrent(one: () => Promise<number>, enginePid?: number): Promise<Concurrent> {
-  const concurrency = Number(values.concurrency);
-  const seconds = Number(values.seconds);
-  const lat: number[] = [];
-  let errors = 0;
-  const end = Date.now() + seconds * 1000;
-  const onLinux = process.platform === 'linux';
-  const machine0 = onLinux ? machineCpuSeconds() : 0;
-  const postgres0 = onLinux ? postgresCpuSeconds() : 0;
-  const engine0 = onLinux && enginePid ? processCpuSeconds(enginePid) : 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < end) {
-        try {
-          lat.push(await one());
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - t0) / 1000;
-  const clientCpuMs = cpuMsPer(cpu0, lat.length);
-  let cpu: CpuSplit | undefined;
-  if (onLinux && enginePid) {
-    const machine = msPer(machineCpuSeconds() - machine0, lat.length);
-    const postgres = msPer(postgresCpuSeconds() - postgres0, lat.length);
-    const engine = msPer(processCpuSeconds(enginePid) - engine0, lat.length);
-    // no PostgreSQL process on this machine: the database is elsewhere, and the split would not add up
-    if (postgres > 0) cpu = { machine, postgres, engine, client: clientCpuMs, other: Math.round((machine - postgres - engine - clientCpuMs) * 100) / 100 };
-  }
-  lat.sort((a, b) => a - b);
-  return {
-    concurrency,
-    seconds: round1(elapsed),
-    requests: lat.length,
-    rps: round1(lat.length / elapsed),
-    p50: round1(percentile(lat, 50)),
-    p95: round1(percentile(lat, 95)),
-    errors,
-    clientCpuMs,
-    cpu,
-  };
 }
 
 /**
@@ -412,11 +308,12 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
   const rounds = anchor ? ROUNDS : 1;
   try {
     process.stderr.write(`${target}: measuring over HTTP (${chunks} chunks)…\n`);
-    const one = searchClient(engine.url, key, queries);
+    const concurrency = Number(values.concurrency);
+    const one = searchClient(engine.url, key, queries, { mode: values.mode as SearchMode, concurrency });
     c1 = await measureSequential(one);
     for (let i = 0; i < rounds; i++) {
       if (anchor) anchors.push(await measureAnchorAgain(env.DATABASE_URL!, queries, anchor, `round ${i + 1} of ${rounds}`));
-      runs.push(await measureConcurrent(one, enginePid));
+      runs.push(await measureConcurrent(one, { concurrency, seconds: Number(values.seconds), enginePid }));
     }
     if (anchor) anchors.push(await measureAnchorAgain(env.DATABASE_URL!, queries, anchor, 'closing the last round'));
   } finally {
