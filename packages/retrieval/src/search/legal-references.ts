@@ -98,8 +98,6 @@ export function articleReferences(text: string): ArticleReference[] {
   // every search query and question comes here: most name no article, and no reference is without a digit
   if (!/\d/.test(text)) return [];
   const folded = compactLegalReferences(foldForCodes(text));
-  const codes = codesIn(folded);
-  const claimed = new Set<(typeof codes)[number]>();
   const written = [
     ...[...folded.matchAll(COMPACT)].map((m) => {
       const start = m.index!;
@@ -107,6 +105,10 @@ export function articleReferences(text: string): ArticleReference[] {
     }),
     ...numberedArticles(folded),
   ].sort((a, b) => a.start - b.start);
+  // codes matter only to the articles found: most digits are dates, amounts and ages
+  if (written.length === 0) return [];
+  const codes = codesIn(folded);
+  const claimed = new Set<(typeof codes)[number]>();
   const references = written.map(({ article, start, end }) => {
     const next = codes.find((c) => c.start >= end);
     const own = next && leadsToCode(folded.slice(end, next.start)) ? next : undefined;
