@@ -78,10 +78,12 @@ export const configSchema = z.object({
     .url({ message: 'expected the http(s) address the engine is reached at, such as https://cite.example.gouv.fr' })
     .refine((v) => /^https?:\/\//i.test(v), { message: 'expected an http(s) URL' })
     .optional(),
-  /** Size of each of a process's two pg pools (server mode): one for every statement, one for the search statement of the unfiltered shape, which keeps its generic plan (plan_cache_mode is a session setting). Idle connections close after 10 s. */
+  /** Size of a process's pg pool (server mode), which runs every statement but the search statement of the unfiltered shape: that one keeps its generic plan (plan_cache_mode is a session setting) on connections of its own, pipelined, one per statement DATABASE_MAX_ACTIVE lets run. Idle pooled connections close after 10 s. */
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   /** Statements in flight at the database per process; 0 follows the machine (one per core, at least 2; 1 embedded). PostgreSQL's throughput falls once more backends run than it has cores: raise it for a database on a bigger machine than the engine's. */
   DATABASE_MAX_ACTIVE: int(0, 200).default(0),
+  /** Server: statements a connection of the hot search statement holds at once, one running and the others sent behind it, so that its backend finds the next one as it finishes (db/pipelined-connections.ts). They count for one in DATABASE_MAX_ACTIVE. 1: one at a time. */
+  DATABASE_PIPELINE_DEPTH: int(1, 16).default(2),
   /** Requests that may wait for their turn at the database, served oldest request first (a started request finishes before newer ones begin); one more is refused at once with 503 DATABASE_BUSY and Retry-After. Background work always waits, behind requests. */
   DATABASE_QUEUE_MAX: int(1, 100_000).default(256),
   /** How long (ms) a request waits for its turn at the database before 503 DATABASE_BUSY. */

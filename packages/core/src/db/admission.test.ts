@@ -115,6 +115,72 @@ describe('admission control', () => {
     expect(quiet).toEqual(['caller goes on', 'next turn']);
   });
 
+  it('lets pipelined statements run as deep as their connections take, each busy connection counting as one in flight', async () => {
+    const admission = new Admission({ limit: 2, queueMax: 100, queueTimeoutMs: 5_000, pipeline: { connections: 2, depth: 2 } });
+    const gates = Array.from({ length: 6 }, gate);
+    const started: number[] = [];
+    const runs = gates.map((g, i) =>
+      admission.run(async () => {
+        started.push(i);
+        await g.wait();
+      }, 'pipelined'),
+    );
+    await sleep(5);
+    // two connections two deep: four sent, the other two wait
+    expect(started).toEqual([0, 1, 2, 3]);
+    expect(admission.inFlight).toBe(4);
+    expect(admission.queued('request')).toBe(2);
+    gates[0]!.release();
+    await sleep(5);
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    for (const g of gates) g.release();
+    await Promise.all(runs);
+    expect(admission.inFlight).toBe(0);
+
+    // without pipelined connections, a statement said to be pipelined counts as any other
+    const plain = new Admission({ limit: 2, queueMax: 100, queueTimeoutMs: 5_000 });
+    let inFlight = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        plain.run(async () => {
+          peak = Math.max(peak, ++inFlight);
+          await sleep(5);
+          inFlight--;
+        }, 'pipelined'),
+      ),
+    );
+    expect(peak).toBe(2);
+  });
+
+  it('keeps the limit of backends at work: a statement of its own waits for a pipelined connection to empty, and younger pipelined ones do not pass it', async () => {
+    const admission = new Admission({ limit: 2, queueMax: 100, queueTimeoutMs: 5_000, pipeline: { connections: 2, depth: 2 } });
+    const order: string[] = [];
+    const now = performance.now();
+    const held = Array.from({ length: 4 }, gate);
+    const pipelined = held.map((g, i) => asRequestStartedAt(now - 100 + i, () => admission.run(() => g.wait(), 'pipelined')));
+    // two connections in use: no backend is free for a statement of its own
+    const own = gate();
+    const ownRun = asRequestStartedAt(now - 50, () => admission.run(async () => (order.push('own statement'), own.wait())));
+    const younger = asRequestStartedAt(now, () => admission.run(async () => void order.push('younger pipelined'), 'pipelined'));
+    await sleep(5);
+    held[0]!.release();
+    held[1]!.release();
+    await sleep(5);
+    // two pipelined left, on two connections or one: the count says two, so nothing more runs yet
+    expect(order).toEqual([]);
+    held[2]!.release();
+    await sleep(5);
+    // one pipelined connection in use, one backend free: the statement of its own runs, the younger one still waits
+    expect(order).toEqual(['own statement']);
+    expect(admission.queued('request')).toBe(1);
+    own.release();
+    held[3]!.release();
+    await Promise.all([...pipelined, ownRun, younger]);
+    expect(order).toEqual(['own statement', 'younger pipelined']);
+    expect(admission.inFlight).toBe(0);
+  });
+
   it('refuses a request at once when the queue is full: 503 DATABASE_BUSY with a retry delay', async () => {
     const admission = new Admission({ limit: 1, queueMax: 1, queueTimeoutMs: 2_000 });
     const blocker = gate();

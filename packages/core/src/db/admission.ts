@@ -32,7 +32,17 @@ export interface AdmissionOptions {
   queueMax: number;
   /** How long a request waits for its turn before it is refused (background work always waits). */
   queueTimeoutMs: number;
+  /**
+   * Connections that take statements pipelined (pipelined-connections.ts), each up to `depth` statements
+   * at once, one running and the others waiting in its socket. They count for one statement in flight each,
+   * however many they hold: the limit holds the backends at work, and a backend that finishes one
+   * statement finds the next already there. Unset: a pipelined statement counts as any other.
+   */
+  pipeline?: { connections: number; depth: number };
 }
+
+/** How a statement reaches the database: a pooled connection of its own, or a pipelined one. */
+export type StatementKind = 'statement' | 'pipelined';
 
 export interface AdmissionObserver {
   queued(lane: Lane, depth: number): void;
@@ -42,6 +52,7 @@ export interface AdmissionObserver {
 
 interface Waiter {
   lane: Lane;
+  kind: StatementKind;
   /** The queue's order: its request's arrival plus the time that request has held the database. */
   age: number;
   queuedAt: number;
@@ -84,7 +95,10 @@ export function currentLane(): Lane {
 }
 
 export class Admission {
+  /** Statements in flight on connections of their own. */
   private active = 0;
+  /** Statements in flight on the pipelined connections. */
+  private pipelined = 0;
   private readonly waiting: Record<Lane, Waiter[]> = { request: [], background: [] };
 
   constructor(
@@ -92,23 +106,29 @@ export class Admission {
     private readonly observer?: AdmissionObserver,
   ) {
     if (!(options.limit >= 1)) throw new RangeError('admission limit must be at least 1');
+    const pipeline = options.pipeline;
+    if (pipeline && !(pipeline.connections >= 1 && pipeline.depth >= 1)) throw new RangeError('a pipeline needs at least one connection of depth 1');
   }
 
   get inFlight(): number {
-    return this.active;
+    return this.active + this.pipelined;
   }
 
   queued(lane: Lane): number {
     return this.waiting[lane].length;
   }
 
-  /** Runs `fn` once admitted; re-entrant within the context that holds the permit. */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` once admitted; re-entrant within the context that holds the permit. `kind` 'pipelined': `fn`
+   * sends its statement on one of the pipelined connections (the least busy, pipelined-connections.ts).
+   */
+  async run<T>(fn: () => Promise<T>, kind: StatementKind = 'statement'): Promise<T> {
     const ctx = context.getStore();
     if (ctx?.holding) return fn();
     const lane = ctx?.lane ?? 'request';
     const request = ctx?.request;
-    await this.acquire(lane, request ? request.startedAt + request.heldMs : performance.now());
+    if (!this.options.pipeline) kind = 'statement';
+    await this.acquire(lane, kind, request ? request.startedAt + request.heldMs : performance.now());
     const granted = performance.now();
     let handedOver: boolean;
     let result: T;
@@ -116,7 +136,7 @@ export class Admission {
       result = await context.run({ lane, holding: true, request }, fn);
     } finally {
       if (request) request.heldMs += performance.now() - granted;
-      handedOver = this.release();
+      handedOver = this.release(kind);
     }
     // The statement's caller goes on at the next turn of the event loop when its permit went to a waiting
     // one: the waiter's statement is then sent first. Otherwise the finished request's own work (its rows
@@ -129,9 +149,28 @@ export class Admission {
     return result;
   }
 
-  private acquire(lane: Lane, age: number): Promise<void> {
-    if (this.active < this.options.limit && this.waiting.request.length === 0 && (lane === 'request' || this.waiting.background.length === 0)) {
-      this.active++;
+  /**
+   * Backends at work once a statement of `kind` is added: those of the statements on connections of their
+   * own, and one per pipelined connection in use. The pipelined connections take each statement on the least
+   * busy one, so n statements keep min(n, connections) of them in use, or fewer: the count may be high,
+   * never low.
+   */
+  private fits(kind: StatementKind): boolean {
+    const pipeline = this.options.pipeline;
+    if (!pipeline) return this.active + 1 <= this.options.limit;
+    const pipelined = this.pipelined + (kind === 'pipelined' ? 1 : 0);
+    if (pipelined > pipeline.connections * pipeline.depth) return false;
+    return this.active + (kind === 'statement' ? 1 : 0) + Math.min(pipelined, pipeline.connections) <= this.options.limit;
+  }
+
+  private take(kind: StatementKind): void {
+    if (kind === 'pipelined') this.pipelined++;
+    else this.active++;
+  }
+
+  private acquire(lane: Lane, kind: StatementKind, age: number): Promise<void> {
+    if (this.fits(kind) && this.waiting.request.length === 0 && (lane === 'request' || this.waiting.background.length === 0)) {
+      this.take(kind);
       this.observer?.admitted(lane, 0);
       return Promise.resolve();
     }
@@ -141,7 +180,7 @@ export class Admission {
       return Promise.reject(busy(`the database is busy: ${queue.length} requests are already waiting`, this.options.queueTimeoutMs));
     }
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { lane, age, queuedAt: performance.now(), grant: resolve };
+      const waiter: Waiter = { lane, kind, age, queuedAt: performance.now(), grant: resolve };
       if (lane === 'request') {
         waiter.timer = setTimeout(() => {
           const i = queue.indexOf(waiter);
@@ -159,18 +198,28 @@ export class Admission {
     });
   }
 
-  /** Gives the permit back, or to the next waiter; true when a waiter got it. */
-  private release(): boolean {
-    this.active--;
-    // requests first: background work takes a turn only when no request waits
-    const next = this.waiting.request.shift() ?? this.waiting.background.shift();
-    if (!next) return false;
-    if (next.timer) clearTimeout(next.timer);
-    this.active++;
-    this.observer?.queued(next.lane, this.waiting[next.lane].length);
-    this.observer?.admitted(next.lane, performance.now() - next.queuedAt);
-    next.grant();
-    return true;
+  /**
+   * Gives the permit back, and admits the waiters at the head of the queue while they fit; true when one
+   * did. Only the head: a statement that needs a backend of its own (none is free while the pipelined
+   * connections are all in use) is not passed by younger pipelined ones, which would keep them in use.
+   */
+  private release(kind: StatementKind): boolean {
+    if (kind === 'pipelined') this.pipelined--;
+    else this.active--;
+    let admitted = false;
+    for (;;) {
+      // requests first: background work takes a turn only when no request waits
+      const queue = this.waiting.request.length ? this.waiting.request : this.waiting.background;
+      const next = queue[0];
+      if (!next || !this.fits(next.kind)) return admitted;
+      queue.shift();
+      if (next.timer) clearTimeout(next.timer);
+      this.take(next.kind);
+      this.observer?.queued(next.lane, queue.length);
+      this.observer?.admitted(next.lane, performance.now() - next.queuedAt);
+      next.grant();
+      admitted = true;
+    }
   }
 }
 

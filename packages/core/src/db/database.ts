@@ -24,8 +24,9 @@ export interface NamedStatement {
    * estimates look worse than the custom ones (a LIMIT, a set-returning function of a parameter), even
    * when both plans are the same: the search statement spent ~1 ms of its ~7 in the planner. The setting
    * (plan_cache_mode) belongs to a session and would give other statements generic plans too, so on the
-   * server such statements run on connections of their own; the embedded database (one session) runs them
-   * as plain named statements.
+   * server such statements run on connections of their own, pipelined (pipelined-connections.ts); the
+   * embedded database (one session) runs them as plain named statements. (In a transaction, they run on
+   * its connection as any statement.)
    */
   readonly genericPlan?: boolean;
 }

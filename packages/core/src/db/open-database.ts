@@ -7,7 +7,7 @@ import { openEmbeddedDatabase } from './embedded-database.js';
 import { openServerDatabase } from './server-database.js';
 
 type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_SIZE'> &
-  Partial<Pick<Config, 'DATABASE_MAX_ACTIVE' | 'DATABASE_QUEUE_MAX' | 'DATABASE_QUEUE_TIMEOUT_MS' | 'EMBEDDED_SHARED_BUFFERS_MB'>>;
+  Partial<Pick<Config, 'DATABASE_MAX_ACTIVE' | 'DATABASE_PIPELINE_DEPTH' | 'DATABASE_QUEUE_MAX' | 'DATABASE_QUEUE_TIMEOUT_MS' | 'EMBEDDED_SHARED_BUFFERS_MB'>>;
 
 /** Opens the database the configuration names: the PostgreSQL server when DATABASE_URL is set, else embedded. */
 export async function openDatabase(cfg: DatabaseConfig): Promise<Database> {
@@ -18,8 +18,15 @@ export async function openDatabase(cfg: DatabaseConfig): Promise<Database> {
 /** The admission control of a process's database, from the configuration (0 = follow the machine). */
 export function admissionFor(mode: Database['mode'], cfg: DatabaseConfig): Admission {
   const limit = cfg.DATABASE_MAX_ACTIVE || defaultAdmissionLimit(mode, os.availableParallelism(), cfg.DATABASE_POOL_SIZE);
+  const depth = cfg.DATABASE_PIPELINE_DEPTH ?? 2;
   return new Admission(
-    { limit, queueMax: cfg.DATABASE_QUEUE_MAX ?? 256, queueTimeoutMs: cfg.DATABASE_QUEUE_TIMEOUT_MS ?? 15_000 },
+    {
+      limit,
+      queueMax: cfg.DATABASE_QUEUE_MAX ?? 256,
+      queueTimeoutMs: cfg.DATABASE_QUEUE_TIMEOUT_MS ?? 15_000,
+      // the server's one connection per statement at work; PGlite runs one backend, behind one connection
+      ...(mode === 'server' && depth > 1 ? { pipeline: { connections: limit, depth } } : {}),
+    },
     {
       queued: (lane, depth) => dbAdmissionQueue.set({ lane }, depth),
       admitted: (lane, waitedMs) => dbAdmissionWait.observe({ lane }, waitedMs / 1000),

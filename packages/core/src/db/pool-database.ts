@@ -7,6 +7,7 @@
 import pg from 'pg';
 import type { Admission } from './admission.js';
 import type { Database, NamedStatement, Queryable, QueryResult } from './database.js';
+import type { PipelinedConnections } from './pipelined-connections.js';
 import { SessionSettings } from './session-settings.js';
 import { VectorArrayParam } from './vector-param.js';
 
@@ -38,30 +39,32 @@ async function onPoolConnection<T>(pool: pg.Pool, fn: (client: pg.PoolClient) =>
   }
 }
 
-/** What the connections of the generic pool hold for their whole session (database.ts, `genericPlan`). */
+/** What the pipelined connections hold for their whole session (database.ts, `genericPlan`). */
 const GENERIC_PLAN_SETTINGS = { plan_cache_mode: 'force_generic_plan' } as const;
 
 /**
  * `admission` holds the statements in flight to its limit (requests before background work); a
- * transaction counts as one statement for as long as it runs. `genericPool`, when given, runs the named
- * statements that ask for their generic plan, and only those; without it they run on `pool` as any named
- * statement.
+ * transaction counts as one statement for as long as it runs. `pipelined`, when given, runs the named
+ * statements that ask for their generic plan, and only those, pipelined (pipelined-connections.ts); without
+ * it they run on `pool` as any named statement.
  */
 export function poolDatabase(
   pool: pg.Pool,
   mode: Database['mode'],
   close: () => Promise<void> = () => pool.end(),
   admission?: Admission,
-  genericPool?: pg.Pool,
+  pipelined?: PipelinedConnections,
 ): Database {
   const onConnection = <T>(p: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
     admission ? admission.run(() => onPoolConnection(p, fn)) : onPoolConnection(p, fn);
-  const generic = (sql: string | NamedStatement): boolean => genericPool !== undefined && typeof sql !== 'string' && sql.genericPlan === true;
+  const generic = (sql: string | NamedStatement): sql is NamedStatement => pipelined !== undefined && typeof sql !== 'string' && sql.genericPlan === true;
   // pgvector's type is the database's own: its OID is read once, when a statement first sends vectors
   let vectorOid: Promise<number> | undefined;
-  const binaryParams = async (runner: pg.PoolClient, params: readonly unknown[]): Promise<unknown[]> => {
+  const binaryParams = async (runner: pg.PoolClient | undefined, params: readonly unknown[]): Promise<unknown[]> => {
     if (!params.some((p) => p instanceof VectorArrayParam)) return params as unknown[];
-    vectorOid ??= runner.query<{ oid: number }>(`SELECT 'vector'::regtype::oid AS oid`).then(
+    const oidQuery = `SELECT 'vector'::regtype::oid AS oid`;
+    // without a connection of its own (a pipelined statement), read on the main pool
+    vectorOid ??= (runner ? runner.query<{ oid: number }>(oidQuery) : onConnection(pool, (client) => client.query<{ oid: number }>(oidQuery))).then(
       (r) => Number(r.rows[0]!.oid),
       (e) => {
         vectorOid = undefined;
@@ -82,12 +85,20 @@ export function poolDatabase(
   const sessions = new WeakMap<pg.PoolClient, SessionSettings>();
 
   const withSettings = <T>(settings: Readonly<Record<string, string>>, sql: string | NamedStatement, params?: readonly unknown[]) =>
-    onConnection(generic(sql) ? genericPool! : pool, async (client): Promise<QueryResult<T>> => {
-      let session = sessions.get(client);
-      if (!session) sessions.set(client, (session = new SessionSettings()));
-      await session.apply(wrap(client), generic(sql) ? { ...settings, ...GENERIC_PLAN_SETTINGS } : settings);
-      return query<T>(client, sql, params);
-    });
+    generic(sql)
+      ? pipelinedQuery<T>(settings, sql, params)
+      : onConnection(pool, async (client): Promise<QueryResult<T>> => {
+          let session = sessions.get(client);
+          if (!session) sessions.set(client, (session = new SessionSettings()));
+          await session.apply(wrap(client), settings);
+          return query<T>(client, sql, params);
+        });
+
+  const pipelinedQuery = async <T>(settings: Readonly<Record<string, string>>, sql: NamedStatement, params?: readonly unknown[]): Promise<QueryResult<T>> => {
+    const values = params && (await binaryParams(undefined, params));
+    const run = () => pipelined!.query<T>({ ...settings, ...GENERIC_PLAN_SETTINGS }, sql, values);
+    return admission ? admission.run(run, 'pipelined') : run();
+  };
 
   return {
     mode,
@@ -106,6 +117,6 @@ export function poolDatabase(
         }
       }),
     exec: (sql) => onConnection(pool, async (client) => void (await client.query(sql))),
-    close: genericPool ? () => Promise.all([close(), genericPool.end()]).then(() => undefined) : close,
+    close: pipelined ? () => Promise.all([close(), pipelined.close()]).then(() => undefined) : close,
   };
 }

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { CiteError } from '../errors.js';
 import type { Admission } from './admission.js';
 import { listenOnChannel, type ChannelSubscription } from './channel-listener.js';
+import { PipelinedConnections } from './pipelined-connections.js';
 import type { Database } from './database.js';
 import { poolDatabase } from './pool-database.js';
 
@@ -22,11 +23,14 @@ export async function openServerDatabase(url: string, poolSize: number, admissio
     );
   }
 
-  // connections for the statements that always run their generic plan (database.ts, `genericPlan`):
-  // opened when the first one runs, closed when idle, as the main pool's
-  const genericPool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
-  genericPool.on('error', () => {});
-  const db = poolDatabase(pool, 'server', undefined, admission, genericPool);
+  // connections for the statements that always run their generic plan (database.ts, `genericPlan`),
+  // pipelined: one per statement Admission lets run (without a pipeline there, as many as the pool), opened
+  // when first needed and kept
+  const pipelined = new PipelinedConnections(
+    () => new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, pipeline: true }),
+    admission?.options.pipeline?.connections ?? poolSize,
+  );
+  const db = poolDatabase(pool, 'server', undefined, admission, pipelined);
   const subscriptions = new Set<ChannelSubscription>();
   return {
     ...db,
