@@ -99,7 +99,11 @@ export class PipelinedConnections {
     let bestLoad = Infinity;
     for (let i = 0; i < this.lines.length; i++) {
       let line = this.lines[i];
-      if (line?.broken && line.inFlight === 0) line = this.lines[i] = undefined;
+      if (line?.broken && line.inFlight === 0) {
+        // its socket may still be open (a statement's failure said it was broken before the socket did)
+        line.client.end().catch(() => {});
+        line = this.lines[i] = undefined;
+      }
       const load = !line ? 0 : line.broken ? Infinity : line.inFlight;
       if (load < bestLoad) [best, bestLoad] = [i, load];
     }
