@@ -39,6 +39,12 @@ export type AnchorFigures = ThroughputFigures;
 /** The concurrencies each measurement runs at, in order. */
 export const CONCURRENCIES = [1, 2, 4, 8, 16];
 
+/** The anchor measured again: at its best concurrency and the ones beside it in CONCURRENCIES. */
+export const nearBest = (best: number): number[] => {
+  const i = CONCURRENCIES.indexOf(best);
+  return CONCURRENCIES.slice(Math.max(0, i - 1), i + 2);
+};
+
 /**
  * The search settings the engine child reads from this environment too (`SEARCH_EF_SEARCH=200 npm run
  * bench:search` measures the statement, the service and the engine at the same setting).

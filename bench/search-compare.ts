@@ -19,7 +19,7 @@ import { createKey } from '@cite/app/keys/api-keys.js';
 import { openServerDatabase } from '@cite/core/db/server-database.js';
 import type { SearchMode } from '@cite/retrieval/search/search-schema.js';
 import { CITE, startEngineProcess } from './lib.js';
-import { CONCURRENCIES, measureBareHnsw, type ThroughputFigures } from './search-anchor.js';
+import { measureBareHnsw, nearBest, type ThroughputFigures } from './search-anchor.js';
 import { measureConcurrent, phrasings, round1, searchClient, type Concurrent } from './search-http.js';
 
 const { values } = parseArgs({
@@ -102,8 +102,7 @@ async function main(): Promise<void> {
       let anchor: ThroughputFigures | undefined;
       if (anchorBest) {
         // near the best concurrency, as bench:search's rounds (measureAnchorAgain says why)
-        const i = CONCURRENCIES.indexOf(anchorBest.concurrency);
-        anchor = await measureBareHnsw(url, queries, { seconds: Number(values['anchor-seconds']), concurrencies: CONCURRENCIES.slice(Math.max(0, i - 1), i + 2) });
+        anchor = await measureBareHnsw(url, queries, { seconds: Number(values['anchor-seconds']), concurrencies: nearBest(anchorBest.concurrency) });
         anchorBest = anchor.best;
         anchors.push(anchor.best.tps);
       }

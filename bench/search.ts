@@ -38,7 +38,7 @@ import { createKey } from '@cite/app/keys/api-keys.js';
 import { jsonlTexts, splitSentences } from './corpus-text.js';
 import { freshServerDatabase, median, percentile, serverMallocSettings, startEngineProcess } from './lib.js';
 import { measureConcurrent, phrasings, round1, searchClient, type Concurrent } from './search-http.js';
-import { CONCURRENCIES, measureBareHnsw, measureSearchService, measureSearchStatement, searchConfig, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
+import { nearBest, measureBareHnsw, measureSearchService, measureSearchStatement, searchConfig, type AnchorFigures, type ThroughputFigures } from './search-anchor.js';
 
 const { values } = parseArgs({
   options: {
@@ -334,9 +334,7 @@ async function runTarget(target: 'server' | 'embedded', pool: string[], queries:
  */
 function measureAnchorAgain(url: string, queries: string[], anchor: AnchorFigures, why: string): Promise<ThroughputFigures> {
   process.stderr.write(`server: measuring the bare HNSW query again (${why})…\n`);
-  const i = CONCURRENCIES.indexOf(anchor.best.concurrency);
-  const concurrencies = CONCURRENCIES.slice(Math.max(0, i - 1), i + 2);
-  return measureBareHnsw(url, queries, { seconds: Number(values['anchor-seconds']), concurrencies });
+  return measureBareHnsw(url, queries, { seconds: Number(values['anchor-seconds']), concurrencies: nearBest(anchor.best.concurrency) });
 }
 
 async function main(): Promise<void> {
