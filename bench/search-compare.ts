@@ -122,6 +122,7 @@ async function main(): Promise<void> {
 
 function report(variants: Variant[], results: Map<string, Concurrent[]>, anchors: number[], concurrency: number): void {
   const base = results.get(variants[0]!.label)!;
+  const baseRps = mean(base.map((c) => c.rps));
   const anchorMean = anchors.length ? mean(anchors) : undefined;
   console.log(`\nmeans of ${base.length} rounds at c=${concurrency}${anchorMean ? `; anchor ${round1(anchorMean)}/s` : ''}`);
   console.log('variant          req/s   vs first  rounds won  × anchor   p50 ms   p95 ms  machine ms  PostgreSQL ms  engine ms  client ms  busy %  errors');
@@ -133,7 +134,7 @@ function report(variants: Variant[], results: Map<string, Concurrent[]>, anchors
       const xs = runs.map((c) => c.cpu).filter((c): c is NonNullable<Concurrent['cpu']> => c !== undefined).map(f);
       return xs.length ? mean(xs) : undefined;
     };
-    const vsFirst = v === variants[0] ? '' : `${rps >= mean(base.map((c) => c.rps)) ? '+' : ''}${fixed((100 * rps) / mean(base.map((c) => c.rps)) - 100, 1)}%`;
+    const vsFirst = v === variants[0] ? '' : `${rps >= baseRps ? '+' : ''}${fixed((100 * rps) / baseRps - 100, 1)}%`;
     console.log(
       `${v.label.padEnd(15)} ${fixed(rps, 1).padStart(6)}  ${vsFirst.padStart(8)}  ${(v === variants[0] ? '' : `${won} of ${runs.length}`).padStart(10)}  ` +
         `${(anchorMean ? fixed(rps / anchorMean) : '–').padStart(8)}  ${fixed(mean(runs.map((c) => c.p50)), 1).padStart(7)}  ${fixed(mean(runs.map((c) => c.p95)), 1).padStart(7)}  ${fixed(cpu((c) => c.machine)).padStart(10)}  ${fixed(cpu((c) => c.postgres)).padStart(13)}  ` +

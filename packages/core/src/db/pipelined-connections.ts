@@ -16,6 +16,7 @@
  */
 import pg from 'pg';
 import type { QueryResult } from './database.js';
+import { SessionSettings } from './session-settings.js';
 
 /** One pipelined connection and what it holds. */
 interface Line {
@@ -24,7 +25,7 @@ interface Line {
   /** Statements written to it and not answered yet. */
   inFlight: number;
   /** Session settings as the statements written so far leave them (written, so in force for the next). */
-  settings: Map<string, string>;
+  settings: SessionSettings;
   broken?: Error;
 }
 
@@ -54,18 +55,7 @@ export class PipelinedConnections {
     line.inFlight++;
     try {
       await line.connected;
-      const changed = Object.entries(settings).filter(([name, value]) => line.settings.get(name) !== value);
-      let set: Promise<unknown> | undefined;
-      if (changed.length) {
-        // set_config takes the name and value as parameters: nothing is spliced into the SQL text
-        const calls = changed.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, false)`);
-        set = line.client.query(`SELECT ${calls.join(', ')}`, changed.flat());
-        // in force for every statement written after it; forgotten if it fails, so the next one sets them again
-        for (const [name, value] of changed) line.settings.set(name, value);
-        set.catch(() => {
-          for (const [name, value] of changed) if (line.settings.get(name) === value) line.settings.delete(name);
-        });
-      }
+      const set = line.settings.write((sql, values) => line.client.query(sql, values), settings);
       const result = line.client.query(statement.name ? { name: statement.name, text: statement.text, values: params } : { text: statement.text, values: params });
       if (set) {
         // a statement whose settings could not be set ran without them: its result is not the one asked for
@@ -112,7 +102,7 @@ export class PipelinedConnections {
 
   private open(): Line {
     const client = this.connect();
-    const line: Line = { client, connected: Promise.resolve(), inFlight: 0, settings: new Map() };
+    const line: Line = { client, connected: Promise.resolve(), inFlight: 0, settings: new SessionSettings() };
     // a connection that failed (its socket, its backend ended) fails what it holds, and is replaced
     client.on('error', (e) => (line.broken ??= e));
     client.on('end', () => (line.broken ??= new Error('pipelined connection ended')));
