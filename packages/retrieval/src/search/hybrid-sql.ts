@@ -130,6 +130,14 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     const beyondScopes = predicates.length > scopes.length;
     const termPostings = beyondScopes ? input.termDepth * FILTERED_TERM_DEPTH_FACTOR : input.termDepth;
     const termDepth = literalCount(termPostings);
+    // A query of one term (or of one the collections hold) is ranked by that term's impacts alone: its best
+    // `depth` postings are the branch's candidates, and reading `termDepth` of them (twenty times as many by
+    // default) then summing them by chunk only cost time. Not under other filters (the chunks they leave out
+    // come after the read) nor with synonyms (a group's score can lift a chunk from further down). On 100,000
+    // synthetic chunks, cdtn-dev's 2,558 phrasings (942 of one term there): the same rows for every one,
+    // lexical statement 3.54 → 3.05 ms, hybrid 6.95 → 6.31; engine at c=16 +12.6% (6 of 6 rounds).
+    const oneTermDepth = !beyondScopes && !expansion ? literalCount(Math.min(input.depth, termPostings)) : null;
+    const postingsLimit = oneTermDepth ? `CASE WHEN (SELECT count(*) FROM terms) = 1 THEN ${oneTermDepth} ELSE ${termDepth} END` : termDepth;
     // the key's collections, for the df of IDF: the filter's do not change a word's weight
     const scope = input.allowedCollections ? scopes[0]! : null;
     const limited = scopes.length > 0;
@@ -150,7 +158,7 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
       // of 5,116 phrasings each, the two statements alternated one phrasing at a time, one connection).
       `lex_pool AS (
         SELECT sp.chunk_id, sum(terms.idf * sp.impact) AS score FROM terms CROSS JOIN LATERAL (
-          SELECT sp.chunk_id, sp.impact FROM search_postings sp WHERE sp.lexeme = terms.lexeme${inScopes('sp')} ORDER BY sp.impact DESC LIMIT ${termDepth}
+          SELECT sp.chunk_id, sp.impact FROM search_postings sp WHERE sp.lexeme = terms.lexeme${inScopes('sp')} ORDER BY sp.impact DESC, sp.chunk_id LIMIT ${postingsLimit}
         ) sp
         GROUP BY sp.chunk_id
         UNION ALL
