@@ -302,7 +302,7 @@ export const configSchema = z.object({
   SEARCH_EF_SEARCH: int(10, 1000).default(100),
   /** The same for vector-only searches (mode vector, ANSWER_SEARCH_MODE vector), where no lexical branch makes up for HNSW's misses: recall@10 of the exact neighbours 0.890 at 100, 0.942 at 200, 0.998 at 1000 on the labour-law index (hash embedder); cdtn-dev vector nDCG@10 0.2341 at 100, 0.2398 at 200 on the service-public index. */
   SEARCH_EF_SEARCH_VECTOR: int(10, 1000).default(200),
-  /** Postings read per query term by the lexical branch, best BM25 impacts first among the collections searched (exact up to this many; five times as many under other filters; twice as many per word of a synonym list's term); a query's 32 rarest terms are searched, its commoner ones past them left out. */
+  /** Postings read per query term by the lexical branch, best BM25 impacts first among the collections searched (exact up to this many; five times as many under other filters; twice as many per word of a synonym list's term; only SEARCH_DEPTH for a query of one term the collections hold, which they rank alone); a query's 32 rarest terms are searched, its commoner ones past them left out. */
   SEARCH_TERM_DEPTH: int(100, 1000000).default(2000),
   /** RRF weight of the lexical branch. */
   SEARCH_WEIGHT_LEXICAL: num(0, 100).default(1),
