@@ -325,8 +325,9 @@ function runRoute(ctx: AppContext, route: RouteDef): express.RequestHandler {
 /**
  * The JSON result of a request no client can revalidate (If-None-Match is a GET's, and Express answers 304
  * only to GET and HEAD), written as it is. Through `res.json`, Express copies each body of 1,000 characters
- * or more into a Buffer and hashes all of it (SHA-1) for an ETag nobody reads: 3% of the engine's busy time
- * under a load of searches (POST), 18.7 KB each. Node sets the Content-Length of a body given whole to end().
+ * or more into a Buffer and hashes all of it (SHA-1) for an ETag nobody reads. Under 16 clients searching
+ * (POST, 18.7 KB a result), the engine's CPU a request 2.10 → 1.98 ms. Node sets the Content-Length of a
+ * body given whole to end().
  */
 function sendUnrevalidated(res: Response, status: number, value: unknown): void {
   res.status(status);

@@ -135,7 +135,8 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     // default) then summing them by chunk only cost time. Not under other filters (the chunks they leave out
     // come after the read) nor with synonyms (a group's score can lift a chunk from further down). On 100,000
     // synthetic chunks, cdtn-dev's 2,558 phrasings (942 of one term there): the same rows for every one,
-    // lexical statement 3.54 → 3.05 ms, hybrid 6.95 → 6.31; engine at c=16 +12.6% (6 of 6 rounds).
+    // lexical statement 3.54 → 3.05 ms, hybrid 6.95 → 6.31; engine at c=16 +12.6% (6 of 6 rounds). On the
+    // labour-law index, where 98 of them are of one term, the same rows and no change (4.47 ms both).
     const oneTermDepth = !beyondScopes && !expansion ? literalCount(Math.min(input.depth, termPostings)) : null;
     const postingsLimit = oneTermDepth ? `CASE WHEN (SELECT count(*) FROM terms) = 1 THEN ${oneTermDepth} ELSE ${termDepth} END` : termDepth;
     // the key's collections, for the df of IDF: the filter's do not change a word's weight
