@@ -3,7 +3,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CiteError } from '../errors.js';
 import { availableModes, failWithoutServerUnderCi } from '../testing/databases.js';
 import { startTestEngine, type TestEngine } from '@cite/app/testing/engine.js';
-import { Admission, asRequestStartedAt, currentLane, defaultAdmissionLimit, inBackgroundLane, type Lane } from './admission.js';
+import { Admission, asRequestStartedAt, currentLane, defaultAdmissionLimit, inBackgroundLane, type Lane, type StatementKind } from './admission.js';
+
+/** The most of `count` statements (5 ms each, all asked at once) that `admission` let run together. */
+async function peakInFlight(admission: Admission, count: number, kind?: StatementKind): Promise<number> {
+  let inFlight = 0;
+  let peak = 0;
+  await Promise.all(
+    Array.from({ length: count }, () =>
+      admission.run(async () => {
+        peak = Math.max(peak, ++inFlight);
+        await sleep(5);
+        inFlight--;
+      }, kind),
+    ),
+  );
+  return peak;
+}
 
 /** A task that stays in flight until `release()` and records when it started. */
 function gate() {
@@ -15,18 +31,7 @@ function gate() {
 describe('admission control', () => {
   it('holds statements in flight to the limit', async () => {
     const admission = new Admission({ limit: 2, queueMax: 100, queueTimeoutMs: 5_000 });
-    let inFlight = 0;
-    let peak = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, () =>
-        admission.run(async () => {
-          peak = Math.max(peak, ++inFlight);
-          await sleep(5);
-          inFlight--;
-        }),
-      ),
-    );
-    expect(peak).toBe(2);
+    expect(await peakInFlight(admission, 8)).toBe(2);
     expect(admission.inFlight).toBe(0);
   });
 
@@ -139,18 +144,7 @@ describe('admission control', () => {
 
     // without pipelined connections, a statement said to be pipelined counts as any other
     const plain = new Admission({ limit: 2, queueMax: 100, queueTimeoutMs: 5_000 });
-    let inFlight = 0;
-    let peak = 0;
-    await Promise.all(
-      Array.from({ length: 6 }, () =>
-        plain.run(async () => {
-          peak = Math.max(peak, ++inFlight);
-          await sleep(5);
-          inFlight--;
-        }, 'pipelined'),
-      ),
-    );
-    expect(peak).toBe(2);
+    expect(await peakInFlight(plain, 6, 'pipelined')).toBe(2);
   });
 
   it('keeps the limit of backends at work: a statement of its own waits for a pipelined connection to empty, and younger pipelined ones do not pass it', async () => {

@@ -1,20 +1,49 @@
+import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServerDatabase, failWithoutServerUnderCi } from '../testing/databases.js';
+import { availableModes, createServerDatabase, failWithoutServerUnderCi } from '../testing/databases.js';
 import { Admission } from './admission.js';
 import { namedStatement, type Database } from './database.js';
 import { PipelinedConnections } from './pipelined-connections.js';
 import { openServerDatabase } from './server-database.js';
 
+/** A loopback port nothing listens on (one the system just gave and took back). */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('pipelined connections, no database reached', () => {
+  it('fails the statement of a connection that cannot open, and opens a new one for the next', async () => {
+    const port = await closedPort();
+    let opened = 0;
+    const pipes = new PipelinedConnections(() => {
+      opened++;
+      return new pg.Client({ host: '127.0.0.1', port, user: 'cite', database: 'cite', pipeline: true });
+    }, 1);
+    try {
+      await expect(pipes.query({}, { text: 'SELECT 1' }, undefined)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await expect(pipes.query({}, { text: 'SELECT 1' }, undefined)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      expect(opened).toBe(2);
+      expect(pipes.inFlight).toBe(0);
+    } finally {
+      await pipes.close();
+    }
+  });
+});
+
 /**
- * Pipelined connections exist on the server only: the embedded database has one backend behind one
- * connection. Without DATABASE_URL these suites show as skipped on a developer's machine; under CI they
- * run, and fail, beside the failure failWithoutServerUnderCi declares.
+ * The rest needs a PostgreSQL server: the embedded database has one backend behind one connection, and
+ * nothing to pipeline. Declared where one is (DATABASE_URL); under CI without one, the failure
+ * failWithoutServerUnderCi declares stands in for them.
  */
 failWithoutServerUnderCi('pipelined connections');
-const base = process.env.DATABASE_URL ?? '';
-describe.skipIf(!base && process.env.CI !== 'true')('server only', () => {
-  describe('pipelined connections [server]', () => {
+for (const mode of availableModes().filter((m) => m === 'server')) {
+  const base = process.env.DATABASE_URL!;
+  describe(`pipelined connections [${mode}]`, () => {
     let url: string;
     let drop: () => Promise<void>;
     let pipes: PipelinedConnections;
@@ -99,7 +128,7 @@ describe.skipIf(!base && process.env.CI !== 'true')('server only', () => {
     });
   });
 
-  describe('pipelined statements through admission [server]', () => {
+  describe(`pipelined statements through admission [${mode}]`, () => {
     let url: string;
     let drop: () => Promise<void>;
     let db: Database;
@@ -142,4 +171,4 @@ describe.skipIf(!base && process.env.CI !== 'true')('server only', () => {
       expect((await db.query<{ mode: string }>(`SELECT current_setting('plan_cache_mode') AS mode`)).rows).toEqual([{ mode: 'auto' }]);
     });
   });
-});
+}
