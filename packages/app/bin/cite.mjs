@@ -1,7 +1,7 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node
 // The `cite` command. Sources are TypeScript run through tsx (no build step to forget).
-// Its node flags are on the first line, read by cli/node-flags.ts (the image and the benchmarks run them too):
-// --max-semi-space-size caps V8's young generation, which only a flag at start can set (node-flags.ts says why).
+// Its node flags go on the first line, read by cli/node-flags.ts (the image and the benchmarks run them too).
+// None today: a --max-semi-space-size there would override the worker threads' own caps (core/system/thread-heap.ts).
 import { register } from 'tsx/esm/api';
 
 register();

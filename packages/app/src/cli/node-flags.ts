@@ -3,15 +3,10 @@
  * (`#!/usr/bin/env -S node <flags>`), the one place they are written. What starts Cité otherwise reads them
  * here, so that it runs as `cite` does: the image runs the bin through that line, the benchmarks pass them.
  *
- * `--max-semi-space-size=4` (MB): V8's young generation is two semi-spaces of up to 16 MB each, both of them
- * touched, in each isolate; a Cité process has several (the engine's, the embedded database's thread, tsx's
- * module hooks), and a crawl fills the first two: 64 MB of a ~400 MB peak. Only a flag at start sets it: V8
- * sizes the young generation when it creates a heap, unlike the old generation's growth (HEAP_GROWTH_PERCENT,
- * heap-growth.ts), which it reads at each collection. Measured in bench:crawl (embedded database, 2,000 pages,
- * 2 cores, 4 alternated runs each): V8's 16 MB: peak RSS 398–419 MB, 187–209 pages/s; 4 MB: 337–389 MB,
- * 192–205 pages/s (the engine's main thread scavenges 3× as often, ~130 ms more over the crawl); 2 MB:
- * 327–374 MB but 161–197 pages/s. bench:search's throughput did not move (141 / 126 requests/s at 4 MB
- * against 144 / 122 at 16, alternated).
+ * It holds none today. It held `--max-semi-space-size=4` to keep an embedded crawl's peak RSS down, but V8's
+ * flag caps every thread's young generation, the engine's main thread too, where it cost the searches 7% of
+ * their throughput: the threads that fill theirs during a crawl are now capped where they are created
+ * (core/system/thread-heap.ts), which the flag would override.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKER_YOUNG_GENERATION_MB } from '../system/thread-heap.js';
 import { PgliteThread } from './pglite-thread.js';
 
 describe('embedded database thread', () => {
@@ -16,6 +17,12 @@ describe('embedded database thread', () => {
     await client.connect();
     return client;
   };
+
+  // the engine's main thread keeps V8's young generation (node-flags.test.ts); this thread, which a crawl
+  // fills, is capped
+  it("caps the thread's young generation", () => {
+    expect(thread.resourceLimits.maxYoungGenerationSizeMb).toBe(WORKER_YOUNG_GENERATION_MB);
+  });
 
   // node-postgres' pool closes a connection after an error and opens another; PGlite, one backend for
   // all, kept the first one's session: the new client prepared its named statements again and each one

@@ -11,9 +11,10 @@
  * thread first gives the new connection a new session (PGlite has one backend for all connections).
  */
 import { Duplex } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { CiteError } from '../errors.js';
 import { MIN_SHARED_BUFFERS_MB } from './embedded-buffers.js';
+import { workerResourceLimits } from '../system/thread-heap.js';
 
 type FromThread =
   | { type: 'ready' }
@@ -44,6 +45,11 @@ export class PgliteThread {
     this.keepAlive();
   }
 
+  /** The thread's V8 limits, as node reports those it was started with. */
+  get resourceLimits(): ResourceLimits {
+    return this.worker.resourceLimits ?? {};
+  }
+
   /** Idle, the thread does not keep the process alive; a statement waiting for it, or its closing, does. */
   private keepAlive(): void {
     if (this.waiting.length > 0 || this.onClosed) this.worker.ref();
@@ -57,7 +63,11 @@ export class PgliteThread {
    */
   static async start(dataDir: string | undefined, template?: Uint8Array, sharedBuffersMb = MIN_SHARED_BUFFERS_MB): Promise<PgliteThread> {
     // execArgv [] keeps tsx's hooks out of the thread (the file is plain JavaScript)
-    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { execArgv: [], workerData: { dataDir, template, sharedBuffersMb } });
+    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
+      execArgv: [],
+      workerData: { dataDir, template, sharedBuffersMb },
+      resourceLimits: workerResourceLimits(),
+    });
     const first = await new Promise<FromThread>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);

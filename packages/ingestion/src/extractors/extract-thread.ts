@@ -7,6 +7,7 @@
  * with the first document and does not keep the process alive when idle.
  */
 import { Worker } from 'node:worker_threads';
+import { workerResourceLimits } from '@cite/core/system/thread-heap.js';
 
 /**
  * What the worker posts when its reader failed; `tooComplex`: it refused the file for its limits; `code`
@@ -112,7 +113,10 @@ export class ExtractThread<Out extends object> {
     if (this.worker) return this.worker;
     const { errors } = this.spec;
     // execArgv [] keeps tsx's hooks out of the thread (the file is plain JavaScript)
-    const worker = new Worker(this.spec.url, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: this.spec.heapMb } });
+    const worker = new Worker(this.spec.url, {
+      execArgv: [],
+      resourceLimits: workerResourceLimits({ maxOldGenerationSizeMb: this.spec.heapMb }),
+    });
     // Every event names its thread: an answer posted by a thread that was then stopped at its job's deadline
     // (it reaches this thread after the stop) must not settle the next job, read by a new thread.
     worker.on('message', (m: Out | { error: ThreadError }) => {
