@@ -362,8 +362,8 @@ function toHit(r: HybridRow, fusedRank: number, debug: boolean, publicUrl: strin
       // what readers open: a document from a file is opened through the engine (its original), never file:
       url: documentLink({ id: r.document_id, url: r.url }, publicUrl),
       title: r.title,
-      updated_at: r.updated_at == null ? null : new Date(r.updated_at).toISOString(),
-      fetched_at: r.fetched_at == null ? null : new Date(r.fetched_at).toISOString(),
+      updated_at: r.updated_at ?? null,
+      fetched_at: r.fetched_at ?? null,
       metadata: r.metadata ?? {},
     },
   };
