@@ -430,28 +430,30 @@ describeEachDatabase('search service', (ctx) => {
   // node-postgres' text[] and timestamptz parsers, then Date.toISOString(), made of them.
   it('returns heading paths and dates as written, whatever characters and precision they hold', async () => {
     const headingPath = ['Titre « I » : "quotes", virgules, {accolades}', 'NULL', 'barre \\ oblique', ''];
-    const [id] = await seedDocuments(ctx.db, ids.embedder, [
+    const general = ids.collections.get('general')!;
+    const written = await seedDocuments(ctx.db, ids.embedder, [
       {
-        collectionId: ids.collections.get('general')!,
+        collectionId: general,
         url: 'https://exemple.gouv.fr/horodatage',
         title: 'Horodatage',
         modifiedAt: '2024-02-29T23:59:59.999999+01:00',
         fetchedAt: '1999-12-31 23:00:00.0005+00',
         chunks: [{ text: 'Le quorum zygomorphe du comité se vérifie.', headingPath }],
       },
+      // without a modification date: the date the index last wrote the document
+      { collectionId: general, url: 'https://exemple.gouv.fr/sans-date', title: 'Sans date', chunks: [{ text: 'Le quorum xénomorphe.' }] },
     ]);
     for (const mode of ['lexical', 'hybrid'] as const) {
       const hit = (await run('quorum zygomorphe', { mode, k: 1 })).data[0]!;
-      expect(hit.document.id).toBe(id);
+      expect(hit.document.id).toBe(written[0]);
       expect(hit.heading_path).toEqual(headingPath);
       expect(hit.document.updated_at).toBe('2024-02-29T22:59:59.999Z');
       expect(hit.document.fetched_at).toBe('1999-12-31T23:00:00.000Z');
     }
-    // without a modification date, the date the index last wrote the document
-    await ctx.db.query('UPDATE documents SET modified_at = NULL WHERE id = $1', [id]);
-    const { rows } = await ctx.db.query<{ updated_at: Date }>('SELECT updated_at FROM documents WHERE id = $1', [id]);
-    const hit = (await run('quorum zygomorphe', { k: 1 })).data[0]!;
-    expect(hit.document.updated_at).toBe(new Date(rows[0]!.updated_at).toISOString());
-    await markDocumentsDeleted(ctx.db, [id!]);
+    const { rows } = await ctx.db.query<{ updated_at: Date }>('SELECT updated_at FROM documents WHERE id = $1', [written[1]]);
+    const undated = (await run('quorum xénomorphe', { k: 1 })).data[0]!;
+    expect(undated.document.id).toBe(written[1]);
+    expect(undated.document.updated_at).toBe(new Date(rows[0]!.updated_at).toISOString());
+    await markDocumentsDeleted(ctx.db, written);
   });
 });
