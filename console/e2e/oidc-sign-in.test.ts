@@ -4,7 +4,8 @@
  * its login form filled as a person would) and lands signed in on the Ask page, whose question is sent with
  * the session cookie and its CSRF token. An admin then limits her to one collection in "Utilisateurs".
  */
-import { startTestProvider, freePort, type TestProvider } from '@cite/app/auth/oidc/testing/oidc-test-provider.js';
+import { startTestProvider, type TestProvider } from '@cite/app/auth/oidc/testing/oidc-test-provider.js';
+import { freePort } from '@cite/core/testing/free-port.js';
 import { availableModes } from '@cite/core/testing/databases.js';
 import { startTestEngine, type TestEngine } from '@cite/app/testing/engine.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,24 +1,15 @@
-import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableModes, createServerDatabase, failWithoutServerUnderCi } from '../testing/databases.js';
+import { freePort } from '../testing/free-port.js';
 import { Admission } from './admission.js';
 import { namedStatement, type Database } from './database.js';
 import { PipelinedConnections } from './pipelined-connections.js';
 import { openServerDatabase } from './server-database.js';
 
-/** A loopback port nothing listens on (one the system just gave and took back). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('pipelined connections, no database reached', () => {
   it('fails the statement of a connection that cannot open, and opens a new one for the next', async () => {
-    const port = await closedPort();
+    const port = await freePort(); // nothing listens there
     let opened = 0;
     const pipes = new PipelinedConnections(() => {
       opened++;

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { availableModes, failWithoutServerUnderCi } from '@cite/core/testing/databases.js';
 import { startTestEngine, type TestEngine } from '../../testing/engine.js';
-import { Browser, freePort, jwtPayload, rsaKey, setCookies, signInAtProvider, signJwt, startTestProvider, tamperJwt, type TestProvider } from './testing/oidc-test-provider.js';
+import { freePort } from '@cite/core/testing/free-port.js';
+import { Browser, jwtPayload, rsaKey, setCookies, signInAtProvider, signJwt, startTestProvider, tamperJwt, type TestProvider } from './testing/oidc-test-provider.js';
 
 failWithoutServerUnderCi('OpenID Connect sign-in');
 

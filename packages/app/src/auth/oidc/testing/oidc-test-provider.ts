@@ -85,15 +85,6 @@ async function rewritten(provider: TestProvider, req: http.IncomingMessage, res:
   return true;
 }
 
-/** A free loopback port (the engine's must be known before the provider registers its redirect URL). */
-export async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 export async function startTestProvider(engineUrl: string): Promise<TestProvider> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
