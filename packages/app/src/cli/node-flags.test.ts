@@ -8,6 +8,7 @@ import { WORKER_YOUNG_GENERATION_MB } from '@cite/core/system/thread-heap.js';
 import { CITE_BIN, citeNodeFlags } from './node-flags.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const FIRST_LINE = fs.readFileSync(CITE_BIN, 'utf8').split('\n', 1)[0]!;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-node-flags-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -34,10 +35,10 @@ for (let i = 0; i < 3e6; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 
 const newSpaceMb = require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 2 ** 20;`;
 
 // ALLOCATE on the main thread, then on a worker thread capped as Cité's are
-const MAIN_AND_WORKER = `const { Worker } = require('node:worker_threads');
-${ALLOCATE}
-const worker = new Worker(\`${ALLOCATE.replace(/`/g, '\\`')}
-require('node:worker_threads').parentPort.postMessage(newSpaceMb);\`, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: ${WORKER_YOUNG_GENERATION_MB} } });
+const WORKER = `${ALLOCATE}\nrequire('node:worker_threads').parentPort.postMessage(newSpaceMb);`;
+const MAIN_AND_WORKER = `${ALLOCATE}
+const limits = { maxYoungGenerationSizeMb: ${WORKER_YOUNG_GENERATION_MB} };
+const worker = new (require('node:worker_threads').Worker)(${JSON.stringify(WORKER)}, { eval: true, resourceLimits: limits });
 worker.once('message', (workerMb) => {
   console.log(JSON.stringify({ execArgv: process.execArgv, mainMb: newSpaceMb, workerMb }));
   worker.terminate();
@@ -48,9 +49,8 @@ const newSpaceOf = (youngGenerationMb: number) => (2 * youngGenerationMb) / 3;
 
 describe("the cite command's node flags", () => {
   it('are read from the first line of bin/cite.mjs, this node accepts each of them, and none sizes the young generation', () => {
-    const firstLine = fs.readFileSync(CITE_BIN, 'utf8').split('\n', 1)[0]!;
     const flags = citeNodeFlags();
-    expect(firstLine).toBe(['#!/usr/bin/env -S node', ...flags].join(' '));
+    expect(FIRST_LINE).toBe(['#!/usr/bin/env -S node', ...flags].join(' '));
     for (const flag of flags) {
       // node refuses an option it does not know ("bad option", exit 9): a Node upgrade that dropped one fails here
       const run = spawnSync(process.execPath, [flag, '-e', '0'], { encoding: 'utf8' });
@@ -61,9 +61,8 @@ describe("the cite command's node flags", () => {
   });
 
   it("leave the main thread's young generation to V8 and let a worker thread's own cap hold", () => {
-    const firstLine = fs.readFileSync(CITE_BIN, 'utf8').split('\n', 1)[0]!;
     const cap = newSpaceOf(WORKER_YOUNG_GENERATION_MB);
-    const cite = runScript(firstLine, MAIN_AND_WORKER);
+    const cite = runScript(FIRST_LINE, MAIN_AND_WORKER);
     expect(cite.execArgv).toEqual(citeNodeFlags());
     // the engine's thread grows past the cap (to 32 MB here: V8's semi-spaces of 16 MB), its workers do not
     expect(cite.mainMb).toBeGreaterThan(cap);

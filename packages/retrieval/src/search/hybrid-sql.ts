@@ -325,7 +325,8 @@ function idf(n: string, df: string): string {
 /**
  * A timestamptz as the ISO 8601 text the API returns (`Date.toISOString()`'s form: UTC, milliseconds, both
  * truncated from microseconds alike). Parsed into a Date by node-postgres and written back, each cost ~0.85 µs
- * of the engine a date, two a hit.
+ * of the engine a date, two a hit. The database writes them (and the heading path as JSON) for ~0.3 µs a row
+ * (pgbench, 200 rows: 0.19 → 0.24–0.30 ms): ~5 µs a search of 10 hits where the engine saves ~35.
  */
 function isoTime(expr: string): string {
   return `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
