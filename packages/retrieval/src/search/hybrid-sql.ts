@@ -132,15 +132,13 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     const beyondScopes = predicates.length > scopes.length;
     const termPostings = beyondScopes ? input.termDepth * FILTERED_TERM_DEPTH_FACTOR : input.termDepth;
     const termDepth = literalCount(termPostings);
-    // A query of one term (or of one the collections hold) is ranked by that term's impacts alone: its best
-    // `depth` postings are the branch's candidates, and reading `termDepth` of them (twenty times as many by
-    // default) then summing them by chunk only cost time. Not under other filters (the chunks they leave out
-    // come after the read) nor with synonyms (a group's score can lift a chunk from further down). On 100,000
-    // synthetic chunks, cdtn-dev's 2,558 phrasings (942 of one term there): the same rows for every one,
-    // lexical statement 3.54 → 3.05 ms, hybrid 6.95 → 6.31; engine at c=16 +12.6% (6 of 6 rounds). On the
-    // labour-law index, where 98 of them are of one term, the same rows and no change (4.47 ms both).
-    const oneTermDepth = !beyondScopes && !expansion ? literalCount(Math.min(input.depth, termPostings)) : null;
-    const postingsLimit = oneTermDepth ? `CASE WHEN (SELECT count(*) FROM terms) = 1 THEN ${oneTermDepth} ELSE ${termDepth} END` : termDepth;
+    // Without other filters or synonyms, the best `depth` chunks of the written postings are all the branch
+    // needs of them: cite_lexical_top (migration 0360) sums them in the statement of the query's number of
+    // terms (a hash join for two or three, one term's impacts alone for one). On 100,000 synthetic chunks,
+    // cdtn-dev's 2,558 phrasings: the same rows, the hybrid statement 2.45 → 2.37 ms on average (two terms
+    // 3.22 → 2.93). Other filters drop chunks after the read and a synonym group can lift a chunk from further
+    // down: those sum every posting read, in the statement.
+    const topOfWritten = !beyondScopes && !expansion;
     // the key's collections, for the df of IDF: the filter's do not change a word's weight
     const scope = input.allowedCollections ? scopes[0]! : null;
     const limited = scopes.length > 0;
@@ -150,7 +148,7 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
         ? `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(${q}::text[]) AS lexeme)`
         : `q AS (SELECT DISTINCT lexeme COLLATE "C" AS lexeme FROM unnest(tsvector_to_array(to_tsvector('${QUERY_ANALYSER}', ${q}::text))) AS lexeme)`,
       waitingPostings('q_waiting', 'q', scope, limited),
-      `terms AS (SELECT x.lexeme, ${idf(n, 'x.df')} AS idf FROM ${counted('q', 'q_waiting', scope)}
+      `terms AS (SELECT x.lexeme, x.df, ${idf(n, 'x.df')} AS idf FROM ${counted('q', 'q_waiting', scope)}
         ORDER BY x.df, x.lexeme LIMIT ${MAX_QUERY_TERMS})`,
       // A chunk's postings are written or waiting, never both (the statement that writes them deletes its
       // backlog row, documents-repo.ts), so each side is summed on its own. Summed together through a UNION
@@ -160,10 +158,10 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
       // synthetic chunks, 1.77 → 1.73 on the labour-law index; hybrid 4.22 → 4.12 and 2.70 → 2.64 (means
       // of 5,116 phrasings each, the two statements alternated one phrasing at a time, one connection).
       `lex_pool AS (
-        SELECT sp.chunk_id, sum(terms.idf * sp.impact) AS score FROM terms CROSS JOIN LATERAL (
-          SELECT sp.chunk_id, sp.impact FROM search_postings sp WHERE sp.lexeme = terms.lexeme${inScopes('sp')} ORDER BY sp.impact DESC, sp.chunk_id LIMIT ${postingsLimit}
+        ${topOfWritten ? lexicalTop(scopes, termDepth, depth) : `SELECT sp.chunk_id, sum(terms.idf * sp.impact) AS score FROM terms CROSS JOIN LATERAL (
+          SELECT sp.chunk_id, sp.impact FROM search_postings sp WHERE sp.lexeme = terms.lexeme${inScopes('sp')} ORDER BY sp.impact DESC, sp.chunk_id LIMIT ${termDepth}
         ) sp
-        GROUP BY sp.chunk_id
+        GROUP BY sp.chunk_id`}
         UNION ALL
         SELECT w.chunk_id, sum(terms.idf * w.impact) FROM q_waiting w JOIN terms ON terms.lexeme = w.lexeme${inScopes('w')}
         GROUP BY w.chunk_id)`,
@@ -315,6 +313,21 @@ function counted(lexemes: string, waiting: string, scope: string | null): string
           LEFT JOIN LATERAL (SELECT sum(t.df) AS df FROM search_terms t WHERE t.lexeme = ${lexemes}.lexeme${inScope}) t ON true
           LEFT JOIN (SELECT lexeme, count(*) AS n FROM ${waiting} GROUP BY lexeme) w ON w.lexeme = ${lexemes}.lexeme) x
         WHERE x.df > 0`;
+}
+
+/**
+ * The best `depth` chunks of the written postings of `terms` (a CTE of lexeme, df, idf), through
+ * cite_lexical_top (migration 0360), which adds the terms' scores in the order given: rarest first, as the
+ * statement's own sum adds them. Limited to collections (`scopes`, as SQL arrays: the key's, the filter's),
+ * it reads postings of the collections they all hold.
+ */
+function lexicalTop(scopes: readonly string[], termDepth: string, depth: string): string {
+  const lexemes = '(SELECT array_agg(lexeme ORDER BY df, lexeme) FROM terms)';
+  const idfs = '(SELECT array_agg(idf ORDER BY df, lexeme) FROM terms)';
+  if (scopes.length === 0) return `SELECT chunk_id, score FROM cite_lexical_top(${lexemes}, ${idfs}, ${termDepth}, ${depth})`;
+  const collections =
+    scopes.length === 1 ? `${scopes[0]}::bigint[]` : `ARRAY(${scopes.map((s) => `SELECT unnest(${s}::bigint[])`).join(' INTERSECT ')})`;
+  return `SELECT chunk_id, score FROM cite_lexical_top_in(${lexemes}, ${idfs}, ${termDepth}, ${depth}, ${collections})`;
 }
 
 /** BM25's IDF of a term held by `df` of `n` chunks (n at least df: the chunk count is cached). */
