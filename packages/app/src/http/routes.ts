@@ -26,6 +26,10 @@ import type { RouteDef } from '@cite/core/http/route.js';
 
 export function allRoutes(): RouteDef[] {
   return [
+    // First what agents call most: Express tries each route's path in turn, and search came 75th of 85
+    // (no route before it could take POST /v1/search, nor can it take another's request).
+    ...searchRoutes,
+    ...answerRoutes,
     ...systemRoutes,
     ...docsRoutes,
     ...meRoutes,
@@ -40,8 +44,6 @@ export function allRoutes(): RouteDef[] {
     ...evalRoutes,
     ...sourceRoutes,
     ...crawlRunRoutes,
-    ...answerRoutes,
-    ...searchRoutes,
     ...uploadsRoutes,
     ...originalRoutes,
     ...synonymsRoutes,
