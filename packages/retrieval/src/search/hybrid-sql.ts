@@ -135,9 +135,10 @@ export function buildHybridSql(input: HybridSqlInput): { sql: string; params: un
     // Without other filters or synonyms, the best `depth` chunks of the written postings are all the branch
     // needs of them: cite_lexical_top (migration 0360) sums them in the statement of the query's number of
     // terms (a hash join for two or three, one term's impacts alone for one). On 100,000 synthetic chunks,
-    // cdtn-dev's 2,558 phrasings: the same rows, the hybrid statement 2.45 → 2.37 ms on average (two terms
-    // 3.22 → 2.93). Other filters drop chunks after the read and a synonym group can lift a chunk from further
-    // down: those sum every posting read, in the statement.
+    // cdtn-dev's 2,558 phrasings: the same rows, the hybrid statement 2.83 → 2.74 ms on average (two terms
+    // 3.75 → 3.44, three 4.56 → 4.35); on the labour-law index 2.34 → 2.28. Other filters drop chunks after
+    // the read and a synonym group can lift a chunk from further down: those sum every posting read, in the
+    // statement.
     const topOfWritten = !beyondScopes && !expansion;
     // the key's collections, for the df of IDF: the filter's do not change a word's weight
     const scope = input.allowedCollections ? scopes[0]! : null;
