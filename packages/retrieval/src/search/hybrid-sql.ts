@@ -331,8 +331,8 @@ function lexicalTop(scopes: readonly string[], termDepth: string, depth: string)
   return `SELECT chunk_id, score FROM cite_lexical_top_in(${lexemes}, ${idfs}, ${termDepth}, ${depth}, ${collections})`;
 }
 
-/** BM25's IDF of a term held by `df` of `n` chunks (n at least df: the chunk count is cached). */
-function idf(n: string, df: string): string {
+/** BM25's IDF of a term held by `df` of `n` chunks (n at least df: the chunk count is cached), as SQL. */
+export function idf(n: string, df: string): string {
   return `ln(1.0::float8 + (greatest(${n}::float8, ${df}) - ${df} + 0.5::float8) / (${df} + 0.5::float8))`;
 }
 

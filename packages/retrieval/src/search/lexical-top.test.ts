@@ -9,7 +9,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
 import type { Queryable } from '@cite/core/db/database.js';
-import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
+import { buildHybridSql, idf, type HybridRow } from './hybrid-sql.js';
 import { QUERY_ANALYSER } from './query-analyser.js';
 import { axis, onePassagePages, scriptedEmbedder } from './scripted-vectors.js';
 
@@ -152,7 +152,7 @@ describeEachDatabase('lexical branch, the best chunks of the written postings (c
 /** The query's terms with the IDF the statement gives them over `n` chunks (every collection's df), rarest first. */
 async function statementIdfs(db: Queryable, query: string, n: number): Promise<Array<{ lexeme: string; idf: number }>> {
   const { rows } = await db.query<{ lexeme: string; idf: number }>(
-    `SELECT q.lexeme, ln(1.0::float8 + (greatest($2::float8, sum(t.df)) - sum(t.df) + 0.5::float8) / (sum(t.df) + 0.5::float8)) AS idf
+    `SELECT q.lexeme, ${idf('$2', 'sum(t.df)')} AS idf
      FROM unnest(tsvector_to_array(to_tsvector('${QUERY_ANALYSER}', $1::text))) AS q(lexeme) JOIN search_terms t ON t.lexeme = q.lexeme
      GROUP BY q.lexeme ORDER BY sum(t.df), q.lexeme`,
     [query, n],
