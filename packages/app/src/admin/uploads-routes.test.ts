@@ -134,6 +134,16 @@ for (const mode of availableModes()) {
       expect(docs.map((d) => d.url)).toEqual([pathToFileURL(path.join(dir, 'docs', 'passeport.md')).href]);
     }, 180_000); // two CLI processes started through tsx: 5 s on a quiet machine, a minute under CI load
 
+    it('keeps an emoji whole when it cuts a long file name', async () => {
+      // the cut at 1,000 units fell between the emoji's halves: a lone surrogate, refused by jsonb (a 500)
+      const res = await upload(e, [{ name: `${'a'.repeat(999)}😀.txt`, content: 'Bonjour.', type: 'text/plain' }]);
+      expect(res.status).toBe(202);
+      expect(((await res.json()) as { files: string[] }).files).toEqual([expect.stringMatching(/^a+$/)]);
+      // and at the 300 last units the indexing keeps of a name as the document's path
+      const tail = await upload(e, [{ name: `😀${'b'.repeat(295)}.txt`, content: 'Bonsoir.', type: 'text/plain' }]);
+      expect(tail.status).toBe(202);
+    });
+
     it('refuses an agent and reindex of a missing document', async () => {
       const form = new FormData();
       form.append('files', new Blob(['x']), 'a.txt');

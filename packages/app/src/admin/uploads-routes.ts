@@ -18,6 +18,7 @@ import { collectionByName, filesSource, finishIngestRun, startIngestRun } from '
 import { indexDocuments, type IndexProgress, type IndexSummary } from '@cite/ingestion/ingest/index-documents.js';
 import { uploadSources, type UploadedFile } from '@cite/ingestion/ingest/upload-sources.js';
 import type { Config } from '@cite/core/config/config.js';
+import { headOf } from '@cite/core/text/whole-characters.js';
 import { appEmbedder } from '@cite/core/embeddings/app-embedder.js';
 import { CiteError, badRequest } from '@cite/core/errors.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
@@ -102,7 +103,11 @@ function receive(req: Request, maxFileBytes: number, dir: string): Promise<Parse
       if (name === 'collection') out.collection = value.trim();
     });
     parser.on('file', (_name, stream, info) => {
-      const file: UploadedFile = { path: path.join(dir, String(out.files.length)), name: (info.filename || 'upload').slice(0, 1000), contentType: info.mimeType };
+      const file: UploadedFile = {
+        path: path.join(dir, String(out.files.length)),
+        name: headOf(info.filename || 'upload', 1000), // the run's file list is jsonb
+        contentType: info.mimeType,
+      };
       out.files.push(file);
       const hash = crypto.createHash('sha256');
       stream.on('limit', () => {

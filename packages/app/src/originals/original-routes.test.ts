@@ -160,6 +160,19 @@ for (const mode of availableModes()) {
       expect(sha(await res.arrayBuffer())).toBe(sha(HTML));
     });
 
+    it('serves a file whose long name has an emoji where the download name is cut', async () => {
+      // the name is cut at 200 units for Content-Disposition: the cut fell inside the emoji, and encoding
+      // its lone half threw (a 500 for every reader of that document)
+      const name = `${'a'.repeat(199)}😀.md`;
+      const data = Buffer.from('# Kiosque\n\nLe kiosque à musique ouvre en juin.');
+      const up = await upload('mairie', [{ name, data, type: 'text/markdown' }]);
+      expect(up.status).toBe(200);
+      const hit = (await search('kiosque à musique', keyA)).find((h) => h.document.title === 'Kiosque');
+      const res = await open(hit!.document.url, keyA);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="?a{199}"?$/);
+    });
+
     it('answers 404 for an unknown document and for a page that kept no original, 400 for a bad id', async () => {
       expect((await open('/v1/documents/999999/original', keyA)).status).toBe(404);
       expect((await open('/v1/documents/abc/original', keyA)).status).toBe(400);

@@ -6,6 +6,7 @@
  * and the CSP sandbox makes even an inline rendering an opaque origin without scripts.
  */
 import path from 'node:path';
+import { headOf } from '@cite/core/text/whole-characters.js';
 
 const INLINE = new Set(['application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 const ACTIVE = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|[a-z]+\/[a-z0-9.+-]*\+xml)\b/i;
@@ -22,7 +23,7 @@ export function fileNameOf(documentUrl: string): string {
     name = path.posix.basename(p);
   }
   // control characters and quotes have no place in a header's file name
-  return name.replace(/[\u0000-\u001f\u007f"\\/]/g, '_').slice(0, 200) || 'document';
+  return headOf(name.replace(/[\u0000-\u001f\u007f"\\/]/g, '_'), 200) || 'document';
 }
 
 export interface ServingPlan {

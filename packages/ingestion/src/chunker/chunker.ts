@@ -16,6 +16,7 @@
  * chunkDocumentInSlices lets the engine's other work through meanwhile.
  */
 import { chunkHash } from '@cite/index/embedding-text.js';
+import { headOf } from '@cite/core/text/whole-characters.js';
 import { runAtOnce, runInSlices, type Steps } from '../cpu-slices.js';
 import type { Block, Locator, NormalisedDocument, PageBreak, Section } from '../document.js';
 import { atomsOf, type Atom, type AtomSink } from './atoms.js';
@@ -64,9 +65,7 @@ export const MAX_CONTEXT_CHARS = 1000;
 /** `text` cut to `max` characters, ending with "…" when cut (never inside a surrogate pair). */
 export function cutToLength(text: string, max: number): string {
   if (text.length <= max) return text;
-  let end = Math.max(0, max - 1);
-  if (end > 0 && /[\ud800-\udbff]/.test(text[end - 1]!)) end--;
-  return `${text.slice(0, end)}…`;
+  return `${headOf(text, Math.max(0, max - 1))}…`;
 }
 
 export function chunkContext(title: string, headingPath: readonly string[]): string {

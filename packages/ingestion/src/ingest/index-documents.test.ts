@@ -153,6 +153,28 @@ describeEachDatabase('indexing', (ctx) => {
     ]);
   });
 
+  it('indexes documents holding lone surrogates or NUL escapes (JSONL, XML character references), not refusing them', async () => {
+    const { collectionId, sourceId } = await setup(ctx.db, 'c-surrogates');
+    const emoji = '\u{1F600}';
+    const lone = { ...makeDoc('https://ex.fr/lone', [`Texte avec une moitié \ud800 de paire et ${emoji} entière.`]), title: 'Titre \udc00' };
+    const meta = {
+      ...makeDoc('https://ex.fr/meta', ['Texte des métadonnées.']),
+      // a backslash followed by "u0000" is text, not a NUL; "\ud800" is a lone half; "\u0000" a NUL, in a key too
+      metadata: { path: 'C:\\u0000dir', half: 'x\ud800', nul: 'a\u0000b', ['k\u0000\udfff']: 1 },
+    };
+    const s = await indexDocuments(ctx.db, new HashEmbedder(), { collectionId, sourceId }, [ok(lone), ok(meta)], undefined, opts);
+    expect(s.errors).toEqual([]);
+    expect(s).toMatchObject({ new: 2, failed: 0 });
+    const { rows } = await ctx.db.query<{ url: string; title: string; metadata: Record<string, unknown>; text: string }>(
+      `SELECT d.url, d.title, d.metadata, string_agg(c.text, ' ') AS text FROM documents d JOIN chunks c ON c.document_id = d.id
+        WHERE d.collection_id = $1 GROUP BY d.id ORDER BY d.url`,
+      [collectionId],
+    );
+    expect(rows[0]).toMatchObject({ url: 'https://ex.fr/lone', title: 'Titre \ufffd' });
+    expect(rows[0]!.text).toContain(`moitié \ufffd de paire et ${emoji} entière`);
+    expect(rows[1]!.metadata).toMatchObject({ path: 'C:\\u0000dir', half: 'x\ufffd', nul: 'ab', 'k\ufffd': 1 });
+  });
+
   it('counts withdrawn fiches and other deliberate skips as skipped in the run record, failures as failed', async () => {
     const { collectionId, sourceId } = await setup(ctx.db, 'c-skips');
     const runId = await startIngestRun(ctx.db, sourceId, 'cli', ['/data/vosdroits-associations.zip']);

@@ -44,6 +44,7 @@ import { embeddingText } from '@cite/index/embedding-text.js';
 import { inWriteTransaction } from '@cite/index/write-retry.js';
 import { recordIngestError } from './ingest-errors-repo.js';
 import { assertDocumentShape } from './document-shape.js';
+import { wellFormed, wholeCut } from '@cite/core/text/whole-characters.js';
 
 export interface IndexTarget {
   collectionId: number;
@@ -153,9 +154,8 @@ function* contentHashSteps(doc: NormalisedDocument, embedderId: string, opts: Pi
   // `write` turns each piece into what is hashed: itself, or its JSON string's inside
   const update = function* (text: string, write: (piece: string) => string = (s) => s): Steps<void> {
     for (let at = 0; at < text.length; ) {
-      let end = Math.min(text.length, at + STEP_CHARS);
       // never between the two halves of a surrogate pair: each would be hashed (and escaped) on its own
-      if (end < text.length && /[\ud800-\udbff]/.test(text[end - 1]!)) end--;
+      const end = wholeCut(text, Math.min(text.length, at + STEP_CHARS));
       h.update(write(at === 0 && end === text.length ? text : text.slice(at, end)));
       at = end;
       if (at < text.length) yield;
@@ -771,8 +771,22 @@ const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f]/g;
 const MAX_SPACE_RUN = 1000;
 /** Tried only where a run starts: tried from every character of a run, it took 23 s on 20 M characters. */
 const LONG_SPACE = new RegExp(`(?<!\\s)\\s{${MAX_SPACE_RUN + 1},}`, 'g');
+/** Half of a surrogate pair standing alone failed the document's write (INDEX_DATABASE_ERROR): it becomes U+FFFD. */
 function tidy(s: string): string {
-  return s.replace(CONTROL, '').replace(LONG_SPACE, (run) => run.slice(0, MAX_SPACE_RUN));
+  return wellFormed(s.replace(CONTROL, '')).replace(LONG_SPACE, (run) => run.slice(0, MAX_SPACE_RUN));
+}
+
+/**
+ * Metadata as PostgreSQL's jsonb takes it: no NUL, no lone surrogate, in keys as in values. Read on its JSON,
+ * where both can only be escapes (a pair is written as is): each escape is taken whole, so the text "\\u0000"
+ * (a backslash, then "u0000") stays, where removing every "\u0000" cut it into an unterminated string.
+ */
+function cleanMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
+  const json = JSON.stringify(metadata).replace(/\\(u[0-9a-fA-F]{4}|[^u])/g, (escape, body: string) => {
+    if (body === 'u0000') return '';
+    return /^u[dD][89a-fA-F]/.test(body) ? '\\ufffd' : escape;
+  });
+  return JSON.parse(json) as Record<string, unknown>;
 }
 
 /**
@@ -781,7 +795,8 @@ function tidy(s: string): string {
  */
 function* tidyInSlices(text: string): Steps<string> {
   if (text.length <= STEP_CHARS) return tidy(text);
-  return yield* mapPieces(text, (at) => Math.min(text.length, at + STEP_CHARS), tidy);
+  // never between the two halves of a surrogate pair: each would read as a lone one
+  return yield* mapPieces(text, (at) => wholeCut(text, Math.min(text.length, at + STEP_CHARS)), tidy);
 }
 
 function* cleanDocument(doc: NormalisedDocument, mask: boolean): Steps<NormalisedDocument> {
@@ -804,11 +819,11 @@ function* cleanDocument(doc: NormalisedDocument, mask: boolean): Steps<Normalise
   }
   return {
     ...doc,
-    url: doc.url.replace(NUL, '').trim(),
+    url: wellFormed(doc.url.replace(NUL, '')).trim(),
     title: heading(doc.title.trim()).trim(),
     // null as the shape check allows (a JSON caller's way to say none), as undefined
     description: doc.description == null ? undefined : yield* clean(doc.description),
     sections,
-    metadata: JSON.parse(JSON.stringify(doc.metadata ?? {}).replace(/\\u0000/g, '')) as Record<string, unknown>,
+    metadata: cleanMetadata(doc.metadata ?? {}),
   };
 }

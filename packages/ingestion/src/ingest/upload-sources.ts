@@ -15,6 +15,7 @@ import crypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { sanitiseEntryName } from '../extractors/archive.js';
 import type { ExtractSource } from '../extractors/extract.js';
+import { tailOf } from '@cite/core/text/whole-characters.js';
 
 export interface UploadedFile {
   /** Name or relative/absolute path as the client sent it. */
@@ -37,7 +38,7 @@ export function uploadUrl(name: string): string {
  */
 export function uploadName(name: string): string {
   const clean = sanitiseEntryName(name) || 'upload';
-  return (/^(?:[/\\]|[A-Za-z]:[/\\])/.test(name) ? `/${clean}` : clean).slice(-300);
+  return tailOf(/^(?:[/\\]|[A-Za-z]:[/\\])/.test(name) ? `/${clean}` : clean, 300);
 }
 
 /** Extraction sources for the files of one upload, each with a document identity that does not collide. */

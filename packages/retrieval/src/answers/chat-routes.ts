@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { CiteError, badRequest, isCiteError } from '@cite/core/errors.js';
 import { defineRoute } from '@cite/core/http/route.js';
+import { headOf } from '@cite/core/text/whole-characters.js';
 import type { AnswerResult } from './answer-service.js';
 import { MAX_QUESTION_CHARS } from './answer-service.js';
 import { askBody, filtersSchema } from './answers-routes.js';
@@ -59,7 +60,7 @@ export function splitConversation(messages: Array<{ role: string; content?: unkn
   const conversation = messages
     .slice(0, -1)
     .filter((m) => m.role === 'user' || m.role === 'assistant')
-    .map((m) => ({ role: m.role as 'user' | 'assistant', content: textOf(m.content).slice(0, 8000) }))
+    .map((m) => ({ role: m.role as 'user' | 'assistant', content: headOf(textOf(m.content), 8000) }))
     .filter((m) => m.content.trim())
     .slice(-10);
   return { question, conversation };
