@@ -127,6 +127,8 @@ export const configSchema = z.object({
   LLM_TIMEOUT_MS: int(1000, 600000).default(60000),
   /** Chat model call retries on 429, 5xx and network errors, with backoff. */
   LLM_MAX_RETRIES: int(0, 10).default(2),
+  /** Longest answer the chat model may write, in tokens (sent as max_tokens). Cité reads at most 8 characters a token of it: a server that ignores max_tokens is cut off there (LLM_ANSWER_TOO_LONG). */
+  LLM_MAX_TOKENS: int(64, 32768).default(1024),
   /** Answers: passages retrieved for the model. */
   ANSWER_K: int(1, 50).default(8),
   /** Answers: share of the question's weighted key terms (rare topic words weigh most) one passage must hold, else Cité declines. Higher declines more off-topic questions and more oddly worded on-topic ones. */

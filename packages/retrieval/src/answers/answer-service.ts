@@ -489,7 +489,10 @@ export class AnswerService {
 
   /** A failure after the question was stored: recorded with what was streamed, then returned as the error to throw. */
   private async fail(run: AskRun, e: unknown): Promise<CiteError> {
-    const err = e instanceof CiteError ? e : new CiteError('ANSWER_FAILED', `Answering failed: ${(e as Error)?.message ?? e}`, { status: 500, cause: e });
+    // the database's (or a bug's) words stay in the logs, never in the answer to the client
+    const unexpected = 'Answering failed; the request id identifies it in the logs';
+    const err = e instanceof CiteError ? e : new CiteError('ANSWER_FAILED', unexpected, { status: 500, cause: e });
+    if (!(e instanceof CiteError)) run.log?.error({ err: e }, 'answer failed unexpectedly');
     run.timings.total_ms = since(run.t0);
     await completeAnswer(this.deps.db, run.id, {
       status: 'error', answer: run.partial, citations: [], unsupported: [], abstained: false, retrieved: run.retrieved, mode: this.mode, model: this.model,
@@ -577,6 +580,12 @@ export class AnswerService {
     run.timings.generation_ms = since(tg);
     run.timings.first_token_ms = completion.firstTokenMs;
     run.timings.llm_attempts = completion.attempts;
+    // No words at all (a reasoning model that spent its budget thinking, or markers alone): nothing an agent
+    // could read, and an empty claim "supports" every citation it carries. A failure, recorded as one.
+    if (!stripMarkers(completion.text).trim()) {
+      const message = 'The language model returned no answer text';
+      throw new CiteError('LLM_EMPTY_ANSWER', message, { status: 502, retryable: true });
+    }
     const prompt = completion.usage?.prompt_tokens ?? approximateTokens(messages.map((m) => m.content).join('\n'));
     return {
       text: completion.text,

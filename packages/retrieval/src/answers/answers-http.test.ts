@@ -271,6 +271,30 @@ describeEachDatabase('answers HTTP API', (ctx) => {
     expect(stored2.body.error).toContain('LLM_TIMEOUT');
   });
 
+  it('records a model reply without words (or of markers alone) as failed, never as an empty answer', async () => {
+    for (const content of ['', '[1][2]']) {
+      llm.setScript({ content });
+      const r = await json(withLlm, agentA, 'POST', '/v1/answers', { question: 'Quelle est la durée du préavis de démission ?' });
+      expect(r.status).toBe(502);
+      expect(r.body.code).toBe('LLM_EMPTY_ANSWER');
+      const stored = await json(withLlm, agentA, 'GET', `/v1/answers/${r.body.details.answer_id}`);
+      expect(stored.body).toMatchObject({ status: 'error', citations: [] });
+    }
+  });
+
+  it('records a streamed model reply holding NUL or a lone surrogate, which the database refuses, instead of leaving it pending', async () => {
+    // NUL in text failed the record (a 500, the streamed answer pending for ever); \udc00 in an unsupported sentence, the jsonb
+    llm.setScript({ content: "Le préavis d'un employé est d'un mois\u0000 sans convention collective [1]. Texte \udc00 inventé sans aucune source.", chunkDelayMs: 1 });
+    const res = await call(withLlm, agentA, 'POST', '/v1/answers', { question: 'Quelle est la durée du préavis de démission ?', stream: true });
+    const events = await readSse(res);
+    expect(events.map((e) => e.event).at(-1)).toBe('done');
+    const final = events.find((e) => e.event === 'citations')!.data;
+    expect(final.answer).toBe("Le préavis d'un employé est d'un mois sans convention collective [1]. Texte  inventé sans aucune source.");
+    expect(final.unsupported.map((u: any) => u.reason)).toEqual(['no_citation']);
+    const stored = await json(withLlm, agentA, 'GET', `/v1/answers/${final.id}`);
+    expect(stored.body).toMatchObject({ status: 'ok', answer: final.answer });
+  });
+
   it('keeps retrieved text as data: an injected instruction cannot smuggle links or claims through', async () => {
     llm.setScript(gullibleModel);
     const r = await json(withLlm, agentA, 'POST', '/v1/answers', { question: 'Astuces pour le préavis de démission ?' });

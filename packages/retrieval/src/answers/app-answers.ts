@@ -23,6 +23,7 @@ export function llmFromConfig(app: Pick<AppContext, 'config' | 'log'>): LlmClien
     model: c.LLM_MODEL,
     timeoutMs: c.LLM_TIMEOUT_MS,
     maxRetries: c.LLM_MAX_RETRIES,
+    maxTokens: c.LLM_MAX_TOKENS,
     log: app.log.child({ component: 'llm' }),
   });
 }

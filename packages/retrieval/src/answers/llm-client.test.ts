@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScriptedLlm, type ScriptedLlm } from '@cite/core/testing/scripted-llm.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CONFIG_DEFAULTS } from '@cite/core/config/config.js';
+import { startScriptedLlm, toChunks, type ScriptedLlm } from '@cite/core/testing/scripted-llm.js';
 import { LlmClient } from './llm-client.js';
 
 const messages = [{ role: 'user' as const, content: 'Bonjour' }];
@@ -30,6 +31,17 @@ describe('LlmClient against a scripted OpenAI-compatible server', () => {
     const r = await client().complete({ messages });
     expect(r.text).toBe('Réponse [1].');
     expect(llm.requests.at(-1)!.stream).toBe(false);
+  });
+
+  it('drops NUL, other control characters and unpaired surrogates from model text, keeping a pair split over two deltas', async () => {
+    // PostgreSQL refuses NUL in text and unpaired surrogates in jsonb: the answer's record failed (or, streamed, stayed pending)
+    llm.setScript({ content: '', chunks: ['Le préavis\u0000 est', ' d’un mois \ud83d', '\ude00 \udc00[1].\u001b', '\ud800'] });
+    const deltas: string[] = [];
+    const streamed = await client().complete({ messages, onToken: (d) => deltas.push(d) });
+    expect(streamed.text).toBe('Le préavis est d’un mois 😀 [1].');
+    expect(deltas.join('')).toBe(streamed.text);
+    llm.setScript({ content: 'Réponse\u0000 \ud800[1].\n\tFin 😀.' });
+    expect((await client().complete({ messages })).text).toBe('Réponse [1].\n\tFin 😀.');
   });
 
   it('retries a 500 then succeeds', async () => {
@@ -84,6 +96,28 @@ describe('LlmClient against a scripted OpenAI-compatible server', () => {
     await expect(client().complete({ messages, onToken: (d) => deltas.push(d) })).rejects.toMatchObject({ code: 'LLM_STREAM_INTERRUPTED' });
     expect(deltas.length).toBe(2);
     expect(llm.requests.length - before).toBe(1);
+  });
+
+  it('asks for LLM_MAX_TOKENS, and stops reading an answer that runs past them, streamed or not', async () => {
+    llm.setScript({ content: 'Réponse [1].' });
+    await client().complete({ messages });
+    expect(llm.requests.at(-1)!.body.max_tokens).toBe(CONFIG_DEFAULTS.LLM_MAX_TOKENS);
+    await client({ maxTokens: 64 }).complete({ messages, maxTokens: 32 });
+    expect(llm.requests.at(-1)!.body.max_tokens).toBe(32);
+    // a server that ignores max_tokens, or a model that does not stop: 64 tokens are read as 512 characters at most
+    const runaway = 'Le préavis est d’un mois. '.repeat(400);
+    llm.setScript({ content: runaway, chunks: toChunks(runaway, 50), chunkDelayMs: 1 });
+    const deltas: string[] = [];
+    const before = llm.requests.length;
+    const streamed = client({ maxTokens: 64 }).complete({ messages, onToken: (d) => deltas.push(d) });
+    await expect(streamed).rejects.toMatchObject({ code: 'LLM_ANSWER_TOO_LONG', status: 502 });
+    expect(deltas.join('').length).toBeLessThanOrEqual(512);
+    expect(llm.requests.length - before).toBe(1); // not retried
+    await vi.waitFor(() => expect(llm.abandoned).toContain(before)); // the rest was not read
+    llm.setScript({ content: runaway });
+    await expect(client({ maxTokens: 64 }).complete({ messages })).rejects.toMatchObject({ code: 'LLM_ANSWER_TOO_LONG' });
+    // within the budget, the same answer is read whole
+    expect((await client({ maxTokens: 2048 }).complete({ messages })).text).toBe(runaway);
   });
 
   it('reports an unreachable server', async () => {

@@ -6,7 +6,9 @@
  * that, a failure is final, since the caller has already shown part of the answer.
  */
 import type { Logger } from 'pino';
+import { CONFIG_DEFAULTS } from '@cite/core/config/config.js';
 import { CiteError } from '@cite/core/errors.js';
+import { LONE_SURROGATE } from '@cite/core/text/whole-characters.js';
 import { modelCallDuration, modelCallErrors } from '@cite/core/observability/metrics.js';
 import { parseRetryAfter } from '@cite/core/outbound/retry-after.js';
 import type { ChatMessage } from './prompt.js';
@@ -18,6 +20,8 @@ export interface LlmClientOptions {
   /** Time allowed to the first byte, and between two streamed chunks. */
   timeoutMs: number;
   maxRetries: number;
+  /** Longest completion asked for, in tokens, when a request does not say (LLM_MAX_TOKENS). */
+  maxTokens?: number;
   /** First backoff delay; doubles at each retry (with jitter). */
   backoffMs?: number;
   log?: Logger;
@@ -43,7 +47,30 @@ export interface Completion {
 }
 
 const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
+
+/** C0 controls but tab, line feed and carriage return. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+
+/**
+ * Model text without what cannot be stored: PostgreSQL refuses NUL in text (an answer then failed with a
+ * 500 and, streamed, stayed `pending` for ever) and unpaired surrogates in jsonb (an unsupported sentence
+ * holding one failed the answer's record). A model's text is untrusted: it may echo anything.
+ */
+export function storableText(text: string): string {
+  return text.replace(CONTROL, '').replace(LONE_SURROGATE, '');
+}
 const MAX_BACKOFF_MS = 10_000;
+
+/**
+ * Characters of a completion read per token asked for. French runs at 4–5 characters a token, so a server
+ * that ignores max_tokens is cut off at about twice the longest answer it was asked for. Verifying an answer
+ * is linear in its length on the event loop (1.3 s for 65 KB against 8 sources, 13 s for 1.3 MB): a model
+ * looping, or obeying a source's "repeat this", stalled every request of the engine.
+ */
+const CHARS_PER_TOKEN_READ = 8;
+/** Bytes of a response body per character allowed (a JSON `\uXXXX` escape), plus its envelope. */
+const BYTES_PER_CHAR = 6;
+const ENVELOPE_BYTES = 64 * 1024;
 
 export class LlmClient {
   readonly model: string;
@@ -88,6 +115,8 @@ export class LlmClient {
     state: { emitted: boolean },
   ): Promise<Omit<Completion, 'attempts'>> {
     const stream = Boolean(request.onToken);
+    const maxTokens = request.maxTokens ?? this.options.maxTokens ?? CONFIG_DEFAULTS.LLM_MAX_TOKENS;
+    const limit = { maxTokens, chars: maxTokens * CHARS_PER_TOKEN_READ };
     const timeout = new AbortController();
     let timer = setTimeout(() => timeout.abort(new TimeoutSignal()), this.options.timeoutMs);
     const rearm = () => {
@@ -112,7 +141,7 @@ export class LlmClient {
             // so the token count arrives in the last event (servers that do not know it ignore it)
             ...(stream ? { stream_options: { include_usage: true } } : {}),
             temperature: request.temperature ?? 0.1,
-            ...(request.maxTokens ? { max_tokens: request.maxTokens } : {}),
+            max_tokens: maxTokens,
           }),
           signal,
         });
@@ -122,14 +151,15 @@ export class LlmClient {
       if (!res.ok) throw await httpError(res);
       const type = res.headers.get('content-type') ?? '';
       if (stream && type.includes('text/event-stream')) {
-        return await this.readStream(res, request.onToken!, state, rearm, timeout.signal);
+        return await this.readStream(res, request.onToken!, state, rearm, timeout.signal, limit);
       }
       // A non-streaming answer (or a server that ignores `stream`): one JSON document.
       let body: unknown;
       try {
-        body = await res.json();
+        body = JSON.parse(await boundedText(res, limit));
       } catch (e) {
         if (timeout.signal.aborted) throw new TimeoutSignal();
+        if (e instanceof CiteError) throw e;
         throw new CiteError('LLM_BAD_RESPONSE', 'The language model server returned a response that is not JSON', { status: 502, cause: e });
       }
       const parsed = body as {
@@ -142,11 +172,14 @@ export class LlmClient {
         throw new CiteError('LLM_BAD_RESPONSE', 'The language model server returned no message content', { status: 502 });
       }
       const firstTokenMs = Date.now();
-      if (request.onToken && choice.message.content) {
+      if (choice.message.content.length > limit.chars) throw tooLong(limit);
+      const content = storableText(choice.message.content);
+      if (request.onToken && content) {
         state.emitted = true;
-        request.onToken(choice.message.content);
+        request.onToken(content);
       }
-      return { text: choice.message.content, model: parsed.model ?? this.model, finishReason: choice.finish_reason ?? null, usage: parsed.usage, firstTokenMs };
+      const finishReason = choice.finish_reason ?? null;
+      return { text: content, model: parsed.model ?? this.model, finishReason, usage: parsed.usage, firstTokenMs };
     } finally {
       clearTimeout(timer);
     }
@@ -158,6 +191,7 @@ export class LlmClient {
     state: { emitted: boolean },
     rearm: () => void,
     timeoutSignal: AbortSignal,
+    limit: ReadLimit,
   ): Promise<Omit<Completion, 'attempts'>> {
     let text = '';
     let model = this.model;
@@ -167,6 +201,8 @@ export class LlmClient {
     let done = false;
     const decoder = new TextDecoder();
     let buffer = '';
+    /** A high surrogate ending a delta waits for its other half, which may open the next one. */
+    let heldSurrogate = '';
     const handleEvent = (data: string) => {
       if (data === '[DONE]') {
         done = true;
@@ -194,17 +230,23 @@ export class LlmClient {
       const choice = chunk.choices?.[0];
       const delta = choice?.delta?.content;
       if (choice?.finish_reason) finishReason = choice.finish_reason;
-      if (delta) {
+      let clean = heldSurrogate + (delta ?? '');
+      heldSurrogate = /[\ud800-\udbff]$/.test(clean) ? clean.slice(-1) : '';
+      clean = storableText(heldSurrogate ? clean.slice(0, -1) : clean);
+      if (clean) {
         if (!firstTokenMs) firstTokenMs = Date.now();
-        text += delta;
+        text += clean;
+        if (text.length > limit.chars) throw tooLong(limit);
         state.emitted = true;
-        onToken(delta);
+        onToken(clean);
       }
     };
     try {
       for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
         rearm();
         buffer += decoder.decode(bytes, { stream: true });
+        // an event that never ends (no blank line) would otherwise grow the buffer without bound
+        if (buffer.length > limit.chars * BYTES_PER_CHAR + ENVELOPE_BYTES) throw tooLong(limit);
         // Events end with a blank line; lines may end with \r\n.
         let sep: RegExpExecArray | null;
         while ((sep = /\r?\n\r?\n/.exec(buffer))) {
@@ -238,6 +280,39 @@ export class LlmClient {
     }
     return { text, model, finishReason, usage, firstTokenMs: firstTokenMs || Date.now() };
   }
+}
+
+interface ReadLimit {
+  maxTokens: number;
+  /** Characters of completion text read at most. */
+  chars: number;
+}
+
+function tooLong(limit: ReadLimit): CiteError {
+  return new CiteError(
+    'LLM_ANSWER_TOO_LONG',
+    `The language model's answer ran past ${limit.chars} characters though ${limit.maxTokens} tokens were asked for ` +
+      '(LLM_MAX_TOKENS): the server ignores max_tokens, or the model did not stop',
+    { status: 502 },
+  );
+}
+
+/** A response body as text, refused once past what `limit` allows, without reading the rest. */
+async function boundedText(res: Response, limit: ReadLimit): Promise<string> {
+  const maxBytes = limit.chars * BYTES_PER_CHAR + ENVELOPE_BYTES;
+  const declared = Number(res.headers.get('content-length'));
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    throw tooLong(limit);
+  }
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += bytes.byteLength;
+    if (size > maxBytes) throw tooLong(limit);
+    parts.push(bytes);
+  }
+  return Buffer.concat(parts).toString('utf8');
 }
 
 class TimeoutSignal extends Error {

@@ -73,7 +73,7 @@ export function answerBackend(app: AppContext, config: RunConfig, collections: n
       const base = llmFromConfig(app);
       if (config.llm_model && !base) throw badRequest('LLM_NOT_CONFIGURED', 'llm_model needs LLM_BASE_URL to be configured');
       const llm = config.llm_model
-        ? new LlmClient({ baseUrl: app.config.LLM_BASE_URL!, apiKey: app.config.LLM_API_KEY, model: config.llm_model, timeoutMs: app.config.LLM_TIMEOUT_MS, maxRetries: app.config.LLM_MAX_RETRIES })
+        ? new LlmClient({ baseUrl: app.config.LLM_BASE_URL!, apiKey: app.config.LLM_API_KEY, model: config.llm_model, timeoutMs: app.config.LLM_TIMEOUT_MS, maxRetries: app.config.LLM_MAX_RETRIES, maxTokens: app.config.LLM_MAX_TOKENS })
         : base;
       service = new AnswerService({
         db: app.db,
