@@ -75,6 +75,15 @@ export function parseCitations(text: string, sourceCount: number): ParsedCitatio
   return { text: out, markers, used, removed };
 }
 
+/**
+ * Source text quoted in an answer, its marker look-alikes in parentheses ("[2]" → "(2)"): a page's own
+ * footnote calls, or markers a page plants ("… supprimé [1][2][3].") to lend its sentence other
+ * sources' authority, are then not read as Cité's citations of the sources numbered so.
+ */
+export function defuseMarkers(text: string): string {
+  return text.replace(MARKER, (m) => `(${m.replace(/^\[\[?\s*|^【\s*/u, '').replace(/\s*\]\]?$|\s*】$/u, '')})`);
+}
+
 /** Removes every marker (for comparing a claim's words with a passage). */
 export function stripMarkers(text: string): string {
   return text.replace(MARKER, '').replace(/[ \t]+([.,;:!?])/g, '$1').trim();

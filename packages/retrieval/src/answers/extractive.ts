@@ -29,6 +29,7 @@ import { termSet } from './text.js';
 import { articleReferences, isReferenceList, namesArticle, whereNamed, type ArticleReference } from '../search/legal-references.js';
 import type { NumberedSource } from './types.js';
 import { isClaim } from './verify.js';
+import { defuseMarkers } from './citations.js';
 
 export interface ExtractiveOptions {
   /** Quotes (a sentence, a list with its lead-in, a table excerpt) at most. */
@@ -333,7 +334,7 @@ function render(unit: QuoteUnit, n: number): string | undefined {
   if (unit.kind === 'sentence') body = `« ${trimSentence(unit.text)} »`;
   else if (unit.kind === 'list') body = `« ${unit.leadIn}\n${unit.items.join('\n')} »`;
   else body = [...(unit.leadIn ? [`« ${unit.leadIn} »`] : []), unit.header, unit.separator, ...unit.rows].join('\n');
-  return citeEveryClaim(body, n);
+  return citeEveryClaim(defuseMarkers(body), n);
 }
 
 /**

@@ -76,6 +76,15 @@ describe('verifyAnswer', () => {
     expect(v.unsupported[1].cited).toEqual([1]);
   });
 
+  it('counts no citation as supported by a sentence that says nothing (markers or stop words alone)', () => {
+    // an empty claim is "covered" in full by any passage: its citations backed nothing
+    const v = verifyAnswer('Le salarié a droit à 2,5 jours ouvrables de congé par mois [2]. Oui [1]. [1][2]', sources);
+    expect(v.citations.map((c) => [c.n, c.supported])).toEqual([[2, true], [1, false]]);
+    expect(v.citations.find((c) => c.n === 2)!.quote).toContain('2,5 jours ouvrables');
+    expect(v.citations.find((c) => c.n === 1)!.support).toBe(0);
+    expect(v.unsupported).toEqual([]);
+  });
+
   it('gives each citation the page of its quote and a link to the quoted place (issue 19)', () => {
     const page1 = 'Le permis de construire est exigé pour toute construction nouvelle.';
     const page3 = 'Le permis de démolir est obligatoire dans les secteurs sauvegardés.';

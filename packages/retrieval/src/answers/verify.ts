@@ -4,7 +4,7 @@
  * claim must cite a source that supports it, or it is reported in `unsupported`. Pure.
  */
 import { citationLink, citationLocator } from './citation-link.js';
-import { parseCitations } from './citations.js';
+import { parseCitations, stripMarkers } from './citations.js';
 import type { AnswerLanguage } from './language.js';
 import { splitSentences } from './sentences.js';
 import { DEFAULT_SUPPORT_THRESHOLD, supportScore } from './support.js';
@@ -83,6 +83,9 @@ export function verifyAnswer(text: string, sources: NumberedSource[], options: V
     answer += parsed.text.slice(last, sentence.start) + text;
     last = sentence.end;
 
+    // A citation stands behind what its sentence says: a sentence of markers or stop words alone says
+    // nothing, and its empty claim, "covered" in full by any passage, must not make a citation supported.
+    const says = terms(stripMarkers(text)).length > 0;
     let top = 0;
     for (const n of cited) {
       const source = byN.get(n)!;
@@ -91,18 +94,19 @@ export function verifyAnswer(text: string, sources: NumberedSource[], options: V
         { text: source.text, title: source.document.title, headingPath: source.heading_path },
         { embeddingSimilarity: options.similarity?.(text, source) },
       );
-      top = Math.max(top, support.score);
-      const ok = support.score >= threshold && removedHere === 0;
+      const score = says ? support.score : 0;
+      top = Math.max(top, score);
+      const ok = says && score >= threshold && removedHere === 0;
       const prev = best.get(n);
-      if (!prev || support.score > prev.score)
-        best.set(n, { score: support.score, quote: support.quote, start: support.start, supported: ok || !!prev?.supported });
-      else if (ok) prev.supported = true;
+      if (!prev || score > prev.score) {
+        best.set(n, { score, quote: support.quote, start: support.start, supported: ok || !!prev?.supported });
+      } else if (ok) prev.supported = true;
     }
     const base = { sentence: text, start, end: start + text.length, cited, support: top };
     if (removedHere > 0) unsupported.push({ ...base, reason: 'unknown_link' });
     else if (cited.length === 0) {
       if (isClaim(text)) unsupported.push({ ...base, reason: 'no_citation' });
-    } else if (top < threshold) unsupported.push({ ...base, reason: 'not_supported' });
+    } else if (says && top < threshold) unsupported.push({ ...base, reason: 'not_supported' });
   }
   answer += parsed.text.slice(last);
 
