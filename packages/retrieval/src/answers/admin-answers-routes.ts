@@ -9,9 +9,15 @@ import { defineRoute } from '@cite/core/http/route.js';
 import { listQuery, sendList } from '@cite/core/http/simple-rest.js';
 import { readableAnswer } from './answers-routes.js';
 import { documentLink, isEngineMadeUrl } from '@cite/index/originals/document-links.js';
+import { isCalendarDate } from '../search/search-schema.js';
 import { FEEDBACK_REASONS, citedPassages, feedbackForAnswer, listAnswers, listFeedback, setReviewed } from './answers-repo.js';
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+/** A date or instant PostgreSQL reads: ISO 8601 also has a year 0000, which it refuses (a 500). */
+const instant = z.iso
+  .datetime({ offset: true })
+  .or(z.iso.date())
+  .refine(isCalendarDate, 'expected a date from year 0001 on, such as 2024-01-31 or 2024-01-31T12:00:00Z');
 const answerFilter = z
   .object({
     id: z.union([z.string(), z.array(z.string()).max(500)]).optional(),
@@ -23,8 +29,8 @@ const answerFilter = z
     rating: z.enum(['up', 'down', 'none']).optional(),
     api_key_id: z.coerce.number().int().optional(),
     has_unsupported: boolish.optional(),
-    created_at_gte: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
-    created_at_lte: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+    created_at_gte: instant.optional(),
+    created_at_lte: instant.optional(),
   })
   .strict();
 

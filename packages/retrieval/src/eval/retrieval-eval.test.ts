@@ -51,6 +51,24 @@ describe('retrieval eval', () => {
     expect(() => parseQueries('{"id":"a","query":"x","gold":[]}\n{"id":"a","query":"y","gold":[]}')).toThrow(/duplicate/);
     expect(() => parseQueries('\n')).toThrow(/no queries/);
     expect(() => readQueries('/nonexistent/q.jsonl')).toThrow(expect.objectContaining({ code: 'EVAL_QUERIES_UNREADABLE' }));
+    // JSON that is no object: named with its line, not a TypeError
+    for (const line of ['null', '[]', '"x"', '3']) {
+      expect(() => parseQueries(`{"id":"a","query":"x","gold":[]}\n${line}`, 'set.jsonl'), line).toThrow(
+        expect.objectContaining({ code: 'EVAL_QUERIES_INVALID', message: expect.stringMatching(/^set.jsonl:2: /) }),
+      );
+    }
+    // grades outside the bench's 0–3 made every figure NaN (gain 2^grade − 1), or were read as 1
+    for (const grade of ['1024', '"2"', '-1', '1.5', 'null']) {
+      expect(() => parseQueries(`{"id":"a","query":"x","gold":[{"url":"https://ex.fr/a","grade":${grade}}]}`), grade).toThrow(/grade/);
+    }
+    // NUL and unpaired surrogates, which the database refuses, are named with their field
+    expect(() => parseQueries('{"id":"a","query":"x\\u0000y","gold":[]}')).toThrow(/queries:1: query: control characters/);
+    expect(() => parseQueries('{"id":"a","query":"x","variants":["\\ud800"],"gold":[]}')).toThrow(/variants\.0: control/);
+  });
+
+  it('reads a file saved with a byte order mark, and grades as the bench writes them', () => {
+    const queries = parseQueries('\uFEFF{"id":"a","query":"x","gold":[{"url":"https://ex.fr/a","grade":3},{"url":"https://ex.fr/b"}]}\r\n');
+    expect(queries).toEqual([{ id: 'a', phrasings: ['x'], gold: [{ url: 'https://ex.fr/a', grade: 3 }, { url: 'https://ex.fr/b', grade: 1 }] }]);
   });
 
   it('takes nearest-rank percentiles', () => {

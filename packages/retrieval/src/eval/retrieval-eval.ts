@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { CiteError } from '@cite/core/errors.js';
+import { findControlCharacter } from '@cite/core/http/control-characters.js';
 import { averageByQuery, rankDocuments, scoreRanking, type GoldDocument, type RetrievalScores } from './metrics.js';
 
 export interface EvalQuery {
@@ -29,7 +30,8 @@ export function readQueries(file: string): EvalQuery[] {
 export function parseQueries(text: string, name = 'queries'): EvalQuery[] {
   const out: EvalQuery[] = [];
   const ids = new Set<string>();
-  text.split('\n').forEach((line, i) => {
+  // a file saved with a byte order mark (Windows editors) opens with one: its first line is JSON all the same
+  text.replace(/^\uFEFF/, '').split('\n').forEach((line, i) => {
     if (!line.trim()) return;
     const where = `${name}:${i + 1}`;
     let raw: Record<string, unknown>;
@@ -38,6 +40,17 @@ export function parseQueries(text: string, name = 'queries'): EvalQuery[] {
     } catch {
       throw new CiteError('EVAL_QUERIES_INVALID', `${where}: not a JSON object`, { status: 400 });
     }
+    // `null` parses, and reading a field of it threw a TypeError instead of naming the line
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new CiteError('EVAL_QUERIES_INVALID', `${where}: not a JSON object`, { status: 400 });
+    }
+    // as the stored sets' import does: the database refuses NUL, and the engine's API every control character
+    const bad = findControlCharacter(raw, 'line');
+    if (bad) {
+      const field = bad.slice('line.'.length);
+      const message = `${where}: ${field}: control characters (such as NUL) and unpaired surrogates are not accepted`;
+      throw new CiteError('EVAL_QUERIES_INVALID', message, { status: 400 });
+    }
     const main = typeof raw.query === 'string' ? raw.query : typeof raw.question === 'string' ? raw.question : null;
     if (!main || !main.trim()) throw new CiteError('EVAL_QUERIES_INVALID', `${where}: needs a "query" (or "question") string`, { status: 400 });
     const variants = Array.isArray(raw.variants) ? raw.variants.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : [];
@@ -45,7 +58,13 @@ export function parseQueries(text: string, name = 'queries'): EvalQuery[] {
     const gold = raw.gold.map((g) => {
       const item = g as { url?: unknown; grade?: unknown };
       if (typeof item?.url !== 'string') throw new CiteError('EVAL_QUERIES_INVALID', `${where}: every gold entry needs a "url"`, { status: 400 });
-      return { url: item.url, grade: typeof item.grade === 'number' ? item.grade : 1 };
+      // the grades of the bench and of the stored sets: a grade of 1024 made the gain 2^grade infinite and every
+      // figure NaN; "2" was read as 1 without a word
+      const grade = item.grade;
+      if (grade !== undefined && !(typeof grade === 'number' && Number.isInteger(grade) && grade >= 0 && grade <= 3)) {
+        throw new CiteError('EVAL_QUERIES_INVALID', `${where}: a gold "grade" is a whole number from 0 to 3`, { status: 400 });
+      }
+      return { url: item.url, grade: grade ?? 1 };
     });
     const id = typeof raw.id === 'string' || typeof raw.id === 'number' ? String(raw.id) : `line-${i + 1}`;
     if (ids.has(id)) throw new CiteError('EVAL_QUERIES_INVALID', `${where}: duplicate id ${id}`, { status: 400 });

@@ -66,6 +66,8 @@ for (const mode of availableModes()) {
       ['SQL as a metadata key', { query: 'congés', filters: { metadata: { "a'); DROP TABLE chunks; --": 1 } } }, /metadata/],
       ['a non-numeric collection id', { query: 'congés', filters: { collections: ['1 OR 1=1'] } }, /collections/],
       ['an unknown mode', { query: 'congés', mode: 'fuzzy' }, /mode/],
+      // sent as text: an object literal would take __proto__ as its prototype, not as a key
+      ['__proto__ as a metadata key', '{"query":"congés","filters":{"metadata":{"__proto__":{"in":["x"]}}}}', /proto/],
     ])('refuses %s with 400 and a message', async (_name, body, message) => {
       const res = await post(body);
       expect(res.status).toBe(400);

@@ -24,6 +24,16 @@ const scalar = z.union([z.string().max(500), z.number().finite(), z.boolean()]);
 const metadataKey = z
   .string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'metadata keys are letters, digits, _ . - (at most 64)');
+/**
+ * Refuses a `__proto__` condition, which the record schema drops without a word (it never runs the key
+ * schema on it): the filter was ignored and every document matched.
+ */
+const withoutProtoKey = (value: unknown, ctx: { addIssue(issue: { code: 'custom'; message: string }): void }) => {
+  if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__')) {
+    ctx.addIssue({ code: 'custom', message: 'metadata key __proto__ is not accepted' });
+  }
+  return value;
+};
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/;
 /**
  * A date PostgreSQL reads as one: Date.parse rolls 2024-02-30 over to March 1st where PostgreSQL refuses it
@@ -50,8 +60,12 @@ export const searchFiltersSchema = z
     sources: ids.optional().describe('Only these source ids'),
     documents: ids.optional().describe('Only these document ids'),
     metadata: z
-      .record(metadataKey, z.union([scalar, z.object({ in: z.array(scalar).min(1).max(100) }).strict()]))
-      .refine((m) => Object.keys(m).length <= 20, 'at most 20 metadata conditions')
+      .preprocess(
+        withoutProtoKey,
+        z
+          .record(metadataKey, z.union([scalar, z.object({ in: z.array(scalar).min(1).max(100) }).strict()]))
+          .refine((m) => Object.keys(m).length <= 20, 'at most 20 metadata conditions'),
+      )
       .optional()
       .describe('Document metadata conditions: {"key": value} for equality, {"key": {"in": [v1, v2]}} for any of'),
     updated_after: isoDate.optional().describe('Documents modified at or after this date'),

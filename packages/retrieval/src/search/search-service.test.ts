@@ -305,6 +305,19 @@ describeEachDatabase('search service', (ctx) => {
     await expect(run('salarié', { filters: { updated_after: 'yesterday' } })).rejects.toMatchObject({ code: 'INVALID_FILTERS' });
   });
 
+  it('refuses NUL and unpaired surrogates in the query and the filters with a 400, in every mode, where the database failed (500)', async () => {
+    // the HTTP layer refuses them first; `cite search`, `cite eval` and stored evaluation runs search here directly
+    for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
+      await expect(run('salarié\u0000congés', { mode }), mode).rejects.toMatchObject({ code: 'INVALID_SEARCH', status: 400, message: /^query: control/ });
+      await expect(run('salarié \ud800', { mode }), mode).rejects.toMatchObject({ code: 'INVALID_SEARCH', status: 400 });
+      for (const filters of [{ metadata: { theme: 'a\u0000b' } }, { audience: ['a\u0000b'] }, { collections: ['a\u0000b'] }, { metadata: { theme: { in: ['x', '\udc00'] } } }]) {
+        await expect(run('salarié', { mode, filters }), JSON.stringify(filters)).rejects.toMatchObject({ code: 'INVALID_FILTERS', status: 400, message: /^filters\./ });
+      }
+    }
+    // tabs and line breaks are ordinary whitespace
+    await expect(run('salarié\tcongés\n')).resolves.toMatchObject({ data: expect.any(Array) });
+  });
+
   it('refuses dates the calendar does not have with a 400, where the database would have failed (500)', async () => {
     for (const date of ['2024-02-30', '2023-02-29', '2023-06-31', '0000-01-01', '2024-13-01', '2024-01-31T24:30:00Z', '2024-01-31T12:00:00+25:00']) {
       await expect(run('salarié', { filters: { updated_after: date } }), date).rejects.toMatchObject({ code: 'INVALID_FILTERS', status: 400 });

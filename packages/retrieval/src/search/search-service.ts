@@ -14,6 +14,7 @@ import { appEmbedder } from '@cite/core/embeddings/app-embedder.js';
 import { HASH_EMBEDDER_VERSION } from '@cite/core/embeddings/hash-embedder.js';
 import { getEmbeddingModel, mismatchError, type EmbeddingModelRecord } from '@cite/core/embeddings/embedding-model-record.js';
 import { CiteError, badRequest } from '@cite/core/errors.js';
+import { findControlCharacter } from '@cite/core/http/control-characters.js';
 import { service, type AppContext } from '@cite/core/http/app-context.js';
 import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
 import { resolveCollectionRefs } from '@cite/index/collections/collection-refs.js';
@@ -138,6 +139,8 @@ export function resetSearchStatistics(db: Database): void {
   statistics.delete(db);
 }
 
+const UNACCEPTED = 'control characters (such as NUL, \\u0000) and unpaired surrogates are not accepted';
+
 function validate(input: SearchInput): { filters?: SearchFilters } {
   const body = searchBodySchema.safeParse({
     query: input.query,
@@ -152,12 +155,17 @@ function validate(input: SearchInput): { filters?: SearchFilters } {
     const issue = body.error.issues[0]!;
     throw badRequest('INVALID_SEARCH', `${issue.path.join('.') || 'query'}: ${issue.message}`);
   }
+  // PostgreSQL refuses NUL in text and jsonb (a 500, or the database's own error): the HTTP layer refuses
+  // control characters before any route, `cite search`, `cite eval` and stored evaluation runs reach here directly
+  if (findControlCharacter(input.query, 'query')) throw badRequest('INVALID_SEARCH', `query: ${UNACCEPTED}`);
   if (input.filters == null) return {};
   const filters = searchFiltersSchema.safeParse(input.filters);
   if (!filters.success) {
     const issue = filters.error.issues[0]!;
     throw badRequest('INVALID_FILTERS', `filters${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
   }
+  const bad = findControlCharacter(filters.data, 'filters');
+  if (bad) throw badRequest('INVALID_FILTERS', `${bad}: ${UNACCEPTED}`);
   return { filters: filters.data };
 }
 
