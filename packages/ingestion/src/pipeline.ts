@@ -317,7 +317,12 @@ async function processSitemap(deps: PipelineDeps, run: RunContext, item: Frontie
     const url = normalizeUrl(e.url);
     if (!url) continue;
     if (parsed.kind === 'index') {
-      out.push({ url, depth: item.depth, kind: 'sitemap', parentUrl: item.url });
+      // The protocol lets an index name sitemaps of its own site only (others come from robots.txt); an index
+      // naming indexes without end (?n=1, ?n=2…) is bounded by the run's sitemap budget (frontier.ts).
+      const reason = run.scope.check(url);
+      if (reason === 'other_host') continue;
+      const trap = reason === 'excluded' || reason === 'not_included' ? undefined : (reason ?? undefined);
+      out.push({ url, depth: item.depth, kind: 'sitemap', parentUrl: item.url, skipReason: trap });
       continue;
     }
     const reason = run.scope.check(url);

@@ -35,9 +35,14 @@ export interface EnqueueLimits {
   maxPages: number;
   /** Distinct query strings on one path before further ones count as a trap ('query_variants'). */
   maxQueryVariants: number;
+  /**
+   * Sitemaps a run may queue; the rest are recorded as skipped 'max_sitemaps'. Sitemaps are not pages
+   * (max_pages does not count them), and an index naming new indexes at each fetch kept a run going forever.
+   */
+  maxSitemaps?: number;
 }
 
-export const FRONTIER_DEFAULTS = { maxQueryVariants: 100, maxAttempts: 3 };
+export const FRONTIER_DEFAULTS = { maxQueryVariants: 100, maxAttempts: 3, maxSitemaps: 1_000 };
 
 /** Politeness key of a frontier URL: host[:port] for the web, 'local' for server files. */
 export function frontierHost(url: string): string {
@@ -152,6 +157,15 @@ export async function enqueueIn(
     pagesQueued = counted = Number(rows[0]?.n ?? 0);
   }
   let budget = limits.maxPages - pagesQueued;
+  // sitemaps not skipped count against their own budget, read only when some come (rare next to pages)
+  let sitemapBudget = Infinity;
+  if (fresh.some((i) => i.kind === 'sitemap' && !i.skipReason)) {
+    const { rows } = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM frontier WHERE run_id = $1 AND kind = 'sitemap' AND status <> 'skipped'`,
+      [runId],
+    );
+    sitemapBudget = (limits.maxSitemaps ?? FRONTIER_DEFAULTS.maxSitemaps) - Number(rows[0]?.n ?? 0);
+  }
 
   const cols = { url: [] as string[], host: [] as string[], depth: [] as number[], parent: [] as (string | null)[], kind: [] as string[], status: [] as string[], outcome: [] as (string | null)[], pkey: [] as (string | null)[] };
   let queued = 0;
@@ -168,6 +182,10 @@ export async function enqueueIn(
         if (budget <= 0) skip = 'max_pages';
         else budget--;
       }
+    }
+    if (!skip && it.kind === 'sitemap') {
+      if (sitemapBudget <= 0) skip = 'max_sitemaps';
+      else sitemapBudget--;
     }
     if (!skip) queued++;
     cols.url.push(it.url);

@@ -20,7 +20,7 @@ describe('ingest inputs', () => {
   let dir: string;
   beforeAll(async () => {
     server = http.createServer((req, res) => {
-      if (req.url === '/fiche.html') {
+      if (req.url === '/fiche.html' || req.url === '/guide%E9.html') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end('<html lang="fr"><head><title>Fiche en ligne</title></head><body><main><h1>Fiche en ligne</h1><p>Contenu publié sur le site.</p></main></body></html>');
       } else res.writeHead(404).end('absent');
@@ -45,6 +45,12 @@ describe('ingest inputs', () => {
     expect(online?.ok && online.document.url).toBe(`${base}/fiche.html`);
     const failures = outcomes.flatMap((o) => (o.ok ? [] : [o.code])).sort();
     expect(failures).toEqual(['FETCH_HTTP_ERROR', 'FILE_NOT_FOUND']);
+  });
+
+  it('reads a page whose URL holds a percent-escape that is not UTF-8 (a Latin-1 server\'s)', async () => {
+    const cfg = loadConfig({ CRAWLER_ALLOW_PRIVATE_NETWORKS: 'true' });
+    const outcomes = await collect(outcomesOf([`${base}/guide%E9.html`], cfg));
+    expect(outcomes.map((o) => (o.ok ? o.document.url : o.code))).toEqual([`${base}/guide%E9.html`]);
   });
 
   it('refuses loopback URLs unless private networks are allowed', async () => {

@@ -22,6 +22,20 @@ export type InputConfig = Pick<
 
 export const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
+/**
+ * The file name a fetched URL ends with, for format detection and titles. Percent-escapes that are not UTF-8
+ * (`guide%E9.pdf`, a Latin-1 server's) stay as they are: decodeURIComponent threw on them, and the document
+ * fetched was reported as FETCH_FAILED.
+ */
+function fileNameOf(url: string): string {
+  const last = new URL(url).pathname.split('/').pop() || 'index.html';
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
 export async function* outcomesOf(inputs: string[], cfg: InputConfig): AsyncGenerator<ExtractOutcome> {
   const sources: ExtractSource[] = [];
   const failures: ExtractOutcome[] = [];
@@ -43,7 +57,7 @@ export async function* outcomesOf(inputs: string[], cfg: InputConfig): AsyncGene
             failures.push({ ok: false, location: url, code: 'FETCH_HTTP_ERROR', message: `${url} answered HTTP ${res.status}` });
             continue;
           }
-          const name = decodeURIComponent(new URL(res.url).pathname.split('/').pop() || 'index.html');
+          const name = fileNameOf(res.url);
           sources.push({ data: res.body, url: res.url, name, contentType: res.contentType });
         } catch (e) {
           const code = (e as { code?: string }).code;

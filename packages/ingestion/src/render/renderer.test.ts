@@ -5,6 +5,7 @@
  * never see a request. Allowed redirects and WebSockets still work.
  */
 import crypto from 'node:crypto';
+import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -66,8 +67,14 @@ describe('Renderer: every browser request goes through the crawl guard', () => {
   let allowed: Server;
   let refused: Server;
   let renderer: Renderer;
+  let stun: dgram.Socket;
+  let stunPort = 0;
+  const stunPackets: string[] = [];
 
   beforeAll(async () => {
+    stun = dgram.createSocket('udp4').on('message', (_m, from) => stunPackets.push(`${from.address}:${from.port}`));
+    await new Promise<void>((resolve) => stun.bind(0, '127.0.0.2', resolve));
+    stunPort = stun.address().port;
     refused = await startServer('127.0.0.2', (_req, res) => res.end('<p>secret of another host</p>'));
     const other = () => `127.0.0.2:${refused.port}`;
     allowed = await startServer('127.0.0.1', (req, res) => {
@@ -93,6 +100,17 @@ describe('Renderer: every browser request goes through the crawl guard', () => {
           ),
         );
       }
+      if (req.url === '/webrtc') {
+        // STUN binding requests go out over UDP, never through an HTTP proxy
+        return send(
+          html(
+            '<p>page that opens a peer connection</p>',
+            `const pc = new RTCPeerConnection({ iceServers: [{ urls: 'stun:127.0.0.2:${stunPort}' }] });
+             pc.createDataChannel('x');
+             pc.createOffer().then((o) => pc.setLocalDescription(o));`,
+          ),
+        );
+      }
       res.writeHead(404).end();
     });
     renderer = new Renderer({
@@ -108,6 +126,14 @@ describe('Renderer: every browser request goes through the crawl guard', () => {
     await renderer?.close();
     await allowed?.close();
     await refused?.close();
+    stun?.close();
+  });
+
+  it('sends no WebRTC packet (UDP, past the proxy) to a refused host', async () => {
+    const page = await renderer.render(`${allowed.origin}/webrtc`);
+    expect(page.html).toContain('page that opens a peer connection');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(stunPackets).toEqual([]);
   });
 
   it('refuses a 302 to a host the guard refuses: the page fails, that host sees no request', async () => {

@@ -41,6 +41,9 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--disable-dev-shm-usage',
+  // WebRTC sends its STUN/TURN packets over UDP, past the guarded proxy: a page's RTCPeerConnection reached
+  // hosts the guard refuses (private addresses, hosts outside OUTBOUND_ALLOW). UDP is left to proxied TURN only.
+  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
 ];
 
 /** Resource types a text extractor never needs: skipping them makes rendering several times faster. */

@@ -99,7 +99,8 @@ function decodeXmlText(s: string): string {
       if (lower === 'gt') return '>';
       if (lower === 'quot') return '"';
       if (lower === 'apos') return "'";
-      if (lower.startsWith('#x')) return String.fromCodePoint(parseInt(lower.slice(2), 16));
-      return String.fromCodePoint(parseInt(lower.slice(1), 10));
+      const code = lower.startsWith('#x') ? parseInt(lower.slice(2), 16) : parseInt(lower.slice(1), 10);
+      // past U+10FFFF String.fromCodePoint throws: one such reference failed the whole sitemap (CRAWL_INTERNAL)
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd';
     });
 }

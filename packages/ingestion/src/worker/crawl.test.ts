@@ -147,6 +147,29 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
     expect(run.indexed).toBe(3);
   });
 
+  it('ends a run whose sitemap index names new indexes at each fetch, and follows no index entry of another host', async () => {
+    // the site writes it: /smx?n=0 names /smx?n=1 and /smx?n=1&b=1, which name n=2…, without end (a run went on forever)
+    site.routes.set('/smx', (_req, url) => {
+      const n = Number(url.searchParams.get('n') ?? '0');
+      const locs = [`${site.url}/smx?n=${n + 1}`, `${site.url}/smx?b=1&amp;n=${n + 1}`, `http://other.invalid/smx-${n}.xml`];
+      const body = `<?xml version="1.0"?><sitemapindex>${locs.map((l) => `<sitemap><loc>${l}</loc></sitemap>`).join('')}</sitemapindex>`;
+      return { headers: { 'content-type': 'application/xml' }, body };
+    });
+    const source = await createSource(ctx.db, { name: 'smx', kind: 'sitemap', collection: 'c-smx', start_urls: [`${site.url}/smx?n=0`], rate_per_host: 1000 });
+    const run = await crawlToEnd(ctx.db, source.id, { worker: { maxSitemaps: 20 }, timeoutMs: 30_000 });
+    expect(run.status).toBe('succeeded');
+    const fetched = [...site.hits.keys()].filter((k) => k.startsWith('/smx')).length;
+    expect(fetched).toBe(20);
+    expect(run.skip_reasons.max_sitemaps).toBeGreaterThan(0);
+    // another host's sitemap is never queued, so never fetched (nor failed)
+    expect(run.fail_reasons).toEqual({});
+    const { rows } = await ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM frontier f JOIN crawl_runs r ON r.id = f.run_id WHERE r.source_id = $1 AND f.url LIKE '%other.invalid%'`,
+      [source.id],
+    );
+    expect(rows[0]!.n).toBe(0);
+  });
+
   it('detects a redirect loop, times out a slow page, and refuses unbounded calendar URLs', async () => {
     site.routes.set('/t/', page('Agenda', LOREM, ['loop1', 'slow', 'calendar?month=2024-01', 'ok']));
     site.routes.set('/t/loop1', { status: 302, headers: { location: '/t/loop2' } });

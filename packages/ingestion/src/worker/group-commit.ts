@@ -45,6 +45,8 @@ export interface GroupCommitOptions {
   lingerMs: number;
   /** Distinct query strings followed on one path before the rest count as a trap. */
   maxQueryVariants: number;
+  /** Sitemaps a run follows (frontier.ts). */
+  maxSitemaps?: number;
   /** Where fresh vectors and postings go (default: straight into their indexes). */
   backlog?: IndexBacklog;
 }
@@ -151,7 +153,11 @@ export class GroupCommit {
     for (const [k, { run, items }] of enqueues.entries()) {
       // the last run's enqueue records the completions too
       const last = k === enqueues.length - 1 ? { workerId: this.options.workerId, items: completions } : undefined;
-      await enqueueIn(tx, run.runId, items, { maxPages: run.config.max_pages, maxQueryVariants: this.options.maxQueryVariants }, last);
+      await enqueueIn(tx, run.runId, items, {
+        maxPages: run.config.max_pages,
+        maxQueryVariants: this.options.maxQueryVariants,
+        maxSitemaps: this.options.maxSitemaps,
+      }, last);
     }
     if (!enqueues.length) await completeMany(tx, this.options.workerId, completions);
     return completions.map((c) => (c.completion.status === 'done' ? c.completion.outcome : c.completion.status));

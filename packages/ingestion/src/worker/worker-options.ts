@@ -23,6 +23,8 @@ export interface WorkerOptions {
   countsEveryMs: number;
   /** Distinct query strings followed on one path before the rest count as a trap (calendars). */
   maxQueryVariants: number;
+  /** Sitemaps a run follows before the rest are skipped ('max_sitemaps'; frontier.ts says why). */
+  maxSitemaps: number;
   /** Groups of finished pages written at the same time. */
   commitConcurrency: number;
   /** Queue scheduled recrawls (cron) from this worker. */
@@ -55,6 +57,7 @@ export const WORKER_DEFAULTS: Omit<
   pollMs: 250,
   countsEveryMs: 3_000,
   maxQueryVariants: FRONTIER_DEFAULTS.maxQueryVariants,
+  maxSitemaps: FRONTIER_DEFAULTS.maxSitemaps,
   scheduler: true,
   backlogIdleMs: 1_000,
 };

@@ -90,6 +90,7 @@ export async function startWorker(args: StartWorkerArgs): Promise<RunningWorker>
     concurrency: opts.commitConcurrency,
     lingerMs: 20,
     maxQueryVariants: opts.maxQueryVariants,
+    maxSitemaps: opts.maxSitemaps,
     backlog,
   });
   const claims = watchClaims(db); // for /readyz
