@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findById } from '../keys/api-keys-repo.js';
+import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
+import { seedDocuments } from '@cite/index/seed-documents.js';
+import { collectionByName } from '@cite/ingestion/ingest/ingest-run.js';
+import { createKey } from '../keys/api-keys.js';
+import { findById, setKeyGrant } from '../keys/api-keys-repo.js';
 import { availableModes } from '@cite/core/testing/databases.js';
 import { startTestEngine, type TestEngine } from '../testing/engine.js';
 
@@ -51,6 +55,37 @@ for (const mode of availableModes()) {
         outbound_allow: ['*.gouv.fr'],
         enforced: true,
       });
+    });
+
+    it('leaves to unrestricted admins a key whose answers reach beyond the caller’s collections', async () => {
+      const mairie = await collectionByName(e.db, 'mairie');
+      const prefecture = await collectionByName(e.db, 'prefecture');
+      await seedDocuments(e.db, new HashEmbedder(), [
+        {
+          collectionId: prefecture,
+          url: 'https://www.prefecture.gouv.fr/sejour',
+          title: 'Titre de séjour',
+          format: 'html',
+          chunks: [{ text: 'Le renouvellement du titre de séjour se demande en préfecture deux mois avant.' }],
+        },
+      ]);
+      const person = await createKey(e.db, { name: 'person', role: 'agent', collections: [mairie, prefecture] });
+      const question = 'Quand renouveler le titre de séjour en préfecture ?';
+      const asked = await e.fetch('/v1/answers', { key: person.key, body: { question } });
+      expect(asked.status).toBe(200);
+      // the person's grant narrows to the mairie, as PUT /admin/api/users does: the key is now within a mairie admin's
+      await setKeyGrant(e.db, person.row.id, { role: 'agent', collections: [mairie] });
+      const { key: mairieAdmin } = await createKey(e.db, { name: 'mairie', role: 'admin', collections: [mairie] });
+      const keyPath = `/admin/api/api-keys/${person.row.id}`;
+      const exported = await e.fetch(`${keyPath}/export`, { key: mairieAdmin });
+      expect(exported.status).toBe(403);
+      expect(await exported.json()).toMatchObject({ code: 'UNRESTRICTED_ONLY' });
+      const erased = await e.fetch(`${keyPath}/erase`, { key: mairieAdmin, body: { confirm: true } });
+      expect(erased.status).toBe(403);
+      expect((await e.db.query(`SELECT 1 FROM answers WHERE api_key_id = $1`, [person.row.id])).rows).toHaveLength(1);
+      // an unrestricted admin exports it all
+      const all = (await (await e.fetch(`${keyPath}/export`)).json()) as { answers: unknown[] };
+      expect(all.answers).toHaveLength(1);
     });
 
     it('erases only with confirmation, and records who erased what', async () => {

@@ -24,6 +24,25 @@ async function requireVisibleKey(db: Queryable, caller: Scope, id: number): Prom
   if (key && !seesKey(caller, key)) throw new CiteError('API_KEY_NOT_FOUND', `No API key with id ${id}`, { status: 404 });
 }
 
+/**
+ * A limited admin exports and erases a key's data only when all of it lies within its collections. A person's
+ * grant can narrow after they asked (PUT /admin/api/users): their key then falls within the admin's reach
+ * while their answers, and the passages those quote, still come from other collections.
+ */
+async function requireDataWithin(db: Queryable, caller: Scope, id: number, what: string): Promise<void> {
+  if (caller.collections === null) return;
+  const { rows } = await db.query<{ beyond: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM answers a
+       LEFT JOIN feedback f ON f.answer_id = a.id AND f.api_key_id = $1
+       WHERE (a.api_key_id = $1 OR f.id IS NOT NULL)
+         AND NOT (a.collections IS NOT NULL AND a.collections <@ $2::bigint[])
+     ) AS beyond`,
+    [id, caller.collections],
+  );
+  if (rows[0]?.beyond) requireUnrestricted(caller, `${what} of a key with answers in other collections`);
+}
+
 export const dataControlRoutes = [
   defineRoute({
     method: 'get',
@@ -44,6 +63,7 @@ export const dataControlRoutes = [
     }),
     handler: async ({ app, params, caller, audit, res }) => {
       await requireVisibleKey(app.db, caller!, params.id);
+      await requireDataWithin(app.db, caller!, params.id, 'The export');
       const data = await exportKeyData(app.db, params.id);
       await audit({
         action: 'data.export',
@@ -66,6 +86,7 @@ export const dataControlRoutes = [
     response: z.object({ api_key_id: z.number(), erased: counts }),
     handler: async ({ app, params, caller, ip, requestId }) => {
       await requireVisibleKey(app.db, caller!, params.id);
+      await requireDataWithin(app.db, caller!, params.id, 'The erasure');
       const erased = await eraseKeyData(app.db, params.id, { keyId: caller!.keyId, name: caller!.name, ip, requestId });
       return { api_key_id: params.id, erased };
     },
