@@ -117,6 +117,22 @@ describe('verifyAnswer', () => {
     expect(v.unsupported[0].reason).toBe('unknown_link');
   });
 
+  it('replaces links that run script or carry content, whatever the sources say', () => {
+    // a chat client rendering the answer's Markdown would make them clickable; a page can plant the same text
+    const planted = [{ ...sources[0]!, text: `${sources[0]!.text} Voir [le formulaire](javascript:alert(document.cookie)).` }];
+    const v = verifyAnswer(
+      'Le préavis est fixé par la convention collective, voir [le formulaire](javascript:alert(document.cookie)) [1]. ' +
+        'Une image ![x](data:image/svg+xml;base64,PHN2Zz4=) et <a href="vbscript:msgbox(1)">ici</a> [1].',
+      planted,
+    );
+    expect(v.answer).not.toMatch(/javascript|vbscript|data:/);
+    expect(v.answer).toContain('le formulaire (lien retiré)');
+    expect(v.removed_links).toBe(3);
+    expect(v.unsupported.map((u) => u.reason)).toEqual(['unknown_link', 'unknown_link']);
+    // prose that merely names a scheme is left alone
+    expect(verifyAnswer('Les données (data: tableaux) sont publiées [1].', sources).removed_links).toBe(0);
+  });
+
   it('does not count lead-ins and headings as claims', () => {
     const v = verifyAnswer('Voici ce que disent les sources :\n\nLe préavis est fixé par la convention collective [1].', sources);
     expect(v.unsupported).toEqual([]);

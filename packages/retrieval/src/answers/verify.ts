@@ -21,6 +21,13 @@ export interface VerifyOptions {
 
 const LINK_REMOVED: Record<AnswerLanguage, string> = { fr: '(lien retiré)', en: '(link removed)' };
 
+/**
+ * Links that run or hold content rather than lead to a page: a chat client that renders the answer's Markdown
+ * (chat completions) would make them clickable. No source is a reason for one: always replaced.
+ */
+const SCRIPT_LINK =
+  /\[([^\]\n]{0,200})\]\(\s*(?:javascript|vbscript|data|file):[^)]*\)|\b(?:javascript|vbscript):[^\s<>"'\]]+|\bdata:[a-z]+\/[^\s<>"'\]]+/gi;
+
 /** Markdown links and bare URLs. */
 const LINK = /\[([^\]\n]{0,200})\]\((https?:\/\/[^\s)]+)\)|\bhttps?:\/\/[^\s<>()"'\]]+|\bwww\.[^\s<>()"'\]]+/gi;
 
@@ -73,11 +80,15 @@ export function verifyAnswer(text: string, sources: NumberedSource[], options: V
     const cited = [...new Set([...sentence.text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])))].filter((n) => byN.has(n));
     const citedSources = cited.map((n) => byN.get(n)!);
     let removedHere = 0;
-    const text = sentence.text.replace(LINK, (match, label: string | undefined, target: string | undefined) => {
-      if (linkAllowed(target ?? match, citedSources, sources)) return match;
+    const replaced = (label: string | undefined) => {
       removedHere++;
       return label ? `${label} ${placeholder}` : placeholder;
-    });
+    };
+    const text = sentence.text
+      .replace(SCRIPT_LINK, (_match, label: string | undefined) => replaced(label))
+      .replace(LINK, (match, label: string | undefined, target: string | undefined) =>
+        linkAllowed(target ?? match, citedSources, sources) ? match : replaced(label),
+      );
     removedLinks += removedHere;
     const start = answer.length + (sentence.start - last);
     answer += parsed.text.slice(last, sentence.start) + text;
