@@ -21,6 +21,7 @@ const en: CiteMessages = {
       or_key: 'or with an API key',
       auth_errors: {
         OIDC_EMAIL_DOMAIN_REFUSED: 'Your e-mail address is not in a domain allowed on this service',
+        OIDC_EMAIL_NOT_VERIFIED: 'The identity provider has not verified your e-mail address: verify it there first',
         USER_DISABLED: 'Your account was disabled by an administrator',
         OIDC_PROVIDER_REFUSED: 'The sign-in was refused or cancelled at the identity provider',
         other: 'The sign-in did not complete: try again',

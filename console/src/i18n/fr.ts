@@ -23,6 +23,8 @@ const fr = {
       or_key: 'ou avec une clé d’API',
       auth_errors: {
         OIDC_EMAIL_DOMAIN_REFUSED: 'Votre adresse électronique n’appartient pas à un domaine autorisé sur ce service',
+        OIDC_EMAIL_NOT_VERIFIED:
+          'Le fournisseur d’identité n’a pas vérifié votre adresse électronique : vérifiez-la chez lui',
         USER_DISABLED: 'Votre compte a été désactivé par un administrateur',
         OIDC_PROVIDER_REFUSED: 'La connexion a été refusée ou annulée chez le fournisseur d’identité',
         other: 'La connexion n’a pas abouti : recommencez',

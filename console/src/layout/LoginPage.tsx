@@ -72,7 +72,7 @@ function ApiKeyForm() {
 }
 
 /** Why the provider's sign-in was refused, from the engine's callback (`?auth_error=CODE`). */
-const AUTH_ERRORS = ['OIDC_EMAIL_DOMAIN_REFUSED', 'USER_DISABLED', 'OIDC_PROVIDER_REFUSED'];
+const AUTH_ERRORS = ['OIDC_EMAIL_DOMAIN_REFUSED', 'OIDC_EMAIL_NOT_VERIFIED', 'USER_DISABLED', 'OIDC_PROVIDER_REFUSED'];
 
 /**
  * "S'identifier avec ProConnect" when the engine has an OpenID Connect provider (GET /auth/config): a plain

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { collectionNamesFromClaims, displayName, emailDomainAllowed, roleFromClaims } from './claims-mapping.js';
+import {
+  collectionNamesFromClaims,
+  displayName,
+  emailDomainAllowed,
+  emailUnverified,
+  roleFromClaims,
+} from './claims-mapping.js';
 
 describe('claims mapping', () => {
   it('lets in the e-mail domains the globs name, and no look-alike', () => {
@@ -13,6 +19,13 @@ describe('claims mapping', () => {
     expect(emailDomainAllowed('a@sub.ville-paris.fr', globs)).toBe(false);
     expect(emailDomainAllowed('', globs)).toBe(false);
     expect(emailDomainAllowed('anyone@example.com', [])).toBe(true);
+  });
+
+  it('reads an e-mail as unverified only when the provider says so (ProConnect sends no such claim)', () => {
+    expect(emailUnverified({ email: 'a@x.gouv.fr', email_verified: false })).toBe(true);
+    expect(emailUnverified({ email: 'a@x.gouv.fr', email_verified: 'false' })).toBe(true);
+    expect(emailUnverified({ email: 'a@x.gouv.fr', email_verified: true })).toBe(false);
+    expect(emailUnverified({ email: 'a@x.gouv.fr' })).toBe(false);
   });
 
   it("names people as ProConnect describes them (given_name, usual_name), else by name or e-mail", () => {

@@ -28,6 +28,15 @@ export function emailDomainAllowed(email: string, globs: readonly string[]): boo
   });
 }
 
+/**
+ * Whether the provider vouches for the e-mail: only an explicit `email_verified: false` says no. ProConnect sends
+ * no such claim (its addresses are the administrations' own); a provider open to self-registration sends false
+ * for an address nobody proved, which must not pass OIDC_ALLOWED_EMAIL_DOMAINS.
+ */
+export function emailUnverified(claims: Claims): boolean {
+  return claims.email_verified === false || claims.email_verified === 'false';
+}
+
 const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
 /** ProConnect gives `given_name` and `usual_name`; other providers `family_name` or `name`. */

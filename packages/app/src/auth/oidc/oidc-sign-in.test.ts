@@ -26,6 +26,9 @@ for (const mode of availableModes()) {
       provider.accounts.set('intrus', { email: 'intrus@example.com', given_name: 'Ian', usual_name: 'Trus' });
       provider.accounts.set('chef', { email: 'chef@interieur.gouv.fr', given_name: 'Claire', usual_name: 'Chef', groups: ['agent', 'admin'], cite_collections: ['rh', 'inconnue'] });
       provider.accounts.set('paul', { email: 'paul@travail.gouv.fr', given_name: 'Paul', usual_name: 'Martin' });
+      // a provider open to self-registration: an address nobody proved, at an allowed domain
+      provider.accounts.set('usurpe', { email: 'ministre@interieur.gouv.fr', email_verified: false });
+      provider.accounts.set('prouve', { email: 'prouve@interieur.gouv.fr', email_verified: true });
       e = await startTestEngine(mode, {
         PORT: String(port),
         PUBLIC_URL: url,
@@ -125,6 +128,23 @@ for (const mode of availableModes()) {
       expect(session(browser)).toBeUndefined();
       const users = (await (await e.fetch('/admin/api/users?range=[0,99]')).json()) as Array<{ email: string }>;
       expect(users.map((u) => u.email)).not.toContain('intrus@example.com');
+    });
+
+    it('refuses an allowed domain whose address the provider says is unverified; a verified one passes', async () => {
+      const { browser, res } = await signIn('usurpe');
+      expect(res.headers.get('location')).toBe('/console/login?auth_error=OIDC_EMAIL_NOT_VERIFIED');
+      expect(session(browser)).toBeUndefined();
+      const users = (await (await e.fetch('/admin/api/users?range=[0,99]')).json()) as Array<{ email: string }>;
+      expect(users.map((u) => u.email)).not.toContain('ministre@interieur.gouv.fr');
+      const filter = encodeURIComponent(JSON.stringify({ action: 'user.sign_in_refused' }));
+      const refusals = await e.fetch(`/admin/api/audit-log?filter=${filter}`);
+      expect(((await refusals.json()) as Array<{ after: object }>).map((a) => a.after)).toContainEqual(
+        expect.objectContaining({ reason: 'OIDC_EMAIL_NOT_VERIFIED', email: 'ministre@interieur.gouv.fr' }),
+      );
+
+      const verified = await signIn('prouve');
+      expect(verified.res.headers.get('location')).toBe('/console/');
+      expect(session(verified.browser)).toBeTruthy();
     });
 
     it('refuses a tampered state', async () => {

@@ -10,7 +10,7 @@ import { CiteError, isCiteError } from '@cite/core/errors.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
 import { signInUser } from '../../users/users-service.js';
 import type { UserRow } from '../../users/users-repo.js';
-import { emailDomainAllowed, listOf, type Claims } from './claims-mapping.js';
+import { emailDomainAllowed, emailUnverified, listOf, type Claims } from './claims-mapping.js';
 import { oidcConfiguration, postLogoutUrl, redirectUrl } from './oidc-client.js';
 import { hashToken, openSession, personLabel, randomSecret, type OpenedSession } from '../sessions/session-auth.js';
 import * as sessions from '../sessions/sessions-repo.js';
@@ -71,7 +71,9 @@ export interface FinishedSignIn {
   returnTo: string;
 }
 
-const refused = (code: string, message: string, cause?: unknown) => new CiteError(code, message, { status: code === 'OIDC_EMAIL_DOMAIN_REFUSED' ? 403 : 400, cause });
+const FORBIDDEN_CODES = new Set(['OIDC_EMAIL_DOMAIN_REFUSED', 'OIDC_EMAIL_NOT_VERIFIED']);
+const refused = (code: string, message: string, cause?: unknown) =>
+  new CiteError(code, message, { status: FORBIDDEN_CODES.has(code) ? 403 : 400, cause });
 
 /**
  * Checks the provider's answer (the login row of this browser, state, PKCE, the ID token's signature,
@@ -117,16 +119,23 @@ export async function finishSignIn(
   }
   const email = typeof claims.email === 'string' ? claims.email : '';
   const issuer = config.serverMetadata().issuer;
-  if (!emailDomainAllowed(email, listOf(cfg.OIDC_ALLOWED_EMAIL_DOMAINS))) {
+  const domains = listOf(cfg.OIDC_ALLOWED_EMAIL_DOMAINS);
+  // the domain gate is worth only what the address is: one the provider says nobody proved does not pass it
+  const unverified = domains.length > 0 && emailUnverified(claims);
+  if (unverified || !emailDomainAllowed(email, domains)) {
+    const reason = unverified ? 'OIDC_EMAIL_NOT_VERIFIED' : 'OIDC_EMAIL_DOMAIN_REFUSED';
     await recordAudit(app.db, {
       actorName: email || claims.sub,
       action: 'user.sign_in_refused',
       targetType: 'user',
-      after: { reason: 'OIDC_EMAIL_DOMAIN_REFUSED', email, issuer },
+      after: { reason, email, issuer },
       ip: input.ip,
       requestId: input.requestId,
     });
-    throw refused('OIDC_EMAIL_DOMAIN_REFUSED', `The e-mail domain of ${email || 'this account'} may not sign in here`);
+    if (unverified) {
+      throw refused(reason, `The provider has not verified the e-mail address ${email || 'of this account'}`);
+    }
+    throw refused(reason, `The e-mail domain of ${email || 'this account'} may not sign in here`);
   }
   let signedIn: Awaited<ReturnType<typeof signInUser>>;
   try {

@@ -8,7 +8,7 @@ import { startSessionPurge } from './session-purge.js';
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
 
 describeEachDatabase('session purge (background part)', (ctx) => {
-  it('deletes sessions ended or expired over a day ago and abandoned sign-ins, and keeps the rest', async () => {
+  it('deletes sessions ended or expired over a day ago and expired sign-ins, and keeps the rest', async () => {
     const db = ctx.db;
     const key = await db.query<{ id: string }>(`INSERT INTO api_keys (name, role, key_hash, prefix) VALUES ('Marie', 'agent', 'h-purge', 'p') RETURNING id`);
     const user = await db.query<{ id: string }>(`INSERT INTO users (issuer, sub, role, api_key_id) VALUES ('https://idp', 'marie', 'agent', $1) RETURNING id`, [key.rows[0]!.id]);
@@ -22,6 +22,8 @@ describeEachDatabase('session purge (background part)', (ctx) => {
     const login = (id: string, expires: string) =>
       db.query(`INSERT INTO oidc_logins (id, state, nonce, code_verifier, expires_at) VALUES ($1, 's', 'n', 'v', $2)`, [id, expires]);
     await login('abandoned', hoursAgo(30));
+    // expired a minute ago: of no use to anyone, and GET /auth/login makes them without a key
+    await login('just-expired', hoursAgo(1 / 60));
     await login('in-progress', hoursAgo(-0.1));
 
     const app = { db, config: loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent' }), log: pino({ level: 'silent' }), services: new Map() };

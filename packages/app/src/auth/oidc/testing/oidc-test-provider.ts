@@ -13,6 +13,8 @@ import Provider from 'oidc-provider';
 
 export interface TestAccount {
   email: string;
+  /** Given with the email scope when set; a provider open to self-registration says false until proved. */
+  email_verified?: boolean;
   given_name?: string;
   usual_name?: string;
   uid?: string;
@@ -109,7 +111,7 @@ export async function startTestProvider(engineUrl: string): Promise<TestProvider
     // ProConnect's scopes are named after the claims they give
     claims: {
       openid: ['sub'],
-      email: ['email'],
+      email: ['email', 'email_verified'],
       given_name: ['given_name'],
       usual_name: ['usual_name'],
       uid: ['uid'],
