@@ -527,11 +527,22 @@ export async function markSourceDocumentsDeleted(db: Queryable, sourceId: number
 
 /**
  * Active documents of a source whose metadata holds `fields` (a DILA text's articles all carry its id:
- * `{ text_id: 'LEGITEXT…' }`), out of search. Containment, so the metadata's GIN index finds them.
- * Returns how many.
+ * `{ text_id: 'LEGITEXT…' }`), out of search, except those at `keepUrls` (written by the same import).
+ * Containment, so the metadata's GIN index finds them. Returns how many.
  */
-export async function markDocumentsDeletedByMetadata(db: Queryable, sourceId: number, fields: Record<string, string>): Promise<number> {
-  return (await deleteDocumentsWhere(db, 'source_id = $1 AND metadata @> $2::jsonb', [sourceId, JSON.stringify(fields)])).length;
+export async function markDocumentsDeletedByMetadata(
+  db: Queryable,
+  sourceId: number,
+  fields: Record<string, string>,
+  keepUrls: string[] = [],
+): Promise<number> {
+  return (
+    await deleteDocumentsWhere(db, 'source_id = $1 AND metadata @> $2::jsonb AND NOT (url = ANY($3::text[]))', [
+      sourceId,
+      JSON.stringify(fields),
+      keepUrls,
+    ])
+  ).length;
 }
 
 /** Documents found unchanged before writing: only remember that they were seen now. */

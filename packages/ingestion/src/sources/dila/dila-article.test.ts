@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,7 @@ import { articleDocument, inForce, parseArticle, type DilaArticleMetadata } from
 import { deletedIds, dumpInfo, isDilaDump, readDilaArchive, sniffDumpInfo, type DilaEntry } from './dila-archive.js';
 import { NO_FILTER, pathMayMatch } from './dila-import.js';
 import { L1237_11_2008, L1237_19, L1237_20_DIFF, L1237_4_ABROGE, LOI_ART_1, SECTION_PATH, SYNTEC_PREAVIS, SYNTEC_SANS_NUMERO } from './testing/code-du-travail.js';
-import { articlePath, articleXml, writeDump } from './testing/dila-fixture.js';
+import { articlePath, articleXml, idPath, writeDump } from './testing/dila-fixture.js';
 
 const DAY = '2025-06-01';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-dila-'));
@@ -112,5 +113,23 @@ describe('DILA archive', () => {
     ).rejects.toMatchObject({ code: 'DILA_ARCHIVE_TRUNCATED' });
     expect(read.length).toBeGreaterThan(10);
     expect(read.length).toBeLessThan(200);
+  });
+
+  it('reports an archive cut inside an entry it skips, or declaring an entry larger than it holds, as truncated', async () => {
+    // a download cut inside a text's struct file: the reader waited for an end that never came, and the
+    // import neither finished nor failed (the CLI exited with code 13 and no word)
+    const struct = `legi/global/code_et_TNC_en_vigueur/code_en_vigueur/${idPath('LEGITEXT000006072050')}/texte/struct/LEGITEXT000006072050.xml`;
+    const whole = path.join(dir, 'whole.tar.gz');
+    await writeDump(whole, [{ name: articlePath(L1237_19), body: articleXml(L1237_19) }, { name: struct, body: crypto.randomBytes(400_000) }]);
+    const gz = fs.readFileSync(whole);
+    const cut = path.join(dir, 'Freemium_legi_global_20250104-100000.tar.gz');
+    fs.writeFileSync(cut, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const read: DilaEntry[] = [];
+    const reading = (async () => {
+      for await (const e of readDilaArchive(cut)) read.push(e);
+    })();
+    const hung = new Promise((resolve) => setTimeout(() => resolve('hung'), 5_000).unref());
+    await expect(Promise.race([reading, hung])).rejects.toMatchObject({ code: 'DILA_ARCHIVE_TRUNCATED' });
+    expect(read.map((e) => e.kind)).toEqual(['article']);
   });
 });

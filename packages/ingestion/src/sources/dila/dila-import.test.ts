@@ -50,6 +50,7 @@ const OLDER = path.join(dir, 'LEGI_20241230-211500.tar.gz');
 const DAMAGED = path.join(dir, 'LEGI_20250103-211500.tar.gz');
 const TEXT_DELETED = path.join(dir, 'LEGI_20250104-211500.tar.gz');
 const AGREEMENT_DELETED = path.join(dir, 'KALI_20250104-211500.tar.gz');
+const REPUBLISHED = path.join(dir, 'LEGI_20250105-211500.tar.gz');
 
 beforeAll(async () => {
   await writeDump(FULL_LEGI, entries([L1237_19, L1237_19_1, L1237_11_2008, L1237_11_2016, L1237_4_ABROGE, L1237_20_DIFF, LOI_ART_1]));
@@ -72,6 +73,16 @@ beforeAll(async () => {
   const loi = `legi/global/code_et_TNC_en_vigueur/TNC_en_vigueur/${idPath(LOI.id)}`;
   await writeDump(TEXT_DELETED, [{ name: '20250104-211500/liste_suppression_legi.dat', body: `${loi}/texte/struct/${LOI.id}\n${loi}/texte/version/${LOI.id}\n` }]);
   await writeDump(AGREEMENT_DELETED, [{ name: '20250104-211500/liste_suppression_kali.dat', body: `kali/global/${idPath(SYNTEC.id)}\n` }]);
+  // the code's struct file listed as removed (moved) in the increment that brings its articles again, and one
+  // article file too big to be an article (a gzip of a few KB): recorded as failed, the rest applied
+  const code = `legi/global/code_et_TNC_en_vigueur/code_en_vigueur/${idPath(L1237_19_V2.text.id)}`;
+  const oversized = { ...L1237_19_1, id: 'LEGIARTI000049000009' };
+  const huge = articleXml(oversized).replace('<BLOC_TEXTUEL><CONTENU>', `<BLOC_TEXTUEL><CONTENU>${'<a/>'.repeat(4 * 1024 * 1024 + 1)}`);
+  await writeDump(REPUBLISHED, [
+    ...entries([L1237_19_V2], '20250105-211500/'),
+    { name: articlePath(oversized, '20250105-211500/'), body: huge },
+    { name: '20250105-211500/liste_suppression_legi.dat', body: `${code}/texte/struct/${L1237_19_V2.text.id}\n` },
+  ]);
 });
 
 describeEachDatabase('DILA LEGI and KALI import', (ctx) => {
@@ -181,5 +192,14 @@ describeEachDatabase('DILA LEGI and KALI import', (ctx) => {
     expect((await search('durée du préavis des ingénieurs et cadres', 'lexical')).map((h) => h.document.url)).not.toContain(url(SYNTEC_PREAVIS));
     // applied twice: skipped, nothing else removed
     expect((await apply([TEXT_DELETED]))[0]).toMatchObject({ status: 'skipped', removed: 0 });
+  });
+
+  it('keeps the articles of a text listed as removed that the same archive brings again, and records an oversized file', async () => {
+    const [r] = await apply([REPUBLISHED]);
+    // L1237-11 is not in the archive: removed with its text; L1237-19 comes with it: kept
+    expect(r).toMatchObject({ status: 'applied', failed: 1, removed: 1 });
+    expect(await active()).toEqual([url(L1237_19_V2)]);
+    const { rows } = await ctx.db.query<{ location: string }>(`SELECT location FROM ingest_errors WHERE run_id = $1 AND code = 'DILA_ENTRY_TOO_LARGE'`, [target.runId]);
+    expect(rows.map((e) => e.location)).toEqual([expect.stringMatching(/LEGIARTI000049000009\.xml$/)]);
   });
 });

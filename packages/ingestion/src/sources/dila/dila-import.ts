@@ -24,7 +24,7 @@ import { markDocumentsDeletedByMetadata } from '@cite/index/documents-repo.js';
 import type { ExtractOutcome } from '../../extractors/extract.js';
 import type { PageIndexer } from '../../worker/page-indexer.js';
 import { ARTICLE_ID, articleDocument, articleUrls, inForce, parseArticle, type DilaArticle, type DilaBase } from './dila-article.js';
-import { readDilaArchive, sniffDumpInfo, type DumpInfo } from './dila-archive.js';
+import { MAX_ARTICLE_BYTES, readDilaArchive, sniffDumpInfo, type DumpInfo } from './dila-archive.js';
 import { lastAppliedDump, recordAppliedDump, wasApplied } from './dila-repo.js';
 
 /**
@@ -191,12 +191,17 @@ async function importOne(
     try {
       for await (const entry of readDilaArchive(file)) {
         if (entry.kind === 'deletions') for (const id of entry.ids) deletions.push(id);
-        if (entry.kind !== 'article') continue;
+        if (entry.kind !== 'article' && entry.kind !== 'oversized') continue;
         if (!pathMayMatch(entry.name, options.filter)) {
           result.filteredOut++;
           continue;
         }
         const location = `${info.name}!${entry.name}`;
+        if (entry.kind === 'oversized') {
+          const message = `${entry.name}: ${entry.size} bytes, more than an article can hold (${MAX_ARTICLE_BYTES})`;
+          yield { ok: false, location, code: 'DILA_ENTRY_TOO_LARGE', message };
+          continue;
+        }
         let article: DilaArticle;
         try {
           article = parseArticle(entry.data, day);
@@ -236,9 +241,12 @@ async function importOne(
     if (indexedUrls.has(url)) continue;
     if (await indexer.markDeleted(target.collectionId, url)) result.removed++;
   }
+  // a text's file listed as removed while the same archive brings its articles (a text moved to another
+  // folder): those articles stay, as an article listed and brought again does
+  const written = [...indexedUrls];
   for (const id of new Set(deletions)) {
     const text = textKey(id);
-    if (text) result.removed += await markDocumentsDeletedByMetadata(db, target.sourceId, text);
+    if (text) result.removed += await markDocumentsDeletedByMetadata(db, target.sourceId, text, written);
   }
 
   if (damage) {
