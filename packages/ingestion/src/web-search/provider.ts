@@ -2,7 +2,8 @@
  * One interface for internet search providers: a query in, result links out. Another provider is one
  * file implementing it (searxng.ts, brave.ts), plus one line in create-web-search.ts.
  */
-import { CiteError } from '@cite/core/errors.js';
+import { CiteError, isCiteError } from '@cite/core/errors.js';
+import { readBoundedText } from '@cite/core/outbound/bounded-body.js';
 
 export interface WebResult {
   url: string;
@@ -25,6 +26,12 @@ export interface ProviderOptions {
   timeoutMs: number;
   userAgent: string;
 }
+
+/**
+ * Largest provider answer read. SearXNG and Brave send tens of KB for the few results asked; `res.json()`
+ * held whatever came within WEB_SEARCH_TIMEOUT_MS (on a fast link, GBs) before parsing it.
+ */
+export const MAX_PROVIDER_BYTES = 4 * 1024 * 1024;
 
 /**
  * GETs a provider's JSON with a time budget; its faults are typed errors the web search turns into
@@ -52,8 +59,13 @@ export async function providerJson(url: URL, init: { headers: Record<string, str
     throw new CiteError('WEB_SEARCH_UNAVAILABLE', `The web search provider (${url.host}) answered ${res.status}`, { status: 502, retryable: res.status >= 500 });
   }
   try {
-    return await res.json();
+    const tooLarge = () =>
+      new CiteError('WEB_SEARCH_UNAVAILABLE', `The web search provider (${url.host}) sent more than ${MAX_PROVIDER_BYTES} bytes`, {
+        status: 502,
+      });
+    return JSON.parse(await readBoundedText(res, MAX_PROVIDER_BYTES, tooLarge));
   } catch (e) {
+    if (isCiteError(e)) throw e;
     const timedOut = deadline.aborted;
     throw new CiteError(timedOut ? 'WEB_SEARCH_TIMEOUT' : 'WEB_SEARCH_UNAVAILABLE', `The web search provider (${url.host}) did not send JSON${timedOut ? ' in time' : ''}`, { status: 502, cause: e });
   }

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import { CONFIG_DEFAULTS } from '@cite/core/config/config.js';
 import { CiteError } from '@cite/core/errors.js';
+import { readBoundedText } from '@cite/core/outbound/bounded-body.js';
 import { LONE_SURROGATE } from '@cite/core/text/whole-characters.js';
 import { modelCallDuration, modelCallErrors } from '@cite/core/observability/metrics.js';
 import { parseRetryAfter } from '@cite/core/outbound/retry-after.js';
@@ -116,7 +117,8 @@ export class LlmClient {
   ): Promise<Omit<Completion, 'attempts'>> {
     const stream = Boolean(request.onToken);
     const maxTokens = request.maxTokens ?? this.options.maxTokens ?? CONFIG_DEFAULTS.LLM_MAX_TOKENS;
-    const limit = { maxTokens, chars: maxTokens * CHARS_PER_TOKEN_READ };
+    const chars = maxTokens * CHARS_PER_TOKEN_READ;
+    const limit = { maxTokens, chars, bytes: chars * BYTES_PER_CHAR + ENVELOPE_BYTES };
     const timeout = new AbortController();
     let timer = setTimeout(() => timeout.abort(new TimeoutSignal()), this.options.timeoutMs);
     const rearm = () => {
@@ -156,7 +158,7 @@ export class LlmClient {
       // A non-streaming answer (or a server that ignores `stream`): one JSON document.
       let body: unknown;
       try {
-        body = JSON.parse(await boundedText(res, limit));
+        body = JSON.parse(await readBoundedText(res, limit.bytes, () => tooLong(limit)));
       } catch (e) {
         if (timeout.signal.aborted) throw new TimeoutSignal();
         if (e instanceof CiteError) throw e;
@@ -246,7 +248,7 @@ export class LlmClient {
         rearm();
         buffer += decoder.decode(bytes, { stream: true });
         // an event that never ends (no blank line) would otherwise grow the buffer without bound
-        if (buffer.length > limit.chars * BYTES_PER_CHAR + ENVELOPE_BYTES) throw tooLong(limit);
+        if (buffer.length > limit.bytes) throw tooLong(limit);
         // Events end with a blank line; lines may end with \r\n.
         let sep: RegExpExecArray | null;
         while ((sep = /\r?\n\r?\n/.exec(buffer))) {
@@ -286,6 +288,8 @@ interface ReadLimit {
   maxTokens: number;
   /** Characters of completion text read at most. */
   chars: number;
+  /** Bytes of a response (or of a stream's pending event) read at most. */
+  bytes: number;
 }
 
 function tooLong(limit: ReadLimit): CiteError {
@@ -295,24 +299,6 @@ function tooLong(limit: ReadLimit): CiteError {
       '(LLM_MAX_TOKENS): the server ignores max_tokens, or the model did not stop',
     { status: 502 },
   );
-}
-
-/** A response body as text, refused once past what `limit` allows, without reading the rest. */
-async function boundedText(res: Response, limit: ReadLimit): Promise<string> {
-  const maxBytes = limit.chars * BYTES_PER_CHAR + ENVELOPE_BYTES;
-  const declared = Number(res.headers.get('content-length'));
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw tooLong(limit);
-  }
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
-    size += bytes.byteLength;
-    if (size > maxBytes) throw tooLong(limit);
-    parts.push(bytes);
-  }
-  return Buffer.concat(parts).toString('utf8');
 }
 
 class TimeoutSignal extends Error {
