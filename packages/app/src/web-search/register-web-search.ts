@@ -7,7 +7,8 @@ import { createWebSearch } from '@cite/ingestion/web-search/create-web-search.js
 import { recordAudit } from '@cite/core/audit/audit-repo.js';
 import { appEmbedder } from '@cite/core/embeddings/app-embedder.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
-import { WEB_SEARCH_SERVICE, type WebSearchCapability } from '@cite/retrieval/search/web-search.js';
+import { WEB_SEARCH_SERVICE } from '@cite/retrieval/search/indexed-collections.js';
+import type { WebSearchCapability } from '@cite/retrieval/search/web-search.js';
 
 /** Registers the capability in `app.services`; returns what closes it (its fetcher's sockets). */
 export function registerWebSearch(app: AppContext): () => Promise<void> {

@@ -11,6 +11,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { extractSources } from '@cite/ingestion/extractors/extract.js';
 import { indexDocuments } from '@cite/ingestion/ingest/index-documents.js';
 import { collectionByName } from '@cite/ingestion/ingest/ingest-run.js';
+import { webCollection } from '@cite/index/collections/web-collection.js';
 import { createWebSearch } from '@cite/ingestion/web-search/create-web-search.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@cite/core/config/config.js';
@@ -383,7 +384,7 @@ for (const mode of availableModes())
 
     it('deletes a web page fetched more than RETENTION_WEB_DAYS ago, with its passages, and keeps a recent one', async () => {
       const days = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
-      const webId = await collectionByName(e.db, 'web');
+      const webId = await webCollection(e.db);
       // aged through the index's own write path (its fetch date), as a page read 40 days ago would be
       const [oldId, recentId] = await seedDocuments(e.db, new HashEmbedder(), [
         { collectionId: webId, url: `${site.url}/ancienne`, title: 'Prime vélo cargo', format: 'html', fetchedAt: days(40), chunks: [{ text: 'La prime pour un vélo cargo a été lue il y a quarante jours.' }] },

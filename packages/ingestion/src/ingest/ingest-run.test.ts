@@ -7,6 +7,8 @@ import { loadConfig } from '@cite/core/config/config.js';
 import { HashEmbedder } from '@cite/core/embeddings/hash-embedder.js';
 import { seedDocuments } from '@cite/index/seed-documents.js';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
+import { webCollection } from '@cite/index/collections/web-collection.js';
+import { resolveCollection } from '../sources/source-repo.js';
 import { startWorker } from '../worker/worker.js';
 import { collectionByName, failInterruptedIngestRuns, filesSource, finishIngestRun, INGEST_INTERRUPTED, startIngestRun } from './ingest-run.js';
 
@@ -94,5 +96,15 @@ describeEachDatabase('ingest runs', (ctx) => {
     }
     expect((await run(dead.runId)).error).toBe(INGEST_INTERRUPTED);
     expect(await sourceStatus(dead.sourceId)).toBe('failed');
+  });
+
+  it('writes nothing into the web collection: its pages are left out of search and purged after RETENTION_WEB_DAYS', async () => {
+    const reserved = { code: 'COLLECTION_RESERVED', status: 400 };
+    await expect(collectionByName(ctx.db, 'web')).rejects.toMatchObject(reserved);
+    const webId = await webCollection(ctx.db); // as internet search makes it
+    await expect(resolveCollection(ctx.db, undefined, 'web')).rejects.toMatchObject(reserved);
+    await expect(resolveCollection(ctx.db, webId)).rejects.toMatchObject(reserved);
+    // a collection named otherwise, "Web" included, is an ordinary one
+    expect(await resolveCollection(ctx.db, undefined, 'Web')).not.toBe(webId);
   });
 });

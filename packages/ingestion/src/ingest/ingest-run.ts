@@ -9,10 +9,13 @@ import { CONFIG_DEFAULTS } from '@cite/core/config/config.js';
 import type { Database, Queryable } from '@cite/core/db/database.js';
 import type { IndexSummary } from './index-documents.js';
 import { SKIP_CODES } from './skip-codes.js';
+import { refuseWebCollection } from '@cite/index/collections/web-collection.js';
 
 export const CLI_SOURCE_NAME = 'cite ingest';
 
+/** The collection an ingestion writes into, created when missing (never the web collection). */
 export async function collectionByName(db: Queryable, name: string): Promise<number> {
+  refuseWebCollection(name);
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
     [name],

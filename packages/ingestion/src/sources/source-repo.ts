@@ -2,6 +2,7 @@
 import type { Queryable } from '@cite/core/db/database.js';
 import { badRequest, CiteError, notFound } from '@cite/core/errors.js';
 import { markSourceDocumentsDeleted } from '@cite/index/documents-repo.js';
+import { refuseWebCollection } from '@cite/index/collections/web-collection.js';
 import {
   nextCronRun,
   SOURCE_SORTABLE,
@@ -94,11 +95,13 @@ export function configOf(input: Pick<SourceCreate, keyof SourceConfig>): SourceC
 /** Collection id from an id (must exist) or a name (created when missing). */
 export async function resolveCollection(db: Queryable, id?: number, name?: string): Promise<number> {
   if (id !== undefined) {
-    const { rows } = await db.query<{ id: number }>('SELECT id FROM collections WHERE id = $1', [id]);
+    const { rows } = await db.query<{ id: number; name: string }>('SELECT id, name FROM collections WHERE id = $1', [id]);
     if (!rows[0]) throw badRequest('COLLECTION_NOT_FOUND', `Collection ${id} does not exist`);
+    refuseWebCollection(rows[0].name);
     return Number(rows[0].id);
   }
   if (name === undefined) throw badRequest('COLLECTION_REQUIRED', 'collection_id or collection is required');
+  refuseWebCollection(name);
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO collections (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
     [name],

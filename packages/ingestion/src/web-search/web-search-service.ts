@@ -18,13 +18,11 @@ import { Fetcher } from '../fetch/fetcher.js';
 import { extract, type ExtractOptions } from '../extractors/extract.js';
 import { maskPersonalData } from '../hygiene/personal-data.js';
 import { indexDocument } from '../ingest/index-documents.js';
-import { collectionByName } from '../ingest/ingest-run.js';
+import { webCollection } from '@cite/index/collections/web-collection.js';
 import { RobotsCache } from '../robots/robots.js';
 import type { WebResult, WebSearchProvider } from './provider.js';
 import { storedWebPages } from './web-pages-repo.js';
 
-/** The collection web pages are kept in. */
-export const WEB_COLLECTION = 'web';
 /** Queries sent per question, at most (retrieval asks the model for as many). */
 export const MAX_QUERIES = 3;
 
@@ -98,7 +96,7 @@ export class WebSearchService {
   }
 
   webCollectionId(): Promise<number> {
-    this.collection ??= collectionByName(this.deps.db, WEB_COLLECTION);
+    this.collection ??= webCollection(this.deps.db);
     this.collection.catch(() => (this.collection = undefined));
     return this.collection;
   }

@@ -21,6 +21,7 @@ import type { ScoreDeps } from './eval-runs-score.js';
 import type { AnswerCitation, AnswerOutcome, EvalBackend, RunConfig, SearchOutcome } from './eval-runs-types.js';
 import { scoreAnswer } from './answer-eval.js';
 import { judgeFromConfig } from './judge.js';
+import { indexCollections } from '../search/indexed-collections.js';
 
 /**
  * The search service under a run's settings: fusion weights and RRF constant override the engine's
@@ -41,7 +42,16 @@ async function runSearch(
   };
   return searchWith(
     { db: app.db, embedder, config: searchConfig, reranker, log: app.log },
-    { query: input.query, k: input.k, mode: config.mode, filters: input.filters, group_by_document: input.group, rerank: Boolean(config.reranker), allowedCollections: input.allowedCollections, signal: input.signal },
+    {
+      query: input.query,
+      k: input.k,
+      mode: config.mode,
+      filters: input.filters,
+      group_by_document: input.group,
+      rerank: Boolean(config.reranker),
+      allowedCollections: await indexCollections(app, input.allowedCollections),
+      signal: input.signal,
+    },
   );
 }
 

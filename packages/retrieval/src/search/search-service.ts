@@ -17,6 +17,7 @@ import { CiteError, badRequest } from '@cite/core/errors.js';
 import { findControlCharacter } from '@cite/core/http/control-characters.js';
 import { service, type AppContext } from '@cite/core/http/app-context.js';
 import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
+import { indexCollections } from './indexed-collections.js';
 import { resolveCollectionRefs } from '@cite/index/collections/collection-refs.js';
 import { createReranker, type Reranker } from './reranker.js';
 import { expandSearchQuery } from './synonyms/synonym-store.js';
@@ -420,8 +421,13 @@ export function groupByDocument(hits: readonly SearchHit[], perDocument = CHUNKS
   return [...byDoc.values()];
 }
 
-/** The engine's search: process-wide embedder and reranker, the caller's collections. */
+/** The engine's search of the indexed sources: process-wide embedder and reranker, the caller's collections. */
 export async function search(app: AppContext, input: SearchInput): Promise<SearchResponse> {
+  return searchAnyCollection(app, { ...input, allowedCollections: await indexCollections(app, input.allowedCollections) });
+}
+
+/** The same within exactly `allowedCollections`, the web collection too (web-search.ts, its kept pages). */
+export async function searchAnyCollection(app: AppContext, input: SearchInput): Promise<SearchResponse> {
   const [embedder, reranker] = await Promise.all([
     input.mode === 'lexical' ? (null as unknown as Embedder) : appEmbedder(app),
     app.config.SEARCH_RERANKER ? appReranker(app) : Promise.resolve(null),

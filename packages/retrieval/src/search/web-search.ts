@@ -2,15 +2,14 @@
  * Internet search as a governed source (issue 22), seen from retrieval. Retrieval does not know how pages
  * are found, fetched or indexed: it is given a `WebSearchCapability` (implemented in packages/ingestion/src/web-search,
  * wired in by the composition root, server.ts) and ranks the pages it kept with the indexed sources by the
- * same hybrid search. Indexed sources never include the `web` collection: a page fetched for one key's
- * question is not served to keys that did not ask for the web.
+ * same hybrid search. Indexed sources never include the `web` collection (indexed-collections.ts).
  */
 import type { Caller } from '@cite/core/auth/roles.js';
 import { CiteError } from '@cite/core/errors.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
 import type { SearchHit, SearchResponse } from './search-schema.js';
-import { search, type SearchInput } from './search-service.js';
-import { collectionIdsExcept } from './web-search-repo.js';
+import { webSearchCapability } from './indexed-collections.js';
+import { search, searchAnyCollection, type SearchInput } from './search-service.js';
 
 /** A page the capability kept for a question, as a document of the `web` collection. */
 export interface WebPage {
@@ -45,14 +44,6 @@ export interface WebSearchCapability {
   search(input: { queries: readonly string[]; keyId: number | null; signal?: AbortSignal }): Promise<WebSearchRun>;
 }
 
-/** Name of the capability in `app.services`, registered by the composition root when WEB_SEARCH_PROVIDER is set. */
-export const WEB_SEARCH_SERVICE = 'web-search';
-
-export async function webSearchCapability(app: AppContext): Promise<WebSearchCapability | null> {
-  const registered = app.services.get(WEB_SEARCH_SERVICE) as Promise<WebSearchCapability> | undefined;
-  return registered ? await registered : null;
-}
-
 /**
  * `"web": true` asked by `caller`: the capability, or why not. 403 for a key without the right (asked
  * first: a key without it learns nothing of the configuration), 409 when the engine has no provider.
@@ -66,18 +57,6 @@ export async function requireWebSearch(app: AppContext, caller: Pick<Caller, 'we
     throw new CiteError('WEB_SEARCH_DISABLED', 'Internet search is off on this engine (WEB_SEARCH_PROVIDER is not set)', { status: 409 });
   }
   return web;
-}
-
-/**
- * The collections indexed sources come from: the caller's, the `web` collection left out. Null (every
- * collection) when there is no web collection to leave out.
- */
-export async function indexCollections(app: AppContext, allowed: readonly number[] | null): Promise<readonly number[] | null> {
-  const web = await webSearchCapability(app);
-  const webId = web ? await web.webCollectionId() : null;
-  if (webId === null) return allowed;
-  if (allowed) return allowed.filter((id) => id !== webId);
-  return collectionIdsExcept(app.db, webId);
 }
 
 export type OriginHit = SearchHit & { origin?: 'index' | 'web' };
@@ -102,9 +81,8 @@ export async function searchIndexAndWeb(
   },
 ): Promise<WebAwareSearch> {
   const { web, keyId, webQueries, ...rest } = input;
-  const allowed = await indexCollections(app, rest.allowedCollections);
   const [indexed, run] = await Promise.all([
-    search(app, { ...rest, allowedCollections: allowed }),
+    search(app, rest),
     web ? runWebSearch(web, webQueries ?? [rest.query], keyId, rest.signal) : Promise.resolve(null),
   ]);
   // without the web, hits are what they always were (no origin: every one is indexed)
@@ -114,7 +92,7 @@ export async function searchIndexAndWeb(
   let webHits: OriginHit[] = [];
   if (run.pages.length && run.collectionId !== null) {
     const fetched = new Map(run.pages.map((p) => [p.document_id, p.fetched_at]));
-    const found = await search(app, {
+    const found = await searchAnyCollection(app, {
       ...rest,
       offset: 0,
       filters: { documents: run.pages.map((p) => p.document_id) },
