@@ -110,15 +110,31 @@ export async function serveStdio(engine: EngineAddress): Promise<void> {
       instructions: 'Cité searches official French public-sector sources and answers with citations: prefer answer for questions, search and get_document to explore.',
     },
   );
-  server.setRequestHandler(ListToolsRequestSchema, () => relay.listTools());
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) => relay.callTool(request.params, extra.signal));
+  const inFlight = new Set<Promise<unknown>>();
+  const tracked = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    const done = () => inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  };
+  server.setRequestHandler(ListToolsRequestSchema, () => tracked(relay.listTools()));
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) => tracked(relay.callTool(request.params, extra.signal)));
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     server.onclose = () => resolve();
   });
-  // the SDK's stdio transport does not watch for the end of input: a host that closes the pipe ends us
-  process.stdin.once('end', () => void server.close());
+  // The SDK's stdio transport does not watch for the end of input: a host that closes the pipe ends us, once
+  // what it asked before is answered (a script piping its calls then closing got only the first answer).
+  process.stdin.once('end', () => void settled(inFlight).then(() => server.close()));
   await server.connect(transport);
   await closed;
   await relay.close();
+}
+
+/** Once every request in `inFlight` (and any its lines started meanwhile) is answered and written. */
+async function settled(inFlight: Set<Promise<unknown>>): Promise<void> {
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+  await tick(); // the last lines' handlers start in the turn that read them
+  while (inFlight.size) await Promise.allSettled([...inFlight]);
+  await tick(); // each answer is written in the turn after its handler settles
 }

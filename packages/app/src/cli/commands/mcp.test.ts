@@ -3,7 +3,7 @@
  * on loopback: the engine's tools with the key's collection limit, a clear error for a bad key or an
  * engine that is not there, and a clear refusal to start without CITE_URL / CITE_API_KEY.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +93,23 @@ for (const mode of availableModes()) {
       const res = await call(host, 'list_collections');
       expect(res.isError).toBe(true);
       expect(textOf(res)).toMatch(/^ENGINE_UNREACHABLE: cannot reach Cité at http:\/\/127\.0\.0\.1:9 \(CITE_URL\)/);
+    });
+
+    it('answers every call a host piped before closing its input, then exits', async () => {
+      const child = spawn(process.execPath, [CITE, 'mcp'], { env: hostEnv(e.url, e.keys.agent), stdio: ['pipe', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const lines = [
+        { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'script', version: '0' } } },
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+        ...[1, 2, 3].map((id) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'search', arguments: { query: 'congé' } } })),
+      ];
+      child.stdin.end(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      expect(await exited).toBe(0);
+      const answers = out.trim().split('\n').map((l) => JSON.parse(l) as { id: number; result?: { isError?: boolean } });
+      expect(answers.map((a) => a.id).sort()).toEqual([0, 1, 2, 3]);
+      expect(answers.filter((a) => a.id > 0).every((a) => a.result && !a.result.isError)).toBe(true);
     });
 
     it('without CITE_URL and CITE_API_KEY (and no local engine): exits 1 with what to set', async () => {
