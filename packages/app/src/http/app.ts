@@ -205,7 +205,7 @@ function authenticateRequest(ctx: AppContext, route: RouteDef, guard: AddressGua
       const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
       if (!match) {
         // no key: a console session (OpenID Connect sign-in) opens the same routes, its writes CSRF-checked
-        const session = await sessionCaller(ctx.db, req);
+        const session = await sessionCaller(ctx.db, ctx.config, req);
         if (session && session !== 'ended') {
           requireRole(route, session.caller);
           requireCsrfToken(req, session.csrfToken);

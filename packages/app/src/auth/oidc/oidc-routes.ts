@@ -5,7 +5,16 @@ import { defineRoute } from '@cite/core/http/route.js';
 import { ROLES } from '@cite/core/auth/roles.js';
 import { oidcEnabled } from './oidc-client.js';
 import { finishSignIn, LOGIN_TTL_SECONDS, providerLogoutUrl, startSignIn } from './oidc-sign-in.js';
-import { clearCookie, endSession, readCookie, requireCsrfToken, secureCookies, SESSION_COOKIE, sessionCaller, setCookie } from '../sessions/session-auth.js';
+import {
+  clearCookie,
+  endSession,
+  readCookie,
+  requireCsrfToken,
+  secureCookies,
+  sessionCaller,
+  sessionCookie,
+  setCookie,
+} from '../sessions/session-auth.js';
 
 /** The sign-in cookie only travels to /auth (the callback), for the time a sign-in may take. */
 const LOGIN_COOKIE = 'cite_oidc_login';
@@ -50,7 +59,7 @@ export const oidcRoutes = [
       const query = new URL(req.originalUrl, 'http://callback').searchParams;
       try {
         const { session, returnTo } = await finishSignIn(app, { loginSecret: readCookie(req, LOGIN_COOKIE), query, ip, requestId });
-        setCookie(res, SESSION_COOKIE, session.token, { secure, maxAgeSeconds: app.config.OIDC_SESSION_HOURS * 3600 });
+        setCookie(res, sessionCookie(app.config, req), session.token, { secure, maxAgeSeconds: app.config.OIDC_SESSION_HOURS * 3600 });
         res.redirect(302, returnTo);
       } catch (e) {
         if (!isCiteError(e) || e.status >= 500) throw e;
@@ -73,7 +82,7 @@ export const oidcRoutes = [
     }),
     handler: async ({ app, req, res }) => {
       res.setHeader('Cache-Control', 'no-store');
-      const found = await sessionCaller(app.db, req);
+      const found = await sessionCaller(app.db, app.config, req);
       // not an error: the console asks on every fresh load, signed in or not
       if (!found || found === 'ended') return { user: null, csrf_token: null };
       const { caller, userId, email, csrfToken } = found;
@@ -91,10 +100,10 @@ export const oidcRoutes = [
     tags: ['auth'],
     response: z.object({ logout_url: z.string().nullable() }),
     handler: async ({ app, req, res }) => {
-      const found = await sessionCaller(app.db, req);
+      const found = await sessionCaller(app.db, app.config, req);
       if (found && found !== 'ended') requireCsrfToken(req, found.csrfToken);
-      const ended = await endSession(app.db, req);
-      clearCookie(res, SESSION_COOKIE, { secure: secureCookies(app.config, req) });
+      const ended = await endSession(app.db, app.config, req);
+      clearCookie(res, sessionCookie(app.config, req), { secure: secureCookies(app.config, req) });
       const logoutUrl = ended && oidcEnabled(app.config) ? await providerLogoutUrl(app, ended.idToken) : undefined;
       return { logout_url: logoutUrl ?? null };
     },

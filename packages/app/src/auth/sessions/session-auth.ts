@@ -19,6 +19,18 @@ import type { Caller } from '@cite/core/auth/roles.js';
 import * as repo from './sessions-repo.js';
 
 export const SESSION_COOKIE = 'cite_session';
+/**
+ * The session cookie's name behind https. A browser takes a `__Host-` cookie only from this host, Secure, for
+ * Path=/ and without Domain: another host of the site (any *.gouv.fr page, as above) could otherwise plant its
+ * own `cite_session` for the parent domain and a longer path, which the browser sends first, so that the
+ * console worked in the planter's account and the planter read what was asked there.
+ */
+export const SECURE_SESSION_COOKIE = '__Host-cite_session';
+
+/** The name the session cookie has on this request: `__Host-` behind https, where browsers honour it. */
+export function sessionCookie(config: Config, req: Request): string {
+  return secureCookies(config, req) ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -91,8 +103,13 @@ export const personLabel = (p: { name: string; email: string }): string =>
  * The caller behind the request's session cookie: undefined without a cookie, 'ended' when the cookie names
  * no live session (expired, signed out, revoked, person disabled).
  */
-export async function sessionCaller(db: Queryable, req: Request, now = new Date()): Promise<SessionCaller | 'ended' | undefined> {
-  const token = readCookie(req, SESSION_COOKIE);
+export async function sessionCaller(
+  db: Queryable,
+  config: Config,
+  req: Request,
+  now = new Date(),
+): Promise<SessionCaller | 'ended' | undefined> {
+  const token = readCookie(req, sessionCookie(config, req));
   if (!token) return undefined;
   if (token.length > 200) return 'ended';
   const p = await repo.findLiveSession(db, hashToken(token), now);
@@ -119,8 +136,8 @@ export function requireCsrfToken(req: Request, expected: string): void {
 }
 
 /** Ends the request's session, if any; returns the provider's ID token it was opened with. */
-export async function endSession(db: Queryable, req: Request): Promise<{ idToken: string | null } | undefined> {
-  const token = readCookie(req, SESSION_COOKIE);
+export async function endSession(db: Queryable, config: Config, req: Request): Promise<{ idToken: string | null } | undefined> {
+  const token = readCookie(req, sessionCookie(config, req));
   if (!token || token.length > 200) return undefined;
   const ended = await repo.revokeSession(db, hashToken(token));
   return ended && { idToken: ended.id_token };
