@@ -9,7 +9,8 @@
  */
 import { CiteError } from '@cite/core/errors.js';
 import { docxCorrupt, extractBusy, extractTimeout } from './extract-errors.js';
-import { ExtractThread, transferableCopy } from './extract-thread.js';
+import { ExtractThread, transferableCopy, type ThreadError } from './extract-thread.js';
+import { tooDeep } from './html.js';
 
 /**
  * Old-generation heap of the reading thread. mammoth holds ~30 bytes of heap per byte of a real DOCX's XML
@@ -18,11 +19,33 @@ import { ExtractThread, transferableCopy } from './extract-thread.js';
  */
 export const DOCX_THREAD_HEAP_MB = 768;
 
+/**
+ * How mammoth's XML parser (xmldom) words a part it cannot read: "<level>: [xmldom <level>]\t<what>\n@#[line:…]",
+ * mammoth throwing on warnings too.
+ */
+const XMLDOM_MESSAGE = /^(?:warning|error|fatalError): \[xmldom /;
+
+/**
+ * mammoth's refusal as one line saying what is wrong; its own text, which may hold the parser's lines and
+ * positions, is the cause (for the logs). Its stack overflowing (tables nested 2,000 deep, 100 KB of XML) is
+ * DOCUMENT_TOO_DEEP, as for web pages.
+ */
+export function docxUnreadable(e: ThreadError): CiteError {
+  if (e.name === 'RangeError') {
+    const deep = tooDeep(new RangeError(e.message));
+    if (deep instanceof CiteError) return deep;
+  }
+  const cause = new Error(e.message);
+  if (XMLDOM_MESSAGE.test(e.message)) return docxCorrupt('one of its XML parts is not well-formed', cause);
+  const line = e.message.split('\n')[0].replace(/\s+/g, ' ').trim().slice(0, 200);
+  return docxCorrupt(line || 'mammoth refused it', cause);
+}
+
 const thread = new ExtractThread<{ html: string }>({
   url: new URL('./docx-worker.mjs', import.meta.url),
   heapMb: DOCX_THREAD_HEAP_MB,
   errors: {
-    fromWorker: (e) => docxCorrupt(e.message),
+    fromWorker: docxUnreadable,
     outOfMemory: (e) => new CiteError('DOCX_TOO_COMPLEX', `DOCX needs more than ${DOCX_THREAD_HEAP_MB} MB to be read`, { status: 422, cause: e }),
     timeout: () => extractTimeout('DOCX took longer than the time limit'),
     busy: () => extractBusy('DOCX'),

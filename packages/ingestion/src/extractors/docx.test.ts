@@ -79,4 +79,46 @@ describe('extractDocx', () => {
     const doc = await extractDocx({ data: writeDocx([{ text: 'Avis' }]), url }, limits);
     expect(doc.sections[0]?.blocks[0]?.text).toBe('Avis');
   });
+
+  it('refuses a DOCX declaring XML entities (XXE, billion laughs) or not well-formed with one clean line', async () => {
+    const W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"';
+    const paragraph = (text: string) => `<w:body><w:p><w:r><w:t>${text}</w:t></w:r></w:p></w:body>`;
+    const doc = (prolog: string, text: string) =>
+      writeDocx([], `<?xml version="1.0"?>${prolog}<w:document ${W}>${paragraph(text)}</w:document>`);
+    const laughs = '<!DOCTYPE l [<!ENTITY l0 "lol"><!ENTITY l1 "&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;">]>';
+    const xxe = '<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>';
+    const refusal = async (data: Buffer) => {
+      const e = await extractDocx({ data, url }, limits).then(() => undefined, (err: unknown) => err);
+      expect(e).toBeInstanceOf(CiteError);
+      return e as CiteError;
+    };
+    for (const data of [doc(laughs, '&l1;'), doc(xxe, '&xxe;')]) {
+      const e = await refusal(data);
+      expect(e.code).toBe('DOCX_CORRUPT');
+      expect(e.message).toBe(
+        'DOCX cannot be read: its part word/document.xml declares XML entities, which Word never writes',
+      );
+    }
+    // what mammoth's parser refuses: a clean line for users, the parser's text as the cause, for the logs
+    const broken = await refusal(writeDocx([], `<?xml version="1.0"?><w:document ${W}><w:body><w:p>`));
+    expect(broken.code).toBe('DOCX_CORRUPT');
+    expect(broken.message).toBe('DOCX cannot be read: one of its XML parts is not well-formed');
+    expect((broken.cause as Error).message).toMatch(/\[xmldom error\]/);
+    // a DOCTYPE declaring nothing still reads, as it did
+    const plain = await extractDocx({ data: doc('<!DOCTYPE w:document>', 'Avis'), url }, limits);
+    expect(plain.sections[0]?.blocks[0]?.text).toBe('Avis');
+  });
+
+  it('refuses tables nested past the stack with DOCUMENT_TOO_DEEP (mammoth or the HTML walk overflowing)', async () => {
+    const W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"';
+    const nested = (n: number) => {
+      const cell = '<w:p><w:r><w:t>x</w:t></w:r></w:p>';
+      const body = `${'<w:tbl><w:tr><w:tc>'.repeat(n)}${cell}${'</w:tc></w:tr></w:tbl>'.repeat(n)}`;
+      return writeDocx([], `<?xml version="1.0"?><w:document ${W}><w:body>${body}</w:body></w:document>`);
+    };
+    // 1,000 deep: mammoth reads it, the walk of its HTML overflowed (a bare RangeError); 3,000: mammoth overflows
+    for (const n of [1_000, 3_000]) {
+      await expect(extractDocx({ data: nested(n), url }, anyRatio)).rejects.toSatisfy(code('DOCUMENT_TOO_DEEP'));
+    }
+  });
 });

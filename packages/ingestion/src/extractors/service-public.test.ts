@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CiteError } from '@cite/core/errors.js';
 import { extractServicePublic, mergeServicePublic, servicePublicKey, type ServicePublicMetadata } from './service-public.js';
+import { extract } from './extract.js';
 import { ficheXml } from './testing/service-public-fixture.js';
+import { writeZip } from './testing/zip-writer.js';
 
 const T = "Congé de paternité et d'accueil de l'enfant";
 
@@ -134,5 +136,20 @@ describe('extractServicePublic on hostile input', () => {
     const n = 300_000;
     const xml = ficheXml().replace('<Introduction>', `<Introduction>${'<Texte>'.repeat(n)}${'</Texte>'.repeat(n)}`);
     expect(() => extractServicePublic({ body: xml })).toThrow(expect.objectContaining({ code: 'DOCUMENT_TOO_DEEP' }));
+  });
+
+  it('refuses a fiche of dense markup with XML_TOO_COMPLEX, and the rest of its zip is read', async () => {
+    // 1,000,000 empty elements in 4 MB (a 4 KB deflate): unbounded, the tree took 156 MB of heap
+    const dense = ficheXml({ id: 'F2' }).replace('<Introduction>', `<Introduction>${'<a/>'.repeat(1_000_000)}`);
+    const zip = writeZip([{ name: 'F1.xml', data: ficheXml({ id: 'F1' }) }, { name: 'F2.xml', data: dense }]);
+    const archive = { maxEntries: 10, maxEntryBytes: 1e8, maxTotalBytes: 1e8, maxRatio: 1e4, maxDepth: 1 };
+    const outcomes: [string, string][] = [];
+    for await (const o of extract({ data: zip, name: 'vosdroits-particuliers.zip' }, { archive })) {
+      outcomes.push([o.location, o.ok ? 'ok' : o.code]);
+    }
+    expect(outcomes).toEqual([
+      ['vosdroits-particuliers.zip!F1.xml', 'ok'],
+      ['vosdroits-particuliers.zip!F2.xml', 'XML_TOO_COMPLEX'],
+    ]);
   });
 });

@@ -13,7 +13,8 @@ export interface DocxParagraph {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"';
 
-export function writeDocx(paragraphs: DocxParagraph[]): Buffer {
+/** `documentXml`: word/document.xml as given, instead of one built from the paragraphs (hostile parts). */
+export function writeDocx(paragraphs: DocxParagraph[], documentXml?: string): Buffer {
   const body = paragraphs
     .map(
       (p) =>
@@ -37,6 +38,11 @@ export function writeDocx(paragraphs: DocxParagraph[]): Buffer {
       data: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>`,
     },
     { name: 'word/styles.xml', data: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:styles ${W}>${styles}</w:styles>` },
-    { name: 'word/document.xml', data: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ${W}><w:body>${body}</w:body></w:document>` },
+    {
+      name: 'word/document.xml',
+      data:
+        documentXml ??
+        `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ${W}><w:body>${body}</w:body></w:document>`,
+    },
   ]);
 }
