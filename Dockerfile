@@ -17,6 +17,9 @@ COPY . .
 # a console that does not build fails the image build, rather than shipping an engine without its console
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 ENV NODE_ENV=production PORT=8080 DATA_DIR=/data CHROMIUM_PATH=/usr/bin/chromium
+# DATA_DIR must exist and be the node user's: uploads wait there (uploads-tmp/), the embedded database lives
+# there; a volume mounted on it takes this owner. Without it every upload failed (EACCES: mkdir '/data').
+RUN mkdir -p /data && chown node:node /data
 EXPOSE 8080
 USER node
 # run through its first line, so the engine gets the node flags `cite` runs with (cli/node-flags.ts)

@@ -59,6 +59,8 @@ export async function emptyIndexNotice(db: Database, cfg: Pick<Config, 'DATABASE
 export interface RemoteEngine {
   url: string;
   key: string;
+  /** Named by CITE_URL and CITE_API_KEY (else found through DATA_DIR): errors then name those variables. */
+  fromEnv?: boolean;
 }
 
 /**
@@ -66,7 +68,8 @@ export interface RemoteEngine {
  * else, in embedded mode, the engine that holds DATA_DIR (its engine.json).
  */
 export function remoteEngine(cfg: Config = cliConfig()): RemoteEngine | undefined {
-  if (process.env.CITE_URL && process.env.CITE_API_KEY) return { url: process.env.CITE_URL.replace(/\/$/, ''), key: process.env.CITE_API_KEY };
+  const { CITE_URL, CITE_API_KEY } = process.env;
+  if (CITE_URL && CITE_API_KEY) return { url: CITE_URL.replace(/\/$/, ''), key: CITE_API_KEY, fromEnv: true };
   if (cfg.DATABASE_URL) return undefined;
   const file = path.join(cfg.DATA_DIR, LOCAL_ENGINE_FILE);
   try {
@@ -78,18 +81,82 @@ export function remoteEngine(cfg: Config = cliConfig()): RemoteEngine | undefine
   }
 }
 
-/** Calls the running engine's API; errors come back as CiteError with the server's code. */
-export async function callEngine<T>(engine: RemoteEngine, method: string, pathName: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${engine.url}${pathName}`, {
-    method,
-    headers: { authorization: `Bearer ${engine.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+/**
+ * How long a call to the engine may take: the engine ends a request after REQUEST_TIMEOUT_MS (answers
+ * wait on the model within it); past that and a margin, no answer is coming (a proxy that holds the
+ * connection, a wrong CITE_URL that never answers) and the CLI says so rather than hang.
+ */
+export const engineCallTimeoutMs = (cfg: Pick<Config, 'REQUEST_TIMEOUT_MS'> = config()) =>
+  cfg.REQUEST_TIMEOUT_MS + 10_000;
+/**
+ * The same for an answer, which the engine does not time out (its routes are long-running): a model on a
+ * small machine may write for minutes. As long as `cite mcp` waits for a tool call.
+ */
+export const ANSWER_CALL_TIMEOUT_MS = 10 * 60_000;
+
+/** The reason under fetch's "fetch failed": ECONNREFUSED and the like. */
+export function causeOf(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (e as Error).message;
+}
+
+/**
+ * Calls the running engine's API; errors come back as CiteError with the server's code. What is not the
+ * engine's JSON (a proxy's HTML page, a redirect, garbage, silence) is an error naming CITE_URL, not a
+ * stack trace: redirects are not followed, as no engine route redirects and a POST would not survive one.
+ */
+export async function callEngine<T>(
+  engine: RemoteEngine,
+  method: string,
+  pathName: string,
+  body?: unknown,
+  timeoutMs = engineCallTimeoutMs(),
+): Promise<T> {
+  const where = `the engine at ${engine.url}${engine.fromEnv ? ' (CITE_URL)' : ''}`;
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(`${engine.url}${pathName}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${engine.key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    text = await res.text();
+  } catch (e) {
+    if ((e as Error).name === 'TimeoutError') {
+      const seconds = Math.round(timeoutMs / 1000);
+      throw new CiteError('ENGINE_TIMEOUT', `No answer from ${where} within ${seconds} s`, { status: 504, cause: e });
+    }
+    throw new CiteError('ENGINE_UNREACHABLE', `Cannot reach ${where}: ${causeOf(e)}`, { status: 502, cause: e });
+  }
+  if (res.status >= 300 && res.status < 400) {
+    const to = res.headers.get('location');
+    const answer = `HTTP ${res.status}${to ? ` to ${to}` : ''}`;
+    throw new CiteError('ENGINE_ANSWER_INVALID', `${where} redirected (${answer}): give the address it answers on`, {
+      status: 502,
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    const type = res.headers.get('content-type')?.split(';')[0] || 'no content type';
+    const answer = `HTTP ${res.status} (${type})`;
+    const message = `${where} answered ${answer}, not Cité's JSON: is it the engine's address?`;
+    throw new CiteError('ENGINE_ANSWER_INVALID', message, { status: 502 });
+  }
   if (!res.ok) {
-    const err = parsed as { code?: string; message?: string } | undefined;
-    throw new CiteError(err?.code ?? 'ENGINE_ERROR', err?.message ?? `Engine answered ${res.status}`, { status: res.status });
+    const err = (parsed && typeof parsed === 'object' ? parsed : {}) as { code?: unknown; message?: unknown };
+    const code = typeof err.code === 'string' ? err.code : 'ENGINE_ERROR';
+    const message = typeof err.message === 'string' ? err.message : `Engine answered ${res.status}`;
+    // a refused key: say which setting holds it
+    const hint = res.status === 401 && engine.fromEnv ? ' (CITE_API_KEY)' : '';
+    throw new CiteError(code, `${message}${hint}`, { status: res.status });
   }
   return parsed as T;
 }

@@ -17,7 +17,7 @@ import type { IndexSummary } from '@cite/ingestion/ingest/index-documents.js';
 import { isUrl } from '@cite/ingestion/ingest/ingest-inputs.js';
 import { UPLOAD_MAX_FILES } from '../admin/uploads-routes.js';
 import { CiteError } from '@cite/core/errors.js';
-import type { RemoteEngine } from './cli-context.js';
+import { causeOf, type RemoteEngine } from './cli-context.js';
 
 export interface LocalFile {
   path: string;
@@ -169,7 +169,12 @@ async function uploadBatch(
   }
   if (!res.ok || !res.body) {
     const text = await res.text();
-    const err = (text.startsWith('{') ? JSON.parse(text) : {}) as { code?: string; message?: string };
+    let err: { code?: string; message?: string } = {};
+    try {
+      if (text.startsWith('{')) err = JSON.parse(text) as typeof err;
+    } catch {
+      // a proxy's page, not the engine's error body: its status says enough
+    }
     throw new CiteError(err.code ?? 'ENGINE_ERROR', err.message ?? `Engine answered ${res.status}`, { status: res.status });
   }
   let runId: number | undefined;
@@ -194,10 +199,4 @@ async function uploadBatch(
       'run the same `cite ingest` again: what is indexed stays, unchanged files are skipped',
     { status: 502, cause: cut },
   );
-}
-
-/** The reason under fetch's "fetch failed": ECONNREFUSED and the like. */
-function causeOf(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (e as Error).message;
 }

@@ -8,6 +8,7 @@
 import cliProgress from 'cli-progress';
 import type { IndexProgress } from '@cite/ingestion/ingest/index-documents.js';
 import type { EngineUploadProgress } from './engine-upload.js';
+import { terminalLine } from './terminal-text.js';
 
 /** Where progress goes: stderr, or any stream that says whether it is a terminal. */
 export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean };
@@ -69,7 +70,7 @@ export function indexingProgress(stream: ProgressStream = process.stderr, enable
         failed: p.failed,
         chunks: p.chunks,
         rate: secs > 0 ? Math.round(p.documents / secs) : 0,
-        location: p.location.length > 60 ? `…${p.location.slice(-59)}` : p.location,
+        location: terminalLine(p.location.length > 60 ? `…${p.location.slice(-59)}` : p.location),
       });
     },
     stop: () => bar?.stop(),

@@ -1,6 +1,7 @@
 /** The `cite` CLI. Each command lives in commands/<name>.ts and exports `register(program)`. */
 import { Command } from 'commander';
 import { isCiteError } from '@cite/core/errors.js';
+import { terminalText } from './terminal-text.js';
 /**
  * Each top-level command and the module that registers it, in the order help lists them. A module is
  * loaded when its command runs (or for the whole help): loading them all (the server, ingestion, retrieval)
@@ -72,7 +73,8 @@ export function stopOnSignal(stop: () => Promise<void>): void {
 /** Prints an error the way a user should see it (code + message, no stack) and exits non-zero. */
 export function fail(e: unknown): never {
   if (isCiteError(e)) {
-    process.stderr.write(`cite: ${e.code}: ${e.message}\n`);
+    // messages may quote a file name, a URL or an engine's words: shown as text, never as terminal controls
+    process.stderr.write(`cite: ${e.code}: ${terminalText(e.message)}\n`);
   } else {
     process.stderr.write(`cite: ${(e as Error)?.stack ?? String(e)}\n`);
   }

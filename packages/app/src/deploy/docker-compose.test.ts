@@ -76,6 +76,18 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).not.toMatch(/;\s*exit 0/);
   });
 
+  it("runs as the node user, with DATA_DIR a folder of that user's (uploads wait there, embedded data lives there)", () => {
+    const lines = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8').split('\n');
+    const user = lines.findIndex((l) => /^USER /.test(l));
+    expect(lines[user]).toBe('USER node');
+    const dataDir = /DATA_DIR=(\S+)/.exec(lines.find((l) => /^ENV .*DATA_DIR=/.test(l)) ?? '')?.[1];
+    expect(dataDir).toBe('/data');
+    // made and given to node before USER: node cannot create a folder at the root of the image
+    const made = lines.slice(0, user).find((l) => /^RUN /.test(l) && l.includes(`mkdir -p ${dataDir}`));
+    expect(made).toMatch(new RegExp(`chown node:node ${dataDir}( |$)`));
+    for (const name of ['engine', 'worker']) expect(compose.services[name]!.environment!.DATA_DIR).toBe(dataDir);
+  });
+
   it('its commands exist in the CLI', async () => {
     const cli = new Set((await buildProgram()).commands.map((c) => c.name()));
     const used = ['engine', 'worker'].map((name) => compose.services[name]!.command![0]!);

@@ -349,10 +349,28 @@ function describeIssues(error: z.ZodError): string {
     .join('\n');
 }
 
+/** A config file holds a few dozen short values: anything larger is not one (and /dev/zero would never end). */
+export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
+/** Keys of a config file that annotate it rather than set a variable (`$schema`, `_comment`, `//`). */
+const ANNOTATION_KEY = /^(\$|_|\/\/)/;
+
+/** The file's text: a regular file of at most CONFIG_FILE_MAX_BYTES, opened without blocking (a FIFO). */
+function readConfigText(file: string): string {
+  const fd = fs.openSync(path.resolve(file), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > CONFIG_FILE_MAX_BYTES) throw new Error(`larger than ${CONFIG_FILE_MAX_BYTES} bytes`);
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function readConfigFile(file: string): Record<string, string> {
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(path.resolve(file), 'utf8'));
+    raw = JSON.parse(readConfigText(file));
   } catch (e) {
     throw new CiteError('CONFIG_INVALID', `CITE_CONFIG: cannot read ${file} as JSON: ${(e as Error).message}`, {
       cause: e,
@@ -361,7 +379,21 @@ function readConfigFile(file: string): Record<string, string> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new CiteError('CONFIG_INVALID', `CITE_CONFIG: ${file} must hold a JSON object of VARIABLE: value`);
   }
-  return Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  const out: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (ANNOTATION_KEY.test(key)) continue;
+    // a misspelt variable would otherwise leave its default in force without a word (a security setting too)
+    if (!Object.hasOwn(configSchema.shape, key)) problems.push(`  ${key}: not a variable Cité reads`);
+    // null: unset, as an empty string is
+    else if (value === null) continue;
+    // an object or a list would become "[object Object]" or "a,b" and be judged as that
+    else if (!['string', 'number', 'boolean'].includes(typeof value)) {
+      problems.push(`  ${key}: expected a string, number or boolean`);
+    } else out[key] = String(value);
+  }
+  if (problems.length) throw new CiteError('CONFIG_INVALID', `CITE_CONFIG: ${file}:\n${problems.join('\n')}`);
+  return out;
 }
 
 /**

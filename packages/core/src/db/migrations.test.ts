@@ -44,6 +44,26 @@ describeEachDatabase(
       expect(await migrationsUpToDate(ctx.db, dir)).toBe(false);
     });
 
+    it('says a database migrated by a newer version is one, and names a migration that fails, rolled back', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-mig-'));
+      for (const f of fs.readdirSync(MIGRATIONS_DIR)) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+      await migrate(ctx.db, dir);
+      await ctx.db.query(`INSERT INTO schema_migrations (name, checksum) VALUES ('9999_from_the_future.sql', 'x')`);
+      try {
+        await expect(migrate(ctx.db, dir)).rejects.toMatchObject({ code: 'MIGRATION_MISSING', message: expect.stringContaining('a newer version migrated this database') });
+      } finally {
+        await ctx.db.query(`DELETE FROM schema_migrations WHERE name = '9999_from_the_future.sql'`);
+      }
+      // a database that already holds a table of that name (another application's, a hand-made one)
+      fs.writeFileSync(path.join(dir, '9998_clash.sql'), 'CREATE TABLE cite_clash (id int);\nCREATE TABLE documents (id int);\n');
+      await expect(migrate(ctx.db, dir)).rejects.toMatchObject({
+        code: 'MIGRATION_FAILED',
+        message: expect.stringMatching(/^Migration 9998_clash.sql failed and was rolled back .*"documents" already exists/),
+      });
+      expect((await ctx.db.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'cite_clash'`)).rows).toEqual([]);
+      expect(await migrationsUpToDate(ctx.db)).toBe(true);
+    });
+
     it('folds accents and stems French: État ↔ etat, démarches ↔ demarche', async () => {
       const q = async (doc: string, query: string) =>
         (

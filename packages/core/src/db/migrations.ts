@@ -33,8 +33,17 @@ const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
 /** Refuses to go on when an applied migration was edited or removed: the schema would no longer match the files. */
 function checkApplied(files: MigrationFile[], applied: Map<string, string>): void {
   const byName = new Map(files.map((f) => [f.name, f]));
+  const last = files.at(-1)?.name ?? '';
   for (const [name, checksum] of applied) {
     const file = byName.get(name);
+    if (!file && name > last) {
+      // the usual way here: an older release started against a database a newer one has migrated
+      throw new CiteError(
+        'MIGRATION_MISSING',
+        `Migration ${name} is applied to the database but unknown to this version of Cité, whose last is ${last}: ` +
+          'a newer version migrated this database; run that version (or restore a backup taken before it).',
+      );
+    }
     if (!file) {
       throw new CiteError(
         'MIGRATION_MISSING',
@@ -64,10 +73,19 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<strin
     checkApplied(files, applied);
     for (const file of files) {
       if (applied.has(file.name)) continue;
-      await db.transaction(async (tx) => {
-        for (const statement of splitSql(file.sql)) await tx.query(statement);
-        await tx.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [file.name, file.checksum]);
-      });
+      try {
+        await db.transaction(async (tx) => {
+          for (const statement of splitSql(file.sql)) await tx.query(statement);
+          await tx.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [file.name, file.checksum]);
+        });
+      } catch (e) {
+        // PostgreSQL's error alone ("relation documents already exists") names neither the file nor what is left
+        throw new CiteError(
+          'MIGRATION_FAILED',
+          `Migration ${file.name} failed and was rolled back (those before it stay applied): ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
       done.push(file.name);
     }
   } finally {

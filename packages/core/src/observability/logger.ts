@@ -12,7 +12,8 @@ let root: Logger | undefined;
 export function logger(): Logger {
   root ??= pino(
     {
-      level: process.env.LOG_LEVEL ?? config().LOG_LEVEL,
+      // `LOG_LEVEL=` counts as unset, as the configuration has it: pino refused '' (a stack trace at start)
+      level: process.env.LOG_LEVEL || config().LOG_LEVEL,
       base: { service: 'cite' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '***' },

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -52,6 +53,14 @@ describe('ingest inputs', () => {
     const outcomes = await collect(outcomesOf([`${base}/guide%E9.html`], cfg));
     expect(outcomes.map((o) => (o.ok ? o.document.url : o.code))).toEqual([`${base}/guide%E9.html`]);
   });
+
+  it('refuses a FIFO and a device named as inputs, promptly, and reads the others', async () => {
+    const fifo = path.join(dir, 'pipe.md');
+    execFileSync('mkfifo', [fifo]);
+    // before: the FIFO with no writer blocked the run for ever, /dev/zero read as "empty"
+    const outcomes = await collect(outcomesOf([fifo, '/dev/zero', path.join(dir, 'note.md')], loadConfig({})));
+    expect(outcomes.map((o) => (o.ok ? o.document.title : `${o.code} ${o.location}`))).toEqual([`NOT_A_FILE ${fifo}`, 'NOT_A_FILE /dev/zero', 'Note']);
+  }, 10_000);
 
   it('refuses loopback URLs unless private networks are allowed', async () => {
     const outcomes = await collect(outcomesOf([`${base}/fiche.html`], loadConfig({})));

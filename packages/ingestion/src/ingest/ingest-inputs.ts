@@ -80,6 +80,14 @@ export async function* outcomesOf(inputs: string[], cfg: InputConfig): AsyncGene
       failures.push({ ok: false, location: resolved, code: 'FILE_NOT_FOUND', message: `${resolved} does not exist` });
       continue;
     }
+    // a FIFO would block the run until something writes to it, /dev/zero never ends: only files and directories
+    // are read (a directory's walk skips such entries already)
+    const stat = fs.statSync(resolved, { throwIfNoEntry: false });
+    if (stat && !stat.isFile() && !stat.isDirectory()) {
+      const message = `${resolved} is not a regular file or a directory (a FIFO, a device, a socket): not read`;
+      failures.push({ ok: false, location: resolved, code: 'NOT_A_FILE', message });
+      continue;
+    }
     sources.push({ path: resolved });
   }
   yield* failures;

@@ -8,8 +8,9 @@ import type { Command } from 'commander';
 import { answerService } from '@cite/retrieval/answers/app-answers.js';
 import type { AnswerResult } from '@cite/retrieval/answers/answer-service.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
-import { callEngine, cliConfig, emptyIndexNotice, isTTY, remoteEngine, withDatabase } from '../cli-context.js';
+import { ANSWER_CALL_TIMEOUT_MS, callEngine, cliConfig, emptyIndexNotice, isTTY, remoteEngine, withDatabase } from '../cli-context.js';
 import { addCollectionOption, withCollections } from '../collection-option.js';
+import { terminalLine, terminalText } from '../terminal-text.js';
 import { cliLogger } from './ingest.js';
 
 interface AskOptions {
@@ -46,8 +47,8 @@ async function ask(question: string, opts: AskOptions): Promise<AnswerResult> {
   const engine = remoteEngine(cfg);
   const streamToTerminal = !opts.json && isTTY();
   if (engine) {
-    const result = await callEngine<AnswerResult>(engine, 'POST', '/v1/answers', body(question, opts));
-    if (!opts.json) process.stdout.write(`${result.answer}\n`);
+    const result = await callEngine<AnswerResult>(engine, 'POST', '/v1/answers', body(question, opts), ANSWER_CALL_TIMEOUT_MS);
+    if (!opts.json) process.stdout.write(`${terminalText(result.answer)}\n`);
     return result;
   }
   return withDatabase(async (db) => {
@@ -62,10 +63,11 @@ async function ask(question: string, opts: AskOptions): Promise<AnswerResult> {
       k: b.k,
       filters: b.filters,
       caller: { keyId: null, collections: null },
-      onToken: streamToTerminal ? (t) => process.stdout.write(t) : undefined,
+      // the model may repeat a page's control characters: each token is shown as text (an escape never spans two)
+      onToken: streamToTerminal ? (t) => process.stdout.write(terminalText(t)) : undefined,
     });
     if (streamToTerminal) process.stdout.write('\n');
-    else if (!opts.json) process.stdout.write(`${result.answer}\n`);
+    else if (!opts.json) process.stdout.write(`${terminalText(result.answer)}\n`);
     return result;
   });
 }
@@ -80,12 +82,13 @@ export function formatSources(result: AnswerResult): string {
     for (const c of result.citations) {
       // where the quote is, in words, then the address that opens there (page, heading anchor, text fragment)
       const where = [c.heading_path?.length ? c.heading_path.join(' › ') : '', c.locator.page ? `p. ${c.locator.page}` : ''].filter(Boolean).join(', ');
-      lines.push(`[${c.n}] ${c.title}${where ? ` (${where})` : ''}`);
-      lines.push(`    ${c.link}`);
-      lines.push(`    « ${c.quote.length > 240 ? `${c.quote.slice(0, 240)}…` : c.quote} »`);
+      // titles, headings, links and quotes come from indexed pages: printed as text, never as terminal controls
+      lines.push(`[${c.n}] ${terminalLine(c.title)}${where ? ` (${terminalLine(where)})` : ''}`);
+      lines.push(`    ${terminalLine(c.link)}`);
+      lines.push(`    « ${terminalLine(c.quote.length > 240 ? `${c.quote.slice(0, 240)}…` : c.quote)} »`);
     }
     if (result.removed_citations) lines.push(`(${result.removed_citations} citation marker(s) pointed at no source and were removed)`);
-    for (const u of result.unsupported) lines.push(`! unsupported (${u.reason}): ${u.sentence}`);
+    for (const u of result.unsupported) lines.push(`! unsupported (${u.reason}): ${terminalLine(u.sentence)}`);
   }
   lines.push(`answer id ${result.id}`);
   return `${lines.join('\n')}\n`;
@@ -108,5 +111,6 @@ export function formatDebug(result: AnswerResult): string {
     if (r.unknown_terms.length) lines.push(`unknown to the index: ${r.unknown_terms.join(', ')}`);
   }
   if (result.abstain_reason) lines.push(`reason: ${result.abstain_reason}`);
-  return `${lines.join('\n')}\n`;
+  // the query searched (a model may have rewritten it) and the index's words are foreign text too
+  return `${lines.map(terminalLine).join('\n')}\n`;
 }

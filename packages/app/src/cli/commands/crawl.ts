@@ -14,6 +14,7 @@ import type { Database } from '@cite/core/db/database.js';
 import { createEmbedder } from '@cite/core/embeddings/create-embedder.js';
 import { CiteError } from '@cite/core/errors.js';
 import { callEngine, cliConfig, remoteEngine, withDatabase } from '../cli-context.js';
+import { terminalLine } from '../terminal-text.js';
 import { cliLogger } from './ingest.js';
 
 interface CrawlOptions {
@@ -192,7 +193,10 @@ function printSummary(run: CrawlRunDetail, json: boolean): void {
     `  skipped ${run.skipped}${run.skipped ? ` (${reasons(run.skip_reasons)})` : ''}`,
     `  failed ${run.failed}${run.failed ? ` (${reasons(run.fail_reasons)})` : ''}`,
   ];
-  for (const f of run.failed_urls.slice(0, 20)) lines.push(`    ${f.reason}\t${f.url}${f.message ? `\t${f.message}` : ''}`);
-  if (run.error) lines.push(`  error: ${run.error}`);
+  // URLs and messages come from the crawled site: printed as text, never as terminal controls
+  for (const f of run.failed_urls.slice(0, 20)) {
+    lines.push(`    ${f.reason}\t${terminalLine(f.url)}${f.message ? `\t${terminalLine(f.message)}` : ''}`);
+  }
+  if (run.error) lines.push(`  error: ${terminalLine(run.error)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

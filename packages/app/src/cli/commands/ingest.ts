@@ -17,6 +17,7 @@ import { CiteError } from '@cite/core/errors.js';
 import { cliConfig, remoteEngine, withDatabase, type RemoteEngine } from '../cli-context.js';
 import { addSummaries, localFilesOf, uploadToEngine } from '../engine-upload.js';
 import { engineUploadProgress, indexingProgress } from '../ingest-progress.js';
+import { terminalLine } from '../terminal-text.js';
 
 export interface IngestCommandOptions {
   collection: string;
@@ -112,9 +113,9 @@ async function runDilaIngest(dumps: string[], opts: IngestCommandOptions): Promi
       if (!opts.json) {
         for (const r of results) {
           process.stderr.write(
-            `${r.archive}: ${r.status}` +
+            `${terminalLine(r.archive)}: ${r.status}` +
               (r.status === 'applied' || r.status === 'partial' ? ` (${r.indexed} articles written, ${r.unchanged} unchanged, ${r.removed} removed, ${r.failed} failed)` : '') +
-              (r.message ? ` — ${r.message}` : '') +
+              (r.message ? ` — ${terminalLine(r.message)}` : '') +
               '\n',
           );
         }
@@ -133,19 +134,20 @@ function printSummary(s: IndexSummary & { collection: string }, opts: IngestComm
   }
   const skipped = s.skipped ?? 0;
   const lines = [
-    `Collection "${s.collection}": ${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged, ${skipped} skipped, ${s.failed} failed` +
+    `Collection "${terminalLine(s.collection)}": ${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged, ${skipped} skipped, ${s.failed} failed` +
       (s.deleted ? `, ${s.deleted} deleted` : '') +
       ` documents; ${s.chunks} chunks (${s.embedded} embedded) in ${(s.ms / 1000).toFixed(1)} s`,
   ];
   if (skipped) {
     // left out on purpose (a withdrawn fiche, an unsupported type, no text): listed, not failures
     lines.push(`Skipped (${Object.entries(s.skippedByCode ?? {}).map(([code, n]) => `${code} ${n}`).join(', ')}):`);
-    for (const e of s.skips ?? []) lines.push(`  ${e.location}: ${e.code}: ${e.message}`);
+    for (const e of s.skips ?? []) lines.push(`  ${terminalLine(e.location)}: ${e.code}: ${terminalLine(e.message)}`);
     if (skipped > (s.skips ?? []).length) lines.push(`  … and ${skipped - (s.skips ?? []).length} more (see the run in the console)`);
   }
   if (s.errors.length) {
     lines.push('Failed:');
-    for (const e of s.errors) lines.push(`  ${e.location}: ${e.code}: ${e.message}`);
+    // locations are file names and URLs, messages may quote them: any byte but / may be in a file name
+    for (const e of s.errors) lines.push(`  ${terminalLine(e.location)}: ${e.code}: ${terminalLine(e.message)}`);
     if (s.failed > s.errors.length) lines.push(`  … and ${s.failed - s.errors.length} more (see the run in the console)`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -51,5 +51,17 @@ for (const mode of availableModes()) {
       expect(ok.status, ok.stderr).toBe(0);
       expect(JSON.parse(ok.stdout)).toMatchObject({ role: 'agent', name: 'scoped' });
     }, 240_000);
+
+    it('refuses an empty or overlong name and a key id that is not one, with their codes (no stack trace)', () => {
+      for (const name of ['', '   ', 'n'.repeat(201)]) {
+        const refused = cite('keys', 'create', '--role', 'agent', '--name', name);
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toMatch(/^cite: INVALID_KEY_NAME: /);
+      }
+      const revoked = cite('keys', 'revoke', 'abc');
+      expect(revoked.status).toBe(1);
+      expect(revoked.stderr).toMatch(/^cite: INVALID_KEY_ID: /);
+      expect(revoked.stderr).not.toMatch(/\n\s+at /);
+    }, 240_000);
   });
 }

@@ -10,6 +10,7 @@ import { SEARCH_MODES, searchBodySchema, type SearchBody, type SearchResponse } 
 import { search } from '@cite/retrieval/search/search-service.js';
 import { callEngine, cliConfig, emptyIndexNotice, remoteEngine, withDatabase } from '../cli-context.js';
 import { addCollectionOption, withCollections } from '../collection-option.js';
+import { terminalLine } from '../terminal-text.js';
 import { cliLogger } from './ingest.js';
 
 interface SearchOptions {
@@ -93,9 +94,10 @@ function formatResults(result: SearchResponse, debug: boolean): string {
   if (result.data.length === 0) return 'No results.\n';
   const lines: string[] = [];
   result.data.forEach((h, i) => {
-    lines.push(`${i + 1}. ${h.document.title || '(untitled)'} — ${h.document.url}`);
-    const where = h.heading_path.length ? `   ${h.heading_path.join(' > ')}\n` : '';
-    const text = h.text.replace(/\s+/g, ' ');
+    // titles, headings and text come from indexed pages: printed as text, never as terminal controls
+    lines.push(`${i + 1}. ${terminalLine(h.document.title || '(untitled)')} — ${terminalLine(h.document.url)}`);
+    const where = h.heading_path.length ? `   ${terminalLine(h.heading_path.join(' > '))}\n` : '';
+    const text = terminalLine(h.text.replace(/\s+/g, ' '));
     lines.push(`${where}   ${text.length > 240 ? `${text.slice(0, 240)}…` : text}`);
     const ranks = h.ranks
       ? `  lexical ${h.ranks.lexical ? `#${h.ranks.lexical.rank} (${h.ranks.lexical.score.toFixed(3)})` : '-'}, vector ${h.ranks.vector ? `#${h.ranks.vector.rank} (${h.ranks.vector.score.toFixed(3)})` : '-'}`
