@@ -9,6 +9,9 @@
 import type express from 'express';
 import { CiteError } from '../errors.js';
 
+/** Why such a string is refused, as every refusal words it (the API's, searches', query files'). */
+export const UNACCEPTED_CHARACTERS = 'control characters (such as NUL, \\u0000) and unpaired surrogates are not accepted';
+
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**

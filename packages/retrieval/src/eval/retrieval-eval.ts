@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { CiteError } from '@cite/core/errors.js';
-import { findControlCharacter } from '@cite/core/http/control-characters.js';
+import { findControlCharacter, UNACCEPTED_CHARACTERS } from '@cite/core/http/control-characters.js';
 import { averageByQuery, rankDocuments, scoreRanking, type GoldDocument, type RetrievalScores } from './metrics.js';
 
 export interface EvalQuery {
@@ -47,8 +47,7 @@ export function parseQueries(text: string, name = 'queries'): EvalQuery[] {
     // as the stored sets' import does: the database refuses NUL, and the engine's API every control character
     const bad = findControlCharacter(raw, 'line');
     if (bad) {
-      const field = bad.slice('line.'.length);
-      const message = `${where}: ${field}: control characters (such as NUL) and unpaired surrogates are not accepted`;
+      const message = `${where}: ${bad.slice('line.'.length)}: ${UNACCEPTED_CHARACTERS}`;
       throw new CiteError('EVAL_QUERIES_INVALID', message, { status: 400 });
     }
     const main = typeof raw.query === 'string' ? raw.query : typeof raw.question === 'string' ? raw.question : null;

@@ -4,10 +4,10 @@
  * runs. It was left out only where the engine had internet search registered: with WEB_SEARCH_PROVIDER unset
  * (the way to forbid it), the pages it had kept went to every key, and `cite ask` quoted them as indexed.
  */
-import type { Queryable } from '@cite/core/db/database.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
 import { findWebCollection } from '@cite/index/collections/web-collection.js';
 import type { WebSearchCapability } from './web-search.js';
+import { cachedFor } from './per-database-cache.js';
 import { collectionIdsExcept } from './web-search-repo.js';
 
 /** Name of the capability in `app.services`, registered by the composition root when WEB_SEARCH_PROVIDER is set. */
@@ -24,16 +24,11 @@ export async function webSearchCapability(app: Pick<AppContext, 'services'>): Pr
  * serve that engine's first pages for this long.
  */
 const KNOWN_FOR_MS = 5_000;
-const known = new WeakMap<Queryable, { id: number | null; at: number }>();
 
 async function webCollectionOf(app: Pick<AppContext, 'db' | 'services'>): Promise<number | null> {
   const web = await webSearchCapability(app);
   if (web) return web.webCollectionId();
-  const seen = known.get(app.db);
-  if (seen && Date.now() - seen.at < KNOWN_FOR_MS) return seen.id;
-  const id = await findWebCollection(app.db);
-  known.set(app.db, { id, at: Date.now() });
-  return id;
+  return cachedFor(app.db, 'web-collection', KNOWN_FOR_MS, () => findWebCollection(app.db));
 }
 
 /** The caller's collections (null: every one) without the web collection; null while there is none. */

@@ -14,10 +14,11 @@ import { appEmbedder } from '@cite/core/embeddings/app-embedder.js';
 import { HASH_EMBEDDER_VERSION } from '@cite/core/embeddings/hash-embedder.js';
 import { getEmbeddingModel, mismatchError, type EmbeddingModelRecord } from '@cite/core/embeddings/embedding-model-record.js';
 import { CiteError, badRequest } from '@cite/core/errors.js';
-import { findControlCharacter } from '@cite/core/http/control-characters.js';
+import { findControlCharacter, UNACCEPTED_CHARACTERS } from '@cite/core/http/control-characters.js';
 import { service, type AppContext } from '@cite/core/http/app-context.js';
 import { buildHybridSql, type HybridRow } from './hybrid-sql.js';
 import { indexCollections } from './indexed-collections.js';
+import { cachedFor, forgetCached } from './per-database-cache.js';
 import { resolveCollectionRefs } from '@cite/index/collections/collection-refs.js';
 import { createReranker, type Reranker } from './reranker.js';
 import { expandSearchQuery } from './synonyms/synonym-store.js';
@@ -97,18 +98,6 @@ const CHUNKS_PER_DOCUMENT = 3;
 const CHUNK_COUNT_TTL_MS = 30_000;
 /** Model changes are rare (`cite reembed`); re-read the record at most this often. */
 const MODEL_TTL_MS = 10_000;
-const statistics = new WeakMap<Database, Map<string, { value: unknown; at: number }>>();
-
-/** A per-database value read at most every `ttlMs` (search runs it on every query). */
-async function cachedFor<T>(db: Database, key: string, ttlMs: number, read: () => Promise<T>): Promise<T> {
-  let entries = statistics.get(db);
-  if (!entries) statistics.set(db, (entries = new Map()));
-  const cached = entries.get(key);
-  if (cached && Date.now() - cached.at < ttlMs) return cached.value as T;
-  const value = await read();
-  entries.set(key, { value, at: Date.now() });
-  return value;
-}
 
 export const chunkCount = (db: Database): Promise<number> =>
   cachedFor(db, 'chunks', CHUNK_COUNT_TTL_MS, async () => {
@@ -135,12 +124,10 @@ export async function chunkCountIn(db: Database, collections: readonly number[] 
 const recordedModel = (db: Database): Promise<EmbeddingModelRecord | undefined> =>
   cachedFor(db, 'model', MODEL_TTL_MS, () => getEmbeddingModel(db));
 
-/** Forgets the cached chunk count and model record (tests, after bulk loads). */
+/** Forgets the cached chunk count, model record and web collection (tests, after bulk loads). */
 export function resetSearchStatistics(db: Database): void {
-  statistics.delete(db);
+  forgetCached(db);
 }
-
-const UNACCEPTED = 'control characters (such as NUL, \\u0000) and unpaired surrogates are not accepted';
 
 function validate(input: SearchInput): { filters?: SearchFilters } {
   const body = searchBodySchema.safeParse({
@@ -158,7 +145,7 @@ function validate(input: SearchInput): { filters?: SearchFilters } {
   }
   // PostgreSQL refuses NUL in text and jsonb (a 500, or the database's own error): the HTTP layer refuses
   // control characters before any route, `cite search`, `cite eval` and stored evaluation runs reach here directly
-  if (findControlCharacter(input.query, 'query')) throw badRequest('INVALID_SEARCH', `query: ${UNACCEPTED}`);
+  if (findControlCharacter(input.query, 'query')) throw badRequest('INVALID_SEARCH', `query: ${UNACCEPTED_CHARACTERS}`);
   if (input.filters == null) return {};
   const filters = searchFiltersSchema.safeParse(input.filters);
   if (!filters.success) {
@@ -166,7 +153,7 @@ function validate(input: SearchInput): { filters?: SearchFilters } {
     throw badRequest('INVALID_FILTERS', `filters${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
   }
   const bad = findControlCharacter(filters.data, 'filters');
-  if (bad) throw badRequest('INVALID_FILTERS', `${bad}: ${UNACCEPTED}`);
+  if (bad) throw badRequest('INVALID_FILTERS', `${bad}: ${UNACCEPTED_CHARACTERS}`);
   return { filters: filters.data };
 }
 
