@@ -443,7 +443,9 @@ export class AnswerService {
       run.timings.support_embedding_ms = since(te);
     }
     const tv = performance.now();
-    const verified = verifyAnswer(text, sources, { language: run.language, threshold: this.options.supportThreshold, similarity });
+    // a follow-up's words are in its standalone query: both are what the sentence was asked, not evidence
+    const question = run.query === run.question ? run.question : `${run.question}\n${run.query}`;
+    const verified = verifyAnswer(text, sources, { language: run.language, threshold: this.options.supportThreshold, similarity, question });
     run.timings.verification_ms = since(tv);
     return verified;
   }

@@ -186,6 +186,8 @@ describeEachDatabase('answers HTTP API', (ctx) => {
     expect(r.body.answer).toContain('motivée [2]');
     const reasons = r.body.unsupported.map((u: any) => [u.reason, u.sentence.slice(0, 30)]);
     expect(reasons).toEqual([
+      // [2] is the tips page, which says nothing of motives: only the question's word « démission » matched
+      ['not_supported', "La démission n'a pas à être mo"],
       ['no_citation', 'Le préavis se calcule en jours'], // its only marker pointed nowhere
       ['not_supported', 'Le préavis des cadres dirigean'],
       ['no_citation', 'Un salarié démissionnaire touc'],

@@ -59,11 +59,64 @@ export function termSet(text: string): Set<string> {
   return new Set(terms(text));
 }
 
-/** Numbers written in a text ("1 500", "1500", "15,5" all normalised), to catch invented figures. */
+/** Numbers written in a text ("1 500", "1500", "15,5", "trois", "soixante-douze" alike), to catch invented figures. */
 export function numbers(text: string): string[] {
   // Thousands grouped by a space or a dot ("1 500", "1.500"), decimals after a comma or a dot ("2,5").
   const found = text.match(/\d{1,3}(?:[ \u00a0\u202f.]\d{3})+(?:,\d+)?(?!\d)|\d+(?:[.,]\d+)?/g) ?? [];
-  return found.map((n) => n.replace(/[ \u00a0\u202f]/g, '').replace(/\.(?=\d{3}(\D|$))/g, '').replace(',', '.'));
+  const digits = found.map((n) => n.replace(/[ \u00a0\u202f]/g, '').replace(/\.(?=\d{3}(\D|$))/g, '').replace(',', '.'));
+  return [...digits, ...numberWords(text)];
+}
+
+/** French cardinals up to « mille » (folded). */
+const CARDINALS = new Map<string, number>([
+  ['un', 1], ['une', 1], ['deux', 2], ['trois', 3], ['quatre', 4], ['cinq', 5], ['six', 6], ['sept', 7], ['huit', 8],
+  ['neuf', 9], ['dix', 10], ['onze', 11], ['douze', 12], ['treize', 13], ['quatorze', 14], ['quinze', 15],
+  ['seize', 16], ['vingt', 20], ['vingts', 20], ['trente', 30], ['quarante', 40], ['cinquante', 50],
+  ['soixante', 60], ['cent', 100], ['cents', 100], ['mille', 1000],
+]);
+
+/** « les deux parents », « ses deux enfants »: both of them, not a count a passage must repeat. */
+const BOTH = new Set(['les', 'des', 'ces', 'ses', 'leurs', 'nos', 'vos']);
+
+/** Figures written in words (« trois mois », « soixante-douze heures », « quatre-vingt-dix jours »), as digits. */
+export function numberWords(text: string): string[] {
+  const out: string[] = [];
+  for (const run of fold(text).match(/[a-z]+(?:(?:-|\s+)[a-z]+)*/g) ?? []) {
+    let cardinals: string[] = [];
+    let before = '';
+    const flush = () => {
+      if (cardinals.length === 0) return;
+      const value = cardinalValue(cardinals);
+      // « un », « une » alone are articles far more often than figures; « pour cent » is a percent sign
+      const figure = cardinals.length > 1 ? true : value !== 1 && !(value === 100 && before === 'pour');
+      if (figure && !(value === 2 && BOTH.has(before))) out.push(String(value));
+      cardinals = [];
+    };
+    for (const w of run.split(/-|\s+/)) {
+      if (CARDINALS.has(w)) cardinals.push(w);
+      else if (!(w === 'et' && cardinals.length > 0)) {
+        flush();
+        before = w;
+      }
+    }
+    flush();
+  }
+  return out;
+}
+
+function cardinalValue(words: string[]): number {
+  let total = 0;
+  let current = 0;
+  for (const w of words) {
+    const v = CARDINALS.get(w)!;
+    if (v === 1000) {
+      total += (current || 1) * 1000;
+      current = 0;
+    } else if (v === 100) current = (current || 1) * 100;
+    else if (v === 20 && current % 100 === 4) current += 76; // quatre-vingt(s): 4 × 20
+    else current += v;
+  }
+  return total + current;
 }
 
 /** URLs and bare domains written in a text, normalised for comparison (lower case host, no trailing punctuation). */

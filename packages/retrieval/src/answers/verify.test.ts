@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { splitSentences } from './sentences.js';
-import { supportScore } from './support.js';
+import { DEFAULT_SUPPORT_THRESHOLD, supportScore } from './support.js';
+import { termSet } from './text.js';
 import { numberSources, type RetrievedPassage } from './types.js';
 import { isModelAbstention, verifyAnswer } from './verify.js';
 
@@ -54,7 +55,66 @@ describe('supportScore', () => {
   });
 });
 
+describe('supportScore against claims a model invents on the topic', () => {
+  const leave = {
+    title: 'Congé de maternité',
+    text:
+      "La salariée enceinte bénéficie d'un congé de maternité. Sa durée est de seize semaines pour un premier " +
+      "enfant. L'indemnité journalière n'est pas versée si la salariée reprend le travail pendant le congé.",
+  };
+  const given = termSet('Quelle est la durée du congé de maternité ?');
+
+  it("weighs the question's words a quarter: its topic and an invented predicate are not support", () => {
+    const invented = 'Le congé de maternité est supprimé [1].';
+    // without the question, the topic words alone cover most of the claim
+    expect(supportScore(invented, leave).score).toBeGreaterThanOrEqual(DEFAULT_SUPPORT_THRESHOLD);
+    expect(supportScore(invented, leave, { given }).score).toBeLessThan(DEFAULT_SUPPORT_THRESHOLD);
+    const answer = 'Le congé de maternité dure seize semaines pour un premier enfant [1].';
+    expect(supportScore(answer, leave, { given }).score).toBeGreaterThanOrEqual(DEFAULT_SUPPORT_THRESHOLD);
+    // a claim that only restates the question is judged on all its words
+    expect(supportScore('Le congé de maternité [1].', leave, { given }).score).toBe(1);
+  });
+
+  it('halves a claim that states plainly what the passage denies, not one that denies it in other words', () => {
+    const dropped = supportScore("L'indemnité journalière est versée si la salariée reprend le travail [1].", leave, { given });
+    const kept = supportScore("L'indemnité journalière n'est pas versée si la salariée reprend le travail [1].", leave, { given });
+    const reworded = supportScore("L'indemnité journalière est exclue si la salariée reprend le travail [1].", leave, { given });
+    expect(kept.score).toBe(1);
+    expect(dropped.score).toBeCloseTo(kept.score / 2, 5);
+    expect(reworded.score).toBeGreaterThan(dropped.score);
+  });
+
+  it('reads figures written in words: a changed count is not support', () => {
+    const changed = supportScore('Le congé de maternité dure douze semaines pour un premier enfant [1].', leave, { given });
+    const same = supportScore('Le congé de maternité dure 16 semaines pour un premier enfant [1].', leave, { given });
+    expect(same.score).toBeGreaterThanOrEqual(DEFAULT_SUPPORT_THRESHOLD);
+    expect(changed.score).toBeLessThan(DEFAULT_SUPPORT_THRESHOLD);
+  });
+
+  it('finds a claim joining two consecutive sentences, not two ends of the passage', () => {
+    const passage = {
+      text:
+        'Le bailleur rend le dépôt de garantie dans un délai de deux mois. Ce délai court à la remise des clés. ' +
+        "Un état des lieux est dressé à l'entrée. Le locataire peut demander une copie de l'état des lieux.",
+    };
+    const joined = 'Le bailleur rend le dépôt de garantie dans les deux mois qui suivent la remise des clés [1].';
+    const scattered = 'Le bailleur rend le dépôt quand le locataire demande une copie signée [1].';
+    expect(supportScore(joined, passage).score).toBeGreaterThanOrEqual(0.8);
+    // six of its seven words are in the passage, but never three sentences apart in one statement
+    expect(supportScore(scattered, passage).score).toBeCloseTo(3 / 7, 5);
+  });
+});
+
 describe('verifyAnswer', () => {
+  it("passes the question's words to the support check", () => {
+    const text = 'Le préavis de démission est supprimé [1].';
+    expect(verifyAnswer(text, sources).unsupported).toEqual([]);
+    const v = verifyAnswer(text, sources, { question: 'Quelle est la durée du préavis de démission ?' });
+    expect(v.unsupported.map((u) => u.reason)).toEqual(['not_supported']);
+    expect(v.citations[0]!.supported).toBe(false);
+  });
+
+
   it('flags uncited and unsupported sentences, removes invalid markers, builds citations', () => {
     const text = [
       "En l'absence de convention collective, le préavis de démission d'un employé est d'un mois [1].",
@@ -144,6 +204,15 @@ describe('numbers', () => {
   it('reads grouped thousands and decimals without gluing separate figures together', async () => {
     const { numbers } = await import('./text.js');
     expect(numbers('1 500 euros, 2,5 jours, en 2024, 15 jours, 1.234 et 3.5 %')).toEqual(['1500', '2.5', '2024', '15', '1234', '3.5']);
+  });
+
+  it('reads figures written in words, not articles, « les deux » or « pour cent »', async () => {
+    const { numbers } = await import('./text.js');
+    expect(numbers('soixante-douze heures, vingt et un ans, quatre-vingt-dix jours, deux mille cinq cents euros')).toEqual([
+      '72', '21', '90', '2500',
+    ]);
+    expect(numbers("un mois, une fois, les deux parents, cinq pour cent, constructor")).toEqual(['5']);
+    expect(numbers('deux parents, pendant les trois mois')).toEqual(['2', '3']);
   });
 });
 

@@ -8,7 +8,7 @@ import { parseCitations, stripMarkers } from './citations.js';
 import type { AnswerLanguage } from './language.js';
 import { splitSentences } from './sentences.js';
 import { DEFAULT_SUPPORT_THRESHOLD, supportScore } from './support.js';
-import { terms, urls } from './text.js';
+import { terms, termSet, urls } from './text.js';
 import type { Citation, NumberedSource, UnsupportedSentence, VerifiedAnswer } from './types.js';
 
 export interface VerifyOptions {
@@ -17,6 +17,8 @@ export interface VerifyOptions {
   threshold?: number;
   /** Embedding similarity of a sentence and a source, when an embedder is available. */
   similarity?: (sentence: string, source: NumberedSource) => number | undefined;
+  /** The question answered: the words a sentence takes from it are no evidence that a source backs it. */
+  question?: string;
 }
 
 const LINK_REMOVED: Record<AnswerLanguage, string> = { fr: '(lien retiré)', en: '(link removed)' };
@@ -67,6 +69,7 @@ export function verifyAnswer(text: string, sources: NumberedSource[], options: V
   const language = options.language ?? 'fr';
   const threshold = options.threshold ?? DEFAULT_SUPPORT_THRESHOLD;
   const parsed = parseCitations(text, sources.length);
+  const given = options.question === undefined ? undefined : termSet(options.question);
 
   const byN = new Map(sources.map((s) => [s.n, s]));
   const best = new Map<number, { score: number; quote: string; start: number; supported: boolean }>();
@@ -103,7 +106,7 @@ export function verifyAnswer(text: string, sources: NumberedSource[], options: V
       const support = supportScore(
         text,
         { text: source.text, title: source.document.title, headingPath: source.heading_path },
-        { embeddingSimilarity: options.similarity?.(text, source) },
+        { embeddingSimilarity: options.similarity?.(text, source), given },
       );
       const score = says ? support.score : 0;
       top = Math.max(top, score);
