@@ -11,7 +11,15 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+  type JSONRPCMessage,
+} from '@modelcontextprotocol/sdk/types.js';
+import { ZodError } from 'zod';
 
 export interface EngineAddress {
   url: string;
@@ -120,6 +128,12 @@ export async function serveStdio(engine: EngineAddress): Promise<void> {
   server.setRequestHandler(ListToolsRequestSchema, () => tracked(relay.listTools()));
   server.setRequestHandler(CallToolRequestSchema, (request, extra) => tracked(relay.callTool(request.params, extra.signal)));
   const transport = new StdioServerTransport();
+  // The SDK's reader drops a line it cannot take and only tells onerror; JSON-RPC 2.0 wants it answered (a host
+  // would otherwise wait for it forever), and the lines after it are still read.
+  transport.onerror = (error) => {
+    const refusal = unreadableLineAnswer(error);
+    if (refusal) void transport.send(refusal);
+  };
   const closed = new Promise<void>((resolve) => {
     server.onclose = () => resolve();
   });
@@ -129,6 +143,20 @@ export async function serveStdio(engine: EngineAddress): Promise<void> {
   await server.connect(transport);
   await closed;
   await relay.close();
+}
+
+/**
+ * JSON-RPC's answer to a line the SDK's stdio reader refused: JSON.parse threw (not JSON), or the message schema
+ * did (JSON, but no request, notification or response). Its id is null, as JSON-RPC 2.0 requires when the id
+ * could not be read. Any other error (stdin failing, a handler's) is not about a line: undefined.
+ */
+export function unreadableLineAnswer(error: Error): JSONRPCMessage | undefined {
+  const refusal = (code: number, message: string) =>
+    // the SDK's message type has no null id, which JSON-RPC's answer to an unreadable line needs
+    ({ jsonrpc: '2.0', id: null, error: { code, message } }) as unknown as JSONRPCMessage;
+  if (error instanceof SyntaxError) return refusal(ErrorCode.ParseError, 'Parse error');
+  if (error instanceof ZodError) return refusal(ErrorCode.InvalidRequest, 'Invalid Request');
+  return undefined;
 }
 
 /** Once every request in `inFlight` (and any its lines started meanwhile) is answered and written. */

@@ -112,6 +112,44 @@ for (const mode of availableModes()) {
       expect(answers.filter((a) => a.id > 0).every((a) => a.result && !a.result.isError)).toBe(true);
     });
 
+    it('answers a line not JSON with -32700, JSON that is no message with -32600, then serves on', async () => {
+      const child = spawn(process.execPath, [CITE, 'mcp'], {
+        env: hostEnv(e.url, e.keys.agent),
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const initialize = {
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'script', version: '0' } },
+      };
+      const params = { name: 'search', arguments: { query: 'congé' } };
+      const search = { jsonrpc: '2.0', id: 1, method: 'tools/call', params };
+      const invalid = ['[]', '42', '"tools/list"', '{"jsonrpc":"2.0","method":7}', '{"id":2,"method":"tools/list"}'];
+      const lines = [
+        JSON.stringify(initialize),
+        JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+        '{"jsonrpc":"2.0","id":3,"method":"tools/list"',
+        ...invalid,
+        JSON.stringify(search),
+      ];
+      child.stdin.end(lines.join('\n') + '\n');
+      expect(await exited).toBe(0);
+      const answers = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const refusal = (code: number, message: string) => ({ jsonrpc: '2.0', id: null, error: { code, message } });
+      expect(answers.filter((a) => a.id === null)).toEqual([
+        refusal(-32700, 'Parse error'),
+        ...invalid.map(() => refusal(-32600, 'Invalid Request')),
+      ]);
+      const searched = answers.find((a) => a.id === 1) as { result?: { isError?: boolean } } | undefined;
+      expect(searched?.result).toBeDefined();
+      expect(searched?.result?.isError).toBeFalsy();
+      expect(answers).toHaveLength(2 + 1 + invalid.length);
+    });
+
     it('without CITE_URL and CITE_API_KEY (and no local engine): exits 1 with what to set', async () => {
       const env = { ...hostEnv('', ''), DATA_DIR: path.join(dataDir, 'empty') };
       const failed = run(process.execPath, [CITE, 'mcp'], { env });
