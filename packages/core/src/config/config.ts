@@ -333,6 +333,12 @@ export type Config = z.infer<typeof configSchema>;
 /** The Brave Search API, where WEB_SEARCH_PROVIDER=brave sends queries unless WEB_SEARCH_URL names another address. */
 export const BRAVE_SEARCH_API_URL = 'https://api.search.brave.com/res/v1/web/search';
 
+/**
+ * How far the OpenID Connect provider's clock may be from ours when an ID token's times are checked (exp, nbf,
+ * and iat, which openid-client leaves unchecked against the future): openid-client's own default, kept.
+ */
+export const OIDC_CLOCK_TOLERANCE_SECONDS = 30;
+
 /** Where web search queries go (issue 22): undefined when web search is off or its provider has no address. */
 export function webSearchEndpoint(cfg: Pick<Config, 'WEB_SEARCH_PROVIDER' | 'WEB_SEARCH_URL'>): string | undefined {
   if (!cfg.WEB_SEARCH_PROVIDER) return undefined;

@@ -4,7 +4,7 @@
  */
 import * as oidc from 'openid-client';
 import { service, type AppContext } from '@cite/core/http/app-context.js';
-import type { Config } from '@cite/core/config/config.js';
+import { OIDC_CLOCK_TOLERANCE_SECONDS, type Config } from '@cite/core/config/config.js';
 import { CiteError } from '@cite/core/errors.js';
 import { currentOutboundPolicy } from '@cite/core/outbound/outbound-guard.js';
 
@@ -26,6 +26,8 @@ export function oidcConfiguration(app: AppContext): Promise<oidc.Configuration> 
   return service(app, 'oidc-client', async () => {
     const issuer = new URL(cfg.OIDC_ISSUER!);
     const metadata: Partial<oidc.ClientMetadata> = {
+      // the bound on exp and nbf, set here so that it is the one finishSignIn bounds iat with
+      [oidc.clockTolerance]: OIDC_CLOCK_TOLERANCE_SECONDS,
       ...(cfg.OIDC_CLIENT_SECRET ? { client_secret: cfg.OIDC_CLIENT_SECRET } : {}),
       ...(cfg.OIDC_USERINFO_SIGNED_RESPONSE_ALG ? { userinfo_signed_response_alg: cfg.OIDC_USERINFO_SIGNED_RESPONSE_ALG } : {}),
     };

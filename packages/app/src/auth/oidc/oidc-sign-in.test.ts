@@ -4,6 +4,7 @@
  * route a key opens, its writes need the CSRF token, and every check of the callback refuses what it must.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { OIDC_CLOCK_TOLERANCE_SECONDS } from '@cite/core/config/config.js';
 import { availableModes, failWithoutServerUnderCi } from '@cite/core/testing/databases.js';
 import { startTestEngine, type TestEngine } from '../../testing/engine.js';
 import { freePort } from '@cite/core/testing/free-port.js';
@@ -173,7 +174,7 @@ for (const mode of availableModes()) {
       expect(session(attacker)).toBeUndefined();
     });
 
-    it("refuses an ID token or a userinfo answer not signed by the provider's key, or whose nonce or audience is another's", async () => {
+    it("refuses an ID token or userinfo not signed by the provider's key, or of wrong nonce, aud or iat", async () => {
       provider.accounts.set('lea', { email: 'lea@travail.gouv.fr', given_name: 'Léa', usual_name: 'Petit' });
       const otherKey = rsaKey();
       /** Signs lea in with the provider's answers rewritten; returns where the callback sends her and whether a session opened. */
@@ -195,6 +196,13 @@ for (const mode of availableModes()) {
       expect(await attempt({ idToken: (jwt) => signJwt(jwtPayload(jwt), otherKey) })).toEqual(refusedWith('OIDC_CODE_REFUSED'));
       expect(await attempt({ idToken: (jwt) => provider.signAsProvider({ ...jwtPayload(jwt), nonce: 'another-sign-in' }) })).toEqual(refusedWith('OIDC_CODE_REFUSED'));
       expect(await attempt({ idToken: (jwt) => provider.signAsProvider({ ...jwtPayload(jwt), aud: 'another-client' }) })).toEqual(refusedWith('OIDC_CODE_REFUSED'));
+      // issued an hour ahead of this clock (and valid an hour past it): minted in advance, or by a provider whose
+      // clock is off; openid-client checks exp and nbf against the clock, not iat
+      const inAnHour = (jwt: string) => {
+        const claims = jwtPayload(jwt) as { iat: number; exp: number };
+        return provider.signAsProvider({ ...claims, iat: claims.iat + 3600, exp: claims.exp + 3600 });
+      };
+      expect(await attempt({ idToken: inAnHour })).toEqual(refusedWith('OIDC_CODE_REFUSED'));
       const users = (await (await e.fetch(`/admin/api/users?filter=${encodeURIComponent(JSON.stringify({ q: 'lea@' }))}`)).json()) as unknown[];
       expect(users).toEqual([]);
 
@@ -202,6 +210,14 @@ for (const mode of availableModes()) {
       const passed = await attempt({ idToken: (jwt) => provider.signAsProvider(jwtPayload(jwt)), userinfo: (jwt) => provider.signAsProvider(jwtPayload(jwt)) });
       expect(passed.location).toBe('/console/');
       expect(passed.session).toBeTruthy();
+      // a provider's clock a few seconds ahead, within the tolerance, still signs people in
+      const aheadBy = (seconds: number) => (jwt: string) => {
+        const claims = jwtPayload(jwt) as { iat: number };
+        return provider.signAsProvider({ ...claims, iat: claims.iat + seconds });
+      };
+      expect((await attempt({ idToken: aheadBy(20) })).session).toBeTruthy();
+      const beyond = await attempt({ idToken: aheadBy(OIDC_CLOCK_TOLERANCE_SECONDS + 15) });
+      expect(beyond).toEqual(refusedWith('OIDC_CODE_REFUSED'));
     });
 
     it('ends an expired session', async () => {

@@ -6,6 +6,7 @@
  */
 import * as oidc from 'openid-client';
 import { recordAudit } from '@cite/core/audit/audit-repo.js';
+import { OIDC_CLOCK_TOLERANCE_SECONDS } from '@cite/core/config/config.js';
 import { CiteError, isCiteError } from '@cite/core/errors.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
 import { signInUser } from '../../users/users-service.js';
@@ -106,6 +107,13 @@ export async function finishSignIn(
     throw refused('OIDC_CODE_REFUSED', `The sign-in could not be completed: ${(e as Error).message}`, e);
   }
   const idClaims = tokens.claims()!;
+  // openid-client checks exp and nbf against the clock, iat only for its type: a token issued in the future
+  // (minted in advance, or by a provider whose clock is off) would be taken for as long as its exp allows
+  const ahead = idClaims.iat - Math.floor(Date.now() / 1000);
+  if (ahead > OIDC_CLOCK_TOLERANCE_SECONDS) {
+    const message = `The sign-in could not be completed: the ID token is issued ${ahead} s in the future`;
+    throw refused('OIDC_CODE_REFUSED', message);
+  }
   let claims: Claims & { sub: string } = { ...idClaims };
   if (config.serverMetadata().userinfo_endpoint) {
     try {
