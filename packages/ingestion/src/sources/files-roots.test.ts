@@ -4,7 +4,9 @@
  * resolved), at registration through the API and again when a worker reads them; `cite ingest` (the
  * machine's own user, not a source) is not confined.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +121,44 @@ describeEachDatabase('files sources are confined to FILES_ROOTS when crawled', (
     expect(run.indexed, JSON.stringify(run)).toBe(0);
     expect(run.errors.map((e) => e.reason)).toEqual([code]);
     expect(await indexedText(s.id)).toBe('');
+  });
+
+  it('skips FIFOs, sockets and devices, named or found, unopened, NOT_A_FILE each; files beside indexed', async () => {
+    const base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'cite-special-')));
+    const dir = path.join(base, 'dossier');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'note.txt'), text('chèque énergie'));
+    const fifos = [path.join(dir, 'tube.txt'), path.join(base, 'file-d-attente.txt')];
+    for (const f of fifos) execFileSync('mkfifo', [f]);
+    const socket = net.createServer().listen(path.join(dir, 'prise.txt'));
+    await new Promise((resolve) => socket.once('listening', resolve));
+    // a reader that opened a FIFO would wait for a writer for ever: one that appears is counted, then given EOF
+    let fifoOpened = false;
+    const writer = setInterval(() => {
+      for (const f of fifos) {
+        try {
+          fs.closeSync(fs.openSync(f, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+          fifoOpened = true;
+        } catch {
+          // ENXIO: nobody reads it
+        }
+      }
+    }, 100);
+    try {
+      const start_urls = [dir, fifos[1]!, '/dev/zero'];
+      const s = await createSource(ctx.db, { name: 'spéciaux', kind: 'files', collection: 'c-special', start_urls });
+      const run = await crawlToEnd(ctx.db, s.id, { config: testConfig({ FILES_ROOTS: `${base},/dev` }) });
+      expect(fifoOpened).toBe(false);
+      expect(run, JSON.stringify(run)).toMatchObject({ status: 'succeeded', indexed: 1, failed: 4 });
+      expect(run.errors.map((e) => [e.reason, e.count])).toEqual([['NOT_A_FILE', 4]]);
+      const named = run.errors[0]!.examples.map((e) => path.basename(e.url)).sort();
+      expect(named).toEqual(['file-d-attente.txt', 'prise.txt', 'tube.txt', 'zero']);
+      expect(await indexedText(s.id)).toContain('chèque énergie');
+    } finally {
+      clearInterval(writer);
+      socket.close();
+      fs.rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it('cite ingest (the machine user, not a source) still reads local paths with no FILES_ROOTS', async () => {

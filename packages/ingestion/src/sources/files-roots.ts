@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CiteError } from '@cite/core/errors.js';
 
-export type FilesRootsErrorCode = 'FILES_ROOTS_UNSET' | 'FILES_OUTSIDE_ROOTS' | 'FILE_NOT_FOUND';
+export type FilesRootsErrorCode = 'FILES_ROOTS_UNSET' | 'FILES_OUTSIDE_ROOTS' | 'FILE_NOT_FOUND' | 'NOT_A_FILE';
 
 /** FILES_ROOTS parsed: absolute directories, comma separated. */
 export function parseFilesRoots(value: string): string[] {
@@ -72,19 +72,30 @@ export type ConfinedEntry =
   | { ok: false; location: string; code: FilesRootsErrorCode; message: string };
 
 /**
+ * A FIFO, a socket or a device is never opened: reading a FIFO waits for a writer for ever (a worker stuck),
+ * /dev/zero never ends. Each is one failed entry, named as found.
+ */
+const notAFile = (shown: string): ConfinedEntry => ({
+  ok: false,
+  location: shown,
+  code: 'NOT_A_FILE',
+  message: `${shown} is not a regular file or a directory (a FIFO, a socket or a device): not read`,
+});
+
+/**
  * The files of a location (a file, or a directory walked in name order, hidden entries skipped), each
- * checked on its real path: a symlink leading out of the roots is one failed entry, the others go on.
+ * checked on its real path: a symlink leading out of the roots, or an entry that is no regular file (FIFO,
+ * socket, device), is one failed entry, the others go on.
  * Symlinked directories are not followed (loops); a symlinked file inside the roots is read.
  */
 export async function* confinedFiles(location: string, roots: string[]): AsyncGenerator<ConfinedEntry> {
   const reals = await realRoots(roots);
   const real = await confinePath(location, roots);
   const stat = await fs.promises.stat(real);
-  if (!stat.isDirectory()) {
-    yield { ok: true, path: real, url: pathToFileURL(path.resolve(location)).href };
-    return;
-  }
-  yield* walk(path.resolve(location), real, reals, roots);
+  const shown = path.resolve(location);
+  if (stat.isDirectory()) yield* walk(shown, real, reals, roots);
+  else if (stat.isFile()) yield { ok: true, path: real, url: pathToFileURL(shown).href };
+  else yield notAFile(shown);
 }
 
 async function* walk(shown: string, real: string, reals: string[], roots: string[]): AsyncGenerator<ConfinedEntry> {
@@ -102,7 +113,10 @@ async function* walk(shown: string, real: string, reals: string[], roots: string
       yield { ok: true, path: p, url: pathToFileURL(as).href };
       continue;
     }
-    if (!e.isSymbolicLink()) continue;
+    if (!e.isSymbolicLink()) {
+      yield notAFile(as);
+      continue;
+    }
     const target = await fs.promises.realpath(p).catch(() => undefined);
     if (!target) continue; // dangling link
     if (!reals.some((r) => within(target, r))) {
@@ -111,5 +125,6 @@ async function* walk(shown: string, real: string, reals: string[], roots: string
     }
     const st = await fs.promises.stat(target).catch(() => undefined);
     if (st?.isFile()) yield { ok: true, path: target, url: pathToFileURL(as).href };
+    else if (st && !st.isDirectory()) yield notAFile(as);
   }
 }

@@ -1,4 +1,5 @@
 /** A `dila` source: declared with its filter, then run over a mirror folder that receives a new increment. */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,5 +75,23 @@ describeEachDatabase('dila sources', (ctx) => {
     expect(after.rows.map((r) => r.url)).toEqual([`https://www.legifrance.gouv.fr/codes/article_lc/${L1237_19_V2.id}`]);
     // run again: nothing more to remove
     expect(await runDilaSource(ctx.db, indexer, { ...run, config: narrowed }, [mirror])).toMatchObject({ deleted: 0 });
+  });
+
+  it('leaves out a FIFO beside the dumps, refuses one named as a dump (NOT_A_FILE), opening neither', async () => {
+    const mirror = await makeMirror();
+    execFileSync('mkfifo', [path.join(mirror, 'legi', 'verrou')]);
+    const declared = { name: 'LEGI tube', kind: 'dila', collection: 'droit-tube', start_urls: [mirror] };
+    const source = await createSource(ctx.db, declared);
+    const indexer = ingestIndexer(ctx.db, new HashEmbedder());
+    const stored = await ctx.db.query<{ config: any }>('SELECT config FROM sources WHERE id = $1', [source.id]);
+    const runId = await startCrawl(ctx.db, source.id, 'manual');
+    const run = { runId, sourceId: source.id, collectionId: source.collection_id, config: stored.rows[0]!.config };
+    expect(await runDilaSource(ctx.db, indexer, run, [mirror])).toMatchObject({ indexed: 3, failed: 0 });
+    const fifo = path.join(mirror, 'legi', 'LEGI_20250103-211500.tar.gz');
+    execFileSync('mkfifo', [fifo]);
+    await expect(runDilaSource(ctx.db, indexer, run, [mirror])).rejects.toMatchObject({
+      code: 'NOT_A_FILE',
+      message: expect.stringContaining(fifo),
+    });
   });
 });
