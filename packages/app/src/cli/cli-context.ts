@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { z } from 'zod';
 import { config, type Config } from '@cite/core/config/config.js';
 import type { Database } from '@cite/core/db/database.js';
 import { migrate } from '@cite/core/db/migrations.js';
@@ -100,18 +101,29 @@ export function causeOf(e: unknown): string {
   return cause?.code ?? cause?.message ?? (e as Error).message;
 }
 
+export interface EngineCallOptions {
+  /** Past this, ENGINE_TIMEOUT (default engineCallTimeoutMs()). */
+  timeoutMs?: number;
+  /** What the caller reads of a successful answer (engine-answer-shapes.ts); without it, nothing is read. */
+  shape?: z.ZodType;
+  /** The body is a string sent as it is, of this type, rather than JSON. */
+  contentType?: string;
+}
+
 /**
  * Calls the running engine's API; errors come back as CiteError with the server's code. What is not the
- * engine's JSON (a proxy's HTML page, a redirect, garbage, silence) is an error naming CITE_URL, not a
- * stack trace: redirects are not followed, as no engine route redirects and a POST would not survive one.
+ * engine's JSON (a proxy's HTML page, a redirect, garbage, silence, JSON of another shape) is an error naming
+ * CITE_URL, not a stack trace: redirects are not followed, as no engine route redirects and a POST would not
+ * survive one.
  */
 export async function callEngine<T>(
   engine: RemoteEngine,
   method: string,
   pathName: string,
   body?: unknown,
-  timeoutMs = engineCallTimeoutMs(),
+  options: EngineCallOptions = {},
 ): Promise<T> {
+  const { timeoutMs = engineCallTimeoutMs(), shape, contentType } = options;
   const where = `the engine at ${engine.url}${engine.fromEnv ? ' (CITE_URL)' : ''}`;
   let res: Response;
   let text: string;
@@ -120,9 +132,9 @@ export async function callEngine<T>(
       method,
       headers: {
         authorization: `Bearer ${engine.key}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { 'content-type': contentType ?? 'application/json' }),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : contentType ? String(body) : JSON.stringify(body),
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -151,13 +163,26 @@ export async function callEngine<T>(
     throw new CiteError('ENGINE_ANSWER_INVALID', message, { status: 502 });
   }
   if (!res.ok) {
-    const err = (parsed && typeof parsed === 'object' ? parsed : {}) as { code?: unknown; message?: unknown };
+    type ErrorBody = { code?: unknown; message?: unknown; details?: unknown };
+    const err = (parsed && typeof parsed === 'object' ? parsed : {}) as ErrorBody;
     const code = typeof err.code === 'string' ? err.code : 'ENGINE_ERROR';
     const message = typeof err.message === 'string' ? err.message : `Engine answered ${res.status}`;
     // a refused key: say which setting holds it
     const hint = res.status === 401 && engine.fromEnv ? ' (CITE_API_KEY)' : '';
-    throw new CiteError(code, `${message}${hint}`, { status: res.status });
+    throw new CiteError(code, `${message}${hint}`, { status: res.status, details: err.details });
   }
+  if (shape) {
+    const checked = shape.safeParse(parsed);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      // the path holds the shape's own keys and array indexes only: no text of the answer's
+      const at = issue.path.length ? issue.path.join('.') : 'the body';
+      const answer = `HTTP ${res.status} with JSON that is not Cité's answer to ${method} ${pathName.split('?')[0]}`;
+      const message = `${where} answered ${answer} (${at}: ${issue.message}): is it the engine's address?`;
+      throw new CiteError('ENGINE_ANSWER_INVALID', message, { status: 502 });
+    }
+  }
+  // the answer as it came, not the shape's parse: the shape strips what it does not read
   return parsed as T;
 }
 

@@ -10,6 +10,7 @@ import type { AnswerResult } from '@cite/retrieval/answers/answer-service.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
 import { ANSWER_CALL_TIMEOUT_MS, callEngine, cliConfig, emptyIndexNotice, isTTY, remoteEngine, withDatabase } from '../cli-context.js';
 import { addCollectionOption, withCollections } from '../collection-option.js';
+import { answerShape } from '../engine-answer-shapes.js';
 import { terminalLine, terminalText } from '../terminal-text.js';
 import { cliLogger } from './ingest.js';
 
@@ -47,7 +48,8 @@ async function ask(question: string, opts: AskOptions): Promise<AnswerResult> {
   const engine = remoteEngine(cfg);
   const streamToTerminal = !opts.json && isTTY();
   if (engine) {
-    const result = await callEngine<AnswerResult>(engine, 'POST', '/v1/answers', body(question, opts), ANSWER_CALL_TIMEOUT_MS);
+    const call = { timeoutMs: ANSWER_CALL_TIMEOUT_MS, shape: answerShape };
+    const result = await callEngine<AnswerResult>(engine, 'POST', '/v1/answers', body(question, opts), call);
     if (!opts.json) process.stdout.write(`${terminalText(result.answer)}\n`);
     return result;
   }

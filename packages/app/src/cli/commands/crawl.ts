@@ -14,6 +14,7 @@ import type { Database } from '@cite/core/db/database.js';
 import { createEmbedder } from '@cite/core/embeddings/create-embedder.js';
 import { CiteError } from '@cite/core/errors.js';
 import { callEngine, cliConfig, remoteEngine, withDatabase } from '../cli-context.js';
+import { crawlRunShape, sourceShape } from '../engine-answer-shapes.js';
 import { terminalLine } from '../terminal-text.js';
 import { cliLogger } from './ingest.js';
 
@@ -109,12 +110,14 @@ export async function runCrawl(url: string, opts: CrawlOptions): Promise<CrawlRu
   const progress = progressReporter(!!opts.json);
   const engine = !cfg.DATABASE_URL ? remoteEngine(cfg) : undefined;
   if (engine) {
-    const source = await callEngine<SourceRecord>(engine, 'POST', '/admin/api/sources', input);
-    let run = await callEngine<CrawlRunDetail>(engine, 'POST', `/admin/api/sources/${source.id}/crawl`);
+    const source = await callEngine<SourceRecord>(engine, 'POST', '/admin/api/sources', input, { shape: sourceShape });
+    const followed = { shape: crawlRunShape };
+    const crawl = `/admin/api/sources/${source.id}/crawl`;
+    let run = await callEngine<CrawlRunDetail>(engine, 'POST', crawl, undefined, followed);
     while (run.status === 'queued' || run.status === 'running') {
       progress.update(run);
       await new Promise((r) => setTimeout(r, 500));
-      run = await callEngine<CrawlRunDetail>(engine, 'GET', `/admin/api/crawl-runs/${run.id}`);
+      run = await callEngine<CrawlRunDetail>(engine, 'GET', `/admin/api/crawl-runs/${run.id}`, undefined, followed);
     }
     progress.stop(run);
     return run;

@@ -10,6 +10,7 @@ import { eraseKeyData, exportCounts, exportKeyData, type ErasureCounts, type Key
 import { purgeExpired, retentionPolicy, type PurgeReport } from '../../data-control/retention.js';
 import { badRequest, CiteError } from '@cite/core/errors.js';
 import { callEngine, remoteEngine, withDatabase } from '../cli-context.js';
+import { erasureShape, keyExportShape, purgeShape } from '../engine-answer-shapes.js';
 
 function parseKeyId(s: string): number {
   const n = Number(s);
@@ -43,7 +44,9 @@ export function register(program: Command): void {
       const keyId = parseKeyId(opts.keyId);
       const engine = remoteEngine();
       const exported = engine
-        ? await callEngine<KeyDataExport>(engine, 'GET', `/admin/api/api-keys/${keyId}/export`)
+        ? await callEngine<KeyDataExport>(engine, 'GET', `/admin/api/api-keys/${keyId}/export`, undefined, {
+            shape: keyExportShape,
+          })
         : await withDatabase(async (db) => {
             const e = await exportKeyData(db, keyId);
             await recordAudit(db, { actorName: 'cli', action: 'data.export', targetType: 'api_key', targetId: keyId, after: exportCounts(e) });
@@ -66,8 +69,10 @@ export function register(program: Command): void {
       const keyId = parseKeyId(opts.keyId);
       await confirmErasure(keyId, opts.yes);
       const engine = remoteEngine();
+      const erase = `/admin/api/api-keys/${keyId}/erase`;
+      const call = { shape: erasureShape };
       const erased = engine
-        ? (await callEngine<{ erased: ErasureCounts }>(engine, 'POST', `/admin/api/api-keys/${keyId}/erase`, { confirm: true })).erased
+        ? (await callEngine<{ erased: ErasureCounts }>(engine, 'POST', erase, { confirm: true }, call)).erased
         : await withDatabase((db) => eraseKeyData(db, keyId, { name: 'cli' }));
       if (opts.json) process.stdout.write(`${JSON.stringify({ api_key_id: keyId, erased })}\n`);
       else {
@@ -86,7 +91,7 @@ export function register(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const engine = remoteEngine();
       const report = engine
-        ? await callEngine<PurgeReport>(engine, 'POST', '/admin/api/retention/purge', {})
+        ? await callEngine<PurgeReport>(engine, 'POST', '/admin/api/retention/purge', {}, { shape: purgeShape })
         : await withDatabase((db, cfg) => purgeExpired(db, retentionPolicy(cfg), { batchSize: cfg.RETENTION_PURGE_BATCH_SIZE, actor: { name: 'cli' } }));
       if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {

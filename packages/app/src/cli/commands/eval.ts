@@ -16,6 +16,7 @@ import type { AppContext } from '@cite/core/http/app-context.js';
 import { SEARCH_MODES, type SearchMode, type SearchResponse } from '@cite/retrieval/search/search-schema.js';
 import { search } from '@cite/retrieval/search/search-service.js';
 import { callEngine, cliConfig, isTTY, remoteEngine, withDatabase } from '../cli-context.js';
+import { searchAnswerShape } from '../engine-answer-shapes.js';
 import { withCollections } from '../collection-option.js';
 import { cliLogger } from './ingest.js';
 
@@ -125,7 +126,10 @@ export async function evaluateRetrieval(opts: EvalOptions): Promise<RetrievalEva
     if (opts.out) fs.writeFileSync(opts.out, result.runs.map((r) => JSON.stringify(r)).join('\n') + '\n');
     return { ...result.summary, mode, k };
   };
-  if (engine) return run((q) => callEngine<SearchResponse>(engine, 'POST', '/v1/search', body(q)));
+  if (engine) {
+    const shape = searchAnswerShape;
+    return run((q) => callEngine<SearchResponse>(engine, 'POST', '/v1/search', body(q), { shape }));
+  }
   return withDatabase(async (db) => {
     const app: AppContext = { db, config: cfg, log: cliLogger(cfg, 'eval'), services: new Map() };
     return run((q) => search(app, { ...body(q), allowedCollections: null }));

@@ -5,6 +5,7 @@ import { badRequest } from '@cite/core/errors.js';
 import { createKey, revoke } from '../../keys/api-keys.js';
 import { listKeys } from '../../keys/api-keys-repo.js';
 import { callEngine, remoteEngine, withDatabase } from '../cli-context.js';
+import { createdKeyShape, keyListShape } from '../engine-answer-shapes.js';
 import { terminalLine } from '../terminal-text.js';
 
 function parseRole(role: string): Role {
@@ -65,7 +66,7 @@ export function register(program: Command): void {
           collections,
           expires_at: expiresAt,
           web_search: opts.webSearch ?? false,
-        });
+        }, { shape: createdKeyShape });
         key = created.key;
       } else {
         key = await withDatabase(async (db) => {
@@ -84,7 +85,9 @@ export function register(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const engine = remoteEngine();
       const rows = engine
-        ? await callEngine<unknown[]>(engine, 'GET', '/admin/api/api-keys?range=[0,499]')
+        ? await callEngine<unknown[]>(engine, 'GET', '/admin/api/api-keys?range=[0,499]', undefined, {
+            shape: keyListShape,
+          })
         : await withDatabase(async (db) => (await listKeys(db, { limit: 500, offset: 0, sort: 'id', order: 'ASC' })).rows);
       if (opts.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
       else for (const r of rows as Array<Record<string, unknown>>)

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@cite/core/config/config.js';
 import { openDatabase } from '@cite/core/db/open-database.js';
 import { availableModes, createServerDatabase, openTestDatabase } from '@cite/core/testing/databases.js';
+import { answerShape, searchAnswerShape } from '../engine-answer-shapes.js';
 
 const run = promisify(execFile);
 const CITE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/cite.mjs');
@@ -61,6 +62,13 @@ for (const mode of availableModes()) {
       expect(out.data[0].document.url).toBe('https://exemple.gouv.fr/conges-payes');
       expect(Object.keys(out.data[0]).sort()).toEqual(['chunk_id', 'document', 'heading_path', 'locator', 'score', 'text']);
       expect(out.timings.total_ms).toBeGreaterThan(0);
+      // what the CLI checks of an engine's answer (engine-answer-shapes.ts) holds for a real one, ranks too
+      expect(searchAnswerShape.safeParse(out).error).toBeUndefined();
+      const debug = JSON.parse(await cite('search', 'congés payés', '--debug', '--json')) as {
+        data: Array<{ ranks?: object }>;
+      };
+      expect(debug.data[0]?.ranks).toBeDefined();
+      expect(searchAnswerShape.safeParse(debug).error).toBeUndefined();
       const human = await cite('search', 'rupture conventionnelle', '--mode', 'lexical', '--k', '1');
       expect(human).toMatch(/1\. Rupture conventionnelle — https:\/\/exemple\.gouv\.fr\/rupture/);
     }, 120_000);
@@ -90,6 +98,7 @@ for (const mode of availableModes()) {
       };
       expect(answer.abstained).toBe(false);
       expect(answer.citations.map((c) => c.url)).toEqual([ASSOCIATION.url]);
+      expect(answerShape.safeParse(answer).error).toBeUndefined();
 
       fs.writeFileSync(path.join(dir, 'one-query.jsonl'), JSON.stringify({ id: 'a1', query: 'association salarié congés', variants: [], gold: [{ url: ASSOCIATION.url, grade: 3 }] }));
       for (const args of [

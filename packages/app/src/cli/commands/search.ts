@@ -9,6 +9,7 @@ import type { AppContext } from '@cite/core/http/app-context.js';
 import { SEARCH_MODES, searchBodySchema, type SearchBody, type SearchResponse } from '@cite/retrieval/search/search-schema.js';
 import { search } from '@cite/retrieval/search/search-service.js';
 import { callEngine, cliConfig, emptyIndexNotice, remoteEngine, withDatabase } from '../cli-context.js';
+import { searchAnswerShape } from '../engine-answer-shapes.js';
 import { addCollectionOption, withCollections } from '../collection-option.js';
 import { terminalLine } from '../terminal-text.js';
 import { cliLogger } from './ingest.js';
@@ -81,7 +82,7 @@ export function searchRequest(query: string, opts: SearchOptions): SearchBody {
 export async function runSearch(body: SearchBody): Promise<SearchResponse> {
   const cfg = cliConfig();
   const engine = remoteEngine(cfg);
-  if (engine) return callEngine<SearchResponse>(engine, 'POST', '/v1/search', body);
+  if (engine) return callEngine<SearchResponse>(engine, 'POST', '/v1/search', body, { shape: searchAnswerShape });
   return withDatabase(async (db) => {
     const notice = await emptyIndexNotice(db, cfg);
     if (notice) process.stderr.write(`${notice}\n`);

@@ -6,6 +6,7 @@
 import { answerService } from '@cite/retrieval/answers/app-answers.js';
 import type { AnswerResult } from '@cite/retrieval/answers/answer-service.js';
 import { ANSWER_CALL_TIMEOUT_MS, callEngine, cliConfig, remoteEngine, withDatabase } from '../cli-context.js';
+import { answerShape } from '../engine-answer-shapes.js';
 import { cliLogger } from '../commands/ingest.js';
 import { badRequest } from '@cite/core/errors.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
@@ -28,8 +29,9 @@ export async function runAnswerEvalCommand(opts: AnswerEvalCliOptions): Promise<
   const cfg = cliConfig();
   const engine = remoteEngine(cfg);
   if (engine) {
+    const call = { timeoutMs: ANSWER_CALL_TIMEOUT_MS, shape: answerShape };
     const ask = (question: string, kk?: number) =>
-      callEngine<AnswerResult>(engine, 'POST', '/v1/answers', { question, ...(kk ? { k: kk } : {}) }, ANSWER_CALL_TIMEOUT_MS);
+      callEngine<AnswerResult>(engine, 'POST', '/v1/answers', { question, ...(kk ? { k: kk } : {}) }, call);
     return runAnswerEval({ ask, mode: cfg.LLM_BASE_URL && cfg.LLM_MODEL ? 'llm' : 'extractive' }, queries, { k, onProgress });
   }
   return withDatabase(async (db) => {

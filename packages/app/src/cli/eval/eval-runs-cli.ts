@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { callEngine, cliConfig, isTTY, remoteEngine, withDatabase, type RemoteEngine } from '../cli-context.js';
+import { evalRunShape, guardShape, importedSetShape } from '../engine-answer-shapes.js';
 import type { Config } from '@cite/core/config/config.js';
 import type { Database } from '@cite/core/db/database.js';
 import { badRequest, CiteError } from '@cite/core/errors.js';
@@ -144,23 +145,26 @@ async function runRemotely(engine: RemoteEngine, o: StoredEvalOptions): Promise<
   let createdSet = false;
   if (o.queries) {
     const { content, name } = readQueries(o.queries);
-    const res = await fetch(`${engine.url}/admin/api/eval-sets/import?name=${encodeURIComponent(`${name} (${new Date().toISOString().slice(0, 10)})`)}&reuse=true`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${engine.key}`, 'content-type': 'application/x-ndjson' },
-      body: content,
-    });
-    const body = (await res.json()) as { set: { id: number }; reused?: boolean; code?: string; message?: string; details?: unknown };
-    if (!res.ok) throw new CiteError(body.code ?? 'ENGINE_ERROR', body.message ?? `Engine answered ${res.status}`, { status: res.status, details: body.details });
+    const setName = encodeURIComponent(`${name} (${new Date().toISOString().slice(0, 10)})`);
+    const body = await callEngine<{ set: { id: number }; reused?: boolean }>(
+      engine,
+      'POST',
+      `/admin/api/eval-sets/import?name=${setName}&reuse=true`,
+      content,
+      { contentType: 'application/x-ndjson', shape: importedSetShape },
+    );
     setId = body.set.id;
     createdSet = !body.reused;
   }
-  const queued = await callEngine<EvalRunRow>(engine, 'POST', '/admin/api/eval-runs', { set_id: setId, name: o.name, config: o.config, origin: 'cli' });
+  const followed = { shape: evalRunShape };
+  const queue = { set_id: setId, name: o.name, config: o.config, origin: 'cli' };
+  const queued = await callEngine<EvalRunRow>(engine, 'POST', '/admin/api/eval-runs', queue, followed);
   const progress = progressReporter(o.json);
   let run = queued;
   try {
     while (run.status === 'queued' || run.status === 'running') {
       await new Promise((r) => setTimeout(r, 500));
-      run = await callEngine<EvalRunRow>(engine, 'GET', `/admin/api/eval-runs/${queued.id}`);
+      run = await callEngine<EvalRunRow>(engine, 'GET', `/admin/api/eval-runs/${queued.id}`, undefined, followed);
       if (run.total) progress.update({ done: run.done, total: run.total, errors: run.errors });
     }
   } finally {
@@ -172,6 +176,8 @@ async function runRemotely(engine: RemoteEngine, o: StoredEvalOptions): Promise<
       engine,
       'GET',
       `/admin/api/eval-runs/${run.id}/guard?baseline=${o.baseline}&ratio=${o.failUnderRatio}${o.guardMetrics ? `&metrics=${encodeURIComponent(o.guardMetrics)}` : ''}`,
+      undefined,
+      { shape: guardShape },
     );
   if (!o.save) {
     await callEngine(engine, 'DELETE', `/admin/api/eval-runs/${run.id}`);
