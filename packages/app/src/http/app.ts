@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
@@ -93,10 +93,12 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
     handler: (req, _res, next) => next(rateLimited((req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime)),
   });
   const guard = addressGuard(ctx, RATE_WINDOW_MS);
+  const addressLimiter = publicAddressLimiter(ctx);
 
   for (const route of options.routes) {
     const handlers: express.RequestHandler[] = [timing(route)];
     if (route.access !== 'public') handlers.push(asRequest(authenticateRequest(ctx, route, guard)), asRequest(limiter));
+    else if (route.perAddressLimit) handlers.push(asRequest(addressLimiter));
     if (!route.longRunning) handlers.push(requestTimeout(ctx.config.REQUEST_TIMEOUT_MS));
     if (route.body && !route.bodyContentType) handlers.push(requireJsonBody, jsonParser);
     handlers.push(rejectControlCharacters());
@@ -116,6 +118,29 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /** Whose budget a request spends: its key's (a static token's requests share one). */
 const rateKey = (req: Request): string => (req.caller ? `key:${req.caller.keyId}` : 'token');
+
+/**
+ * The budget of a public route that writes (RouteDef.perAddressLimit), per client address: without it, anyone
+ * could start sign-ins as fast as the engine answers (260 stored logins a second, measured). As generous as a
+ * key's budget: agents behind one ministry gateway share an address.
+ */
+function publicAddressLimiter(ctx: AppContext) {
+  return rateLimit({
+    windowMs: RATE_WINDOW_MS,
+    limit: ctx.config.RATE_LIMIT_PER_MINUTE,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    store: new DatabaseRateLimitStore(ctx.db, RATE_WINDOW_MS),
+    keyGenerator: (req) => `public:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`,
+    // req.ip follows TRUST_PROXY, as the address guard's does; the library's own proxy warnings would repeat it
+    validate: { xForwardedForHeader: false, forwardedHeader: false, trustProxy: false },
+    handler: (req, _res, next) => {
+      const seconds = retryAfterSeconds((req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime, RATE_WINDOW_MS);
+      const message = `Too many requests from this address; retry in ${seconds} s`;
+      next(new CiteError('RATE_LIMITED', message, { status: 429, retryAfterSeconds: seconds }));
+    },
+  });
+}
 
 function rateLimited(resetTime: Date | undefined): CiteError {
   const seconds = retryAfterSeconds(resetTime, RATE_WINDOW_MS);

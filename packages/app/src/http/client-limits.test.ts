@@ -129,6 +129,25 @@ for (const mode of availableModes()) {
       expect((await call(a, '/v1/me', { key: agent })).status).toBe(200);
     });
 
+    it('limits sign-in starts and callbacks per client address, across replicas, and no other public route', async () => {
+      // no provider is configured here: each call is refused by the route (404), after the limiter counted it
+      for (let i = 0; i < 6; i++) {
+        const r = await call(i % 2 ? b : a, i < 3 ? '/auth/login' : '/auth/callback?code=x&state=y', {});
+        expect(r.status, `request ${i + 1}`).not.toBe(429);
+      }
+      for (const engine of [a, b]) {
+        const limited = await call(engine, '/auth/login');
+        expect(limited.status).toBe(429);
+        expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
+      }
+      // the console's own reads are not limited, nor are keys: the budget is this address's sign-ins only
+      for (let i = 0; i < 8; i++) expect((await call(a, '/auth/config')).status).toBe(200);
+      expect((await call(a, '/v1/me', { key: agent })).status).toBe(200);
+      await opened.db.query(`DELETE FROM rate_limits WHERE key LIKE 'public:%'`);
+      expect((await call(a, '/auth/login')).status).not.toBe(429);
+    });
+
     it('keeps a revoked key on its own aggregated line, with its key id', async () => {
       const revoked = await createKey(opened.db, { name: 'gone', role: 'agent' });
       await opened.db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [revoked.row.id]);

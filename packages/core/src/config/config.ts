@@ -231,7 +231,7 @@ export const configSchema = z.object({
 
   /** Comma-separated origins allowed by CORS; empty = same origin only. */
   CORS_ORIGINS: z.string().default(''),
-  /** Requests per minute per API key, counted in the database: shared by every engine replica (each reserves them by blocks of a twentieth). */
+  /** Requests per minute per API key, counted in the database: shared by every engine replica (each reserves them by blocks of a twentieth). Also the budget per client address of console sign-ins (/auth/login and /auth/callback, which have no key). */
   RATE_LIMIT_PER_MINUTE: int(1, 1000000).default(600),
   /** Requests per minute per client address refused for a missing or bad key; past it, the address gets 429 (before any key lookup) until the minute ends. IPv6 addresses count per /56. */
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: int(1, 1000000).default(60),

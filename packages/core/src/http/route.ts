@@ -59,6 +59,11 @@ export interface RouteDef<B = any, Q = any, P = any> {
    */
   rateCost?: (body: unknown) => number;
   /**
+   * A public route each call of which writes or leads to a write (a sign-in start stores its login): limited per
+   * client address to RATE_LIMIT_PER_MINUTE, since it has no key to count against.
+   */
+  perAddressLimit?: boolean;
+  /**
    * A configured static bearer token that also opens this route, besides API keys of its role (a metrics
    * scraper's token); unset or undefined = keys only. The caller is then undefined.
    */

@@ -38,6 +38,7 @@ export const oidcRoutes = [
     tags: ['auth'],
     query: z.object({ return_to: z.string().max(2000).optional() }),
     raw: true,
+    perAddressLimit: true,
     handler: async ({ app, query, req, res }) => {
       const started = await startSignIn(app, query.return_to);
       setCookie(res, LOGIN_COOKIE, started.loginSecret, { secure: secureCookies(app.config, req), maxAgeSeconds: LOGIN_TTL_SECONDS, path: LOGIN_COOKIE_PATH });
@@ -52,6 +53,7 @@ export const oidcRoutes = [
     summary: "The provider's answer: checked, then a session is opened (cookie) and the browser goes back to the console; a refusal goes to the console's sign-in page with `auth_error`",
     tags: ['auth'],
     raw: true,
+    perAddressLimit: true,
     handler: async ({ app, req, res, ip, requestId, log }) => {
       const secure = secureCookies(app.config, req);
       clearCookie(res, LOGIN_COOKIE, { secure, path: LOGIN_COOKIE_PATH });
