@@ -1,6 +1,6 @@
 /**
  * Scores the citation check on labelled claims (bench/claims): each line is a real passage, a question it
- * answers, and sentences a model could write citing it, labelled `supported` or `unsupported` by a person.
+ * answers, and sentences a model could write citing it, labelled `supported` or `unsupported`.
  * Every sentence goes through `verifyAnswer`, the check answers get, with the question. Pure.
  */
 import fs from 'node:fs';
