@@ -73,6 +73,32 @@ function clauses(text: string): string[] {
   return text.split(/[,;:()]|\s(?:mais|sauf|si|lorsque|lorsqu|toutefois|quand)\b/i).filter((c) => c.trim());
 }
 
+/** A passage read once for every sentence that cites it: its sentences, and their words and clauses. */
+interface PreparedPassage {
+  sentences: Sentence[];
+  terms: Set<string>[];
+  clauses: { terms: Set<string>; denies: boolean }[][];
+}
+
+/** Passages read lately: an answer checks each of its sentences against the same few sources. */
+const prepared = new Map<string, PreparedPassage>();
+const PREPARED_MAX = 256;
+
+function prepare(text: string): PreparedPassage {
+  let p = prepared.get(text);
+  if (!p) {
+    const sentences = splitSentences(text);
+    p = {
+      sentences,
+      terms: sentences.map((x) => termSet(x.text)),
+      clauses: sentences.map((x) => clauses(x.text).map((c) => ({ terms: termSet(c), denies: denies(c) }))),
+    };
+    if (prepared.size >= PREPARED_MAX) prepared.clear();
+    prepared.set(text, p);
+  }
+  return p;
+}
+
 /** The claim's terms, each weighing 1, or GIVEN_WEIGHT when the question holds it (unless it holds them all). */
 function termWeights(claim: Set<string>, given?: ReadonlySet<string>): Map<string, number> {
   const adds = given ? [...claim].some((t) => !given.has(t)) : false;
@@ -88,19 +114,19 @@ function weightOf(weights: Map<string, number>, found: Set<string>, also?: Set<s
 /** The run of at most WINDOW_SENTENCES sentences (with the title and headings) that holds the most of the claim. */
 function bestWindow(
   weights: Map<string, number>,
-  sentences: Sentence[],
+  passage: PreparedPassage,
   context: Set<string>,
 ): { coverage: number; from: number; to: number } {
+  const n = passage.sentences.length;
   let total = 0;
   for (const w of weights.values()) total += w;
-  if (total === 0) return { coverage: 1, from: 0, to: sentences.length - 1 };
-  if (sentences.length === 0) return { coverage: weightOf(weights, context) / total, from: 0, to: -1 };
-  const sentenceTerms = sentences.map((s) => termSet(s.text));
+  if (total === 0) return { coverage: 1, from: 0, to: n - 1 };
+  if (n === 0) return { coverage: weightOf(weights, context) / total, from: 0, to: -1 };
   let best = { coverage: -1, from: 0, to: 0 };
-  for (let i = 0; i < sentences.length; i++) {
+  for (let i = 0; i < n; i++) {
     const found = new Set<string>();
-    for (let j = i; j < Math.min(i + WINDOW_SENTENCES, sentences.length); j++) {
-      for (const t of sentenceTerms[j]!) found.add(t);
+    for (let j = i; j < Math.min(i + WINDOW_SENTENCES, n); j++) {
+      for (const t of passage.terms[j]!) found.add(t);
       const coverage = weightOf(weights, found, context) / total;
       if (coverage > best.coverage) best = { coverage, from: i, to: j };
     }
@@ -113,12 +139,17 @@ function bestWindow(
  * says only in clauses that deny it (« … est due » where the window has « … n'est pas due »). Weighed on the
  * claim's own words (not the question's): a third of those the window holds.
  */
-function dropsDenial(claim: string, weights: Map<string, number>, window: string): boolean {
+function dropsDenial(
+  claim: string,
+  weights: Map<string, number>,
+  passage: PreparedPassage,
+  window: { from: number; to: number },
+): boolean {
   if (DENIAL_IN_OTHER_WORDS.test(fold(claim))) return false;
   const plain = new Set<string>();
   const denied = new Set<string>();
-  for (const sentence of splitSentences(window)) {
-    for (const clause of clauses(sentence.text)) for (const t of termSet(clause)) (denies(clause) ? denied : plain).add(t);
+  for (let i = window.from; i <= window.to; i++) {
+    for (const clause of passage.clauses[i]!) for (const t of clause.terms) (clause.denies ? denied : plain).add(t);
   }
   let held = 0;
   let onlyDenied = 0;
@@ -147,16 +178,15 @@ export function supportScore(
   const claim = stripMarkers(claimWithMarkers);
   const claimTerms = termSet(claim);
   const context = [passage.title ?? '', ...(passage.headingPath ?? [])].join(' ');
-  const sentences = splitSentences(passage.text);
+  const read = prepare(passage.text);
   const weights = termWeights(claimTerms, options.given);
-  const window = bestWindow(weights, sentences, termSet(context));
-  const windowText = window.to < window.from ? '' : passage.text.slice(sentences[window.from]!.start, sentences[window.to]!.end);
+  const window = bestWindow(weights, read, termSet(context));
 
   let lexical = window.coverage;
   const missing = unbackedFactors(claim, `${context} ${passage.text}`);
   if (missing.links > 0) lexical = 0;
   lexical *= Math.pow(MISSING_FIGURE_FACTOR, missing.numbers);
-  if (dropsDenial(claim, weights, windowText)) lexical *= DROPPED_DENIAL_FACTOR;
+  if (dropsDenial(claim, weights, read, window)) lexical *= DROPPED_DENIAL_FACTOR;
 
   let score = lexical;
   if (options.embeddingSimilarity !== undefined && missing.links === 0) {
@@ -170,14 +200,13 @@ export function supportScore(
 
 /** The passage sentence, or pair of adjacent sentences, sharing the most terms with the claim. */
 export function bestSpan(claimTerms: Set<string>, text: string): { quote: string; start: number; end: number } {
-  const sentences = splitSentences(text);
+  const { sentences, terms } = prepare(text);
   if (sentences.length === 0) return { quote: text.slice(0, 300), start: 0, end: Math.min(300, text.length) };
   let best = { value: -1, from: 0, to: 0 };
   for (let i = 0; i < sentences.length; i++) {
     for (let j = i; j < Math.min(i + 2, sentences.length); j++) {
-      const spanTerms = termSet(text.slice(sentences[i].start, sentences[j].end));
       let hit = 0;
-      for (const t of claimTerms) if (spanTerms.has(t)) hit++;
+      for (const t of claimTerms) if (terms[i]!.has(t) || (j > i && terms[j]!.has(t))) hit++;
       // A second sentence must earn its place: it has to add matched terms.
       const value = hit - (j - i) * 0.5;
       if (value > best.value) best = { value, from: i, to: j };
