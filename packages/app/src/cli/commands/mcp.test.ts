@@ -126,7 +126,7 @@ for (const mode of availableModes()) {
         method: 'initialize',
         params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'script', version: '0' } },
       };
-      const params = { name: 'search', arguments: { query: 'congé' } };
+      const params = { name: 'search', arguments: { query: 'protocole Zorglub congés payés', k: 10 } };
       const search = { jsonrpc: '2.0', id: 1, method: 'tools/call', params };
       const invalid = ['[]', '42', '"tools/list"', '{"jsonrpc":"2.0","method":7}', '{"id":2,"method":"tools/list"}'];
       const lines = [
@@ -144,9 +144,11 @@ for (const mode of availableModes()) {
         refusal(-32700, 'Parse error'),
         ...invalid.map(() => refusal(-32600, 'Invalid Request')),
       ]);
-      const searched = answers.find((a) => a.id === 1) as { result?: { isError?: boolean } } | undefined;
-      expect(searched?.result).toBeDefined();
+      type Searched = { result?: { isError?: boolean; structuredContent?: { results: Array<{ document: { url: string } }> } } };
+      const searched = answers.find((a) => a.id === 1) as Searched | undefined;
+      // the call after the refused lines was served, and found what the engine holds
       expect(searched?.result?.isError).toBeFalsy();
+      expect(searched?.result?.structuredContent?.results.map((r) => r.document.url)).toContain(PUBLIC_URL);
       expect(answers).toHaveLength(2 + 1 + invalid.length);
     });
 

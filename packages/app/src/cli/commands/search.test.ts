@@ -65,9 +65,11 @@ for (const mode of availableModes()) {
       // what the CLI checks of an engine's answer (engine-answer-shapes.ts) holds for a real one, ranks too
       expect(searchAnswerShape.safeParse(out).error).toBeUndefined();
       const debug = JSON.parse(await cite('search', 'congés payés', '--debug', '--json')) as {
-        data: Array<{ ranks?: object }>;
+        data: Array<{ document: { url: string }; ranks?: { lexical: { rank: number } | null } }>;
       };
-      expect(debug.data[0]?.ranks).toBeDefined();
+      // the congés payés page, first, is the lexical branch's first too: the ranks the shape reads are real ones
+      expect(debug.data[0]!.document.url).toBe('https://exemple.gouv.fr/conges-payes');
+      expect(debug.data[0]!.ranks?.lexical?.rank).toBe(1);
       expect(searchAnswerShape.safeParse(debug).error).toBeUndefined();
       const human = await cite('search', 'rupture conventionnelle', '--mode', 'lexical', '--k', '1');
       expect(human).toMatch(/1\. Rupture conventionnelle — https:\/\/exemple\.gouv\.fr\/rupture/);
