@@ -32,12 +32,17 @@ export interface AddressGuard {
   refused(req: Request, route: RouteDef, reason: KeyRefusal | 'missing' | 'session_ended', keyId?: number): Promise<void>;
 }
 
+/** The client's address, as TRUST_PROXY lets Express read it. */
+const clientAddress = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/** The client's address as a counter's key: IPv6 addresses count per /56, as one household or office does. */
+export const clientAddressKey = (req: Request): string => ipKeyGenerator(clientAddress(req));
+
 export function addressGuard(ctx: AppContext, windowMs: number): AddressGuard {
   // every refusal counted, one UPSERT each: the budget is small and every guess must count
   const store = new DatabaseRateLimitStore(ctx.db, windowMs);
   const limit = ctx.config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE;
-  const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
-  const counter = (req: Request) => `addr:${ipKeyGenerator(address(req))}`;
+  const counter = (req: Request) => `addr:${clientAddressKey(req)}`;
   /** Addresses read without a running count, and until when that reading is trusted. */
   const clean = new Map<string, number>();
   return {
@@ -66,7 +71,7 @@ export function addressGuard(ctx: AppContext, windowMs: number): AddressGuard {
         store.increment(key),
         recordRefusal(ctx.db, {
           reason,
-          ip: address(req),
+          ip: clientAddress(req),
           keyId,
           route: `${route.method.toUpperCase()} ${route.path}`,
           requestId: req.id,

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
@@ -14,7 +14,7 @@ import { roleAtLeast, type Caller } from '@cite/core/auth/roles.js';
 import { asRequestStartedAt } from '@cite/core/db/admission.js';
 import { CiteError, isCiteError } from '@cite/core/errors.js';
 import { authenticate, noteKeyUsed } from '../keys/api-keys.js';
-import { addressGuard, type AddressGuard } from './address-guard.js';
+import { addressGuard, clientAddressKey, type AddressGuard } from './address-guard.js';
 import { requireCsrfToken, sessionCaller } from '../auth/sessions/session-auth.js';
 import { authFailures, httpDuration, httpRequests } from '@cite/core/observability/metrics.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
@@ -90,7 +90,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
     keyGenerator: rateKey,
     // keyed by API key, not by address: the address checks do not apply
     validate: { xForwardedForHeader: false, forwardedHeader: false, trustProxy: false },
-    handler: (req, _res, next) => next(rateLimited((req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime)),
+    handler: (req, _res, next) => next(rateLimited(resetTimeOf(req), 'for this API key')),
   });
   const guard = addressGuard(ctx, RATE_WINDOW_MS);
   const addressLimiter = publicAddressLimiter(ctx);
@@ -131,20 +131,20 @@ function publicAddressLimiter(ctx: AppContext) {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     store: new DatabaseRateLimitStore(ctx.db, RATE_WINDOW_MS),
-    keyGenerator: (req) => `public:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`,
+    keyGenerator: (req) => `public:${clientAddressKey(req)}`,
     // req.ip follows TRUST_PROXY, as the address guard's does; the library's own proxy warnings would repeat it
     validate: { xForwardedForHeader: false, forwardedHeader: false, trustProxy: false },
-    handler: (req, _res, next) => {
-      const seconds = retryAfterSeconds((req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime, RATE_WINDOW_MS);
-      const message = `Too many requests from this address; retry in ${seconds} s`;
-      next(new CiteError('RATE_LIMITED', message, { status: 429, retryAfterSeconds: seconds }));
-    },
+    handler: (req, _res, next) => next(rateLimited(resetTimeOf(req), 'from this address')),
   });
 }
 
-function rateLimited(resetTime: Date | undefined): CiteError {
+/** When the window of the budget express-rate-limit just refused ends. */
+const resetTimeOf = (req: Request): Date | undefined => (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+
+/** A limiter's refusal: `whose` budget is spent ("for this API key"), and when the next request may come. */
+function rateLimited(resetTime: Date | undefined, whose: string): CiteError {
   const seconds = retryAfterSeconds(resetTime, RATE_WINDOW_MS);
-  return new CiteError('RATE_LIMITED', `Too many requests for this API key; retry in ${seconds} s`, { status: 429, retryAfterSeconds: seconds });
+  return new CiteError('RATE_LIMITED', `Too many requests ${whose}; retry in ${seconds} s`, { status: 429, retryAfterSeconds: seconds });
 }
 
 /**
@@ -157,7 +157,7 @@ function chargeRateCost(cost: (body: unknown) => number, store: DatabaseRateLimi
       const extra = Math.max(0, Math.trunc(cost(req.body)) - 1);
       for (let i = 0; i < extra; i++) {
         const info = await store.increment(rateKey(req));
-        if (info.totalHits > limit) return next(rateLimited(info.resetTime));
+        if (info.totalHits > limit) return next(rateLimited(info.resetTime, 'for this API key'));
       }
       next();
     } catch (e) {
