@@ -9,6 +9,7 @@
  * question weigh a quarter, because a claim made of the question's topic words and an invented predicate
  * (« Le congé de maternité est supprimé [1] ») found its topic words in every passage on the topic.
  */
+import { LRUCache } from 'lru-cache';
 import { fold } from '@cite/core/text/fold.js';
 import { stripMarkers } from './citations.js';
 import { splitSentences, type Sentence } from './sentences.js';
@@ -49,20 +50,22 @@ const DENIED_SHARE = 1 / 3;
  * Words that deny what their clause says (folded). A bare « ne » is not one: « ne … que » restricts, and
  * « ne peut être inférieure à » sets a floor.
  */
-const DENIAL = /\b(?:pas|jamais|aucune?s?|nulle?s?|interdite?s?|interdiction|impossible|ni|not|never|cannot)\b/;
+const DENIAL_WORDS = ['pas', 'jamais', 'aucune?s?', 'nulle?s?', 'interdite?s?', 'interdiction', 'impossible', 'ni', 'not', 'never', 'cannot'];
+const DENIAL = wordsPattern(DENIAL_WORDS);
 
 /**
  * Denials, and the words that say the same in other terms: « exonérées » for « n'ont pas à payer », « exclus »
  * for « ne s'applique pas », « limitée à » for « ne peut pas dépasser », « ne … que ».
  */
-const DENIAL_IN_OTHER_WORDS = new RegExp(
-  `\\b(?:${[
-    'pas', 'jamais', 'aucune?s?', 'nulle?s?', 'interdi\\w*', 'impossible', 'ni', 'not', 'never', 'cannot', 'sans',
-    'exon\\w*', 'exclu\\w*', 'dispens\\w*', 'facultati\\w*', 'refus\\w*', 'seule?s?', 'seulement', 'uniquement',
-    'limit\\w*', 'maxim\\w*', 'plafon\\w*', 'inferieur\\w*', 'superieur\\w*', 'depass\\w*', 'prohib\\w*',
-    'absence', 'hors', 'sauf', 'except\\w*', 'non', 'que', 'qu',
-  ].join('|')})\\b`,
-);
+const DENIAL_IN_OTHER_WORDS = wordsPattern([
+  ...DENIAL_WORDS, 'interdi\\w*', 'sans', 'exon\\w*', 'exclu\\w*', 'dispens\\w*', 'facultati\\w*', 'refus\\w*', 'seule?s?', 'seulement',
+  'uniquement', 'limit\\w*', 'maxim\\w*', 'plafon\\w*', 'inferieur\\w*', 'superieur\\w*', 'depass\\w*', 'prohib\\w*',
+  'absence', 'hors', 'sauf', 'except\\w*', 'non', 'que', 'qu',
+]);
+
+function wordsPattern(words: string[]): RegExp {
+  return new RegExp(`\\b(?:${words.join('|')})\\b`);
+}
 
 export function denies(text: string): boolean {
   return DENIAL.test(fold(text));
@@ -80,24 +83,33 @@ interface PreparedPassage {
   clauses: { terms: Set<string>; denies: boolean }[][];
 }
 
-/** Passages read lately: an answer checks each of its sentences against the same few sources. */
-const prepared = new Map<string, PreparedPassage>();
-const PREPARED_MAX = 256;
-
-function prepare(text: string): PreparedPassage {
-  let p = prepared.get(text);
-  if (!p) {
-    const sentences = splitSentences(text);
-    p = {
-      sentences,
-      terms: sentences.map((x) => termSet(x.text)),
-      clauses: sentences.map((x) => clauses(x.text).map((c) => ({ terms: termSet(c), denies: denies(c) }))),
-    };
-    if (prepared.size >= PREPARED_MAX) prepared.clear();
-    prepared.set(text, p);
-  }
-  return p;
+/**
+ * What was read lately of a text, by text: an answer checks each of its sentences against the same few sources,
+ * and would read each one again for every sentence citing it.
+ */
+function recently<T extends object>(read: (text: string) => T): (text: string) => T {
+  const seen = new LRUCache<string, T>({ max: 256 });
+  return (text) => {
+    let value = seen.get(text);
+    if (!value) {
+      value = read(text);
+      seen.set(text, value);
+    }
+    return value;
+  };
 }
+
+const prepare = recently((text): PreparedPassage => {
+  const sentences = splitSentences(text);
+  return {
+    sentences,
+    terms: sentences.map((x) => termSet(x.text)),
+    clauses: sentences.map((x) => clauses(x.text).map((c) => ({ terms: termSet(c), denies: denies(c) }))),
+  };
+});
+
+/** The figures and links of a passage with its title and headings. */
+const figuresOf = recently((text) => ({ numbers: new Set(numbers(text)), urls: urls(text) }));
 
 /** The claim's terms, each weighing 1, or GIVEN_WEIGHT when the question holds it (unless it holds them all). */
 function termWeights(claim: Set<string>, given?: ReadonlySet<string>): Map<string, number> {
@@ -163,10 +175,9 @@ function dropsDenial(
 
 /** Figures and links in the claim that the passage does not contain: each one lowers the score. */
 function unbackedFactors(claim: string, passageText: string): { numbers: number; links: number } {
-  const passageNumbers = new Set(numbers(passageText));
-  const passageUrls = urls(passageText);
-  const missingNumbers = numbers(claim).filter((n) => !passageNumbers.has(n)).length;
-  const missingLinks = urls(claim).filter((u) => !passageUrls.some((p) => p.startsWith(u) || u.startsWith(p))).length;
+  const passage = figuresOf(passageText);
+  const missingNumbers = numbers(claim).filter((n) => !passage.numbers.has(n)).length;
+  const missingLinks = urls(claim).filter((u) => !passage.urls.some((p) => p.startsWith(u) || u.startsWith(p))).length;
   return { numbers: missingNumbers, links: missingLinks };
 }
 
