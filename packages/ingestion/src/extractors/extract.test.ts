@@ -39,7 +39,7 @@ describe('extract: one batch of good and bad inputs', () => {
     fs.writeFileSync(path.join(dir, 'scan.pdf'), writePdf({ pages: [null] }));
     fs.writeFileSync(path.join(dir, 'note.docx'), writeDocx([{ text: 'Note', heading: 1 }, { text: 'Contenu de la note.' }]));
     fs.writeFileSync(path.join(dir, 'sub', 'readme.md'), '# Lisez-moi\n\nDu texte.');
-    fs.writeFileSync(path.join(dir, 'sub', 'notes.txt'), 'Des notes en texte brut.');
+    fs.writeFileSync(path.join(dir, 'sub', 'notes.txt'), iconv.encode('Des notes en texte brut : 10 € l’été.', 'windows-1252'));
     fs.writeFileSync(path.join(dir, 'sub', 'empty.txt'), '');
     fs.writeFileSync(path.join(dir, 'sub', 'blank.html'), '<html><body><nav><a href="/">menu</a></nav></body></html>');
     fs.writeFileSync(path.join(dir, 'sub', 'program.html'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...Array(64).fill(0)]));
@@ -93,6 +93,7 @@ describe('extract: one batch of good and bad inputs', () => {
     expect(doc('guide.pdf')?.sections[0].blocks.map((b) => b.locator?.page)).toEqual([1, 2]);
     expect(doc('page.html')?.url).toBe(new URL(`file://${path.join(dir, 'page.html')}`).href);
     expect(doc('notes.txt')?.title).toBe('notes');
+    expect(doc('notes.txt')?.sections[0].blocks[0].text).toBe('Des notes en texte brut : 10 € l’été.'); // Windows-1252, euro sign kept
     expect(doc('inside.html')?.url).toMatch(/archive\.zip!\/inside\.html$/);
     // the ten failures of the table above, each with a message a person can act on
     const failures = outcomes.flatMap((o) => (o.ok ? [] : [o]));

@@ -14,6 +14,7 @@ import { configSchema, type Config } from '@cite/core/config/config.js';
 import type { NormalisedDocument } from '../document.js';
 import { readZip, sanitiseEntryName, type ArchiveLimits } from './archive.js';
 import { decodeWithBom } from './byte-order-mark.js';
+import { decodeUtf8Lenient } from './lenient-utf8.js';
 import { detectFormat, FORMAT_SNIFF_BYTES, type DocumentFormat } from './detect-format.js';
 import { extractDocx } from './docx.js';
 import type { HtmlLink } from './html.js';
@@ -305,12 +306,8 @@ class Extractor {
 function decodeText(data: Buffer): string {
   const withBom = decodeWithBom(data);
   if (withBom !== undefined) return withBom;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(data);
-  } catch {
-    // Not UTF-8: old French text files are Windows-1252.
-    return new TextDecoder('windows-1252').decode(data);
-  }
+  // Old French text files are Windows-1252; some mix it into UTF-8.
+  return decodeUtf8Lenient(data);
 }
 
 /** Every file under a directory, sorted, hidden files and folders skipped. */

@@ -157,6 +157,24 @@ describe('decodeHtml (charsets)', () => {
     expect(decodeHtml(bytes, 'text/html; charset=ISO-8859-1')).toContain(french);
   });
 
+  it('keeps the accents of Latin-1 bytes declared UTF-8, by the header or by <meta>', () => {
+    const bytes = iconv.encode(page('<meta charset="utf-8">'), 'windows-1252');
+    expect(decodeHtml(bytes, 'text/html; charset=utf-8')).toContain(french);
+    expect(allText(extractHtml({ body: bytes, url, contentType: 'text/html' }))).toContain(french);
+    expect(decodeHtml(bytes, 'text/html; charset=UTF-8')).not.toContain('\uFFFD');
+  });
+
+  it('reads a UTF-8 page with one pasted Latin-1 paragraph: both halves keep their accents', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('<html><head><meta charset="utf-8"></head><body><main><p>Congés payés – « été »</p><p>'),
+      iconv.encode(french, 'windows-1252'),
+      Buffer.from('</p></main></body></html>'),
+    ]);
+    const text = decodeHtml(bytes, 'text/html; charset=utf-8');
+    expect(text).toContain('Congés payés – « été »');
+    expect(text).toContain(french);
+  });
+
   it('reads UTF-8 with and without BOM', () => {
     expect(decodeHtml(Buffer.from(page('')))).toContain(french);
     expect(decodeHtml(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(page(''))]))).toContain(french);

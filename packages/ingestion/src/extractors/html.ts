@@ -10,6 +10,7 @@ import { load, type CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import iconv from 'iconv-lite';
 import { decodeWithBom } from './byte-order-mark.js';
+import { decodeUtf8Lenient } from './lenient-utf8.js';
 import { CiteError } from '@cite/core/errors.js';
 import type { Block, Locator, NormalisedDocument, Section } from '../document.js';
 
@@ -67,20 +68,10 @@ function normaliseCharset(label: string | undefined): string | undefined {
   return iconv.encodingExists(l) ? l : undefined;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The text when the bytes are valid UTF-8, else undefined. */
-function tryUtf8(buf: Buffer): string | undefined {
-  try {
-    return strictUtf8.decode(buf);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Decodes HTML bytes: BOM, then charset from Content-Type, then <meta charset> / http-equiv in the
- * first 4 KiB, then UTF-8 when the bytes are valid UTF-8, else windows-1252.
+ * first 4 KiB, else UTF-8. UTF-8, declared or not, forgives stray Windows-1252 bytes
+ * (lenient-utf8.ts): a page declared UTF-8 but saved in Latin-1 keeps its accents.
  */
 export function decodeHtml(body: Buffer, contentType?: string): string {
   const withBom = decodeWithBom(body);
@@ -89,9 +80,8 @@ export function decodeHtml(body: Buffer, contentType?: string): string {
   if (!charset) charset = normaliseCharset(body.subarray(0, 4096).toString('latin1').match(META_CHARSET)?.[1]);
   // A <meta> saying UTF-16 on bytes we could read as ASCII is a lie (HTML standard): ignore it.
   if (charset?.startsWith('utf-16')) charset = undefined;
-  if (charset === 'utf-8') return body.toString('utf8');
-  if (charset) return iconv.decode(body, charset);
-  return tryUtf8(body) ?? iconv.decode(body, 'windows-1252');
+  if (charset && charset !== 'utf-8') return iconv.decode(body, charset);
+  return decodeUtf8Lenient(body);
 }
 
 // ---------------------------------------------------------------------------------------------

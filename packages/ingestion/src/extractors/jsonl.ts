@@ -11,6 +11,7 @@ import type { NormalisedDocument, Section } from '../document.js';
 import { isWebUrl } from '../urls/document-url.js';
 import { extractHtml } from './html.js';
 import { extractMarkdown, extractText } from './text.js';
+import { decodeUtf8Lenient } from './lenient-utf8.js';
 
 export interface JsonlSource {
   path?: string;
@@ -150,7 +151,7 @@ export async function* extractJsonl(source: JsonlSource, options: JsonlOptions):
         yield { ok: false, line: n, code: 'JSONL_LINE_TOO_LARGE', message: `line of ${line.tooLarge}+ bytes is over the limit of ${options.maxLineBytes}` };
         continue;
       }
-      const text = line.toString('utf8').trim();
+      const text = decodeUtf8Lenient(line).trim();
       if (!text) continue;
       let record: unknown;
       try {

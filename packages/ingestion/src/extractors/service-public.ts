@@ -12,6 +12,7 @@ import { CiteError } from '@cite/core/errors.js';
 import { documentUrlError, isWebUrl } from '../urls/document-url.js';
 import { tooDeep } from './html.js';
 import { childElements, firstChild, parseXml, xmlText, type XmlElement, type XmlNode } from './xml-tree.js';
+import { decodeUtf8Lenient } from './lenient-utf8.js';
 
 export interface Abbreviation {
   /** The short form as written in the text ("JOAFE", "TVA"). */
@@ -230,7 +231,7 @@ export function extractServicePublic(input: ServicePublicInput): NormalisedDocum
 }
 
 function extractUnguarded(input: ServicePublicInput): NormalisedDocument {
-  const text = typeof input.body === 'string' ? input.body : input.body.toString('utf8');
+  const text = typeof input.body === 'string' ? input.body : decodeUtf8Lenient(input.body);
   const root = parseXml(text);
   const id = root.attrs.ID;
   const title = dcText(root, 'title');
