@@ -123,8 +123,10 @@ export const configSchema = z.object({
   LLM_API_KEY: z.string().optional(),
   /** Chat model name, as the server knows it. */
   LLM_MODEL: z.string().optional(),
-  /** Chat model call timeout (ms). */
+  /** Chat model call timeout (ms); of a streamed answer, the longest wait for its first words and between two pieces of text (keep-alives do not count). */
   LLM_TIMEOUT_MS: int(1000, 600000).default(60000),
+  /** Longest a streamed answer may run in all (ms), however steadily its words arrive. */
+  LLM_STREAM_MAX_MS: int(10000, 3600000).default(600000),
   /** Chat model call retries on 429, 5xx and network errors, with backoff. */
   LLM_MAX_RETRIES: int(0, 10).default(2),
   /** Longest answer the chat model may write, in tokens (sent as max_tokens). Cité reads at most 8 characters a token of it: a server that ignores max_tokens is cut off there (LLM_ANSWER_TOO_LONG). */

@@ -30,6 +30,8 @@ export interface ScriptedReply {
   chunkDelayMs?: number;
   /** Never answer (the client must time out). */
   hang?: boolean;
+  /** Streamed: after the headers, only SSE comments and empty deltas, this many ms apart, never a word nor an end. */
+  keepAliveOnlyMs?: number;
   /** Close the connection after this many stream chunks, without [DONE]. */
   dropAfterChunks?: number;
   model?: string;
@@ -127,6 +129,15 @@ export async function startScriptedLlm(script: Script, options: { apiKey?: strin
         `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
       );
     send({ role: 'assistant', content: '' }, null);
+    if (reply.keepAliveOnlyMs) {
+      for (let i = 0; !res.destroyed; i++) {
+        await wait(reply.keepAliveOnlyMs);
+        if (res.destroyed) break;
+        if (i % 2) res.write(': keep-alive\n\n');
+        else send({ content: '' }, null);
+      }
+      return;
+    }
     const parts = reply.chunks ?? toChunks(content);
     for (let i = 0; i < parts.length; i++) {
       if (reply.dropAfterChunks !== undefined && i >= reply.dropAfterChunks) {

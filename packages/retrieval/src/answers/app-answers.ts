@@ -22,6 +22,7 @@ export function llmFromConfig(app: Pick<AppContext, 'config' | 'log'>): LlmClien
     apiKey: c.LLM_API_KEY,
     model: c.LLM_MODEL,
     timeoutMs: c.LLM_TIMEOUT_MS,
+    streamMaxMs: c.LLM_STREAM_MAX_MS,
     maxRetries: c.LLM_MAX_RETRIES,
     maxTokens: c.LLM_MAX_TOKENS,
     log: app.log.child({ component: 'llm' }),

@@ -80,6 +80,32 @@ describe('LlmClient against a scripted OpenAI-compatible server', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
+  it('times out a stream that sends only keep-alives and empty deltas, never a word', async () => {
+    llm.setScript({ keepAliveOnlyMs: 100 });
+    const t0 = Date.now();
+    const before = llm.requests.length;
+    await expect(client({ timeoutMs: 1000, maxRetries: 0 }).complete({ messages, onToken: () => {} })).rejects.toMatchObject({
+      code: 'LLM_TIMEOUT',
+      status: 504,
+    });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    await vi.waitFor(() => expect(llm.abandoned).toContain(before)); // the connection to the model is closed
+  });
+
+  it('ends a stream whose words keep coming past LLM_STREAM_MAX_MS, each within LLM_TIMEOUT_MS', async () => {
+    const slow = 'Le préavis est d’un mois. '.repeat(20);
+    llm.setScript({ content: slow, chunks: toChunks(slow, 2), chunkDelayMs: 200 });
+    const deltas: string[] = [];
+    const t0 = Date.now();
+    await expect(client({ timeoutMs: 1000, streamMaxMs: 1500, maxRetries: 0 }).complete({ messages, onToken: (d) => deltas.push(d) })).rejects.toMatchObject({
+      code: 'LLM_TIMEOUT',
+      status: 504,
+      message: expect.stringContaining('LLM_STREAM_MAX_MS'),
+    });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(deltas.length).toBeGreaterThan(3); // words did arrive, each well within the wait allowed
+  });
+
   it('does not retry bad credentials, and names the variable to check', async () => {
     const before = llm.requests.length;
     await expect(client({ apiKey: 'wrong' }).complete({ messages })).rejects.toMatchObject({

@@ -18,8 +18,13 @@ export interface LlmClientOptions {
   baseUrl: string;
   apiKey?: string;
   model: string;
-  /** Time allowed to the first byte, and between two streamed chunks. */
+  /** Time allowed to a whole answer; streamed, to the first words and between two pieces of text. */
   timeoutMs: number;
+  /**
+   * Time allowed to a whole streamed answer (LLM_STREAM_MAX_MS): a server trickling a character just
+   * under `timeoutMs` apart would otherwise hold the request for hours.
+   */
+  streamMaxMs?: number;
   maxRetries: number;
   /** Longest completion asked for, in tokens, when a request does not say (LLM_MAX_TOKENS). */
   maxTokens?: number;
@@ -125,6 +130,8 @@ export class LlmClient {
       clearTimeout(timer);
       timer = setTimeout(() => timeout.abort(new TimeoutSignal()), this.options.timeoutMs);
     };
+    const streamMaxMs = this.options.streamMaxMs ?? CONFIG_DEFAULTS.LLM_STREAM_MAX_MS;
+    const whole = stream ? setTimeout(() => timeout.abort(new TimeoutSignal(streamMaxMs, 'stream')), streamMaxMs) : undefined;
     const signal = request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal;
     try {
       let res: Response;
@@ -182,8 +189,12 @@ export class LlmClient {
       }
       const finishReason = choice.finish_reason ?? null;
       return { text: content, model: parsed.model ?? this.model, finishReason, usage: parsed.usage, firstTokenMs };
+    } catch (e) {
+      // which of the two clocks ran out
+      throw e instanceof TimeoutSignal && timeout.signal.reason instanceof TimeoutSignal ? timeout.signal.reason : e;
     } finally {
       clearTimeout(timer);
+      clearTimeout(whole);
     }
   }
 
@@ -236,6 +247,8 @@ export class LlmClient {
       heldSurrogate = /[\ud800-\udbff]$/.test(clean) ? clean.slice(-1) : '';
       clean = storableText(heldSurrogate ? clean.slice(0, -1) : clean);
       if (clean) {
+        // only words restart the clock: keep-alive comments, role-only and empty deltas do not
+        rearm();
         if (!firstTokenMs) firstTokenMs = Date.now();
         text += clean;
         if (text.length > limit.chars) throw tooLong(limit);
@@ -245,7 +258,6 @@ export class LlmClient {
     };
     try {
       for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
-        rearm();
         buffer += decoder.decode(bytes, { stream: true });
         // an event that never ends (no blank line) would otherwise grow the buffer without bound
         if (buffer.length > limit.bytes) throw tooLong(limit);
@@ -302,7 +314,11 @@ function tooLong(limit: ReadLimit): CiteError {
 }
 
 class TimeoutSignal extends Error {
-  constructor() {
+  /** `wait`: no answer, or no new words, within LLM_TIMEOUT_MS; `stream`: the whole stream past LLM_STREAM_MAX_MS. */
+  constructor(
+    readonly ms?: number,
+    readonly clock: 'wait' | 'stream' = 'wait',
+  ) {
     super('timeout');
   }
 }
@@ -332,6 +348,13 @@ async function httpError(res: Response): Promise<CiteError> {
 
 function toCiteError(e: unknown, timeoutMs: number): CiteError {
   if (e instanceof CiteError) return e;
+  if (e instanceof TimeoutSignal && e.clock === 'stream') {
+    return new CiteError('LLM_TIMEOUT', `The language model's streamed answer was not complete within ${e.ms} ms (LLM_STREAM_MAX_MS)`, {
+      status: 504,
+      retryable: true,
+      cause: e,
+    });
+  }
   if (e instanceof TimeoutSignal) {
     return new CiteError('LLM_TIMEOUT', `The language model server did not answer within ${timeoutMs} ms`, { status: 504, retryable: true, cause: e });
   }
