@@ -381,6 +381,8 @@ function errorHandler(ctx: AppContext) {
 /** Maps any thrown value to what the client may see: never a stack trace or SQL. */
 export function toErrorBody(err: unknown): { status: number; code: string; message: string; details?: unknown } {
   if (isCiteError(err)) return { status: err.status, code: err.code, message: err.message, details: err.details };
+  // the router's decoding of a path parameter (« %E0%A4%A »): the client's mistake, not the engine's
+  if (err instanceof URIError) return { status: 400, code: 'INVALID_PATH', message: 'The path holds a malformed percent-escape' };
   const e = err as { type?: string; status?: number; expose?: boolean };
   if (e?.type === 'entity.parse.failed') return { status: 400, code: 'INVALID_JSON', message: 'The request body is not valid JSON' };
   if (e?.type === 'entity.too.large') return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' };

@@ -97,6 +97,16 @@ for (const mode of availableModes()) {
       expect(res.headers.get('x-request-id')).toBeTruthy();
     });
 
+    it('answers a malformed percent-escape in a path with 400 INVALID_PATH, not 500', async () => {
+      for (const path of ['/v1/documents/%E0%A4%A/original', '/v1/answers/%E0', '/admin/api/sources/%ZZ']) {
+        for (const role of ['admin', null] as const) {
+          const res = await e.fetch(path, { role });
+          expect(res.status, `${path} ${role}`).toBe(400);
+          expect(await res.json()).toMatchObject({ code: 'INVALID_PATH' });
+        }
+      }
+    });
+
     it('serves health, readiness, OpenAPI and Prometheus metrics', async () => {
       expect(await (await e.fetch('/healthz', { role: null })).json()).toEqual({ status: 'ok' });
       expect(await (await e.fetch('/readyz', { role: null })).json()).toMatchObject({ status: 'ready', database: mode });

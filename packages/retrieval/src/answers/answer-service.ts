@@ -502,7 +502,13 @@ export class AnswerService {
     }).catch((storeErr) => run.log?.error({ err: storeErr }, 'could not record the failed answer'));
     run.log?.warn({ code: err.code }, 'answer failed');
     // The stored answer's id rides along, so the client can find the failed record.
-    return new CiteError(err.code, err.message, { status: err.status, retryable: err.retryable, cause: err, details: { answer_id: run.id } });
+    return new CiteError(err.code, err.message, {
+      status: err.status,
+      retryable: err.retryable,
+      retryAfterSeconds: err.retryAfterSeconds,
+      cause: err,
+      details: { answer_id: run.id },
+    });
   }
 
   /** Retrieval, then the relevance gate on what was retrieved, with the index's term statistics. */

@@ -259,6 +259,8 @@ export async function searchWith(deps: SearchDeps, input: SearchInput): Promise<
           };
     rows = (await deps.db.queryWithSettings<HybridRow>(settings, hotShape ? hybridStatement(sql) : sql, params)).rows;
   } catch (e) {
+    // the engine's own refusals (503 DATABASE_BUSY with its Retry-After, a cancelled request) keep their code
+    if (e instanceof CiteError) throw e;
     const message = (e as Error).message ?? '';
     if (/different vector dimensions|expected \d+ dimensions/.test(message)) {
       throw new CiteError(
