@@ -18,6 +18,13 @@ describe('parseCitations', () => {
     expect(r.used).toEqual([2, 3]);
   });
 
+  it('removes references to sources of any number of digits, which look the same to a reader', () => {
+    const r = parseCitations('Le permis est exigé [12345]. Un délai court [1, 99999999999999999999]. 【123456†source】', 2);
+    expect(r.text).toBe('Le permis est exigé. Un délai court [1].');
+    expect(r.removed).toBe(3);
+    expect(r.used).toEqual([1]);
+  });
+
   it('leaves ordinary brackets alone', () => {
     const r = parseCitations('Un tableau [voir annexe] et un lien [texte](https://x.fr) [2].', 2);
     expect(r.text).toBe('Un tableau [voir annexe] et un lien [texte](https://x.fr) [2].');

@@ -23,7 +23,7 @@ export interface ParsedCitations {
 
 /** Matches one marker group; group 1 holds the list of numbers. */
 const MARKER =
-  /\[\[?\s*((?:(?:sources?|src|réf\.?|ref\.?)\s*)?\d{1,4}(?:\s*(?:,|;|-|–|et|and)\s*(?:(?:sources?|src|réf\.?|ref\.?)\s*)?\d{1,4})*)\s*\]\]?|【\s*(\d{1,4})(?:†[^】]*|\s*)】/giu;
+  /\[\[?\s*((?:(?:sources?|src|réf\.?|ref\.?)\s*)?\d+(?:\s*(?:,|;|-|–|et|and)\s*(?:(?:sources?|src|réf\.?|ref\.?)\s*)?\d+)*)\s*\]\]?|【\s*(\d+)(?:†[^】]*|\s*)】/giu;
 
 const MAX_RANGE = 20;
 
