@@ -74,7 +74,8 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     const routes = allRoutes();
     const expressApp = createApp(app, { routes, mount: (a) => mountConsole(a) });
     const server = await listen(expressApp, cfg.PORT, cfg.HOST);
-    server.requestTimeout = cfg.REQUEST_TIMEOUT_MS + 5_000;
+    // bodies are timed by the app, by route (http/body-deadline.ts): Node's timer would cut off slow uploads
+    server.requestTimeout = 0;
     server.headersTimeout = 60_000;
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : cfg.PORT;

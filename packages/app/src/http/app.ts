@@ -15,6 +15,7 @@ import { asRequestStartedAt } from '@cite/core/db/admission.js';
 import { CiteError, isCiteError } from '@cite/core/errors.js';
 import { authenticate, noteKeyUsed } from '../keys/api-keys.js';
 import { addressGuard, clientAddressKey, type AddressGuard } from './address-guard.js';
+import { bodyDeadline, bodyProgress } from './body-deadline.js';
 import { requireCsrfToken, sessionCaller } from '../auth/sessions/session-auth.js';
 import { authFailures, httpDuration, httpRequests } from '@cite/core/observability/metrics.js';
 import type { AppContext } from '@cite/core/http/app-context.js';
@@ -45,6 +46,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
   // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (none by default)
   app.set('trust proxy', ctx.config.TRUST_PROXY);
   app.locals.routes = options.routes;
+  app.use(bodyDeadline(ctx.config.REQUEST_TIMEOUT_MS));
 
   app.use(
     pinoHttp({
@@ -100,6 +102,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions): express.E
     if (route.access !== 'public') handlers.push(asRequest(authenticateRequest(ctx, route, guard)), asRequest(limiter));
     else if (route.perAddressLimit) handlers.push(asRequest(addressLimiter));
     if (!route.longRunning) handlers.push(requestTimeout(ctx.config.REQUEST_TIMEOUT_MS));
+    else handlers.unshift(bodyProgress(ctx.config.REQUEST_TIMEOUT_MS));
     if (route.body && !route.bodyContentType) handlers.push(requireJsonBody, jsonParser);
     handlers.push(rejectControlCharacters());
     if (route.rateCost && route.access !== 'public') handlers.push(asRequest(chargeRateCost(route.rateCost, store, ctx.config.RATE_LIMIT_PER_MINUTE)));

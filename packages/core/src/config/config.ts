@@ -241,7 +241,7 @@ export const configSchema = z.object({
   TRUST_PROXY: trustProxy.default(false),
   /** Bearer token that opens GET /metrics to a Prometheus scraper (an admin API key opens it too); unset = admin keys only. At least 16 characters. */
   METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
-  /** Per-request timeout (ms), streams excepted. */
+  /** Per-request timeout (ms), streams excepted; a request body must be in within it (plus 5 s), an upload's may take longer while it keeps arriving (no byte for this long closes it). */
   REQUEST_TIMEOUT_MS: int(1000, 3600000).default(120000),
   /** Largest accepted JSON body (`512kb`, `1mb`…); larger requests get 413. */
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { message: 'expected a size such as 1mb' }).default('1mb'),
