@@ -247,7 +247,7 @@ class Extractor {
     if (format === 'jsonl' || format === 'jsonl-gz') {
       for await (const o of extractJsonl(
         { path: leaf.data ? undefined : leaf.file, data: leaf.data, gzip: format === 'jsonl-gz' },
-        { maxLineBytes: this.options.maxLineBytes },
+        { maxLineBytes: this.options.maxLineBytes, gzip: { maxTotalBytes: this.options.archive.maxTotalBytes, maxRatio: this.options.archive.maxRatio } },
       )) {
         const location = `${leaf.location}:${o.line}`;
         yield o.ok ? { ok: true, location, document: o.document } : { ok: false, location, code: o.code, message: o.message };

@@ -79,4 +79,21 @@ describe('extractJsonl', () => {
     expect(!last.ok && last.code).toBe('GZIP_CORRUPT');
     expect(out.filter((o) => o.ok).length).toBeGreaterThan(100);
   });
+
+  it('stops a .jsonl.gz that inflates past the zip limits (GZIP_BOMB), keeping the lines read before', async () => {
+    const line = JSON.stringify({ url: 'https://x.gouv.fr/copie', title: 'Copie', text: 'la même ligne '.repeat(50) });
+    const bomb = zlib.gzipSync(`${line}\n`.repeat(40_000)); // ~30 MB of one line, a few hundred KB compressed
+    const limits = { maxTotalBytes: 1e12, maxRatio: 20 };
+    const out = await collect(extractJsonl({ data: bomb, gzip: true }, { maxLineBytes: 1e6, gzip: limits }));
+    const last = out[out.length - 1]!;
+    expect(!last.ok && last.code).toBe('GZIP_BOMB');
+    const read = out.filter((o) => o.ok).length;
+    expect(read).toBeGreaterThan(0);
+    expect(read * line.length).toBeLessThanOrEqual(bomb.length * 20); // stopped at the ratio, not at the end
+    // an ordinary export, within both limits, is read whole; and the total is a limit of its own
+    const plain = zlib.gzipSync(lines);
+    check(await collect(extractJsonl({ data: plain, gzip: true }, { maxLineBytes: 1e6, gzip: limits })));
+    const capped = await collect(extractJsonl({ data: bomb, gzip: true }, { maxLineBytes: 1e6, gzip: { maxTotalBytes: 2 * 1024 * 1024, maxRatio: 1e6 } }));
+    expect(capped.at(-1)).toMatchObject({ ok: false, code: 'GZIP_BOMB', message: expect.stringContaining('past 2097152 bytes') });
+  });
 });

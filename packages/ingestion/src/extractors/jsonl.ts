@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { NormalisedDocument, Section } from '../document.js';
 import { isWebUrl } from '../urls/document-url.js';
 import { extractHtml } from './html.js';
@@ -22,6 +22,33 @@ export interface JsonlSource {
 export interface JsonlOptions {
   /** Longest line accepted (bytes); longer lines give JSONL_LINE_TOO_LARGE. */
   maxLineBytes: number;
+  /**
+   * A gzip file's bounds, the zips' own (INGEST_ZIP_MAX_TOTAL_BYTES, INGEST_ZIP_MAX_RATIO): past either,
+   * reading stops with GZIP_BOMB, the lines read so far kept. Without them, 1.3 MB inflating to 400 MB
+   * of copies of one line ran for a minute, and a file at the size limit would run for hours.
+   */
+  gzip?: { maxTotalBytes: number; maxRatio: number };
+}
+
+/** Inflated sizes under this are never refused for their ratio: small text compresses very well too. */
+const RATIO_FLOOR_BYTES = 1024 * 1024;
+
+class GzipBomb extends Error {}
+
+/** Counts what gunzip gives, and fails the stream past the total or the ratio to the compressed size. */
+function inflationGuard(compressedBytes: number, limits: NonNullable<JsonlOptions['gzip']>): Transform {
+  const most = Math.min(limits.maxTotalBytes, Math.max(RATIO_FLOOR_BYTES, compressedBytes * limits.maxRatio));
+  let inflated = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      inflated += chunk.length;
+      if (inflated > most) {
+        const why = most === limits.maxTotalBytes ? `past ${limits.maxTotalBytes} bytes` : `more than ${limits.maxRatio} times its ${compressedBytes} compressed bytes`;
+        return done(new GzipBomb(`the gzip stream inflates ${why}`));
+      }
+      done(null, chunk);
+    },
+  });
 }
 
 export type JsonlOutcome =
@@ -142,6 +169,12 @@ export async function* extractJsonl(source: JsonlSource, options: JsonlOptions):
     const gunzip = zlib.createGunzip();
     stream.on('error', (e) => gunzip.destroy(e));
     stream = stream.pipe(gunzip);
+    if (options.gzip) {
+      const compressed = source.data ? source.data.length : (await fs.promises.stat(source.path as string)).size;
+      const guard = inflationGuard(compressed, options.gzip);
+      stream.on('error', (e) => guard.destroy(e));
+      stream = stream.pipe(guard);
+    }
   }
   let n = 0;
   try {
@@ -170,6 +203,10 @@ export async function* extractJsonl(source: JsonlSource, options: JsonlOptions):
   } catch (e) {
     // A truncated or corrupt gzip stream: what was read so far stays extracted.
     const err = e as NodeJS.ErrnoException;
+    if (e instanceof GzipBomb) {
+      yield { ok: false, line: n + 1, code: 'GZIP_BOMB', message: `stopped reading after line ${n}: ${err.message}` };
+      return;
+    }
     const code = source.gzip && /Z_|zlib|unexpected end|incorrect header/i.test(`${err.code} ${err.message}`) ? 'GZIP_CORRUPT' : 'READ_FAILED';
     yield { ok: false, line: n + 1, code, message: `stopped reading after line ${n}: ${err.message}` };
   }
