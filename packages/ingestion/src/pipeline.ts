@@ -15,14 +15,15 @@ import type * as extractors from './extractors/extract.js';
 import { decodeHtml } from './extractors/html.js';
 import { readHtml } from './extractors/html-thread.js';
 import type { Fetcher, FetchResponse } from './fetch/fetcher.js';
-import { deferHost, type Completion, type EnqueueItem, type FrontierItem } from './frontier/frontier.js';
+import { countUnlisted, deferHost, type Completion, type EnqueueItem, type FrontierItem } from './frontier/frontier.js';
 import { seedUrl } from './runs/run-lifecycle.js';
 import { confinedFiles, confinePath } from './sources/files-roots.js';
 import { runDilaSource } from './sources/dila/dila-source.js';
 import type { Renderer } from './render/renderer.js';
 import { needsRendering } from './render/needs-rendering.js';
 import type { RobotsCache } from './robots/robots.js';
-import { parseSitemap } from './sitemaps/sitemap.js';
+import { parseXRobotsTag } from './robots/x-robots-tag.js';
+import { MAX_SITEMAP_URLS, parseSitemap } from './sitemaps/sitemap.js';
 import type { SourceConfig, SourceKind } from './sources/source-schema.js';
 import { normalizeUrl } from './urls/normalize.js';
 import { Scope } from './urls/scope.js';
@@ -42,6 +43,10 @@ export interface PipelineOptions {
   maxAttempts: number;
   /** First retry delay; doubles with each attempt (ms). */
   backoffBaseMs: number;
+  /**
+   * Longest wait before a retry, and longest a host is kept waiting: a Retry-After asking for more
+   * (parseRetryAfter allows a day) would otherwise hold the host, and the run, that long.
+   */
   backoffMaxMs: number;
   /** Largest archive/JSONL download (bytes). */
   maxArchiveBytes: number;
@@ -170,7 +175,7 @@ async function handleStatus(deps: PipelineDeps, run: RunContext, item: FrontierI
   }
   if (s === 429 || s === 503 || s >= 500) {
     if (item.attempts < deps.options.maxAttempts) {
-      const delay = Math.max(res.retryAfterMs ?? 0, backoff(deps.options, item.attempts));
+      const delay = Math.min(Math.max(res.retryAfterMs ?? 0, backoff(deps.options, item.attempts)), deps.options.backoffMaxMs);
       // Retry-After speaks for the whole host: every worker waits, not just this URL.
       return { type: 'retry', delayMs: delay, error: `HTTP ${s}`, deferHostMs: s === 429 || s === 503 ? delay : undefined };
     }
@@ -191,7 +196,19 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
   if (!robots.isAllowed(item.url)) return skipped('robots', {}, discovered);
 
   const validators = item.validators !== undefined ? item.validators : await deps.indexer.validators(run.collectionId, item.url);
-  const res = await deps.fetcher.fetch({ url: item.url, etag: validators?.etag, lastModified: validators?.lastModified });
+  let res: FetchResponse;
+  try {
+    res = await deps.fetcher.fetch({
+      url: item.url,
+      etag: validators?.etag,
+      lastModified: validators?.lastModified,
+      checkRedirect: redirectCheck(deps, run, true),
+    });
+  } catch (e) {
+    if (!(e instanceof RedirectRefused)) throw e;
+    await pace(deps, run, item, robots.crawlDelayMs);
+    return skipped(e.reason, {}, discovered);
+  }
   await pace(deps, run, item, robots.crawlDelayMs);
   const status = await handleStatus(deps, run, item, res);
   if (status) {
@@ -210,6 +227,8 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
 
   const format = await detectFormat(res.body, finalUrl, res.contentType);
   if (!format.ok) return skipped(format.reason, base, discovered);
+  // X-Robots-Tag speaks as <meta name="robots"> does, for every format
+  const header = parseXRobotsTag(res.robotsTags, deps.fetcher.options.userAgent);
 
   const ctx: IndexContext = {
     collectionId: run.collectionId,
@@ -237,10 +256,11 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
       {},
       Date.now() + (deps.options.extract.timeoutMs ?? CONFIG_DEFAULTS.INGEST_EXTRACT_TIMEOUT_MS),
     );
-    if (!page.robots.nofollow && item.kind === 'page') for (const l of linksToEnqueue(run, item, page.links, deps.options.maxLinksPerPage)) discovered.push(l);
-    if (page.robots.noindex) return skipped('noindex', base, discovered);
+    const nofollow = page.robots.nofollow || header.nofollow;
+    if (!nofollow && item.kind === 'page') for (const l of linksToEnqueue(run, item, page.links, deps.options.maxLinksPerPage)) discovered.push(l);
+    if (page.robots.noindex || header.noindex) return unindexed(deps, run, item, [finalUrl, pageUrl], 'noindex', base, discovered);
     const doc = withUrl(page.document, run, pageUrl);
-    if (!hasText(doc)) return skipped('empty', base, discovered);
+    if (!hasText(doc)) return unindexed(deps, run, item, [finalUrl, pageUrl], 'empty', base, discovered);
     await cpuTurn();
     return toIndex(base, discovered, await deps.indexer.prepare(doc, ctx));
   }
@@ -248,11 +268,54 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
   if (format.format === 'zip' || format.format === 'jsonl' || format.format === 'jsonl-gz') {
     return skipped('archive_in_crawl', base, discovered);
   }
+  if (header.noindex) return unindexed(deps, run, item, [finalUrl], 'noindex', base, discovered);
   await cpuTurn();
   const doc = await extractOne(deps, { data: res.body, url: finalUrl, contentType: res.contentType, name: new URL(finalUrl).pathname });
   if (!doc.ok) return failed(doc.code, doc.message, base);
   await cpuTurn();
   return toIndex(base, discovered, await deps.indexer.prepare(withUrl(doc.document, run, finalUrl), ctx));
+}
+
+/**
+ * A page that may no longer be indexed (noindex, no text) leaves search, as a page gone (404) does: the
+ * document stored under the requested URL, or under the URL it now redirects to, is deleted.
+ */
+async function unindexed(
+  deps: PipelineDeps,
+  run: RunContext,
+  item: FrontierItem,
+  urls: string[],
+  reason: 'noindex' | 'empty',
+  base: Partial<Completion>,
+  discovered: EnqueueItem[],
+): Promise<ItemResult> {
+  for (const url of new Set([item.url, ...urls])) await deps.indexer.markDeleted(run.collectionId, url);
+  return skipped(reason, base, discovered);
+}
+
+/** A redirect target refused before it is requested; the page is skipped with `reason`. */
+class RedirectRefused extends CiteError {
+  constructor(
+    readonly reason: 'robots' | 'redirect_out_of_scope',
+    target: string,
+  ) {
+    super('CRAWL_REDIRECT_REFUSED', `Redirect to ${target} refused (${reason})`);
+  }
+}
+
+/**
+ * Each redirect target is judged as a link would be, before it is requested: in the crawl's scope
+ * (`scoped`: pages, not sitemaps), then allowed by the robots.txt of its host.
+ */
+function redirectCheck(deps: PipelineDeps, run: RunContext, scoped: boolean): (target: URL) => Promise<void> {
+  return async (target) => {
+    const url = normalizeUrl(target.href) ?? target.href;
+    if (scoped) {
+      const reason = run.scope.check(url);
+      if (reason === 'other_host' || reason === 'excluded' || reason === 'not_included') throw new RedirectRefused('redirect_out_of_scope', url);
+    }
+    if (!(await deps.robots.rulesFor(url)).isAllowed(url)) throw new RedirectRefused('robots', url);
+  };
 }
 
 /**
@@ -304,7 +367,14 @@ function linksToEnqueue(run: RunContext, item: FrontierItem, links: Array<{ url:
 async function processSitemap(deps: PipelineDeps, run: RunContext, item: FrontierItem): Promise<ItemResult> {
   const robots = await deps.robots.rulesFor(item.url);
   if (!robots.isAllowed(item.url)) return skipped('robots');
-  const res = await deps.fetcher.fetch({ url: item.url, accept: 'application/xml,text/xml,text/plain,*/*;q=0.5' });
+  let res: FetchResponse;
+  try {
+    res = await deps.fetcher.fetch({ url: item.url, accept: 'application/xml,text/xml,text/plain,*/*;q=0.5', checkRedirect: redirectCheck(deps, run, false) });
+  } catch (e) {
+    if (!(e instanceof RedirectRefused)) throw e;
+    await pace(deps, run, item, robots.crawlDelayMs);
+    return skipped(e.reason);
+  }
   await pace(deps, run, item, robots.crawlDelayMs);
   if (res.status < 200 || res.status >= 300) {
     const r = await handleStatus(deps, run, item, res);
@@ -329,7 +399,11 @@ async function processSitemap(deps: PipelineDeps, run: RunContext, item: Frontie
     if (reason === 'other_host' || reason === 'excluded' || reason === 'not_included') continue;
     out.push({ url, depth: 0, kind: 'page', parentUrl: item.url, skipReason: reason ?? undefined });
   }
-  return done({ outcome: 'sitemap', httpStatus: res.status, fetched: true, contentType: res.contentType ?? null }, out);
+  const completion: Completion = { status: 'done', outcome: 'sitemap', httpStatus: res.status, fetched: true, contentType: res.contentType ?? null };
+  if (parsed.unread > 0) {
+    completion.error = `lists more than the sitemap protocol's ${MAX_SITEMAP_URLS.toLocaleString('en')} URLs: the ${parsed.unread.toLocaleString('en')} after them were skipped`;
+  }
+  return { type: 'complete', completion: countUnlisted(completion, 'sitemap_max_urls', parsed.unread), enqueue: out };
 }
 
 /**

@@ -104,6 +104,7 @@ for (const mode of availableModes())
         { url: `${site.url}/redirige`, title: 'Redirige', content: 'snippet' },
         { url: `${site.url}/gros`, title: 'Trop gros', content: 'snippet' },
         { url: `${site.url}/image.png`, title: 'Image', content: 'snippet' },
+        { url: `${site.url}/vers-prive`, title: 'Vers le privé', content: 'snippet' },
       ];
       return /paternit/i.test(q) ? [{ url: `${site.url}/blog/paternite`, title: 'Blog', content: 'snippet' }] : base;
     };
@@ -111,7 +112,10 @@ for (const mode of availableModes())
     beforeAll(async () => {
       elsewhere = await serve((_req, res) => res.end('secret'), 'localhost');
       site = await serve((_req, res, url) => {
-        if (url.pathname === '/robots.txt') return res.end('User-agent: *\nAllow: /\n');
+        if (url.pathname === '/robots.txt') return res.end('User-agent: *\nDisallow: /prive\n');
+        // a result that redirects to a page robots.txt disallows: never requested
+        if (url.pathname === '/vers-prive') return res.writeHead(302, { location: '/prive/page' }).end();
+        if (url.pathname === '/prive/page') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(VELO);
         if (url.pathname === '/aides/velo') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(VELO);
         if (url.pathname === '/blog/paternite') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PATERNITE_WEB);
         // a result that redirects to a host outside the allow-list (another loopback name): refused before connecting
@@ -137,7 +141,7 @@ for (const mode of availableModes())
         WEB_SEARCH_PROVIDER: 'searxng',
         WEB_SEARCH_URL: searx.url,
         WEB_SEARCH_ALLOWED_DOMAINS: '127.0.0.1',
-        WEB_SEARCH_MAX_PAGES: '4',
+        WEB_SEARCH_MAX_PAGES: '5',
         WEB_SEARCH_MAX_PAGE_BYTES: '8192',
         WEB_SEARCH_TIMEOUT_MS: '1500',
         CRAWLER_ALLOW_PRIVATE_NETWORKS: 'true',
@@ -181,8 +185,9 @@ for (const mode of availableModes())
       const body = (await res.json()) as { data: Array<Record<string, any>>; warnings?: Array<{ code: string; message: string }> };
       expect(res.status).toBe(200);
       const codes = (body.warnings ?? []).map((w) => w.code).sort();
-      // the redirect to a host outside the allow-list, the page over 8 KiB, the image
-      expect(codes).toEqual(['FETCH_TOO_LARGE', 'WEB_PAGE_NOT_ALLOWED', 'WEB_PAGE_UNSUPPORTED_TYPE']);
+      // the redirect to a host outside the allow-list, the page over 8 KiB, the image, the redirect robots.txt disallows
+      expect(codes).toEqual(['FETCH_TOO_LARGE', 'WEB_PAGE_NOT_ALLOWED', 'WEB_PAGE_ROBOTS_DISALLOWED', 'WEB_PAGE_UNSUPPORTED_TYPE']);
+      expect(site.hits.map((h) => h.path)).not.toContain('/prive/page');
       expect(body.warnings!.find((w) => w.code === 'WEB_PAGE_NOT_ALLOWED')!.message).toContain('/redirige');
       expect(elsewhere.hits).toEqual([]);
       expect(body.data.map((h) => h.document.url)).toContain(`${site.url}/aides/velo`);

@@ -106,22 +106,8 @@ export async function reclaimStale(
   workerId: string,
   keep?: (tx: Queryable, runIds: number[]) => Promise<void>,
 ): Promise<number[]> {
-  const policy = kind.stale;
-  const [set, params]: [string, unknown[]] =
-    policy.on === 'requeue'
-      ? [`status = 'queued', locked_by = NULL, heartbeat_at = NULL`, []]
-      : policy.on === 'adopt'
-        ? [`locked_by = $2, attempts = attempts + 1, heartbeat_at = now()`, [workerId]]
-        : // locked_by stays: the owner, should it turn out alive after all, may still finish it (see finish)
-          [`status = 'failed', finished_at = now(), error = $2`, [policy.error]];
   const reclaim = async (q: Queryable) => {
-    const { rows } = await q.query<{ id: string }>(
-      `UPDATE ${kind.table} SET ${set}
-        WHERE id IN (SELECT id FROM ${kind.table} WHERE status = 'running' AND (${kind.rows}) AND (${STALE}) FOR UPDATE SKIP LOCKED)
-        RETURNING id`,
-      [staleMs, ...params],
-    );
-    const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+    const ids = await reclaimStaleRows(q, kind, staleMs, workerId, null);
     if (ids.length && keep) await keep(q, ids);
     return ids;
   };
@@ -129,6 +115,35 @@ export async function reclaimStale(
   // run at every maintenance pass of every worker, and almost always idle: one round trip, not a transaction's three
   const any = await db.query(`SELECT 1 FROM ${kind.table} WHERE status = 'running' AND (${kind.rows}) AND (${STALE}) LIMIT 1`, [staleMs]);
   return any.rows.length ? db.transaction(reclaim) : [];
+}
+
+/**
+ * reclaimStale for one run (a `cite crawl` resuming its source's crawl, whose process was killed): whether
+ * it was stale and is now handled by its kind's policy. False when it is not running or not stale: its
+ * worker is alive.
+ */
+export async function reclaimStaleRun(db: Queryable, kind: WorkKind, runId: number, staleMs: number, workerId: string): Promise<boolean> {
+  return (await reclaimStaleRows(db, kind, staleMs, workerId, runId)).length > 0;
+}
+
+/** The statement of reclaimStale: the stale running runs of a kind (or only `runId`) under its policy. */
+async function reclaimStaleRows(q: Queryable, kind: WorkKind, staleMs: number, workerId: string, runId: number | null): Promise<number[]> {
+  const policy = kind.stale;
+  const [set, params]: [string, unknown[]] =
+    policy.on === 'requeue'
+      ? [`status = 'queued', locked_by = NULL, heartbeat_at = NULL`, []]
+      : policy.on === 'adopt'
+        ? [`locked_by = $3, attempts = attempts + 1, heartbeat_at = now()`, [workerId]]
+        : // locked_by stays: the owner, should it turn out alive after all, may still finish it (see finish)
+          [`status = 'failed', finished_at = now(), error = $3`, [policy.error]];
+  const { rows } = await q.query<{ id: string }>(
+    `UPDATE ${kind.table} SET ${set}
+      WHERE id IN (SELECT id FROM ${kind.table} WHERE status = 'running' AND (${kind.rows}) AND (${STALE})
+                      AND ($2::bigint IS NULL OR id = $2) FOR UPDATE SKIP LOCKED)
+      RETURNING id`,
+    [staleMs, runId, ...params],
+  );
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
 /**

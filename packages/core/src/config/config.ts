@@ -158,7 +158,7 @@ export const configSchema = z.object({
   /** Times a run may be interrupted by a dying runner before it is marked failed (its partial results kept). */
   EVAL_RUN_MAX_ATTEMPTS: int(1, 100).default(3),
 
-  /** Identifying user agent with a contact URL, also the name matched in robots.txt. */
+  /** Identifying user agent with a contact URL, also the name matched in robots.txt (checked on every redirect target before it is requested) and in X-Robots-Tag. */
   CRAWLER_USER_AGENT: z
     .string()
     .min(3)
@@ -181,7 +181,7 @@ export const configSchema = z.object({
   CRAWLER_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   /** Crawler workers heartbeat this often (ms). */
   CRAWLER_HEARTBEAT_MS: int(100, 600000).default(2000),
-  /** A worker silent for this long (ms) is presumed dead (kill -9) and its URLs are requeued. */
+  /** A worker silent for this long (ms) is presumed dead (kill -9) and its URLs are requeued; a crawl no worker beat for this long (at least 6 s) is taken over by the next worker, or resumed by `cite crawl` of its source. */
   CRAWLER_STALE_AFTER_MS: int(500, 3600000).default(30000),
   /** Browser used to render JavaScript-only pages (render mode auto/always). */
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),

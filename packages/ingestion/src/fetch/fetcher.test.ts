@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CiteError } from '@cite/core/errors.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { startTestSite, type TestSite } from '../testing/test-site.js';
 import { isPrivateAddress } from './address-guard.js';
@@ -57,5 +59,38 @@ describe('Fetcher', () => {
     const busy = await f.fetch({ url: `${site.url}/busy` });
     expect(busy.retryAfterMs).toBe(7000);
     await f.close();
+  });
+  it('asks checkRedirect about each redirect target before requesting it; its error ends the fetch', async () => {
+    const f = fetcher();
+    const asked: string[] = [];
+    const before = { r1: site.count('/r1'), gz: site.count('/gz') };
+    const refused = new CiteError('TEST_REFUSED', 'no');
+    const checkRedirect = async (target: URL) => {
+      asked.push(target.pathname);
+      if (target.pathname === '/gz') throw refused;
+    };
+    await expect(f.fetch({ url: `${site.url}/r0`, checkRedirect })).rejects.toBe(refused);
+    expect(asked).toEqual(['/r1', '/gz']);
+    expect(site.count('/r1')).toBe(before.r1 + 1);
+    expect(site.count('/gz')).toBe(before.gz);
+    await f.close();
+  });
+  it('reports X-Robots-Tag header lines one by one', async () => {
+    // two lines of one header: an agent named in the first must not reach the second
+    const server = http.createServer((_req, res) => {
+      res.setHeader('x-robots-tag', ['otherbot: noindex', 'nofollow']);
+      res.end('x');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const f = fetcher();
+    try {
+      const { port } = server.address() as AddressInfo;
+      expect((await f.fetch({ url: `http://127.0.0.1:${port}/` })).robotsTags).toEqual(['otherbot: noindex', 'nofollow']);
+      expect((await f.fetch({ url: `${site.url}/gz` })).robotsTags).toEqual([]);
+    } finally {
+      await f.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -48,6 +48,11 @@ export interface FetchRequest {
   signal?: AbortSignal;
   /** Overrides the size cap for this request (archives). */
   maxBytes?: number;
+  /**
+   * The caller's judgement of each redirect target, after the address checks and before it is requested
+   * (robots.txt, the crawl's scope): a CiteError thrown here ends the fetch as it is.
+   */
+  checkRedirect?: (target: URL) => Promise<void>;
 }
 
 export interface FetchResponse {
@@ -63,6 +68,8 @@ export interface FetchResponse {
   lastModified?: string;
   /** From Retry-After on 429/503 (ms from now). */
   retryAfterMs?: number;
+  /** X-Robots-Tag header lines, one entry per line (an agent prefix applies within its line only). */
+  robotsTags: string[];
   elapsedMs: number;
 }
 
@@ -107,6 +114,7 @@ export class Fetcher {
           });
         }
         seen.add(url.href);
+        if (redirects.length && req.checkRedirect) await req.checkRedirect(url);
         // the process-wide outbound policy (enabled sources' sites, OUTBOUND_ALLOW) judges every hop too
         await this.guard.check(url);
         const res = await this.request(url, req, signal);
@@ -145,6 +153,7 @@ export class Fetcher {
           etag: headers.etag,
           lastModified: headers['last-modified'],
           retryAfterMs: res.statusCode === 429 || res.statusCode === 503 ? parseRetryAfter(headers['retry-after']) : undefined,
+          robotsTags: [res.headers['x-robots-tag'] ?? []].flat(),
           elapsedMs: Date.now() - started,
         };
       }

@@ -31,7 +31,7 @@ export interface EnqueueItem {
 }
 
 export interface EnqueueLimits {
-  /** Pages (kind page) a run may queue; the rest are recorded as skipped 'max_pages'. */
+  /** Pages (kind page) a run may queue; the rest are recorded as skipped 'max_pages' (only counted by enqueueListed). */
   maxPages: number;
   /** Distinct query strings on one path before further ones count as a trap ('query_variants'). */
   maxQueryVariants: number;
@@ -117,6 +117,47 @@ export async function enqueueIn(
   limits: EnqueueLimits,
   completions?: EnqueueCompletions,
 ): Promise<number> {
+  return (await enqueueRows(tx, runId, items, limits, completions, false)).queued;
+}
+
+/**
+ * Items of a list (a sitemap's) queued per transaction by enqueueListed: each transaction holds the run's row
+ * lock, which the run's heartbeat and every other enqueue of the run wait for, for one batch only.
+ */
+export const ENQUEUE_BATCH = 1_000;
+
+/**
+ * Queues a long list of URLs (a sitemap's, up to 50,000) in batches of ENQUEUE_BATCH, each its own
+ * transaction; pages past the run's max_pages are counted, not stored as skipped rows (a sitemap may list
+ * 50,000 URLs for a run of 100 pages). Safe to repeat (the sitemap fetched again after a kill): URLs already
+ * in the frontier are left out. Returns how many URLs were queued and how many pages were over budget.
+ */
+export async function enqueueListed(
+  db: Database,
+  runId: number,
+  items: EnqueueItem[],
+  limits: EnqueueLimits,
+): Promise<{ queued: number; overBudget: number }> {
+  let queued = 0;
+  let overBudget = 0;
+  for (let i = 0; i < items.length; i += ENQUEUE_BATCH) {
+    const batch = items.slice(i, i + ENQUEUE_BATCH);
+    const r = await db.transaction((tx) => enqueueRows(tx, runId, batch, limits, undefined, true));
+    queued += r.queued;
+    overBudget += r.overBudget;
+  }
+  return { queued, overBudget };
+}
+
+/** enqueueIn; with `countOverBudget`, pages past max_pages are counted rather than stored. */
+async function enqueueRows(
+  tx: Queryable,
+  runId: number,
+  items: EnqueueItem[],
+  limits: EnqueueLimits,
+  completions: EnqueueCompletions | undefined,
+  countOverBudget: boolean,
+): Promise<{ queued: number; overBudget: number }> {
   const unique = new Map<string, EnqueueItem>();
   for (const it of items) if (!unique.has(it.url)) unique.set(it.url, it);
   // lock the run (serialises enqueues of one run), read its page bound and which URLs it already has:
@@ -130,7 +171,7 @@ export async function enqueueIn(
   for (const url of locked.rows[0]?.known ?? []) unique.delete(url);
   if (!unique.size) {
     if (completions) await completeMany(tx, completions.workerId, completions.items);
-    return 0;
+    return { queued: 0, overBudget: 0 };
   }
   const fresh = [...unique.values()];
   const pageItems = fresh.filter((i) => i.kind === 'page' && !i.skipReason);
@@ -169,6 +210,7 @@ export async function enqueueIn(
 
   const cols = { url: [] as string[], host: [] as string[], depth: [] as number[], parent: [] as (string | null)[], kind: [] as string[], status: [] as string[], outcome: [] as (string | null)[], pkey: [] as (string | null)[] };
   let queued = 0;
+  let overBudget = 0;
   for (const it of fresh) {
     let skip = it.skipReason ?? null;
     const pk = it.kind === 'page' ? pathKey(it.url) : null;
@@ -188,6 +230,10 @@ export async function enqueueIn(
       else sitemapBudget--;
     }
     if (!skip) queued++;
+    if (skip === 'max_pages' && countOverBudget) {
+      overBudget++;
+      continue;
+    }
     cols.url.push(it.url);
     cols.host.push(frontierHost(it.url));
     cols.depth.push(it.depth);
@@ -216,7 +262,7 @@ export async function enqueueIn(
       completions?.workerId ?? null,
     ],
   );
-  return queued;
+  return { queued, overBudget };
 }
 
 /** Below this delay between two requests to a host (ms), one claim may take several of its URLs at once. */
@@ -257,11 +303,13 @@ export async function claimMany(
   perHostConcurrency: number,
   limit: number,
   fetched: readonly number[] = [],
+  /** Claim URLs of this run only (a worker on one run); default: of every running run. */
+  onlyRun?: number,
 ): Promise<Claim> {
   if (limit <= 0 && !fetched.length) return { items: [], nextSlotMs: null };
   const { rows } = await db.query<FrontierItem & { next_slot_ms: number | null }>(
     CLAIM_STATEMENT,
-    [workerId, perHostConcurrency, Math.max(0, limit), fetched],
+    [workerId, perHostConcurrency, Math.max(0, limit), fetched, onlyRun ?? null],
   );
   // an empty claim is one row with no URL, carrying the wait until the next slot
   const slot = rows.length === 1 && rows[0]!.id === null ? rows.pop()!.next_slot_ms : null;
@@ -296,6 +344,7 @@ const CLAIM_STATEMENT = namedStatement(
        SELECT f.id, f.host, f.run_id, f.depth FROM frontier f
         WHERE f.status = 'pending' AND f.not_before <= now()
           AND EXISTS (SELECT 1 FROM open_hosts)
+          AND ($5::bigint IS NULL OR f.run_id = $5)
           AND EXISTS (SELECT 1 FROM crawl_runs r WHERE r.id = f.run_id AND r.status = 'running')
           AND EXISTS (SELECT 1 FROM open_hosts o WHERE o.host = f.host)
         ORDER BY f.depth, f.id
@@ -353,6 +402,25 @@ export interface Completion {
   etag?: string | null;
   lastModified?: string | null;
   counts?: Record<string, unknown> | null;
+}
+
+/**
+ * `c` also counting `n` URLs skipped for `reason` that have no frontier row of their own (a sitemap's entries
+ * past its 50,000 or past the run's max_pages): the run's counts add them up (computeCounts).
+ */
+export function countUnlisted(c: Completion, reason: string, n: number): Completion {
+  if (n <= 0) return c;
+  const counts = (c.counts ?? {}) as { total?: number; skipped?: number; skip_reasons?: Record<string, number> };
+  const reasons = counts.skip_reasons ?? {};
+  return {
+    ...c,
+    counts: {
+      ...counts,
+      total: (counts.total ?? 0) + n,
+      skipped: (counts.skipped ?? 0) + n,
+      skip_reasons: { ...reasons, [reason]: (reasons[reason] ?? 0) + n },
+    },
+  };
 }
 
 /** Records what happened to a claimed URL (only while this worker still holds the claim). */

@@ -30,12 +30,14 @@ export function seedUrl(location: string): string | null {
 }
 
 /**
- * Claims the oldest queued run for `workerId`, snapshots its source's config and seeds its frontier, in
- * one transaction (a run is never seen running without its seeds).
+ * Claims the oldest queued run (or only run `only`, when it is queued) for `workerId`, snapshots its source's
+ * config and seeds its frontier, in one transaction (a run is never seen running without its seeds).
  */
-export async function startQueuedRun(db: Database, workerId = 'crawler'): Promise<number | null> {
+export async function startQueuedRun(db: Database, workerId = 'crawler', only?: number): Promise<number | null> {
   return db.transaction(async (tx) => {
-    const runId = await work.claim(tx, CRAWL_RUNS, workerId);
+    const runId = only === undefined
+      ? await work.claim(tx, CRAWL_RUNS, workerId)
+      : (await work.claimById(tx, CRAWL_RUNS, only, workerId)) ? only : null;
     if (runId === null) return null;
     const run = (await tx.query<{ source_id: number }>('SELECT source_id FROM crawl_runs WHERE id = $1', [runId])).rows[0]!;
     const src = await tx.query<{ kind: SourceKind; config: SourceConfig; collection_id: number; enabled: boolean; deleted_at: Date | null }>(
@@ -75,16 +77,18 @@ export interface FinishedRun {
 }
 
 /**
- * Only runs the crawler seeded are touched (their config snapshot carries the source kind): upload and
+ * Only runs the crawler seeded are touched (their config snapshot carries the source kind), and only run
+ * `only` when given (a worker on one run): upload and
  * `cite ingest` runs are written by the ingestion service in its own process and left to it.
  * Runs with nothing pending or claimed move on: websites revalidate the known documents this crawl
  * did not reach (a page gone → 404 → deleted), then every run finishes with its final counts.
  */
-export async function finalizeDrainedRuns(db: Database): Promise<FinishedRun[]> {
+export async function finalizeDrainedRuns(db: Database, only?: number): Promise<FinishedRun[]> {
   const { rows } = await db.query<{ id: number }>(
     `SELECT r.id FROM crawl_runs r
-      WHERE r.status = 'running' AND r.config ? 'kind'
+      WHERE r.status = 'running' AND r.config ? 'kind' AND ($1::bigint IS NULL OR r.id = $1)
         AND NOT EXISTS (SELECT 1 FROM frontier f WHERE f.run_id = r.id AND f.status IN ('pending', 'claimed'))`,
+    [only ?? null],
   );
   const finished: FinishedRun[] = [];
   for (const { id } of rows) {

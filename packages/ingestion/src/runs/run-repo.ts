@@ -110,10 +110,15 @@ export async function computeCounts(db: Queryable, runId: number): Promise<RunCo
        FROM frontier WHERE run_id = $1`,
     [runId],
   );
-  // a bundle's documents left out on purpose are in ingest_errors under a skip code (ingest/skip-codes.ts)
+  // a bundle's documents left out on purpose are in ingest_errors under a skip code (ingest/skip-codes.ts); URLs
+  // skipped without a row of their own (a sitemap's past its 50,000 or past max_pages) in their row's counts
   const reasons = await db.query<{ status: string; reason: string; n: number }>(
     `SELECT status, outcome AS reason, count(*)::int AS n FROM frontier
       WHERE run_id = $1 AND status IN ('skipped', 'failed') GROUP BY status, outcome
+     UNION ALL
+     SELECT 'skipped', s.key, sum(s.value::int)::int
+       FROM frontier f CROSS JOIN LATERAL jsonb_each_text(f.counts->'skip_reasons') s
+      WHERE f.run_id = $1 AND f.counts ? 'skip_reasons' GROUP BY s.key
      UNION ALL
      SELECT CASE WHEN code = ANY($2::text[]) THEN 'skipped' ELSE 'failed' END, code, count(*)::int
        FROM ingest_errors WHERE run_id = $1 GROUP BY code`,

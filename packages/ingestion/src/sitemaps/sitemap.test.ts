@@ -1,7 +1,7 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseRobots } from '../robots/robots.js';
-import { parseSitemap } from './sitemap.js';
+import { MAX_SITEMAP_URLS, parseSitemap } from './sitemap.js';
 
 describe('parseSitemap', () => {
   it('reads url sets (gzipped or not), indexes and text lists, resolving entities and CDATA', () => {
@@ -9,6 +9,7 @@ describe('parseSitemap', () => {
     expect(parseSitemap(zlib.gzipSync(xml), 'https://ex.fr/s.xml.gz')).toEqual({
       kind: 'urlset',
       entries: [{ url: 'https://ex.fr/a?x=1&y=2', lastmod: '2024-05-01' }, { url: 'https://ex.fr/b' }],
+      unread: 0,
     });
     const index = `<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>https://ex.fr/s1.xml</loc></sitemap></sitemapindex>`;
     expect(parseSitemap(Buffer.from(index), 'https://ex.fr/i.xml').kind).toBe('index');
@@ -41,6 +42,19 @@ describe('parseSitemap', () => {
     // an element ends at its first closing tag; namespaced tags and attributes are read
     const xml = `<urlset><x:url a="1"><x:loc>https://ex.fr/1</x:loc></x:url><url><loc>https://ex.fr/2</loc><url><loc>https://ex.fr/3</loc></url></urlset>`;
     expect(parseSitemap(Buffer.from(xml), 'https://ex.fr/s.xml').entries).toEqual([{ url: 'https://ex.fr/1' }, { url: 'https://ex.fr/2' }]);
+  });
+
+  it('reads the protocol\'s 50,000 URLs of a sitemap listing 1,000,000 and counts the rest (the site writes it)', () => {
+    const xml = `<urlset>${Array.from({ length: 1_000_000 }, (_, i) => `<url><loc>https://ex.fr/p${i}</loc></url>`).join('')}</urlset>`;
+    for (const body of [Buffer.from(xml), zlib.gzipSync(xml)]) {
+      const parsed = parseSitemap(body, 'https://ex.fr/s.xml');
+      expect(parsed.entries).toHaveLength(MAX_SITEMAP_URLS);
+      expect(parsed.entries.at(-1)).toEqual({ url: `https://ex.fr/p${MAX_SITEMAP_URLS - 1}` });
+      expect(parsed.unread).toBe(1_000_000 - MAX_SITEMAP_URLS);
+    }
+    const text = Array.from({ length: 60_000 }, (_, i) => `https://ex.fr/t${i}`).join('\r\n');
+    expect(parseSitemap(Buffer.from(`  ${text}\nnot a url\n`), 'https://ex.fr/s.txt')).toMatchObject({ kind: 'text', unread: 10_000 });
+    expect(parseSitemap(Buffer.from(text), 'https://ex.fr/s.txt').entries[0]).toEqual({ url: 'https://ex.fr/t0' });
   });
 });
 

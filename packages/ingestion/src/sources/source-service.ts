@@ -2,7 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Database } from '@cite/core/db/database.js';
 import { badRequest } from '@cite/core/errors.js';
-import { createRun, type RunTrigger } from '../runs/run-repo.js';
+import * as work from '@cite/core/background-work/work-runs.js';
+import { createRun, CRAWL_RUNS, type RunTrigger } from '../runs/run-repo.js';
 import { seedUrl } from '../runs/run-lifecycle.js';
 import { assertPathAllowed } from './files-roots.js';
 import {
@@ -11,6 +12,7 @@ import {
   insertSource,
   markSourceDeleted,
   resolveCollection,
+  SourceBusyError,
   updateSourceRow,
 } from './source-repo.js';
 import { sourceCreateSchema, sourceUpdateSchema, type SourceCreate, type SourceKind, type SourceRecord } from './source-schema.js';
@@ -102,6 +104,31 @@ export async function startCrawl(db: Database, id: number, trigger: RunTrigger, 
   const source = await getSource(db, id);
   if (!source.enabled) throw badRequest('SOURCE_DISABLED', `Source ${id} is disabled; enable it before crawling`);
   return createRun(db, id, trigger, createdBy);
+}
+
+/**
+ * `cite crawl`'s start: queues a crawl, or resumes the source's crawl that no worker beat for in `staleMs`
+ * (its `cite crawl` was killed -9): `workerId` takes it over and its frontier goes on, nothing fetched again
+ * but the URLs the dead process held. A queued run (its process died before starting it) is followed as it
+ * is. Refused (CRAWL_ALREADY_RUNNING) while a live worker beats for the run.
+ */
+export async function startOrResumeCrawl(
+  db: Database,
+  id: number,
+  trigger: RunTrigger,
+  createdBy: string,
+  resume: { staleMs: number; workerId: string },
+): Promise<{ runId: number; resumed: boolean }> {
+  try {
+    return { runId: await startCrawl(db, id, trigger, createdBy), resumed: false };
+  } catch (e) {
+    if (!(e instanceof SourceBusyError)) throw e;
+    const runId = (e.details as { run_id: number }).run_id;
+    if (await work.reclaimStaleRun(db, CRAWL_RUNS, runId, resume.staleMs, resume.workerId)) return { runId, resumed: true };
+    const { rows } = await db.query<{ status: string }>('SELECT status FROM crawl_runs WHERE id = $1', [runId]);
+    if (rows[0]?.status === 'queued') return { runId, resumed: true };
+    throw e;
+  }
 }
 
 export { findSource, getSource };

@@ -164,7 +164,17 @@ export class WebSearchService {
     if (fresh) return fresh;
     const rules = await this.robots.rulesFor(url);
     if (!rules.isAllowed(url)) throw new CiteError('WEB_PAGE_ROBOTS_DISALLOWED', 'robots.txt disallows it');
-    const res = await this.deps.fetcher.fetch({ url, signal, accept: 'text/html,application/xhtml+xml,application/pdf;q=0.9' });
+    const res = await this.deps.fetcher.fetch({
+      url,
+      signal,
+      accept: 'text/html,application/xhtml+xml,application/pdf;q=0.9',
+      // robots.txt judges where a redirect leads too, before it is requested
+      checkRedirect: async (target) => {
+        if (!(await this.robots.rulesFor(target.href)).isAllowed(target.href)) {
+          throw new CiteError('WEB_PAGE_ROBOTS_DISALLOWED', `robots.txt disallows ${target.href}, where it redirects`);
+        }
+      },
+    });
     if (res.status < 200 || res.status >= 300) throw new CiteError('WEB_PAGE_HTTP_ERROR', `the site answered ${res.status}`);
     const type = res.contentType ?? '';
     if (!PAGE_TYPES.test(type)) throw new CiteError('WEB_PAGE_UNSUPPORTED_TYPE', `${type || 'no content type'} is neither HTML nor PDF`);

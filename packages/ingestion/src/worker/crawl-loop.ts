@@ -27,7 +27,7 @@ export interface CrawlLoopParts {
   db: Database;
   workerId: string;
   log: Logger;
-  opts: Pick<WorkerOptions, 'concurrency' | 'perHostConcurrency' | 'pollMs' | 'backlogIdleMs'>;
+  opts: Pick<WorkerOptions, 'concurrency' | 'perHostConcurrency' | 'pollMs' | 'backlogIdleMs' | 'onlyRun'>;
   /** Pages waiting for their group's write before the loop stops claiming. */
   maxWriting: number;
   pipeline: PipelineDeps;
@@ -105,7 +105,7 @@ export class CrawlLoop {
       const marks = this.fetched;
       this.fetched = [];
       try {
-        const got = await claimMany(db, workerId, opts.perHostConcurrency, opts.concurrency - this.fetching.size, marks);
+        const got = await claimMany(db, workerId, opts.perHostConcurrency, opts.concurrency - this.fetching.size, marks, opts.onlyRun);
         items = got.items;
         claims.succeeded();
         // a polite crawl holds its rate: wake when a paced host opens, at the latest at the poll

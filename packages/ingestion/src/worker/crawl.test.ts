@@ -147,6 +147,25 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
     expect(run.indexed).toBe(3);
   });
 
+  it('reads a sitemap of 60,000 URLs up to the protocol\'s 50,000 and stores no row for the URLs past max_pages, counting both', async () => {
+    // the tester's 1,000,000-URL sitemap, smaller: each URL past the budget was a frontier row (999,903 of them),
+    // written in one statement that held the run's row for a minute
+    const locs = Array.from({ length: 60_000 }, (_, i) => `<url><loc>${site.url}/big/p${i}</loc></url>`);
+    site.routes.set('/big/sitemap.xml', { headers: { 'content-type': 'application/xml' }, body: `<?xml version="1.0"?><urlset>${locs.join('')}</urlset>` });
+    for (let i = 0; i < 20; i++) site.routes.set(`/big/p${i}`, page(`Fiche ${i}`, LOREM));
+    const source = await createSource(ctx.db, {
+      name: 'big', kind: 'sitemap', collection: 'c-big', start_urls: [`${site.url}/big/sitemap.xml`], rate_per_host: 1000, max_pages: 20,
+    });
+    const run = await crawlToEnd(ctx.db, source.id, { timeoutMs: 90_000 });
+    expect(run.status).toBe('succeeded');
+    expect(run.indexed).toBe(20);
+    expect(run.skip_reasons).toEqual({ max_pages: 49_980, sitemap_max_urls: 10_000 });
+    expect(run).toMatchObject({ discovered: 60_000, skipped: 59_980 });
+    const { rows } = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM frontier WHERE run_id = $1', [run.id]);
+    expect(rows[0]!.n).toBe(21); // the sitemap and its first 20 pages
+    expect([...site.hits.keys()].filter((k) => k.startsWith('/big/p'))).toHaveLength(20);
+  }, 120_000);
+
   it('ends a run whose sitemap index names new indexes at each fetch, and follows no index entry of another host', async () => {
     // the site writes it: /smx?n=0 names /smx?n=1 and /smx?n=1&b=1, which name n=2…, without end (a run went on forever)
     site.routes.set('/smx', (_req, url) => {
@@ -233,6 +252,55 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
     expect(retried - first429).toBeGreaterThanOrEqual(1_900);
     // the host waited: nothing was fetched from it during the Retry-After window
     expect(hits.filter((l) => l.at > first429 + 50 && l.at < first429 + 1_900)).toEqual([]);
+  });
+
+  it('caps a Retry-After of days at the longest backoff: a URL answering 429 for ever fails, the other pages of the host are fetched', async () => {
+    // a hostile site: 999,999 s asked for (parseRetryAfter allows a day); the crawl waited that day
+    site.routes.set('/q/', page('Limité', LOREM, ['stuck', 'b', 'c']));
+    site.routes.set('/q/stuck', { status: 429, headers: { 'retry-after': '999999' }, body: 'slow down' });
+    site.routes.set('/q/b', page('B', LOREM));
+    site.routes.set('/q/c', page('C', LOREM));
+    const source = await createSource(ctx.db, { name: 'q', kind: 'website', collection: 'c-429-forever', start_urls: [`${site.url}/q/`], rate_per_host: 100 });
+    const run = await crawlToEnd(ctx.db, source.id, {
+      worker: { concurrency: 1, perHostConcurrency: 1, pipeline: { backoffBaseMs: 100, backoffMaxMs: 400, maxAttempts: 3 } },
+      timeoutMs: 15_000,
+    });
+    expect(run.status).toBe('succeeded');
+    expect(run.indexed).toBe(3);
+    expect(run.fail_reasons).toEqual({ HTTP_429: 1 });
+    expect(site.count('/q/stuck')).toBe(3);
+    const { rows } = await ctx.db.query<{ wait_ms: number }>(
+      `SELECT extract(epoch FROM next_fetch_at - now()) * 1000 AS wait_ms FROM crawl_hosts WHERE host = $1`,
+      [new URL(site.url).host],
+    );
+    expect(Number(rows[0]!.wait_ms)).toBeLessThan(1_000);
+  });
+
+  it('checks each redirect target against the scope and robots.txt before requesting it', async () => {
+    // hosts of their own: robots.txt is kept per host, and the other host must be another site (127.0.0.2)
+    const own = await startTestSite();
+    const other = await startTestSite({ '/x': page('Ailleurs', LOREM) }, '127.0.0.2');
+    try {
+      own.routes.set('/robots.txt', { headers: { 'content-type': 'text/plain' }, body: 'User-agent: *\nDisallow: /private\n' });
+      own.routes.set('/', page('Accueil', LOREM, ['private/secret', 'redir-to-private', 'redir-away', 'redir-ok']));
+      own.routes.set('/private/secret', page('Secret', LOREM));
+      own.routes.set('/redir-to-private', { status: 302, headers: { location: '/private/secret' } });
+      own.routes.set('/redir-away', { status: 302, headers: { location: `${other.url}/x` } });
+      own.routes.set('/redir-ok', { status: 301, headers: { location: '/landing' } });
+      own.routes.set('/landing', page('Arrivée', LOREM));
+      const source = await createSource(ctx.db, { name: 'redir', kind: 'website', collection: 'c-redirects', start_urls: [`${own.url}/`], rate_per_host: 100 });
+      const run = await crawlToEnd(ctx.db, source.id);
+      expect(run.fail_reasons).toEqual({});
+      expect(own.count('/private/secret')).toBe(0);
+      expect(own.count('/redir-to-private')).toBe(1);
+      expect(other.count('/x')).toBe(0);
+      expect(other.count('/robots.txt')).toBe(0);
+      expect(run.skip_reasons).toMatchObject({ robots: 2, redirect_out_of_scope: 1 });
+      expect((await documentsOf(ctx.db, 'c-redirects')).map((d) => new URL(d.url).pathname).sort()).toEqual(['/', '/landing']);
+    } finally {
+      await own.close();
+      await other.close();
+    }
   });
 
   it('holds a host to its rate: requests spaced by its delay, each sent when its slot opens rather than at the next poll', async () => {
@@ -332,6 +400,41 @@ describeEachDatabase('crawler: recrawls', (ctx) => {
     expect(b.rows[0]!.status).toBe('deleted');
     const bChunks = await ctx.db.query(`SELECT 1 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.url = $1`, [`${site.url}/e/b`]);
     expect(bChunks.rows).toEqual([]);
+  });
+  it('takes out of search a page that turns noindex (meta or X-Robots-Tag for our agent) or empty on a recrawl; follows no link of an X-Robots-Tag nofollow page', async () => {
+    const routes: Record<string, RouteReply> = {
+      '/n/': { body: page('Accueil', LOREM, ['meta', 'header', 'ours', 'theirs', 'blank', 'void', 'doc.pdf', 'hub']) },
+      '/n/hub': { headers: { 'x-robots-tag': 'nofollow' }, body: page('Hub', LOREM, ['hidden']) },
+      '/n/hidden': { body: page('Caché', LOREM) },
+      '/n/doc.pdf': { headers: { 'content-type': 'application/pdf' }, body: writePdf({ pages: ['Guide des congés payés'] }) },
+    };
+    for (const p of ['meta', 'header', 'ours', 'theirs', 'blank', 'void']) routes[`/n/${p}`] = { body: page(`Page ${p}`, `${LOREM} ${p}`) };
+    site.fallback = (_req, url) => routes[url.pathname] ?? { status: 404, body: 'not found' };
+    const source = await createSource(ctx.db, { name: 'n', kind: 'website', collection: 'c-noindex', start_urls: [`${site.url}/n/`], rate_per_host: 100 });
+    const first = await crawlToEnd(ctx.db, source.id);
+    expect(first.indexed).toBe(9);
+    expect(site.count('/n/hidden')).toBe(0);
+
+    routes['/n/meta'] = { body: page('Page meta', LOREM, [], '<meta name="robots" content="noindex">') };
+    routes['/n/header'] = { headers: { 'x-robots-tag': 'noindex' }, body: page('Page header', LOREM) };
+    routes['/n/ours'] = { headers: { 'x-robots-tag': 'CiteBot: noindex, nofollow' }, body: page('Page ours', LOREM) };
+    routes['/n/theirs'] = { headers: { 'x-robots-tag': 'otherbot: noindex' }, body: page('Page theirs', `${LOREM} theirs`) };
+    routes['/n/blank'] = { body: '<!doctype html><html><head><title>Vide</title></head><body></body></html>' };
+    routes['/n/void'] = { body: '' };
+    routes['/n/doc.pdf'] = { ...routes['/n/doc.pdf']!, headers: { 'content-type': 'application/pdf', 'x-robots-tag': 'none' } };
+    const second = await crawlToEnd(ctx.db, source.id);
+    expect(second.status).toBe('succeeded');
+    const gone = ['/n/meta', '/n/header', '/n/ours', '/n/blank', '/n/void', '/n/doc.pdf'];
+    const docs = await documentsOf(ctx.db, 'c-noindex');
+    const status = Object.fromEntries(docs.map((d) => [new URL(d.url).pathname, d.status]));
+    for (const p of gone) expect(status[p], p).toBe('deleted');
+    for (const p of ['/n/', '/n/hub', '/n/theirs']) expect(status[p], p).toBe('active');
+    const chunks = await ctx.db.query<{ url: string }>(
+      `SELECT DISTINCT d.url FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id WHERE k.name = 'c-noindex'`,
+    );
+    expect(chunks.rows.map((r) => new URL(r.url).pathname).sort()).toEqual(['/n/', '/n/hub', '/n/theirs']);
+    expect(second.skip_reasons).toMatchObject({ noindex: 4 });
+    site.fallback = undefined;
   });
 });
 

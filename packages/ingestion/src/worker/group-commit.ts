@@ -15,7 +15,7 @@
  */
 import type { Database, Queryable } from '@cite/core/db/database.js';
 import { inWriteTransaction } from '@cite/index/write-retry.js';
-import { completeMany, enqueueIn, retryLater, type EnqueueItem, type FrontierItem } from '../frontier/frontier.js';
+import { completeMany, countUnlisted, enqueueIn, enqueueListed, retryLater, type EnqueueItem, type EnqueueLimits, type FrontierItem } from '../frontier/frontier.js';
 import { fromError, type ItemResult, type PipelineDeps, type RunContext } from '../pipeline.js';
 import type { PageIndexer, PreparedPage } from './page-indexer.js';
 import type { IndexBacklog } from './index-backlog.js';
@@ -97,6 +97,8 @@ export class GroupCommit {
   }
 
   private async flush(group: Pending[]): Promise<void> {
+    group = await this.enqueueLists(group);
+    if (!group.length) return;
     let vectors: Map<string, Float32Array>;
     const writes = group.map((p) => p.result.write).filter((w): w is PreparedPage => !!w);
     try {
@@ -114,6 +116,36 @@ export class GroupCommit {
       if (group.length > 1) return this.oneByOne(group);
       return this.fail(group[0]!, e);
     }
+  }
+
+  /**
+   * A sitemap's URLs (up to 50,000) are queued ahead of its group, in short transactions of their own
+   * (enqueueListed), its pages past max_pages only counted on its completion; the group then records the
+   * completion alone. Queuing them again, should the group not commit, adds nothing twice. Returns the
+   * group without the sitemaps whose URLs could not be queued (failed or retried alone).
+   */
+  private async enqueueLists(group: Pending[]): Promise<Pending[]> {
+    const kept: Pending[] = [];
+    for (const p of group) {
+      if (p.item.kind !== 'sitemap' || !p.result.enqueue?.length) {
+        kept.push(p);
+        continue;
+      }
+      const listed = p.result.enqueue;
+      p.result = { ...p.result, enqueue: undefined };
+      try {
+        const { overBudget } = await enqueueListed(this.db, p.run.runId, listed, this.limits(p.run));
+        p.result = { ...p.result, completion: countUnlisted(p.result.completion, 'max_pages', overBudget) };
+        kept.push(p);
+      } catch (e) {
+        await this.fail(p, e);
+      }
+    }
+    return kept;
+  }
+
+  private limits(run: RunContext): EnqueueLimits {
+    return { maxPages: run.config.max_pages, maxQueryVariants: this.options.maxQueryVariants, maxSitemaps: this.options.maxSitemaps };
   }
 
   private async oneByOne(group: Pending[]): Promise<void> {
@@ -153,11 +185,7 @@ export class GroupCommit {
     for (const [k, { run, items }] of enqueues.entries()) {
       // the last run's enqueue records the completions too
       const last = k === enqueues.length - 1 ? { workerId: this.options.workerId, items: completions } : undefined;
-      await enqueueIn(tx, run.runId, items, {
-        maxPages: run.config.max_pages,
-        maxQueryVariants: this.options.maxQueryVariants,
-        maxSitemaps: this.options.maxSitemaps,
-      }, last);
+      await enqueueIn(tx, run.runId, items, this.limits(run), last);
     }
     if (!enqueues.length) await completeMany(tx, this.options.workerId, completions);
     return completions.map((c) => (c.completion.status === 'done' ? c.completion.outcome : c.completion.status));

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import type { Logger } from 'pino';
-import { reclaimStale } from '@cite/core/background-work/work-runs.js';
+import { reclaimStale, reclaimStaleRun } from '@cite/core/background-work/work-runs.js';
 import type { Database } from '@cite/core/db/database.js';
 import { requeueStaleClaims } from '../frontier/frontier.js';
 import { failInterruptedIngestRuns } from '../ingest/ingest-run.js';
@@ -13,7 +13,7 @@ import { finalizeDrainedRuns, scheduleDueSources, startQueuedRun, type FinishedR
 import { beatRun, CRAWL_RUNS } from '../runs/run-repo.js';
 import type { RunCache } from './run-cache.js';
 import type { IndexBacklog } from './index-backlog.js';
-import type { WorkerOptions } from './worker-options.js';
+import { staleCrawlMs, type WorkerOptions } from './worker-options.js';
 
 /** How often due scheduled crawls are looked for (ms). */
 const SCHEDULE_EVERY_MS = 15_000;
@@ -22,7 +22,7 @@ export interface MaintenanceDeps {
   db: Database;
   workerId: string;
   log: Logger;
-  opts: Pick<WorkerOptions, 'staleMs' | 'countsEveryMs' | 'scheduler'>;
+  opts: Pick<WorkerOptions, 'staleMs' | 'countsEveryMs' | 'scheduler' | 'onlyRun'>;
   /** Claims of one URL before it fails instead of being requeued again. */
   maxAttempts: number;
   backlog: IndexBacklog;
@@ -61,8 +61,16 @@ export class Maintenance {
     return (this.inFlight ??= this.pass(full).finally(() => (this.inFlight = null)));
   }
 
+  /** Takes over the crawls no live worker beat for (only its own run, for a worker on one run). */
+  private async adoptStaleCrawls(): Promise<number[]> {
+    const { db, workerId, opts } = this.d;
+    if (opts.onlyRun === undefined) return reclaimStale(db, CRAWL_RUNS, staleCrawlMs(opts), workerId);
+    return (await reclaimStaleRun(db, CRAWL_RUNS, opts.onlyRun, staleCrawlMs(opts), workerId)) ? [opts.onlyRun] : [];
+  }
+
   private async pass(full: boolean): Promise<void> {
     const { db, log } = this.d;
+    const only = this.d.opts.onlyRun;
     try {
       if (full) {
         await this.heartbeat();
@@ -71,13 +79,14 @@ export class Maintenance {
         await this.d.backlog.refresh();
         const interrupted = await failInterruptedIngestRuns(db, this.d.opts.staleMs, this.d.workerId);
         if (interrupted.length) log.warn({ runs: interrupted }, 'interrupted ingestions failed');
-        // a crawl is beaten for at each counts refresh: stale only when no worker refreshed it twice over
-        const staleCrawlMs = Math.max(this.d.opts.staleMs, 2 * this.d.opts.countsEveryMs);
-        const adopted = await reclaimStale(db, CRAWL_RUNS, staleCrawlMs, this.d.workerId);
+        const adopted = await this.adoptStaleCrawls();
         if (adopted.length) log.warn({ runs: adopted }, 'crawls left by silent workers taken over');
       }
-      while (!this.d.stopping() && (await startQueuedRun(db, this.d.workerId)) !== null) log.info('crawl run started');
-      for (const f of await finalizeDrainedRuns(db)) {
+      while (!this.d.stopping() && (await startQueuedRun(db, this.d.workerId, only)) !== null) {
+        log.info('crawl run started');
+        if (only !== undefined) break;
+      }
+      for (const f of await finalizeDrainedRuns(db, only)) {
         this.d.runs.forget(f.runId);
         log.info({ runId: f.runId, sourceId: f.sourceId, status: f.status }, 'crawl run finished');
         this.d.onRunFinished?.(f);
@@ -85,7 +94,11 @@ export class Maintenance {
       const now = Date.now();
       if (full && now - this.lastCounts >= this.d.opts.countsEveryMs) {
         this.lastCounts = now;
-        const { rows } = await db.query<{ id: number }>(`SELECT id FROM crawl_runs WHERE status = 'running' AND config ? 'kind'`);
+        // a worker on one run beats for it alone: another run whose workers died must go stale
+        const { rows } = await db.query<{ id: number }>(
+          `SELECT id FROM crawl_runs WHERE status = 'running' AND config ? 'kind' AND ($1::bigint IS NULL OR id = $1)`,
+          [only ?? null],
+        );
         for (const r of rows) await beatRun(db, Number(r.id));
       }
       if (full && this.d.opts.scheduler && now - this.lastSchedule >= SCHEDULE_EVERY_MS) {

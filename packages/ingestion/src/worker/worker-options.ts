@@ -42,6 +42,11 @@ export interface WorkerOptions {
   backlogIdleMs: number;
   /** Single-process embedded mode: claims found at start belong to a previous, dead process. */
   requeueAllOnStart: boolean;
+  /**
+   * Works on this crawl run only (`cite crawl`'s foreground worker): claims its URLs, starts, beats for and
+   * finishes it alone; other runs, queued or left by dead workers, are left to the engine's workers.
+   */
+  onlyRun?: number;
   workerId?: string;
   fetcher: Partial<FetcherOptions>;
   pipeline: Partial<PipelineOptions>;
@@ -61,6 +66,14 @@ export const WORKER_DEFAULTS: Omit<
   scheduler: true,
   backlogIdleMs: 1_000,
 };
+
+/**
+ * How long a crawl run's heartbeat must be silent before a worker takes it over: every live worker beats for
+ * the crawls it works on at each counts refresh, so a crawl is stale only when none did twice over.
+ */
+export function staleCrawlMs(opts: Pick<WorkerOptions, 'staleMs' | 'countsEveryMs'>): number {
+  return Math.max(opts.staleMs, 2 * opts.countsEveryMs);
+}
 
 /** The options of a worker on this database, from the configuration, then the caller's overrides. */
 export function workerOptions(db: Database, config: Config, overrides: Partial<WorkerOptions> = {}): WorkerOptions {

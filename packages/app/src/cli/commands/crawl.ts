@@ -4,15 +4,18 @@
  * plain progress lines otherwise, a summary at the end (`--json` for machines). When a running engine
  * holds the embedded database, the crawl is queued through its API and followed from there.
  */
+import os from 'node:os';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { getRunDetail, type CrawlRunDetail } from '@cite/ingestion/runs/run-repo.js';
-import { createSource, startCrawl, updateSource } from '@cite/ingestion/sources/source-service.js';
+import { createSource, startOrResumeCrawl, updateSource } from '@cite/ingestion/sources/source-service.js';
 import type { SourceRecord } from '@cite/ingestion/sources/source-schema.js';
 import { startWorker } from '@cite/ingestion/worker/worker.js';
+import { staleCrawlMs, workerOptions } from '@cite/ingestion/worker/worker-options.js';
 import type { Database } from '@cite/core/db/database.js';
 import { createEmbedder } from '@cite/core/embeddings/create-embedder.js';
-import { CiteError } from '@cite/core/errors.js';
+import { CiteError, isCiteError } from '@cite/core/errors.js';
 import { callEngine, cliConfig, remoteEngine, withDatabase } from '../cli-context.js';
 import { crawlRunShape, sourceShape } from '../engine-answer-shapes.js';
 import { terminalLine } from '../terminal-text.js';
@@ -127,17 +130,23 @@ export async function runCrawl(url: string, opts: CrawlOptions): Promise<CrawlRu
     const existing = await existingSource(db, url, opts.collection, String(input.kind));
     const { kind: _kind, ...updatable } = input;
     const source = existing ? await updateSource(db, existing, { ...updatable, enabled: true }) : await createSource(db, input);
-    const runId = await startCrawl(db, source.id, 'cli', 'cli');
+    // a crawl of this source left running by a `cite crawl` killed -9 is resumed, not refused
+    const workerId = `${os.hostname()}:${process.pid}:cli`;
+    // the embedded database is held by this process alone: a crawl found running was left by a dead one
+    const staleMs = db.mode === 'embedded' ? 0 : staleCrawlMs(workerOptions(db, cfg));
+    const { runId, resumed } = await startOrResumeCrawl(db, source.id, 'cli', 'cli', { staleMs, workerId });
+    if (resumed) log.warn({ runId }, 'crawl run left by a stopped process resumed');
     const embedder = await createEmbedder(cfg, log);
-    const worker = await startWorker({ db, config: cfg, log, embedder, options: { scheduler: false } });
+    // this run only: `cite crawl X` crawls X, and leaves other sources' runs to the engine's workers
+    const worker = await startWorker({ db, config: cfg, log, embedder, options: { scheduler: false, onlyRun: runId, workerId } });
     try {
       for (;;) {
-        const run = await getRunDetail(db, runId, 50);
-        if (run.status !== 'queued' && run.status !== 'running') {
+        const run = await runDetail(db, runId, log);
+        if (run && run.status !== 'queued' && run.status !== 'running') {
           progress.stop(run);
           return run;
         }
-        progress.update(run);
+        if (run) progress.update(run);
         await new Promise((r) => setTimeout(r, 500));
       }
     } finally {
@@ -145,6 +154,20 @@ export async function runCrawl(url: string, opts: CrawlOptions): Promise<CrawlRu
       await embedder.close?.();
     }
   }, { bulkWrites: true });
+}
+
+/**
+ * The run's progress, or undefined when the database was too busy to say (the crawl's own writes hold it:
+ * DATABASE_BUSY, or any retryable error): the crawl goes on and the next poll asks again.
+ */
+async function runDetail(db: Database, runId: number, log: Logger): Promise<CrawlRunDetail | undefined> {
+  try {
+    return await getRunDetail(db, runId, 50);
+  } catch (e) {
+    if (!isCiteError(e) || !e.retryable) throw e;
+    log.debug({ err: e }, 'crawl progress not read this time');
+    return undefined;
+  }
 }
 
 function progressReporter(quiet: boolean) {
