@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,6 +46,10 @@ describe('extract: one batch of good and bad inputs', () => {
     fs.writeFileSync(path.join(dir, 'sub', 'program.html'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...Array(64).fill(0)]));
     fs.writeFileSync(path.join(dir, 'sub', 'F1.xml'), ficheXml({ id: 'F1' }).slice(0, 1500));
     fs.writeFileSync(path.join(dir, 'sub', 'big.txt'), 'x'.repeat(5000));
+    // a link (here a loop to the folder above) and a FIFO met in the walk: reported, never followed or opened
+    fs.symlinkSync('..', path.join(dir, 'sub', 'loop'));
+    fs.symlinkSync(path.join(dir, 'sub', 'notes.txt'), path.join(dir, 'sub', 'link.txt'));
+    execFileSync('mkfifo', [path.join(dir, 'sub', 'pipe.txt')]);
     fs.writeFileSync(path.join(dir, 'docs.jsonl.gz'), zlib.gzipSync(`${JSON.stringify({ url: 'https://a.gouv.fr/1', title: 'Un', text: 'texte un' })}\nnot json\n${JSON.stringify({ url: 'https://a.gouv.fr/2', title: 'Deux', text: 'texte deux' })}\n`));
     fs.writeFileSync(
       path.join(dir, 'archive.zip'),
@@ -76,7 +81,10 @@ describe('extract: one batch of good and bad inputs', () => {
       'sub/big.txt': 'FILE_TOO_LARGE',
       'sub/blank.html': 'EMPTY_DOCUMENT',
       'sub/empty.txt': 'EMPTY_DOCUMENT',
+      'sub/link.txt': 'SYMLINK_NOT_FOLLOWED',
+      'sub/loop': 'SYMLINK_NOT_FOLLOWED',
       'sub/notes.txt': 'ok',
+      'sub/pipe.txt': 'NOT_A_FILE',
       'sub/program.html': 'BINARY_AS_TEXT',
       'sub/readme.md': 'ok',
       'sub/utf16be.txt': 'ok',
@@ -95,9 +103,9 @@ describe('extract: one batch of good and bad inputs', () => {
     expect(doc('notes.txt')?.title).toBe('notes');
     expect(doc('notes.txt')?.sections[0].blocks[0].text).toBe('Des notes en texte brut : 10 € l’été.'); // Windows-1252, euro sign kept
     expect(doc('inside.html')?.url).toMatch(/archive\.zip!\/inside\.html$/);
-    // the ten failures of the table above, each with a message a person can act on
+    // the thirteen failures of the table above, each with a message a person can act on
     const failures = outcomes.flatMap((o) => (o.ok ? [] : [o]));
-    expect(failures).toHaveLength(10);
+    expect(failures).toHaveLength(13);
     for (const f of failures) expect(f.message.length, f.code).toBeGreaterThan(5);
   });
 

@@ -62,6 +62,13 @@ describe('ingest inputs', () => {
     expect(outcomes.map((o) => (o.ok ? o.document.title : `${o.code} ${o.location}`))).toEqual([`NOT_A_FILE ${fifo}`, 'NOT_A_FILE /dev/zero', 'Note']);
   }, 10_000);
 
+  it('says a link named as an input leads nowhere, rather than that it does not exist', async () => {
+    const loop = path.join(dir, 'boucle');
+    fs.symlinkSync(loop, loop);
+    const [outcome] = await collect(outcomesOf([loop], loadConfig({})));
+    expect(outcome).toMatchObject({ ok: false, code: 'FILE_NOT_FOUND', message: expect.stringContaining('symbolic link that leads nowhere') });
+  });
+
   it('refuses loopback URLs unless private networks are allowed', async () => {
     const outcomes = await collect(outcomesOf([`${base}/fiche.html`], loadConfig({})));
     expect(outcomes).toHaveLength(1);

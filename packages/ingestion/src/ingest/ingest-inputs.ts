@@ -77,11 +77,14 @@ export async function* outcomesOf(inputs: string[], cfg: InputConfig): AsyncGene
     if (isUrl(input)) continue;
     const resolved = path.resolve(input);
     if (!fs.existsSync(resolved)) {
-      failures.push({ ok: false, location: resolved, code: 'FILE_NOT_FOUND', message: `${resolved} does not exist` });
+      // a link whose target is missing, or a loop of links, exists as a link
+      const dangling = fs.lstatSync(resolved, { throwIfNoEntry: false })?.isSymbolicLink();
+      const message = dangling ? `${resolved} is a symbolic link that leads nowhere (a missing target, or a loop)` : `${resolved} does not exist`;
+      failures.push({ ok: false, location: resolved, code: 'FILE_NOT_FOUND', message });
       continue;
     }
     // a FIFO would block the run until something writes to it, /dev/zero never ends: only files and directories
-    // are read (a directory's walk skips such entries already)
+    // are read (a directory's walk reports such entries as it meets them, extract.ts)
     const stat = fs.statSync(resolved, { throwIfNoEntry: false });
     if (stat && !stat.isFile() && !stat.isDirectory()) {
       const message = `${resolved} is not a regular file or a directory (a FIFO, a device, a socket): not read`;
