@@ -1,6 +1,6 @@
 /**
  * URL normalisation: one spelling per page, so the frontier never holds the same page twice.
- * Scheme and host lower-cased, default ports and fragments dropped, tracking parameters removed,
+ * Scheme and host lower-cased, default ports and fragments dropped, tracking and session parameters removed,
  * query parameters sorted. Path case and trailing slashes are kept: servers may treat them differently.
  */
 import normalizeUrlLib from 'normalize-url';
@@ -10,7 +10,13 @@ export const TRACKING_PARAMS: readonly RegExp[] = [
   /^utm_\w+$/i,
   /^(fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|twclid|igshid)$/i,
   /^(mc_cid|mc_eid|_ga|_gl|_hsenc|_hsmi|mkt_tok|xtor|xtref|at_medium|at_campaign|pk_campaign|pk_kwd|pk_source|pk_medium)$/i,
+  // session ids, a fresh one in every link of a visit: each made one more copy of every page, down to the depth
+  // limit. A bare `sid` is left: sites use it for a section or a page id as often as for a session.
+  /^(phpsessid|jsessionid|aspsessionid\w*|sessionid|session_id|cfid|cftoken|zenid|oscsid)$/i,
 ];
+
+/** The servlet spelling of a session id, in the path: `/page;jsessionid=ABC?x=1`. */
+const PATH_SESSION = /;jsessionid=[^/?#]*/i;
 
 /**
  * Normalised spellings of the URLs seen last (insertion order, oldest dropped first): a site's navigation
@@ -40,6 +46,7 @@ function normalizeUncached(raw: string, base?: string): string | null {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
   if (!parsed.hostname) return null;
+  if (PATH_SESSION.test(parsed.pathname)) parsed.pathname = parsed.pathname.replace(PATH_SESSION, '');
   try {
     return normalizeUrlLib(parsed.href, {
       stripHash: true,

@@ -8,6 +8,10 @@ describe('normalizeUrl', () => {
       'https://www.service-public.fr/particuliers/vosdroits/F1234?a=1&b=2',
     );
     expect(normalizeUrl('http://example.fr:80/a/')).toBe('http://example.fr/a/');
+    // session ids, in the query or in the path, never make a page twice; a bare sid may name a page: kept
+    expect(normalizeUrl('https://mairie.example.fr/actu.php?PHPSESSID=9f2c&id=4&JSESSIONID=AB12')).toBe('https://mairie.example.fr/actu.php?id=4');
+    expect(normalizeUrl('https://mairie.example.fr/actu;jsessionid=AB12C?id=4')).toBe('https://mairie.example.fr/actu?id=4');
+    expect(normalizeUrl('https://mairie.example.fr/actu.php?sid=12')).toBe('https://mairie.example.fr/actu.php?sid=12');
     expect(normalizeUrl('http://example.fr:8080/a')).toBe('http://example.fr:8080/a');
     expect(normalizeUrl('../b?x=1#f', 'https://example.fr/a/c/d')).toBe('https://example.fr/a/b?x=1');
   });
