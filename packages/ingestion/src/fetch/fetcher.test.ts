@@ -27,6 +27,8 @@ describe('Fetcher', () => {
       '/busy': { status: 429, headers: { 'retry-after': '7' } },
     });
     for (let i = 0; i < 12; i++) site.routes.set(`/chain${i}`, { status: 302, headers: { location: `/chain${i + 1}` } });
+    site.routes.set('/loop-a', { status: 302, headers: { location: '/loop-b' } });
+    site.routes.set('/loop-b', { status: 301, headers: { location: '/loop-a' } });
   });
   afterAll(() => site.close());
   const fetcher = () => new Fetcher({ allowPrivateNetworks: true, timeoutMs: 3000, maxBytes: 4096 });
@@ -44,6 +46,11 @@ describe('Fetcher', () => {
     const f = fetcher();
     await expect(f.fetch({ url: `${site.url}/big` })).rejects.toMatchObject({ code: 'FETCH_TOO_LARGE' });
     await expect(f.fetch({ url: `${site.url}/chain0` })).rejects.toMatchObject({ code: 'FETCH_TOO_MANY_REDIRECTS' });
+    // the loop from where it started: a → b → a
+    await expect(f.fetch({ url: `${site.url}/loop-a` })).rejects.toMatchObject({
+      code: 'FETCH_REDIRECT_LOOP',
+      message: `Redirect loop: ${site.url}/loop-a → ${site.url}/loop-b → ${site.url}/loop-a`,
+    });
     await f.close();
     const strict = new Fetcher({ allowPrivateNetworks: false });
     const err = await strict.fetch({ url: `${site.url}/gz` }).catch((e: unknown) => e);
@@ -73,6 +80,15 @@ describe('Fetcher', () => {
     expect(asked).toEqual(['/r1', '/gz']);
     expect(site.count('/r1')).toBe(before.r1 + 1);
     expect(site.count('/gz')).toBe(before.gz);
+    await f.close();
+  });
+  it('refuses response headers that are too large, at once and as not retryable', async () => {
+    const before = site.count('/huge-headers');
+    site.routes.set('/huge-headers', { headers: { 'x-padding': 'x'.repeat(200_000) }, body: 'x' });
+    const f = fetcher();
+    const err = await f.fetch({ url: `${site.url}/huge-headers` }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'FETCH_HEADERS_TOO_LARGE', retryable: false });
+    expect(site.count('/huge-headers')).toBe(before + 1);
     await f.close();
   });
   it('reports X-Robots-Tag header lines one by one', async () => {

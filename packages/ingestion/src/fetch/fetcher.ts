@@ -109,7 +109,7 @@ export class Fetcher {
       for (;;) {
         const url = this.guard.checkUrl(current);
         if (seen.has(url.href)) {
-          throw new CiteError('FETCH_REDIRECT_LOOP', `Redirect loop: ${[...redirects, url.href].join(' → ')}`, {
+          throw new CiteError('FETCH_REDIRECT_LOOP', `Redirect loop: ${[req.url, ...redirects].join(' → ')}`, {
             details: { redirects },
           });
         }
@@ -243,6 +243,10 @@ export class Fetcher {
       return new CiteError('FETCH_DNS', `Host of ${url} not found`, { cause: e, retryable: code === 'EAI_AGAIN' });
     }
     if (code === 'ECONNREFUSED') return new CiteError('FETCH_REFUSED', `Connection refused by ${url}`, { cause: e, retryable: true });
+    // the same headers will come again: not retried (a 200 KB header was fetched three times)
+    if (code === 'UND_ERR_HEADERS_OVERFLOW') {
+      return new CiteError('FETCH_HEADERS_TOO_LARGE', `The response headers of ${url} are larger than the fetcher accepts`, { cause: e });
+    }
     if (code.startsWith('ERR_TLS') || code.includes('CERT')) {
       return new CiteError('FETCH_TLS', `TLS error with ${url}: ${(e as Error).message}`, { cause: e });
     }
