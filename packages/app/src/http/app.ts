@@ -242,7 +242,12 @@ function authenticateRequest(ctx: AppContext, route: RouteDef, guard: AddressGua
           return next();
         }
         await guard.refused(req, route, session === 'ended' ? 'session_ended' : 'missing');
-        const message = session === 'ended' ? 'The session has ended: sign in again' : 'An API key is required: send Authorization: Bearer <key>';
+        const message =
+          session === 'ended'
+            ? 'The session has ended: sign in again'
+            : header
+              ? 'The Authorization header is not « Bearer <key> » (one key, nothing after it)'
+              : 'An API key is required: send Authorization: Bearer <key>';
         throw new CiteError('UNAUTHENTICATED', message, { status: 401 });
       }
       if (tokenMatches(ctx, route, match[1]!)) return next();

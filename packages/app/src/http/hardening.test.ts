@@ -97,6 +97,14 @@ for (const mode of availableModes()) {
       expect(res.headers.get('x-request-id')).toBeTruthy();
     });
 
+    it('says what is wrong with an Authorization header that is not « Bearer <key> »', async () => {
+      const res = await e.fetch('/v1/me', { role: null, headers: { authorization: `Bearer ${e.keys.agent} extra` } });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringContaining('is not « Bearer <key> »') });
+      const none = await e.fetch('/v1/me', { role: null });
+      expect(await none.json()).toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringContaining('An API key is required') });
+    });
+
     it('answers a malformed percent-escape in a path with 400 INVALID_PATH, not 500', async () => {
       for (const path of ['/v1/documents/%E0%A4%A/original', '/v1/answers/%E0', '/admin/api/sources/%ZZ']) {
         for (const role of ['admin', null] as const) {
