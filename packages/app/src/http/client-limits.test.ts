@@ -221,7 +221,8 @@ for (const mode of availableModes()) {
       expect(body.details.missing).toEqual(future);
       expect((await opened.db.query(`SELECT 1 FROM api_keys WHERE name IN ('old', 'ahead')`)).rows).toEqual([]);
 
-      const ok = await call(a, '/admin/api/api-keys', { key: admin, body: { name: 'scoped', role: 'agent', collections: [existing], expires_at: new Date(Date.now() + 3_600_000).toISOString() } });
+      // the same collection given three times is kept once
+      const ok = await call(a, '/admin/api/api-keys', { key: admin, body: { name: 'scoped', role: 'agent', collections: [existing, existing, existing], expires_at: new Date(Date.now() + 3_600_000).toISOString() } });
       expect(ok.status).toBe(201);
       // the collections as numbers, as the API declares them (the driver reads bigint[] as strings)
       const created = (await ok.json()) as { id: number; collections: unknown };

@@ -50,7 +50,8 @@ export async function createKey(
     role: input.role,
     keyHash: hashKey(key),
     prefix: key.slice(0, PREFIX.length + 6),
-    collections: input.collections ?? null,
+    // each collection once, in order: the key's list is shown and compared as a set
+    collections: input.collections ? [...new Set(input.collections)].sort((a, b) => a - b) : null,
     expiresAt: input.expiresAt ?? null,
     createdBy: input.createdBy ?? null,
     webSearch: input.webSearch ?? false,
