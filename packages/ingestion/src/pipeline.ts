@@ -248,6 +248,16 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
       const rendered = await deps.renderer.render(finalUrl);
       body = rendered.html;
       pageUrl = normalizeUrl(rendered.url) ?? finalUrl;
+      // the browser follows its own redirects and a script's navigation: the page it ended on is judged as a
+      // redirect target is (it was requested already; it is at least not indexed)
+      if (pageUrl !== finalUrl) {
+        try {
+          await redirectCheck(deps, run, true)(new URL(pageUrl));
+        } catch (e) {
+          if (!(e instanceof RedirectRefused)) throw e;
+          return skipped(e.reason, base, discovered);
+        }
+      }
     }
     // parsing, then chunking and hashing, each in its own turn (cpu-turn.ts says why)
     await cpuTurn();

@@ -83,6 +83,7 @@ describe('Renderer: every browser request goes through the crawl guard', () => {
       if (req.url === '/redirect-chain') return res.writeHead(302, { location: '/redirect-away' }).end();
       if (req.url === '/redirect-home') return res.writeHead(302, { location: '/final' }).end();
       if (req.url === '/final') return send(html('<p>final page of the site</p>'));
+      if (req.url === '/script-moves') return send(html('<p>a page that moves on</p>', "location.replace('/final');"));
       if (req.url === '/sockets' || req.url === '/sockets-stay') {
         const leave = req.url === '/sockets' ? "setTimeout(() => { location.href = '/redirect-away'; }, 400);" : '';
         return send(
@@ -147,6 +148,12 @@ describe('Renderer: every browser request goes through the crawl guard', () => {
     const page = await renderer.render(`${allowed.origin}/redirect-home`);
     expect(page.url).toBe(`${allowed.origin}/final`);
     expect(page.html).toContain('final page of the site');
+  });
+
+  it('reports the URL of the page it returns when a script navigated on (the crawl judges that URL too)', async () => {
+    const page = await renderer.render(`${allowed.origin}/script-moves`);
+    expect(page.html).toContain('final page of the site');
+    expect(page.url).toBe(`${allowed.origin}/final`);
   });
 
   it('never opens a WebSocket, fetch, frame or later navigation to a refused host; allowed WebSockets open', async () => {

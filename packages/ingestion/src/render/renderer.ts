@@ -182,7 +182,8 @@ export class Renderer {
       if (html.length > this.options.maxChars) {
         throw new CiteError('RENDER_TOO_LARGE', `Rendered page ${url} is larger than ${this.options.maxChars} characters`);
       }
-      return { url: response?.url() ?? page.url(), html };
+      // where the content is from: a script may have navigated on after the response (page.url() follows it)
+      return { url: page.url() || response?.url() || url, html };
     } finally {
       await page.close().catch(() => {});
     }

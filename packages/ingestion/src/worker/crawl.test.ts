@@ -303,6 +303,32 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
     }
   });
 
+  it('judges the page a rendered script navigated to as a redirect target: robots.txt disallows it, nothing is indexed', async () => {
+    const own = await startTestSite();
+    try {
+      own.routes.set('/robots.txt', { headers: { 'content-type': 'text/plain' }, body: 'User-agent: *\nDisallow: /private\n' });
+      // rendered (render: always), the page moves on to a page robots.txt disallows; the other page stays
+      own.routes.set('/moves', page('Part', LOREM, [], "<script>location.replace('/private/secret')</script>"));
+      own.routes.set('/stays', page('Reste', LOREM));
+      own.routes.set('/private/secret', page('Secret', 'Le texte secret de la page interdite.'));
+      const source = await createSource(ctx.db, {
+        name: 'rendered-moves',
+        kind: 'website',
+        collection: 'c-rendered-moves',
+        start_urls: [`${own.url}/stays`, `${own.url}/moves`],
+        rate_per_host: 100,
+        render: 'always',
+      });
+      const run = await crawlToEnd(ctx.db, source.id);
+      expect(run.fail_reasons).toEqual({});
+      expect(run.skip_reasons).toMatchObject({ robots: 1 });
+      const docs = await documentsOf(ctx.db, 'c-rendered-moves');
+      expect(docs.map((d) => new URL(d.url).pathname)).toEqual(['/stays']);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
   it('holds a host to its rate: requests spaced by its delay, each sent when its slot opens rather than at the next poll', async () => {
     const pages = ['p1', 'p2', 'p3', 'p4', 'p5'];
     site.routes.set('/pace/', page('Rythme', LOREM, pages));
