@@ -20,3 +20,24 @@ export function decodeWithBom(bytes: Buffer): string | undefined {
   if (!encoding) return undefined;
   return encoding === 'utf-8' ? bytes.subarray(3).toString('utf8') : iconv.decode(bytes.subarray(2), encoding);
 }
+
+/**
+ * UTF-16 named by a Content-Type charset, for bytes without a BOM: `utf-16` is read little-endian, as
+ * browsers read it (WHATWG encoding standard). A <meta> naming UTF-16 is not believed (HTML standard): the
+ * bytes that spell it were read as ASCII.
+ */
+export function declaredUtf16(contentType: string | undefined): 'utf-16le' | 'utf-16be' | undefined {
+  // the quote's spaces only after a quote: two optional runs of spaces side by side backtrack quadratically
+  const label = /charset\s*=\s*(?:["']\s*)?([\w-]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (label === 'utf-16' || label === 'utf-16le') return 'utf-16le';
+  if (label === 'utf-16be') return 'utf-16be';
+  return undefined;
+}
+
+/** Text from a BOM's encoding, else from a Content-Type naming UTF-16; undefined when neither says. */
+export function decodeUtf16(bytes: Buffer, contentType: string | undefined): string | undefined {
+  const withBom = decodeWithBom(bytes);
+  if (withBom !== undefined) return withBom;
+  const declared = declaredUtf16(contentType);
+  return declared ? iconv.decode(bytes, declared) : undefined;
+}

@@ -50,6 +50,15 @@ describe('detectFormat', () => {
     expect(await codeOf({ head: Buffer.concat([Buffer.from([0xff, 0xfe]), ELF]), name: 'index.html' })).toBe('BINARY_AS_TEXT');
   });
 
+  it('reads UTF-16 without a byte-order mark when the Content-Type names it (utf-16 is little-endian)', async () => {
+    const page = '<!DOCTYPE html><html><head><title>Congés</title></head><body><p>Congé payé.</p></body></html>';
+    expect(await detectFormat({ head: iconv.encode(page, 'utf-16le'), contentType: 'text/html; charset=utf-16' })).toBe('html');
+    expect(await detectFormat({ head: iconv.encode(page, 'utf-16be'), contentType: 'text/html; charset=UTF-16BE' })).toBe('html');
+    expect(await detectFormat({ head: iconv.encode('Des notes.', 'utf-16le'), contentType: 'text/plain; charset="utf-16le"' })).toBe('text');
+    // not declared, no BOM: still binary to the checks
+    expect(await codeOf({ head: iconv.encode(page, 'utf-16le'), contentType: 'text/html' })).toBe('BINARY_AS_TEXT');
+  });
+
   it('refuses unsupported binaries and non-JSONL gzip with FORMAT_UNSUPPORTED', async () => {
     expect(await codeOf({ head: PNG, name: 'photo.png' })).toBe('FORMAT_UNSUPPORTED');
     expect(await codeOf({ head: zlib.gzipSync('hello'), name: 'x.tar.gz' })).toBe('FORMAT_UNSUPPORTED');

@@ -13,7 +13,7 @@ import { CiteError } from '@cite/core/errors.js';
 import { configSchema, type Config } from '@cite/core/config/config.js';
 import type { NormalisedDocument } from '../document.js';
 import { readZip, sanitiseEntryName, type ArchiveLimits } from './archive.js';
-import { decodeWithBom } from './byte-order-mark.js';
+import { decodeUtf16 } from './byte-order-mark.js';
 import { decodeUtf8Lenient } from './lenient-utf8.js';
 import { detectFormat, FORMAT_SNIFF_BYTES, type DocumentFormat } from './detect-format.js';
 import { extractDocx } from './docx.js';
@@ -214,7 +214,7 @@ class Extractor {
         break;
       case 'markdown':
       case 'text':
-        doc = await readText(format, { text: decodeText(data), url, fallbackTitle }, Date.now() + this.options.timeoutMs);
+        doc = await readText(format, { text: decodeText(data, leaf.contentType), url, fallbackTitle }, Date.now() + this.options.timeoutMs);
         break;
       default:
         throw new CiteError('FORMAT_UNSUPPORTED', `${format} is not a single-document format`, { status: 415 });
@@ -303,9 +303,9 @@ class Extractor {
   }
 }
 
-function decodeText(data: Buffer): string {
-  const withBom = decodeWithBom(data);
-  if (withBom !== undefined) return withBom;
+function decodeText(data: Buffer, contentType: string | undefined): string {
+  const utf16 = decodeUtf16(data, contentType);
+  if (utf16 !== undefined) return utf16;
   // Old French text files are Windows-1252; some mix it into UTF-8.
   return decodeUtf8Lenient(data);
 }

@@ -175,6 +175,13 @@ describe('decodeHtml (charsets)', () => {
     expect(text).toContain(french);
   });
 
+  it('reads UTF-16 without a BOM when the Content-Type names it, not when only <meta> does', () => {
+    expect(decodeHtml(iconv.encode(page(''), 'utf-16le'), 'text/html; charset=utf-16')).toContain(french);
+    expect(decodeHtml(iconv.encode(page(''), 'utf-16be'), 'text/html; charset=utf-16be')).toContain(french);
+    // the <meta> that says UTF-16 was itself read as ASCII: not believed
+    expect(decodeHtml(Buffer.from(page('<meta charset="utf-16">')))).toContain(french);
+  });
+
   it('reads UTF-8 with and without BOM', () => {
     expect(decodeHtml(Buffer.from(page('')))).toContain(french);
     expect(decodeHtml(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(page(''))]))).toContain(french);

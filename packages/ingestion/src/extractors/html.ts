@@ -9,7 +9,7 @@
 import { load, type CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import iconv from 'iconv-lite';
-import { decodeWithBom } from './byte-order-mark.js';
+import { decodeUtf16 } from './byte-order-mark.js';
 import { decodeUtf8Lenient } from './lenient-utf8.js';
 import { CiteError } from '@cite/core/errors.js';
 import type { Block, Locator, NormalisedDocument, Section } from '../document.js';
@@ -74,8 +74,8 @@ function normaliseCharset(label: string | undefined): string | undefined {
  * (lenient-utf8.ts): a page declared UTF-8 but saved in Latin-1 keeps its accents.
  */
 export function decodeHtml(body: Buffer, contentType?: string): string {
-  const withBom = decodeWithBom(body);
-  if (withBom !== undefined) return withBom;
+  const utf16 = decodeUtf16(body, contentType);
+  if (utf16 !== undefined) return utf16;
   let charset = normaliseCharset(contentType?.match(HEADER_CHARSET)?.[1]);
   if (!charset) charset = normaliseCharset(body.subarray(0, 4096).toString('latin1').match(META_CHARSET)?.[1]);
   // A <meta> saying UTF-16 on bytes we could read as ASCII is a lie (HTML standard): ignore it.
