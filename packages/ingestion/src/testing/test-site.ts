@@ -74,3 +74,17 @@ export function page(title: string, text: string, links: string[] = [], extraHea
     .map((l) => `<li><a href="${l}">${l}</a></li>`)
     .join('')}</ul></main></body></html>`;
 }
+
+/**
+ * A site whose pages form a tree: /k/i links to /k/(2i+1) and /k/(2i+2), `pages` of them, each answered after
+ * `delayMs` so that a kill lands mid-crawl (kill-and-resume tests).
+ */
+export function serveTree(site: TestSite, pages: number, delayMs: number): void {
+  site.fallback = (_req, u) => {
+    const m = /^\/k\/(\d+)$/.exec(u.pathname);
+    if (!m) return { status: 404 };
+    const i = Number(m[1]);
+    const links = [2 * i + 1, 2 * i + 2].filter((n) => n < pages).map((n) => `/k/${n}`);
+    return { delayMs, body: page(`Page ${i}`, `Contenu de la page numéro ${i}. `.repeat(20), links) };
+  };
+}

@@ -12,7 +12,7 @@ import type { Database } from '@cite/core/db/database.js';
 import { createSource, startCrawl } from '../sources/source-service.js';
 import { WRITE_BACKLOG_FACTOR } from './worker.js';
 import { waitForRun } from '../testing/crawl-helpers.js';
-import { page, startTestSite, type TestSite } from '../testing/test-site.js';
+import { serveTree, startTestSite, type TestSite } from '../testing/test-site.js';
 
 const CITE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../app/bin/cite.mjs');
 const PAGES = 80;
@@ -31,14 +31,8 @@ for (const mode of availableModes().filter((m) => m === 'server')) {
       url = opened.url!;
       dispose = opened.dispose;
       site = await startTestSite();
-      // a tree: page i links to 2i+1 and 2i+2; each answer takes a while so kills land mid-fetch
-      site.fallback = (_req, u) => {
-        const m = /^\/k\/(\d+)$/.exec(u.pathname);
-        if (!m) return { status: 404 };
-        const i = Number(m[1]);
-        const links = [2 * i + 1, 2 * i + 2].filter((n) => n < PAGES).map((n) => `/k/${n}`);
-        return { delayMs: 120, body: page(`Page ${i}`, `Contenu de la page numéro ${i}. `.repeat(20), links) };
-      };
+      // a tree of PAGES pages, each answered after 120 ms so that kills land mid-fetch
+      serveTree(site, PAGES, 120);
     });
     afterAll(async () => {
       for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

@@ -19,7 +19,7 @@ import { availableModes, createServerDatabase } from '@cite/core/testing/databas
 import { startQueuedRun } from '@cite/ingestion/runs/run-lifecycle.js';
 import type { CrawlRunDetail } from '@cite/ingestion/runs/run-repo.js';
 import { createSource, startCrawl } from '@cite/ingestion/sources/source-service.js';
-import { page, startTestSite, type TestSite } from '@cite/ingestion/testing/test-site.js';
+import { page, serveTree, startTestSite, type TestSite } from '@cite/ingestion/testing/test-site.js';
 import { WRITE_BACKLOG_FACTOR } from '@cite/ingestion/worker/worker.js';
 
 const run = promisify(execFile);
@@ -56,14 +56,8 @@ describe.each(availableModes())('cite crawl after a kill -9 [%s]', (mode) => {
       drop = created.drop;
     }
     site = await startTestSite();
-    // a tree: page i links to 2i+1 and 2i+2; each answer takes a while so that the kill lands mid-crawl
-    site.fallback = (_req, u) => {
-      const m = /^\/k\/(\d+)$/.exec(u.pathname);
-      if (!m) return { status: 404 };
-      const i = Number(m[1]);
-      const links = [2 * i + 1, 2 * i + 2].filter((n) => n < PAGES).map((n) => `/k/${n}`);
-      return { delayMs: 80, body: page(`Page ${i}`, `Contenu de la page numéro ${i}. `.repeat(20), links) };
-    };
+    // a tree of PAGES pages, each answered after 80 ms so that the kill lands mid-crawl
+    serveTree(site, PAGES, 80);
     site.routes.set('/orphan/', page('Orphelin', 'Une page qu’aucun cite crawl de kr ne doit lire.'));
   });
   afterAll(async () => {
