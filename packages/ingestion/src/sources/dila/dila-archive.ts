@@ -54,7 +54,8 @@ export type DilaEntry =
 
 const ARTICLE_FILE = /\/(LEGI|KALI)ARTI\d{12}\.xml$/;
 const DELETION_LIST = /(?:^|\/)liste_suppression_(legi|kali)\.dat$/i;
-const LISTED_ID = /(?:LEGI|KALI)(?:ARTI|TEXT|CONT|SCTA)\d{12}/g;
+// whole ids only: « LEGIARTI0000000000023 » (13 digits) named no article, yet removed LEGIARTI000000000002
+const LISTED_ID = /(?<![A-Za-z0-9])(?:LEGI|KALI)(?:ARTI|TEXT|CONT|SCTA)\d{12}(?![0-9])/g;
 
 /** The ids a deletion list names: the last id of each line (the file removed). */
 export function deletedIds(list: string): string[] {
@@ -74,7 +75,7 @@ async function skipEntry(entry: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of entry) void _;
 }
 
-/** Largest entry read into memory: articles are a few KB; a deletion list of a big increment, a few MB. */
+/** Largest deletion list read into memory (a big increment's is a few MB); articles have their own bound. */
 const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
 /**
  * Largest article parsed. The element tree of dense markup takes ~45 times its size (64 MB of `<a/>`, a
@@ -103,11 +104,13 @@ export async function* readDilaArchive(file: string): AsyncGenerator<DilaEntry> 
         if (entry.header.type === 'file') yield { kind: 'other', name };
         continue;
       }
-      if ((entry.header.size ?? 0) > MAX_ENTRY_BYTES) {
-        // not read past: the import stops at this entry anyway, and its declared size may be a lie
-        throw new CiteError('DILA_ENTRY_TOO_LARGE', `${name}: ${entry.header.size} bytes, more than an article or deletion list can hold`, { status: 422 });
-      }
       const size = entry.header.size ?? 0;
+      if (DELETION_LIST.test(name) && size > MAX_ENTRY_BYTES) {
+        // a deletion list is applied whole or not at all: the import stops at it (the archive stays unapplied)
+        throw new CiteError('DILA_ENTRY_TOO_LARGE', `${name}: ${size} bytes, more than a deletion list can hold`, { status: 422 });
+      }
+      // an article too large to parse is passed over, read through without being kept, whatever its size: one
+      // of 65 MiB stopped the archive, and every later attempt at it, before the articles after it
       if (!DELETION_LIST.test(name) && size > MAX_ARTICLE_BYTES) {
         await skipEntry(entry);
         yield { kind: 'oversized', name, size };

@@ -79,7 +79,24 @@ describe('DILA archive', () => {
     expect(deletedIds('legi/global/code_et_TNC_en_vigueur/code_en_vigueur/LEGI/TEXT/00/00/06/07/20/LEGITEXT000006072050/article/LEGI/ARTI/00/00/35/65/29/LEGIARTI000035652930\n\n')).toEqual([
       'LEGIARTI000035652930',
     ]);
+    // whole ids only: 13 digits, or an id inside a longer word, name no article (they removed one that was not named)
+    expect(deletedIds('LEGIARTI0000000000023\nxxLEGIARTI000000000003yy\nlegi/x/LEGIARTI000000000004.xml\n')).toEqual(['LEGIARTI000000000004']);
   });
+
+  it('passes over an article too large to parse, whatever its size, and reads the entries after it', async () => {
+    // 65 MiB of markup, a small gzip: it stopped the archive (and every later attempt at it) at this entry
+    const huge = articleXml(L1237_19).replace('<BLOC_TEXTUEL><CONTENU>', `<BLOC_TEXTUEL><CONTENU>${'<p>x</p>'.repeat((65 * 1024 * 1024) / 8)}`);
+    const file = path.join(dir, 'LEGI_20250106-211500.tar.gz');
+    await writeDump(file, [
+      { name: articlePath({ ...L1237_19, id: 'LEGIARTI000049000010' }, '20250106-211500/'), body: huge },
+      { name: articlePath(L1237_11_2008, '20250106-211500/'), body: articleXml(L1237_11_2008) },
+    ]);
+    const seen: DilaEntry[] = [];
+    for await (const e of readDilaArchive(file)) seen.push(e);
+    expect(seen.map((e) => e.kind)).toEqual(['oversized', 'article']);
+    expect(seen[0]).toMatchObject({ size: expect.any(Number) });
+    expect((seen[0] as { size: number }).size).toBeGreaterThan(64 * 1024 * 1024);
+  }, 30_000);
 
   it('streams articles and deletion lists, recognises a dump by its entries, and reports a truncated archive after what it held', async () => {
     const prefix = '20250102-211500/';

@@ -51,6 +51,10 @@ const DAMAGED = path.join(dir, 'LEGI_20250103-211500.tar.gz');
 const TEXT_DELETED = path.join(dir, 'LEGI_20250104-211500.tar.gz');
 const AGREEMENT_DELETED = path.join(dir, 'KALI_20250104-211500.tar.gz');
 const REPUBLISHED = path.join(dir, 'LEGI_20250105-211500.tar.gz');
+/** An increment after the damaged one, given in the same command. */
+const AFTER_DAMAGED = path.join(dir, 'LEGI_20250103-230000.tar.gz');
+/** Dated far after the import day (NOW): applied, it would make every real dump after it « out of order ». */
+const FUTURE = path.join(dir, 'LEGI_29991231-000000.tar.gz');
 
 beforeAll(async () => {
   await writeDump(FULL_LEGI, entries([L1237_19, L1237_19_1, L1237_11_2008, L1237_11_2016, L1237_4_ABROGE, L1237_20_DIFF, LOI_ART_1]));
@@ -69,6 +73,8 @@ beforeAll(async () => {
   await writeDump(OLDER, entries([{ ...L1237_19_1, content: '<p>Ancienne rédaction.</p>' }], '20241230-211500/'));
   const many = Array.from({ length: 150 }, (_, i) => ({ ...LOI_ART_1, id: `LEGIARTI0000${40000000 + i}`, num: String(100 + i), content: `<p>Disposition ${i} ${'y'.repeat(i * 41)}</p>` }));
   await writeDump(DAMAGED, entries(many, '20250103-211500/'), { truncateTo: 0.5 });
+  await writeDump(AFTER_DAMAGED, entries([{ ...LOI_ART_1, id: 'LEGIARTI000049000020', num: '99' }], '20250103-230000/'));
+  await writeDump(FUTURE, entries([{ ...LOI_ART_1, id: 'LEGIARTI000049000021', num: '98' }], '29991231-000000/'));
   // deletion lists naming whole texts (their struct file, their folder), not their articles
   const loi = `legi/global/code_et_TNC_en_vigueur/TNC_en_vigueur/${idPath(LOI.id)}`;
   await writeDump(TEXT_DELETED, [{ name: '20250104-211500/liste_suppression_legi.dat', body: `${loi}/texte/struct/${LOI.id}\n${loi}/texte/version/${LOI.id}\n` }]);
@@ -163,8 +169,12 @@ describeEachDatabase('DILA LEGI and KALI import', (ctx) => {
     expect((await lastAppliedDump(ctx.db, target.sourceId, 'LEGI'))?.archive).toBe('LEGI_20250102-211500.tar.gz');
   });
 
-  it('keeps the articles a damaged archive held before the damage, and does not record it as applied', async () => {
-    const [r] = await apply([DAMAGED]);
+  it('keeps the articles a damaged archive held before the damage, does not record it as applied, nor apply the increments after it', async () => {
+    const [r, after] = await apply([DAMAGED, AFTER_DAMAGED]);
+    // applied, the later increment would make the repaired archive « out of order » for good
+    expect(after).toMatchObject({ archive: 'LEGI_20250103-230000.tar.gz', status: 'refused', code: 'DILA_EARLIER_DUMP_PARTIAL', indexed: 0 });
+    expect(after!.message).toContain('apply LEGI_20250103-211500.tar.gz again once repaired');
+    expect(r!.code).toBe('DILA_ARCHIVE_TRUNCATED');
     expect(r!.status).toBe('partial');
     expect(r!.message).toMatch(/truncated or corrupt/);
     expect(r!.indexed).toBeGreaterThan(10);
@@ -201,5 +211,13 @@ describeEachDatabase('DILA LEGI and KALI import', (ctx) => {
     expect(await active()).toEqual([url(L1237_19_V2)]);
     const { rows } = await ctx.db.query<{ location: string }>(`SELECT location FROM ingest_errors WHERE run_id = $1 AND code = 'DILA_ENTRY_TOO_LARGE'`, [target.runId]);
     expect(rows.map((e) => e.location)).toEqual([expect.stringMatching(/LEGIARTI000049000009\.xml$/)]);
+  });
+
+  it('refuses a dump dated after today, which would make every real dump after it « out of order »', async () => {
+    const before = await active();
+    const [r] = await apply([FUTURE]);
+    expect(r).toMatchObject({ status: 'refused', code: 'DILA_DUMP_DATE_IN_FUTURE', indexed: 0 });
+    expect(await active()).toEqual(before);
+    expect((await lastAppliedDump(ctx.db, target.sourceId, 'LEGI'))?.archive).toBe('LEGI_20250105-211500.tar.gz');
   });
 });

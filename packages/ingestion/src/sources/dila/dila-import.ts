@@ -88,6 +88,8 @@ export interface DilaArchiveResult {
   /** applied: read whole and recorded; partial: damaged, what it held before is kept; skipped/refused: not read. */
   status: 'applied' | 'partial' | 'skipped' | 'refused';
   message?: string;
+  /** Why it was refused or left partial (DILA_INCREMENT_OUT_OF_ORDER, DILA_ARCHIVE_TRUNCATED…). */
+  code?: string;
   /** Article versions in force written (new or changed) or found unchanged. */
   indexed: number;
   unchanged: number;
@@ -109,6 +111,9 @@ function textKey(id: string): Record<string, string> | undefined {
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
+/** A dump's date may be ahead of this machine's clock by this much (time zones, a clock a little behind). */
+const FUTURE_TOLERANCE_MS = 2 * 24 * 3600 * 1000;
+
 /** Applies the dumps among `files` in DILA's order; one result per file, in that order. */
 export async function importDilaDumps(
   db: Parameters<typeof lastAppliedDump>[0],
@@ -125,22 +130,38 @@ export async function importDilaDumps(
     else {
       const message = `${file}: not a dated DILA dump (Freemium_legi_global_YYYYMMDD-HHMMSS.tar.gz, LEGI_YYYYMMDD-HHMMSS.tar.gz, or entries under YYYYMMDD-HHMMSS/legi/)`;
       await recordFailure(indexer, target, file, 'DILA_DUMP_UNDATED', message);
-      results.push(emptyResult(file, 'refused', message));
+      results.push(emptyResult(file, 'refused', message, undefined, 'DILA_DUMP_UNDATED'));
     }
   }
   // full dumps first at equal dates: the increment of the same day builds on them
   const rank = (i: DumpInfo) => (i.type === 'full' ? 0 : 1);
   dated.sort((a, b) => a.info.dumpedAt.getTime() - b.info.dumpedAt.getTime() || rank(a.info) - rank(b.info));
-  for (const { file, info } of dated) results.push(await importOne(db, indexer, target, file, info, options));
+  // an increment builds on the one before: after a damaged one, the later ones of its base wait for it to be
+  // applied again, repaired (applied now, they would make the repaired one « out of order » for good)
+  const damaged = new Map<DilaBase, string>();
+  for (const { file, info } of dated) {
+    const before = damaged.get(info.base);
+    if (before && info.type === 'increment') {
+      const message = `${info.name} builds on ${before}, which could not be read whole: apply ${before} again once repaired, then this one`;
+      await recordFailure(indexer, target, info.name, 'DILA_EARLIER_DUMP_PARTIAL', message);
+      results.push(emptyResult(info.name, 'refused', message, info, 'DILA_EARLIER_DUMP_PARTIAL'));
+      continue;
+    }
+    const result = await importOne(db, indexer, target, file, info, options);
+    if (result.status === 'partial') damaged.set(info.base, info.name);
+    else if (result.status === 'applied' && info.type === 'full') damaged.delete(info.base);
+    results.push(result);
+  }
   return results;
 }
 
-function emptyResult(archive: string, status: DilaArchiveResult['status'], message?: string, info?: DumpInfo): DilaArchiveResult {
+function emptyResult(archive: string, status: DilaArchiveResult['status'], message?: string, info?: DumpInfo, code?: string): DilaArchiveResult {
   return {
     archive,
     ...(info ? { base: info.base, type: info.type, dumpedAt: info.dumpedAt.toISOString() } : {}),
     status,
     ...(message ? { message } : {}),
+    ...(code ? { code } : {}),
     indexed: 0, unchanged: 0, failed: 0, removed: 0, notInForce: 0, filteredOut: 0,
   };
 }
@@ -167,6 +188,14 @@ async function importOne(
   if (await wasApplied(db, target.sourceId, info.name)) {
     return emptyResult(info.name, 'skipped', `${info.name} was already applied to this source: nothing to do`, info);
   }
+  // a date ahead of the clock would make every real dump after it « out of order », full ones included
+  const now = options.now ?? new Date();
+  if (info.dumpedAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
+    const message = `${info.name} is dated ${info.dumpedAt.toISOString()}, after today: not a DILA dump as published; it is not applied`;
+    await recordFailure(indexer, target, info.name, 'DILA_DUMP_DATE_IN_FUTURE', message);
+    log?.warn({ code: 'DILA_DUMP_DATE_IN_FUTURE' }, message);
+    return emptyResult(info.name, 'refused', message, info, 'DILA_DUMP_DATE_IN_FUTURE');
+  }
   const last = await lastAppliedDump(db, target.sourceId, info.base);
   if (last && info.dumpedAt.getTime() <= last.dumpedAt.getTime()) {
     const message =
@@ -174,15 +203,15 @@ async function importOne(
       `applying it now would bring back older versions; it is not applied (import a newer full dump to start again)`;
     await recordFailure(indexer, target, info.name, 'DILA_INCREMENT_OUT_OF_ORDER', message);
     log?.warn({ code: 'DILA_INCREMENT_OUT_OF_ORDER' }, message);
-    return emptyResult(info.name, 'refused', message, info);
+    return emptyResult(info.name, 'refused', message, info, 'DILA_INCREMENT_OUT_OF_ORDER');
   }
 
-  const day = isoDay(options.now ?? new Date());
+  const day = isoDay(now);
   const result = emptyResult(info.name, 'applied', undefined, info);
   const indexedUrls = new Set<string>();
   const retired = new Set<string>();
   const deletions: string[] = [];
-  let damage: string | undefined;
+  let damage: { code: string; message: string } | undefined;
   // A full dump holds every version ever published (LEGI: millions): into a source that had none, nothing is
   // to be retired; over earlier imports, versions are retired as they are read, never held in a set.
   const retirement: 'none' | 'streamed' | 'after' = info.type === 'increment' ? 'after' : last ? 'streamed' : 'none';
@@ -224,8 +253,8 @@ async function importOne(
         yield { ok: true, location, document: doc };
       }
     } catch (e) {
-      damage = (e as Error).message;
-      yield { ok: false, location: info.name, code: isCiteError(e) ? e.code : 'DILA_ARCHIVE_TRUNCATED', message: damage };
+      damage = { code: isCiteError(e) ? e.code : 'DILA_ARCHIVE_TRUNCATED', message: (e as Error).message };
+      yield { ok: false, location: info.name, ...damage };
     }
   }
 
@@ -251,8 +280,9 @@ async function importOne(
 
   if (damage) {
     result.status = 'partial';
-    result.message = `${damage}; the articles read before the damage are indexed, the archive is not recorded as applied`;
-    log?.warn({ code: 'DILA_ARCHIVE_TRUNCATED' }, result.message);
+    result.code = damage.code;
+    result.message = `${damage.message}; the articles read before the damage are indexed, the archive is not recorded as applied`;
+    log?.warn({ code: damage.code }, result.message);
     return result;
   }
   await recordAppliedDump(db, {

@@ -55,7 +55,7 @@ export function dilaSummary(results: DilaArchiveResult[], ms: number): IndexSumm
     chunks: 0,
     embedded: 0,
     ms,
-    errors: refused.map((r) => ({ location: r.archive, code: r.status === 'partial' ? 'DILA_ARCHIVE_TRUNCATED' : 'DILA_DUMP_REFUSED', message: r.message ?? '' })),
+    errors: refused.map((r) => ({ location: r.archive, code: r.code ?? (r.status === 'partial' ? 'DILA_ARCHIVE_TRUNCATED' : 'DILA_DUMP_REFUSED'), message: r.message ?? '' })),
     failedByCode: {},
   };
 }
