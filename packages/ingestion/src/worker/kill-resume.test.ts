@@ -13,6 +13,7 @@ import { createSource, startCrawl } from '../sources/source-service.js';
 import { WRITE_BACKLOG_FACTOR } from './worker.js';
 import { waitForRun } from '../testing/crawl-helpers.js';
 import { serveTree, startTestSite, type TestSite } from '../testing/test-site.js';
+import { waitFor } from '@cite/core/testing/wait-for.js';
 
 const CITE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../app/bin/cite.mjs');
 const PAGES = 80;
@@ -61,13 +62,6 @@ for (const mode of availableModes().filter((m) => m === 'server')) {
       return child;
     };
     const fetchedPages = () => [...site.hits.keys()].filter((k) => k.startsWith('/k/')).length;
-    const waitFor = async (cond: () => boolean, ms: number) => {
-      const until = Date.now() + ms;
-      while (!cond()) {
-        if (Date.now() > until) throw new Error('condition not reached in time');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
 
     it('two workers share the crawl; each is killed -9 in turn; a third finishes it with no page lost or fetched twice', async () => {
       const source = await createSource(db, {
@@ -81,9 +75,9 @@ for (const mode of availableModes().filter((m) => m === 'server')) {
       const runId = await startCrawl(db, source.id, 'manual');
       const a = startWorkerProcess('a');
       const b = startWorkerProcess('b');
-      await waitFor(() => fetchedPages() >= 20, 60_000);
+      await waitFor('20 pages fetched', async () => (fetchedPages() >= 20 || undefined), 60_000, 20);
       a.kill('SIGKILL');
-      await waitFor(() => fetchedPages() >= 45, 60_000);
+      await waitFor('45 pages fetched', async () => (fetchedPages() >= 45 || undefined), 60_000, 20);
       b.kill('SIGKILL');
       startWorkerProcess('c');
       const run = await waitForRun(db, runId, 90_000);

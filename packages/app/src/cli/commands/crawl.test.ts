@@ -21,6 +21,7 @@ import type { CrawlRunDetail } from '@cite/ingestion/runs/run-repo.js';
 import { createSource, startCrawl } from '@cite/ingestion/sources/source-service.js';
 import { page, serveTree, startTestSite, type TestSite } from '@cite/ingestion/testing/test-site.js';
 import { WRITE_BACKLOG_FACTOR } from '@cite/ingestion/worker/worker.js';
+import { waitFor } from '@cite/core/testing/wait-for.js';
 
 const run = promisify(execFile);
 const CITE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/cite.mjs');
@@ -79,13 +80,6 @@ describe.each(availableModes())('cite crawl after a kill -9 [%s]', (mode) => {
   };
   const crawlArgs = [CITE, 'crawl', '', '--max-pages', '400', '--collection', 'kr', '--rate', '10', '--json'];
   const fetchedPages = () => [...site.hits.keys()].filter((k) => k.startsWith('/k/')).length;
-  const waitFor = async (cond: () => boolean, ms: number) => {
-    const until = Date.now() + ms;
-    while (!cond()) {
-      if (Date.now() > until) throw new Error('condition not reached in time');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
 
   it('resumes the run of the killed crawl with no page lost or fetched twice but those held, refuses a live one, leaves other sources alone', async () => {
     crawlArgs[2] = `${site.url}/k/0`;
@@ -101,7 +95,7 @@ describe.each(availableModes())('cite crawl after a kill -9 [%s]', (mode) => {
     const first = spawn(process.execPath, crawlArgs, { env, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(first);
     first.stderr?.on('data', (d) => process.env.TEST_LOG_LEVEL && process.stderr.write(`[first] ${d}`));
-    await waitFor(() => fetchedPages() >= 15, 60_000);
+    await waitFor('15 pages fetched', async () => (fetchedPages() >= 15 || undefined), 60_000, 20);
 
     if (mode === 'server') {
       // the first is alive and beating for its run: a second `cite crawl` of the source is refused
