@@ -22,13 +22,18 @@ export function decodeWithBom(bytes: Buffer): string | undefined {
 }
 
 /**
+ * The charset of a Content-Type header. The quote's spaces only after a quote: two optional runs of spaces
+ * side by side backtrack quadratically.
+ */
+export const HEADER_CHARSET = /charset\s*=\s*(?:["']\s*)?([\w:.-]+)/i;
+
+/**
  * UTF-16 named by a Content-Type charset, for bytes without a BOM: `utf-16` is read little-endian, as
  * browsers read it (WHATWG encoding standard). A <meta> naming UTF-16 is not believed (HTML standard): the
  * bytes that spell it were read as ASCII.
  */
 export function declaredUtf16(contentType: string | undefined): 'utf-16le' | 'utf-16be' | undefined {
-  // the quote's spaces only after a quote: two optional runs of spaces side by side backtrack quadratically
-  const label = /charset\s*=\s*(?:["']\s*)?([\w-]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  const label = contentType?.match(HEADER_CHARSET)?.[1]?.toLowerCase();
   if (label === 'utf-16' || label === 'utf-16le') return 'utf-16le';
   if (label === 'utf-16be') return 'utf-16be';
   return undefined;

@@ -9,7 +9,7 @@
 import { load, type CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import iconv from 'iconv-lite';
-import { decodeUtf16 } from './byte-order-mark.js';
+import { decodeUtf16, HEADER_CHARSET } from './byte-order-mark.js';
 import { decodeUtf8Lenient } from './lenient-utf8.js';
 import { CiteError } from '@cite/core/errors.js';
 import type { Block, Locator, NormalisedDocument, Section } from '../document.js';
@@ -55,7 +55,6 @@ export interface HtmlOptions {
 // Charset
 
 const META_CHARSET = /<meta[^>]+charset\s*=\s*(?:["']\s*)?([\w:.-]+)/i;
-const HEADER_CHARSET = /charset\s*=\s*(?:["']\s*)?([\w:.-]+)/i;
 
 function normaliseCharset(label: string | undefined): string | undefined {
   if (!label) return undefined;

@@ -244,6 +244,12 @@ export async function listRuns(
   return { rows: rows.map(toRunRecord), total: Number(total.rows[0]?.n ?? 0) };
 }
 
+/** A run's status (queued, running, succeeded…), undefined when there is no such run. */
+export async function runStatus(db: Queryable, runId: number): Promise<string | undefined> {
+  const { rows } = await db.query<{ status: string }>('SELECT status FROM crawl_runs WHERE id = $1', [runId]);
+  return rows[0]?.status;
+}
+
 /** The collection of a run's source; undefined when there is no such run. */
 export async function runCollection(db: Queryable, runId: number): Promise<number | undefined> {
   const { rows } = await db.query<{ collection_id: number }>(

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Database } from '@cite/core/db/database.js';
 import { badRequest } from '@cite/core/errors.js';
 import * as work from '@cite/core/background-work/work-runs.js';
-import { createRun, CRAWL_RUNS, type RunTrigger } from '../runs/run-repo.js';
+import { createRun, CRAWL_RUNS, runStatus, type RunTrigger } from '../runs/run-repo.js';
 import { seedUrl } from '../runs/run-lifecycle.js';
 import { assertPathAllowed } from './files-roots.js';
 import {
@@ -125,8 +125,7 @@ export async function startOrResumeCrawl(
     if (!(e instanceof SourceBusyError)) throw e;
     const runId = (e.details as { run_id: number }).run_id;
     if (await work.reclaimStaleRun(db, CRAWL_RUNS, runId, resume.staleMs, resume.workerId)) return { runId, resumed: true };
-    const { rows } = await db.query<{ status: string }>('SELECT status FROM crawl_runs WHERE id = $1', [runId]);
-    if (rows[0]?.status === 'queued') return { runId, resumed: true };
+    if ((await runStatus(db, runId)) === 'queued') return { runId, resumed: true };
     throw e;
   }
 }
