@@ -32,8 +32,9 @@ for (const mode of availableModes()) {
         summary: 'Runs two statements one after the other',
         body: z.object({ name: z.string() }),
         handler: async ({ app, body }) => {
-          // long enough for the previous request's next statement to queue meanwhile
-          await app.db.query('SELECT pg_sleep(0.05)');
+          // long enough for the previous request's next statement to queue meanwhile, with room for a
+          // loaded machine (CI) to take a while between two requests' arrival
+          await app.db.query('SELECT pg_sleep(0.3)');
           order.push(`${body.name} 1`);
           await app.db.query('SELECT 1');
           order.push(`${body.name} 2`);
@@ -59,8 +60,9 @@ for (const mode of availableModes()) {
       );
       const responses: Promise<Response>[] = [];
       for (const name of ['A', 'B', 'C']) {
-        // C arrives more than A's first statement (50 ms) after A: A is still the older once it has run it
-        if (name === 'C') await sleep(150);
+        // C arrives long after B: B's second statement keeps B's age plus the time B has held the database
+        // (its first statement, 300 ms and whatever a loaded machine adds), so it is still the older
+        if (name === 'C') await sleep(2_000);
         responses.push(
           fetch(`${served.url}/test/two-statements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) }),
         );
