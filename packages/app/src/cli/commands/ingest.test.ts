@@ -75,9 +75,15 @@ describe.each(availableModes())('cite ingest end to end [%s]', (mode) => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The summary of a run that went through; its exit code says whether documents failed (3) or not (0). */
   const ingest = async (...args: string[]) => {
-    const { stdout } = await run(process.execPath, [CITE, 'ingest', ...args], { env, cwd: dir, timeout: 170_000 });
-    return JSON.parse(stdout.trim().split('\n').at(-1)!) as Summary;
+    const { stdout, code } = await run(process.execPath, [CITE, 'ingest', ...args], { env, cwd: dir, timeout: 170_000 }).then(
+      (r) => ({ ...r, code: 0 }),
+      (e: { code: number; stdout: string }) => e,
+    );
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Summary;
+    expect(code).toBe(summary.failed > 0 ? 3 : 0);
+    return summary;
   };
 
   it('indexes a directory of html, md, jsonl and a zip, reports failures, then finds everything unchanged', async () => {

@@ -2,8 +2,9 @@
  * `cite ingest <file|dir|zip|url>… [--collection NAME] [--json] [--sync]`: extracts, chunks, embeds
  * and indexes into a collection (created when missing). A progress bar on a terminal, plain progress
  * lines otherwise (stderr); a summary at the end (stdout; `--json` for machines). Failed documents
- * are listed with their reason and do not stop the run; the exit code is 0 unless the run itself
- * could not go on.
+ * are listed with their reason and do not stop the run. Exit codes: 0 when every input was indexed (or
+ * skipped on purpose: a withdrawn fiche, an unsupported type), INGEST_PARTIAL_EXIT_CODE when the run went
+ * through but documents or dumps failed, 1 when the run itself could not go on, 2 for a usage error.
  */
 import type { Command } from 'commander';
 import pino, { type Logger } from 'pino';
@@ -41,7 +42,7 @@ export function cliLogger(cfg: Pick<Config, 'LOG_LEVEL'>, command: string): Logg
 export function register(program: Command): void {
   program
     .command('ingest')
-    .description('Index files, directories, zips (incl. service-public XML zips), JSONL and URLs into a collection')
+    .description('Index files, directories, zips (incl. service-public XML zips), JSONL and URLs into a collection; exits 3 when some of them failed')
     .argument('<inputs...>', 'files, directories, .zip, .jsonl(.gz), DILA LEGI/KALI dumps (.tar.gz) or http(s) URLs')
     .option('--collection <name>', 'collection to index into (created when missing)', 'default')
     .option('--json', 'print the summary as JSON')
@@ -52,8 +53,13 @@ export function register(program: Command): void {
     .action(async (inputs: string[], opts: IngestCommandOptions) => {
       const summary = await runIngest(inputs, opts);
       printSummary(summary, opts);
+      // a cron job or a script must be able to tell a run that lost documents from one that did not
+      if (summary.failed > 0 || summary.errors.length > 0) process.exitCode = INGEST_PARTIAL_EXIT_CODE;
     });
 }
+
+/** `cite ingest` went through, but some documents (or DILA dumps) failed: listed in its summary. */
+export const INGEST_PARTIAL_EXIT_CODE = 3;
 
 export async function runIngest(inputs: string[], opts: IngestCommandOptions): Promise<IndexSummary & { collection: string }> {
   // DILA LEGI/KALI dumps (.tar.gz, recognised by their entries) are applied to the collection's dila source
