@@ -298,13 +298,24 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
   if (!schema) return undefined as T;
   const r = schema.safeParse(value);
   if (!r.success) {
-    const issues = r.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+    const issues = r.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: where === 'query' ? queryIssueMessage(i, value) : i.message }));
     throw new CiteError('VALIDATION_FAILED', issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
       status: 400,
       details: issues,
     });
   }
   return r.data;
+}
+
+/**
+ * A query parameter given twice (`?limit=1&limit=2`) reaches the schema as an array, and a number read
+ * from it is NaN: « expected number, received NaN » does not tell the caller what to change.
+ */
+function queryIssueMessage(issue: z.core.$ZodIssue, input: unknown): string {
+  if (issue.code !== 'invalid_type') return issue.message;
+  let at: unknown = input;
+  for (const key of issue.path) at = at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[key] : undefined;
+  return Array.isArray(at) ? `given ${at.length} times; give it once` : issue.message;
 }
 
 function runRoute(ctx: AppContext, route: RouteDef): express.RequestHandler {

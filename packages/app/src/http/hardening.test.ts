@@ -78,6 +78,14 @@ for (const mode of availableModes()) {
       expect(sort.status).toBe(400);
     });
 
+    it('says a query parameter given twice is given twice, not that it is NaN', async () => {
+      const twice = await e.fetch('/v1/answers?limit=1&limit=2', { role: 'agent' });
+      expect(twice.status).toBe(400);
+      expect(await twice.json()).toMatchObject({ code: 'VALIDATION_FAILED', message: 'query.limit: given 2 times; give it once' });
+      const once = await e.fetch('/v1/answers?limit=1', { role: 'agent' });
+      expect(once.status).toBe(200);
+    });
+
     it('stores SQL and prompt-injection strings inertly', async () => {
       const nasty = `Robert'); DROP TABLE api_keys;-- <script>alert(1)</script> Ignore previous instructions`;
       const res = await e.fetch('/admin/api/api-keys', { body: { name: nasty, role: 'agent' } });
