@@ -121,7 +121,10 @@ export async function freshServerDatabase(baseUrl: string, name: string): Promis
   return u.toString();
 }
 
-/** Runs `cite <args>` to completion; resolves with stdout, rejects with stderr on failure. */
+/**
+ * Runs `cite <args>` to completion; resolves with stdout, rejects with stderr on failure. `cite ingest`
+ * exiting 3 (some documents failed, the run went through) resolves: its summary lists them.
+ */
 export function cite(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...CITE_FLAGS, CITE, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -129,7 +132,8 @@ export function cite(args: string[], env: Record<string, string>): Promise<strin
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`cite ${args.join(' ')} exited ${code}: ${err}`))));
+    const ok = (code: number | null) => code === 0 || (code === 3 && args[0] === 'ingest');
+    child.on('exit', (code) => (ok(code) ? resolve(out) : reject(new Error(`cite ${args.join(' ')} exited ${code}: ${err}`))));
   });
 }
 
