@@ -8,31 +8,61 @@ import type { Database } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { embeddedSharedBuffersMb } from './embedded-buffers.js';
 import { TableUpkeep, type UpkeepOptions } from './table-upkeep.js';
+import { shippedTemplate } from './pglite-datadir-template.js';
 import { PgliteThread } from './pglite-thread.js';
 import { poolDatabase } from './pool-database.js';
 import { CiteError } from '../errors.js';
 import { componentLogger } from '../observability/logger.js';
 
 /**
- * Creates a new PGlite data directory in a short-lived child process. PGlite's initdb starts a
- * second, in-memory PostgreSQL plus the initdb program, each with its own WASM memory, and copies
- * the result as a tarball: opening a fresh data directory in-process peaks near 900 MB, and the
- * engine keeps ~130 MB of it for good (WASM memory is never given back). In a child, the engine
- * itself only ever opens an existing directory (~350 MB).
+ * Creates a new PGlite data directory in a short-lived child process: from the shipped tarball of the
+ * installed PGlite when there is one (pglite-datadir-template.ts, ~420 MB at its peak), else by PGlite's
+ * initdb, which starts a second, in-memory PostgreSQL plus the initdb program, each with its own WASM
+ * memory (~860 MB). In-process, the engine would keep part of that for good (WASM memory is never given
+ * back); in a child, the engine itself only ever opens an existing directory (~350 MB).
+ *
+ * The child writes beside `dbPath` and the directory is renamed when complete: a start killed halfway
+ * (or a damaged tarball) leaves no half-made database that every later start would fail to open.
  */
-async function initDataDir(dbPath: string): Promise<void> {
+export async function initDataDir(dbPath: string, template: string | null = shippedTemplate() ?? null): Promise<void> {
+  if (!template) return createDataDir(dbPath, null);
+  try {
+    await createDataDir(dbPath, template);
+  } catch (e) {
+    // a damaged tarball must not keep the engine from starting: initdb makes the same directory
+    if ((e as CiteError).code !== 'DATABASE_INIT_FAILED' || fs.existsSync(dbPath)) throw e;
+    await createDataDir(dbPath, null);
+  }
+}
+
+async function createDataDir(dbPath: string, template: string | null): Promise<void> {
+  const partial = `${dbPath}.partial`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(dbPath), { recursive: true });
+  if (fs.existsSync(dbPath)) {
+    // without PG_VERSION: an empty directory (made by hand) is replaced, anything else is not ours to remove
+    if (fs.readdirSync(dbPath).length > 0) {
+      throw new CiteError('DATABASE_INIT_FAILED', `${dbPath} holds files but no database: move it away, and Cité creates a new one`);
+    }
+    fs.rmdirSync(dbPath);
+  }
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  const script = `require(process.argv[1]).PGlite.create({ dataDir: process.argv[2] }).then((pg) => pg.close()).catch((e) => { console.error(e && e.stack || e); process.exit(1); });`;
-  const child = spawn(process.execPath, ['-e', script, entry, dbPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const script = `const [entry, dataDir, template] = process.argv.slice(1);
+    const loadDataDir = template ? new Blob([require('node:zlib').brotliDecompressSync(require('node:fs').readFileSync(template))]) : undefined;
+    require(entry).PGlite.create({ dataDir, loadDataDir }).then((pg) => pg.close()).catch((e) => { console.error(e && e.stack || e); process.exit(1); });`;
+  const child = spawn(process.execPath, ['-e', script, entry, partial, ...(template ? [template] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', resolve);
   });
-  if (code !== 0 || !fs.existsSync(path.join(dbPath, 'PG_VERSION'))) {
-    throw new CiteError('DATABASE_INIT_FAILED', `Could not create the embedded database in ${dbPath}: ${stderr.trim() || `exit code ${code}`}`);
+  if (code !== 0 || !fs.existsSync(path.join(partial, 'PG_VERSION'))) {
+    fs.rmSync(partial, { recursive: true, force: true });
+    const from = template ? `from ${template}` : 'with initdb';
+    throw new CiteError('DATABASE_INIT_FAILED', `Could not create the embedded database in ${dbPath} ${from}: ${stderr.trim() || `exit code ${code}`}`);
   }
+  fs.renameSync(partial, dbPath);
 }
 
 const threads = new WeakMap<Database, PgliteThread>();
