@@ -8,7 +8,7 @@ import type { Database } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { embeddedSharedBuffersMb } from './embedded-buffers.js';
 import { TableUpkeep, type UpkeepOptions } from './table-upkeep.js';
-import { shippedTemplate } from './pglite-datadir-template.js';
+import { shippedTemplate, shippedTemplateBytes } from './pglite-datadir-template.js';
 import { PgliteThread } from './pglite-thread.js';
 import { poolDatabase } from './pool-database.js';
 import { CiteError } from '../errors.js';
@@ -100,7 +100,9 @@ export async function openEmbeddedDatabase(dataDir: string, options: EmbeddedOpt
   let thread: PgliteThread;
   try {
     if (dbPath && !options.template && !fs.existsSync(path.join(dbPath, 'PG_VERSION'))) await initDataDir(dbPath);
-    thread = await PgliteThread.start(dbPath, options.template, options.sharedBuffersMb ?? embeddedSharedBuffersMb(dbPath));
+    // in memory, PGlite's initdb would run in this process, and part of its ~860 MB would stay
+    const template = options.template ?? (inMemory ? shippedTemplateBytes() : undefined);
+    thread = await PgliteThread.start(dbPath, template, options.sharedBuffersMb ?? embeddedSharedBuffersMb(dbPath));
   } catch (e) {
     await release();
     throw e;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initDataDir, openEmbeddedDatabase } from './embedded-database.js';
-import { shippedTemplate, templateFileName } from './pglite-datadir-template.js';
+import { shippedTemplate, shippedTemplateBytes, templateFileName } from './pglite-datadir-template.js';
 
 /** Every file of a data directory, relative, sorted. */
 function filesOf(dir: string): string[] {
@@ -46,6 +46,16 @@ describe('the shipped data directory of a new embedded database', () => {
     await initDataDir(path.join(dataDir, 'pgdata'), damaged);
     expect(fs.readdirSync(dataDir)).toEqual(['pgdata']);
     expect(await databasesIn(dataDir)).toEqual(['postgres', 'template0', 'template1']);
+  });
+
+  it('gives a new in-memory database its bytes, or none when damaged (initdb then)', () => {
+    const bytes = shippedTemplateBytes();
+    expect(Buffer.from(bytes!.subarray(0, 512)).toString('latin1')).toMatch(/PG_VERSION/);
+    const damagedDir = path.join(work, 'damaged-assets');
+    fs.mkdirSync(damagedDir);
+    fs.writeFileSync(path.join(damagedDir, templateFileName()), 'pas du brotli');
+    expect(shippedTemplateBytes(damagedDir)).toBeUndefined();
+    expect(shippedTemplateBytes(path.join(work, 'none'))).toBeUndefined();
   });
 
   it('does not remove files that are not a database', async () => {

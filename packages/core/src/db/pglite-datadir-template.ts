@@ -42,6 +42,16 @@ export function shippedTemplate(dir = TEMPLATES_DIR): string | undefined {
   return fs.existsSync(file) ? file : undefined;
 }
 
+/** The shipped tarball, uncompressed, for a new in-memory database; undefined when none is usable. */
+export function shippedTemplateBytes(dir = TEMPLATES_DIR): Uint8Array | undefined {
+  const file = shippedTemplate(dir);
+  try {
+    return file ? zlib.brotliDecompressSync(fs.readFileSync(file)) : undefined;
+  } catch {
+    return undefined; // damaged: PGlite's initdb makes the database instead
+  }
+}
+
 export function compressTemplate(tar: Uint8Array): Buffer {
   return zlib.brotliCompressSync(tar, {
     params: {
