@@ -156,6 +156,25 @@ describe('Renderer: every browser request goes through the crawl guard', () => {
     expect(page.url).toBe(`${allowed.origin}/final`);
   });
 
+  it("asks the caller before a script's navigation is requested, and does not request a refused one", async () => {
+    const judged: string[] = [];
+    const before = allowed.requests.filter((r) => r === '/final').length;
+    const refusal = new Error('disallowed by robots.txt');
+    await expect(
+      renderer.render(`${allowed.origin}/script-moves`, {
+        judgeNavigation: async (target) => {
+          judged.push(target.href);
+          throw refusal;
+        },
+      }),
+    ).rejects.toBe(refusal);
+    expect(judged).toEqual([`${allowed.origin}/final`]); // the page's own URL is the caller's to judge, not asked
+    expect(allowed.requests.filter((r) => r === '/final').length).toBe(before);
+    // allowed, the navigation goes on as without a judge
+    const page = await renderer.render(`${allowed.origin}/script-moves`, { judgeNavigation: async () => {} });
+    expect(page.url).toBe(`${allowed.origin}/final`);
+  });
+
   it('never opens a WebSocket, fetch, frame or later navigation to a refused host; allowed WebSockets open', async () => {
     // the script navigates, after 400 ms, to a page that redirects away: the rendering is refused, never
     // the guard's refusal page indexed as the page

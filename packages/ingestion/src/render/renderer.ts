@@ -54,6 +54,17 @@ export interface RenderedPage {
   html: string;
 }
 
+export interface RenderOptions {
+  /**
+   * Judges each later navigation of the page (a script's `location`, a form it submits) before the browser
+   * requests it, as the crawl judges a redirect target (scope, robots.txt): throws to refuse it. The
+   * navigation is then aborted, nothing is requested, and `render` rejects with that error once the page
+   * has settled. Redirect hops are not seen here (Playwright routes a navigation's first request only):
+   * the caller judges the URL `render` returns.
+   */
+  judgeNavigation?: (target: URL) => Promise<void>;
+}
+
 export class Renderer {
   private readonly options: RendererOptions;
   private readonly guard: TargetGuard;
@@ -143,9 +154,30 @@ export class Renderer {
     });
   }
 
-  async render(url: string): Promise<RenderedPage> {
+  async render(url: string, options: RenderOptions = {}): Promise<RenderedPage> {
     const ctx = await this.browser();
     const page = await ctx.newPage();
+    let judgedRefusal: unknown;
+    const judge = options.judgeNavigation;
+    if (judge) {
+      let first = true;
+      // a page's routes come before the context's (guardContext): what this one lets through goes on to them
+      await page.route('**/*', async (route) => {
+        const req = route.request();
+        if (req.isNavigationRequest() && req.frame() === page.mainFrame()) {
+          if (first) first = false;
+          else {
+            try {
+              await judge(new URL(req.url()));
+            } catch (e) {
+              judgedRefusal ??= e;
+              return route.abort('blockedbyclient');
+            }
+          }
+        }
+        return route.fallback();
+      });
+    }
     // a later hop of the page's own navigation (a script's, a redirect's) that the guard refused
     let refusedNavigation: string | undefined;
     page.on('response', (r) => {
@@ -174,6 +206,7 @@ export class Renderer {
       }
       await page.waitForLoadState('networkidle', { timeout: this.options.settleMs }).catch(() => {});
       const html = await page.content();
+      if (judgedRefusal) throw judgedRefusal;
       if (refusedNavigation) {
         throw new CiteError('RENDER_REFUSED', `Rendering ${url} navigated to ${refusedNavigation}, refused by the crawl guard`, {
           details: { url: refusedNavigation },
