@@ -39,10 +39,30 @@ export function declaredUtf16(contentType: string | undefined): 'utf-16le' | 'ut
   return undefined;
 }
 
-/** Text from a BOM's encoding, else from a Content-Type naming UTF-16; undefined when neither says. */
+/**
+ * UTF-16 told by its bytes alone, for a file without a BOM or a charset (a `.txt` exported by a Windows tool):
+ * text in a Latin script is NULs beside every other byte, in the high lane of each unit, and one NUL in
+ * the other lane is a NUL character, which text does not hold. No text of a single-byte encoding or of UTF-8
+ * has NULs at all: those are read as before. Judged on the first 4 KB (8 units at least).
+ */
+export function sniffedUtf16(bytes: Buffer): 'utf-16le' | 'utf-16be' | undefined {
+  const units = Math.min(bytes.length, 4096) >> 1;
+  if (units < 8) return undefined;
+  let highEven = 0; // NULs at even offsets: the high byte of big-endian units
+  let highOdd = 0;
+  for (let i = 0; i < units; i++) {
+    if (bytes[2 * i] === 0) highEven++;
+    if (bytes[2 * i + 1] === 0) highOdd++;
+  }
+  if (highOdd >= units * 0.7 && highEven === 0) return 'utf-16le';
+  if (highEven >= units * 0.7 && highOdd === 0) return 'utf-16be';
+  return undefined;
+}
+
+/** Text from a BOM's encoding, else from a Content-Type naming UTF-16, else from UTF-16's own bytes (sniffedUtf16); undefined when none says. */
 export function decodeUtf16(bytes: Buffer, contentType: string | undefined): string | undefined {
   const withBom = decodeWithBom(bytes);
   if (withBom !== undefined) return withBom;
-  const declared = declaredUtf16(contentType);
-  return declared ? iconv.decode(bytes, declared) : undefined;
+  const encoding = declaredUtf16(contentType) ?? sniffedUtf16(bytes);
+  return encoding ? iconv.decode(bytes, encoding) : undefined;
 }

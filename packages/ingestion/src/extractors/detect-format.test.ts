@@ -55,8 +55,19 @@ describe('detectFormat', () => {
     expect(await detectFormat({ head: iconv.encode(page, 'utf-16le'), contentType: 'text/html; charset=utf-16' })).toBe('html');
     expect(await detectFormat({ head: iconv.encode(page, 'utf-16be'), contentType: 'text/html; charset=UTF-16BE' })).toBe('html');
     expect(await detectFormat({ head: iconv.encode('Des notes.', 'utf-16le'), contentType: 'text/plain; charset="utf-16le"' })).toBe('text');
-    // not declared, no BOM: still binary to the checks
-    expect(await codeOf({ head: iconv.encode(page, 'utf-16le'), contentType: 'text/html' })).toBe('BINARY_AS_TEXT');
+  });
+
+  it('reads UTF-16 that neither a byte-order mark nor a charset names, from the lane of its NULs', async () => {
+    const page = '<!DOCTYPE html><html><head><title>Congés</title></head><body><p>Congé payé.</p></body></html>';
+    expect(await detectFormat({ head: iconv.encode(page, 'utf-16le'), contentType: 'text/html' })).toBe('html');
+    expect(await detectFormat({ head: iconv.encode(page, 'utf-16be'), name: 'export.htm' })).toBe('html');
+    expect(await detectFormat({ head: iconv.encode('Des notes, l’été, 10 €.', 'utf-16le'), name: 'notes.txt' })).toBe('text');
+    // 16-bit numbers are NULs in one lane too, but they read as control characters: binary still
+    const samples = Buffer.alloc(400);
+    for (let i = 0; i < 200; i++) samples.writeUInt16LE(i % 31, 2 * i);
+    expect(await codeOf({ head: samples, name: 'notes.txt' })).toBe('BINARY_AS_TEXT');
+    // NULs in both lanes are not text of any kind
+    expect(await codeOf({ head: Buffer.from([1, 2, 3, 0, 0, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 9, 9, 0, 0]), name: 'notes.txt' })).toBe('BINARY_AS_TEXT');
   });
 
   it('refuses unsupported binaries and non-JSONL gzip with FORMAT_UNSUPPORTED', async () => {

@@ -34,6 +34,8 @@ describe('extract: one batch of good and bad inputs', () => {
     fs.writeFileSync(path.join(dir, 'latin1.html'), iconv.encode(html('Congés', '<p>Les congés payés de l’été.</p>'), 'windows-1252'));
     fs.writeFileSync(path.join(dir, 'utf16.html'), iconv.encode(html('Seize', '<p>Les congés payés de l’été.</p>'), 'utf-16le', { addBOM: true }));
     fs.writeFileSync(path.join(dir, 'sub', 'utf16be.txt'), iconv.encode('Des notes en UTF-16 : l’été.', 'utf-16be', { addBOM: true }));
+    // exported by a Windows tool: UTF-16 without a BOM, and nothing else says so
+    fs.writeFileSync(path.join(dir, 'sub', 'sans-bom.txt'), iconv.encode('Des notes en UTF-16 sans BOM : l’été.', 'utf-16le'));
     fs.writeFileSync(path.join(dir, 'guide.pdf'), writePdf({ pages: ['Page un du guide.', 'Page deux du guide.'] }));
     fs.writeFileSync(path.join(dir, 'locked.pdf'), writePdf({ pages: ['secret'], encrypted: true }));
     fs.writeFileSync(path.join(dir, 'broken.pdf'), Buffer.from('%PDF-1.4\n1 0 obj garbage garbage'));
@@ -87,6 +89,7 @@ describe('extract: one batch of good and bad inputs', () => {
       'sub/pipe.txt': 'NOT_A_FILE',
       'sub/program.html': 'BINARY_AS_TEXT',
       'sub/readme.md': 'ok',
+      'sub/sans-bom.txt': 'ok',
       'sub/utf16be.txt': 'ok',
       'utf16.html': 'ok',
     });
@@ -98,6 +101,7 @@ describe('extract: one batch of good and bad inputs', () => {
     expect(doc('utf16.html')?.title).toBe('Seize');
     expect(doc('utf16.html')?.sections[0].blocks[0].text).toBe('Les congés payés de l’été.');
     expect(doc('utf16be.txt')?.sections[0].blocks[0].text).toBe('Des notes en UTF-16 : l’été.');
+    expect(doc('sans-bom.txt')?.sections[0].blocks[0].text).toBe('Des notes en UTF-16 sans BOM : l’été.');
     expect(doc('guide.pdf')?.sections[0].blocks.map((b) => b.locator?.page)).toEqual([1, 2]);
     expect(doc('page.html')?.url).toBe(new URL(`file://${path.join(dir, 'page.html')}`).href);
     expect(doc('notes.txt')?.title).toBe('notes');
