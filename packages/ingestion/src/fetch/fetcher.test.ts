@@ -91,6 +91,76 @@ describe('Fetcher', () => {
     expect(site.count('/huge-headers')).toBe(before + 1);
     await f.close();
   });
+  it('decodes stacked content codings last first, as header lines or one list, fails on more than three, and stops at an unknown one', async () => {
+    const text = 'Décret relatif aux congés. '.repeat(40);
+    const gz = (b: Buffer | string) => zlib.gzipSync(b);
+    const server = http.createServer((req, res) => {
+      const reply = (encoding: string | string[], body: Buffer) => {
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+        res.setHeader('content-encoding', encoding);
+        res.end(body);
+      };
+      if (req.url === '/gzip-gzip') reply('gzip, gzip', gz(gz(text)));
+      else if (req.url === '/gzip-br') reply('x-gzip, br', zlib.brotliCompressSync(gz(text)));
+      else if (req.url === '/lines') reply(['deflate', 'identity', 'GZIP'], gz(zlib.deflateSync(text)));
+      else if (req.url === '/four') reply('gzip, gzip, gzip, gzip', gz(gz(gz(gz(text)))));
+      else if (req.url === '/unknown') reply('utf-8', Buffer.from(text)); // a server's mistake: browsers read the page
+      else if (req.url === '/unknown-inside') reply('compress, gzip', gz(text));
+      else if (req.url === '/bad-layer') reply('gzip, br', gz(text)); // the outer layer is not brotli
+      else {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const f = fetcher();
+    try {
+      const { port } = server.address() as AddressInfo;
+      const at = (path: string) => f.fetch({ url: `http://127.0.0.1:${port}${path}` });
+      for (const path of ['/gzip-gzip', '/gzip-br', '/lines']) expect((await at(path)).body.toString('utf8'), path).toBe(text);
+      await expect(at('/four')).rejects.toMatchObject({ code: 'FETCH_TOO_MANY_ENCODINGS', retryable: false });
+      // an unknown coding: what is left is passed on as it is (the format detection refuses it if still compressed)
+      for (const path of ['/unknown', '/unknown-inside']) expect((await at(path)).body.toString('utf8'), path).toBe(text);
+      await expect(at('/bad-layer')).rejects.toMatchObject({ code: 'FETCH_BAD_ENCODING', retryable: false });
+    } finally {
+      await f.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+  it('holds every layer of a stacked coding to the size cap', async () => {
+    // a bomb in the inner layer: 1 MB of zeros, 1 KB on the wire
+    site.routes.set('/bomb', { headers: { 'content-encoding': 'gzip, gzip', 'content-type': 'text/plain' }, body: zlib.gzipSync(zlib.gzipSync(Buffer.alloc(1 << 20))) });
+    // a middle layer of 20,000 empty deflate blocks (100 KB) decoding to nothing: 200 bytes on the wire
+    const empty = [Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), ...Array.from({ length: 20_000 }, () => Buffer.from([0, 0, 0, 0xff, 0xff])), Buffer.from([3, 0]), Buffer.alloc(8)];
+    site.routes.set('/hollow', { headers: { 'content-encoding': 'gzip, gzip', 'content-type': 'text/plain' }, body: zlib.gzipSync(Buffer.concat(empty)) });
+    const f = fetcher();
+    try {
+      await expect(f.fetch({ url: `${site.url}/bomb` })).rejects.toMatchObject({ code: 'FETCH_TOO_LARGE' });
+      await expect(f.fetch({ url: `${site.url}/hollow` })).rejects.toMatchObject({ code: 'FETCH_TOO_LARGE' });
+      // the same layers within the cap are read
+      expect((await f.fetch({ url: `${site.url}/hollow`, maxBytes: 200_000 })).body.length).toBe(0);
+    } finally {
+      await f.close();
+    }
+  });
+  it('ends a compressed body that stops mid-way at the deadline', async () => {
+    // the decoder was piped: the deadline's abort of the body never reached it, and the fetch waited for ever
+    const server = http.createServer((_req, res) => {
+      res.setHeader('content-encoding', 'gzip');
+      res.write(zlib.gzipSync('x'.repeat(100_000)).subarray(0, 50));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const f = new Fetcher({ allowPrivateNetworks: true, timeoutMs: 300 });
+    try {
+      const { port } = server.address() as AddressInfo;
+      await expect(f.fetch({ url: `http://127.0.0.1:${port}/` })).rejects.toMatchObject({ code: 'FETCH_TIMEOUT' });
+    } finally {
+      await f.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 3_000);
   it('reports X-Robots-Tag header lines one by one', async () => {
     // two lines of one header: an agent named in the first must not reach the second
     const server = http.createServer((_req, res) => {

@@ -5,7 +5,7 @@
  * the decoded body, conditional requests, and Retry-After parsing for the caller's backoff.
  */
 import zlib from 'node:zlib';
-import { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { CiteError } from '@cite/core/errors.js';
 import { parseRetryAfter } from '@cite/core/outbound/retry-after.js';
@@ -186,7 +186,11 @@ export class Fetcher {
     });
   }
 
-  /** Reads and decodes the body, stopping as soon as it passes the size cap. */
+  /**
+   * Reads and decodes the body, stopping as soon as it passes the size cap. Every stage is a stream, and
+   * each one's output (the bytes received, each decoded layer, the final body) is held to the cap: a
+   * body of stacked codings cannot grow past it at any layer, and none is ever held whole.
+   */
   private async readBody(res: Dispatcher.ResponseData, url: string, max: number): Promise<Buffer> {
     const declared = Number(res.headers['content-length']);
     res.body.on('error', () => {}); // errors surface through the read loop below
@@ -194,28 +198,31 @@ export class Fetcher {
       res.body.destroy();
       throw tooLarge(url, max);
     }
-    const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
-    let stream: Readable = res.body;
-    if (encoding === 'gzip' || encoding === 'x-gzip') stream = res.body.pipe(zlib.createGunzip());
-    else if (encoding === 'deflate') stream = res.body.pipe(zlib.createInflate());
-    else if (encoding === 'br') stream = res.body.pipe(zlib.createBrotliDecompress());
+    let decoders: Transform[];
+    try {
+      decoders = contentDecoders(res.headers['content-encoding'], url);
+    } catch (e) {
+      res.body.destroy();
+      throw e;
+    }
+    const stages = [res.body, ...decoders.flatMap((d) => [capped(url, max), d])];
+    // pipeline, not pipe: an error of any stage (the deadline's abort included) ends the read loop
+    if (decoders.length) pipeline(stages, () => {});
+    const stream: Readable = stages.at(-1)!;
     const chunks: Buffer[] = [];
     let size = 0;
     try {
       for await (const chunk of stream) {
         size += (chunk as Buffer).length;
-        if (size > max) {
-          stream.on('error', () => {});
-          res.body.destroy();
-          stream.destroy();
-          throw tooLarge(url, max);
-        }
+        if (size > max) throw tooLarge(url, max); // leaving the loop destroys every stage
         chunks.push(chunk as Buffer);
       }
     } catch (e) {
       if (e instanceof CiteError) throw e;
-      if ((e as { code?: string }).code?.startsWith('Z_')) {
-        throw new CiteError('FETCH_BAD_ENCODING', `Cannot decode ${encoding} body of ${url}`, { cause: e });
+      const code = (e as { code?: string }).code ?? '';
+      // zlib's codes, and brotli's (ERR_ + the decoder's _ERROR_… name)
+      if (code.startsWith('Z_') || code.startsWith('ERR__ERROR')) {
+        throw new CiteError('FETCH_BAD_ENCODING', `Cannot decode the ${String(res.headers['content-encoding'])} body of ${url}`, { cause: e });
       }
       throw e;
     }
@@ -259,6 +266,61 @@ function findCiteError(e: unknown): CiteError | undefined {
     if (cur instanceof CiteError) return cur;
   }
   return undefined;
+}
+
+/** Content codings the fetcher decodes (RFC 9110 §8.4.1; x-gzip is gzip's old name, identity is no coding). */
+const DECODERS: Record<string, () => Transform> = {
+  gzip: () => zlib.createGunzip(),
+  'x-gzip': () => zlib.createGunzip(),
+  deflate: () => zlib.createInflate(),
+  br: () => zlib.createBrotliDecompress(),
+};
+
+/**
+ * Codings stacked on one body at most. A server has no use for more than two (a compressed file sent
+ * compressed again); each one is a decompressor more, run on bytes the site chose.
+ */
+const MAX_CONTENT_CODINGS = 3;
+
+/**
+ * The decoders of a Content-Encoding header, in decoding order: its codings are listed in the order
+ * they were applied (RFC 9110 §8.4), so the last is undone first. Several header lines are one list.
+ * More than MAX_CONTENT_CODINGS fail the fetch. A coding the fetcher does not know ends the decoding, and
+ * what is left is passed on as it is, as browsers do: servers send `Content-Encoding: utf-8`, `none` or
+ * `binary` on plain pages, which are then read, while bytes that are still compressed are refused by the
+ * format detection as a binary.
+ */
+function contentDecoders(header: string | string[] | undefined, url: string): Transform[] {
+  const codings = [header ?? []]
+    .flat()
+    .join(',')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c && c !== 'identity');
+  if (codings.length > MAX_CONTENT_CODINGS) {
+    throw new CiteError(
+      'FETCH_TOO_MANY_ENCODINGS',
+      `The body of ${url} is encoded ${codings.length} times; at most ${MAX_CONTENT_CODINGS} layers are decoded`,
+    );
+  }
+  const decoders: Transform[] = [];
+  for (const coding of codings.reverse()) {
+    if (!Object.hasOwn(DECODERS, coding)) break;
+    decoders.push(DECODERS[coding]!());
+  }
+  return decoders;
+}
+
+/** Passes bytes through until more than `max` have gone by, then fails with FETCH_TOO_LARGE. */
+function capped(url: string, max: number): Transform {
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > max) callback(tooLarge(url, max));
+      else callback(null, chunk);
+    },
+  });
 }
 
 const tooLarge = (url: string, max: number) =>
