@@ -15,7 +15,7 @@ import type * as extractors from './extractors/extract.js';
 import { decodeHtml } from './extractors/html.js';
 import { readHtml } from './extractors/html-thread.js';
 import type { Fetcher, FetchResponse } from './fetch/fetcher.js';
-import { countUnlisted, deferHost, type Completion, type EnqueueItem, type FrontierItem } from './frontier/frontier.js';
+import { countUnlisted, deferHost, hasSitemap, type Completion, type EnqueueItem, type FrontierItem } from './frontier/frontier.js';
 import { seedUrl } from './runs/run-lifecycle.js';
 import { confinedFiles, confinePath } from './sources/files-roots.js';
 import { runDilaSource } from './sources/dila/dila-source.js';
@@ -245,10 +245,17 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
     const mode = run.config.render;
     if (mode === 'always' || (mode === 'auto' && needsRendering(decodeHtml(res.body, res.contentType)))) {
       if (!deps.renderer) return failed('RENDER_UNAVAILABLE', 'Rendering is needed but no browser is configured', base);
-      const rendered = await deps.renderer.render(finalUrl);
+      // a script's navigation is judged before the browser requests it (a redirect target's rules)
+      let rendered;
+      try {
+        rendered = await deps.renderer.render(finalUrl, { judgeNavigation: redirectCheck(deps, run, true) });
+      } catch (e) {
+        if (!(e instanceof RedirectRefused)) throw e;
+        return skipped(e.reason, base, discovered);
+      }
       body = rendered.html;
       pageUrl = normalizeUrl(rendered.url) ?? finalUrl;
-      // the browser follows its own redirects and a script's navigation: the page it ended on is judged as a
+      // the browser follows a navigation's redirect hops on its own: the page it ended on is judged as a
       // redirect target is (it was requested already; it is at least not indexed)
       if (pageUrl !== finalUrl) {
         try {
@@ -288,7 +295,9 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
 
 /**
  * A page that may no longer be indexed (noindex, no text) leaves search, as a page gone (404) does: the
- * document stored under the requested URL, or under the URL it now redirects to, is deleted.
+ * document stored under the requested URL, or under the URL it now redirects to, is deleted, and the run
+ * counts a deletion, its reason kept on the URL's row. A page with no document to delete (first seen
+ * noindex) is a skip.
  */
 async function unindexed(
   deps: PipelineDeps,
@@ -299,14 +308,17 @@ async function unindexed(
   base: Partial<Completion>,
   discovered: EnqueueItem[],
 ): Promise<ItemResult> {
-  for (const url of new Set([item.url, ...urls])) await deps.indexer.markDeleted(run.collectionId, url);
-  return skipped(reason, base, discovered);
+  let deleted = false;
+  for (const url of new Set([item.url, ...urls])) deleted = (await deps.indexer.markDeleted(run.collectionId, url)) || deleted;
+  if (!deleted) return skipped(reason, base, discovered);
+  const why = reason === 'noindex' ? 'the page now asks not to be indexed' : 'the page no longer has any text';
+  return done({ ...base, outcome: 'deleted', error: `${reason}: ${why}` }, discovered);
 }
 
 /** A redirect target refused before it is requested; the page is skipped with `reason`. */
 class RedirectRefused extends CiteError {
   constructor(
-    readonly reason: 'robots' | 'redirect_out_of_scope',
+    readonly reason: 'robots' | 'redirect_out_of_scope' | 'duplicate_sitemap',
     target: string,
   ) {
     super('CRAWL_REDIRECT_REFUSED', `Redirect to ${target} refused (${reason})`);
@@ -374,12 +386,24 @@ function linksToEnqueue(run: RunContext, item: FrontierItem, links: Array<{ url:
   return out;
 }
 
+/**
+ * A sitemap is read once per run under each of its (normalised) URLs: an index naming itself, or two
+ * naming each other, are held off by the frontier, which has each URL once. A redirect is the other way
+ * back to one: a sitemap redirecting to one the run already has is not followed ('duplicate_sitemap'),
+ * and the target of one followed is recorded as read, so that an index naming it later is not read again.
+ */
 async function processSitemap(deps: PipelineDeps, run: RunContext, item: FrontierItem): Promise<ItemResult> {
   const robots = await deps.robots.rulesFor(item.url);
   if (!robots.isAllowed(item.url)) return skipped('robots');
+  const allowed = redirectCheck(deps, run, false);
+  const checkRedirect = async (target: URL) => {
+    await allowed(target);
+    const url = normalizeUrl(target.href) ?? target.href;
+    if (url !== item.url && (await hasSitemap(deps.db, run.runId, url))) throw new RedirectRefused('duplicate_sitemap', url);
+  };
   let res: FetchResponse;
   try {
-    res = await deps.fetcher.fetch({ url: item.url, accept: 'application/xml,text/xml,text/plain,*/*;q=0.5', checkRedirect: redirectCheck(deps, run, false) });
+    res = await deps.fetcher.fetch({ url: item.url, accept: 'application/xml,text/xml,text/plain,*/*;q=0.5', checkRedirect });
   } catch (e) {
     if (!(e instanceof RedirectRefused)) throw e;
     await pace(deps, run, item, robots.crawlDelayMs);
@@ -392,10 +416,11 @@ async function processSitemap(deps: PipelineDeps, run: RunContext, item: Frontie
     return r!;
   }
   const parsed = parseSitemap(res.body, res.url);
+  const readAt = normalizeUrl(res.url) ?? item.url;
   const out: EnqueueItem[] = [];
   for (const e of parsed.entries) {
     const url = normalizeUrl(e.url);
-    if (!url) continue;
+    if (!url || url === readAt) continue;
     if (parsed.kind === 'index') {
       // The protocol lets an index name sitemaps of its own site only (others come from robots.txt); an index
       // naming indexes without end (?n=1, ?n=2…) is bounded by the run's sitemap budget (frontier.ts).
@@ -409,6 +434,9 @@ async function processSitemap(deps: PipelineDeps, run: RunContext, item: Frontie
     if (reason === 'other_host' || reason === 'excluded' || reason === 'not_included') continue;
     out.push({ url, depth: 0, kind: 'page', parentUrl: item.url, skipReason: reason ?? undefined });
   }
+  // last: should the run stop before its completion, the sitemap is read again (the redirect's target not
+  // yet known) and its URLs queued again, none lost
+  if (readAt !== item.url) out.push({ url: readAt, depth: item.depth, kind: 'sitemap', parentUrl: item.url, doneAs: 'sitemap' });
   const completion: Completion = { status: 'done', outcome: 'sitemap', httpStatus: res.status, fetched: true, contentType: res.contentType ?? null };
   if (parsed.unread > 0) {
     completion.error = `lists more than the sitemap protocol's ${MAX_SITEMAP_URLS.toLocaleString('en')} URLs: the ${parsed.unread.toLocaleString('en')} after them were skipped`;

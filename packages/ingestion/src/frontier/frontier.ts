@@ -28,6 +28,11 @@ export interface EnqueueItem {
   parentUrl?: string | null;
   /** Recorded as skipped with this reason instead of queued (robots, trap guards…). */
   skipReason?: string;
+  /**
+   * Recorded as done with this outcome instead of queued: a sitemap read already under the URL that
+   * redirected to it, so that an index naming it later has it read no second time.
+   */
+  doneAs?: string;
 }
 
 export interface EnqueueLimits {
@@ -84,7 +89,7 @@ const ENQUEUE_INSERT = namedStatement(
        )
        INSERT INTO frontier (run_id, url, host, depth, parent_url, kind, status, outcome, path_key, finished_at)
        SELECT $1, u.url, u.host, u.depth, u.parent, u.kind, u.status, u.outcome, u.pkey,
-              CASE WHEN u.status = 'skipped' THEN now() END
+              CASE WHEN u.status <> 'pending' THEN now() END
          FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
               AS u(url, host, depth, parent, kind, status, outcome, pkey)
        ON CONFLICT (run_id, url) DO NOTHING`,
@@ -174,7 +179,7 @@ async function enqueueRows(
     return { queued: 0, overBudget: 0 };
   }
   const fresh = [...unique.values()];
-  const pageItems = fresh.filter((i) => i.kind === 'page' && !i.skipReason);
+  const pageItems = fresh.filter((i) => i.kind === 'page' && !i.skipReason && !i.doneAs);
   const withQuery = pageItems.filter((i) => i.url.includes('?'));
   const variantCounts = new Map<string, number>();
   if (withQuery.length) {
@@ -200,7 +205,7 @@ async function enqueueRows(
   let budget = limits.maxPages - pagesQueued;
   // sitemaps not skipped count against their own budget, read only when some come (rare next to pages)
   let sitemapBudget = Infinity;
-  if (fresh.some((i) => i.kind === 'sitemap' && !i.skipReason)) {
+  if (fresh.some((i) => i.kind === 'sitemap' && !i.skipReason && !i.doneAs)) {
     const { rows } = await tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM frontier WHERE run_id = $1 AND kind = 'sitemap' AND status <> 'skipped'`,
       [runId],
@@ -209,9 +214,24 @@ async function enqueueRows(
   }
 
   const cols = { url: [] as string[], host: [] as string[], depth: [] as number[], parent: [] as (string | null)[], kind: [] as string[], status: [] as string[], outcome: [] as (string | null)[], pkey: [] as (string | null)[] };
+  const pushRow = (it: EnqueueItem, status: 'pending' | 'skipped' | 'done', outcome: string | null, pk: string | null) => {
+    cols.url.push(it.url);
+    cols.host.push(frontierHost(it.url));
+    cols.depth.push(it.depth);
+    cols.parent.push(it.parentUrl ?? null);
+    cols.kind.push(it.kind);
+    cols.status.push(status);
+    cols.outcome.push(outcome);
+    cols.pkey.push(pk);
+  };
   let queued = 0;
   let overBudget = 0;
   for (const it of fresh) {
+    if (it.doneAs) {
+      // a record, not a fetch: outside the budgets (a sitemap's counts against the sitemap budget once stored)
+      pushRow(it, 'done', it.doneAs, null);
+      continue;
+    }
     let skip = it.skipReason ?? null;
     const pk = it.kind === 'page' ? pathKey(it.url) : null;
     if (!skip && it.kind === 'page') {
@@ -234,14 +254,7 @@ async function enqueueRows(
       overBudget++;
       continue;
     }
-    cols.url.push(it.url);
-    cols.host.push(frontierHost(it.url));
-    cols.depth.push(it.depth);
-    cols.parent.push(it.parentUrl ?? null);
-    cols.kind.push(it.kind);
-    cols.status.push(skip ? 'skipped' : 'pending');
-    cols.outcome.push(skip);
-    cols.pkey.push(pk);
+    pushRow(it, skip ? 'skipped' : 'pending', skip, pk);
   }
   await tx.query(
     ENQUEUE_INSERT,
@@ -263,6 +276,12 @@ async function enqueueRows(
     ],
   );
   return { queued, overBudget };
+}
+
+/** Whether a run has this URL as a sitemap, whatever its state (pending, read, skipped). */
+export async function hasSitemap(db: Queryable, runId: number, url: string): Promise<boolean> {
+  const { rows } = await db.query(`SELECT 1 FROM frontier WHERE run_id = $1 AND url = $2 AND kind = 'sitemap'`, [runId, url]);
+  return rows.length > 0;
 }
 
 /** Below this delay between two requests to a host (ms), one claim may take several of its URLs at once. */

@@ -189,6 +189,33 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
     expect(rows[0]!.n).toBe(0);
   });
 
+  it('reads each sitemap once: an index naming itself, two naming each other, through redirects too, and crawls the pages they list', async () => {
+    const xml = (tag: 'sitemapindex' | 'urlset', locs: string[]) => ({
+      headers: { 'content-type': 'application/xml' },
+      body: `<?xml version="1.0"?><${tag}>${locs.map((l) => (tag === 'urlset' ? `<url><loc>${l}</loc></url>` : `<sitemap><loc>${l}</loc></sitemap>`)).join('')}</${tag}>`,
+    });
+    const at = (p: string) => `${site.url}/loop/${p}`;
+    // the source's /sitemap.xml moved to the index (301); the index names itself, its old address and another
+    // old one redirecting to it, and an index naming it back (and itself). Before, the index was read 3 times.
+    site.routes.set('/loop/sitemap.xml', { status: 301, headers: { location: '/loop/index.xml' } });
+    site.routes.set('/loop/old.xml', { status: 301, headers: { location: '/loop/index.xml' } });
+    site.routes.set('/loop/index.xml', xml('sitemapindex', [at('index.xml'), at('sitemap.xml'), at('other.xml'), at('old.xml'), at('pages.xml')]));
+    site.routes.set('/loop/other.xml', xml('sitemapindex', [at('index.xml'), at('other.xml'), at('more.xml')]));
+    site.routes.set('/loop/pages.xml', xml('urlset', [at('p1'), at('p2')]));
+    site.routes.set('/loop/more.xml', xml('urlset', [at('p3')]));
+    for (const p of ['p1', 'p2', 'p3']) site.routes.set(`/loop/${p}`, page(`Fiche ${p}`, LOREM));
+    const source = await createSource(ctx.db, { name: 'loop', kind: 'sitemap', collection: 'c-sitemap-loop', start_urls: [at('sitemap.xml')], rate_per_host: 1000 });
+    const run = await crawlToEnd(ctx.db, source.id, { timeoutMs: 30_000 });
+    expect(run.status).toBe('succeeded');
+    const hits = Object.fromEntries([...site.hits].filter(([k]) => k.startsWith('/loop/')));
+    expect(hits).toEqual({
+      '/loop/sitemap.xml': 1, '/loop/index.xml': 1, '/loop/other.xml': 1, '/loop/old.xml': 1, '/loop/pages.xml': 1, '/loop/more.xml': 1,
+      '/loop/p1': 1, '/loop/p2': 1, '/loop/p3': 1,
+    });
+    expect(run).toMatchObject({ indexed: 3, failed: 0, skip_reasons: { duplicate_sitemap: 1 } });
+    expect((await documentsOf(ctx.db, 'c-sitemap-loop')).map((d) => new URL(d.url).pathname)).toEqual(['/loop/p1', '/loop/p2', '/loop/p3']);
+  });
+
   it('detects a redirect loop, times out a slow page, and refuses unbounded calendar URLs', async () => {
     site.routes.set('/t/', page('Agenda', LOREM, ['loop1', 'slow', 'calendar?month=2024-01', 'ok']));
     site.routes.set('/t/loop1', { status: 302, headers: { location: '/t/loop2' } });
@@ -303,7 +330,7 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
     }
   });
 
-  it('judges the page a rendered script navigated to as a redirect target: robots.txt disallows it, nothing is indexed', async () => {
+  it('judges the page a rendered script navigates to as a redirect target before the browser requests it: robots.txt disallows it, nothing is requested or indexed', async () => {
     const own = await startTestSite();
     try {
       own.routes.set('/robots.txt', { headers: { 'content-type': 'text/plain' }, body: 'User-agent: *\nDisallow: /private\n' });
@@ -324,6 +351,7 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
       expect(run.skip_reasons).toMatchObject({ robots: 1 });
       const docs = await documentsOf(ctx.db, 'c-rendered-moves');
       expect(docs.map((d) => new URL(d.url).pathname)).toEqual(['/stays']);
+      expect(own.count('/private/secret')).toBe(0);
     } finally {
       await own.close();
     }
@@ -427,9 +455,11 @@ describeEachDatabase('crawler: recrawls', (ctx) => {
     const bChunks = await ctx.db.query(`SELECT 1 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.url = $1`, [`${site.url}/e/b`]);
     expect(bChunks.rows).toEqual([]);
   });
-  it('takes out of search a page that turns noindex (meta or X-Robots-Tag for our agent) or empty on a recrawl; follows no link of an X-Robots-Tag nofollow page', async () => {
+  it('takes out of search a page that turns noindex (meta or X-Robots-Tag for our agent) or empty on a recrawl, counted as deleted; follows no link of an X-Robots-Tag nofollow page', async () => {
     const routes: Record<string, RouteReply> = {
-      '/n/': { body: page('Accueil', LOREM, ['meta', 'header', 'ours', 'theirs', 'blank', 'void', 'doc.pdf', 'hub']) },
+      '/n/': { body: page('Accueil', LOREM, ['meta', 'header', 'ours', 'theirs', 'blank', 'void', 'doc.pdf', 'hub', 'never']) },
+      // noindex from the first crawl on: never indexed, so nothing to delete, a skip at each crawl
+      '/n/never': { body: page('Page never', LOREM, [], '<meta name="robots" content="noindex">') },
       '/n/hub': { headers: { 'x-robots-tag': 'nofollow' }, body: page('Hub', LOREM, ['hidden']) },
       '/n/hidden': { body: page('Caché', LOREM) },
       '/n/doc.pdf': { headers: { 'content-type': 'application/pdf' }, body: writePdf({ pages: ['Guide des congés payés'] }) },
@@ -439,6 +469,7 @@ describeEachDatabase('crawler: recrawls', (ctx) => {
     const source = await createSource(ctx.db, { name: 'n', kind: 'website', collection: 'c-noindex', start_urls: [`${site.url}/n/`], rate_per_host: 100 });
     const first = await crawlToEnd(ctx.db, source.id);
     expect(first.indexed).toBe(9);
+    expect(first).toMatchObject({ deleted: 0, skipped: 1, skip_reasons: { noindex: 1 } });
     expect(site.count('/n/hidden')).toBe(0);
 
     routes['/n/meta'] = { body: page('Page meta', LOREM, [], '<meta name="robots" content="noindex">') };
@@ -459,7 +490,18 @@ describeEachDatabase('crawler: recrawls', (ctx) => {
       `SELECT DISTINCT d.url FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id WHERE k.name = 'c-noindex'`,
     );
     expect(chunks.rows.map((r) => new URL(r.url).pathname).sort()).toEqual(['/n/', '/n/hub', '/n/theirs']);
-    expect(second.skip_reasons).toMatchObject({ noindex: 4 });
+    // the documents were deleted: counted as such, not as skips, with the reason on each URL's row
+    expect(second).toMatchObject({ deleted: 6, skipped: 1, skip_reasons: { noindex: 1 } });
+    const { rows } = await ctx.db.query<{ url: string; outcome: string; error: string }>(
+      `SELECT url, outcome, error FROM frontier WHERE run_id = $1 AND status = 'done' AND outcome = 'deleted' ORDER BY url`,
+      [second.id],
+    );
+    expect(Object.fromEntries(rows.map((r) => [new URL(r.url).pathname, r.error.split(':')[0]]))).toEqual({
+      '/n/blank': 'empty', '/n/doc.pdf': 'noindex', '/n/header': 'noindex', '/n/meta': 'noindex', '/n/ours': 'noindex', '/n/void': 'empty',
+    });
+    // still noindex or empty: nothing left to delete, skips
+    const third = await crawlToEnd(ctx.db, source.id);
+    expect(third).toMatchObject({ deleted: 0, skipped: 7, skip_reasons: { noindex: 5, empty: 2 } });
     site.fallback = undefined;
   });
 });
