@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableModes } from '@cite/core/testing/databases.js';
+import { CONFIG_DEFAULTS } from '@cite/core/config/config.js';
+import { availableModes, failWithoutServerUnderCi } from '@cite/core/testing/databases.js';
 import { startTestEngine, type TestEngine } from '@cite/app/testing/engine.js';
 import { startEvalRunner } from './eval-runs-runner.js';
 import type { EvalBackend } from './eval-runs-types.js';
@@ -18,6 +20,7 @@ const tables: Record<string, Record<string, string[]>> = {
   worse: { 'congé maternité': [U(1), U(2)], 'conge maternite': [U(2), U(1)], 'préavis démission': ['https://x.fr/a', 'https://x.fr/b', U(3)], 'Qu’est-ce que la médiation familiale ?': [U(4)] },
 };
 
+failWithoutServerUnderCi('evaluation admin API');
 for (const mode of availableModes())
   describe(`evaluation admin API [${mode}]`, () => {
     let e: TestEngine;
@@ -178,5 +181,64 @@ for (const mode of availableModes())
       expect(noSet.status).toBe(404);
       const badMode = await e.fetch('/admin/api/eval-runs', { body: { set_id: imported.set.id, config: { mode: 'magic' } }, role: 'evaluator' });
       expect(badMode.status).toBe(400);
+    });
+  });
+
+/** `n` one-line questions, as in the import that held the embedded database 28 s (200,000 lines, 7.7 MB). */
+const oneLiners = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `q${i}`, query: `question ${i}`, answer: 'oui' })).join('\n');
+
+for (const mode of availableModes())
+  describe(`evaluation imports beside searches [${mode}]`, () => {
+    let e: TestEngine;
+    beforeAll(async () => {
+      // the database behind admission control as `cite start` opens it: embedded, one statement at a time,
+      // and a request that waits DATABASE_QUEUE_TIMEOUT_MS (15 s) for its turn is refused with 503
+      e = await startTestEngine(mode, { RATE_LIMIT_PER_MINUTE: '100000' }, { admission: true });
+    });
+    afterAll(async () => {
+      await e?.stop();
+    });
+
+    const importFile = (query: string, body: string) =>
+      e.fetch(`/admin/api/eval-sets/import?${query}`, { method: 'POST', body, role: 'evaluator', headers: { 'content-type': 'application/x-ndjson' } });
+
+    /** Searches, one after the other, until `pending` settles: their statuses. */
+    async function searchesDuring(pending: Promise<unknown>): Promise<number[]> {
+      let settled = false;
+      pending.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      const statuses: number[] = [];
+      do {
+        statuses.push((await e.fetch('/v1/search', { method: 'POST', body: { query: 'congé maternité' }, role: 'agent' })).status);
+        await sleep(20);
+      } while (!settled);
+      return statuses;
+    }
+
+    it('refuses an import of more questions than EVAL_IMPORT_MAX_ITEMS at once, storing nothing, while searches are answered', async () => {
+      const max = CONFIG_DEFAULTS.EVAL_IMPORT_MAX_ITEMS;
+      const imported = importFile('name=trop-grand', oneLiners(200_000));
+      const searches = await searchesDuring(imported);
+      const res = await imported;
+      expect(res.status).toBe(413);
+      const body = (await res.json()) as { code: string; message: string };
+      expect(body.code).toBe('EVAL_IMPORT_TOO_MANY_ITEMS');
+      expect(body.message).toContain(`holds 200000 questions; an import takes at most ${max} (EVAL_IMPORT_MAX_ITEMS)`);
+      expect(searches.every((s) => s === 200)).toBe(true);
+      const list = await e.fetch('/admin/api/eval-sets?filter={"q":"trop-grand"}', { role: 'evaluator' });
+      expect(await list.json()).toEqual([]);
+    });
+
+    it('imports the largest file allowed while searches sent during it are answered, not refused as busy', async () => {
+      const max = CONFIG_DEFAULTS.EVAL_IMPORT_MAX_ITEMS;
+      const imported = importFile('name=le-plus-grand', oneLiners(max));
+      const searches = await searchesDuring(imported);
+      const res = await imported;
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ created: max, set: { item_count: max } });
+      expect(searches.length).toBeGreaterThan(1);
+      expect(searches.every((s) => s === 200)).toBe(true);
     });
   });

@@ -152,7 +152,10 @@ export const evalRoutes = [
       .refine((q) => Boolean(q.name) !== Boolean(q.set_id), { message: 'give either name (new set) or set_id (existing set)' }),
     bodyContentType: 'application/x-ndjson',
     // documentation only: the handler reads the raw text (the app skips the JSON parser for this type)
-    body: z.string().optional().describe('JSONL: one {"id","query"|"question","variants"?,"answer"?,"gold":[{"url","grade"}]} per line'),
+    body: z
+      .string()
+      .optional()
+      .describe('JSONL: one {"id","query"|"question","variants"?,"answer"?,"gold":[{"url","grade"}]} per line; at most EVAL_IMPORT_MAX_ITEMS lines (more: 413 EVAL_IMPORT_TOO_MANY_ITEMS)'),
     longRunning: true,
     handler: async ({ app, query, req, caller, audit }) => {
       const scope = evalScope(caller!);
@@ -166,6 +169,7 @@ export const evalRoutes = [
         reuse: query.reuse,
         createdBy: caller?.keyId,
         scope,
+        maxItems: app.config.EVAL_IMPORT_MAX_ITEMS,
       });
       if (!result.reused)
         await audit({ action: 'eval_set.import', targetType: 'eval_set', targetId: result.set.id, after: { created: result.created, updated: result.updated, rejected: result.rejected } });

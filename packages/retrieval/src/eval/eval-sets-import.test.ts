@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEvalJsonl, toJsonlLine } from './eval-sets-import.js';
+import { countJsonlLines, parseEvalJsonl, toJsonlLine } from './eval-sets-import.js';
 
 const cdtnLine = JSON.stringify({
   id: 'q0000',
@@ -70,6 +70,31 @@ describe('eval set import (JSONL)', () => {
     expect(byLine[8]).toMatch(/gold sources or an expected answer/);
     expect(byLine[9]).toMatch(/duplicate gold URL/);
     expect(parsed.errors.find((e) => e.line === 6)?.id).toBe('q4');
+  });
+
+  it('counts the questions of a file (the import limit) as the parser numbers its lines, blank ones passed over', () => {
+    // lines as the parser has always read them: split at \n (a \r before it dropped), blank ones ignored
+    const reference = (f: string) =>
+      f
+        .replace(/^\uFEFF/, '')
+        .split(/\r?\n/)
+        .flatMap((raw, i) => (raw.trim() ? [i + 1] : []));
+    const files = [
+      '',
+      '\n\n',
+      'x',
+      '\uFEFFx\r\n\r\n',
+      '\n \n\tx\r\n\u00a0\n\u2028\nx \n\n',
+      'x\r\nx\rx\n\r\n',
+      '\uFEFF\n\uFEFFx',
+      `${' '.repeat(5)}${'\n'.repeat(1000)}x\n\r`,
+      [cdtnLine, '   ', 'pas du json', '\t', '', spfLine, '\u00a0'].join('\n'),
+    ];
+    expect(files.map(countJsonlLines)).toEqual(files.map((f) => reference(f).length));
+    expect(files.map((f) => parseEvalJsonl(f).lines)).toEqual(files.map((f) => reference(f).length));
+    // every line here is invalid but the last file's first and sixth: each error has its line's number
+    expect(files.map((f) => parseEvalJsonl(f).errors.map((e) => e.line))).toEqual(files.map((f) => reference(f).filter((n) => !(f.startsWith(cdtnLine) && (n === 1 || n === 6)))));
+    expect(parseEvalJsonl(files.at(-1)!).items.map((i) => i.external_id)).toEqual(['q0000', 'spf-F34355']);
   });
 
   it('round-trips through the export format', () => {

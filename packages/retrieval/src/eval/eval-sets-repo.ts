@@ -1,8 +1,9 @@
 /** SQL of eval_sets and eval_items: sets, their questions, imports and items made from reviewed answers. */
 import type { Database, Queryable } from '@cite/core/db/database.js';
-import { badRequest, conflict, notFound } from '@cite/core/errors.js';
+import { CONFIG_DEFAULTS } from '@cite/core/config/config.js';
+import { badRequest, CiteError, conflict, notFound } from '@cite/core/errors.js';
 import type { EvalScope } from './eval-access.js';
-import { parseEvalJsonl, type EvalItemInput, type GoldSource, type ImportLineError } from './eval-sets-import.js';
+import { countJsonlLines, parseEvalJsonl, type EvalItemInput, type GoldSource, type ImportLineError } from './eval-sets-import.js';
 
 export interface EvalSetRow {
   id: number;
@@ -166,8 +167,11 @@ export interface ImportSummary {
   unchanged: number;
 }
 
-/** Items written per statement, and characters: a 60,000-line import was 60,000 statements (21 s embedded). */
-const UPSERT_BATCH_ITEMS = 500;
+/**
+ * Items written per statement, and characters: a 60,000-line import was 60,000 statements (21 s embedded);
+ * 20,000 one-line items (EVAL_IMPORT_MAX_ITEMS) are 10 statements.
+ */
+const UPSERT_BATCH_ITEMS = 2_000;
 const UPSERT_BATCH_CHARS = 2_000_000;
 
 /**
@@ -179,20 +183,24 @@ export function upsertItems(db: Database, setId: number, items: EvalItemInput[])
   return db.transaction((tx) => writeItems(tx, setId, items));
 }
 
-/** upsertItems in the caller's transaction. */
+/**
+ * upsertItems in the caller's transaction. Each batch costs what its own items cost, however large the set
+ * or the table: an item is matched to a known one by the unique index ON CONFLICT consults, never by a
+ * lookup the planner may turn into a scan of the whole set (its statistics lag behind an import: a hashed
+ * EXISTS read every item of the set at each batch, quadratic, 28 s for 200,000 items embedded, and a
+ * per-item probe through (set_id, position) read them at each item). New items take their place in the
+ * file after the set's last position; when known items were among them, one statement closes the gaps.
+ */
 async function writeItems(tx: Queryable, setId: number, items: EvalItemInput[]): Promise<ImportSummary> {
   const start = await tx.query<{ n: number }>(`SELECT COALESCE(max(position), -1)::int + 1 AS n FROM eval_items WHERE set_id = $1`, [setId]);
-  let position = start.rows[0]!.n;
+  const first = start.rows[0]!.n;
   const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0 };
   for (const batch of batches(items)) {
-    const rows = batch.map((item, ord) => ({ ...item, ord }));
     const { rows: written } = await tx.query<{ inserted: boolean; changed: boolean }>(
-      `WITH x AS (
-         SELECT x.*, EXISTS (SELECT 1 FROM eval_items e WHERE e.set_id = $1 AND e.external_id = x.external_id) AS known
-           FROM jsonb_to_recordset($2::jsonb) AS x(external_id text, question text, phrasings text[], gold jsonb, expected_answer text, ord int))
-       INSERT INTO eval_items (set_id, external_id, question, phrasings, gold, expected_answer, position)
-       SELECT $1, external_id, question, phrasings, gold, expected_answer, $3::int + count(*) FILTER (WHERE NOT known) OVER (ORDER BY ord) - 1
-         FROM x ORDER BY ord
+      `INSERT INTO eval_items (set_id, external_id, question, phrasings, gold, expected_answer, position)
+       SELECT $1, external_id, question, phrasings, gold, expected_answer, $3::int + ord
+         FROM jsonb_to_recordset($2::jsonb) AS x(external_id text, question text, phrasings text[], gold jsonb, expected_answer text, ord int)
+        ORDER BY ord
        ON CONFLICT (set_id, external_id) DO UPDATE SET
          question = EXCLUDED.question, phrasings = EXCLUDED.phrasings, gold = EXCLUDED.gold,
          expected_answer = EXCLUDED.expected_answer,
@@ -200,31 +208,39 @@ async function writeItems(tx: Queryable, setId: number, items: EvalItemInput[]):
                              IS DISTINCT FROM (EXCLUDED.question, EXCLUDED.phrasings, EXCLUDED.gold, EXCLUDED.expected_answer)
                            THEN now() ELSE eval_items.updated_at END
        RETURNING (xmax = 0) AS inserted, (updated_at = now()) AS changed`,
-      [setId, JSON.stringify(rows), position],
+      [setId, JSON.stringify(batch), first],
     );
     for (const w of written) {
-      if (w.inserted) {
-        summary.created++;
-        position++;
-      } else if (w.changed) summary.updated++;
+      if (w.inserted) summary.created++;
+      else if (w.changed) summary.updated++;
       else summary.unchanged++;
     }
   }
+  // the new items hold first + their place in the file: known ones among them left gaps
+  if (summary.created > 0 && summary.created < items.length)
+    await tx.query(
+      `UPDATE eval_items e SET position = n.position
+         FROM (SELECT id, $2::int + (row_number() OVER (ORDER BY position, id))::int - 1 AS position
+                 FROM eval_items WHERE set_id = $1 AND position >= $2) n
+        WHERE e.id = n.id AND e.position <> n.position`,
+      [setId, first],
+    );
   await tx.query(`UPDATE eval_sets SET updated_at = now() WHERE id = $1`, [setId]);
   return summary;
 }
 
-function* batches(items: EvalItemInput[]): Generator<EvalItemInput[]> {
-  let batch: EvalItemInput[] = [];
+/** The items by batches, each item with its place in the whole list (`ord`). */
+function* batches(items: EvalItemInput[]): Generator<Array<EvalItemInput & { ord: number }>> {
+  let batch: Array<EvalItemInput & { ord: number }> = [];
   let chars = 0;
-  for (const item of items) {
+  for (const [ord, item] of items.entries()) {
     const size = item.question.length + item.phrasings.reduce((n, p) => n + p.length, 0) + (item.expected_answer?.length ?? 0) + item.gold.length * 100;
     if (batch.length && (batch.length >= UPSERT_BATCH_ITEMS || chars + size > UPSERT_BATCH_CHARS)) {
       yield batch;
       batch = [];
       chars = 0;
     }
-    batch.push(item);
+    batch.push({ ...item, ord });
     chars += size;
   }
   if (batch.length) yield batch;
@@ -389,7 +405,14 @@ export interface ImportResult extends ImportSummary {
  * Imports a JSONL text into a new set (`name`) or an existing one (`setId`). A file with invalid
  * lines is refused whole (every error reported) unless `skipInvalid`; `reuse` returns the set of an
  * identical file imported earlier (the CLI runs the same file again and again) among the sets `scope`
- * may see. Whether the caller may change `setId` is checked before (eval-access.ts).
+ * may see. Whether the caller may change `setId` is checked before (eval-access.ts). A file of more than
+ * `maxItems` questions (EVAL_IMPORT_MAX_ITEMS) is refused before it is read any further.
+ *
+ * The set and its items are written in one transaction, all or nothing: a failed import leaves neither a
+ * new set nor part of the file behind. The transaction holds its connection until it ends (the embedded
+ * database's only one, whatever the lane: admission.ts admits a transaction once, as one statement), so
+ * its length is bounded by `maxItems` and by batches that cost what their items cost (writeItems), not by
+ * committing between batches, which would leave half a file behind a failure.
  */
 export async function importJsonl(
   db: Database,
@@ -402,8 +425,18 @@ export async function importJsonl(
     reuse?: boolean;
     createdBy?: number | null;
     scope?: SqlScope;
+    /** Questions (non-blank lines) a file may hold; default EVAL_IMPORT_MAX_ITEMS's. */
+    maxItems?: number;
   },
 ): Promise<ImportResult> {
+  const maxItems = input.maxItems ?? CONFIG_DEFAULTS.EVAL_IMPORT_MAX_ITEMS;
+  const lines = countJsonlLines(input.content);
+  if (lines > maxItems)
+    throw new CiteError(
+      'EVAL_IMPORT_TOO_MANY_ITEMS',
+      `The file holds ${lines} questions; an import takes at most ${maxItems} (EVAL_IMPORT_MAX_ITEMS). Nothing was imported: import the file in parts of at most ${maxItems} lines into the same set (set_id), or raise EVAL_IMPORT_MAX_ITEMS.`,
+      { status: 413, details: { lines, max: maxItems } },
+    );
   const parsed = parseEvalJsonl(input.content);
   if (parsed.lines === 0) throw badRequest('IMPORT_EMPTY', 'The file holds no question');
   const errors = parsed.errors.slice(0, 1000);

@@ -108,7 +108,7 @@ async function runLocally(db: Database, cfg: Config, o: StoredEvalOptions, deps?
   let createdSet = false;
   if (o.queries) {
     const { content, name } = readQueries(o.queries);
-    const imported = await importJsonl(db, { content, name: `${name} (${new Date().toISOString().slice(0, 10)})`, reuse: true, createdBy: null });
+    const imported = await importJsonl(db, { content, name: `${name} (${new Date().toISOString().slice(0, 10)})`, reuse: true, createdBy: null, maxItems: cfg.EVAL_IMPORT_MAX_ITEMS });
     setId = imported.set.id;
     createdSet = !imported.reused;
   } else await requireSet(db, setId!);
