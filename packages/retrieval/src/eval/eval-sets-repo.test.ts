@@ -4,7 +4,7 @@ import type { Database, Queryable } from '@cite/core/db/database.js';
 import type { CiteError } from '@cite/core/errors.js';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
 import type { EvalItemInput } from './eval-sets-import.js';
-import { createSet, importJsonl, listSets, upsertItems } from './eval-sets-repo.js';
+import { createItem, createSet, importJsonl, listSets, upsertItems } from './eval-sets-repo.js';
 
 const item = (id: string, question = `Question ${id} ?`): EvalItemInput => ({
   external_id: id,
@@ -55,7 +55,7 @@ describeEachDatabase('evaluation items written by import', (ctx) => {
     const first = Array.from({ length: 4_203 }, (_, i) => item(`q${i}`)); // two batches and a bit
     const { db: counted, seen } = observed(ctx.db);
     expect(await upsertItems(counted, set.id, first)).toEqual({ created: 4_203, updated: 0, unchanged: 0 });
-    expect(seen.statements).toBe(5); // the next position, three batches, the set's date
+    expect(seen.statements).toBe(6); // the set's lock, the next position, three batches, the set's date
 
     // again, with one question changed in each batch and new items among known ones
     const again = [...first];
@@ -123,8 +123,8 @@ describeEachDatabase('evaluation items written by import', (ctx) => {
     const created = await importJsonl(db, { content: jsonl(n), name: 'le plus grand' });
     expect(created).toMatchObject({ created: n, set: { item_count: n } });
     expect(seen.transactions).toBe(1);
-    // the new set, its next position, one statement per 2,000 items, its date: not one per item or per 500
-    expect(seen.statements).toBeLessThanOrEqual(3 + Math.ceil(n / 2_000) + 1);
+    // the new set, its lock, its next position, one statement per 2,000 items, its date: not one per item or per 500
+    expect(seen.statements).toBeLessThanOrEqual(4 + Math.ceil(n / 2_000) + 1);
     expect(seen.rowsRead).toBeLessThanOrEqual(bound);
 
     // again into that set: half the questions new, a third of the others changed
@@ -134,10 +134,29 @@ describeEachDatabase('evaluation items written by import', (ctx) => {
     const again = await importJsonl(db, { content: jsonl(n, id, (i) => `question numéro ${i}${i % 3 ? '' : ' (revue)'}`), setId: created.set.id });
     expect(again).toMatchObject({ created: n / 2, updated: expect.any(Number), set: { item_count: n + n / 2 } });
     expect(again.updated + again.unchanged).toBe(n / 2);
-    expect(seen.statements).toBeLessThanOrEqual(2 + Math.ceil(n / 2_000) + 2);
+    expect(seen.statements).toBeLessThanOrEqual(3 + Math.ceil(n / 2_000) + 2);
     expect(seen.rowsRead).toBeLessThanOrEqual(bound);
     const { rows } = await ctx.db.query<{ external_id: string; position: number }>(`SELECT external_id, position FROM eval_items WHERE set_id = $1 ORDER BY position`, [created.set.id]);
     expect(rows.map((r) => r.position)).toEqual(rows.map((_, i) => i));
     expect(rows.slice(n).map((r) => r.external_id)).toEqual(Array.from({ length: n / 2 }, (_, k) => `q${2 * k + n}`));
+  });
+
+  it('numbers the items of imports and additions into one set at once one after the other, each position once', async () => {
+    const set = await createSet(ctx.db, { name: 'à plusieurs', origin: 'import' });
+    const files = ['a', 'b', 'c'].map((p) => jsonl(3_000, (i) => `${p}${i}`));
+    await Promise.all([
+      ...files.map((content) => importJsonl(ctx.db, { content, setId: set.id })),
+      createItem(ctx.db, set.id, item('seul-1')),
+      createItem(ctx.db, set.id, item('seul-2')),
+    ]);
+    const { rows } = await ctx.db.query<{ external_id: string; position: number }>(`SELECT external_id, position FROM eval_items WHERE set_id = $1 ORDER BY position, id`, [set.id]);
+    expect(rows).toHaveLength(9_002);
+    expect(rows.map((r) => r.position)).toEqual(rows.map((_, i) => i));
+    // each import's items together, in file order
+    for (const p of ['a', 'b', 'c']) {
+      const mine = rows.filter((r) => /^[abc]\d/.test(r.external_id) && r.external_id.startsWith(p));
+      expect(mine.map((r) => r.external_id)).toEqual(Array.from({ length: 3_000 }, (_, i) => `${p}${i}`));
+      expect(mine.at(-1)!.position - mine[0]!.position).toBe(2_999);
+    }
   });
 });

@@ -192,6 +192,7 @@ export function upsertItems(db: Database, setId: number, items: EvalItemInput[])
  * file after the set's last position; when known items were among them, one statement closes the gaps.
  */
 async function writeItems(tx: Queryable, setId: number, items: EvalItemInput[]): Promise<ImportSummary> {
+  await lockSetItems(tx, setId);
   const start = await tx.query<{ n: number }>(`SELECT COALESCE(max(position), -1)::int + 1 AS n FROM eval_items WHERE set_id = $1`, [setId]);
   const first = start.rows[0]!.n;
   const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0 };
@@ -227,6 +228,16 @@ async function writeItems(tx: Queryable, setId: number, items: EvalItemInput[]):
     );
   await tx.query(`UPDATE eval_sets SET updated_at = now() WHERE id = $1`, [setId]);
   return summary;
+}
+
+/**
+ * Holds the set's row until the transaction ends, so that the writers of one set's items (imports, items
+ * added one by one) take the next positions one after the other: two imports into a set at once on a
+ * server both read the same last position and numbered their items alike. A statement of its own: the
+ * next one then sees what the writer before committed (READ COMMITTED takes a snapshot per statement).
+ */
+async function lockSetItems(tx: Queryable, setId: number): Promise<void> {
+  await tx.query(`SELECT 1 FROM eval_sets WHERE id = $1 FOR UPDATE`, [setId]);
 }
 
 /** The items by batches, each item with its place in the whole list (`ord`). */
@@ -299,14 +310,17 @@ export async function requireItem(db: Queryable, id: number): Promise<EvalItemRo
 export async function createItem(db: Database, setId: number, item: EvalItemInput, answerId: string | null = null): Promise<EvalItemRow> {
   await requireSet(db, setId);
   try {
-    const { rows } = await db.query(
-      `INSERT INTO eval_items (set_id, external_id, question, phrasings, gold, expected_answer, answer_id, position)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(max(position), -1) + 1 FROM eval_items WHERE set_id = $1))
-       RETURNING *`,
-      [setId, item.external_id, item.question, item.phrasings, JSON.stringify(item.gold), item.expected_answer, answerId],
-    );
-    await db.query(`UPDATE eval_sets SET updated_at = now() WHERE id = $1`, [setId]);
-    return itemRow(rows[0]!);
+    return await db.transaction(async (tx) => {
+      await lockSetItems(tx, setId);
+      const { rows } = await tx.query(
+        `INSERT INTO eval_items (set_id, external_id, question, phrasings, gold, expected_answer, answer_id, position)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(max(position), -1) + 1 FROM eval_items WHERE set_id = $1))
+         RETURNING *`,
+        [setId, item.external_id, item.question, item.phrasings, JSON.stringify(item.gold), item.expected_answer, answerId],
+      );
+      await tx.query(`UPDATE eval_sets SET updated_at = now() WHERE id = $1`, [setId]);
+      return itemRow(rows[0]!);
+    });
   } catch (e) {
     if (isUniqueViolation(e)) throw conflict('EVAL_ITEM_ID_TAKEN', `Set ${setId} already has a question with id "${item.external_id}"`);
     throw e;
