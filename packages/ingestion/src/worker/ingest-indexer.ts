@@ -63,6 +63,8 @@ export function ingestIndexer(db: Database, embedder: Embedder, options: Partial
         failed: s.failed,
         skipped: s.skipped ?? 0,
         deleted: s.deleted,
+        errors: s.errors,
+        failedByCode: s.failedByCode,
       };
     },
     markDeleted: (collectionId, url) => markDocumentDeleted(db, collectionId, url),

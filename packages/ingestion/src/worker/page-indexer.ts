@@ -15,6 +15,9 @@ export interface BundleCounts {
   /** Documents left out on purpose (ingest/skip-codes.ts), not failures. */
   skipped: number;
   deleted: number;
+  /** The first failures, and every failure by its code, where the indexer keeps them (files, DILA dumps). */
+  errors?: Array<{ location: string; code: string; message: string }>;
+  failedByCode?: Record<string, number>;
 }
 
 export interface Validators {

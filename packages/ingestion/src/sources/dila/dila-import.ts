@@ -95,6 +95,9 @@ export interface DilaArchiveResult {
   unchanged: number;
   /** Files that could not be read (their errors are in ingest_errors). */
   failed: number;
+  /** The first of them, and all of them by code (DILA_ARTICLE_INVALID, DILA_ENTRY_TOO_LARGE…). */
+  errors?: Array<{ location: string; code: string; message: string }>;
+  failedByCode?: Record<string, number>;
   /** Documents removed: versions no longer in force, articles of the deletion list. */
   removed: number;
   /** Versions not in force at the import date, and articles outside the filter: not indexed. */
@@ -262,6 +265,10 @@ async function importOne(
   result.indexed = counts.indexed;
   result.unchanged = counts.unchanged;
   result.failed = counts.failed;
+  if (counts.failed) {
+    result.errors = counts.errors ?? [];
+    result.failedByCode = counts.failedByCode ?? {};
+  }
 
   // after the writes: a version replaced in this archive leaves search once its successor is in
   const toRemove = new Set<string>(retired);

@@ -45,4 +45,18 @@ describeEachDatabase('cite ingest of DILA dumps', (ctx) => {
     );
     expect(rows[0]).toMatchObject({ kind: 'dila', status: 'succeeded', indexed: 2 });
   });
+
+  it('lists the articles that failed, with their codes', async () => {
+    const broken = path.join(dir, 'Freemium_legi_global_20241215-100000.tar.gz');
+    await writeDump(broken, [
+      { name: articlePath(L1237_19), body: articleXml(L1237_19) },
+      { name: articlePath({ ...LOI_ART_1, id: 'LEGIARTI000000000099' }), body: '<ARTICLE><META>pas fini' },
+    ]);
+    const { summary } = await ingestDilaDumps(ctx.db, new HashEmbedder(), 'droit-casse', [broken], { filter: dilaFilterOf({}), now: new Date('2025-06-01T00:00:00Z') });
+    expect(summary).toMatchObject({ new: 1, failed: 1 });
+    expect(summary.errors).toEqual([
+      { location: expect.stringMatching(/^Freemium_legi_global_20241215-100000\.tar\.gz!.*LEGIARTI000000000099\.xml$/), code: 'XML_INVALID', message: expect.any(String) },
+    ]);
+    expect(summary.failedByCode).toEqual({ [summary.errors[0]!.code]: 1 });
+  });
 });

@@ -55,9 +55,24 @@ export function dilaSummary(results: DilaArchiveResult[], ms: number): IndexSumm
     chunks: 0,
     embedded: 0,
     ms,
-    errors: refused.map((r) => ({ location: r.archive, code: r.code ?? (r.status === 'partial' ? 'DILA_ARCHIVE_TRUNCATED' : 'DILA_DUMP_REFUSED'), message: r.message ?? '' })),
-    failedByCode: {},
+    // the archives refused or left partial, then the articles that failed in them (the first of each archive)
+    errors: [
+      ...refused.map((r) => ({ location: r.archive, code: r.code ?? (r.status === 'partial' ? 'DILA_ARCHIVE_TRUNCATED' : 'DILA_DUMP_REFUSED'), message: r.message ?? '' })),
+      ...results.flatMap((r) => (r.errors ?? []).filter((e) => e.location.includes('!'))), // archive!entry: a partial archive's own is above
+    ],
+    failedByCode: failedByCode(results),
   };
+}
+
+/** Every failure by its code: the articles' (each archive's), and one for each archive refused outright. */
+function failedByCode(results: DilaArchiveResult[]): Record<string, number> {
+  const byCode: Record<string, number> = {};
+  const add = (code: string, n: number) => (byCode[code] = (byCode[code] ?? 0) + n);
+  for (const r of results) {
+    for (const [code, n] of Object.entries(r.failedByCode ?? {})) add(code, n);
+    if (r.status === 'refused') add(r.code ?? 'DILA_DUMP_REFUSED', 1);
+  }
+  return byCode;
 }
 
 export async function ingestDilaDumps(
