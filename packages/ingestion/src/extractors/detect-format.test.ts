@@ -62,10 +62,21 @@ describe('detectFormat', () => {
     expect(await detectFormat({ head: iconv.encode(page, 'utf-16le'), contentType: 'text/html' })).toBe('html');
     expect(await detectFormat({ head: iconv.encode(page, 'utf-16be'), name: 'export.htm' })).toBe('html');
     expect(await detectFormat({ head: iconv.encode('Des notes, l’été, 10 €.', 'utf-16le'), name: 'notes.txt' })).toBe('text');
-    // 16-bit numbers are NULs in one lane too, but they read as control characters: binary still
-    const samples = Buffer.alloc(400);
-    for (let i = 0; i < 200; i++) samples.writeUInt16LE(i % 31, 2 * i);
-    expect(await codeOf({ head: samples, name: 'notes.txt' })).toBe('BINARY_AS_TEXT');
+    // 16-bit numbers are NULs in one lane too: binary still, those that read as control characters and
+    // those that stay in the range of letters (samples, pixels), which have no spaces between words
+    const sixteenBit = (value: (i: number) => number) => {
+      const b = Buffer.alloc(4096);
+      for (let i = 0; i < 2048; i++) b.writeUInt16LE(value(i), 2 * i);
+      return b;
+    };
+    for (const [what, value] of [
+      ['small numbers', (i: number) => i % 31],
+      ['a sine wave from 0x41 to 0xff', (i: number) => 0x41 + Math.round(95 + 95 * Math.sin(i / 7))],
+      ['letters from 0x41 to 0x79', (i: number) => 0x41 + (i * 7) % 57],
+      ['pixels from 32 to 231', (i: number) => 32 + (i * 13) % 200],
+    ] as const) {
+      expect(await codeOf({ head: sixteenBit(value), name: 'notes.txt' }), what).toBe('BINARY_AS_TEXT');
+    }
     // NULs in both lanes are not text of any kind
     expect(await codeOf({ head: Buffer.from([1, 2, 3, 0, 0, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 9, 9, 0, 0]), name: 'notes.txt' })).toBe('BINARY_AS_TEXT');
   });

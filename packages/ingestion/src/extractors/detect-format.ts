@@ -4,7 +4,7 @@
  */
 import { fileTypeFromBuffer } from 'file-type';
 import { CiteError } from '@cite/core/errors.js';
-import { bomEncoding, declaredUtf16, decodeUtf16, decodeWithBom, sniffedUtf16 } from './byte-order-mark.js';
+import { bomEncoding, declaredUtf16, decodeUtf16, decodeWithBom, sniffedUtf16Text } from './byte-order-mark.js';
 
 export type DocumentFormat =
   | 'html'
@@ -153,7 +153,7 @@ export async function detectFormat(hint: FormatHint): Promise<DocumentFormat> {
   }
   // UTF-16 text is NULs and high bytes to the binary checks (and FF FE an MP3 frame to file-type): read
   // from its BOM, the Content-Type's charset or its NULs' lane, as long as what it reads is text
-  const decoded = bomEncoding(head)?.startsWith('utf-16') ? decodeWithBom(head) : declaredUtf16(hint.contentType) || sniffedUtf16(head) ? decodeUtf16(head, hint.contentType) : undefined;
+  const decoded = bomEncoding(head)?.startsWith('utf-16') ? decodeWithBom(head) : declaredUtf16(hint.contentType) ? decodeUtf16(head, hint.contentType) : sniffedUtf16Text(head);
   const utf16Head = decoded !== undefined && !looksBinaryText(decoded) ? decoded : undefined;
   const utf16 = utf16Head !== undefined;
   const ft = utf16 ? undefined : await fileTypeFromBuffer(head).catch(() => undefined);

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,6 +37,8 @@ describe('extract: one batch of good and bad inputs', () => {
     fs.writeFileSync(path.join(dir, 'sub', 'utf16be.txt'), iconv.encode('Des notes en UTF-16 : l’été.', 'utf-16be', { addBOM: true }));
     // exported by a Windows tool: UTF-16 without a BOM, and nothing else says so
     fs.writeFileSync(path.join(dir, 'sub', 'sans-bom.txt'), iconv.encode('Des notes en UTF-16 sans BOM : l’été.', 'utf-16le'));
+    // such text in front of random bytes
+    fs.writeFileSync(path.join(dir, 'sub', 'tete.txt'), Buffer.concat([iconv.encode('Des notes, puis du bruit. '.repeat(30), 'utf-16le'), crypto.randomBytes(2_000)]));
     fs.writeFileSync(path.join(dir, 'guide.pdf'), writePdf({ pages: ['Page un du guide.', 'Page deux du guide.'] }));
     fs.writeFileSync(path.join(dir, 'locked.pdf'), writePdf({ pages: ['secret'], encrypted: true }));
     fs.writeFileSync(path.join(dir, 'broken.pdf'), Buffer.from('%PDF-1.4\n1 0 obj garbage garbage'));
@@ -90,6 +93,7 @@ describe('extract: one batch of good and bad inputs', () => {
       'sub/program.html': 'BINARY_AS_TEXT',
       'sub/readme.md': 'ok',
       'sub/sans-bom.txt': 'ok',
+      'sub/tete.txt': 'BINARY_AS_TEXT',
       'sub/utf16be.txt': 'ok',
       'utf16.html': 'ok',
     });
@@ -107,9 +111,9 @@ describe('extract: one batch of good and bad inputs', () => {
     expect(doc('notes.txt')?.title).toBe('notes');
     expect(doc('notes.txt')?.sections[0].blocks[0].text).toBe('Des notes en texte brut : 10 € l’été.'); // Windows-1252, euro sign kept
     expect(doc('inside.html')?.url).toMatch(/archive\.zip!\/inside\.html$/);
-    // the thirteen failures of the table above, each with a message a person can act on
+    // the fourteen failures of the table above, each with a message a person can act on
     const failures = outcomes.flatMap((o) => (o.ok ? [] : [o]));
-    expect(failures).toHaveLength(13);
+    expect(failures).toHaveLength(14);
     for (const f of failures) expect(f.message.length, f.code).toBeGreaterThan(5);
   });
 
