@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dumpEmbeddedDatabase, initDataDir, openEmbeddedDatabase } from '@cite/core/db/embedded-database.js';
-import { TEMPLATES_DIR, compressTemplate, templateFileName } from '@cite/core/db/pglite-datadir-template.js';
+import { TEMPLATES_DIR, compressTemplate, templateChecksum, templateFileName } from '@cite/core/db/pglite-datadir-template.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-pglite-template-'));
 try {
@@ -20,9 +20,10 @@ try {
   fs.mkdirSync(TEMPLATES_DIR, { recursive: true });
   const name = templateFileName();
   for (const old of fs.readdirSync(TEMPLATES_DIR)) {
-    if (/^pglite-.*-datadir\.tar\.br$/.test(old) && old !== name) fs.rmSync(path.join(TEMPLATES_DIR, old));
+    if (/^pglite-.*-datadir\.tar\.br(\.sha256)?$/.test(old) && !old.startsWith(name)) fs.rmSync(path.join(TEMPLATES_DIR, old));
   }
   fs.writeFileSync(path.join(TEMPLATES_DIR, `${name}.tmp`), compressed);
+  fs.writeFileSync(path.join(TEMPLATES_DIR, `${name}.sha256`), `${templateChecksum(compressed)}\n`);
   fs.renameSync(path.join(TEMPLATES_DIR, `${name}.tmp`), path.join(TEMPLATES_DIR, name));
   process.stdout.write(`${name}: ${tar.byteLength} bytes of tar, ${compressed.byteLength} compressed\n`);
 } finally {

@@ -29,11 +29,16 @@ export async function initDataDir(dbPath: string, template: string | null = ship
   try {
     await createDataDir(dbPath, template);
   } catch (e) {
-    // a damaged tarball must not keep the engine from starting: initdb makes the same directory
-    if ((e as CiteError).code !== 'DATABASE_INIT_FAILED' || fs.existsSync(dbPath)) throw e;
+    // a damaged tarball must not keep the engine from starting: initdb makes the same directory. Only then:
+    // another failure (a full disk) would fail initdb too, at twice the memory, and hide its cause.
+    if (!(e instanceof TemplateDamaged)) throw e;
     await createDataDir(dbPath, null);
   }
 }
+
+/** The tarball is not the one shipped (its checksum), or did not decompress: the child's TEMPLATE_DAMAGED_EXIT. */
+class TemplateDamaged extends CiteError {}
+const TEMPLATE_DAMAGED_EXIT = 3;
 
 async function createDataDir(dbPath: string, template: string | null): Promise<void> {
   const partial = `${dbPath}.partial`;
@@ -41,16 +46,31 @@ async function createDataDir(dbPath: string, template: string | null): Promise<v
   fs.mkdirSync(path.dirname(dbPath), { recursive: true });
   if (fs.existsSync(dbPath)) {
     // without PG_VERSION: an empty directory (made by hand) is replaced, anything else is not ours to remove
+    if (!fs.lstatSync(dbPath).isDirectory()) {
+      throw new CiteError('DATABASE_INIT_FAILED', `${dbPath} is not a folder: move it away, and Cité creates a new database there`);
+    }
     if (fs.readdirSync(dbPath).length > 0) {
       throw new CiteError('DATABASE_INIT_FAILED', `${dbPath} holds files but no database: move it away, and Cité creates a new one`);
     }
     fs.rmdirSync(dbPath);
   }
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  // The child ends when its stdin does: killed -9, the engine leaves no orphan writing into a folder the
+  // next start (which takes the lock over) makes anew.
   const script = `const [entry, dataDir, template] = process.argv.slice(1);
-    const loadDataDir = template ? new Blob([require('node:zlib').brotliDecompressSync(require('node:fs').readFileSync(template))]) : undefined;
-    require(entry).PGlite.create({ dataDir, loadDataDir }).then((pg) => pg.close()).catch((e) => { console.error(e && e.stack || e); process.exit(1); });`;
-  const child = spawn(process.execPath, ['-e', script, entry, partial, ...(template ? [template] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+    process.stdin.on('end', () => process.exit(1)).resume();
+    let loadDataDir;
+    try {
+      if (template) {
+        const fs = require('node:fs');
+        const bytes = fs.readFileSync(template);
+        const sum = require('node:crypto').createHash('sha256').update(bytes).digest('hex');
+        if (sum !== fs.readFileSync(template + '.sha256', 'utf8').trim()) throw new Error('its SHA-256 is not the one recorded beside it');
+        loadDataDir = new Blob([require('node:zlib').brotliDecompressSync(bytes)]);
+      }
+    } catch (e) { console.error(String(e && e.message || e)); process.exit(${TEMPLATE_DAMAGED_EXIT}); }
+    require(entry).PGlite.create({ dataDir, loadDataDir }).then((pg) => pg.close()).then(() => process.exit(0), (e) => { console.error(e && e.stack || e); process.exit(1); });`;
+  const child = spawn(process.execPath, ['-e', script, entry, partial, ...(template ? [template] : [])], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -60,7 +80,8 @@ async function createDataDir(dbPath: string, template: string | null): Promise<v
   if (code !== 0 || !fs.existsSync(path.join(partial, 'PG_VERSION'))) {
     fs.rmSync(partial, { recursive: true, force: true });
     const from = template ? `from ${template}` : 'with initdb';
-    throw new CiteError('DATABASE_INIT_FAILED', `Could not create the embedded database in ${dbPath} ${from}: ${stderr.trim() || `exit code ${code}`}`);
+    const message = `Could not create the embedded database in ${dbPath} ${from}: ${stderr.trim() || `exit code ${code}`}`;
+    throw code === TEMPLATE_DAMAGED_EXIT && template ? new TemplateDamaged('DATABASE_INIT_FAILED', message) : new CiteError('DATABASE_INIT_FAILED', message);
   }
   fs.renameSync(partial, dbPath);
 }

@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initDataDir, openEmbeddedDatabase } from './embedded-database.js';
-import { shippedTemplate, shippedTemplateBytes, templateFileName } from './pglite-datadir-template.js';
+import { shippedTemplate, shippedTemplateBytes, templateChecksum, templateFileName } from './pglite-datadir-template.js';
+import { waitFor } from '../testing/wait-for.js';
 
 /** Every file of a data directory, relative, sorted. */
 function filesOf(dir: string): string[] {
@@ -25,6 +28,7 @@ describe('the shipped data directory of a new embedded database', () => {
 
   it('exists for the installed PGlite (after an upgrade: npx tsx scripts/build-pglite-template.ts)', () => {
     expect(shippedTemplate(), `packages/core/assets/${templateFileName()}`).toBeDefined();
+    expect(fs.readFileSync(`${shippedTemplate()!}.sha256`, 'utf8').trim()).toBe(templateChecksum(fs.readFileSync(shippedTemplate()!)));
   });
 
   it('is the directory initdb makes, and opens', { timeout: 240_000 }, async () => {
@@ -38,8 +42,10 @@ describe('the shipped data directory of a new embedded database', () => {
   });
 
   it('falls back to initdb when the tarball is damaged, and leaves nothing half made', { timeout: 240_000 }, async () => {
+    // cut short, its recorded checksum that of the whole (brotli has none of its own)
     const damaged = path.join(work, 'damaged.tar.br');
     fs.writeFileSync(damaged, fs.readFileSync(shippedTemplate()!).subarray(0, 100_000));
+    fs.copyFileSync(`${shippedTemplate()!}.sha256`, `${damaged}.sha256`);
     const dataDir = path.join(work, 'fallback');
     // a directory left by a start killed halfway is replaced
     fs.mkdirSync(path.join(dataDir, 'pgdata.partial', 'base'), { recursive: true });
@@ -56,6 +62,47 @@ describe('the shipped data directory of a new embedded database', () => {
     fs.writeFileSync(path.join(damagedDir, templateFileName()), 'pas du brotli');
     expect(shippedTemplateBytes(damagedDir)).toBeUndefined();
     expect(shippedTemplateBytes(path.join(work, 'none'))).toBeUndefined();
+  });
+
+  it('reports a failure other than a damaged tarball as it is, without running initdb after it', { timeout: 120_000 }, async () => {
+    // a tarball that is whole (its checksum) but not a data directory: PGlite's load fails, not the copy
+    const foreign = path.join(work, 'foreign.tar.br');
+    const bytes = zlib.brotliCompressSync(Buffer.from('pas une archive tar'));
+    fs.writeFileSync(foreign, bytes);
+    fs.writeFileSync(`${foreign}.sha256`, templateChecksum(bytes));
+    const pgdata = path.join(work, 'no-fallback', 'pgdata');
+    await expect(initDataDir(pgdata, foreign)).rejects.toMatchObject({ code: 'DATABASE_INIT_FAILED', message: expect.stringContaining(`from ${foreign}`) });
+    expect(fs.readdirSync(path.dirname(pgdata))).toEqual([]);
+  });
+
+  it('leaves no child behind when the process creating the folder is killed', { timeout: 120_000 }, async () => {
+    const dataDir = path.join(work, 'killed');
+    const script = `import('${path.resolve('packages/core/src/db/embedded-database.ts')}').then((m) => m.initDataDir(process.argv[1]))`;
+    const parent = spawn(process.execPath, ['--import', 'tsx', '-e', script, path.join(dataDir, 'pgdata')], { stdio: 'ignore' });
+    const partial = path.join(dataDir, 'pgdata.partial');
+    await waitFor('the child to start writing', async () => (fs.existsSync(partial) ? true : undefined), 60_000);
+    parent.kill('SIGKILL');
+    const writers = () =>
+      fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && (() => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(partial);
+        } catch {
+          return false;
+        }
+      })());
+    // at once (~70 ms here), not once it has written the whole folder (~2 s more)
+    await waitFor('the orphaned child to end', async () => (writers().length === 0 ? true : undefined), 1_500, 20);
+    // and the next start makes the folder anew
+    await initDataDir(path.join(dataDir, 'pgdata'));
+    expect(await databasesIn(dataDir)).toEqual(['postgres', 'template0', 'template1']);
+  });
+
+  it('refuses a pgdata that is a file, and keeps it', async () => {
+    const pgdata = path.join(work, 'file', 'pgdata');
+    fs.mkdirSync(path.dirname(pgdata), { recursive: true });
+    fs.writeFileSync(pgdata, 'un fichier');
+    await expect(initDataDir(pgdata)).rejects.toMatchObject({ code: 'DATABASE_INIT_FAILED', message: expect.stringContaining('is not a folder') });
+    expect(fs.readFileSync(pgdata, 'utf8')).toBe('un fichier');
   });
 
   it('does not remove files that are not a database', async () => {

@@ -9,6 +9,7 @@
  * Brotli with a 16 MB window: the directory holds three nearly equal databases (template0, template1,
  * postgres), which gzip's 32 KB window cannot see (4.5 MB gzipped, 1.3 MB so).
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -42,11 +43,22 @@ export function shippedTemplate(dir = TEMPLATES_DIR): string | undefined {
   return fs.existsSync(file) ? file : undefined;
 }
 
+/**
+ * The SHA-256 of a tarball, written beside it (`<file>.sha256`) when it is made: brotli has no checksum of
+ * its own, and a damaged copy could decompress into a directory PostgreSQL cannot open.
+ */
+export function templateChecksum(bytes: Uint8Array): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
 /** The shipped tarball, uncompressed, for a new in-memory database; undefined when none is usable. */
 export function shippedTemplateBytes(dir = TEMPLATES_DIR): Uint8Array | undefined {
   const file = shippedTemplate(dir);
   try {
-    return file ? zlib.brotliDecompressSync(fs.readFileSync(file)) : undefined;
+    if (!file) return undefined;
+    const bytes = fs.readFileSync(file);
+    if (templateChecksum(bytes) !== fs.readFileSync(`${file}.sha256`, 'utf8').trim()) return undefined;
+    return zlib.brotliDecompressSync(bytes);
   } catch {
     return undefined; // damaged: PGlite's initdb makes the database instead
   }
