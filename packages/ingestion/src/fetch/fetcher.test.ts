@@ -106,6 +106,8 @@ describe('Fetcher', () => {
       else if (req.url === '/four') reply('gzip, gzip, gzip, gzip', gz(gz(gz(gz(text)))));
       else if (req.url === '/unknown') reply('utf-8', Buffer.from(text)); // a server's mistake: browsers read the page
       else if (req.url === '/unknown-inside') reply('compress, gzip', gz(text));
+      else if (req.url === '/unknown-many') reply('none, none, none, none', Buffer.from(text)); // no layer to undo
+      else if (req.url === '/gzip-empty') reply('gzip', Buffer.alloc(0));
       else if (req.url === '/bad-layer') reply('gzip, br', gz(text)); // the outer layer is not brotli
       else {
         res.statusCode = 404;
@@ -120,7 +122,8 @@ describe('Fetcher', () => {
       for (const path of ['/gzip-gzip', '/gzip-br', '/lines']) expect((await at(path)).body.toString('utf8'), path).toBe(text);
       await expect(at('/four')).rejects.toMatchObject({ code: 'FETCH_TOO_MANY_ENCODINGS', retryable: false });
       // an unknown coding: what is left is passed on as it is (the format detection refuses it if still compressed)
-      for (const path of ['/unknown', '/unknown-inside']) expect((await at(path)).body.toString('utf8'), path).toBe(text);
+      for (const path of ['/unknown', '/unknown-inside', '/unknown-many']) expect((await at(path)).body.toString('utf8'), path).toBe(text);
+      expect((await at('/gzip-empty')).body.length).toBe(0);
       await expect(at('/bad-layer')).rejects.toMatchObject({ code: 'FETCH_BAD_ENCODING', retryable: false });
     } finally {
       await f.close();

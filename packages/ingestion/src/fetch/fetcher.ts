@@ -200,7 +200,8 @@ export class Fetcher {
     }
     let decoders: Transform[];
     try {
-      decoders = contentDecoders(res.headers['content-encoding'], url);
+      // an empty body is no gzip stream (zlib: « unexpected end of file »): browsers show an empty page
+      decoders = declared === 0 ? [] : contentDecoders(res.headers['content-encoding'], url);
     } catch (e) {
       res.body.destroy();
       throw e;
@@ -297,18 +298,16 @@ function contentDecoders(header: string | string[] | undefined, url: string): Tr
     .split(',')
     .map((c) => c.trim().toLowerCase())
     .filter((c) => c && c !== 'identity');
-  if (codings.length > MAX_CONTENT_CODINGS) {
-    throw new CiteError(
-      'FETCH_TOO_MANY_ENCODINGS',
-      `The body of ${url} is encoded ${codings.length} times; at most ${MAX_CONTENT_CODINGS} layers are decoded`,
-    );
-  }
-  const decoders: Transform[] = [];
+  // the layers to undo: the known codings applied last, up to the first unknown one from the end
+  const known: string[] = [];
   for (const coding of codings.reverse()) {
     if (!Object.hasOwn(DECODERS, coding)) break;
-    decoders.push(DECODERS[coding]!());
+    known.push(coding);
   }
-  return decoders;
+  if (known.length > MAX_CONTENT_CODINGS) {
+    throw new CiteError('FETCH_TOO_MANY_ENCODINGS', `The body of ${url} is encoded ${known.length} times; at most ${MAX_CONTENT_CODINGS} layers are decoded`);
+  }
+  return known.map((c) => DECODERS[c]!());
 }
 
 /** Passes bytes through until more than `max` have gone by, then fails with FETCH_TOO_LARGE. */
