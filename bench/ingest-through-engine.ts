@@ -103,7 +103,7 @@ async function throughEngine(paths: string[], server: string | undefined, collec
   const engine = await startEngineProcess({ ...target.env, LOG_LEVEL: 'warn' });
   try {
     key ??= (JSON.parse(fs.readFileSync(path.join(target.env.DATA_DIR!, 'engine.json'), 'utf8')) as { key: string }).key;
-    const files = localFilesOf(paths);
+    const { files } = await localFilesOf(paths);
     const engineCpu0 = procCpuSeconds(engine.child.pid!);
     const cpu0 = ownCpuSeconds();
     const t0 = performance.now();

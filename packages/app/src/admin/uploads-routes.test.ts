@@ -120,18 +120,18 @@ for (const mode of availableModes()) {
       fs.writeFileSync(path.join(dir, 'docs', 'lignes.jsonl'), 'pas du json\n{"url":"https://x.fr/a","title":"A","text":"Texte sur la carte grise."}\n');
       const cite = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/cite.mjs');
       const env = { ...process.env, DATABASE_URL: '', DATA_DIR: path.join(dir, 'data'), CITE_URL: e.url, CITE_API_KEY: e.keys.admin, LOG_LEVEL: 'silent' };
-      // one line fails: the run goes through, and exits 3 to say so
+      // one line fails and one input is missing: the run goes through with the rest, as a direct ingest, and exits 3 to say so
       const run = () =>
-        promisify(execFile)(process.execPath, [cite, 'ingest', path.join(dir, 'docs'), '--collection', 'remote', '--json'], { env }).then(
+        promisify(execFile)(process.execPath, [cite, 'ingest', path.join(dir, 'docs'), path.join(dir, 'absent.md'), '--collection', 'remote', '--json'], { env }).then(
           () => expect.unreachable('exit code 0 though a line failed'),
           (e: { code: number; stdout: string; stderr: string }) => (expect(e.code).toBe(3), e),
         );
       const firstRun = await run();
       const first = JSON.parse(firstRun.stdout) as Record<string, unknown>;
-      expect(first).toMatchObject({ collection: 'remote', new: 2, failed: 1 });
+      expect(first).toMatchObject({ collection: 'remote', new: 2, failed: 2, failedByCode: { FILE_NOT_FOUND: 1 } });
       expect(firstRun.stderr).toBe(''); // --json off a terminal: no progress lines
       const second = JSON.parse((await run()).stdout) as Record<string, unknown>;
-      expect(second).toMatchObject({ new: 0, unchanged: 2, failed: 1 });
+      expect(second).toMatchObject({ new: 0, unchanged: 2, failed: 2 });
       expect(fs.existsSync(path.join(dir, 'data', 'pgdata'))).toBe(false); // the CLI never opened a database
       // the documents have the URLs a direct `cite ingest` gives: file:// + the absolute path
       const filter = encodeURIComponent(JSON.stringify({ q: 'passeport' }));

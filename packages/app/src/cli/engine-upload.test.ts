@@ -93,7 +93,7 @@ for (const mode of availableModes()) {
     });
 
     it('gives the documents and chunks of a direct ingest, in several requests, following bytes and documents to their totals', async () => {
-      const files = localFilesOf([dir]);
+      const { files } = await localFilesOf([dir]);
       expect(files.length).toBeGreaterThan(UPLOAD_MAX_FILES); // more than one request
       const updates: EngineUploadProgress[] = [];
       const { summary, runIds } = await uploadToEngine({ url: e.url, key: e.keys.admin }, files, 'docs', (p) => updates.push(p));
@@ -127,7 +127,7 @@ for (const mode of availableModes()) {
     });
 
     it('sent again (an interrupted ingest run once more), finds everything unchanged and duplicates nothing', async () => {
-      const { summary } = await uploadToEngine({ url: e.url, key: e.keys.admin }, localFilesOf([dir]), 'docs');
+      const { summary } = await uploadToEngine({ url: e.url, key: e.keys.admin }, (await localFilesOf([dir])).files, 'docs');
       expect(summary).toMatchObject({ new: 0, changed: 0, unchanged: expectedDocuments, failed: directSummary.failed, chunks: 0 });
       const { rows } = await e.db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM documents d JOIN collections c ON c.id = d.collection_id WHERE c.name = 'docs'`,
@@ -136,12 +136,12 @@ for (const mode of availableModes()) {
     });
 
     it('keeps the rights and limits of the upload API: an agent key is refused with the engine’s code', async () => {
-      const refused = await uploadToEngine({ url: e.url, key: e.keys.agent }, localFilesOf([path.join(dir, 'conges.html')]), 'docs').catch((err: unknown) => err);
+      const refused = await uploadToEngine({ url: e.url, key: e.keys.agent }, (await localFilesOf([path.join(dir, 'conges.html')])).files, 'docs').catch((err: unknown) => err);
       expect(isCiteError(refused) && { code: refused.code, status: refused.status }).toEqual({ code: 'FORBIDDEN', status: 403 });
     });
 
     it('shows the progress: plain lines off a terminal ending on the totals, a bar on a terminal', async () => {
-      const files = localFilesOf([path.join(dir, 'archive.zip'), path.join(dir, 'conges.html')]);
+      const { files } = await localFilesOf([path.join(dir, 'archive.zip'), path.join(dir, 'conges.html')]);
       const bytes = files.reduce((n, f) => n + f.size, 0);
       const capture = (isTTY: boolean) => {
         const stream = Object.assign(new PassThrough(), { isTTY, columns: 120 });
@@ -177,9 +177,24 @@ describe('cite ingest through a running engine: inputs and summaries', () => {
     expect(documentsOf(sum)).toBe(9 + 2 + 4 + 2 + 4);
   });
 
-  it('refuses URLs and missing paths before sending anything', () => {
-    expect(() => localFilesOf(['https://exemple.gouv.fr/'])).toThrow(expect.objectContaining({ code: 'INGEST_URL_THROUGH_ENGINE' }));
-    expect(() => localFilesOf([path.join(os.tmpdir(), 'cite-absent-' + Date.now())])).toThrow(expect.objectContaining({ code: 'FILE_NOT_FOUND' }));
+  it('refuses URLs before sending anything, and reports what it cannot read as a direct ingest does, going on with the rest', async () => {
+    await expect(localFilesOf(['https://exemple.gouv.fr/'])).rejects.toMatchObject({ code: 'INGEST_URL_THROUGH_ENGINE' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-local-files-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'docs'));
+      fs.writeFileSync(path.join(dir, 'docs', 'a.md'), '# A');
+      fs.writeFileSync(path.join(dir, 'docs', '.cache'), 'caché');
+      fs.symlinkSync(path.join(dir, 'docs', 'a.md'), path.join(dir, 'docs', 'lien.md'));
+      const absent = path.join(dir, 'absent.md');
+      const { files, errors } = await localFilesOf([absent, path.join(dir, 'docs')]);
+      expect(files.map((f) => path.basename(f.path))).toEqual(['a.md']);
+      expect(errors.map((e) => [path.basename(e.location), e.code])).toEqual([
+        ['absent.md', 'FILE_NOT_FOUND'],
+        ['lien.md', 'SYMLINK_NOT_FOLLOWED'],
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a request the engine cuts short with what to do next', async () => {
@@ -198,7 +213,7 @@ describe('cite ingest through a running engine: inputs and summaries', () => {
     const file = path.join(os.tmpdir(), `cite-cut-${process.pid}.txt`);
     fs.writeFileSync(file, 'bonjour');
     try {
-      const err = await uploadToEngine({ url: `http://127.0.0.1:${port}`, key: 'k' }, localFilesOf([file]), 'x').catch((x: unknown) => x);
+      const err = await uploadToEngine({ url: `http://127.0.0.1:${port}`, key: 'k' }, (await localFilesOf([file])).files, 'x').catch((x: unknown) => x);
       expect(err).toMatchObject({ code: 'ENGINE_UPLOAD_CUT', message: expect.stringContaining('run 42') });
     } finally {
       server.close();

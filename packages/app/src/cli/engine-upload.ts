@@ -15,6 +15,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { IndexSummary } from '@cite/ingestion/ingest/index-documents.js';
 import { isUrl } from '@cite/ingestion/ingest/ingest-inputs.js';
+import { walkDir } from '@cite/ingestion/extractors/walk-folder.js';
 import { UPLOAD_MAX_FILES } from '../admin/uploads-routes.js';
 import { CiteError } from '@cite/core/errors.js';
 import { causeOf, type RemoteEngine } from './cli-context.js';
@@ -34,22 +35,36 @@ export interface EngineUploadProgress {
   chunks: number;
 }
 
-/** Files under the inputs (directories walked, sorted), for an upload. URLs are the engine crawler's job. */
-export function localFilesOf(inputs: string[]): LocalFile[] {
-  const out: LocalFile[] = [];
-  const visit = (p: string) => {
-    const st = fs.statSync(p);
-    if (st.isDirectory()) for (const name of fs.readdirSync(p).sort()) visit(path.join(p, name));
-    else if (st.isFile()) out.push({ path: p, size: st.size });
-  };
+/**
+ * Files under the inputs (directories walked, sorted), for an upload, and the inputs and entries that are
+ * not read, reported as a direct `cite ingest` reports them (a missing input, a link or a FIFO in a folder):
+ * the run goes on with the others. URLs are the engine crawler's job.
+ */
+export async function localFilesOf(inputs: string[]): Promise<{ files: LocalFile[]; errors: IndexSummary['errors'] }> {
+  const files: LocalFile[] = [];
+  const errors: IndexSummary['errors'] = [];
+  const add = async (file: string) => files.push({ path: file, size: (await fs.promises.stat(file)).size });
   for (const input of inputs) {
     if (isUrl(input)) {
       throw new CiteError('INGEST_URL_THROUGH_ENGINE', `${input}: while \`cite start\` runs, index web pages with \`cite crawl ${input}\` (or stop the engine first)`, { status: 400 });
     }
-    if (!fs.existsSync(input)) throw new CiteError('FILE_NOT_FOUND', `${path.resolve(input)} does not exist`, { status: 400 });
-    visit(path.resolve(input));
+    const at = path.resolve(input);
+    let stat: fs.Stats;
+    try {
+      stat = await fs.promises.stat(at);
+    } catch (e) {
+      errors.push({ location: at, code: 'FILE_NOT_FOUND', message: `cannot read ${at}: ${(e as Error).message}` });
+      continue;
+    }
+    if (stat.isDirectory()) {
+      for await (const entry of walkDir(at)) {
+        if (typeof entry === 'string') await add(entry);
+        else errors.push({ location: entry.location, code: entry.code, message: entry.message });
+      }
+    } else if (stat.isFile()) await add(at);
+    else errors.push({ location: at, code: 'NOT_A_FILE', message: `${at} is not a regular file (a FIFO, a device, a socket): not read` });
   }
-  return out;
+  return { files, errors };
 }
 
 /** Requests of at most `max` files each, in the inputs' order. */

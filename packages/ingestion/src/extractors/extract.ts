@@ -14,6 +14,7 @@ import { configSchema, type Config } from '@cite/core/config/config.js';
 import type { NormalisedDocument } from '../document.js';
 import { readZip, sanitiseEntryName, type ArchiveLimits } from './archive.js';
 import { decodeUtf16 } from './byte-order-mark.js';
+import { walkDir } from './walk-folder.js';
 import { decodeUtf8Lenient } from './lenient-utf8.js';
 import { detectFormat, FORMAT_SNIFF_BYTES, type DocumentFormat } from './detect-format.js';
 import { extractDocx } from './docx.js';
@@ -310,22 +311,6 @@ function decodeText(data: Buffer, contentType: string | undefined): string {
   return decodeUtf8Lenient(data);
 }
 
-/** Every file under a directory, sorted, hidden files and folders skipped. */
-async function* walkDir(dir: string): AsyncGenerator<string | ExtractOutcome> {
-  const entries = await fs.promises.readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => a.name.localeCompare(b.name));
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) yield* walkDir(p);
-    else if (e.isFile()) yield p;
-    // Left out, but said: a walk that skipped them in silence reported a folder of links as « 0 skipped ».
-    // Links are not followed (a link to a folder above makes a loop; a link may lead out of the folder given).
-    else if (e.isSymbolicLink()) yield { ok: false, location: p, code: 'SYMLINK_NOT_FOLLOWED', message: `${p} is a symbolic link, not followed: give its target` };
-    // a FIFO would block the run until something writes to it, a device may never end
-    else yield { ok: false, location: p, code: 'NOT_A_FILE', message: `${p} is not a regular file (a FIFO, a device, a socket): not read` };
-  }
-}
 
 /** Leaves of a source: a directory's files, or the source itself. */
 async function* leavesOf(source: ExtractSource): AsyncGenerator<Leaf | ExtractOutcome> {

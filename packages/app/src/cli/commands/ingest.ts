@@ -161,13 +161,22 @@ function printSummary(s: IndexSummary & { collection: string }, opts: IngestComm
 
 async function ingestThroughEngine(engine: RemoteEngine, inputs: string[], opts: IngestCommandOptions): Promise<IndexSummary & { collection: string }> {
   if (opts.sync) throw new CiteError('INGEST_SYNC_THROUGH_ENGINE', '--sync needs the database: stop `cite start` first', { status: 400 });
-  const files = localFilesOf(inputs);
+  const { files, errors } = await localFilesOf(inputs);
+  // what could not be read is a failure of this run, as in a direct ingest; the rest goes on
+  const unread: IndexSummary = { new: 0, changed: 0, unchanged: 0, failed: errors.length, deleted: 0, chunks: 0, embedded: 0, ms: 0, errors, failedByCode: countByCode(errors) };
+  if (!files.length) return { collection: opts.collection, ...unread };
   if (!opts.json) process.stderr.write(`cite ingest: sending the files to the running engine at ${engine.url}…\n`);
   const progress = engineUploadProgress(process.stderr, !opts.json || process.stderr.isTTY === true);
   try {
     const { summary } = await uploadToEngine(engine, files, opts.collection, (p) => progress.update(p));
-    return { collection: opts.collection, ...summary };
+    return { collection: opts.collection, ...addSummaries(unread, summary) };
   } finally {
     progress.stop();
   }
+}
+
+function countByCode(errors: IndexSummary['errors']): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const e of errors) counts[e.code] = (counts[e.code] ?? 0) + 1;
+  return counts;
 }
