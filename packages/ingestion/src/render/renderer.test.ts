@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TargetGuard } from '../fetch/target-guard.js';
 import { startGuardedProxy } from './guarded-proxy.js';
-import { Renderer } from './renderer.js';
+import { MAX_FRAME_NAVIGATIONS, MAX_NAVIGATIONS, Renderer } from './renderer.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -101,6 +101,20 @@ describe('Renderer: every browser request goes through the crawl guard', () => {
           ),
         );
       }
+      // a robots.txt would disallow /secret/: the tests' judge refuses it as the crawl's redirectCheck does
+      if (req.url?.startsWith('/secret/')) return send(html('<p>secret page</p>'));
+      if (req.url === '/popup-open') return send(html('<p>page that opens a window</p>', "window.open('/secret/popup');"));
+      if (req.url === '/popup-click') {
+        return send(html('<p>page that clicks a new-window link</p><a id="away" href="/secret/blank" target="_blank">x</a>', "document.getElementById('away').click();"));
+      }
+      if (req.url === '/frames') {
+        return send(html('<p>page with frames</p><iframe src="/secret/iframe"></iframe><iframe src="/open-frame"></iframe>'));
+      }
+      if (req.url === '/open-frame') return send(html('<p>a frame the judge allows</p>'));
+      if (req.url?.startsWith('/loop')) return send(html('<p>a page that never stops</p>', "location.replace('/loop?' + Math.random());"));
+      if (req.url === '/insists') return send(html('<p>a page that insists</p>', "setInterval(() => location.replace('/secret/again'), 20);"));
+      if (req.url?.startsWith('/frame-loop')) return send(html('<p>a frame that never stops</p>', "location.replace('/frame-loop?' + Math.random());"));
+      if (req.url === '/frames-loop') return send(html('<p>page with a restless frame</p><iframe src="/frame-loop"></iframe>'));
       if (req.url === '/webrtc') {
         // STUN binding requests go out over UDP, never through an HTTP proxy
         return send(
@@ -173,6 +187,78 @@ describe('Renderer: every browser request goes through the crawl guard', () => {
     // allowed, the navigation goes on as without a judge
     const page = await renderer.render(`${allowed.origin}/script-moves`, { judgeNavigation: async () => {} });
     expect(page.url).toBe(`${allowed.origin}/final`);
+  });
+
+  /** The crawl's judge, as pipeline.ts's redirectCheck with a robots.txt disallowing /secret/. */
+  const judged: string[] = [];
+  const robotsJudge = async (target: URL) => {
+    judged.push(target.pathname);
+    if (target.pathname.startsWith('/secret/')) throw new Error('disallowed by robots.txt');
+  };
+  const secretRequests = () => allowed.requests.filter((r) => r.startsWith('/secret/'));
+
+  it('opens no popup or new window: window.open and a script-clicked target=_blank link request nothing, the page renders', async () => {
+    for (const [path, text] of [
+      ['/popup-open', 'page that opens a window'],
+      ['/popup-click', 'page that clicks a new-window link'],
+    ]) {
+      for (const judge of [robotsJudge, undefined]) {
+        const page = await renderer.render(`${allowed.origin}${path}`, { judgeNavigation: judge });
+        expect(page.html, path).toContain(text);
+        expect(page.url, path).toBe(`${allowed.origin}${path}`);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(secretRequests()).toEqual([]);
+  });
+
+  it("judges a frame's navigation: a refused one is not requested, an allowed one is, and the page still renders", async () => {
+    judged.length = 0;
+    const page = await renderer.render(`${allowed.origin}/frames`, { judgeNavigation: robotsJudge });
+    expect(page.html).toContain('page with frames');
+    expect(page.url).toBe(`${allowed.origin}/frames`);
+    expect(judged.sort()).toEqual(['/open-frame', '/secret/iframe']);
+    expect(allowed.requests).toContain('/open-frame');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(secretRequests()).toEqual([]);
+  });
+
+  it('stops a page that navigates on and on after MAX_NAVIGATIONS, once and for all (not retryable)', async () => {
+    for (const judge of [robotsJudge, undefined]) {
+      const before = allowed.requests.filter((r) => r.startsWith('/loop')).length;
+      const started = Date.now();
+      const error = await renderer.render(`${allowed.origin}/loop`, { judgeNavigation: judge }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'RENDER_TOO_MANY_NAVIGATIONS', retryable: false });
+      expect(Date.now() - started).toBeLessThan(5_000); // not held until the render's timeout
+      await new Promise((r) => setTimeout(r, 300));
+      const requests = allowed.requests.filter((r) => r.startsWith('/loop')).length - before;
+      expect(requests).toBeGreaterThan(1);
+      expect(requests).toBeLessThanOrEqual(MAX_NAVIGATIONS + 1);
+    }
+  });
+
+  it('counts only the navigations the judge lets through: a script insisting on a refused one gets the refusal', async () => {
+    await expect(renderer.render(`${allowed.origin}/insists`, { judgeNavigation: robotsJudge })).rejects.toThrow('disallowed by robots.txt');
+    expect(secretRequests()).toEqual([]);
+  });
+
+  it('stops a frame that navigates on and on after MAX_FRAME_NAVIGATIONS; the page still renders', async () => {
+    const page = await renderer.render(`${allowed.origin}/frames-loop`, { judgeNavigation: robotsJudge });
+    expect(page.html).toContain('page with a restless frame');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(allowed.requests.filter((r) => r.startsWith('/frame-loop')).length).toBeLessThanOrEqual(MAX_FRAME_NAVIGATIONS);
+  });
+
+  it('judges neither the first navigation nor its redirect hops: they render as without a judge', async () => {
+    judged.length = 0;
+    const refuseAll = async (target: URL) => {
+      judged.push(target.pathname);
+      throw new Error('refused');
+    };
+    const page = await renderer.render(`${allowed.origin}/redirect-home`, { judgeNavigation: refuseAll });
+    expect(page.url).toBe(`${allowed.origin}/final`);
+    expect(page.html).toContain('final page of the site');
+    expect(judged).toEqual([]);
   });
 
   it('never opens a WebSocket, fetch, frame or later navigation to a refused host; allowed WebSockets open', async () => {

@@ -4,15 +4,17 @@
  * each page gets its own context. Every connection the browser makes goes through a guarded proxy
  * (guarded-proxy.ts) that applies the fetcher's TargetGuard: navigations, each redirect hop,
  * sub-resources and WebSockets alike. Request routing adds cheap early refusals (resource types a text
- * extractor never needs, non-http schemes, refused hosts) and judges WebSockets before they open.
+ * extractor never needs, non-http schemes, refused hosts) and judges WebSockets before they open. A page
+ * opens no other page (popups, new windows); the navigations of its frames are judged as the crawl judges a
+ * redirect target, and counted.
  * PDFs and other binaries never come here: the pipeline renders HTML only.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Frame, Page, Request } from 'playwright-core';
 import type { Logger } from 'pino';
-import { CiteError } from '@cite/core/errors.js';
+import { CiteError, isCiteError } from '@cite/core/errors.js';
 import { TargetGuard } from '../fetch/target-guard.js';
 import { REFUSED_HEADER, startGuardedProxy, type GuardedProxy } from './guarded-proxy.js';
 
@@ -46,6 +48,27 @@ export const CHROMIUM_ARGS = [
   '--webrtc-ip-handling-policy=disable_non_proxied_udp',
 ];
 
+/**
+ * Main-frame navigations a rendered page may make after its first (page.goto). A page that moves on for a
+ * reason (a script redirect, a language or consent step) does so once or twice; a script navigating in a
+ * loop made a dozen requests a second, past the host's crawl rate, until the render timed out, then again
+ * on each retry. Past this many the rendering stops with a non-retryable error: the page fails once.
+ */
+export const MAX_NAVIGATIONS = 10;
+/**
+ * Navigations of a page's frames (iframes, their first loads included) per rendering: a frame navigating in
+ * a loop costs the host the same unpaced requests, and held the page's load event until the timeout. Frame
+ * content is not part of the rendered page: past this many they are aborted and the page renders on.
+ */
+export const MAX_FRAME_NAVIGATIONS = 20;
+
+/**
+ * Chromium's start, apart from a page's timeout: a start that fails leaves every page of the crawl that
+ * needs rendering failed (RENDER_UNAVAILABLE), and on a loaded machine (CI, two cores) a start took longer
+ * than the 3 s a test gives a page.
+ */
+const BROWSER_LAUNCH_TIMEOUT_MS = 60_000;
+
 /** Resource types a text extractor never needs: skipping them makes rendering several times faster. */
 const SKIPPED_RESOURCES = new Set(['image', 'media', 'font', 'stylesheet']);
 
@@ -60,7 +83,8 @@ export interface RenderOptions {
    * requests it, as the crawl judges a redirect target (scope, robots.txt): throws to refuse it. The
    * navigation is then aborted, nothing is requested, and `render` rejects with that error once the page
    * has settled. Redirect hops are not seen here (Playwright routes a navigation's first request only):
-   * the caller judges the URL `render` returns.
+   * the caller judges the URL `render` returns. A frame's navigation (an iframe) is judged too: a refused
+   * one is aborted and the page renders without that frame's content (which it never includes).
    */
   judgeNavigation?: (target: URL) => Promise<void>;
 }
@@ -69,6 +93,8 @@ export class Renderer {
   private readonly options: RendererOptions;
   private readonly guard: TargetGuard;
   private context: Promise<BrowserContext> | null = null;
+  /** Pages `render` opened: the only ones allowed to navigate (guardContext). */
+  private readonly pages = new WeakSet<Page>();
   private proxy: GuardedProxy | null = null;
   private profileDir: string | null = null;
 
@@ -110,7 +136,7 @@ export class Renderer {
             javaScriptEnabled: true,
             acceptDownloads: false,
             serviceWorkers: 'block',
-            timeout: this.options.timeoutMs,
+            timeout: Math.max(this.options.timeoutMs, BROWSER_LAUNCH_TIMEOUT_MS),
           });
           await this.guardContext(ctx);
           return ctx;
@@ -134,6 +160,10 @@ export class Renderer {
     await ctx.route('**/*', async (route) => {
       const req = route.request();
       if (SKIPPED_RESOURCES.has(req.resourceType())) return route.abort();
+      // a popup or new window (window.open, a target=_blank link a script clicks) is a page `render` never
+      // routed, hence never judged: its navigations go nowhere. Chromium's --block-new-web-contents does
+      // not stop them in the new headless mode Playwright drives.
+      if (req.isNavigationRequest() && !this.rendering(req)) return route.abort('blockedbyclient');
       try {
         const u = new URL(req.url());
         if (u.protocol === 'data:' || u.protocol === 'blob:') return route.continue();
@@ -157,40 +187,28 @@ export class Renderer {
   async render(url: string, options: RenderOptions = {}): Promise<RenderedPage> {
     const ctx = await this.browser();
     const page = await ctx.newPage();
-    let judgedRefusal: unknown;
-    const judge = options.judgeNavigation;
-    if (judge) {
-      let first = true;
-      // a page's routes come before the context's (guardContext): what this one lets through goes on to them
-      await page.route('**/*', async (route) => {
-        const req = route.request();
-        if (req.isNavigationRequest() && req.frame() === page.mainFrame()) {
-          if (first) first = false;
-          else {
-            try {
-              await judge(new URL(req.url()));
-            } catch (e) {
-              judgedRefusal ??= e;
-              return route.abort('blockedbyclient');
-            }
-          }
-        }
-        return route.fallback();
-      });
-    }
+    this.pages.add(page);
+    closePopups(page);
     // a later hop of the page's own navigation (a script's, a redirect's) that the guard refused
     let refusedNavigation: string | undefined;
     page.on('response', (r) => {
-      if (r.frame() === page.mainFrame() && r.request().isNavigationRequest() && r.headers()[REFUSED_HEADER]) refusedNavigation = r.url();
+      if (frameOf(r.request()) === page.mainFrame() && r.request().isNavigationRequest() && r.headers()[REFUSED_HEADER]) refusedNavigation = r.url();
     });
     page.on('requestfailed', (r) => {
-      if (r.frame() === page.mainFrame() && r.isNavigationRequest() && /ERR_BLOCKED_BY_CLIENT/.test(r.failure()?.errorText ?? '')) refusedNavigation = r.url();
+      if (frameOf(r) === page.mainFrame() && r.isNavigationRequest() && /ERR_BLOCKED_BY_CLIENT/.test(r.failure()?.errorText ?? '')) refusedNavigation = r.url();
     });
     try {
+      const watch = await this.watchNavigations(page, url, options.judgeNavigation);
+      // each wait ends as soon as the page navigated too often, rather than at the render's timeout
+      const untilStopped = <T>(p: Promise<T>): Promise<T> => {
+        p.catch(() => {}); // the race's loser settles later, unheard
+        return Promise.race([p, watch.stopped]);
+      };
       let response;
       try {
-        response = await page.goto(url, { waitUntil: 'load', timeout: this.options.timeoutMs });
+        response = await untilStopped(page.goto(url, { waitUntil: 'load', timeout: this.options.timeoutMs }));
       } catch (e) {
+        if (isCiteError(e)) throw e;
         const message = (e as Error).message.split('\n')[0];
         if (/ERR_BLOCKED_BY_CLIENT/.test(message)) {
           throw new CiteError('RENDER_REFUSED', `Rendering ${url} was refused by the crawl guard`, { cause: e });
@@ -204,9 +222,9 @@ export class Renderer {
           details: { code: refusal, url: response!.url() },
         });
       }
-      await page.waitForLoadState('networkidle', { timeout: this.options.settleMs }).catch(() => {});
-      const html = await page.content();
-      if (judgedRefusal) throw judgedRefusal;
+      await untilStopped(page.waitForLoadState('networkidle', { timeout: this.options.settleMs }).catch(() => {}));
+      const html = await untilStopped(page.content());
+      if (watch.refusal) throw watch.refusal;
       if (refusedNavigation) {
         throw new CiteError('RENDER_REFUSED', `Rendering ${url} navigated to ${refusedNavigation}, refused by the crawl guard`, {
           details: { url: refusedNavigation },
@@ -222,6 +240,66 @@ export class Renderer {
     }
   }
 
+  /** Whether the request is made by a page `render` opened (or one of its frames). */
+  private rendering(req: Request): boolean {
+    const page = frameOf(req)?.page();
+    return page !== undefined && this.pages.has(page);
+  }
+
+  /**
+   * Routes the page's navigations, its frames' included, before the context's routes (guardContext) see
+   * them: the first main-frame navigation (page.goto) is the caller's to judge and passes; later ones are
+   * judged, a refusal aborts them and is kept for `render` to reject with, and those let through are
+   * counted. A frame's navigation is judged and counted too; a refusal aborts it silently.
+   */
+  private async watchNavigations(page: Page, url: string, judge: RenderOptions['judgeNavigation']): Promise<NavigationWatch> {
+    let stop!: (e: CiteError) => void;
+    const watch: NavigationWatch = { stopped: new Promise<never>((_resolve, reject) => (stop = reject)) };
+    watch.stopped.catch(() => {}); // rejected with nobody waiting yet: render's next wait hears it
+    let started = false; // page.goto's navigation went by
+    let navigations = 0; // later main-frame navigations let through
+    let frameNavigations = 0;
+    await page.route('**/*', async (route) => {
+      const req = route.request();
+      if (!req.isNavigationRequest()) return route.fallback();
+      const target = new URL(req.url());
+      if (frameOf(req) === page.mainFrame()) {
+        if (!started) {
+          started = true;
+          return route.fallback();
+        }
+        try {
+          await judge?.(target);
+        } catch (e) {
+          watch.refusal ??= e;
+          return route.abort('blockedbyclient');
+        }
+        // counted once judged: a refused navigation requests nothing
+        if (++navigations > MAX_NAVIGATIONS) {
+          stop(
+            new CiteError('RENDER_TOO_MANY_NAVIGATIONS', `Rendering ${url} navigated more than ${MAX_NAVIGATIONS} times; stopped at ${target.href}`, {
+              details: { url: target.href, max: MAX_NAVIGATIONS },
+            }),
+          );
+          return route.abort('blockedbyclient');
+        }
+        return route.fallback();
+      }
+      // a frame (or a frame Playwright has not attached yet): never the page's main frame. data: and blob:
+      // frames request nothing; other schemes are the context route's to refuse
+      if (target.protocol !== 'http:' && target.protocol !== 'https:') return route.fallback();
+      try {
+        await judge?.(target);
+      } catch (e) {
+        this.log?.debug({ url: target.href, page: url, reason: (e as Error).message }, 'frame navigation refused');
+        return route.abort('blockedbyclient');
+      }
+      if (++frameNavigations > MAX_FRAME_NAVIGATIONS) return route.abort('blockedbyclient');
+      return route.fallback();
+    });
+    return watch;
+  }
+
   async close(): Promise<void> {
     const ctx = this.context;
     this.context = null;
@@ -233,3 +311,26 @@ export class Renderer {
   }
 }
 
+interface NavigationWatch {
+  /** The judge's first refusal of a main-frame navigation: the page rendered is not the one judged. */
+  refusal?: unknown;
+  /** Rejects once the page navigated more than MAX_NAVIGATIONS times. */
+  stopped: Promise<never>;
+}
+
+/** The request's frame; null when Playwright cannot tell (a navigation issued before its frame exists). */
+function frameOf(req: Request): Frame | null {
+  try {
+    return req.frame();
+  } catch {
+    return null;
+  }
+}
+
+/** Closes every popup the page (or a popup of it) opens; their navigations are aborted before that. */
+function closePopups(page: Page): void {
+  page.on('popup', (popup) => {
+    closePopups(popup);
+    void popup.close().catch(() => {});
+  });
+}

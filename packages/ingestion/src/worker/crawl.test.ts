@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '@cite/core/testing/databases.js';
 import { writeDocx } from '../extractors/testing/docx-writer.js';
 import { writePdf } from '../extractors/testing/pdf-writer.js';
+import { MAX_NAVIGATIONS } from '../render/renderer.js';
 import { createSource } from '../sources/source-service.js';
 import { crawlToEnd, testConfig } from '../testing/crawl-helpers.js';
 import { page, startTestSite, type RouteReply, type TestSite } from '../testing/test-site.js';
@@ -352,6 +353,36 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
       const docs = await documentsOf(ctx.db, 'c-rendered-moves');
       expect(docs.map((d) => new URL(d.url).pathname)).toEqual(['/stays']);
       expect(own.count('/private/secret')).toBe(0);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
+  it('opens no popup and loads no frame robots.txt disallows, and fails once, not retried, a rendered page that navigates on and on', async () => {
+    const own = await startTestSite();
+    try {
+      own.routes.set('/robots.txt', { headers: { 'content-type': 'text/plain' }, body: 'User-agent: *\nDisallow: /private\n' });
+      const opener =
+        '<iframe src="/private/frame"></iframe><a id="away" href="/private/blank" target="_blank">x</a>' +
+        "<script>window.open('/private/popup'); document.getElementById('away').click();</script></main>";
+      own.routes.set('/opens', page('Ouvre', LOREM).replace('</main>', opener));
+      own.routes.set('/loop', page('Boucle', LOREM, [], "<script>location.replace('/loop?' + Math.random())</script>"));
+      own.routes.set('/private/frame', page('Secret', 'Le texte secret de la page interdite.'));
+      const source = await createSource(ctx.db, {
+        name: 'rendered-opens',
+        kind: 'website',
+        collection: 'c-rendered-opens',
+        start_urls: [`${own.url}/opens`, `${own.url}/loop`],
+        rate_per_host: 100,
+        render: 'always',
+      });
+      const run = await crawlToEnd(ctx.db, source.id);
+      expect(run.fail_reasons).toEqual({ RENDER_TOO_MANY_NAVIGATIONS: 1 });
+      const docs = await documentsOf(ctx.db, 'c-rendered-opens');
+      expect(docs.map((d) => new URL(d.url).pathname)).toEqual(['/opens']);
+      expect(own.log.filter((l) => l.path.startsWith('/private'))).toEqual([]);
+      // the fetch, the rendering's first navigation and at most MAX_NAVIGATIONS more: no retry
+      expect(own.log.filter((l) => l.path.startsWith('/loop')).length).toBeLessThanOrEqual(MAX_NAVIGATIONS + 2);
     } finally {
       await own.close();
     }
