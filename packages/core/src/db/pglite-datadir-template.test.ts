@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initDataDir, openEmbeddedDatabase } from './embedded-database.js';
-import { shippedTemplate, shippedTemplateBytes, templateChecksum, templateFileName } from './pglite-datadir-template.js';
+import { pgliteVersion, shippedTemplate, shippedTemplateBytes, templateChecksum, templateFileName, TEMPLATES_DIR } from './pglite-datadir-template.js';
 import { waitFor } from '../testing/wait-for.js';
 
 /** Every file of a data directory, relative, sorted. */
@@ -27,7 +27,8 @@ describe('the shipped data directory of a new embedded database', () => {
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   it('exists for the installed PGlite (after an upgrade: npx tsx scripts/build-pglite-template.ts)', () => {
-    expect(shippedTemplate(), `packages/core/assets/${templateFileName()}`).toBeDefined();
+    expect(shippedTemplate()).toBe(path.join(TEMPLATES_DIR, `pglite-${pgliteVersion()}-datadir.tar.br`));
+    expect(pgliteVersion()).toMatch(/^\d+\.\d+\.\d+/);
     expect(fs.readFileSync(`${shippedTemplate()!}.sha256`, 'utf8').trim()).toBe(templateChecksum(fs.readFileSync(shippedTemplate()!)));
   });
 
