@@ -14,7 +14,7 @@ import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { IndexSummary } from '@cite/ingestion/ingest/index-documents.js';
-import { isUrl } from '@cite/ingestion/ingest/ingest-inputs.js';
+import { isUrl, unreadableInput } from '@cite/ingestion/ingest/ingest-inputs.js';
 import { walkDir } from '@cite/ingestion/extractors/walk-folder.js';
 import { UPLOAD_MAX_FILES } from '../admin/uploads-routes.js';
 import { CiteError } from '@cite/core/errors.js';
@@ -49,20 +49,15 @@ export async function localFilesOf(inputs: string[]): Promise<{ files: LocalFile
       throw new CiteError('INGEST_URL_THROUGH_ENGINE', `${input}: while \`cite start\` runs, index web pages with \`cite crawl ${input}\` (or stop the engine first)`, { status: 400 });
     }
     const at = path.resolve(input);
-    let stat: fs.Stats;
-    try {
-      stat = await fs.promises.stat(at);
-    } catch (e) {
-      errors.push({ location: at, code: 'FILE_NOT_FOUND', message: `cannot read ${at}: ${(e as Error).message}` });
-      continue;
-    }
-    if (stat.isDirectory()) {
+    const unreadable = unreadableInput(at);
+    if (unreadable) errors.push({ location: unreadable.location, code: unreadable.code, message: unreadable.message });
+    else if (!(await fs.promises.stat(at)).isDirectory()) await add(at);
+    else {
       for await (const entry of walkDir(at)) {
         if (typeof entry === 'string') await add(entry);
         else errors.push({ location: entry.location, code: entry.code, message: entry.message });
       }
-    } else if (stat.isFile()) await add(at);
-    else errors.push({ location: at, code: 'NOT_A_FILE', message: `${at} is not a regular file (a FIFO, a device, a socket): not read` });
+    }
   }
   return { files, errors };
 }
@@ -100,7 +95,7 @@ export function documentsOf(s: IndexSummary): number {
   return s.new + s.changed + s.unchanged + s.failed + ((s as { skipped?: number }).skipped ?? 0);
 }
 
-const emptySummary = (): IndexSummary => ({ new: 0, changed: 0, unchanged: 0, failed: 0, deleted: 0, chunks: 0, embedded: 0, ms: 0, errors: [], failedByCode: {} });
+export const emptySummary = (): IndexSummary => ({ new: 0, changed: 0, unchanged: 0, failed: 0, deleted: 0, chunks: 0, embedded: 0, ms: 0, errors: [], failedByCode: {} });
 
 type EngineLine =
   | { event: 'accepted'; run_id: number }

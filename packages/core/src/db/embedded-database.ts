@@ -8,7 +8,7 @@ import type { Database } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { embeddedSharedBuffersMb } from './embedded-buffers.js';
 import { TableUpkeep, type UpkeepOptions } from './table-upkeep.js';
-import { shippedTemplate, shippedTemplateBytes } from './pglite-datadir-template.js';
+import { readWholeTemplate, shippedTemplate, shippedTemplateBytes } from './pglite-datadir-template.js';
 import { PgliteThread } from './pglite-thread.js';
 import { poolDatabase } from './pool-database.js';
 import { CiteError } from '../errors.js';
@@ -25,20 +25,10 @@ import { componentLogger } from '../observability/logger.js';
  * (or a damaged tarball) leaves no half-made database that every later start would fail to open.
  */
 export async function initDataDir(dbPath: string, template: string | null = shippedTemplate() ?? null): Promise<void> {
-  if (!template) return createDataDir(dbPath, null);
-  try {
-    await createDataDir(dbPath, template);
-  } catch (e) {
-    // a damaged tarball must not keep the engine from starting: initdb makes the same directory. Only then:
-    // another failure (a full disk) would fail initdb too, at twice the memory, and hide its cause.
-    if (!(e instanceof TemplateDamaged)) throw e;
-    await createDataDir(dbPath, null);
-  }
+  // a damaged tarball (its checksum) must not keep the engine from starting: initdb makes the same directory.
+  // Only then: another failure (a full disk) would fail initdb too, at twice the memory, and hide its cause.
+  await createDataDir(dbPath, template && readWholeTemplate(template) ? template : null);
 }
-
-/** The tarball is not the one shipped (its checksum), or did not decompress: the child's TEMPLATE_DAMAGED_EXIT. */
-class TemplateDamaged extends CiteError {}
-const TEMPLATE_DAMAGED_EXIT = 3;
 
 async function createDataDir(dbPath: string, template: string | null): Promise<void> {
   const partial = `${dbPath}.partial`;
@@ -59,16 +49,7 @@ async function createDataDir(dbPath: string, template: string | null): Promise<v
   // next start (which takes the lock over) makes anew.
   const script = `const [entry, dataDir, template] = process.argv.slice(1);
     process.stdin.on('end', () => process.exit(1)).resume();
-    let loadDataDir;
-    try {
-      if (template) {
-        const fs = require('node:fs');
-        const bytes = fs.readFileSync(template);
-        const sum = require('node:crypto').createHash('sha256').update(bytes).digest('hex');
-        if (sum !== fs.readFileSync(template + '.sha256', 'utf8').trim()) throw new Error('its SHA-256 is not the one recorded beside it');
-        loadDataDir = new Blob([require('node:zlib').brotliDecompressSync(bytes)]);
-      }
-    } catch (e) { console.error(String(e && e.message || e)); process.exit(${TEMPLATE_DAMAGED_EXIT}); }
+    const loadDataDir = template ? new Blob([require('node:zlib').brotliDecompressSync(require('node:fs').readFileSync(template))]) : undefined;
     require(entry).PGlite.create({ dataDir, loadDataDir }).then((pg) => pg.close()).then(() => process.exit(0), (e) => { console.error(e && e.stack || e); process.exit(1); });`;
   const child = spawn(process.execPath, ['-e', script, entry, partial, ...(template ? [template] : [])], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
@@ -80,8 +61,7 @@ async function createDataDir(dbPath: string, template: string | null): Promise<v
   if (code !== 0 || !fs.existsSync(path.join(partial, 'PG_VERSION'))) {
     fs.rmSync(partial, { recursive: true, force: true });
     const from = template ? `from ${template}` : 'with initdb';
-    const message = `Could not create the embedded database in ${dbPath} ${from}: ${stderr.trim() || `exit code ${code}`}`;
-    throw code === TEMPLATE_DAMAGED_EXIT && template ? new TemplateDamaged('DATABASE_INIT_FAILED', message) : new CiteError('DATABASE_INIT_FAILED', message);
+    throw new CiteError('DATABASE_INIT_FAILED', `Could not create the embedded database in ${dbPath} ${from}: ${stderr.trim() || `exit code ${code}`}`);
   }
   fs.renameSync(partial, dbPath);
 }

@@ -18,19 +18,17 @@ import zlib from 'node:zlib';
 
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../assets');
 
-/** The installed PGlite's version (its package.json is not among its exports: read beside its entry). */
+/**
+ * The installed version of a PGlite package (`@electric-sql/pglite`, its extensions): their package.json is
+ * not among their exports, and sits beside the folder of their entry (dist/).
+ */
+export function installedVersion(pkg: string): string {
+  const dir = path.dirname(createRequire(import.meta.url).resolve(pkg));
+  return (JSON.parse(fs.readFileSync(path.join(dir, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export function pgliteVersion(): string {
-  let dir = path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
-  for (;;) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === '@electric-sql/pglite' && pkg.version) return pkg.version;
-    }
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('the installed @electric-sql/pglite has no package.json');
-    dir = up;
-  }
+  return installedVersion('@electric-sql/pglite');
 }
 
 export function templateFileName(version = pgliteVersion()): string {
@@ -51,17 +49,22 @@ export function templateChecksum(bytes: Uint8Array): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
+/** A tarball's bytes when they are those its `.sha256` records; undefined when damaged or missing. */
+export function readWholeTemplate(file: string): Buffer | undefined {
+  try {
+    const bytes = fs.readFileSync(file);
+    return templateChecksum(bytes) === fs.readFileSync(`${file}.sha256`, 'utf8').trim() ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The shipped tarball, uncompressed, for a new in-memory database; undefined when none is usable. */
 export function shippedTemplateBytes(dir = TEMPLATES_DIR): Uint8Array | undefined {
   const file = shippedTemplate(dir);
-  try {
-    if (!file) return undefined;
-    const bytes = fs.readFileSync(file);
-    if (templateChecksum(bytes) !== fs.readFileSync(`${file}.sha256`, 'utf8').trim()) return undefined;
-    return zlib.brotliDecompressSync(bytes);
-  } catch {
-    return undefined; // damaged: PGlite's initdb makes the database instead
-  }
+  const bytes = file ? readWholeTemplate(file) : undefined;
+  // damaged or missing: PGlite's initdb makes the database instead
+  return bytes ? zlib.brotliDecompressSync(bytes) : undefined;
 }
 
 export function compressTemplate(tar: Uint8Array): Buffer {

@@ -13,11 +13,11 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
 import { dumpEmbeddedDatabase, openEmbeddedDatabase } from '../db/embedded-database.js';
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../db/migrations.js';
+import { installedVersion } from '../db/pglite-datadir-template.js';
 import { openServerDatabase } from '../db/server-database.js';
 
 export const TEST_DATABASE_PREFIX = 'cite_test_';
@@ -108,17 +108,9 @@ async function dropStaleTemplates(admin: pg.Client, keep: string): Promise<void>
 
 // ---------------------------------------------------------------- embedded
 
-const require = createRequire(import.meta.url);
-
 /** The PGlite build and its extensions: a data directory is only valid for the build that wrote it. */
 function pgliteBuild(): string {
-  return ['@electric-sql/pglite', '@electric-sql/pglite-pgvector']
-    .map((p) => {
-      const dir = path.dirname(require.resolve(p));
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, '..', 'package.json'), 'utf8')) as { version: string };
-      return `${p}@${pkg.version}`;
-    })
-    .join(',');
+  return ['@electric-sql/pglite', '@electric-sql/pglite-pgvector'].map((p) => `${p}@${installedVersion(p)}`).join(',');
 }
 
 export function embeddedTemplatePath(dir = MIGRATIONS_DIR): string {

@@ -48,7 +48,8 @@ export function declaredUtf16(contentType: string | undefined): 'utf-16le' | 'ut
  */
 export function sniffedUtf16(bytes: Buffer): 'utf-16le' | 'utf-16be' | undefined {
   const units = Math.min(bytes.length, 4096) >> 1;
-  if (units < 8) return undefined;
+  // every page the crawler reads comes here: without a NUL (memchr), it is not UTF-16, and not looked at further
+  if (units < 8 || bytes.subarray(0, units * 2).indexOf(0) === -1) return undefined;
   let highEven = 0; // NULs at even offsets: the high byte of big-endian units
   let highOdd = 0;
   for (let i = 0; i < units; i++) {
@@ -98,9 +99,10 @@ export function decodeUtf16(bytes: Buffer, contentType: string | undefined): str
   if (withBom !== undefined) return withBom;
   const declared = declaredUtf16(contentType);
   if (declared) return iconv.decode(bytes, declared);
-  if (!sniffedUtf16(bytes)) return undefined;
-  const text = sniffedUtf16Text(bytes);
-  if (text === undefined) {
+  const sniffed = sniffedUtf16(bytes);
+  if (!sniffed) return undefined;
+  const text = iconv.decode(bytes, sniffed);
+  if (!readsAsText(text)) {
     throw new CiteError('BINARY_AS_TEXT', 'The content has NULs beside every other byte, as UTF-16 text has, but does not read as text', { status: 415 });
   }
   return text;

@@ -76,23 +76,30 @@ export async function* outcomesOf(inputs: string[], cfg: InputConfig): AsyncGene
   for (const input of inputs) {
     if (isUrl(input)) continue;
     const resolved = path.resolve(input);
-    if (!fs.existsSync(resolved)) {
-      // a link whose target is missing, or a loop of links, exists as a link
-      const dangling = fs.lstatSync(resolved, { throwIfNoEntry: false })?.isSymbolicLink();
-      const message = dangling ? `${resolved} is a symbolic link that leads nowhere (a missing target, or a loop)` : `${resolved} does not exist`;
-      failures.push({ ok: false, location: resolved, code: 'FILE_NOT_FOUND', message });
-      continue;
-    }
-    // a FIFO would block the run until something writes to it, /dev/zero never ends: only files and directories
-    // are read (a directory's walk reports such entries as it meets them, extract.ts)
-    const stat = fs.statSync(resolved, { throwIfNoEntry: false });
-    if (stat && !stat.isFile() && !stat.isDirectory()) {
-      const message = `${resolved} is not a regular file or a directory (a FIFO, a device, a socket): not read`;
-      failures.push({ ok: false, location: resolved, code: 'NOT_A_FILE', message });
-      continue;
-    }
-    sources.push({ path: resolved });
+    const unreadable = unreadableInput(resolved);
+    if (unreadable) failures.push(unreadable);
+    else sources.push({ path: resolved });
   }
   yield* failures;
   if (sources.length) yield* extractSources(sources, extractOptionsFromConfig(cfg));
+}
+
+/**
+ * Why a path named as an input cannot be read (the run goes on with the others), or undefined for a file or
+ * a directory. Also for `cite ingest` through a running engine (engine-upload.ts), which reads the files itself.
+ */
+export function unreadableInput(resolved: string): { ok: false; location: string; code: 'FILE_NOT_FOUND' | 'NOT_A_FILE'; message: string } | undefined {
+  if (!fs.existsSync(resolved)) {
+    // a link whose target is missing, or a loop of links, exists as a link
+    const dangling = fs.lstatSync(resolved, { throwIfNoEntry: false })?.isSymbolicLink();
+    const message = dangling ? `${resolved} is a symbolic link that leads nowhere (a missing target, or a loop)` : `${resolved} does not exist`;
+    return { ok: false, location: resolved, code: 'FILE_NOT_FOUND', message };
+  }
+  // a FIFO would block the run until something writes to it, /dev/zero never ends: only files and directories
+  // are read (a directory's walk reports such entries as it meets them, walk-folder.ts)
+  const stat = fs.statSync(resolved, { throwIfNoEntry: false });
+  if (stat && !stat.isFile() && !stat.isDirectory()) {
+    return { ok: false, location: resolved, code: 'NOT_A_FILE', message: `${resolved} is not a regular file or a directory (a FIFO, a device, a socket): not read` };
+  }
+  return undefined;
 }

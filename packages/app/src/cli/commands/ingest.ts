@@ -16,7 +16,7 @@ import type { Config } from '@cite/core/config/config.js';
 import { createEmbedder } from '@cite/core/embeddings/create-embedder.js';
 import { CiteError } from '@cite/core/errors.js';
 import { cliConfig, remoteEngine, withDatabase, type RemoteEngine } from '../cli-context.js';
-import { addSummaries, localFilesOf, uploadToEngine } from '../engine-upload.js';
+import { addSummaries, emptySummary, localFilesOf, uploadToEngine } from '../engine-upload.js';
 import { engineUploadProgress, indexingProgress } from '../ingest-progress.js';
 import { terminalLine } from '../terminal-text.js';
 
@@ -163,7 +163,7 @@ async function ingestThroughEngine(engine: RemoteEngine, inputs: string[], opts:
   if (opts.sync) throw new CiteError('INGEST_SYNC_THROUGH_ENGINE', '--sync needs the database: stop `cite start` first', { status: 400 });
   const { files, errors } = await localFilesOf(inputs);
   // what could not be read is a failure of this run, as in a direct ingest; the rest goes on
-  const unread: IndexSummary = { new: 0, changed: 0, unchanged: 0, failed: errors.length, deleted: 0, chunks: 0, embedded: 0, ms: 0, errors, failedByCode: countByCode(errors) };
+  const unread: IndexSummary = { ...emptySummary(), failed: errors.length, errors, failedByCode: countByCode(errors) };
   if (!files.length) return { collection: opts.collection, ...unread };
   if (!opts.json) process.stderr.write(`cite ingest: sending the files to the running engine at ${engine.url}…\n`);
   const progress = engineUploadProgress(process.stderr, !opts.json || process.stderr.isTTY === true);
