@@ -4,12 +4,12 @@
  * `maxRedirects` redirects with loop detection, connect and whole-response timeouts, a size cap on
  * the decoded body, conditional requests, and Retry-After parsing for the caller's backoff.
  */
-import zlib from 'node:zlib';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { CiteError } from '@cite/core/errors.js';
 import { parseRetryAfter } from '@cite/core/outbound/retry-after.js';
 import { TargetGuard } from './target-guard.js';
+import { contentDecoders } from './content-decoding.js';
 
 export interface FetcherOptions {
   userAgent: string;
@@ -267,47 +267,6 @@ function findCiteError(e: unknown): CiteError | undefined {
     if (cur instanceof CiteError) return cur;
   }
   return undefined;
-}
-
-/** Content codings the fetcher decodes (RFC 9110 §8.4.1; x-gzip is gzip's old name, identity is no coding). */
-const DECODERS: Record<string, () => Transform> = {
-  gzip: () => zlib.createGunzip(),
-  'x-gzip': () => zlib.createGunzip(),
-  deflate: () => zlib.createInflate(),
-  br: () => zlib.createBrotliDecompress(),
-};
-
-/**
- * Codings stacked on one body at most. A server has no use for more than two (a compressed file sent
- * compressed again); each one is a decompressor more, run on bytes the site chose.
- */
-const MAX_CONTENT_CODINGS = 3;
-
-/**
- * The decoders of a Content-Encoding header, in decoding order: its codings are listed in the order
- * they were applied (RFC 9110 §8.4), so the last is undone first. Several header lines are one list.
- * More than MAX_CONTENT_CODINGS fail the fetch. A coding the fetcher does not know ends the decoding, and
- * what is left is passed on as it is, as browsers do: servers send `Content-Encoding: utf-8`, `none` or
- * `binary` on plain pages, which are then read, while bytes that are still compressed are refused by the
- * format detection as a binary.
- */
-function contentDecoders(header: string | string[] | undefined, url: string): Transform[] {
-  const codings = [header ?? []]
-    .flat()
-    .join(',')
-    .split(',')
-    .map((c) => c.trim().toLowerCase())
-    .filter((c) => c && c !== 'identity');
-  // the layers to undo: the known codings applied last, up to the first unknown one from the end
-  const known: string[] = [];
-  for (const coding of codings.reverse()) {
-    if (!Object.hasOwn(DECODERS, coding)) break;
-    known.push(coding);
-  }
-  if (known.length > MAX_CONTENT_CODINGS) {
-    throw new CiteError('FETCH_TOO_MANY_ENCODINGS', `The body of ${url} is encoded ${known.length} times; at most ${MAX_CONTENT_CODINGS} layers are decoded`);
-  }
-  return known.map((c) => DECODERS[c]!());
 }
 
 /** Passes bytes through until more than `max` have gone by, then fails with FETCH_TOO_LARGE. */
