@@ -248,7 +248,10 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
       // a script's navigation is judged before the browser requests it (a redirect target's rules)
       let rendered;
       try {
-        rendered = await deps.renderer.render(finalUrl, { judgeNavigation: redirectCheck(deps, run, true) });
+        rendered = await deps.renderer.render(finalUrl, {
+          judgeNavigation: redirectCheck(deps, run, true),
+          judgeSubresource: robotsCheck(deps),
+        });
       } catch (e) {
         if (!(e instanceof RedirectRefused)) throw e;
         return skipped(e.reason, base, discovered);
@@ -337,6 +340,18 @@ function redirectCheck(deps: PipelineDeps, run: RunContext, scoped: boolean): (t
       if (reason === 'other_host' || reason === 'excluded' || reason === 'not_included') throw new RedirectRefused('redirect_out_of_scope', url);
     }
     if (!(await deps.robots.rulesFor(url)).isAllowed(url)) throw new RedirectRefused('robots', url);
+  };
+}
+
+/**
+ * A request the crawl did not choose, a rendered page's script, fetch or beacon, judged by the robots.txt of
+ * its host, whichever it is, as the browser would send it (the browser requested a path robots.txt
+ * disallowed, /api/ or a trap, whenever a page's script asked for it). A robots.txt that cannot be read
+ * refuses it, as RFC 9309 says.
+ */
+function robotsCheck(deps: PipelineDeps): (target: URL) => Promise<void> {
+  return async (target) => {
+    if (!(await deps.robots.rulesFor(target.href)).isAllowed(target.href)) throw new RedirectRefused('robots', target.href);
   };
 }
 

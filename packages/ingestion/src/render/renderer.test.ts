@@ -111,6 +111,20 @@ describe('Renderer: every browser request goes through the crawl guard', () => {
         return send(html('<p>page with frames</p><iframe src="/secret/iframe"></iframe><iframe src="/open-frame"></iframe>'));
       }
       if (req.url === '/open-frame') return send(html('<p>a frame the judge allows</p>'));
+      if (req.url === '/calls-home') {
+        return send(
+          html(
+            '<p>page that calls its own host</p><script src="/secret/app.js"></script>',
+            `const mark = (t) => { const p = document.createElement('p'); p.textContent = t; document.body.append(p); };
+             fetch('/open/data').then((r) => r.text()).then(mark);
+             fetch('/secret/data').then((r) => r.text()).then(mark, () => mark('secret-fetch-failed'));
+             navigator.sendBeacon('/secret/beacon', 'x');
+             const x = new XMLHttpRequest(); x.open('GET', '/secret/xhr'); x.onerror = () => mark('secret-xhr-failed'); x.send();`,
+          ),
+        );
+      }
+      if (req.url === '/open/data') return res.writeHead(200, { 'content-type': 'text/plain' }).end('open data of the site');
+      if (req.url === '/secret/app.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end("document.body.append('secret script ran')");
       if (req.url?.startsWith('/loop')) return send(html('<p>a page that never stops</p>', "location.replace('/loop?' + Math.random());"));
       if (req.url === '/insists') return send(html('<p>a page that insists</p>', "setInterval(() => location.replace('/secret/again'), 20);"));
       if (req.url?.startsWith('/frame-loop')) return send(html('<p>a frame that never stops</p>', "location.replace('/frame-loop?' + Math.random());"));
@@ -221,6 +235,32 @@ describe('Renderer: every browser request goes through the crawl guard', () => {
     expect(allowed.requests).toContain('/open-frame');
     await new Promise((r) => setTimeout(r, 300));
     expect(secretRequests()).toEqual([]);
+  });
+
+  it("asks the caller before the page's scripts, fetches, XHRs and beacons are requested; a refused one is not, the page renders without it", async () => {
+    const asked: string[] = [];
+    const page = await renderer.render(`${allowed.origin}/calls-home`, {
+      judgeNavigation: robotsJudge,
+      judgeSubresource: async (target) => {
+        asked.push(target.pathname);
+        return robotsJudge(target);
+      },
+    });
+    expect(page.html).toContain('page that calls its own host');
+    expect(page.html).toContain('open data of the site');
+    expect(page.html).toContain('secret-fetch-failed');
+    expect(page.html).toContain('secret-xhr-failed');
+    expect(page.html).not.toContain('secret script ran');
+    expect(asked.sort()).toEqual(['/open/data', '/secret/app.js', '/secret/beacon', '/secret/data', '/secret/xhr']);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(secretRequests()).toEqual([]);
+    expect(allowed.requests).toContain('/open/data');
+    // without a judge, the same page requests them all (what the judge prevents)
+    await renderer.render(`${allowed.origin}/calls-home`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(secretRequests().sort()).toEqual(['/secret/app.js', '/secret/beacon', '/secret/data', '/secret/xhr']);
+    // the next tests count the /secret/ requests they make themselves
+    allowed.requests.splice(0, allowed.requests.length, ...allowed.requests.filter((r) => !r.startsWith('/secret/')));
   });
 
   it('stops a page that navigates on and on after MAX_NAVIGATIONS, once and for all (not retryable)', async () => {

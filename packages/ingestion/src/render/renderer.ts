@@ -6,7 +6,8 @@
  * sub-resources and WebSockets alike. Request routing adds cheap early refusals (resource types a text
  * extractor never needs, non-http schemes, refused hosts) and judges WebSockets before they open. A page
  * opens no other page (popups, new windows); the navigations of its frames are judged as the crawl judges a
- * redirect target, and counted.
+ * redirect target, and counted; its other requests (scripts, fetches, beacons) are judged as robots.txt
+ * judges any URL.
  * PDFs and other binaries never come here: the pipeline renders HTML only.
  */
 import fs from 'node:fs';
@@ -87,6 +88,12 @@ export interface RenderOptions {
    * one is aborted and the page renders without that frame's content (which it never includes).
    */
   judgeNavigation?: (target: URL) => Promise<void>;
+  /**
+   * Judges each other request of the page and its frames (scripts, fetch and XHR, beacons) before the
+   * browser sends it, as robots.txt judges any URL of its host: throws to refuse it. A refused request is
+   * aborted and the page renders without it. Resource types the renderer never loads are not asked about.
+   */
+  judgeSubresource?: (target: URL) => Promise<void>;
 }
 
 export class Renderer {
@@ -198,7 +205,7 @@ export class Renderer {
       if (frameOf(r) === page.mainFrame() && r.isNavigationRequest() && /ERR_BLOCKED_BY_CLIENT/.test(r.failure()?.errorText ?? '')) refusedNavigation = r.url();
     });
     try {
-      const watch = await this.watchNavigations(page, url, options.judgeNavigation);
+      const watch = await this.watchRequests(page, url, options);
       // each wait ends as soon as the page navigated too often, rather than at the render's timeout
       const untilStopped = <T>(p: Promise<T>): Promise<T> => {
         p.catch(() => {}); // the race's loser settles later, unheard
@@ -247,12 +254,15 @@ export class Renderer {
   }
 
   /**
-   * Routes the page's navigations, its frames' included, before the context's routes (guardContext) see
-   * them: the first main-frame navigation (page.goto) is the caller's to judge and passes; later ones are
-   * judged, a refusal aborts them and is kept for `render` to reject with, and those let through are
-   * counted. A frame's navigation is judged and counted too; a refusal aborts it silently.
+   * Routes the page's requests, its frames' included, before the context's routes (guardContext) see
+   * them. Navigations: the first main-frame one (page.goto) is the caller's to judge and passes; later ones
+   * are judged, a refusal aborts them and is kept for `render` to reject with, and those let through are
+   * counted. A frame's navigation is judged and counted too; a refusal aborts it silently. Other requests
+   * go to `judgeSubresource`; a refusal aborts them silently.
    */
-  private async watchNavigations(page: Page, url: string, judge: RenderOptions['judgeNavigation']): Promise<NavigationWatch> {
+  private async watchRequests(page: Page, url: string, options: RenderOptions): Promise<NavigationWatch> {
+    const judge = options.judgeNavigation;
+    const judgeSubresource = options.judgeSubresource;
     let stop!: (e: CiteError) => void;
     const watch: NavigationWatch = { stopped: new Promise<never>((_resolve, reject) => (stop = reject)) };
     watch.stopped.catch(() => {}); // rejected with nobody waiting yet: render's next wait hears it
@@ -261,7 +271,19 @@ export class Renderer {
     let frameNavigations = 0;
     await page.route('**/*', async (route) => {
       const req = route.request();
-      if (!req.isNavigationRequest()) return route.fallback();
+      if (!req.isNavigationRequest()) {
+        // never loaded (guardContext aborts them): no robots.txt to read for an image's host
+        if (!judgeSubresource || SKIPPED_RESOURCES.has(req.resourceType())) return route.fallback();
+        const target = new URL(req.url());
+        if (target.protocol !== 'http:' && target.protocol !== 'https:') return route.fallback();
+        try {
+          await judgeSubresource(target);
+        } catch (e) {
+          this.log?.debug({ url: target.href, page: url, reason: (e as Error).message }, 'request refused');
+          return route.abort('blockedbyclient');
+        }
+        return route.fallback();
+      }
       const target = new URL(req.url());
       if (frameOf(req) === page.mainFrame()) {
         if (!started) {

@@ -26,6 +26,16 @@ async function documentsOf(db: import('@cite/core/db/database.js').Database, col
   return rows;
 }
 
+/** The text indexed in a collection, its chunks in order. */
+async function collectionText(db: import('@cite/core/db/database.js').Database, collection: string): Promise<string> {
+  const { rows } = await db.query<{ text: string }>(
+    `SELECT c.text FROM chunks c JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = d.collection_id
+      WHERE k.name = $1 ORDER BY d.url, c.id`,
+    [collection],
+  );
+  return rows.map((r) => r.text).join('\n');
+}
+
 describeEachDatabase('crawler end to end', (ctx) => {
   let site: TestSite;
   beforeAll(async () => {
@@ -383,6 +393,41 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
       expect(own.log.filter((l) => l.path.startsWith('/private'))).toEqual([]);
       // the fetch, the rendering's first navigation and at most MAX_NAVIGATIONS more: no retry
       expect(own.log.filter((l) => l.path.startsWith('/loop')).length).toBeLessThanOrEqual(MAX_NAVIGATIONS + 2);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
+  it("requests none of a rendered page's scripts and fetches that robots.txt disallows; the page is indexed with what it could load", async () => {
+    const own = await startTestSite();
+    try {
+      own.routes.set('/robots.txt', { headers: { 'content-type': 'text/plain' }, body: 'User-agent: *\nDisallow: /private\n' });
+      const calls =
+        '<div id="out"></div><script src="/private/app.js"></script><script>' +
+        "const add = (t) => document.getElementById('out').append(t + ' ');" +
+        "fetch('/public/note.txt').then((r) => r.text()).then(add);" +
+        "fetch('/private/note.txt').then((r) => r.text()).then(add, () => add('Note privée indisponible.'));" +
+        "navigator.sendBeacon('/private/beacon', 'vu');</script></main>";
+      own.routes.set('/calls', page('Appels', LOREM).replace('</main>', calls));
+      own.routes.set('/public/note.txt', { headers: { 'content-type': 'text/plain' }, body: 'Note publique sur les congés annuels.' });
+      own.routes.set('/private/note.txt', { headers: { 'content-type': 'text/plain' }, body: 'Note interne réservée aux agents.' });
+      own.routes.set('/private/app.js', { headers: { 'content-type': 'text/javascript' }, body: "document.body.append('Script interne.')" });
+      const source = await createSource(ctx.db, {
+        name: 'rendered-calls',
+        kind: 'website',
+        collection: 'c-rendered-calls',
+        start_urls: [`${own.url}/calls`],
+        rate_per_host: 100,
+        render: 'always',
+      });
+      const run = await crawlToEnd(ctx.db, source.id);
+      expect(run.indexed).toBe(1);
+      const text = await collectionText(ctx.db, 'c-rendered-calls');
+      expect(text).toContain('Note publique sur les congés annuels.');
+      expect(text).toContain('Note privée indisponible.');
+      expect(text).not.toContain('Note interne');
+      expect(text).not.toContain('Script interne');
+      expect(own.log.filter((l) => l.path.startsWith('/private'))).toEqual([]);
     } finally {
       await own.close();
     }
