@@ -154,14 +154,14 @@ for (const mode of availableModes()) {
       await uploadToEngine({ url: e.url, key: e.keys.admin }, files, 'progress-plain', (p) => lines.update(p));
       lines.stop();
       const written = plain.text().trim().split('\n');
-      expect(written.at(-1)).toBe(`ingest: ${(bytes / 1024 / 1024).toFixed(1)} of ${(bytes / 1024 / 1024).toFixed(1)} MB sent, 3 documents indexed, 0 failed, 3 chunks`);
+      expect(written.at(-1)).toBe(`ingest: ${(bytes / 1024 / 1024).toFixed(1)} of ${(bytes / 1024 / 1024).toFixed(1)} MB sent, 3 documents read, 0 failed, 3 chunks`);
 
       const tty = capture(true);
       const bar = engineUploadProgress(tty.stream, true);
       await uploadToEngine({ url: e.url, key: e.keys.admin }, files, 'progress-tty', (p) => bar.update(p));
       bar.stop();
-      // the bar's last drawing: everything sent, the three documents indexed
-      expect(tty.text()).toMatch(/Sending \[█{20}\] 0\.0\/0\.0 MB \| 3 indexed, 0 failed, 3 chunks/);
+      // the bar's last drawing: everything sent, the three documents read
+      expect(tty.text()).toMatch(/Sending \[█{20}\] 0\.0\/0\.0 MB \| 3 read, 0 failed, 3 chunks/);
     });
   });
 }

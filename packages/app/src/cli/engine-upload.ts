@@ -25,11 +25,11 @@ export interface LocalFile {
   size: number;
 }
 
-/** What the CLI shows while it uploads: bytes sent of all files, then documents indexed so far. */
+/** What the CLI shows while it uploads: bytes sent of all files, then documents read so far. */
 export interface EngineUploadProgress {
   bytesSent: number;
   bytesTotal: number;
-  /** Documents indexed (or failed) so far, over every request. */
+  /** Documents read so far (indexed, unchanged, skipped or failed), over every request. */
   documents: number;
   failed: number;
   chunks: number;

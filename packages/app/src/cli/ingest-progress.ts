@@ -2,8 +2,9 @@
  * What `cite ingest` shows while it works, on stderr (stdout carries the summary): a bar on a
  * terminal; otherwise a plain line every 1,000 documents or 10 seconds, and a last line with the
  * totals, so a log or a CI job sees where it got to without a line per document.
- * - direct ingest: documents indexed (failed, chunks, rate, the current location);
- * - through a running engine: bytes sent of all files, then the documents the engine has indexed.
+ * - direct ingest: documents read (indexed, unchanged, skipped or failed), failed, chunks, rate, the current
+ *   location;
+ * - through a running engine: bytes sent of all files, then the documents the engine has read of them.
  */
 import cliProgress from 'cli-progress';
 import type { IndexProgress } from '@cite/ingestion/ingest/index-documents.js';
@@ -45,7 +46,7 @@ function plainLines<P extends { documents: number }>(stream: ProgressStream, lin
   };
 }
 
-/** Direct ingest: documents indexed so far. */
+/** Direct ingest: documents read so far. */
 export function indexingProgress(stream: ProgressStream = process.stderr, enabled = true): ProgressReporter<IndexProgress> {
   if (!enabled) return { update() {}, stop() {} };
   if (!stream.isTTY) return plainLines(stream, (p: IndexProgress) => `ingest: ${p.documents} documents, ${p.failed} failed, ${p.chunks} chunks`);
@@ -80,7 +81,8 @@ export function indexingProgress(stream: ProgressStream = process.stderr, enable
 /** Through a running engine: a bar of the bytes sent, with the documents the engine has indexed beside it. */
 export function engineUploadProgress(stream: ProgressStream = process.stderr, enabled = true): ProgressReporter<EngineUploadProgress> {
   if (!enabled) return { update() {}, stop() {} };
-  const describe = (p: EngineUploadProgress) => `${p.documents} documents indexed, ${p.failed} failed, ${p.chunks} chunks`;
+  // read, not indexed: the count holds the unchanged, skipped and failed ones too
+  const describe = (p: EngineUploadProgress) => `${p.documents} documents read, ${p.failed} failed, ${p.chunks} chunks`;
   if (!stream.isTTY) {
     const lines = plainLines(stream, (p: EngineUploadProgress) => `ingest: ${mb(p.bytesSent)} of ${mb(p.bytesTotal)} MB sent, ${describe(p)}`);
     return lines;
@@ -91,7 +93,7 @@ export function engineUploadProgress(stream: ProgressStream = process.stderr, en
       if (!bar) {
         bar = new cliProgress.SingleBar(
           // short enough for an 80-column terminal: sent, then what the engine indexed of it
-          { format: 'Sending [{bar}] {sent}/{size} MB | {documents} indexed, {failed} failed, {chunks} chunks', barsize: 20, stream, hideCursor: true },
+          { format: 'Sending [{bar}] {sent}/{size} MB | {documents} read, {failed} failed, {chunks} chunks', barsize: 20, stream, hideCursor: true },
           cliProgress.Presets.shades_classic,
         );
         bar.start(Math.max(1, p.bytesTotal), 0, { sent: '0.0', size: mb(p.bytesTotal), documents: 0, failed: 0, chunks: 0 });
