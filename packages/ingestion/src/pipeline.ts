@@ -26,7 +26,7 @@ import { parseXRobotsTag } from './robots/x-robots-tag.js';
 import { MAX_SITEMAP_URLS, parseSitemap } from './sitemaps/sitemap.js';
 import type { SourceConfig, SourceKind } from './sources/source-schema.js';
 import { normalizeUrl } from './urls/normalize.js';
-import { Scope } from './urls/scope.js';
+import { Scope, siteOf } from './urls/scope.js';
 import type { IndexContext, PageIndexer, PreparedPage } from './worker/page-indexer.js';
 
 export interface RunContext {
@@ -250,7 +250,7 @@ async function processPage(deps: PipelineDeps, run: RunContext, item: FrontierIt
       try {
         rendered = await deps.renderer.render(finalUrl, {
           judgeNavigation: redirectCheck(deps, run, true),
-          judgeSubresource: robotsCheck(deps),
+          judgeSubresource: robotsCheck(deps, finalUrl),
         });
       } catch (e) {
         if (!(e instanceof RedirectRefused)) throw e;
@@ -344,13 +344,17 @@ function redirectCheck(deps: PipelineDeps, run: RunContext, scoped: boolean): (t
 }
 
 /**
- * A request the crawl did not choose, a rendered page's script, fetch or beacon, judged by the robots.txt of
- * its host, whichever it is, as the browser would send it (the browser requested a path robots.txt
+ * A request the crawl did not choose, a rendered page's script, fetch or beacon to the page's own site,
+ * judged by the robots.txt of its host as the browser would send it (the browser requested a path robots.txt
  * disallowed, /api/ or a trap, whenever a page's script asked for it). A robots.txt that cannot be read
- * refuses it, as RFC 9309 says.
+ * refuses it, as RFC 9309 says. Requests to other sites stay held to the guarded proxy alone: reading their
+ * robots.txt would have the crawl fetch, and keep, the rules of every host a page names, and a hostile
+ * page can name thousands.
  */
-function robotsCheck(deps: PipelineDeps): (target: URL) => Promise<void> {
+function robotsCheck(deps: PipelineDeps, pageUrl: string): (target: URL) => Promise<void> {
+  const site = siteOf(new URL(pageUrl).hostname);
   return async (target) => {
+    if (siteOf(target.hostname) !== site) return;
     if (!(await deps.robots.rulesFor(target.href)).isAllowed(target.href)) throw new RedirectRefused('robots', target.href);
   };
 }

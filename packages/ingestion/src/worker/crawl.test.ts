@@ -400,6 +400,8 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
 
   it("requests none of a rendered page's scripts and fetches that robots.txt disallows; the page is indexed with what it could load", async () => {
     const own = await startTestSite();
+    // another site the page calls: its robots.txt is not read (a hostile page could name thousands of hosts)
+    const other = await startTestSite({ '/widget.txt': { headers: { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }, body: 'Widget tiers.' } }, '127.0.0.2');
     try {
       own.routes.set('/robots.txt', { headers: { 'content-type': 'text/plain' }, body: 'User-agent: *\nDisallow: /private\n' });
       const calls =
@@ -407,7 +409,8 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
         "const add = (t) => document.getElementById('out').append(t + ' ');" +
         "fetch('/public/note.txt').then((r) => r.text()).then(add);" +
         "fetch('/private/note.txt').then((r) => r.text()).then(add, () => add('Note privée indisponible.'));" +
-        "navigator.sendBeacon('/private/beacon', 'vu');</script></main>";
+        "navigator.sendBeacon('/private/beacon', 'vu');" +
+        `fetch('${other.url}/widget.txt').then((r) => r.text()).then(add, () => {});</script></main>`;
       own.routes.set('/calls', page('Appels', LOREM).replace('</main>', calls));
       own.routes.set('/public/note.txt', { headers: { 'content-type': 'text/plain' }, body: 'Note publique sur les congés annuels.' });
       own.routes.set('/private/note.txt', { headers: { 'content-type': 'text/plain' }, body: 'Note interne réservée aux agents.' });
@@ -428,8 +431,12 @@ describeEachDatabase('crawler: sitemaps, traps, failures', (ctx) => {
       expect(text).not.toContain('Note interne');
       expect(text).not.toContain('Script interne');
       expect(own.log.filter((l) => l.path.startsWith('/private'))).toEqual([]);
+      // the other site was called, held to the guarded proxy only
+      expect(other.count('/widget.txt')).toBe(1);
+      expect(other.count('/robots.txt')).toBe(0);
     } finally {
       await own.close();
+      await other.close();
     }
   }, 60_000);
 
