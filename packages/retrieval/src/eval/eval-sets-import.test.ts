@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countJsonlLines, parseEvalJsonl, toJsonlLine } from './eval-sets-import.js';
+import { countJsonlLines, parseEvalJsonl, parseEvalJsonlInSlices, toJsonlLine } from './eval-sets-import.js';
 
 const cdtnLine = JSON.stringify({
   id: 'q0000',
@@ -102,5 +102,28 @@ describe('eval set import (JSONL)', () => {
     const again = parseEvalJsonl(first.items.map(toJsonlLine).join('\n'));
     expect(again.errors).toEqual([]);
     expect(again.items).toEqual(first.items);
+  });
+
+  it('parses a large file a slice at a time, with the same result, other work running between the slices', async () => {
+    // 2,500 lines: valid ones, a repeated id, invalid JSON, blank lines; slices of 1,000 lines
+    const lines = Array.from({ length: 2_500 }, (_, i) =>
+      i % 500 === 7 ? 'pas du json' : i % 500 === 9 ? JSON.stringify({ ...JSON.parse(cdtnLine), id: 'q-1' }) : JSON.stringify({ ...JSON.parse(cdtnLine), id: `q-${i}` }),
+    );
+    const content = lines.join('\n\n');
+    let turns = 0;
+    let running = true;
+    const other = () => {
+      turns++;
+      if (running) setImmediate(other);
+    };
+    setImmediate(other);
+    const sliced = await parseEvalJsonlInSlices(content, 1_000);
+    running = false;
+    expect(sliced).toEqual(parseEvalJsonl(content));
+    expect(sliced.lines).toBe(2_500);
+    // each 500 lines, the 8th is no JSON and the 10th repeats the id of the 2nd (line 3): line numbers count the blank ones
+    expect(sliced.errors.map((e) => e.line)).toEqual([15, 19, 1015, 1019, 2015, 2019, 3015, 3019, 4015, 4019]);
+    // the other work ran between the three slices, not only after them
+    expect(turns).toBeGreaterThanOrEqual(2);
   });
 });
