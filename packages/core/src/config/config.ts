@@ -160,7 +160,7 @@ export const configSchema = z.object({
   /** Questions (non-blank lines) one evaluation set import may hold; a larger file is refused whole (413 EVAL_IMPORT_TOO_MANY_ITEMS), nothing written: import it in parts into the same set, or raise this. An import is written in one transaction, which holds the embedded database (one connection) while it runs: 20,000 one-line questions hold it under 1 s (2 cores); 200,000 held it 28 s, and searches waiting meanwhile failed with 503 DATABASE_BUSY. 20,000 is more than the largest usual IR test sets (MS MARCO dev: 6,980 queries), and a set of that size already takes hours to run. */
   EVAL_IMPORT_MAX_ITEMS: int(1, 1_000_000).default(20_000),
 
-  /** Identifying user agent with a contact URL, also the name matched in robots.txt (checked on every redirect target before it is requested) and in X-Robots-Tag. */
+  /** Identifying user agent with a contact URL, also the name matched in robots.txt (checked on every redirect target, and on the requests a rendered page makes to its own site, before they are sent) and in X-Robots-Tag. */
   CRAWLER_USER_AGENT: z
     .string()
     .min(3)

@@ -6,8 +6,8 @@
  * sub-resources and WebSockets alike. Request routing adds cheap early refusals (resource types a text
  * extractor never needs, non-http schemes, refused hosts) and judges WebSockets before they open. A page
  * opens no other page (popups, new windows); the navigations of its frames are judged as the crawl judges a
- * redirect target, and counted; its other requests (scripts, fetches, beacons) are judged as robots.txt
- * judges any URL.
+ * redirect target, and counted; its other requests (scripts, fetches, beacons) are judged by the caller (the
+ * crawl: the robots.txt of the page's own site).
  * PDFs and other binaries never come here: the pipeline renders HTML only.
  */
 import fs from 'node:fs';
