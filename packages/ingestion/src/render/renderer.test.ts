@@ -114,16 +114,24 @@ describe('Renderer: every browser request goes through the crawl guard', () => {
       if (req.url === '/calls-home') {
         return send(
           html(
-            '<p>page that calls its own host</p><script src="/secret/app.js"></script>',
+            '<p>page that calls its own host</p><script src="/secret/app.js"></script>' +
+              // markup alone: Chromium prefetched and prerendered these, past every route
+              '<script type="speculationrules">{"prefetch":[{"source":"list","urls":["/secret/prefetched"]}],' +
+              '"prerender":[{"source":"list","urls":["/secret/prerendered"]}]}</script>',
             `const mark = (t) => { const p = document.createElement('p'); p.textContent = t; document.body.append(p); };
              fetch('/open/data').then((r) => r.text()).then(mark);
              fetch('/secret/data').then((r) => r.text()).then(mark, () => mark('secret-fetch-failed'));
              navigator.sendBeacon('/secret/beacon', 'x');
-             const x = new XMLHttpRequest(); x.open('GET', '/secret/xhr'); x.onerror = () => mark('secret-xhr-failed'); x.send();`,
+             const x = new XMLHttpRequest(); x.open('GET', '/secret/xhr'); x.onerror = () => mark('secret-xhr-failed'); x.send();
+             const socket = new WebSocket('ws://' + location.host + '/secret/socket');
+             socket.onerror = () => mark('secret-socket-refused');
+             try { new SharedWorker('/open/shared.js'); } catch { mark('no-shared-worker'); }`,
           ),
         );
       }
       if (req.url === '/open/data') return res.writeHead(200, { 'content-type': 'text/plain' }).end('open data of the site');
+      // a shared worker outlives its pages: Playwright routes none of its requests
+      if (req.url === '/open/shared.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end("fetch('/secret/from-shared-worker')");
       if (req.url === '/secret/app.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end("document.body.append('secret script ran')");
       if (req.url?.startsWith('/loop')) return send(html('<p>a page that never stops</p>', "location.replace('/loop?' + Math.random());"));
       if (req.url === '/insists') return send(html('<p>a page that insists</p>', "setInterval(() => location.replace('/secret/again'), 20);"));
@@ -251,14 +259,20 @@ describe('Renderer: every browser request goes through the crawl guard', () => {
     expect(page.html).toContain('secret-fetch-failed');
     expect(page.html).toContain('secret-xhr-failed');
     expect(page.html).not.toContain('secret script ran');
-    expect(asked.sort()).toEqual(['/open/data', '/secret/app.js', '/secret/beacon', '/secret/data', '/secret/xhr']);
+    expect(page.html).toContain('secret-socket-refused');
+    // shared workers are off: Playwright routes none of their requests
+    expect(page.html).toContain('no-shared-worker');
+    expect(asked.sort()).toEqual(['/open/data', '/secret/app.js', '/secret/beacon', '/secret/data', '/secret/socket', '/secret/xhr']);
     await new Promise((r) => setTimeout(r, 300));
     expect(secretRequests()).toEqual([]);
+    expect(allowed.upgrades.filter((u) => u.startsWith('/secret/'))).toEqual([]);
     expect(allowed.requests).toContain('/open/data');
-    // without a judge, the same page requests them all (what the judge prevents)
+    // without a judge, the same page requests what it asks for itself (what the judge prevents); never what
+    // speculation rules list, nor what a shared worker asks for
     await renderer.render(`${allowed.origin}/calls-home`);
     await new Promise((r) => setTimeout(r, 300));
     expect(secretRequests().sort()).toEqual(['/secret/app.js', '/secret/beacon', '/secret/data', '/secret/xhr']);
+    expect(allowed.upgrades.filter((u) => u.startsWith('/secret/'))).toEqual(['/secret/socket']);
     // the next tests count the /secret/ requests they make themselves
     allowed.requests.splice(0, allowed.requests.length, ...allowed.requests.filter((r) => !r.startsWith('/secret/')));
   });

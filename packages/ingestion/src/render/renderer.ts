@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BrowserContext, Frame, Page, Request } from 'playwright-core';
+import type { BrowserContext, Frame, Page, Request, WebSocketRoute } from 'playwright-core';
 import type { Logger } from 'pino';
 import { CiteError, isCiteError } from '@cite/core/errors.js';
 import { TargetGuard } from '../fetch/target-guard.js';
@@ -47,6 +47,9 @@ export const CHROMIUM_ARGS = [
   // WebRTC sends its STUN/TURN packets over UDP, past the guarded proxy: a page's RTCPeerConnection reached
   // hosts the guard refuses (private addresses, hosts outside OUTBOUND_ALLOW). UDP is left to proxied TURN only.
   '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+  // a SharedWorker outlives its pages, and Playwright routes none of its requests: what it fetched went
+  // unjudged (robots.txt). Service workers are blocked at launch (serviceWorkers: 'block').
+  '--disable-shared-workers',
 ];
 
 /**
@@ -69,6 +72,17 @@ export const MAX_FRAME_NAVIGATIONS = 20;
  * than the 3 s a test gives a page.
  */
 const BROWSER_LAUNCH_TIMEOUT_MS = 60_000;
+
+/**
+ * The profile's preferences, written before Chromium starts. « Preload pages » off (2: never): a page's
+ * speculation rules (`<script type="speculationrules">`, markup alone, or a Speculation-Rules header) made
+ * Chromium prefetch and prerender the pages they list, robots.txt-disallowed ones included, through requests
+ * Playwright's routes never see. No command-line switch stopped them.
+ */
+function writeProfilePreferences(profileDir: string): void {
+  fs.mkdirSync(path.join(profileDir, 'Default'), { recursive: true });
+  fs.writeFileSync(path.join(profileDir, 'Default', 'Preferences'), JSON.stringify({ net: { network_prediction_options: 2 } }));
+}
 
 /** Resource types a text extractor never needs: skipping them makes rendering several times faster. */
 const SKIPPED_RESOURCES = new Set(['image', 'media', 'font', 'stylesheet']);
@@ -126,6 +140,7 @@ export class Renderer {
         );
       }
       this.profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cite-chromium-'));
+      writeProfilePreferences(this.profileDir);
       // playwright-core costs ~90 MB once loaded: only crawls that render pay for it
       this.context = Promise.all([
         import('playwright-core'),
@@ -180,15 +195,28 @@ export class Renderer {
         return route.abort('blockedbyclient');
       }
     });
-    await ctx.routeWebSocket(/.*/, async (ws) => {
-      try {
-        await this.guard.check(ws.url().replace(/^ws(s?):/i, 'http$1:'));
-      } catch {
-        this.log?.warn({ url: ws.url() }, 'WebSocket refused by the crawl guard');
-        return ws.close({ code: 1008, reason: 'refused by the crawl guard' });
-      }
-      ws.connectToServer();
-    });
+    await ctx.routeWebSocket(/.*/, (ws) => this.openWebSocket(ws));
+  }
+
+  /**
+   * A WebSocket is judged as an http(s) request to its URL: by the guard, then by the page's `judge` when
+   * it has one (a page's routes take precedence over the context's, so both checks are made here).
+   */
+  private async openWebSocket(ws: WebSocketRoute, judge?: (target: URL) => Promise<void>): Promise<void> {
+    const target = new URL(ws.url().replace(/^ws(s?):/i, 'http$1:'));
+    try {
+      await this.guard.check(target);
+    } catch {
+      this.log?.warn({ url: ws.url() }, 'WebSocket refused by the crawl guard');
+      return ws.close({ code: 1008, reason: 'refused by the crawl guard' });
+    }
+    try {
+      await judge?.(target);
+    } catch (e) {
+      this.log?.debug({ url: ws.url(), reason: (e as Error).message }, 'WebSocket refused');
+      return ws.close({ code: 1008, reason: 'refused by the crawl' });
+    }
+    ws.connectToServer();
   }
 
   async render(url: string, options: RenderOptions = {}): Promise<RenderedPage> {
@@ -269,6 +297,7 @@ export class Renderer {
     let started = false; // page.goto's navigation went by
     let navigations = 0; // later main-frame navigations let through
     let frameNavigations = 0;
+    if (judgeSubresource) await page.routeWebSocket(/.*/, (ws) => this.openWebSocket(ws, judgeSubresource));
     await page.route('**/*', async (route) => {
       const req = route.request();
       if (!req.isNavigationRequest()) {
