@@ -344,17 +344,19 @@ function redirectCheck(deps: PipelineDeps, run: RunContext, scoped: boolean): (t
 }
 
 /**
- * A request the crawl did not choose, a rendered page's script, fetch or beacon to the page's own site,
- * judged by the robots.txt of its host as the browser would send it (the browser requested a path robots.txt
- * disallowed, /api/ or a trap, whenever a page's script asked for it). A robots.txt that cannot be read
- * refuses it, as RFC 9309 says. Requests to other sites stay held to the guarded proxy alone: reading their
- * robots.txt would have the crawl fetch, and keep, the rules of every host a page names, and a hostile
- * page can name thousands.
+ * A request the crawl did not choose, a rendered page's script, fetch or beacon to the page's own site (its
+ * host with or without www., on its port), judged by the robots.txt of its host as the browser would send
+ * it (the browser requested a path robots.txt disallowed, /api/ or a trap, whenever a page's script asked
+ * for it). A robots.txt that cannot be read refuses it, as RFC 9309 says. Requests to other sites, and other
+ * ports, stay held to the guarded proxy alone: reading their robots.txt would have the crawl fetch, and
+ * keep, the rules of every host a page names, and a hostile page can name thousands (40 ports of its own
+ * host made 40 robots.txt reads).
  */
 function robotsCheck(deps: PipelineDeps, pageUrl: string): (target: URL) => Promise<void> {
-  const site = siteOf(new URL(pageUrl).hostname);
+  const page = new URL(pageUrl);
+  const site = siteOf(page.hostname);
   return async (target) => {
-    if (siteOf(target.hostname) !== site) return;
+    if (siteOf(target.hostname) !== site || target.port !== page.port) return;
     if (!(await deps.robots.rulesFor(target.href)).isAllowed(target.href)) throw new RedirectRefused('robots', target.href);
   };
 }

@@ -58,6 +58,15 @@ describe('parseRobotsTxt', () => {
     expect(compared - disallowed).toBeGreaterThan(1000);
   });
 
+  it('unescapes escaped unreserved characters before matching (RFC 9309 §2.2.2), in paths and rules alike', () => {
+    const rules = parseRobotsTxt('User-agent: *\nDisallow: /private\nDisallow: /%70ublic/\nDisallow: /a%2Fb\n');
+    // servers read /%70rivate as /private: it must not get past the rule
+    for (const path of ['/%70rivate/x', '/pr%69vate', '/public/x', '/%70ublic/x', '/a%2fb', '/a%2Fb'])
+      expect(rules.isAllowed(path, 'CiteBot'), path).toBe(false);
+    // a reserved character escaped is another path: %2F is not /
+    for (const path of ['/a/b', '/%2Fprivate', '/publ', '/priv%61t']) expect(rules.isAllowed(path, 'CiteBot'), path).toBe(true);
+  });
+
   it('checks a URL against a hostile robots.txt without holding the crawler (the site writes it)', () => {
     // 512 kB of distinct wildcard rules, each a long way from matching a 2,000-character path: robots-parser
     // took 0.9 to 1.8 s per URL, on the crawler's event loop, for every page of the site

@@ -103,7 +103,7 @@ function formatAgent(agent: string): string {
   return (slash >= 0 ? lower.slice(0, slash) : lower).trim();
 }
 
-/** Non-ASCII characters percent-encoded, escapes in upper case: a rule and a URL written differently compare equal. */
+/** Non-ASCII characters percent-encoded, escapes in one form: a rule and a URL written differently compare equal. */
 function normaliseEncoding(pattern: string): string {
   try {
     return upperCaseEscapes(encodeURI(pattern).replace(/%25/g, '%'));
@@ -112,8 +112,16 @@ function normaliseEncoding(pattern: string): string {
   }
 }
 
+/**
+ * Escapes in one form (RFC 9309 §2.2.2): an escaped unreserved character (RFC 3986: letters, digits, « - .
+ * _ ~ ») is unescaped, since servers read `/%70rivate` as `/private`, which a rule `Disallow: /private`
+ * then matches; other escapes are put in upper case.
+ */
 function upperCaseEscapes(s: string): string {
-  return s.replace(/%[0-9a-fA-F]{2}/g, (m) => m.toUpperCase());
+  return s.replace(/%[0-9a-fA-F]{2}/g, (m) => {
+    const c = String.fromCharCode(parseInt(m.slice(1), 16));
+    return /[A-Za-z0-9\-._~]/.test(c) ? c : m.toUpperCase();
+  });
 }
 
 function compile(pattern: string, allow: boolean): Rule {

@@ -25,12 +25,19 @@ export interface RobotsOptions {
   memoryTtlMs: number;
   /** Largest Crawl-delay honoured (ms): a site asking for an hour between pages would never finish. */
   maxCrawlDelayMs: number;
+  /**
+   * How long a worker remembers that a host's robots.txt could not be read (ms), answering with the same
+   * error instead of asking again: a rendered page's loop of 30 fetches made 30 unpaced reads of a robots.txt
+   * answering 503.
+   */
+  unreachableMemoryMs: number;
 }
 
 export const ROBOTS_DEFAULTS: Omit<RobotsOptions, 'userAgent'> = {
   ttlMs: 24 * 3600_000,
   memoryTtlMs: 60_000,
   maxCrawlDelayMs: 60_000,
+  unreachableMemoryMs: 5_000,
 };
 
 /** The product token robots.txt groups are matched against ("CiteBot" from "CiteBot/0.1 (+…)"). */
@@ -56,6 +63,7 @@ export function parseRobots(text: string, userAgent: string, maxCrawlDelayMs = R
 export class RobotsCache {
   private readonly memory = new Map<string, { rules: RobotsRules; until: number }>();
   private readonly inflight = new Map<string, Promise<RobotsRules>>();
+  private readonly unreachable = new Map<string, { error: unknown; until: number }>();
   private readonly options: RobotsOptions;
 
   constructor(
@@ -71,9 +79,19 @@ export class RobotsCache {
     const key = hostKey(url);
     const cached = this.memory.get(key);
     if (cached && cached.until > Date.now()) return cached.rules;
+    const failed = this.unreachable.get(key);
+    if (failed) {
+      if (failed.until > Date.now()) throw failed.error;
+      this.unreachable.delete(key);
+    }
     let p = this.inflight.get(key);
     if (!p) {
-      p = this.load(url, key).finally(() => this.inflight.delete(key));
+      p = this.load(url, key)
+        .catch((e: unknown) => {
+          if (e instanceof CiteError && e.code === 'ROBOTS_UNREACHABLE') this.unreachable.set(key, { error: e, until: Date.now() + this.options.unreachableMemoryMs });
+          throw e;
+        })
+        .finally(() => this.inflight.delete(key));
       this.inflight.set(key, p);
     }
     return p;

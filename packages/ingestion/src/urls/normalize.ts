@@ -73,10 +73,14 @@ export function hostOf(url: string): string {
   return new URL(url).hostname.toLowerCase();
 }
 
-/** Host key used for politeness: host plus non-default port, since each port is its own server. */
+/**
+ * Host key used for politeness: host plus non-default port, since each port is its own server. A final dot
+ * (the fully qualified name, `example.fr.`) names the same server.
+ */
 export function hostKey(url: string): string {
   const u = new URL(url);
-  return u.port ? `${u.hostname.toLowerCase()}:${u.port}` : u.hostname.toLowerCase();
+  const host = u.hostname.toLowerCase().replace(/\.$/, '');
+  return u.port ? `${host}:${u.port}` : host;
 }
 
 /** The URL without its query string: calendar traps multiply queries on one path. */

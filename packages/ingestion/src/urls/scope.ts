@@ -31,9 +31,9 @@ export type OutOfScope =
   | 'repeated_segments'
   | 'too_many_query_params';
 
-/** Site identity of a host: 'www.' is the same site. */
+/** Site identity of a host: 'www.' is the same site, and so is the fully qualified name (a final dot). */
 export function siteOf(hostname: string): string {
-  return hostname.toLowerCase().replace(/^www\./, '');
+  return hostname.toLowerCase().replace(/\.$/, '').replace(/^www\./, '');
 }
 
 export class Scope {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hostKey, normalizeUrl } from './normalize.js';
-import { hasRepeatedSegments, Scope } from './scope.js';
+import { hasRepeatedSegments, Scope, siteOf } from './scope.js';
 
 describe('normalizeUrl', () => {
   it('lower-cases scheme and host, drops default ports, fragments and tracking parameters, sorts the query', () => {
@@ -31,6 +31,10 @@ describe('normalizeUrl', () => {
   it('keys politeness by host and port', () => {
     expect(hostKey('http://127.0.0.1:8080/x')).toBe('127.0.0.1:8080');
     expect(hostKey('https://Example.fr/x')).toBe('example.fr');
+    // the fully qualified name is the same server, and the same site
+    expect(hostKey('https://example.fr./x')).toBe('example.fr');
+    expect(hostKey('https://example.fr.:8443/x')).toBe('example.fr:8443');
+    expect(siteOf('www.Example.fr.')).toBe(siteOf('example.fr'));
   });
 });
 
