@@ -83,7 +83,7 @@ export function parseRobotsTxt(text: string): RobotsTxt {
   return {
     isAllowed(path, token) {
       const rules = groupFor(token)?.rules ?? [];
-      const target = upperCaseEscapes(path);
+      const target = canonicalEscapes(path);
       let best: Rule | undefined;
       for (const rule of rules) {
         if (best && (rule.length < best.length || (rule.length === best.length && (best.allow || !rule.allow)))) continue;
@@ -106,7 +106,7 @@ function formatAgent(agent: string): string {
 /** Non-ASCII characters percent-encoded, escapes in one form: a rule and a URL written differently compare equal. */
 function normaliseEncoding(pattern: string): string {
   try {
-    return upperCaseEscapes(encodeURI(pattern).replace(/%25/g, '%'));
+    return canonicalEscapes(encodeURI(pattern).replace(/%25/g, '%'));
   } catch {
     return pattern; // a lone surrogate: compared as written
   }
@@ -117,7 +117,7 @@ function normaliseEncoding(pattern: string): string {
  * _ ~ ») is unescaped, since servers read `/%70rivate` as `/private`, which a rule `Disallow: /private`
  * then matches; other escapes are put in upper case.
  */
-function upperCaseEscapes(s: string): string {
+function canonicalEscapes(s: string): string {
   return s.replace(/%[0-9a-fA-F]{2}/g, (m) => {
     const c = String.fromCharCode(parseInt(m.slice(1), 16));
     return /[A-Za-z0-9\-._~]/.test(c) ? c : m.toUpperCase();
