@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countJsonlLines, parseEvalJsonl, parseEvalJsonlInSlices, toJsonlLine } from './eval-sets-import.js';
+import { countJsonlLines, parseEvalJsonl, toJsonlLine } from './eval-sets-import.js';
 
 const cdtnLine = JSON.stringify({
   id: 'q0000',
@@ -18,8 +18,8 @@ const spfLine = JSON.stringify({
 });
 
 describe('eval set import (JSONL)', () => {
-  it('reads the cdtn-dev format: query, variants as phrasings (the query itself not repeated), graded gold', () => {
-    const parsed = parseEvalJsonl(`${cdtnLine}\n`);
+  it('reads the cdtn-dev format: query, variants as phrasings (the query itself not repeated), graded gold', async () => {
+    const parsed = await parseEvalJsonl(`${cdtnLine}\n`);
     expect(parsed.errors).toEqual([]);
     expect(parsed.items).toEqual([
       {
@@ -35,14 +35,14 @@ describe('eval set import (JSONL)', () => {
     ]);
   });
 
-  it('reads the spf-qa-dev format: question and expected answer', () => {
-    const parsed = parseEvalJsonl(`\uFEFF${spfLine}\r\n\r\n`);
+  it('reads the spf-qa-dev format: question and expected answer', async () => {
+    const parsed = await parseEvalJsonl(`\uFEFF${spfLine}\r\n\r\n`);
     expect(parsed.errors).toEqual([]);
     expect(parsed.lines).toBe(1);
     expect(parsed.items[0]).toMatchObject({ external_id: 'spf-F34355', question: "Qu'est-ce que la médiation familiale ?", expected_answer: 'une autre voie dans le règlement de conflits', phrasings: [] });
   });
 
-  it('reports every invalid line with its number and reason, and keeps the valid ones', () => {
+  it('reports every invalid line with its number and reason, and keeps the valid ones', async () => {
     const lines = [
       cdtnLine, // 1 ok
       '{"id": "q1", "query": "congés", "gold": [{"url": "https://a.fr/x", "grade": 3}]', // 2 truncated JSON
@@ -56,7 +56,7 @@ describe('eval set import (JSONL)', () => {
       '', // blank: ignored
       spfLine, // 11 ok
     ];
-    const parsed = parseEvalJsonl(lines.join('\n'));
+    const parsed = await parseEvalJsonl(lines.join('\n'));
     expect(parsed.items.map((i) => i.external_id)).toEqual(['q0000', 'spf-F34355']);
     expect(parsed.lines).toBe(10);
     const byLine = Object.fromEntries(parsed.errors.map((e) => [e.line, e.message]));
@@ -72,7 +72,7 @@ describe('eval set import (JSONL)', () => {
     expect(parsed.errors.find((e) => e.line === 6)?.id).toBe('q4');
   });
 
-  it('counts the questions of a file (the import limit) as the parser numbers its lines, blank ones passed over', () => {
+  it('counts the questions of a file (the import limit) as the parser numbers its lines, blank ones passed over', async () => {
     // lines as the parser has always read them: split at \n (a \r before it dropped), blank ones ignored
     const reference = (f: string) =>
       f
@@ -91,15 +91,16 @@ describe('eval set import (JSONL)', () => {
       [cdtnLine, '   ', 'pas du json', '\t', '', spfLine, '\u00a0'].join('\n'),
     ];
     expect(files.map(countJsonlLines)).toEqual(files.map((f) => reference(f).length));
-    expect(files.map((f) => parseEvalJsonl(f).lines)).toEqual(files.map((f) => reference(f).length));
+    const parsed = await Promise.all(files.map((f) => parseEvalJsonl(f)));
+    expect(parsed.map((p) => p.lines)).toEqual(files.map((f) => reference(f).length));
     // every line here is invalid but the last file's first and sixth: each error has its line's number
-    expect(files.map((f) => parseEvalJsonl(f).errors.map((e) => e.line))).toEqual(files.map((f) => reference(f).filter((n) => !(f.startsWith(cdtnLine) && (n === 1 || n === 6)))));
-    expect(parseEvalJsonl(files.at(-1)!).items.map((i) => i.external_id)).toEqual(['q0000', 'spf-F34355']);
+    expect(parsed.map((p) => p.errors.map((e) => e.line))).toEqual(files.map((f) => reference(f).filter((n) => !(f.startsWith(cdtnLine) && (n === 1 || n === 6)))));
+    expect(parsed.at(-1)!.items.map((i) => i.external_id)).toEqual(['q0000', 'spf-F34355']);
   });
 
-  it('round-trips through the export format', () => {
-    const first = parseEvalJsonl([cdtnLine, spfLine].join('\n'));
-    const again = parseEvalJsonl(first.items.map(toJsonlLine).join('\n'));
+  it('round-trips through the export format', async () => {
+    const first = await parseEvalJsonl([cdtnLine, spfLine].join('\n'));
+    const again = await parseEvalJsonl(first.items.map(toJsonlLine).join('\n'));
     expect(again.errors).toEqual([]);
     expect(again.items).toEqual(first.items);
   });
@@ -117,9 +118,9 @@ describe('eval set import (JSONL)', () => {
       if (running) setImmediate(other);
     };
     setImmediate(other);
-    const sliced = await parseEvalJsonlInSlices(content, 1_000);
+    const sliced = await parseEvalJsonl(content, 1_000);
     running = false;
-    expect(sliced).toEqual(parseEvalJsonl(content));
+    expect(sliced).toEqual(await parseEvalJsonl(content, Infinity));
     expect(sliced.lines).toBe(2_500);
     // each 500 lines, the 8th is no JSON and the 10th repeats the id of the 2nd (line 3): line numbers count the blank ones
     expect(sliced.errors.map((e) => e.line)).toEqual([15, 19, 1015, 1019, 2015, 2019, 3015, 3019, 4015, 4019]);

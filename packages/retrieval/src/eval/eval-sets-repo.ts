@@ -3,7 +3,7 @@ import type { Database, Queryable } from '@cite/core/db/database.js';
 import { CONFIG_DEFAULTS } from '@cite/core/config/config.js';
 import { badRequest, CiteError, conflict, notFound } from '@cite/core/errors.js';
 import type { EvalScope } from './eval-access.js';
-import { countJsonlLines, parseEvalJsonlInSlices, type EvalItemInput, type GoldSource, type ImportLineError } from './eval-sets-import.js';
+import { countJsonlLines, parseEvalJsonl, type EvalItemInput, type GoldSource, type ImportLineError } from './eval-sets-import.js';
 
 export interface EvalSetRow {
   id: number;
@@ -451,7 +451,7 @@ export async function importJsonl(
       `The file holds ${lines} questions; an import takes at most ${maxItems} (EVAL_IMPORT_MAX_ITEMS). Nothing was imported: import the file in parts of at most ${maxItems} lines into the same set (set_id), or raise EVAL_IMPORT_MAX_ITEMS.`,
       { status: 413, details: { lines, max: maxItems } },
     );
-  const parsed = await parseEvalJsonlInSlices(input.content);
+  const parsed = await parseEvalJsonl(input.content);
   if (parsed.lines === 0) throw badRequest('IMPORT_EMPTY', 'The file holds no question');
   const errors = parsed.errors.slice(0, 1000);
   if (parsed.errors.length && (!input.skipInvalid || parsed.items.length === 0))
