@@ -81,12 +81,18 @@ function readsAsText(text: string): boolean {
   return odd * 1000 <= text.length && spaces * 25 >= text.length;
 }
 
-/** The text of bytes sniffed as UTF-16 (sniffedUtf16), when it reads as text; else undefined. */
-export function sniffedUtf16Text(bytes: Buffer): string | undefined {
+/** Bytes sniffed as UTF-16 (sniffedUtf16), decoded, and whether they read as text; undefined when not sniffed. */
+function decodeSniffed(bytes: Buffer): { text: string; readsAsText: boolean } | undefined {
   const encoding = sniffedUtf16(bytes);
   if (!encoding) return undefined;
   const text = iconv.decode(bytes, encoding);
-  return readsAsText(text) ? text : undefined;
+  return { text, readsAsText: readsAsText(text) };
+}
+
+/** The text of bytes sniffed as UTF-16 (sniffedUtf16), when it reads as text; else undefined. */
+export function sniffedUtf16Text(bytes: Buffer): string | undefined {
+  const sniffed = decodeSniffed(bytes);
+  return sniffed?.readsAsText ? sniffed.text : undefined;
 }
 
 /**
@@ -99,11 +105,9 @@ export function decodeUtf16(bytes: Buffer, contentType: string | undefined): str
   if (withBom !== undefined) return withBom;
   const declared = declaredUtf16(contentType);
   if (declared) return iconv.decode(bytes, declared);
-  const sniffed = sniffedUtf16(bytes);
-  if (!sniffed) return undefined;
-  const text = iconv.decode(bytes, sniffed);
-  if (!readsAsText(text)) {
+  const sniffed = decodeSniffed(bytes);
+  if (sniffed && !sniffed.readsAsText) {
     throw new CiteError('BINARY_AS_TEXT', 'The content has NULs beside every other byte, as UTF-16 text has, but does not read as text', { status: 415 });
   }
-  return text;
+  return sniffed?.text;
 }
