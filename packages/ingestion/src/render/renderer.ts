@@ -297,23 +297,27 @@ export class Renderer {
     let started = false; // page.goto's navigation went by
     let navigations = 0; // later main-frame navigations let through
     let frameNavigations = 0;
+    /** Whether `judgeWith` refuses `target` (logged); no judge refuses nothing. */
+    const refused = async (judgeWith: RenderOptions['judgeNavigation'], target: URL, what: string): Promise<boolean> => {
+      try {
+        await judgeWith?.(target);
+        return false;
+      } catch (e) {
+        this.log?.debug({ url: target.href, page: url, reason: (e as Error).message }, `${what} refused`);
+        return true;
+      }
+    };
+    // data:, blob: and about: request nothing; other schemes are the context route's to refuse
+    const isHttp = (target: URL) => target.protocol === 'http:' || target.protocol === 'https:';
     if (judgeSubresource) await page.routeWebSocket(/.*/, (ws) => this.openWebSocket(ws, judgeSubresource));
     await page.route('**/*', async (route) => {
       const req = route.request();
+      const target = new URL(req.url());
       if (!req.isNavigationRequest()) {
         // never loaded (guardContext aborts them): no robots.txt to read for an image's host
-        if (!judgeSubresource || SKIPPED_RESOURCES.has(req.resourceType())) return route.fallback();
-        const target = new URL(req.url());
-        if (target.protocol !== 'http:' && target.protocol !== 'https:') return route.fallback();
-        try {
-          await judgeSubresource(target);
-        } catch (e) {
-          this.log?.debug({ url: target.href, page: url, reason: (e as Error).message }, 'request refused');
-          return route.abort('blockedbyclient');
-        }
-        return route.fallback();
+        if (!judgeSubresource || SKIPPED_RESOURCES.has(req.resourceType()) || !isHttp(target)) return route.fallback();
+        return (await refused(judgeSubresource, target, 'request')) ? route.abort('blockedbyclient') : route.fallback();
       }
-      const target = new URL(req.url());
       if (frameOf(req) === page.mainFrame()) {
         if (!started) {
           started = true;
@@ -336,15 +340,9 @@ export class Renderer {
         }
         return route.fallback();
       }
-      // a frame (or a frame Playwright has not attached yet): never the page's main frame. data: and blob:
-      // frames request nothing; other schemes are the context route's to refuse
-      if (target.protocol !== 'http:' && target.protocol !== 'https:') return route.fallback();
-      try {
-        await judge?.(target);
-      } catch (e) {
-        this.log?.debug({ url: target.href, page: url, reason: (e as Error).message }, 'frame navigation refused');
-        return route.abort('blockedbyclient');
-      }
+      // a frame (or a frame Playwright has not attached yet): never the page's main frame
+      if (!isHttp(target)) return route.fallback();
+      if (await refused(judge, target, 'frame navigation')) return route.abort('blockedbyclient');
       if (++frameNavigations > MAX_FRAME_NAVIGATIONS) return route.abort('blockedbyclient');
       return route.fallback();
     });
